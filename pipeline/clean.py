@@ -1,0 +1,177 @@
+"""Stage 2, clean: segments -> articles, with every removal logged.
+
+Vectorised over all segments at once: strip glued residue (image names, gallery digits) into the removed-lines
+audit, repair text (mojibake, backtick apostrophes, glued sentences), assemble bodies (paragraphs joined by a
+blank line), flag truncation, identify the language, hash ids, and quarantine records left without a body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import polars as pl
+
+from pipeline import io
+from pipeline.config import CleanParams
+from pipeline.outputs import Outputs
+from schemas import CleanArticle, RemovedLine
+from schemas.article import PROVENANCE_DTYPE
+
+log = logging.getLogger(__name__)
+
+# Residue glued before the first word of a paragraph: (rule, pattern capturing the residue).
+RESIDUE_PATTERNS = (
+    ("image_name_residue", r"^([A-Z]{2,}[_-]\d{2,})[A-Z’'a-z]"),
+    ("gallery_index_residue", r"^(\d{1,2})[A-Z][a-z]"),
+)
+# Safe repairs: (rule, pattern, replacement). Rust regex: no look-around, so context is captured and put back.
+REPAIRS = (
+    ("backtick_apostrophe", r"(\w)`(\w)", "${1}’${2}"),
+    ("glued_sentence", r"([a-z]{2}[.!?][\"”’]?)([A-Z][a-z])", "${1} ${2}"),
+    ("spaces", r"[ \t\u00a0]{2,}", " "),
+)
+MOJIBAKE_HINT = r"[ÃÂâ][\x{80}-\x{BF}€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€|Ã[©¨¢¤§]"
+SENTENCE_END = r"""(?:[.!?…]['"’”)\]]*|['"’”])\s*$"""
+CANONICAL = r"[\W_]+"
+
+
+def canonical_expr(column: str | pl.Expr) -> pl.Expr:
+    """The same normal form as pipeline.text.canonical, vectorised (used for ids and comparisons)."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.fill_null("").str.normalize("NFKC").str.to_lowercase().str.replace_all(CANONICAL, "")
+
+
+def _sha16(values: pl.Series) -> pl.Series:
+    # hashlib in a batch: polars' own hash is not stable across versions, and ids must be.
+    return pl.Series([hashlib.sha256(v.encode("utf-8")).hexdigest()[:16] for v in values], dtype=pl.String)
+
+
+def _fix_mojibake(values: pl.Series) -> pl.Series:
+    import ftfy
+
+    return pl.Series([ftfy.fix_text(v) for v in values], dtype=pl.String)
+
+
+def _languages(values: pl.Series, min_chars: int) -> pl.Series:
+    # Language identification needs the model: one call per record (py3langid ships its model, works offline).
+    from py3langid.langid import classify
+
+    return pl.Series([classify(v[:3000])[0] if len(v) >= min_chars else "und" for v in values], dtype=pl.String)
+
+
+def split_residue(segments: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Cut glued residue off body paragraphs; return (segments, removed fragments)."""
+    removed = []
+    for rule, pattern in RESIDUE_PATTERNS:
+        residue = pl.col("text").str.strip_chars_start().str.extract(pattern, 1)
+        hit = (pl.col("role") == "body") & residue.is_not_null()
+        removed.append(
+            segments.filter(hit).select(
+                "file", line=pl.col("line_start"), text=residue, rule=pl.lit(rule), stage=pl.lit("clean"),
+                fragment=pl.lit(True),
+            )  # fmt: skip
+        )
+        segments = segments.with_columns(
+            text=pl.when(hit).then(pl.col("text").str.strip_chars_start().str.slice(residue.str.len_chars()))
+            .otherwise(pl.col("text"))
+        )  # fmt: skip
+    return segments, pl.concat(removed)
+
+
+def repair_text(segments: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Repair title and body text; count the segments each repair changed."""
+    counts: dict[str, int] = {}
+    textual = pl.col("role").is_in(["title", "body"])
+    suspicious = textual & pl.col("text").str.contains(MOJIBAKE_HINT)
+    counts["mojibake"] = int(segments.select(suspicious.sum()).item())
+    if counts["mojibake"]:
+        fixed = segments.filter(suspicious).select("file", "seg", fixed=pl.col("text").map_batches(_fix_mojibake))
+        segments = segments.join(fixed, on=["file", "seg"], how="left", maintain_order="left").with_columns(
+            text=pl.coalesce("fixed", "text")
+        ).drop("fixed")
+    for rule, pattern, replacement in REPAIRS:
+        repaired = pl.col("text").str.replace_all(pattern, replacement)
+        counts[rule] = int(segments.select((textual & (repaired != pl.col("text"))).sum()).item())
+        segments = segments.with_columns(text=pl.when(textual).then(repaired).otherwise(pl.col("text")))
+    segments = segments.with_columns(text=pl.when(textual).then(pl.col("text").str.strip_chars()).otherwise("text"))
+    return segments, counts
+
+
+def removed_lines(lines: pl.DataFrame, segments: pl.DataFrame, fragments: pl.DataFrame) -> pl.DataFrame:
+    """Chrome segments as one audit row per raw line (raw text), plus removed fragments (their own text)."""
+    chrome = segments.filter(pl.col("role") == "chrome")
+    whole = (
+        chrome.filter(~pl.col("fragment"))
+        .with_columns(line=pl.int_ranges("line_start", pl.col("line_end") + 1, dtype=pl.Int32))
+        .explode("line")
+        .join(lines.rename({"text": "raw"}), on=["file", "line"], how="left")
+        .select("file", "line", text=pl.coalesce("raw", "text"), rule="rule", stage=pl.lit("parse"),
+                fragment=pl.lit(False))  # fmt: skip
+    )
+    parts = chrome.filter(pl.col("fragment")).select(
+        "file", line=pl.col("line_start"), text="text", rule="rule", stage=pl.lit("parse"), fragment=pl.lit(True)
+    )
+    out = pl.concat([whole, parts, fragments.with_columns(line=pl.col("line").cast(pl.Int32))])
+    return out.with_columns(rule=pl.col("rule").fill_null("unnamed")).sort("file", "line", "fragment", "text")
+
+
+def assemble(segments: pl.DataFrame, records: pl.DataFrame, params: CleanParams) -> pl.DataFrame:
+    """One row per record with the article columns (before the minimum-body check)."""
+    keyed = segments.filter(pl.col("record").is_not_null() & (pl.col("text").str.len_chars() > 0))
+    parts = keyed.sort("file", "seg").group_by("file", "record", maintain_order=True).agg(
+        body=pl.col("text").filter(pl.col("role") == "body").str.join("\n\n"),
+        title=pl.col("text").filter(pl.col("role") == "title").first(),
+    )
+    frame = records.join(parts, on=["file", "record"], how="left").with_columns(
+        body=pl.col("body").fill_null(""),
+        title=pl.when(pl.col("title").str.len_chars() > 0).then("title"),
+    )
+    frame = frame.with_columns(
+        word_count=pl.col("body").str.count_matches(r"\S+").cast(pl.Int32),
+        is_truncated=pl.col("truncated_hint") | ~pl.col("body").str.contains(SENTENCE_END),
+        provenance=pl.concat_list(
+            pl.struct(file="file", line_start="line_start", line_end="line_end")
+        ).cast(PROVENANCE_DTYPE),
+        language=pl.col("body").map_batches(lambda s: _languages(s, params.language_min_chars), return_dtype=pl.String),
+        id=pl.concat_str(canonical_expr("title"), canonical_expr("body"), separator="\x1f").map_batches(
+            _sha16, return_dtype=pl.String
+        ),
+    )
+    return frame
+
+
+def run(*, out: Outputs, params: CleanParams) -> dict:
+    lines = pl.read_parquet(out.lines)
+    segments = pl.read_parquet(out.segments)
+    records = pl.read_parquet(out.records)
+    segments, fragments = split_residue(segments)
+    segments, repairs = repair_text(segments)
+    audit = RemovedLine.validate(removed_lines(lines, segments, fragments))
+
+    articles = assemble(segments, records, params)
+    too_short = pl.col("word_count") < params.min_body_words
+    quarantine = articles.filter(too_short).select(
+        "file", "line_start", "line_end", stage=pl.lit("clean"),
+        rule=pl.when(pl.col("word_count") == 0).then(pl.lit("no_body")).otherwise(pl.lit("body_too_short")),
+        reason=pl.format("body has {} words (clean.min_body_words={})", "word_count", pl.lit(params.min_body_words)),
+        text=pl.concat_str(pl.col("title").fill_null(""), "body", separator="\n\n"),
+    )  # fmt: skip
+    kept = articles.filter(~too_short).select(list(CleanArticle.to_schema().columns)).sort("id")
+    kept = CleanArticle.validate(kept)
+
+    io.write_parquet(kept, out.clean_articles)
+    io.write_parquet(quarantine, out.clean_quarantine)
+    io.write_parquet(audit, out.removed_lines)
+    metrics = {
+        "stage": "clean",
+        "rows_in": records.height,
+        "rows_out": kept.height,
+        "dropped": dict(sorted(quarantine.group_by("rule").len().iter_rows())),
+        "removed_lines_by_rule": dict(sorted(audit.group_by("rule").len().iter_rows())),
+        "repairs": dict(sorted(repairs.items())),
+        "truncated": int(kept["is_truncated"].sum()),
+    }
+    io.write_json(metrics, out.stage_metrics("clean"))
+    log.info("clean: %d records -> %d articles", records.height, kept.height)
+    return metrics

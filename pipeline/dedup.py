@@ -1,0 +1,146 @@
+"""Stage 3, dedup: exact, truncated-prefix and near duplicates, decided as data and applied in one place.
+
+- exact: the same normalised body. Copies merge into one record: provenance lists every place, missing
+  metadata (category, date, byline, source) is taken from the copies that have it. Copies whose titles
+  disagree are NOT merged: the validate stage reports them (same text under two headlines is a data error).
+- truncated: a record whose normalised body is a prefix of a longer record (an excerpt, a cut page).
+- near: most of a shorter record's word 5-grams occur in a longer one (a brief inside a fuller release).
+Candidate pairs come from shared word shingles (a self-join on shingle hashes, common shingles dropped),
+so the cost grows with the corpus, not with its square.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import polars as pl
+
+from pipeline import io
+from pipeline.clean import canonical_expr
+from pipeline.config import DedupParams
+from pipeline.outputs import Outputs
+from schemas import CleanArticle, Duplicate
+
+log = logging.getLogger(__name__)
+ARTICLE_COLUMNS = list(CleanArticle.to_schema().columns)
+METADATA = ("published_date", "category", "byline", "source")
+MAX_CHAIN = 32
+
+
+def merge_exact(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Collapse records with the same body (and no conflicting titles); return (kept, exact duplicates)."""
+    frame = articles.with_columns(
+        body_key=canonical_expr("body"), title_key=pl.when(pl.col("title").is_not_null()).then(canonical_expr("title"))
+    ).with_columns(conflict=pl.col("title_key").drop_nulls().n_unique().over("body_key") > 1)
+    group = pl.when(pl.col("conflict")).then(pl.col("id")).otherwise(pl.col("body_key"))
+    # The representative: a complete copy with a headline first, then the smallest id (deterministic).
+    frame = frame.with_columns(group=group).with_columns(
+        rank=pl.struct(pl.col("is_truncated"), pl.col("title").is_null(), "id").rank("ordinal").over("group")
+    )
+    merged = frame.group_by("group").agg(
+        *[pl.col(c).sort_by("rank").drop_nulls().first() for c in METADATA],
+        pl.col("provenance").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+        kept_id=pl.col("id").sort_by("rank").first(),
+    )
+    representatives = frame.filter(pl.col("rank") == 1).drop(*METADATA, "provenance")
+    kept = representatives.join(merged, on="group").select(ARTICLE_COLUMNS)
+    dropped = (
+        frame.filter(pl.col("rank") > 1)
+        .join(merged.select("group", "kept_id"), on="group")
+        .select(*ARTICLE_COLUMNS, "kept_id", kind=pl.lit("exact"), similarity=pl.lit(1.0))
+    )
+    return kept, dropped
+
+
+def shingles(articles: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+    """(id, shingle hash) for every distinct word n-gram kept by the consistent sample (hash % m == 0)."""
+    words = pl.col("body").str.normalize("NFKC").str.to_lowercase().str.extract_all(r"\w+")
+    n = params.shingle_words
+    frame = articles.select("id", words=words).with_columns(n_words=pl.col("words").list.len())
+    grams = (
+        frame.with_columns(start=pl.int_ranges(0, pl.max_horizontal(pl.col("n_words") - n + 1, 1)))
+        .explode("start")
+        .select("id", gram=pl.col("words").list.slice(pl.col("start"), n).list.join(" "))
+        .with_columns(h=pl.col("gram").hash(seed=0))
+        .filter(pl.col("h") % params.sample_modulus == 0)
+        .select("id", "h")
+        .unique()
+    )
+    df = grams.group_by("h").len("df")
+    return grams.join(df.filter(pl.col("df") <= params.max_shingle_df), on="h").select("id", "h")
+
+
+def candidate_pairs(articles: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+    """Pairs (a shorter, b longer) with containment of a's shingles in b, and whether a is a prefix of b."""
+    grams = shingles(articles, params)
+    sizes = grams.group_by("id").len("a_size")
+    shared = (
+        grams.join(grams.rename({"id": "b"}), on="h")
+        .filter(pl.col("id") != pl.col("b"))
+        .group_by("id", "b")
+        .len("shared")
+        .rename({"id": "a"})
+    )
+    info = articles.select("id", "is_truncated", key=canonical_expr("body")).with_columns(
+        length=pl.col("key").str.len_chars()
+    )
+    pairs = (
+        shared.join(sizes.rename({"id": "a"}), on="a")
+        .join(info.rename({c: f"a_{c}" for c in info.columns if c != "id"}).rename({"id": "a"}), on="a")
+        .join(info.rename({c: f"b_{c}" for c in info.columns if c != "id"}).rename({"id": "b"}), on="b")
+        .filter((pl.col("a_length") < pl.col("b_length")) | ((pl.col("a_length") == pl.col("b_length")) & (pl.col("a") > pl.col("b"))))
+        .with_columns(
+            containment=(pl.col("shared") / pl.col("a_size")).clip(0.0, 1.0),
+            prefix=(pl.col("a_length") >= params.truncated_min_chars) & pl.col("b_key").str.starts_with(pl.col("a_key")),
+        )
+    )
+    return pairs.select("a", "b", "containment", "prefix", "a_length", "b_length")
+
+
+def near_and_truncated(articles: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+    """Decisions (id, kept_id, kind, similarity) for records that duplicate a longer record."""
+    pairs = candidate_pairs(articles, params).filter(pl.col("prefix") | (pl.col("containment") >= params.near_containment))
+    best = (
+        pairs.sort(["a", "prefix", "containment", "b_length", "b"], descending=[False, True, True, True, False])
+        .group_by("a", maintain_order=True)
+        .first()
+        .select(
+            id="a",
+            kept_id="b",
+            kind=pl.when(pl.col("prefix")).then(pl.lit("truncated")).otherwise(pl.lit("near")),
+            similarity=pl.col("containment"),
+        )
+    )
+    # Follow chains (a -> b -> c) to a record that is itself kept.
+    for _ in range(MAX_CHAIN):
+        step = best.join(best.select(pl.col("id").alias("kept_id"), next=pl.col("kept_id")), on="kept_id", how="left")
+        if step["next"].null_count() == step.height:
+            break
+        best = step.with_columns(kept_id=pl.coalesce("next", "kept_id")).drop("next")
+    return best
+
+
+def run(*, out: Outputs, params: DedupParams) -> dict:
+    articles = pl.read_parquet(out.clean_articles)
+    kept, exact = merge_exact(articles)
+    decisions = near_and_truncated(kept, params)
+    dropped_near = (
+        kept.join(decisions, on="id", how="inner")
+        .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
+        .select(*ARTICLE_COLUMNS, "kept_id", "kind", "similarity")
+    )
+    published = kept.join(decisions.select("id"), on="id", how="anti").sort("id")
+    duplicates = pl.concat([exact, dropped_near]).with_columns(pl.col("similarity").cast(pl.Float64)).sort("id", "kept_id")
+    published = CleanArticle.validate(published)
+    duplicates = Duplicate.validate(duplicates)
+    io.write_parquet(published, out.dedup_articles)
+    io.write_parquet(duplicates, out.duplicates)
+    metrics = {
+        "stage": "dedup",
+        "rows_in": articles.height,
+        "rows_out": published.height,
+        "dropped": dict(sorted(duplicates.group_by("kind").len().iter_rows())),
+    }
+    io.write_json(metrics, out.stage_metrics("dedup"))
+    log.info("dedup: %d -> %d", articles.height, published.height)
+    return metrics

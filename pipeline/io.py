@@ -1,0 +1,52 @@
+"""All file I/O of the stages: deterministic parquet and JSON, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+
+def _atomic_target(path: Path) -> tuple[int, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+
+
+def write_parquet(df: pl.DataFrame, path: str | Path) -> Path:
+    """Write a frame so that the same content always gives the same bytes (DVC hashes depend on it)."""
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    try:
+        df.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=100_000)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_json(data: Any, path: str | Path) -> Path:
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+        handle.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def read_json(path: str | Path) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_parquet(path: str | Path, schema: dict[str, pl.DataType] | None = None) -> pl.DataFrame:
+    """Read a stage output; an absent optional file reads as an empty frame of the given schema."""
+    path = Path(path)
+    if not path.exists() and schema is not None:
+        return pl.DataFrame(schema=schema)
+    return pl.read_parquet(path)

@@ -1,0 +1,214 @@
+"""Stage 5: validated articles -> Hugging Face dataset folder (parquet shards, card, changes, release manifest).
+
+Runs offline and writes only under the output root. The folder is built next to its final place and swapped
+in whole, so a failed run never leaves a half-written release, and a rebuild from the same inputs gives the
+same bytes in every file.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+from datasets import Dataset, DatasetInfo, Features, List, Value
+from datasets.splits import SplitDict, SplitInfo
+
+from pipeline import card, release
+from pipeline.config import PackageParams
+from pipeline.errors import GateFailed
+from pipeline.io import read_json, read_parquet, write_json, write_parquet
+from pipeline.outputs import Outputs
+from schemas.article import Article, Duplicate
+from schemas.audit import QuarantineRow, RemovedLine
+
+log = logging.getLogger(__name__)
+
+# The published features; written into every shard and the card so nothing loads as large_string.
+FEATURES = Features(
+    {
+        "id": Value("string"),
+        "title": Value("string"),
+        "body": Value("string"),
+        "published_date": Value("date32"),
+        "source": Value("string"),
+        "byline": Value("string"),
+        "category": Value("string"),
+        "language": Value("string"),
+        "is_truncated": Value("bool"),
+        "word_count": Value("int32"),
+        "layout": Value("string"),
+        "provenance": List({"file": Value("string"), "line_start": Value("int32"), "line_end": Value("int32")}),
+    }
+)
+# Paths whose last commit identifies the code that built a release (relative to the project root).
+CODE_PATHS = ("pipeline", "schemas", "params.yaml", "dvc.yaml", "pyproject.toml")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*, raw_dir: Path, out: Outputs, releases_dir: Path, params: PackageParams) -> dict[str, Any]:
+    """Build out.dataset from the validated articles and return the package stage metrics.
+
+    Raises GateFailed when validation did not pass: unvalidated data is never packaged.
+    """
+    version = release.parse_version(params.version)
+    validation = _passed_validation(out.reports / "validation.json")
+    articles = _read_articles(out.validated_articles).sort("id")
+    hashes = release.content_hashes(articles)
+    releases = release.recorded_releases(releases_dir)
+    previous = release.previous_release(releases, version)
+    titles = dict(zip(articles["id"], articles["title"], strict=True))
+    changes = release.diff(previous["content_hashes"] if previous else {}, hashes, titles)
+    facts = {
+        "version": params.version,
+        "fingerprint": release.fingerprint(hashes),
+        "pipeline_commit": pipeline_commit(),
+        "input_fingerprint": input_fingerprint(raw_dir),
+        "previous_version": previous["version"] if previous else None,
+    }
+    staging = out.dataset.with_name(f".{out.dataset.name}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    info = write_shards(articles, staging, params.max_rows_per_shard)
+    write_parquet(changes, staging / release.CHANGES_NAME)
+    inputs = card.CardInputs(
+        params=params,
+        articles=articles,
+        removed_lines=read_parquet(out.removed_lines, _polars_schema(RemovedLine)),
+        duplicates=read_parquet(out.duplicates, _polars_schema(Duplicate)),
+        quarantine=read_parquet(out.quarantine, _polars_schema(QuarantineRow)),
+        stage_metrics=_upstream_metrics(out.metrics_dir),
+        validation=validation,
+        info=info,
+        release=facts,
+        changes=changes,
+        history=[releases[v] for v in sorted(releases, reverse=True) if v < version],
+    )
+    (staging / "README.md").write_text(card.render_card(inputs), encoding="utf-8", newline="\n")
+    manifest = {
+        **facts,
+        "name": params.pretty_name,
+        "files": release.file_entries(staging),  # after every other file is written; the manifest lists them
+        "rows": {card.SPLIT: articles.height},
+        "validation": _validation_summary(validation),
+        "changes": release.change_counts(changes),
+        "release_status": release.release_status(releases, version, facts["fingerprint"]),
+        "content_hashes": hashes,
+    }
+    write_json(manifest, staging / release.MANIFEST_NAME)
+    shutil.rmtree(out.dataset, ignore_errors=True)
+    staging.replace(out.dataset)
+    if manifest["release_status"].startswith("conflict"):
+        log.warning("%s", manifest["release_status"])
+    return _write_metrics(out, manifest, info)
+
+
+def _passed_validation(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise GateFailed(f"{path} not found: run the validate stage before package")
+    validation = read_json(path)
+    if validation.get("passed") is not True:
+        raise GateFailed(f"{path} says the validation gate did not pass: nothing is packaged (see that report)")
+    return validation
+
+
+def _validation_summary(validation: dict[str, Any]) -> dict[str, Any]:
+    expectations = validation["expectations"]
+    return {
+        "passed": validation["passed"],
+        "expectations_successful": expectations["successful"],
+        "expectations_evaluated": expectations["evaluated"],
+    }
+
+
+def _polars_schema(model: type[pa.DataFrameModel]) -> dict[str, pl.DataType]:
+    return {name: column.dtype.type for name, column in model.to_schema().columns.items()}
+
+
+def _read_articles(path: Path) -> pl.DataFrame:
+    """The validated rows; their columns and types must be exactly Article's, or the features cast would lie."""
+    articles = pl.read_parquet(path)
+    if dict(articles.schema) != _polars_schema(Article):
+        raise GateFailed(f"{path} does not have the Article columns and types: {dict(articles.schema)}")
+    return articles
+
+
+def write_shards(articles: pl.DataFrame, folder: Path, max_rows_per_shard: int) -> DatasetInfo:
+    """Write data/train-{i:05d}-of-{n:05d}.parquet (contiguous, near-equal shards) and describe them.
+
+    Shards go through `datasets`' own parquet writer (the one push_to_hub uses: Hub-friendly content-defined
+    chunking and the features in the file metadata), after casting to FEATURES.
+    """
+    split = card.SPLIT
+    n = max(1, math.ceil(articles.height / max_rows_per_shard))
+    data_dir = folder / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    num_bytes = download_size = 0
+    for i in range(n):
+        start, stop = i * articles.height // n, (i + 1) * articles.height // n
+        shard = Dataset.from_polars(articles.slice(start, stop - start), features=FEATURES)
+        path = data_dir / f"{split}-{i:05d}-of-{n:05d}.parquet"
+        shard.to_parquet(str(path))
+        num_bytes += shard.data.nbytes
+        download_size += path.stat().st_size
+    splits = SplitDict()
+    splits.add(SplitInfo(name=split, num_bytes=num_bytes, num_examples=articles.height))
+    return DatasetInfo(
+        features=FEATURES, splits=splits, download_size=download_size, dataset_size=num_bytes, config_name="default"
+    )
+
+
+def _upstream_metrics(metrics_dir: Path) -> dict[str, dict[str, Any]]:
+    """Metrics of the stages before package (a previous package run's own file must not leak into the card)."""
+    paths = sorted(metrics_dir.glob("*.json")) if metrics_dir.is_dir() else []
+    return {p.stem: read_json(p) for p in paths if p.stem != "package"}
+
+
+def _write_metrics(out: Outputs, manifest: dict[str, Any], info: DatasetInfo) -> dict[str, Any]:
+    rows = manifest["rows"][card.SPLIT]
+    metrics = {
+        "stage": "package",
+        "rows_in": rows,
+        "rows_out": rows,
+        "dropped": {},
+        "shards": sum(1 for f in manifest["files"] if f["path"].startswith("data/")),
+        "download_size": info.download_size,
+        "dataset_size": info.dataset_size,
+        **manifest["changes"],
+    }
+    write_json(metrics, out.stage_metrics("package"))
+    combined = {**_upstream_metrics(out.metrics_dir), "package": metrics}
+    write_json(combined, out.metrics)
+    return metrics
+
+
+def input_fingerprint(raw_dir: Path) -> str:
+    """sha256 over the sorted lines 'relpath<TAB>sha256' of every file under raw_dir."""
+    files = (p for p in raw_dir.rglob("*") if p.is_file())
+    return release.digest_lines(f"{p.relative_to(raw_dir).as_posix()}\t{release.file_sha256(p)}" for p in files)
+
+
+def pipeline_commit(project_root: Path = PROJECT_ROOT) -> str:
+    """Last commit touching CODE_PATHS in the repository holding this code, '-dirty' if they have changes.
+
+    Asked of the repository containing the package module, never of the caller's working directory; 'unknown'
+    when git, the repository or any such commit is missing (e.g. an installed copy of the package).
+    """
+    try:
+        commit = _git(project_root, "log", "-1", "--format=%H", "--", *CODE_PATHS)
+        dirty = _git(project_root, "status", "--porcelain", "--", *CODE_PATHS)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if not commit:
+        return "unknown"
+    return f"{commit}-dirty" if dirty else commit
+
+
+def _git(cwd: Path, *args: str) -> str:
+    # --no-optional-locks: `git status` must not take the index lock of the repository it only reads.
+    command = ["git", "--no-optional-locks", *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True, timeout=30).stdout.strip()

@@ -1,0 +1,198 @@
+"""Release versions, content fingerprints and diffs; recording a built dataset folder under ``releases/``.
+
+A release is identified by its semver ``package.version`` and its fingerprint (a hash over every row's
+content). ``releases/v<version>.json`` holds the manifest of each recorded release; it is committed to git so
+the next build can diff against it and so a version can never be reused for different content.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pipeline.config import ConfigError
+from pipeline.errors import GateFailed
+from pipeline.io import read_json, write_json
+
+Version = tuple[int, int, int]
+
+MANIFEST_NAME = "release.json"
+CHANGES_NAME = "changes.parquet"
+CHANGE_KINDS = ("added", "removed", "changed")
+CHANGES_SCHEMA = {"id": pl.String, "change": pl.String, "title": pl.String}
+DATA_GLOB = "data/*.parquet"
+
+_SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+_MANIFEST_KEYS = ("version", "fingerprint", "content_hashes", "rows", "previous_version", "changes", "validation")
+
+
+def parse_version(text: str) -> Version:
+    """'1.2.3' -> (1, 2, 3); anything but strict MAJOR.MINOR.PATCH is a configuration error."""
+    match = _SEMVER.fullmatch(str(text))
+    if not match:
+        raise ConfigError(f"package.version must be MAJOR.MINOR.PATCH (e.g. 1.2.0), got {text!r}")
+    major, minor, patch = (int(part) for part in match.groups())
+    return major, minor, patch
+
+
+def format_version(version: Version) -> str:
+    return ".".join(str(part) for part in version)
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"cannot hash a {type(value).__name__} value in a row")
+
+
+def content_hashes(articles: pl.DataFrame) -> dict[str, str]:
+    """id -> sha256 of the row's canonical JSON (all columns, sorted keys, compact, UTF-8, dates ISO).
+
+    Hashing the values rather than parquet bytes keeps the hash independent of writer versions and sharding.
+    """
+    hashes: dict[str, str] = {}
+    for row in articles.iter_rows(named=True):
+        canonical = json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+        hashes[row["id"]] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashes
+
+
+def digest_lines(lines: Iterable[str]) -> str:
+    """sha256 over the sorted lines, each terminated by a newline (order-independent set digest)."""
+    digest = hashlib.sha256()
+    for line in sorted(lines):
+        digest.update(f"{line}\n".encode())
+    return digest.hexdigest()
+
+
+def fingerprint(hashes: Mapping[str, str]) -> str:
+    """The dataset fingerprint: digest of the lines 'id<TAB>content_hash'."""
+    return digest_lines(f"{row_id}\t{row_hash}" for row_id, row_hash in hashes.items())
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def file_entries(folder: Path) -> list[dict[str, Any]]:
+    """{path, sha256, size} of every file in a dataset folder except the manifest itself, sorted by path."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).as_posix() != MANIFEST_NAME)
+    return [
+        {"path": p.relative_to(folder).as_posix(), "sha256": file_sha256(p), "size": p.stat().st_size} for p in files
+    ]
+
+
+def diff(previous: Mapping[str, str], current: Mapping[str, str], titles: Mapping[str, str | None]) -> pl.DataFrame:
+    """Rows (id, change, title) for every id added, removed or changed between two content-hash maps, by id.
+
+    Removed articles have a null title: a manifest records hashes, not text.
+    """
+    rows = [(i, "added", titles.get(i)) for i in current.keys() - previous.keys()]
+    rows += [(i, "removed", None) for i in previous.keys() - current.keys()]
+    rows += [(i, "changed", titles.get(i)) for i in current.keys() & previous.keys() if current[i] != previous[i]]
+    return pl.DataFrame(sorted(rows), schema=CHANGES_SCHEMA, orient="row")
+
+
+def change_counts(changes: pl.DataFrame) -> dict[str, int]:
+    counts = dict(changes.group_by("change").len().iter_rows())
+    return {kind: counts.get(kind, 0) for kind in CHANGE_KINDS}
+
+
+def _load_manifest(path: Path) -> dict[str, Any]:
+    manifest = read_json(path)
+    missing = [key for key in _MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise GateFailed(f"{path} is not a release manifest: missing {', '.join(missing)}")
+    return manifest
+
+
+def recorded_releases(releases_dir: Path) -> dict[Version, dict[str, Any]]:
+    """Every manifest recorded under releases_dir (v<version>.json), by version; none when the folder is absent."""
+    releases: dict[Version, dict[str, Any]] = {}
+    for path in sorted(releases_dir.glob("v*.json")) if releases_dir.is_dir() else []:
+        manifest = _load_manifest(path)
+        version = parse_version(manifest["version"])
+        if path.name != f"v{format_version(version)}.json":
+            raise GateFailed(f"{path} records version {manifest['version']}; the file name must match it")
+        releases[version] = manifest
+    return releases
+
+
+def previous_release(releases: Mapping[Version, dict[str, Any]], version: Version) -> dict[str, Any] | None:
+    """The recorded release with the highest version strictly lower than `version` (None for a first release)."""
+    lower = [v for v in releases if v < version]
+    return releases[max(lower)] if lower else None
+
+
+def release_status(releases: Mapping[Version, dict[str, Any]], version: Version, new_fingerprint: str) -> str:
+    """'recorded' (same version, same content), 'unrecorded', or a conflict that blocks record and publish."""
+    recorded = releases.get(version)
+    if recorded is None:
+        return "unrecorded"
+    if recorded["fingerprint"] == new_fingerprint:
+        return "recorded"
+    tag = f"v{format_version(version)}"
+    return f"conflict: {tag} was recorded with different content; bump package.version in params.yaml"
+
+
+def verify_folder(dataset_dir: Path) -> dict[str, Any]:
+    """Check a built dataset folder against its release.json and return the manifest.
+
+    Every file must match its recorded sha256 and size, no file may be missing or extra, and the data shards
+    must hash to the recorded content hashes and fingerprint.
+    """
+    manifest_path = dataset_dir / MANIFEST_NAME
+    if not manifest_path.is_file():
+        raise GateFailed(f"{manifest_path} not found: build the dataset first (the package stage)")
+    manifest = _load_manifest(manifest_path)
+    expected = {entry["path"]: entry for entry in manifest["files"]}
+    actual = {entry["path"]: entry for entry in file_entries(dataset_dir)}
+    problems = [f"missing {path}" for path in sorted(expected.keys() - actual.keys())]
+    problems += [f"unexpected {path}" for path in sorted(actual.keys() - expected.keys())]
+    common = sorted(expected.keys() & actual.keys())
+    problems += [f"modified {path}" for path in common if expected[path] != actual[path]]
+    if problems:
+        raise GateFailed(f"{dataset_dir} does not match its {MANIFEST_NAME}: {'; '.join(problems)}")
+    hashes = content_hashes(pl.read_parquet(dataset_dir / DATA_GLOB))
+    if hashes != manifest["content_hashes"] or fingerprint(hashes) != manifest["fingerprint"]:
+        raise GateFailed(f"{dataset_dir}: the data rows do not hash to the fingerprint recorded in {MANIFEST_NAME}")
+    return manifest
+
+
+def record(*, dataset_dir: Path, releases_dir: Path) -> Path:
+    """Record a verified, validated build as releases_dir/v<version>.json (commit that file).
+
+    Recording the same content again is a no-op; recording different content under a recorded version is
+    refused, so a published version always means one set of rows.
+    """
+    manifest = verify_folder(dataset_dir)
+    version = parse_version(manifest["version"])
+    tag = f"v{format_version(version)}"
+    if manifest["validation"].get("passed") is not True:
+        raise GateFailed(f"{tag} did not pass validation; it cannot be recorded")
+    releases = recorded_releases(releases_dir)
+    target = releases_dir / f"{tag}.json"
+    if version in releases:
+        if releases[version]["fingerprint"] == manifest["fingerprint"]:
+            return target
+        raise GateFailed(
+            f"{tag} is already recorded in {target} with fingerprint {releases[version]['fingerprint']}, but this "
+            f"build has {manifest['fingerprint']}: bump package.version in params.yaml and rebuild"
+        )
+    previous = previous_release(releases, version)
+    previous_version = previous["version"] if previous else None
+    if manifest["previous_version"] != previous_version:
+        # The changelog in the card was computed against another release than the one now recorded before it.
+        raise GateFailed(
+            f"{tag} was built against previous release {manifest['previous_version']}, but the recorded previous "
+            f"release is now {previous_version}: rebuild the dataset, then record it"
+        )
+    return write_json({**manifest, "release_status": "recorded"}, target)

@@ -1,0 +1,161 @@
+"""Page-chrome rules as data: one row per rule, each with the reason it is generic.
+
+A rule matches a whole (stripped) line, case-insensitively. ``kind`` says what a match means:
+- ``chrome``: the line is page furniture wherever it appears;
+- ``end``: the line is furniture that closes the article: everything after it is a tail widget;
+- ``caption``: the line describes a photo (credit, position cue, marker); not body text.
+Rules whose ``pattern`` is None are computed in code (named here so that every removal's rule is listed).
+Rename a rule only with a new version suffix: the names are recorded in removed_lines.parquet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from functools import cache
+
+import polars as pl
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str  # chrome | end | caption
+    pattern: str | None
+    why: str
+
+
+_BULLET = r"(?:[•·▪◦*\-–]\s*)?"
+
+RULES: tuple[Rule, ...] = (
+    Rule("search_form_message", "chrome",
+         r"(?:minimum|maximum|at least|please enter)\s+\d+\s+characters?\b.{0,40}",
+         "Search-box validation text rendered by the page template (any site with a search form)."),
+    Rule("share_widget", "chrome",
+         _BULLET + r"(?:link copied|copied url|url copied|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
+         r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article)\.?",
+         "Share/copy-link widget labels; every news CMS prints them."),
+    Rule("social_button", "chrome",
+         _BULLET + r"(?:facebook|twitter|x|kakao(?:talk)?|kakao ?story|naver|band|line|linkedin|whatsapp|telegram|"
+         r"mail|e-?mail|link|print|pinterest|reddit)(?: share)?(?: button)?",
+         "Social share and print buttons rendered as text (one word per button)."),
+    Rule("text_size_widget", "chrome",
+         r"(?:ⓕ\s*)?(?:font[- ]?size|text[- ]?size|zoom (?:in|out)|a\+|a-)|" + _BULLET + r"[-+]?\d{1,2}",
+         "Font-size controls ('Text Size', bullets '-2'...'+2') and bare small counters of image galleries."),
+    Rule("navigation_link", "chrome",
+         r"(?:skip|jump) (?:to )?(?:main )?(?:content|navigation|menu)s?|(?:skip|main|site|open|close|toggle)?\s*"
+         r"(?:content )?menu|go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
+         r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more",
+         "Accessibility skip links and one-word navigation items (menu, search, close, top, logo alt text)."),
+    Rule("breadcrumb", "chrome", r"home\s*(?:>|›|»|/|\|)?\s*[\w &/>›»|-]{0,60}",
+         "Breadcrumb trails start at 'home' ('home TOPICSAll Topics')."),
+    Rule("relative_timestamp", "chrome",
+         r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago",
+         "Relative times ('2 days ago') depend on the crawl time: never a publication date, and not text."),
+    Rule("ui_identifier", "chrome", r"[a-z]+(?:[_][a-z0-9]+)+",
+         "A lone snake_case token is a template element id leaking into text (e.g. a progress-bar id)."),
+    Rule("image_filename", "chrome", r".{0,120}\.(?:jpe?g|png|gif|webp|bmp|tiff?)(?:\s+\d{1,3})?",
+         "Image file names (often with a gallery counter) left by alt text."),
+    Rule("wire_editor_note", "chrome",
+         r"\((?:attn|eds?|editor'?s? note|adds|updates|corrects|recasts|urgent|lead|\d+(?:st|nd|rd|th) ld)\b.*\)",
+         "Wire-service editor's notes to subscribers ('(ATTN: ADDS ...)'); never article text."),
+    Rule("social_follow", "chrome",
+         r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}",
+         "Calls to follow or subscribe printed under articles on most sites."),
+    Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
+         "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
+    Rule("copyright_notice", "end",
+         r"(?:copyright|ⓒ|©|\(c\)).{0,120}|.{0,120}\ball rights reserved\.?.{0,60}|.{0,80}unauthorized reproduction.{0,80}",
+         "Copyright footers close the article on every site."),
+    Rule("related_links", "end",
+         _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on)?|also read|see also|"
+         r"more (?:news|stories|from [\w ]+)|most (?:viewed|read|popular)|(?:recommended|popular|trending)"
+         r"(?: stories| articles| news)?|you may also like|latest news|top stories|editor'?s picks?)\s*:?",
+         "Headers of related/most-viewed lists; the headlines after them belong to other articles."),
+    Rule("signoff_email", "end", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+         "A reporter's e-mail alone on a line signs off the article (wire style)."),
+    Rule("source_credit_line", "end",
+         r"\((?:with inputs? from|with reporting by|additional reporting by|reporting by|edited by|source:)[^)]*\)\.?",
+         "Parenthetical credits printed after the last paragraph ('(With inputs from agencies.)')."),
+    Rule("caption_marker", "caption",
+         r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|photos?\s*(?:by|credit|courtesy)?\s*[:=]|"
+         r"\[photo|\(photo|this photo (?:shows|was taken)|shown in this (?:file )?photo|file photo\b).*",
+         "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:')."),
+    Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
+         "'[Image source=...]' credits end photo captions."),
+    Rule("caption_courtesy", "caption", r".{0,300}\bcourtesy of [\w .&'-]{2,60}",
+         "'Courtesy of X' ends photo captions."),
+    Rule("caption_position_cue", "caption",
+         r".{0,300}\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right))\).{0,300}",
+         "Position cues like '(right)' or '(sixth from left)' identify people in a photo."),
+    Rule("photo_agency_line", "caption",
+         r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
+         r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank",
+         "A stock-photo or agency name alone on a line is an image credit ('123rf')."),
+    Rule("caption_credit_suffix", "caption", None,
+         "A single sentence ending in a parenthesised credit ('... Province. (Posco)') before the lead."),
+    Rule("caption_doubled", "caption", None,
+         "A caption printed twice (same sentence twice on a line, or the same line twice in a row)."),
+    Rule("foreign_script_line", "chrome", None,
+         "A short line in another script than the page's own (user names, skip links, channel banners)."),
+    Rule("repeated_across_documents", "chrome", None,
+         "Learned from the corpus (CCNet-style): a short line printed in several distinct articles is template."),
+    Rule("header_residue", "chrome", None,
+         "Text above the headline that is neither category, masthead, date nor byline (menus, sidebars)."),
+    Rule("title_repeated", "chrome", None, "The headline printed a second time (page templates repeat it)."),
+    Rule("masthead_date", "chrome", None,
+         "A date above the headline when the page prints the article's own date below it (crawl-day banner)."),
+    Rule("updated_timestamp", "chrome", None, "'Updated' stamps are not publication dates."),
+    Rule("byline_repeated", "chrome", None, "The byline printed again (e.g. with an e-mail at the end)."),
+    Rule("tail_widget", "chrome", None, "Everything after an end marker (most-viewed lists, tag lists, footers)."),
+    Rule("separator", "chrome", None, "Separator lines ('-') between listing entries."),
+    Rule("deck", "chrome", None,
+         "Subtitle/deck between headline and lead: neither body nor chrome by the labelling policy; kept here."),
+    Rule("listing_rank", "chrome", None, "Rank numbers of ranked widgets."),
+    Rule("image_name_residue", "chrome", None, "Image file names glued to the first word ('HSH_0218I'm')."),
+    Rule("gallery_index_residue", "chrome", None, "A gallery index digit glued to a paragraph ('2The team')."),
+    Rule("date_prefix", "chrome", None, "The crawler's ' date YYYY-MM-DD' prefix (kept as published_date)."),
+    Rule("date_marker", "chrome", None, "A 'dateYYYY-MM-DD' marker glued to text (kept as published_date)."),
+    Rule("signoff_agency", "chrome", None, "An inline agency sign-off '(Yonhap)' ending the body (kept as byline)."),
+)  # fmt: skip
+
+RULES_BY_NAME = {rule.name: rule for rule in RULES}
+
+
+@cache
+def _compiled() -> tuple[tuple[Rule, re.Pattern[str]], ...]:
+    return tuple(
+        (rule, re.compile(rf"(?:{rule.pattern})", re.IGNORECASE)) for rule in RULES if rule.pattern is not None
+    )
+
+
+def match_line(text: str) -> Rule | None:
+    """The first pattern rule matching the whole stripped line, in table order."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    for rule, regex in _compiled():
+        if regex.fullmatch(stripped):
+            return rule
+    return None
+
+
+def chrome_pattern_expr(column: str = "text") -> pl.Expr:
+    """Vectorised: the name of the first matching pattern rule for each line (null if none)."""
+    stripped = pl.col(column).str.strip_chars()
+    expr = pl.lit(None, dtype=pl.String)
+    for rule, _ in reversed(_compiled()):
+        expr = pl.when(stripped.str.contains(rf"(?i)^(?:{rule.pattern})$")).then(pl.lit(rule.name)).otherwise(expr)
+    return expr
+
+
+def rules_frame() -> pl.DataFrame:
+    """The rule table itself (for the README and the dataset card)."""
+    return pl.DataFrame(
+        {
+            "name": [r.name for r in RULES],
+            "kind": [r.kind for r in RULES],
+            "pattern": [r.pattern for r in RULES],
+            "why": [r.why for r in RULES],
+        }
+    )

@@ -1,0 +1,53 @@
+"""Small pure helpers on strings, shared by the layouts and the stages."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+QUOTE_FOLD = str.maketrans({c: "'" for c in "‘’‚‛`´′"} | {c: '"' for c in "“”„‟″"})
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# A sentence or paragraph that ends where a writer would end it: terminal punctuation, optionally
+# followed by closing quotes/brackets, optionally an inline agency sign-off such as "(Yonhap)".
+SENTENCE_END = re.compile(r"""[.!?…]['"’”)\]]*\s*(\([^()]{1,40}\))?\s*$|['"’”]\s*$""")
+_WORD = re.compile(r"\S+")
+
+
+def canonical(text: str | None) -> str:
+    """Case-, quote-, punctuation- and whitespace-insensitive form used for comparisons and hashes."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).translate(QUOTE_FOLD).casefold()
+    return _NON_WORD.sub("", text)
+
+
+def stable_hash(*parts: str | None, length: int = 16) -> str:
+    digest = hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def ends_like_sentence(text: str) -> bool:
+    return bool(SENTENCE_END.search(text.rstrip()))
+
+
+def letters_by_script(text: str) -> dict[str, int]:
+    """Count letters per script family (LATIN, HANGUL, CYRILLIC, CJK, ...), from Unicode character names."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch.isalpha():
+            name = unicodedata.name(ch, "")
+            script = name.split(" ", 1)[0] if name else "OTHER"
+            if script.startswith("CJK") or script in ("HIRAGANA", "KATAKANA"):
+                script = "CJK"
+            counts[script] = counts.get(script, 0) + 1
+    return counts
+
+
+def dominant_script(text: str) -> str | None:
+    counts = letters_by_script(text)
+    return max(sorted(counts), key=counts.__getitem__) if counts else None
