@@ -31,12 +31,23 @@ RUN_NAME = "validate"
 RUN_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 VENDOR = "vendor"  # <docs_dir>/static/vendor/ receives a copy of ASSETS_DIR
 
-NULL_SHARE_KEYS = {"title": "title_null_share_max", "published_date": "date_null_share_max",
-                   "byline": "byline_null_share_max"}
-EXPECTATION_KEYS = frozenset({
-    *NULL_SHARE_KEYS.values(), "row_count", "body_words_quantiles", "title_words_quantiles", "published_date_min",
-    "english_share_min", "duplicate_share_max", "quarantine_share_max",
-})
+NULL_SHARE_KEYS = {
+    "title": "title_null_share_max",
+    "published_date": "date_null_share_max",
+    "byline": "byline_null_share_max",
+}
+EXPECTATION_KEYS = frozenset(
+    {
+        *NULL_SHARE_KEYS.values(),
+        "row_count",
+        "body_words_quantiles",
+        "title_words_quantiles",
+        "published_date_min",
+        "english_share_min",
+        "duplicate_share_max",
+        "quarantine_share_max",
+    }
+)
 
 # CDN URLs of the GX 1.24.1 page templates -> vendored files (relative to ASSETS_DIR) that replace them.
 # Empty: not needed offline (vega only draws charts, which no expectation here renders; bootstrap-dark is dark mode).
@@ -50,39 +61,52 @@ _CDN_ASSETS: dict[str, tuple[str, ...]] = {
     f"{_BOOTSTRAP_TABLE}@1.19.1/dist/bootstrap-table.min.css": ("bootstrap-table/bootstrap-table.min.css",),
     f"{_BOOTSTRAP_TABLE}@1.19.1/dist/bootstrap-table.min.js": ("bootstrap-table/bootstrap-table.min.js",),
     f"{_BOOTSTRAP_TABLE}@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": (
-        "bootstrap-table/bootstrap-table-filter-control.min.css",),
+        "bootstrap-table/bootstrap-table-filter-control.min.css",
+    ),
     f"{_BOOTSTRAP_TABLE}@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": (
-        "bootstrap-table/bootstrap-table-filter-control.min.css",),
+        "bootstrap-table/bootstrap-table-filter-control.min.css",
+    ),
     f"{_BOOTSTRAP_TABLE}@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": (
-        "bootstrap-table/bootstrap-table-filter-control.min.js",),
+        "bootstrap-table/bootstrap-table-filter-control.min.js",
+    ),
     f"{_CDNJS}/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": (
-        "bootstrap-datepicker/bootstrap-datepicker.min.css",),
+        "bootstrap-datepicker/bootstrap-datepicker.min.css",
+    ),
     f"{_CDNJS}/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": (
-        "bootstrap-datepicker/bootstrap-datepicker.min.js",),
-    f"{_CDNJS}/font-awesome/6.6.0/css/all.min.css": ("fontawesome/css/fontawesome.min.css",
-                                                      "fontawesome/css/solid.min.css"),
+        "bootstrap-datepicker/bootstrap-datepicker.min.js",
+    ),
+    f"{_CDNJS}/font-awesome/6.6.0/css/all.min.css": (
+        "fontawesome/css/fontawesome.min.css",
+        "fontawesome/css/solid.min.css",
+    ),
     "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": (),
     "https://cdn.jsdelivr.net/npm/vega@5": (),
     "https://cdn.jsdelivr.net/npm/vega-lite@5": (),
     "https://cdn.jsdelivr.net/npm/vega-embed@6": (),
 }
-_CDN_TAG = re.compile(r'<script src="(https://[^"]+)"[^>]*></script>|<link rel="stylesheet"[^>]*href="(https://[^"]+)"[^>]*>')
+_CDN_TAG = re.compile(
+    r'<script src="(https://[^"]+)"[^>]*></script>|<link rel="stylesheet"[^>]*href="(https://[^"]+)"[^>]*>'
+)
 # The navbar logo comes from S3, with a ?d=<now> cache buster; GX ships the same logo in static/images.
 _GX_LOGO = re.compile(r"https://great-expectations-web-assets\.s3[^\"')]*")
+# Relative links to static/; GX 1.24.1 puts the favicon of validation pages one folder too high.
+_STATIC_REF = re.compile(r'(?<=")(?:\./|(?:\.\./)+)static/')
 _UUID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 _LOAD_TIME = re.compile(r"(ge_load_time</span>.*?>)\d{8}T\d{6}\.\d{6}Z", re.DOTALL)
 
 
-def run_expectations(articles: pl.DataFrame, *, n_duplicates: int, n_quarantined: int,
-                     expectations: dict, docs_dir: Path) -> dict:
+def run_expectations(
+    articles: pl.DataFrame, *, n_duplicates: int, n_quarantined: int, expectations: dict, docs_dir: Path
+) -> dict:
     """Rows about to be published + counts of dropped ones -> JSON summary; Data Docs written to docs_dir.
 
     expectations is params.yaml `validate.expectations`; every key of EXPECTATION_KEYS is required.
     """
     _check_keys(expectations)
     gx = _import_gx()
-    suite, result = _run_checkpoint(gx, _expectations(expectations), _frame(articles, n_duplicates, n_quarantined),
-                                    Path(docs_dir))
+    suite, result = _run_checkpoint(
+        gx, _expectations(expectations), _frame(articles, n_duplicates, n_quarantined), Path(docs_dir)
+    )
     _make_offline(Path(docs_dir))
     by_id = {r.expectation_config.id: r.to_json_dict() for r in result.results}
     return {
@@ -96,20 +120,25 @@ def run_expectations(articles: pl.DataFrame, *, n_duplicates: int, n_quarantined
 
 def format_summary(summary: dict) -> str:
     """Summary of run_expectations -> console table, one line per expectation."""
-    rows = [("PASS" if r["success"] else "FAIL", r["expectation"], r["column"] or "-", _brief(r["observed"]))
-            for r in summary["results"]]
+    rows = [
+        ("PASS" if r["success"] else "FAIL", r["expectation"], r["column"] or "-", _brief(r["observed"]))
+        for r in summary["results"]
+    ]
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
     lines = [f"Great Expectations: {summary['successful']}/{summary['evaluated']} expectations met"]
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, [*widths, 0], strict=True)).rstrip()
-              for row in rows]
+    lines += [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, [*widths, 0], strict=True)).rstrip() for row in rows
+    ]
     return "\n".join(lines)
 
 
 def _check_keys(expectations: dict) -> None:
     missing, unknown = EXPECTATION_KEYS - set(expectations), set(expectations) - EXPECTATION_KEYS
     if missing or unknown:
-        raise ValueError(f"validate.expectations: missing {sorted(missing)}, unknown {sorted(unknown)}; "
-                         f"expected exactly {sorted(EXPECTATION_KEYS)}")
+        raise ValueError(
+            f"validate.expectations: missing {sorted(missing)}, unknown {sorted(unknown)}; "
+            f"expected exactly {sorted(EXPECTATION_KEYS)}"
+        )
 
 
 def _import_gx() -> ModuleType:
@@ -132,7 +161,12 @@ def _frame(articles: pl.DataFrame, n_duplicates: int, n_quarantined: int) -> pd.
     in the same batch as the rows.
     """
     return articles.select(
-        "id", "title", "published_date", "byline", "language", "word_count",
+        "id",
+        "title",
+        "published_date",
+        "byline",
+        "language",
+        "word_count",
         title_word_count=pl.col("title").str.count_matches(r"\S+"),
         duplicate_share=pl.lit(_share(n_duplicates, articles.height)),
         quarantine_share=pl.lit(_share(n_quarantined, articles.height)),
@@ -149,8 +183,9 @@ def _quantiles_expectation() -> type[Expectation]:
     import great_expectations.expectations as gxe
 
     class ExpectColumnQuantilesToBeBetween(gxe.ExpectColumnQuantileValuesToBeBetween):
-        def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
-                      execution_engine: Any = None) -> dict:
+        def _validate(
+            self, metrics: dict, runtime_configuration: dict | None = None, execution_engine: Any = None
+        ) -> dict:
             outcome = super()._validate(metrics, runtime_configuration, execution_engine)
             return {**outcome, "success": bool(outcome["success"])}
 
@@ -172,45 +207,60 @@ def _expectations(params: dict) -> list[Expectation]:
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=min_rows, max_value=max_rows),
         gxe.ExpectColumnValuesToBeUnique(column="id"),
-        *(gxe.ExpectColumnValuesToNotBeNull(column=column, mostly=round(1 - params[key], 9))
-          for column, key in NULL_SHARE_KEYS.items()),
+        *(
+            gxe.ExpectColumnValuesToNotBeNull(column=column, mostly=round(1 - params[key], 9))
+            for column, key in NULL_SHARE_KEYS.items()
+        ),
         quantiles(column="word_count", quantile_ranges=_quantile_ranges(params["body_words_quantiles"])),
         quantiles(column="title_word_count", quantile_ranges=_quantile_ranges(params["title_words_quantiles"])),
         # pandas holds polars dates as datetime64; GX cannot compare those with date strings.
-        gxe.ExpectColumnValuesToBeBetween(column="published_date",
-                                          min_value=dt.datetime.fromisoformat(params["published_date_min"]),
-                                          max_value=dt.datetime.combine(latest_date, dt.time())),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="published_date",
+            min_value=dt.datetime.fromisoformat(params["published_date_min"]),
+            max_value=dt.datetime.combine(latest_date, dt.time()),
+        ),
         gxe.ExpectColumnValuesToBeInSet(column="language", value_set=["en"], mostly=params["english_share_min"]),
         gxe.ExpectColumnMaxToBeBetween(column="duplicate_share", max_value=params["duplicate_share_max"]),
         gxe.ExpectColumnMaxToBeBetween(column="quarantine_share", max_value=params["quarantine_share_max"]),
     ]
 
 
-def _run_checkpoint(gx: ModuleType, expectations: list[Expectation], frame: pd.DataFrame,
-                    docs_dir: Path) -> tuple[ExpectationSuite, ExpectationSuiteValidationResult]:
+def _run_checkpoint(
+    gx: ModuleType, expectations: list[Expectation], frame: pd.DataFrame, docs_dir: Path
+) -> tuple[ExpectationSuite, ExpectationSuiteValidationResult]:
     """Ephemeral context with one docs site at docs_dir -> (stored suite, its validation result)."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm "Calculating Metrics" in logs
-    context.add_data_docs_site(site_name=SITE_NAME, site_config={
-        "class_name": "SiteBuilder",
-        "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
-    batch = (context.data_sources.add_pandas(name="news").add_dataframe_asset(name="articles")
-             .add_batch_definition_whole_dataframe("all_rows"))
+    context.add_data_docs_site(
+        site_name=SITE_NAME,
+        site_config={
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    batch = (
+        context.data_sources.add_pandas(name="news")
+        .add_dataframe_asset(name="articles")
+        .add_batch_definition_whole_dataframe("all_rows")
+    )
     suite = context.suites.add(gx.ExpectationSuite(name=SUITE_NAME, expectations=expectations))
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=SUITE_NAME, data=batch, suite=suite))
-    checkpoint = context.checkpoints.add(gx.Checkpoint(
-        name=SUITE_NAME, validation_definitions=[definition],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[SITE_NAME])],
-        result_format={"result_format": "SUMMARY"},  # COMPLETE would list every failing row in the docs
-    ))
-    run = checkpoint.run(batch_parameters={"dataframe": frame},
-                         run_id=RunIdentifier(run_name=RUN_NAME, run_time=RUN_TIME))
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=SUITE_NAME,
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[SITE_NAME])],
+            result_format={"result_format": "SUMMARY"},  # COMPLETE would list every failing row in the docs
+        )
+    )
+    run = checkpoint.run(
+        batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=RUN_NAME, run_time=RUN_TIME)
+    )
     return suite, next(iter(run.run_results.values()))
 
 
@@ -232,12 +282,14 @@ def _observed(evr: dict) -> Any:
         return {"error": error}
     if "observed_value" in result:
         return result["observed_value"]
-    # A per-row expectation has no single value: report how many rows broke it, and a few of their values.
+    # A per-row expectation has no single value: report how many rows broke it, and a few distinct values they
+    # hold (a null check has only nulls to show).
     share = result["unexpected_percent"]
+    is_null_check = evr["expectation_config"]["type"] == "expect_column_values_to_not_be_null"
     return {
         "unexpected_count": result["unexpected_count"],
         "unexpected_share": None if share is None else round(share / 100, 4),
-        "examples": [v for v in result["partial_unexpected_list"][:3] if v is not None],
+        "examples": [] if is_null_check else list(dict.fromkeys(result["partial_unexpected_list"]))[:3],
     }
 
 
@@ -252,6 +304,8 @@ def _brief(observed: Any) -> str:
         share = observed["unexpected_share"]
         text = f"{observed['unexpected_count']} unexpected" + ("" if share is None else f" ({share:.1%})")
         return text + (f" e.g. {observed['examples']}" if observed["examples"] else "")
+    if isinstance(observed, float):
+        return f"{observed:.4g}"
     text = json.dumps(observed, ensure_ascii=False)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -274,10 +328,15 @@ def _offline_html(html: str, static: str) -> str:
         url = match[1] or match[2]
         if url not in _CDN_ASSETS:
             return match[0]
-        return "".join(f'<script src="{static}/{VENDOR}/{name}"></script>' if name.endswith(".js")
-                       else f'<link rel="stylesheet" href="{static}/{VENDOR}/{name}">' for name in _CDN_ASSETS[url])
+        return "".join(
+            f'<script src="{static}/{VENDOR}/{name}"></script>'
+            if name.endswith(".js")
+            else f'<link rel="stylesheet" href="{static}/{VENDOR}/{name}">'
+            for name in _CDN_ASSETS[url]
+        )
 
     html = _GX_LOGO.sub(f"{static}/images/logo-long.png", _CDN_TAG.sub(local_tags, html))
+    html = _STATIC_REF.sub(f"{static}/", html)
     # The batch marker ge_load_time is the wall clock at load; show the fixed run time instead, like the run id.
     html = _LOAD_TIME.sub(rf"\g<1>{RUN_TIME:%Y%m%dT%H%M%S.%fZ}", html)
     # Each collapsible block gets a uuid4 id; numbering them in order of appearance keeps reruns byte-identical.

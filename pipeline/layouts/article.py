@@ -283,12 +283,14 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
         draft.byline = (agency.groupdict().get("agency") or agency.groupdict().get("name") or "").strip() or None
     last = body[-1]
     signoff = SIGNOFF.search(last.text)
-    if signoff and word_count(last.text) > 3:
+    if signoff and not draft.byline:
+        draft.byline = signoff.group("agency").strip()  # the sign-off is the article's only attribution: keep it
+    elif signoff and canonical(signoff.group("agency")) == canonical(draft.byline) and word_count(last.text) > 3:
+        # The sign-off repeats the byline printed above the article: redundant, not body text.
         index = draft.segments.index(last)
         kept = Segment(last.start, last.end, last.text[: signoff.start()].rstrip(), "body", last.rule, True)
         removed = Segment(last.start, last.end, signoff.group(0).strip(), "chrome", "signoff_agency", True)
         draft.segments[index : index + 1] = [kept, removed]
-        draft.byline = draft.byline or signoff.group("agency").strip()
 
 
 @register

@@ -37,7 +37,7 @@ DECK_BULLET = re.compile(r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]")
 DOUBLED = re.compile(r"(?P<once>.{20,}?)\s+(?P=once)\s*")
 CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*\((?P<credit>[^()]{2,60})\)\s*$""")
 DATELINE_AGENCY = re.compile(r"^[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}\s+\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)")
-BRACKET_REPORTER = re.compile(r"^\[(?:[\w .]+\s)?(?:reporter|correspondent|writer)s?\s+(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\]")
+BRACKET_REPORTER = re.compile(r"^\[(?:[\w .]+\s)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter)s?\s+(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\]")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,0 +1,301 @@
+"""Package stage: the dataset folder loads with `datasets`, the card parses, rebuilds are byte-identical."""
+
+import os
+import tempfile
+
+# `datasets` and huggingface_hub read these once, at import: set them before anything imports either.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HOME"] = os.path.join(tempfile.gettempdir(), "news-pipeline-tests-hf-home")  # never the user's cache
+
+import dataclasses
+import datetime
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import datasets
+import polars as pl
+import pytest
+from datasets import Features, List, Value
+from datasets.info import DatasetInfosDict
+from datasets.utils.metadata import MetadataConfigs
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from pipeline import package, release
+from pipeline.config import ConfigError, PackageParams
+from pipeline.errors import GateFailed
+from pipeline.io import read_json, write_json, write_parquet
+from pipeline.outputs import Outputs
+from schemas.article import Article, Duplicate
+from schemas.audit import QuarantineRow, RemovedLine
+
+PARAMS = PackageParams(
+    version="1.0.0",
+    pretty_name="Test trade news",
+    license="other",
+    license_note="The article text belongs to its publishers.",
+    task_categories=("text-classification",),
+    tags=("news",),
+    max_rows_per_shard=2,
+)
+SOURCES = ("Korea Herald", "Yonhap", None)
+
+
+def polars_schema(model: Any) -> dict[str, pl.DataType]:
+    return {name: column.dtype.type for name, column in model.to_schema().columns.items()}
+
+
+def make_article(i: int) -> dict[str, Any]:
+    title = f"Exports of item {i} rise"
+    body = " ".join(f"word{i}x{k}" for k in range(30))
+    return {
+        "id": hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()[:16],
+        "title": title if i % 4 else None,
+        "body": body,
+        "published_date": datetime.date(2020 + i % 3, 1 + i % 12, 1) if i % 5 else None,
+        "source": SOURCES[i % 3],
+        "byline": "Staff reporter",
+        "category": "Trade",
+        "language": "en",
+        "is_truncated": i % 6 == 0,
+        "word_count": 30,
+        "layout": "wire_v1" if i % 2 else "portal_v1",
+        "provenance": [{"file": f"{i % 2:03d}.txt", "line_start": i * 10 + 1, "line_end": i * 10 + 9}],
+    }
+
+
+def write_inputs(root: Path, articles: list[dict[str, Any]], *, passed: bool = True) -> Outputs:
+    """Write what parse..validate would have left under an output root, for `articles` as the published rows."""
+    out = Outputs(root)
+    frame = pl.DataFrame(articles, schema=polars_schema(Article))
+    write_parquet(frame, out.validated_articles)
+    duplicate = {**articles[0], "id": "f" * 16, "kept_id": articles[0]["id"], "kind": "near", "similarity": 0.9}
+    write_parquet(pl.DataFrame([duplicate], schema=polars_schema(Duplicate)), out.duplicates)
+    quarantined = {
+        "file": "001.txt", "line_start": 90, "line_end": 95, "stage": "clean",
+        "rule": "body_too_short", "reason": "3 words < 8", "text": "Too short here",
+    }  # fmt: skip
+    write_parquet(pl.DataFrame([quarantined], schema=polars_schema(QuarantineRow)), out.quarantine)
+    removed = [
+        {"file": "000.txt", "line": 2, "text": "Share this | Tweet", "rule": "share_buttons_v1", "stage": "clean",
+         "fragment": False},
+        {"file": "000.txt", "line": 7, "text": "Subscribe now", "rule": "boilerplate", "stage": "parse",
+         "fragment": True},
+    ]  # fmt: skip
+    write_parquet(pl.DataFrame(removed, schema=polars_schema(RemovedLine)), out.removed_lines)
+    n = len(articles)
+    for stage, rows_in, dropped in (
+        ("parse", n + 2, {"unparseable": 0}),
+        ("clean", n + 2, {"body_too_short": 1}),
+        ("dedup", n + 1, {"near": 1}),
+        ("validate", n, {}),
+    ):
+        metrics = {"stage": stage, "rows_in": rows_in, "rows_out": rows_in - sum(dropped.values()), "dropped": dropped}
+        write_json(metrics, out.stage_metrics(stage))
+    result = {"expectation": "expect_table_row_count_to_be_between", "column": None, "success": passed,
+              "observed": n, "kwargs": {"min_value": 1, "max_value": 10_000_000}}  # fmt: skip
+    validation = {
+        "passed": passed,
+        "row_checks": {"id_unique": {"failures": 0}},
+        "expectations": {"success": passed, "evaluated": 1, "successful": int(passed), "results": [result]},
+    }
+    write_json(validation, out.reports / "validation.json")
+    return out
+
+
+def make_raw(folder: Path) -> Path:
+    (folder / "sub").mkdir(parents=True, exist_ok=True)
+    (folder / "000.txt").write_text("raw page one\n", encoding="utf-8")
+    (folder / "sub" / "001.txt").write_text("raw page two\n", encoding="utf-8")
+    return folder
+
+
+def build(
+    tmp: Path,
+    articles: list[dict[str, Any]],
+    version: str = "1.0.0",
+    *,
+    releases: Path | None = None,
+    passed: bool = True,
+) -> Outputs:
+    """Run the package stage on fresh inputs under tmp/out; recorded releases in `releases` (default tmp/releases)."""
+    out = write_inputs(tmp / "out", articles, passed=passed)
+    params = dataclasses.replace(PARAMS, version=version)
+    package.run(raw_dir=make_raw(tmp / "raw"), out=out, releases_dir=releases or tmp / "releases", params=params)
+    return out
+
+
+def card_section(readme: str, heading: str) -> list[list[str]]:
+    """Table rows (cells, header excluded) under `heading`, up to the next heading."""
+    section = re.split(r"\n#+ ", readme.split(f"\n{heading}\n", 1)[1], maxsplit=1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
+    return [[cell.strip() for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows]
+
+
+ARTICLES = [make_article(i) for i in range(5)]
+EXPECTED_FEATURES = Features(
+    {
+        "id": Value("string"),
+        "title": Value("string"),
+        "body": Value("string"),
+        "published_date": Value("date32"),
+        "source": Value("string"),
+        "byline": Value("string"),
+        "category": Value("string"),
+        "language": Value("string"),
+        "is_truncated": Value("bool"),
+        "word_count": Value("int32"),
+        "layout": Value("string"),
+        "provenance": List({"file": Value("string"), "line_start": Value("int32"), "line_end": Value("int32")}),
+    }
+)
+
+
+def test_folder_loads_offline_with_exact_features_and_rows(tmp_path: Path) -> None:
+    out = build(tmp_path, ARTICLES)
+
+    loaded = datasets.load_dataset(str(out.dataset), cache_dir=str(tmp_path / "hf-cache"))
+
+    assert list(loaded) == ["train"]
+    train = loaded["train"]
+    assert train.features == EXPECTED_FEATURES
+    assert train.num_rows == len(ARTICLES)
+    assert train["id"] == sorted(a["id"] for a in ARTICLES)
+    first = train[0]
+    expected = next(a for a in ARTICLES if a["id"] == first["id"])
+    assert first == expected
+    shards = sorted(p.name for p in (out.dataset / "data").iterdir())
+    assert shards == ["train-00000-of-00003.parquet", "train-00001-of-00003.parquet", "train-00002-of-00003.parquet"]
+
+
+def test_card_front_matter_parses_with_huggingface_hub_and_datasets(tmp_path: Path) -> None:
+    out = build(tmp_path, ARTICLES)
+    readme = out.dataset / "README.md"
+
+    card = DatasetCard.load(readme)  # raises on metadata the Hub's card classes reject
+
+    data = card.data
+    assert data.pretty_name == "Test trade news"
+    assert data.language == ["en"]
+    assert data.license == "other"
+    assert data.task_categories == ["text-classification"]
+    assert data.size_categories == ["n<1K"]
+    assert data.tags == ["news"]
+    assert DatasetCardData(**data.to_dict()).to_yaml() == data.to_yaml()
+    info = DatasetInfosDict.from_dataset_card_data(data)["default"]
+    assert info.features == EXPECTED_FEATURES
+    assert info.splits["train"].num_examples == len(ARTICLES)
+    assert info.download_size == sum(p.stat().st_size for p in (out.dataset / "data").iterdir())
+    assert MetadataConfigs.from_dataset_card_data(data) == {
+        "default": {"data_files": [{"split": "train", "path": "data/train-*"}]}
+    }
+    text = readme.read_text(encoding="utf-8")
+    assert "The article text belongs to its publishers." in text
+    assert 'revision="v1.0.0"' in text
+    assert "First release" in text
+    assert datetime.date.today().isoformat() not in text
+
+
+def test_fields_table_descriptions_come_from_the_schema(tmp_path: Path) -> None:
+    out = build(tmp_path, ARTICLES)
+
+    rows = card_section((out.dataset / "README.md").read_text(encoding="utf-8"), "## Fields")
+
+    columns = Article.to_schema().columns
+    assert [row[0].strip("`") for row in rows] == list(columns)
+    assert {row[0].strip("`"): row[2] for row in rows} == {name: c.description for name, c in columns.items()}
+
+
+def test_card_counts_sources_and_audit_tables(tmp_path: Path) -> None:
+    out = build(tmp_path, ARTICLES)
+    readme = (out.dataset / "README.md").read_text(encoding="utf-8")
+
+    assert ["Korea Herald", "portal_v1", "1"] in card_section(readme, "## Sources and layouts")
+    assert ["clean", "share_buttons_v1", "1", "0"] in card_section(
+        readme, "### Lines removed as page chrome, per rule"
+    )
+    assert card_section(readme, "### Duplicates dropped, per kind") == [["near", "1"]]
+    assert card_section(readme, "### Quarantined, per rule") == [["clean", "body_too_short", "1"]]
+    assert "1 of 1 dataset expectations" in readme
+
+
+def test_rebuild_from_the_same_inputs_is_byte_identical(tmp_path: Path) -> None:
+    def snapshot(out: Outputs) -> dict[str, bytes]:
+        files = [*out.dataset.rglob("*"), out.metrics, out.stage_metrics("package")]
+        return {str(p.relative_to(out.root)): p.read_bytes() for p in files if p.is_file()}
+
+    first = build(tmp_path / "a", ARTICLES)
+    before = snapshot(first)
+    package.run(raw_dir=tmp_path / "a" / "raw", out=first, releases_dir=tmp_path / "a" / "releases", params=PARAMS)
+    elsewhere = build(tmp_path / "b", ARTICLES)
+
+    assert snapshot(first) == before
+    assert snapshot(elsewhere) == before
+    assert "dataset/data/train-00000-of-00003.parquet" in before
+
+
+def test_manifest_lists_every_file_and_fingerprints(tmp_path: Path) -> None:
+    out = build(tmp_path, ARTICLES)
+
+    manifest = read_json(out.dataset / "release.json")
+
+    assert [f["path"] for f in manifest["files"]] == [
+        "README.md",
+        "changes.parquet",
+        *(f"data/train-0000{i}-of-00003.parquet" for i in range(3)),
+    ]
+    assert manifest["files"] == release.file_entries(out.dataset)
+    assert manifest["rows"] == {"train": len(ARTICLES)}
+    assert sorted(manifest["content_hashes"]) == sorted(a["id"] for a in ARTICLES)
+    assert manifest["fingerprint"] == release.fingerprint(manifest["content_hashes"])
+    assert manifest["validation"] == {"passed": True, "expectations_successful": 1, "expectations_evaluated": 1}
+    assert manifest["previous_version"] is None
+    assert manifest["release_status"] == "unrecorded"
+    assert manifest["changes"] == {"added": len(ARTICLES), "removed": 0, "changed": 0}
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?|unknown", manifest["pipeline_commit"])
+    changes = pl.read_parquet(out.dataset / "changes.parquet")
+    assert changes["change"].unique().to_list() == ["added"]
+    assert changes["id"].to_list() == sorted(a["id"] for a in ARTICLES)
+    assert release.verify_folder(out.dataset) == manifest
+
+
+def test_input_fingerprint_follows_raw_bytes_and_names(tmp_path: Path) -> None:
+    raw = make_raw(tmp_path / "raw")
+    base = package.input_fingerprint(raw)
+
+    (raw / "000.txt").write_text("raw page one, edited\n", encoding="utf-8")
+    edited = package.input_fingerprint(raw)
+    (raw / "000.txt").rename(raw / "002.txt")
+
+    assert len({base, edited, package.input_fingerprint(raw)}) == 3
+
+
+def test_metrics_combine_every_stage_and_package(tmp_path: Path) -> None:
+    out = build(tmp_path, ARTICLES)
+
+    combined = read_json(out.metrics)
+
+    assert sorted(combined) == ["clean", "dedup", "package", "parse", "validate"]
+    assert combined["package"] == read_json(out.stage_metrics("package"))
+    assert combined["package"]["rows_out"] == len(ARTICLES)
+    assert combined["package"]["shards"] == 3
+
+
+def test_refuses_to_package_data_that_failed_validation(tmp_path: Path) -> None:
+    with pytest.raises(GateFailed, match="did not pass"):
+        build(tmp_path, ARTICLES, passed=False)
+
+    assert not (tmp_path / "out" / "dataset").exists()
+
+
+def test_version_must_be_semver(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="MAJOR.MINOR.PATCH"):
+        build(tmp_path, ARTICLES, version="1.0")
+
+
+def test_pipeline_commit_is_unknown_outside_a_git_repository(tmp_path: Path) -> None:
+    assert package.pipeline_commit(tmp_path) == "unknown"
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?|unknown", package.pipeline_commit())
