@@ -68,7 +68,11 @@ def split_residue(segments: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         hit = (pl.col("role") == "body") & residue.is_not_null()
         removed.append(
             segments.filter(hit).select(
-                "file", line=pl.col("line_start"), text=residue, rule=pl.lit(rule), stage=pl.lit("clean"),
+                "file",
+                line=pl.col("line_start"),
+                text=residue,
+                rule=pl.lit(rule),
+                stage=pl.lit("clean"),
                 fragment=pl.lit(True),
             )  # fmt: skip
         )
@@ -87,9 +91,11 @@ def repair_text(segments: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
     counts["mojibake"] = int(segments.select(suspicious.sum()).item())
     if counts["mojibake"]:
         fixed = segments.filter(suspicious).select("file", "seg", fixed=pl.col("text").map_batches(_fix_mojibake))
-        segments = segments.join(fixed, on=["file", "seg"], how="left", maintain_order="left").with_columns(
-            text=pl.coalesce("fixed", "text")
-        ).drop("fixed")
+        segments = (
+            segments.join(fixed, on=["file", "seg"], how="left", maintain_order="left")
+            .with_columns(text=pl.coalesce("fixed", "text"))
+            .drop("fixed")
+        )
     for rule, pattern, replacement in REPAIRS:
         repaired = pl.col("text").str.replace_all(pattern, replacement)
         counts[rule] = int(segments.select((textual & (repaired != pl.col("text"))).sum()).item())
@@ -106,8 +112,9 @@ def removed_lines(lines: pl.DataFrame, segments: pl.DataFrame, fragments: pl.Dat
         .with_columns(line=pl.int_ranges("line_start", pl.col("line_end") + 1, dtype=pl.Int32))
         .explode("line")
         .join(lines.rename({"text": "raw"}), on=["file", "line"], how="left")
-        .select("file", "line", text=pl.coalesce("raw", "text"), rule="rule", stage=pl.lit("parse"),
-                fragment=pl.lit(False))  # fmt: skip
+        .select(
+            "file", "line", text=pl.coalesce("raw", "text"), rule="rule", stage=pl.lit("parse"), fragment=pl.lit(False)
+        )  # fmt: skip
     )
     parts = chrome.filter(pl.col("fragment")).select(
         "file", line=pl.col("line_start"), text="text", rule="rule", stage=pl.lit("parse"), fragment=pl.lit(True)
@@ -119,9 +126,13 @@ def removed_lines(lines: pl.DataFrame, segments: pl.DataFrame, fragments: pl.Dat
 def assemble(segments: pl.DataFrame, records: pl.DataFrame, params: CleanParams) -> pl.DataFrame:
     """One row per record with the article columns (before the minimum-body check)."""
     keyed = segments.filter(pl.col("record").is_not_null() & (pl.col("text").str.len_chars() > 0))
-    parts = keyed.sort("file", "seg").group_by("file", "record", maintain_order=True).agg(
-        body=pl.col("text").filter(pl.col("role") == "body").str.join("\n\n"),
-        title=pl.col("text").filter(pl.col("role") == "title").first(),
+    parts = (
+        keyed.sort("file", "seg")
+        .group_by("file", "record", maintain_order=True)
+        .agg(
+            body=pl.col("text").filter(pl.col("role") == "body").str.join("\n\n"),
+            title=pl.col("text").filter(pl.col("role") == "title").first(),
+        )
     )
     frame = records.join(parts, on=["file", "record"], how="left").with_columns(
         body=pl.col("body").fill_null(""),
@@ -130,10 +141,12 @@ def assemble(segments: pl.DataFrame, records: pl.DataFrame, params: CleanParams)
     frame = frame.with_columns(
         word_count=pl.col("body").str.count_matches(r"\S+").cast(pl.Int32),
         is_truncated=pl.col("truncated_hint") | ~pl.col("body").str.contains(SENTENCE_END),
-        provenance=pl.concat_list(
-            pl.struct(file="file", line_start="line_start", line_end="line_end")
-        ).cast(PROVENANCE_DTYPE),
-        language=pl.col("body").map_batches(lambda s: _languages(s, params.language_min_chars), return_dtype=pl.String),
+        provenance=pl.concat_list(pl.struct(file="file", line_start="line_start", line_end="line_end")).cast(
+            PROVENANCE_DTYPE
+        ),
+        language=pl.col("body").map_batches(
+            lambda s: _languages(s, params.language_min_chars), return_dtype=pl.String
+        ),
         id=pl.concat_str(canonical_expr("title"), canonical_expr("body"), separator="\x1f").map_batches(
             _sha16, return_dtype=pl.String
         ),

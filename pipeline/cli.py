@@ -45,7 +45,10 @@ def _stage_package(args: argparse.Namespace) -> None:
     from pipeline import package
 
     package.run(
-        raw_dir=args.raw_dir, out=Outputs(args.out), releases_dir=args.releases, params=load_params(args.params).package
+        raw_dir=args.raw_dir,
+        out=Outputs(args.out),
+        releases_dir=args.releases,
+        params=load_params(args.params).package,
     )
 
 
@@ -71,14 +74,14 @@ def _release(args: argparse.Namespace) -> None:
 def _publish(args: argparse.Namespace) -> None:
     from pipeline import publish
 
-    publish.main(
-        dataset_dir=args.dataset, repo_id=args.repo_id, private=args.private, dry_run=args.dry_run
-    )
+    publish.main(dataset_dir=args.dataset, repo_id=args.repo_id, private=args.private, dry_run=args.dry_run)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
-    parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="parameters file (default: %(default)s)")
+    parser.add_argument(
+        "--params", type=Path, default=Path("params.yaml"), help="parameters file (default: %(default)s)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -90,7 +90,7 @@ def _build(cls: type, raw: dict[str, Any] | None, where: str) -> Any:
             if not isinstance(value, list | tuple):
                 raise ConfigError(f"params [{where}.{name}] must be a list, got {value!r}")
             kwargs[name] = tuple(value)
-        elif isinstance(default, bool) or isinstance(default, int | float | str):
+        elif isinstance(default, bool | int | float | str):
             expected = float if isinstance(default, float) else type(default)
             if expected is float and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)

@@ -14,10 +14,15 @@ _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
-_MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _ISO = r"(?P<y>(?:19|20)\d\d)[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"
 _MDY = _MONTH + r"\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)(?!\d)"
-_DMY = r"(?P<d3>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH.replace("?P<mon>", "?P<mon3>") + r",?\s+(?P<y3>(?:19|20)\d\d)(?!\d)"
+_DMY = (
+    r"(?P<d3>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH.replace("?P<mon>", "?P<mon3>") + r",?\s+(?P<y3>(?:19|20)\d\d)(?!\d)"
+)
 _US = r"(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d\d)(?!\d)"
 DATE_RE = re.compile(rf"(?<![\w/-])(?:{_ISO}|{_MDY}|{_DMY}|{_US})", re.IGNORECASE)
 

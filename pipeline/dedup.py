@@ -88,10 +88,14 @@ def candidate_pairs(articles: pl.DataFrame, params: DedupParams) -> pl.DataFrame
         shared.join(sizes.rename({"id": "a"}), on="a")
         .join(info.rename({c: f"a_{c}" for c in info.columns if c != "id"}).rename({"id": "a"}), on="a")
         .join(info.rename({c: f"b_{c}" for c in info.columns if c != "id"}).rename({"id": "b"}), on="b")
-        .filter((pl.col("a_length") < pl.col("b_length")) | ((pl.col("a_length") == pl.col("b_length")) & (pl.col("a") > pl.col("b"))))
+        .filter(
+            (pl.col("a_length") < pl.col("b_length"))
+            | ((pl.col("a_length") == pl.col("b_length")) & (pl.col("a") > pl.col("b")))
+        )
         .with_columns(
             containment=(pl.col("shared") / pl.col("a_size")).clip(0.0, 1.0),
-            prefix=(pl.col("a_length") >= params.truncated_min_chars) & pl.col("b_key").str.starts_with(pl.col("a_key")),
+            prefix=(pl.col("a_length") >= params.truncated_min_chars)
+            & pl.col("b_key").str.starts_with(pl.col("a_key")),
         )
     )
     return pairs.select("a", "b", "containment", "prefix", "a_length", "b_length")
@@ -99,7 +103,9 @@ def candidate_pairs(articles: pl.DataFrame, params: DedupParams) -> pl.DataFrame
 
 def near_and_truncated(articles: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     """Decisions (id, kept_id, kind, similarity) for records that duplicate a longer record."""
-    pairs = candidate_pairs(articles, params).filter(pl.col("prefix") | (pl.col("containment") >= params.near_containment))
+    pairs = candidate_pairs(articles, params).filter(
+        pl.col("prefix") | (pl.col("containment") >= params.near_containment)
+    )
     best = (
         pairs.sort(["a", "prefix", "containment", "b_length", "b"], descending=[False, True, True, True, False])
         .group_by("a", maintain_order=True)
@@ -130,7 +136,9 @@ def run(*, out: Outputs, params: DedupParams) -> dict:
         .select(*ARTICLE_COLUMNS, "kept_id", "kind", "similarity")
     )
     published = kept.join(decisions.select("id"), on="id", how="anti").sort("id")
-    duplicates = pl.concat([exact, dropped_near]).with_columns(pl.col("similarity").cast(pl.Float64)).sort("id", "kept_id")
+    duplicates = (
+        pl.concat([exact, dropped_near]).with_columns(pl.col("similarity").cast(pl.Float64)).sort("id", "kept_id")
+    )
     published = CleanArticle.validate(published)
     duplicates = Duplicate.validate(duplicates)
     io.write_parquet(published, out.dedup_articles)

@@ -75,7 +75,9 @@ class DecodedFile:
 def list_raw_files(raw_dir: Path) -> list[Path]:
     """Every regular file under raw_dir (recursively), hidden files and folders excluded, in a stable order."""
     files = [
-        p for p in raw_dir.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
+        p
+        for p in raw_dir.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
     ]
     return sorted(files, key=lambda p: p.relative_to(raw_dir).as_posix())
 
@@ -92,7 +94,9 @@ def decode_file(path: Path, rel: str, params: ParseParams) -> DecodedFile:
         return DecodedFile(rel, [], None, [_quarantine(rel, 0, 0, "file_too_large", reason, None)])
     decoded = decode_bytes(path.read_bytes())
     if decoded.text is None:
-        return DecodedFile(rel, [], None, [_quarantine(rel, 0, 0, decoded.problem or "undecodable", decoded.detail, None)])
+        return DecodedFile(
+            rel, [], None, [_quarantine(rel, 0, 0, decoded.problem or "undecodable", decoded.detail, None)]
+        )
     lines: list[tuple[int, str]] = []
     quarantine: list[dict] = []
     for number, text in enumerate(decoded.text.split("\n"), start=1):
@@ -159,7 +163,10 @@ def _parse_one(args: tuple[DecodedFile, frozenset[str], float]) -> tuple[str, Pa
         return "", None, [_quarantine(decoded.file, start, end, "parser_error", reason, None)]
     covered = {n for seg in _all_segments(parsed) for n in range(seg.start, seg.end + 1)}
     missing = [(n, t) for n, t in decoded.lines if n not in covered]
-    lost = [_quarantine(decoded.file, n, n, "parser_dropped_line", f"layout {name} assigned no role", t) for n, t in missing]
+    lost = [
+        _quarantine(decoded.file, n, n, "parser_dropped_line", f"layout {name} assigned no role", t)
+        for n, t in missing
+    ]
     return name, parsed, lost
 
 
@@ -176,15 +183,33 @@ def _rows(file: str, layout: str, parsed: Parsed) -> tuple[list[dict], list[dict
     placed.sort(key=lambda item: (item[1].start, item[1].end))
     for seg_no, (record, seg) in enumerate(placed):
         segments.append(
-            {"file": file, "seg": seg_no, "line_start": seg.start, "line_end": seg.end, "text": seg.text,
-             "role": seg.role, "rule": seg.rule, "fragment": seg.fragment, "record": record}  # fmt: skip
+            {
+                "file": file,
+                "seg": seg_no,
+                "line_start": seg.start,
+                "line_end": seg.end,
+                "text": seg.text,
+                "role": seg.role,
+                "rule": seg.rule,
+                "fragment": seg.fragment,
+                "record": record,
+            }  # fmt: skip
         )
     for i, draft in enumerate(parsed.records):
         records.append(
-            {"file": file, "record": i, "layout": layout, "title": draft.title, "published_date": draft.published_date,
-             "category": draft.category, "byline": draft.byline, "source": draft.source,
-             "truncated_hint": draft.truncated_hint, "line_start": min(s.start for s in draft.segments),
-             "line_end": max(s.end for s in draft.segments)}  # fmt: skip
+            {
+                "file": file,
+                "record": i,
+                "layout": layout,
+                "title": draft.title,
+                "published_date": draft.published_date,
+                "category": draft.category,
+                "byline": draft.byline,
+                "source": draft.source,
+                "truncated_hint": draft.truncated_hint,
+                "line_start": min(s.start for s in draft.segments),
+                "line_end": max(s.end for s in draft.segments),
+            }  # fmt: skip
         )
     return segments, records
 
@@ -207,9 +232,7 @@ def run(*, raw_dir: Path, out: Outputs, params: ParseParams) -> dict:
         raise FileNotFoundError(f"raw folder not found: {raw_dir}")
     paths = list_raw_files(raw_dir)
     decoded = _pool_map(_decode_task, [(p, p.relative_to(raw_dir).as_posix(), params) for p in paths], params.workers)
-    all_lines = pl.DataFrame(
-        [(d.file, n, t) for d in decoded for n, t in d.lines], schema=LINE_SCHEMA, orient="row"
-    )
+    all_lines = pl.DataFrame([(d.file, n, t) for d in decoded for n, t in d.lines], schema=LINE_SCHEMA, orient="row")
     boilerplate = learn_boilerplate(all_lines, params.boilerplate)
     learned = frozenset(boilerplate["key"].to_list())
     parsed = _pool_map(_parse_one, [(d, learned, params.min_layout_score) for d in decoded], params.workers)
@@ -254,4 +277,3 @@ def _count(values: Iterator[str]) -> dict[str, int]:
     for value in values:
         counts[value] = counts.get(value, 0) + 1
     return counts
-

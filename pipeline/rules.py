@@ -65,7 +65,8 @@ RULES: tuple[Rule, ...] = (
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
     Rule("copyright_notice", "end",
-         r"(?:copyright|ⓒ|©|\(c\)).{0,120}|.{0,120}\ball rights reserved\.?.{0,60}|.{0,80}unauthorized reproduction.{0,80}",
+         r"(?:copyright|ⓒ|©|\(c\)).{0,120}|.{0,120}\ball rights reserved\.?.{0,60}|"
+         r".{0,80}unauthorized reproduction.{0,80}",
          "Copyright footers close the article on every site."),
     Rule("related_links", "end",
          _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on)?|also read|see also|"
@@ -78,7 +79,8 @@ RULES: tuple[Rule, ...] = (
          r"\((?:with inputs? from|with reporting by|additional reporting by|reporting by|edited by|source:)[^)]*\)\.?",
          "Parenthetical credits printed after the last paragraph ('(With inputs from agencies.)')."),
     Rule("caption_marker", "caption",
-         r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|photos?\s*(?:by|credit|courtesy)?\s*[:=]|"
+         r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|"
+         r"photos?\s*(?:by|credit|courtesy)?\s*[:=]|"
          r"\[photo|\(photo|this photo (?:shows|was taken)|shown in this (?:file )?photo|file photo\b).*",
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:')."),
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",

@@ -44,7 +44,9 @@ def _paragraphs_any(column: str, predicate: pl.Expr) -> pl.Expr:
     return pl.col(column).fill_null("").str.split("\n\n").list.eval(predicate).list.any()
 
 
-def article_schema(raw_files: set[str], learned: list[str], params: ValidateParams, today: dt.date) -> pa.DataFrameSchema:
+def article_schema(
+    raw_files: set[str], learned: list[str], params: ValidateParams, today: dt.date
+) -> pa.DataFrameSchema:
     """The Article model plus the checks that need run-time facts (raw files, learned boilerplate, today)."""
     chrome = _chrome_regex()
     learned_set = pl.Series(learned, dtype=pl.String)
@@ -64,46 +66,78 @@ def article_schema(raw_files: set[str], learned: list[str], params: ValidatePara
             ~pl.col("body").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", "").is_duplicated(),
             "the same body is published twice (e.g. under two different titles)",
         ),
-        frame_check("title_length", pl.col("title").is_null() | pl.col("title").str.len_chars().is_between(3, 300),
-                    "title must have 3-300 characters"),  # fmt: skip
-        frame_check("title_no_date_marker",
-                    pl.col("title").is_null() | ~pl.col("title").str.contains(DATE_RESIDUE + r"|\s(?:19|20)\d\d-\d\d-\d\d$"),
-                    "title carries a date marker"),  # fmt: skip
-        frame_check("title_no_byline", pl.col("title").is_null() | ~pl.col("title").str.contains(r"^(?i:by)\s+[A-Z]"),
-                    "title is a byline"),  # fmt: skip
+        frame_check(
+            "title_length",
+            pl.col("title").is_null() | pl.col("title").str.len_chars().is_between(3, 300),
+            "title must have 3-300 characters",
+        ),  # fmt: skip
+        frame_check(
+            "title_no_date_marker",
+            pl.col("title").is_null() | ~pl.col("title").str.contains(DATE_RESIDUE + r"|\s(?:19|20)\d\d-\d\d-\d\d$"),
+            "title carries a date marker",
+        ),  # fmt: skip
+        frame_check(
+            "title_no_byline",
+            pl.col("title").is_null() | ~pl.col("title").str.contains(r"^(?i:by)\s+[A-Z]"),
+            "title is a byline",
+        ),  # fmt: skip
         frame_check(
             "title_no_chrome",
             pl.col("title").is_null()
-            | ~(pl.col("title").str.contains(chrome) | pl.col("title").map_batches(
-                lambda s: s.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", "").is_in(learned_set.implode()),
-                return_dtype=pl.Boolean)),
+            | ~(
+                pl.col("title").str.contains(chrome)
+                | pl.col("title").map_batches(
+                    lambda s: (
+                        s.str.normalize("NFKC")
+                        .str.to_lowercase()
+                        .str.replace_all(r"[\W_]+", "")
+                        .is_in(learned_set.implode())
+                    ),
+                    return_dtype=pl.Boolean,
+                )
+            ),
             "title is page chrome",
         ),
-        frame_check("body_no_chrome",
-                    ~_paragraphs_any("body", pl.element().str.contains(chrome) | element.is_in(learned_set.implode())),
-                    "a body paragraph is page chrome (rule table or learned boilerplate)"),  # fmt: skip
+        frame_check(
+            "body_no_chrome",
+            ~_paragraphs_any("body", pl.element().str.contains(chrome) | element.is_in(learned_set.implode())),
+            "a body paragraph is page chrome (rule table or learned boilerplate)",
+        ),  # fmt: skip
         frame_check("body_no_date_marker", ~pl.col("body").str.contains(DATE_RESIDUE), "body carries a date marker"),
-        frame_check("body_no_doubled_sentence",
-                    ~_paragraphs_any("body", doubled) & ~pl.col("body").str.split("\n\n").list.eval(
-                        pl.element() == pl.element().shift(1)).list.any(),
-                    "a paragraph or sentence is printed twice (caption residue)"),  # fmt: skip
+        frame_check(
+            "body_no_doubled_sentence",
+            ~_paragraphs_any("body", doubled)
+            & ~pl.col("body").str.split("\n\n").list.eval(pl.element() == pl.element().shift(1)).list.any(),
+            "a paragraph or sentence is printed twice (caption residue)",
+        ),  # fmt: skip
         frame_check("body_min_words", pl.col("word_count") >= 8, "body has fewer than 8 words"),
-        frame_check("word_count_consistent", pl.col("word_count") == pl.col("body").str.count_matches(r"\S+"),
-                    "word_count differs from the body"),  # fmt: skip
+        frame_check(
+            "word_count_consistent",
+            pl.col("word_count") == pl.col("body").str.count_matches(r"\S+"),
+            "word_count differs from the body",
+        ),  # fmt: skip
         frame_check(
             "published_date_in_range",
             pl.col("published_date").is_null()
             | pl.col("published_date").is_between(dt.date.fromisoformat(params.date_min), today),
             f"published_date outside [{params.date_min}, today]",
         ),
-        frame_check("language_code", pl.col("language").str.contains(r"^(?:[a-z]{2,3}|und)$"),
-                    "language is not an ISO 639 code"),  # fmt: skip
-        frame_check("provenance_files_exist",
-                    (pl.col("provenance").list.len() > 0)
-                    & pl.col("provenance").list.eval(pl.element().struct.field("file").is_in(list(raw_files))).list.all(),
-                    "provenance is empty or names a file that is not in the raw folder"),  # fmt: skip
-        frame_check("truncation_consistent", pl.col("is_truncated") | pl.col("body").str.contains(SENTENCE_END),
-                    "body ends mid-sentence but is_truncated is false"),  # fmt: skip
+        frame_check(
+            "language_code",
+            pl.col("language").str.contains(r"^(?:[a-z]{2,3}|und)$"),
+            "language is not an ISO 639 code",
+        ),  # fmt: skip
+        frame_check(
+            "provenance_files_exist",
+            (pl.col("provenance").list.len() > 0)
+            & pl.col("provenance").list.eval(pl.element().struct.field("file").is_in(list(raw_files))).list.all(),
+            "provenance is empty or names a file that is not in the raw folder",
+        ),  # fmt: skip
+        frame_check(
+            "truncation_consistent",
+            pl.col("is_truncated") | pl.col("body").str.contains(SENTENCE_END),
+            "body ends mid-sentence but is_truncated is false",
+        ),  # fmt: skip
     ]
     schema = copy.deepcopy(Article.to_schema())  # to_schema() is cached and shared: never mutate it in place
     schema.checks = list(schema.checks) + checks
@@ -187,9 +221,7 @@ def run(*, raw_dir: Path, out: Outputs, params: ValidateParams, today: dt.date |
     failed_index = failures["index"].unique()
     published = articles.with_row_index("index").filter(~pl.col("index").cast(pl.Int64).is_in(failed_index.implode()))
     published = published.drop("index")
-    upstream = pl.concat(
-        [io.read_parquet(p, QUARANTINE_SCHEMA) for p in (out.parse_quarantine, out.clean_quarantine)]
-    )
+    upstream = pl.concat([io.read_parquet(p, QUARANTINE_SCHEMA) for p in (out.parse_quarantine, out.clean_quarantine)])
     quarantine = QuarantineRow.validate(
         pl.concat([upstream, _quarantine_rows(articles, failures)]).sort("file", "line_start", "stage", "rule")
     )
@@ -206,9 +238,14 @@ def run(*, raw_dir: Path, out: Outputs, params: ValidateParams, today: dt.date |
     if share > params.max_quarantine_share:
         problems.append(f"quarantined share {share:.3f} > validate.max_quarantine_share={params.max_quarantine_share}")
     if published.height < params.min_published_rows:
-        problems.append(f"{published.height} publishable rows < validate.min_published_rows={params.min_published_rows}")
+        problems.append(
+            f"{published.height} publishable rows < validate.min_published_rows={params.min_published_rows}"
+        )
     if accounting["unaccounted"]:
-        problems.append(f"nothing_lost: {accounting['unaccounted']} raw lines unaccounted, e.g. {accounting['unaccounted_examples']}")
+        problems.append(
+            f"nothing_lost: {accounting['unaccounted']} raw lines unaccounted,"
+            f" e.g. {accounting['unaccounted_examples']}"
+        )
 
     from pipeline.gx_suite import format_summary, run_expectations
 

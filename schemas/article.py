@@ -5,8 +5,8 @@ quality checks the validate stage enforces before anything is published (see pip
 checks that need run-time data, such as the learned boilerplate list).
 """
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 PROVENANCE_DTYPE = pl.List(pl.Struct({"file": pl.String, "line_start": pl.Int32, "line_end": pl.Int32}))
 
@@ -42,7 +42,9 @@ class CleanArticle(pa.DataFrameModel):
 class Article(CleanArticle):
     """A published dataset row (validate-stage input, package-stage output)."""
 
-    id: str = pa.Field(unique=True, str_matches=r"^[0-9a-f]{16}$", description=CleanArticle.__fields__["id"][1].description)
+    id: str = pa.Field(
+        unique=True, str_matches=r"^[0-9a-f]{16}$", description=CleanArticle.__fields__["id"][1].description
+    )
 
 
 class Duplicate(CleanArticle):

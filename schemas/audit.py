@@ -1,7 +1,7 @@
 """Audit tables: where every raw line that is not in a published field went."""
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 
 class RemovedLine(pa.DataFrameModel):

@@ -108,7 +108,7 @@ def boundary(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
 def test_rows_on_every_limit_pass(boundary: tuple[dict, Path]) -> None:
     summary, _ = boundary
     assert failed(summary) == set()
-    assert summary["success"] and summary["evaluated"] == summary["successful"] == len(summary["results"]) == 11
+    assert summary["success"] and summary["evaluated"] == summary["successful"] == len(summary["results"]) == 12
     by_column = {(r["expectation"], r["column"]): r["observed"] for r in summary["results"]}
     assert by_column[("expect_table_row_count_to_be_between", None)] == N
     assert by_column[(NOT_NULL, "title")]["unexpected_share"] == 0.6
@@ -146,7 +146,7 @@ def test_rows_on_every_limit_pass(boundary: tuple[dict, Path]) -> None:
         pytest.param(
             {"published_date": dates(dt.date(1990, 1, 1), TOMORROW + dt.timedelta(days=1))},
             {},
-            (IN_RANGE, "published_date"),
+            (MAX, "future_date"),
             id="date-after-tomorrow",
         ),
         pytest.param(
@@ -178,6 +178,7 @@ def test_empty_input_fails_without_crashing(tmp_path: Path) -> None:
         ("expect_table_row_count_to_be_between", None),
         (QUANTILES, "word_count"),
         (QUANTILES, "title_word_count"),
+        (MAX, "future_date"),
         (MAX, "duplicate_share"),
         (MAX, "quarantine_share"),
     }
@@ -217,9 +218,9 @@ def test_docs_load_no_css_or_script_from_the_network(boundary: tuple[dict, Path]
 def test_format_summary_has_one_line_per_expectation(tmp_path: Path) -> None:
     summary = run(tmp_path, counts={"n_duplicates": 31})
     lines = format_summary(summary).splitlines()
-    assert lines[0] == "Great Expectations: 10/11 expectations met"
-    assert len(lines) == 12 and sum(line.startswith("FAIL") for line in lines) == 1
-    assert re.match(r"FAIL +expect_column_max_to_be_between +duplicate_share +0\.6078", lines[10])
+    assert lines[0] == "Great Expectations: 11/12 expectations met"
+    assert len(lines) == 13 and sum(line.startswith("FAIL") for line in lines) == 1
+    assert re.match(r"FAIL +expect_column_max_to_be_between +duplicate_share +0\.6078", lines[11])
     assert re.match(r"PASS +expect_column_values_to_not_be_null +title +12 unexpected \(60\.0%\)", lines[3])
 
 

@@ -111,9 +111,7 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], lead: int, lead_
         score += 3 if lead_dated else 1
     elif ev[nxt].kind in ("date", "byline"):
         score += 2
-    repeated = (
-        canonical(LEADING_BULLET.sub("", lines[j].text)) for j in range(min(lead + 1, len(lines))) if j != i
-    )
+    repeated = (canonical(LEADING_BULLET.sub("", lines[j].text)) for j in range(min(lead + 1, len(lines))) if j != i)
     if canon and any(other == canon or (len(canon) >= 20 and other.startswith(canon)) for other in repeated):
         score += 2  # printed twice, or repeated as the start of a photo caption
     n = word_count(core)
@@ -139,7 +137,9 @@ def _category_index(lines: list[Line], ev: list[Evidence], title: int | None, le
     order = range(title - 1, -1, -1) if title is not None else range(lead)
     for j in order:
         text = lines[j].text
-        if ev[j].kind in ("separator",) or (ev[j].kind in _SKIPPABLE and not (ev[j].learned and is_category_like(text))):
+        if ev[j].kind in ("separator",) or (
+            ev[j].kind in _SKIPPABLE and not (ev[j].learned and is_category_like(text))
+        ):
             continue
         if ev[j].kind in _META_KINDS:
             if title is None:
@@ -153,9 +153,9 @@ def parse_article(doc: Document, raw_lines: list[Line], forced_date: dt.date | N
     lines = join_wrapped(raw_lines)
     ev = [classify(line.text, doc) for line in lines]
     for i in range(1, len(lines)):  # the same line twice in a row: a doubled caption or a repeated widget
-        if ev[i].kind not in _SKIPPABLE and canonical(lines[i].text) == canonical(lines[i - 1].text):
-            if ev[i - 1].kind == "caption" or ev[i].kind == "prose":
-                ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
+        same = ev[i].kind not in _SKIPPABLE and canonical(lines[i].text) == canonical(lines[i - 1].text)
+        if same and (ev[i - 1].kind == "caption" or ev[i].kind == "prose"):
+            ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
     lead = _find_lead(lines, ev)
     if lead is None:
         lead = len(lines)
@@ -320,7 +320,9 @@ class DatePrefixedArticle:
         m = DATE_PREFIX.match(first.text)
         assert m is not None
         value = parse_iso(m.group("date"))
-        prefix = Segment(first.start, first.end, m.group(0).strip(), "date" if value else "chrome", "date_prefix", True)
+        prefix = Segment(
+            first.start, first.end, m.group(0).strip(), "date" if value else "chrome", "date_prefix", True
+        )
         remainder = first.text[m.end() :]
         lines = ([Line(first.start, first.end, remainder, fragment=True)] if remainder.strip() else []) + rest
         parsed = parse_article(doc, lines, forced_date=value)

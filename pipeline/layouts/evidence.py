@@ -12,7 +12,7 @@ import re
 from pipeline import rules
 from pipeline.dates import DateStamp, date_stamp
 from pipeline.layouts.base import Document
-from pipeline.text import canonical, ends_like_sentence, letters_by_script, word_count
+from pipeline.text import canonical, letters_by_script, word_count
 
 SEPARATOR = re.compile(r"[-–—_=*~•·.]{1,5}")
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
@@ -20,7 +20,9 @@ BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:[Ww]ritten\s+)?[Bb][Yy]\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)"
     r"\s*(?:[(<\[]\s*(?P<email>[^)>\]\s]*@[^)>\]\s]*)\s*[)>\]])?\.?",
 )
-REPORTER_BYLINE = re.compile(rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_NAME})|(?P<n2>{_NAME})\s+(?:reporter|correspondent|staff writer))")
+REPORTER_BYLINE = re.compile(
+    rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_NAME})|(?P<n2>{_NAME})\s+(?:reporter|correspondent|staff writer))"
+)
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
     "Economist|Recorder|Insider|Newsroom|Wire|Standard|Guardian|Independent|Courier|Monitor|Globe|Shimbun|Sinmun"
@@ -36,8 +38,12 @@ PROSE_END = re.compile(r"""[.!?…]['"’”)\]]*\s*(?:\([^()]{1,40}\))?$""")
 DECK_BULLET = re.compile(r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]")
 DOUBLED = re.compile(r"(?P<once>.{20,}?)\s+(?P=once)\s*")
 CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*\((?P<credit>[^()]{2,60})\)\s*$""")
-DATELINE_AGENCY = re.compile(r"^[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}\s+\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)")
-BRACKET_REPORTER = re.compile(r"^\[(?:[\w .]+\s)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter)s?\s+(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\]")
+DATELINE_AGENCY = re.compile(
+    r"^[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}\s+\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)"
+)
+BRACKET_REPORTER = re.compile(
+    r"^\[(?:[\w .]+\s)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter)s?\s+(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\]"
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

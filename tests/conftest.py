@@ -1,0 +1,68 @@
+"""Shared test setup: offline Hugging Face libraries, and helpers that run the real pipeline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# Read at import time by huggingface_hub/datasets: set before any test module imports them.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import pytest  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEED_RAW = REPO_ROOT / "raw"
+SHARED = REPO_ROOT.parent / "shared"
+
+
+def run_pipeline(
+    raw_dir: Path,
+    out_dir: Path,
+    *extra: str,
+    params: Path | None = None,
+    check: bool = True,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """`python -m pipeline run RAW --out OUT` in a subprocess, exactly as a user runs it (no DVC)."""
+    command = [sys.executable, "-m", "pipeline"]
+    if params is not None:
+        command += ["--params", str(params)]
+    command += ["run", str(raw_dir), "--out", str(out_dir), "--releases", str(out_dir / "no-releases"), *extra]
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"pipeline failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+@pytest.fixture(scope="session")
+def hf_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("hf_home")
+    os.environ["HF_HOME"] = str(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def seed_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pipeline's output on the committed seed files (run once per test session)."""
+    out = tmp_path_factory.mktemp("seed_out") / "out"
+    run_pipeline(SEED_RAW, out)
+    return out
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Golden files of tests/test_layouts.py are rewritten from the parser's output instead of compared.
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/fixtures/layouts/**/*.expected.json from the current parser output",
+    )
