@@ -14,6 +14,7 @@ import polars as pl
 
 from pipeline import io
 from pipeline.config import CleanParams
+from pipeline.layouts.evidence import INLINE_SHORTCODE
 from pipeline.outputs import Outputs
 from schemas import CleanArticle, RemovedLine
 from schemas.article import PROVENANCE_DTYPE
@@ -22,9 +23,12 @@ log = logging.getLogger(__name__)
 
 # Residue glued before the first word of a paragraph: (rule, pattern capturing the residue).
 RESIDUE_PATTERNS = (
-    ("image_name_residue", r"^([A-Z]{2,}[_-]\d{2,})[A-Z’'a-z]"),
+    ("image_name_residue", r"^([A-Za-z]{2,}[_-][\d_-]*\d{2,}(?:\.(?:jpe?g|png|gif|webp))?)[A-Za-z’'‘\"“]"),
+    ("image_name_residue", r"^(\S{1,60}\.(?:jpe?g|png|gif|webp))[A-Za-z’'‘\"“]"),
     ("gallery_index_residue", r"^(\d{1,2})[A-Z][a-z]"),
 )
+# Residue anywhere inside a paragraph: unrendered CMS shortcodes.
+INLINE_RESIDUE = (("shortcode", INLINE_SHORTCODE.pattern),)
 # Safe repairs: (rule, pattern, replacement). Rust regex: no look-around, so context is captured and put back.
 REPAIRS = (
     ("backtick_apostrophe", r"(\w)`(\w)", "${1}’${2}"),
@@ -60,6 +64,39 @@ def _languages(values: pl.Series, min_chars: int) -> pl.Series:
     return pl.Series([classify(v[:3000])[0] if len(v) >= min_chars else "und" for v in values], dtype=pl.String)
 
 
+def unclosed_in_closing_template(params: CleanParams) -> pl.Expr:
+    """True for a record whose template normally closes articles explicitly ('(END)', sign-off e-mail, footer)
+    but which has no such close: the saved page stopped early, even if at a sentence end.
+
+    The template is learned from the corpus: records of the same layout with the same wire dateline agency.
+    """
+    template = ["layout", "dateline"]
+    size = pl.len().over(template)
+    closed_share = pl.col("closed").cast(pl.Float64).mean().over(template)
+    return (
+        pl.col("dateline").is_not_null()
+        & ~pl.col("closed")
+        & (size >= params.end_marker_min_group)
+        & (closed_share >= params.end_marker_min_share)
+    )
+
+
+def lead_names_nobody() -> pl.Expr:
+    """True when a multi-paragraph English article opens on a paragraph that names no one and nothing.
+
+    News leads say who did what (a person, company, country or place), so an opening paragraph of some length
+    without a single proper noun ('The facility has ..., the firm said.') means the saved page lost its lead.
+    A proper noun here is a capitalised word that does not start a sentence.
+    """
+    first = pl.col("body").str.split("\n\n").list.first()
+    return (
+        pl.col("body").str.contains("\n\n")
+        & (first.str.count_matches(r"\S+") >= 12)
+        & (first.str.count_matches(r"[a-z0-9,;:’'\")]\s+[A-Z]") == 0)
+        & ~first.str.contains(r"^\S*[A-Z]\S*\s+[A-Z]")  # 'South Korea ...', 'SEOUL, ...': names at the start
+    )
+
+
 def split_residue(segments: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Cut glued residue off body paragraphs; return (segments, removed fragments)."""
     removed = []
@@ -80,6 +117,17 @@ def split_residue(segments: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             text=pl.when(hit).then(pl.col("text").str.strip_chars_start().str.slice(residue.str.len_chars()))
             .otherwise(pl.col("text"))
         )  # fmt: skip
+    for rule, pattern in INLINE_RESIDUE:
+        hit = (pl.col("role") == "body") & pl.col("text").str.contains(pattern)
+        removed.append(
+            segments.filter(hit)
+            .select("file", line=pl.col("line_start"), text=pl.col("text").str.extract_all(pattern))
+            .explode("text")
+            .select("file", "line", "text", rule=pl.lit(rule), stage=pl.lit("clean"), fragment=pl.lit(True))
+        )
+        segments = segments.with_columns(
+            text=pl.when(hit).then(pl.col("text").str.replace_all(pattern, " ")).otherwise(pl.col("text"))
+        )
     return segments, pl.concat(removed)
 
 
@@ -140,7 +188,6 @@ def assemble(segments: pl.DataFrame, records: pl.DataFrame, params: CleanParams)
     )
     frame = frame.with_columns(
         word_count=pl.col("body").str.count_matches(r"\S+").cast(pl.Int32),
-        is_truncated=pl.col("truncated_hint") | ~pl.col("body").str.contains(SENTENCE_END),
         provenance=pl.concat_list(pl.struct(file="file", line_start="line_start", line_end="line_end")).cast(
             PROVENANCE_DTYPE
         ),
@@ -151,7 +198,12 @@ def assemble(segments: pl.DataFrame, records: pl.DataFrame, params: CleanParams)
             _sha16, return_dtype=pl.String
         ),
     )
-    return frame
+    return frame.with_columns(
+        is_truncated=pl.col("truncated_hint")
+        | ~pl.col("body").str.contains(SENTENCE_END)
+        | unclosed_in_closing_template(params)
+        | ((pl.col("language") == "en") & lead_names_nobody())
+    )
 
 
 def run(*, out: Outputs, params: CleanParams) -> dict:

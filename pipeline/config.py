@@ -35,6 +35,8 @@ class ParseParams:
 class CleanParams:
     min_body_words: int = 8
     language_min_chars: int = 40
+    end_marker_min_group: int = 3
+    end_marker_min_share: float = 0.5
 
 
 @dataclasses.dataclass(frozen=True)

@@ -47,6 +47,8 @@ RECORD_SCHEMA = {
     "byline": pl.String,
     "source": pl.String,
     "truncated_hint": pl.Boolean,
+    "dateline": pl.String,
+    "closed": pl.Boolean,
     "line_start": pl.Int32,
     "line_end": pl.Int32,
 }
@@ -207,6 +209,8 @@ def _rows(file: str, layout: str, parsed: Parsed) -> tuple[list[dict], list[dict
                 "byline": draft.byline,
                 "source": draft.source,
                 "truncated_hint": draft.truncated_hint,
+                "dateline": draft.dateline,
+                "closed": draft.closed,
                 "line_start": min(s.start for s in draft.segments),
                 "line_end": max(s.end for s in draft.segments),
             }  # fmt: skip

@@ -59,6 +59,12 @@ RULES: tuple[Rule, ...] = (
     Rule("wire_editor_note", "chrome",
          r"\((?:attn|eds?|editor'?s? note|adds|updates|corrects|recasts|urgent|lead|\d+(?:st|nd|rd|th) ld)\b.*\)",
          "Wire-service editor's notes to subscribers ('(ATTN: ADDS ...)'); never article text."),
+    Rule("publisher_footer", "chrome",
+         r"(?:date of registration|registration (?:no|number|date)|registered|publisher|editor[- ]in[- ]chief|"
+         r"managing editor|tel|fax|phone|address|e-?mail|contact us|youth protection)\b\.?\s*[:.#].{0,200}",
+         "Legal masthead footers ('Registration No.:', 'Publisher:', 'Tel:') that news sites must print."),
+    Rule("shortcode", "chrome", r"(?:\[/?[a-z_]+(?:\s+[a-z_]+=\"[^\"]*\")*\s*/?\]\s*)+",
+         "Unrendered CMS shortcodes ('[caption id=...]', '[/caption]', '[gallery ...]') alone on a line."),
     Rule("social_follow", "chrome",
          r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}",
          "Calls to follow or subscribe printed under articles on most sites."),
@@ -81,7 +87,7 @@ RULES: tuple[Rule, ...] = (
     Rule("caption_marker", "caption",
          r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|"
          r"photos?\s*(?:by|credit|courtesy)?\s*[:=]|"
-         r"\[photo|\(photo|this photo (?:shows|was taken)|shown in this (?:file )?photo|file photo\b).*",
+         r"\[photo|\(photo|\[caption\b|this photo (?:shows|was taken)|shown in this (?:file )?photo|file photo\b).*",
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:')."),
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
          "'[Image source=...]' credits end photo captions."),
@@ -116,6 +122,8 @@ RULES: tuple[Rule, ...] = (
     Rule("listing_rank", "chrome", None, "Rank numbers of ranked widgets."),
     Rule("image_name_residue", "chrome", None, "Image file names glued to the first word ('HSH_0218I'm')."),
     Rule("gallery_index_residue", "chrome", None, "A gallery index digit glued to a paragraph ('2The team')."),
+    Rule("stray_date", "chrome", None,
+         "An unlabelled date stamp below the lead (footer registration date): not the publication date."),
     Rule("date_prefix", "chrome", None, "The crawler's ' date YYYY-MM-DD' prefix (kept as published_date)."),
     Rule("date_marker", "chrome", None, "A 'dateYYYY-MM-DD' marker glued to text (kept as published_date)."),
     Rule("signoff_agency", "chrome", None, "An inline agency sign-off '(Yonhap)' ending the body (kept as byline)."),

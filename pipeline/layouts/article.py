@@ -38,6 +38,7 @@ COPYRIGHT_OWNER = re.compile(
     re.IGNORECASE,
 )
 _META_KINDS = ("date", "byline", "source")
+PUBLISHED_LABELS = ("published", "posted", "created", "released", "issued", "input", "입력", "등록")
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 
 
@@ -231,7 +232,7 @@ def parse_article(doc: Document, raw_lines: list[Line], forced_date: dt.date | N
             draft.segments.append(_seg(line, "chrome", "tail_widget"))
             continue
         if e.kind == "end":
-            in_tail = True
+            in_tail = draft.closed = True
             owner = COPYRIGHT_OWNER.search(line.text) if e.rule == "copyright_notice" else None
             if owner and not draft.source:
                 draft.source = owner.group("name").strip(" .")
@@ -243,9 +244,13 @@ def parse_article(doc: Document, raw_lines: list[Line], forced_date: dt.date | N
             draft.byline = draft.byline or e.name
         elif e.kind == "date" and e.stamp.is_update:
             draft.segments.append(_seg(line, "chrome", "updated_timestamp"))
-        elif e.kind == "date":
+        elif e.kind == "date" and e.stamp.label in PUBLISHED_LABELS:
             dates.append(_DateCandidate(3, i, e.stamp.value))
-            draft.segments.append(_seg(line, "date", e.stamp.label or "date_stamp"))
+            draft.segments.append(_seg(line, "date", e.stamp.label))
+        elif e.kind == "date":
+            # An unlabelled date below the lead (a footer's registration date, a gallery stamp) is not the
+            # article's publication date.
+            draft.segments.append(_seg(line, "chrome", "stray_date"))
         elif previous is not None and canonical(line.text) == previous:
             draft.segments.append(_seg(line, "chrome", "caption_doubled"))
         else:
@@ -278,7 +283,9 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
     if not body:
         return
     lead_text = body[0].text.strip()
-    agency = DATELINE_AGENCY.match(lead_text) or BRACKET_REPORTER.match(lead_text)
+    dateline = DATELINE_AGENCY.match(lead_text)
+    draft.dateline = dateline.group("agency").strip() if dateline else None
+    agency = dateline or BRACKET_REPORTER.match(lead_text)
     if agency and not draft.byline:
         draft.byline = (agency.groupdict().get("agency") or agency.groupdict().get("name") or "").strip() or None
     last = body[-1]

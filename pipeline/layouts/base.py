@@ -43,6 +43,8 @@ class Draft:
     byline: str | None = None
     source: str | None = None
     truncated_hint: bool = False  # the layout knows the page cut this record off
+    dateline: str | None = None  # agency named in a wire dateline ('SEOUL, May 1 (Yonhap) --')
+    closed: bool = False  # an explicit end of article was seen (end marker, sign-off e-mail, footer)
 
 
 @dataclasses.dataclass(slots=True)

@@ -111,8 +111,14 @@ def byline_name(text: str) -> str | None:
     return None
 
 
+INLINE_SHORTCODE = re.compile(r"\[/?(?:caption|gallery|embed|video|audio|playlist|vc_\w+|et_pb_\w+)\b[^\]]{0,300}\]")
+
+
 def classify(text: str, doc: Document) -> Evidence:
-    stripped = text.strip()
+    # Shortcodes glued into a paragraph say nothing about what the paragraph is (clean removes them).
+    stripped = INLINE_SHORTCODE.sub(" ", text).strip() if "[" in text else text.strip()
+    if not stripped:
+        return Evidence("chrome", "shortcode")
     if SEPARATOR.fullmatch(stripped):
         return Evidence("separator", "separator")
     stamp = date_stamp(stripped)
