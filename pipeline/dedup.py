@@ -92,6 +92,8 @@ def candidate_pairs(articles: pl.DataFrame, params: DedupParams) -> pl.DataFrame
             (pl.col("a_length") < pl.col("b_length"))
             | ((pl.col("a_length") == pl.col("b_length")) & (pl.col("a") > pl.col("b")))
         )
+        # Identical bodies are exact duplicates: merged already, or kept apart on purpose (conflicting titles).
+        .filter(pl.col("a_key") != pl.col("b_key"))
         .with_columns(
             containment=(pl.col("shared") / pl.col("a_size")).clip(0.0, 1.0),
             prefix=(pl.col("a_length") >= params.truncated_min_chars)

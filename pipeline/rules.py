@@ -47,8 +47,9 @@ RULES: tuple[Rule, ...] = (
          r"(?:content )?menu|go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more",
          "Accessibility skip links and one-word navigation items (menu, search, close, top, logo alt text)."),
-    Rule("breadcrumb", "chrome", r"home\s*(?:>|›|»|/|\|)?\s*[\w &/>›»|-]{0,60}",
-         "Breadcrumb trails start at 'home' ('home TOPICSAll Topics')."),
+    Rule("breadcrumb", "chrome", r"home\s*[>›»/|]\s*[\w &/>›»|-]{0,60}|(?-i:home)\s+[\w &/>›»|-]{0,60}",
+         "Breadcrumb trails start at 'home' ('Home > Business', 'home TOPICSAll Topics'); a headline never "
+         "starts with a lowercase 'home'."),
     Rule("relative_timestamp", "chrome",
          r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago",
          "Relative times ('2 days ago') depend on the crawl time: never a publication date, and not text."),
@@ -71,7 +72,7 @@ RULES: tuple[Rule, ...] = (
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
     Rule("copyright_notice", "end",
-         r"(?:copyright|ⓒ|©|\(c\)).{0,120}|.{0,120}\ball rights reserved\.?.{0,60}|"
+         r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|ⓒ|©|\(c\)\s*\d{4}).{0,120}|.{0,120}\ball rights reserved\.?.{0,60}|"
          r".{0,80}unauthorized reproduction.{0,80}",
          "Copyright footers close the article on every site."),
     Rule("related_links", "end",
@@ -114,12 +115,10 @@ RULES: tuple[Rule, ...] = (
     Rule("masthead_date", "chrome", None,
          "A date above the headline when the page prints the article's own date below it (crawl-day banner)."),
     Rule("updated_timestamp", "chrome", None, "'Updated' stamps are not publication dates."),
-    Rule("byline_repeated", "chrome", None, "The byline printed again (e.g. with an e-mail at the end)."),
     Rule("tail_widget", "chrome", None, "Everything after an end marker (most-viewed lists, tag lists, footers)."),
     Rule("separator", "chrome", None, "Separator lines ('-') between listing entries."),
     Rule("deck", "chrome", None,
          "Subtitle/deck between headline and lead: neither body nor chrome by the labelling policy; kept here."),
-    Rule("listing_rank", "chrome", None, "Rank numbers of ranked widgets."),
     Rule("image_name_residue", "chrome", None, "Image file names glued to the first word ('HSH_0218I'm')."),
     Rule("gallery_index_residue", "chrome", None, "A gallery index digit glued to a paragraph ('2The team')."),
     Rule("stray_date", "chrome", None,

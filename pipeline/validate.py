@@ -146,19 +146,26 @@ def article_schema(
 
 def row_failures(articles: pl.DataFrame, schema: pa.DataFrameSchema) -> tuple[pl.DataFrame, list[str]]:
     """(index, rule, reason) per failing row, and schema-level errors (wrong columns or types)."""
+    from pandera.config import ValidationDepth, config_context
+
     try:
-        schema.validate(articles, lazy=True)
+        # Whatever the environment says (PANDERA_VALIDATION_DEPTH=SCHEMA_ONLY, odd spellings of ENABLED), the gate
+        # checks values: it is the point of this stage.
+        with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+            schema.validate(articles, lazy=True)
     except SchemaErrors as err:
         cases = err.failure_cases
         schema_level = cases.filter(pl.col("index").is_null())
         row_level = cases.filter(pl.col("index").is_not_null())
         errors = [f"{r['check']} on {r['column']}: {r['failure_case']}" for r in schema_level.iter_rows(named=True)]
-        messages = {c.name: c.error or c.name for c in schema.checks}
-        failures = row_level.select(
-            index=pl.col("index").cast(pl.Int64),
-            rule=pl.col("check"),
-            reason=pl.col("check").replace_strict(messages, default=pl.col("check").str.replace_all("_", " ")),
-        ).unique(maintain_order=True)
+        # pandera labels a failed custom check by its error message: map it back to the check's name.
+        names = {c.error: c.name for c in schema.checks if c.error}
+        messages = {c.name: c.error for c in schema.checks if c.error}
+        failures = (
+            row_level.select(index=pl.col("index").cast(pl.Int64), rule=pl.col("check").replace(names))
+            .with_columns(reason=pl.col("rule").replace(messages))
+            .unique(maintain_order=True)
+        )
         return failures, errors
     return pl.DataFrame(schema={"index": pl.Int64, "rule": pl.String, "reason": pl.String}), []
 

@@ -124,12 +124,22 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], lead: int, lead_
 
 def _choose_title(lines: list[Line], ev: list[Evidence], lead: int, lead_dated: bool) -> int | None:
     best: tuple[int, int] | None = None
+    previous: int | None = None  # the last line before i that is neither chrome nor a caption
+    first = True
     for i in range(lead):
-        if ev[i].kind != "headline":
+        if ev[i].kind in _SKIPPABLE:
             continue
-        score = _title_score(i, lines, ev, lead, lead_dated)
-        if score >= 1 and (best is None or score > best[0]):
-            best = (score, i)
+        if ev[i].kind == "headline":
+            score = _title_score(i, lines, ev, lead, lead_dated)
+            # Headline first, deck under it: the first headline-like line gains, one right under another loses.
+            score += 1 if first else 0
+            under_other = previous is not None and ev[previous].kind == "headline"
+            if under_other and canonical(lines[previous].text) != canonical(lines[i].text):
+                score -= 1
+            first = False
+            if score >= 1 and (best is None or score > best[0]):
+                best = (score, i)
+        previous = i
     return None if best is None else best[1]
 
 

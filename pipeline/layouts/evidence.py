@@ -15,13 +15,15 @@ from pipeline.layouts.base import Document
 from pipeline.text import canonical, letters_by_script, word_count
 
 SEPARATOR = re.compile(r"[-–—_=*~•·.]{1,5}")
+EMAIL_SUFFIX = r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s()<>\[\]]+)\s*[)>\]]?)?"
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
 BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:[Ww]ritten\s+)?[Bb][Yy]\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)"
-    r"\s*(?:[(<\[]\s*(?P<email>[^)>\]\s]*@[^)>\]\s]*)\s*[)>\]])?\.?",
+    + EMAIL_SUFFIX + r"\.?",
 )
 REPORTER_BYLINE = re.compile(
-    rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_NAME})|(?P<n2>{_NAME})\s+(?:reporter|correspondent|staff writer))"
+    rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_NAME})|(?P<n2>{_NAME})\s+(?:[Rr]eporter|[Cc]orrespondent|[Ss]taff [Ww]riter))"
+    + EMAIL_SUFFIX + r"\.?"
 )
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
@@ -111,12 +113,17 @@ def byline_name(text: str) -> str | None:
     return None
 
 
+MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€|Ã[©¨¢¤§]")
 INLINE_SHORTCODE = re.compile(r"\[/?(?:caption|gallery|embed|video|audio|playlist|vc_\w+|et_pb_\w+)\b[^\]]{0,300}\]")
 
 
 def classify(text: str, doc: Document) -> Evidence:
     # Shortcodes glued into a paragraph say nothing about what the paragraph is (clean removes them).
     stripped = INLINE_SHORTCODE.sub(" ", text).strip() if "[" in text else text.strip()
+    if MOJIBAKE.search(stripped):
+        import ftfy
+
+        stripped = ftfy.fix_text(stripped)  # classify what the writer wrote ('â€¢ Link copied' is '• Link copied')
     if not stripped:
         return Evidence("chrome", "shortcode")
     if SEPARATOR.fullmatch(stripped):

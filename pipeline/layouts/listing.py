@@ -13,7 +13,7 @@ from pipeline import rules
 from pipeline.dates import parse_iso
 from pipeline.layouts import register
 from pipeline.layouts.base import Document, Draft, Line, Parsed, Segment
-from pipeline.layouts.evidence import SEPARATOR, is_category_like, is_headline_like
+from pipeline.layouts.evidence import SEPARATOR, is_category_like, is_headline_like, is_prose
 from pipeline.text import ends_like_sentence, word_count
 
 DATE_MARKER = re.compile(r"(?:^|\s)date\s?(?P<date>(?:19|20)\d\d-\d{2}(?:-\d{2})?)\s*$")
@@ -38,12 +38,14 @@ def _blocks(doc: Document) -> tuple[list[Line], list[Line], list[list[Line]]]:
 
 def _shape(block: list[Line]) -> tuple[Line | None, Line | None, list[Line]]:
     """(category, headline, summary lines) of one entry."""
-    if len(block) >= 3 and is_category_like(block[0].text) and is_headline_like(block[1].text):
+    if len(block) >= 2 and is_category_like(block[0].text) and is_headline_like(block[1].text):
         return block[0], block[1], block[2:]
     if len(block) >= 2 and is_headline_like(block[0].text):
         return None, block[0], block[1:]
     if len(block) == 1 and is_headline_like(block[0].text):
         return None, block[0], []
+    if len(block) == 1 and is_category_like(block[0].text):
+        return block[0], None, []  # an entry the saved excerpt cut right after its category
     return None, None, block
 
 
@@ -58,8 +60,11 @@ class DashListing:
 
     def detect(self, doc: Document) -> float:
         before, separators, blocks = _blocks(doc)
-        if not separators or not blocks or len(before) > 2:
+        # A listing page may open with a label or two, never with an article's prose.
+        if not separators or not blocks or len(before) > 2 or any(is_prose(line.text) for line in before):
             return 0.0
+        if len(blocks) > 1 and not _fits(blocks[-1]):
+            blocks = blocks[:-1]  # the last entry may be cut by the excerpt: judge the shape on the others
         fit = sum(_fits(b) for b in blocks) / len(blocks)
         marked = any(DATE_MARKER.search(b[-1].text) for b in blocks)
         return fit * (0.9 if marked else 0.6)

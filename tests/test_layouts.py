@@ -1,0 +1,157 @@
+"""Golden-file tests of the layout parsers: one folder of cases per registered layout.
+
+Each ``tests/fixtures/layouts/<layout>/caseNN.txt`` is a small invented page in the shape of a real family
+(listings, date-prefixed articles, newspaper and newsroom pages); ``caseNN.expected.json`` is the parse a
+reviewer checked against the labelling rules of the real-world dev set. ``pytest --update-golden`` rewrites
+the goldens from the current parser (review the diff before committing it), except goldens whose note starts
+with "PARSER BUG": those record the *correct* output of a case the parser still gets wrong, written by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline import layouts
+from pipeline.config import load_params
+from pipeline.layouts.base import Document, Draft, Line, Parsed, Segment
+from pipeline.parse import decode_file
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "layouts"
+CASES = sorted(FIXTURES.glob("*/case*.txt"))
+PARSE_PARAMS = load_params(REPO_ROOT / "params.yaml").parse  # the threshold the pipeline itself uses
+MIN_CASES_PER_LAYOUT = 3
+NOTE = "note"  # free-text key of a golden: why the case exists; kept by --update-golden, not compared
+# A note starting with this marks a hand-corrected golden (the parser is known to be wrong on the case).
+KNOWN_BUG = "PARSER BUG"
+
+
+def case_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+def golden_path(case: Path) -> Path:
+    return case.with_name(f"{case.stem}.expected.json")
+
+
+def load_document(path: Path) -> Document:
+    """The Document the parse stage builds for this file (same decoding, same non-blank lines, same script)."""
+    decoded = decode_file(path, path.name, PARSE_PARAMS)
+    assert decoded.lines, f"{path} decodes to no lines: {decoded.quarantine}"
+    return Document(file=path.name, lines=tuple(Line(n, n, text) for n, text in decoded.lines), script=decoded.script)
+
+
+def _line_label(segment: Segment) -> int | str:
+    # Joined hard-wrapped lines span several raw lines; a single line is just its number.
+    return segment.start if segment.start == segment.end else f"{segment.start}-{segment.end}"
+
+
+def segment_row(segment: Segment) -> list[Any]:
+    return [_line_label(segment), segment.text, segment.role, segment.rule]
+
+
+def record_snapshot(draft: Draft) -> dict[str, Any]:
+    return {
+        "title": draft.title,
+        "published_date": draft.published_date.isoformat() if draft.published_date else None,
+        "category": draft.category,
+        "byline": draft.byline,
+        "source": draft.source,
+        "truncated_hint": draft.truncated_hint,
+        "body": "\n\n".join(s.text for s in draft.segments if s.role == "body"),
+        "segments": [segment_row(s) for s in draft.segments if s.role != "body"],
+    }
+
+
+def parse_case(doc: Document) -> tuple[str, Parsed]:
+    return layouts.parse_document(doc, PARSE_PARAMS.min_layout_score)
+
+
+def snapshot(doc: Document) -> dict[str, Any]:
+    name, parsed = parse_case(doc)
+    return {
+        "layout": name,
+        "records": [record_snapshot(d) for d in parsed.records],
+        "loose": [segment_row(s) for s in parsed.loose],
+    }
+
+
+def _comparable(golden: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in golden.items() if k != NOTE}
+
+
+def to_json(value: Any, indent: int = 0) -> str:
+    """JSON with one segment row per line: goldens are reviewed by eye, so keep (line, text, role, rule) together."""
+    pad = " " * indent
+    if isinstance(value, dict) and value:
+        items = [f"{pad} {json.dumps(key)}: {to_json(item, indent + 1)}" for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+        items = [f"{pad} {to_json(item, indent + 1)}" for item in value]
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_golden(case: Path, actual: dict[str, Any]) -> None:
+    path = golden_path(case)
+    previous = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    payload = ({NOTE: previous[NOTE]} if NOTE in previous else {}) | actual
+    path.write_text(to_json(payload) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_parse_matches_golden(case: Path, request: pytest.FixtureRequest) -> None:
+    actual = snapshot(load_document(case))
+    path = golden_path(case)
+    golden = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    if request.config.getoption("--update-golden"):
+        # Never overwrite a hand-corrected golden with the wrong output it documents.
+        if golden is not None and str(golden.get(NOTE, "")).startswith(KNOWN_BUG) and _comparable(golden) != actual:
+            pytest.fail(f"{case_id(case)} documents a known parser bug: fix the parser, or edit the golden by hand")
+        write_golden(case, actual)
+        return
+    assert golden is not None, f"no golden for {case_id(case)}: run pytest --update-golden, then review it"
+    expected = _comparable(golden)
+    why = golden.get(NOTE, "")
+    assert actual["layout"] == expected["layout"], why
+    assert len(actual["records"]) == len(expected["records"]), f"number of records; {why}"
+    # Record by record, so a failure names the record and pytest's dict diff stays readable.
+    for index, (got, want) in enumerate(zip(actual["records"], expected["records"], strict=True)):
+        assert got == want, f"record {index} of {case_id(case)}; {why}"
+    assert actual["loose"] == expected["loose"], why
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_choose_picks_the_case_layout(case: Path) -> None:
+    doc = load_document(case)
+    layout, score = layouts.choose(doc, PARSE_PARAMS.min_layout_score)
+    scores = {name: layouts.get(name).detect(doc) for name in layouts.available()}
+    assert layout.name == case.parent.name, f"claimed by {layout.name} ({score:.2f}); all scores {scores}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_segments_cover_every_line(case: Path) -> None:
+    # The parse stage quarantines uncovered lines as parser_dropped_line: a layout must assign every line a role.
+    doc = load_document(case)
+    _, parsed = parse_case(doc)
+    segments = list(parsed.loose) + [s for d in parsed.records for s in d.segments]
+    covered = {n for s in segments for n in range(s.start, s.end + 1)}
+    assert [line.start for line in doc.lines if line.start not in covered] == []
+
+
+@pytest.mark.parametrize("name", layouts.available())
+def test_every_layout_has_golden_cases(name: str) -> None:
+    cases = [c for c in CASES if c.parent.name == name]
+    assert len(cases) >= MIN_CASES_PER_LAYOUT, f"layout {name} has {len(cases)} golden cases under {FIXTURES}"
+
+
+def test_fixture_folders_name_registered_layouts() -> None:
+    unknown = {p.name for p in FIXTURES.iterdir() if p.is_dir()} - set(layouts.available())
+    assert unknown == set(), "fixture folders for layouts that are not registered"
+    goldens = FIXTURES.glob("*/*.expected.json")
+    orphans = [p for p in goldens if not p.with_name(p.name.removesuffix(".expected.json") + ".txt").exists()]
+    assert orphans == [], "goldens without their case file"

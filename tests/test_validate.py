@@ -1,0 +1,314 @@
+"""Row checks of the validate stage: for every named check, one row that fails it next to rows that pass.
+
+Each test corrupts row 1 of a small valid frame and asserts that `row_failures` reports exactly (row, rule) for
+the check under test, so a check that stops firing, fires on the wrong row or drags other rules along shows up
+here rather than as a quietly shrunken dataset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from pipeline import validate
+from pipeline.config import ValidateParams
+from pipeline.errors import GateFailed
+from pipeline.outputs import Outputs
+from schemas import PROVENANCE_DTYPE, Article
+
+TODAY = dt.date(2025, 6, 1)  # fixed: the date range check must not depend on when the tests run
+RAW_FILES = {"001_herald.txt", "003_listing.txt"}
+PARAMS = ValidateParams(date_min="1990-01-01")
+LEARNED_LINE = "Stay ahead with KoreaTradeWire"  # matches no rule of the table: only the learned list knows it
+SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.String(),
+    "title": pl.String(),
+    "body": pl.String(),
+    "published_date": pl.Date(),
+    "source": pl.String(),
+    "byline": pl.String(),
+    "category": pl.String(),
+    "language": pl.String(),
+    "is_truncated": pl.Boolean(),
+    "word_count": pl.Int32(),
+    "layout": pl.String(),
+    "provenance": PROVENANCE_DTYPE,
+}
+ROWS: list[dict[str, Any]] = [
+    {
+        "id": "0123456789abcdef",
+        "title": "S. Korea, Japan resume dialogue on steel cooperation after 5-year hiatus",
+        "body": "South Korea and Japan on Wednesday held their first regular dialogue on steel industry cooperation "
+        "in five years.\n\nThe last meeting of its kind was held in November 2018.",
+        "published_date": dt.date(2023, 5, 31),
+        "source": "The Korea Herald",
+        "byline": "Yonhap",
+        "category": None,
+        "language": "en",
+        "is_truncated": False,
+        "layout": "generic_article_v1",
+        "provenance": [{"file": "001_herald.txt", "line_start": 1, "line_end": 27}],
+    },
+    {
+        "id": "1123456789abcdef",
+        "title": "Korea and Japan hold 21st bilateral Steel Dialogue",
+        "body": "Korea's Ministry of Trade, Industry and Energy and Japan's METI held the 21st Korea-Japan Steel "
+        "Dialogue on April 19 at Lotte Hotel Busan.\n\nLaunched in 2001, the dialogue is a regular channel "
+        "for the two steel industries.",
+        "published_date": dt.date(2024, 4, 20),
+        "source": None,
+        "byline": None,
+        "category": "Industry",
+        "language": "en",
+        "is_truncated": False,
+        "layout": "dash_listing_v1",
+        "provenance": [{"file": "003_listing.txt", "line_start": 10, "line_end": 12}],
+    },
+    {
+        "id": "2123456789abcdef",
+        "title": None,
+        "body": "Steel giant POSCO Group and Hyundai Motor have joined hands to secure a leading position in the "
+        "global future mobility materials market.",
+        "published_date": None,
+        "source": None,
+        "byline": None,
+        "category": None,
+        "language": "en",
+        "is_truncated": False,
+        "layout": "date_prefixed_article_v1",
+        "provenance": [
+            {"file": "003_listing.txt", "line_start": 2, "line_end": 4},
+            {"file": "001_herald.txt", "line_start": 30, "line_end": 31},
+        ],
+    },
+]
+
+
+def words(body: str | None) -> int | None:
+    """word_count as the clean stage computes it (whitespace-separated tokens)."""
+    return None if body is None else len(body.split())
+
+
+def frame(rows: list[dict[str, Any]] = ROWS) -> pl.DataFrame:
+    """Rows in the exact published shape; word_count follows the body unless a row sets it."""
+    full = [{**row, "word_count": row.get("word_count", words(row["body"]))} for row in rows]
+    return pl.DataFrame(full, schema=SCHEMA)
+
+
+def with_row(index: int, **changes: Any) -> pl.DataFrame:
+    """The valid frame with one row changed (word_count recomputed from a new body unless given)."""
+    rows = [dict(row) for row in ROWS]
+    rows[index].update(changes)
+    if "body" in changes and "word_count" not in changes:
+        rows[index]["word_count"] = words(changes["body"])
+    return frame(rows)
+
+
+def schema(learned: list[str] | None = None, raw_files: set[str] = RAW_FILES) -> Any:
+    return validate.article_schema(raw_files, learned or [], PARAMS, TODAY)
+
+
+def failures(articles: pl.DataFrame, learned: list[str] | None = None) -> set[tuple[int, str]]:
+    """(row index, rule) pairs; asserts there is no schema-level error."""
+    rows, errors = validate.row_failures(articles, schema(learned))
+    assert errors == []
+    return set(rows.select("index", "rule").iter_rows())
+
+
+def learned_key(line: str) -> str:
+    """The boilerplate key of a line, as the parse stage stores it (NFKC, lower case, no non-word characters)."""
+    return pl.select(pl.lit(line).str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", "")).item()
+
+
+def test_valid_frame_passes_every_check() -> None:
+    rows, errors = validate.row_failures(frame(), schema([learned_key(LEARNED_LINE)]))
+    assert (rows.height, errors) == (0, [])
+
+
+def test_schema_carries_every_named_run_time_check() -> None:
+    names = [check.name for check in schema().checks]
+    assert names == [
+        "id_unique", "body_unique", "title_length", "title_no_date_marker", "title_no_byline", "title_no_chrome",
+        "body_no_chrome", "body_no_date_marker", "body_no_doubled_sentence", "body_min_words",
+        "word_count_consistent", "published_date_in_range", "language_code", "provenance_files_exist",
+        "truncation_consistent",
+    ]  # fmt: skip
+
+
+def test_building_the_schema_leaves_the_shared_article_model_untouched() -> None:
+    before = len(Article.to_schema().checks)
+    schema()
+    assert len(Article.to_schema().checks) == before
+
+
+TITLE = ROWS[1]["title"]
+BODY = ROWS[1]["body"]
+PARAGRAPHS = BODY.split("\n\n")
+SENTENCE = "The two sides vowed to continue to join hands on steel trade."  # >= 41 characters
+
+# check name -> (changes to row 1 that fail it, changes to row 1 on the boundary that pass it)
+ONE_ROW_CASES: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {
+    "title_length": [
+        ({"title": "AB"}, {"title": "ABC"}),
+        ({"title": "Steel " * 50 + "!"}, {"title": "Steel " * 50}),  # 301 vs 300 characters
+    ],
+    "title_no_date_marker": [
+        ({"title": TITLE + " date2024-04-20"}, {"title": TITLE + " on 2024-04-20 in Busan"}),
+        ({"title": TITLE + " 2024-04-20"}, {"title": TITLE + " (2024)"}),
+    ],
+    "title_no_byline": [({"title": "By Kim Ji-hoon"}, {"title": "Bystanders cheer steel dialogue"})],
+    "title_no_chrome": [({"title": "Link copied"}, {"title": "Link between steel and batteries"})],
+    "body_no_chrome": [
+        ({"body": f"{PARAGRAPHS[0]}\n\nCopied URL\n\n{PARAGRAPHS[1]}"},
+         {"body": f"{PARAGRAPHS[0]} Copied URL\n\n{PARAGRAPHS[1]}"}),  # inside prose it is text, not chrome
+        ({"body": f"{PARAGRAPHS[0]}\n\n• Link copied\n\n{PARAGRAPHS[1]}"}, {"body": BODY}),
+    ],
+    "body_no_date_marker": [
+        ({"body": f"{PARAGRAPHS[0]} date2024-04-20\n\n{PARAGRAPHS[1]}"},
+         {"body": f"{PARAGRAPHS[0]} Its date 2024 was set.\n\n{PARAGRAPHS[1]}"}),
+        ({"body": f"date 2024-04-20 {BODY}"}, {"body": f"update 2024-04-20: {BODY}"}),
+    ],
+    "body_no_doubled_sentence": [
+        ({"body": f"{SENTENCE}\n\n{SENTENCE}\n\n{PARAGRAPHS[1]}"}, {"body": f"{SENTENCE}\n\n{PARAGRAPHS[1]}"}),
+        ({"body": f"{SENTENCE} {SENTENCE}\n\n{PARAGRAPHS[1]}"}, {"body": f"{SENTENCE}\n\n{PARAGRAPHS[1]}"}),
+    ],
+    "body_min_words": [
+        ({"body": "Steel talks resumed in Tokyo on Wednesday."},  # 7 words
+         {"body": "Steel talks resumed in Tokyo on Wednesday morning."}),
+    ],
+    "word_count_consistent": [
+        ({"word_count": words(BODY) + 1}, {"word_count": words(BODY)}),
+        ({"word_count": words(BODY) - 1}, {"word_count": words(BODY)}),
+    ],
+    "published_date_in_range": [
+        ({"published_date": dt.date(2099, 5, 16)}, {"published_date": TODAY}),
+        ({"published_date": TODAY + dt.timedelta(days=1)}, {"published_date": TODAY}),
+        ({"published_date": dt.date(1989, 12, 31)}, {"published_date": dt.date(1990, 1, 1)}),
+    ],
+    "language_code": [
+        ({"language": "english"}, {"language": "und"}),
+        ({"language": "EN"}, {"language": "ko"}),
+    ],
+    "provenance_files_exist": [
+        ({"provenance": [{"file": "missing.txt", "line_start": 1, "line_end": 2}]},
+         {"provenance": [{"file": "001_herald.txt", "line_start": 1, "line_end": 2}]}),
+        ({"provenance": [ROWS[1]["provenance"][0], {"file": "raw/003_listing.txt", "line_start": 1, "line_end": 1}]},
+         {"provenance": [ROWS[1]["provenance"][0], {"file": "001_herald.txt", "line_start": 1, "line_end": 1}]}),
+        ({"provenance": []}, {"provenance": ROWS[1]["provenance"]}),
+    ],
+    "truncation_consistent": [
+        ({"body": BODY.rstrip(".") + " and"}, {"body": BODY.rstrip(".") + " and", "is_truncated": True}),
+    ],
+}  # fmt: skip
+ONE_ROW_PARAMS = [
+    pytest.param(rule, bad, good, id=f"{rule}-{n}")
+    for rule, cases in ONE_ROW_CASES.items()
+    for n, (bad, good) in enumerate(cases)
+]
+
+
+@pytest.mark.parametrize(("rule", "bad", "good"), ONE_ROW_PARAMS)
+def test_check_fails_exactly_the_corrupted_row(rule: str, bad: dict[str, Any], good: dict[str, Any]) -> None:
+    assert failures(with_row(1, **bad)) == {(1, rule)}
+    assert failures(with_row(1, **good)) == set()
+
+
+@pytest.mark.parametrize("rule", ["title_length", "published_date_in_range", "provenance_files_exist"])
+def test_failure_reason_is_the_checks_readable_message(rule: str) -> None:
+    # The reason ends up in quarantine.parquet and in the gate's output: it must be the check's own message.
+    rows, _ = validate.row_failures(with_row(1, **ONE_ROW_CASES[rule][0][0]), schema())
+    message = next(check.error for check in schema().checks if check.name == rule)
+    assert rows.select("index", "rule", "reason").rows() == [(1, rule, message)]
+
+
+def test_id_unique_flags_both_copies_of_an_id() -> None:
+    # Both rows carry the id: both fail, by the run-time check and by the Article model's unique=True field.
+    duplicated = with_row(1, id=ROWS[0]["id"])
+    both = {0, 1}
+    assert failures(duplicated) == {(i, rule) for i in both for rule in ("id_unique", "field_uniqueness")}
+
+
+def test_body_unique_flags_the_same_text_under_another_title() -> None:
+    # Case, punctuation and spacing do not make a body different (same normal form as dedup and the ids).
+    copy = ROWS[0]["body"].upper().replace(",", "").replace("\n\n", "\n\n  ")
+    assert failures(with_row(1, body=copy)) == {(0, "body_unique"), (1, "body_unique")}
+    assert failures(with_row(1, body=ROWS[0]["body"] + " Tokyo.")) == set()
+
+
+def test_learned_boilerplate_fails_title_and_body_chrome_checks() -> None:
+    learned = [learned_key(LEARNED_LINE)]
+    in_body = with_row(1, body=f"{PARAGRAPHS[0]}\n\n{LEARNED_LINE}\n\n{PARAGRAPHS[1]}")
+    as_title = with_row(1, title=LEARNED_LINE.upper() + "!")  # the key ignores case and punctuation
+    assert failures(in_body, learned) == {(1, "body_no_chrome")}
+    assert failures(as_title, learned) == {(1, "title_no_chrome")}
+    # The same lines are text when the corpus did not teach them.
+    assert failures(in_body) == set()
+    assert failures(as_title) == set()
+    # A learned line inside a longer paragraph is not the whole paragraph: not chrome.
+    assert failures(with_row(1, body=f"{PARAGRAPHS[0]} {LEARNED_LINE}.\n\n{PARAGRAPHS[1]}"), learned) == set()
+
+
+# Field checks of schemas.Article: pandera names them after the built-in check.
+def test_id_format() -> None:
+    assert failures(with_row(1, id="1123456789ABCDEF")) == {(1, "str_matches('^[0-9a-f]{16}$')")}
+    assert failures(with_row(1, id="1123456789abcde")) == {(1, "str_matches('^[0-9a-f]{16}$')")}
+
+
+def test_negative_word_count() -> None:
+    # Unavoidable companions: a negative count also differs from the body and is below the minimum.
+    assert failures(with_row(1, word_count=-1)) == {
+        (1, "greater_than_or_equal_to(0)"), (1, "body_min_words"), (1, "word_count_consistent")
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("column", ["id", "body", "language", "is_truncated", "word_count", "layout", "provenance"])
+def test_required_column_is_not_nullable(column: str) -> None:
+    reported = failures(with_row(1, **{column: None}))
+    assert (1, "not_nullable") in reported
+    assert {index for index, _ in reported} == {1}
+
+
+@pytest.mark.parametrize("column", ["title", "published_date", "source", "byline", "category"])
+def test_optional_column_accepts_null(column: str) -> None:
+    assert failures(with_row(1, **{column: None})) == set()
+
+
+def schema_errors(articles: pl.DataFrame) -> tuple[int, list[str]]:
+    rows, errors = validate.row_failures(articles, schema())
+    return rows.height, errors
+
+
+def test_missing_column_is_a_schema_error_not_a_row() -> None:
+    assert schema_errors(frame().drop("layout")) == (0, ["column_in_dataframe on Article: layout"])
+
+
+def test_extra_column_is_a_schema_error_under_strict() -> None:
+    assert schema_errors(frame().with_columns(extra=pl.lit(1))) == (0, ["column_in_schema on Article: extra"])
+
+
+def test_wrong_dtype_is_a_schema_error_not_a_row() -> None:
+    assert schema_errors(frame().with_columns(pl.col("word_count").cast(pl.Int64))) == (
+        0, ["dtype('Int32') on word_count: Int64"]
+    )  # fmt: skip
+
+
+def test_wrong_provenance_dtype_is_a_schema_error() -> None:
+    wide = pl.List(pl.Struct({"file": pl.String, "line_start": pl.Int64, "line_end": pl.Int64}))
+    rows, errors = schema_errors(frame().with_columns(pl.col("provenance").cast(wide)))
+    assert rows == 0
+    assert len(errors) == 1 and errors[0].startswith("dtype(") and errors[0].split(" on ")[1].startswith("provenance:")
+
+
+@pytest.mark.parametrize("value", ["False", "false", "0", "off", "no"])
+def test_validate_refuses_when_pandera_is_disabled(
+    value: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # With pandera disabled every row check passes silently: the stage must refuse, before writing anything.
+    monkeypatch.setenv("PANDERA_VALIDATION_ENABLED", value)
+    with pytest.raises(GateFailed, match="PANDERA_VALIDATION_ENABLED"):
+        validate.run(raw_dir=tmp_path / "raw", out=Outputs(tmp_path / "out"), params=PARAMS, today=TODAY)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*"))
