@@ -74,7 +74,13 @@ def _release(args: argparse.Namespace) -> None:
 def _publish(args: argparse.Namespace) -> None:
     from pipeline import publish
 
-    publish.main(dataset_dir=args.dataset, repo_id=args.repo_id, private=args.private, dry_run=args.dry_run)
+    publish.main(
+        dataset_dir=args.dataset,
+        repo_id=args.repo_id,
+        private=args.private,
+        dry_run=args.dry_run,
+        releases_dir=args.releases,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="upload the release to the Hugging Face Hub and tag it v<version>")
     p.add_argument("--repo-id", required=True, help="ORG/NAME of the dataset repository")
     p.add_argument("--dataset", type=Path, default=Path("data/dataset"))
+    p.add_argument("--releases", type=Path, default=Path("releases"), help="recorded release manifests")
     p.add_argument("--private", action="store_true", help="create the repository as private")
     p.add_argument("--dry-run", action="store_true", help="show what would be uploaded and the diff; change nothing")
     p.set_defaults(func=_publish)

@@ -10,7 +10,6 @@ would otherwise read them into the split.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 import tempfile
@@ -25,9 +24,11 @@ from huggingface_hub.errors import HFValidationError, RepositoryNotFoundError
 from huggingface_hub.hf_api import GitRefs
 from huggingface_hub.utils import validate_repo_id
 
+from pipeline import release
 from pipeline.errors import GateFailed
+from pipeline.release import MANIFEST_NAME as MANIFEST
+from pipeline.release import verify_files
 
-MANIFEST = "release.json"
 REPO_TYPE = "dataset"
 # Created by the Hub in every repository (LFS rules). It is not part of a release, so it is never deleted.
 HUB_OWNED_FILES = frozenset({".gitattributes"})
@@ -40,7 +41,6 @@ SEMVER = re.compile(
 # What a failed Hub call raises: HfHubHTTPError and OfflineModeIsEnabled are OSErrors, a README the Hub rejects is a
 # ValueError, and a refused connection or a timeout is an httpx2.HTTPError.
 HUB_ERRORS = (OSError, ValueError, httpx2.HTTPError)
-REQUIRED_KEYS = ("name", "version", "fingerprint", "files", "rows", "validation", "release_status", "content_hashes")
 LOGIN_HINT = "set HF_TOKEN to a token with write access, or run `hf auth login` once to save one"
 
 
@@ -52,8 +52,8 @@ class PublishResult:
     commit: str | None  # the commit the tag points to; None for a dry run
 
 
-def main(*, dataset_dir: Path, repo_id: str, private: bool, dry_run: bool) -> None:
-    publish(dataset_dir, repo_id, private=private, dry_run=dry_run)
+def main(*, dataset_dir: Path, repo_id: str, private: bool, dry_run: bool, releases_dir: Path | None = None) -> None:
+    publish(dataset_dir, repo_id, private=private, dry_run=dry_run, releases_dir=releases_dir)
 
 
 def publish(
@@ -64,6 +64,7 @@ def publish(
     dry_run: bool = False,
     api: HfApi | None = None,
     echo: Callable[[str], None] = print,
+    releases_dir: Path | None = None,
 ) -> PublishResult:
     """Upload ``dataset_dir`` to the dataset repo ``repo_id`` and tag it; ``dry_run`` only reports what would happen.
 
@@ -73,8 +74,17 @@ def publish(
         validate_repo_id(repo_id)
     except HFValidationError as err:
         raise GateFailed(f"invalid --repo-id {repo_id!r}: {err}") from None
-    manifest = _verify_folder(dataset_dir)
+    manifest = verify_files(dataset_dir)
     _check_releasable(manifest)
+    if releases_dir is not None:
+        # The folder's status dates from its build: a conflicting release may have been recorded since.
+        status = release.release_status(
+            release.recorded_releases(releases_dir),
+            release.parse_version(manifest["version"]),
+            manifest["fingerprint"],
+        )
+        if status.startswith("conflict"):
+            raise GateFailed(f"release {manifest['version']}: {status}")
     token = get_token()
     api = api or HfApi()
     if dry_run:
@@ -82,43 +92,6 @@ def publish(
     if token is None:
         raise GateFailed(f"no Hugging Face token: {LOGIN_HINT}")
     return _publish(dataset_dir, manifest, repo_id, private, api, token, echo)
-
-
-def _verify_folder(dataset_dir: Path) -> dict[str, Any]:
-    """Load release.json and check that the folder holds exactly the files it lists, with their sizes and sha256.
-
-    Same contract as ``pipeline.release.verify_folder``: returns the manifest, raises GateFailed naming every
-    missing, extra and mismatching file.
-    """
-    manifest_path = dataset_dir / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GateFailed(f"{manifest_path} not found: build the release folder first (package stage)") from None
-    except json.JSONDecodeError as err:
-        raise GateFailed(f"{manifest_path} is not valid JSON: {err}") from None
-    if missing_keys := [key for key in REQUIRED_KEYS if key not in manifest]:
-        raise GateFailed(f"{manifest_path} lacks {', '.join(missing_keys)}: rebuild the release folder")
-    listed = {entry["path"]: entry for entry in manifest["files"]}
-    found = {
-        path.relative_to(dataset_dir).as_posix(): path
-        for path in dataset_dir.rglob("*")
-        if path.is_file() and path != manifest_path
-    }
-    problems = [f"missing: {name}" for name in sorted(listed.keys() - found.keys())]
-    problems += [f"not in {MANIFEST}: {name}" for name in sorted(found.keys() - listed.keys())]
-    for name in sorted(listed.keys() & found.keys()):
-        entry, path = listed[name], found[name]
-        if path.stat().st_size != entry["size"] or _sha256(path) != entry["sha256"]:
-            problems.append(f"content differs from {MANIFEST}: {name}")
-    if problems:
-        raise GateFailed(f"{dataset_dir} does not match its {MANIFEST}: " + "; ".join(problems))
-    return manifest
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _check_releasable(manifest: dict[str, Any]) -> None:

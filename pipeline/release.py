@@ -146,9 +146,18 @@ def release_status(releases: Mapping[Version, dict[str, Any]], version: Version,
 def verify_folder(dataset_dir: Path) -> dict[str, Any]:
     """Check a built dataset folder against its release.json and return the manifest.
 
-    Every file must match its recorded sha256 and size, no file may be missing or extra, and the data shards
-    must hash to the recorded content hashes and fingerprint.
+    The files must match (see verify_files), and the data shards must hash to the recorded content hashes and
+    fingerprint.
     """
+    manifest = verify_files(dataset_dir)
+    hashes = content_hashes(pl.read_parquet(dataset_dir / DATA_GLOB))
+    if hashes != manifest["content_hashes"] or fingerprint(hashes) != manifest["fingerprint"]:
+        raise GateFailed(f"{dataset_dir}: the data rows do not hash to the fingerprint recorded in {MANIFEST_NAME}")
+    return manifest
+
+
+def verify_files(dataset_dir: Path) -> dict[str, Any]:
+    """The manifest, once every file matches its recorded sha256 and size and none is missing or extra."""
     manifest_path = dataset_dir / MANIFEST_NAME
     if not manifest_path.is_file():
         raise GateFailed(f"{manifest_path} not found: build the dataset first (the package stage)")
@@ -161,9 +170,6 @@ def verify_folder(dataset_dir: Path) -> dict[str, Any]:
     problems += [f"modified {path}" for path in common if expected[path] != actual[path]]
     if problems:
         raise GateFailed(f"{dataset_dir} does not match its {MANIFEST_NAME}: {'; '.join(problems)}")
-    hashes = content_hashes(pl.read_parquet(dataset_dir / DATA_GLOB))
-    if hashes != manifest["content_hashes"] or fingerprint(hashes) != manifest["fingerprint"]:
-        raise GateFailed(f"{dataset_dir}: the data rows do not hash to the fingerprint recorded in {MANIFEST_NAME}")
     return manifest
 
 

@@ -372,9 +372,9 @@ def _tamper(folder: Path) -> None:
     [
         ({"passed": False}, None, r"validation did not pass \(7 of 9 expectations met\)"),
         ({"status": "conflict: 1.0.0 recorded with fingerprint abc"}, None, r"in conflict .*bump package\.version"),
-        ({}, _tamper, r"content differs from release\.json: data/train-00000-of-00001\.parquet"),
-        ({}, lambda f: (f / "changes.parquet").unlink(), r"missing: changes\.parquet"),
-        ({}, lambda f: (f / "data" / "stray.parquet").write_text("x"), r"not in release\.json: data/stray\.parquet"),
+        ({}, _tamper, r"modified data/train-00000-of-00001\.parquet"),
+        ({}, lambda f: (f / "changes.parquet").unlink(), r"missing changes\.parquet"),
+        ({}, lambda f: (f / "data" / "stray.parquet").write_text("x"), r"unexpected data/stray\.parquet"),
         ({}, lambda f: (f / "release.json").unlink(), r"release\.json not found"),
     ],
     ids=["validation-failed", "conflict", "tampered", "missing", "extra", "no-manifest"],
@@ -459,3 +459,15 @@ def test_semver_precedence_orders_tags_like_semver_org() -> None:
         "v1.10.0",
     ]
     assert sorted(reversed(ordered), key=_semver_key) == ordered
+
+
+def test_refuses_a_version_recorded_since_with_other_content(tmp_path: Path) -> None:
+    """The folder says 'unrecorded', but releases/ now holds v1.0.0 with another fingerprint: refused, offline."""
+    folder = tmp_path / "dataset"
+    make_release(folder, "1.0.0", {"a": "alpha"})
+    releases = tmp_path / "releases"
+    releases.mkdir()
+    recorded = json.loads((folder / "release.json").read_text()) | {"fingerprint": "0" * 64}
+    (releases / "v1.0.0.json").write_text(json.dumps(recorded))
+    with pytest.raises(GateFailed, match="recorded with different content"):
+        publish(folder, "org/news", dry_run=True, releases_dir=releases, echo=lambda _: None)

@@ -19,11 +19,14 @@ EMAIL_SUFFIX = r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s()<>\[\]]+)\s*[)>
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
 BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:[Ww]ritten\s+)?[Bb][Yy]\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)"
-    + EMAIL_SUFFIX + r"\.?",
+    + EMAIL_SUFFIX
+    + r"\.?",
 )
 REPORTER_BYLINE = re.compile(
-    rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_NAME})|(?P<n2>{_NAME})\s+(?:[Rr]eporter|[Cc]orrespondent|[Ss]taff [Ww]riter))"
-    + EMAIL_SUFFIX + r"\.?"
+    rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_NAME})"
+    rf"|(?P<n2>{_NAME})\s+(?:[Rr]eporter|[Cc]orrespondent|[Ss]taff [Ww]riter))"
+    + EMAIL_SUFFIX
+    + r"\.?"
 )
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
