@@ -45,8 +45,12 @@ RULES: tuple[Rule, ...] = (
     Rule("navigation_link", "chrome",
          r"(?:skip|jump) (?:to )?(?:main )?(?:content|navigation|menu)s?|(?:skip|main|site|open|close|toggle)?\s*"
          r"(?:content )?menu|go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
-         r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more",
-         "Accessibility skip links and one-word navigation items (menu, search, close, top, logo alt text)."),
+         r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
+         r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|sitemap|print(?: this)?(?: article| page)?|"
+         r"listen to (?:this )?article|tweet|e-?mail this|advertisement|ad|loading\W*|\d* ?comments?|"
+         r"back to (?:the )?list|list|(?:next|previous|prev) (?:article|story|post)|tags|keywords",
+         "Accessibility skip links and one-word navigation items (menu, search, close, top, logo alt text, "
+         "sign-in, advertisement slots, comment counters)."),
     Rule("breadcrumb", "chrome", r"home\s*[>›»/|]\s*[\w &/>›»|-]{0,60}|(?-i:home)\s+[\w &/>›»|-]{0,60}",
          "Breadcrumb trails start at 'home' ('Home > Business', 'home TOPICSAll Topics'); a headline never "
          "starts with a lowercase 'home'."),
@@ -64,7 +68,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:date of registration|registration (?:no|number|date)|registered|publisher|editor[- ]in[- ]chief|"
          r"managing editor|tel|fax|phone|address|e-?mail|contact us|youth protection)\b\.?\s*[:.#].{0,200}",
          "Legal masthead footers ('Registration No.:', 'Publisher:', 'Tel:') that news sites must print."),
-    Rule("shortcode", "chrome", r"(?:\[/?[a-z_]+(?:\s+[a-z_]+=\"[^\"]*\")*\s*/?\]\s*)+",
+    Rule("shortcode", "chrome", r"(?-i:(?:\[/?[a-z_]+(?:\s+[a-z_]+=\"[^\"]*\")*\s*/?\]\s*)+)",
          "Unrendered CMS shortcodes ('[caption id=...]', '[/caption]', '[gallery ...]') alone on a line."),
     Rule("social_follow", "chrome",
          r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}",
@@ -101,6 +105,11 @@ RULES: tuple[Rule, ...] = (
          r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
          r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank",
          "A stock-photo or agency name alone on a line is an image credit ('123rf')."),
+    Rule("credit_line", "caption",
+         r"[\[(](?:photo\s*[:=]?\s*)?(?-i:[A-Z][\w&'./-]*(?:,?\s+(?:[A-Z][\w&'./-]*|of|and|&|for))*)[\])]|(?:graphic|illustration|photo|image|video) by "
+         r"[\w .&'-]{2,40}|source\s*[:=]\s*[\w .&/'-]{2,40}|[\w .&'-]{2,40} (?:file photo|db)",
+         "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y'): belongs to a "
+         "picture or chart, not to the text."),
     Rule("caption_credit_suffix", "caption", None,
          "A single sentence ending in a parenthesised credit ('... Province. (Posco)') before the lead."),
     Rule("caption_doubled", "caption", None,

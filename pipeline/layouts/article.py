@@ -252,6 +252,10 @@ def parse_article(doc: Document, raw_lines: list[Line], forced_date: dt.date | N
         elif e.kind == "byline":
             draft.segments.append(_seg(line, "byline", "byline_line"))
             draft.byline = draft.byline or e.name
+        elif e.kind == "source":
+            # A masthead below the text (page footer): the publisher, not a paragraph.
+            draft.segments.append(_seg(line, "source", "masthead"))
+            draft.source = e.name
         elif e.kind == "date" and e.stamp.is_update:
             draft.segments.append(_seg(line, "chrome", "updated_timestamp"))
         elif e.kind == "date" and e.stamp.label in PUBLISHED_LABELS:

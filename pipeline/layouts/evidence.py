@@ -24,9 +24,7 @@ BYLINE = re.compile(
 )
 REPORTER_BYLINE = re.compile(
     rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_NAME})"
-    rf"|(?P<n2>{_NAME})\s+(?:[Rr]eporter|[Cc]orrespondent|[Ss]taff [Ww]riter))"
-    + EMAIL_SUFFIX
-    + r"\.?"
+    rf"|(?P<n2>{_NAME})\s+(?:[Rr]eporter|[Cc]orrespondent|[Ss]taff [Ww]riter))" + EMAIL_SUFFIX + r"\.?"
 )
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
