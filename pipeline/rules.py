@@ -108,7 +108,8 @@ RULES: tuple[Rule, ...] = (
     Rule("credit_line", "caption",
          r"[\[(](?:photo\s*[:=]?\s*)?"
          r"(?-i:[A-Z][\w&'./-]*(?:,?\s+(?:[A-Z][\w&'./-]*|of|and|&|for))*)[\])]|"
-         r"(?:graphic|illustration|photo|image|video) by [\w .&'-]{2,40}|source\s*[:=]\s*[\w .&/'-]{2,40}|[\w .&'-]{2,40} (?:file photo|db)",
+         r"(?:graphic|illustration|photo|image|video) by [\w .&'-]{2,40}|"
+         r"source\s*[:=]\s*[\w .&/'-]{2,40}|[\w .&'-]{2,40} (?:file photo|db)",
          "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y'): belongs to a "
          "picture or chart, not to the text."),
     Rule("caption_credit_suffix", "caption", None,
