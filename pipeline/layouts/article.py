@@ -8,6 +8,7 @@ first end marker as body. Nothing here knows a site: only the shapes of news pag
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import re
@@ -29,6 +30,7 @@ from pipeline.layouts.evidence import (
 from pipeline.text import canonical, ends_like_sentence, word_count
 
 GENERIC_NAME = "generic_article_v1"
+MAX_JOINED_CHARS = 5000  # a hard-wrapped paragraph longer than this is not one paragraph
 DATE_PREFIX = re.compile(r"^\s*date\s+(?P<date>(?:19|20)\d\d(?:-\d\d){0,2})(?![\d-])\s*")
 LEAD_DATE = re.compile(rf"^\s*(?P<stamp>(?:{DATE_RE.pattern}))\s*[-–—|:]\s+(?=\S)", re.IGNORECASE)
 SIGNOFF = re.compile(r"""(?<=[.!?"”’'])\s*\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*$""")
@@ -61,7 +63,7 @@ def join_wrapped(lines: list[Line]) -> list[Line]:
     out: list[Line] = []
     current: Line | None = None
     for line in lines:
-        if current is not None and line.start == current.end + 1:
+        if current is not None and line.start == current.end + 1 and len(current.text) < MAX_JOINED_CHARS:
             current = Line(current.start, line.end, current.text.rstrip() + " " + line.text.strip())
         else:
             if current is not None:
@@ -103,7 +105,27 @@ def _next_meaningful(ev: list[Evidence], lines: list[Line], start: int, stop: in
     return None
 
 
-def _title_score(i: int, lines: list[Line], ev: list[Evidence], lead: int, lead_dated: bool) -> int:
+@dataclasses.dataclass(frozen=True)
+class _Header:
+    """Canonical forms of the lines above the lead, computed once (title scoring compares them pairwise)."""
+
+    canons: list[str]
+    counts: collections.Counter
+    captions: list[str]  # canonical forms of caption and chrome lines, where a headline may be repeated
+
+    @classmethod
+    def of(cls, lines: list[Line], ev: list[Evidence], lead: int) -> _Header:
+        stop = min(lead + 1, len(lines))
+        canons = [canonical(LEADING_BULLET.sub("", lines[j].text)) for j in range(stop)]
+        captions = [canons[j] for j in range(stop) if ev[j].kind in ("caption", "chrome")]
+        return cls(canons, collections.Counter(canons), captions)
+
+    def repeats(self, i: int, canon: str) -> bool:
+        others = self.counts[canon] - (self.canons[i] == canon)
+        return others > 0 or (len(canon) >= 20 and any(c.startswith(canon) for c in self.captions))
+
+
+def _title_score(i: int, lines: list[Line], ev: list[Evidence], lead: int, lead_dated: bool, header: _Header) -> int:
     core = LEADING_BULLET.sub("", lines[i].text.strip())
     canon = canonical(TRAILING_ISO_DATE.sub("", core))
     score = 3 if TRAILING_ISO_DATE.search(core) else 0
@@ -112,8 +134,7 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], lead: int, lead_
         score += 3 if lead_dated else 1
     elif ev[nxt].kind in ("date", "byline"):
         score += 2
-    repeated = (canonical(LEADING_BULLET.sub("", lines[j].text)) for j in range(min(lead + 1, len(lines))) if j != i)
-    if canon and any(other == canon or (len(canon) >= 20 and other.startswith(canon)) for other in repeated):
+    if canon and header.repeats(i, canon):
         score += 2  # printed twice, or repeated as the start of a photo caption
     n = word_count(core)
     score += 1 if 5 <= n <= 25 else (-1 if n <= 3 else 0)
@@ -123,6 +144,7 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], lead: int, lead_
 
 
 def _choose_title(lines: list[Line], ev: list[Evidence], lead: int, lead_dated: bool) -> int | None:
+    header = _Header.of(lines, ev, lead)
     best: tuple[int, int] | None = None
     previous: int | None = None  # the last line before i that is neither chrome nor a caption
     first = True
@@ -130,7 +152,7 @@ def _choose_title(lines: list[Line], ev: list[Evidence], lead: int, lead_dated: 
         if ev[i].kind in _SKIPPABLE:
             continue
         if ev[i].kind == "headline":
-            score = _title_score(i, lines, ev, lead, lead_dated)
+            score = _title_score(i, lines, ev, lead, lead_dated, header)
             # Headline first, deck under it: the first headline-like line gains, one right under another loses.
             score += 1 if first else 0
             under_other = previous is not None and ev[previous].kind == "headline"

@@ -92,7 +92,7 @@ def is_prose(text: str) -> bool:
         return True
     if n < 8 or (n <= 20 and is_title_case(text)):
         return False
-    return bool(PROSE_END.search(text.rstrip()) or SENTENCE_BREAK.search(text))
+    return bool(PROSE_END.search(text.rstrip()[-80:]) or SENTENCE_BREAK.search(text))
 
 
 def foreign_script(text: str, doc_script: str | None) -> bool:
