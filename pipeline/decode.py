@@ -9,6 +9,10 @@ from __future__ import annotations
 import codecs
 import dataclasses
 
+_LATIN_SINGLE_BYTE = {
+    "cp1250", "cp1252", "cp1254", "cp1257", "latin1", "iso88591", "iso88592", "iso885915", "iso88599", "maclatin2",
+    "macroman", "windows1250", "windows1252",
+}  # fmt: skip
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -50,8 +54,16 @@ def decode_bytes(data: bytes) -> Decoded:
     best = from_bytes(data[: 4 * 1024 * 1024]).best()
     if best is None:
         return Decoded(None, None, "undecodable", "not UTF-8 and no known encoding fits")
+    encoding = best.encoding
+    if encoding.replace("_", "").replace("-", "").lower() in _LATIN_SINGLE_BYTE:
+        # Short texts do not tell the Latin code pages apart ('£' is 'Ł' in cp1250); English pages saved in a
+        # legacy encoding are cp1252 (what browsers assume for latin-1 too), so prefer it when it decodes.
+        try:
+            return Decoded(_normalise_newlines(data.decode("cp1252")), "cp1252")
+        except UnicodeDecodeError:
+            pass
     try:
-        text = data.decode(best.encoding)
+        text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as err:
-        return Decoded(None, best.encoding, "undecodable", f"guessed {best.encoding} but it does not decode: {err}")
-    return Decoded(_normalise_newlines(text), best.encoding)
+        return Decoded(None, encoding, "undecodable", f"guessed {encoding} but it does not decode: {err}")
+    return Decoded(_normalise_newlines(text), encoding)

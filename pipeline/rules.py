@@ -76,9 +76,10 @@ RULES: tuple[Rule, ...] = (
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
     Rule("copyright_notice", "end",
-         r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|ⓒ|©|\(c\)\s*\d{4}).{0,120}|.{0,120}\ball rights reserved\.?.{0,60}|"
+         r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|.{0,40}?[ⓒ©]|\(c\)\s*\d{4}).{0,120}|"
+         r".{0,120}\ball rights reserved\.?.{0,60}|.{0,80}무단\s*전재.{0,80}|"
          r".{0,80}unauthorized reproduction.{0,80}",
-         "Copyright footers close the article on every site."),
+         "Copyright footers close the article on every site (Korean sites: '무단전재 및 재배포 금지')."),
     Rule("related_links", "end",
          _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on)?|also read|see also|"
          r"more (?:news|stories|from [\w ]+)|most (?:viewed|read|popular)|(?:recommended|popular|trending)"

@@ -72,7 +72,9 @@ def is_headline_like(text: str) -> bool:
     words = text.split()
     if not 2 <= len(words) <= 30 or len(text) > 250:
         return False
-    if not (text[0].isupper() or text[0].isdigit() or text[0] in "'\"‘“("):
+    # Scripts without letter case (Hangul, CJK) can start a headline too.
+    first = text[0]
+    if not (first.isupper() or first.isdigit() or first in "'\"‘“(" or (first.isalpha() and not first.islower())):
         return False
     last = words[-1]
     if last.endswith(".") and not (len(last) <= 5 or re.fullmatch(r"(?:[A-Z]\.){2,}", last)):
