@@ -53,21 +53,27 @@ def merge_exact(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def shingles(articles: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
-    """(id, shingle hash) for every distinct word n-gram kept by the consistent sample (hash % m == 0)."""
-    words = pl.col("body").str.normalize("NFKC").str.to_lowercase().str.extract_all(r"\w+")
+    """(id, shingle hash) for every distinct word n-gram kept by the consistent sample (hash % m == 0).
+
+    Words are exploded to one row each and n-grams built with shifts inside each article, so memory grows with
+    the number of words (slicing the word list once per position would copy it once per word).
+    """
     n = params.shingle_words
-    frame = articles.select("id", words=words).with_columns(n_words=pl.col("words").list.len())
-    grams = (
-        frame.with_columns(start=pl.int_ranges(0, pl.max_horizontal(pl.col("n_words") - n + 1, 1)))
-        .explode("start")
-        .select("id", gram=pl.col("words").list.slice(pl.col("start"), n).list.join(" "))
-        .with_columns(h=pl.col("gram").hash(seed=0))
+    words = pl.col("body").str.normalize("NFKC").str.to_lowercase().str.extract_all(r"\w+")
+    tokens = articles.lazy().select("id", w=words).explode("w").drop_nulls("w")
+    grams = tokens.select(
+        "id", gram=pl.concat_str([pl.col("w").shift(-k).over("id") for k in range(n)], separator=" ")
+    ).drop_nulls("gram")
+    # Articles shorter than one n-gram are a single shingle of all their words.
+    short = tokens.group_by("id").agg(gram=pl.col("w").str.join(" "), size=pl.len()).filter(pl.col("size") < n)
+    hashed = (
+        pl.concat([grams, short.select("id", "gram")])
+        .select("id", h=pl.col("gram").hash(seed=0))
         .filter(pl.col("h") % params.sample_modulus == 0)
-        .select("id", "h")
         .unique()
     )
-    df = grams.group_by("h").len("df")
-    return grams.join(df.filter(pl.col("df") <= params.max_shingle_df), on="h").select("id", "h")
+    frequent = hashed.group_by("h").len("df").filter(pl.col("df") > params.max_shingle_df)
+    return hashed.join(frequent, on="h", how="anti").collect()
 
 
 def candidate_pairs(articles: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
