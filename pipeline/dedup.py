@@ -78,21 +78,29 @@ def shingles(articles: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
 
 def candidate_pairs(articles: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     """Pairs (a shorter, b longer) with containment of a's shingles in b, and whether a is a prefix of b."""
-    grams = shingles(articles, params)
-    sizes = grams.group_by("id").len("a_size")
+    # Integer row numbers instead of hex ids: the pair join and count below are the costly part of the stage.
+    index = articles.select("id").with_row_index("n")
+    grams = shingles(articles, params).join(index, on="id").select("n", "h")
+    sizes = grams.group_by("n").len("a_size")
     shared = (
-        grams.join(grams.rename({"id": "b"}), on="h")
-        .filter(pl.col("id") != pl.col("b"))
-        .group_by("id", "b")
+        grams.lazy()
+        .join(grams.lazy().rename({"n": "m"}), on="h")
+        .filter(pl.col("n") != pl.col("m"))
+        .group_by("n", "m")
         .len("shared")
-        .rename({"id": "a"})
+        .collect(engine="streaming")
+    )
+    shared = (
+        shared.join(sizes, on="n")
+        .join(index.rename({"id": "a"}), on="n")
+        .join(index.rename({"n": "m", "id": "b"}), on="m")
+        .select("a", "b", "shared", "a_size")
     )
     info = articles.select("id", "is_truncated", key=canonical_expr("body")).with_columns(
         length=pl.col("key").str.len_chars()
     )
     pairs = (
-        shared.join(sizes.rename({"id": "a"}), on="a")
-        .join(info.rename({c: f"a_{c}" for c in info.columns if c != "id"}).rename({"id": "a"}), on="a")
+        shared.join(info.rename({c: f"a_{c}" for c in info.columns if c != "id"}).rename({"id": "a"}), on="a")
         .join(info.rename({c: f"b_{c}" for c in info.columns if c != "id"}).rename({"id": "b"}), on="b")
         .filter(
             (pl.col("a_length") < pl.col("b_length"))
