@@ -215,7 +215,8 @@ def run(*, out: Outputs, params: CleanParams) -> dict:
     audit = RemovedLine.validate(removed_lines(lines, segments, fragments))
 
     articles = assemble(segments, records, params)
-    too_short = pl.col("word_count") < params.min_body_words
+    # Words with a letter or digit: a body of symbols ('★ ☆ ♥ ...') has whitespace tokens but no text.
+    too_short = pl.col("body").str.count_matches(r"\S*[\p{L}\p{N}]\S*") < params.min_body_words
     quarantine = articles.filter(too_short).select(
         "file", "line_start", "line_end", stage=pl.lit("clean"),
         rule=pl.when(pl.col("word_count") == 0).then(pl.lit("no_body")).otherwise(pl.lit("body_too_short")),

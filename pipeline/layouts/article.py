@@ -170,9 +170,9 @@ def _category_index(lines: list[Line], ev: list[Evidence], title: int | None, le
     order = range(title - 1, -1, -1) if title is not None else range(lead)
     for j in order:
         text = lines[j].text
-        if ev[j].kind in ("separator",) or (
-            ev[j].kind in _SKIPPABLE and not (ev[j].learned and is_category_like(text))
-        ):
+        # A section label printed on every page is learned as repeated, but still a label; a rule match wins.
+        learned_label = ev[j].rule == "repeated_across_documents" and is_category_like(text)
+        if ev[j].kind == "separator" or (ev[j].kind in _SKIPPABLE and not learned_label):
             continue
         if ev[j].kind in _META_KINDS:
             if title is None:
