@@ -18,7 +18,7 @@ class ConfigError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class BoilerplateParams:
     min_contexts: int = 3
-    max_words: int = 25
+    max_words: int = 11
     context_min_words: int = 12
 
 
