@@ -430,7 +430,8 @@ def test_cli_exit_codes_and_no_token_in_its_output(
     monkeypatch: pytest.MonkeyPatch, hub: HubStandIn, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(publish_module, "HfApi", functools.partial(HfApi, endpoint=hub.url))
-    argv = ["publish", "--repo-id", REPO, "--dataset", str(folder)]
+    # Its own (empty) releases folder: the repo's releases/ records the real dataset's versions.
+    argv = ["publish", "--repo-id", REPO, "--dataset", str(folder), "--releases", str(folder.parent / "releases")]
 
     make_release(folder, "1.0.0", {"a": "alpha"})
     assert cli.main(argv) == 0
