@@ -14,8 +14,6 @@ import dataclasses
 import re
 from functools import cache
 
-import polars as pl
-
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
@@ -140,8 +138,6 @@ RULES: tuple[Rule, ...] = (
     Rule("signoff_agency", "chrome", None, "An inline agency sign-off '(Yonhap)' ending the body (kept as byline)."),
 )  # fmt: skip
 
-RULES_BY_NAME = {rule.name: rule for rule in RULES}
-
 
 @cache
 def _compiled() -> tuple[tuple[Rule, re.Pattern[str]], ...]:
@@ -161,22 +157,9 @@ def match_line(text: str) -> Rule | None:
     return None
 
 
-def chrome_pattern_expr(column: str = "text") -> pl.Expr:
-    """Vectorised: the name of the first matching pattern rule for each line (null if none)."""
-    stripped = pl.col(column).str.strip_chars()
-    expr = pl.lit(None, dtype=pl.String)
-    for rule, _ in reversed(_compiled()):
-        expr = pl.when(stripped.str.contains(rf"(?i)^(?:{rule.pattern})$")).then(pl.lit(rule.name)).otherwise(expr)
-    return expr
-
-
-def rules_frame() -> pl.DataFrame:
-    """The rule table itself (for the README and the dataset card)."""
-    return pl.DataFrame(
-        {
-            "name": [r.name for r in RULES],
-            "kind": [r.kind for r in RULES],
-            "pattern": [r.pattern for r in RULES],
-            "why": [r.why for r in RULES],
-        }
-    )
+def whole_line_regex(kinds: tuple[str, ...] = ("chrome", "end"), names: tuple[str, ...] | None = None) -> str:
+    """One regex (Python and polars/Rust syntax alike) matching a whole line that any selected pattern rule matches."""
+    patterns = [
+        r.pattern for r in RULES if r.pattern is not None and r.kind in kinds and (names is None or r.name in names)
+    ]
+    return "(?i)^\\s*(?:" + "|".join(f"(?:{p})" for p in patterns) + ")\\s*$"

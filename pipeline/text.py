@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 
@@ -20,11 +19,6 @@ def canonical(text: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text).translate(QUOTE_FOLD).casefold()
     return _NON_WORD.sub("", text)
-
-
-def stable_hash(*parts: str | None, length: int = 16) -> str:
-    digest = hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()
-    return digest[:length]
 
 
 def word_count(text: str) -> int:

@@ -34,12 +34,6 @@ DATE_RESIDUE = r"(?:^|\s)date\s?(?:19|20)\d\d-\d\d"
 EXCERPT = 2000
 
 
-def _chrome_regex() -> str:
-    """Any chrome or end rule matching a whole paragraph (captions excluded: position cues occur in prose)."""
-    patterns = [r.pattern for r in rules.RULES if r.pattern is not None and r.kind in ("chrome", "end")]
-    return "(?i)^\\s*(?:" + "|".join(f"(?:{p})" for p in patterns) + ")\\s*$"
-
-
 def _paragraphs_any(column: str, predicate: pl.Expr) -> pl.Expr:
     return pl.col(column).fill_null("").str.split("\n\n").list.eval(predicate).list.any()
 
@@ -48,7 +42,8 @@ def article_schema(
     raw_files: set[str], learned: list[str], params: ValidateParams, today: dt.date
 ) -> pa.DataFrameSchema:
     """The Article model plus the checks that need run-time facts (raw files, learned boilerplate, today)."""
-    chrome = _chrome_regex()
+    # Captions are left out: position cues such as "(left)" also occur in prose.
+    chrome = rules.whole_line_regex(("chrome", "end"))
     learned_set = pl.Series(learned, dtype=pl.String)
     element = pl.element().str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", "")
 
