@@ -9,6 +9,9 @@ from typing import Any
 import yaml
 
 DEFAULT_PARAMS = Path("params.yaml")
+# The project's own params.yaml, used when the working directory has none (e.g. `python -m pipeline run` started
+# from another folder with the package installed).
+PROJECT_PARAMS = Path(__file__).resolve().parent.parent / "params.yaml"
 
 
 class ConfigError(ValueError):
@@ -106,7 +109,9 @@ def _build(cls: type, raw: dict[str, Any] | None, where: str) -> Any:
 
 def load_params(path: str | Path | None = None) -> Params:
     """Read params.yaml (or the given file); missing sections take the defaults above."""
-    path = Path(path) if path else DEFAULT_PARAMS
+    if path is None or Path(path) == DEFAULT_PARAMS:
+        path = DEFAULT_PARAMS if DEFAULT_PARAMS.exists() else PROJECT_PARAMS
+    path = Path(path)
     if not path.exists():
         raise ConfigError(f"parameters file not found: {path}")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

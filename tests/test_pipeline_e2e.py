@@ -119,3 +119,14 @@ def test_dvc_repro_in_a_fresh_clone(tmp_path: Path) -> None:
     assert "up to date" in dvc("status")
     status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
     assert status.stdout == "", f"dvc repro left the clone dirty (outputs differ from dvc.lock?):\n{status.stdout}"
+
+
+def test_runs_from_another_working_directory(tmp_path: Path) -> None:
+    """Started elsewhere (no params.yaml in the working directory), the CLI uses the project's params.yaml."""
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", str(SEED_RAW), "--out", str(out)],
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert pl.read_parquet(out / "dataset" / "data" / "*.parquet").height == 15
