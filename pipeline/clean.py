@@ -14,8 +14,9 @@ import polars as pl
 
 from pipeline import io
 from pipeline.config import CleanParams
-from pipeline.layouts.evidence import INLINE_SHORTCODE
+from pipeline.layouts.evidence import INLINE_SHORTCODE, MOJIBAKE
 from pipeline.outputs import Outputs
+from pipeline.text import canonical_expr
 from schemas import CleanArticle, RemovedLine
 from schemas.article import PROVENANCE_DTYPE
 
@@ -35,15 +36,7 @@ REPAIRS = (
     ("glued_sentence", r"([a-z]{2}[.!?][\"”’]?)([A-Z][a-z])", "${1} ${2}"),
     ("spaces", r"[ \t\u00a0]{2,}", " "),
 )
-MOJIBAKE_HINT = r"[ÃÂâ][\x{80}-\x{BF}€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€|Ã[©¨¢¤§]"
 SENTENCE_END = r"""(?:[.!?…]['"’”)\]]*|['"’”])\s*$"""
-CANONICAL = r"[\W_]+"
-
-
-def canonical_expr(column: str | pl.Expr) -> pl.Expr:
-    """The same normal form as pipeline.text.canonical, vectorised (used for ids and comparisons)."""
-    expr = pl.col(column) if isinstance(column, str) else column
-    return expr.fill_null("").str.normalize("NFKC").str.to_lowercase().str.replace_all(CANONICAL, "")
 
 
 def _sha16(values: pl.Series) -> pl.Series:
@@ -135,7 +128,7 @@ def repair_text(segments: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
     """Repair title and body text; count the segments each repair changed."""
     counts: dict[str, int] = {}
     textual = pl.col("role").is_in(["title", "body"])
-    suspicious = textual & pl.col("text").str.contains(MOJIBAKE_HINT)
+    suspicious = textual & pl.col("text").str.contains(MOJIBAKE.pattern)
     counts["mojibake"] = int(segments.select(suspicious.sum()).item())
     if counts["mojibake"]:
         fixed = segments.filter(suspicious).select("file", "seg", fixed=pl.col("text").map_batches(_fix_mojibake))

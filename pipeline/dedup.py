@@ -16,9 +16,9 @@ import logging
 import polars as pl
 
 from pipeline import io
-from pipeline.clean import canonical_expr
 from pipeline.config import DedupParams
 from pipeline.outputs import Outputs
+from pipeline.text import canonical_expr
 from schemas import CleanArticle, Duplicate
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from pipeline.config import BoilerplateParams, ParseParams
 from pipeline.decode import decode_bytes
 from pipeline.layouts.base import Document, Line, Parsed
 from pipeline.outputs import Outputs
-from pipeline.text import dominant_script
+from pipeline.text import canonical_expr, dominant_script
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def learn_boilerplate(lines: pl.DataFrame, params: BoilerplateParams) -> pl.Data
     """
     if lines.is_empty():
         return pl.DataFrame(schema={"key": pl.String, "text": pl.String, "files": pl.UInt32, "contexts": pl.UInt32})
-    key = pl.col("text").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", "")
+    key = canonical_expr("text")
     words = pl.col("text").str.count_matches(r"\S+")
     anchor = pl.when(words >= params.context_min_words).then(key.str.slice(0, 64))
     frame = (

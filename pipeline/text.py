@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import polars as pl
+
 QUOTE_FOLD = str.maketrans({c: "'" for c in "‘’‚‛`´′"} | {c: '"' for c in "“”„‟″"})
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # A sentence or paragraph that ends where a writer would end it: terminal punctuation, optionally
@@ -19,6 +21,12 @@ def canonical(text: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text).translate(QUOTE_FOLD).casefold()
     return _NON_WORD.sub("", text)
+
+
+def canonical_expr(column: str | pl.Expr) -> pl.Expr:
+    """canonical() as a polars expression (ids, dedup keys, learned boilerplate keys, validation)."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.fill_null("").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", "")
 
 
 def word_count(text: str) -> int:

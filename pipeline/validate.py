@@ -27,6 +27,7 @@ from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.outputs import Outputs
 from pipeline.parse import QUARANTINE_SCHEMA, list_raw_files
+from pipeline.text import canonical_expr
 from schemas import Article, QuarantineRow
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def article_schema(
     # Captions are left out: position cues such as "(left)" also occur in prose.
     chrome = rules.whole_line_regex(("chrome", "end"))
     learned_set = pl.Series(learned, dtype=pl.String)
-    element = pl.element().str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", "")
+    element = canonical_expr(pl.element())
 
     def frame_check(name: str, expr: pl.Expr, error: str) -> pa.Check:
         return pa.Check(lambda data: data.lazyframe.select(expr.alias(name)), name=name, error=error)
@@ -58,7 +59,7 @@ def article_schema(
         frame_check("id_unique", ~pl.col("id").is_duplicated(), "id must be unique"),
         frame_check(
             "body_unique",
-            ~pl.col("body").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", "").is_duplicated(),
+            ~canonical_expr("body").is_duplicated(),
             "the same body is published twice (e.g. under two different titles)",
         ),
         frame_check(
