@@ -12,56 +12,22 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import logging
+import multiprocessing
 from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
-from pipeline import io, layouts
+from pipeline import io
 from pipeline.config import BoilerplateParams, ParseParams
 from pipeline.decode import decode_bytes
-from pipeline.layouts.base import Document, Line, Parsed
+from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA, parse_documents
 from pipeline.outputs import Outputs
-from pipeline.text import canonical_expr, dominant_script
+from pipeline.stage import quarantine_frame, quarantine_row
+from pipeline.text import canonical_expr
 
 log = logging.getLogger(__name__)
 
-SEGMENT_SCHEMA = {
-    "file": pl.String,
-    "seg": pl.Int32,
-    "line_start": pl.Int32,
-    "line_end": pl.Int32,
-    "text": pl.String,
-    "role": pl.String,
-    "rule": pl.String,
-    "fragment": pl.Boolean,
-    "record": pl.Int32,
-}
-RECORD_SCHEMA = {
-    "file": pl.String,
-    "record": pl.Int32,
-    "layout": pl.String,
-    "title": pl.String,
-    "published_date": pl.Date,
-    "category": pl.String,
-    "byline": pl.String,
-    "source": pl.String,
-    "truncated_hint": pl.Boolean,
-    "dateline": pl.String,
-    "closed": pl.Boolean,
-    "line_start": pl.Int32,
-    "line_end": pl.Int32,
-}
-QUARANTINE_SCHEMA = {
-    "file": pl.String,
-    "line_start": pl.Int32,
-    "line_end": pl.Int32,
-    "stage": pl.String,
-    "rule": pl.String,
-    "reason": pl.String,
-    "text": pl.String,
-}
-LINE_SCHEMA = {"file": pl.String, "line": pl.Int32, "text": pl.String}
 EXCERPT_CHARS = 500
 
 
@@ -69,7 +35,6 @@ EXCERPT_CHARS = 500
 class DecodedFile:
     file: str
     lines: list[tuple[int, str]]  # non-blank (line number, text) that can be parsed
-    script: str | None
     quarantine: list[dict]
     encoding: str | None = None
 
@@ -85,20 +50,17 @@ def list_raw_files(raw_dir: Path) -> list[Path]:
 
 
 def _quarantine(file: str, start: int, end: int, rule: str, reason: str, text: str | None) -> dict:
-    return {"file": file, "line_start": start, "line_end": end, "stage": "parse", "rule": rule, "reason": reason,
-            "text": text}  # fmt: skip
+    return quarantine_row(file, start, end, "parse", rule, reason, text)
 
 
 def decode_file(path: Path, rel: str, params: ParseParams) -> DecodedFile:
     size = path.stat().st_size
     if size > params.max_file_bytes:
         reason = f"{size} bytes exceeds parse.max_file_bytes={params.max_file_bytes}"
-        return DecodedFile(rel, [], None, [_quarantine(rel, 0, 0, "file_too_large", reason, None)])
+        return DecodedFile(rel, [], [_quarantine(rel, 0, 0, "file_too_large", reason, None)])
     decoded = decode_bytes(path.read_bytes())
     if decoded.text is None:
-        return DecodedFile(
-            rel, [], None, [_quarantine(rel, 0, 0, decoded.problem or "undecodable", decoded.detail, None)]
-        )
+        return DecodedFile(rel, [], [_quarantine(rel, 0, 0, decoded.problem or "undecodable", decoded.detail, None)])
     lines: list[tuple[int, str]] = []
     quarantine: list[dict] = []
     for number, text in enumerate(decoded.text.split("\n"), start=1):
@@ -111,8 +73,7 @@ def decode_file(path: Path, rel: str, params: ParseParams) -> DecodedFile:
         lines.append((number, text))
     if not lines and not quarantine:
         quarantine.append(_quarantine(rel, 0, 0, "blank_file", "the file holds only whitespace", None))
-    script = dominant_script(" ".join(t for _, t in lines[:200]))
-    return DecodedFile(rel, lines, script, quarantine, decoded.encoding)
+    return DecodedFile(rel, lines, quarantine, decoded.encoding)
 
 
 def learn_boilerplate(lines: pl.DataFrame, params: BoilerplateParams) -> pl.DataFrame:
@@ -147,83 +108,28 @@ def learn_boilerplate(lines: pl.DataFrame, params: BoilerplateParams) -> pl.Data
     return frame.collect()
 
 
-def _parse_one(args: tuple[DecodedFile, frozenset[str], float]) -> tuple[str, Parsed | None, list[dict]]:
-    decoded, learned, min_score = args
-    if not decoded.lines:
-        return "", None, []
-    doc = Document(
-        file=decoded.file,
-        lines=tuple(Line(n, n, text) for n, text in decoded.lines),
-        learned=learned,
-        script=decoded.script,
-    )
-    try:
-        name, parsed = layouts.parse_document(doc, min_score)
-    except Exception as err:  # noqa: BLE001 - a parser bug must cost one file, never the run
-        reason = f"layout parser raised {type(err).__name__}: {err}"
-        start, end = decoded.lines[0][0], decoded.lines[-1][0]
-        return "", None, [_quarantine(decoded.file, start, end, "parser_error", reason, None)]
-    covered = {n for seg in _all_segments(parsed) for n in range(seg.start, seg.end + 1)}
-    missing = [(n, t) for n, t in decoded.lines if n not in covered]
-    lost = [
-        _quarantine(decoded.file, n, n, "parser_dropped_line", f"layout {name} assigned no role", t)
-        for n, t in missing
-    ]
-    return name, parsed, lost
-
-
-def _all_segments(parsed: Parsed) -> Iterator:
-    yield from parsed.loose
-    for draft in parsed.records:
-        yield from draft.segments
-
-
-def _rows(file: str, layout: str, parsed: Parsed) -> tuple[list[dict], list[dict]]:
-    segments: list[dict] = []
-    records: list[dict] = []
-    placed = [(None, seg) for seg in parsed.loose] + [(i, s) for i, d in enumerate(parsed.records) for s in d.segments]
-    placed.sort(key=lambda item: (item[1].start, item[1].end))
-    for seg_no, (record, seg) in enumerate(placed):
-        segments.append(
-            {
-                "file": file,
-                "seg": seg_no,
-                "line_start": seg.start,
-                "line_end": seg.end,
-                "text": seg.text,
-                "role": seg.role,
-                "rule": seg.rule,
-                "fragment": seg.fragment,
-                "record": record,
-            }  # fmt: skip
-        )
-    for i, draft in enumerate(parsed.records):
-        records.append(
-            {
-                "file": file,
-                "record": i,
-                "layout": layout,
-                "title": draft.title,
-                "published_date": draft.published_date,
-                "category": draft.category,
-                "byline": draft.byline,
-                "source": draft.source,
-                "truncated_hint": draft.truncated_hint,
-                "dateline": draft.dateline,
-                "closed": draft.closed,
-                "line_start": min(s.start for s in draft.segments),
-                "line_end": max(s.end for s in draft.segments),
-            }  # fmt: skip
-        )
-    return segments, records
-
-
-def _pool_map(func, items: list, workers: int) -> list:
+def _pool_map(func, items: list, workers: int, chunksize: int | None = None) -> list:
     if workers <= 1 or len(items) < 2:
         return [func(item) for item in items]
-    chunk = max(1, len(items) // (workers * 8))
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+    chunk = chunksize or max(1, len(items) // (workers * 8))
+    # Spawned, not forked: polars' thread pool does not survive a fork (the child can deadlock).
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(func, items, chunksize=chunk))
+
+
+def _file_chunks(lines: pl.DataFrame, n: int) -> list[pl.DataFrame]:
+    """Split the lines into at most n frames, each holding whole files (files keep their order)."""
+    files = lines["file"].unique(maintain_order=True)
+    if files.is_empty():
+        return []
+    bucket = pl.DataFrame({"file": files, "chunk": (pl.int_range(files.len(), eager=True) * n // files.len())})
+    tagged = lines.join(bucket, on="file", how="left", maintain_order="left")
+    return [part.drop("chunk") for _, part in tagged.group_by("chunk", maintain_order=True)]
+
+
+def _parse_chunk(args: tuple[pl.DataFrame, frozenset[str], float]) -> tuple[pl.DataFrame, ...]:
+    return parse_documents(*args)
 
 
 def _decode_task(args: tuple[Path, str, ParseParams]) -> DecodedFile:
@@ -239,21 +145,12 @@ def run(*, raw_dir: Path, out: Outputs, params: ParseParams) -> dict:
     all_lines = pl.DataFrame([(d.file, n, t) for d in decoded for n, t in d.lines], schema=LINE_SCHEMA, orient="row")
     boilerplate = learn_boilerplate(all_lines, params.boilerplate)
     learned = frozenset(boilerplate["key"].to_list())
-    parsed = _pool_map(_parse_one, [(d, learned, params.min_layout_score) for d in decoded], params.workers)
-
-    segment_rows: list[dict] = []
-    record_rows: list[dict] = []
-    quarantine_rows = [q for d in decoded for q in d.quarantine]
-    for d, (layout, result, lost) in zip(decoded, parsed, strict=True):
-        quarantine_rows += lost
-        if result is not None:
-            seg, rec = _rows(d.file, layout, result)
-            segment_rows += seg
-            record_rows += rec
-
-    segments = pl.DataFrame(segment_rows, schema=SEGMENT_SCHEMA)
-    records = pl.DataFrame(record_rows, schema=RECORD_SCHEMA)
-    quarantine = pl.DataFrame(quarantine_rows, schema=QUARANTINE_SCHEMA)
+    chunks = _file_chunks(all_lines, params.workers * 8)
+    parsed = _pool_map(_parse_chunk, [(c, learned, params.min_layout_score) for c in chunks], params.workers)
+    segments = pl.concat([p[0] for p in parsed]) if parsed else pl.DataFrame(schema=SEGMENT_SCHEMA)
+    records = pl.concat([p[1] for p in parsed]) if parsed else pl.DataFrame(schema=RECORD_SCHEMA)
+    quarantine = pl.concat([quarantine_frame([q for d in decoded for q in d.quarantine]), *(p[2] for p in parsed)])
+    quarantine = quarantine.sort("file", "line_start", "rule")
     io.write_parquet(all_lines, out.lines)
     io.write_parquet(segments, out.segments)
     io.write_parquet(records, out.records)
@@ -264,7 +161,7 @@ def run(*, raw_dir: Path, out: Outputs, params: ParseParams) -> dict:
         "files": len(paths),
         "rows_in": len(paths),
         "rows_out": records.height,
-        "lines": all_lines.height + sum(1 for q in quarantine_rows if q["rule"] == "line_too_long"),
+        "lines": all_lines.height + quarantine.filter(pl.col("rule") == "line_too_long").height,
         "learned_boilerplate_lines": boilerplate.height,
         "records_by_layout": dict(sorted(records.group_by("layout").len().iter_rows())),
         "segments_by_role": dict(sorted(segments.group_by("role").len().iter_rows())),

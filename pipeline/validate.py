@@ -26,7 +26,8 @@ from pipeline.clean import SENTENCE_END
 from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.outputs import Outputs
-from pipeline.parse import QUARANTINE_SCHEMA, list_raw_files
+from pipeline.parse import list_raw_files
+from pipeline.stage import QUARANTINE_SCHEMA
 from pipeline.text import canonical_expr
 from schemas import Article, QuarantineRow
 

@@ -17,7 +17,8 @@ import pytest
 
 from pipeline import layouts
 from pipeline.config import load_params
-from pipeline.layouts.base import Document, Draft, Line, Parsed, Segment
+from pipeline.extraction import make_document
+from pipeline.layouts.base import Document, Draft, Parsed, Segment
 from pipeline.parse import decode_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ def load_document(path: Path) -> Document:
     """The Document the parse stage builds for this file (same decoding, same non-blank lines, same script)."""
     decoded = decode_file(path, path.name, PARSE_PARAMS)
     assert decoded.lines, f"{path} decodes to no lines: {decoded.quarantine}"
-    return Document(file=path.name, lines=tuple(Line(n, n, text) for n, text in decoded.lines), script=decoded.script)
+    return make_document(path.name, decoded.lines)
 
 
 def _line_label(segment: Segment) -> int | str:
