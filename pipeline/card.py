@@ -18,7 +18,8 @@ from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
 from pipeline.config import PackageParams
-from pipeline.release import CHANGE_KINDS, change_counts
+from pipeline.expectations import describe_limit, describe_observed
+from pipeline.release import CHANGE_KINDS, UNRELEASED, change_counts
 from schemas.article import Article
 
 SPLIT = "train"
@@ -255,39 +256,42 @@ def _cleaning(inputs: CardInputs) -> list[str]:
 
 
 def _validation(validation: Mapping[str, Any]) -> list[str]:
-    expectations = validation["expectations"]
+    checks = validation["checks"]
+    rules = validation["row_checks"]["rules"]
     rows = [
         (
-            r.get("expectation"),
-            r.get("column"),
-            {k: v for k, v in (r.get("kwargs") or {}).items() if k != "column"},
-            r.get("observed"),
-            "pass" if r.get("success") else "FAIL",
+            f"`{c['rule']}`",
+            rules[c["rule"]]["description"] if c["rule"] in rules else c["asset"].replace("_", " "),
+            describe_observed(c["observed"]),
+            describe_limit(c["limit"]),
+            f"`{c['params_key']}`" if c["params_key"] else "fixed",
+            "pass" if c["success"] else "FAIL",
         )
-        for r in expectations.get("results", [])
+        for c in checks
     ]
-    checks = [(name, result) for name, result in sorted(validation.get("row_checks", {}).items())]
     return [
         "## How it was validated",
         "",
-        f"The validation gate passed: every row satisfies the `Article` schema and its row checks, and "
-        f"{expectations['successful']} of {expectations['evaluated']} dataset expectations (Great Expectations) "
-        "succeeded. A build that fails the gate is never packaged.",
+        f"The validation gate passed all {len(checks)} checks. Rows failing a row check are quarantined with the "
+        "check's name (see the cleaning audit) and the rest is published; the gate blocks the whole dataset only "
+        "for what makes it wrong as a whole (duplicate ids, provenance to files the build did not read, raw lines "
+        "or paths unaccounted for, the raw folder changing during the build, wrong column types, too large a "
+        "quarantined share, too few rows, a failed data-quality limit). A build that fails the gate is never "
+        "packaged.",
         "",
-        *_table(["expectation", "column", "parameters", "observed", "result"], rows),
-        "",
-        "Row checks:",
-        "",
-        *_table(["check", "result"], checks),
+        *_table(["check", "what", "observed", "limit", "setting", "result"], rows),
     ]
 
 
 def _version(release: Mapping[str, Any]) -> list[str]:
     previous = release["previous_version"]
+    unreleased = release["release_status"].startswith(UNRELEASED)
     return [
         "## Version",
         "",
-        f"- Version: `{release['version']}` (Hub tag `v{release['version']}`)",
+        f"- Version: `{release['version']}` ("
+        + (release["release_status"] if unreleased else f"Hub tag `v{release['version']}`")
+        + ")",
         f"- Fingerprint: `{release['fingerprint']}`",
         f"- Pipeline commit: `{release['pipeline_commit']}`",
         f"- Input fingerprint: `{release['input_fingerprint']}`",
@@ -319,14 +323,16 @@ def _loading(version: str) -> list[str]:
 
 def _changelog(inputs: CardInputs) -> list[str]:
     release, changes = inputs.release, inputs.changes
-    lines = ["## Changelog", "", f"### v{release['version']} (this release)", ""]
-    if release["previous_version"] is None:
+    previous = release["previous_version"]
+    this = "an unreleased build" if release["release_status"].startswith(UNRELEASED) else "this release"
+    lines = ["## Changelog", "", f"### v{release['version']} ({this})", ""]
+    if previous is None:
         lines.append(f"First release: all {_count(changes.height)} articles are new.")
     else:
         summary = ", ".join(f"{_count(n)} {kind}" for kind, n in change_counts(changes).items())
         shown = changes.sort(["change", "id"]).head(CHANGELOG_ROWS)
         lines += [
-            f"Against v{release['previous_version']}: {summary} (`changed`: same id, different field values; "
+            f"Against v{previous}: {summary} (`changed`: same id, different field values; "
             "removed articles have no title here). The full list is in `changes.parquet` (id, change, title).",
             "",
             *_table(["change", "id", "title"], [(c, f"`{i}`", t) for i, c, t in shown.iter_rows()]),

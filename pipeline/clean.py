@@ -16,6 +16,7 @@ from pipeline import io
 from pipeline.config import CleanParams
 from pipeline.layouts.evidence import INLINE_SHORTCODE, MOJIBAKE
 from pipeline.outputs import Outputs
+from pipeline.stage import counts, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
 from schemas import CleanArticle, RemovedLine
 from schemas.article import PROVENANCE_DTYPE
@@ -36,6 +37,7 @@ REPAIRS = (
     ("glued_sentence", r"([a-z]{2}[.!?][\"”’]?)([A-Z][a-z])", "${1} ${2}"),
     ("spaces", r"[ \t\u00a0]{2,}", " "),
 )
+QUARANTINE_EXCERPT = 2000  # characters of a refused record kept in quarantine.parquet
 SENTENCE_END = r"""(?:[.!?…]['"’”)\]]*|['"’”])\s*$"""
 
 
@@ -209,28 +211,39 @@ def run(*, out: Outputs, params: CleanParams) -> dict:
 
     articles = assemble(segments, records, params)
     # Words with a letter or digit: a body of symbols ('★ ☆ ♥ ...') has whitespace tokens but no text.
-    too_short = pl.col("body").str.count_matches(r"\S*[\p{L}\p{N}]\S*") < params.min_body_words
-    quarantine = articles.filter(too_short).select(
-        "file", "line_start", "line_end", stage=pl.lit("clean"),
-        rule=pl.when(pl.col("word_count") == 0).then(pl.lit("no_body")).otherwise(pl.lit("body_too_short")),
-        reason=pl.format("body has {} words (clean.min_body_words={})", "word_count", pl.lit(params.min_body_words)),
-        text=pl.concat_str(pl.col("title").fill_null(""), "body", separator="\n\n"),
+    words = pl.col("body").str.count_matches(r"\S*[\p{L}\p{N}]\S*")
+    chars = pl.col("body").str.len_chars()
+    rule = (
+        pl.when(pl.col("word_count") == 0).then(pl.lit("no_body"))
+        .when(words < params.min_body_words).then(pl.lit("body_too_short"))
+        .when(chars > params.max_body_chars).then(pl.lit("body_too_long"))
     )  # fmt: skip
-    kept = articles.filter(~too_short).select(list(CleanArticle.to_schema().columns)).sort("id")
+    reason = (
+        pl.when(chars > params.max_body_chars)
+        .then(pl.format("body has {} characters (clean.max_body_chars={})", chars, pl.lit(params.max_body_chars)))
+        .otherwise(pl.format("body has {} words (clean.min_body_words={})", words, pl.lit(params.min_body_words)))
+    )
+    articles = articles.with_columns(rule=rule, reason=reason)
+    refused = pl.col("rule").is_not_null()
+    quarantine = articles.filter(refused).select(
+        "file", "line_start", "line_end", stage=pl.lit("clean"), rule="rule", reason="reason",
+        text=pl.concat_str(pl.col("title").fill_null(""), "body", separator="\n\n").str.slice(0, QUARANTINE_EXCERPT),
+    )  # fmt: skip
+    kept = articles.filter(~refused).select(list(CleanArticle.to_schema().columns)).sort("id")
     kept = CleanArticle.validate(kept)
 
     io.write_parquet(kept, out.clean_articles)
     io.write_parquet(quarantine, out.clean_quarantine)
     io.write_parquet(audit, out.removed_lines)
-    metrics = {
-        "stage": "clean",
-        "rows_in": records.height,
-        "rows_out": kept.height,
-        "dropped": dict(sorted(quarantine.group_by("rule").len().iter_rows())),
-        "removed_lines_by_rule": dict(sorted(audit.group_by("rule").len().iter_rows())),
-        "repairs": dict(sorted(repairs.items())),
-        "truncated": int(kept["is_truncated"].sum()),
-    }
-    io.write_json(metrics, out.stage_metrics("clean"))
+    metrics = stage_metrics(
+        "clean",
+        rows_in=records.height,
+        rows_out=kept.height,
+        dropped=counts(quarantine, "rule"),
+        removed_lines_by_rule=counts(audit, "rule"),
+        repairs=dict(sorted(repairs.items())),
+        truncated=int(kept["is_truncated"].sum()),
+    )
+    write_metrics(metrics, out.stage_metrics("clean"))
     log.info("clean: %d records -> %d articles", records.height, kept.height)
     return metrics

@@ -1,7 +1,7 @@
 """Thin command line: one subcommand per stage, plus ``run`` (all stages, no DVC), ``release`` and ``publish``.
 
-Every path is an argument; tunables come from params.yaml via pipeline.config. Exit codes: 0 ok,
-1 the validation gate or a release rule refused, 2 bad usage or configuration.
+Every path is an argument; tunables come from params.yaml via pipeline.config. Exit codes: 0 ok, 1 the
+validation gate or a release rule refused, 2 bad usage, configuration or input, 3 the output folder is busy.
 """
 
 from __future__ import annotations
@@ -11,16 +11,34 @@ import logging
 import sys
 from pathlib import Path
 
-from pipeline.config import ConfigError, load_params
+from pipeline import __version__
+from pipeline.config import PROJECT_ROOT, ConfigError, load_params
 from pipeline.errors import GateFailed
+from pipeline.io import OutputBusy, output_lock
 from pipeline.outputs import Outputs
+from pipeline.rawfolder import RawFolderError
+
+EXIT_GATE, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
+RELEASES = Path("releases")
+
+
+def _releases_dir(value: Path | None) -> Path:
+    """--releases, else ./releases, else the project's own: the same build says the same thing from any folder."""
+    if value is not None:
+        return value
+    return RELEASES if RELEASES.is_dir() else PROJECT_ROOT / RELEASES
+
+
+def _stage_scan(args: argparse.Namespace) -> None:
+    from pipeline import scan
+
+    scan.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=load_params(args.params).parse)
 
 
 def _stage_parse(args: argparse.Namespace) -> None:
     from pipeline import parse
 
-    out = Outputs(args.out)
-    parse.run(raw_dir=args.raw_dir, out=out, params=load_params(args.params).parse)
+    parse.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=load_params(args.params).parse)
 
 
 def _stage_clean(args: argparse.Namespace) -> None:
@@ -38,36 +56,48 @@ def _stage_dedup(args: argparse.Namespace) -> None:
 def _stage_validate(args: argparse.Namespace) -> None:
     from pipeline import validate
 
-    validate.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=load_params(args.params).validate)
+    params = load_params(args.params)
+    validate.run(
+        raw_dir=args.raw_dir, out=Outputs(args.out), params=params.validate, max_file_bytes=params.parse.max_file_bytes
+    )
 
 
 def _stage_package(args: argparse.Namespace) -> None:
     from pipeline import package
 
+    params = load_params(args.params)
     package.run(
         raw_dir=args.raw_dir,
         out=Outputs(args.out),
-        releases_dir=args.releases,
-        params=load_params(args.params).package,
+        releases_dir=_releases_dir(args.releases),
+        params=params.package,
+        max_file_bytes=params.parse.max_file_bytes,
     )
 
 
 def _run_all(args: argparse.Namespace) -> None:
-    from pipeline import clean, dedup, package, parse, validate
+    from pipeline import clean, dedup, package, parse, scan, validate
 
     params = load_params(args.params)
     out = Outputs(args.out)
+    scan.run(raw_dir=args.raw_dir, out=out, params=params.parse)
     parse.run(raw_dir=args.raw_dir, out=out, params=params.parse)
     clean.run(out=out, params=params.clean)
     dedup.run(out=out, params=params.dedup)
-    validate.run(raw_dir=args.raw_dir, out=out, params=params.validate)
-    package.run(raw_dir=args.raw_dir, out=out, releases_dir=args.releases, params=params.package)
+    validate.run(raw_dir=args.raw_dir, out=out, params=params.validate, max_file_bytes=params.parse.max_file_bytes)
+    package.run(
+        raw_dir=args.raw_dir,
+        out=out,
+        releases_dir=_releases_dir(args.releases),
+        params=params.package,
+        max_file_bytes=params.parse.max_file_bytes,
+    )
 
 
 def _release(args: argparse.Namespace) -> None:
     from pipeline import release
 
-    path = release.record(dataset_dir=args.dataset, releases_dir=args.releases)
+    path = release.record(dataset_dir=args.dataset, releases_dir=_releases_dir(args.releases))
     print(f"recorded release manifest {path}")
 
 
@@ -79,64 +109,107 @@ def _publish(args: argparse.Namespace) -> None:
         repo_id=args.repo_id,
         private=args.private,
         dry_run=args.dry_run,
-        releases_dir=args.releases,
+        releases_dir=_releases_dir(args.releases),
+        timeout=load_params(args.params).publish.timeout_seconds,
     )
+
+
+def _common_options(defaults: bool) -> argparse.ArgumentParser:
+    """--params and -v, accepted before and after the subcommand (defaults are set once, on the main parser)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    unset = argparse.SUPPRESS
+    parser.add_argument(
+        "--params",
+        type=Path,
+        default=Path("params.yaml") if defaults else unset,
+        help="parameters file (default: ./params.yaml, else the project's own)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=False if defaults else unset, help="log progress to stderr"
+    )
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--params", type=Path, default=Path("params.yaml"), help="parameters file (default: %(default)s)"
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description=__doc__.splitlines()[0],
+        parents=[_common_options(defaults=True)],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common_options(defaults=False)
 
-    def with_out(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--out", type=Path, required=True, help="output root (stage files go to fixed places under it)")
+    def command(name: str, summary: str, description: str, func) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=summary,
+            description=description,
+            parents=[common],
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        )
+        p.set_defaults(func=func)
+        return p
 
-    p = sub.add_parser("parse", help="raw files -> segments and records (layout registry)")
-    p.add_argument("raw_dir", type=Path)
-    with_out(p)
-    p.set_defaults(func=_stage_parse)
+    def raw(p: argparse.ArgumentParser) -> None:
+        p.add_argument("raw_dir", type=Path, metavar="RAW_DIR", help="folder of raw page texts (read, never written)")
 
-    p = sub.add_parser("clean", help="remove page chrome, repair text, assemble article bodies")
-    with_out(p)
-    p.set_defaults(func=_stage_clean)
+    def out(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", type=Path, required=True, help="output root (each stage writes fixed places under it)")
 
-    p = sub.add_parser("dedup", help="drop exact, near and truncated-prefix duplicates")
-    with_out(p)
-    p.set_defaults(func=_stage_dedup)
+    def releases(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--releases", type=Path, default=None, help="recorded release manifests (default: ./releases, else the "
+            "project's own)",
+        )  # fmt: skip
 
-    p = sub.add_parser("validate", help="pandera row checks + Great Expectations suite; the gate before publishing")
-    p.add_argument("raw_dir", type=Path)
-    with_out(p)
-    p.set_defaults(func=_stage_validate)
-
-    p = sub.add_parser("package", help="write the Hugging Face dataset folder, card and release manifest")
-    p.add_argument("raw_dir", type=Path)
-    with_out(p)
-    p.add_argument("--releases", type=Path, default=Path("releases"), help="recorded release manifests")
-    p.set_defaults(func=_stage_package)
-
-    p = sub.add_parser("run", help="all stages on RAW_DIR without DVC")
-    p.add_argument("raw_dir", type=Path)
-    with_out(p)
-    p.add_argument("--releases", type=Path, default=Path("releases"), help="recorded release manifests")
-    p.set_defaults(func=_run_all)
-
-    p = sub.add_parser("release", help="record the built release manifest under releases/ (commit it)")
-    p.add_argument("--dataset", type=Path, default=Path("data/dataset"))
-    p.add_argument("--releases", type=Path, default=Path("releases"))
-    p.set_defaults(func=_release)
-
-    p = sub.add_parser("publish", help="upload the release to the Hugging Face Hub and tag it v<version>")
+    p = command("scan", "list the raw folder: every path's fate, size and sha256",
+                "Write the raw folder's manifest; refuse links, hidden and special files with a reason.",
+                _stage_scan)  # fmt: skip
+    raw(p), out(p)
+    p = command("parse", "raw files -> segments and records (layout registry)",
+                "Decode the files of the manifest, learn corpus boilerplate, parse each file with its layout.",
+                _stage_parse)  # fmt: skip
+    raw(p), out(p)
+    p = command("clean", "remove page chrome, repair text, assemble article bodies",
+                "Strip residue, repair text, assemble bodies, flag truncation, quarantine records without a body.",
+                _stage_clean)  # fmt: skip
+    out(p)
+    p = command("dedup", "drop exact, near and truncated-prefix duplicates",
+                "Merge exact copies, drop truncated and near copies of longer records to duplicates.parquet.",
+                _stage_dedup)  # fmt: skip
+    out(p)
+    p = command("validate", "row checks, ledger and Great Expectations: the gate before publishing",
+                "Quarantine rows failing row checks; fail (exit 1) when the dataset as a whole is wrong.",
+                _stage_validate)  # fmt: skip
+    raw(p), out(p)
+    p = command("package", "write the Hugging Face dataset folder, card and release manifest",
+                "Write parquet shards, the dataset card, changes and release.json; only after a passed gate.",
+                _stage_package)  # fmt: skip
+    raw(p), out(p), releases(p)
+    p = command("run", "all stages on RAW_DIR without DVC",
+                "scan -> parse -> clean -> dedup -> validate -> package into --out.", _run_all)  # fmt: skip
+    raw(p), out(p), releases(p)
+    p = command("release", "record the built release manifest under releases/ (commit it)",
+                "Record dataset/release.json as releases/v<version>.json once it passed validation.",
+                _release)  # fmt: skip
+    p.add_argument("--dataset", type=Path, default=Path("data/dataset"), help="built dataset folder")
+    releases(p)
+    p = command("publish", "upload the release to the Hugging Face Hub and tag it v<version>",
+                "One commit with the whole dataset folder, then the tag v<version>; refuses unless the latest "
+                "validation of this build passed.", _publish)  # fmt: skip
     p.add_argument("--repo-id", required=True, help="ORG/NAME of the dataset repository")
-    p.add_argument("--dataset", type=Path, default=Path("data/dataset"))
-    p.add_argument("--releases", type=Path, default=Path("releases"), help="recorded release manifests")
+    p.add_argument("--dataset", type=Path, default=Path("data/dataset"), help="built dataset folder")
+    releases(p)
     p.add_argument("--private", action="store_true", help="create the repository as private")
     p.add_argument("--dry-run", action="store_true", help="show what would be uploaded and the diff; change nothing")
-    p.set_defaults(func=_publish)
     return parser
+
+
+def _locked_root(args: argparse.Namespace) -> Path | None:
+    """The output root a command writes (locked while it runs); None for commands that write no output root."""
+    return getattr(args, "out", None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,12 +217,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    root = _locked_root(args)
     try:
-        args.func(args)
-    except ConfigError as err:
-        print(f"configuration error: {err}", file=sys.stderr)
-        return 2
+        if root is None:
+            args.func(args)
+        else:
+            with output_lock(root):
+                args.func(args)
+    except (ConfigError, RawFolderError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except OutputBusy as err:
+        print(f"busy: {err}", file=sys.stderr)
+        return EXIT_BUSY
     except GateFailed as err:
         print(f"FAILED: {err}", file=sys.stderr)
-        return 1
+        return EXIT_GATE
     return 0

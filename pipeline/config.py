@@ -1,8 +1,13 @@
-"""params.yaml -> one frozen dataclass per stage. The only module that reads the parameters file."""
+"""params.yaml -> one frozen dataclass per stage. The only module that reads the parameters file.
+
+Every value lives in params.yaml and nowhere else: the dataclasses have no defaults, so a missing key is an
+error naming the key, never a silent fallback to a number in code that could disagree with the file.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +16,8 @@ import yaml
 DEFAULT_PARAMS = Path("params.yaml")
 # The project's own params.yaml, used when the working directory has none (e.g. `python -m pipeline run` started
 # from another folder with the package installed).
-PROJECT_PARAMS = Path(__file__).resolve().parent.parent / "params.yaml"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_PARAMS = PROJECT_ROOT / "params.yaml"
 
 
 class ConfigError(ValueError):
@@ -20,95 +26,118 @@ class ConfigError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class BoilerplateParams:
-    min_contexts: int = 3
-    max_words: int = 11
-    context_min_words: int = 12
+    min_contexts: int
+    max_words: int
+    context_min_words: int
 
 
 @dataclasses.dataclass(frozen=True)
 class ParseParams:
-    workers: int = 2
-    max_file_bytes: int = 256 * 1024 * 1024
-    max_line_chars: int = 200_000
-    min_layout_score: float = 0.5
-    boilerplate: BoilerplateParams = BoilerplateParams()
+    workers: int
+    max_file_bytes: int
+    max_line_chars: int
+    min_layout_score: float
+    boilerplate: BoilerplateParams
 
 
 @dataclasses.dataclass(frozen=True)
 class CleanParams:
-    min_body_words: int = 8
-    language_min_chars: int = 40
-    end_marker_min_group: int = 3
-    end_marker_min_share: float = 0.5
+    min_body_words: int
+    max_body_chars: int
+    language_min_chars: int
+    end_marker_min_group: int
+    end_marker_min_share: float
 
 
 @dataclasses.dataclass(frozen=True)
 class DedupParams:
-    shingle_words: int = 5
-    sample_modulus: int = 1
-    max_shingle_df: int = 200
-    near_containment: float = 0.8
-    truncated_min_chars: int = 80
+    shingle_words: int
+    sample_modulus: int
+    max_shingle_df: int
+    near_containment: float
+    truncated_min_chars: int
+
+
+@dataclasses.dataclass(frozen=True)
+class QualityParams:
+    title_null_share_max: float
+    body_words_median: tuple[int, int]
+    title_words_median: tuple[int, int]
+    duplicate_share_max: float
 
 
 @dataclasses.dataclass(frozen=True)
 class ValidateParams:
-    min_published_rows: int = 1
-    max_quarantine_share: float = 0.25
-    date_min: str = "1990-01-01"
-    blocking_rules: tuple[str, ...] = ()
-    expectations: dict[str, Any] = dataclasses.field(default_factory=dict)
+    min_published_rows: int
+    max_quarantine_share: float
+    date_min: str
+    report_examples: int
+    quality: QualityParams
 
 
 @dataclasses.dataclass(frozen=True)
 class PackageParams:
-    version: str = "0.0.0"
-    pretty_name: str = "News articles"
-    license: str = "other"
-    license_note: str = ""
-    task_categories: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    max_rows_per_shard: int = 100_000
+    version: str
+    pretty_name: str
+    license: str
+    license_note: str
+    task_categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    max_rows_per_shard: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PublishParams:
+    timeout_seconds: float
 
 
 @dataclasses.dataclass(frozen=True)
 class Params:
-    parse: ParseParams = ParseParams()
-    clean: CleanParams = CleanParams()
-    dedup: DedupParams = DedupParams()
-    validate: ValidateParams = ValidateParams()
-    package: PackageParams = PackageParams()
+    parse: ParseParams
+    clean: CleanParams
+    dedup: DedupParams
+    validate: ValidateParams
+    package: PackageParams
+    publish: PublishParams
 
 
-def _build(cls: type, raw: dict[str, Any] | None, where: str) -> Any:
-    raw = dict(raw or {})
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+def _convert(value: Any, kind: Any, where: str) -> Any:
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a mapping, got {value!r}")
+        return _build(kind, value, where)
+    if typing.get_origin(kind) is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where} must be a list, got {value!r}")
+        items = typing.get_args(kind)
+        element_kinds = [items[0]] * len(value) if items[-1] is Ellipsis else list(items)
+        if len(element_kinds) != len(value):
+            raise ConfigError(f"{where} must have {len(element_kinds)} items, got {value!r}")
+        return tuple(
+            _convert(v, k, f"{where}[{i}]") for i, (v, k) in enumerate(zip(value, element_kinds, strict=True))
+        )
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{where} must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = [f.name for f in dataclasses.fields(cls)]
     unknown = sorted(set(raw) - set(fields))
+    missing = [name for name in fields if name not in raw]
+    section = f" in {where}" if where else ""
     if unknown:
-        raise ConfigError(f"unknown key(s) in params [{where}]: {', '.join(unknown)}; known: {', '.join(fields)}")
-    kwargs: dict[str, Any] = {}
-    for name, value in raw.items():
-        default = fields[name].default
-        if dataclasses.is_dataclass(default):
-            kwargs[name] = _build(type(default), value, f"{where}.{name}")
-        elif isinstance(default, tuple):
-            if not isinstance(value, list | tuple):
-                raise ConfigError(f"params [{where}.{name}] must be a list, got {value!r}")
-            kwargs[name] = tuple(value)
-        elif isinstance(default, bool | int | float | str):
-            expected = float if isinstance(default, float) else type(default)
-            if expected is float and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
-            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                raise ConfigError(f"params [{where}.{name}] must be {expected.__name__}, got {value!r}")
-            kwargs[name] = value
-        else:
-            kwargs[name] = value
-    return cls(**kwargs)
+        raise ConfigError(f"unknown key(s){section}: {', '.join(unknown)}; known: {', '.join(fields)}")
+    if missing:
+        raise ConfigError(f"missing key(s){section}: {', '.join(missing)}")
+    return cls(**{name: _convert(raw[name], hints[name], f"{where}.{name}" if where else name) for name in fields})
 
 
 def load_params(path: str | Path | None = None) -> Params:
-    """Read params.yaml (or the given file); missing sections take the defaults above."""
+    """Read params.yaml: the given file, else ./params.yaml, else the project's own."""
     if path is None or Path(path) == DEFAULT_PARAMS:
         path = DEFAULT_PARAMS if DEFAULT_PARAMS.exists() else PROJECT_PARAMS
     path = Path(path)
@@ -117,4 +146,7 @@ def load_params(path: str | Path | None = None) -> Params:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a mapping of stage sections")
-    return _build(Params, data, str(path))
+    try:
+        return _build(Params, data, "")
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None

@@ -2,18 +2,59 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+LOCK_NAME = ".lock"
+
+
+class OutputBusy(RuntimeError):
+    """Another run holds the lock on the output folder."""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
 
 def _atomic_target(path: Path) -> tuple[int, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # mkstemp creates the file 0600; outputs get the permissions any other new file would get.
+    os.fchmod(fd, 0o666 & ~_umask())
+    return fd, tmp
+
+
+@contextlib.contextmanager
+def output_lock(root: Path) -> Iterator[None]:
+    """Hold an exclusive lock on an output folder for the duration of a run; refuse at once if it is taken.
+
+    Two runs writing one folder would interleave their stage files and could both exit 0; the second is refused
+    instead. The lock is released by the kernel when the process ends, however it ends.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / LOCK_NAME
+    handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - held for the whole block
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputBusy(
+                f"another run is writing {root} (it holds {path}); wait for it to finish, or use another --out"
+            ) from None
+        yield
+    finally:
+        handle.close()
 
 
 def write_parquet(df: pl.DataFrame, path: str | Path) -> Path:

@@ -10,7 +10,21 @@ from pathlib import Path
 class Outputs:
     root: Path
 
+    # scan
+    @property
+    def manifest(self) -> Path:
+        return self.root / "interim" / "scan" / "manifest.parquet"
+
+    @property
+    def scan_quarantine(self) -> Path:
+        return self.root / "interim" / "scan" / "quarantine.parquet"
+
     # parse
+    @property
+    def files(self) -> Path:
+        """The manifest as parse read it: refusals found while reading (changed bytes, races) included."""
+        return self.parse_dir / "files.parquet"
+
     @property
     def parse_dir(self) -> Path:
         return self.root / "interim" / "parse"
@@ -73,6 +87,15 @@ class Outputs:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def validation_report(self) -> Path:
+        return self.reports / "validation.json"
+
+    @property
+    def data_docs(self) -> Path:
+        """Great Expectations Data Docs of the last validation (a rendered view, stamped with the real run time)."""
+        return self.reports / "data_docs"
 
     # package
     @property

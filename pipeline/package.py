@@ -19,7 +19,7 @@ import polars as pl
 from datasets import Dataset, DatasetInfo, Features, List, Value
 from datasets.splits import SplitDict, SplitInfo
 
-from pipeline import card, release
+from pipeline import card, rawfolder, release
 from pipeline.config import PackageParams
 from pipeline.errors import GateFailed
 from pipeline.io import read_json, read_parquet, write_json, write_parquet
@@ -51,25 +51,35 @@ CODE_PATHS = ("pipeline", "schemas", "params.yaml", "dvc.yaml", "pyproject.toml"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*, raw_dir: Path, out: Outputs, releases_dir: Path, params: PackageParams) -> dict[str, Any]:
+def run(
+    *, raw_dir: Path, out: Outputs, releases_dir: Path, params: PackageParams, max_file_bytes: int
+) -> dict[str, Any]:
     """Build out.dataset from the validated articles and return the package stage metrics.
 
-    Raises GateFailed when validation did not pass: unvalidated data is never packaged.
+    Raises GateFailed when validation did not pass, when the validation report belongs to another build, or when
+    the raw folder changed since the build read it: unvalidated data is never packaged.
     """
     version = release.parse_version(params.version)
-    validation = _passed_validation(out.reports / "validation.json")
+    files = read_parquet(out.files)
+    validation = release.passed_validation(out.validation_report, rawfolder.fingerprint(files))
+    changed = rawfolder.changes(files, rawfolder.scan(raw_dir, max_file_bytes))
+    if changed:
+        shown = "; ".join(changed[:5]) + (f"; ... and {len(changed) - 5} more" if len(changed) > 5 else "")
+        raise GateFailed(f"the raw folder changed since the build read it ({shown}): re-run the build")
     articles = _read_articles(out.validated_articles).sort("id")
     hashes = release.content_hashes(articles)
     releases = release.recorded_releases(releases_dir)
-    previous = release.previous_release(releases, version)
+    fingerprint = release.fingerprint(hashes)
+    label, status, baseline = release.build_status(releases, version, fingerprint)
     titles = dict(zip(articles["id"], articles["title"], strict=True))
-    changes = release.diff(previous["content_hashes"] if previous else {}, hashes, titles)
+    changes = release.diff(baseline["content_hashes"] if baseline else {}, hashes, titles)
     facts = {
-        "version": params.version,
-        "fingerprint": release.fingerprint(hashes),
+        "version": label,
+        "fingerprint": fingerprint,
         "pipeline_commit": pipeline_commit(),
-        "input_fingerprint": input_fingerprint(raw_dir),
-        "previous_version": previous["version"] if previous else None,
+        "input_fingerprint": validation["input_fingerprint"],
+        "previous_version": baseline["version"] if baseline else None,
+        "release_status": status,
     }
     staging = out.dataset.with_name(f".{out.dataset.name}.staging")
     shutil.rmtree(staging, ignore_errors=True)
@@ -96,32 +106,35 @@ def run(*, raw_dir: Path, out: Outputs, releases_dir: Path, params: PackageParam
         "rows": {card.SPLIT: articles.height},
         "validation": _validation_summary(validation),
         "changes": release.change_counts(changes),
-        "release_status": release.release_status(releases, version, facts["fingerprint"]),
         "content_hashes": hashes,
     }
     write_json(manifest, staging / release.MANIFEST_NAME)
-    shutil.rmtree(out.dataset, ignore_errors=True)
-    staging.replace(out.dataset)
-    if manifest["release_status"].startswith("conflict"):
-        log.warning("%s", manifest["release_status"])
+    swap_in(staging, out.dataset)
+    if status.startswith(release.UNRELEASED):
+        log.warning("dataset %s: %s", label, status)
     return _write_metrics(out, manifest, info)
 
 
-def _passed_validation(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise GateFailed(f"{path} not found: run the validate stage before package")
-    validation = read_json(path)
-    if validation.get("passed") is not True:
-        raise GateFailed(f"{path} says the validation gate did not pass: nothing is packaged (see that report)")
-    return validation
+def swap_in(staging: Path, target: Path) -> None:
+    """Replace target by staging so that a kill at any moment leaves a complete folder under one of the names.
+
+    The previous folder is renamed aside first and deleted only once the new one is in place.
+    """
+    aside = target.with_name(f".{target.name}.previous")
+    shutil.rmtree(aside, ignore_errors=True)
+    if target.exists():
+        target.replace(aside)
+    staging.replace(target)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _validation_summary(validation: dict[str, Any]) -> dict[str, Any]:
-    expectations = validation["expectations"]
+    checks = validation["checks"]
     return {
         "passed": validation["passed"],
-        "expectations_successful": expectations["successful"],
-        "expectations_evaluated": expectations["evaluated"],
+        "checks_passed": sum(c["success"] for c in checks),
+        "checks": len(checks),
+        "quarantined_by_rule": validation["row_checks"]["quarantined_by_rule"],
     }
 
 
@@ -184,12 +197,6 @@ def _write_metrics(out: Outputs, manifest: dict[str, Any], info: DatasetInfo) ->
     combined = {**_upstream_metrics(out.metrics_dir), "package": metrics}
     write_json(combined, out.metrics)
     return metrics
-
-
-def input_fingerprint(raw_dir: Path) -> str:
-    """sha256 over the sorted lines 'relpath<TAB>sha256' of every file under raw_dir."""
-    files = (p for p in raw_dir.rglob("*") if p.is_file())
-    return release.digest_lines(f"{p.relative_to(raw_dir).as_posix()}\t{release.file_sha256(p)}" for p in files)
 
 
 def pipeline_commit(project_root: Path = PROJECT_ROOT) -> str:

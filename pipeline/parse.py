@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import hashlib
 import logging
 import multiprocessing
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
-from pipeline import io
+from pipeline import io, rawfolder
 from pipeline.config import BoilerplateParams, ParseParams
 from pipeline.decode import decode_bytes
 from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA, parse_documents
 from pipeline.outputs import Outputs
-from pipeline.stage import quarantine_frame, quarantine_row
+from pipeline.stage import counts, quarantine_frame, quarantine_row, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
 
 log = logging.getLogger(__name__)
@@ -37,28 +37,16 @@ class DecodedFile:
     lines: list[tuple[int, str]]  # non-blank (line number, text) that can be parsed
     quarantine: list[dict]
     encoding: str | None = None
-
-
-def list_raw_files(raw_dir: Path) -> list[Path]:
-    """Every regular file under raw_dir (recursively), hidden files and folders excluded, in a stable order."""
-    files = [
-        p
-        for p in raw_dir.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
-    ]
-    return sorted(files, key=lambda p: p.relative_to(raw_dir).as_posix())
+    fate: str = rawfolder.PARSE  # another fate when reading found the file changed or unsafe since the scan
 
 
 def _quarantine(file: str, start: int, end: int, rule: str, reason: str, text: str | None) -> dict:
     return quarantine_row(file, start, end, "parse", rule, reason, text)
 
 
-def decode_file(path: Path, rel: str, params: ParseParams) -> DecodedFile:
-    size = path.stat().st_size
-    if size > params.max_file_bytes:
-        reason = f"{size} bytes exceeds parse.max_file_bytes={params.max_file_bytes}"
-        return DecodedFile(rel, [], [_quarantine(rel, 0, 0, "file_too_large", reason, None)])
-    decoded = decode_bytes(path.read_bytes())
+def decode_file(rel: str, data: bytes, params: ParseParams) -> DecodedFile:
+    """A file's bytes -> its non-blank lines, or the reason (quarantine) why it or some of its lines are not text."""
+    decoded = decode_bytes(data)
     if decoded.text is None:
         return DecodedFile(rel, [], [_quarantine(rel, 0, 0, decoded.problem or "undecodable", decoded.detail, None)])
     lines: list[tuple[int, str]] = []
@@ -74,6 +62,18 @@ def decode_file(path: Path, rel: str, params: ParseParams) -> DecodedFile:
     if not lines and not quarantine:
         quarantine.append(_quarantine(rel, 0, 0, "blank_file", "the file holds only whitespace", None))
     return DecodedFile(rel, lines, quarantine, decoded.encoding)
+
+
+def read_and_decode(root: Path, rel: str, sha256: str, params: ParseParams) -> DecodedFile:
+    """Read a scanned file safely; refuse it if it is no longer the file the scan hashed."""
+    try:
+        data = rawfolder.read_file(root, rel, params.max_file_bytes)
+    except rawfolder.RefusedPath as err:
+        return DecodedFile(rel, [], [_quarantine(rel, 0, 0, err.fate, err.detail, None)], fate=err.fate)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        fate = "changed_during_run"
+        return DecodedFile(rel, [], [_quarantine(rel, 0, 0, fate, rawfolder.REFUSED[fate], None)], fate=fate)
+    return decode_file(rel, data, params)
 
 
 def learn_boilerplate(lines: pl.DataFrame, params: BoilerplateParams) -> pl.DataFrame:
@@ -132,16 +132,23 @@ def _parse_chunk(args: tuple[pl.DataFrame, frozenset[str], float]) -> tuple[pl.D
     return parse_documents(*args)
 
 
-def _decode_task(args: tuple[Path, str, ParseParams]) -> DecodedFile:
-    return decode_file(*args)
+def _decode_task(args: tuple[Path, str, str, ParseParams]) -> DecodedFile:
+    return read_and_decode(*args)
 
 
 def run(*, raw_dir: Path, out: Outputs, params: ParseParams) -> dict:
-    raw_dir = Path(raw_dir)
-    if not raw_dir.is_dir():
-        raise FileNotFoundError(f"raw folder not found: {raw_dir}")
-    paths = list_raw_files(raw_dir)
-    decoded = _pool_map(_decode_task, [(p, p.relative_to(raw_dir).as_posix(), params) for p in paths], params.workers)
+    root = rawfolder.root_of(raw_dir)
+    manifest = pl.read_parquet(out.manifest)
+    wanted = manifest.filter(pl.col("fate") == rawfolder.PARSE).select("path", "sha256").rows()
+    decoded = _pool_map(_decode_task, [(root, rel, sha, params) for rel, sha in wanted], params.workers)
+    fates = pl.DataFrame(
+        [(d.file, d.fate) for d in decoded], schema={"path": pl.String, "read_fate": pl.String}, orient="row"
+    )
+    files = (
+        manifest.join(fates, on="path", how="left", maintain_order="left")
+        .with_columns(fate=pl.coalesce("read_fate", "fate"))
+        .drop("read_fate")
+    )
     all_lines = pl.DataFrame([(d.file, n, t) for d in decoded for n, t in d.lines], schema=LINE_SCHEMA, orient="row")
     boilerplate = learn_boilerplate(all_lines, params.boilerplate)
     learned = frozenset(boilerplate["key"].to_list())
@@ -151,30 +158,26 @@ def run(*, raw_dir: Path, out: Outputs, params: ParseParams) -> dict:
     records = pl.concat([p[1] for p in parsed]) if parsed else pl.DataFrame(schema=RECORD_SCHEMA)
     quarantine = pl.concat([quarantine_frame([q for d in decoded for q in d.quarantine]), *(p[2] for p in parsed)])
     quarantine = quarantine.sort("file", "line_start", "rule")
+    io.write_parquet(files, out.files)
     io.write_parquet(all_lines, out.lines)
     io.write_parquet(segments, out.segments)
     io.write_parquet(records, out.records)
     io.write_parquet(boilerplate, out.boilerplate)
     io.write_parquet(quarantine, out.parse_quarantine)
-    metrics = {
-        "stage": "parse",
-        "files": len(paths),
-        "rows_in": len(paths),
-        "rows_out": records.height,
-        "lines": all_lines.height + quarantine.filter(pl.col("rule") == "line_too_long").height,
-        "learned_boilerplate_lines": boilerplate.height,
-        "records_by_layout": dict(sorted(records.group_by("layout").len().iter_rows())),
-        "segments_by_role": dict(sorted(segments.group_by("role").len().iter_rows())),
-        "dropped": dict(sorted(quarantine.group_by("rule").len().iter_rows())),
-        "encodings": dict(sorted(_count(d.encoding or "none" for d in decoded).items())),
-    }
-    io.write_json(metrics, out.stage_metrics("parse"))
-    log.info("parse: %d files -> %d records", len(paths), records.height)
+    whole_files = quarantine.filter(pl.col("line_start") == 0)  # files refused whole: not decoded
+    metrics = stage_metrics(
+        "parse",
+        rows_in=len(wanted),
+        rows_out=sum(1 for d in decoded if not any(q["line_start"] == 0 for q in d.quarantine)),
+        dropped=counts(whole_files, "rule"),
+        records=records.height,
+        lines=all_lines.height,
+        lines_quarantined=counts(quarantine.filter(pl.col("line_start") > 0), "rule"),
+        learned_boilerplate_lines=boilerplate.height,
+        records_by_layout=counts(records, "layout"),
+        segments_by_role=counts(segments, "role"),
+        encodings=counts(pl.DataFrame({"e": [d.encoding or "none" for d in decoded]}), "e"),
+    )
+    write_metrics(metrics, out.stage_metrics("parse"))
+    log.info("parse: %d files -> %d records", len(wanted), records.height)
     return metrics
-
-
-def _count(values: Iterator[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts

@@ -22,10 +22,11 @@ import httpx2  # huggingface_hub 2.x transport: its connection errors are not OS
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, get_token
 from huggingface_hub.errors import HFValidationError, RepositoryNotFoundError
 from huggingface_hub.hf_api import GitRefs
-from huggingface_hub.utils import validate_repo_id
+from huggingface_hub.utils import set_client_factory, validate_repo_id
 
 from pipeline import release
 from pipeline.errors import GateFailed
+from pipeline.outputs import Outputs
 from pipeline.release import MANIFEST_NAME as MANIFEST
 from pipeline.release import verify_files
 
@@ -52,8 +53,22 @@ class PublishResult:
     commit: str | None  # the commit the tag points to; None for a dry run
 
 
-def main(*, dataset_dir: Path, repo_id: str, private: bool, dry_run: bool, releases_dir: Path | None = None) -> None:
+def main(
+    *, dataset_dir: Path, repo_id: str, private: bool, dry_run: bool, releases_dir: Path | None, timeout: float
+) -> None:
+    use_timeout(timeout)
     publish(dataset_dir, repo_id, private=private, dry_run=dry_run, releases_dir=releases_dir)
+
+
+def use_timeout(seconds: float) -> None:
+    """Give every Hub request a timeout: huggingface_hub's default client waits forever for a silent server."""
+    from huggingface_hub.utils._http import hf_request_event_hook
+
+    set_client_factory(
+        lambda: httpx2.Client(
+            event_hooks={"request": [hf_request_event_hook]}, follow_redirects=True, timeout=httpx2.Timeout(seconds)
+        )
+    )
 
 
 def publish(
@@ -76,14 +91,16 @@ def publish(
         raise GateFailed(f"invalid --repo-id {repo_id!r}: {err}") from None
     manifest = verify_files(dataset_dir)
     _check_releasable(manifest)
+    # The folder may be stale: the latest validation of its output root must have passed, for the same inputs.
+    release.passed_validation(Outputs(Path(dataset_dir).parent).validation_report, manifest["input_fingerprint"])
     if releases_dir is not None:
-        # The folder's status dates from its build: a conflicting release may have been recorded since.
-        status = release.release_status(
+        # The folder's status dates from its build: a release of other content may have been recorded since.
+        _, status, _ = release.build_status(
             release.recorded_releases(releases_dir),
             release.parse_version(manifest["version"]),
             manifest["fingerprint"],
         )
-        if status.startswith("conflict"):
+        if status.startswith(release.UNRELEASED):
             raise GateFailed(f"release {manifest['version']}: {status}")
     token = get_token()
     api = api or HfApi()
@@ -101,12 +118,12 @@ def _check_releasable(manifest: dict[str, Any]) -> None:
     validation = manifest["validation"]
     if not validation["passed"]:
         raise GateFailed(
-            f"validation did not pass ({validation['expectations_successful']} of"
-            f" {validation['expectations_evaluated']} expectations met): refusing to publish {version}"
+            f"validation did not pass ({validation['checks_passed']} of {validation['checks']} checks): "
+            f"refusing to publish {version}"
         )
     status = manifest["release_status"]
-    if status.startswith("conflict"):
-        raise GateFailed(f"release {version} is in conflict with a recorded release ({status}): bump package.version")
+    if status.startswith(release.UNRELEASED):
+        raise GateFailed(f"build {version} cannot be published: {status}")
 
 
 def _tag(manifest: dict[str, Any]) -> str:

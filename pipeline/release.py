@@ -132,15 +132,28 @@ def previous_release(releases: Mapping[Version, dict[str, Any]], version: Versio
     return releases[max(lower)] if lower else None
 
 
-def release_status(releases: Mapping[Version, dict[str, Any]], version: Version, new_fingerprint: str) -> str:
-    """'recorded' (same version, same content), 'unrecorded', or a conflict that blocks record and publish."""
+UNRELEASED = "unreleased"
+
+
+def build_status(
+    releases: Mapping[Version, dict[str, Any]], version: Version, new_fingerprint: str
+) -> tuple[str, str, dict[str, Any] | None]:
+    """(version label, release status, the recorded release to diff against) of a build of `version`.
+
+    - 'unrecorded': a new version, diffed against the highest recorded version below it;
+    - 'recorded': the recorded release of this version, rebuilt to the same content;
+    - 'unreleased': content that differs from the recorded release of this version. The label then carries
+      the fingerprint as semver build metadata ('1.0.0+3fa2...'), the diff is against that recorded release,
+      and record and publish refuse it until package.version is bumped.
+    """
     recorded = releases.get(version)
+    label = format_version(version)
     if recorded is None:
-        return "unrecorded"
+        return label, "unrecorded", previous_release(releases, version)
     if recorded["fingerprint"] == new_fingerprint:
-        return "recorded"
-    tag = f"v{format_version(version)}"
-    return f"conflict: {tag} was recorded with different content; bump package.version in params.yaml"
+        return label, "recorded", previous_release(releases, version)
+    status = f"{UNRELEASED}: the content differs from the recorded v{label}; bump package.version to release it"
+    return f"{label}+{new_fingerprint[:12]}", status, recorded
 
 
 def verify_folder(dataset_dir: Path) -> dict[str, Any]:
@@ -180,6 +193,8 @@ def record(*, dataset_dir: Path, releases_dir: Path) -> Path:
     refused, so a published version always means one set of rows.
     """
     manifest = verify_folder(dataset_dir)
+    if manifest["release_status"].startswith(UNRELEASED):
+        raise GateFailed(f"build {manifest['version']} is {manifest['release_status']}")
     version = parse_version(manifest["version"])
     tag = f"v{format_version(version)}"
     if manifest["validation"].get("passed") is not True:
@@ -202,3 +217,15 @@ def record(*, dataset_dir: Path, releases_dir: Path) -> Path:
             f"release is now {previous_version}: rebuild the dataset, then record it"
         )
     return write_json({**manifest, "release_status": "recorded"}, target)
+
+
+def passed_validation(path: Path, input_fingerprint: str) -> dict[str, Any]:
+    """The validation report, if it passed and was made for the build whose raw inputs have this fingerprint."""
+    if not path.is_file():
+        raise GateFailed(f"{path} not found: run the validate stage first")
+    validation = read_json(path)
+    if validation.get("passed") is not True:
+        raise GateFailed(f"{path} says the validation gate did not pass: nothing is packaged or published (see it)")
+    if validation.get("input_fingerprint") != input_fingerprint:
+        raise GateFailed(f"{path} was made for other raw inputs than this build's: run validate again")
+    return validation

@@ -1,140 +1,157 @@
 """Stage 4, validate: the gate in front of the published dataset.
 
-1. Row level (pandera, polars backend, on a collected DataFrame with lazy=True): every failure case becomes a
-   quarantine row (stage, rule = the check's name, a readable reason, the record's text and place).
-2. Nothing lost: every non-blank raw line is in a record, in the removed-lines audit or in quarantine.
-3. Dataset level (Great Expectations checkpoint, Data Docs under reports/).
-The gate fails (exit 1, package does not run) on any blocking rule, too large a quarantined share, too few
-rows, a lost line or a failed expectation, and prints which rule failed on which rows (file and line).
+Proportionate: a row that fails a row check is quarantined with the check's name and a readable reason, and
+the rest is published. The gate fails only on what makes the dataset wrong as a whole: duplicate ids,
+provenance naming files the build did not read, a raw line or path unaccounted for, the raw folder changing
+during the run, columns of the wrong type, a quarantined share or row count beyond its limit, or a failed
+data-quality limit. All of it is one Great Expectations run (pipeline/expectations.py), so the Data Docs and
+the verdict are the same thing; the verdict in words names each failed rule, its observed value, its limit and
+the params.yaml key that governs it, with a few offending rows quoted.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import datetime as dt
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from pipeline import io, rules
+from pipeline import expectations, io, rawfolder, rules
 from pipeline.clean import SENTENCE_END
 from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.outputs import Outputs
-from pipeline.parse import list_raw_files
-from pipeline.stage import QUARANTINE_SCHEMA
+from pipeline.stage import QUARANTINE_SCHEMA, counts, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
 from schemas import Article, QuarantineRow
 
 log = logging.getLogger(__name__)
 DATE_RESIDUE = r"(?:^|\s)date\s?(?:19|20)\d\d-\d\d"
-EXCERPT = 2000
+EXCERPT = 2000  # characters of a quarantined record's text kept in quarantine.parquet
+QUOTE = 100  # characters of a row quoted in the gate's message
+FIELD_CHECKS = "field_checks"  # the Article model's own field checks (pattern, range, nullability), as one rule
+
+
+def latest_publication_date(today: dt.date) -> dt.date:
+    """The latest publication date accepted: a page dated in a time zone ahead of UTC can print tomorrow's date."""
+    return today + dt.timedelta(days=1)
+
+
+def utc_today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+@dataclasses.dataclass(frozen=True)
+class Facts:
+    """What the row checks need besides the rows: the files parse read, learned boilerplate, the date range."""
+
+    parsed_files: frozenset[str]
+    learned: tuple[str, ...]
+    date_min: dt.date
+    date_max: dt.date
+
+
+@dataclasses.dataclass(frozen=True)
+class RowRule:
+    """A row check: its name (the quarantine rule), what it asks, whether one failure breaks the dataset."""
+
+    name: str
+    description: str
+    blocking: bool
+    passes: Callable[[Facts], pl.Expr] | None  # None: the check is a field check of the Article model itself
+
+    def report(self) -> expectations.RowCheck:
+        return expectations.RowCheck(self.name, self.description, self.blocking)
 
 
 def _paragraphs_any(column: str, predicate: pl.Expr) -> pl.Expr:
     return pl.col(column).fill_null("").str.split("\n\n").list.eval(predicate).list.any()
 
 
-def article_schema(
-    raw_files: set[str], learned: list[str], params: ValidateParams, today: dt.date
-) -> pa.DataFrameSchema:
-    """The Article model plus the checks that need run-time facts (raw files, learned boilerplate, today)."""
-    # Captions are left out: position cues such as "(left)" also occur in prose.
-    chrome = rules.whole_line_regex(("chrome", "end"))
-    learned_set = pl.Series(learned, dtype=pl.String)
-    element = canonical_expr(pl.element())
-
-    def frame_check(name: str, expr: pl.Expr, error: str) -> pa.Check:
-        return pa.Check(lambda data: data.lazyframe.select(expr.alias(name)), name=name, error=error)
-
+def _doubled() -> pl.Expr:
     half = (pl.element().str.len_chars() - 1) // 2
-    doubled = (pl.element().str.len_chars() >= 41) & (
+    return (pl.element().str.len_chars() >= 41) & (
         pl.element().str.slice(0, half).str.strip_chars() == pl.element().str.slice(half + 1).str.strip_chars()
     )
-    checks = [
-        frame_check("id_unique", ~pl.col("id").is_duplicated(), "id must be unique"),
-        frame_check(
-            "body_unique",
-            ~canonical_expr("body").is_duplicated(),
-            "the same body is published twice (e.g. under two different titles)",
-        ),
-        frame_check(
-            "title_length",
-            pl.col("title").is_null() | pl.col("title").str.len_chars().is_between(3, 300),
-            "title must have 3-300 characters",
-        ),  # fmt: skip
-        frame_check(
-            "title_no_date_marker",
-            pl.col("title").is_null() | ~pl.col("title").str.contains(DATE_RESIDUE + r"|\s(?:19|20)\d\d-\d\d-\d\d$"),
-            "title carries a date marker",
-        ),  # fmt: skip
-        frame_check(
-            "title_no_byline",
-            pl.col("title").is_null() | ~pl.col("title").str.contains(r"^(?i:by)\s+[A-Z]"),
-            "title is a byline",
-        ),  # fmt: skip
-        # Titles: the rule table only. A headline that recurs across pages ('Weekly export trends') is learned as a
-        # repeated line, but the layout placed it as a headline, and that is what it is.
-        frame_check(
-            "title_no_chrome",
-            pl.col("title").is_null() | ~pl.col("title").str.contains(chrome),
-            "title is page chrome (rule table)",
-        ),
-        frame_check(
-            "body_no_chrome",
-            ~_paragraphs_any("body", pl.element().str.contains(chrome) | element.is_in(learned_set.implode())),
-            "a body paragraph is page chrome (rule table or learned boilerplate)",
-        ),  # fmt: skip
-        frame_check("body_no_date_marker", ~pl.col("body").str.contains(DATE_RESIDUE), "body carries a date marker"),
-        frame_check(
-            "body_no_doubled_sentence",
-            ~_paragraphs_any("body", doubled)
-            & ~pl.col("body").str.split("\n\n").list.eval(pl.element() == pl.element().shift(1)).list.any(),
-            "a paragraph or sentence is printed twice (caption residue)",
-        ),  # fmt: skip
-        frame_check("body_min_words", pl.col("word_count") >= 8, "body has fewer than 8 words"),
-        frame_check(
-            "word_count_consistent",
-            pl.col("word_count") == pl.col("body").str.count_matches(r"\S+"),
-            "word_count differs from the body",
-        ),  # fmt: skip
-        frame_check(
-            "published_date_in_range",
-            pl.col("published_date").is_null()
-            | pl.col("published_date").is_between(dt.date.fromisoformat(params.date_min), today),
-            f"published_date outside [{params.date_min}, today]",
-        ),
-        frame_check(
-            "language_code",
-            pl.col("language").str.contains(r"^(?:[a-z]{2,3}|und)$"),
-            "language is not an ISO 639 code",
-        ),  # fmt: skip
-        frame_check(
-            "provenance_files_exist",
-            (pl.col("provenance").list.len() > 0)
-            & pl.col("provenance").list.eval(pl.element().struct.field("file").is_in(list(raw_files))).list.all(),
-            "provenance is empty or names a file that is not in the raw folder",
-        ),  # fmt: skip
-        frame_check(
-            "truncation_consistent",
-            pl.col("is_truncated") | pl.col("body").str.contains(SENTENCE_END),
-            "body ends mid-sentence but is_truncated is false",
-        ),  # fmt: skip
-    ]
+
+
+_CHROME = rules.whole_line_regex(("chrome", "end"))  # captions left out: cues such as "(left)" occur in prose
+ROW_RULES: tuple[RowRule, ...] = (
+    RowRule("id_unique", "Every id is unique (schemas/article.py: Article.id)", True, None),
+    RowRule(
+        "provenance_files_exist",
+        "Provenance names only files the build read from the raw folder, and at least one",
+        True,
+        lambda f: (pl.col("provenance").list.len() > 0)
+        & pl.col("provenance")
+        .list.eval(pl.element().struct.field("file").is_in(sorted(f.parsed_files)))
+        .list.all(),
+    ),
+    RowRule(FIELD_CHECKS, "The Article model's field checks hold (id pattern, word_count >= 0, required fields)",
+            False, None),
+    RowRule("body_unique", "No other row has the same body (the same text under two headlines)", False,
+            lambda f: ~canonical_expr("body").is_duplicated()),
+    RowRule("title_length", "A title has 3 to 300 characters", False,
+            lambda f: pl.col("title").is_null() | pl.col("title").str.len_chars().is_between(3, 300)),
+    RowRule("title_no_date_marker", "A title carries no crawler date marker", False,
+            lambda f: pl.col("title").is_null()
+            | ~pl.col("title").str.contains(DATE_RESIDUE + r"|\s(?:19|20)\d\d-\d\d-\d\d$")),
+    RowRule("title_no_byline", "A title is not a byline ('By ...')", False,
+            lambda f: pl.col("title").is_null() | ~pl.col("title").str.contains(r"^(?i:by)\s+[A-Z]")),
+    # Titles: the rule table only. A headline that recurs across pages ('Weekly export trends') is learned as a
+    # repeated line, but the layout placed it as a headline, and that is what it is.
+    RowRule("title_no_chrome", "A title is not page chrome (rule table)", False,
+            lambda f: pl.col("title").is_null() | ~pl.col("title").str.contains(_CHROME)),
+    RowRule("body_no_chrome", "No body paragraph is page chrome (rule table or learned boilerplate)", False,
+            lambda f: ~_paragraphs_any(
+                "body", pl.element().str.contains(_CHROME) | canonical_expr(pl.element()).is_in(list(f.learned))
+            )),
+    RowRule("body_no_date_marker", "A body carries no crawler date marker", False,
+            lambda f: ~pl.col("body").str.contains(DATE_RESIDUE)),
+    RowRule("body_no_doubled_sentence", "No paragraph or sentence is printed twice (caption residue)", False,
+            lambda f: ~_paragraphs_any("body", _doubled())
+            & ~pl.col("body").str.split("\n\n").list.eval(pl.element() == pl.element().shift(1)).list.any()),
+    RowRule("word_count_consistent", "word_count is the number of words in the body", False,
+            lambda f: pl.col("word_count") == pl.col("body").str.count_matches(r"\S+")),
+    RowRule("published_date_in_range", "published_date lies in [validate.date_min, tomorrow in UTC]", False,
+            lambda f: pl.col("published_date").is_null()
+            | pl.col("published_date").is_between(f.date_min, f.date_max)),
+    RowRule("language_code", "language is an ISO 639 code or 'und'", False,
+            lambda f: pl.col("language").str.contains(r"^(?:[a-z]{2,3}|und)$")),
+    RowRule("truncation_consistent", "A body that ends mid-sentence is flagged is_truncated", False,
+            lambda f: pl.col("is_truncated") | pl.col("body").str.contains(SENTENCE_END)),
+)  # fmt: skip
+RULES_BY_NAME = {rule.name: rule for rule in ROW_RULES}
+
+
+def article_schema(facts: Facts) -> pa.DataFrameSchema:
+    """The Article model plus the row rules that need run-time facts, each check named after its rule."""
+    import copy
+
     schema = copy.deepcopy(Article.to_schema())  # to_schema() is cached and shared: never mutate it in place
+    checks = [_frame_check(rule.name, rule.passes(facts)) for rule in ROW_RULES if rule.passes is not None]
     schema.checks = list(schema.checks) + checks
     return schema
 
 
+def _frame_check(name: str, passes: pl.Expr) -> pa.Check:
+    # error=name: pandera reports a failed custom check by its error text, which is then the rule's name.
+    return pa.Check(lambda data: data.lazyframe.select(passes.alias(name)), name=name, error=name)
+
+
 def row_failures(articles: pl.DataFrame, schema: pa.DataFrameSchema) -> tuple[pl.DataFrame, list[str]]:
-    """(index, rule, reason) per failing row, and schema-level errors (wrong columns or types)."""
+    """(index, rule) for every row a check fails, and the schema-level errors (missing columns, wrong types)."""
     from pandera.config import ValidationDepth, config_context
 
+    empty = pl.DataFrame(schema={"index": pl.Int64, "rule": pl.String})
     try:
         # Whatever the environment says (PANDERA_VALIDATION_DEPTH=SCHEMA_ONLY, odd spellings of ENABLED), the gate
         # checks values: it is the point of this stage.
@@ -143,141 +160,261 @@ def row_failures(articles: pl.DataFrame, schema: pa.DataFrameSchema) -> tuple[pl
     except SchemaErrors as err:
         cases = err.failure_cases
         schema_level = cases.filter(pl.col("index").is_null())
-        row_level = cases.filter(pl.col("index").is_not_null())
         errors = [f"{r['check']} on {r['column']}: {r['failure_case']}" for r in schema_level.iter_rows(named=True)]
-        # pandera labels a failed custom check by its error message: map it back to the check's name.
-        names = {c.error: c.name for c in schema.checks if c.error}
-        messages = {c.name: c.error for c in schema.checks if c.error}
-        failures = (
-            row_level.select(index=pl.col("index").cast(pl.Int64), rule=pl.col("check").replace(names))
-            .with_columns(reason=pl.col("rule").replace(messages))
-            .unique(maintain_order=True)
+        rule = (
+            pl.when(pl.col("check").is_in(list(RULES_BY_NAME)))
+            .then(pl.col("check"))
+            .when((pl.col("column") == "id") & (pl.col("check") == "field_uniqueness"))
+            .then(pl.lit("id_unique"))
+            .otherwise(pl.lit(FIELD_CHECKS))
         )
-        return failures, errors
-    return pl.DataFrame(schema={"index": pl.Int64, "rule": pl.String, "reason": pl.String}), []
+        failures = cases.filter(pl.col("index").is_not_null()).select(index=pl.col("index").cast(pl.Int64), rule=rule)
+        return failures.unique().sort("index", "rule"), errors
+    return empty, []
 
 
-def ledger(out: Outputs, published: pl.DataFrame, duplicates: pl.DataFrame, quarantine: pl.DataFrame) -> dict:
-    """Every non-blank raw line: inside a record's span, in removed_lines, or in quarantine."""
-    lines = pl.read_parquet(out.lines).select("file", "line")
-    removed = pl.read_parquet(out.removed_lines).filter(~pl.col("fragment")).select("file", "line").unique()
+def ledger(
+    lines: pl.DataFrame,
+    removed: pl.DataFrame,
+    files: pl.DataFrame,
+    records: list[pl.DataFrame],
+    quarantine: pl.DataFrame,
+) -> dict[str, Any]:
+    """Every non-blank raw line in a record's span, in removed_lines or in quarantine; every raw path parsed or
+    quarantined."""
+    lines = lines.select("file", "line")
+    removed = removed.filter(~pl.col("fragment")).select("file", "line").unique()
     spans = pl.concat(
-        [
-            f.select(pl.col("provenance").list.explode(keep_nulls=False, empty_as_null=False)).unnest("provenance")
-            for f in (published, duplicates)
-        ]
+        [f.select(pl.col("provenance").list.explode(keep_nulls=False, empty_as_null=False)).unnest("provenance")
+         for f in records]
         + [quarantine.filter(pl.col("line_start") > 0).select("file", "line_start", "line_end")]
-    )
+    )  # fmt: skip
     in_spans = (
         spans.with_columns(line=pl.int_ranges("line_start", pl.col("line_end") + 1, dtype=pl.Int32))
         .explode("line")
         .select("file", "line")
         .unique()
     )
-    in_records = lines.join(in_spans, on=["file", "line"], how="semi")
     rest = lines.join(in_spans, on=["file", "line"], how="anti")
-    in_removed = rest.join(removed, on=["file", "line"], how="semi")
     lost = rest.join(removed, on=["file", "line"], how="anti").sort("file", "line")
-    whole_files = quarantine.filter(pl.col("line_start") == 0)["file"].n_unique()
-    long_lines = quarantine.filter(pl.col("rule") == "line_too_long").height
+    accounted_paths = pl.concat([lines.select("file"), quarantine.select("file")]).unique()
+    unaccounted_paths = files.select(file="path").join(accounted_paths, on="file", how="anti").sort("file")
+    quarantined_lines = quarantine.filter(pl.col("line_start") > 0)
     return {
-        "lines": lines.height + long_lines,
-        "in_records": in_records.height,
-        "removed": in_removed.height,
-        "quarantined_lines": long_lines,
-        "quarantined_files": whole_files,
+        "paths": files.height,
+        "paths_by_fate": counts(files, "fate"),
+        "paths_unaccounted": unaccounted_paths.height,
+        "unaccounted_path_examples": unaccounted_paths["file"].head(20).to_list(),
+        "lines": lines.height + quarantined_lines.filter(pl.col("rule") == "line_too_long").height,
+        "in_records": lines.height - rest.height,
+        "removed": rest.height - lost.height,
+        "quarantined_lines": quarantined_lines.filter(pl.col("rule") == "line_too_long").height,
+        "quarantined_files": quarantine.filter(pl.col("line_start") == 0)["file"].n_unique(),
         "unaccounted": lost.height,
         "unaccounted_examples": [f"{f}:{n}" for f, n in lost.head(20).iter_rows()],
     }
 
 
-def _quarantine_rows(articles: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+def _record_place(frame: pl.DataFrame) -> pl.DataFrame:
     first = pl.col("provenance").list.first().struct
-    rows = failures.join(articles.with_row_index("index").with_columns(pl.col("index").cast(pl.Int64)), on="index")
-    return rows.select(
-        file=first.field("file"), line_start=first.field("line_start"), line_end=first.field("line_end"),
-        stage=pl.lit("validate"), rule="rule", reason=pl.format("{} (id {})", "reason", "id"),
-        text=pl.concat_str(pl.col("title").fill_null(""), "body", separator="\n\n").str.slice(0, EXCERPT),
+    return frame.with_columns(
+        file=first.field("file"), line_start=first.field("line_start"), line_end=first.field("line_end")
+    )
+
+
+def quarantine_rows(articles: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    """One quarantine row per failing record: its first place, every rule it fails, and its text (excerpt)."""
+    per_row = failures.group_by("index").agg(pl.col("rule").sort())
+    rows = _record_place(articles.with_row_index("index").with_columns(pl.col("index").cast(pl.Int64)))
+    reasons = {rule.name: rule.description for rule in ROW_RULES}
+    return (
+        rows.join(per_row, on="index")
+        .explode("rule")
+        .select(
+            "file", "line_start", "line_end", stage=pl.lit("validate"), rule="rule",
+            reason=pl.format("{} (id {})", pl.col("rule").replace_strict(reasons, default="check failed"), "id"),
+            text=pl.concat_str(pl.col("title").fill_null(""), "body", separator="\n\n").str.slice(0, EXCERPT),
+        )
+        .sort("file", "line_start", "rule")
     )  # fmt: skip
 
 
-def run(*, raw_dir: Path, out: Outputs, params: ValidateParams, today: dt.date | None = None) -> dict:
+def first_failure(failures: pl.DataFrame) -> pl.DataFrame:
+    """(index, rule): each failing row once, under the first rule it fails in ROW_RULES order."""
+    order = {rule.name: i for i, rule in enumerate(ROW_RULES)}
+    ranked = failures.with_columns(order=pl.col("rule").replace_strict(order, return_dtype=pl.Int32))
+    return ranked.sort("index", "order").unique("index", keep="first").drop("order")
+
+
+def candidate_frame(articles: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    """Per row, per row rule: the row's id where the rule fails it, else null (the asset GX checks)."""
+    failing = {
+        rule.name: failures.filter(pl.col("rule") == rule.name)["index"].implode() for rule in ROW_RULES
+    }  # fmt: skip
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    return articles.select(
+        "id",
+        *(
+            pl.when(index.is_in(failing[rule.name])).then(pl.col("id")).alias(expectations.row_check_column(rule.name))
+            for rule in ROW_RULES
+        ),
+    )
+
+
+def _examples(articles: pl.DataFrame, failures: pl.DataFrame, rule: str, n: int) -> list[str]:
+    index = failures.filter(pl.col("rule") == rule)["index"]
+    picked = _record_place(
+        articles.with_row_index("index").filter(pl.col("index").cast(pl.Int64).is_in(index.implode()))
+    )
+    lines = []
+    for row in picked.head(n).iter_rows(named=True):
+        text = " — ".join(t for t in (row["title"], row["body"]) if t).replace("\n", " ")
+        quote = text if len(text) <= QUOTE else text[: QUOTE - 1] + "…"
+        lines.append(f'{row["file"]}:{row["line_start"]}-{row["line_end"]} (id {row["id"]}) "{quote}"')
+    if index.len() > n:
+        lines.append(f"... and {index.len() - n} more (quarantine.parquet)")
+    return lines
+
+
+def _capped(items: list[str], n: int, where: str) -> list[str]:
+    return items[:n] + ([f"... and {len(items) - n} more ({where})"] if len(items) > n else [])
+
+
+def verdict_text(report: dict[str, Any]) -> str:
+    """The gate's verdict in words: pass/fail first, then each failed rule with its numbers and examples."""
+    results = report["checks"]
+    failed = [r for r in results if not r["success"]]
+    quarantined = report["row_checks"]["quarantined_by_rule"]
+    q_line = ", ".join(f"{rule} {n}" for rule, n in quarantined.items()) or "none"
+    if not failed:
+        return f"validation gate: passed ({len(results)} checks); rows quarantined by rule: {q_line}"
+    lines = [f"validation gate: FAILED ({len(failed)} of {len(results)} checks failed)"]
+    for r in failed:
+        key = f"params.yaml: {r['params_key']}" if r["params_key"] else "fixed rule"
+        lines.append(
+            f"  {r['rule']}: observed {expectations.describe_observed(r['observed'])}; "
+            f"limit {expectations.describe_limit(r['limit'])}  [{key}]"
+        )
+        lines += [f"      {e}" for e in r.get("examples", [])]
+    lines.append(f"  rows quarantined by rule: {q_line}")
+    return "\n".join(lines)
+
+
+def run(
+    *, raw_dir: Path, out: Outputs, params: ValidateParams, max_file_bytes: int, today: dt.date | None = None
+) -> dict:
+    """Validate, write the verdict and the quarantine; raise GateFailed when the gate fails.
+
+    max_file_bytes is parse.max_file_bytes: the raw folder is scanned again with the same limit to detect paths
+    added, removed or changed since the build read it.
+    """
     if os.environ.get("PANDERA_VALIDATION_ENABLED", "").strip().lower() in ("0", "false", "no", "off"):
         raise GateFailed("PANDERA_VALIDATION_ENABLED disables pandera: the validate stage refuses to run without it")
-    today = today or dt.date.today()
+    run_time = dt.datetime.now(dt.UTC)
+    today = today or run_time.date()
     articles = pl.read_parquet(out.dedup_articles)
     duplicates = pl.read_parquet(out.duplicates)
-    raw_files = {p.relative_to(raw_dir).as_posix() for p in list_raw_files(Path(raw_dir))}
-    learned = pl.read_parquet(out.boilerplate)["key"].to_list()
-    schema = article_schema(raw_files, learned, params, today)
-    failures, schema_errors = row_failures(articles, schema)
-
-    failed_index = failures["index"].unique()
-    published = articles.with_row_index("index").filter(~pl.col("index").cast(pl.Int64).is_in(failed_index.implode()))
-    published = published.drop("index")
-    upstream = pl.concat([io.read_parquet(p, QUARANTINE_SCHEMA) for p in (out.parse_quarantine, out.clean_quarantine)])
-    quarantine = QuarantineRow.validate(
-        pl.concat([upstream, _quarantine_rows(articles, failures)]).sort("file", "line_start", "stage", "rule")
+    files = pl.read_parquet(out.files)
+    facts = Facts(
+        parsed_files=frozenset(files.filter(pl.col("fate") == rawfolder.PARSE)["path"].to_list()),
+        learned=tuple(pl.read_parquet(out.boilerplate)["key"].to_list()),
+        date_min=dt.date.fromisoformat(params.date_min),
+        date_max=latest_publication_date(today),
     )
-    accounting = ledger(out, published, duplicates, quarantine)
+    failures, schema_errors = row_failures(articles, article_schema(facts))
+    failed_index = failures["index"].unique()
+    published = (
+        articles.with_row_index("index")
+        .filter(~pl.col("index").cast(pl.Int64).is_in(failed_index.implode()))
+        .drop("index")
+        .sort("id")
+    )
+    upstream = pl.concat(
+        [
+            io.read_parquet(p, QUARANTINE_SCHEMA)
+            for p in (out.scan_quarantine, out.parse_quarantine, out.clean_quarantine)
+        ]
+    )
+    quarantine = QuarantineRow.validate(
+        pl.concat([upstream, quarantine_rows(articles, failures)]).sort(
+            "file", "line_start", "stage", "rule", "reason"
+        )
+    )
+    accounting = ledger(
+        pl.read_parquet(out.lines), pl.read_parquet(out.removed_lines), files, [published, duplicates], quarantine
+    )
+    folder_changes = rawfolder.changes(files, rawfolder.scan(raw_dir, max_file_bytes))
 
     quarantined_records = failed_index.len() + pl.read_parquet(out.clean_quarantine).height
-    share = quarantined_records / max(1, quarantined_records + published.height)
-    blocking = failures.filter(pl.col("rule").is_in(list(params.blocking_rules)))
-    problems = [f"schema: {e}" for e in schema_errors]
-    problems += [
-        f"{r['rule']}: {r['file']}:{r['line_start']}-{r['line_end']} {r['reason']}"
-        for r in _quarantine_rows(articles, blocking).iter_rows(named=True)
-    ]
-    if share > params.max_quarantine_share:
-        problems.append(f"quarantined share {share:.3f} > validate.max_quarantine_share={params.max_quarantine_share}")
-    if published.height < params.min_published_rows:
-        problems.append(
-            f"{published.height} publishable rows < validate.min_published_rows={params.min_published_rows}"
-        )
-    if accounting["unaccounted"]:
-        problems.append(
-            f"nothing_lost: {accounting['unaccounted']} raw lines unaccounted,"
-            f" e.g. {accounting['unaccounted_examples']}"
-        )
+    measures = {
+        "quarantined_share": quarantined_records / max(1, quarantined_records + published.height),
+        "duplicate_share": duplicates.height / max(1, duplicates.height + published.height),
+        "raw_lines_unaccounted": accounting["unaccounted"],
+        "raw_paths_unaccounted": accounting["paths_unaccounted"],
+        "raw_folder_changes": len(folder_changes),
+        "schema_errors": len(schema_errors),
+    }
+    checks = (
+        expectations.row_checks([r.report() for r in ROW_RULES], params.max_quarantine_share)
+        + expectations.quality_checks(params.min_published_rows, dataclasses.asdict(params.quality))
+        + expectations.gate_checks(params.max_quarantine_share, dataclasses.asdict(params.quality))
+    )
+    frames = {
+        expectations.CANDIDATES: candidate_frame(articles, failures),
+        expectations.PUBLISHED: published.select(
+            "title", "word_count", title_word_count=pl.col("title").str.count_matches(r"\S+")
+        ),
+        expectations.GATE: pl.DataFrame([measures]),
+    }
+    results = expectations.run_suites(checks, frames, out.data_docs, run_time)
+    examples = {
+        "raw_lines_unaccounted": accounting["unaccounted_examples"],
+        "raw_paths_unaccounted": accounting["unaccounted_path_examples"],
+        "raw_folder_changes": folder_changes,
+        "schema_errors": schema_errors,
+        "quarantined_share": [f"{rule}: {n}" for rule, n in counts(quarantine, "rule").items()],
+    }
+    for result in results:
+        if not result["success"]:
+            more = (
+                _examples(articles, failures, result["rule"], params.report_examples)
+                if result["asset"] == expectations.CANDIDATES
+                else []
+            )
+            result["examples"] = more or _capped(
+                examples.get(result["rule"], []), params.report_examples, "reports/validation.json"
+            )
 
-    from pipeline.gx_suite import format_summary, run_expectations
-
-    expectations = run_expectations(
-        published, n_duplicates=duplicates.height, n_quarantined=quarantined_records,
-        expectations=params.expectations, docs_dir=(out.reports / "data_docs").resolve(),
-    )  # fmt: skip
-    if not expectations["success"]:
-        failed = [r for r in expectations["results"] if not r["success"]]
-        problems += [f"expectation {r['expectation']} on {r['column']}: observed {r['observed']}" for r in failed]
-
-    passed = not problems
-    io.write_parquet(published.sort("id"), out.validated_articles)
-    io.write_parquet(quarantine, out.quarantine)
+    passed = all(r["success"] for r in results)
     report = {
         "passed": passed,
-        "problems": problems,
+        "input_fingerprint": rawfolder.fingerprint(files),
+        "checks": results,
+        "measures": measures,
         "row_checks": {
-            "checks": [c.name for c in schema.checks],
-            "failures_by_rule": dict(sorted(failures.group_by("rule").len().iter_rows())),
-            "blocking_rules": list(params.blocking_rules),
-            "quarantined_share": round(share, 6),
+            "rules": {r.name: {"description": r.description, "blocking": r.blocking} for r in ROW_RULES},
+            "quarantined_by_rule": counts(failures, "rule"),
+            "schema_errors": schema_errors,
         },
         "nothing_lost": accounting,
-        "expectations": expectations,
+        "raw_folder_changes": folder_changes,
+        "data_docs": "data_docs/index.html",
     }
-    io.write_json(report, out.reports / "validation.json")
-    metrics = {
-        "stage": "validate",
-        "rows_in": articles.height,
-        "rows_out": published.height,
-        "dropped": dict(sorted(failures.group_by("rule").len().iter_rows())),
-        "passed": passed,
-        "nothing_lost": {k: v for k, v in accounting.items() if k != "unaccounted_examples"},
-        "expectations": {"evaluated": expectations["evaluated"], "successful": expectations["successful"]},
-    }
-    io.write_json(metrics, out.stage_metrics("validate"))
-    print(format_summary(expectations), file=sys.stderr)
+    io.write_parquet(published, out.validated_articles)
+    io.write_parquet(quarantine, out.quarantine)
+    io.write_json(report, out.validation_report)
+    metrics = stage_metrics(
+        "validate",
+        rows_in=articles.height,
+        rows_out=published.height,
+        dropped=counts(first_failure(failures), "rule"),
+        quarantined_by_rule=counts(failures, "rule"),
+        passed=passed,
+        checks_failed=sum(not r["success"] for r in results),
+    )
+    write_metrics(metrics, out.stage_metrics("validate"))
+    text = verdict_text(report)
     if not passed:
-        raise GateFailed("validation gate failed:\n  " + "\n  ".join(problems))
+        raise GateFailed(text)
+    print(text, file=sys.stderr)
     return metrics

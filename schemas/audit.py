@@ -25,7 +25,9 @@ class QuarantineRow(pa.DataFrameModel):
     file: str = pa.Field(description="Raw file, relative to the raw folder.")
     line_start: pl.Int32 = pa.Field(ge=0, description="First raw line concerned (0 = the whole file).")
     line_end: pl.Int32 = pa.Field(ge=0, description="Last raw line concerned (0 = the whole file).")
-    stage: str = pa.Field(isin=["parse", "clean", "dedup", "validate"], description="Stage that quarantined it.")
+    stage: str = pa.Field(
+        isin=["scan", "parse", "clean", "dedup", "validate"], description="Stage that quarantined it."
+    )
     rule: str = pa.Field(str_length={"min_value": 1}, description="Rule or check that failed.")
     reason: str = pa.Field(str_length={"min_value": 1}, description="Readable explanation.")
     text: str = pa.Field(nullable=True, description="The text concerned (record text or raw excerpt).")

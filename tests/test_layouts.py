@@ -41,7 +41,7 @@ def golden_path(case: Path) -> Path:
 
 def load_document(path: Path) -> Document:
     """The Document the parse stage builds for this file (same decoding, same non-blank lines, same script)."""
-    decoded = decode_file(path, path.name, PARSE_PARAMS)
+    decoded = decode_file(path.name, path.read_bytes(), PARSE_PARAMS)
     assert decoded.lines, f"{path} decodes to no lines: {decoded.quarantine}"
     return make_document(path.name, decoded.lines)
 

@@ -24,7 +24,7 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from pipeline import package, release
+from pipeline import package, rawfolder, release
 from pipeline.config import ConfigError, PackageParams
 from pipeline.errors import GateFailed
 from pipeline.io import read_json, write_json, write_parquet
@@ -42,6 +42,7 @@ PARAMS = PackageParams(
     max_rows_per_shard=2,
 )
 SOURCES = ("Korea Herald", "Yonhap", None)
+MAX_FILE_BYTES = 1 << 20
 
 
 def polars_schema(model: Any) -> dict[str, pl.DataType]:
@@ -67,9 +68,11 @@ def make_article(i: int) -> dict[str, Any]:
     }
 
 
-def write_inputs(root: Path, articles: list[dict[str, Any]], *, passed: bool = True) -> Outputs:
-    """Write what parse..validate would have left under an output root, for `articles` as the published rows."""
+def write_inputs(root: Path, articles: list[dict[str, Any]], raw: Path, *, passed: bool = True) -> Outputs:
+    """Write what scan..validate would have left under an output root, for `articles` as the published rows."""
     out = Outputs(root)
+    files = rawfolder.scan(raw, MAX_FILE_BYTES)
+    write_parquet(files, out.files)
     frame = pl.DataFrame(articles, schema=polars_schema(Article))
     write_parquet(frame, out.validated_articles)
     duplicate = {**articles[0], "id": "f" * 16, "kept_id": articles[0]["id"], "kind": "near", "similarity": 0.9}
@@ -95,14 +98,24 @@ def write_inputs(root: Path, articles: list[dict[str, Any]], *, passed: bool = T
     ):
         metrics = {"stage": stage, "rows_in": rows_in, "rows_out": rows_in - sum(dropped.values()), "dropped": dropped}
         write_json(metrics, out.stage_metrics(stage))
-    result = {"expectation": "expect_table_row_count_to_be_between", "column": None, "success": passed,
-              "observed": n, "kwargs": {"min_value": 1, "max_value": 10_000_000}}  # fmt: skip
+    checks = [
+        {"asset": "published_articles", "rule": "published_rows",
+         "expectation": "expect_table_row_count_to_be_between", "success": passed, "observed": n,
+         "limit": {"min_value": 1}, "params_key": "validate.min_published_rows"},
+        {"asset": "candidate_rows", "rule": "title_length", "expectation": "expect_column_values_to_be_null",
+         "success": True, "observed": {"unexpected_count": 1, "unexpected_share": 0.1, "examples": []},
+         "limit": {"mostly": 0.75}, "params_key": "validate.max_quarantine_share"},
+    ]  # fmt: skip
     validation = {
         "passed": passed,
-        "row_checks": {"id_unique": {"failures": 0}},
-        "expectations": {"success": passed, "evaluated": 1, "successful": int(passed), "results": [result]},
+        "input_fingerprint": rawfolder.fingerprint(files),
+        "checks": checks,
+        "row_checks": {
+            "rules": {"title_length": {"description": "A title has 3 to 300 characters", "blocking": False}},
+            "quarantined_by_rule": {"title_length": 1},
+        },
     }
-    write_json(validation, out.reports / "validation.json")
+    write_json(validation, out.validation_report)
     return out
 
 
@@ -122,9 +135,12 @@ def build(
     passed: bool = True,
 ) -> Outputs:
     """Run the package stage on fresh inputs under tmp/out; recorded releases in `releases` (default tmp/releases)."""
-    out = write_inputs(tmp / "out", articles, passed=passed)
+    raw = make_raw(tmp / "raw")
+    out = write_inputs(tmp / "out", articles, raw, passed=passed)
     params = dataclasses.replace(PARAMS, version=version)
-    package.run(raw_dir=make_raw(tmp / "raw"), out=out, releases_dir=releases or tmp / "releases", params=params)
+    package.run(
+        raw_dir=raw, out=out, releases_dir=releases or tmp / "releases", params=params, max_file_bytes=MAX_FILE_BYTES
+    )
     return out
 
 
@@ -219,7 +235,11 @@ def test_card_counts_sources_and_audit_tables(tmp_path: Path) -> None:
     )
     assert card_section(readme, "### Duplicates dropped, per kind") == [["near", "1"]]
     assert card_section(readme, "### Quarantined, per rule") == [["clean", "body_too_short", "1"]]
-    assert "1 of 1 dataset expectations" in readme
+    assert "The validation gate passed all 2 checks" in readme
+    assert card_section(readme, "## How it was validated")[1] == [
+        "`title_length`", "A title has 3 to 300 characters", "1 rows (10.0%)", "on at least 75% of rows",
+        "`validate.max_quarantine_share`", "pass",
+    ]  # fmt: skip
 
 
 def test_rebuild_from_the_same_inputs_is_byte_identical(tmp_path: Path) -> None:
@@ -229,7 +249,13 @@ def test_rebuild_from_the_same_inputs_is_byte_identical(tmp_path: Path) -> None:
 
     first = build(tmp_path / "a", ARTICLES)
     before = snapshot(first)
-    package.run(raw_dir=tmp_path / "a" / "raw", out=first, releases_dir=tmp_path / "a" / "releases", params=PARAMS)
+    package.run(
+        raw_dir=tmp_path / "a" / "raw",
+        out=first,
+        releases_dir=tmp_path / "a" / "releases",
+        params=PARAMS,
+        max_file_bytes=MAX_FILE_BYTES,
+    )
     elsewhere = build(tmp_path / "b", ARTICLES)
 
     assert snapshot(first) == before
@@ -251,7 +277,9 @@ def test_manifest_lists_every_file_and_fingerprints(tmp_path: Path) -> None:
     assert manifest["rows"] == {"train": len(ARTICLES)}
     assert sorted(manifest["content_hashes"]) == sorted(a["id"] for a in ARTICLES)
     assert manifest["fingerprint"] == release.fingerprint(manifest["content_hashes"])
-    assert manifest["validation"] == {"passed": True, "expectations_successful": 1, "expectations_evaluated": 1}
+    assert manifest["validation"] == {
+        "passed": True, "checks_passed": 2, "checks": 2, "quarantined_by_rule": {"title_length": 1}
+    }  # fmt: skip
     assert manifest["previous_version"] is None
     assert manifest["release_status"] == "unrecorded"
     assert manifest["changes"] == {"added": len(ARTICLES), "removed": 0, "changed": 0}
@@ -262,15 +290,56 @@ def test_manifest_lists_every_file_and_fingerprints(tmp_path: Path) -> None:
     assert release.verify_folder(out.dataset) == manifest
 
 
-def test_input_fingerprint_follows_raw_bytes_and_names(tmp_path: Path) -> None:
+def test_input_fingerprint_follows_raw_bytes_names_and_fates(tmp_path: Path) -> None:
     raw = make_raw(tmp_path / "raw")
-    base = package.input_fingerprint(raw)
 
+    def fingerprint() -> str:
+        return rawfolder.fingerprint(rawfolder.scan(raw, MAX_FILE_BYTES))
+
+    base = fingerprint()
     (raw / "000.txt").write_text("raw page one, edited\n", encoding="utf-8")
-    edited = package.input_fingerprint(raw)
+    edited = fingerprint()
     (raw / "000.txt").rename(raw / "002.txt")
+    renamed = fingerprint()
+    (raw / ".hidden.txt").write_text("not read\n", encoding="utf-8")  # refused, but the build says it saw it
+    assert len({base, edited, renamed, fingerprint()}) == 4
 
-    assert len({base, edited, package.input_fingerprint(raw)}) == 3
+
+def test_manifest_records_the_validated_input_fingerprint(tmp_path: Path) -> None:
+    out = build(tmp_path, ARTICLES)
+    assert (
+        read_json(out.dataset / "release.json")["input_fingerprint"]
+        == read_json(out.validation_report)["input_fingerprint"]
+    )
+
+
+def test_refuses_when_the_raw_folder_changed_since_the_build_read_it(tmp_path: Path) -> None:
+    raw = make_raw(tmp_path / "raw")
+    out = write_inputs(tmp_path / "out", ARTICLES, raw)
+    (raw / "late.txt").write_text("added while the build ran\n", encoding="utf-8")
+    with pytest.raises(GateFailed, match="raw folder changed since the build read it \\(added late.txt\\)"):
+        package.run(raw_dir=raw, out=out, releases_dir=tmp_path / "releases", params=PARAMS, max_file_bytes=1 << 20)
+    assert not out.dataset.exists()
+
+
+def test_refuses_a_validation_report_of_other_inputs(tmp_path: Path) -> None:
+    raw = make_raw(tmp_path / "raw")
+    out = write_inputs(tmp_path / "out", ARTICLES, raw)
+    report = read_json(out.validation_report)
+    write_json({**report, "input_fingerprint": "0" * 64}, out.validation_report)
+    with pytest.raises(GateFailed, match="made for other raw inputs"):
+        package.run(raw_dir=raw, out=out, releases_dir=tmp_path / "releases", params=PARAMS, max_file_bytes=1 << 20)
+
+
+def test_swap_keeps_a_complete_folder_at_every_step(tmp_path: Path) -> None:
+    target, staging = tmp_path / "dataset", tmp_path / ".dataset.staging"
+    target.mkdir()
+    (target / "old.txt").write_text("old release", encoding="utf-8")
+    staging.mkdir()
+    (staging / "new.txt").write_text("new release", encoding="utf-8")
+    package.swap_in(staging, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dataset"]
+    assert [p.name for p in target.iterdir()] == ["new.txt"]
 
 
 def test_metrics_combine_every_stage_and_package(tmp_path: Path) -> None:
@@ -278,7 +347,7 @@ def test_metrics_combine_every_stage_and_package(tmp_path: Path) -> None:
 
     combined = read_json(out.metrics)
 
-    assert sorted(combined) == ["clean", "dedup", "package", "parse", "validate"]
+    assert sorted(combined) == ["clean", "dedup", "package", "parse", "validate"]  # written by write_inputs
     assert combined["package"] == read_json(out.stage_metrics("package"))
     assert combined["package"]["rows_out"] == len(ARTICLES)
     assert combined["package"]["shards"] == 3

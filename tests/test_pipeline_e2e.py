@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import yaml
 from conftest import REPO_ROOT, SEED_RAW, SHARED, run_pipeline
 
 EXPECTED_FEATURES = {
@@ -31,11 +32,12 @@ EXPECTED_FEATURES = {
 
 
 def _digests(root: Path) -> dict[str, str]:
-    """sha256 of every output file except the Data Docs HTML (GX stamps run times into it)."""
+    """sha256 of every output file except the Data Docs HTML (a rendered view stamped with the real run time) and
+    the lock file."""
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and "data_docs" not in p.parts and "no-releases" not in p.parts
+        if p.is_file() and "data_docs" not in p.parts and "no-releases" not in p.parts and p.name != ".lock"
     }
 
 
@@ -43,13 +45,22 @@ def _non_blank_lines(raw: Path) -> int:
     return sum(1 for p in raw.iterdir() for line in p.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
-def test_two_runs_give_byte_identical_outputs(seed_out: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("hash_seed", "workers"), [("0", 2), ("4242", 1)])
+def test_runs_give_byte_identical_outputs_across_hash_seeds_and_workers(
+    seed_out: Path, tmp_path: Path, hash_seed: str, workers: int
+) -> None:
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["parse"]["workers"] = workers
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
     second = tmp_path / "again"
-    run_pipeline(SEED_RAW, second)
+    run_pipeline(SEED_RAW, second, params=tmp_path / "params.yaml", env={"PYTHONHASHSEED": hash_seed})
     first, again = _digests(seed_out), _digests(second)
     assert first.keys() == again.keys()
     assert [name for name in first if first[name] != again[name]] == []
     assert any(name.startswith("dataset/data/train-") for name in first)
+    assert {"duplicates.parquet", "quarantine.parquet", "removed_lines.parquet", "reports/validation.json"} <= set(
+        first
+    )
 
 
 def test_load_dataset_returns_exact_features(seed_out: Path, hf_home: Path) -> None:
@@ -115,10 +126,19 @@ def test_dvc_repro_in_a_fresh_clone(tmp_path: Path) -> None:
 
     dvc("repro")
     assert (clone / "data" / "dataset" / "README.md").is_file()
-    assert "Data and pipelines are up to date" in dvc("repro")
-    assert "up to date" in dvc("status")
+    again = dvc("repro")  # only the scan runs (every time); its manifest is unchanged, so nothing else does
+    assert "Stage 'parse' didn't change, skipping" in again and "Running stage 'parse'" not in again
     status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
     assert status.stdout == "", f"dvc repro left the clone dirty (outputs differ from dvc.lock?):\n{status.stdout}"
+    # A FIFO dropped into raw/: neither `dvc status` nor `./tasks.sh dataset` may block on it.
+    os.mkfifo(clone / "raw" / "pipe.txt")
+    subprocess.run([sys.executable, "-m", "dvc", "status"], cwd=clone, env=env, capture_output=True, timeout=120)
+    tasks = subprocess.run(["./tasks.sh", "dataset"], cwd=clone, env=env, capture_output=True, text=True, timeout=900)
+    assert tasks.returncode == 0, tasks.stdout[-3000:] + tasks.stderr[-3000:]
+    quarantine = pl.read_parquet(clone / "data" / "quarantine.parquet")
+    assert quarantine.filter(pl.col("file") == "pipe.txt").select("stage", "rule").rows() == [
+        ("scan", "not_regular_file")
+    ]
 
 
 def test_runs_from_another_working_directory(tmp_path: Path) -> None:
@@ -130,3 +150,20 @@ def test_runs_from_another_working_directory(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert pl.read_parquet(out / "dataset" / "data" / "*.parquet").height == 15
+    # releases/ is the project's own too: the seeds rebuild the recorded v1.0.0, not a "first release".
+    manifest = json.loads((out / "dataset" / "release.json").read_text(encoding="utf-8"))
+    assert manifest["release_status"] == "recorded"
+
+
+def test_cli_options_after_the_subcommand_help_and_version(tmp_path: Path) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=tmp_path, capture_output=True, text=True)
+
+    help_text = cli("run", "--help").stdout
+    assert "--params" in help_text and "-v, --verbose" in help_text and "--releases" in help_text
+    assert cli("--version").stdout.startswith("python -m pipeline ")
+    params = tmp_path / "custom.yaml"
+    params.write_text((REPO_ROOT / "params.yaml").read_text(encoding="utf-8").replace("workers: 2", "workers: x"))
+    # --params after the subcommand is honoured (the broken file is read and refused).
+    bad = cli("scan", str(SEED_RAW), "--out", str(tmp_path / "out"), "-v", "--params", str(params))
+    assert bad.returncode == 2 and "parse.workers must be int" in bad.stderr

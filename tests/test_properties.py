@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from pipeline import layouts
 from pipeline.dates import DATE_RE, date_stamp, find_dates
-from pipeline.decode import decode_bytes
+from pipeline.decode import binary_kind, decode_bytes
 from pipeline.layouts.base import ROLES, Document, Line, Parsed
 from pipeline.text import canonical, dominant_script
 
@@ -192,16 +192,31 @@ def test_decode_bytes_never_raises(data: bytes) -> None:
     _check_decoded(data)
 
 
+TEXT_CHARACTERS = st.characters(
+    blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff<", whitelist_characters="\t\n\r"
+)
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufeff"), max_size=300),
-       st.booleans())  # fmt: skip
+@given(st.text(TEXT_CHARACTERS, max_size=300), st.booleans())
 def test_utf8_round_trips_exactly(text: str, bom: bool) -> None:
-    """Valid UTF-8 (no NUL, which means binary) decodes to itself, line ends normalised, BOM dropped."""
+    """Valid UTF-8 text (no control characters, no markup) decodes to itself, line ends normalised, BOM dropped."""
+    assume(binary_kind(text.encode("utf-8")) is None)
     decoded = decode_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
     if not text and not bom:
         assert decoded.problem == "empty_file"
         return
     assert decoded.text == text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(st.characters(whitelist_categories=("Cc",), blacklist_characters="\x00\t\n\r"), min_size=20),
+       st.text(TEXT_CHARACTERS, max_size=200))  # fmt: skip
+def test_text_of_control_characters_is_binary(controls: str, text: str) -> None:
+    """More than 1% control characters: a binary file that happened to decode, never a page text."""
+    assume(len(controls) > 0.01 * (len(controls) + len(text)) and binary_kind(text.encode()) is None)
+    decoded = decode_bytes((text + controls).encode("utf-8"))
+    assert (decoded.text, decoded.problem) == (None, "binary_file")
 
 
 # --- dates ----------------------------------------------------------------------------------------------------------
@@ -335,7 +350,7 @@ def test_pipeline_on_mutated_folders(tolerant_params: Path, hf_home: Path, pages
         assert "Traceback" not in result.stderr, result.stderr[-4000:]
         assert result.returncode in (0, 1), result.stderr[-4000:]
         if result.returncode == 1:
-            assert "FAILED: validation gate failed" in result.stderr, result.stderr[-4000:]
+            assert "FAILED: validation gate: FAILED" in result.stderr, result.stderr[-4000:]
         report = out / "reports" / "validation.json"
         if report.exists():
             ledger = json.loads(report.read_text(encoding="utf-8"))["nothing_lost"]

@@ -19,6 +19,7 @@ import json
 import logging
 import shutil
 import socket
+import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,8 +93,10 @@ def make_release(
     shards: int = 1,
     passed: bool = True,
     status: str = "recorded",
+    validation: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A release folder shaped like the package stage's: card, shards, changes, release.json (sha256 per file)."""
+    """A release folder shaped like the package stage's: card, shards, changes, release.json (sha256 per file),
+    and beside it the output root's latest validation report (passed, for the same inputs, unless given)."""
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "data").mkdir(parents=True)
     (folder / "README.md").write_text(f"---\npretty_name: Toy News\n---\n# Toy News {version}\n")
@@ -119,13 +122,16 @@ def make_release(
         "rows": {"train": len(records)},
         "pipeline_commit": "0" * 40,
         "input_fingerprint": "1" * 64,
-        "validation": {"passed": passed, "expectations_successful": 9 if passed else 7, "expectations_evaluated": 9},
+        "validation": {"passed": passed, "checks_passed": 9 if passed else 7, "checks": 9, "quarantined_by_rule": {}},
         "previous_version": None,
         "changes": {"added": len(records), "removed": 0, "changed": 0},
         "release_status": status,
         "content_hashes": {key: _sha256(text.encode()) for key, text in records.items()},
     }
     (folder / "release.json").write_text(json.dumps(manifest, indent=2))
+    report = {"passed": passed, "input_fingerprint": manifest["input_fingerprint"]} | (validation or {})
+    (folder.parent / "reports").mkdir(exist_ok=True)
+    (folder.parent / "reports" / "validation.json").write_text(json.dumps(report))
     return manifest
 
 
@@ -370,14 +376,29 @@ def _tamper(folder: Path) -> None:
 @pytest.mark.parametrize(
     ("release", "damage", "reason"),
     [
-        ({"passed": False}, None, r"validation did not pass \(7 of 9 expectations met\)"),
-        ({"status": "conflict: 1.0.0 recorded with fingerprint abc"}, None, r"in conflict .*bump package\.version"),
+        ({"passed": False}, None, r"validation did not pass \(7 of 9 checks\)"),
+        (
+            {"status": "unreleased: the content differs from the recorded v1.0.0; bump package.version to release it"},
+            None,
+            r"cannot be published: unreleased.*bump package\.version",
+        ),
+        ({"validation": {"passed": False}}, None, r"validation gate did not pass"),
+        ({"validation": {"input_fingerprint": "2" * 64}}, None, r"made for other raw inputs"),
         ({}, _tamper, r"modified data/train-00000-of-00001\.parquet"),
         ({}, lambda f: (f / "changes.parquet").unlink(), r"missing changes\.parquet"),
         ({}, lambda f: (f / "data" / "stray.parquet").write_text("x"), r"unexpected data/stray\.parquet"),
         ({}, lambda f: (f / "release.json").unlink(), r"release\.json not found"),
     ],
-    ids=["validation-failed", "conflict", "tampered", "missing", "extra", "no-manifest"],
+    ids=[
+        "validation-failed",
+        "unreleased",
+        "stale-folder-after-failed-gate",
+        "report-of-other-inputs",
+        "tampered",
+        "missing",
+        "extra",
+        "no-manifest",
+    ],
 )
 def test_refuses_unpublishable_releases_before_contacting_the_hub(
     hub: HubStandIn, api: HfApi, folder: Path, release: dict[str, Any], damage: Any, reason: str
@@ -470,5 +491,28 @@ def test_refuses_a_version_recorded_since_with_other_content(tmp_path: Path) -> 
     releases.mkdir()
     recorded = json.loads((folder / "release.json").read_text()) | {"fingerprint": "0" * 64}
     (releases / "v1.0.0.json").write_text(json.dumps(recorded))
-    with pytest.raises(GateFailed, match="recorded with different content"):
+    with pytest.raises(GateFailed, match="the content differs from the recorded v1.0.0"):
         publish(folder, "org/news", dry_run=True, releases_dir=releases, echo=lambda _: None)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_silent_hub_fails_within_the_timeout(folder: Path, dry_run: bool) -> None:
+    """An endpoint that accepts the connection and never answers: every Hub call gives up after the timeout."""
+    make_release(folder, "1.0.0", {"a": "alpha"})
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        api = HfApi(endpoint=f"http://127.0.0.1:{silent.getsockname()[1]}")
+        publish_module.use_timeout(0.5)
+        started = time.monotonic()
+        try:
+            if dry_run:
+                lines: list[str] = []
+                publish(folder, REPO, dry_run=True, api=api, echo=lines.append)
+                assert any("could not read from the Hub (" in line and "Timeout" in line for line in lines), lines
+            else:
+                with pytest.raises(GateFailed, match="creating dataset repo acme/news failed: .*Timeout"):
+                    publish(folder, REPO, api=api)
+        finally:
+            publish_module.use_timeout(30)
+        assert time.monotonic() - started < 60

@@ -60,16 +60,28 @@ def test_recording_the_same_build_again_is_a_no_op(tmp_path: Path) -> None:
     assert read_json(path)["release_status"] == "recorded"
 
 
-def test_same_version_with_different_content_is_built_but_refused(tmp_path: Path) -> None:
+def test_same_version_with_different_content_is_an_unreleased_build(tmp_path: Path) -> None:
     releases = tmp_path / "releases"
     path = release.record(dataset_dir=build(tmp_path, ARTICLES).dataset, releases_dir=releases)
     recorded_bytes = path.read_bytes()
+    new = make_article(99)
 
-    changed = build(tmp_path, [*ARTICLES, make_article(99)])
+    changed = build(tmp_path, [*ARTICLES, new])
 
-    status = read_json(changed.dataset / "release.json")["release_status"]
-    assert status == "conflict: v1.0.0 was recorded with different content; bump package.version in params.yaml"
-    with pytest.raises(GateFailed, match="already recorded.*bump package.version"):
+    manifest = read_json(changed.dataset / "release.json")
+    assert manifest["release_status"] == (
+        "unreleased: the content differs from the recorded v1.0.0; bump package.version to release it"
+    )
+    # The card says so truthfully: a labelled build, diffed against the recorded release of its version.
+    assert manifest["version"] == f"1.0.0+{manifest['fingerprint'][:12]}"
+    assert manifest["previous_version"] == "1.0.0" and manifest["changes"] == {"added": 1, "removed": 0, "changed": 0}
+    readme = (changed.dataset / "README.md").read_text(encoding="utf-8")
+    assert f"### v{manifest['version']} (an unreleased build)" in readme
+    assert "first release" not in readme.lower()
+    assert card_section(readme, f"### v{manifest['version']} (an unreleased build)") == [
+        ["added", f"`{new['id']}`", new["title"]]
+    ]
+    with pytest.raises(GateFailed, match="unreleased.*bump package.version"):
         release.record(dataset_dir=changed.dataset, releases_dir=releases)
     assert path.read_bytes() == recorded_bytes
 

@@ -15,14 +15,14 @@ import polars as pl
 import pytest
 
 from pipeline import validate
-from pipeline.config import ValidateParams
+from pipeline.config import load_params
 from pipeline.errors import GateFailed
 from pipeline.outputs import Outputs
 from schemas import PROVENANCE_DTYPE, Article
 
 TODAY = dt.date(2025, 6, 1)  # fixed: the date range check must not depend on when the tests run
 RAW_FILES = {"001_herald.txt", "003_listing.txt"}
-PARAMS = ValidateParams(date_min="1990-01-01")
+PARAMS = load_params().validate
 LEARNED_LINE = "Stay ahead with KoreaTradeWire"  # matches no rule of the table: only the learned list knows it
 SCHEMA: dict[str, pl.DataType] = {
     "id": pl.String(),
@@ -108,8 +108,17 @@ def with_row(index: int, **changes: Any) -> pl.DataFrame:
     return frame(rows)
 
 
+def facts(learned: list[str] | None = None, raw_files: set[str] = RAW_FILES) -> validate.Facts:
+    return validate.Facts(
+        parsed_files=frozenset(raw_files),
+        learned=tuple(learned or []),
+        date_min=dt.date(1990, 1, 1),
+        date_max=validate.latest_publication_date(TODAY),
+    )
+
+
 def schema(learned: list[str] | None = None, raw_files: set[str] = RAW_FILES) -> Any:
-    return validate.article_schema(raw_files, learned or [], PARAMS, TODAY)
+    return validate.article_schema(facts(learned, raw_files))
 
 
 def failures(articles: pl.DataFrame, learned: list[str] | None = None) -> set[tuple[int, str]]:
@@ -132,11 +141,14 @@ def test_valid_frame_passes_every_check() -> None:
 def test_schema_carries_every_named_run_time_check() -> None:
     names = [check.name for check in schema().checks]
     assert names == [
-        "id_unique", "body_unique", "title_length", "title_no_date_marker", "title_no_byline", "title_no_chrome",
-        "body_no_chrome", "body_no_date_marker", "body_no_doubled_sentence", "body_min_words",
-        "word_count_consistent", "published_date_in_range", "language_code", "provenance_files_exist",
-        "truncation_consistent",
+        "provenance_files_exist", "body_unique", "title_length", "title_no_date_marker", "title_no_byline",
+        "title_no_chrome", "body_no_chrome", "body_no_date_marker", "body_no_doubled_sentence",
+        "word_count_consistent", "published_date_in_range", "language_code", "truncation_consistent",
     ]  # fmt: skip
+
+
+def test_only_checks_that_break_the_dataset_as_a_whole_block() -> None:
+    assert [rule.name for rule in validate.ROW_RULES if rule.blocking] == ["id_unique", "provenance_files_exist"]
 
 
 def test_building_the_schema_leaves_the_shared_article_model_untouched() -> None:
@@ -176,17 +188,13 @@ ONE_ROW_CASES: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {
         ({"body": f"{SENTENCE}\n\n{SENTENCE}\n\n{PARAGRAPHS[1]}"}, {"body": f"{SENTENCE}\n\n{PARAGRAPHS[1]}"}),
         ({"body": f"{SENTENCE} {SENTENCE}\n\n{PARAGRAPHS[1]}"}, {"body": f"{SENTENCE}\n\n{PARAGRAPHS[1]}"}),
     ],
-    "body_min_words": [
-        ({"body": "Steel talks resumed in Tokyo on Wednesday."},  # 7 words
-         {"body": "Steel talks resumed in Tokyo on Wednesday morning."}),
-    ],
     "word_count_consistent": [
         ({"word_count": words(BODY) + 1}, {"word_count": words(BODY)}),
         ({"word_count": words(BODY) - 1}, {"word_count": words(BODY)}),
     ],
     "published_date_in_range": [
         ({"published_date": dt.date(2099, 5, 16)}, {"published_date": TODAY}),
-        ({"published_date": TODAY + dt.timedelta(days=1)}, {"published_date": TODAY}),
+        ({"published_date": TODAY + dt.timedelta(days=2)}, {"published_date": TODAY + dt.timedelta(days=1)}),
         ({"published_date": dt.date(1989, 12, 31)}, {"published_date": dt.date(1990, 1, 1)}),
     ],
     "language_code": [
@@ -217,19 +225,27 @@ def test_check_fails_exactly_the_corrupted_row(rule: str, bad: dict[str, Any], g
     assert failures(with_row(1, **good)) == set()
 
 
-@pytest.mark.parametrize("rule", ["title_length", "published_date_in_range", "provenance_files_exist"])
-def test_failure_reason_is_the_checks_readable_message(rule: str) -> None:
-    # The reason ends up in quarantine.parquet and in the gate's output: it must be the check's own message.
-    rows, _ = validate.row_failures(with_row(1, **ONE_ROW_CASES[rule][0][0]), schema())
-    message = next(check.error for check in schema().checks if check.name == rule)
-    assert rows.select("index", "rule", "reason").rows() == [(1, rule, message)]
+def test_quarantine_rows_carry_each_rule_its_reason_and_the_record() -> None:
+    articles = with_row(1, title="AB", published_date=dt.date(2099, 5, 16))
+    rows, _ = validate.row_failures(articles, schema())
+    quarantined = validate.quarantine_rows(articles, rows)
+    assert quarantined.select("file", "line_start", "line_end", "stage", "rule").rows() == [
+        ("003_listing.txt", 10, 12, "validate", "published_date_in_range"),
+        ("003_listing.txt", 10, 12, "validate", "title_length"),
+    ]
+    reasons = dict(quarantined.select("rule", "reason").iter_rows())
+    assert reasons["title_length"] == f"A title has 3 to 300 characters (id {ROWS[1]['id']})"
+    assert quarantined["text"].to_list()[0].startswith("AB\n\nKorea's Ministry")
+
+
+def test_each_failing_row_is_counted_once_under_its_first_rule() -> None:
+    rows, _ = validate.row_failures(with_row(1, title="AB", published_date=dt.date(2099, 5, 16)), schema())
+    assert validate.first_failure(rows).rows() == [(1, "title_length")]
 
 
 def test_id_unique_flags_both_copies_of_an_id() -> None:
-    # Both rows carry the id: both fail, by the run-time check and by the Article model's unique=True field.
-    duplicated = with_row(1, id=ROWS[0]["id"])
-    both = {0, 1}
-    assert failures(duplicated) == {(i, rule) for i in both for rule in ("id_unique", "field_uniqueness")}
+    # Both rows carry the id: the Article model's unique=True reports both, as the blocking rule id_unique.
+    assert failures(with_row(1, id=ROWS[0]["id"])) == {(0, "id_unique"), (1, "id_unique")}
 
 
 def test_body_unique_flags_the_same_text_under_another_title() -> None:
@@ -253,23 +269,21 @@ def test_learned_boilerplate_fails_body_chrome_check_but_not_titles() -> None:
     assert failures(with_row(1, body=f"{PARAGRAPHS[0]} {LEARNED_LINE}.\n\n{PARAGRAPHS[1]}"), learned) == set()
 
 
-# Field checks of schemas.Article: pandera names them after the built-in check.
+# Field checks of schemas.Article (pattern, range, nullability) are one quarantine rule: field_checks.
 def test_id_format() -> None:
-    assert failures(with_row(1, id="1123456789ABCDEF")) == {(1, "str_matches('^[0-9a-f]{16}$')")}
-    assert failures(with_row(1, id="1123456789abcde")) == {(1, "str_matches('^[0-9a-f]{16}$')")}
+    assert failures(with_row(1, id="1123456789ABCDEF")) == {(1, validate.FIELD_CHECKS)}
+    assert failures(with_row(1, id="1123456789abcde")) == {(1, validate.FIELD_CHECKS)}
 
 
 def test_negative_word_count() -> None:
-    # Unavoidable companions: a negative count also differs from the body and is below the minimum.
-    assert failures(with_row(1, word_count=-1)) == {
-        (1, "greater_than_or_equal_to(0)"), (1, "body_min_words"), (1, "word_count_consistent")
-    }  # fmt: skip
+    # Unavoidable companion: a negative count also differs from the body.
+    assert failures(with_row(1, word_count=-1)) == {(1, validate.FIELD_CHECKS), (1, "word_count_consistent")}
 
 
 @pytest.mark.parametrize("column", ["id", "body", "language", "is_truncated", "word_count", "layout", "provenance"])
 def test_required_column_is_not_nullable(column: str) -> None:
     reported = failures(with_row(1, **{column: None}))
-    assert (1, "not_nullable") in reported
+    assert (1, validate.FIELD_CHECKS) in reported
     assert {index for index, _ in reported} == {1}
 
 
@@ -311,5 +325,7 @@ def test_validate_refuses_when_pandera_is_disabled(
     # With pandera disabled every row check passes silently: the stage must refuse, before writing anything.
     monkeypatch.setenv("PANDERA_VALIDATION_ENABLED", value)
     with pytest.raises(GateFailed, match="PANDERA_VALIDATION_ENABLED"):
-        validate.run(raw_dir=tmp_path / "raw", out=Outputs(tmp_path / "out"), params=PARAMS, today=TODAY)
+        validate.run(
+            raw_dir=tmp_path / "raw", out=Outputs(tmp_path / "out"), params=PARAMS, max_file_bytes=1000, today=TODAY
+        )
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*"))

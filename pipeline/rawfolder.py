@@ -1,0 +1,197 @@
+"""The raw folder, read safely: every path under it gets a fate, and nothing outside it is ever opened.
+
+``scan`` walks the folder without following links and gives each path one fate: regular files inside the folder
+are hashed and parsed; links, hidden files, special files (FIFOs, sockets, devices), unreadable and oversized
+files are refused with a reason and never read. ``read_file`` opens a scanned file so that it cannot be a link,
+a FIFO swapped in since the scan, or a path that resolves outside the folder, and checks that its bytes are
+the ones the scan hashed. The scan is the input manifest: DVC tracks it instead of the folder (hashing the folder
+itself would block forever on a FIFO), the input fingerprint is computed from it, and validate and package
+compare the folder against it to detect files added or changed during a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import hashlib
+import os
+import stat
+from pathlib import Path
+
+import polars as pl
+
+PARSE = "parse"
+# Fate -> why the path is not parsed. A fate is recorded in the manifest and, for every fate but PARSE, in
+# quarantine.parquet (line 0 = the whole path, no text: nothing of it was read).
+REFUSED = {
+    "hidden_file": "hidden path (its name or a folder above it starts with '.'): skipped, never read",
+    "not_regular_file": "not a regular file (FIFO, socket or device): never opened",
+    "outside_raw_folder": "a link that resolves outside the raw folder: never followed or read",
+    "link_inside_raw_folder": "a link to another path inside the raw folder: not followed (its target is "
+    "parsed under its own name)",
+    "broken_link": "a link whose target does not exist",
+    "link_loop": "a link that loops back on itself",
+    "unreadable": "cannot be opened or listed (permission denied or I/O error)",
+    "file_too_large": "larger than parse.max_file_bytes: not read",
+    "changed_during_run": "its bytes changed between the scan and the read: re-run the build",
+}
+FATES = (PARSE, *REFUSED)
+MANIFEST_SCHEMA = {
+    "path": pl.String,  # relative to the raw folder, '/'-separated
+    "fate": pl.String,
+    "size": pl.Int64,  # bytes (of the link itself for links); null when unknown
+    "sha256": pl.String,  # of the bytes read; null for paths never read
+    "detail": pl.String,  # why a path is refused, in words
+}
+_CHUNK = 1 << 20
+
+
+class RawFolderError(OSError):
+    """The raw folder itself is missing or is not a folder (a usage error, not a data problem)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    path: str
+    fate: str
+    size: int | None = None
+    sha256: str | None = None
+    detail: str | None = None
+
+
+def root_of(raw_dir: Path) -> Path:
+    """The raw folder's real path (a link naming the folder itself is the user's choice, and is followed)."""
+    root = Path(os.path.realpath(raw_dir))
+    if not root.is_dir():
+        raise RawFolderError(f"raw folder not found or not a folder: {raw_dir}")
+    return root
+
+
+def scan(raw_dir: Path, max_file_bytes: int) -> pl.DataFrame:
+    """The manifest of the raw folder: one row per path under it, sorted by path (see MANIFEST_SCHEMA)."""
+    root = root_of(raw_dir)
+    entries = sorted(_walk(root, root, max_file_bytes), key=lambda e: e.path)
+    return pl.DataFrame([dataclasses.asdict(e) for e in entries], schema=MANIFEST_SCHEMA)
+
+
+def _walk(root: Path, folder: Path, max_file_bytes: int):
+    try:
+        with os.scandir(folder) as listing:
+            children = sorted(listing, key=lambda e: e.name)
+    except OSError as err:
+        yield Entry(_relative(root, folder), "unreadable", detail=f"cannot list the folder: {err.strerror}")
+        return
+    for child in children:
+        path = Path(child.path)
+        rel = _relative(root, path)
+        if child.name.startswith("."):
+            yield Entry(rel, "hidden_file", detail=REFUSED["hidden_file"])
+        elif child.is_symlink():
+            yield _link(root, path, rel)
+        elif child.is_dir(follow_symlinks=False):
+            yield from _walk(root, path, max_file_bytes)
+        elif child.is_file(follow_symlinks=False):
+            yield _regular(root, rel, max_file_bytes)
+        else:
+            yield Entry(rel, "not_regular_file", detail=REFUSED["not_regular_file"])
+
+
+def _relative(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix() or "."
+
+
+def _link(root: Path, path: Path, rel: str) -> Entry:
+    size = path.lstat().st_size
+    try:
+        target = Path(os.path.realpath(path, strict=True))
+    except FileNotFoundError:
+        return Entry(rel, "broken_link", size, detail=REFUSED["broken_link"])
+    except OSError as err:
+        fate = "link_loop" if err.errno == errno.ELOOP else "unreadable"
+        return Entry(rel, fate, size, detail=REFUSED[fate])
+    fate = "link_inside_raw_folder" if target.is_relative_to(root) else "outside_raw_folder"
+    return Entry(rel, fate, size, detail=REFUSED[fate])
+
+
+def _regular(root: Path, rel: str, max_file_bytes: int) -> Entry:
+    try:
+        data = read_file(root, rel, max_file_bytes)
+    except OversizedFile as err:
+        return Entry(
+            rel, "file_too_large", err.size, detail=f"{err.size} bytes > parse.max_file_bytes={max_file_bytes}"
+        )
+    except RefusedPath as err:
+        return Entry(rel, err.fate, detail=err.detail)
+    return Entry(rel, PARSE, len(data), hashlib.sha256(data).hexdigest())
+
+
+class RefusedPath(OSError):
+    def __init__(self, fate: str, detail: str) -> None:
+        super().__init__(detail)
+        self.fate, self.detail = fate, detail
+
+
+class OversizedFile(RefusedPath):
+    def __init__(self, size: int, max_file_bytes: int) -> None:
+        super().__init__("file_too_large", f"{size} bytes > parse.max_file_bytes={max_file_bytes}")
+        self.size = size
+
+
+def read_file(root: Path, rel: str, max_file_bytes: int) -> bytes:
+    """The bytes of the regular file root/rel, refused (RefusedPath) unless it is safe to read.
+
+    O_NOFOLLOW refuses a link in the last component, O_NONBLOCK keeps a FIFO swapped in since the scan from
+    blocking the open, fstat refuses anything but a regular file, and the path the kernel actually opened must
+    lie inside the raw folder (a folder above the file may have been replaced by a link since the scan).
+    """
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(root / rel, flags)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise RefusedPath("outside_raw_folder", "became a link after the scan: not followed") from None
+        raise RefusedPath("unreadable", f"cannot open: {err.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise RefusedPath("not_regular_file", REFUSED["not_regular_file"])
+        if not _opened_path(fd, root / rel).is_relative_to(root):
+            raise RefusedPath("outside_raw_folder", REFUSED["outside_raw_folder"])
+        if info.st_size > max_file_bytes:
+            raise OversizedFile(info.st_size, max_file_bytes)
+        chunks = []
+        while chunk := os.read(fd, _CHUNK):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as err:
+        if isinstance(err, RefusedPath):
+            raise
+        raise RefusedPath("unreadable", f"cannot read: {err.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _opened_path(fd: int, fallback: Path) -> Path:
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:  # no /proc (not Linux): resolve the name instead
+        return Path(os.path.realpath(fallback))
+
+
+def fingerprint(manifest: pl.DataFrame) -> str:
+    """sha256 over the sorted lines 'path<TAB>fate<TAB>sha256' of the manifest: what the build read, and refused."""
+    digest = hashlib.sha256()
+    for path, fate, sha in manifest.select("path", "fate", pl.col("sha256").fill_null("-")).sort("path").iter_rows():
+        digest.update(f"{path}\t{fate}\t{sha}\n".encode())
+    return digest.hexdigest()
+
+
+def changes(recorded: pl.DataFrame, current: pl.DataFrame) -> list[str]:
+    """Differences between two manifests of the same folder, one line each ('added x', 'changed y', ...)."""
+    key = ["path", "fate", "sha256"]
+    before = {p: (f, s) for p, f, s in recorded.select(key).iter_rows()}
+    after = {p: (f, s) for p, f, s in current.select(key).iter_rows()}
+    lines = [f"added {p}" for p in sorted(after.keys() - before.keys())]
+    lines += [f"removed {p}" for p in sorted(before.keys() - after.keys())]
+    lines += [f"changed {p}" for p in sorted(after.keys() & before.keys()) if before[p] != after[p]]
+    return lines
