@@ -366,7 +366,7 @@ def run(
         ),
         expectations.GATE: pl.DataFrame([measures]),
     }
-    results = expectations.run_suites(checks, frames, out.data_docs, run_time)
+    results = expectations.run_suites(checks, frames, out.data_docs.resolve(), run_time)
     examples = {
         "raw_lines_unaccounted": accounting["unaccounted_examples"],
         "raw_paths_unaccounted": accounting["unaccounted_path_examples"],
