@@ -12,7 +12,7 @@ import logging
 
 import polars as pl
 
-from pipeline import io
+from pipeline import io, language
 from pipeline.config import CleanParams
 from pipeline.layouts.evidence import INLINE_SHORTCODE, MOJIBAKE
 from pipeline.outputs import Outputs
@@ -50,13 +50,6 @@ def _fix_mojibake(values: pl.Series) -> pl.Series:
     import ftfy
 
     return pl.Series([ftfy.fix_text(v) for v in values], dtype=pl.String)
-
-
-def _languages(values: pl.Series, min_chars: int) -> pl.Series:
-    # Language identification needs the model: one call per record (py3langid ships its model, works offline).
-    from py3langid.langid import classify
-
-    return pl.Series([classify(v[:3000])[0] if len(v) >= min_chars else "und" for v in values], dtype=pl.String)
 
 
 def unclosed_in_closing_template(params: CleanParams) -> pl.Expr:
@@ -187,7 +180,8 @@ def assemble(segments: pl.DataFrame, records: pl.DataFrame, params: CleanParams)
             PROVENANCE_DTYPE
         ),
         language=pl.col("body").map_batches(
-            lambda s: _languages(s, params.language_min_chars), return_dtype=pl.String
+            lambda s: language.identify(s, params.language_min_chars, params.english_function_word_share),
+            return_dtype=pl.String,
         ),
         id=pl.concat_str(canonical_expr("title"), canonical_expr("body"), separator="\x1f").map_batches(
             _sha16, return_dtype=pl.String

@@ -45,6 +45,7 @@ class CleanParams:
     min_body_words: int
     max_body_chars: int
     language_min_chars: int
+    english_function_word_share: float
     end_marker_min_group: int
     end_marker_min_share: float
 

@@ -153,7 +153,15 @@ def run(*, out: Outputs, params: DedupParams) -> dict:
     )
     published = kept.join(decisions.select("id"), on="id", how="anti").sort("id")
     duplicates = (
-        pl.concat([exact, dropped_near]).with_columns(pl.col("similarity").cast(pl.Float64)).sort("id", "kept_id")
+        pl.concat([exact, dropped_near])
+        .with_columns(pl.col("similarity").cast(pl.Float64))
+        # A total order: copies of one article share id and kept_id, and differ by where they were found.
+        .sort(
+            pl.col("id"),
+            pl.col("kept_id"),
+            pl.col("provenance").list.first().struct.field("file"),
+            pl.col("provenance").list.first().struct.field("line_start"),
+        )
     )
     published = CleanArticle.validate(published)
     duplicates = Duplicate.validate(duplicates)
