@@ -16,6 +16,7 @@ from pipeline import io
 from pipeline.config import CleanParams
 from pipeline.layouts.evidence import INLINE_SHORTCODE, MOJIBAKE
 from pipeline.outputs import Outputs
+from pipeline.patterns import SENTENCE_END
 from pipeline.text import canonical_expr
 from schemas import CleanArticle, RemovedLine
 from schemas.article import PROVENANCE_DTYPE
@@ -36,7 +37,6 @@ REPAIRS = (
     ("glued_sentence", r"([a-z]{2}[.!?][\"”’]?)([A-Z][a-z])", "${1} ${2}"),
     ("spaces", r"[ \t\u00a0]{2,}", " "),
 )
-SENTENCE_END = r"""(?:[.!?…]['"’”)\]]*|['"’”])\s*$"""
 
 
 def _sha16(values: pl.Series) -> pl.Series:

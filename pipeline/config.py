@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,23 @@ class BoilerplateParams:
 
 
 @dataclasses.dataclass(frozen=True)
+class ExtractParams:
+    """How far the learned line model counts next to the rules (no defaults: params.yaml must say)."""
+
+    veto_chrome_min_prob: float  # a unit the rules put in a body is removed when the model's P(chrome) reaches this
+    title_weight: float  # points a headline candidate gains per unit of the model's P(title)
+    train_l2: float  # L2 penalty of the model's fit (train)
+    train_iterations: int  # optimiser iterations of the fit (train)
+
+
+@dataclasses.dataclass(frozen=True)
 class ParseParams:
     workers: int = 2
     max_file_bytes: int = 256 * 1024 * 1024
     max_line_chars: int = 200_000
     min_layout_score: float = 0.5
     boilerplate: BoilerplateParams = BoilerplateParams()
+    extract: ExtractParams | None = dataclasses.field(default=None, metadata={"section": ExtractParams})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +101,10 @@ def _build(cls: type, raw: dict[str, Any] | None, where: str) -> Any:
     kwargs: dict[str, Any] = {}
     for name, value in raw.items():
         default = fields[name].default
-        if dataclasses.is_dataclass(default):
+        section = fields[name].metadata.get("section")
+        if section is not None:
+            kwargs[name] = _build_required(section, value, f"{where}.{name}")
+        elif dataclasses.is_dataclass(default):
             kwargs[name] = _build(type(default), value, f"{where}.{name}")
         elif isinstance(default, tuple):
             if not isinstance(value, list | tuple):
@@ -107,6 +122,23 @@ def _build(cls: type, raw: dict[str, Any] | None, where: str) -> Any:
     return cls(**kwargs)
 
 
+def _build_required(cls: type, raw: dict[str, Any] | None, where: str) -> Any:
+    """A section whose every key params.yaml must give (its dataclass has no defaults to fall back on)."""
+    raw = dict(raw or {})
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    problems = sorted(set(raw) ^ set(names))
+    if problems:
+        raise ConfigError(f"params [{where}] needs exactly the keys {', '.join(names)}; wrong: {', '.join(problems)}")
+    for name in names:
+        value, expected = raw[name], hints[name]
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            raw[name] = value = float(value)
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"params [{where}.{name}] must be {expected.__name__}, got {value!r}")
+    return cls(**raw)
+
+
 def load_params(path: str | Path | None = None) -> Params:
     """Read params.yaml (or the given file); missing sections take the defaults above."""
     if path is None or Path(path) == DEFAULT_PARAMS:
@@ -117,4 +149,7 @@ def load_params(path: str | Path | None = None) -> Params:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a mapping of stage sections")
-    return _build(Params, data, str(path))
+    params = _build(Params, data, str(path))
+    if params.parse.extract is None:
+        raise ConfigError(f"{path} has no [parse.extract] section (the line model's thresholds)")
+    return params

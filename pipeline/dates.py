@@ -35,7 +35,6 @@ _STAMP_FILLER = re.compile(
 )
 _TIME_RE = re.compile(_TIME, re.IGNORECASE)
 UPDATED_LABELS = {"updated", "modified", "last updated", "수정"}
-ISO_MARKER = re.compile(r"(?:^|\s)date\s?(?P<date>(?:19|20)\d\d-\d{2}(?:-\d{2})?)\s*$")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
