@@ -83,6 +83,28 @@ def _publish(args: argparse.Namespace) -> None:
     )
 
 
+def _train(args: argparse.Namespace) -> None:
+    from pipeline import training
+    from pipeline.linemodel import MODEL_PATH
+
+    names = training.pages_of(args.like, args.pages) if args.like else None
+    model = training.train(args.pages, load_params(args.params).parse, names)
+    out = args.out or MODEL_PATH
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(model.to_json(), encoding="utf-8")
+    print(f"wrote {out} (fitted on {len(model.pages)} pages)")
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from pipeline import evaluation
+
+    for name, score in evaluation.evaluate(args.pages, load_params(args.params), args.by_site).items():
+        print(f"== {name}\n{score.table()}")
+        if args.verbose:
+            print("\n".join(score.problems))
+        print(f"score ({name}): {score.summary()}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -123,6 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
     with_out(p)
     p.add_argument("--releases", type=Path, default=Path("releases"), help="recorded release manifests")
     p.set_defaults(func=_run_all)
+
+    p = sub.add_parser("train", help="fit the line model on labelled pages (DIR/raw/*.txt + DIR/gold/*.json)")
+    p.add_argument("--pages", type=Path, required=True, help="folder with raw/ and gold/")
+    p.add_argument("--out", type=Path, help="model file to write (default: the one the pipeline loads)")
+    p.add_argument("--like", type=Path, help="refit on exactly the pages this model file lists (checks sha256)")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("evaluate", help="score extraction on labelled pages, in sample and leave-one-site-out")
+    p.add_argument("--pages", type=Path, required=True, help="folder with raw/ and gold/")
+    p.add_argument("--by-site", type=Path, help="sources.tsv (file, url): leave-one-site-out by URL host")
+    p.set_defaults(func=_evaluate)
 
     p = sub.add_parser("release", help="record the built release manifest under releases/ (commit it)")
     p.add_argument("--dataset", type=Path, default=Path("data/dataset"))
