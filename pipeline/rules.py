@@ -86,8 +86,11 @@ RULES: tuple[Rule, ...] = (
     Rule("signoff_email", "end", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
          "A reporter's e-mail alone on a line signs off the article (wire style)."),
     Rule("source_credit_line", "end",
-         r"\((?:with inputs? from|with reporting by|additional reporting by|reporting by|edited by|source:)[^)]*\)\.?",
-         "Parenthetical credits printed after the last paragraph ('(With inputs from agencies.)')."),
+         r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"
+         r"edited by|source:)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"
+         r"(?:additional reporting|editing) by .{2,120})",
+         "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
+         "by Y'), possibly after a footnote in parentheses ('($1 = 1,200 won)')."),
     Rule("caption_marker", "caption",
          r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|"
          r"photos?\s*(?:by|credit|courtesy)?\s*[:=]|"

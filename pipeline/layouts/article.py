@@ -35,7 +35,21 @@ COPYRIGHT_OWNER = re.compile(
     re.IGNORECASE,
 )
 _META_KINDS = ("date", "byline", "source")
-PUBLISHED_LABELS = ("published", "posted", "created", "released", "issued", "input", "입력", "등록")
+PUBLISHED_LABELS = ("published", "posted", "created", "released", "issued", "input", "write", "written", "입력", "등록", "작성")
+# A byline glued to the end of the headline ('... hit 2 mln in 2023By Yonhap').
+GLUED_BYLINE = re.compile(r"(?<=[\w'’\")?!.])By\s+(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s*$")
+# A photo credit in parentheses ending a short line ('Hyundai Steel (Yonhap)'): a caption, not a headline.
+CREDIT_END = re.compile(r"\s\((?:[A-Z][\w&.'’-]*\s?){1,4}\)\s*$")
+# Broadcast transcripts hand over to the reporter ('Reporter Kim Min-ji has the details.', 'Lee Ha-na has more.').
+HANDOFF = re.compile(
+    r"(?:(?:[Rr]eporter|[Cc]orrespondent)\s+(?P<n1>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+(?:has|examines|reports|"
+    r"looks|explains|brings|takes)\b|(?:^|[.!?]\s*)(?P<n2>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+has\s+"
+    r"(?:more|the details|the story|this report)\b)"
+)
+# Wire agencies, for the byline of a story whose only credit is a 'Reporting by ...; Editing by ...' line.
+WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "Xinhua", "Kyodo", "Bernama", "Anadolu",
+                 "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
+AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 
 
@@ -105,6 +119,8 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
     score += 1 if 5 <= n <= 25 else (-1 if n <= 3 else 0)
     if shapes[i].category:
         score -= 2
+    if CREDIT_END.search(lines[i].text):
+        score -= 2  # a photo caption with its credit
     return score
 
 
@@ -199,6 +215,12 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         line, e = lines[i], ev[i]
         if i == title:
             text = LEADING_BULLET.sub("", line.text.strip())
+            by = GLUED_BYLINE.search(text)
+            if by:
+                draft.segments.append(_seg(line, "byline", "byline_glued_to_title", by.group(0).strip(), True))
+                draft.byline = draft.byline or by.group("name")
+                text = text[: by.start()].rstrip()
+                line = Line(line.start, line.end, text, fragment=True)
             glued = TRAILING_ISO_DATE.search(text)
             if glued:
                 head = text[: glued.start()].strip()
@@ -219,6 +241,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         elif e.kind == "date":
             before_title = title is not None and i < title
             candidate = _DateCandidate(1 if e.stamp.label else (4 if before_title else 3), i, e.stamp.value)
+            draft.category = draft.category or e.stamp.section
             dates.append(candidate)
             draft.segments.append(_seg(line, "date", e.stamp.label or "date_stamp"))
             stamped.append((draft.segments[-1], candidate))
@@ -313,6 +336,8 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
     agency = dateline or BRACKET_REPORTER.match(lead_text)
     if agency and not draft.byline:
         draft.byline = (agency.groupdict().get("agency") or agency.groupdict().get("name") or "").strip() or None
+    if not draft.byline:
+        draft.byline = _handoff_reporter(body) or _credited_agency(draft)
     last = body[-1]
     signoff = SIGNOFF.search(last.text)
     if signoff and not draft.byline:
@@ -323,6 +348,22 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
         kept = Segment(last.start, last.end, last.text[: signoff.start()].rstrip(), "body", last.rule, True)
         removed = Segment(last.start, last.end, signoff.group(0).strip(), "chrome", "signoff_agency", True)
         draft.segments[index : index + 1] = [kept, removed]
+
+
+def _handoff_reporter(body: list[Segment]) -> str | None:
+    for segment in body[:12]:
+        m = HANDOFF.search(segment.text)
+        if m:
+            return m.group("n1") or m.group("n2")
+    return None
+
+
+def _credited_agency(draft: Draft) -> str | None:
+    """A wire credit line ('Reporting by X; Editing by Y') names no agency: the agency the page names does."""
+    if not any(s.rule == "source_credit_line" for s in draft.segments):
+        return None
+    mentions = collections.Counter(m.group("agency") for s in draft.segments for m in AGENCY.finditer(s.text))
+    return mentions.most_common(1)[0][0] if mentions else None
 
 
 @register

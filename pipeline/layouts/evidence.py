@@ -44,6 +44,7 @@ LEADING_BULLET = re.compile(r"^\s*(?:[-–—•·▪*]|l(?=\s+[A-Z]))\s+")
 # The same two, in the syntax both engines read (no look-ahead): used on columns.
 _TRAILING_ISO_DATE = r"\s+(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2}\s*$"
 _LEADING_BULLET = r"^\s*(?:[-–—•·▪*]\s+|l\s+([A-Z]))"
+DESK_TAG = re.compile(r"^\[[^\[\]]{1,30}\]\s*(?=\S)")
 DECK_BULLET = r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]"
 CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*\((?P<credit>[^()]{2,60})\)\s*$""")
 DATELINE_AGENCY = re.compile(
@@ -106,8 +107,13 @@ def is_category_like(text: str) -> bool:
 
 
 def is_headline_like(text: str) -> bool:
-    """Short, starts like a headline, does not end like a sentence (abbreviations such as 'Nov.' allowed)."""
-    text = LEADING_BULLET.sub("", text.strip())
+    """Short, starts like a headline, does not end like a sentence (abbreviations such as 'Nov.' allowed).
+
+    A bracketed desk or series tag in front ('[Interview] ...') belongs to the headline.
+    """
+    text = DESK_TAG.sub("", LEADING_BULLET.sub("", text.strip()))
+    if not text:
+        return False
     words = text.split()
     if not 2 <= len(words) <= HEADLINE_MAX_WORDS or len(text) > 250:
         return False
