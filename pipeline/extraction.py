@@ -127,6 +127,7 @@ def _document(rows: list[dict], model: LineModel | None, extract: ExtractParams 
             title=tuple(row["p_title"] for row in rows),
             veto_chrome=extract.veto_chrome_min_prob,
             title_weight=extract.title_weight,
+            title_candidate=extract.title_candidate_min_prob,
         )
     return Document(
         file=rows[0]["file"],

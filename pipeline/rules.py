@@ -41,7 +41,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:ⓕ\s*)?(?:font[- ]?size|text[- ]?size|zoom (?:in|out)|a\+|a-)|" + _BULLET + r"[-+]?\d{1,2}",
          "Font-size controls ('Text Size', bullets '-2'...'+2') and bare small counters of image galleries."),
     Rule("navigation_link", "chrome",
-         r"(?:skip|jump) (?:to )?(?:main )?(?:content|navigation|menu)s?|(?:skip|main|site|open|close|toggle)?\s*"
+         r"(?:(?:skip|jump|shortcut|go) (?:to )?(?:the )?(?:main )?(?:body|content|navigation|menu)s?\s*)+|(?:skip|main|site|open|close|toggle)?\s*"
          r"(?:content )?menu|go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|sitemap|print(?: this)?(?: article| page)?|"
@@ -79,18 +79,36 @@ RULES: tuple[Rule, ...] = (
          r".{0,80}unauthorized reproduction.{0,80}",
          "Copyright footers close the article on every site (Korean sites: '무단전재 및 재배포 금지')."),
     Rule("related_links", "end",
-         _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on)?|also read|see also|"
+         _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on| about)?|also read|see also|"
          r"more (?:news|stories|from [\w ]+)|most (?:viewed|read|popular)|(?:recommended|popular|trending)"
          r"(?: stories| articles| news)?|you may also like|latest news|top stories|editor'?s picks?)\s*:?",
          "Headers of related/most-viewed lists; the headlines after them belong to other articles."),
-    Rule("signoff_email", "end", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    Rule("signoff_email", "end", r"[(<\[]?\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*[)>\]]?",
          "A reporter's e-mail alone on a line signs off the article (wire style)."),
     Rule("source_credit_line", "end",
          r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"
          r"edited by|source:)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"
-         r"(?:additional reporting|editing) by .{2,120})",
+         r"(?:additional reporting|editing) by .+)",
          "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
          "by Y'), possibly after a footnote in parentheses ('($1 = 1,200 won)')."),
+    Rule("comment_form", "end",
+         _BULLET + r"(?:leave a (?:reply|comment)|post a comment|add a comment|\d* ?comments? ?\(\d+\)|"
+         r"(?:please )?(?:log|sign) ?in to (?:comment|post|write comments|(?:[\w ]{1,30} )?account)\b.*|"
+         r"to (?:write|post|leave) (?:a )?comments?, please .*|your email address will not be published.*)",
+         "Comment forms and login prompts under articles (WordPress 'Leave a Reply', social-comment widgets)."),
+    Rule("author_box", "end", _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+)",
+         "The author box after the article: a biography and links to other stories, not the article."),
+    Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*",
+         "Tag lists ('Tags: exports, chips'): site navigation printed under articles."),
+    Rule("full_article_pointer", "end",
+         r"(?:\(?for (?:the )?full (?:article|story|text)|read the full (?:article|story)|the full (?:article|story) "
+         r"(?:is|can be)|more information (?:about|on) .+ (?:can be found|is available)).*",
+         "Pointers to the full text elsewhere ('For full article, see ...', 'More information about X can be found "
+         "at ...'): end a syndicated excerpt."),
+    Rule("disclaimer", "end",
+         r"(?:disclaimer\s*:|the (?:views|opinions) expressed (?:in|here)|this (?:article|story) (?:is|was) "
+         r"(?:auto-generated|generated from a syndicated feed)).*",
+         "Publisher disclaimers printed after syndicated articles."),
     Rule("caption_marker", "caption",
          r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|"
          r"photos?\s*(?:by|credit|courtesy)?\s*[:=]|"

@@ -38,6 +38,10 @@ _META_KINDS = ("date", "byline", "source")
 PUBLISHED_LABELS = ("published", "posted", "created", "released", "issued", "input", "write", "written", "입력", "등록", "작성")
 # A byline glued to the end of the headline ('... hit 2 mln in 2023By Yonhap').
 GLUED_BYLINE = re.compile(r"(?<=[\w'’\")?!.])By\s+(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s*$")
+# A page <title>: the headline, a bar or dash, and the site's name ('Exports rise | The Daily').
+SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
+# A headline printed twice on one line, with or without a space between the copies.
+DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
 # A photo credit in parentheses ending a short line ('Hyundai Steel (Yonhap)'): a caption, not a headline.
 CREDIT_END = re.compile(r"\s\((?:[A-Z][\w&.'’-]*\s?){1,4}\)\s*$")
 # Broadcast transcripts hand over to the reporter ('Reporter Kim Min-ji has the details.', 'Lee Ha-na has more.').
@@ -51,6 +55,7 @@ WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "X
                  "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
+_VOUCHABLE = ("caption",)  # a headline printed twice in a row reads as a doubled caption
 
 
 @dataclasses.dataclass(order=True)
@@ -121,6 +126,9 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
         score -= 2
     if CREDIT_END.search(lines[i].text):
         score -= 2  # a photo caption with its credit
+    piped = SITE_SUFFIX.match(lines[i].text)
+    if piped and header.counts[canonical(piped.group("head"))] > 0:
+        score -= 3  # the page's <title> ('Headline | Site'), printed next to the headline itself
     return score
 
 
@@ -132,9 +140,11 @@ def _choose_title(
     previous: int | None = None  # the last line before i that is neither chrome nor a caption
     first = True
     for i in range(lead):
-        if ev[i].kind in _SKIPPABLE:
+        # The model may vouch for a headline the shape tests missed (two 'sentences', a doubled line).
+        vouched = learned.vouches_title(i) and ev[i].kind in ("short", "prose") + _VOUCHABLE
+        if ev[i].kind in _SKIPPABLE and not vouched:
             continue
-        if ev[i].kind == "headline":
+        if ev[i].kind == "headline" or vouched:
             score = _title_score(i, lines, ev, shapes, lead, lead_dated, header)
             # Headline first, deck under it: the first headline-like line gains, one right under another loses.
             score += 1 if first else 0
@@ -174,6 +184,9 @@ class _Learned:
 
     def vetoes(self, i: int) -> bool:
         return self.scores is not None and self.scores.chrome[self.begin + i] >= self.scores.veto_chrome
+
+    def vouches_title(self, i: int) -> bool:
+        return self.scores is not None and self.scores.title[self.begin + i] >= self.scores.title_candidate
 
     def title_bonus(self, i: int) -> float:
         return 0.0 if self.scores is None else self.scores.title_weight * self.scores.title[self.begin + i]
@@ -221,6 +234,10 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
                 draft.byline = draft.byline or by.group("name")
                 text = text[: by.start()].rstrip()
                 line = Line(line.start, line.end, text, fragment=True)
+            doubled = DOUBLED_TEXT.match(text)
+            if doubled:
+                text = doubled.group("once")
+                line = Line(line.start, line.end, text, fragment=True)
             glued = TRAILING_ISO_DATE.search(text)
             if glued:
                 head = text[: glued.start()].strip()
@@ -253,7 +270,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.source = draft.source or e.name
         elif e.kind in _SKIPPABLE or e.kind == "deck":
             draft.segments.append(_seg(line, "chrome", e.rule))
-        elif title_core is not None and shapes[i].core == title_core:
+        elif title_core is not None and _repeats_title(line.text, shapes[i].core, title_core):
             draft.segments.append(_seg(line, "chrome", "title_repeated"))
         elif title is not None and i > title:
             draft.segments.append(_seg(line, "chrome", "deck"))
@@ -348,6 +365,11 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
         kept = Segment(last.start, last.end, last.text[: signoff.start()].rstrip(), "body", last.rule, True)
         removed = Segment(last.start, last.end, signoff.group(0).strip(), "chrome", "signoff_agency", True)
         draft.segments[index : index + 1] = [kept, removed]
+
+
+def _repeats_title(text: str, core: str, title_core: str) -> bool:
+    piped = SITE_SUFFIX.match(text)
+    return core == title_core or (piped is not None and canonical(piped.group("head")) == title_core)
 
 
 def _handoff_reporter(body: list[Segment]) -> str | None:

@@ -26,9 +26,12 @@ BYLINE = re.compile(
     + EMAIL_SUFFIX
     + r"\.?",
 )
+_PERSON = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))+"  # at least two words
 REPORTER_BYLINE = re.compile(
-    rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_NAME})"
-    rf"|(?P<n2>{_NAME})\s+(?:[Rr]eporter|[Cc]orrespondent|[Ss]taff [Ww]riter))" + EMAIL_SUFFIX + r"\.?"
+    rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_PERSON})"
+    rf"|(?P<n2>{_PERSON}),?\s+(?:[A-Z][a-z]+\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ss]taff [Ww]riter|[Ee]ditor))"
+    + EMAIL_SUFFIX
+    + r"\.?"
 )
 BYLINE_HINT = r"(?i)\bby\b|reporter|correspondent|staff writer"
 _SOURCE_NOUNS = (
