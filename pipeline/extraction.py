@@ -14,7 +14,7 @@ import polars as pl
 from pipeline import layouts
 from pipeline.config import ExtractParams
 from pipeline.layouts.base import Document, Line, LineScores, Parsed
-from pipeline.layouts.evidence import classify, evidence_frame
+from pipeline.layouts.evidence import EVIDENCE_COLUMNS, classify, evidence_frame
 from pipeline.linemodel import LineModel, default_model
 from pipeline.stage import quarantine_frame, quarantine_row
 from pipeline.units import units
@@ -105,9 +105,11 @@ def documents(
             p_chrome=pl.Series(probs[:, model.classes.index("chrome")]),
             p_title=pl.Series(probs[:, model.classes.index("title")]),
         )
+    columns = ["file", "start", "end", "text", "fragment", *EVIDENCE_COLUMNS]
+    columns += ["p_chrome", "p_title"] if extract is not None else []
     current: str | None = None
     rows: list[dict] = []
-    for row in frame.iter_rows(named=True):
+    for row in frame.select(columns).iter_rows(named=True):
         if row["file"] != current and rows:
             yield _document(rows, model, extract)
             rows = []

@@ -15,7 +15,8 @@ FUNCTION_WORDS = (
     "these those he she they we you i his her their our will would said says not no than then which who whom whose "
     "also after before over under about into up out more most"
 ).split()
-MONTHS = r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s"
+MONTHS = r"(?i)(?:^|[^a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s"
+SHARE_CHARS = 200  # shares of capitals, digits, function words... are read on a unit's first characters
 _TOKEN = r"[\p{L}\p{N}][\p{L}\p{N}'’.-]*"
 _FUNCTION = r"(?i)(?:^|[^\p{L}\p{N}'’-])(?:" + "|".join(FUNCTION_WORDS) + r")(?:[^\p{L}\p{N}'’-]|$)"
 PROSE_WORDS = 12  # a unit of at least this many words that ends like a sentence counts as prose for position
@@ -30,14 +31,14 @@ def _flag(expr: pl.Expr) -> pl.Expr:
 
 
 def own_features() -> dict[str, pl.Expr]:
-    """Features of the unit's own text (columns of ``evidence_frame``)."""
+    """Features of the unit's own text (columns of ``evidence_frame``); shares are read on its first characters."""
     s = pl.col("s")
-    chars = s.str.len_chars()
-    tokens = s.str.count_matches(_TOKEN)
-    letters = pl.col("letters")
+    head = s.str.slice(0, SHARE_CHARS)
+    chars = head.str.len_chars()
+    tokens = head.str.count_matches(_TOKEN)
     rule = pl.col("rule").fill_null("")
     return {
-        "chars_log": (chars + 1).log(),
+        "chars_log": (s.str.len_chars() + 1).log(),
         "words_log": (pl.col("words") + 1).log(),
         "words_le3": _flag(pl.col("words") <= 3),
         "words_4_12": _flag(pl.col("words").is_between(4, 12)),
@@ -49,21 +50,21 @@ def own_features() -> dict[str, pl.Expr]:
         "starts_digit": _flag(s.str.contains(r"^\d")),
         "starts_symbol": _flag(s.str.contains(r"^[^\p{L}\p{N}]")),
         "ends_colon": _flag(s.str.contains(r":$")),
-        "cap_share": _share(s.str.count_matches(r"(?:^|[^\p{L}\p{N}'’-])\p{Lu}"), tokens),
-        "function_share": _share(s.str.count_matches(_FUNCTION), tokens),
-        "digit_share": _share(s.str.count_matches(r"\d"), chars),
-        "upper_share": _share(s.str.count_matches(r"\p{Lu}"), letters),
-        "symbol_share": _share(s.str.count_matches(r"[^\p{L}\p{N}\s]"), chars),
-        "year": _flag(s.str.contains(r"(?:^|\D)(?:19|20)\d\d(?:\D|$)")),
-        "month": _flag(s.str.contains(MONTHS)),
-        "clock": _flag(s.str.contains(r"\d{1,2}:\d\d")),
+        "cap_share": _share(head.str.count_matches(r"(?:^|[\s(\[\"'‘“])\p{Lu}"), tokens),
+        "function_share": _share(head.str.count_matches(_FUNCTION), tokens),
+        "digit_share": _share(head.str.count_matches(r"\d"), chars),
+        "upper_share": _share(head.str.count_matches(r"\p{Lu}"), head.str.count_matches(r"\p{L}")),
+        "symbol_share": _share(head.str.count_matches(r"[^\p{L}\p{N}\s]"), chars),
+        "year": _flag(head.str.contains(r"(?:^|\D)(?:19|20)\d\d(?:\D|$)")),
+        "month": _flag(head.str.contains(MONTHS)),
+        "clock": _flag(head.str.contains(r"\d{1,2}:\d\d")),
         "date_candidate": _flag(pl.col("date_candidate")),
         "byline_candidate": _flag(pl.col("byline_candidate")),
         "by_start": _flag(s.str.contains(r"^(?i:by)\s")),
         "email": _flag(s.str.contains(r"[\w.+-]+@[\w-]+\.\w")),
-        "url": _flag(s.str.contains(r"(?i)https?://|www\.|\.(?:com|net|org|kr)\b")),
+        "url": _flag(s.str.contains(r"(?i)https?://|www\.|\.(?:com|net|org|kr)(?:[^\w]|$)")),
         "copyright": _flag(s.str.contains(r"(?i)©|ⓒ|\(c\)|copyright|all rights reserved")),
-        "pipe_or_crumb": _flag(s.str.contains(r"\s[|>›»]\s")),
+        "pipe_or_crumb": _flag(head.str.contains(r"\s[|>›»]\s")),
         "bracket_start": _flag(s.str.contains(r"^[\[(]")),
         "paren_end": _flag(s.str.contains(r"\)$")),
         "rule_chrome": _flag(rule.str.starts_with("chrome:")),
@@ -83,36 +84,40 @@ NEIGHBOUR_FEATURES = ("words_log", "ends_sentence", "starts_upper", "rule_chrome
 
 
 def feature_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row of floats per unit of ``frame`` (an ``evidence_frame``), in the same order."""
-    own = own_features()
-    base = frame.select("file", "canon", **own)
-    index = pl.int_range(pl.len()).over("file")
-    total = pl.len().over("file")
-    prose = (pl.col("words_log") >= np.log(PROSE_WORDS + 1)) & (pl.col("ends_sentence") > 0)
-    prose_total = prose.cast(pl.Float64).sum().over("file")
-    prose_before = prose.cast(pl.Float64).cum_sum().over("file") - prose.cast(pl.Float64)
+    """One row of floats per unit of ``frame`` (an ``evidence_frame``, sorted by file), in the same order."""
+    base = frame.select("file", "canon", "idx", "n", **own_features())
+    prose = ((pl.col("words_log") >= np.log(PROSE_WORDS + 1)) & (pl.col("ends_sentence") > 0)).cast(pl.Float64)
+    base = base.with_columns(_prose=prose).with_columns(_seen=pl.col("_prose").cum_sum())
+    # Running totals restart at each file: subtract what the files before it had.
+    offsets = base.group_by("file").agg(_offset=(pl.col("_seen") - pl.col("_prose")).first(), _total=pl.col("_prose").sum())
+    base = base.join(offsets, on="file", how="left", maintain_order="left")
+    before = pl.col("_seen") - pl.col("_prose") - pl.col("_offset")
+    after = pl.col("_total") - before - pl.col("_prose")
+    first, last = pl.col("idx") == 0, pl.col("idx") == pl.col("n") - 1
     neighbours = {}
     for name in NEIGHBOUR_FEATURES:
-        neighbours[f"prev_{name}"] = pl.col(name).shift(1).over("file").fill_null(0.0)
-        neighbours[f"next_{name}"] = pl.col(name).shift(-1).over("file").fill_null(0.0)
+        neighbours[f"prev_{name}"] = pl.when(first).then(0.0).otherwise(pl.col(name).shift(1))
+        neighbours[f"next_{name}"] = pl.when(last).then(0.0).otherwise(pl.col(name).shift(-1))
+    repeats = base.group_by("file", "canon").agg(_copies=pl.len())
+    base = base.join(repeats, on=["file", "canon"], how="left", maintain_order="left")
     features = base.with_columns(
-        position=_share(index, total - 1),
-        first=_flag(index == 0),
-        last=_flag(index == total - 1),
-        units_log=total.cast(pl.Float64).log1p(),
-        repeated_in_page=_flag(pl.len().over("file", "canon") > 1),
-        prose_before=_share(prose_before, prose_total),
-        prose_after=_share(prose_total - prose_before - prose.cast(pl.Float64), prose_total),
-        no_prose_before=_flag(prose_before == 0),
-        no_prose_after=_flag(prose_total - prose_before - prose.cast(pl.Float64) == 0),
+        position=_share(pl.col("idx"), pl.col("n") - 1),
+        first=_flag(first),
+        last=_flag(last),
+        units_log=pl.col("n").cast(pl.Float64).log1p(),
+        repeated_in_page=_flag(pl.col("_copies") > 1),
+        prose_before=_share(before, pl.col("_total")),
+        prose_after=_share(after, pl.col("_total")),
+        no_prose_before=_flag(before == 0),
+        no_prose_after=_flag(after == 0),
         **neighbours,
     )
-    return features.drop("file", "canon")
+    return features.drop("file", "canon", "idx", "n", "_prose", "_seen", "_offset", "_total", "_copies")
 
 
 def feature_names() -> list[str]:
     empty = pl.DataFrame(
-        schema={"file": pl.String, "s": pl.String, "canon": pl.String, "words": pl.UInt32, "letters": pl.UInt32,
+        schema={"file": pl.String, "s": pl.String, "canon": pl.String, "idx": pl.Int32, "n": pl.Int32, "words": pl.UInt32,
                 "rule": pl.String, "ends_sentence": pl.Boolean, "sentence_break": pl.Boolean,
                 "date_candidate": pl.Boolean, "byline_candidate": pl.Boolean, "learned": pl.Boolean,
                 "doubled": pl.Boolean, "foreign": pl.Boolean, "separator": pl.Boolean, "masthead": pl.Boolean,

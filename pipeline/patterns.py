@@ -18,12 +18,10 @@ SENTENCE_END_RE = re.compile(SENTENCE_END)
 CRAWLER_DATE = r"date\s?(?P<date>(?:19|20)\d\d-\d\d(?:-\d\d)?)"
 # ... glued to the end of a listing summary ('...the ministry said.date2024-04-23')
 CRAWLER_DATE_SUFFIX = r"(?:^|\s)" + CRAWLER_DATE + r"\s*$"
-CRAWLER_DATE_SUFFIX_RE = re.compile(CRAWLER_DATE_SUFFIX)
 # ... left anywhere in published text (validate: titles and bodies must not carry one)
 CRAWLER_DATE_RESIDUE = r"(?:^|\s)" + CRAWLER_DATE
 # ... opening a page (' date 2024-04-23 Headline ...'); the year alone may be all that is left of it
-CRAWLER_DATE_PREFIX = r"^\s*date\s(?P<date>(?:19|20)\d\d(?:-\d\d){0,2})(?P<rest>[^\d-].*|)$"
-CRAWLER_DATE_PREFIX_RE = re.compile(CRAWLER_DATE_PREFIX, re.DOTALL)
+CRAWLER_DATE_PREFIX = r"(?s)^\s*date\s(?P<date>(?:19|20)\d\d(?:-\d\d){0,2})(?P<rest>[^\d-].*|)$"
 
 # A sentence boundary inside a line; 'S. Korea' or 'U.S. President' (initials) is not one.
 SENTENCE_BREAK = r"""[a-z0-9%)]{2}[.!?]['"’”]?\s+[A-Z"“‘']"""

@@ -75,7 +75,7 @@ RULES: tuple[Rule, ...] = (
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
     Rule("copyright_notice", "end",
          r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|.{0,40}?[ⓒ©]|\(c\)\s*\d{4}).{0,120}|"
-         r".{0,120}\ball rights reserved\.?.{0,60}|.{0,80}무단\s*전재.{0,80}|"
+         r"(?:.{0,119}[^\w])?all rights reserved\.?.{0,60}|.{0,80}무단\s*전재.{0,80}|"
          r".{0,80}unauthorized reproduction.{0,80}",
          "Copyright footers close the article on every site (Korean sites: '무단전재 및 재배포 금지')."),
     Rule("related_links", "end",
@@ -116,7 +116,7 @@ RULES: tuple[Rule, ...] = (
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:')."),
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
          "'[Image source=...]' credits end photo captions."),
-    Rule("caption_courtesy", "caption", r".{0,300}\bcourtesy of [\w .&'-]{2,60}",
+    Rule("caption_courtesy", "caption", r"(?:.{0,299}[^\w])?courtesy of [\w .&'-]{2,60}",
          "'Courtesy of X' ends photo captions."),
     Rule("caption_position_cue", "caption",
          r".{0,300}\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right))\).{0,300}",

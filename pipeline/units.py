@@ -7,6 +7,7 @@ Vectorised (polars) so that a batch of thousands of pages costs a few column ope
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from pipeline.patterns import CRAWLER_DATE_PREFIX, SENTENCE_END
@@ -18,7 +19,10 @@ UNIT_SCHEMA = {
     "text": pl.String,
     "fragment": pl.Boolean,
     "crawler_date": pl.String,  # the prefix unit: the (possibly partial) ISO date it carries
+    "idx": pl.Int32,  # place of the unit in its document (0-based)
+    "n": pl.Int32,  # units in the document
 }
+COLUMNS = ["file", "start", "end", "text", "fragment", "crawler_date"]
 SEPARATOR = r"^\s*[-–—_=*~•·.]{1,5}\s*$"
 # Hard-wrapped text: many adjacent mid-length lines that mostly stop mid-sentence (wire copy cut at ~60 chars).
 WRAP_MIN_LINES = 6
@@ -52,12 +56,27 @@ def units(lines: pl.DataFrame) -> pl.DataFrame:
     return (
         pl.concat(
             [
-                part.select(list(UNIT_SCHEMA)).cast(UNIT_SCHEMA).with_columns(order=pl.lit(order))  # type: ignore[arg-type]
+                part.select(COLUMNS).cast({c: UNIT_SCHEMA[c] for c in COLUMNS}).with_columns(order=pl.lit(order))
                 for order, part in enumerate((prefixes, joined))
             ]
         )
         .sort("file", "start", "order")
         .drop("order")
+        .pipe(with_positions)
+    )
+
+
+def with_positions(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``idx`` (0-based place of each unit in its document) and ``n`` (units in the document).
+
+    From the run lengths of the sorted ``file`` column: cheaper than a window over files, which matters when
+    every feature looks at its neighbours.
+    """
+    lengths = frame.select(pl.col("file").rle()).unnest("file")["len"].to_numpy()
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return frame.with_columns(
+        idx=pl.Series(np.arange(frame.height) - starts, dtype=pl.Int32),
+        n=pl.Series(np.repeat(lengths, lengths), dtype=pl.Int32),
     )
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import re._parser as sre_parser
+from functools import cache
 
 import polars as pl
 
 from pipeline import rules
 from pipeline.dates import DateStamp, date_stamp, parse_iso
-from pipeline.patterns import SENTENCE_BREAK, SENTENCE_BREAK_RE, SENTENCE_END
+from pipeline.patterns import CRAWLER_DATE_SUFFIX, SENTENCE_BREAK, SENTENCE_BREAK_RE, SENTENCE_END
 from pipeline.text import canonical_expr, word_count
 
 SEPARATOR = r"^[-–—_=*~•·.]{1,5}$"
@@ -44,9 +46,8 @@ _SMALL_WORDS = {"and", "of", "&", "the", "in", "for", "on", "to", "a"}
 CATEGORY = re.compile(r"[A-Z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?(?:[A-Za-z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?){0,4}")
 TRAILING_ISO_DATE = re.compile(r"\s+(?P<date>(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2})\s*$")
 LEADING_BULLET = re.compile(r"^\s*(?:[-–—•·▪*]|l(?=\s+[A-Z]))\s+")
-# The same two, in the syntax both engines read (no look-ahead): used on columns.
+# The same, in the syntax both engines read (no look-ahead): used on columns.
 _TRAILING_ISO_DATE = r"\s+(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2}\s*$"
-_LEADING_BULLET = r"^\s*(?:[-–—•·▪*]\s+|l\s+([A-Z]))"
 DESK_TAG = re.compile(r"^\[[^\[\]]{1,30}\]\s*(?=\S)")
 DECK_BULLET = r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]"
 CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*\((?P<credit>[^()]{2,60})\)\s*$""")
@@ -59,15 +60,19 @@ BRACKET_REPORTER = re.compile(
 MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€|Ã[©¨¢¤§]")
 INLINE_SHORTCODE = re.compile(r"\[/?(?:caption|gallery|embed|video|audio|playlist|vc_\w+|et_pb_\w+)\b[^\]]{0,300}\]")
 # Scripts of letters, for telling a page's own script from short lines in another one.
-SCRIPTS = {
+SCRIPTS = {  # name: the character class of its letters
     "LATIN": r"\p{Latin}",
     "HANGUL": r"\p{Hangul}",
-    "CJK": r"[\p{Han}\p{Hiragana}\p{Katakana}]",
+    "CJK": r"\p{Han}\p{Hiragana}\p{Katakana}",
     "CYRILLIC": r"\p{Cyrillic}",
     "ARABIC": r"\p{Arabic}",
     "GREEK": r"\p{Greek}",
     "THAI": r"\p{Thai}",
 }
+SCRIPT_SAMPLE_CHARS = 120  # scripts are counted on a unit's first characters
+CANON_CHARS = 300  # canonical forms compare units by their first characters (learned lines are far shorter)
+RULE_UNBOUNDED = 100_000
+RULE_SPACE_SLACK = 20  # spaces around a whole-line match
 SCRIPT_SAMPLE_UNITS = 200  # the dominant script of a page is read from its first units
 FOREIGN_MAX_WORDS = 12
 DATE_STAMP_MAX_CHARS = 120  # longer lines are not date stamps: only shorter ones are parsed for one
@@ -99,6 +104,7 @@ class Shape:
     credit_suffix: bool
     ends_sentence: bool
     rule: str | None  # the rule-table row the whole unit matches, if any
+    marker: tuple[int, str] | None  # a crawler date marker glued to the end: (where it starts, its date)
 
 
 def is_category_like(text: str) -> bool:
@@ -153,7 +159,12 @@ def _fix_mojibake(values: pl.Series) -> pl.Series:
 
 
 def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
-    """The units with the columns their evidence is read from (one pass of vectorised tests over the batch)."""
+    """The units with the columns their evidence is read from (one pass of vectorised tests over the batch).
+
+    Costly tests only read as much of a unit as can matter: a rule is only tried on units no longer than its
+    longest possible match, scripts are counted on a unit's first characters, and only where a letter outside
+    the Latin script occurs there.
+    """
     # Shortcodes glued into a paragraph say nothing about what the paragraph is (clean removes them).
     stripped = pl.col("text").str.replace_all(INLINE_SHORTCODE.pattern, " ").str.strip_chars()
     frame = units.with_columns(s=stripped)
@@ -164,47 +175,103 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         frame = frame.with_columns(s=pl.when(bad).then(fixed).otherwise("s"))
     learned_keys = pl.Series(sorted(learned), dtype=pl.String)
     s = pl.col("s")
+    chars = s.str.len_chars()
     words = s.str.count_matches(r"\S+")
-    core = s.str.replace(_LEADING_BULLET, "${1}").str.replace(_TRAILING_ISO_DATE, "")
-    rule_hits = [
-        pl.when(s.str.contains(rules.whole_line_regex(names=(rule.name,), kinds=(rule.kind,)))).then(
-            pl.lit(f"{rule.kind}:{rule.name}")
-        )
-        for rule in rules.RULES
-        if rule.pattern is not None
-    ]
-    half = (s.str.len_chars() - 1) // 2
+    head = s.str.slice(0, CANON_CHARS)
+    half = (chars - 1) // 2
     frame = frame.with_columns(
+        chars=chars,
         words=words,
-        canon=canonical_expr(s),
-        core=canonical_expr(core),
+        canon=canonical_expr(head),
         separator=s.str.contains(SEPARATOR),
-        masthead=s.str.contains(MASTHEAD) & (words <= MASTHEAD_MAX_WORDS),
-        rule=pl.coalesce(rule_hits),
-        doubled=(s.str.len_chars() >= 41) & (s.str.slice(0, half).str.strip_chars() == s.str.slice(half + 1).str.strip_chars()),
+        masthead=(words <= MASTHEAD_MAX_WORDS) & s.str.slice(0, 120).str.contains(MASTHEAD),
+        doubled=(chars >= 41) & (s.str.slice(0, half).str.strip_chars() == s.str.slice(half + 1).str.strip_chars()),
         ends_sentence=s.str.slice(-80).str.contains(SENTENCE_END),
         sentence_break=s.str.contains(SENTENCE_BREAK),
         deck_bullet=pl.col("text").str.contains(DECK_BULLET),
-        credit_suffix=s.str.contains(CREDIT_SUFFIX.pattern),
-        date_candidate=(s.str.len_chars() <= DATE_STAMP_MAX_CHARS) & s.str.contains(r"(?:19|20)\d\d"),
-        byline_candidate=(words <= 16) & s.str.contains(BYLINE_HINT),
-        **{f"script_{name}": s.str.count_matches(pattern) for name, pattern in SCRIPTS.items()},
-        letters=s.str.count_matches(r"\p{L}"),
+        credit_suffix=s.str.slice(-80).str.contains(CREDIT_SUFFIX.pattern),
+        date_candidate=(chars <= DATE_STAMP_MAX_CHARS) & s.str.contains(r"(?:19|20)\d\d"),
+        byline_candidate=(words <= 16) & s.str.slice(0, 160).str.contains(BYLINE_HINT),
+        # The marker ends the unit: where it starts is the length of what is left without it.
+        marker_at=pl.when(pl.col("text").str.contains(CRAWLER_DATE_SUFFIX)).then(
+            pl.col("text").str.replace(CRAWLER_DATE_SUFFIX, "").str.len_chars()
+        ),
+        marker_date=pl.col("text").str.extract(CRAWLER_DATE_SUFFIX, 1),
     )
-    frame = frame.with_columns(learned=pl.col("canon").is_in(learned_keys.implode()))
-    # The page's script: the most frequent among the letters of its first units (ties: name order).
-    sample = pl.int_range(pl.len()).over("file") < SCRIPT_SAMPLE_UNITS
-    totals = [pl.col(f"script_{name}").filter(sample).sum().over("file").alias(name) for name in sorted(SCRIPTS)]
+    # A leading bullet is punctuation to the canonical form; only a bullet 'l' and a trailing date need cutting.
+    core = (
+        pl.when(s.str.contains(r"^l\s+[A-Z]")).then(pl.col("canon").str.slice(1)).otherwise(pl.col("canon"))
+    )
+    core = pl.when(s.str.slice(-14).str.contains(_TRAILING_ISO_DATE)).then(core.str.replace(r"(?:19|20)\d{4,6}$", "")).otherwise(core)
+    frame = frame.with_columns(
+        core=core, rule=_rule_column(frame), learned=pl.col("canon").is_in(learned_keys.implode())
+    )
+    return _with_scripts(frame)
+
+
+def _rule_column(frame: pl.DataFrame) -> pl.Series:
+    """'kind:name' of the first pattern rule (table order) matching each whole unit, tried only where it can."""
+    widths = sorted({min(_max_width(rule.pattern), RULE_UNBOUNDED) for rule in rules.RULES if rule.pattern})
+    masked = {w: pl.when(pl.col("chars") <= w).then(pl.col("s")) for w in widths if w < RULE_UNBOUNDED}
+    hits = []
+    for rule in rules.RULES:
+        if rule.pattern is None:
+            continue
+        width = min(_max_width(rule.pattern), RULE_UNBOUNDED)
+        text = masked.get(width, pl.col("s"))
+        regex = rules.whole_line_regex(names=(rule.name,), kinds=(rule.kind,))
+        hits.append(pl.when(text.str.contains(regex)).then(pl.lit(f"{rule.kind}:{rule.name}")))
+    return frame.select(pl.coalesce(hits)).to_series()
+
+
+@cache
+def _max_width(pattern: str) -> int:
+    """The most characters a rule's pattern can match (plus surrounding spaces); huge when unbounded."""
+    return min(int(sre_parser.parse(pattern, re.IGNORECASE).getwidth()[1]), RULE_UNBOUNDED) + RULE_SPACE_SLACK
+
+
+def _with_scripts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``foreign``: a short unit mostly in another script than its page's (the page's: most letters among
+    its first units' first characters; ties in name order). Letters are only counted script by script in units
+    where a letter outside the Latin script occurs; elsewhere every letter is Latin."""
+    head = pl.col("s").str.slice(0, SCRIPT_SAMPLE_CHARS)
+    frame = frame.with_row_index("_row").with_columns(
+        _other=head.str.contains(r"[\p{L}--\p{Latin}]"), _letter=head.str.contains(r"\p{L}")
+    )
+    names = sorted(SCRIPTS)
+    mixed = frame.filter("_other").select(
+        "_row",
+        _letters=head.str.replace_all(r"[^\p{L}]+", "").str.len_chars(),
+        **{f"_{name}": head.str.replace_all(f"[^{SCRIPTS[name]}]+", "").str.len_chars() for name in names},
+    )
+    latin_letters = pl.when(pl.col("_letter")).then(head.str.len_chars()).otherwise(0).cast(pl.UInt32)
+    frame = frame.join(mixed, on="_row", how="left", maintain_order="left").with_columns(
+        _letters=pl.coalesce("_letters", latin_letters),
+        _LATIN=pl.coalesce("_LATIN", latin_letters),
+        **{f"_{name}": pl.col(f"_{name}").fill_null(0) for name in names if name != "LATIN"},
+    )
+    sums = (
+        frame.filter(pl.col("idx") < SCRIPT_SAMPLE_UNITS)
+        .group_by("file")
+        .agg(**{f"_total_{name}": pl.col(f"_{name}").sum() for name in names})
+    )
+    frame = frame.join(sums, on="file", how="left", maintain_order="left")
+    totals = [pl.col(f"_total_{name}") for name in names]
     best = pl.max_horizontal(totals)
-    page_script = pl.coalesce(
-        [pl.when((best > 0) & (total == best)).then(pl.col(f"script_{name}")) for name, total in
-         zip(sorted(SCRIPTS), totals, strict=True)]
-    )  # fmt: skip
+    own = pl.coalesce(
+        [pl.when((best > 0) & (total == best)).then(pl.col(f"_{name}")) for name, total in zip(names, totals, strict=True)]
+    )
     return frame.with_columns(
         foreign=(pl.col("words") <= FOREIGN_MAX_WORDS)
-        & (pl.col("letters") > 0)
-        & (page_script.fill_null(pl.col("letters")) / pl.col("letters") < 0.5)
-    ).drop([f"script_{name}" for name in SCRIPTS])
+        & (pl.col("_letters") > 0)
+        & (own.fill_null(pl.col("_letters")) / pl.col("_letters") < 0.5)
+    ).drop("_row", "_other", "_letter", "_letters", *[f"_{name}" for name in names], *[f"_total_{n}" for n in names])
+
+
+# The columns of ``evidence_frame`` that ``classify`` reads.
+EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "ends_sentence", "sentence_break", "deck_bullet", "credit_suffix",
+                    "rule", "marker_at", "marker_date", "crawler_date", "separator", "date_candidate",
+                    "byline_candidate", "masthead", "learned", "doubled", "foreign")  # fmt: skip
 
 
 def classify(row: dict) -> tuple[Evidence, Shape]:
@@ -227,6 +294,7 @@ def classify(row: dict) -> tuple[Evidence, Shape]:
         credit_suffix=row["credit_suffix"],
         ends_sentence=row["ends_sentence"],
         rule=row["rule"].split(":", 1)[1] if row["rule"] else None,
+        marker=None if row["marker_at"] is None else (row["marker_at"], row["marker_date"]),
     )
     return _kind(row, text, prose, headline), shape
 

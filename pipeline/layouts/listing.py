@@ -10,7 +10,6 @@ from __future__ import annotations
 from pipeline.dates import parse_iso
 from pipeline.layouts import register
 from pipeline.layouts.base import Document, Draft, Parsed, Segment
-from pipeline.patterns import CRAWLER_DATE_SUFFIX_RE
 from pipeline.text import ends_like_sentence
 
 MIN_SUMMARY_WORDS = 12
@@ -63,7 +62,7 @@ class DashListing:
         if len(blocks) > 1 and not _fits(doc, blocks[-1]):
             blocks = blocks[:-1]  # the last entry may be cut by the excerpt: judge the shape on the others
         fit = sum(_fits(doc, b) for b in blocks) / len(blocks)
-        marked = any(CRAWLER_DATE_SUFFIX_RE.search(doc.lines[b[-1]].text) for b in blocks)
+        marked = any(doc.shapes[b[-1]].marker for b in blocks)
         return fit * (0.9 if marked else 0.6)
 
     def parse(self, doc: Document) -> Parsed:
@@ -92,15 +91,16 @@ def _entry(doc: Document, block: list[int]) -> Draft:
         if rule is not None:
             draft.segments.append(Segment(line.start, line.end, line.text, "chrome", rule))
             continue
-        marker = CRAWLER_DATE_SUFFIX_RE.search(line.text) if index == summary[-1] else None
+        marker = doc.shapes[index].marker if index == summary[-1] else None
         if marker is None:
             draft.segments.append(Segment(line.start, line.end, line.text, "body", "listing_summary"))
             continue
-        text = line.text[: marker.start()].rstrip()
+        at, date = marker
+        text = line.text[:at].rstrip()
         draft.segments.append(Segment(line.start, line.end, text, "body", "listing_summary", True))
-        value = parse_iso(marker.group("date"))
+        value = parse_iso(date)
         role = "date" if value else "chrome"
-        draft.segments.append(Segment(line.start, line.end, marker.group(0).strip(), role, "date_marker", True))
+        draft.segments.append(Segment(line.start, line.end, line.text[at:].strip(), role, "date_marker", True))
         draft.published_date = value
     body = [s.text for s in draft.segments if s.role == "body"]
     # Entries end with their date marker; without one, the saved excerpt cut the entry off.
