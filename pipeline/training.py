@@ -20,7 +20,7 @@ from pipeline.extraction import LINE_SCHEMA
 from pipeline.layouts.evidence import evidence_frame
 from pipeline.linemodel import LineModel, fit
 from pipeline.parse import learn_boilerplate
-from pipeline.text import canonical
+from pipeline.text import canonical, canonical_expr
 from pipeline.units import units
 
 MIN_CHROME_CHARS = 10  # shorter boilerplate lines are too generic to label a unit by (the scorer skips them too)
@@ -115,9 +115,11 @@ def labelled_units(
     lines = pl.concat([frame for frame, _ in read])
     learned = frozenset(learn_boilerplate(lines, params.boilerplate)["key"].to_list())
     frame = evidence_frame(units(lines), learned)
+    # Labels match gold text anywhere in a unit: the whole unit's canonical form, not the evidence's prefix.
+    full = frame.select("file", canonical_expr("s"))
     labels: list[str] = []
     for name in names:
-        canons = frame.filter(pl.col("file") == name)["canon"].to_list()
+        canons = full.filter(pl.col("file") == name)["s"].to_list()
         labels += unit_labels(canons, read_gold(pages_dir, name))
     pages = [{"file": f"raw/{name}", "sha256": digest} for name, (_, digest) in zip(names, read, strict=True)]
     return frame, labels, pages

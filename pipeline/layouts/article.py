@@ -55,7 +55,7 @@ WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "X
                  "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
-_VOUCHABLE = ("caption",)  # a headline printed twice in a row reads as a doubled caption
+_VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
 
 
 @dataclasses.dataclass(order=True)
@@ -141,7 +141,7 @@ def _choose_title(
     first = True
     for i in range(lead):
         # The model may vouch for a headline the shape tests missed (two 'sentences', a doubled line).
-        vouched = learned.vouches_title(i) and ev[i].kind in ("short", "prose") + _VOUCHABLE
+        vouched = learned.vouches_title(i) and (ev[i].kind in ("short", "prose") or ev[i].rule in _VOUCHABLE)
         if ev[i].kind in _SKIPPABLE and not vouched:
             continue
         if ev[i].kind == "headline" or vouched:
@@ -277,6 +277,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         else:
             draft.segments.append(_seg(line, "chrome", "header_residue"))
 
+    kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and (i == lead or not learned.vetoes(i))}
     in_tail = False
     previous = None
     for i in range(lead, len(lines)):
@@ -316,7 +317,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "stray_date"))
         elif previous is not None and shapes[i].canon == previous:
             draft.segments.append(_seg(line, "chrome", "caption_doubled"))
-        elif i != lead and learned.vetoes(i):
+        elif i != lead and learned.vetoes(i) and not _section_heading(i, ev, lines, kept_prose):
             draft.segments.append(learned.chrome_segment(line, i))
         else:
             draft.segments.append(_seg(line, "body", "text"))
@@ -365,6 +366,17 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
         kept = Segment(last.start, last.end, last.text[: signoff.start()].rstrip(), "body", last.rule, True)
         removed = Segment(last.start, last.end, signoff.group(0).strip(), "chrome", "signoff_agency", True)
         draft.segments[index : index + 1] = [kept, removed]
+
+
+def _section_heading(i: int, ev: list[Evidence], lines: list[Line], kept_prose: set[int]) -> bool:
+    """A headline-shaped unit between two paragraphs the body keeps: a section heading, not a list of other
+    stories' headlines (which follow the article) nor a credit."""
+    return (
+        ev[i].kind == "headline"
+        and i + 1 in kept_prose
+        and any(j < i for j in kept_prose)
+        and not CREDIT_END.search(lines[i].text)
+    )
 
 
 def _repeats_title(text: str, core: str, title_core: str) -> bool:
