@@ -19,6 +19,11 @@ MONTHS = r"(?i)(?:^|[^a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a
 SHARE_CHARS = 200  # shares of capitals, digits, function words... are read on a unit's first characters
 _TOKEN = r"[\p{L}\p{N}][\p{L}\p{N}'’.-]*"
 _FUNCTION = r"(?i)(?:^|[^\p{L}\p{N}'’-])(?:" + "|".join(FUNCTION_WORDS) + r")(?:[^\p{L}\p{N}'’-]|$)"
+# Photo captions describe what a picture shows, in the present tense ('X is seen at ...', 'X poses with ...').
+PHOTO_VERBS = (
+    r"(?i)(?:^|[^a-z])(?:(?:is|are) (?:seen|pictured|sworn in|shown)|poses? (?:for|with)|shakes? hands|looks? on|"
+    r"speaks? (?:at|during|to)|in this (?:file )?photo|photo (?:taken|provided))(?:[^a-z]|$)"
+)
 PROSE_WORDS = 12  # a unit of at least this many words that ends like a sentence counts as prose for position
 
 
@@ -58,6 +63,7 @@ def own_features() -> dict[str, pl.Expr]:
         "year": _flag(head.str.contains(r"(?:^|\D)(?:19|20)\d\d(?:\D|$)")),
         "month": _flag(head.str.contains(MONTHS)),
         "clock": _flag(head.str.contains(r"\d{1,2}:\d\d")),
+        "photo_verb": _flag(head.str.contains(PHOTO_VERBS)),
         "date_candidate": _flag(pl.col("date_candidate")),
         "byline_candidate": _flag(pl.col("byline_candidate")),
         "by_start": _flag(s.str.contains(r"^(?i:by)\s")),

@@ -98,6 +98,9 @@ RULES: tuple[Rule, ...] = (
          "Comment forms and login prompts under articles (WordPress 'Leave a Reply', social-comment widgets)."),
     Rule("author_box", "end", _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+)",
          "The author box after the article: a biography and links to other stories, not the article."),
+    Rule("image_viewer_hint", "chrome",
+         r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to (?:zoom|enlarge|view|expand).*",
+         "Instructions of a picture viewer ('Tap the image to zoom in'): page furniture."),
     Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*",
          "Tag lists ('Tags: exports, chips'): site navigation printed under articles."),
     Rule("full_article_pointer", "end",
@@ -129,9 +132,10 @@ RULES: tuple[Rule, ...] = (
          r"[\[(](?:photo\s*[:=]?\s*)?"
          r"(?-i:[A-Z][\w&'./-]*(?:,?\s+(?:[A-Z][\w&'./-]*|of|and|&|for))*)[\])]|"
          r"(?:graphic|illustration|photo|image|video) by [\w .&'-]{2,40}|"
-         r"source\s*[:=]\s*[\w .&/'-]{2,40}|[\w .&'-]{2,40} (?:file photo|db)",
-         "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y'): belongs to a "
-         "picture or chart, not to the text."),
+         r"source\s*[:=]\s*[\w .&/'-]{2,40}|[\w .&'-]{2,40} (?:file photo|db)|"
+         r"[\w .&'-]{2,40}\s[-–/|]\s(?:[\w-]+\.)+(?:com|net|org|co\.kr|kr)",
+         "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y', 'Name - "
+         "stockphotos.com'): belongs to a picture or chart, not to the text."),
     Rule("caption_credit_suffix", "caption", None,
          "A single sentence ending in a parenthesised credit ('... Province. (Posco)') before the lead."),
     Rule("caption_doubled", "caption", None,
