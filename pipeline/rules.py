@@ -21,6 +21,9 @@ class Rule:
     kind: str  # chrome | end | caption
     pattern: str | None
     why: str
+    # The longest (stripped) line the rule is tried on: for a bounded pattern at least its reach, so only the
+    # work changes; for a caption rule also what it means (a caption is short).
+    max_chars: int | None = None
 
 
 _BULLET = r"(?:[•·▪◦*\-–]\s*)?"
@@ -51,14 +54,14 @@ RULES: tuple[Rule, ...] = (
          "sign-in, advertisement slots, comment counters)."),
     Rule("breadcrumb", "chrome", r"home\s*[>›»/|]\s*[\w &/>›»|-]{0,60}|(?-i:home)\s+[\w &/>›»|-]{0,60}",
          "Breadcrumb trails start at 'home' ('Home > Business', 'home TOPICSAll Topics'); a headline never "
-         "starts with a lowercase 'home'."),
+         "starts with a lowercase 'home'.", max_chars=100),
     Rule("relative_timestamp", "chrome",
          r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago",
          "Relative times ('2 days ago') depend on the crawl time: never a publication date, and not text."),
     Rule("ui_identifier", "chrome", r"[a-z]+(?:[_][a-z0-9]+)+",
          "A lone snake_case token is a template element id leaking into text (e.g. a progress-bar id)."),
     Rule("image_filename", "chrome", r".{0,120}\.(?:jpe?g|png|gif|webp|bmp|tiff?)(?:\s+\d{1,3})?",
-         "Image file names (often with a gallery counter) left by alt text."),
+         "Image file names (often with a gallery counter) left by alt text.", max_chars=140),
     Rule("wire_editor_note", "chrome",
          r"\((?:attn|eds?|editor'?s? note|adds|updates|corrects|recasts|urgent|lead|\d+(?:st|nd|rd|th) ld)\b.*\)",
          "Wire-service editor's notes to subscribers ('(ATTN: ADDS ...)'); never article text."),
@@ -77,7 +80,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|.{0,40}?[ⓒ©]|\(c\)\s*\d{4}).{0,120}|"
          r"(?:.{0,119}[^\w])?all rights reserved\.?.{0,60}|.{0,80}무단\s*전재.{0,80}|"
          r".{0,80}unauthorized reproduction.{0,80}",
-         "Copyright footers close the article on every site (Korean sites: '무단전재 및 재배포 금지')."),
+         "Copyright footers close the article on every site (Korean sites: '무단전재 및 재배포 금지').", max_chars=320),
     Rule("related_links", "end",
          _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on| about)?|also read|see also|"
          r"more (?:news|stories|from [\w ]+)|most (?:viewed|read|popular)|(?:recommended|popular|trending)"
@@ -119,11 +122,11 @@ RULES: tuple[Rule, ...] = (
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:')."),
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
          "'[Image source=...]' credits end photo captions."),
-    Rule("caption_courtesy", "caption", r"(?:.{0,299}[^\w])?courtesy of [\w .&'-]{2,60}",
-         "'Courtesy of X' ends photo captions."),
+    Rule("caption_courtesy", "caption", r"(?:.*[^\w])?courtesy of [\w .&'-]{2,60}",
+         "'Courtesy of X' ends photo captions.", max_chars=400),
     Rule("caption_position_cue", "caption",
-         r".{0,300}\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right))\).{0,300}",
-         "Position cues like '(right)' or '(sixth from left)' identify people in a photo."),
+         r".*\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right))\).*",
+         "Position cues like '(right)' or '(sixth from left)' identify people in a photo.", max_chars=620),
     Rule("photo_agency_line", "caption",
          r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
          r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank",
@@ -135,7 +138,7 @@ RULES: tuple[Rule, ...] = (
          r"source\s*[:=]\s*[\w .&/'-]{2,40}|[\w .&'-]{2,40} (?:file photo|db)|"
          r"[\w .&'-]{2,40}\s[-–/|]\s(?:[\w-]+\.)+(?:com|net|org|co\.kr|kr)",
          "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y', 'Name - "
-         "stockphotos.com'): belongs to a picture or chart, not to the text."),
+         "stockphotos.com'): belongs to a picture or chart, not to the text.", max_chars=120),
     Rule("caption_credit_suffix", "caption", None,
          "A single sentence ending in a parenthesised credit ('... Province. (Posco)') before the lead."),
     Rule("caption_doubled", "caption", None,
@@ -172,12 +175,12 @@ def _compiled() -> tuple[tuple[Rule, re.Pattern[str]], ...]:
 
 
 def match_line(text: str) -> Rule | None:
-    """The first pattern rule matching the whole stripped line, in table order."""
+    """The first pattern rule matching the whole stripped line (up to the rule's max_chars), in table order."""
     stripped = text.strip()
     if not stripped:
         return None
     for rule, regex in _compiled():
-        if regex.fullmatch(stripped):
+        if (rule.max_chars is None or len(stripped) <= rule.max_chars) and regex.fullmatch(stripped):
             return rule
     return None
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import re._parser as sre_parser
-from functools import cache
 
 import polars as pl
 
@@ -71,8 +69,6 @@ SCRIPTS = {  # name: the character class of its letters
 }
 SCRIPT_SAMPLE_CHARS = 120  # scripts are counted on a unit's first characters
 CANON_CHARS = 300  # canonical forms compare units by their first characters (learned lines are far shorter)
-RULE_UNBOUNDED = 100_000
-RULE_SPACE_SLACK = 20  # spaces around a whole-line match
 SCRIPT_SAMPLE_UNITS = 200  # the dominant script of a page is read from its first units
 FOREIGN_MAX_WORDS = 12
 DATE_STAMP_MAX_CHARS = 120  # longer lines are not date stamps: only shorter ones are parsed for one
@@ -161,8 +157,8 @@ def _fix_mojibake(values: pl.Series) -> pl.Series:
 def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
     """The units with the columns their evidence is read from (one pass of vectorised tests over the batch).
 
-    Costly tests only read as much of a unit as can matter: a rule is only tried on units no longer than its
-    longest possible match, scripts are counted on a unit's first characters, and only where a letter outside
+    Costly tests only read as much of a unit as can matter: a rule is only tried on units up to its max_chars,
+    scripts are counted on a unit's first characters, and only where a letter outside
     the Latin script occurs there.
     """
     # Shortcodes glued into a paragraph say nothing about what the paragraph is (clean removes them).
@@ -210,24 +206,15 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
 
 
 def _rule_column(frame: pl.DataFrame) -> pl.Series:
-    """'kind:name' of the first pattern rule (table order) matching each whole unit, tried only where it can."""
-    widths = sorted({min(_max_width(rule.pattern), RULE_UNBOUNDED) for rule in rules.RULES if rule.pattern})
-    masked = {w: pl.when(pl.col("chars") <= w).then(pl.col("s")) for w in widths if w < RULE_UNBOUNDED}
+    """'kind:name' of the first pattern rule (table order) matching each whole unit, tried up to its max_chars."""
     hits = []
     for rule in rules.RULES:
         if rule.pattern is None:
             continue
-        width = min(_max_width(rule.pattern), RULE_UNBOUNDED)
-        text = masked.get(width, pl.col("s"))
+        text = pl.col("s") if rule.max_chars is None else pl.when(pl.col("chars") <= rule.max_chars).then(pl.col("s"))
         regex = rules.whole_line_regex(names=(rule.name,), kinds=(rule.kind,))
         hits.append(pl.when(text.str.contains(regex)).then(pl.lit(f"{rule.kind}:{rule.name}")))
     return frame.select(pl.coalesce(hits)).to_series()
-
-
-@cache
-def _max_width(pattern: str) -> int:
-    """The most characters a rule's pattern can match (plus surrounding spaces); huge when unbounded."""
-    return min(int(sre_parser.parse(pattern, re.IGNORECASE).getwidth()[1]), RULE_UNBOUNDED) + RULE_SPACE_SLACK
 
 
 def _with_scripts(frame: pl.DataFrame) -> pl.DataFrame:
