@@ -156,7 +156,12 @@ def removed_lines(lines: pl.DataFrame, segments: pl.DataFrame, fragments: pl.Dat
         .explode("line")
         .join(lines.rename({"text": "raw"}), on=["file", "line"], how="left")
         .select(
-            "file", "line", text=pl.coalesce("raw", "text"), rule="rule", stage=pl.lit("parse"), fragment=pl.lit(False),
+            "file",
+            "line",
+            text=pl.coalesce("raw", "text"),
+            rule="rule",
+            stage=pl.lit("parse"),
+            fragment=pl.lit(False),
             score="score",
         )  # fmt: skip
     )

@@ -29,9 +29,7 @@ _US = r"(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d\d)(?!\d)"
 _YMD = r"(?P<y5>(?:19|20)\d\d)[\s,./-]+" + _MONTH.replace("?P<mon>", "?P<mon5>") + r"\s*(?P<d5>\d{1,2})(?!\d)"
 _DOTTED_DMY = r"(?P<d6>\d{1,2})\.(?P<m6>\d{1,2})\.(?P<y6>(?:19|20)\d\d)(?!\d)"
 _KOREAN = r"(?P<y7>(?:19|20)\d\d)\s*년\s*(?P<m7>\d{1,2})\s*월\s*(?P<d7>\d{1,2})\s*일"
-DATE_RE = re.compile(
-    rf"(?<![\w/.-])(?:{_ISO}|{_MDY}|{_DMY}|{_US}|{_YMD}|{_DOTTED_DMY}|{_KOREAN})", re.IGNORECASE
-)
+DATE_RE = re.compile(rf"(?<![\w/.-])(?:{_ISO}|{_MDY}|{_DMY}|{_US}|{_YMD}|{_DOTTED_DMY}|{_KOREAN})", re.IGNORECASE)
 
 _ZONE = r"(?:\(?\s*(?:kst|gmt|utc|[a-z]{2,3}t)?\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?|\(?\s*(?:kst|gmt|utc)\s*\)?)"
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*" + _ZONE + ")?"

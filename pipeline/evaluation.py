@@ -101,14 +101,22 @@ def _score_page(name: str, gold: dict, candidates: list[dict], quarantined: int,
     used: set[int] = set()
     matched: set[int] = set()
     for gi, record in enumerate(gold["records"]):
-        title, first, last = canon(record["title"]), canon(record["body_first_words"]), canon(record["body_last_words"])
+        title, first, last = (
+            canon(record["title"]),
+            canon(record["body_first_words"]),
+            canon(record["body_last_words"]),
+        )
         hit, best = None, 0
         for candidate in candidates:
             if id(candidate) in used:
                 continue
             body = canon(candidate.get("body") or "")
             starts = bool(first) and first in body[: len(first) + START_SLACK]
-            rank = (2 + starts) if title and canon(candidate.get("title")) == title else (1 if not title and starts else 0)
+            rank = (
+                (2 + starts)
+                if title and canon(candidate.get("title")) == title
+                else (1 if not title and starts else 0)
+            )
             if rank > best:
                 hit, best = candidate, rank
         key = "complete" if record["complete"] else "partial"
@@ -128,7 +136,9 @@ def _score_page(name: str, gold: dict, candidates: list[dict], quarantined: int,
             st[f"{field}_ok"] += int(ok)
             if not ok:
                 problems.append(f"{name}#{gi}: {field} wrong")
-    texts = [canon(r.get("body") or "") + "\u0000" + canon(r.get("title") or "") for r in candidates if r["_published"]]
+    texts = [
+        canon(r.get("body") or "") + "\u0000" + canon(r.get("title") or "") for r in candidates if r["_published"]
+    ]
     for line in gold["boilerplate_lines"]:
         c = canon(line)
         if len(c) < MIN_CHROME_CHARS:
@@ -140,7 +150,9 @@ def _score_page(name: str, gold: dict, candidates: list[dict], quarantined: int,
     for candidate in candidates:
         if candidate["_published"] and id(candidate) not in matched:
             st["spurious"] += 1
-            problems.append(f"{name}: spurious record: {(candidate.get('title') or candidate.get('body') or '')[:70]!r}")
+            problems.append(
+                f"{name}: spurious record: {(candidate.get('title') or candidate.get('body') or '')[:70]!r}"
+            )
 
 
 def _checks(record: dict, hit: dict, title: str | None, first: str | None, last: str | None) -> dict[str, bool]:
@@ -180,7 +192,9 @@ def _table_rows(stats: dict[str, collections.Counter]) -> list[dict]:
 def sites(sources: Path) -> dict[str, str]:
     """Page name -> site (the URL's host) from a sources.tsv with `file` and `url` columns."""
     with sources.open(encoding="utf-8") as handle:
-        return {row["file"]: urlparse(row["url"]).hostname or row["url"] for row in csv.DictReader(handle, delimiter="\t")}
+        return {
+            row["file"]: urlparse(row["url"]).hostname or row["url"] for row in csv.DictReader(handle, delimiter="\t")
+        }
 
 
 def run_pages(pages_dir: Path, names: list[str], params: Params, model_for: Callable[[list[str]], LineModel | None],
@@ -216,7 +230,9 @@ def run_pages(pages_dir: Path, names: list[str], params: Params, model_for: Call
     return out.root
 
 
-def evaluate(pages_dir: Path, params: Params, by_site: Path | None, model: LineModel | None = None) -> dict[str, Score]:
+def evaluate(
+    pages_dir: Path, params: Params, by_site: Path | None, model: LineModel | None = None
+) -> dict[str, Score]:
     """{'in sample': score with ``model`` (default: the committed one), 'leave one site out': ... (with by_site)}."""
     names = gold_pages(pages_dir)
     golds = {name: read_gold(pages_dir, name) for name in names}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-FUNCTION_WORDS = (
+FUNCTION_WORDS = (  # noqa: SIM905 - a word list reads better as one string
     "a an the and or but of in on at to for from by with as is are was were be been has have had it its this that "
     "these those he she they we you i his her their our will would said says not no than then which who whom whose "
     "also after before over under about into up out more most"
@@ -95,7 +95,9 @@ def feature_frame(frame: pl.DataFrame) -> pl.DataFrame:
     prose = ((pl.col("words_log") >= np.log(PROSE_WORDS + 1)) & (pl.col("ends_sentence") > 0)).cast(pl.Float64)
     base = base.with_columns(_prose=prose).with_columns(_seen=pl.col("_prose").cum_sum())
     # Running totals restart at each file: subtract what the files before it had.
-    offsets = base.group_by("file").agg(_offset=(pl.col("_seen") - pl.col("_prose")).first(), _total=pl.col("_prose").sum())
+    offsets = base.group_by("file").agg(
+        _offset=(pl.col("_seen") - pl.col("_prose")).first(), _total=pl.col("_prose").sum()
+    )
     base = base.join(offsets, on="file", how="left", maintain_order="left")
     before = pl.col("_seen") - pl.col("_prose") - pl.col("_offset")
     after = pl.col("_total") - before - pl.col("_prose")
@@ -123,11 +125,25 @@ def feature_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 def feature_names() -> list[str]:
     empty = pl.DataFrame(
-        schema={"file": pl.String, "s": pl.String, "canon": pl.String, "idx": pl.Int32, "n": pl.Int32, "words": pl.UInt32,
-                "rule": pl.String, "ends_sentence": pl.Boolean, "sentence_break": pl.Boolean,
-                "date_candidate": pl.Boolean, "byline_candidate": pl.Boolean, "learned": pl.Boolean,
-                "doubled": pl.Boolean, "foreign": pl.Boolean, "separator": pl.Boolean, "masthead": pl.Boolean,
-                "crawler_date": pl.String}  # fmt: skip
+        schema={
+            "file": pl.String,
+            "s": pl.String,
+            "canon": pl.String,
+            "idx": pl.Int32,
+            "n": pl.Int32,
+            "words": pl.UInt32,
+            "rule": pl.String,
+            "ends_sentence": pl.Boolean,
+            "sentence_break": pl.Boolean,
+            "date_candidate": pl.Boolean,
+            "byline_candidate": pl.Boolean,
+            "learned": pl.Boolean,
+            "doubled": pl.Boolean,
+            "foreign": pl.Boolean,
+            "separator": pl.Boolean,
+            "masthead": pl.Boolean,
+            "crawler_date": pl.String,
+        }  # fmt: skip
     )
     return feature_frame(empty).columns
 

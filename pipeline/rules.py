@@ -44,7 +44,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:ⓕ\s*)?(?:font[- ]?size|text[- ]?size|zoom (?:in|out)|a\+|a-)|" + _BULLET + r"[-+]?\d{1,2}",
          "Font-size controls ('Text Size', bullets '-2'...'+2') and bare small counters of image galleries."),
     Rule("navigation_link", "chrome",
-         r"(?:(?:skip|jump|shortcut|go) (?:to )?(?:the )?(?:main )?(?:body|content|navigation|menu)s?\s*)+|(?:skip|main|site|open|close|toggle)?\s*"
+         r"(?:(?:skip|jump|shortcut|go) (?:to )?(?:the )?(?:main )?(?:body|content|navigation|menu)s?\s*)+|"
+         r"(?:skip|main|site|open|close|toggle)?\s*"
          r"(?:content )?menu|go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|sitemap|print(?: this)?(?: article| page)?|"
@@ -80,7 +81,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|.{0,40}?[ⓒ©]|\(c\)\s*\d{4}).{0,120}|"
          r"(?:.{0,119}[^\w])?all rights reserved\.?.{0,60}|.{0,80}무단\s*전재.{0,80}|"
          r".{0,80}unauthorized reproduction.{0,80}",
-         "Copyright footers close the article on every site (Korean sites: '무단전재 및 재배포 금지').", max_chars=320),
+         "Copyright footers close the article on every site (Korean sites: '무단전재 및 재배포 금지').",
+         max_chars=320),
     Rule("related_links", "end",
          _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on| about)?|also read|see also|"
          r"more (?:news|stories|from [\w ]+)|most (?:viewed|read|popular)|(?:recommended|popular|trending)"
@@ -102,7 +104,8 @@ RULES: tuple[Rule, ...] = (
     Rule("author_box", "end", _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+)",
          "The author box after the article: a biography and links to other stories, not the article."),
     Rule("image_viewer_hint", "chrome",
-         r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to (?:zoom|enlarge|view|expand).*",
+         r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
+         r"(?:zoom|enlarge|view|expand).*",
          "Instructions of a picture viewer ('Tap the image to zoom in'): page furniture."),
     Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*",
          "Tag lists ('Tags: exports, chips'): site navigation printed under articles."),

@@ -30,7 +30,11 @@ def gold_pages(pages_dir: Path, names: list[str] | None = None) -> list[str]:
     """Names (NAME.txt) of the pages that have both a raw file and a gold file, sorted; or the given names."""
     if names is not None:
         return sorted(names)
-    return sorted(p.stem + ".txt" for p in (pages_dir / "gold").glob("*.json") if (pages_dir / "raw" / (p.stem + ".txt")).exists())
+    return sorted(
+        p.stem + ".txt"
+        for p in (pages_dir / "gold").glob("*.json")
+        if (pages_dir / "raw" / (p.stem + ".txt")).exists()
+    )
 
 
 def pages_of(model_file: Path, pages_dir: Path) -> list[str]:

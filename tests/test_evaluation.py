@@ -46,5 +46,7 @@ def test_neutral_names_hide_the_page_name() -> None:
 
 def test_sites_are_url_hosts(tmp_path: Path) -> None:
     tsv = tmp_path / "sources.tsv"
-    tsv.write_text("file\tfamily\turl\na.txt\tB\thttps://news.example.com/a?id=1\nb.txt\tB\thttp://news.example.com/b\n")
+    tsv.write_text(
+        "file\tfamily\turl\na.txt\tB\thttps://news.example.com/a?id=1\nb.txt\tB\thttp://news.example.com/b\n"
+    )
     assert sites(tsv) == {"a.txt": "news.example.com", "b.txt": "news.example.com"}

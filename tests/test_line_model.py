@@ -61,7 +61,7 @@ def test_unit_labels_from_gold() -> None:
             {"title": PAGE[1], "body_first_words": "Hanbit Marine opened its first yard",
              "body_last_words": "train crews for the island routes, it said.", "complete": True}
         ],
-        "boilerplate_lines": ["Leave a Reply", "Your email address will not be published. Required fields are marked *"],
+        "boilerplate_lines": [PAGE[5], PAGE[6]],
     }  # fmt: skip
     canons = page_frame({"a.txt": PAGE})["canon"].to_list()
     assert unit_labels(canons, gold) == ["other", "title", "other", "body", "body", "chrome", "chrome"]
@@ -96,8 +96,11 @@ def test_learned_removals_name_the_model_and_carry_the_probability() -> None:
     segments, records, quarantine = parse_documents(lines, frozenset(), PARAMS.min_layout_score, eager)
     learned = segments.filter(pl.col("rule") == "line_model_v1:chrome")
     assert learned.height >= 1 and learned["score"].is_not_null().all() and quarantine.is_empty()
-    removed = clean.removed_lines(lines, segments, pl.DataFrame(schema={"file": pl.String, "line": pl.Int32,
-                                  "text": pl.String, "rule": pl.String, "stage": pl.String, "fragment": pl.Boolean}))  # fmt: skip
+    no_fragments = pl.DataFrame(
+        schema={"file": pl.String, "line": pl.Int32, "text": pl.String, "rule": pl.String, "stage": pl.String,
+                "fragment": pl.Boolean}
+    )  # fmt: skip
+    removed = clean.removed_lines(lines, segments, no_fragments)
     assert removed.filter(pl.col("rule") == "line_model_v1:chrome")["score"].is_not_null().all()
     assert removed.filter(pl.col("rule") != "line_model_v1:chrome")["score"].is_null().all()
 

@@ -35,7 +35,19 @@ COPYRIGHT_OWNER = re.compile(
     re.IGNORECASE,
 )
 _META_KINDS = ("date", "byline", "source")
-PUBLISHED_LABELS = ("published", "posted", "created", "released", "issued", "input", "write", "written", "입력", "등록", "작성")
+PUBLISHED_LABELS = (
+    "published",
+    "posted",
+    "created",
+    "released",
+    "issued",
+    "input",
+    "write",
+    "written",
+    "입력",
+    "등록",
+    "작성",
+)
 # A byline glued to the end of the headline ('... hit 2 mln in 2023By Yonhap').
 GLUED_BYLINE = re.compile(r"(?<=[\w'’\")?!.])By\s+(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s*$")
 # A page <title>: the headline, a bar or dash, and the site's name ('Exports rise | The Daily').
@@ -194,7 +206,9 @@ class _Learned:
     def chrome_segment(self, line: Line, i: int) -> Segment:
         assert self.scores is not None
         rule = f"{self.scores.model}:chrome"
-        return Segment(line.start, line.end, line.text, "chrome", rule, line.fragment, self.scores.chrome[self.begin + i])
+        return Segment(
+            line.start, line.end, line.text, "chrome", rule, line.fragment, self.scores.chrome[self.begin + i]
+        )
 
 
 def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = None) -> Parsed:

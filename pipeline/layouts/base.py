@@ -65,7 +65,7 @@ class LineScores:
     title: tuple[float, ...]
     veto_chrome: float  # a unit the rules put in a body is removed when its chrome probability reaches this
     title_weight: float  # points a headline candidate gains per unit of its title probability
-    title_candidate: float  # a unit the shape tests do not call a headline competes when its title probability reaches this
+    title_candidate: float  # a unit not shaped like a headline competes for the title from this probability
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

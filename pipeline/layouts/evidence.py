@@ -195,10 +195,12 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         marker_date=pl.col("text").str.extract(CRAWLER_DATE_SUFFIX, 1),
     )
     # A leading bullet is punctuation to the canonical form; only a bullet 'l' and a trailing date need cutting.
+    core = pl.when(s.str.contains(r"^l\s+[A-Z]")).then(pl.col("canon").str.slice(1)).otherwise(pl.col("canon"))
     core = (
-        pl.when(s.str.contains(r"^l\s+[A-Z]")).then(pl.col("canon").str.slice(1)).otherwise(pl.col("canon"))
+        pl.when(s.str.slice(-14).str.contains(_TRAILING_ISO_DATE))
+        .then(core.str.replace(r"(?:19|20)\d{4,6}$", ""))
+        .otherwise(core)
     )
-    core = pl.when(s.str.slice(-14).str.contains(_TRAILING_ISO_DATE)).then(core.str.replace(r"(?:19|20)\d{4,6}$", "")).otherwise(core)
     frame = frame.with_columns(
         core=core, rule=_rule_column(frame), learned=pl.col("canon").is_in(learned_keys.implode())
     )
@@ -246,7 +248,10 @@ def _with_scripts(frame: pl.DataFrame) -> pl.DataFrame:
     totals = [pl.col(f"_total_{name}") for name in names]
     best = pl.max_horizontal(totals)
     own = pl.coalesce(
-        [pl.when((best > 0) & (total == best)).then(pl.col(f"_{name}")) for name, total in zip(names, totals, strict=True)]
+        [
+            pl.when((best > 0) & (total == best)).then(pl.col(f"_{name}"))
+            for name, total in zip(names, totals, strict=True)
+        ]
     )
     return frame.with_columns(
         foreign=(pl.col("words") <= FOREIGN_MAX_WORDS)
