@@ -16,6 +16,7 @@ from pipeline import io, language
 from pipeline.config import CleanParams
 from pipeline.layouts.evidence import INLINE_SHORTCODE, MOJIBAKE
 from pipeline.outputs import Outputs
+from pipeline.patterns import SENTENCE_END
 from pipeline.stage import counts, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
 from schemas import CleanArticle, RemovedLine
@@ -38,7 +39,6 @@ REPAIRS = (
     ("spaces", r"[ \t\u00a0]{2,}", " "),
 )
 QUARANTINE_EXCERPT = 2000  # characters of a refused record kept in quarantine.parquet
-SENTENCE_END = r"""(?:[.!?…]['"’”)\]]*|['"’”])\s*$"""
 
 
 def _sha16(values: pl.Series) -> pl.Series:
@@ -141,7 +141,9 @@ def repair_text(segments: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
 
 
 def removed_lines(lines: pl.DataFrame, segments: pl.DataFrame, fragments: pl.DataFrame) -> pl.DataFrame:
-    """Chrome segments as one audit row per raw line (raw text), plus removed fragments (their own text)."""
+    """Chrome segments as one audit row per raw line (raw text), plus removed fragments (their own text).
+
+    ``score`` is the line model's probability for its removals, null for rules."""
     chrome = segments.filter(pl.col("role") == "chrome")
     whole = (
         chrome.filter(~pl.col("fragment"))
@@ -149,13 +151,21 @@ def removed_lines(lines: pl.DataFrame, segments: pl.DataFrame, fragments: pl.Dat
         .explode("line")
         .join(lines.rename({"text": "raw"}), on=["file", "line"], how="left")
         .select(
-            "file", "line", text=pl.coalesce("raw", "text"), rule="rule", stage=pl.lit("parse"), fragment=pl.lit(False)
+            "file",
+            "line",
+            text=pl.coalesce("raw", "text"),
+            rule="rule",
+            stage=pl.lit("parse"),
+            fragment=pl.lit(False),
+            score="score",
         )  # fmt: skip
     )
     parts = chrome.filter(pl.col("fragment")).select(
-        "file", line=pl.col("line_start"), text="text", rule="rule", stage=pl.lit("parse"), fragment=pl.lit(True)
-    )
-    out = pl.concat([whole, parts, fragments.with_columns(line=pl.col("line").cast(pl.Int32))])
+        "file", line=pl.col("line_start"), text="text", rule="rule", stage=pl.lit("parse"), fragment=pl.lit(True),
+        score="score",
+    )  # fmt: skip
+    cleaned = fragments.with_columns(line=pl.col("line").cast(pl.Int32), score=pl.lit(None, dtype=pl.Float64))
+    out = pl.concat([whole, parts, cleaned])
     return out.with_columns(rule=pl.col("rule").fill_null("unnamed")).sort("file", "line", "fragment", "text")
 
 

@@ -114,6 +114,28 @@ def _publish(args: argparse.Namespace) -> None:
     )
 
 
+def _train(args: argparse.Namespace) -> None:
+    from pipeline import training
+    from pipeline.linemodel import MODEL_PATH
+
+    names = training.pages_of(args.like, args.pages) if args.like else None
+    model = training.train(args.pages, load_params(args.params).parse, names)
+    out = args.out or MODEL_PATH
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(model.to_json(), encoding="utf-8")
+    print(f"wrote {out} (fitted on {len(model.pages)} pages)")
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from pipeline import evaluation
+
+    for name, score in evaluation.evaluate(args.pages, load_params(args.params), args.by_site).items():
+        print(f"== {name}\n{score.table()}")
+        if args.verbose:
+            print("\n".join(score.problems))
+        print(f"score ({name}): {score.summary()}")
+
+
 def _common_options(defaults: bool) -> argparse.ArgumentParser:
     """--params and -v, accepted before and after the subcommand (defaults are set once, on the main parser)."""
     parser = argparse.ArgumentParser(add_help=False)
@@ -191,6 +213,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("run", "all stages on RAW_DIR without DVC",
                 "scan -> parse -> clean -> dedup -> validate -> package into --out.", _run_all)  # fmt: skip
     raw(p), out(p), releases(p)
+    p = command("train", "fit the line model on labelled pages (DIR/raw/*.txt + DIR/gold/*.json)",
+                "Fit the line model from pages labelled in the gold format and write the model file.",
+                _train)  # fmt: skip
+    p.add_argument("--pages", type=Path, required=True, help="folder with raw/ and gold/")
+    p.add_argument("--out", type=Path, help="model file to write (default: the one the pipeline loads)")
+    p.add_argument("--like", type=Path, help="refit on exactly the pages this model file lists (checks sha256)")
+    p = command("evaluate", "score extraction on labelled pages, in sample and leave-one-site-out",
+                "Run the pipeline on labelled pages and print the scorer's figures; with --by-site, also each "
+                "site's pages scored by a model trained without that site.", _evaluate)  # fmt: skip
+    p.add_argument("--pages", type=Path, required=True, help="folder with raw/ and gold/")
+    p.add_argument("--by-site", type=Path, help="sources.tsv (file, url): leave-one-site-out by URL host")
     p = command("release", "record the built release manifest under releases/ (commit it)",
                 "Record dataset/release.json as releases/v<version>.json once it passed validation.",
                 _release)  # fmt: skip

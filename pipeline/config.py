@@ -32,12 +32,24 @@ class BoilerplateParams:
 
 
 @dataclasses.dataclass(frozen=True)
+class ExtractParams:
+    """How far the learned line model counts next to the rules (no defaults: params.yaml must say)."""
+
+    veto_chrome_min_prob: float  # a unit the rules put in a body is removed when the model's P(chrome) reaches this
+    title_weight: float  # points a headline candidate gains per unit of the model's P(title)
+    title_candidate_min_prob: float  # a unit that is not headline-shaped competes for the title from this P(title)
+    train_l2: float  # L2 penalty of the model's fit (train)
+    train_iterations: int  # optimiser iterations of the fit (train)
+
+
+@dataclasses.dataclass(frozen=True)
 class ParseParams:
     workers: int
     max_file_bytes: int
     max_line_chars: int
     min_layout_score: float
     boilerplate: BoilerplateParams
+    extract: ExtractParams
 
 
 @dataclasses.dataclass(frozen=True)

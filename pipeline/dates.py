@@ -1,4 +1,6 @@
-"""Dates as news pages print them: ISO, 'May 31, 2023', 'March. 02, 2023', '1 December 2022', '11/26/2013'.
+"""Dates as news pages print them: ISO, 'May 31, 2023', 'March. 02, 2023', '1 December 2022', '11/26/2013',
+'2021 March 4', '23.04.2024', '2024년 4월 23일'; date stamps with times and zones ('11:02 AM GMT+9'), a section
+label in front ('Business 09:05 April 11, 2022'), or an update stamp after them on the same line.
 
 Only complete dates (year, month and day) are returned; relative ('2 days ago') and partial dates are not
 dates. Deterministic: nothing depends on today's date.
@@ -24,18 +26,30 @@ _DMY = (
     r"(?P<d3>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH.replace("?P<mon>", "?P<mon3>") + r",?\s+(?P<y3>(?:19|20)\d\d)(?!\d)"
 )
 _US = r"(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d\d)(?!\d)"
-DATE_RE = re.compile(rf"(?<![\w/-])(?:{_ISO}|{_MDY}|{_DMY}|{_US})", re.IGNORECASE)
+_YMD = r"(?P<y5>(?:19|20)\d\d)[\s,./-]+" + _MONTH.replace("?P<mon>", "?P<mon5>") + r"\s*(?P<d5>\d{1,2})(?!\d)"
+_DOTTED_DMY = r"(?P<d6>\d{1,2})\.(?P<m6>\d{1,2})\.(?P<y6>(?:19|20)\d\d)(?!\d)"
+_KOREAN = r"(?P<y7>(?:19|20)\d\d)\s*년\s*(?P<m7>\d{1,2})\s*월\s*(?P<d7>\d{1,2})\s*일"
+DATE_RE = re.compile(rf"(?<![\w/.-])(?:{_ISO}|{_MDY}|{_DMY}|{_US}|{_YMD}|{_DOTTED_DMY}|{_KOREAN})", re.IGNORECASE)
 
-_TIME = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*(?:kst|gmt|utc|[+-]\d{2}:?\d{2}))?"
+_ZONE = r"(?:\(?\s*(?:kst|gmt|utc|[a-z]{2,3}t)?\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?|\(?\s*(?:kst|gmt|utc)\s*\)?)"
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*" + _ZONE + ")?"
 _WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?"
-_LABEL = r"(?P<label>published|posted|updated|modified|last updated|created|date|released|issued|input|입력|수정|등록)"
-# What may surround a date on a line that is nothing but a date stamp.
+_LABEL = (
+    r"(?P<label>published|posted|updated|modified|last updated|created|date|released|issued|input|written|write|"
+    r"입력|수정|등록|작성)"
+)
+# What may surround a date on a line that is nothing but a date stamp (a place after a bar: '| Istanbul').
 _STAMP_FILLER = re.compile(
-    rf"^[\s•·|:,\-–—/()]*(?:{_LABEL}\s*(?:on|at)?[\s:]*)?[\s•·|:,\-–—/()]*(?:{_WEEKDAY}\s*)?$", re.IGNORECASE
+    rf"^[\s•·|:,\-–—/()]*(?:{_LABEL}\s*(?:on|at)?[\s:]*)?[\s•·|:,\-–—/()]*(?:{_WEEKDAY}\s*)?"
+    r"(?:\|\s*[^\d|]{1,30})?$",
+    re.IGNORECASE,
 )
 _TIME_RE = re.compile(_TIME, re.IGNORECASE)
+# A section label printed before the stamp ('All News 09:05 April 11, 2022'): capitalised words only.
+_SECTION = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,2})\s+(?P<rest>\S.*)$")
+# Where an update stamp starts after the first date on the same line ('... Updated 3 hours ago').
+_UPDATE_TAIL = re.compile(r"(?:\b|(?<=\d))(?:last\s+)?(?:updated?|modified|수정)\b.*$", re.IGNORECASE)
 UPDATED_LABELS = {"updated", "modified", "last updated", "수정"}
-ISO_MARKER = re.compile(r"(?:^|\s)date\s?(?P<date>(?:19|20)\d\d-\d{2}(?:-\d{2})?)\s*$")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -60,7 +74,13 @@ def _from_match(m: re.Match[str]) -> dt.date | None:
         return _to_date(g["y2"], _MONTHS[g["mon"][:3].lower()], g["d2"])
     if g["y3"]:
         return _to_date(g["y3"], _MONTHS[g["mon3"][:3].lower()], g["d3"])
-    return _to_date(g["y4"], int(g["m4"]), g["d4"])
+    if g["y4"]:
+        return _to_date(g["y4"], int(g["m4"]), g["d4"])
+    if g["y5"]:
+        return _to_date(g["y5"], _MONTHS[g["mon5"][:3].lower()], g["d5"])
+    if g["y6"]:
+        return _to_date(g["y6"], int(g["m6"]), g["d6"])
+    return _to_date(g["y7"], int(g["m7"]), g["d7"])
 
 
 def find_dates(text: str) -> list[FoundDate]:
@@ -83,6 +103,7 @@ def parse_iso(text: str) -> dt.date | None:
 class DateStamp:
     value: dt.date
     label: str | None  # 'published', 'updated', ... or None for a bare date
+    section: str | None = None  # a section label printed in front of the stamp
 
     @property
     def is_update(self) -> bool:
@@ -90,14 +111,34 @@ class DateStamp:
 
 
 def date_stamp(line: str) -> DateStamp | None:
-    """The date if the line is only a date stamp ('Published : May 31, 2023 - 10:14', '09:08 May 23, 2022')."""
+    """The date if the line is only a date stamp ('Published : May 31, 2023 - 10:14', '09:08 May 23, 2022').
+
+    An update stamp after the date on the same line ('Write: 2019-06-16 Update: 2019-06-17', '... Updated 3 hours
+    ago') is cut off first: the line's own date is the first one. A leading section label is returned with it.
+    """
     dates = find_dates(line)
+    if dates:
+        tail = _UPDATE_TAIL.search(line, dates[0].end)
+        if tail is not None:
+            line = line[: tail.start()]
+            dates = [d for d in dates if d.end <= tail.start()]
     if len(dates) != 1:
         return None
-    rest = line[: dates[0].start] + " " + line[dates[0].end :]
-    rest = _TIME_RE.sub(" ", rest)
+    stamp = _stamp(line, dates[0])
+    if stamp is not None or dates[0].start == 0:
+        return stamp
+    section = _SECTION.match(line[: dates[0].start])
+    if section is None:
+        return None
+    shift = section.start("rest")
+    found = FoundDate(dates[0].value, dates[0].start - shift, dates[0].end - shift)
+    stamp = _stamp(line[shift:], found)
+    return None if stamp is None or stamp.label else DateStamp(stamp.value, None, section.group("section"))
+
+
+def _stamp(line: str, date: FoundDate) -> DateStamp | None:
+    rest = _TIME_RE.sub(" ", line[: date.start] + " " + line[date.end :])
     m = _STAMP_FILLER.match(rest)
     if not m:
         return None
-    label = (m.group("label") or "").lower() or None
-    return DateStamp(dates[0].value, label)
+    return DateStamp(date.value, (m.group("label") or "").lower() or None)

@@ -12,9 +12,12 @@ from collections.abc import Iterator
 import polars as pl
 
 from pipeline import layouts
-from pipeline.layouts.base import Document, Line, Parsed
+from pipeline.config import ExtractParams
+from pipeline.layouts.base import Document, Line, LineScores, Parsed
+from pipeline.layouts.evidence import EVIDENCE_COLUMNS, classify, evidence_frame
+from pipeline.linemodel import LineModel, default_model
 from pipeline.stage import quarantine_frame, quarantine_row
-from pipeline.text import dominant_script
+from pipeline.units import units
 
 SEGMENT_SCHEMA = {
     "file": pl.String,
@@ -26,6 +29,7 @@ SEGMENT_SCHEMA = {
     "rule": pl.String,
     "fragment": pl.Boolean,
     "record": pl.Int32,
+    "score": pl.Float64,  # a learned decision's probability (rule 'line_model_v1:chrome'); null for rules
 }
 RECORD_SCHEMA = {
     "file": pl.String,
@@ -43,37 +47,43 @@ RECORD_SCHEMA = {
     "line_end": pl.Int32,
 }
 LINE_SCHEMA = {"file": pl.String, "line": pl.Int32, "text": pl.String}
-SCRIPT_SAMPLE_LINES = 200  # the dominant script of a page is read from its first lines
 
 
 def parse_documents(
-    lines: pl.DataFrame, learned: frozenset[str], min_layout_score: float
+    lines: pl.DataFrame,
+    learned: frozenset[str],
+    min_layout_score: float,
+    extract: ExtractParams,
+    model: LineModel | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(segments, records, quarantine) for every document in ``lines`` (file, line, text: non-blank lines).
 
-    Every line ends in a segment; a line no segment covers, or a whole document whose parser raised, is
-    quarantined with the reason, so nothing is lost between parse and publish.
+    ``model`` is the line model to weigh the units with (default: the committed one). Every line ends in a
+    segment; a line no segment covers, or a whole document whose parser raised, is quarantined with the reason,
+    so nothing is lost between parse and publish.
     """
     segments: list[dict] = []
     records: list[dict] = []
     quarantine: list[dict] = []
-    for (file,), group in lines.sort("file", "line").group_by("file", maintain_order=True):
-        numbered = list(zip(group["line"].to_list(), group["text"].to_list(), strict=True))
-        doc = make_document(file, numbered, learned)
+    numbers: dict[str, list[tuple[int, str]]] = {}
+    for file, number, text in lines.sort("file", "line").iter_rows():
+        numbers.setdefault(file, []).append((number, text))
+    for doc in documents(lines, learned, extract, model):
+        numbered = numbers[doc.file]
         try:
             name, parsed = layouts.parse_document(doc, min_layout_score)
         except Exception as err:  # noqa: BLE001 - a parser bug must cost one file, never the run
             reason = f"layout parser raised {type(err).__name__}: {err}"
             first, last = numbered[0][0], numbered[-1][0]
-            quarantine.append(quarantine_row(file, first, last, "parse", "parser_error", reason, None))
+            quarantine.append(quarantine_row(doc.file, first, last, "parse", "parser_error", reason, None))
             continue
         covered = {n for seg in _all_segments(parsed) for n in range(seg.start, seg.end + 1)}
         quarantine += [
-            quarantine_row(file, n, n, "parse", "parser_dropped_line", f"layout {name} assigned no role", t)
+            quarantine_row(doc.file, n, n, "parse", "parser_dropped_line", f"layout {name} assigned no role", t)
             for n, t in numbered
             if n not in covered
         ]
-        seg_rows, record_rows = _rows(file, name, parsed)
+        seg_rows, record_rows = _rows(doc.file, name, parsed)
         segments += seg_rows
         records += record_rows
     return (
@@ -83,14 +93,62 @@ def parse_documents(
     )
 
 
-def make_document(file: str, numbered: list[tuple[int, str]], learned: frozenset[str] = frozenset()) -> Document:
-    """The Document of one file's non-blank (line number, text) pairs."""
+def documents(
+    lines: pl.DataFrame, learned: frozenset[str], extract: ExtractParams | None, model: LineModel | None = None
+) -> Iterator[Document]:
+    """The Documents of a batch of pages: units, their evidence and (with ``extract``) the model's scores."""
+    frame = evidence_frame(units(lines), learned)
+    if extract is not None:
+        model = model or default_model()
+        probs = model.predict(frame)
+        frame = frame.with_columns(
+            p_chrome=pl.Series(probs[:, model.classes.index("chrome")]),
+            p_title=pl.Series(probs[:, model.classes.index("title")]),
+        )
+    columns = ["file", "start", "end", "text", "fragment", *EVIDENCE_COLUMNS]
+    columns += ["p_chrome", "p_title"] if extract is not None else []
+    # Column lists zipped into rows: much cheaper than polars' row iteration.
+    values = [frame[column].to_list() for column in columns]
+    rows: list[dict] = []
+    for row in map(dict, (zip(columns, record, strict=True) for record in zip(*values, strict=True))):
+        if rows and row["file"] != rows[0]["file"]:
+            yield _document(rows, model, extract)
+            rows = []
+        rows.append(row)
+    if rows:
+        yield _document(rows, model, extract)
+
+
+def _document(rows: list[dict], model: LineModel | None, extract: ExtractParams | None) -> Document:
+    verdicts = [classify(row) for row in rows]
+    scores = None
+    if extract is not None and model is not None:
+        scores = LineScores(
+            model=model.name,
+            chrome=tuple(row["p_chrome"] for row in rows),
+            title=tuple(row["p_title"] for row in rows),
+            veto_chrome=extract.veto_chrome_min_prob,
+            title_weight=extract.title_weight,
+            title_candidate=extract.title_candidate_min_prob,
+        )
     return Document(
-        file=file,
-        lines=tuple(Line(n, n, text) for n, text in numbered),
-        learned=learned,
-        script=dominant_script(" ".join(t for _, t in numbered[:SCRIPT_SAMPLE_LINES])),
+        file=rows[0]["file"],
+        lines=tuple(Line(row["start"], row["end"], row["text"], row["fragment"]) for row in rows),
+        evidence=tuple(v[0] for v in verdicts),
+        shapes=tuple(v[1] for v in verdicts),
+        scores=scores,
     )
+
+
+def make_document(
+    file: str,
+    numbered: list[tuple[int, str]],
+    learned: frozenset[str] = frozenset(),
+    extract: ExtractParams | None = None,
+) -> Document:
+    """The Document of one file's non-blank (line number, text) pairs, as parse_documents builds it."""
+    frame = pl.DataFrame([(file, n, t) for n, t in numbered], schema=LINE_SCHEMA, orient="row")
+    return next(documents(frame, learned, extract))
 
 
 def _all_segments(parsed: Parsed) -> Iterator:
@@ -116,6 +174,7 @@ def _rows(file: str, layout: str, parsed: Parsed) -> tuple[list[dict], list[dict
                 "rule": seg.rule,
                 "fragment": seg.fragment,
                 "record": record,
+                "score": seg.score,
             }  # fmt: skip
         )
     for i, draft in enumerate(parsed.records):

@@ -22,6 +22,7 @@ from pipeline import io, rawfolder
 from pipeline.config import BoilerplateParams, ParseParams
 from pipeline.decode import decode_bytes
 from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA, parse_documents
+from pipeline.linemodel import LineModel
 from pipeline.outputs import Outputs
 from pipeline.stage import counts, quarantine_frame, quarantine_row, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
@@ -128,7 +129,7 @@ def _file_chunks(lines: pl.DataFrame, n: int) -> list[pl.DataFrame]:
     return [part.drop("chunk") for _, part in tagged.group_by("chunk", maintain_order=True)]
 
 
-def _parse_chunk(args: tuple[pl.DataFrame, frozenset[str], float]) -> tuple[pl.DataFrame, ...]:
+def _parse_chunk(args: tuple) -> tuple[pl.DataFrame, ...]:
     return parse_documents(*args)
 
 
@@ -136,7 +137,8 @@ def _decode_task(args: tuple[Path, str, str, ParseParams]) -> DecodedFile:
     return read_and_decode(*args)
 
 
-def run(*, raw_dir: Path, out: Outputs, params: ParseParams) -> dict:
+def run(*, raw_dir: Path, out: Outputs, params: ParseParams, model: LineModel | None = None) -> dict:
+    """Parse raw_dir into out; ``model`` replaces the committed line model (evaluation trains its own)."""
     root = rawfolder.root_of(raw_dir)
     manifest = pl.read_parquet(out.manifest)
     wanted = manifest.filter(pl.col("fate") == rawfolder.PARSE).select("path", "sha256").rows()
@@ -153,7 +155,8 @@ def run(*, raw_dir: Path, out: Outputs, params: ParseParams) -> dict:
     boilerplate = learn_boilerplate(all_lines, params.boilerplate)
     learned = frozenset(boilerplate["key"].to_list())
     chunks = _file_chunks(all_lines, params.workers * 8)
-    parsed = _pool_map(_parse_chunk, [(c, learned, params.min_layout_score) for c in chunks], params.workers)
+    tasks = [(c, learned, params.min_layout_score, params.extract, model) for c in chunks]
+    parsed = _pool_map(_parse_chunk, tasks, params.workers)
     segments = pl.concat([p[0] for p in parsed]) if parsed else pl.DataFrame(schema=SEGMENT_SCHEMA)
     records = pl.concat([p[1] for p in parsed]) if parsed else pl.DataFrame(schema=RECORD_SCHEMA)
     quarantine = pl.concat([quarantine_frame([q for d in decoded for q in d.quarantine]), *(p[2] for p in parsed)])

@@ -21,6 +21,9 @@ class Rule:
     kind: str  # chrome | end | caption
     pattern: str | None
     why: str
+    # The longest (stripped) line the rule is tried on: for a bounded pattern at least its reach, so only the
+    # work changes; for a caption rule also what it means (a caption is short).
+    max_chars: int | None = None
 
 
 _BULLET = r"(?:[•·▪◦*\-–]\s*)?"
@@ -41,7 +44,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:ⓕ\s*)?(?:font[- ]?size|text[- ]?size|zoom (?:in|out)|a\+|a-)|" + _BULLET + r"[-+]?\d{1,2}",
          "Font-size controls ('Text Size', bullets '-2'...'+2') and bare small counters of image galleries."),
     Rule("navigation_link", "chrome",
-         r"(?:skip|jump) (?:to )?(?:main )?(?:content|navigation|menu)s?|(?:skip|main|site|open|close|toggle)?\s*"
+         r"(?:(?:skip|jump|shortcut|go) (?:to )?(?:the )?(?:main )?(?:body|content|navigation|menu)s?\s*)+|"
+         r"(?:skip|main|site|open|close|toggle)?\s*"
          r"(?:content )?menu|go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|sitemap|print(?: this)?(?: article| page)?|"
@@ -51,14 +55,14 @@ RULES: tuple[Rule, ...] = (
          "sign-in, advertisement slots, comment counters)."),
     Rule("breadcrumb", "chrome", r"home\s*[>›»/|]\s*[\w &/>›»|-]{0,60}|(?-i:home)\s+[\w &/>›»|-]{0,60}",
          "Breadcrumb trails start at 'home' ('Home > Business', 'home TOPICSAll Topics'); a headline never "
-         "starts with a lowercase 'home'."),
+         "starts with a lowercase 'home'.", max_chars=100),
     Rule("relative_timestamp", "chrome",
          r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago",
          "Relative times ('2 days ago') depend on the crawl time: never a publication date, and not text."),
     Rule("ui_identifier", "chrome", r"[a-z]+(?:[_][a-z0-9]+)+",
          "A lone snake_case token is a template element id leaking into text (e.g. a progress-bar id)."),
     Rule("image_filename", "chrome", r".{0,120}\.(?:jpe?g|png|gif|webp|bmp|tiff?)(?:\s+\d{1,3})?",
-         "Image file names (often with a gallery counter) left by alt text."),
+         "Image file names (often with a gallery counter) left by alt text.", max_chars=140),
     Rule("wire_editor_note", "chrome",
          r"\((?:attn|eds?|editor'?s? note|adds|updates|corrects|recasts|urgent|lead|\d+(?:st|nd|rd|th) ld)\b.*\)",
          "Wire-service editor's notes to subscribers ('(ATTN: ADDS ...)'); never article text."),
@@ -75,19 +79,45 @@ RULES: tuple[Rule, ...] = (
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
     Rule("copyright_notice", "end",
          r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|.{0,40}?[ⓒ©]|\(c\)\s*\d{4}).{0,120}|"
-         r".{0,120}\ball rights reserved\.?.{0,60}|.{0,80}무단\s*전재.{0,80}|"
+         r"(?:.{0,119}[^\w])?all rights reserved\.?.{0,60}|.{0,80}무단\s*전재.{0,80}|"
          r".{0,80}unauthorized reproduction.{0,80}",
-         "Copyright footers close the article on every site (Korean sites: '무단전재 및 재배포 금지')."),
+         "Copyright footers close the article on every site (Korean sites: '무단전재 및 재배포 금지').",
+         max_chars=320),
     Rule("related_links", "end",
-         _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on)?|also read|see also|"
+         _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on| about)?|also read|see also|"
          r"more (?:news|stories|from [\w ]+)|most (?:viewed|read|popular)|(?:recommended|popular|trending)"
          r"(?: stories| articles| news)?|you may also like|latest news|top stories|editor'?s picks?)\s*:?",
          "Headers of related/most-viewed lists; the headlines after them belong to other articles."),
-    Rule("signoff_email", "end", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    Rule("signoff_email", "end", r"[(<\[]?\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*[)>\]]?",
          "A reporter's e-mail alone on a line signs off the article (wire style)."),
     Rule("source_credit_line", "end",
-         r"\((?:with inputs? from|with reporting by|additional reporting by|reporting by|edited by|source:)[^)]*\)\.?",
-         "Parenthetical credits printed after the last paragraph ('(With inputs from agencies.)')."),
+         r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"
+         r"edited by|source:)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"
+         r"(?:additional reporting|editing) by .+)",
+         "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
+         "by Y'), possibly after a footnote in parentheses ('($1 = 1,200 won)')."),
+    Rule("comment_form", "end",
+         _BULLET + r"(?:leave a (?:reply|comment)|post a comment|add a comment|\d* ?comments? ?\(\d+\)|"
+         r"(?:please )?(?:log|sign) ?in to (?:comment|post|write comments|(?:[\w ]{1,30} )?account)\b.*|"
+         r"to (?:write|post|leave) (?:a )?comments?, please .*|your email address will not be published.*)",
+         "Comment forms and login prompts under articles (WordPress 'Leave a Reply', social-comment widgets)."),
+    Rule("author_box", "end", _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+)",
+         "The author box after the article: a biography and links to other stories, not the article."),
+    Rule("image_viewer_hint", "chrome",
+         r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
+         r"(?:zoom|enlarge|view|expand).*",
+         "Instructions of a picture viewer ('Tap the image to zoom in'): page furniture."),
+    Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*",
+         "Tag lists ('Tags: exports, chips'): site navigation printed under articles."),
+    Rule("full_article_pointer", "end",
+         r"(?:\(?for (?:the )?full (?:article|story|text)|read the full (?:article|story)|the full (?:article|story) "
+         r"(?:is|can be)|more information (?:about|on) .+ (?:can be found|is available)).*",
+         "Pointers to the full text elsewhere ('For full article, see ...', 'More information about X can be found "
+         "at ...'): end a syndicated excerpt."),
+    Rule("disclaimer", "end",
+         r"(?:disclaimer\s*:|the (?:views|opinions) expressed (?:in|here)|this (?:article|story) (?:is|was) "
+         r"(?:auto-generated|generated from a syndicated feed)).*",
+         "Publisher disclaimers printed after syndicated articles."),
     Rule("caption_marker", "caption",
          r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|"
          r"photos?\s*(?:by|credit|courtesy)?\s*[:=]|"
@@ -95,11 +125,11 @@ RULES: tuple[Rule, ...] = (
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:')."),
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
          "'[Image source=...]' credits end photo captions."),
-    Rule("caption_courtesy", "caption", r".{0,300}\bcourtesy of [\w .&'-]{2,60}",
-         "'Courtesy of X' ends photo captions."),
+    Rule("caption_courtesy", "caption", r"(?:.*[^\w])?courtesy of [\w .&'-]{2,60}",
+         "'Courtesy of X' ends photo captions.", max_chars=400),
     Rule("caption_position_cue", "caption",
-         r".{0,300}\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right))\).{0,300}",
-         "Position cues like '(right)' or '(sixth from left)' identify people in a photo."),
+         r".*\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right))\).*",
+         "Position cues like '(right)' or '(sixth from left)' identify people in a photo.", max_chars=620),
     Rule("photo_agency_line", "caption",
          r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
          r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank",
@@ -108,9 +138,10 @@ RULES: tuple[Rule, ...] = (
          r"[\[(](?:photo\s*[:=]?\s*)?"
          r"(?-i:[A-Z][\w&'./-]*(?:,?\s+(?:[A-Z][\w&'./-]*|of|and|&|for))*)[\])]|"
          r"(?:graphic|illustration|photo|image|video) by [\w .&'-]{2,40}|"
-         r"source\s*[:=]\s*[\w .&/'-]{2,40}|[\w .&'-]{2,40} (?:file photo|db)",
-         "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y'): belongs to a "
-         "picture or chart, not to the text."),
+         r"source\s*[:=]\s*[\w .&/'-]{2,40}|[\w .&'-]{2,40} (?:file photo|db)|"
+         r"[\w .&'-]{2,40}\s[-–/|]\s(?:[\w-]+\.)+(?:com|net|org|co\.kr|kr)",
+         "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y', 'Name - "
+         "stockphotos.com'): belongs to a picture or chart, not to the text.", max_chars=120),
     Rule("caption_credit_suffix", "caption", None,
          "A single sentence ending in a parenthesised credit ('... Province. (Posco)') before the lead."),
     Rule("caption_doubled", "caption", None,
@@ -147,12 +178,12 @@ def _compiled() -> tuple[tuple[Rule, re.Pattern[str]], ...]:
 
 
 def match_line(text: str) -> Rule | None:
-    """The first pattern rule matching the whole stripped line, in table order."""
+    """The first pattern rule matching the whole stripped line (up to the rule's max_chars), in table order."""
     stripped = text.strip()
     if not stripped:
         return None
     for rule, regex in _compiled():
-        if regex.fullmatch(stripped):
+        if (rule.max_chars is None or len(stripped) <= rule.max_chars) and regex.fullmatch(stripped):
             return rule
     return None
 

@@ -7,11 +7,10 @@ import unicodedata
 
 import polars as pl
 
+from pipeline.patterns import SENTENCE_END_RE
+
 QUOTE_FOLD = str.maketrans({c: "'" for c in "‘’‚‛`´′"} | {c: '"' for c in "“”„‟″"})
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-# A sentence or paragraph that ends where a writer would end it: terminal punctuation, optionally
-# followed by closing quotes/brackets, optionally an inline agency sign-off such as "(Yonhap)".
-SENTENCE_END = re.compile(r"""[.!?…]['"’”)\]]*\s*(\([^()]{1,40}\))?\s*$|['"’”]\s*$""")
 _WORD = re.compile(r"\S+")
 
 
@@ -35,22 +34,4 @@ def word_count(text: str) -> int:
 
 def ends_like_sentence(text: str) -> bool:
     # Only the tail matters; searching a whole long paragraph from every position would be quadratic.
-    return bool(SENTENCE_END.search(text.rstrip()[-80:]))
-
-
-def letters_by_script(text: str) -> dict[str, int]:
-    """Count letters per script family (LATIN, HANGUL, CYRILLIC, CJK, ...), from Unicode character names."""
-    counts: dict[str, int] = {}
-    for ch in text:
-        if ch.isalpha():
-            name = unicodedata.name(ch, "")
-            script = name.split(" ", 1)[0] if name else "OTHER"
-            if script.startswith("CJK") or script in ("HIRAGANA", "KATAKANA"):
-                script = "CJK"
-            counts[script] = counts.get(script, 0) + 1
-    return counts
-
-
-def dominant_script(text: str) -> str | None:
-    counts = letters_by_script(text)
-    return max(sorted(counts), key=counts.__getitem__) if counts else None
+    return bool(SENTENCE_END_RE.search(text.rstrip()[-80:]))

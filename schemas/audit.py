@@ -13,6 +13,9 @@ class RemovedLine(pa.DataFrameModel):
     rule: str = pa.Field(str_length={"min_value": 1}, description="Name of the rule that removed it.")
     stage: str = pa.Field(isin=["parse", "clean"], description="Stage that removed it.")
     fragment: bool = pa.Field(description="True when only part of the line was removed (the rest is in a record).")
+    score: pl.Float64 = pa.Field(
+        nullable=True, description="For a learned removal (rule 'line_model_v1:chrome'): the model's probability."
+    )
 
     class Config:
         strict = True

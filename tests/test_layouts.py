@@ -43,7 +43,7 @@ def load_document(path: Path) -> Document:
     """The Document the parse stage builds for this file (same decoding, same non-blank lines, same script)."""
     decoded = decode_file(path.name, path.read_bytes(), PARSE_PARAMS)
     assert decoded.lines, f"{path} decodes to no lines: {decoded.quarantine}"
-    return make_document(path.name, decoded.lines)
+    return make_document(path.name, decoded.lines, extract=PARSE_PARAMS.extract)
 
 
 def _line_label(segment: Segment) -> int | str:

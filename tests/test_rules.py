@@ -18,9 +18,10 @@ import pytest
 
 from pipeline import clean, layouts, rules
 from pipeline.config import load_params
-from pipeline.layouts.base import Document, Line, Segment
+from pipeline.extraction import make_document
+from pipeline.layouts.base import Document, Segment
 from pipeline.parse import learn_boilerplate
-from pipeline.text import canonical, dominant_script
+from pipeline.text import canonical
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ANCHORS: dict[str, Any] = json.loads((Path(__file__).parent / "fixtures" / "rule_anchors.json").read_text("utf-8"))
@@ -43,13 +44,9 @@ def _computed(via: str) -> list[str]:
 
 
 def document(lines: list[str], learned: frozenset[str] = frozenset(), file: str = "anchor.txt") -> Document:
-    """A page as the parse stage builds it: numbered non-blank lines and the dominant script."""
-    return Document(
-        file=file,
-        lines=tuple(Line(n, n, text) for n, text in enumerate(lines, start=1) if text.strip()),
-        learned=learned,
-        script=dominant_script(" ".join(lines)),
-    )
+    """A page as the parse stage builds it: numbered non-blank lines, their units and evidence."""
+    numbered = [(n, text) for n, text in enumerate(lines, start=1) if text.strip()]
+    return make_document(file, numbered, learned)
 
 
 def parsed_segments(doc: Document) -> list[Segment]:

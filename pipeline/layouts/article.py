@@ -13,25 +13,20 @@ import dataclasses
 import datetime as dt
 import re
 
-from pipeline.dates import DATE_RE, find_dates, parse_iso
+from pipeline.dates import DATE_RE, find_dates
 from pipeline.layouts import register
-from pipeline.layouts.base import Document, Draft, Line, Parsed, Segment
+from pipeline.layouts.base import Document, Draft, Line, LineScores, Parsed, Segment
 from pipeline.layouts.evidence import (
     BRACKET_REPORTER,
-    CREDIT_SUFFIX,
     DATELINE_AGENCY,
-    DECK_BULLET,
     LEADING_BULLET,
     TRAILING_ISO_DATE,
     Evidence,
-    classify,
-    is_category_like,
+    Shape,
 )
-from pipeline.text import canonical, ends_like_sentence, word_count
+from pipeline.text import canonical, word_count
 
 GENERIC_NAME = "generic_article_v1"
-MAX_JOINED_CHARS = 5000  # a hard-wrapped paragraph longer than this is not one paragraph
-DATE_PREFIX = re.compile(r"^\s*date\s+(?P<date>(?:19|20)\d\d(?:-\d\d){0,2})(?![\d-])\s*")
 LEAD_DATE = re.compile(rf"^\s*(?P<stamp>(?:{DATE_RE.pattern}))\s*[-–—|:]\s+(?=\S)", re.IGNORECASE)
 SIGNOFF = re.compile(r"""(?<=[.!?"”’'])\s*\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*$""")
 COPYRIGHT_OWNER = re.compile(
@@ -40,8 +35,39 @@ COPYRIGHT_OWNER = re.compile(
     re.IGNORECASE,
 )
 _META_KINDS = ("date", "byline", "source")
-PUBLISHED_LABELS = ("published", "posted", "created", "released", "issued", "input", "입력", "등록")
+PUBLISHED_LABELS = (
+    "published",
+    "posted",
+    "created",
+    "released",
+    "issued",
+    "input",
+    "write",
+    "written",
+    "입력",
+    "등록",
+    "작성",
+)
+# A byline glued to the end of the headline ('... hit 2 mln in 2023By Yonhap').
+GLUED_BYLINE = re.compile(r"(?<=[\w'’\")?!.])By\s+(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s*$")
+# A page <title>: the headline, a bar or dash, and the site's name ('Exports rise | The Daily').
+SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
+# A headline printed twice on one line, with or without a space between the copies.
+DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
+# A photo credit in parentheses ending a short line ('Hyundai Steel (Yonhap)'): a caption, not a headline.
+CREDIT_END = re.compile(r"\s\((?:[A-Z][\w&.'’-]*\s?){1,4}\)\s*$")
+# Broadcast transcripts hand over to the reporter ('Reporter Kim Min-ji has the details.', 'Lee Ha-na has more.').
+HANDOFF = re.compile(
+    r"(?:(?:[Rr]eporter|[Cc]orrespondent)\s+(?P<n1>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+(?:has|examines|reports|"
+    r"looks|explains|brings|takes)\b|(?:^|[.!?]\s*)(?P<n2>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+has\s+"
+    r"(?:more|the details|the story|this report)\b)"
+)
+# Wire agencies, for the byline of a story whose only credit is a 'Reporting by ...; Editing by ...' line.
+WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "Xinhua", "Kyodo", "Bernama", "Anadolu",
+                 "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
+AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
+_VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
 
 
 @dataclasses.dataclass(order=True)
@@ -51,55 +77,28 @@ class _DateCandidate:
     value: dt.date = dataclasses.field(compare=False)
 
 
-def join_wrapped(lines: list[Line]) -> list[Line]:
-    """Rejoin hard-wrapped text (many adjacent mid-length lines that stop mid-sentence) into paragraphs."""
-    if len(lines) < 6:
-        return lines
-    lengths = [len(line.text.strip()) for line in lines]
-    mid_length = sum(25 <= n <= 100 for n in lengths) / len(lines)
-    unended = sum(not ends_like_sentence(line.text) for line in lines) / len(lines)
-    if mid_length < 0.7 or max(lengths) > 140 or unended < 0.5:
-        return lines
-    out: list[Line] = []
-    current: Line | None = None
-    for line in lines:
-        if current is not None and line.start == current.end + 1 and len(current.text) < MAX_JOINED_CHARS:
-            current = Line(current.start, line.end, current.text.rstrip() + " " + line.text.strip())
-        else:
-            if current is not None:
-                out.append(current)
-            current = line
-        if ends_like_sentence(current.text):
-            out.append(current)
-            current = None
-    if current is not None:
-        out.append(current)
-    return out
-
-
 def _seg(line: Line, role: str, rule: str | None = None, text: str | None = None, fragment: bool = False) -> Segment:
     return Segment(line.start, line.end, line.text if text is None else text, role, rule, fragment or line.fragment)
 
 
-def _find_lead(lines: list[Line], ev: list[Evidence]) -> int | None:
+def _find_lead(ev: list[Evidence], shapes: list[Shape]) -> int | None:
     prose = [i for i, e in enumerate(ev) if e.kind == "prose"]
     for i in prose:
-        text = lines[i].text
         # Bulleted summary lines above un-bulleted prose are a deck, not the lead.
-        if DECK_BULLET.match(text) and any(not DECK_BULLET.match(lines[j].text) for j in prose if j > i):
+        if shapes[i].deck_bullet and any(not shapes[j].deck_bullet for j in prose if j > i):
             ev[i] = Evidence("deck", "deck")
             continue
         # A one-sentence line ending in a photo credit, with more prose after it, is a caption.
-        if CREDIT_SUFFIX.search(text) and word_count(text) <= 60 and i != prose[-1]:
+        if shapes[i].credit_suffix and shapes[i].words <= 60 and i != prose[-1]:
             ev[i] = Evidence("caption", "caption_credit_suffix")
             continue
         return i
     return None
 
 
-def _next_meaningful(ev: list[Evidence], lines: list[Line], start: int, stop: int, skip_canon: str) -> int | None:
+def _next_meaningful(ev: list[Evidence], shapes: list[Shape], start: int, stop: int, skip_core: str) -> int | None:
     for j in range(start, stop):
-        if ev[j].kind in _SKIPPABLE or canonical(lines[j].text) == skip_canon:
+        if ev[j].kind in _SKIPPABLE or shapes[j].core == skip_core:
             continue
         return j
     return None
@@ -107,111 +106,152 @@ def _next_meaningful(ev: list[Evidence], lines: list[Line], start: int, stop: in
 
 @dataclasses.dataclass(frozen=True)
 class _Header:
-    """Canonical forms of the lines above the lead, computed once (title scoring compares them pairwise)."""
+    """Canonical forms of the lines above the lead (title scoring compares them pairwise)."""
 
-    canons: list[str]
     counts: collections.Counter
     captions: list[str]  # canonical forms of caption and chrome lines, where a headline may be repeated
 
     @classmethod
-    def of(cls, lines: list[Line], ev: list[Evidence], lead: int) -> _Header:
-        stop = min(lead + 1, len(lines))
-        canons = [canonical(LEADING_BULLET.sub("", lines[j].text)) for j in range(stop)]
-        captions = [canons[j] for j in range(stop) if ev[j].kind in ("caption", "chrome")]
-        return cls(canons, collections.Counter(canons), captions)
+    def of(cls, ev: list[Evidence], shapes: list[Shape], lead: int) -> _Header:
+        stop = min(lead + 1, len(shapes))
+        captions = [shapes[j].core for j in range(stop) if ev[j].kind in ("caption", "chrome")]
+        return cls(collections.Counter(shapes[j].core for j in range(stop)), captions)
 
-    def repeats(self, i: int, canon: str) -> bool:
-        others = self.counts[canon] - (self.canons[i] == canon)
-        return others > 0 or (len(canon) >= 20 and any(c.startswith(canon) for c in self.captions))
+    def repeats(self, canon: str) -> bool:
+        return self.counts[canon] > 1 or (len(canon) >= 20 and any(c.startswith(canon) for c in self.captions))
 
 
-def _title_score(i: int, lines: list[Line], ev: list[Evidence], lead: int, lead_dated: bool, header: _Header) -> int:
-    core = LEADING_BULLET.sub("", lines[i].text.strip())
-    canon = canonical(TRAILING_ISO_DATE.sub("", core))
-    score = 3 if TRAILING_ISO_DATE.search(core) else 0
-    nxt = _next_meaningful(ev, lines, i + 1, lead, canon)
+def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int, lead_dated: bool,
+                 header: _Header) -> float:  # fmt: skip
+    core = shapes[i].core
+    score = 3 if TRAILING_ISO_DATE.search(lines[i].text) else 0
+    nxt = _next_meaningful(ev, shapes, i + 1, lead, core)
     if nxt is None:
         score += 3 if lead_dated else 1
     elif ev[nxt].kind in ("date", "byline"):
         score += 2
-    if canon and header.repeats(i, canon):
+    if core and header.repeats(core):
         score += 2  # printed twice, or repeated as the start of a photo caption
-    n = word_count(core)
+    n = shapes[i].words
     score += 1 if 5 <= n <= 25 else (-1 if n <= 3 else 0)
-    if is_category_like(core):
+    if shapes[i].category:
         score -= 2
+    if CREDIT_END.search(lines[i].text):
+        score -= 2  # a photo caption with its credit
+    piped = SITE_SUFFIX.match(lines[i].text)
+    if piped and header.counts[canonical(piped.group("head"))] > 0:
+        score -= 3  # the page's <title> ('Headline | Site'), printed next to the headline itself
     return score
 
 
-def _choose_title(lines: list[Line], ev: list[Evidence], lead: int, lead_dated: bool) -> int | None:
-    header = _Header.of(lines, ev, lead)
-    best: tuple[int, int] | None = None
+def _choose_title(
+    lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int, lead_dated: bool, learned: _Learned
+) -> int | None:
+    header = _Header.of(ev, shapes, lead)
+    best: tuple[float, int] | None = None
     previous: int | None = None  # the last line before i that is neither chrome nor a caption
     first = True
     for i in range(lead):
-        if ev[i].kind in _SKIPPABLE:
+        # The model may vouch for a headline the shape tests missed (two 'sentences', a doubled line).
+        vouched = learned.vouches_title(i) and (ev[i].kind in ("short", "prose") or ev[i].rule in _VOUCHABLE)
+        if ev[i].kind in _SKIPPABLE and not vouched:
             continue
-        if ev[i].kind == "headline":
-            score = _title_score(i, lines, ev, lead, lead_dated, header)
+        if ev[i].kind == "headline" or vouched:
+            score = _title_score(i, lines, ev, shapes, lead, lead_dated, header)
             # Headline first, deck under it: the first headline-like line gains, one right under another loses.
             score += 1 if first else 0
             under_other = previous is not None and ev[previous].kind == "headline"
-            if under_other and canonical(lines[previous].text) != canonical(lines[i].text):
+            if under_other and shapes[previous].core != shapes[i].core:
                 score -= 1
             first = False
+            score += learned.title_bonus(i)
             if score >= 1 and (best is None or score > best[0]):
                 best = (score, i)
         previous = i
     return None if best is None else best[1]
 
 
-def _category_index(lines: list[Line], ev: list[Evidence], title: int | None, lead: int) -> int | None:
+def _category_index(ev: list[Evidence], shapes: list[Shape], title: int | None, lead: int) -> int | None:
     """The label right above the headline (or, without a headline, the first line) if it reads as a section."""
     order = range(title - 1, -1, -1) if title is not None else range(lead)
     for j in order:
-        text = lines[j].text
         # A section label printed on every page is learned as repeated, but still a label; a rule match wins.
-        learned_label = ev[j].rule == "repeated_across_documents" and is_category_like(text)
+        learned_label = ev[j].rule == "repeated_across_documents" and shapes[j].category
         if ev[j].kind == "separator" or (ev[j].kind in _SKIPPABLE and not learned_label):
             continue
         if ev[j].kind in _META_KINDS:
             if title is None:
                 continue
             return None
-        return j if is_category_like(text) else None
+        return j if shapes[j].category else None
     return None
 
 
-def parse_article(doc: Document, raw_lines: list[Line], forced_date: dt.date | None = None) -> Parsed:
-    lines = join_wrapped(raw_lines)
-    ev = [classify(line.text, doc) for line in lines]
+@dataclasses.dataclass(frozen=True)
+class _Learned:
+    """The line model's view of the units from ``begin`` on (none without a model): it vetoes, the rules decide."""
+
+    scores: LineScores | None
+    begin: int
+
+    def vetoes(self, i: int) -> bool:
+        return self.scores is not None and self.scores.chrome[self.begin + i] >= self.scores.veto_chrome
+
+    def vouches_title(self, i: int) -> bool:
+        return self.scores is not None and self.scores.title[self.begin + i] >= self.scores.title_candidate
+
+    def title_bonus(self, i: int) -> float:
+        return 0.0 if self.scores is None else self.scores.title_weight * self.scores.title[self.begin + i]
+
+    def chrome_segment(self, line: Line, i: int) -> Segment:
+        assert self.scores is not None
+        rule = f"{self.scores.model}:chrome"
+        return Segment(
+            line.start, line.end, line.text, "chrome", rule, line.fragment, self.scores.chrome[self.begin + i]
+        )
+
+
+def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = None) -> Parsed:
+    """The article made of the document's units from ``begin`` on."""
+    lines = list(doc.lines[begin:])
+    ev = list(doc.evidence[begin:])
+    shapes = list(doc.shapes[begin:])
+    learned = _Learned(doc.scores, begin)
     for i in range(1, len(lines)):  # the same line twice in a row: a doubled caption or a repeated widget
-        same = ev[i].kind not in _SKIPPABLE and canonical(lines[i].text) == canonical(lines[i - 1].text)
+        same = ev[i].kind not in _SKIPPABLE and shapes[i].canon == shapes[i - 1].canon
         if same and (ev[i - 1].kind == "caption" or ev[i].kind == "prose"):
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
-    lead = _find_lead(lines, ev)
+    lead = _find_lead(ev, shapes)
     if lead is None:
         lead = len(lines)
     lead_match = LEAD_DATE.match(lines[lead].text) if lead < len(lines) else None
     lead_dated = bool(lead_match and find_dates(lead_match.group("stamp")))
-    title = _choose_title(lines, ev, lead, lead_dated)
+    title = _choose_title(lines, ev, shapes, lead, lead_dated, learned)
     if lead == len(lines) and title is not None:
         # No prose paragraph at all: what follows the headline (minus metadata) is the body.
         lead = next((j for j in range(title + 1, len(lines)) if ev[j].kind in ("headline", "short")), len(lines))
-    category = _category_index(lines, ev, title, lead)
+    category = _category_index(ev, shapes, title, lead)
 
     draft = Draft(segments=[])
     dates: list[_DateCandidate] = []
     if forced_date is not None:
         dates.append(_DateCandidate(0, -1, forced_date))
-    title_canon = None
-    if title is not None:
-        title_canon = canonical(TRAILING_ISO_DATE.sub("", LEADING_BULLET.sub("", lines[title].text.strip())))
+    title_core = shapes[title].core if title is not None else None
     stamped: list[tuple[Segment, _DateCandidate]] = []
     for i in range(lead):
         line, e = lines[i], ev[i]
         if i == title:
             text = LEADING_BULLET.sub("", line.text.strip())
+            by = GLUED_BYLINE.search(text)
+            if by:
+                draft.segments.append(_seg(line, "byline", "byline_glued_to_title", by.group(0).strip(), True))
+                draft.byline = draft.byline or by.group("name")
+                text = text[: by.start()].rstrip()
+                line = Line(line.start, line.end, text, fragment=True)
+            doubled = DOUBLED_TEXT.match(text)
+            if doubled:
+                text = doubled.group("once")
+                line = Line(line.start, line.end, text, fragment=True)
             glued = TRAILING_ISO_DATE.search(text)
             if glued:
                 head = text[: glued.start()].strip()
@@ -232,6 +272,7 @@ def parse_article(doc: Document, raw_lines: list[Line], forced_date: dt.date | N
         elif e.kind == "date":
             before_title = title is not None and i < title
             candidate = _DateCandidate(1 if e.stamp.label else (4 if before_title else 3), i, e.stamp.value)
+            draft.category = draft.category or e.stamp.section
             dates.append(candidate)
             draft.segments.append(_seg(line, "date", e.stamp.label or "date_stamp"))
             stamped.append((draft.segments[-1], candidate))
@@ -243,13 +284,14 @@ def parse_article(doc: Document, raw_lines: list[Line], forced_date: dt.date | N
             draft.source = draft.source or e.name
         elif e.kind in _SKIPPABLE or e.kind == "deck":
             draft.segments.append(_seg(line, "chrome", e.rule))
-        elif title_canon is not None and canonical(LEADING_BULLET.sub("", line.text)) == title_canon:
+        elif title_core is not None and _repeats_title(line.text, shapes[i].core, title_core):
             draft.segments.append(_seg(line, "chrome", "title_repeated"))
         elif title is not None and i > title:
             draft.segments.append(_seg(line, "chrome", "deck"))
         else:
             draft.segments.append(_seg(line, "chrome", "header_residue"))
 
+    kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and (i == lead or not learned.vetoes(i))}
     in_tail = False
     previous = None
     for i in range(lead, len(lines)):
@@ -287,11 +329,13 @@ def parse_article(doc: Document, raw_lines: list[Line], forced_date: dt.date | N
             # An unlabelled date below the lead (a footer's registration date, a gallery stamp) is not the
             # article's publication date.
             draft.segments.append(_seg(line, "chrome", "stray_date"))
-        elif previous is not None and canonical(line.text) == previous:
+        elif previous is not None and shapes[i].canon == previous:
             draft.segments.append(_seg(line, "chrome", "caption_doubled"))
+        elif i != lead and learned.vetoes(i) and not _section_heading(i, ev, lines, kept_prose):
+            draft.segments.append(learned.chrome_segment(line, i))
         else:
             draft.segments.append(_seg(line, "body", "text"))
-            previous = canonical(line.text)
+            previous = shapes[i].canon
 
     _finish(draft, dates, stamped)
     if not any(s.role in ("title", "body") for s in draft.segments):
@@ -324,6 +368,8 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
     agency = dateline or BRACKET_REPORTER.match(lead_text)
     if agency and not draft.byline:
         draft.byline = (agency.groupdict().get("agency") or agency.groupdict().get("name") or "").strip() or None
+    if not draft.byline:
+        draft.byline = _handoff_reporter(body) or _credited_agency(draft)
     last = body[-1]
     signoff = SIGNOFF.search(last.text)
     if signoff and not draft.byline:
@@ -336,6 +382,38 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
         draft.segments[index : index + 1] = [kept, removed]
 
 
+def _section_heading(i: int, ev: list[Evidence], lines: list[Line], kept_prose: set[int]) -> bool:
+    """A headline-shaped unit between two paragraphs the body keeps: a section heading, not a list of other
+    stories' headlines (which follow the article) nor a credit."""
+    return (
+        ev[i].kind == "headline"
+        and i + 1 in kept_prose
+        and any(j < i for j in kept_prose)
+        and not CREDIT_END.search(lines[i].text)
+    )
+
+
+def _repeats_title(text: str, core: str, title_core: str) -> bool:
+    piped = SITE_SUFFIX.match(text)
+    return core == title_core or (piped is not None and canonical(piped.group("head")) == title_core)
+
+
+def _handoff_reporter(body: list[Segment]) -> str | None:
+    for segment in body[:12]:
+        m = HANDOFF.search(segment.text)
+        if m:
+            return m.group("n1") or m.group("n2")
+    return None
+
+
+def _credited_agency(draft: Draft) -> str | None:
+    """A wire credit line ('Reporting by X; Editing by Y') names no agency: the agency the page names does."""
+    if not any(s.rule == "source_credit_line" for s in draft.segments):
+        return None
+    mentions = collections.Counter(m.group("agency") for s in draft.segments for m in AGENCY.finditer(s.text))
+    return mentions.most_common(1)[0][0] if mentions else None
+
+
 @register
 class GenericArticle:
     """Any page with one article; claims everything with a low score so specific layouts win when they fit."""
@@ -346,7 +424,7 @@ class GenericArticle:
         return 0.1
 
     def parse(self, doc: Document) -> Parsed:
-        return parse_article(doc, list(doc.lines))
+        return parse_article(doc)
 
 
 @register
@@ -356,19 +434,13 @@ class DatePrefixedArticle:
     name = "date_prefixed_article_v1"
 
     def detect(self, doc: Document) -> float:
-        return 0.95 if doc.lines and DATE_PREFIX.match(doc.lines[0].text) else 0.0
+        return 0.95 if doc.evidence and doc.evidence[0].kind == "crawler_date" else 0.0
 
     def parse(self, doc: Document) -> Parsed:
-        first, rest = doc.lines[0], list(doc.lines[1:])
-        m = DATE_PREFIX.match(first.text)
-        assert m is not None
-        value = parse_iso(m.group("date"))
-        prefix = Segment(
-            first.start, first.end, m.group(0).strip(), "date" if value else "chrome", "date_prefix", True
-        )
-        remainder = first.text[m.end() :]
-        lines = ([Line(first.start, first.end, remainder, fragment=True)] if remainder.strip() else []) + rest
-        parsed = parse_article(doc, lines, forced_date=value)
+        first, stamp = doc.lines[0], doc.evidence[0].stamp
+        value = stamp.value if stamp else None
+        prefix = Segment(first.start, first.end, first.text, "date" if value else "chrome", "date_prefix", True)
+        parsed = parse_article(doc, 1, forced_date=value)
         if parsed.records:
             parsed.records[0].segments.insert(0, prefix)
         else:

@@ -11,6 +11,8 @@ import dataclasses
 import datetime as dt
 from typing import Protocol
 
+from pipeline.layouts.evidence import Evidence, Shape
+
 ROLES = ("title", "body", "category", "date", "byline", "source", "chrome")
 
 
@@ -30,6 +32,7 @@ class Segment:
     role: str
     rule: str | None = None  # for chrome: the rule that removed it; otherwise how the role was decided
     fragment: bool = False  # part of a raw line (the rest of the line is in other segments)
+    score: float | None = None  # for a learned decision: the model's probability of the role
 
 
 @dataclasses.dataclass(slots=True)
@@ -54,11 +57,24 @@ class Parsed:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class LineScores:
+    """The line model's probabilities per unit, and how far the layouts let them count (params.yaml, extract)."""
+
+    model: str  # versioned model name, recorded as the rule of a learned removal ('line_model_v1:chrome')
+    chrome: tuple[float, ...]
+    title: tuple[float, ...]
+    veto_chrome: float  # a unit the rules put in a body is removed when its chrome probability reaches this
+    title_weight: float  # points a headline candidate gains per unit of its title probability
+    title_candidate: float  # a unit not shaped like a headline competes for the title from this probability
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Document:
     file: str  # relative to the raw folder
-    lines: tuple[Line, ...]  # non-blank physical lines, in order
-    learned: frozenset[str] = frozenset()  # canonical forms of corpus-learned boilerplate lines
-    script: str | None = None  # dominant script of the document's letters (LATIN, HANGUL, ...)
+    lines: tuple[Line, ...]  # units, in order: raw lines, rejoined hard-wrapped paragraphs, the crawler prefix
+    evidence: tuple[Evidence, ...]  # what each unit is, by the general evidence (rules, dates, shapes)
+    shapes: tuple[Shape, ...]  # facts about each unit's text (canonical forms, word counts, shape tests)
+    scores: LineScores | None = None  # the line model's probabilities per unit (None: rules alone)
 
 
 class Layout(Protocol):

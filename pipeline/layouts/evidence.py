@@ -1,7 +1,9 @@
-"""General evidence about one line: is it a date stamp, a byline, a masthead, chrome, a headline, prose?
+"""General evidence about each unit of a page: is it a date stamp, a byline, a masthead, chrome, a headline, prose?
 
-Pure functions of the line's text (and of the document for script and learned boilerplate). Layouts combine
-this evidence with the line's position to decide roles.
+``evidence_frame`` computes it for a whole batch of pages at once: the costly tests (the rule table, scripts,
+canonical forms, sentence shapes) are polars columns; the few per-unit Python checks (date stamps, bylines,
+headline and category shapes) only run on the short units a column pre-selected. ``Evidence`` is one unit's
+verdict, which the layouts combine with the unit's position to decide roles.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from pipeline import rules
-from pipeline.dates import DateStamp, date_stamp
-from pipeline.layouts.base import Document
-from pipeline.text import canonical, letters_by_script, word_count
+import polars as pl
 
-SEPARATOR = re.compile(r"[-–—_=*~•·.]{1,5}")
+from pipeline import rules
+from pipeline.dates import DateStamp, date_stamp, parse_iso
+from pipeline.patterns import CRAWLER_DATE_SUFFIX, SENTENCE_BREAK, SENTENCE_BREAK_RE, SENTENCE_END
+from pipeline.text import canonical_expr, word_count
+
+SEPARATOR = r"^[-–—_=*~•·.]{1,5}$"
 EMAIL_SUFFIX = r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s()<>\[\]]+)\s*[)>\]]?)?"
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
 BYLINE = re.compile(
@@ -22,24 +26,28 @@ BYLINE = re.compile(
     + EMAIL_SUFFIX
     + r"\.?",
 )
+_PERSON = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))+"  # at least two words
 REPORTER_BYLINE = re.compile(
-    rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_NAME})"
-    rf"|(?P<n2>{_NAME})\s+(?:[Rr]eporter|[Cc]orrespondent|[Ss]taff [Ww]riter))" + EMAIL_SUFFIX + r"\.?"
+    rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_PERSON})"
+    rf"|(?P<n2>{_PERSON}),?\s+(?:[A-Z][a-z]+\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ss]taff [Ww]riter|[Ee]ditor))"
+    + EMAIL_SUFFIX
+    + r"\.?"
 )
+BYLINE_HINT = r"(?i)\bby\b|reporter|correspondent|staff writer"
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
     "Economist|Recorder|Insider|Newsroom|Wire|Standard|Guardian|Independent|Courier|Monitor|Globe|Shimbun|Sinmun"
 )
-MASTHEAD = re.compile(rf"(?:The\s+)?(?:[A-Z][\w&'’.-]*\s+){{0,4}}(?:{_SOURCE_NOUNS})")
+MASTHEAD = rf"^(?:The\s+)?(?:[A-Z][\w&'’.-]*\s+){{0,4}}(?:{_SOURCE_NOUNS})$"
+MASTHEAD_MAX_WORDS = 6
 _SMALL_WORDS = {"and", "of", "&", "the", "in", "for", "on", "to", "a"}
 CATEGORY = re.compile(r"[A-Z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?(?:[A-Za-z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?){0,4}")
 TRAILING_ISO_DATE = re.compile(r"\s+(?P<date>(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2})\s*$")
 LEADING_BULLET = re.compile(r"^\s*(?:[-–—•·▪*]|l(?=\s+[A-Z]))\s+")
-# A sentence boundary inside a line; 'S. Korea' or 'U.S. President' (initials) is not one.
-SENTENCE_BREAK = re.compile(r"""(?<=[a-z0-9%)]{2})[.!?]['"’”]?\s+[A-Z"“‘']""")
-PROSE_END = re.compile(r"""[.!?…]['"’”)\]]*\s*(?:\([^()]{1,40}\))?$""")
-DECK_BULLET = re.compile(r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]")
-DOUBLED = re.compile(r"(?P<once>.{20,}?)\s+(?P=once)\s*")
+# The same, in the syntax both engines read (no look-ahead): used on columns.
+_TRAILING_ISO_DATE = r"\s+(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2}\s*$"
+DESK_TAG = re.compile(r"^\[[^\[\]]{1,30}\]\s*(?=\S)")
+DECK_BULLET = r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]"
 CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*\((?P<credit>[^()]{2,60})\)\s*$""")
 DATELINE_AGENCY = re.compile(
     r"^[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}\s+\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)"
@@ -47,15 +55,52 @@ DATELINE_AGENCY = re.compile(
 BRACKET_REPORTER = re.compile(
     r"^\[(?:[\w .]+\s)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter)s?\s+(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\]"
 )
+MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€|Ã[©¨¢¤§]")
+INLINE_SHORTCODE = re.compile(r"\[/?(?:caption|gallery|embed|video|audio|playlist|vc_\w+|et_pb_\w+)\b[^\]]{0,300}\]")
+# Scripts of letters, for telling a page's own script from short lines in another one.
+SCRIPTS = {  # name: the character class of its letters
+    "LATIN": r"\p{Latin}",
+    "HANGUL": r"\p{Hangul}",
+    "CJK": r"\p{Han}\p{Hiragana}\p{Katakana}",
+    "CYRILLIC": r"\p{Cyrillic}",
+    "ARABIC": r"\p{Arabic}",
+    "GREEK": r"\p{Greek}",
+    "THAI": r"\p{Thai}",
+}
+SCRIPT_SAMPLE_CHARS = 120  # scripts are counted on a unit's first characters
+CANON_CHARS = 300  # canonical forms compare units by their first characters (learned lines are far shorter)
+SCRIPT_SAMPLE_UNITS = 200  # the dominant script of a page is read from its first units
+FOREIGN_MAX_WORDS = 12
+DATE_STAMP_MAX_CHARS = 120  # longer lines are not date stamps: only shorter ones are parsed for one
+HEADLINE_MAX_WORDS = 30
+PROSE_MIN_WORDS = 8
+PROSE_SURE_WORDS = 25
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Evidence:
-    kind: str  # separator | date | byline | chrome | end | caption | source | prose | headline | short
+    kind: str  # separator | crawler_date | date | byline | chrome | end | caption | source | prose | headline | short
     rule: str | None = None
     stamp: DateStamp | None = None
     name: str | None = None  # byline or masthead name
     learned: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Shape:
+    """Facts about a unit's text that the layouts compare and test (computed once, as columns)."""
+
+    canon: str  # canonical form of the text
+    core: str  # canonical form without a leading bullet or a trailing ISO date (headline comparisons)
+    words: int
+    prose: bool
+    headline: bool
+    category: bool
+    deck_bullet: bool
+    credit_suffix: bool
+    ends_sentence: bool
+    rule: str | None  # the rule-table row the whole unit matches, if any
+    marker: tuple[int, str] | None  # a crawler date marker glued to the end: (where it starts, its date)
 
 
 def is_category_like(text: str) -> bool:
@@ -67,10 +112,15 @@ def is_category_like(text: str) -> bool:
 
 
 def is_headline_like(text: str) -> bool:
-    """Short, starts like a headline, does not end like a sentence (abbreviations such as 'Nov.' allowed)."""
-    text = LEADING_BULLET.sub("", text.strip())
+    """Short, starts like a headline, does not end like a sentence (abbreviations such as 'Nov.' allowed).
+
+    A bracketed desk or series tag in front ('[Interview] ...') belongs to the headline.
+    """
+    text = DESK_TAG.sub("", LEADING_BULLET.sub("", text.strip()))
+    if not text:
+        return False
     words = text.split()
-    if not 2 <= len(words) <= 30 or len(text) > 250:
+    if not 2 <= len(words) <= HEADLINE_MAX_WORDS or len(text) > 250:
         return False
     # Scripts without letter case (Hangul, CJK) can start a headline too.
     first = text[0]
@@ -79,31 +129,13 @@ def is_headline_like(text: str) -> bool:
     last = words[-1]
     if last.endswith(".") and not (len(last) <= 5 or re.fullmatch(r"(?:[A-Z]\.){2,}", last)):
         return False
-    return not SENTENCE_BREAK.search(text)  # two sentences are prose
+    return not SENTENCE_BREAK_RE.search(text)  # two sentences are prose
 
 
 def is_title_case(text: str) -> bool:
     """Headline capitalisation: most words that are not small function words start with a capital."""
     words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in _SMALL_WORDS]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) / len(words) >= 0.7
-
-
-def is_prose(text: str) -> bool:
-    n = word_count(text)
-    if n >= 25:
-        return True
-    if n < 8 or (n <= 20 and is_title_case(text)):
-        return False
-    return bool(PROSE_END.search(text.rstrip()[-80:]) or SENTENCE_BREAK.search(text))
-
-
-def foreign_script(text: str, doc_script: str | None) -> bool:
-    """A short line mostly in a script other than the document's (user names, skip links, banners)."""
-    if doc_script is None or word_count(text) > 12:
-        return False
-    counts = letters_by_script(text)
-    total = sum(counts.values())
-    return total > 0 and counts.get(doc_script, 0) / total < 0.5
 
 
 def byline_name(text: str) -> str | None:
@@ -116,41 +148,177 @@ def byline_name(text: str) -> str | None:
     return None
 
 
-MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€|Ã[©¨¢¤§]")
-INLINE_SHORTCODE = re.compile(r"\[/?(?:caption|gallery|embed|video|audio|playlist|vc_\w+|et_pb_\w+)\b[^\]]{0,300}\]")
+def _fix_mojibake(values: pl.Series) -> pl.Series:
+    import ftfy
+
+    return pl.Series([ftfy.fix_text(v) for v in values], dtype=pl.String)
 
 
-def classify(text: str, doc: Document) -> Evidence:
+def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
+    """The units with the columns their evidence is read from (one pass of vectorised tests over the batch).
+
+    Costly tests only read as much of a unit as can matter: a rule is only tried on units up to its max_chars,
+    scripts are counted on a unit's first characters, and only where a letter outside
+    the Latin script occurs there.
+    """
     # Shortcodes glued into a paragraph say nothing about what the paragraph is (clean removes them).
-    stripped = INLINE_SHORTCODE.sub(" ", text).strip() if "[" in text else text.strip()
-    if MOJIBAKE.search(stripped):
-        import ftfy
+    stripped = pl.col("text").str.replace_all(INLINE_SHORTCODE.pattern, " ").str.strip_chars()
+    frame = units.with_columns(s=stripped)
+    if frame.select(pl.col("s").str.contains(MOJIBAKE.pattern).any()).item():
+        # Classify what the writer wrote ('â€¢ Link copied' is '• Link copied').
+        bad = pl.col("s").str.contains(MOJIBAKE.pattern)
+        fixed = pl.col("s").map_batches(_fix_mojibake, return_dtype=pl.String)
+        frame = frame.with_columns(s=pl.when(bad).then(fixed).otherwise("s"))
+    learned_keys = pl.Series(sorted(learned), dtype=pl.String)
+    s = pl.col("s")
+    chars = s.str.len_chars()
+    words = s.str.count_matches(r"\S+")
+    head = s.str.slice(0, CANON_CHARS)
+    half = (chars - 1) // 2
+    frame = frame.with_columns(
+        chars=chars,
+        words=words,
+        canon=canonical_expr(head),
+        separator=s.str.contains(SEPARATOR),
+        masthead=(words <= MASTHEAD_MAX_WORDS) & s.str.slice(0, 120).str.contains(MASTHEAD),
+        doubled=(chars >= 41) & (s.str.slice(0, half).str.strip_chars() == s.str.slice(half + 1).str.strip_chars()),
+        ends_sentence=s.str.slice(-80).str.contains(SENTENCE_END),
+        sentence_break=s.str.contains(SENTENCE_BREAK),
+        deck_bullet=pl.col("text").str.contains(DECK_BULLET),
+        credit_suffix=s.str.slice(-80).str.contains(CREDIT_SUFFIX.pattern),
+        date_candidate=(chars <= DATE_STAMP_MAX_CHARS) & s.str.contains(r"(?:19|20)\d\d"),
+        byline_candidate=(words <= 16) & s.str.slice(0, 160).str.contains(BYLINE_HINT),
+        # The marker ends the unit: where it starts is the length of what is left without it.
+        marker_at=pl.when(pl.col("text").str.contains(CRAWLER_DATE_SUFFIX)).then(
+            pl.col("text").str.replace(CRAWLER_DATE_SUFFIX, "").str.len_chars()
+        ),
+        marker_date=pl.col("text").str.extract(CRAWLER_DATE_SUFFIX, 1),
+    )
+    # A leading bullet is punctuation to the canonical form; only a bullet 'l' and a trailing date need cutting.
+    core = pl.when(s.str.contains(r"^l\s+[A-Z]")).then(pl.col("canon").str.slice(1)).otherwise(pl.col("canon"))
+    core = (
+        pl.when(s.str.slice(-14).str.contains(_TRAILING_ISO_DATE))
+        .then(core.str.replace(r"(?:19|20)\d{4,6}$", ""))
+        .otherwise(core)
+    )
+    frame = frame.with_columns(
+        core=core, rule=_rule_column(frame), learned=pl.col("canon").is_in(learned_keys.implode())
+    )
+    return _with_scripts(frame)
 
-        stripped = ftfy.fix_text(stripped)  # classify what the writer wrote ('â€¢ Link copied' is '• Link copied')
-    if not stripped:
+
+def _rule_column(frame: pl.DataFrame) -> pl.Series:
+    """'kind:name' of the first pattern rule (table order) matching each whole unit, tried up to its max_chars."""
+    hits = []
+    for rule in rules.RULES:
+        if rule.pattern is None:
+            continue
+        text = pl.col("s") if rule.max_chars is None else pl.when(pl.col("chars") <= rule.max_chars).then(pl.col("s"))
+        regex = rules.whole_line_regex(names=(rule.name,), kinds=(rule.kind,))
+        hits.append(pl.when(text.str.contains(regex)).then(pl.lit(f"{rule.kind}:{rule.name}")))
+    return frame.select(pl.coalesce(hits)).to_series()
+
+
+def _with_scripts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``foreign``: a short unit mostly in another script than its page's (the page's: most letters among
+    its first units' first characters; ties in name order). Letters are only counted script by script in units
+    where a letter outside the Latin script occurs; elsewhere every letter is Latin."""
+    head = pl.col("s").str.slice(0, SCRIPT_SAMPLE_CHARS)
+    frame = frame.with_row_index("_row").with_columns(
+        _other=head.str.contains(r"[\p{L}--\p{Latin}]"), _letter=head.str.contains(r"\p{L}")
+    )
+    names = sorted(SCRIPTS)
+    mixed = frame.filter("_other").select(
+        "_row",
+        _letters=head.str.replace_all(r"[^\p{L}]+", "").str.len_chars(),
+        **{f"_{name}": head.str.replace_all(f"[^{SCRIPTS[name]}]+", "").str.len_chars() for name in names},
+    )
+    latin_letters = pl.when(pl.col("_letter")).then(head.str.len_chars()).otherwise(0).cast(pl.UInt32)
+    frame = frame.join(mixed, on="_row", how="left", maintain_order="left").with_columns(
+        _letters=pl.coalesce("_letters", latin_letters),
+        _LATIN=pl.coalesce("_LATIN", latin_letters),
+        **{f"_{name}": pl.col(f"_{name}").fill_null(0) for name in names if name != "LATIN"},
+    )
+    sums = (
+        frame.filter(pl.col("idx") < SCRIPT_SAMPLE_UNITS)
+        .group_by("file")
+        .agg(**{f"_total_{name}": pl.col(f"_{name}").sum() for name in names})
+    )
+    frame = frame.join(sums, on="file", how="left", maintain_order="left")
+    totals = [pl.col(f"_total_{name}") for name in names]
+    best = pl.max_horizontal(totals)
+    own = pl.coalesce(
+        [
+            pl.when((best > 0) & (total == best)).then(pl.col(f"_{name}"))
+            for name, total in zip(names, totals, strict=True)
+        ]
+    )
+    return frame.with_columns(
+        foreign=(pl.col("words") <= FOREIGN_MAX_WORDS)
+        & (pl.col("_letters") > 0)
+        & (own.fill_null(pl.col("_letters")) / pl.col("_letters") < 0.5)
+    ).drop("_row", "_other", "_letter", "_letters", *[f"_{name}" for name in names], *[f"_total_{n}" for n in names])
+
+
+# The columns of ``evidence_frame`` that ``classify`` reads.
+EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "ends_sentence", "sentence_break", "deck_bullet", "credit_suffix",
+                    "rule", "marker_at", "marker_date", "crawler_date", "separator", "date_candidate",
+                    "byline_candidate", "masthead", "learned", "doubled", "foreign")  # fmt: skip
+
+
+def classify(row: dict) -> tuple[Evidence, Shape]:
+    """One unit's evidence, from its row of ``evidence_frame`` (checks in the order that settles conflicts)."""
+    text = row["s"]
+    n = row["words"]
+    headline = n <= HEADLINE_MAX_WORDS and is_headline_like(text)
+    title_case = PROSE_MIN_WORDS <= n <= 20 and is_title_case(text)
+    prose = n >= PROSE_SURE_WORDS or (
+        n >= PROSE_MIN_WORDS and not title_case and (row["ends_sentence"] or row["sentence_break"])
+    )
+    shape = Shape(
+        canon=row["canon"],
+        core=row["core"],
+        words=n,
+        prose=prose,
+        headline=headline,
+        category=n <= 4 and is_category_like(text),
+        deck_bullet=row["deck_bullet"],
+        credit_suffix=row["credit_suffix"],
+        ends_sentence=row["ends_sentence"],
+        rule=row["rule"].split(":", 1)[1] if row["rule"] else None,
+        marker=None if row["marker_at"] is None else (row["marker_at"], row["marker_date"]),
+    )
+    return _kind(row, text, prose, headline), shape
+
+
+def _kind(row: dict, text: str, prose: bool, headline: bool) -> Evidence:
+    if row["crawler_date"] is not None:
+        value = parse_iso(row["crawler_date"])
+        return Evidence("crawler_date", "date_prefix", stamp=DateStamp(value, None) if value else None)
+    if not text:
         return Evidence("chrome", "shortcode")
-    if SEPARATOR.fullmatch(stripped):
+    if row["separator"]:
         return Evidence("separator", "separator")
-    stamp = date_stamp(stripped)
+    stamp = date_stamp(text) if row["date_candidate"] else None
     if stamp is not None:
         return Evidence("date", stamp=stamp)
-    name = byline_name(stripped)
+    name = byline_name(text) if row["byline_candidate"] else None
     if name:
         return Evidence("byline", name=name)
-    if MASTHEAD.fullmatch(stripped) and word_count(stripped) <= 6:
-        return Evidence("source", name=stripped)
-    learned = canonical(stripped) in doc.learned
-    rule = rules.match_line(stripped)
-    if rule is not None:
-        return Evidence(rule.kind, rule.name, learned=learned)
-    if DOUBLED.fullmatch(stripped):
+    if row["masthead"]:
+        return Evidence("source", name=text)
+    learned = row["learned"]
+    if row["rule"] is not None:
+        kind, rule = row["rule"].split(":", 1)
+        return Evidence(kind, rule, learned=learned)
+    if row["doubled"]:
         return Evidence("caption", "caption_doubled", learned=learned)
-    if foreign_script(stripped, doc.script):
+    if row["foreign"]:
         return Evidence("chrome", "foreign_script_line", learned=learned)
     if learned:
         return Evidence("chrome", "repeated_across_documents", learned=True)
-    if is_prose(stripped):
+    if prose:
         return Evidence("prose")
-    if is_headline_like(stripped):
+    if headline:
         return Evidence("headline")
     return Evidence("short")

@@ -1,0 +1,28 @@
+"""Text patterns that more than one module needs, each defined once.
+
+Every pattern is a plain string in the syntax Python's ``re`` and polars' (Rust) regex engine read alike (no
+look-around, no back-references), so the same definition serves per-line Python code and vectorised polars
+expressions; tests/test_patterns.py checks that both engines agree on examples.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A sentence or paragraph that ends where a writer would end it: terminal punctuation, optionally followed by
+# closing quotes/brackets and an inline agency sign-off ("... data showed. (Yonhap)"), or a closing quote.
+SENTENCE_END = r"""(?:[.!?…]['"’”)\]]*\s*(?:\([^()]{1,40}\))?|['"’”])\s*$"""
+SENTENCE_END_RE = re.compile(SENTENCE_END)
+
+# The crawler's date marker: 'date' and an ISO date (possibly partial: 'date 2024-07'), glued to page text.
+CRAWLER_DATE = r"date\s?(?P<date>(?:19|20)\d\d-\d\d(?:-\d\d)?)"
+# ... glued to the end of a listing summary ('...the ministry said.date2024-04-23')
+CRAWLER_DATE_SUFFIX = r"(?:^|\s)" + CRAWLER_DATE + r"\s*$"
+# ... left anywhere in published text (validate: titles and bodies must not carry one)
+CRAWLER_DATE_RESIDUE = r"(?:^|\s)" + CRAWLER_DATE
+# ... opening a page (' date 2024-04-23 Headline ...'); the year alone may be all that is left of it
+CRAWLER_DATE_PREFIX = r"(?s)^\s*date\s(?P<date>(?:19|20)\d\d(?:-\d\d){0,2})(?P<rest>[^\d-].*|)$"
+
+# A sentence boundary inside a line; 'S. Korea' or 'U.S. President' (initials) is not one.
+SENTENCE_BREAK = r"""[a-z0-9%)]{2}[.!?]['"’”]?\s+[A-Z"“‘']"""
+SENTENCE_BREAK_RE = re.compile(SENTENCE_BREAK)

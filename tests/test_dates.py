@@ -1,0 +1,48 @@
+"""Date stamps in the forms real news pages print (invented values), and lines that are not date stamps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipeline.dates import date_stamp, find_dates
+
+STAMPS = [
+    ("2031 March 4 09:15", dt.date(2031, 3, 4), None, None),
+    ("December 1, 2031 11:02 AM GMT+9", dt.date(2031, 12, 1), None, None),
+    ("5 Feb 2031, 08:10 GMT+9", dt.date(2031, 2, 5), None, None),
+    ("23.04.2031", dt.date(2031, 4, 23), None, None),
+    ("2031년 4월 23일", dt.date(2031, 4, 23), None, None),
+    ("May 3, 2031 Updated 3 hours ago", dt.date(2031, 5, 3), None, None),
+    ("Write: 2031-06-16 13:31:19Update: 2031-06-17 13:53:12", dt.date(2031, 6, 16), "write", None),
+    ("입력 2031-02-11 16:12:22 수정 2031-02-11 16:13:29 Business", dt.date(2031, 2, 11), "입력", None),
+    ("Economy 09:05 April 11, 2031", dt.date(2031, 4, 11), None, "Economy"),
+    ("Monday, 14 November 2031 11:15:02 (GMT+3) | Ankara", dt.date(2031, 11, 14), None, None),
+    ("Published : Dec. 10, 2031 - 10:19", dt.date(2031, 12, 10), "published", None),
+    ("Updated : June 1, 2031 - 09:00", dt.date(2031, 6, 1), "updated", None),
+]
+
+
+@pytest.mark.parametrize(("line", "value", "label", "section"), STAMPS, ids=[s[0] for s in STAMPS])
+def test_date_stamp_forms(line: str, value: dt.date, label: str | None, section: str | None) -> None:
+    stamp = date_stamp(line)
+    assert stamp is not None
+    assert (stamp.value, stamp.label, stamp.section) == (value, label, section)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The ministry said on May 3, 2031 that exports rose",
+        "Ferry fares rose 3 percent on 2031-04-23 and again on 2031-05-01",
+        "Sales Fell Sharply Last Quarter May 3, 2031 report says",
+        "2 days ago",
+    ],
+)
+def test_not_a_date_stamp(line: str) -> None:
+    assert date_stamp(line) is None
+
+
+def test_invalid_calendar_dates_are_not_dates() -> None:
+    assert find_dates("31.02.2031 and 2031년 13월 1일") == []

@@ -1,0 +1,62 @@
+"""Each shared pattern (pipeline/patterns.py) reads the same in Python's re and in polars' Rust regex engine."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+
+from pipeline import patterns
+from pipeline.text import ends_like_sentence
+
+# pattern name -> (lines it must match, lines it must not match); invented text in the shapes of news pages.
+EXAMPLES = {
+    "SENTENCE_END": (
+        ["Exports rose 5 percent, data showed.", "Exports rose, data showed. (Yonhap)", 'He said, "We will."',
+         "Is it over?", "The talks ended …", "The plan was approved (officials said)."],
+        ["Exports rose 5 percent, data", "Ferry Yard Opens in Mokpo", "Shares (Yonhap) rose"],
+    ),
+    "CRAWLER_DATE_SUFFIX": (
+        ["The ministry said on Monday. date2031-04-23", "the summary was cut mid-wo date 2031-04", "date 2031-04-23"],
+        ["The update came on date 2031-04-23 at noon.", "updated2031-04-23"],
+    ),
+    "CRAWLER_DATE_RESIDUE": (
+        ["Ferry fares date2031-04-23 rise", " date 2031-04 Most read"],
+        ["Ferry fares rise on 2031-04-23", "candidate2031-04-23"],
+    ),
+    "CRAWLER_DATE_PREFIX": (
+        [" date 2031-04-23 Ferry fares rise", "date 2031-04", " date 2031 Headline"],
+        ["date 2031-04-2399", "Ferry fares date 2031-04-23", "date2031-04-23 Glued"],
+    ),
+    "SENTENCE_BREAK": (
+        ["Exports rose. Imports fell.", "It grew 5%. Analysts agreed."],
+        ["S. Korea and the U.S. President met.", "Exports rose"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_python_and_polars_agree(name: str) -> None:
+    pattern = getattr(patterns, name)
+    positive, negative = EXAMPLES[name]
+    lines = positive + negative
+    python = [bool(re.search(pattern, line)) for line in lines]
+    vectorised = pl.DataFrame({"text": lines}).select(pl.col("text").str.contains(pattern)).to_series().to_list()
+    assert python == vectorised
+    assert python == [True] * len(positive) + [False] * len(negative)
+
+
+def test_every_shared_pattern_has_examples() -> None:
+    names = {n for n, v in vars(patterns).items() if n.isupper() and isinstance(v, str) and n != "CRAWLER_DATE"}
+    assert names == set(EXAMPLES)
+
+
+def test_compiled_forms_are_the_patterns() -> None:
+    assert patterns.SENTENCE_END_RE.pattern == patterns.SENTENCE_END
+    assert patterns.SENTENCE_BREAK_RE.pattern == patterns.SENTENCE_BREAK
+
+
+def test_agency_signoff_ends_a_sentence() -> None:
+    # The case that once came out is_truncated=True: the clean stage and the layouts now share this pattern.
+    assert ends_like_sentence("The average price of cars rose 4 percent, data showed. (Yonhap)")
