@@ -25,16 +25,15 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from pipeline import expectations, io, rawfolder, rules
-from pipeline.clean import SENTENCE_END
 from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.outputs import Outputs
+from pipeline.patterns import CRAWLER_DATE_RESIDUE, SENTENCE_END
 from pipeline.stage import QUARANTINE_SCHEMA, counts, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
 from schemas import Article, QuarantineRow
 
 log = logging.getLogger(__name__)
-DATE_RESIDUE = r"(?:^|\s)date\s?(?:19|20)\d\d-\d\d"
 EXCERPT = 2000  # characters of a quarantined record's text kept in quarantine.parquet
 QUOTE = 100  # characters of a row quoted in the gate's message
 FIELD_CHECKS = "field_checks"  # the Article model's own field checks (pattern, range, nullability), as one rule
@@ -103,7 +102,7 @@ ROW_RULES: tuple[RowRule, ...] = (
             lambda f: pl.col("title").is_null() | pl.col("title").str.len_chars().is_between(3, 300)),
     RowRule("title_no_date_marker", "A title carries no crawler date marker", False,
             lambda f: pl.col("title").is_null()
-            | ~pl.col("title").str.contains(DATE_RESIDUE + r"|\s(?:19|20)\d\d-\d\d-\d\d$")),
+            | ~pl.col("title").str.contains(CRAWLER_DATE_RESIDUE + r"|\s(?:19|20)\d\d-\d\d-\d\d$")),
     RowRule("title_no_byline", "A title is not a byline ('By ...')", False,
             lambda f: pl.col("title").is_null() | ~pl.col("title").str.contains(r"^(?i:by)\s+[A-Z]")),
     # Titles: the rule table only. A headline that recurs across pages ('Weekly export trends') is learned as a
@@ -115,7 +114,7 @@ ROW_RULES: tuple[RowRule, ...] = (
                 "body", pl.element().str.contains(_CHROME) | canonical_expr(pl.element()).is_in(list(f.learned))
             )),
     RowRule("body_no_date_marker", "A body carries no crawler date marker", False,
-            lambda f: ~pl.col("body").str.contains(DATE_RESIDUE)),
+            lambda f: ~pl.col("body").str.contains(CRAWLER_DATE_RESIDUE)),
     RowRule("body_no_doubled_sentence", "No paragraph or sentence is printed twice (caption residue)", False,
             lambda f: ~_paragraphs_any("body", _doubled())
             & ~pl.col("body").str.split("\n\n").list.eval(pl.element() == pl.element().shift(1)).list.any()),
