@@ -7,19 +7,23 @@ blank line), flag truncation, identify the language, hash ids, and quarantine re
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 
 import polars as pl
 
-from pipeline import io, language
-from pipeline.config import CleanParams
+from pipeline import io, language, shards
+from pipeline.config import CleanParams, EngineParams
+from pipeline.engine import engine_for
+from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
 from pipeline.layouts.evidence import INLINE_SHORTCODE, MOJIBAKE
 from pipeline.outputs import Outputs
 from pipeline.patterns import SENTENCE_END
-from pipeline.stage import counts, stage_metrics, write_metrics
+from pipeline.shards import Shard
+from pipeline.stage import StageResult, counts, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
-from schemas import CleanArticle, RemovedLine
+from schemas import CleanArticle, RemovedLine, polars_schema
 from schemas.article import PROVENANCE_DTYPE
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,7 @@ REPAIRS = (
     ("spaces", r"[ \t\u00a0]{2,}", " "),
 )
 QUARANTINE_EXCERPT = 2000  # characters of a refused record kept in quarantine.parquet
+REMOVED_SCHEMA = polars_schema(RemovedLine)
 
 
 def _sha16(values: pl.Series) -> pl.Series:
@@ -52,20 +57,31 @@ def _fix_mojibake(values: pl.Series) -> pl.Series:
     return pl.Series([ftfy.fix_text(v) for v in values], dtype=pl.String)
 
 
-def unclosed_in_closing_template(params: CleanParams) -> pl.Expr:
-    """True for a record whose template normally closes articles explicitly ('(END)', sign-off e-mail, footer)
-    but which has no such close: the saved page stopped early, even if at a sentence end.
+TEMPLATE = ["layout", "dateline"]
+TEMPLATE_SCHEMA = {"layout": pl.String, "dateline": pl.String, "template_size": pl.UInt32, "closed_share": pl.Float64}
 
-    The template is learned from the corpus: records of the same layout with the same wire dateline agency.
-    """
-    template = ["layout", "dateline"]
-    size = pl.len().over(template)
-    closed_share = pl.col("closed").cast(pl.Float64).mean().over(template)
+
+def closing_templates(records: pl.LazyFrame) -> pl.DataFrame:
+    """Per template (records of one layout with one wire dateline agency): its size and the share of its
+    records that close explicitly ('(END)', sign-off e-mail, footer). Learned over the whole corpus."""
+    return (
+        records.filter(pl.col("dateline").is_not_null())
+        .group_by(TEMPLATE)
+        .agg(template_size=pl.len(), closed_share=pl.col("closed").cast(pl.Float64).mean())
+        .sort(TEMPLATE)
+        .collect()
+        .cast(TEMPLATE_SCHEMA)
+    )
+
+
+def unclosed_in_closing_template(params: CleanParams) -> pl.Expr:
+    """True for a record whose template normally closes articles explicitly but which has no such close: the
+    saved page stopped early, even if at a sentence end (needs the closing_templates columns joined)."""
     return (
         pl.col("dateline").is_not_null()
         & ~pl.col("closed")
-        & (size >= params.end_marker_min_group)
-        & (closed_share >= params.end_marker_min_share)
+        & (pl.col("template_size").fill_null(0) >= params.end_marker_min_group)
+        & (pl.col("closed_share").fill_null(0.0) >= params.end_marker_min_share)
     )
 
 
@@ -169,7 +185,9 @@ def removed_lines(lines: pl.DataFrame, segments: pl.DataFrame, fragments: pl.Dat
     return out.with_columns(rule=pl.col("rule").fill_null("unnamed")).sort("file", "line", "fragment", "text")
 
 
-def assemble(segments: pl.DataFrame, records: pl.DataFrame, params: CleanParams) -> pl.DataFrame:
+def assemble(
+    segments: pl.DataFrame, records: pl.DataFrame, templates: pl.DataFrame, params: CleanParams
+) -> pl.DataFrame:
     """One row per record with the article columns (before the minimum-body check)."""
     keyed = segments.filter(pl.col("record").is_not_null() & (pl.col("text").str.len_chars() > 0))
     parts = (
@@ -180,7 +198,11 @@ def assemble(segments: pl.DataFrame, records: pl.DataFrame, params: CleanParams)
             title=pl.col("text").filter(pl.col("role") == "title").first(),
         )
     )
-    frame = records.join(parts, on=["file", "record"], how="left").with_columns(
+    frame = (
+        records.join(parts, on=["file", "record"], how="left").join(
+            templates, on=TEMPLATE, how="left", nulls_equal=False, maintain_order="left"
+        )
+    ).with_columns(
         body=pl.col("body").fill_null(""),
         title=pl.when(pl.col("title").str.len_chars() > 0).then("title"),
     )
@@ -205,15 +227,22 @@ def assemble(segments: pl.DataFrame, records: pl.DataFrame, params: CleanParams)
     )
 
 
-def run(*, out: Outputs, params: CleanParams) -> dict:
-    lines = pl.read_parquet(out.lines)
-    segments = pl.read_parquet(out.segments)
-    records = pl.read_parquet(out.records)
+@dataclasses.dataclass(frozen=True)
+class ShardTask:
+    shard: Shard
+    out: Outputs
+    params: CleanParams
+    templates: pl.DataFrame
+
+
+def transform(
+    lines: pl.DataFrame, segments: pl.DataFrame, records: pl.DataFrame, templates: pl.DataFrame, params: CleanParams
+) -> tuple[StageResult, dict[str, int]]:
+    """One shard: (articles kept, quarantined records, removed lines, metrics) and the repair counts."""
     segments, fragments = split_residue(segments)
     segments, repairs = repair_text(segments)
     audit = RemovedLine.validate(removed_lines(lines, segments, fragments))
-
-    articles = assemble(segments, records, params)
+    articles = assemble(segments, records, templates, params)
     # Words with a letter or digit: a body of symbols ('★ ☆ ♥ ...') has whitespace tokens but no text.
     words = pl.col("body").str.count_matches(r"\S*[\p{L}\p{N}]\S*")
     chars = pl.col("body").str.len_chars()
@@ -232,22 +261,63 @@ def run(*, out: Outputs, params: CleanParams) -> dict:
     quarantine = articles.filter(refused).select(
         "file", "line_start", "line_end", stage=pl.lit("clean"), rule="rule", reason="reason",
         text=pl.concat_str(pl.col("title").fill_null(""), "body", separator="\n\n").str.slice(0, QUARANTINE_EXCERPT),
-    )  # fmt: skip
-    kept = articles.filter(~refused).select(list(CleanArticle.to_schema().columns)).sort("id")
-    kept = CleanArticle.validate(kept)
-
-    io.write_parquet(kept, out.clean_articles)
-    io.write_parquet(quarantine, out.clean_quarantine)
-    io.write_parquet(audit, out.removed_lines)
+    ).sort("file", "line_start")  # fmt: skip
+    kept = CleanArticle.validate(articles.filter(~refused).select(list(CleanArticle.to_schema().columns)).sort("id"))
     metrics = stage_metrics(
         "clean",
         rows_in=records.height,
         rows_out=kept.height,
         dropped=counts(quarantine, "rule"),
-        removed_lines_by_rule=counts(audit, "rule"),
-        repairs=dict(sorted(repairs.items())),
         truncated=int(kept["is_truncated"].sum()),
     )
+    return StageResult(kept=kept, quarantined=quarantine, removed=audit, metrics=metrics), repairs
+
+
+def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int]]:
+    out = task.out
+    result, repairs = transform(
+        shards.read(out.lines_dir, LINE_SCHEMA, task.shard),
+        shards.read(out.segments_dir, SEGMENT_SCHEMA, task.shard),
+        shards.read(out.records_dir, RECORD_SCHEMA, task.shard),
+        task.templates,
+        task.params,
+    )
+    io.write_parquet(result.kept, shards.part(out.clean_articles_dir, task.shard))
+    io.write_parquet(result.quarantined, shards.part(out.clean_quarantine_dir, task.shard))
+    io.write_parquet(result.removed, shards.part(out.removed_lines_dir, task.shard))
+    return result.metrics, repairs
+
+
+def run(*, out: Outputs, params: CleanParams, engine: EngineParams) -> dict:
+    templates = closing_templates(shards.scan(out.records_dir, RECORD_SCHEMA))
+    shards.clear([out.clean_articles_dir, out.clean_quarantine_dir, out.removed_lines_dir])
+    tasks = [ShardTask(shard, out, params, templates) for shard in shards.present(out.segments_dir)]
+    results = engine_for(engine).map(clean_shard, tasks)
+    # removed_lines.parquet is read by people: one file, in (file, line) order, merged from the shards' parts.
+    audit = shards.scan(out.removed_lines_dir, REMOVED_SCHEMA).sort("file", "line", "fragment", "text", "rule")
+    io.sink_parquet(audit, out.removed_lines)
+    repairs: dict[str, int] = {}
+    for _, shard_repairs in results:
+        for rule, n in shard_repairs.items():
+            repairs[rule] = repairs.get(rule, 0) + n
+    removed_by_rule = counts(audit.select("rule").collect(), "rule")
+    metrics = stage_metrics(
+        "clean",
+        rows_in=sum(m["rows_in"] for m, _ in results),
+        rows_out=sum(m["rows_out"] for m, _ in results),
+        dropped=_sum_counts(m["dropped"] for m, _ in results),
+        removed_lines_by_rule=removed_by_rule,
+        repairs=dict(sorted(repairs.items())),
+        truncated=sum(m["truncated"] for m, _ in results),
+    )
     write_metrics(metrics, out.stage_metrics("clean"))
-    log.info("clean: %d records -> %d articles", records.height, kept.height)
+    log.info("clean: %d records -> %d articles", metrics["rows_in"], metrics["rows_out"])
     return metrics
+
+
+def _sum_counts(maps) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for counts_map in maps:
+        for key, n in counts_map.items():
+            total[key] = total.get(key, 0) + n
+    return dict(sorted(total.items()))

@@ -38,13 +38,15 @@ def _stage_scan(args: argparse.Namespace) -> None:
 def _stage_parse(args: argparse.Namespace) -> None:
     from pipeline import parse
 
-    parse.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=load_params(args.params).parse)
+    params = load_params(args.params)
+    parse.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=params.parse, engine=params.engine)
 
 
 def _stage_clean(args: argparse.Namespace) -> None:
     from pipeline import clean
 
-    clean.run(out=Outputs(args.out), params=load_params(args.params).clean)
+    params = load_params(args.params)
+    clean.run(out=Outputs(args.out), params=params.clean, engine=params.engine)
 
 
 def _stage_dedup(args: argparse.Namespace) -> None:
@@ -58,7 +60,11 @@ def _stage_validate(args: argparse.Namespace) -> None:
 
     params = load_params(args.params)
     validate.run(
-        raw_dir=args.raw_dir, out=Outputs(args.out), params=params.validate, max_file_bytes=params.parse.max_file_bytes
+        raw_dir=args.raw_dir,
+        out=Outputs(args.out),
+        params=params.validate,
+        max_file_bytes=params.parse.max_file_bytes,
+        batch_rows=params.engine.batch_rows,
     )
 
 
@@ -81,10 +87,16 @@ def _run_all(args: argparse.Namespace) -> None:
     params = load_params(args.params)
     out = Outputs(args.out)
     scan.run(raw_dir=args.raw_dir, out=out, params=params.parse)
-    parse.run(raw_dir=args.raw_dir, out=out, params=params.parse)
-    clean.run(out=out, params=params.clean)
+    parse.run(raw_dir=args.raw_dir, out=out, params=params.parse, engine=params.engine)
+    clean.run(out=out, params=params.clean, engine=params.engine)
     dedup.run(out=out, params=params.dedup)
-    validate.run(raw_dir=args.raw_dir, out=out, params=params.validate, max_file_bytes=params.parse.max_file_bytes)
+    validate.run(
+        raw_dir=args.raw_dir,
+        out=out,
+        params=params.validate,
+        max_file_bytes=params.parse.max_file_bytes,
+        batch_rows=params.engine.batch_rows,
+    )
     package.run(
         raw_dir=args.raw_dir,
         out=out,
@@ -179,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def out(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", type=Path, required=True, help="output root (each stage writes fixed places under it)")
+        p.set_defaults(output_root=True)  # held under a lock while the command runs
 
     def releases(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -242,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _locked_root(args: argparse.Namespace) -> Path | None:
     """The output root a command writes (locked while it runs); None for commands that write no output root."""
-    return getattr(args, "out", None)
+    return args.out if getattr(args, "output_root", False) else None
 
 
 def main(argv: list[str] | None = None) -> int:

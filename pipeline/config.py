@@ -43,8 +43,14 @@ class ExtractParams:
 
 
 @dataclasses.dataclass(frozen=True)
-class ParseParams:
+class EngineParams:
     workers: int
+    shard_bytes: int
+    batch_rows: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ParseParams:
     max_file_bytes: int
     max_line_chars: int
     min_layout_score: float
@@ -106,6 +112,7 @@ class PublishParams:
 
 @dataclasses.dataclass(frozen=True)
 class Params:
+    engine: EngineParams
     parse: ParseParams
     clean: CleanParams
     dedup: DedupParams

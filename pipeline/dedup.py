@@ -15,11 +15,11 @@ import logging
 
 import polars as pl
 
-from pipeline import io
+from pipeline import io, shards
 from pipeline.config import DedupParams
 from pipeline.outputs import Outputs
 from pipeline.text import canonical_expr
-from schemas import CleanArticle, Duplicate
+from schemas import CleanArticle, Duplicate, polars_schema
 
 log = logging.getLogger(__name__)
 ARTICLE_COLUMNS = list(CleanArticle.to_schema().columns)
@@ -35,7 +35,16 @@ def merge_exact(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     group = pl.when(pl.col("conflict")).then(pl.col("id")).otherwise(pl.col("body_key"))
     # The representative: a complete copy with a headline first, then the smallest id (deterministic).
     frame = frame.with_columns(group=group).with_columns(
-        rank=pl.struct(pl.col("is_truncated"), pl.col("title").is_null(), "id").rank("ordinal").over("group")
+        rank=pl.struct(
+            pl.col("is_truncated"),
+            pl.col("title").is_null(),
+            "id",
+            # Copies of one article share the id: where they were found decides, whatever the input order.
+            pl.col("provenance").list.first().struct.field("file"),
+            pl.col("provenance").list.first().struct.field("line_start"),
+        )
+        .rank("ordinal")
+        .over("group")
     )
     merged = frame.group_by("group").agg(
         *[pl.col(c).sort_by("rank").drop_nulls().first() for c in METADATA],
@@ -143,7 +152,7 @@ def near_and_truncated(articles: pl.DataFrame, params: DedupParams) -> pl.DataFr
 
 
 def run(*, out: Outputs, params: DedupParams) -> dict:
-    articles = pl.read_parquet(out.clean_articles)
+    articles = shards.read(out.clean_articles_dir, polars_schema(CleanArticle))
     kept, exact = merge_exact(articles)
     decisions = near_and_truncated(kept, params)
     dropped_near = (

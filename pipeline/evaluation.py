@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 
 import polars as pl
 
+from pipeline import io, shards
 from pipeline.config import Params
 from pipeline.errors import GateFailed
 from pipeline.linemodel import LineModel
@@ -199,14 +200,18 @@ def sites(sources: Path) -> dict[str, str]:
 
 def run_pages(pages_dir: Path, names: list[str], params: Params, model_for: Callable[[list[str]], LineModel | None],
               groups: dict[str, list[str]], work: Path) -> Path:  # fmt: skip
-    """Run every stage on the pages (neutral names): each group's pages parsed with ``model_for(group pages)``."""
-    from pipeline import clean, dedup, package, parse, validate
+    """Run every stage on the pages (neutral names): each group's pages parsed with ``model_for(group pages)``.
+
+    Each group is scanned and parsed on its own (with its model); their parse outputs are then put side by side
+    as the shards of one build, which the later stages run on as usual.
+    """
+    from pipeline import clean, dedup, package, parse, scan, validate
 
     raw = work / "raw"
     raw.mkdir(parents=True)
     out = Outputs(work / "out")
-    parse_params = dataclasses.replace(params.parse, workers=1)
-    parts = []
+    engine = dataclasses.replace(params.engine, workers=1)
+    parts: list[Outputs] = []
     for index, (_, members) in enumerate(sorted(groups.items())):
         group_raw = work / f"group{index:03d}"
         group_raw.mkdir()
@@ -214,20 +219,44 @@ def run_pages(pages_dir: Path, names: list[str], params: Params, model_for: Call
             shutil.copy(pages_dir / "raw" / name, group_raw / neutral_name(name))
             shutil.copy(pages_dir / "raw" / name, raw / neutral_name(name))
         group_out = Outputs(work / f"out{index:03d}")
-        parse.run(raw_dir=group_raw, out=group_out, params=parse_params, model=model_for(members))
+        scan.run(raw_dir=group_raw, out=group_out, params=params.parse)
+        parse.run(raw_dir=group_raw, out=group_out, params=params.parse, engine=engine, model=model_for(members))
         parts.append(group_out)
-    for attribute in ("lines", "segments", "records", "boilerplate", "parse_quarantine"):
-        frame = pl.concat([pl.read_parquet(getattr(part, attribute)) for part in parts], how="vertical_relaxed")
-        getattr(out, attribute).parent.mkdir(parents=True, exist_ok=True)
-        frame.write_parquet(getattr(out, attribute))
-    clean.run(out=out, params=params.clean)
+    _side_by_side(parts, out)
+    clean.run(out=out, params=params.clean, engine=engine)
     dedup.run(out=out, params=params.dedup)
+    max_file_bytes = params.parse.max_file_bytes
     try:
-        validate.run(raw_dir=raw, out=out, params=params.validate)
+        validate.run(
+            raw_dir=raw,
+            out=out,
+            params=params.validate,
+            max_file_bytes=max_file_bytes,
+            batch_rows=params.engine.batch_rows,
+        )
     except GateFailed as err:
         raise GateFailed(f"evaluation run refused by the validation gate: {err}") from err
-    package.run(raw_dir=raw, out=out, releases_dir=work / "no-releases", params=params.package)
+    package.run(
+        raw_dir=raw,
+        out=out,
+        releases_dir=work / "no-releases",
+        params=params.package,
+        max_file_bytes=max_file_bytes,
+    )
     return out.root
+
+
+def _side_by_side(parts: list[Outputs], out: Outputs) -> None:
+    """The scan and parse outputs of separate builds as one build's: tables concatenated, shards renumbered."""
+    for attribute in ("manifest", "scan_quarantine", "files", "boilerplate"):
+        frame = pl.concat([pl.read_parquet(getattr(part, attribute)) for part in parts], how="vertical_relaxed")
+        io.write_parquet(frame.unique(maintain_order=True), getattr(out, attribute))
+    for attribute in ("lines_dir", "decode_quarantine_dir", "segments_dir", "records_dir", "parse_quarantine_dir"):
+        target = getattr(out, attribute)
+        target.mkdir(parents=True, exist_ok=True)
+        for index, part in enumerate(parts):
+            for number, path in enumerate(shards.parts(getattr(part, attribute))):
+                shutil.copy(path, target / f"part-{index * shards.BUCKETS + number:05d}.parquet")
 
 
 def evaluate(

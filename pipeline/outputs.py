@@ -30,24 +30,33 @@ class Outputs:
         return self.root / "interim" / "parse"
 
     @property
-    def lines(self) -> Path:
-        return self.parse_dir / "lines.parquet"
+    def lines_dir(self) -> Path:
+        return self.parse_dir / "lines"
 
     @property
-    def segments(self) -> Path:
-        return self.parse_dir / "segments.parquet"
+    def decode_quarantine_dir(self) -> Path:
+        return self.parse_dir / "decode_quarantine"
 
     @property
-    def records(self) -> Path:
-        return self.parse_dir / "records.parquet"
+    def segments_dir(self) -> Path:
+        return self.parse_dir / "segments"
+
+    @property
+    def records_dir(self) -> Path:
+        return self.parse_dir / "records"
+
+    @property
+    def parse_quarantine_dir(self) -> Path:
+        return self.parse_dir / "quarantine"
 
     @property
     def boilerplate(self) -> Path:
         return self.parse_dir / "boilerplate.parquet"
 
     @property
-    def parse_quarantine(self) -> Path:
-        return self.parse_dir / "quarantine.parquet"
+    def cache(self) -> Path:
+        """Per-file results kept between builds (pipeline/cache.py); not a stage output."""
+        return self.root / "cache"
 
     # clean
     @property
@@ -55,12 +64,16 @@ class Outputs:
         return self.root / "interim" / "clean"
 
     @property
-    def clean_articles(self) -> Path:
-        return self.clean_dir / "articles.parquet"
+    def clean_articles_dir(self) -> Path:
+        return self.clean_dir / "articles"
 
     @property
-    def clean_quarantine(self) -> Path:
-        return self.clean_dir / "quarantine.parquet"
+    def clean_quarantine_dir(self) -> Path:
+        return self.clean_dir / "quarantine"
+
+    @property
+    def removed_lines_dir(self) -> Path:
+        return self.clean_dir / "removed_lines"
 
     @property
     def removed_lines(self) -> Path:
@@ -77,8 +90,9 @@ class Outputs:
 
     # validate
     @property
-    def validated_articles(self) -> Path:
-        return self.root / "interim" / "validate" / "articles.parquet"
+    def validated_dir(self) -> Path:
+        """The publishable rows, in parts (each sorted by id)."""
+        return self.root / "interim" / "validate" / "articles"
 
     @property
     def quarantine(self) -> Path:

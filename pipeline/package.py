@@ -14,18 +14,16 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pandera.polars as pa
 import polars as pl
 from datasets import Dataset, DatasetInfo, Features, List, Value
 from datasets.splits import SplitDict, SplitInfo
 
-from pipeline import card, rawfolder, release
+from pipeline import card, rawfolder, release, shards
 from pipeline.config import PackageParams
 from pipeline.errors import GateFailed
 from pipeline.io import read_json, read_parquet, write_json, write_parquet
 from pipeline.outputs import Outputs
-from schemas.article import Article, Duplicate
-from schemas.audit import QuarantineRow, RemovedLine
+from schemas import Article, Duplicate, QuarantineRow, RemovedLine, polars_schema
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +50,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(
-    *, raw_dir: Path, out: Outputs, releases_dir: Path, params: PackageParams, max_file_bytes: int
+    *,
+    raw_dir: Path,
+    out: Outputs,
+    releases_dir: Path,
+    params: PackageParams,
+    max_file_bytes: int,
 ) -> dict[str, Any]:
     """Build out.dataset from the validated articles and return the package stage metrics.
 
@@ -66,12 +69,14 @@ def run(
     if changed:
         shown = "; ".join(changed[:5]) + (f"; ... and {len(changed) - 5} more" if len(changed) > 5 else "")
         raise GateFailed(f"the raw folder changed since the build read it ({shown}): re-run the build")
-    articles = _read_articles(out.validated_articles).sort("id")
-    hashes = release.content_hashes(articles)
+    articles = _scan_articles(out.validated_dir)
+    hashes = content_hashes(out.validated_dir)
+    # Everything but the bodies, for the card and the changelog: compact, whatever the size of the corpus.
+    summary = articles.drop("body").sort("id").collect()
     releases = release.recorded_releases(releases_dir)
     fingerprint = release.fingerprint(hashes)
     label, status, baseline = release.build_status(releases, version, fingerprint)
-    titles = dict(zip(articles["id"], articles["title"], strict=True))
+    titles = dict(zip(summary["id"], summary["title"], strict=True))
     changes = release.diff(baseline["content_hashes"] if baseline else {}, hashes, titles)
     facts = {
         "version": label,
@@ -83,14 +88,14 @@ def run(
     }
     staging = out.dataset.with_name(f".{out.dataset.name}.staging")
     shutil.rmtree(staging, ignore_errors=True)
-    info = write_shards(articles, staging, params.max_rows_per_shard)
+    info = write_shards(articles, summary["id"], staging, params.max_rows_per_shard)
     write_parquet(changes, staging / release.CHANGES_NAME)
     inputs = card.CardInputs(
         params=params,
-        articles=articles,
-        removed_lines=read_parquet(out.removed_lines, _polars_schema(RemovedLine)),
-        duplicates=read_parquet(out.duplicates, _polars_schema(Duplicate)),
-        quarantine=read_parquet(out.quarantine, _polars_schema(QuarantineRow)),
+        articles=summary,
+        removed_lines=read_parquet(out.removed_lines, polars_schema(RemovedLine)),
+        duplicates=read_parquet(out.duplicates, polars_schema(Duplicate)),
+        quarantine=read_parquet(out.quarantine, polars_schema(QuarantineRow)),
         stage_metrics=_upstream_metrics(out.metrics_dir),
         validation=validation,
         info=info,
@@ -103,7 +108,7 @@ def run(
         **facts,
         "name": params.pretty_name,
         "files": release.file_entries(staging),  # after every other file is written; the manifest lists them
-        "rows": {card.SPLIT: articles.height},
+        "rows": {card.SPLIT: summary.height},
         "validation": _validation_summary(validation),
         "changes": release.change_counts(changes),
         "content_hashes": hashes,
@@ -138,38 +143,47 @@ def _validation_summary(validation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _polars_schema(model: type[pa.DataFrameModel]) -> dict[str, pl.DataType]:
-    return {name: column.dtype.type for name, column in model.to_schema().columns.items()}
-
-
-def _read_articles(path: Path) -> pl.DataFrame:
+def _scan_articles(directory: Path) -> pl.LazyFrame:
     """The validated rows; their columns and types must be exactly Article's, or the features cast would lie."""
-    articles = pl.read_parquet(path)
-    if dict(articles.schema) != _polars_schema(Article):
-        raise GateFailed(f"{path} does not have the Article columns and types: {dict(articles.schema)}")
+    articles = shards.scan(directory, polars_schema(Article))
+    found = dict(articles.collect_schema())
+    if found != polars_schema(Article):
+        raise GateFailed(f"{directory} does not have the Article columns and types: {found}")
     return articles
 
 
-def write_shards(articles: pl.DataFrame, folder: Path, max_rows_per_shard: int) -> DatasetInfo:
-    """Write data/train-{i:05d}-of-{n:05d}.parquet (contiguous, near-equal shards) and describe them.
+def content_hashes(directory: Path) -> dict[str, str]:
+    """release.content_hashes over the validated rows, part by part (each part is at most engine.batch_rows)."""
+    hashes: dict[str, str] = {}
+    for path in shards.parts(directory):
+        hashes.update(release.content_hashes(pl.read_parquet(path)))
+    return dict(sorted(hashes.items()))
 
-    Shards go through `datasets`' own parquet writer (the one push_to_hub uses: Hub-friendly content-defined
-    chunking and the features in the file metadata), after casting to FEATURES.
+
+def write_shards(articles: pl.LazyFrame, ids: pl.Series, folder: Path, max_rows_per_shard: int) -> DatasetInfo:
+    """Write data/train-{i:05d}-of-{n:05d}.parquet (contiguous ranges of ids, near-equal shards) and describe them.
+
+    ids are all ids, sorted: each shard reads only its own range of rows. Shards go through `datasets`' own
+    parquet writer (the one push_to_hub uses: Hub-friendly content-defined chunking and the features in the file
+    metadata), after casting to FEATURES.
     """
     split = card.SPLIT
-    n = max(1, math.ceil(articles.height / max_rows_per_shard))
+    rows = ids.len()
+    n = max(1, math.ceil(rows / max_rows_per_shard))
     data_dir = folder / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     num_bytes = download_size = 0
     for i in range(n):
-        start, stop = i * articles.height // n, (i + 1) * articles.height // n
-        shard = Dataset.from_polars(articles.slice(start, stop - start), features=FEATURES)
+        start, stop = i * rows // n, (i + 1) * rows // n
+        first, last = (ids[start], ids[stop - 1]) if stop > start else ("", "")
+        rows_of_shard = articles.filter(pl.col("id").is_between(pl.lit(first), pl.lit(last))).sort("id").collect()
+        shard = Dataset.from_polars(rows_of_shard, features=FEATURES)
         path = data_dir / f"{split}-{i:05d}-of-{n:05d}.parquet"
         shard.to_parquet(str(path))
         num_bytes += shard.data.nbytes
         download_size += path.stat().st_size
     splits = SplitDict()
-    splits.add(SplitInfo(name=split, num_bytes=num_bytes, num_examples=articles.height))
+    splits.add(SplitInfo(name=split, num_bytes=num_bytes, num_examples=rows))
     return DatasetInfo(
         features=FEATURES, splits=splits, download_size=download_size, dataset_size=num_bytes, config_name="default"
     )

@@ -1,30 +1,36 @@
-"""Stage 1, parse: raw files -> segments (every non-blank line, with its role) and records (per layout).
+"""Stage 1, parse: the manifest's files -> lines, segments (every non-blank line, with its role) and records.
 
-1. Decode every file (in parallel); files that are not text are quarantined whole, over-long lines alone.
-2. Learn the corpus boilerplate: short lines printed in several distinct article contexts (CCNet-style, but
-   counting contexts, so the same article saved twice does not teach its own lines).
-3. Parse every file with the best-scoring layout (in parallel), and check that its segments cover all of
-   its non-blank lines.
+The files are split into shards (pipeline/shards.py) that worker processes handle in two passes:
+1. decode: read each file safely (it must still have the sha256 the scan recorded) and decode it; files that are
+   not text are quarantined whole, over-long lines alone. Each shard also returns the evidence of its short lines
+   for boilerplate learning (line key, text, file, context): compact, so no process ever holds the corpus.
+2. parse: with the corpus boilerplate (short lines printed in several distinct article contexts, CCNet-style but
+   counting contexts, so the same article saved twice teaches nothing) learned from all shards' evidence, parse
+   every file with the best-scoring layout and check that its segments cover all of its non-blank lines.
+Each pass keeps its per-file results in the cache (pipeline/cache.py), keyed by the file's sha256 and, for
+parsing, by the learned boilerplate lines the file holds, so a rebuild redoes only the files that changed.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import hashlib
 import logging
-import multiprocessing
 from pathlib import Path
 
 import polars as pl
 
-from pipeline import io, rawfolder
-from pipeline.config import BoilerplateParams, ParseParams
+from pipeline import io, rawfolder, shards
+from pipeline.boilerplate import EVIDENCE_SCHEMA, boilerplate_evidence, learn_boilerplate
+from pipeline.cache import Cache, namespace, prune
+from pipeline.config import EngineParams, ParseParams
 from pipeline.decode import decode_bytes
+from pipeline.engine import engine_for
 from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA, parse_documents
 from pipeline.linemodel import LineModel
 from pipeline.outputs import Outputs
-from pipeline.stage import counts, quarantine_frame, quarantine_row, stage_metrics, write_metrics
+from pipeline.shards import Shard
+from pipeline.stage import QUARANTINE_SCHEMA, counts, quarantine_row, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
 
 log = logging.getLogger(__name__)
@@ -77,110 +83,250 @@ def read_and_decode(root: Path, rel: str, sha256: str, params: ParseParams) -> D
     return decode_file(rel, data, params)
 
 
-def learn_boilerplate(lines: pl.DataFrame, params: BoilerplateParams) -> pl.DataFrame:
-    """Short lines that occur in at least `min_contexts` distinct article contexts across the corpus.
+# Decoded files in the cache, by content: a row per kept line (rule null) or per quarantined line or file.
+DECODED_SCHEMA = {
+    "sha256": pl.String,
+    "encoding": pl.String,
+    "line": pl.Int32,  # 0: the whole file
+    "line_end": pl.Int32,
+    "text": pl.String,
+    "rule": pl.String,
+    "reason": pl.String,
+}
+FILE_SCHEMA = {"path": pl.String, "sha256": pl.String, "shard": pl.Int32}
+READ_SCHEMA = {"path": pl.String, "read_fate": pl.String, "encoding": pl.String}
 
-    A line's context is the start of the nearest long line after it (or before it, at the end of a page).
-    A headline saved twice with its article has one context; 'Copied URL' under fifty articles has fifty.
-    """
-    if lines.is_empty():
-        return pl.DataFrame(schema={"key": pl.String, "text": pl.String, "files": pl.UInt32, "contexts": pl.UInt32})
-    key = canonical_expr("text")
-    words = pl.col("text").str.count_matches(r"\S+")
-    anchor = pl.when(words >= params.context_min_words).then(key.str.slice(0, 64))
-    frame = (
-        lines.lazy()
-        .with_columns(key=key, words=words, anchor=anchor)
+
+@dataclasses.dataclass(frozen=True)
+class ShardTask:
+    """Everything a worker needs for one shard: no global state, so any process (or machine) can run it."""
+
+    shard: Shard
+    files: pl.DataFrame  # FILE_SCHEMA: the shard's files, in path order
+    root: Path  # the raw folder's real path
+    out: Outputs
+    params: ParseParams
+    space: str  # cache namespace for these params, this code and this line model
+    model: LineModel | None = None  # None: the committed line model
+
+
+def _decoded_rows(decoded: DecodedFile, sha256: str) -> pl.DataFrame:
+    rows = [(sha256, decoded.encoding, n, n, t, None, None) for n, t in decoded.lines]
+    rows += [
+        (sha256, decoded.encoding, q["line_start"], q["line_end"], q["text"], q["rule"], q["reason"])
+        for q in decoded.quarantine
+    ]
+    return pl.DataFrame(rows, schema=DECODED_SCHEMA, orient="row")
+
+
+def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Pass 1 on one shard: write its lines and decode quarantine parts; return (files as read, evidence, number
+    of files decoded rather than taken from the cache)."""
+    cache = Cache(task.out.cache, task.space, "decoded", DECODED_SCHEMA)
+    cached = cache.load(task.shard.buckets).join(task.files.select("sha256").unique(), on="sha256", how="semi")
+    known = set(cached["sha256"].unique().to_list())
+    fresh: list[pl.DataFrame] = []
+    refused: list[dict] = []  # read failures: about this run, never cached
+    for path, sha256 in task.files.select("path", "sha256").iter_rows():
+        if sha256 in known:
+            continue
+        decoded = read_and_decode(task.root, path, sha256, task.params)
+        if decoded.fate != rawfolder.PARSE:
+            refused += decoded.quarantine
+            continue
+        fresh.append(_decoded_rows(decoded, sha256))
+        known.add(sha256)
+    rows = pl.concat([cached, *fresh]).unique(maintain_order=True)
+    for bucket in task.shard.buckets:
+        cache.store(bucket, rows.filter(shards.bucket_expr() == bucket).sort("sha256", "line", "rule"))
+    placed = task.files.select("path", "sha256").join(rows, on="sha256").rename({"path": "file"})
+    lines = placed.filter(pl.col("rule").is_null()).select("file", "line", "text").sort("file", "line")
+    quarantine = pl.concat(
+        [
+            pl.DataFrame(refused, schema=QUARANTINE_SCHEMA),
+            placed.filter(pl.col("rule").is_not_null()).select(
+                "file",
+                line_start="line",
+                line_end="line_end",
+                stage=pl.lit("parse"),
+                rule="rule",
+                reason="reason",
+                text="text",
+            ),  # fmt: skip
+        ]
+    ).sort("file", "line_start", "rule")
+    io.write_parquet(lines, shards.part(task.out.lines_dir, task.shard))
+    io.write_parquet(quarantine, shards.part(task.out.decode_quarantine_dir, task.shard))
+    read = placed.group_by("file").agg(encoding=pl.col("encoding").first()).rename({"file": "path"})
+    read = (
+        task.files.select("path")
+        .join(read, on="path", how="left")
         .with_columns(
-            next_anchor=pl.col("anchor").shift(-1).backward_fill().over("file", order_by="line"),
-            prev_anchor=pl.col("anchor").shift(1).forward_fill().over("file", order_by="line"),
+            read_fate=pl.when(pl.col("path").is_in([q["file"] for q in refused]))
+            .then(pl.col("path").replace_strict({q["file"]: q["rule"] for q in refused}, default=None))
+            .otherwise(pl.lit(rawfolder.PARSE))
         )
-        .with_columns(context=pl.coalesce("next_anchor", "prev_anchor", pl.lit("file:") + pl.col("file")))
-        .filter((pl.col("words") <= params.max_words) & (pl.col("key").str.len_chars() > 0))
-        .group_by("key")
-        .agg(
-            text=pl.col("text").str.strip_chars().sort().first(),
-            files=pl.col("file").n_unique(),
-            contexts=pl.col("context").n_unique(),
-        )
-        .filter((pl.col("contexts") >= params.min_contexts) & (pl.col("files") >= params.min_contexts))
-        .sort("key")
     )
-    return frame.collect()
+    read = read.select(list(READ_SCHEMA)).cast(READ_SCHEMA)
+    return read, boilerplate_evidence(lines, task.params.boilerplate), len(fresh)
 
 
-def _pool_map(func, items: list, workers: int, chunksize: int | None = None) -> list:
-    if workers <= 1 or len(items) < 2:
-        return [func(item) for item in items]
-    chunk = chunksize or max(1, len(items) // (workers * 8))
-    # Spawned, not forked: polars' thread pool does not survive a fork (the child can deadlock).
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(func, items, chunksize=chunk))
+def learned_keys(lines: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
+    """(file, learned_key): per file, a hash of the learned boilerplate lines it holds ('' when none).
+
+    Parsing a file depends on its own text and on which of its lines the corpus taught as boilerplate; this key
+    and the file's sha256 identify its parse in the cache.
+    """
+    hits = (
+        lines.select("file", key=canonical_expr("text"))
+        .filter(pl.col("key").is_in(sorted(learned)))
+        .group_by("file")
+        .agg(pl.col("key").unique().sort().str.join("\x1f"))
+    )
+    return (
+        lines.select("file")
+        .unique()
+        .join(hits, on="file", how="left")
+        .with_columns(learned_key=pl.col("key").fill_null("").map_elements(_short_hash, return_dtype=pl.String))
+        .drop("key")
+    )
 
 
-def _file_chunks(lines: pl.DataFrame, n: int) -> list[pl.DataFrame]:
-    """Split the lines into at most n frames, each holding whole files (files keep their order)."""
-    files = lines["file"].unique(maintain_order=True)
-    if files.is_empty():
-        return []
-    bucket = pl.DataFrame({"file": files, "chunk": (pl.int_range(files.len(), eager=True) * n // files.len())})
-    tagged = lines.join(bucket, on="file", how="left", maintain_order="left")
-    return [part.drop("chunk") for _, part in tagged.group_by("chunk", maintain_order=True)]
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16] if text else ""
 
 
-def _parse_chunk(args: tuple) -> tuple[pl.DataFrame, ...]:
-    return parse_documents(*args)
+def _tagged(schema: dict[str, pl.DataType]) -> dict[str, pl.DataType]:
+    """A parse output's schema as cached: by content (sha256, learned_key) instead of by path."""
+    return {"sha256": pl.String, "learned_key": pl.String, **{k: v for k, v in schema.items() if k != "file"}}
 
 
-def _decode_task(args: tuple[Path, str, str, ParseParams]) -> DecodedFile:
-    return read_and_decode(*args)
+PARSED = {"segments": SEGMENT_SCHEMA, "records": RECORD_SCHEMA, "quarantine": QUARANTINE_SCHEMA}
 
 
-def run(*, raw_dir: Path, out: Outputs, params: ParseParams, model: LineModel | None = None) -> dict:
+def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> int:
+    """Pass 2 on one shard: write its segments, records and parse quarantine parts; return the number of files
+    parsed rather than taken from the cache."""
+    task, learned = args
+    lines = shards.read(task.out.lines_dir, LINE_SCHEMA, task.shard)
+    keys = (
+        task.files.select("path", "sha256")
+        .rename({"path": "file"})
+        .join(learned_keys(lines, learned), on="file", how="inner")
+    )
+    caches = {
+        name: Cache(task.out.cache, task.space, f"parsed_{name}", _tagged(schema)) for name, schema in PARSED.items()
+    }
+    wanted = keys.select("sha256", "learned_key").unique()
+    cached = {name: cache.load(task.shard.buckets).join(wanted, on=["sha256", "learned_key"], how="semi")
+              for name, cache in caches.items()}  # fmt: skip
+    done = pl.concat([frame.select("sha256", "learned_key") for frame in cached.values()]).unique()
+    # One path per content to parse: copies of a file under other names get the same result.
+    todo = (
+        keys.join(done, on=["sha256", "learned_key"], how="anti")
+        .sort("file")
+        .unique(["sha256", "learned_key"], keep="first", maintain_order=True)
+    )
+    fresh = parse_documents(
+        lines.join(todo.select("file"), on="file", how="semi"),
+        learned,
+        task.params.min_layout_score,
+        task.params.extract,
+        task.model,
+    )
+    placed: dict[str, pl.DataFrame] = {}
+    for (name, schema), frame in zip(PARSED.items(), fresh, strict=True):
+        tagged = frame.join(todo, on="file").select(list(_tagged(schema)))
+        rows = pl.concat([cached[name], tagged]).unique(maintain_order=True)
+        for bucket in task.shard.buckets:
+            caches[name].store(bucket, rows.filter(shards.bucket_expr() == bucket).sort(pl.all()))
+        placed[name] = keys.join(rows, on=["sha256", "learned_key"]).select(list(schema))
+    io.write_parquet(placed["segments"].sort("file", "seg"), shards.part(task.out.segments_dir, task.shard))
+    io.write_parquet(placed["records"].sort("file", "record"), shards.part(task.out.records_dir, task.shard))
+    io.write_parquet(
+        placed["quarantine"].sort("file", "line_start", "rule"), shards.part(task.out.parse_quarantine_dir, task.shard)
+    )
+    return todo.height
+
+
+def plan_files(manifest: pl.DataFrame, shard_bytes: int) -> tuple[list[Shard], pl.DataFrame]:
+    """The shards, and the files to parse with their shard (FILE_SCHEMA), in path order."""
+    wanted = manifest.filter(pl.col("fate") == rawfolder.PARSE)
+    plan = shards.plan(int(wanted["size"].sum()), shard_bytes)
+    per_shard = shards.BUCKETS // len(plan)
+    files = wanted.select("path", "sha256", shard=(shards.bucket_expr() // per_shard).cast(pl.Int32)).sort("path")
+    return plan, files
+
+
+def run(
+    *, raw_dir: Path, out: Outputs, params: ParseParams, engine: EngineParams, model: LineModel | None = None
+) -> dict:
     """Parse raw_dir into out; ``model`` replaces the committed line model (evaluation trains its own)."""
     root = rawfolder.root_of(raw_dir)
     manifest = pl.read_parquet(out.manifest)
-    wanted = manifest.filter(pl.col("fate") == rawfolder.PARSE).select("path", "sha256").rows()
-    decoded = _pool_map(_decode_task, [(root, rel, sha, params) for rel, sha in wanted], params.workers)
-    fates = pl.DataFrame(
-        [(d.file, d.fate) for d in decoded], schema={"path": pl.String, "read_fate": pl.String}, orient="row"
+    plan, files = plan_files(manifest, engine.shard_bytes)
+    runner = engine_for(engine)
+    space = namespace(params, None if model is None else model.to_json())
+    prune(out.cache, [space])
+    shards.clear(
+        [out.lines_dir, out.decode_quarantine_dir, out.segments_dir, out.records_dir, out.parse_quarantine_dir]
     )
-    files = (
-        manifest.join(fates, on="path", how="left", maintain_order="left")
+    tasks = [
+        ShardTask(shard, files.filter(pl.col("shard") == shard.index), root, out, params, space, model)
+        for shard in plan
+    ]  # fmt: skip
+    tasks = [task for task in tasks if not task.files.is_empty()]
+    decoded = runner.map(decode_shard, tasks)
+    read = pl.concat([pl.DataFrame(schema=READ_SCHEMA), *(r for r, _, _ in decoded)])
+    boilerplate = learn_boilerplate(
+        pl.concat([pl.DataFrame(schema=EVIDENCE_SCHEMA), *(e for _, e, _ in decoded)]), params.boilerplate
+    )
+    learned = frozenset(boilerplate["key"].to_list())
+    parsed = runner.map(parse_shard, [(task, learned) for task in tasks])
+    # Cache use goes to the log, never to the metrics: an incremental build must write the same bytes as a fresh one.
+    log.info(
+        "parse: %d files in %d shards; decoded %d and parsed %d, the rest from the cache",
+        files.height,
+        len(tasks),
+        sum(n for _, _, n in decoded),
+        sum(parsed),
+    )
+
+    files_read = (
+        manifest.join(read, on="path", how="left", maintain_order="left")
         .with_columns(fate=pl.coalesce("read_fate", "fate"))
         .drop("read_fate")
     )
-    all_lines = pl.DataFrame([(d.file, n, t) for d in decoded for n, t in d.lines], schema=LINE_SCHEMA, orient="row")
-    boilerplate = learn_boilerplate(all_lines, params.boilerplate)
-    learned = frozenset(boilerplate["key"].to_list())
-    chunks = _file_chunks(all_lines, params.workers * 8)
-    tasks = [(c, learned, params.min_layout_score, params.extract, model) for c in chunks]
-    parsed = _pool_map(_parse_chunk, tasks, params.workers)
-    segments = pl.concat([p[0] for p in parsed]) if parsed else pl.DataFrame(schema=SEGMENT_SCHEMA)
-    records = pl.concat([p[1] for p in parsed]) if parsed else pl.DataFrame(schema=RECORD_SCHEMA)
-    quarantine = pl.concat([quarantine_frame([q for d in decoded for q in d.quarantine]), *(p[2] for p in parsed)])
-    quarantine = quarantine.sort("file", "line_start", "rule")
-    io.write_parquet(files, out.files)
-    io.write_parquet(all_lines, out.lines)
-    io.write_parquet(segments, out.segments)
-    io.write_parquet(records, out.records)
+    io.write_parquet(files_read, out.files)
     io.write_parquet(boilerplate, out.boilerplate)
-    io.write_parquet(quarantine, out.parse_quarantine)
+    return _metrics(out, files_read.join(files.select("path"), on="path", how="semi"), boilerplate)
+
+
+def _metrics(out: Outputs, wanted: pl.DataFrame, boilerplate: pl.DataFrame) -> dict:
+    """wanted: the files the scan handed to parse, with the fate and encoding reading them gave."""
+    quarantine = pl.concat(
+        [
+            shards.scan(out.decode_quarantine_dir, QUARANTINE_SCHEMA),
+            shards.scan(out.parse_quarantine_dir, QUARANTINE_SCHEMA),
+        ]
+    ).collect()
+    records = shards.scan(out.records_dir, RECORD_SCHEMA).select("layout").collect()
+    segments = shards.scan(out.segments_dir, SEGMENT_SCHEMA).select("role").collect()
+    lines = shards.scan(out.lines_dir, LINE_SCHEMA).select(pl.len()).collect().item()
     whole_files = quarantine.filter(pl.col("line_start") == 0)  # files refused whole: not decoded
     metrics = stage_metrics(
         "parse",
-        rows_in=len(wanted),
-        rows_out=sum(1 for d in decoded if not any(q["line_start"] == 0 for q in d.quarantine)),
+        rows_in=wanted.height,
+        rows_out=wanted.height - whole_files["file"].n_unique(),
         dropped=counts(whole_files, "rule"),
         records=records.height,
-        lines=all_lines.height,
+        lines=lines,
         lines_quarantined=counts(quarantine.filter(pl.col("line_start") > 0), "rule"),
         learned_boilerplate_lines=boilerplate.height,
         records_by_layout=counts(records, "layout"),
         segments_by_role=counts(segments, "role"),
-        encodings=counts(pl.DataFrame({"e": [d.encoding or "none" for d in decoded]}), "e"),
+        encodings=counts(wanted.filter(pl.col("encoding").is_not_null()), "encoding"),
     )
     write_metrics(metrics, out.stage_metrics("parse"))
-    log.info("parse: %d files -> %d records", len(wanted), records.height)
+    log.info("parse: %d files -> %d records", wanted.height, records.height)
     return metrics

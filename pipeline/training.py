@@ -14,12 +14,12 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.boilerplate import boilerplate_evidence, learn_boilerplate
 from pipeline.config import ParseParams
 from pipeline.decode import decode_bytes
 from pipeline.extraction import LINE_SCHEMA
 from pipeline.layouts.evidence import evidence_frame
 from pipeline.linemodel import LineModel, fit
-from pipeline.parse import learn_boilerplate
 from pipeline.text import canonical, canonical_expr
 from pipeline.units import units
 
@@ -117,7 +117,9 @@ def labelled_units(
     """
     read = [page_lines(pages_dir, name) for name in names]
     lines = pl.concat([frame for frame, _ in read])
-    learned = frozenset(learn_boilerplate(lines, params.boilerplate)["key"].to_list())
+    learned = frozenset(
+        learn_boilerplate(boilerplate_evidence(lines, params.boilerplate), params.boilerplate)["key"].to_list()
+    )
     frame = evidence_frame(units(lines), learned)
     # Labels match gold text anywhere in a unit: the whole unit's canonical form, not the evidence's prefix.
     full = frame.select("file", canonical_expr("s"))

@@ -24,9 +24,10 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from pipeline import expectations, io, rawfolder, rules
+from pipeline import expectations, io, rawfolder, rules, shards
 from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
+from pipeline.extraction import LINE_SCHEMA
 from pipeline.outputs import Outputs
 from pipeline.patterns import CRAWLER_DATE_RESIDUE, SENTENCE_END
 from pipeline.stage import QUARANTINE_SCHEMA, counts, stage_metrics, write_metrics
@@ -56,6 +57,8 @@ class Facts:
     learned: tuple[str, ...]
     date_min: dt.date
     date_max: dt.date
+    duplicated_ids: tuple[str, ...]  # ids that more than one row of the whole dataset carries
+    duplicated_bodies: tuple[int, ...]  # body_key of bodies more than one row carries
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +74,20 @@ class RowRule:
         return expectations.RowCheck(self.name, self.description, self.blocking)
 
 
+def body_key() -> pl.Expr:
+    """A body's identity for body_unique: case, punctuation and spacing do not make a body different (the normal
+    form of dedup and the ids). A hash, so the corpus-wide check needs no bodies in memory."""
+    return canonical_expr("body").hash(seed=0)
+
+
+def corpus_facts(articles: pl.LazyFrame) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """(duplicated ids, duplicated body keys) over the whole dataset, from two compact columns."""
+    keys = articles.select("id", body=body_key()).collect(engine="streaming")
+    ids = keys.filter(pl.col("id").is_duplicated())["id"].unique().sort()
+    bodies = keys.filter(pl.col("body").is_duplicated())["body"].unique().sort()
+    return tuple(ids.to_list()), tuple(bodies.to_list())
+
+
 def _paragraphs_any(column: str, predicate: pl.Expr) -> pl.Expr:
     return pl.col(column).fill_null("").str.split("\n\n").list.eval(predicate).list.any()
 
@@ -84,7 +101,8 @@ def _doubled() -> pl.Expr:
 
 _CHROME = rules.whole_line_regex(("chrome", "end"))  # captions left out: cues such as "(left)" occur in prose
 ROW_RULES: tuple[RowRule, ...] = (
-    RowRule("id_unique", "Every id is unique (schemas/article.py: Article.id)", True, None),
+    RowRule("id_unique", "Every id is unique in the dataset", True,
+            lambda f: ~pl.col("id").is_in(list(f.duplicated_ids))),
     RowRule(
         "provenance_files_exist",
         "Provenance names only files the build read from the raw folder, and at least one",
@@ -97,7 +115,7 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule(FIELD_CHECKS, "The Article model's field checks hold (id pattern, word_count >= 0, required fields)",
             False, None),
     RowRule("body_unique", "No other row has the same body (the same text under two headlines)", False,
-            lambda f: ~canonical_expr("body").is_duplicated()),
+            lambda f: ~body_key().is_in(list(f.duplicated_bodies))),
     RowRule("title_length", "A title has 3 to 300 characters", False,
             lambda f: pl.col("title").is_null() | pl.col("title").str.len_chars().is_between(3, 300)),
     RowRule("title_no_date_marker", "A title carries no crawler date marker", False,
@@ -161,11 +179,7 @@ def row_failures(articles: pl.DataFrame, schema: pa.DataFrameSchema) -> tuple[pl
         schema_level = cases.filter(pl.col("index").is_null())
         errors = [f"{r['check']} on {r['column']}: {r['failure_case']}" for r in schema_level.iter_rows(named=True)]
         rule = (
-            pl.when(pl.col("check").is_in(list(RULES_BY_NAME)))
-            .then(pl.col("check"))
-            .when((pl.col("column") == "id") & (pl.col("check") == "field_uniqueness"))
-            .then(pl.lit("id_unique"))
-            .otherwise(pl.lit(FIELD_CHECKS))
+            pl.when(pl.col("check").is_in(list(RULES_BY_NAME))).then(pl.col("check")).otherwise(pl.lit(FIELD_CHECKS))
         )
         failures = cases.filter(pl.col("index").is_not_null()).select(index=pl.col("index").cast(pl.Int64), rule=rule)
         return failures.unique().sort("index", "rule"), errors
@@ -260,18 +274,17 @@ def candidate_frame(articles: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFr
     )
 
 
-def _examples(articles: pl.DataFrame, failures: pl.DataFrame, rule: str, n: int) -> list[str]:
-    index = failures.filter(pl.col("rule") == rule)["index"]
-    picked = _record_place(
-        articles.with_row_index("index").filter(pl.col("index").cast(pl.Int64).is_in(index.implode()))
-    )
+def _examples(quarantine: pl.DataFrame, rule: str, n: int) -> list[str]:
+    """The first n records a row check quarantined, as 'file:lines (id ...) "excerpt"', and a count of the rest."""
+    picked = quarantine.filter((pl.col("stage") == "validate") & (pl.col("rule") == rule))
     lines = []
     for row in picked.head(n).iter_rows(named=True):
-        text = " — ".join(t for t in (row["title"], row["body"]) if t).replace("\n", " ")
+        text = row["text"].replace("\n\n", " — ", 1).replace("\n", " ")
         quote = text if len(text) <= QUOTE else text[: QUOTE - 1] + "…"
-        lines.append(f'{row["file"]}:{row["line_start"]}-{row["line_end"]} (id {row["id"]}) "{quote}"')
-    if index.len() > n:
-        lines.append(f"... and {index.len() - n} more (quarantine.parquet)")
+        record = row["reason"].rsplit("(id ", 1)[-1].rstrip(")")
+        lines.append(f'{row["file"]}:{row["line_start"]}-{row["line_end"]} (id {record}) "{quote}"')
+    if picked.height > n:
+        lines.append(f"... and {picked.height - n} more (quarantine.parquet)")
     return lines
 
 
@@ -299,59 +312,106 @@ def verdict_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+@dataclasses.dataclass
+class Checked:
+    """What validating the rows leaves: compact columns for the corpus-level checks, and the counts."""
+
+    failures: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # (index, rule), index in the dataset
+    candidates: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # candidate_frame per batch
+    quarantined: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # quarantine rows per batch
+    published: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # compact published columns
+    schema_errors: list[str] = dataclasses.field(default_factory=list)
+    rows: int = 0
+
+
+def check_rows(articles: pl.LazyFrame, schema: pa.DataFrameSchema, out: Outputs, batch_rows: int) -> Checked:
+    """Row checks batch by batch (bounded memory); publishable rows written as parts of the validated articles."""
+    checked = Checked()
+    total = articles.select(pl.len()).collect().item()
+    shards.clear([out.validated_dir])
+    for number, offset in enumerate(range(0, max(total, 1), batch_rows)):
+        batch = articles.slice(offset, batch_rows).collect()
+        failures, errors = row_failures(batch, schema)
+        checked.schema_errors += [e for e in errors if e not in checked.schema_errors]
+        checked.failures.append(failures.with_columns(pl.col("index") + offset))
+        checked.candidates.append(candidate_frame(batch, failures))
+        checked.quarantined.append(quarantine_rows(batch, failures))
+        failed = failures["index"].unique().implode()
+        published = batch.filter(~pl.int_range(pl.len(), dtype=pl.Int64).is_in(failed)).sort("id")
+        io.write_parquet(published, out.validated_dir / f"part-{number:05d}.parquet")
+        checked.published.append(
+            published.select(
+                "title", "word_count", "provenance", title_word_count=pl.col("title").str.count_matches(r"\S+")
+            )
+        )
+        checked.rows += batch.height
+    return checked
+
+
 def run(
-    *, raw_dir: Path, out: Outputs, params: ValidateParams, max_file_bytes: int, today: dt.date | None = None
+    *,
+    raw_dir: Path,
+    out: Outputs,
+    params: ValidateParams,
+    max_file_bytes: int,
+    batch_rows: int,
+    today: dt.date | None = None,
 ) -> dict:
     """Validate, write the verdict and the quarantine; raise GateFailed when the gate fails.
 
     max_file_bytes is parse.max_file_bytes: the raw folder is scanned again with the same limit to detect paths
-    added, removed or changed since the build read it.
+    added, removed or changed since the build read it. batch_rows (engine.batch_rows) bounds the rows checked at
+    once.
     """
     if os.environ.get("PANDERA_VALIDATION_ENABLED", "").strip().lower() in ("0", "false", "no", "off"):
         raise GateFailed("PANDERA_VALIDATION_ENABLED disables pandera: the validate stage refuses to run without it")
     run_time = dt.datetime.now(dt.UTC)
     today = today or run_time.date()
-    articles = pl.read_parquet(out.dedup_articles)
+    articles = pl.scan_parquet(out.dedup_articles)
     duplicates = pl.read_parquet(out.duplicates)
     files = pl.read_parquet(out.files)
+    duplicated_ids, duplicated_bodies = corpus_facts(articles)
     facts = Facts(
         parsed_files=frozenset(files.filter(pl.col("fate") == rawfolder.PARSE)["path"].to_list()),
         learned=tuple(pl.read_parquet(out.boilerplate)["key"].to_list()),
         date_min=dt.date.fromisoformat(params.date_min),
         date_max=latest_publication_date(today),
+        duplicated_ids=duplicated_ids,
+        duplicated_bodies=duplicated_bodies,
     )
-    failures, schema_errors = row_failures(articles, article_schema(facts))
-    failed_index = failures["index"].unique()
-    published = (
-        articles.with_row_index("index")
-        .filter(~pl.col("index").cast(pl.Int64).is_in(failed_index.implode()))
-        .drop("index")
-        .sort("id")
-    )
+    checked = check_rows(articles, article_schema(facts), out, batch_rows)
+    failures = pl.concat([pl.DataFrame(schema={"index": pl.Int64, "rule": pl.String}), *checked.failures])
+    published = pl.concat(checked.published)
+    clean_quarantine = shards.read(out.clean_quarantine_dir, QUARANTINE_SCHEMA)
     upstream = pl.concat(
         [
-            io.read_parquet(p, QUARANTINE_SCHEMA)
-            for p in (out.scan_quarantine, out.parse_quarantine, out.clean_quarantine)
+            io.read_parquet(out.scan_quarantine, QUARANTINE_SCHEMA),
+            shards.read(out.decode_quarantine_dir, QUARANTINE_SCHEMA),
+            shards.read(out.parse_quarantine_dir, QUARANTINE_SCHEMA),
+            clean_quarantine,
         ]
     )
     quarantine = QuarantineRow.validate(
-        pl.concat([upstream, quarantine_rows(articles, failures)]).sort(
-            "file", "line_start", "stage", "rule", "reason"
-        )
+        pl.concat([upstream, *checked.quarantined]).sort("file", "line_start", "stage", "rule", "reason")
     )
     accounting = ledger(
-        pl.read_parquet(out.lines), pl.read_parquet(out.removed_lines), files, [published, duplicates], quarantine
+        shards.scan(out.lines_dir, LINE_SCHEMA).select("file", "line").collect(),
+        pl.read_parquet(out.removed_lines),
+        files,
+        [published, duplicates],
+        quarantine,
     )
     folder_changes = rawfolder.changes(files, rawfolder.scan(raw_dir, max_file_bytes))
 
-    quarantined_records = failed_index.len() + pl.read_parquet(out.clean_quarantine).height
+    failed_rows = failures["index"].n_unique()
+    quarantined_records = failed_rows + clean_quarantine.height
     measures = {
         "quarantined_share": quarantined_records / max(1, quarantined_records + published.height),
         "duplicate_share": duplicates.height / max(1, duplicates.height + published.height),
         "raw_lines_unaccounted": accounting["unaccounted"],
         "raw_paths_unaccounted": accounting["paths_unaccounted"],
         "raw_folder_changes": len(folder_changes),
-        "schema_errors": len(schema_errors),
+        "schema_errors": len(checked.schema_errors),
     }
     checks = (
         expectations.row_checks([r.report() for r in ROW_RULES], params.max_quarantine_share)
@@ -359,10 +419,8 @@ def run(
         + expectations.gate_checks(params.max_quarantine_share, dataclasses.asdict(params.quality))
     )
     frames = {
-        expectations.CANDIDATES: candidate_frame(articles, failures),
-        expectations.PUBLISHED: published.select(
-            "title", "word_count", title_word_count=pl.col("title").str.count_matches(r"\S+")
-        ),
+        expectations.CANDIDATES: pl.concat(checked.candidates),
+        expectations.PUBLISHED: published.drop("provenance"),
         expectations.GATE: pl.DataFrame([measures]),
     }
     results = expectations.run_suites(checks, frames, out.data_docs.resolve(), run_time)
@@ -370,19 +428,17 @@ def run(
         "raw_lines_unaccounted": accounting["unaccounted_examples"],
         "raw_paths_unaccounted": accounting["unaccounted_path_examples"],
         "raw_folder_changes": folder_changes,
-        "schema_errors": schema_errors,
+        "schema_errors": checked.schema_errors,
         "quarantined_share": [f"{rule}: {n}" for rule, n in counts(quarantine, "rule").items()],
     }
     for result in results:
         if not result["success"]:
-            more = (
-                _examples(articles, failures, result["rule"], params.report_examples)
-                if result["asset"] == expectations.CANDIDATES
-                else []
-            )
-            result["examples"] = more or _capped(
-                examples.get(result["rule"], []), params.report_examples, "reports/validation.json"
-            )
+            if result["asset"] == expectations.CANDIDATES:
+                result["examples"] = _examples(quarantine, result["rule"], params.report_examples)
+            else:
+                result["examples"] = _capped(
+                    examples.get(result["rule"], []), params.report_examples, "reports/validation.json"
+                )
 
     passed = all(r["success"] for r in results)
     report = {
@@ -393,18 +449,17 @@ def run(
         "row_checks": {
             "rules": {r.name: {"description": r.description, "blocking": r.blocking} for r in ROW_RULES},
             "quarantined_by_rule": counts(failures, "rule"),
-            "schema_errors": schema_errors,
+            "schema_errors": checked.schema_errors,
         },
         "nothing_lost": accounting,
         "raw_folder_changes": folder_changes,
         "data_docs": "data_docs/index.html",
     }
-    io.write_parquet(published, out.validated_articles)
     io.write_parquet(quarantine, out.quarantine)
     io.write_json(report, out.validation_report)
     metrics = stage_metrics(
         "validate",
-        rows_in=articles.height,
+        rows_in=checked.rows,
         rows_out=published.height,
         dropped=counts(first_failure(failures), "rule"),
         quarantined_by_rule=counts(failures, "rule"),

@@ -43,7 +43,8 @@ class Article(CleanArticle):
     """A published dataset row (validate-stage input, package-stage output)."""
 
     id: str = pa.Field(
-        unique=True, str_matches=r"^[0-9a-f]{16}$", description=CleanArticle.__fields__["id"][1].description
+        str_matches=r"^[0-9a-f]{16}$",
+        description=CleanArticle.__fields__["id"][1].description + " Unique in the dataset (validate: id_unique).",
     )
 
 

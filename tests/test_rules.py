@@ -17,10 +17,10 @@ import polars as pl
 import pytest
 
 from pipeline import clean, layouts, rules
+from pipeline.boilerplate import boilerplate_evidence, learn_boilerplate
 from pipeline.config import load_params
 from pipeline.extraction import make_document
 from pipeline.layouts.base import Document, Segment
-from pipeline.parse import learn_boilerplate
 from pipeline.text import canonical
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -139,7 +139,8 @@ def corpus(files: dict[str, list[str]]) -> pl.DataFrame:
 
 
 def learned_keys(files: dict[str, list[str]]) -> frozenset[str]:
-    return frozenset(learn_boilerplate(corpus(files), PARSE_PARAMS.boilerplate)["key"].to_list())
+    evidence = boilerplate_evidence(corpus(files), PARSE_PARAMS.boilerplate)
+    return frozenset(learn_boilerplate(evidence, PARSE_PARAMS.boilerplate)["key"].to_list())
 
 
 @pytest.mark.parametrize("rule", _computed("boilerplate"))

@@ -1,0 +1,86 @@
+"""The per-file cache of incremental builds: results of per-file work, keyed by the file's content.
+
+A cache table holds rows of many files, each tagged with a key column (the file's sha256, plus whatever
+corpus-level input the result depends on). It is stored per bucket (pipeline/shards.py), under a namespace that
+hashes the code and the settings the results depend on, so a change of either starts a fresh namespace instead of
+serving stale results. A shard rewrites its buckets with exactly the entries of its current files, which also
+drops entries of files that left the folder. The cache never decides an output: a hit returns the bytes a fresh
+computation would, which the tests check by comparing incremental and from-scratch builds byte for byte.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pipeline import io
+
+CODE_ROOTS = ("pipeline", "schemas")  # the code whose every byte can change a cached result
+CODE_SUFFIXES = (".py", ".json", ".yaml")  # sources and model files; not data docs assets or bytecode
+
+
+@functools.cache
+def code_version() -> str:
+    """sha256 over the package sources (path and bytes), so that any code change invalidates every entry."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for top in CODE_ROOTS:
+        for path in sorted((root / top).rglob("*")):
+            if path.is_file() and path.suffix in CODE_SUFFIXES and "assets" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def namespace(*settings: Any) -> str:
+    """A namespace for results that depend on the code and on these settings (dataclasses or plain values)."""
+    text = json.dumps([code_version(), *[_plain(s) for s in settings]], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+
+
+class Cache:
+    """One table of cached rows, per bucket, under root/<namespace>/<table>/bucket-XXX.parquet."""
+
+    def __init__(self, root: Path, space: str, table: str, schema: dict[str, pl.DataType]) -> None:
+        self.directory = Path(root) / space / table
+        self.schema = schema
+
+    def path(self, bucket: int) -> Path:
+        return self.directory / f"bucket-{bucket:03d}.parquet"
+
+    def load(self, buckets: Iterable[int]) -> pl.DataFrame:
+        paths = [p for p in (self.path(b) for b in buckets) if p.exists()]
+        if not paths:
+            return pl.DataFrame(schema=self.schema)
+        return pl.read_parquet(paths).select(list(self.schema)).cast(self.schema)
+
+    def store(self, bucket: int, rows: pl.DataFrame) -> None:
+        """Replace a bucket's rows (an empty frame removes the bucket's file)."""
+        path = self.path(bucket)
+        if rows.is_empty():
+            path.unlink(missing_ok=True)
+            return
+        io.write_parquet(rows.select(list(self.schema)), path)
+
+
+def prune(root: Path, keep: Iterable[str]) -> None:
+    """Delete namespaces other than the ones in use, so that the cache holds one version of each result."""
+    root = Path(root)
+    if not root.is_dir():
+        return
+    kept = set(keep)
+    for space in root.iterdir():
+        if space.is_dir() and space.name not in kept:
+            shutil.rmtree(space, ignore_errors=True)

@@ -1,0 +1,88 @@
+"""Shards: how the files of a corpus are split into units of work, and where each unit's parts are written.
+
+A file belongs to one of BUCKETS buckets by its content hash, so it stays in the same bucket whatever else is
+added to or removed from the folder (the per-file cache is kept per bucket). A shard is a contiguous range of
+buckets; the number of shards is a power of two chosen from the corpus size (about `parse.shard_bytes` of raw text
+each), so a shard holds whole buckets and a bucket is never split. Stages write one part per shard
+(`<dir>/part-00003.parquet`); outputs that users read are merged from the parts in a total order, so neither the
+number of shards nor the number of workers changes a single output byte.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import polars as pl
+
+BUCKETS = 256  # part of the cache layout, not a tunable: buckets are the cache's unit
+
+
+@dataclasses.dataclass(frozen=True)
+class Shard:
+    index: int
+    buckets: range
+
+    @property
+    def name(self) -> str:
+        return f"part-{self.index:05d}"
+
+
+def bucket_expr(sha256: str | pl.Expr = "sha256") -> pl.Expr:
+    """A file's bucket: the first byte of its content hash."""
+    column = pl.col(sha256) if isinstance(sha256, str) else sha256
+    return column.str.slice(0, 2).str.to_integer(base=16).cast(pl.Int32)
+
+
+def bucket_of(sha256: str) -> int:
+    return int(sha256[:2], 16)
+
+
+def plan(total_bytes: int, shard_bytes: int) -> list[Shard]:
+    """Power-of-two many shards of about shard_bytes each (1 to BUCKETS), each a contiguous range of buckets."""
+    wanted = max(1, math.ceil(total_bytes / max(1, shard_bytes)))
+    count = min(BUCKETS, 1 << (wanted - 1).bit_length())
+    size = BUCKETS // count
+    return [Shard(i, range(i * size, (i + 1) * size)) for i in range(count)]
+
+
+def shard_of(shards: Sequence[Shard], bucket: int) -> Shard:
+    return shards[bucket // (BUCKETS // len(shards))]
+
+
+def part(directory: Path, shard: Shard) -> Path:
+    return directory / f"{shard.name}.parquet"
+
+
+def parts(directory: Path) -> list[Path]:
+    return sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
+
+
+def present(directory: Path) -> list[Shard]:
+    """The shards a stage wrote parts for (their bucket ranges are not needed downstream of parse)."""
+    return [Shard(int(path.stem.removeprefix("part-")), range(0)) for path in parts(directory)]
+
+
+def scan(directory: Path, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """All parts of a stage output as one lazy frame (an empty frame of the schema when there are none)."""
+    found = parts(directory)
+    if not found:
+        return pl.LazyFrame(schema=schema)
+    return pl.scan_parquet(found, schema=schema)
+
+
+def read(directory: Path, schema: dict[str, pl.DataType], shard: Shard | None = None) -> pl.DataFrame:
+    """One shard's part (or all parts), empty with the schema when absent."""
+    if shard is None:
+        return scan(directory, schema).collect()
+    path = part(directory, shard)
+    return pl.read_parquet(path, schema=schema) if path.exists() else pl.DataFrame(schema=schema)
+
+
+def clear(directories: Iterable[Path]) -> None:
+    """Remove earlier parts, so that a run with fewer shards leaves no stale part behind."""
+    for directory in directories:
+        for path in parts(directory):
+            path.unlink()
