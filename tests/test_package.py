@@ -74,7 +74,7 @@ def write_inputs(root: Path, articles: list[dict[str, Any]], raw: Path, *, passe
     files = rawfolder.scan(raw, MAX_FILE_BYTES)
     write_parquet(files, out.files)
     frame = pl.DataFrame(articles, schema=polars_schema(Article))
-    write_parquet(frame, out.validated_articles)
+    write_parquet(frame, out.validated_dir / "part-00000.parquet")
     duplicate = {**articles[0], "id": "f" * 16, "kept_id": articles[0]["id"], "kind": "near", "similarity": 0.9}
     write_parquet(pl.DataFrame([duplicate], schema=polars_schema(Duplicate)), out.duplicates)
     quarantined = {
