@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +43,16 @@ class CleanParams:
     end_marker_min_share: float = 0.5
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DedupParams:
-    shingle_words: int = 5
-    sample_modulus: int = 1
-    max_shingle_df: int = 200
-    near_containment: float = 0.8
-    truncated_min_chars: int = 80
+    """No defaults: every value comes from params.yaml `dedup:` (a default here could silently disagree)."""
+
+    shingle_words: int
+    max_shingle_df: int
+    near_containment: float
+    truncated_min_chars: int
+    batch_records: int
+    hash_buckets: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,32 +75,39 @@ class PackageParams:
     max_rows_per_shard: int = 100_000
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Params:
     parse: ParseParams = ParseParams()
     clean: CleanParams = CleanParams()
-    dedup: DedupParams = DedupParams()
+    dedup: DedupParams
     validate: ValidateParams = ValidateParams()
     package: PackageParams = PackageParams()
+
+
+def _required(field: dataclasses.Field) -> bool:
+    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
 
 
 def _build(cls: type, raw: dict[str, Any] | None, where: str) -> Any:
     raw = dict(raw or {})
     fields = {f.name: f for f in dataclasses.fields(cls)}
+    types = typing.get_type_hints(cls)
     unknown = sorted(set(raw) - set(fields))
     if unknown:
         raise ConfigError(f"unknown key(s) in params [{where}]: {', '.join(unknown)}; known: {', '.join(fields)}")
+    missing = sorted(name for name, field in fields.items() if _required(field) and name not in raw)
+    if missing:
+        raise ConfigError(f"missing key(s) in params [{where}]: {', '.join(missing)}")
     kwargs: dict[str, Any] = {}
     for name, value in raw.items():
-        default = fields[name].default
-        if dataclasses.is_dataclass(default):
-            kwargs[name] = _build(type(default), value, f"{where}.{name}")
-        elif isinstance(default, tuple):
+        if dataclasses.is_dataclass(types[name]):
+            kwargs[name] = _build(types[name], value, f"{where}.{name}")
+        elif types[name] == tuple[str, ...]:
             if not isinstance(value, list | tuple):
                 raise ConfigError(f"params [{where}.{name}] must be a list, got {value!r}")
             kwargs[name] = tuple(value)
-        elif isinstance(default, bool | int | float | str):
-            expected = float if isinstance(default, float) else type(default)
+        elif types[name] in (bool, int, float, str):
+            expected = types[name]
             if expected is float and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -108,7 +119,7 @@ def _build(cls: type, raw: dict[str, Any] | None, where: str) -> Any:
 
 
 def load_params(path: str | Path | None = None) -> Params:
-    """Read params.yaml (or the given file); missing sections take the defaults above."""
+    """Read params.yaml (or the given file); a missing section takes the defaults above, where it has them."""
     if path is None or Path(path) == DEFAULT_PARAMS:
         path = DEFAULT_PARAMS if DEFAULT_PARAMS.exists() else PROJECT_PARAMS
     path = Path(path)

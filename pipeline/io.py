@@ -30,6 +30,22 @@ def write_parquet(df: pl.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def sink_parquet(frame: pl.LazyFrame, path: str | Path) -> Path:
+    """write_parquet for a lazy plan, streamed: rows in plan order, same settings, so the same bytes every run."""
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    try:
+        frame.sink_parquet(
+            tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=100_000, maintain_order=True
+        )
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
 def write_json(data: Any, path: str | Path) -> Path:
     path = Path(path)
     fd, tmp = _atomic_target(path)
