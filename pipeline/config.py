@@ -52,7 +52,7 @@ class DedupParams:
     near_containment: float
     truncated_min_chars: int
     batch_records: int
-    hash_buckets: int
+    bucket_shingles: int
 
 
 @dataclasses.dataclass(frozen=True)

@@ -38,7 +38,7 @@ import polars as pl
 from pipeline import io, stage
 from pipeline.config import DedupParams
 from pipeline.outputs import Outputs
-from pipeline.text import canonical_expr, canonical_from_folded, folded_expr
+from pipeline.text import NFKC_MAY_CHANGE, canonical_expr, folded_expr
 from schemas import CleanArticle, Duplicate
 
 log = logging.getLogger(__name__)
@@ -76,9 +76,10 @@ class Scratch:
     def shared_path(self, bucket: int) -> Path:
         return self.root / "shared" / f"{bucket:05d}.arrow"
 
-    def shared_shingles(self, bucket: int) -> pl.DataFrame:
+    def shared_shingles(self, bucket: int) -> pl.LazyFrame | None:
+        """(n, h, df) of the shingles in 2..max_shingle_df representatives, in one hash range."""
         path = self.shared_path(bucket)
-        return pl.read_ipc(path) if path.exists() else pl.DataFrame(schema={"n": pl.UInt32, "h": pl.UInt64})
+        return pl.scan_ipc(path) if path.exists() else None
 
 
 def prefix_levels(truncated_min_chars: int, longest: int) -> list[int]:
@@ -92,12 +93,26 @@ def prefix_levels(truncated_min_chars: int, longest: int) -> list[int]:
 
 def batch_features(batch: pl.DataFrame, params: DedupParams, scratch: Scratch, index: int) -> pl.DataFrame:
     """Compact keys of a batch of records; their shingle hashes go to the scratch folders."""
-    texts = batch.lazy().select(
-        "n", "id", "is_truncated",
-        title_missing=pl.col("title").is_null(),
-        title_key=pl.when(pl.col("title").is_not_null()).then(canonical_expr("title").hash(seed=TITLE_SEED)),
-        folded=folded_expr("body"),
-    ).with_columns(canonical=canonical_from_folded(pl.col("folded"))).collect(engine="streaming")  # fmt: skip
+    body = pl.col("body").fill_null("")
+    marked = batch.lazy().with_columns(nfkc=body.str.contains(NFKC_MAY_CHANGE))
+    # NFKC is the costly step of folding, and most bodies are their own NFKC form: fold those by lower-casing.
+    folded = pl.concat(
+        [
+            marked.filter(~pl.col("nfkc")).with_columns(folded=body.str.to_lowercase()),
+            marked.filter(pl.col("nfkc")).with_columns(folded=folded_expr(body)),
+        ]
+    )
+    texts = (
+        folded.select(
+            "n", "id", "is_truncated",
+            title_missing=pl.col("title").is_null(),
+            title_key=pl.when(pl.col("title").is_not_null()).then(canonical_expr("title").hash(seed=TITLE_SEED)),
+            words=pl.col("folded").str.extract_all(WORD),
+        )
+        # canonical_expr removes runs of [\W_]: the \w+ words joined, less their underscores. One regex, not two.
+        .with_columns(canonical=pl.col("words").list.join("").str.replace_all("_", "", literal=True))
+        .collect(engine="streaming")
+    )  # fmt: skip
     length = pl.col("canonical").str.len_chars()
     longest = int(texts.select(length.max()).item() or 0)
     levels = prefix_levels(params.truncated_min_chars, longest)
@@ -111,7 +126,7 @@ def batch_features(batch: pl.DataFrame, params: DedupParams, scratch: Scratch, i
         body_k2=pl.col("canonical").hash(seed=BODY_SEEDS[1]),
         prefix_keys=pl.concat_list(prefix_keys).list.drop_nulls() if levels else pl.lit([], dtype=pl.List(pl.UInt64)),
     )  # fmt: skip
-    scratch.write_batch(index, shingle_hashes(texts.select("n", "folded"), params.shingle_words, scratch))
+    scratch.write_batch(index, shingle_hashes(texts.select("n", "words"), params.shingle_words, scratch))
     return compact
 
 
@@ -123,7 +138,6 @@ def shingle_hashes(texts: pl.DataFrame, size: int, scratch: Scratch) -> pl.DataF
     """
     tokens = (
         texts.lazy()
-        .select("n", words=pl.col("folded").str.extract_all(WORD))
         .with_columns(count=pl.col("words").list.len())
         .explode("words")
         .drop_nulls("words")
@@ -141,7 +155,11 @@ def shingle_hashes(texts: pl.DataFrame, size: int, scratch: Scratch) -> pl.DataF
             "n", h=pl.struct(words).hash(seed=SHINGLE_SEED), keep=whole_gram | (first_word & (pl.col("count") < size))
         )
         .filter("keep")
-        .select("n", "h", bucket=scratch.bucket_of(pl.col("h")))
+        # A set per record; deduplicated within each record (small groups) rather than over (n, h) pairs at once.
+        .group_by("n")
+        .agg(pl.col("h").unique())
+        .explode("h")
+        .with_columns(bucket=scratch.bucket_of(pl.col("h")))
         .collect()
     )
 
@@ -195,7 +213,7 @@ def shingle_statistics(scratch: Scratch, representatives: pl.DataFrame, params: 
 
     Keeps the shared shingles (2 <= df <= cap) of each hash range on disk: anchors and containment need only them.
     """
-    reps = representatives.select("n").lazy()
+    representatives = representatives["n"].implode()
     sizes = []
     (scratch.root / "shared").mkdir(parents=True, exist_ok=True)
     for bucket in range(scratch.buckets):
@@ -203,57 +221,56 @@ def shingle_statistics(scratch: Scratch, representatives: pl.DataFrame, params: 
         if shingles is None:
             continue
         counted = (
-            shingles.join(reps, on="n", how="semi")
-            .unique()
-            .with_columns(df=pl.len().over("h"))
+            shingles.filter(pl.col("n").is_in(representatives))
+            .with_columns(df=pl.len().over("h").cast(pl.UInt32))
             .filter(pl.col("df") <= params.max_shingle_df)
             .collect()
         )
-        shared = counted.filter(pl.col("df") >= 2)
-        shared.select("n", "h").write_ipc(scratch.shared_path(bucket), compression="uncompressed")
-        sizes.append(
-            counted.group_by("n").agg(size=pl.len(), shared=(pl.col("df") >= 2).sum()).cast({"shared": pl.UInt32})
-        )
+        counted.filter(pl.col("df") >= 2).write_ipc(scratch.shared_path(bucket), compression="uncompressed")
+        sizes.append(counted.group_by("n").agg(size=pl.len(), shared=(pl.col("df") >= 2).sum().cast(pl.UInt32)))
     if not sizes:
         return pl.DataFrame(schema={"n": pl.UInt32, "size": pl.UInt32, "shared": pl.UInt32})
     return pl.concat(sizes).group_by("n").agg(pl.col("size").sum(), pl.col("shared").sum())
 
 
 def near_candidates(scratch: Scratch, statistics: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
-    """(a, b): b holds one of a's anchors (the p smallest-hash shared shingles of a, see the module docstring)."""
+    """(a, b): b holds one of a's anchors, its p rarest shared shingles (see the module docstring).
+
+    Any fixed order of shingles makes the prefix filter exact; rarest first (document frequency, then hash) makes
+    each anchor lead to the fewest records. The p rarest are kept per record while reading the hash ranges in turn,
+    so memory holds at most p rows per record.
+    """
     budget = statistics.select(
         "n",
-        left=(
+        p=(
             pl.col("shared").cast(pl.Int64)
             - (pl.col("size").cast(pl.Float64) * params.near_containment).floor().cast(pl.Int64)
             + 1
         ),
-    ).filter(pl.col("left") > 0)
-    hits = []
+    ).filter(pl.col("p") > 0)
+    rarest = pl.DataFrame(schema={"n": pl.UInt32, "h": pl.UInt64, "df": pl.UInt32})
     for bucket in range(scratch.buckets):
-        if budget.is_empty():
-            break
         shared = scratch.shared_shingles(bucket)
-        if shared.is_empty():
+        if budget.is_empty() or shared is None:
             continue
-        anchors = (
-            shared.join(budget, on="n")
-            .filter(pl.col("h").rank("ordinal").over("n") <= pl.col("left"))
-            .select("n", "h")
+        rarest = (
+            pl.concat([rarest.lazy(), shared])
+            .join(budget.lazy(), on="n")
+            .sort("n", "df", "h")
+            .filter(pl.int_range(pl.len()).over("n") < pl.col("p"))
+            .drop("p")
+            .collect()
         )
-        taken = anchors.group_by("n").len("taken")
-        budget = (
-            budget.join(taken, on="n", how="left")
-            .select("n", left=pl.col("left") - pl.col("taken").fill_null(0))
-            .filter(pl.col("left") > 0)
-        )
+    anchors = rarest.select("n", "h", bucket=scratch.bucket_of(pl.col("h")))
+    hits = []
+    for bucket, these in anchors.partition_by("bucket", as_dict=True, include_key=False).items():
         hits.append(
-            anchors.join(shared.rename({"n": "b"}), on="h")
+            these.lazy()
+            .join(scratch.shared_shingles(bucket[0]).select(b="n", h="h"), on="h")
             .filter(pl.col("n") != pl.col("b"))
             .select(a="n", b="b")
-            .unique()
         )
-    return pl.concat(hits).unique() if hits else pl.DataFrame(schema=PAIR_SCHEMA)
+    return pl.concat(hits).unique().collect() if hits else pl.DataFrame(schema=PAIR_SCHEMA)
 
 
 def prefix_candidates(representatives: pl.DataFrame) -> pl.DataFrame:
@@ -308,13 +325,15 @@ def shared_counts(scratch: Scratch, pairs: pl.DataFrame) -> pl.DataFrame:
     counts = []
     for bucket in range(scratch.buckets):
         shingles = scratch.shared_shingles(bucket)
-        if shingles.is_empty():
+        if shingles is None:
             continue
+        shingles = shingles.select("n", "h")
         counts.append(
-            shingles.join(pairs, left_on="n", right_on="a")
+            shingles.join(pairs.lazy(), left_on="n", right_on="a")
             .join(shingles.rename({"n": "b"}), on=["b", "h"], how="semi")
             .group_by(a="n", b="b")
             .len("shared")
+            .collect()
         )
     if not counts:
         return pl.DataFrame(schema={**PAIR_SCHEMA, "shared": pl.UInt32})
@@ -393,7 +412,9 @@ def transform(
     """
     records = articles.lazy().with_row_index("n")
     with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch_dir) as tmp:
-        compact, groups, fates = decide(records, params, Scratch(Path(tmp), params.hash_buckets))
+        words = records.select(pl.col("word_count").cast(pl.Int64).sum()).collect().item() or 0
+        buckets = max(1, -(-words // params.bucket_shingles))
+        compact, groups, fates = decide(records, params, Scratch(Path(tmp), buckets))
     representatives = groups.filter(pl.col("rank") == 1)["n"]
     merged = merged_metadata(records, groups)
     as_published = (

@@ -13,6 +13,10 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # followed by closing quotes/brackets, optionally an inline agency sign-off such as "(Yonhap)".
 SENTENCE_END = re.compile(r"""[.!?…]['"’”)\]]*\s*(\([^()]{1,40}\))?\s*$|['"’”]\s*$""")
 _WORD = re.compile(r"\S+")
+# Text made only of ASCII and these quotes and dashes is its own NFKC form (tests/test_dedup.py checks each one);
+# a text with any other character may change under NFKC.
+NFKC_STABLE_NON_ASCII = "\u2018\u2019\u201c\u201d\u2013\u2014"
+NFKC_MAY_CHANGE = f"[^\\x00-\\x7f{NFKC_STABLE_NON_ASCII}]"
 
 
 def canonical(text: str | None) -> str:
