@@ -586,15 +586,19 @@ def test_ten_thousand_word_article_is_published_whole(runs: dict[str, Run]) -> N
 SHINGLE_PROBE = """
 import random, resource, sys
 import polars as pl
-from pipeline.config import DedupParams
-from pipeline.dedup import near_and_truncated
+from pipeline.config import load_params
+from pipeline.dedup import transform
 rng = random.Random(0)
 words = int(sys.argv[1])
 body = " ".join(f"w{rng.randint(0, 10**6)}" for _ in range(words))
 half = body[: len(body) // 2]
-articles = pl.DataFrame({"id": ["0" * 16, "1" * 16], "body": [body, half], "is_truncated": [False, True]})
-decisions = near_and_truncated(articles, DedupParams())
-assert decisions["id"].to_list() == ["1" * 16], decisions
+place = [{"file": "a.txt", "line_start": 1, "line_end": 1}]
+articles = pl.DataFrame({"id": ["0" * 16, "1" * 16], "title": ["Report", "Report"], "body": [body, half],
+    "published_date": [None, None], "source": [None, None], "byline": [None, None], "category": [None, None],
+    "language": ["en", "en"], "is_truncated": [False, True], "word_count": [words, words // 2],
+    "layout": ["test", "test"], "provenance": [place, place]})
+removed = transform(articles, load_params().dedup).removed
+assert removed["id"].to_list() == ["1" * 16], removed
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
 
@@ -619,12 +623,15 @@ SHORT_BODY_PROBE = """
 import resource
 resource.setrlimit(resource.RLIMIT_AS, (4 * 1024**3, 4 * 1024**3))
 import polars as pl
-from pipeline.config import DedupParams
-from pipeline.dedup import near_and_truncated
+from pipeline.config import load_params
+from pipeline.dedup import transform
 bodies = ["", "★ ☆ ♥", "one", "one two three", "one two three four", "one two three four five six"]
-ids = [f"{i:016x}" for i in range(len(bodies))]
-articles = pl.DataFrame({"id": ids, "body": bodies, "is_truncated": [False] * len(bodies)})
-print(near_and_truncated(articles, DedupParams()).height)
+n = len(bodies)
+articles = pl.DataFrame({"id": [f"{i:016x}" for i in range(n)], "title": [None] * n, "body": bodies,
+    "published_date": [None] * n, "source": [None] * n, "byline": [None] * n, "category": [None] * n,
+    "language": ["und"] * n, "is_truncated": [False] * n, "word_count": [len(b.split()) for b in bodies],
+    "layout": ["test"] * n, "provenance": [[{"file": f"{i}.txt", "line_start": 1, "line_end": 1}] for i in range(n)]})
+print(transform(articles, load_params().dedup).metrics)
 """
 
 
