@@ -410,6 +410,9 @@ def transform(
     caller streams to disk, so the stage never holds the corpus's texts; given a DataFrame, frames come back.
     `removed` (the duplicates, with kept_id, kind, similarity) is always a DataFrame, sorted by a total key.
     """
+    for name in ("shingle_words", "truncated_min_chars", "batch_records", "bucket_shingles"):
+        if getattr(params, name) < 1:
+            raise ValueError(f"params dedup.{name} must be at least 1, got {getattr(params, name)}")
     records = articles.lazy().with_row_index("n")
     with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch_dir) as tmp:
         words = records.select(pl.col("word_count").cast(pl.Int64).sum()).collect().item() or 0

@@ -138,6 +138,12 @@ def test_empty_and_tiny_bodies() -> None:
     assert removed["kind"].to_list() == ["exact"]  # "" and "★ ☆ ♥" have the same (empty) normal form
 
 
+def test_no_articles() -> None:
+    kept, removed, metrics = run()
+    assert kept.is_empty() and removed.is_empty()
+    assert metrics == {"stage": "dedup", "rows_in": 0, "rows_out": 0, "dropped": {}}
+
+
 def test_lazy_input_gives_a_lazy_plan_with_the_same_rows(tmp_path: Path) -> None:
     rows = frame(article(LONG_BODY, file="a.txt"), article(LONG_BODY[:CUT_AT], file="b.txt"))
     path = tmp_path / "articles.parquet"
