@@ -418,29 +418,28 @@ def transform(
         words = records.select(pl.col("word_count").cast(pl.Int64).sum()).collect().item() or 0
         buckets = max(1, -(-words // params.bucket_shingles))
         compact, groups, fates = decide(records, params, Scratch(Path(tmp), buckets))
-    representatives = groups.filter(pl.col("rank") == 1)["n"]
-    merged = merged_metadata(records, groups)
-    as_published = (
-        records.filter(pl.col("n").is_in(representatives.implode()))
-        .join(merged.lazy(), on="n", how="left", suffix="_merged", maintain_order="left")
+    merged = merged_metadata(records, groups).lazy()
+    exact_copies = groups.filter(pl.col("rank") > 1)["n"].implode()
+    # One plan for both outputs: a representative's row as published (metadata and provenance merged from its
+    # copies; every provenance list unique and sorted); an exact copy's row as it came.
+    rows = (
+        records.filter(~pl.col("n").is_in(exact_copies))
+        .join(merged, on="n", how="left", suffix="_merged", maintain_order="left")
         .with_columns(
             *[pl.coalesce(f"{c}_merged", c).alias(c) for c in METADATA],
             provenance=pl.when(pl.col("provenance_merged").is_not_null())
             .then("provenance_merged")
             .otherwise(pl.col("provenance").list.unique().list.sort()),
         )
+        .select("n", *ARTICLE_COLUMNS)
     )
     dropped = fates["n"].implode()
-    kept = as_published.filter(~pl.col("n").is_in(dropped)).select(ARTICLE_COLUMNS)
-    decision_columns = fates.select("n", "kept_id", "kind", "similarity").lazy()
-    removed_copies = records.filter(pl.col("n").is_in(fates.filter(pl.col("kind") == "exact")["n"].implode()))
-    removed_others = as_published.filter(pl.col("n").is_in(dropped)).with_columns(
-        is_truncated=pl.col("is_truncated")
-        | pl.col("n").is_in(fates.filter(pl.col("kind") == "truncated")["n"].implode())
-    )
+    kept = rows.filter(~pl.col("n").is_in(dropped)).select(ARTICLE_COLUMNS)
     removed = (
-        pl.concat([removed_copies.select("n", *ARTICLE_COLUMNS), removed_others.select("n", *ARTICLE_COLUMNS)])
-        .join(decision_columns, on="n")
+        pl.concat([records.filter(pl.col("n").is_in(exact_copies)).select("n", *ARTICLE_COLUMNS), rows])
+        .filter(pl.col("n").is_in(dropped))
+        .join(fates.select("n", "kept_id", "kind", "similarity").lazy(), on="n")
+        .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
         .collect(engine="streaming")
         .sort("id", "kept_id", "kind", "n")
         .drop("n")
