@@ -29,10 +29,12 @@ How memory stays bounded (the corpus is never held as text or as shingles):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from pipeline import io, stage
@@ -208,13 +210,32 @@ def merged_metadata(records: pl.LazyFrame, groups: pl.DataFrame) -> pl.DataFrame
     )
 
 
-def shingle_statistics(scratch: Scratch, representatives: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
-    """(n, size, shared) per representative: shingles that count (df <= cap) and those also in another record.
+@dataclasses.dataclass(frozen=True)
+class ShingleStatistics:
+    """Per representative (index n): shingles that count (df <= cap), those shared with another representative
+    (2 <= df <= cap), and the shared ones per rarity class (RARITY_CLASSES: df 2-3, 4-7, 8-15, 16-31, 32+)."""
 
-    Keeps the shared shingles (2 <= df <= cap) of each hash range on disk: anchors and containment need only them.
-    """
-    representatives = representatives["n"].implode()
-    sizes = []
+    size: np.ndarray
+    shared: np.ndarray
+    by_rarity: np.ndarray
+
+
+RARITY_CLASSES = 5
+
+
+def rarity(df: pl.Expr) -> pl.Expr:
+    """floor(log2(df)) - 1, capped: the first key of the anchor order (rarest first)."""
+    return pl.min_horizontal(df.log(2).floor().cast(pl.Int64) - 1, RARITY_CLASSES - 1).cast(pl.UInt32)
+
+
+def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupParams) -> ShingleStatistics:
+    """Counts per representative, hash range by hash range, into arrays indexed by n (memory: a few bytes per
+    record). Keeps the shared shingles of each range on disk: anchors and containment need only them."""
+    representatives = compact["n"].implode()
+    records = int(compact["n"].max()) + 1 if compact.height else 0
+    size = np.zeros(records, dtype=np.int64)
+    shared = np.zeros(records, dtype=np.int64)
+    by_rarity = np.zeros(records * RARITY_CLASSES, dtype=np.int64)
     (scratch.root / "shared").mkdir(parents=True, exist_ok=True)
     for bucket in range(scratch.buckets):
         shingles = scratch.all_shingles(bucket)
@@ -226,51 +247,65 @@ def shingle_statistics(scratch: Scratch, representatives: pl.DataFrame, params: 
             .filter(pl.col("df") <= params.max_shingle_df)
             .collect()
         )
-        counted.filter(pl.col("df") >= 2).write_ipc(scratch.shared_path(bucket), compression="uncompressed")
-        sizes.append(counted.group_by("n").agg(size=pl.len(), shared=(pl.col("df") >= 2).sum().cast(pl.UInt32)))
-    if not sizes:
-        return pl.DataFrame(schema={"n": pl.UInt32, "size": pl.UInt32, "shared": pl.UInt32})
-    return pl.concat(sizes).group_by("n").agg(pl.col("size").sum(), pl.col("shared").sum())
+        size += np.bincount(counted["n"].to_numpy(), minlength=records)
+        in_common = counted.filter(pl.col("df") >= 2).with_columns(rarity=rarity(pl.col("df")))
+        in_common.write_ipc(scratch.shared_path(bucket), compression="uncompressed")
+        shared += np.bincount(in_common["n"].to_numpy(), minlength=records)
+        slot = in_common.select(pl.col("n").cast(pl.Int64) * RARITY_CLASSES + pl.col("rarity"))
+        by_rarity += np.bincount(slot.to_series().to_numpy(), minlength=records * RARITY_CLASSES)
+    return ShingleStatistics(size, shared, by_rarity.reshape(records, RARITY_CLASSES))
 
 
-def near_candidates(scratch: Scratch, statistics: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: DedupParams) -> pl.DataFrame:
     """(a, b): b holds one of a's anchors, its p rarest shared shingles (see the module docstring).
 
-    Any fixed order of shingles makes the prefix filter exact; rarest first (document frequency, then hash) makes
-    each anchor lead to the fewest records. The p rarest are kept per record while reading the hash ranges in turn,
-    so memory holds at most p rows per record.
+    Any fixed order of shingles makes the prefix filter exact; rarest first ((rarity class, hash)) makes each
+    anchor lead to few records. The per-class counts tell, for each record, the class where its p anchors end
+    (all of the rarer classes, then the smallest hashes of that class); reading the hash ranges in ascending order
+    then picks those smallest hashes and looks the anchors up in the same pass.
     """
-    budget = statistics.select(
-        "n",
-        p=(
-            pl.col("shared").cast(pl.Int64)
-            - (pl.col("size").cast(pl.Float64) * params.near_containment).floor().cast(pl.Int64)
-            + 1
-        ),
-    ).filter(pl.col("p") > 0)
-    rarest = pl.DataFrame(schema={"n": pl.UInt32, "h": pl.UInt64, "df": pl.UInt32})
-    for bucket in range(scratch.buckets):
-        shared = scratch.shared_shingles(bucket)
-        if budget.is_empty() or shared is None:
-            continue
-        rarest = (
-            pl.concat([rarest.lazy(), shared])
-            .join(budget.lazy(), on="n")
-            .sort("n", "df", "h")
-            .filter(pl.int_range(pl.len()).over("n") < pl.col("p"))
-            .drop("p")
-            .collect()
-        )
-    anchors = rarest.select("n", "h", bucket=scratch.bucket_of(pl.col("h")))
+    budget = statistics.shared - np.floor(statistics.size * params.near_containment).astype(np.int64) + 1
+    cumulative = np.cumsum(statistics.by_rarity, axis=1)
+    last_class = (cumulative < budget[:, None]).sum(axis=1)  # the class holding the p-th rarest
+    before = np.where(
+        last_class > 0, np.take_along_axis(cumulative, np.maximum(last_class - 1, 0)[:, None], 1)[:, 0], 0
+    )
+    with_anchors = np.flatnonzero(budget > 0)
+    plan = pl.DataFrame(
+        {
+            "n": with_anchors.astype(np.uint32),
+            "last_class": last_class[with_anchors].astype(np.uint32),
+            "quota": (budget - before)[with_anchors],
+        }
+    )
     hits = []
-    for bucket, these in anchors.partition_by("bucket", as_dict=True, include_key=False).items():
+    for bucket in range(scratch.buckets):
+        shingles = scratch.shared_shingles(bucket)
+        if shingles is None or plan.is_empty():
+            continue
+        shingles = shingles.collect()
+        ranked = (
+            shingles.join(plan, on="n")
+            .filter(pl.col("rarity") <= pl.col("last_class"))
+            .sort("n", "h")
+            .with_columns(tie=pl.col("rarity") == pl.col("last_class"))
+            .with_columns(order=pl.col("tie").cast(pl.Int64).cum_sum().over("n"))
+        )
+        anchors = ranked.filter(~pl.col("tie") | (pl.col("order") <= pl.col("quota")))
+        taken = anchors.filter("tie").group_by("n").len("taken")
+        plan = (
+            plan.join(taken, on="n", how="left")
+            .with_columns(quota=pl.col("quota") - pl.col("taken").fill_null(0))
+            .drop("taken")
+            .filter(~((pl.col("quota") <= 0) & (pl.col("last_class") == 0)))
+        )
         hits.append(
-            these.lazy()
-            .join(scratch.shared_shingles(bucket[0]).select(b="n", h="h"), on="h")
+            anchors.select("n", "h")
+            .join(shingles.select(b="n", h="h"), on="h")
             .filter(pl.col("n") != pl.col("b"))
             .select(a="n", b="b")
         )
-    return pl.concat(hits).unique().collect() if hits else pl.DataFrame(schema=PAIR_SCHEMA)
+    return pl.concat(hits).unique() if hits else pl.DataFrame(schema=PAIR_SCHEMA)
 
 
 def prefix_candidates(representatives: pl.DataFrame) -> pl.DataFrame:
@@ -320,24 +355,29 @@ def verified_prefixes(records: pl.LazyFrame, pairs: pl.DataFrame) -> pl.DataFram
     )
 
 
-def shared_counts(scratch: Scratch, pairs: pl.DataFrame) -> pl.DataFrame:
-    """(a, b, shared): how many of a's counted shingles are in b, summed over the hash ranges."""
-    counts = []
+def shared_counts(scratch: Scratch, pairs: pl.DataFrame) -> np.ndarray:
+    """For each pair (a, b) in order: how many of a's counted shingles are in b, summed over the hash ranges.
+
+    Per range, each record's shingles are one list and a pair's count the size of the lists' intersection: a
+    join on the record index, not on (record, hash) rows.
+    """
+    counts = np.zeros(pairs.height, dtype=np.int64)
+    involved = pl.concat([pairs["a"], pairs["b"]]).unique().implode()
+    indexed = pairs.with_row_index("pair")
     for bucket in range(scratch.buckets):
         shingles = scratch.shared_shingles(bucket)
-        if shingles is None:
+        if shingles is None or pairs.is_empty():
             continue
-        shingles = shingles.select("n", "h")
-        counts.append(
-            shingles.join(pairs.lazy(), left_on="n", right_on="a")
-            .join(shingles.rename({"n": "b"}), on=["b", "h"], how="semi")
-            .group_by(a="n", b="b")
-            .len("shared")
-            .collect()
+        sets = shingles.filter(pl.col("n").is_in(involved)).group_by("n").agg("h").collect()
+        found = (
+            indexed.join(sets.select(a="n", a_h="h"), on="a")
+            .join(sets.select(b="n", b_h="h"), on="b")
+            .select("pair", shared=pl.col("a_h").list.set_intersection("b_h").list.len())
         )
-    if not counts:
-        return pl.DataFrame(schema={**PAIR_SCHEMA, "shared": pl.UInt32})
-    return pl.concat(counts).group_by("a", "b").agg(pl.col("shared").sum())
+        counts += np.bincount(
+            found["pair"].to_numpy(), weights=found["shared"].to_numpy(), minlength=pairs.height
+        ).astype(np.int64)
+    return counts
 
 
 def near_and_truncated(
@@ -350,13 +390,14 @@ def near_and_truncated(
     pairs = orient(
         pl.concat([near_candidates(scratch, statistics, params), prefix.select("a", "b")]).unique(), compact
     )
+    sizes = pl.DataFrame({"a": np.arange(len(statistics.size), dtype=np.uint32), "a_size": statistics.size})
     pairs = (
-        pairs.join(prefix, on=["a", "b"], how="left")
-        .join(shared_counts(scratch, pairs.select("a", "b")), on=["a", "b"], how="left")
-        .join(statistics.select(a="n", a_size="size"), on="a", how="left")
+        pairs.with_columns(shared=pl.Series(shared_counts(scratch, pairs.select("a", "b")), dtype=pl.Int64))
+        .join(prefix, on=["a", "b"], how="left")
+        .join(sizes, on="a")
         .with_columns(
             prefix=pl.col("prefix").fill_null(False),
-            containment=(pl.col("shared").fill_null(0) / pl.col("a_size")).fill_nan(0.0).fill_null(0.0).clip(0.0, 1.0),
+            containment=(pl.col("shared") / pl.col("a_size")).fill_nan(0.0).clip(0.0, 1.0),
         )
         .filter(pl.col("prefix") | (pl.col("containment") >= params.near_containment))
     )
