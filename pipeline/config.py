@@ -51,6 +51,7 @@ class DedupParams:
     max_shingle_df: int
     near_containment: float
     truncated_min_chars: int
+    anchor_hits: int
     batch_records: int
     bucket_shingles: int
 

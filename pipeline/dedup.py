@@ -257,14 +257,19 @@ def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupPar
 
 
 def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: DedupParams) -> pl.DataFrame:
-    """(a, b): b holds one of a's anchors, its p rarest shared shingles (see the module docstring).
+    """(a, b): b holds k of a's anchors, its p + k - 1 rarest shared shingles (see the module docstring).
 
     Any fixed order of shingles makes the prefix filter exact; rarest first ((rarity class, hash)) makes each
     anchor lead to few records. The per-class counts tell, for each record, the class where its p anchors end
     (all of the rarer classes, then the smallest hashes of that class); reading the hash ranges in ascending order
     then picks those smallest hashes and looks the anchors up in the same pass.
     """
-    budget = statistics.shared - np.floor(statistics.size * params.near_containment).astype(np.int64) + 1
+    # a needs T = floor(t*|A|) shared shingles in b (the floor keeps it a lower bound). Generalised prefix filter:
+    # among a's first p + k - 1 shared shingles (p = |A'| - T + 1) at least k are in b, else |A & B| < T. k hits
+    # rather than one drop the pairs that share a stray stock phrase; k <= T keeps the bound true.
+    needed = np.floor(statistics.size * params.near_containment).astype(np.int64)
+    hits_needed = np.clip(np.minimum(params.anchor_hits, needed), 1, None)
+    budget = statistics.shared - needed + hits_needed
     cumulative = np.cumsum(statistics.by_rarity, axis=1)
     last_class = (cumulative < budget[:, None]).sum(axis=1)  # the class holding the p-th rarest
     before = np.where(
@@ -278,6 +283,7 @@ def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: Ded
             "quota": (budget - before)[with_anchors],
         }
     )
+    required = pl.DataFrame({"a": with_anchors.astype(np.uint32), "required": hits_needed[with_anchors]})
     hits = []
     for bucket in range(scratch.buckets):
         shingles = scratch.shared_shingles(bucket)
@@ -305,7 +311,16 @@ def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: Ded
             .filter(pl.col("n") != pl.col("b"))
             .select(a="n", b="b")
         )
-    return pl.concat(hits).unique() if hits else pl.DataFrame(schema=PAIR_SCHEMA)
+    if not hits:
+        return pl.DataFrame(schema=PAIR_SCHEMA)
+    return (
+        pl.concat(hits)
+        .group_by("a", "b")
+        .len("hits")
+        .join(required, on="a")
+        .filter(pl.col("hits") >= pl.col("required"))
+        .select("a", "b")
+    )
 
 
 def prefix_candidates(representatives: pl.DataFrame) -> pl.DataFrame:
@@ -451,7 +466,7 @@ def transform(
     caller streams to disk, so the stage never holds the corpus's texts; given a DataFrame, frames come back.
     `removed` (the duplicates, with kept_id, kind, similarity) is always a DataFrame, sorted by a total key.
     """
-    for name in ("shingle_words", "truncated_min_chars", "batch_records", "bucket_shingles"):
+    for name in ("shingle_words", "truncated_min_chars", "anchor_hits", "batch_records", "bucket_shingles"):
         if getattr(params, name) < 1:
             raise ValueError(f"params dedup.{name} must be at least 1, got {getattr(params, name)}")
     records = articles.lazy().with_row_index("n")

@@ -3,6 +3,7 @@ self-join implementation (tests/dedup_reference.py) on a generated corpus parsed
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import subprocess
@@ -216,6 +217,19 @@ def test_same_decisions_as_the_self_join_implementation(generated_clean: Path) -
     assert set(expected["kept_id"]) <= published
     ours = result.removed.filter(~near)
     assert ours.select(*key, "kept_id").sort(pl.all()).equals(expected.select(*key, "kept_id").sort(pl.all()))
+
+
+@pytest.mark.slow
+def test_speed_and_memory_parameters_do_not_change_the_outputs(generated_clean: Path) -> None:
+    """anchor_hits, batch_records and bucket_shingles only trade speed for memory: the same outputs."""
+    articles = pl.read_parquet(generated_clean / "interim" / "clean" / "articles.parquet")
+    usual = dedup.transform(articles, PARAMS)
+    other = dedup.transform(
+        articles, dataclasses.replace(PARAMS, anchor_hits=1, batch_records=333, bucket_shingles=20_000)
+    )
+    assert other.kept.equals(usual.kept)
+    assert other.removed.equals(usual.removed)
+    assert other.metrics == usual.metrics
 
 
 def _dedup_files(clean: Path, out: Path, **env: str) -> dict[str, str]:
