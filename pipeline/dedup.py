@@ -281,42 +281,54 @@ def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: Ded
             "n": with_anchors.astype(np.uint32),
             "last_class": last_class[with_anchors].astype(np.uint32),
             "quota": (budget - before)[with_anchors],
+            "required": hits_needed[with_anchors],
         }
     )
-    required = pl.DataFrame({"a": with_anchors.astype(np.uint32), "required": hits_needed[with_anchors]})
+    # Lookups yield about (anchors x document frequency) rows: records are taken in groups of about
+    # bucket_shingles anchors, each group in its own pass over the hash ranges.
+    groups = max(1, -(-int(budget[with_anchors].sum()) // params.bucket_shingles))
+    found = [
+        anchor_pairs(scratch, plan.filter(pl.col("n") % groups == group)) for group in range(groups) if plan.height
+    ]
+    return pl.concat(found) if found else pl.DataFrame(schema=PAIR_SCHEMA)
+
+
+def anchor_pairs(scratch: Scratch, plan: pl.DataFrame) -> pl.DataFrame:
+    """(a, b) for the records of the plan (n, last_class, quota, required): b holds `required` of a's anchors."""
+    required = plan.select(a="n", required="required")
     hits = []
     for bucket in range(scratch.buckets):
         shingles = scratch.shared_shingles(bucket)
         if shingles is None or plan.is_empty():
             continue
         shingles = shingles.collect()
-        ranked = (
-            shingles.join(plan, on="n")
-            .filter(pl.col("rarity") <= pl.col("last_class"))
-            .sort("n", "h")
-            .with_columns(tie=pl.col("rarity") == pl.col("last_class"))
-            .with_columns(order=pl.col("tie").cast(pl.Int64).cum_sum().over("n"))
-        )
-        anchors = ranked.filter(~pl.col("tie") | (pl.col("order") <= pl.col("quota")))
-        taken = anchors.filter("tie").group_by("n").len("taken")
+        candidates = shingles.join(plan, on="n").filter(pl.col("rarity") <= pl.col("last_class"))
+        # Rarer classes are anchors whole; in the last class, the smallest hashes up to the record's quota.
+        ties = candidates.filter(pl.col("rarity") == pl.col("last_class"))
+        ties = ties.filter(pl.col("h").rank("ordinal").over("n") <= pl.col("quota"))
+        anchors = pl.concat([candidates.filter(pl.col("rarity") < pl.col("last_class")), ties])
         plan = (
-            plan.join(taken, on="n", how="left")
+            plan.join(ties.group_by("n").len("taken"), on="n", how="left")
             .with_columns(quota=pl.col("quota") - pl.col("taken").fill_null(0))
             .drop("taken")
-            .filter(~((pl.col("quota") <= 0) & (pl.col("last_class") == 0)))
+            .filter((pl.col("quota") > 0) | (pl.col("last_class") > 0))
         )
+        # A pair as one integer (a * 2^32 + b): counting hits groups one column, not two.
         hits.append(
             anchors.select("n", "h")
             .join(shingles.select(b="n", h="h"), on="h")
             .filter(pl.col("n") != pl.col("b"))
-            .select(a="n", b="b")
+            .select(pair=pl.col("n").cast(pl.UInt64) * 2**32 + pl.col("b").cast(pl.UInt64))
+            .group_by("pair")
+            .len("hits")
         )
     if not hits:
         return pl.DataFrame(schema=PAIR_SCHEMA)
     return (
         pl.concat(hits)
-        .group_by("a", "b")
-        .len("hits")
+        .group_by("pair")
+        .agg(pl.col("hits").sum())
+        .select("hits", a=(pl.col("pair") // 2**32).cast(pl.UInt32), b=(pl.col("pair") % 2**32).cast(pl.UInt32))
         .join(required, on="a")
         .filter(pl.col("hits") >= pl.col("required"))
         .select("a", "b")
