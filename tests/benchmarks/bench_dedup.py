@@ -77,7 +77,8 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-dedup-"))
     clean = work / "interim" / "clean" / "articles.parquet"
     clean.parent.mkdir(parents=True, exist_ok=True)
-    pl.scan_parquet([str(p) for p in args.clean]).sink_parquet(clean)
+    # Row groups of 100,000 rows, as the clean stage writes them (io.write_parquet).
+    pl.scan_parquet([str(p) for p in args.clean]).sink_parquet(clean, row_group_size=100_000)
     raw_mb = sum(f.stat().st_size for f in (args.corpus / "raw").rglob("*.txt")) / 1e6 if args.corpus else None
     rows = pl.scan_parquet(clean).select(pl.len(), pl.col("body").str.len_bytes().sum()).collect().row(0)
     print(f"input: {rows[0]:,} clean articles, {rows[1] / 1e6:,.0f} MB of body text"
