@@ -1,7 +1,7 @@
 """Benchmark of the dedup stage alone: time, peak memory, parity with the old implementation, quality (a script).
 
     python tests/benchmarks/bench_dedup.py --clean OUT/interim/clean/articles.parquet [more parts ...]
-        [--corpus CORPUS] [--reference] [--runs 2] [--work DIR]
+        [--corpus CORPUS] [--reference] [--runs 2] [--work DIR] [--row-group-rows 100000]
 
 --clean takes clean-stage article files (one, or the per-part files of a corpus too big to parse in one go: ids
 are content hashes, so their concatenation is a valid dedup input). They are concatenated, streamed, into
@@ -73,12 +73,14 @@ def main() -> None:
     parser.add_argument("--reference", action="store_true")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--work", type=Path)
+    parser.add_argument("--row-group-rows", type=int, default=100_000, help="row groups of the input file")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-dedup-"))
     clean = work / "interim" / "clean" / "articles.parquet"
     clean.parent.mkdir(parents=True, exist_ok=True)
-    # Row groups of 100,000 rows, as the clean stage writes them (io.write_parquet).
-    pl.scan_parquet([str(p) for p in args.clean]).sink_parquet(clean, row_group_size=100_000)
+    # Row groups of 100,000 rows by default, as the clean stage writes them (io.write_parquet). A streaming scan
+    # decodes whole row groups, so their size sets a floor under the memory of every pass over the texts.
+    pl.scan_parquet([str(p) for p in args.clean]).sink_parquet(clean, row_group_size=args.row_group_rows)
     raw_mb = sum(f.stat().st_size for f in (args.corpus / "raw").rglob("*.txt")) / 1e6 if args.corpus else None
     rows = pl.scan_parquet(clean).select(pl.len(), pl.col("body").str.len_bytes().sum()).collect().row(0)
     print(f"input: {rows[0]:,} clean articles, {rows[1] / 1e6:,.0f} MB of body text"
