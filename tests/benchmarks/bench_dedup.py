@@ -56,11 +56,29 @@ def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[flo
 
 
 def evaluate(corpus: Path, articles: Path) -> dict:
-    """eval_pipeline.py expects OUT/dataset/data/*.parquet: give it the articles there."""
+    """eval_pipeline.py expects OUT/dataset/data/*.parquet: give it the articles there.
+
+    Parts parsed one by one (CORPUS/raw/part-NNN) name their files relative to the part; the generator's file
+    names are unique across parts, so they are put back under their part folder."""
+    raw = corpus / "raw"
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "dataset" / "data"
         data.mkdir(parents=True)
-        os.symlink(articles, data / "articles.parquet")
+        first = pl.read_parquet(articles, n_rows=1)["provenance"].list.first().struct.field("file")
+        if first.is_empty() or (raw / first[0]).exists():
+            os.symlink(articles, data / "articles.parquet")
+        else:
+            where = {path.name: str(path.relative_to(raw)) for path in raw.glob("part-*/*.txt")}
+            place = pl.element().struct
+            pl.scan_parquet(articles).with_columns(
+                provenance=pl.col("provenance").list.eval(
+                    pl.struct(
+                        file=place.field("file").replace_strict(where, default=place.field("file")),
+                        line_start=place.field("line_start"),
+                        line_end=place.field("line_end"),
+                    )
+                )
+            ).sink_parquet(data / "articles.parquet")
         result = subprocess.run([sys.executable, str(EVAL), "--corpus", str(corpus), "--out", tmp],
                                 capture_output=True, text=True, check=True)  # fmt: skip
     return json.loads(result.stdout)
