@@ -24,11 +24,12 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from pipeline import package, rawfolder, release
+from pipeline import package, rawfolder
 from pipeline.config import ConfigError, PackageParams
 from pipeline.errors import GateFailed
 from pipeline.io import read_json, write_json, write_parquet
 from pipeline.outputs import Outputs
+from pipeline.release import manifest as release
 from schemas.article import Article, Duplicate
 from schemas.audit import QuarantineRow, RemovedLine
 
