@@ -80,9 +80,11 @@ def test_output_contract_files(seed_out: Path) -> None:
     assert quarantine.columns == ["file", "line_start", "line_end", "stage", "rule", "reason", "text"]
     removed = pl.read_parquet(seed_out / "removed_lines.parquet")
     assert {"file", "line", "text", "rule"} <= set(removed.columns)
-    metrics = json.loads((seed_out / "metrics.json").read_text())
-    assert {"parse", "clean", "dedup", "validate", "package"} <= set(metrics)
-    assert metrics["dedup"]["dropped"] == {"exact": 4, "near": 2}
+    headline = json.loads((seed_out / "metrics.json").read_text())
+    assert headline["duplicates"] == 6 and headline["published"] == 15
+    assert all(isinstance(value, int) for value in headline.values())  # flat numbers: `dvc metrics show` columns
+    dedup = json.loads((seed_out / "metrics" / "dedup.json").read_text())
+    assert dedup["dropped"] == {"exact": 4, "near": 2}
 
 
 def test_nothing_lost_on_seeds(seed_out: Path) -> None:
@@ -126,6 +128,12 @@ def test_dvc_repro_in_a_fresh_clone(tmp_path: Path) -> None:
 
     dvc("repro")
     assert (clone / "data" / "dataset" / "README.md").is_file()
+    # DVC's own views: the headline metrics fit a terminal; every declared plot has data.
+    shown = dvc("metrics", "show").splitlines()
+    assert shown[0].split()[:3] == ["Path", "duplicates", "files"] and max(map(len, shown)) <= 120, shown
+    dvc("plots", "show", "-o", str(tmp_path / "plots"))
+    page = (tmp_path / "plots" / "index.html").read_text(encoding="utf-8")
+    assert page.count("vegaEmbed(") == 7 and "Published articles per source" in page
     again = dvc("repro")  # only the scan runs (every time); its manifest is unchanged, so nothing else does
     assert "Stage 'parse' didn't change, skipping" in again and "Running stage 'parse'" not in again
     status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
