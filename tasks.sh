@@ -28,6 +28,8 @@ setup() {
         cp pyproject.toml "$VENV/.installed-pyproject"
     fi
     export PATH="$PWD/$VENV/bin:$PATH" VIRTUAL_ENV="$PWD/$VENV"
+    # The page template .dvc/config names for `dvc plots show`: Vega inlined, so the plots render offline.
+    [ -s .dvc/plots/offline.html ] || python -m pipeline.plots .dvc/plots/offline.html
 }
 
 command=${1:-}

@@ -2,6 +2,10 @@
 
 Each table is a count over the published rows or an audit file, sorted so that the same build writes the same
 bytes; `dvc plots diff` between two commits then shows what a change did to the dataset.
+
+DVC's own page loads Vega from a CDN, so it stays blank offline. `write_offline_template` writes the page
+template `.dvc/config` names instead: the same page with Vega, Vega-Lite and Vega-Embed inlined (the bundle
+vl-convert ships), so the plots render with no network. `./tasks.sh` writes it when it sets up the environment.
 """
 
 from __future__ import annotations
@@ -30,11 +34,24 @@ def tables(
     articles: pl.DataFrame, duplicates: pl.DataFrame, quarantine: pl.DataFrame, removed_lines: pl.DataFrame
 ) -> dict[str, pl.DataFrame]:
     """Plot name -> its table. articles: the published rows (no body needed); the rest are the audit files."""
+    low = (pl.col("word_count").clip(0, BODY_WORDS_LAST) // BODY_WORDS_BIN) * BODY_WORDS_BIN
     body_words = (
-        articles.select(words=(pl.col("word_count").clip(0, BODY_WORDS_LAST) // BODY_WORDS_BIN) * BODY_WORDS_BIN)
-        .group_by("words")
+        articles.group_by(low=low)
         .agg(articles=pl.len())
-        .sort("words")
+        .sort("low")
+        # Labels that sort as the bins do (DVC's bar templates order them as text): 0000-0099, ..., 2000+.
+        .select(
+            words=pl.when(pl.col("low") >= BODY_WORDS_LAST)
+            .then(pl.format("{}+", pl.col("low").cast(pl.String).str.zfill(4)))
+            .otherwise(
+                pl.format(
+                    "{}-{}",
+                    pl.col("low").cast(pl.String).str.zfill(4),
+                    (pl.col("low") + BODY_WORDS_BIN - 1).cast(pl.String).str.zfill(4),
+                )
+            ),
+            articles="articles",
+        )
     )
     month = pl.col("published_date").dt.strftime("%Y-%m")
     similarity = (
@@ -65,3 +82,36 @@ def write(plot_tables: dict[str, pl.DataFrame], directory: Path) -> None:
             stale.unlink()
     for name, table in plot_tables.items():
         io.write_csv(table, directory / f"{name}.csv")
+
+
+OFFLINE_PAGE = """<!DOCTYPE html>
+<html>
+<head>
+    {refresh_tag}
+    <meta charset="utf-8">
+    <title>news-pipeline plots</title>
+    <script>%s</script>
+    <style>
+        table { border-spacing: 15px; }
+    </style>
+</head>
+<body>
+    {plot_divs}
+</body>
+</html>
+"""
+
+
+def write_offline_template(path: Path) -> None:
+    """DVC's plot page with the Vega libraries inlined (no `{scripts}` placeholder: no CDN tags)."""
+    import vl_convert
+
+    bundle = vl_convert.javascript_bundle("window.vegaEmbed = vegaEmbed;")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(OFFLINE_PAGE % bundle.replace("</script", "<\\/script"), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_offline_template(Path(sys.argv[1]))
