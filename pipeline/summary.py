@@ -31,16 +31,18 @@ def _total(counts: Mapping[str, int] | None) -> int:
 
 
 def headline(stages: Mapping[str, Mapping[str, Any]], quarantined: int) -> dict[str, int]:
-    """The build's headline numbers (keys short: each is a column of `dvc metrics show`)."""
-    return {
-        "files": stages["parse"]["rows_in"],
-        "records": stages["parse"]["records"],
-        "published": stages["package"]["rows_out"],
-        "duplicates": _total(stages["dedup"]["dropped"]),
-        "quarantined": quarantined,
-        "removed_lines": _total(stages["clean"]["removed_lines_by_rule"]),
-        "truncated": stages["clean"]["truncated"],
+    """The build's headline numbers (keys short: each is a column of `dvc metrics show`), from the stages whose
+    metrics are there (a build assembled from several parse outputs, as `evaluate` does, has no parse file)."""
+    numbers = {
+        "files": ("parse", lambda m: m["rows_in"]),
+        "records": ("parse", lambda m: m["records"]),
+        "published": ("package", lambda m: m["rows_out"]),
+        "duplicates": ("dedup", lambda m: _total(m["dropped"])),
+        "removed_lines": ("clean", lambda m: _total(m["removed_lines_by_rule"])),
+        "truncated": ("clean", lambda m: m["truncated"]),
     }
+    found = {key: value(stages[stage]) for key, (stage, value) in numbers.items() if stage in stages}
+    return dict(sorted({**found, "quarantined": quarantined}.items()))
 
 
 def quarantined_by_rule(out: Outputs) -> dict[str, int]:
