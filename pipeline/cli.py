@@ -82,7 +82,7 @@ def _stage_package(args: argparse.Namespace) -> None:
 
 
 def _run_all(args: argparse.Namespace) -> None:
-    from pipeline import clean, dedup, package, parse, scan, validate
+    from pipeline import clean, dedup, explorer, package, parse, scan, validate
 
     params = load_params(args.params)
     out = Outputs(args.out)
@@ -104,6 +104,7 @@ def _run_all(args: argparse.Namespace) -> None:
         params=params.package,
         max_file_bytes=params.parse.max_file_bytes,
     )
+    explorer.write(out)
 
 
 def _release(args: argparse.Namespace) -> None:
@@ -146,6 +147,23 @@ def _evaluate(args: argparse.Namespace) -> None:
         if args.verbose:
             print("\n".join(score.problems))
         print(f"score ({name}): {score.summary()}")
+
+
+def _explain(args: argparse.Namespace) -> None:
+    from pipeline import explain
+
+    try:
+        print(explain.explain(args.target, Outputs(args.out)))
+    except explain.NotInBuild as err:
+        print(f"not found: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def _explore(args: argparse.Namespace) -> None:
+    from pipeline import explorer
+
+    path = explorer.write(Outputs(args.out))
+    print(f"wrote {path} (open it in a browser; it needs no server)", file=sys.stderr)
 
 
 def _common_options(defaults: bool) -> argparse.ArgumentParser:
@@ -224,8 +242,19 @@ def build_parser() -> argparse.ArgumentParser:
                 _stage_package)  # fmt: skip
     raw(p), out(p), releases(p)
     p = command("run", "all stages on RAW_DIR without DVC",
-                "scan -> parse -> clean -> dedup -> validate -> package into --out.", _run_all)  # fmt: skip
+                "scan -> parse -> clean -> dedup -> validate -> package -> explore into --out.", _run_all)  # fmt: skip
     raw(p), out(p), releases(p)
+    p = command("explore", "write the audit explorer: every raw line's fate, duplicates, quarantine (HTML)",
+                "Write reports/explorer/index.html under --out: each raw file's lines with their fate, searchable "
+                "by file and record id, duplicate clusters and the quarantine; static and offline.",
+                _explore)  # fmt: skip
+    out(p)
+    p = command("explain", "where a raw line went and why, or where a record came from",
+                "FILE:LINE (FILE relative to the raw folder): the record and field the line is in, or the rule that "
+                "removed or quarantined it. RECORD_ID: whether it was published, dropped as a duplicate or "
+                "quarantined, and every raw line it came from.", _explain)  # fmt: skip
+    p.add_argument("target", metavar="FILE:LINE|RECORD_ID", help="a raw line or a 16-hex-digit record id")
+    p.add_argument("--out", type=Path, default=Path("data"), help="output root of the build to ask")
     p = command("train", "fit the line model on labelled pages (DIR/raw/*.txt + DIR/gold/*.json)",
                 "Fit the line model from pages labelled in the gold format and write the model file.",
                 _train)  # fmt: skip

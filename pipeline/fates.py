@@ -217,13 +217,20 @@ def line_fates(parts: ParseParts, build: Build) -> pl.DataFrame:
             "text",
             "fate",
             roles=pl.when(in_record).then("roles"),
-            rule=pl.when(is_fate(REMOVED)).then("removed_rule")
-            .when(in_record & is_fate(QUARANTINED)).then("q_rule")
-            .when(is_fate(QUARANTINED)).then("p_rule")
-            .when(in_record).then("role_rule"),
-            reason=pl.when(is_fate(REMOVED)).then("removed_reason")
-            .when(in_record & is_fate(QUARANTINED)).then("q_reason")
-            .when(is_fate(QUARANTINED)).then("p_reason"),
+            rule=pl.when(is_fate(REMOVED))
+            .then("removed_rule")
+            .when(in_record & is_fate(QUARANTINED))
+            .then("q_rule")
+            .when(is_fate(QUARANTINED))
+            .then("p_rule")
+            .when(in_record)
+            .then("role_rule"),
+            reason=pl.when(is_fate(REMOVED))
+            .then("removed_reason")
+            .when(in_record & is_fate(QUARANTINED))
+            .then("q_reason")
+            .when(is_fate(QUARANTINED))
+            .then("p_reason"),
             record=pl.when(in_record).then("id"),
             kept_id=pl.when(in_record).then("kept_id"),
             kind=pl.when(in_record).then("kind"),
