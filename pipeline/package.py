@@ -92,9 +92,11 @@ def run(
     shutil.rmtree(staging, ignore_errors=True)
     info = write_shards(articles, summary["id"], staging, params.max_rows_per_shard)
     write_parquet(changes, staging / release.CHANGES_NAME)
+    example = articles.filter(pl.col("id") == card.example_id(summary)).collect().to_dicts()
     inputs = card.CardInputs(
         params=params,
         articles=summary,
+        example=example[0] if example else None,
         removed_lines=read_parquet(out.removed_lines, polars_schema(RemovedLine)),
         duplicates=read_parquet(out.duplicates, polars_schema(Duplicate)),
         quarantine=read_parquet(out.quarantine, polars_schema(QuarantineRow)),
