@@ -20,6 +20,7 @@ from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
 from pipeline.layouts.evidence import INLINE_SHORTCODE, MOJIBAKE
 from pipeline.outputs import Outputs
 from pipeline.patterns import SENTENCE_END
+from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.shards import Shard
 from pipeline.stage import StageResult, counts, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
@@ -288,11 +289,12 @@ def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int]]:
     return result.metrics, repairs
 
 
-def run(*, out: Outputs, params: CleanParams, engine: EngineParams) -> dict:
+def run(*, out: Outputs, params: CleanParams, engine: EngineParams, progress: Progress = NO_PROGRESS) -> dict:
     templates = closing_templates(shards.scan(out.records_dir, RECORD_SCHEMA))
     shards.clear([out.clean_articles_dir, out.clean_quarantine_dir, out.removed_lines_dir])
     tasks = [ShardTask(shard, out, params, templates) for shard in shards.present(out.segments_dir)]
-    results = engine_for(engine).map(clean_shard, tasks)
+    advance = progress.bar("shards", len(tasks), "shards")
+    results = engine_for(engine).map(clean_shard, tasks, lambda _: advance(1))
     # removed_lines.parquet is read by people: one file, in (file, line) order, merged from the shards' parts.
     audit = shards.scan(out.removed_lines_dir, REMOVED_SCHEMA).sort("file", "line", "fragment", "text", "rule")
     io.sink_parquet(audit, out.removed_lines)

@@ -7,15 +7,15 @@ validation gate or a release rule refused, 2 bad usage, configuration or input, 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.config import PROJECT_ROOT, ConfigError, load_params
+from pipeline.config import PROJECT_ROOT, ConfigError, Params, load_params
 from pipeline.errors import GateFailed
 from pipeline.io import OutputBusy, output_lock
 from pipeline.outputs import Outputs
+from pipeline.progress import Progress, Reporter, configure_logging
 from pipeline.rawfolder import RawFolderError
 
 EXIT_GATE, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
@@ -29,37 +29,36 @@ def _releases_dir(value: Path | None) -> Path:
     return RELEASES if RELEASES.is_dir() else PROJECT_ROOT / RELEASES
 
 
-def _stage_scan(args: argparse.Namespace) -> None:
+def _stage_scan(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import scan
 
-    scan.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=load_params(args.params).parse)
+    return scan.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=params.parse)
 
 
-def _stage_parse(args: argparse.Namespace) -> None:
+def _stage_parse(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import parse
 
-    params = load_params(args.params)
-    parse.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=params.parse, engine=params.engine)
+    return parse.run(
+        raw_dir=args.raw_dir, out=Outputs(args.out), params=params.parse, engine=params.engine, progress=progress
+    )
 
 
-def _stage_clean(args: argparse.Namespace) -> None:
+def _stage_clean(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import clean
 
-    params = load_params(args.params)
-    clean.run(out=Outputs(args.out), params=params.clean, engine=params.engine)
+    return clean.run(out=Outputs(args.out), params=params.clean, engine=params.engine, progress=progress)
 
 
-def _stage_dedup(args: argparse.Namespace) -> None:
+def _stage_dedup(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import dedup
 
-    dedup.run(out=Outputs(args.out), params=load_params(args.params).dedup)
+    return dedup.run(out=Outputs(args.out), params=params.dedup)
 
 
-def _stage_validate(args: argparse.Namespace) -> None:
+def _stage_validate(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import validate
 
-    params = load_params(args.params)
-    validate.run(
+    return validate.run(
         raw_dir=args.raw_dir,
         out=Outputs(args.out),
         params=params.validate,
@@ -68,11 +67,10 @@ def _stage_validate(args: argparse.Namespace) -> None:
     )
 
 
-def _stage_package(args: argparse.Namespace) -> None:
+def _stage_package(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import package
 
-    params = load_params(args.params)
-    package.run(
+    return package.run(
         raw_dir=args.raw_dir,
         out=Outputs(args.out),
         releases_dir=_releases_dir(args.releases),
@@ -81,30 +79,49 @@ def _stage_package(args: argparse.Namespace) -> None:
     )
 
 
-def _run_all(args: argparse.Namespace) -> None:
-    from pipeline import clean, dedup, explorer, package, parse, scan, validate
+def _stage_explore(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
+    from pipeline import explorer
 
-    params = load_params(args.params)
-    out = Outputs(args.out)
-    scan.run(raw_dir=args.raw_dir, out=out, params=params.parse)
-    parse.run(raw_dir=args.raw_dir, out=out, params=params.parse, engine=params.engine)
-    clean.run(out=out, params=params.clean, engine=params.engine)
-    dedup.run(out=out, params=params.dedup)
-    validate.run(
-        raw_dir=args.raw_dir,
-        out=out,
-        params=params.validate,
-        max_file_bytes=params.parse.max_file_bytes,
-        batch_rows=params.engine.batch_rows,
-    )
-    package.run(
-        raw_dir=args.raw_dir,
-        out=out,
-        releases_dir=_releases_dir(args.releases),
-        params=params.package,
-        max_file_bytes=params.parse.max_file_bytes,
-    )
-    explorer.write(out)
+    return explorer.write(Outputs(args.out))
+
+
+STAGES = {
+    "scan": _stage_scan,
+    "parse": _stage_parse,
+    "clean": _stage_clean,
+    "dedup": _stage_dedup,
+    "validate": _stage_validate,
+    "explore": _stage_explore,
+    "package": _stage_package,
+}
+
+
+def _stages(names: tuple[str, ...]):
+    """A command running these stages in order, each under the reporter; the summary after the last stage."""
+
+    def command(args: argparse.Namespace) -> None:
+        from pipeline import summary
+
+        params = load_params(args.params)
+        reporter = Reporter.for_this_process()
+        for name in names:
+            with reporter.stage(name) as progress:
+                metrics = STAGES[name](args, params, progress)
+            reporter.finished(name, metrics)
+        if names[-1] == "package":
+            summary.render(Outputs(args.out), reporter.seconds if len(names) > 1 else {}, reporter.console)
+
+    return command
+
+
+def _explain(args: argparse.Namespace) -> None:
+    from pipeline import explain
+
+    try:
+        print(explain.explain(args.target, Outputs(args.out)))
+    except explain.NotInBuild as err:
+        print(f"not found: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
 
 
 def _release(args: argparse.Namespace) -> None:
@@ -147,23 +164,6 @@ def _evaluate(args: argparse.Namespace) -> None:
         if args.verbose:
             print("\n".join(score.problems))
         print(f"score ({name}): {score.summary()}")
-
-
-def _explain(args: argparse.Namespace) -> None:
-    from pipeline import explain
-
-    try:
-        print(explain.explain(args.target, Outputs(args.out)))
-    except explain.NotInBuild as err:
-        print(f"not found: {err}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE) from None
-
-
-def _explore(args: argparse.Namespace) -> None:
-    from pipeline import explorer
-
-    path = explorer.write(Outputs(args.out))
-    print(f"wrote {path} (open it in a browser; it needs no server)", file=sys.stderr)
 
 
 def _common_options(defaults: bool) -> argparse.ArgumentParser:
@@ -219,36 +219,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("scan", "list the raw folder: every path's fate, size and sha256",
                 "Write the raw folder's manifest; refuse links, hidden and special files with a reason.",
-                _stage_scan)  # fmt: skip
+                _stages(("scan",)))  # fmt: skip
     raw(p), out(p)
     p = command("parse", "raw files -> segments and records (layout registry)",
                 "Decode the files of the manifest, learn corpus boilerplate, parse each file with its layout.",
-                _stage_parse)  # fmt: skip
+                _stages(("parse",)))  # fmt: skip
     raw(p), out(p)
     p = command("clean", "remove page chrome, repair text, assemble article bodies",
                 "Strip residue, repair text, assemble bodies, flag truncation, quarantine records without a body.",
-                _stage_clean)  # fmt: skip
+                _stages(("clean",)))  # fmt: skip
     out(p)
     p = command("dedup", "drop exact, near and truncated-prefix duplicates",
                 "Merge exact copies, drop truncated and near copies of longer records to duplicates.parquet.",
-                _stage_dedup)  # fmt: skip
+                _stages(("dedup",)))  # fmt: skip
     out(p)
     p = command("validate", "row checks, ledger and Great Expectations: the gate before publishing",
                 "Quarantine rows failing row checks; fail (exit 1) when the dataset as a whole is wrong.",
-                _stage_validate)  # fmt: skip
+                _stages(("validate",)))  # fmt: skip
     raw(p), out(p)
     p = command("package", "write the Hugging Face dataset folder, card and release manifest",
                 "Write parquet shards, the dataset card, changes and release.json; only after a passed gate.",
-                _stage_package)  # fmt: skip
-    raw(p), out(p), releases(p)
-    p = command("run", "all stages on RAW_DIR without DVC",
-                "scan -> parse -> clean -> dedup -> validate -> package -> explore into --out.", _run_all)  # fmt: skip
+                _stages(("package",)))  # fmt: skip
     raw(p), out(p), releases(p)
     p = command("explore", "write the audit explorer: every raw line's fate, duplicates, quarantine (HTML)",
                 "Write reports/explorer/index.html under --out: each raw file's lines with their fate, searchable "
                 "by file and record id, duplicate clusters and the quarantine; static and offline.",
-                _explore)  # fmt: skip
+                _stages(("explore",)))  # fmt: skip
     out(p)
+    p = command("run", "all stages on RAW_DIR without DVC",
+                "scan -> parse -> clean -> dedup -> validate -> explore -> package into --out.",
+                _stages(tuple(STAGES)))  # fmt: skip
+    raw(p), out(p), releases(p)
     p = command("explain", "where a raw line went and why, or where a record came from",
                 "FILE:LINE (FILE relative to the raw folder): the record and field the line is in, or the rule that "
                 "removed or quarantined it. RECORD_ID: whether it was published, dropped as a duplicate or "
@@ -289,9 +290,7 @@ def _locked_root(args: argparse.Namespace) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(args.verbose)
     root = _locked_root(args)
     try:
         if root is None:

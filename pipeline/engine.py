@@ -18,16 +18,25 @@ from pipeline.config import EngineParams
 T = TypeVar("T")
 
 
+def _ignore(_: int) -> None:
+    return None
+
+
 class LocalEngine:
     """`workers` processes on this machine (1: in this process)."""
 
     def __init__(self, params: EngineParams) -> None:
         self.params = params
 
-    def map(self, func: Callable[[Any], T], tasks: Sequence[Any]) -> list[T]:
+    def map(self, func: Callable[[Any], T], tasks: Sequence[Any], done: Callable[[int], None] = _ignore) -> list[T]:
+        """func over tasks, results in task order; done(i) is called as task i finishes (for progress only)."""
         workers = self.params.workers
         if workers <= 1 or len(tasks) < 2:
-            return [func(task) for task in tasks]
+            results = []
+            for i, task in enumerate(tasks):
+                results.append(func(task))
+                done(i)
+            return results
         # Spawned, not forked: polars' thread pool does not survive a fork (the child can deadlock). Each worker
         # gets its share of the cores for polars' own threads.
         context = multiprocessing.get_context("spawn")
@@ -37,7 +46,11 @@ class LocalEngine:
             with concurrent.futures.ProcessPoolExecutor(
                 max_workers=min(workers, len(tasks)), mp_context=context
             ) as pool:
-                return list(pool.map(func, tasks))
+                futures = {pool.submit(func, task): i for i, task in enumerate(tasks)}
+                for future in concurrent.futures.as_completed(futures):
+                    future.result()  # a failed task raises here, as soon as it fails
+                    done(futures[future])
+                return [future.result() for future in futures]
         finally:
             if previous is None:
                 os.environ.pop("POLARS_MAX_THREADS", None)

@@ -32,8 +32,9 @@ LINE_COLUMNS = ("line", "text", "fate", "roles", "rule", "reason", "record", "ke
 FILE_COLUMNS = ("path", "fate", "detail", *fates.FATES)
 
 
-def write(out: Outputs) -> Path:
-    """Write the explorer under out.explorer (replacing any earlier one); return its index.html."""
+def write(out: Outputs) -> dict[str, Any]:
+    """Write the explorer under out.explorer (replacing any earlier one); return its counts (files in and out,
+    lines by fate) for the build's stage line."""
     target = out.explorer
     shutil.rmtree(target, ignore_errors=True)
     build = fates.Build.load(out)
@@ -53,6 +54,7 @@ def write(out: Outputs) -> Path:
             empty = pl.DataFrame(schema=fates.LINE_FATE_SCHEMA)
             _write_file(target, numbers[path], path, empty, records.get(path, []), quarantine_of.get(path, []))
         summary.append([path, fate, detail, *(counts[f] for f in fates.FATES)])
+    lines_by_fate = {fate: sum(row[3 + i] for row in summary) for i, fate in enumerate(fates.FATES)}
     _write_ids(target, build.outcomes, numbers)
     clusters = _duplicate_clusters(out)
     quarantine = _quarantine_rows(build.quarantine)
@@ -62,7 +64,7 @@ def write(out: Outputs) -> Path:
         {
             "file_columns": list(FILE_COLUMNS),
             "files": summary,
-            "lines_by_fate": {f: sum(row[3 + i] for row in summary) for i, f in enumerate(fates.FATES)},
+            "lines_by_fate": lines_by_fate,
             "duplicate_pages": _write_pages(target, "duplicates", clusters),
             "duplicate_clusters": len(clusters),
             "quarantine_pages": _write_pages(target, "quarantine", quarantine),
@@ -73,7 +75,8 @@ def write(out: Outputs) -> Path:
     page = target / "index.html"
     page.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(PAGE, page)
-    return page
+    return {"stage": "explore", "rows_in": len(summary), "rows_out": len(summary), "dropped": {},
+            "lines_by_fate": lines_by_fate}  # fmt: skip
 
 
 def _script(path: Path, kind: str, payload: Any, key: str | int | None = None) -> None:

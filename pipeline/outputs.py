@@ -129,5 +129,9 @@ class Outputs:
         return self.metrics_dir / f"{stage}.json"
 
     @property
+    def plots(self) -> Path:
+        return self.root / "plots"
+
+    @property
     def metrics(self) -> Path:
         return self.root / "metrics.json"

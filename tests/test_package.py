@@ -94,13 +94,14 @@ def write_inputs(root: Path, articles: list[dict[str, Any]], raw: Path, *, passe
     ]  # fmt: skip
     write_parquet(pl.DataFrame(removed, schema=polars_schema(RemovedLine)), out.removed_lines)
     n = len(articles)
-    for stage, rows_in, dropped in (
-        ("parse", n + 2, {"unparseable": 0}),
-        ("clean", n + 2, {"body_too_short": 1}),
-        ("dedup", n + 1, {"near": 1}),
-        ("validate", n, {}),
+    for stage, rows_in, dropped, details in (
+        ("parse", 2, {}, {"records": n + 2}),
+        ("clean", n + 2, {"body_too_short": 1}, {"removed_lines_by_rule": {"share_buttons_v1": 1}, "truncated": 0}),
+        ("dedup", n + 1, {"near": 1}, {}),
+        ("validate", n, {}, {}),
     ):
-        metrics = {"stage": stage, "rows_in": rows_in, "rows_out": rows_in - sum(dropped.values()), "dropped": dropped}
+        rows_out = rows_in - sum(dropped.values())
+        metrics = {"stage": stage, "rows_in": rows_in, "rows_out": rows_out, "dropped": dropped, **details}
         write_json(metrics, out.stage_metrics(stage))
     checks = [
         {"asset": "published_articles", "rule": "published_rows",
@@ -435,15 +436,18 @@ def test_swap_keeps_a_complete_folder_at_every_step(tmp_path: Path) -> None:
     assert [p.name for p in target.iterdir()] == ["new.txt"]
 
 
-def test_metrics_combine_every_stage_and_package(tmp_path: Path) -> None:
+def test_headline_metrics_are_flat_numbers_from_every_stage(tmp_path: Path) -> None:
     out = build(tmp_path, ARTICLES)
 
-    combined = read_json(out.metrics)
+    headline = read_json(out.metrics)
 
-    assert sorted(combined) == ["clean", "dedup", "package", "parse", "validate"]  # written by write_inputs
-    assert combined["package"] == read_json(out.stage_metrics("package"))
-    assert combined["package"]["rows_out"] == len(ARTICLES)
-    assert combined["package"]["shards"] == 3
+    n = len(ARTICLES)  # the stage metrics are the ones write_inputs wrote
+    assert headline == {
+        "files": 2, "records": n + 2, "published": n, "duplicates": 1, "quarantined": 1, "removed_lines": 1,
+        "truncated": 0,
+    }  # fmt: skip
+    assert read_json(out.stage_metrics("package"))["rows_out"] == n
+    assert read_json(out.stage_metrics("package"))["shards"] == 3
 
 
 def test_refuses_to_package_data_that_failed_validation(tmp_path: Path) -> None:
