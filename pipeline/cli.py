@@ -79,12 +79,19 @@ def _stage_package(args: argparse.Namespace, params: Params, progress: Progress)
     )
 
 
+def _stage_explore(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
+    from pipeline import explorer
+
+    return explorer.write(Outputs(args.out))
+
+
 STAGES = {
     "scan": _stage_scan,
     "parse": _stage_parse,
     "clean": _stage_clean,
     "dedup": _stage_dedup,
     "validate": _stage_validate,
+    "explore": _stage_explore,
     "package": _stage_package,
 }
 
@@ -105,6 +112,16 @@ def _stages(names: tuple[str, ...]):
             summary.render(Outputs(args.out), reporter.seconds if len(names) > 1 else {}, reporter.console)
 
     return command
+
+
+def _explain(args: argparse.Namespace) -> None:
+    from pipeline import explain
+
+    try:
+        print(explain.explain(args.target, Outputs(args.out)))
+    except explain.NotInBuild as err:
+        print(f"not found: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
 
 
 def _release(args: argparse.Namespace) -> None:
@@ -224,10 +241,21 @@ def build_parser() -> argparse.ArgumentParser:
                 "Write parquet shards, the dataset card, changes and release.json; only after a passed gate.",
                 _stages(("package",)))  # fmt: skip
     raw(p), out(p), releases(p)
+    p = command("explore", "write the audit explorer: every raw line's fate, duplicates, quarantine (HTML)",
+                "Write reports/explorer/index.html under --out: each raw file's lines with their fate, searchable "
+                "by file and record id, duplicate clusters and the quarantine; static and offline.",
+                _stages(("explore",)))  # fmt: skip
+    out(p)
     p = command("run", "all stages on RAW_DIR without DVC",
-                "scan -> parse -> clean -> dedup -> validate -> package into --out.",
+                "scan -> parse -> clean -> dedup -> validate -> explore -> package into --out.",
                 _stages(tuple(STAGES)))  # fmt: skip
     raw(p), out(p), releases(p)
+    p = command("explain", "where a raw line went and why, or where a record came from",
+                "FILE:LINE (FILE relative to the raw folder): the record and field the line is in, or the rule that "
+                "removed or quarantined it. RECORD_ID: whether it was published, dropped as a duplicate or "
+                "quarantined, and every raw line it came from.", _explain)  # fmt: skip
+    p.add_argument("target", metavar="FILE:LINE|RECORD_ID", help="a raw line or a 16-hex-digit record id")
+    p.add_argument("--out", type=Path, default=Path("data"), help="output root of the build to ask")
     p = command("train", "fit the line model on labelled pages (DIR/raw/*.txt + DIR/gold/*.json)",
                 "Fit the line model from pages labelled in the gold format and write the model file.",
                 _train)  # fmt: skip

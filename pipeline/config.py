@@ -102,7 +102,9 @@ class ValidateParams:
 class PackageParams:
     version: str
     pretty_name: str
+    repo_id: str  # the Hub dataset repository the card's load snippet, license link and contact name
     license: str
+    license_name: str
     license_note: str
     task_categories: tuple[str, ...]
     tags: tuple[str, ...]

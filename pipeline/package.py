@@ -96,9 +96,11 @@ def run(
     removed_lines = read_parquet(out.removed_lines, polars_schema(RemovedLine))
     duplicates = read_parquet(out.duplicates, polars_schema(Duplicate))
     quarantine = read_parquet(out.quarantine, polars_schema(QuarantineRow))
+    example = articles.filter(pl.col("id") == card.example_id(summary)).collect().to_dicts()
     inputs = card.CardInputs(
         params=params,
         articles=summary,
+        example=example[0] if example else None,
         removed_lines=removed_lines,
         duplicates=duplicates,
         quarantine=quarantine,

@@ -79,6 +79,7 @@ STAGE_UNITS = {  # what a stage's rows are, in and out, for its closing line
     "clean": ("records", "articles"),
     "dedup": ("articles", "distinct"),
     "validate": ("articles", "publishable"),
+    "explore": ("files", "shown"),
     "package": ("rows", "published"),
 }
 

@@ -79,6 +79,9 @@ def summary_rows(out: Outputs, seconds: Mapping[str, float]) -> list[tuple[str, 
         rows.append(("dataset", str(out.dataset)))
         rows.append(("load with", f'datasets.load_dataset("{out.dataset}", split="train")'))
     rows.append(("audit", f"{out.removed_lines} (removed lines), {out.quarantine} (quarantine)"))
+    if out.explorer.is_dir():
+        rows.append(("explorer", f"{out.explorer / 'index.html'} (every raw line's fate; or: python -m pipeline "
+                                 f"explain FILE:LINE --out {out.root})"))  # fmt: skip
     if seconds:
         times = ", ".join(f"{stage} {s:.1f} s" for stage, s in seconds.items())
         rows.append(("time", f"{sum(seconds.values()):.1f} s ({times})"))
