@@ -134,13 +134,14 @@ def _release(args: argparse.Namespace) -> None:
 def _publish(args: argparse.Namespace) -> None:
     from pipeline.release import publish
 
+    params = load_params(args.params)
     publish.main(
         dataset_dir=args.dataset,
-        repo_id=args.repo_id,
+        repo_id=args.repo_id or params.package.repo_id,
         private=args.private,
         dry_run=args.dry_run,
         releases_dir=_releases_dir(args.releases),
-        timeout=load_params(args.params).publish.timeout_seconds,
+        timeout=params.publish.timeout_seconds,
     )
 
 
@@ -275,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("publish", "upload the release to the Hugging Face Hub and tag it v<version>",
                 "One commit with the whole dataset folder, then the tag v<version>; refuses unless the latest "
                 "validation of this build passed.", _publish)  # fmt: skip
-    p.add_argument("--repo-id", required=True, help="ORG/NAME of the dataset repository")
+    p.add_argument("--repo-id", help="ORG/NAME of the dataset repository (default: params.yaml package.repo_id, "
+                   "the repository the card's load snippet names)")  # fmt: skip
     p.add_argument("--dataset", type=Path, default=Path("data/dataset"), help="built dataset folder")
     releases(p)
     p.add_argument("--private", action="store_true", help="create the repository as private")
