@@ -130,6 +130,16 @@ RULES: tuple[Rule, ...] = (
     Rule("caption_position_cue", "caption",
          r".*\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right))\).*",
          "Position cues like '(right)' or '(sixth from left)' identify people in a photo.", max_chars=620),
+    Rule("caption_wire_photo", "caption",
+         r".*\s(?-i:[A-Z][A-Za-z]+(?: Photo)?/[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}(?:/(?:Files?|File Photo|Pool))?)\.?",
+         "A wire photo caption ends with the agency and photographer ('... July 20, 2016. REUTERS/Name/File Photo', "
+         "'AP Photo/Name').", max_chars=500),
+    Rule("caption_present_tense", "caption",
+         r"[^!?]*\b(?:(?:is|are) (?:pictured|sworn in)|poses? (?:for|with)|shak(?:e|es) hands|"
+         r"(?:is|are) seen (?:during|with|inside|outside|in front of|before|after|walking|speaking|arriving|leaving)|"
+         r"(?:logo|sign|signboard|flag)s? (?:of [^.!?]{1,60} )?(?:is|are) (?:seen|displayed|pictured))\b[^!?]*",
+         "A photo caption describes what the picture shows in the present tense ('X is sworn in ...', 'X poses "
+         "with ...', 'The logo of X is seen ...'); news prose reports in the past tense.", max_chars=300),
     Rule("photo_agency_line", "caption",
          r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
          r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank",
@@ -167,6 +177,13 @@ RULES: tuple[Rule, ...] = (
     Rule("date_prefix", "chrome", None, "The crawler's ' date YYYY-MM-DD' prefix (kept as published_date)."),
     Rule("date_marker", "chrome", None, "A 'dateYYYY-MM-DD' marker glued to text (kept as published_date)."),
     Rule("signoff_agency", "chrome", None, "An inline agency sign-off '(Yonhap)' ending the body (kept as byline)."),
+    Rule("body_repeated", "chrome", None,
+         "The lead printed again below the article (a print or mobile copy of the same text): from there on, a copy."),
+    Rule("headline_list", "chrome", None,
+         "Headline-shaped lines after the article's last paragraph: other stories (trending, most read, more from "
+         "this section), with or without a header."),
+    Rule("listing_residue", "chrome", None,
+         "A line between the items of a teaser listing that is neither an item's headline, teaser nor metadata."),
 )  # fmt: skip
 
 

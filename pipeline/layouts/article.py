@@ -19,6 +19,7 @@ from pipeline.layouts.base import Document, Draft, Line, LineScores, Parsed, Seg
 from pipeline.layouts.evidence import (
     BRACKET_REPORTER,
     DATELINE_AGENCY,
+    DESK_TAG,
     LEADING_BULLET,
     TRAILING_ISO_DATE,
     Evidence,
@@ -66,6 +67,7 @@ HANDOFF = re.compile(
 WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "Xinhua", "Kyodo", "Bernama", "Anadolu",
                  "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
+HEADLINE_LIST_MIN = 2
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 _VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
 
@@ -83,7 +85,12 @@ def _seg(line: Line, role: str, rule: str | None = None, text: str | None = None
 
 def _find_lead(ev: list[Evidence], shapes: list[Shape]) -> int | None:
     prose = [i for i, e in enumerate(ev) if e.kind == "prose"]
-    for i in prose:
+    for k, i in enumerate(prose):
+        # A deck printed again as the first paragraph, below the byline or date: the copy is the lead.
+        later = prose[k + 1] if k + 1 < len(prose) else None
+        if later is not None and later > i + 1 and shapes[later].canon == shapes[i].canon:
+            ev[i] = Evidence("deck", "deck")
+            continue
         # Bulleted summary lines above un-bulleted prose are a deck, not the lead.
         if shapes[i].deck_bullet and any(not shapes[j].deck_bullet for j in prose if j > i):
             ev[i] = Evidence("deck", "deck")
@@ -264,6 +271,9 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             else:
                 draft.segments.append(_seg(line, "title", "headline"))
             draft.title = text
+            desk = DESK_TAG.match(text)
+            if desk and category is None:
+                draft.category = desk.group(0).strip(" []")  # the desk or programme the headline is filed under
         elif i == category:
             draft.segments.append(_seg(line, "category", "label_above_headline"))
             draft.category = line.text.strip()
@@ -282,6 +292,13 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         elif e.kind == "source":
             draft.segments.append(_seg(line, "source", "masthead"))
             draft.source = draft.source or e.name
+        elif _signs_byline(i, ev, shapes, lines):
+            draft.segments.append(_seg(line, "byline", "byline_above_email"))
+            draft.byline = draft.byline or _name_of(line.text)
+        elif e.rule == "breadcrumb" and category is None and (title is None or i < title) and _last_crumb(line.text):
+            # The trail's last crumb is the article's section ('Home > Business > Industry').
+            draft.segments.append(_seg(line, "category", "breadcrumb"))
+            draft.category = draft.category or _last_crumb(line.text)
         elif e.kind in _SKIPPABLE or e.kind == "deck":
             draft.segments.append(_seg(line, "chrome", e.rule))
         elif title_core is not None and _repeats_title(line.text, shapes[i].core, title_core):
@@ -292,6 +309,12 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "header_residue"))
 
     kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and (i == lead or not learned.vetoes(i))}
+    last_prose = max(kept_prose, default=len(lines))
+    # Two or more headlines after the last paragraph are a list of other stories; one alone may be the
+    # paragraph a saved page cut off.
+    listed = [i for i in range(last_prose + 1, len(lines)) if ev[i].kind == "headline"]
+    listed = set(listed) if len(listed) >= HEADLINE_LIST_MIN else set()
+    lead_canon = shapes[lead].canon if lead < len(lines) and ev[lead].kind == "prose" else None
     in_tail = False
     previous = None
     for i in range(lead, len(lines)):
@@ -305,7 +328,13 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         if in_tail:
             draft.segments.append(_seg(line, "chrome", "tail_widget"))
             continue
-        if e.kind == "end":
+        if i > lead and shapes[i].canon == lead_canon:
+            # The article printed a second time (a print view, an AMP copy): the first copy is the article.
+            in_tail = True
+            draft.segments.append(_seg(line, "chrome", "body_repeated"))
+        elif i > lead and title_core and shapes[i].core == title_core:
+            draft.segments.append(_seg(line, "chrome", "title_repeated"))
+        elif e.kind == "end":
             in_tail = draft.closed = True
             owner = COPYRIGHT_OWNER.search(line.text) if e.rule == "copyright_notice" else None
             if owner and not draft.source:
@@ -331,8 +360,14 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "stray_date"))
         elif previous is not None and shapes[i].canon == previous:
             draft.segments.append(_seg(line, "chrome", "caption_doubled"))
+        elif _signs_byline(i, ev, shapes, lines):
+            draft.segments.append(_seg(line, "byline", "byline_above_email"))
+            draft.byline = draft.byline or _name_of(line.text)
         elif i != lead and learned.vetoes(i) and not _section_heading(i, ev, lines, kept_prose):
             draft.segments.append(learned.chrome_segment(line, i))
+        elif i in listed:
+            # Headlines after the article's last paragraph: other stories (trending, more from this section).
+            draft.segments.append(_seg(line, "chrome", "headline_list"))
         else:
             draft.segments.append(_seg(line, "body", "text"))
             previous = shapes[i].canon
@@ -380,6 +415,39 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
         kept = Segment(last.start, last.end, last.text[: signoff.start()].rstrip(), "body", last.rule, True)
         removed = Segment(last.start, last.end, signoff.group(0).strip(), "chrome", "signoff_agency", True)
         draft.segments[index : index + 1] = [kept, removed]
+
+
+# A person's name alone on a line, optionally bulleted, in capitals or not ('- JIN EUN-SOO', 'Kim Min-su').
+NAME_LINE = re.compile(r"^(?:[-–—•·▪*]\s*)?(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3})\s*$")
+# An e-mail line, or what an e-mail obfuscator leaves of it ('[email protected]').
+EMAIL_LINE = re.compile(r"^(?:[-–—•·▪*]\s*)?[(<\[]?\s*(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|email\s+protected)\s*[)>\]]?$",
+                        re.IGNORECASE)  # fmt: skip
+CRUMB_SPLIT = re.compile(r"\s*[>›»/|]\s*")
+
+
+def _signs_byline(i: int, ev: list[Evidence], shapes: list[Shape], lines: list[Line]) -> bool:
+    """A name alone on a line with the author's e-mail right under it: the byline."""
+    nxt = i + 1
+    while nxt < len(lines) and ev[nxt].kind == "separator":
+        nxt += 1
+    return (
+        ev[i].kind in ("headline", "short", "chrome")
+        and ev[i].rule in (None, "repeated_across_documents")
+        and shapes[i].words <= 4
+        and nxt < len(lines)
+        and bool(EMAIL_LINE.match(lines[nxt].text.strip()))
+        and bool(NAME_LINE.match(lines[i].text.strip()))
+    )
+
+
+def _name_of(text: str) -> str | None:
+    m = NAME_LINE.match(text.strip())
+    return m.group("name") if m else None
+
+
+def _last_crumb(text: str) -> str | None:
+    crumbs = [c for c in CRUMB_SPLIT.split(text.strip()) if c]
+    return crumbs[-1] if len(crumbs) > 1 else None
 
 
 def _section_heading(i: int, ev: list[Evidence], lines: list[Line], kept_prose: set[int]) -> bool:

@@ -33,7 +33,11 @@ REPORTER_BYLINE = re.compile(
     + EMAIL_SUFFIX
     + r"\.?"
 )
-BYLINE_HINT = r"(?i)\bby\b|reporter|correspondent|staff writer"
+# A desk credited as a whole ('Reuters Staff', 'Herald Staff Writers'), alone on its line.
+STAFF_BYLINE = re.compile(
+    r"(?:[•·▪|]\s*)?(?P<name>[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,4}\s+[Ss]taff(?:\s+(?:[Ww]riter|[Rr]eporter)s?)?)"
+)
+BYLINE_HINT = r"(?i)\bby\b|reporter|correspondent|\bstaff\b"
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
     "Economist|Recorder|Insider|Newsroom|Wire|Standard|Guardian|Independent|Courier|Monitor|Globe|Shimbun|Sinmun"
@@ -49,8 +53,10 @@ _TRAILING_ISO_DATE = r"\s+(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2}\s*$"
 DESK_TAG = re.compile(r"^\[[^\[\]]{1,30}\]\s*(?=\S)")
 DECK_BULLET = r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]"
 CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*\((?P<credit>[^()]{2,60})\)\s*$""")
+# 'SEOUL, May 1 (Yonhap) --', or without the date 'SEOUL (Reuters) -' (the place then in capitals).
 DATELINE_AGENCY = re.compile(
-    r"^[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}\s+\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)"
+    r"^(?:[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}|[A-Z][A-Z .'-]{1,40})\s+"
+    r"\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)"
 )
 BRACKET_REPORTER = re.compile(
     r"^\[(?:[\w .]+\s)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter)s?\s+(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\]"
@@ -145,7 +151,8 @@ def byline_name(text: str) -> str | None:
     m = REPORTER_BYLINE.fullmatch(text.strip())
     if m:
         return (m.group("n1") or m.group("n2")).strip()
-    return None
+    m = STAFF_BYLINE.fullmatch(text.strip())
+    return m.group("name") if m else None
 
 
 def _fix_mojibake(values: pl.Series) -> pl.Series:
