@@ -75,6 +75,11 @@ RULES: tuple[Rule, ...] = (
     Rule("social_follow", "chrome",
          r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}",
          "Calls to follow or subscribe printed under articles on most sites."),
+    Rule("newsletter_promo", "chrome",
+         r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|(?:enter|type) your e-?mail(?: address)?.*|"
+         r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|promoted|sponsored(?: content)?",
+         "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored').",
+         max_chars=200),
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
     Rule("copyright_notice", "end",
@@ -125,7 +130,7 @@ RULES: tuple[Rule, ...] = (
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:')."),
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
          "'[Image source=...]' credits end photo captions."),
-    Rule("caption_courtesy", "caption", r"(?:.*[^\w])?courtesy of [\w .&'-]{2,60}",
+    Rule("caption_courtesy", "caption", r"(?:.*[^a-z0-9])?courtesy of [a-z0-9 .&'-]{2,60}",
          "'Courtesy of X' ends photo captions.", max_chars=400),
     Rule("caption_position_cue", "caption",
          r".*\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right))\).*",
@@ -135,11 +140,19 @@ RULES: tuple[Rule, ...] = (
          "A wire photo caption ends with the agency and photographer ('... July 20, 2016. REUTERS/Name/File Photo', "
          "'AP Photo/Name').", max_chars=500),
     Rule("caption_present_tense", "caption",
-         r"[^!?]*\b(?:(?:is|are) (?:pictured|sworn in)|poses? (?:for|with)|shak(?:e|es) hands|"
+         r"(?:.*[^a-z])?(?:(?:is|are) (?:pictured|sworn in)|poses? (?:for|with)|shak(?:e|es) hands|"
          r"(?:is|are) seen (?:during|with|inside|outside|in front of|before|after|walking|speaking|arriving|leaving)|"
-         r"(?:logo|sign|signboard|flag)s? (?:of [^.!?]{1,60} )?(?:is|are) (?:seen|displayed|pictured))\b[^!?]*",
+         r"(?:logo|sign|signboard|flag)s? (?:of .* )?(?:is|are) (?:seen|displayed|pictured))(?:[^a-z].*)?",
          "A photo caption describes what the picture shows in the present tense ('X is sworn in ...', 'X poses "
          "with ...', 'The logo of X is seen ...'); news prose reports in the past tense.", max_chars=300),
+    Rule("caption_name_role", "caption",
+         r"(?-i:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}),\s+(?:the\s+)?(?:(?-i:[A-Z][\w&'’.-]*)\s+)*"
+         r"(?:ceo|chief(?: executive)?(?: officer)?|chair(?:man|woman|person)?|(?:vice )?president|(?:vice )?minister|"
+         r"director(?: general)?|head|governor|ambassador|spokes(?:man|woman|person)|professor|analyst|secretary|"
+         r"commissioner|founder|executive|managing director|official|mayor|lawmaker|senator|researcher)"
+         r"(?:\s+(?:of|at|for)\s+[^,;.!?]*)?",
+         "A person's name and role alone on a line ('Kim Min-su, CEO of Hanbit Marine'): a photo caption, not a "
+         "headline.", max_chars=100),
     Rule("photo_agency_line", "caption",
          r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
          r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank",

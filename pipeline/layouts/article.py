@@ -21,6 +21,7 @@ from pipeline.layouts.evidence import (
     DATELINE_AGENCY,
     DESK_TAG,
     LEADING_BULLET,
+    PROSE_SURE_WORDS,
     TRAILING_ISO_DATE,
     Evidence,
     Shape,
@@ -86,10 +87,22 @@ def _seg(line: Line, role: str, rule: str | None = None, text: str | None = None
 def _find_lead(ev: list[Evidence], shapes: list[Shape]) -> int | None:
     prose = [i for i, e in enumerate(ev) if e.kind == "prose"]
     for k, i in enumerate(prose):
+        if ev[i].kind != "prose":
+            continue  # already read as a deck
         # A deck printed again as the first paragraph, below the byline or date: the copy is the lead.
         later = prose[k + 1] if k + 1 < len(prose) else None
         if later is not None and later > i + 1 and shapes[later].canon == shapes[i].canon:
             ev[i] = Evidence("deck", "deck")
+            continue
+        # Short paragraphs over the date or byline, with the article under it: decks.
+        metadata = _metadata_under_decks(ev, shapes, i)
+        if metadata is not None:
+            for j in range(i, metadata):
+                ev[j] = Evidence("deck", "deck") if ev[j].kind == "prose" else ev[j]
+            continue
+        # A long line that does not end like a sentence, over the date or byline: a long headline.
+        if k == 0 and not shapes[i].ends_sentence and _metadata_under_decks(ev, shapes, i + 1, i) is not None:
+            ev[i] = Evidence("headline")
             continue
         # Bulleted summary lines above un-bulleted prose are a deck, not the lead.
         if shapes[i].deck_bullet and any(not shapes[j].deck_bullet for j in prose if j > i):
@@ -101,6 +114,17 @@ def _find_lead(ev: list[Evidence], shapes: list[Shape]) -> int | None:
             continue
         return i
     return None
+
+
+def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, first: int | None = None) -> int | None:
+    """The date or byline line under the short paragraphs from ``start`` on, when the article follows it."""
+    j = start
+    while j < len(ev) and (ev[j].kind in _SKIPPABLE or (ev[j].kind == "prose" and shapes[j].words < PROSE_SURE_WORDS)):
+        j += 1
+    opened = first if first is not None else start
+    if j <= opened or j >= len(ev) or ev[j].kind not in ("date", "byline"):
+        return None
+    return j if any(e.kind == "prose" for e in ev[j + 1 :]) else None
 
 
 def _next_meaningful(ev: list[Evidence], shapes: list[Shape], start: int, stop: int, skip_core: str) -> int | None:
@@ -295,7 +319,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         elif _signs_byline(i, ev, shapes, lines):
             draft.segments.append(_seg(line, "byline", "byline_above_email"))
             draft.byline = draft.byline or _name_of(line.text)
-        elif e.rule == "breadcrumb" and category is None and (title is None or i < title) and _last_crumb(line.text):
+        elif e.rule == "breadcrumb" and category is None and _last_crumb(line.text):
             # The trail's last crumb is the article's section ('Home > Business > Industry').
             draft.segments.append(_seg(line, "category", "breadcrumb"))
             draft.category = draft.category or _last_crumb(line.text)
@@ -309,7 +333,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "header_residue"))
 
     kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and (i == lead or not learned.vetoes(i))}
-    last_prose = max(kept_prose, default=len(lines))
+    last_prose = max((i for i in range(lead, len(lines)) if ev[i].kind == "prose"), default=len(lines))
     # Two or more headlines after the last paragraph are a list of other stories; one alone may be the
     # paragraph a saved page cut off.
     listed = [i for i in range(last_prose + 1, len(lines)) if ev[i].kind == "headline"]
