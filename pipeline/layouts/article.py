@@ -69,6 +69,7 @@ WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "X
                  "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 HEADLINE_LIST_MIN = 2
+CATEGORY_HEADLINE_WORDS = 4
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 _VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
 
@@ -165,10 +166,10 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
         score += 2  # printed twice, or repeated as the start of a photo caption
     n = shapes[i].words
     score += 1 if 5 <= n <= 25 else (-1 if n <= 3 else 0)
-    if shapes[i].category:
-        score -= 2
+    if shapes[i].category and shapes[i].words < CATEGORY_HEADLINE_WORDS:
+        score -= 2  # a section label; four capitalised words read as a headline ('YOON VISITS ASML HEADQUARTERS')
     if CREDIT_END.search(lines[i].text):
-        score -= 2  # a photo caption with its credit
+        score -= 4  # a photo caption with its credit: never the headline on its evidence alone
     piped = SITE_SUFFIX.match(lines[i].text)
     if piped and header.counts[canonical(piped.group("head"))] > 0:
         score -= 3  # the page's <title> ('Headline | Site'), printed next to the headline itself
@@ -332,8 +333,11 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         else:
             draft.segments.append(_seg(line, "chrome", "header_residue"))
 
-    kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and (i == lead or not learned.vetoes(i))}
     last_prose = max((i for i in range(lead, len(lines)) if ev[i].kind == "prose"), default=len(lines))
+    # The lead, and a last paragraph closed by an agency sign-off ('... won. (Yonhap)'), are the article's own.
+    signed = last_prose if last_prose < len(lines) and SIGNOFF.search(lines[last_prose].text) else None
+    vetoed = {i for i in range(lead + 1, len(lines)) if i != signed and learned.vetoes(i)}
+    kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and i not in vetoed}
     # Two or more headlines after the last paragraph are a list of other stories; one alone may be the
     # paragraph a saved page cut off.
     listed = [i for i in range(last_prose + 1, len(lines)) if ev[i].kind == "headline"]
@@ -387,7 +391,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         elif _signs_byline(i, ev, shapes, lines):
             draft.segments.append(_seg(line, "byline", "byline_above_email"))
             draft.byline = draft.byline or _name_of(line.text)
-        elif i != lead and learned.vetoes(i) and not _section_heading(i, ev, lines, kept_prose):
+        elif i in vetoed and not _section_heading(i, ev, lines, kept_prose):
             draft.segments.append(learned.chrome_segment(line, i))
         elif i in listed:
             # Headlines after the article's last paragraph: other stories (trending, more from this section).
