@@ -77,7 +77,8 @@ RULES: tuple[Rule, ...] = (
          "Calls to follow or subscribe printed under articles on most sites."),
     Rule("newsletter_promo", "chrome",
          r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|(?:enter|type) your e-?mail(?: address)?.*|"
-         r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|promoted|sponsored(?: content)?",
+         r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|"
+         r"promoted|sponsored(?: content)?",
          "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored').",
          max_chars=200),
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
@@ -136,7 +137,8 @@ RULES: tuple[Rule, ...] = (
          r".*\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right))\).*",
          "Position cues like '(right)' or '(sixth from left)' identify people in a photo.", max_chars=620),
     Rule("caption_wire_photo", "caption",
-         r".*\s(?-i:[A-Z][A-Za-z]+(?: Photo)?/[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}(?:/(?:Files?|File Photo|Pool))?)\.?",
+         r".*\s(?-i:[A-Z][A-Za-z]+(?: Photo)?/[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}"
+         r"(?:/(?:Files?|File Photo|Pool))?)\.?",
          "A wire photo caption ends with the agency and photographer ('... July 20, 2016. REUTERS/Name/File Photo', "
          "'AP Photo/Name').", max_chars=500),
     Rule("caption_present_tense", "caption",

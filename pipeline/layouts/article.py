@@ -19,8 +19,8 @@ from pipeline.layouts.base import Document, Draft, Line, LineScores, Parsed, Seg
 from pipeline.layouts.evidence import (
     BRACKET_REPORTER,
     DATELINE_AGENCY,
-    DESK_TAG,
-    LEADING_BULLET,
+    DESK_TAG_RE,
+    LEADING_BULLET_RE,
     PROSE_SURE_WORDS,
     TRAILING_ISO_DATE,
     Evidence,
@@ -273,7 +273,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
     for i in range(lead):
         line, e = lines[i], ev[i]
         if i == title:
-            text = LEADING_BULLET.sub("", line.text.strip())
+            text = LEADING_BULLET_RE.sub(r"\g<kept>", line.text.strip())
             by = GLUED_BYLINE.search(text)
             if by:
                 draft.segments.append(_seg(line, "byline", "byline_glued_to_title", by.group(0).strip(), True))
@@ -296,9 +296,9 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             else:
                 draft.segments.append(_seg(line, "title", "headline"))
             draft.title = text
-            desk = DESK_TAG.match(text)
+            desk = DESK_TAG_RE.match(text)
             if desk and category is None:
-                draft.category = desk.group(0).strip(" []")  # the desk or programme the headline is filed under
+                draft.category = desk.group("tag").strip("[]").strip()  # the desk or programme it is filed under
         elif i == category:
             draft.segments.append(_seg(line, "category", "label_above_headline"))
             draft.category = line.text.strip()

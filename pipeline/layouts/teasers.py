@@ -178,7 +178,8 @@ class TeaserListing:
 
 def _record(doc: Document, item: _Item) -> Draft:
     draft = Draft(segments=[], truncated_hint=True)
-    units = sorted({item.headline, item.teaser, *item.meta} | ({item.category} if item.category is not None else set()))
+    labelled = {item.category} if item.category is not None else set()
+    units = sorted({item.headline, item.teaser, *item.meta} | labelled)
     for i in units:
         line, e = doc.lines[i], doc.evidence[i]
         if i == item.category:
