@@ -16,7 +16,7 @@ import polars as pl
 from pipeline import rules
 from pipeline.dates import DateStamp, date_stamp, parse_iso
 from pipeline.patterns import CRAWLER_DATE_SUFFIX, SENTENCE_BREAK, SENTENCE_END
-from pipeline.text import canonical_expr, word_count
+from pipeline.text import canonical_column, word_count
 
 SEPARATOR = r"^[-–—_=*~•·.]{1,5}$"
 EMAIL_SUFFIX = r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s()<>\[\]]+)\s*[)>\]]?)?"
@@ -200,10 +200,9 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
     words = s.str.count_matches(r"\S+")
     head = s.str.slice(0, CANON_CHARS)
     half = (chars - 1) // 2
-    frame = frame.with_columns(
+    frame = frame.with_columns(canon=canonical_column(frame, head)).with_columns(
         chars=chars,
         words=words,
-        canon=canonical_expr(head),
         separator=s.str.contains(SEPARATOR),
         masthead=(words <= MASTHEAD_MAX_WORDS) & s.str.slice(0, 120).str.contains(MASTHEAD),
         doubled=(chars >= 41) & (s.str.slice(0, half).str.strip_chars() == s.str.slice(half + 1).str.strip_chars()),
