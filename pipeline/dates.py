@@ -32,15 +32,17 @@ _KOREAN = r"(?P<y7>(?:19|20)\d\d)\s*년\s*(?P<m7>\d{1,2})\s*월\s*(?P<d7>\d{1,2}
 DATE_RE = re.compile(rf"(?<![\w/.-])(?:{_ISO}|{_MDY}|{_DMY}|{_US}|{_YMD}|{_DOTTED_DMY}|{_KOREAN})", re.IGNORECASE)
 
 _ZONE = r"(?:\(?\s*(?:kst|gmt|utc|[a-z]{2,3}t)?\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?|\(?\s*(?:kst|gmt|utc)\s*\)?)"
-_TIME = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*" + _ZONE + ")?"
+# A time after the date: '09:15', '9.15 am', 'at 9:15', ISO's 'T09:15:00+09:00', with an optional zone.
+_TIME = r"(?:\bat\s+|T)?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*" + _ZONE + ")?"
 _WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?"
 _LABEL = (
-    r"(?P<label>published|posted|updated|modified|last updated|created|date|released|issued|input|written|write|"
+    r"(?P<label>published|posted|updated|modified|last updated|last modified|created|date|released|issued|input|"
+    r"written|write|"
     r"입력|수정|등록|작성)"
 )
 # What may surround a date on a line that is nothing but a date stamp (a place after a bar: '| Istanbul').
 _STAMP_FILLER = re.compile(
-    rf"^[\s•·|:,\-–—/()]*(?:{_LABEL}\s*(?:on|at)?[\s:]*)?[\s•·|:,\-–—/()]*(?:{_WEEKDAY}\s*)?"
+    rf"^[\s•·|:,\-–—/()]*(?:{_LABEL}\s*(?:on|at)?[\s:]*)?[\s•·|:,\-–—/()]*(?:{_WEEKDAY}[\s,]*)?"
     r"(?:\|\s*[^\d|]{1,30})?$",
     re.IGNORECASE,
 )
@@ -49,7 +51,7 @@ _TIME_RE = re.compile(_TIME, re.IGNORECASE)
 _SECTION = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,2})\s+(?P<rest>\S.*)$")
 # Where an update stamp starts after the first date on the same line ('... Updated 3 hours ago').
 _UPDATE_TAIL = re.compile(r"(?:\b|(?<=\d))(?:last\s+)?(?:updated?|modified|수정)\b.*$", re.IGNORECASE)
-UPDATED_LABELS = {"updated", "modified", "last updated", "수정"}
+UPDATED_LABELS = {"updated", "modified", "last updated", "last modified", "수정"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -21,6 +21,11 @@ STAMPS = [
     ("Monday, 14 November 2031 11:15:02 (GMT+3) | Ankara", dt.date(2031, 11, 14), None, None),
     ("Published : Dec. 10, 2031 - 10:19", dt.date(2031, 12, 10), "published", None),
     ("Updated : June 1, 2031 - 09:00", dt.date(2031, 6, 1), "updated", None),
+    ("Thursday, March 6, 2031, 09:15", dt.date(2031, 3, 6), None, None),
+    ("2031-03-04T09:15:00+09:00", dt.date(2031, 3, 4), None, None),
+    ("Published on March 4, 2031 at 9:15 am", dt.date(2031, 3, 4), "published", None),
+    ("Last Modified : Mar 4, 2031 10:22 AM KST", dt.date(2031, 3, 4), "last modified", None),
+    ("Monday 3 March 2031 09.15 GMT", dt.date(2031, 3, 3), None, None),
 ]
 
 
