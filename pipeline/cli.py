@@ -107,14 +107,14 @@ def _run_all(args: argparse.Namespace) -> None:
 
 
 def _release(args: argparse.Namespace) -> None:
-    from pipeline import release
+    from pipeline.release import manifest
 
-    path = release.record(dataset_dir=args.dataset, releases_dir=_releases_dir(args.releases))
+    path = manifest.record(dataset_dir=args.dataset, releases_dir=_releases_dir(args.releases))
     print(f"recorded release manifest {path}")
 
 
 def _publish(args: argparse.Namespace) -> None:
-    from pipeline import publish
+    from pipeline.release import publish
 
     publish.main(
         dataset_dir=args.dataset,

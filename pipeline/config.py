@@ -68,13 +68,17 @@ class CleanParams:
     end_marker_min_share: float
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DedupParams:
+    """No defaults: every value comes from params.yaml `dedup:` (a default here could silently disagree)."""
+
     shingle_words: int
-    sample_modulus: int
     max_shingle_df: int
     near_containment: float
     truncated_min_chars: int
+    anchor_hits: int
+    batch_records: int
+    bucket_shingles: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,7 +114,7 @@ class PublishParams:
     timeout_seconds: float
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Params:
     engine: EngineParams
     parse: ParseParams

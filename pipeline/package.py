@@ -18,11 +18,13 @@ import polars as pl
 from datasets import Dataset, DatasetInfo, Features, List, Value
 from datasets.splits import SplitDict, SplitInfo
 
-from pipeline import card, rawfolder, release, shards
+from pipeline import rawfolder, shards
 from pipeline.config import PackageParams
 from pipeline.errors import GateFailed
 from pipeline.io import read_json, read_parquet, write_json, write_parquet
 from pipeline.outputs import Outputs
+from pipeline.release import card
+from pipeline.release import manifest as release
 from schemas import Article, Duplicate, QuarantineRow, RemovedLine, polars_schema
 
 log = logging.getLogger(__name__)

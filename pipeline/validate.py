@@ -325,19 +325,22 @@ class Checked:
 
 
 def check_rows(articles: pl.LazyFrame, schema: pa.DataFrameSchema, out: Outputs, batch_rows: int) -> Checked:
-    """Row checks batch by batch (bounded memory); publishable rows written as parts of the validated articles."""
+    """Row checks in batches of ids (bounded memory, and the same batches whatever order the rows come in);
+    publishable rows written as parts of the validated articles, each sorted by id."""
     checked = Checked()
-    total = articles.select(pl.len()).collect().item()
+    ids = articles.select("id").unique().sort("id").collect(engine="streaming")["id"]
     shards.clear([out.validated_dir])
-    for number, offset in enumerate(range(0, max(total, 1), batch_rows)):
-        batch = articles.slice(offset, batch_rows).collect()
+    ranges = [(ids[i], ids[min(i + batch_rows, ids.len()) - 1]) for i in range(0, ids.len(), batch_rows)]
+    for number, (first, last) in enumerate(ranges or [("", "")]):
+        selected = articles.filter(pl.col("id").is_between(pl.lit(first), pl.lit(last))) if ranges else articles
+        batch = selected.sort("id", maintain_order=True).collect()
         failures, errors = row_failures(batch, schema)
         checked.schema_errors += [e for e in errors if e not in checked.schema_errors]
-        checked.failures.append(failures.with_columns(pl.col("index") + offset))
+        checked.failures.append(failures.with_columns(pl.col("index") + checked.rows))
         checked.candidates.append(candidate_frame(batch, failures))
         checked.quarantined.append(quarantine_rows(batch, failures))
         failed = failures["index"].unique().implode()
-        published = batch.filter(~pl.int_range(pl.len(), dtype=pl.Int64).is_in(failed)).sort("id")
+        published = batch.filter(~pl.int_range(pl.len(), dtype=pl.Int64).is_in(failed))
         io.write_parquet(published, out.validated_dir / f"part-{number:05d}.parquet")
         checked.published.append(
             published.select(

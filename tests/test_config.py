@@ -44,8 +44,8 @@ def test_project_params_load_with_their_types() -> None:
         (lambda d: d["validate"].pop("report_examples"), "missing key(s) in validate: report_examples"),
         (lambda d: d.pop("publish"), "missing key(s): publish"),
         (lambda d: d["dedup"].update(near_containmnt=0.8), "unknown key(s) in dedup: near_containmnt"),
-        (lambda d: d["parse"].update(workers="2"), "parse.workers must be int, got '2'"),
-        (lambda d: d["parse"].update(workers=True), "parse.workers must be int, got True"),
+        (lambda d: d["engine"].update(workers="2"), "engine.workers must be int, got '2'"),
+        (lambda d: d["engine"].update(workers=True), "engine.workers must be int, got True"),
         (lambda d: d["validate"]["quality"].update(body_words_median=[20]), "must have 2 items"),
     ],
 )

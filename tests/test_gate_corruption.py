@@ -263,7 +263,7 @@ def test_chrome_in_a_parsed_body_is_quarantined_by_body_no_chrome(runs: dict[str
     quarantine = pl.read_parquet(out / "quarantine.parquet").filter(pl.col("stage") == "validate")
     assert quarantine.select("file", "line_start", "rule").rows() == [(GENERIC, span["line_start"], "body_no_chrome")]
     assert "Copied URL" in quarantine["text"].item()
-    published = pl.read_parquet(out / "interim" / "validate" / "articles.parquet")
+    published = pl.read_parquet(out / "interim" / "validate" / "articles" / "*.parquet")
     assert published.height == articles.height - 1
 
 
@@ -291,7 +291,7 @@ def test_date_marker_that_is_not_a_date_is_dropped_not_guessed(runs: dict[str, R
     # (never guessed from the neighbours), and the article itself is fine, so it is published.
     run = runs["invalid_date"]
     assert run.result.returncode == 0, run.result.stderr[-3000:]
-    published = pl.read_parquet(run.out / "interim" / "validate" / "articles.parquet")
+    published = pl.read_parquet(run.out / "interim" / "validate" / "articles" / "*.parquet")
     record = published.filter(
         pl.col("provenance").list.eval(
             (pl.element().struct.field("file") == LISTING) & pl.element().struct.field("line_end").eq(DATE_LINE)
@@ -319,7 +319,7 @@ def test_pandera_settings_that_skip_row_checks_do_not_skip_them(runs: dict[str, 
 
 def test_too_few_rows_fails_the_gate_shows_in_data_docs_and_blocks_publish(runs: dict[str, Run]) -> None:
     run = runs["too_few_rows"]
-    rows = pl.read_parquet(run.out / "interim" / "validate" / "articles.parquet").height
+    rows = pl.read_parquet(run.out / "interim" / "validate" / "articles" / "*.parquet").height
     assert_refused(run, "published_rows", "validate.min_published_rows", str(rows), "at least 1000")
     # A previous good build of this folder left a dataset; publish must refuse it after this failed gate.
     shutil.copytree(runs["clean"].out / "dataset", run.out / "dataset")

@@ -24,11 +24,12 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from pipeline import package, rawfolder, release
+from pipeline import package, rawfolder
 from pipeline.config import ConfigError, PackageParams
 from pipeline.errors import GateFailed
 from pipeline.io import read_json, write_json, write_parquet
 from pipeline.outputs import Outputs
+from pipeline.release import manifest as release
 from schemas.article import Article, Duplicate
 from schemas.audit import QuarantineRow, RemovedLine
 
@@ -74,7 +75,7 @@ def write_inputs(root: Path, articles: list[dict[str, Any]], raw: Path, *, passe
     files = rawfolder.scan(raw, MAX_FILE_BYTES)
     write_parquet(files, out.files)
     frame = pl.DataFrame(articles, schema=polars_schema(Article))
-    write_parquet(frame, out.validated_articles)
+    write_parquet(frame, out.validated_dir / "part-00000.parquet")
     duplicate = {**articles[0], "id": "f" * 16, "kept_id": articles[0]["id"], "kind": "near", "similarity": 0.9}
     write_parquet(pl.DataFrame([duplicate], schema=polars_schema(Duplicate)), out.duplicates)
     quarantined = {

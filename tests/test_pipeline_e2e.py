@@ -32,12 +32,12 @@ EXPECTED_FEATURES = {
 
 
 def _digests(root: Path) -> dict[str, str]:
-    """sha256 of every output file except the Data Docs HTML (a rendered view stamped with the real run time) and
-    the lock file."""
+    """sha256 of every output file except the Data Docs HTML (a rendered view stamped with the real run time), the
+    lock file and the per-file cache."""
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and "data_docs" not in p.parts and "no-releases" not in p.parts and p.name != ".lock"
+        if p.is_file() and not {"data_docs", "no-releases", "cache"} & set(p.parts) and p.name != ".lock"
     }
 
 
@@ -50,7 +50,7 @@ def test_runs_give_byte_identical_outputs_across_hash_seeds_and_workers(
     seed_out: Path, tmp_path: Path, hash_seed: str, workers: int
 ) -> None:
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
-    params["parse"]["workers"] = workers
+    params["engine"]["workers"] = workers
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
     second = tmp_path / "again"
     run_pipeline(SEED_RAW, second, params=tmp_path / "params.yaml", env={"PYTHONHASHSEED": hash_seed})
@@ -166,7 +166,7 @@ def test_cli_options_after_the_subcommand_help_and_version(tmp_path: Path) -> No
     params.write_text((REPO_ROOT / "params.yaml").read_text(encoding="utf-8").replace("workers: 2", "workers: x"))
     # --params after the subcommand is honoured (the broken file is read and refused).
     bad = cli("scan", str(SEED_RAW), "--out", str(tmp_path / "out"), "-v", "--params", str(params))
-    assert bad.returncode == 2 and "parse.workers must be int" in bad.stderr
+    assert bad.returncode == 2 and "engine.workers must be int" in bad.stderr
 
 
 GENERATOR = SHARED / "bench" / "gen_corpus.py"

@@ -1,4 +1,4 @@
-"""pipeline.publish against a local Hub stand-in: an HTTP server on 127.0.0.1 (tests/hub_standin.py).
+"""pipeline.release.publish against a local Hub stand-in: an HTTP server on 127.0.0.1 (tests/hub_standin.py).
 
 Why a server rather than a fake API object: the real ``huggingface_hub.HfApi`` client then runs unchanged (argument
 validation, request building, error mapping, the real ``create_commit`` and ``hf_hub_download`` code paths), so a
@@ -31,9 +31,9 @@ from hub_standin import GITATTRIBUTES, HubStandIn
 from huggingface_hub import HfApi
 
 from pipeline import cli
-from pipeline import publish as publish_module
 from pipeline.errors import GateFailed
-from pipeline.publish import _semver_key, publish
+from pipeline.release import publish as publish_module
+from pipeline.release.publish import _semver_key, publish
 
 TOKEN = "hf_standinSECRET0123456789abcdefXYZ"
 REPO = "acme/news"

@@ -183,7 +183,7 @@ def test_file_changed_between_scan_and_parse_is_quarantined(tmp_path: Path) -> N
     victim = sorted(raw.iterdir())[0]
     victim.write_text(ARTICLE, encoding="utf-8")
     assert cli("parse", str(raw), "--out", str(out)).returncode == 0
-    quarantine = pl.read_parquet(out / "interim" / "parse" / "quarantine.parquet")
+    quarantine = pl.read_parquet(out / "interim" / "parse" / "decode_quarantine" / "*.parquet")
     assert quarantine.filter(pl.col("file") == victim.name).select("rule").rows() == [("changed_during_run",)]
     files = pl.read_parquet(out / "interim" / "parse" / "files.parquet")
     assert files.filter(pl.col("path") == victim.name)["fate"].item() == "changed_during_run"

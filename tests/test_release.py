@@ -9,10 +9,10 @@ import pytest
 # The input builders live with the package tests (which also set the HF offline environment first).
 from test_package import ARTICLES, build, card_section, make_article
 
-from pipeline import release
 from pipeline.config import ConfigError
 from pipeline.errors import GateFailed
 from pipeline.io import read_json, write_json
+from pipeline.release import manifest as release
 
 
 def test_second_release_lists_exactly_the_new_article(tmp_path: Path) -> None:

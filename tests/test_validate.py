@@ -108,22 +108,26 @@ def with_row(index: int, **changes: Any) -> pl.DataFrame:
     return frame(rows)
 
 
-def facts(learned: list[str] | None = None, raw_files: set[str] = RAW_FILES) -> validate.Facts:
+def facts(articles: pl.DataFrame, learned: list[str] | None = None, raw_files: set[str] = RAW_FILES) -> validate.Facts:
+    """The run-time facts of a validate run over exactly these rows (uniqueness is judged over all of them)."""
+    duplicated_ids, duplicated_bodies = validate.corpus_facts(articles.lazy())
     return validate.Facts(
         parsed_files=frozenset(raw_files),
         learned=tuple(learned or []),
         date_min=dt.date(1990, 1, 1),
         date_max=validate.latest_publication_date(TODAY),
+        duplicated_ids=duplicated_ids,
+        duplicated_bodies=duplicated_bodies,
     )
 
 
-def schema(learned: list[str] | None = None, raw_files: set[str] = RAW_FILES) -> Any:
-    return validate.article_schema(facts(learned, raw_files))
+def schema(articles: pl.DataFrame | None = None, learned: list[str] | None = None) -> Any:
+    return validate.article_schema(facts(frame() if articles is None else articles, learned))
 
 
 def failures(articles: pl.DataFrame, learned: list[str] | None = None) -> set[tuple[int, str]]:
     """(row index, rule) pairs; asserts there is no schema-level error."""
-    rows, errors = validate.row_failures(articles, schema(learned))
+    rows, errors = validate.row_failures(articles, schema(articles, learned))
     assert errors == []
     return set(rows.select("index", "rule").iter_rows())
 
@@ -134,15 +138,15 @@ def learned_key(line: str) -> str:
 
 
 def test_valid_frame_passes_every_check() -> None:
-    rows, errors = validate.row_failures(frame(), schema([learned_key(LEARNED_LINE)]))
+    rows, errors = validate.row_failures(frame(), schema(frame(), [learned_key(LEARNED_LINE)]))
     assert (rows.height, errors) == (0, [])
 
 
 def test_schema_carries_every_named_run_time_check() -> None:
     names = [check.name for check in schema().checks]
     assert names == [
-        "provenance_files_exist", "body_unique", "title_length", "title_no_date_marker", "title_no_byline",
-        "title_no_chrome", "body_no_chrome", "body_no_date_marker", "body_no_doubled_sentence",
+        "id_unique", "provenance_files_exist", "body_unique", "title_length", "title_no_date_marker",
+        "title_no_byline", "title_no_chrome", "body_no_chrome", "body_no_date_marker", "body_no_doubled_sentence",
         "word_count_consistent", "published_date_in_range", "language_code", "truncation_consistent",
     ]  # fmt: skip
 
@@ -227,7 +231,7 @@ def test_check_fails_exactly_the_corrupted_row(rule: str, bad: dict[str, Any], g
 
 def test_quarantine_rows_carry_each_rule_its_reason_and_the_record() -> None:
     articles = with_row(1, title="AB", published_date=dt.date(2099, 5, 16))
-    rows, _ = validate.row_failures(articles, schema())
+    rows, _ = validate.row_failures(articles, schema(articles))
     quarantined = validate.quarantine_rows(articles, rows)
     assert quarantined.select("file", "line_start", "line_end", "stage", "rule").rows() == [
         ("003_listing.txt", 10, 12, "validate", "published_date_in_range"),
@@ -239,7 +243,8 @@ def test_quarantine_rows_carry_each_rule_its_reason_and_the_record() -> None:
 
 
 def test_each_failing_row_is_counted_once_under_its_first_rule() -> None:
-    rows, _ = validate.row_failures(with_row(1, title="AB", published_date=dt.date(2099, 5, 16)), schema())
+    articles = with_row(1, title="AB", published_date=dt.date(2099, 5, 16))
+    rows, _ = validate.row_failures(articles, schema(articles))
     assert validate.first_failure(rows).rows() == [(1, "title_length")]
 
 
@@ -293,7 +298,7 @@ def test_optional_column_accepts_null(column: str) -> None:
 
 
 def schema_errors(articles: pl.DataFrame) -> tuple[int, list[str]]:
-    rows, errors = validate.row_failures(articles, schema())
+    rows, errors = validate.row_failures(articles, schema(articles if "id" in articles.columns else None))
     return rows.height, errors
 
 
@@ -326,6 +331,11 @@ def test_validate_refuses_when_pandera_is_disabled(
     monkeypatch.setenv("PANDERA_VALIDATION_ENABLED", value)
     with pytest.raises(GateFailed, match="PANDERA_VALIDATION_ENABLED"):
         validate.run(
-            raw_dir=tmp_path / "raw", out=Outputs(tmp_path / "out"), params=PARAMS, max_file_bytes=1000, today=TODAY
+            raw_dir=tmp_path / "raw",
+            out=Outputs(tmp_path / "out"),
+            params=PARAMS,
+            max_file_bytes=1000,
+            batch_rows=1000,
+            today=TODAY,
         )
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*"))

@@ -19,7 +19,7 @@ from huggingface_hub import DatasetCardData
 
 from pipeline.config import PackageParams
 from pipeline.expectations import describe_limit, describe_observed
-from pipeline.release import CHANGE_KINDS, UNRELEASED, change_counts
+from pipeline.release.manifest import CHANGE_KINDS, UNRELEASED, change_counts
 from schemas.article import Article
 
 SPLIT = "train"

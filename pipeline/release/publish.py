@@ -24,11 +24,11 @@ from huggingface_hub.errors import HFValidationError, RepositoryNotFoundError
 from huggingface_hub.hf_api import GitRefs
 from huggingface_hub.utils import set_client_factory, validate_repo_id
 
-from pipeline import release
 from pipeline.errors import GateFailed
 from pipeline.outputs import Outputs
-from pipeline.release import MANIFEST_NAME as MANIFEST
-from pipeline.release import verify_files
+from pipeline.release import manifest as release
+from pipeline.release.manifest import MANIFEST_NAME as MANIFEST
+from pipeline.release.manifest import verify_files
 
 REPO_TYPE = "dataset"
 # Created by the Hub in every repository (LFS rules). It is not part of a release, so it is never deleted.

@@ -1,0 +1,1 @@
+"""The release side: the dataset card, the release manifest (versions, fingerprints, diffs) and publishing."""

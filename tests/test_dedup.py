@@ -1,0 +1,257 @@
+"""The dedup stage: decisions on small hand-made corpora, determinism of its files, and parity with the old
+self-join implementation (tests/dedup_reference.py) on a generated corpus parsed and cleaned by the real stages."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import dedup_reference
+import polars as pl
+import pytest
+from conftest import REPO_ROOT, SHARED
+
+from pipeline import dedup
+from pipeline.config import ConfigError, DedupParams, load_params
+from pipeline.text import NFKC_STABLE_NON_ASCII, canonical
+from schemas import PROVENANCE_DTYPE, CleanArticle, Duplicate
+
+PARAMS = load_params(REPO_ROOT / "params.yaml").dedup
+WORDS = [f"{stem}{i}" for i in range(400) for stem in ("exports", "tariff")][:400]
+LONG_BODY = " ".join(WORDS[:300]) + "."
+CUT_AT = 517  # inside a word: a download that stopped mid-word
+
+
+def article(body: str, *, file: str, title: str | None = "Exports rise", **fields) -> dict:
+    """One clean-stage row; the id is a content hash of title and body, as clean makes it."""
+    digest = hashlib.sha256(f"{canonical(title)}\n{canonical(body)}".encode()).hexdigest()[:16]
+    row = {
+        "id": digest, "title": title, "body": body, "published_date": None, "source": None, "byline": None,
+        "category": None, "language": "en", "is_truncated": False, "word_count": len(body.split()),
+        "layout": "test/v1", "provenance": [{"file": file, "line_start": 1, "line_end": 3}],
+    }  # fmt: skip
+    row.update(fields)
+    return row
+
+
+def frame(*rows: dict) -> pl.DataFrame:
+    schema = {name: column.dtype.type for name, column in CleanArticle.to_schema().columns.items()}
+    schema["provenance"] = PROVENANCE_DTYPE
+    return CleanArticle.validate(pl.DataFrame(list(rows), schema=schema))
+
+
+def run(*rows: dict) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+    result = dedup.transform(frame(*rows), PARAMS)
+    assert result.quarantined.is_empty()
+    return result.kept, Duplicate.validate(result.removed), result.metrics
+
+
+def test_exact_copies_merge_with_every_place_and_metadata_from_copies() -> None:
+    first = article(LONG_BODY, file="b.txt", category="Trade")
+    second = article(LONG_BODY, file="a.txt", byline="Kim Min-ji")
+    third = article(LONG_BODY, file="c.txt", is_truncated=True, source="Ministry")
+    kept, removed, metrics = run(first, second, third)
+    assert kept.height == 1
+    row = kept.row(0, named=True)
+    assert [p["file"] for p in row["provenance"]] == ["a.txt", "b.txt", "c.txt"]
+    assert (row["category"], row["byline"], row["source"]) == ("Trade", "Kim Min-ji", "Ministry")
+    assert row["is_truncated"] is False  # a complete copy represents the group
+    assert removed["kind"].to_list() == ["exact", "exact"]
+    assert set(removed["kept_id"]) == {row["id"]}
+    assert metrics == {"stage": "dedup", "rows_in": 3, "rows_out": 1, "dropped": {"exact": 2}}
+
+
+def test_copies_with_conflicting_titles_are_not_merged() -> None:
+    kept, removed, _ = run(
+        article(LONG_BODY, file="a.txt", title="Exports rise"), article(LONG_BODY, file="b.txt", title="Imports fall")
+    )
+    assert sorted(kept["title"]) == ["Exports rise", "Imports fall"]
+    assert removed.is_empty()
+
+
+def test_truncated_prefix_is_dropped_to_the_full_article() -> None:
+    full = article(LONG_BODY, file="full.txt")
+    cut = article(LONG_BODY[:CUT_AT], file="cut.txt")
+    assert LONG_BODY[CUT_AT - 1].isalnum() and LONG_BODY[CUT_AT].isalnum()
+    kept, removed, _ = run(full, cut)
+    assert kept["id"].to_list() == [full["id"]]
+    row = removed.row(0, named=True)
+    assert (row["id"], row["kept_id"], row["kind"], row["is_truncated"]) == (cut["id"], full["id"], "truncated", True)
+    assert row["similarity"] > 0.9
+
+
+def test_prefix_shorter_than_the_minimum_is_not_a_truncated_copy() -> None:
+    # Below truncated_min_chars a prefix is no truncated copy; its shingles are all in the article: a near copy.
+    short = LONG_BODY[: PARAMS.truncated_min_chars - 10]
+    _, removed, _ = run(article(LONG_BODY, file="full.txt"), article(short, file="short.txt"))
+    assert removed["kind"].to_list() == ["near"]
+
+
+def test_brief_inside_a_long_release_is_a_near_copy_although_their_jaccard_is_low() -> None:
+    # 35 words of the release plus 6 of its own: 31 of its 37 shingles (84 %) are in the release, whose 296
+    # shingles make the Jaccard similarity 31 / 302 = 0.10, which MinHash-LSH tuned for 0.7 would not pair.
+    brief = " ".join(WORDS[100:135] + ["said", "the", "ministry", "on", "monday", "evening"])
+    release, near = article(LONG_BODY, file="release.txt"), article(brief, file="brief.txt")
+    kept, removed, _ = run(release, near)
+    assert kept["id"].to_list() == [release["id"]]
+    assert removed.select("id", "kept_id", "kind").row(0) == (near["id"], release["id"], "near")
+    assert removed["similarity"].item() == pytest.approx(31 / 37)
+
+
+def test_text_sharing_less_than_the_threshold_is_kept() -> None:
+    # 20 words of the release plus 20 of its own: 16 of 36 shingles (44 %) are in the release.
+    brief = " ".join(WORDS[100:120] + [f"own{i}" for i in range(20)])
+    kept, removed, _ = run(article(LONG_BODY, file="release.txt"), article(brief, file="brief.txt"))
+    assert kept.height == 2 and removed.is_empty()
+
+
+def test_chains_end_at_a_kept_record() -> None:
+    # tail: the last 15 words of `cut`, ending in its cut word: all its shingles are in `cut`, 10 of 11 in `full`,
+    # so it is a near copy of `cut`, which is a truncated copy of `full`. Both must point at `full`; so must an
+    # exact copy of `cut` (whose representative, `cut`, is dropped).
+    cut_body = LONG_BODY[:CUT_AT]
+    tail_body = " ".join(cut_body.split()[-15:])
+    full, cut = article(LONG_BODY, file="full.txt"), article(cut_body, file="cut.txt")
+    cut_again = article(cut_body, file="cut_again.txt", title=None)
+    tail = article(tail_body, file="tail.txt")
+    kept, removed, metrics = run(full, cut, cut_again, tail)
+    assert kept["id"].to_list() == [full["id"]]
+    kinds = dict(
+        zip(
+            removed["id"] + "/" + removed["provenance"].list.first().struct.field("file"), removed["kind"], strict=True
+        )
+    )
+    assert kinds == {f"{cut['id']}/cut.txt": "truncated", f"{cut_again['id']}/cut_again.txt": "exact",
+                     f"{tail['id']}/tail.txt": "near"}  # fmt: skip
+    assert set(removed["kept_id"]) == {full["id"]}
+    assert metrics["dropped"] == {"exact": 1, "near": 1, "truncated": 1}
+
+
+def test_empty_and_tiny_bodies() -> None:
+    bodies = ["", "★ ☆ ♥", "one", "one two three", "one two three four", "one two three four five six"]
+    kept, removed, metrics = run(*[article(b, file=f"{i}.txt") for i, b in enumerate(bodies)])
+    assert metrics["rows_in"] == 6 and metrics["rows_out"] + sum(metrics["dropped"].values()) == 6
+    assert removed["kind"].to_list() == ["exact"]  # "" and "★ ☆ ♥" have the same (empty) normal form
+
+
+def test_no_articles() -> None:
+    kept, removed, metrics = run()
+    assert kept.is_empty() and removed.is_empty()
+    assert metrics == {"stage": "dedup", "rows_in": 0, "rows_out": 0, "dropped": {}}
+
+
+def test_lazy_input_gives_a_lazy_plan_with_the_same_rows(tmp_path: Path) -> None:
+    rows = frame(article(LONG_BODY, file="a.txt"), article(LONG_BODY[:CUT_AT], file="b.txt"))
+    path = tmp_path / "articles.parquet"
+    rows.write_parquet(path)
+    lazy = dedup.transform(pl.scan_parquet(path), PARAMS)
+    eager = dedup.transform(rows, PARAMS)
+    assert isinstance(lazy.kept, pl.LazyFrame)
+    assert lazy.kept.collect().equals(eager.kept)
+    assert lazy.removed.equals(eager.removed)
+
+
+def test_nfkc_fast_path_characters_are_their_own_nfkc_form() -> None:
+    """dedup lower-cases, without NFKC, bodies made only of ASCII and these characters."""
+    for char in NFKC_STABLE_NON_ASCII:
+        assert unicodedata.normalize("NFKC", char) == char and not unicodedata.combining(char), hex(ord(char))
+
+
+def test_dedup_params_have_no_code_defaults(tmp_path: Path) -> None:
+    with pytest.raises(TypeError):
+        DedupParams()  # type: ignore[call-arg]
+    text = (REPO_ROOT / "params.yaml").read_text(encoding="utf-8")
+    trimmed = tmp_path / "params.yaml"
+    trimmed.write_text(text.replace("  near_containment:", "  # near_containment:"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="missing key.*near_containment"):
+        load_params(trimmed)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A generated corpus (../shared/bench/gen_corpus.py) parsed and cleaned by the real stages.
+
+GEN_CORPUS = SHARED / "bench" / "gen_corpus.py"
+
+
+@pytest.fixture(scope="module")
+def generated_clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not GEN_CORPUS.is_file():
+        pytest.skip("the shared benchmark generator is not beside the repo")
+    root = tmp_path_factory.mktemp("generated")
+    subprocess.run([sys.executable, str(GEN_CORPUS), "--out", str(root / "raw"), "--mb", "2", "--seed", "3"],
+                   check=True, capture_output=True)  # fmt: skip
+    out = root / "out"
+    for stage in (["parse", str(root / "raw")], ["clean"]):
+        subprocess.run([sys.executable, "-m", "pipeline", *stage, "--out", str(out)], cwd=REPO_ROOT, check=True,
+                       capture_output=True)  # fmt: skip
+    return out
+
+
+@pytest.mark.slow
+def test_same_decisions_as_the_self_join_implementation(generated_clean: Path) -> None:
+    articles = pl.read_parquet(generated_clean / "interim" / "clean" / "articles.parquet")
+    reference_published, reference = dedup_reference.dedup(articles, PARAMS)
+    result = dedup.transform(articles, PARAMS)
+    assert result.kept.equals(reference_published)
+    assert result.metrics["dropped"] == dict(sorted(reference.group_by("kind").len().iter_rows()))
+    key = ["id", "kind", "similarity"]
+    near = pl.col("kind") != "exact"
+    assert (
+        result.removed.filter(near)
+        .select(*key, "kept_id")
+        .sort(pl.all())
+        .equals(reference.filter(near).select(*key, "kept_id").sort(pl.all()))
+    )
+    # Exact copies: the reference points at the group's representative even when that one is dropped in turn
+    # (a truncated page saved twice); the rewrite follows the chain to the record that is kept.
+    published = set(result.kept["id"])
+    follow = dict(zip(reference.filter(near)["id"], reference.filter(near)["kept_id"], strict=True))
+    expected = reference.filter(~near).with_columns(
+        kept_id=pl.col("kept_id").replace_strict(follow, default=pl.col("kept_id"))
+    )
+    assert set(expected["kept_id"]) <= published
+    ours = result.removed.filter(~near)
+    assert ours.select(*key, "kept_id").sort(pl.all()).equals(expected.select(*key, "kept_id").sort(pl.all()))
+
+
+@pytest.mark.slow
+def test_speed_and_memory_parameters_do_not_change_the_outputs(generated_clean: Path) -> None:
+    """anchor_hits, batch_records and bucket_shingles only trade speed for memory: the same outputs."""
+    articles = pl.read_parquet(generated_clean / "interim" / "clean" / "articles.parquet")
+    usual = dedup.transform(articles, PARAMS)
+    other = dedup.transform(
+        articles, dataclasses.replace(PARAMS, anchor_hits=1, batch_records=333, bucket_shingles=20_000)
+    )
+    assert other.kept.equals(usual.kept)
+    assert other.removed.equals(usual.removed)
+    assert other.metrics == usual.metrics
+
+
+def _dedup_files(clean: Path, out: Path, **env: str) -> dict[str, str]:
+    """Run `python -m pipeline dedup` on a copy of clean's output; sha256 of every file it writes."""
+    articles = out / "interim" / "clean" / "articles.parquet"
+    articles.parent.mkdir(parents=True)
+    articles.write_bytes((clean / "interim" / "clean" / "articles.parquet").read_bytes())
+    subprocess.run([sys.executable, "-m", "pipeline", "dedup", "--out", str(out)], cwd=REPO_ROOT, check=True,
+                   capture_output=True, env={**os.environ, **env})  # fmt: skip
+    written = [
+        out / "interim" / "dedup" / "articles.parquet",
+        out / "duplicates.parquet",
+        out / "metrics" / "dedup.json",
+    ]
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in written}
+
+
+@pytest.mark.slow
+def test_outputs_are_the_same_bytes_across_runs_hash_seeds_and_threads(generated_clean: Path, tmp_path: Path) -> None:
+    first = _dedup_files(generated_clean, tmp_path / "one", PYTHONHASHSEED="1", POLARS_MAX_THREADS="2")
+    second = _dedup_files(generated_clean, tmp_path / "two", PYTHONHASHSEED="2", POLARS_MAX_THREADS="1")
+    assert first == second
+    duplicates = pl.read_parquet(tmp_path / "one" / "duplicates.parquet")
+    assert duplicates.height > 100  # the generated corpus has copies of every kind
+    assert set(duplicates["kind"]) == {"exact", "near", "truncated"}
