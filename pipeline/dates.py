@@ -1,6 +1,7 @@
 """Dates as news pages print them: ISO, 'May 31, 2023', 'March. 02, 2023', '1 December 2022', '11/26/2013',
 '2021 March 4', '23.04.2024', '2024년 4월 23일'; date stamps with times and zones ('11:02 AM GMT+9'), a section
-label in front ('Business 09:05 April 11, 2022'), or an update stamp after them on the same line.
+label in front ('Business 09:05 April 11, 2022', 'Economy 2024-04-23'), or an update stamp after them on the same
+line.
 
 Only complete dates (year, month and day) are returned; relative ('2 days ago') and partial dates are not
 dates. Deterministic: nothing depends on today's date.
@@ -49,6 +50,9 @@ _STAMP_FILLER = re.compile(
 _TIME_RE = re.compile(_TIME, re.IGNORECASE)
 # A section label printed before the stamp ('All News 09:05 April 11, 2022'): capitalised words only.
 _SECTION = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,2})\s+(?P<rest>\S.*)$")
+# ... or a single capitalised word right before the date ('Economy 2024-04-23 10:11'); two or three words right
+# before a date are as often a name ('Kim Min-ji 2024.04.23'), which is the byline's.
+_SECTION_WORD = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*)\s+(?P<rest>)$")
 # Where an update stamp starts after the first date on the same line ('... Updated 3 hours ago').
 _UPDATE_TAIL = re.compile(r"(?:\b|(?<=\d))(?:last\s+)?(?:updated?|modified|수정)\b.*$", re.IGNORECASE)
 UPDATED_LABELS = {"updated", "modified", "last updated", "last modified", "수정"}
@@ -129,7 +133,7 @@ def date_stamp(line: str) -> DateStamp | None:
     stamp = _stamp(line, dates[0])
     if stamp is not None or dates[0].start == 0:
         return stamp
-    section = _SECTION.match(line[: dates[0].start])
+    section = _SECTION.match(line[: dates[0].start]) or _SECTION_WORD.match(line[: dates[0].start])
     if section is None:
         return None
     shift = section.start("rest")

@@ -14,6 +14,8 @@ import dataclasses
 import re
 from functools import cache
 
+from pipeline.patterns import EMAIL
+
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
@@ -94,7 +96,7 @@ RULES: tuple[Rule, ...] = (
          r"more (?:news|stories|from [\w ]+)|most (?:viewed|read|popular)|(?:recommended|popular|trending)"
          r"(?: stories| articles| news)?|you may also like|latest news|top stories|editor'?s picks?)\s*:?",
          "Headers of related/most-viewed lists; the headlines after them belong to other articles."),
-    Rule("signoff_email", "end", r"[(<\[]?\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*[)>\]]?",
+    Rule("signoff_email", "end", r"[(<\[]?\s*" + EMAIL + r"\s*[)>\]]?",
          "A reporter's e-mail alone on a line signs off the article (wire style)."),
     Rule("source_credit_line", "end",
          r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"
@@ -168,7 +170,7 @@ RULES: tuple[Rule, ...] = (
          "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y', 'Name - "
          "stockphotos.com'): belongs to a picture or chart, not to the text.", max_chars=120),
     Rule("caption_credit_suffix", "caption", None,
-         "A single sentence ending in a parenthesised credit ('... Province. (Posco)') before the lead."),
+         "A single sentence ending in a parenthesised credit ('... Province. (Posco)') with more prose after it."),
     Rule("caption_doubled", "caption", None,
          "A caption printed twice (same sentence twice on a line, or the same line twice in a row)."),
     Rule("foreign_script_line", "chrome", None,

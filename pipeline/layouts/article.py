@@ -26,11 +26,14 @@ from pipeline.layouts.evidence import (
     Evidence,
     Shape,
 )
+from pipeline.patterns import EMAIL, SENTENCE_BREAK_RE
 from pipeline.text import canonical, word_count
 
 GENERIC_NAME = "generic_article_v1"
 LEAD_DATE = re.compile(rf"^\s*(?P<stamp>(?:{DATE_RE.pattern}))\s*[-–—|:]\s+(?=\S)", re.IGNORECASE)
 SIGNOFF = re.compile(r"""(?<=[.!?"”’'])\s*\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*$""")
+# The reporter's e-mail closing the last paragraph ('... next spring. (name@paper.com)'): the sign-off, not text.
+EMAIL_SIGNOFF = re.compile(rf"""(?<=[.!?"”’'])\s*[(<\[]\s*{EMAIL}\s*[)>\]]\s*$""")
 COPYRIGHT_OWNER = re.compile(
     r"(?:copyright|ⓒ|©|\(c\))\s*(?:ⓒ|©|\(c\))?\s*(?:(?:19|20)\d\d\s*)?(?:by\s+)?"
     r"(?P<name>[A-Z][\w&'’. -]{1,60}?)\s*(?:\(|\.\s|,|\ball rights\b|$)",
@@ -50,8 +53,13 @@ PUBLISHED_LABELS = (
     "등록",
     "작성",
 )
-# A byline glued to the end of the headline ('... hit 2 mln in 2023By Yonhap').
-GLUED_BYLINE = re.compile(r"(?<=[\w'’\")?!.])By\s+(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s*$")
+# A byline glued to the end of the headline ('... hit 2 mln in 2023By Yonhap'), or printed after it on the same
+# line where the word before 'By' is not capitalised, so 'By' cannot be a title-case headline's own word
+# ('... cut emissions by half By Northwind Press', not 'Prices Driven By Strong Demand').
+GLUED_BYLINE = re.compile(
+    r"(?:(?<=[\w'’\")?!.])|(?:^|(?<=\s))[^\sA-Z]\S*\s+)"
+    r"(?P<credit>By\s+(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}))\s*$"
+)
 # A page <title>: the headline, a bar or dash, and the site's name ('Exports rise | The Daily').
 SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
 # A headline printed twice on one line, with or without a space between the copies.
@@ -69,8 +77,10 @@ WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "X
                  "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 HEADLINE_LIST_MIN = 2
+CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
+_BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoed
 _VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
 
 
@@ -85,7 +95,7 @@ def _seg(line: Line, role: str, rule: str | None = None, text: str | None = None
     return Segment(line.start, line.end, line.text if text is None else text, role, rule, fragment or line.fragment)
 
 
-def _find_lead(ev: list[Evidence], shapes: list[Shape]) -> int | None:
+def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> int | None:
     prose = [i for i, e in enumerate(ev) if e.kind == "prose"]
     for k, i in enumerate(prose):
         if ev[i].kind != "prose":
@@ -110,11 +120,17 @@ def _find_lead(ev: list[Evidence], shapes: list[Shape]) -> int | None:
             ev[i] = Evidence("deck", "deck")
             continue
         # A one-sentence line ending in a photo credit, with more prose after it, is a caption.
-        if shapes[i].credit_suffix and shapes[i].words <= 60 and i != prose[-1]:
+        if _credited_caption(lines[i].text, shapes[i]) and i != prose[-1]:
             ev[i] = Evidence("caption", "caption_credit_suffix")
             continue
         return i
     return None
+
+
+def _credited_caption(text: str, shape: Shape) -> bool:
+    """One short sentence closed by a parenthesised credit ('Workers load a furnace on Monday. (Hanbit Glass)'):
+    a photo caption wherever more prose follows it (the article's last paragraph may end in its sign-off)."""
+    return shape.credit_suffix and shape.words <= CAPTION_MAX_WORDS and not SENTENCE_BREAK_RE.search(text)
 
 
 def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, first: int | None = None) -> int | None:
@@ -253,7 +269,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         same = ev[i].kind not in _SKIPPABLE and shapes[i].canon == shapes[i - 1].canon
         if same and (ev[i - 1].kind == "caption" or ev[i].kind == "prose"):
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
-    lead = _find_lead(ev, shapes)
+    lead = _find_lead(lines, ev, shapes)
     if lead is None:
         lead = len(lines)
     lead_match = LEAD_DATE.match(lines[lead].text) if lead < len(lines) else None
@@ -276,9 +292,9 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             text = LEADING_BULLET_RE.sub(r"\g<kept>", line.text.strip())
             by = GLUED_BYLINE.search(text)
             if by:
-                draft.segments.append(_seg(line, "byline", "byline_glued_to_title", by.group(0).strip(), True))
+                draft.segments.append(_seg(line, "byline", "byline_glued_to_title", by.group("credit"), True))
                 draft.byline = draft.byline or by.group("name")
-                text = text[: by.start()].rstrip()
+                text = text[: by.start("credit")].rstrip()
                 line = Line(line.start, line.end, text, fragment=True)
             doubled = DOUBLED_TEXT.match(text)
             if doubled:
@@ -336,7 +352,10 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
     last_prose = max((i for i in range(lead, len(lines)) if ev[i].kind == "prose"), default=len(lines))
     # The lead, and a last paragraph closed by an agency sign-off ('... won. (Yonhap)'), are the article's own.
     signed = last_prose if last_prose < len(lines) and SIGNOFF.search(lines[last_prose].text) else None
-    vetoed = {i for i in range(lead + 1, len(lines)) if i != signed and learned.vetoes(i)}
+    # A paragraph closed by the reporter's e-mail ends the article ('... next spring. (name@paper.com)').
+    emailed = next((i for i in range(lead, len(lines)) if ev[i].kind in _BODY_KINDS
+                    and EMAIL_SIGNOFF.search(lines[i].text)), None)  # fmt: skip
+    vetoed = {i for i in range(lead + 1, len(lines)) if i not in (signed, emailed) and learned.vetoes(i)}
     kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and i not in vetoed}
     # Two or more headlines after the last paragraph are a list of other stories; one alone may be the
     # paragraph a saved page cut off.
@@ -362,6 +381,12 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "body_repeated"))
         elif i > lead and title_core and shapes[i].core == title_core:
             draft.segments.append(_seg(line, "chrome", "title_repeated"))
+        elif i == emailed:
+            email = EMAIL_SIGNOFF.search(line.text)
+            assert email is not None
+            draft.segments.append(_seg(line, "body", "text", line.text[: email.start()], fragment=True))
+            draft.segments.append(_seg(line, "chrome", "signoff_email", email.group(0).strip(), fragment=True))
+            in_tail = draft.closed = True
         elif e.kind == "end":
             in_tail = draft.closed = True
             owner = COPYRIGHT_OWNER.search(line.text) if e.rule == "copyright_notice" else None
@@ -388,6 +413,8 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "stray_date"))
         elif previous is not None and shapes[i].canon == previous:
             draft.segments.append(_seg(line, "chrome", "caption_doubled"))
+        elif lead < i < last_prose and e.kind == "prose" and _credited_caption(line.text, shapes[i]):
+            draft.segments.append(_seg(line, "chrome", "caption_credit_suffix"))
         elif _signs_byline(i, ev, shapes, lines):
             draft.segments.append(_seg(line, "byline", "byline_above_email"))
             draft.byline = draft.byline or _name_of(line.text)
@@ -448,7 +475,7 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
 # A person's name alone on a line, optionally bulleted, in capitals or not ('- JIN EUN-SOO', 'Kim Min-su').
 NAME_LINE = re.compile(r"^(?:[-–—•·▪*]\s*)?(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3})\s*$")
 # An e-mail line, or what an e-mail obfuscator leaves of it ('[email protected]').
-EMAIL_LINE = re.compile(r"^(?:[-–—•·▪*]\s*)?[(<\[]?\s*(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|email\s+protected)\s*[)>\]]?$",
+EMAIL_LINE = re.compile(rf"^(?:[-–—•·▪*]\s*)?[(<\[]?\s*(?:{EMAIL}|email\s+protected)\s*[)>\]]?$",
                         re.IGNORECASE)  # fmt: skip
 CRUMB_SPLIT = re.compile(r"\s*[>›»/|]\s*")
 

@@ -21,15 +21,16 @@ from pipeline.text import canonical_column, word_count
 SEPARATOR = r"^[-–—_=*~•·.]{1,5}$"
 EMAIL_SUFFIX = r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s()<>\[\]]+)\s*[)>\]]?)?"
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
+# A reporter's role after the name ('staff reporter', 'Business Correspondent'): not part of the name.
+_ROLE = r"(?:[A-Z][a-z]+\s+|staff\s+|senior\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter|[Ee]ditor)s?\b"
 BYLINE = re.compile(
-    rf"(?:[•·▪|]\s*)?(?:[Ww]ritten\s+)?[Bb][Yy]\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)"
-    + EMAIL_SUFFIX
-    + r"\.?",
+    rf"(?:[•·▪|]\s*)?(?:[Ww]ritten\s+)?[Bb][Yy]\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*(?!{_ROLE}){_NAME})*)"
+    rf"(?:\s*[,|–—-]\s*{_ROLE})?" + EMAIL_SUFFIX + r"\.?",
 )
 _PERSON = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))+"  # at least two words
 REPORTER_BYLINE = re.compile(
     rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_PERSON})"
-    rf"|(?P<n2>{_PERSON}),?\s+(?:[A-Z][a-z]+\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ss]taff [Ww]riter|[Ee]ditor))"
+    rf"|(?P<n2>{_PERSON}?),?\s+{_ROLE})"  # the shortest name: 'Staff' in 'X Y Staff Writer' is the role's
     + EMAIL_SUFFIX
     + r"\.?"
 )
