@@ -1,7 +1,7 @@
 """Dates as news pages print them: ISO, 'May 31, 2023', 'March. 02, 2023', '1 December 2022', '11/26/2013',
-'2021 March 4', '23.04.2024', '2024년 4월 23일'; date stamps with times and zones ('11:02 AM GMT+9'), a section
-label in front ('Business 09:05 April 11, 2022', 'Economy 2024-04-23'), or an update stamp after them on the same
-line.
+'2021 March 4', '23.04.2024', '2024년 4월 23일'; date stamps with times and zones ('11:02 AM GMT+9', '9:15 pm ET',
+'오후 2:05'), a section label in front ('Business 09:05 April 11, 2022', 'Economy 2024-04-23'), or an update stamp
+after them on the same line.
 
 Only complete dates (year, month and day) are returned; relative ('2 days ago') and partial dates are not
 dates. Deterministic: nothing depends on today's date.
@@ -32,9 +32,13 @@ _DOTTED_DMY = r"(?P<d6>\d{1,2})\.(?P<m6>\d{1,2})\.(?P<y6>(?:19|20)\d\d)(?!\d)"
 _KOREAN = r"(?P<y7>(?:19|20)\d\d)\s*년\s*(?P<m7>\d{1,2})\s*월\s*(?P<d7>\d{1,2})\s*일"
 DATE_RE = re.compile(rf"(?<![\w/.-])(?:{_ISO}|{_MDY}|{_DMY}|{_US}|{_YMD}|{_DOTTED_DMY}|{_KOREAN})", re.IGNORECASE)
 
-_ZONE = r"(?:\(?\s*(?:kst|gmt|utc|[a-z]{2,3}t)?\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?|\(?\s*(?:kst|gmt|utc)\s*\)?)"
-# A time after the date: '09:15', '9.15 am', 'at 9:15', ISO's 'T09:15:00+09:00', with an optional zone.
-_TIME = r"(?:\bat\s+|T)?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*" + _ZONE + ")?"
+# Time zones: an offset ('GMT+9', '+09:00') or a named zone ('KST', 'ET', 'EDT', 'CET', 'BST').
+_ZONE = (
+    r"(?:\(?\s*(?:kst|gmt|utc|[a-z]{2,3}t)?\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?"
+    r"|\(?\s*(?:kst|jst|gmt|utc|bst|cest|cet|hkt|sgt|[ecmp][sd]?t)\b\s*\)?)"
+)
+# A time after the date: '09:15', '9.15 am', 'at 9:15', '오후 2:05', ISO's 'T09:15:00+09:00', with an optional zone.
+_TIME = r"(?:\bat\s+|T|오전\s*|오후\s*)?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*" + _ZONE + ")?"
 _WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?"
 _LABEL = (
     r"(?P<label>published|posted|updated|modified|last updated|last modified|created|date|released|issued|input|"
@@ -43,7 +47,7 @@ _LABEL = (
 )
 # What may surround a date on a line that is nothing but a date stamp (a place after a bar: '| Istanbul').
 _STAMP_FILLER = re.compile(
-    rf"^[\s•·|:,\-–—/()]*(?:{_LABEL}\s*(?:on|at)?[\s:]*)?[\s•·|:,\-–—/()]*(?:{_WEEKDAY}[\s,]*)?"
+    rf"^[\s•·|:,.\-–—/()]*(?:{_LABEL}\s*(?:on|at)?[\s:]*)?[\s•·|:,.\-–—/()]*(?:{_WEEKDAY}[\s,]*)?"
     r"(?:\|\s*[^\d|]{1,30})?$",
     re.IGNORECASE,
 )

@@ -27,6 +27,10 @@ STAMPS = [
     ("Published on March 4, 2031 at 9:15 am", dt.date(2031, 3, 4), "published", None),
     ("Last Modified : Mar 4, 2031 10:22 AM KST", dt.date(2031, 3, 4), "last modified", None),
     ("Monday 3 March 2031 09.15 GMT", dt.date(2031, 3, 3), None, None),
+    ("Published 2031.04.23. 14:05", dt.date(2031, 4, 23), "published", None),
+    ("Mar 4, 2031, 9:15 pm ET", dt.date(2031, 3, 4), None, None),
+    ("4 March 2031 10:00 CET", dt.date(2031, 3, 4), None, None),
+    ("2031년 4월 23일 오후 2:05", dt.date(2031, 4, 23), None, None),
 ]
 
 
