@@ -26,3 +26,6 @@ CRAWLER_DATE_PREFIX = r"(?s)^\s*date\s(?P<date>(?:19|20)\d\d(?:-\d\d){0,2})(?P<r
 # A sentence boundary inside a line; 'S. Korea' or 'U.S. President' (initials) is not one.
 SENTENCE_BREAK = r"""[a-z0-9%)]{2}[.!?]['"’”]?\s+[A-Z"“‘']"""
 SENTENCE_BREAK_RE = re.compile(SENTENCE_BREAK)
+
+# An e-mail address (a reporter's sign-off, a contact line).
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"

@@ -33,6 +33,10 @@ EXAMPLES = {
         ["Exports rose. Imports fell.", "It grew 5%. Analysts agreed."],
         ["S. Korea and the U.S. President met.", "Exports rose"],
     ),
+    "EMAIL": (
+        ["(dana.whitfield@harbordaily.example)", "Contact: ivo+news@kelmore-times.co.kr"],
+        ["@harbordaily on X", "ivo@localhost", "Exports rose 5% @ noon."],
+    ),
 }  # fmt: skip
 
 
