@@ -17,9 +17,8 @@ from pipeline import io, language, shards
 from pipeline.config import CleanParams, EngineParams
 from pipeline.engine import engine_for
 from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
-from pipeline.layouts.evidence import INLINE_SHORTCODE, MOJIBAKE
 from pipeline.outputs import Outputs
-from pipeline.patterns import SENTENCE_END
+from pipeline.patterns import INLINE_SHORTCODE, MOJIBAKE, SENTENCE_END
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.shards import Shard
 from pipeline.stage import StageResult, counts, stage_metrics, write_metrics
@@ -36,7 +35,7 @@ RESIDUE_PATTERNS = (
     ("gallery_index_residue", r"^(\d{1,2})[A-Z][a-z]"),
 )
 # Residue anywhere inside a paragraph: unrendered CMS shortcodes.
-INLINE_RESIDUE = (("shortcode", INLINE_SHORTCODE.pattern),)
+INLINE_RESIDUE = (("shortcode", INLINE_SHORTCODE),)
 # Safe repairs: (rule, pattern, replacement). Rust regex: no look-around, so context is captured and put back.
 REPAIRS = (
     ("backtick_apostrophe", r"(\w)`(\w)", "${1}’${2}"),
@@ -140,7 +139,7 @@ def repair_text(segments: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
     """Repair title and body text; count the segments each repair changed."""
     counts: dict[str, int] = {}
     textual = pl.col("role").is_in(["title", "body"])
-    suspicious = textual & pl.col("text").str.contains(MOJIBAKE.pattern)
+    suspicious = textual & pl.col("text").str.contains(MOJIBAKE)
     counts["mojibake"] = int(segments.select(suspicious.sum()).item())
     if counts["mojibake"]:
         fixed = segments.filter(suspicious).select("file", "seg", fixed=pl.col("text").map_batches(_fix_mojibake))

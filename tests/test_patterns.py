@@ -37,6 +37,14 @@ EXAMPLES = {
         ["(dana.whitfield@harbordaily.example)", "Contact: ivo+news@kelmore-times.co.kr"],
         ["@harbordaily on X", "ivo@localhost", "Exports rose 5% @ noon."],
     ),
+    "MOJIBAKE": (
+        ["the ministryâ€™s plan", "cafÃ© owners", "Â\xa0Seoul"],
+        ["the ministry’s plan", "café owners", "Ångström units"],
+    ),
+    "INLINE_SHORTCODE": (
+        ["[caption id=\"attachment_12\" align=\"alignnone\"]", "Text [/gallery] more", "[vc_row]"],
+        ["[Interview] Minister on exports", "[1] footnote", "[captions]"],
+    ),
 }  # fmt: skip
 
 

@@ -15,7 +15,7 @@ import polars as pl
 
 from pipeline import rules
 from pipeline.dates import DateStamp, date_stamp, parse_iso
-from pipeline.patterns import CRAWLER_DATE_SUFFIX, SENTENCE_BREAK, SENTENCE_END
+from pipeline.patterns import CRAWLER_DATE_SUFFIX, INLINE_SHORTCODE, MOJIBAKE, SENTENCE_BREAK, SENTENCE_END
 from pipeline.text import canonical_column, word_count
 
 SEPARATOR = r"^[-–—_=*~•·.]{1,5}$"
@@ -67,8 +67,6 @@ DATELINE_AGENCY = re.compile(
 BRACKET_REPORTER = re.compile(
     r"^\[(?:[\w .]+\s)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter)s?\s+(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\]"
 )
-MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€|Ã[©¨¢¤§]")
-INLINE_SHORTCODE = re.compile(r"\[/?(?:caption|gallery|embed|video|audio|playlist|vc_\w+|et_pb_\w+)\b[^\]]{0,300}\]")
 # Scripts of letters, for telling a page's own script from short lines in another one.
 SCRIPTS = {  # name: the character class of its letters
     "LATIN": r"\p{Latin}",
@@ -188,11 +186,11 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
     the Latin script occurs there.
     """
     # Shortcodes glued into a paragraph say nothing about what the paragraph is (clean removes them).
-    stripped = pl.col("text").str.replace_all(INLINE_SHORTCODE.pattern, " ").str.strip_chars()
+    stripped = pl.col("text").str.replace_all(INLINE_SHORTCODE, " ").str.strip_chars()
     frame = units.with_columns(s=stripped)
-    if frame.select(pl.col("s").str.contains(MOJIBAKE.pattern).any()).item():
+    if frame.select(pl.col("s").str.contains(MOJIBAKE).any()).item():
         # Classify what the writer wrote ('â€¢ Link copied' is '• Link copied').
-        bad = pl.col("s").str.contains(MOJIBAKE.pattern)
+        bad = pl.col("s").str.contains(MOJIBAKE)
         fixed = pl.col("s").map_batches(_fix_mojibake, return_dtype=pl.String)
         frame = frame.with_columns(s=pl.when(bad).then(fixed).otherwise("s"))
     learned_keys = pl.Series(sorted(learned), dtype=pl.String)
