@@ -7,12 +7,14 @@ validation gate or a release rule refused, 2 bad usage, configuration or input, 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.config import PROJECT_ROOT, ConfigError, load_params
+from pipeline.config import PROJECT_ROOT, ConfigError, EngineParams, Params, load_params
+from pipeline.engine import LOCAL, RAY, session
 from pipeline.errors import GateFailed
 from pipeline.io import OutputBusy, output_lock
 from pipeline.outputs import Outputs
@@ -29,6 +31,16 @@ def _releases_dir(value: Path | None) -> Path:
     return RELEASES if RELEASES.is_dir() else PROJECT_ROOT / RELEASES
 
 
+def _engine(args: argparse.Namespace, params: Params) -> EngineParams:
+    """params.yaml's engine section with --engine and --ray-address applied."""
+    engine = dataclasses.replace(params.engine, name=args.engine or params.engine.name)
+    if args.ray_address is not None:
+        if engine.name != RAY:
+            raise ConfigError("--ray-address needs the ray engine (--engine ray, or engine.name: ray in params.yaml)")
+        engine = dataclasses.replace(engine, ray_address=args.ray_address)
+    return engine
+
+
 def _stage_scan(args: argparse.Namespace) -> None:
     from pipeline import scan
 
@@ -39,14 +51,18 @@ def _stage_parse(args: argparse.Namespace) -> None:
     from pipeline import parse
 
     params = load_params(args.params)
-    parse.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=params.parse, engine=params.engine)
+    engine = _engine(args, params)
+    with session(engine):
+        parse.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=params.parse, engine=engine)
 
 
 def _stage_clean(args: argparse.Namespace) -> None:
     from pipeline import clean
 
     params = load_params(args.params)
-    clean.run(out=Outputs(args.out), params=params.clean, engine=params.engine)
+    engine = _engine(args, params)
+    with session(engine):
+        clean.run(out=Outputs(args.out), params=params.clean, engine=engine)
 
 
 def _stage_dedup(args: argparse.Namespace) -> None:
@@ -85,10 +101,12 @@ def _run_all(args: argparse.Namespace) -> None:
     from pipeline import clean, dedup, package, parse, scan, validate
 
     params = load_params(args.params)
+    engine = _engine(args, params)
     out = Outputs(args.out)
     scan.run(raw_dir=args.raw_dir, out=out, params=params.parse)
-    parse.run(raw_dir=args.raw_dir, out=out, params=params.parse, engine=params.engine)
-    clean.run(out=out, params=params.clean, engine=params.engine)
+    with session(engine):
+        parse.run(raw_dir=args.raw_dir, out=out, params=params.parse, engine=engine)
+        clean.run(out=out, params=params.clean, engine=engine)
     dedup.run(out=out, params=params.dedup)
     validate.run(
         raw_dir=args.raw_dir,
@@ -193,6 +211,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", type=Path, required=True, help="output root (each stage writes fixed places under it)")
         p.set_defaults(output_root=True)  # held under a lock while the command runs
 
+    def engine(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--engine", choices=[LOCAL, RAY], default=None,
+                       help="how shards are run (default: engine.name in params.yaml)")  # fmt: skip
+        p.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                       help="a running Ray cluster, e.g. 10.0.0.5:6379 (default: engine.ray_address in params.yaml; "
+                       "none starts a local Ray)")  # fmt: skip
+
     def releases(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--releases", type=Path, default=None, help="recorded release manifests (default: ./releases, else the "
@@ -206,11 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("parse", "raw files -> segments and records (layout registry)",
                 "Decode the files of the manifest, learn corpus boilerplate, parse each file with its layout.",
                 _stage_parse)  # fmt: skip
-    raw(p), out(p)
+    raw(p), out(p), engine(p)
     p = command("clean", "remove page chrome, repair text, assemble article bodies",
                 "Strip residue, repair text, assemble bodies, flag truncation, quarantine records without a body.",
                 _stage_clean)  # fmt: skip
-    out(p)
+    out(p), engine(p)
     p = command("dedup", "drop exact, near and truncated-prefix duplicates",
                 "Merge exact copies, drop truncated and near copies of longer records to duplicates.parquet.",
                 _stage_dedup)  # fmt: skip
@@ -225,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     raw(p), out(p), releases(p)
     p = command("run", "all stages on RAW_DIR without DVC",
                 "scan -> parse -> clean -> dedup -> validate -> package into --out.", _run_all)  # fmt: skip
-    raw(p), out(p), releases(p)
+    raw(p), out(p), releases(p), engine(p)
     p = command("train", "fit the line model on labelled pages (DIR/raw/*.txt + DIR/gold/*.json)",
                 "Fit the line model from pages labelled in the gold format and write the model file.",
                 _train)  # fmt: skip
