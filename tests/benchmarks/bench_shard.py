@@ -5,10 +5,11 @@
 OUT is a finished `python -m pipeline run RAW --out OUT` (its manifest, boilerplate and records give the corpus-level
 inputs a shard task receives). The three tasks an engine runs for one shard (parse's decode and parse passes,
 clean) are run in turn, each in a fresh process as a Ray or local worker runs them, on an empty cache, writing into
-a scratch copy of OUT; each prints its wall and CPU seconds and the peak RSS of its process (and that process's RSS
-before the task: the interpreter and imports, paid once per worker). Then dedup runs on OUT's clean articles with
-its scratch folder sampled: the shingle hashes it writes per hash range are what a distributed dedup would shuffle
-between nodes.
+a scratch copy of OUT; each prints its wall and CPU seconds, the peak RSS of its process (and that process's RSS
+before the task: the interpreter and imports, paid once per worker) and the size of the frames it returns to the
+driver (decode's boilerplate evidence and file fates; parse and clean return counts). Then dedup runs on OUT's
+clean articles with its scratch folder sampled: the shingle hashes it writes per hash range are what a distributed
+dedup would shuffle between nodes.
 """
 
 from __future__ import annotations
@@ -55,15 +56,18 @@ def _task(phase: str, raw: str, built: str, scratch: str, shard_index: int, para
     before = _rss_mb()
     start, cpu_start = time.perf_counter(), _cpu_s()
     if phase == "decode":
-        parse.decode_shard(task)
+        result = parse.decode_shard(task)
     elif phase == "parse":
-        parse.parse_shard((task, learned))
+        result = parse.parse_shard((task, learned))
     else:
-        clean.clean_shard(clean.ShardTask(shard, out, params.clean, templates))
+        result = clean.clean_shard(clean.ShardTask(shard, out, params.clean, templates))
     wall, cpu = time.perf_counter() - start, _cpu_s() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     raw_bytes = int(pl.read_parquet(built_out.manifest).join(task.files, on="path")["size"].sum())
-    queue.put((phase, task.files.height, raw_bytes, wall, cpu, before, peak))
+    returned = (
+        sum(part.estimated_size() for part in result if isinstance(part, pl.DataFrame)) if phase == "decode" else 0
+    )
+    queue.put((phase, task.files.height, raw_bytes, wall, cpu, before, peak, returned))
 
 
 def _dedup_scratch(built: Path, params_path: Path) -> tuple[float, float, int, int]:
@@ -113,16 +117,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-shard-") as scratch:
         shutil.copytree(args.built / "interim" / "scan", Path(scratch) / "interim" / "scan")
         header = f"{'task':<8} {'files':>6} {'raw MB':>7} {'wall s':>7} {'CPU s':>6} {'RSS before MB':>14}"
-        print(header, "peak RSS MB")
+        print(header, "peak RSS MB", "returned MB")
         for phase in ("decode", "parse", "clean"):
             worker = context.Process(target=_task, args=(phase, str(args.raw), str(args.built), scratch,
                                                          args.shard, str(args.params), queue))  # fmt: skip
             worker.start()
+            name, files, raw_bytes, wall, cpu, before, peak, returned = queue.get()
             worker.join()
-            name, files, raw_bytes, wall, cpu, before, peak = queue.get()
-            print(
-                f"{name:<8} {files:>6} {raw_bytes / 1e6:>7.1f} {wall:>7.1f} {cpu:>6.1f} {before:>14.0f} {peak:>12.0f}"
-            )
+            memory = f"{before:>14.0f} {peak:>11.0f} {returned / 1e6:>11.2f}"
+            print(f"{name:<8} {files:>6} {raw_bytes / 1e6:>7.1f} {wall:>7.1f} {cpu:>6.1f} {memory}")
     wall, cpu, scratch_bytes, body_bytes = _dedup_scratch(args.built, args.params)
     raw_bytes = sum(p.stat().st_size for p in args.raw.rglob("*") if p.is_file())
     print(f"dedup: {wall:.1f} s wall, {cpu:.1f} s CPU (this process); scratch (shingle hashes by hash range) "
