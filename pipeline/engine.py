@@ -118,9 +118,11 @@ def connect(params: EngineParams) -> None:
         return
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing leaves the machine
     verbose = logging.getLogger("pipeline").isEnabledFor(logging.INFO)
+    local = params.ray_address is None
     ray.init(
-        address=params.ray_address,
-        num_cpus=params.workers if params.ray_address is None else None,
+        # "local": always a new Ray; without an address Ray would join whatever cluster this machine started last.
+        address="local" if local else params.ray_address,
+        num_cpus=params.workers if local else None,
         include_dashboard=False,
         log_to_driver=verbose,
         logging_level=logging.INFO if verbose else logging.ERROR,
