@@ -7,11 +7,13 @@ validation gate or a release rule refused, 2 bad usage, configuration or input, 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.config import PROJECT_ROOT, ConfigError, Params, load_params
+from pipeline.config import PROJECT_ROOT, ConfigError, EngineParams, Params, load_params
+from pipeline.engine import LOCAL, RAY, session
 from pipeline.errors import GateFailed
 from pipeline.io import OutputBusy, output_lock
 from pipeline.outputs import Outputs
@@ -27,6 +29,18 @@ def _releases_dir(value: Path | None) -> Path:
     if value is not None:
         return value
     return RELEASES if RELEASES.is_dir() else PROJECT_ROOT / RELEASES
+
+
+def _engine(args: argparse.Namespace, params: Params) -> EngineParams:
+    """params.yaml's engine section with --engine and --ray-address applied (commands without them: as is)."""
+    name = getattr(args, "engine", None)
+    address = getattr(args, "ray_address", None)
+    engine = dataclasses.replace(params.engine, name=name or params.engine.name)
+    if address is not None:
+        if engine.name != RAY:
+            raise ConfigError("--ray-address needs the ray engine (--engine ray, or engine.name: ray in params.yaml)")
+        engine = dataclasses.replace(engine, ray_address=address)
+    return engine
 
 
 def _stage_scan(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
@@ -103,11 +117,14 @@ def _stages(names: tuple[str, ...]):
         from pipeline import summary
 
         params = load_params(args.params)
+        params = dataclasses.replace(params, engine=_engine(args, params))
         reporter = Reporter.for_this_process()
-        for name in names:
-            with reporter.stage(name) as progress:
-                metrics = STAGES[name](args, params, progress)
-            reporter.finished(name, metrics)
+        # One engine session for the whole command: a local Ray is started once, and shut down at the end.
+        with session(params.engine):
+            for name in names:
+                with reporter.stage(name) as progress:
+                    metrics = STAGES[name](args, params, progress)
+                reporter.finished(name, metrics)
         if names[-1] == "package":
             summary.render(Outputs(args.out), reporter.seconds if len(names) > 1 else {}, reporter.console)
 
@@ -212,6 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", type=Path, required=True, help="output root (each stage writes fixed places under it)")
         p.set_defaults(output_root=True)  # held under a lock while the command runs
 
+    def engine(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--engine", choices=[LOCAL, RAY], default=None,
+                       help="how shards are run (default: engine.name in params.yaml)")  # fmt: skip
+        p.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                       help="a running Ray cluster, e.g. 10.0.0.5:6379 (default: engine.ray_address in params.yaml; "
+                       "none starts a local Ray)")  # fmt: skip
+
     def releases(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--releases", type=Path, default=None, help="recorded release manifests (default: ./releases, else the "
@@ -225,11 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("parse", "raw files -> segments and records (layout registry)",
                 "Decode the files of the manifest, learn corpus boilerplate, parse each file with its layout.",
                 _stages(("parse",)))  # fmt: skip
-    raw(p), out(p)
+    raw(p), out(p), engine(p)
     p = command("clean", "remove page chrome, repair text, assemble article bodies",
                 "Strip residue, repair text, assemble bodies, flag truncation, quarantine records without a body.",
                 _stages(("clean",)))  # fmt: skip
-    out(p)
+    out(p), engine(p)
     p = command("dedup", "drop exact, near and truncated-prefix duplicates",
                 "Merge exact copies, drop truncated and near copies of longer records to duplicates.parquet.",
                 _stages(("dedup",)))  # fmt: skip
@@ -250,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("run", "all stages on RAW_DIR without DVC",
                 "scan -> parse -> clean -> dedup -> validate -> explore -> package into --out.",
                 _stages(tuple(STAGES)))  # fmt: skip
-    raw(p), out(p), releases(p)
+    raw(p), out(p), releases(p), engine(p)
     p = command("explain", "where a raw line went and why, or where a record came from",
                 "FILE:LINE (FILE relative to the raw folder): the record and field the line is in, or the rule that "
                 "removed or quarantined it. RECORD_ID: whether it was published, dropped as a duplicate or "

@@ -186,6 +186,8 @@ def write_shards(articles: pl.LazyFrame, ids: pl.Series, folder: Path, max_rows_
         start, stop = i * rows // n, (i + 1) * rows // n
         first, last = (ids[start], ids[stop - 1]) if stop > start else ("", "")
         rows_of_shard = articles.filter(pl.col("id").is_between(pl.lit(first), pl.lit(last))).sort("id").collect()
+        # One chunk: the writer's pages follow the chunks, and polars chunks a result by its thread count and timing.
+        rows_of_shard = rows_of_shard.rechunk()
         shard = Dataset.from_polars(rows_of_shard, features=FEATURES)
         path = data_dir / f"{split}-{i:05d}-of-{n:05d}.parquet"
         shard.to_parquet(str(path))
