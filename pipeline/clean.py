@@ -290,10 +290,12 @@ def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int]]:
 
 def run(*, out: Outputs, params: CleanParams, engine: EngineParams, progress: Progress = NO_PROGRESS) -> dict:
     templates = closing_templates(shards.scan(out.records_dir, RECORD_SCHEMA))
-    shards.clear([out.clean_articles_dir, out.clean_quarantine_dir, out.removed_lines_dir])
+    part_dirs = [out.clean_articles_dir, out.clean_quarantine_dir, out.removed_lines_dir]
+    shards.clear(part_dirs)
     tasks = [ShardTask(shard, out, params, templates) for shard in shards.present(out.segments_dir)]
     advance = progress.bar("shards", len(tasks), "shards")
     results = engine_for(engine).map(clean_shard, tasks, lambda _: advance(1))
+    shards.sweep(part_dirs)
     # removed_lines.parquet is read by people: one file, in (file, line) order, merged from the shards' parts.
     audit = shards.scan(out.removed_lines_dir, REMOVED_SCHEMA).sort("file", "line", "fragment", "text", "rule")
     io.sink_parquet(audit, out.removed_lines)

@@ -40,7 +40,10 @@ class LineModel:
         """(units, classes) probabilities for the units of an ``evidence_frame``."""
         if frame.is_empty():
             return np.zeros((0, len(self.classes)))
-        return softmax(((matrix(frame) - self.mean) / self.scale) @ self.weights.T + self.bias)
+        standardized = (matrix(frame) - self.mean) / self.scale
+        # einsum sums each unit's products in the same order whatever the number of units; a BLAS matrix product
+        # does not (its blocking depends on the matrix shape), so a unit's last bits would depend on its shard.
+        return softmax(np.einsum("uf,cf->uc", standardized, self.weights) + self.bias)
 
     def to_json(self) -> str:
         payload = {

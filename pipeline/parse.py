@@ -276,9 +276,8 @@ def run(
     runner = engine_for(engine)
     space = namespace(params, None if model is None else model.to_json())
     prune(out.cache, [space])
-    shards.clear(
-        [out.lines_dir, out.decode_quarantine_dir, out.segments_dir, out.records_dir, out.parse_quarantine_dir]
-    )
+    part_dirs = [out.lines_dir, out.decode_quarantine_dir, out.segments_dir, out.records_dir, out.parse_quarantine_dir]
+    shards.clear(part_dirs)
     tasks = [
         ShardTask(shard, files.filter(pl.col("shard") == shard.index), root, out, params, space, model)
         for shard in plan
@@ -296,6 +295,7 @@ def run(
         [(task, learned) for task in tasks],
         _files_done(progress.bar("extract", files.height, "files"), sizes),
     )
+    shards.sweep(part_dirs)
     # Cache use goes to the log, never to the metrics: an incremental build must write the same bytes as a fresh one.
     log.info(
         "parse: %d files in %d shards; decoded %d and parsed %d, the rest from the cache",

@@ -86,3 +86,13 @@ def clear(directories: Iterable[Path]) -> None:
     for directory in directories:
         for path in parts(directory):
             path.unlink()
+    sweep(directories)
+
+
+def sweep(directories: Iterable[Path]) -> None:
+    """Remove the temporary files of parts whose writer was killed (io writes `.part-*` and renames it into place;
+    an engine reruns a task whose worker died): no stage reads them, but DVC would hash them with the folder."""
+    for directory in directories:
+        if directory.is_dir():
+            for path in directory.glob(".part-*"):
+                path.unlink()

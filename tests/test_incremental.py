@@ -18,6 +18,8 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, SEED_RAW
 
+from pipeline import shards
+
 NEW_PAGE = (
     "Industry\n\nShipbuilders win record orders for LNG carriers\n\nPublished : March 3, 2025 - 10:00\n\n"
     "South Korean shipbuilders won orders for 18 liquefied natural gas carriers in February, the most for any "
@@ -101,3 +103,12 @@ def test_shard_plan_and_workers_do_not_change_a_byte(raw: Path, tmp_path: Path) 
     assert len(list((many / "interim" / "parse" / "lines").iterdir())) > 1
     assert outputs(one) == outputs(many)
     assert len(outputs(one)) >= 10
+
+
+def test_a_killed_writers_temporary_file_is_swept(tmp_path: Path) -> None:
+    """A task killed while writing leaves io's temporary file; a rerun writes the part, and the stage sweeps the
+    leftover so DVC hashes the same folder as after an undisturbed run."""
+    (tmp_path / "part-0001.parquet").write_bytes(b"kept")
+    (tmp_path / ".part-0001.parquet.k3x9q").write_bytes(b"half")
+    shards.sweep([tmp_path, tmp_path / "absent"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["part-0001.parquet"]

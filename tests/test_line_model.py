@@ -116,6 +116,16 @@ def test_parse_is_the_same_whatever_the_batch() -> None:
     assert together.equals(alone)
 
 
+def test_a_units_probabilities_do_not_depend_on_the_other_units_predicted_with_it() -> None:
+    """A shard plan must not change a single bit of a unit's scores: predicting many pages at once gives the same
+    floats as predicting each page alone (a BLAS matrix product would block differently by shape)."""
+    model = default_model()
+    pages = {f"{n:04d}.txt": PAGE[n % 3 :] + [f"Line {n} of an invented page with {n} words."] for n in range(600)}
+    together = model.predict(page_frame(pages))
+    alone = np.concatenate([model.predict(page_frame({name: texts})) for name, texts in list(pages.items())[:40]])
+    assert np.array_equal(together[: alone.shape[0]], alone)
+
+
 @pytest.mark.skipif(not (DEV / "gold").is_dir(), reason="the labelled dev pages (../shared/realworld-dev) are absent")
 def test_training_reproduces_the_committed_model(tmp_path) -> None:
     out = tmp_path / "model.json"
