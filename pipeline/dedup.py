@@ -7,7 +7,7 @@ The decisions:
 - truncated: a record whose normalised body (at least `truncated_min_chars` long) is a prefix of a longer
   record's (an excerpt, a cut page).
 - near: at least `near_containment` of a shorter record's word shingles occur in a longer one (a brief inside a
-  fuller release). Shingles found in more than `max_shingle_df` records (templates, stock phrases) do not count.
+  fuller release), counted on all of its shingles, stock phrases included.
 - A record dropped in favour of a record that is itself dropped points to the record kept at the end of the chain.
 
 How memory stays bounded (the corpus is never held as text or as shingles):
@@ -15,12 +15,16 @@ How memory stays bounded (the corpus is never held as text or as shingles):
    normalised body, a hash of the title, the body's length, hashes of its first L*2^j characters, L =
    truncated_min_chars) and its shingle hashes, written to scratch files, one folder per hash range.
 2. Exact merge on the compact keys; metadata and provenance are read back for the copies only.
-3. Near candidates, exact rather than estimated (no sampling, no LSH): a shingle in one representative only
-   cannot be shared, so with A' the shared shingles of a (in >= 2 and <= max_shingle_df representatives) and
-   p = |A'| - floor(t*|A|) + 1, a is contained at >= t in b only if b holds one of the p smallest-hash
-   shingles of A' (else at most |A'| - p < t*|A| of a's shingles are in b). Those anchors are looked up hash
-   range by hash range; a record with p <= 0, i.e. most distinct articles, has no anchor at all. MinHash-LSH
-   estimates Jaccard, which is low for a brief inside a long release; this finds every containment pair.
+3. Near candidates by a prefix filter: a shingle in one representative only cannot be shared, so with S the
+   shared shingles of a (in >= 2 representatives), T = floor(t*|A|) and p = |S| - T + 1, a is contained at >= t
+   in b only if b holds one of the first p shingles of S in a fixed order (else at most |S| - p < T of a's
+   shingles are in b); with p + k - 1 of them, b must hold k (`anchor_hits`). The order is rarest first, so these
+   anchors are story-specific text that few records hold; a record with p <= 0 has no anchor at all. Anchors are
+   limited to shingles in at most `max_shingle_df` records: the filter stays exact for a record with enough of
+   those, and one with fewer (mostly recurring phrasing) takes all it has, or its k rarest shingles, and b must
+   still hold k of them. Text specific to one story is in its copies only, whatever the corpus size, so the cost
+   of the lookups (anchors x document frequency) stays linear in the corpus. MinHash-LSH estimates Jaccard, which
+   is low for a brief inside a long release; this finds the containment pairs themselves.
 4. Truncated candidates: records sharing the hash of their first L*2^j characters, j the largest level the
    shorter record reaches; each pair is then checked on the normalised texts of those records only.
 5. Containment is counted exactly on the candidate pairs, hash range by hash range.
@@ -79,7 +83,7 @@ class Scratch:
         return self.root / "shared" / f"{bucket:05d}.arrow"
 
     def shared_shingles(self, bucket: int) -> pl.LazyFrame | None:
-        """(n, h, df) of the shingles in 2..max_shingle_df representatives, in one hash range."""
+        """(n, h, df, rarity) of the shingles in at least 2 representatives, in one hash range."""
         path = self.shared_path(bucket)
         return pl.scan_ipc(path) if path.exists() else None
 
@@ -212,30 +216,40 @@ def merged_metadata(records: pl.LazyFrame, groups: pl.DataFrame) -> pl.DataFrame
 
 @dataclasses.dataclass(frozen=True)
 class ShingleStatistics:
-    """Per representative (index n): shingles that count (df <= cap), those shared with another representative
-    (2 <= df <= cap), and the shared ones per rarity class (RARITY_CLASSES: df 2-3, 4-7, 8-15, 16-31, 32+)."""
+    """Per representative (index n): its shingles, those shared with another representative (df >= 2), and the
+    shared ones per rarity class (class c holds document frequencies 2^(c+1) .. 2^(c+2) - 1)."""
 
     size: np.ndarray
     shared: np.ndarray
     by_rarity: np.ndarray
 
 
-RARITY_CLASSES = 5
+def rarity_classes(records: int, cap: int) -> int:
+    """Classes enough for any document frequency up to the number of records (see `rarity`)."""
+    return max(records, cap + 1, 2).bit_length()
 
 
-def rarity(df: pl.Expr) -> pl.Expr:
-    """floor(log2(df)) - 1, capped: the first key of the anchor order (rarest first)."""
-    return pl.min_horizontal(df.log(2).floor().cast(pl.Int64) - 1, RARITY_CLASSES - 1).cast(pl.UInt32)
+def rarity(df: pl.Expr, cap: int) -> pl.Expr:
+    """floor(log2(df)) - 1, one more above the cap: the first key of the anchor order (rarest first). Monotone
+    in df, and the cap is a class boundary: the classes up to `capped_classes(cap)` are the anchors' own."""
+    return (df.log(2).floor().cast(pl.Int64) - 1 + (df > cap).cast(pl.Int64)).cast(pl.UInt32)
+
+
+def capped_classes(cap: int) -> int:
+    """How many rarity classes hold the shingles in at most `cap` records."""
+    return max(cap, 1).bit_length() - 1
 
 
 def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupParams) -> ShingleStatistics:
     """Counts per representative, hash range by hash range, into arrays indexed by n (memory: a few bytes per
-    record). Keeps the shared shingles of each range on disk: anchors and containment need only them."""
+    record and rarity class). Keeps the shared shingles of each range on disk: anchors and containment need only
+    them (a shingle in one representative cannot be in another)."""
     representatives = compact["n"].implode()
     records = int(compact["n"].max()) + 1 if compact.height else 0
+    classes = rarity_classes(records, params.max_shingle_df)
     size = np.zeros(records, dtype=np.int64)
     shared = np.zeros(records, dtype=np.int64)
-    by_rarity = np.zeros(records * RARITY_CLASSES, dtype=np.int64)
+    by_rarity = np.zeros(records * classes, dtype=np.int32)
     (scratch.root / "shared").mkdir(parents=True, exist_ok=True)
     for bucket in range(scratch.buckets):
         shingles = scratch.all_shingles(bucket)
@@ -244,20 +258,20 @@ def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupPar
         counted = (
             shingles.filter(pl.col("n").is_in(representatives))
             .with_columns(df=pl.len().over("h").cast(pl.UInt32))
-            .filter(pl.col("df") <= params.max_shingle_df)
             .collect()
         )
         size += np.bincount(counted["n"].to_numpy(), minlength=records)
-        in_common = counted.filter(pl.col("df") >= 2).with_columns(rarity=rarity(pl.col("df")))
+        in_common = counted.filter(pl.col("df") >= 2).with_columns(rarity=rarity(pl.col("df"), params.max_shingle_df))
         in_common.write_ipc(scratch.shared_path(bucket), compression="uncompressed")
         shared += np.bincount(in_common["n"].to_numpy(), minlength=records)
-        slot = in_common.select(pl.col("n").cast(pl.Int64) * RARITY_CLASSES + pl.col("rarity"))
-        by_rarity += np.bincount(slot.to_series().to_numpy(), minlength=records * RARITY_CLASSES)
-    return ShingleStatistics(size, shared, by_rarity.reshape(records, RARITY_CLASSES))
+        slot = in_common.select(pl.col("n").cast(pl.Int64) * classes + pl.col("rarity"))
+        by_rarity += np.bincount(slot.to_series().to_numpy(), minlength=records * classes).astype(np.int32)
+    return ShingleStatistics(size, shared, by_rarity.reshape(records, classes))
 
 
 def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: DedupParams) -> pl.DataFrame:
-    """(a, b): b holds k of a's anchors, its p + k - 1 rarest shared shingles (see the module docstring).
+    """(a, b): b holds k of a's anchors, its p + k - 1 rarest shared shingles, those under the cap (module
+    docstring).
 
     Any fixed order of shingles makes the prefix filter exact; rarest first ((rarity class, hash)) makes each
     anchor lead to few records. The per-class counts tell, for each record, the class where its p anchors end
@@ -265,23 +279,28 @@ def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: Ded
     then picks those smallest hashes and looks the anchors up in the same pass.
     """
     # a needs T = floor(t*|A|) shared shingles in b (the floor keeps it a lower bound). Generalised prefix filter:
-    # among a's first p + k - 1 shared shingles (p = |A'| - T + 1) at least k are in b, else |A & B| < T. k hits
+    # among a's first p + k - 1 shared shingles (p = |S| - T + 1) at least k are in b, else |A & B| < T. k hits
     # rather than one drop the pairs that share a stray stock phrase; k <= T keeps the bound true.
     needed = np.floor(statistics.size * params.near_containment).astype(np.int64)
     hits_needed = np.clip(np.minimum(params.anchor_hits, needed), 1, None)
-    budget = statistics.shared - needed + hits_needed
-    cumulative = np.cumsum(statistics.by_rarity, axis=1)
-    last_class = (cumulative < budget[:, None]).sum(axis=1)  # the class holding the p-th rarest
+    exact_budget = np.where(statistics.shared >= needed, statistics.shared - needed + hits_needed, 0)
+    cumulative = np.cumsum(statistics.by_rarity, axis=1, dtype=np.int64)
+    # Anchors are shingles in at most max_shingle_df records; a record with fewer of those than the filter needs
+    # takes all of them (its k rarest shingles if it has fewer than k), and b must hold k of them all the same.
+    capped = statistics.by_rarity[:, : capped_classes(params.max_shingle_df)].sum(axis=1, dtype=np.int64)
+    budget = np.minimum(exact_budget, np.maximum(capped, params.anchor_hits))
+    required = np.minimum(hits_needed, budget)
+    last_class = (cumulative < budget[:, None]).sum(axis=1)  # the class holding the last anchor
     before = np.where(
         last_class > 0, np.take_along_axis(cumulative, np.maximum(last_class - 1, 0)[:, None], 1)[:, 0], 0
     )
-    with_anchors = np.flatnonzero(budget > 0)
+    with_anchors = np.flatnonzero((budget > 0) & (statistics.size > 0))
     plan = pl.DataFrame(
         {
             "n": with_anchors.astype(np.uint32),
             "last_class": last_class[with_anchors].astype(np.uint32),
             "quota": (budget - before)[with_anchors],
-            "required": hits_needed[with_anchors],
+            "required": required[with_anchors],
         }
     )
     # Lookups yield about (anchors x document frequency) rows: records are taken in groups of about
@@ -324,6 +343,7 @@ def anchor_pairs(scratch: Scratch, plan: pl.DataFrame) -> pl.DataFrame:
         )
     if not hits:
         return pl.DataFrame(schema=PAIR_SCHEMA)
+    log.info("dedup: %d anchor hits", sum(h.height for h in hits))
     return (
         pl.concat(hits)
         .group_by("pair")
@@ -417,6 +437,7 @@ def near_and_truncated(
     pairs = orient(
         pl.concat([near_candidates(scratch, statistics, params), prefix.select("a", "b")]).unique(), compact
     )
+    log.info("dedup: %d candidate pairs", pairs.height)
     sizes = pl.DataFrame({"a": np.arange(len(statistics.size), dtype=np.uint32), "a_size": statistics.size})
     pairs = (
         pairs.with_columns(shared=pl.Series(shared_counts(scratch, pairs.select("a", "b")), dtype=pl.Int64))
@@ -493,7 +514,14 @@ def transform(
     caller streams to disk, so the stage never holds the corpus's texts; given a DataFrame, frames come back.
     `removed` (the duplicates, with kept_id, kind, similarity) is always a DataFrame, sorted by a total key.
     """
-    for name in ("shingle_words", "truncated_min_chars", "anchor_hits", "batch_records", "bucket_shingles"):
+    for name in (
+        "shingle_words",
+        "max_shingle_df",
+        "truncated_min_chars",
+        "anchor_hits",
+        "batch_records",
+        "bucket_shingles",
+    ):
         if getattr(params, name) < 1:
             raise ValueError(f"params dedup.{name} must be at least 1, got {getattr(params, name)}")
     records = canonical_order(articles.lazy())
