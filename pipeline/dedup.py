@@ -28,7 +28,8 @@ How memory stays bounded (the corpus is never held as text or as shingles):
 4. Truncated candidates: records sharing the hash of their first L*2^j characters, j the largest level the
    shorter record reaches; each pair is then checked on the normalised texts of those records only.
 5. Containment is counted exactly on the candidate pairs, hash range by hash range.
-6. The kept articles are a lazy plan over the input (filter + merged metadata), which `run` streams to parquet.
+6. Every pass over the texts reads the input batch by batch (`Records`); the kept articles are a lazy frame that
+   reads it once more, which `run` streams to parquet.
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
+from polars.io.plugins import register_io_source
 
 from pipeline import io, shards, stage
 from pipeline.config import DedupParams
@@ -48,7 +52,8 @@ from pipeline.text import NFKC_MAY_CHANGE, canonical_expr, folded_expr
 from schemas import CleanArticle, Duplicate, polars_schema
 
 log = logging.getLogger(__name__)
-ARTICLE_COLUMNS = list(CleanArticle.to_schema().columns)
+ARTICLE_SCHEMA = polars_schema(CleanArticle)
+ARTICLE_COLUMNS = list(ARTICLE_SCHEMA)
 METADATA = ("published_date", "category", "byline", "source")
 WORD = r"\w+"
 # Fixed seeds: every run hashes alike. Decisions depend on hash equality only, never on hash order.
@@ -170,15 +175,12 @@ def shingle_hashes(texts: pl.DataFrame, size: int, scratch: Scratch) -> pl.DataF
     )
 
 
-def scan_records(records: pl.LazyFrame, params: DedupParams, scratch: Scratch) -> pl.DataFrame:
-    """Pass 1 over the texts: compact keys for every record (shingles to scratch), in input order."""
-    columns = records.select("n", "id", "title", "body", "is_truncated")
-    parts = [
-        batch_features(batch, params, scratch, index)
-        for index, batch in enumerate(columns.collect_batches(chunk_size=params.batch_records))
-    ]
+def scan_records(records: Records, params: DedupParams, scratch: Scratch) -> pl.DataFrame:
+    """Pass 1 over the texts: compact keys for every record (shingles to scratch), sorted by n."""
+    columns = ["id", "title", "body", "is_truncated"]
+    parts = [batch_features(batch, params, scratch, index) for index, batch in enumerate(records.batches(columns))]
     if not parts:
-        return batch_features(columns.head(0).collect(), params, scratch, 0)
+        return batch_features(records.collect(columns, pl.Series([], dtype=pl.UInt32)), params, scratch, 0)
     return pl.concat(parts).sort("n")
 
 
@@ -199,11 +201,11 @@ def exact_groups(compact: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def merged_metadata(records: pl.LazyFrame, groups: pl.DataFrame) -> pl.DataFrame:
+def merged_metadata(records: Records, groups: pl.DataFrame) -> pl.DataFrame:
     """For each representative of a group of copies: metadata filled from its copies, provenance of all."""
     copies = groups.filter(pl.col("members") > 1)
-    rows = records.filter(pl.col("n").is_in(copies["n"].implode())).select("n", *METADATA, "provenance")
-    rows = rows.collect(engine="streaming").join(copies.select("n", "kept_n", "rank"), on="n")
+    rows = records.collect([*METADATA, "provenance"], copies["n"])
+    rows = rows.join(copies.select("n", "kept_n", "rank"), on="n")
     return (
         rows.group_by("kept_n")
         .agg(
@@ -238,6 +240,13 @@ def rarity(df: pl.Expr, cap: int) -> pl.Expr:
 def capped_classes(cap: int) -> int:
     """How many rarity classes hold the shingles in at most `cap` records."""
     return max(cap, 1).bit_length() - 1
+
+
+def largest_df(rarity_class: int, cap: int) -> int:
+    """The largest document frequency in a rarity class (see `rarity`)."""
+    if rarity_class < capped_classes(cap):
+        return min(2 ** (rarity_class + 2) - 1, cap)
+    return 2 ** (rarity_class + 1) - 1
 
 
 def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupParams) -> ShingleStatistics:
@@ -303,9 +312,16 @@ def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: Ded
             "required": required[with_anchors],
         }
     )
-    # Lookups yield about (anchors x document frequency) rows: records are taken in groups of about
-    # bucket_shingles anchors, each group in its own pass over the hash ranges.
-    groups = max(1, -(-int(budget[with_anchors].sum()) // params.bucket_shingles))
+    # Lookups yield (anchors x document frequency) rows: records are taken in groups of at most about
+    # bucket_shingles such rows (each class's largest frequency times its anchors), each group in its own pass
+    # over the hash ranges.
+    lookups = np.zeros(len(budget), dtype=np.int64)
+    for rarity_class in range(cumulative.shape[1]):
+        anchors = np.minimum(cumulative[:, rarity_class], budget) - (
+            np.minimum(cumulative[:, rarity_class - 1], budget) if rarity_class else 0
+        )
+        lookups += anchors * largest_df(rarity_class, params.max_shingle_df)
+    groups = max(1, -(-int(lookups[with_anchors].sum()) // params.bucket_shingles))
     found = [
         anchor_pairs(scratch, plan.filter(pl.col("n") % groups == group)) for group in range(groups) if plan.height
     ]
@@ -384,16 +400,12 @@ def orient(pairs: pl.DataFrame, compact: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def verified_prefixes(records: pl.LazyFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+def verified_prefixes(records: Records, pairs: pl.DataFrame) -> pl.DataFrame:
     """(a, b) of the given pairs whose normalised bodies really are prefix and longer text."""
     if pairs.is_empty():
         return pairs.select("a", "b")
     involved = pl.concat([pairs["a"], pairs["b"]]).unique()
-    texts = (
-        records.filter(pl.col("n").is_in(involved.implode()))
-        .select("n", key=canonical_expr("body"))
-        .collect(engine="streaming")
-    )
+    texts = pl.concat([batch.select("n", key=canonical_expr("body")) for batch in records.batches(["body"], involved)])
     return (
         pairs.join(texts.rename({"n": "a", "key": "a_key"}), on="a")
         .join(texts.rename({"n": "b", "key": "b_key"}), on="b")
@@ -427,9 +439,7 @@ def shared_counts(scratch: Scratch, pairs: pl.DataFrame) -> np.ndarray:
     return counts
 
 
-def near_and_truncated(
-    records: pl.LazyFrame, compact: pl.DataFrame, scratch: Scratch, params: DedupParams
-) -> pl.DataFrame:
+def near_and_truncated(records: Records, compact: pl.DataFrame, scratch: Scratch, params: DedupParams) -> pl.DataFrame:
     """Decisions (n, kept_n, kind, similarity) for representatives that duplicate a longer representative."""
     statistics = shingle_statistics(scratch, compact, params)
     prefix = orient(prefix_candidates(compact), compact)
@@ -475,9 +485,7 @@ def follow_chains(decisions: pl.DataFrame, source: str, target: str, via: pl.Dat
     raise RuntimeError(f"dedup decision chain longer than {MAX_CHAIN}")
 
 
-def decide(
-    records: pl.LazyFrame, params: DedupParams, scratch: Scratch
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def decide(records: Records, params: DedupParams, scratch: Scratch) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(compact, groups, fates): fates hold (n, kept_n, kept_id, kind, similarity) per record dropped."""
     compact = scan_records(records, params, scratch)
     groups = exact_groups(compact)
@@ -492,27 +500,61 @@ def decide(
     return compact, groups, fates
 
 
-def canonical_order(articles: pl.LazyFrame) -> pl.LazyFrame:
-    """The records numbered (column n) by id and place, not by input order: every tie in the decisions is broken
-    by n, so the outputs do not depend on how the input was split into shards or parts. Only compact columns are
-    collected to number them; the texts stay in the lazy scan."""
-    place = pl.col("provenance").list.first().struct
-    order = (
-        articles.with_row_index("row")
-        .select("row", "id", file=place.field("file"), line=place.field("line_start"))
-        .collect(engine="streaming")
-        .sort("id", "file", "line", "row")
-        .select("row", n=pl.int_range(pl.len(), dtype=pl.UInt32))
-    )
-    return articles.with_row_index("row").join(order.lazy(), on="row", maintain_order="left").drop("row")
+class Records:
+    """The input read batch by batch, each row with its number n: parquet files (clean's parts) read with pyarrow,
+    which holds one batch (polars' streaming scan holds several row groups), or a frame in memory.
+
+    n numbers the records by id and place, not by input order: every tie in the decisions is broken by n, so the
+    outputs do not depend on how the input was split into shards or parts."""
+
+    def __init__(self, source: pl.DataFrame | Sequence[Path], batch_rows: int) -> None:
+        self.source = source
+        self.batch_rows = batch_rows
+        place = pl.col("provenance").list.first().struct
+        order = pl.concat(
+            [
+                batch.select("id", file=place.field("file"), line=place.field("line_start"))
+                for batch in self._read(["id", "provenance"])
+            ]
+            or [pl.DataFrame(schema={"id": pl.String, "file": pl.String, "line": pl.Int32})]
+        )
+        ranked = order.with_row_index("row").sort("id", "file", "line", "row")["row"].to_numpy()
+        self.numbers = np.empty(len(ranked), dtype=np.uint32)
+        self.numbers[ranked] = np.arange(len(ranked), dtype=np.uint32)
+
+    @property
+    def height(self) -> int:
+        return len(self.numbers)
+
+    def _read(self, columns: list[str]) -> Iterator[pl.DataFrame]:
+        if isinstance(self.source, pl.DataFrame):
+            frame = self.source.select(columns)
+            yield from (frame.slice(start, self.batch_rows) for start in range(0, frame.height, self.batch_rows))
+            return
+        for path in self.source:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=self.batch_rows, columns=columns):
+                yield pl.from_arrow(batch)
+
+    def batches(self, columns: Sequence[str], only: pl.Series | None = None) -> Iterator[pl.DataFrame]:
+        """Batches of (n, *columns) in input order; `only`: the rows whose n is in it."""
+        start = 0
+        for batch in self._read(list(columns)):
+            numbered = batch.select(pl.Series("n", self.numbers[start : start + batch.height]), *columns)
+            start += batch.height
+            yield numbered if only is None else numbered.filter(pl.col("n").is_in(only.implode()))
+
+    def collect(self, columns: Sequence[str], only: pl.Series) -> pl.DataFrame:
+        """(n, *columns) of the rows whose n is in `only` (a few of the corpus)."""
+        empty = pl.DataFrame(schema={"n": pl.UInt32, **{c: ARTICLE_SCHEMA[c] for c in columns}})
+        return pl.concat([empty, *self.batches(columns, only)])
 
 
 def transform(
-    articles: pl.DataFrame | pl.LazyFrame, params: DedupParams, scratch_dir: Path | None = None
+    articles: pl.DataFrame | Sequence[Path], params: DedupParams, scratch_dir: Path | None = None
 ) -> stage.StageResult:
-    """Drop duplicates. Lazy in, lazy out: given a LazyFrame (a parquet scan), `kept` is a plan over it that a
-    caller streams to disk, so the stage never holds the corpus's texts; given a DataFrame, frames come back.
-    `removed` (the duplicates, with kept_id, kind, similarity) is always a DataFrame, sorted by a total key.
+    """Drop duplicates. Given parquet files (clean's parts), `kept` is a lazy frame that reads them again batch by
+    batch, which a caller streams to disk: the stage never holds the corpus's texts. Given a DataFrame, frames come
+    back. `removed` (the duplicates, with kept_id, kind, similarity) is always a DataFrame, sorted by a total key.
     """
     for name in (
         "shingle_words",
@@ -524,34 +566,54 @@ def transform(
     ):
         if getattr(params, name) < 1:
             raise ValueError(f"params dedup.{name} must be at least 1, got {getattr(params, name)}")
-    records = canonical_order(articles.lazy())
+    records = Records(articles, params.batch_records)
     with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch_dir) as tmp:
-        words = records.select(pl.col("word_count").cast(pl.Int64).sum()).collect().item() or 0
+        words = sum(int(batch["word_count"].cast(pl.Int64).sum()) for batch in records.batches(["word_count"]))
         buckets = max(1, -(-words // params.bucket_shingles))
         compact, groups, fates = decide(records, params, Scratch(Path(tmp), buckets))
-    merged = merged_metadata(records, groups).lazy()
-    exact_copies = groups.filter(pl.col("rank") > 1)["n"].implode()
-    # One plan for both outputs: a representative's row as published (metadata and provenance merged from its
-    # copies; every provenance list unique and sorted); an exact copy's row as it came.
-    rows = (
-        records.filter(~pl.col("n").is_in(exact_copies))
-        .join(merged, on="n", how="left", suffix="_merged", maintain_order="left")
-        .with_columns(
-            *[pl.coalesce(f"{c}_merged", c).alias(c) for c in METADATA],
-            provenance=pl.when(pl.col("provenance_merged").is_not_null())
-            .then("provenance_merged")
-            .otherwise(pl.col("provenance").list.unique().list.sort()),
+    merged = merged_metadata(records, groups)
+    exact_copies = groups.filter(pl.col("rank") > 1)["n"]
+    dropped = fates["n"]
+
+    def published(batch: pl.DataFrame) -> pl.DataFrame:
+        """A representative's row as published: metadata and provenance merged from its copies (every provenance
+        list unique and sorted). Exact copies are left out: they are removed as they came."""
+        return (
+            batch.filter(~pl.col("n").is_in(exact_copies.implode()))
+            .join(merged, on="n", how="left", suffix="_merged", maintain_order="left")
+            .with_columns(
+                *[pl.coalesce(f"{c}_merged", c).alias(c) for c in METADATA],
+                provenance=pl.when(pl.col("provenance_merged").is_not_null())
+                .then("provenance_merged")
+                .otherwise(pl.col("provenance").list.unique().list.sort()),
+            )
+            .select("n", *ARTICLE_COLUMNS)
         )
-        .select("n", *ARTICLE_COLUMNS)
-    )
-    dropped = fates["n"].implode()
-    kept = rows.filter(~pl.col("n").is_in(dropped)).select(ARTICLE_COLUMNS)
+
+    def kept_batches(
+        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None
+    ) -> Iterator[pl.DataFrame]:
+        remaining = n_rows
+        for batch in records.batches(ARTICLE_COLUMNS):
+            if remaining == 0:
+                return
+            rows = published(batch).filter(~pl.col("n").is_in(dropped.implode())).select(ARTICLE_COLUMNS)
+            rows = rows if predicate is None else rows.filter(predicate)
+            rows = rows if with_columns is None else rows.select(with_columns)
+            if remaining is not None:
+                rows = rows.head(remaining)
+                remaining -= rows.height
+            yield rows
+
+    kept = register_io_source(kept_batches, schema=ARTICLE_SCHEMA, explain_name="dedup kept articles")
+    removed_rows = [
+        pl.concat([batch.filter(pl.col("n").is_in(exact_copies.implode())), published(batch)])
+        for batch in records.batches(ARTICLE_COLUMNS, dropped)
+    ]
     removed = (
-        pl.concat([records.filter(pl.col("n").is_in(exact_copies)).select("n", *ARTICLE_COLUMNS), rows])
-        .filter(pl.col("n").is_in(dropped))
-        .join(fates.select("n", "kept_id", "kind", "similarity").lazy(), on="n")
+        pl.concat([pl.DataFrame(schema={"n": pl.UInt32, **ARTICLE_SCHEMA}), *removed_rows])
+        .join(fates.select("n", "kept_id", "kind", "similarity"), on="n")
         .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
-        .collect(engine="streaming")
         .sort("id", "kept_id", "kind", "n")
         .drop("n")
     )
@@ -567,7 +629,7 @@ def transform(
 
 
 def run(*, out: Outputs, params: DedupParams) -> dict:
-    result = transform(shards.scan(out.clean_articles_dir, polars_schema(CleanArticle)), params)
+    result = transform(shards.parts(out.clean_articles_dir), params)
     # The kept rows are clean's rows (validated there) with metadata filled from copies: check the shape here.
     CleanArticle.validate(result.kept.head(0).collect())
     io.sink_parquet(result.kept, out.dedup_articles)
