@@ -322,16 +322,16 @@ def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: Ded
         )
         lookups += anchors * largest_df(rarity_class, params.max_shingle_df)
     groups = max(1, -(-int(lookups[with_anchors].sum()) // params.bucket_shingles))
-    found = [
-        anchor_pairs(scratch, plan.filter(pl.col("n") % groups == group)) for group in range(groups) if plan.height
-    ]
-    return pl.concat(found) if found else pl.DataFrame(schema=PAIR_SCHEMA)
+    return anchor_pairs(scratch, plan, groups)
 
 
-def anchor_pairs(scratch: Scratch, plan: pl.DataFrame) -> pl.DataFrame:
-    """(a, b) for the records of the plan (n, last_class, quota, required): b holds `required` of a's anchors."""
+def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, groups: int) -> pl.DataFrame:
+    """(a, b) for the records of the plan (n, last_class, quota, required): b holds `required` of a's anchors.
+
+    One pass over the hash ranges looks every anchor up; the matches go to scratch files by group of records
+    (a % groups), and each group's matches are then counted per pair on their own."""
     required = plan.select(a="n", required="required")
-    hits = []
+    matches = scratch.root / "matches"
     for bucket in range(scratch.buckets):
         shingles = scratch.shared_shingles(bucket)
         if shingles is None or plan.is_empty():
@@ -349,26 +349,28 @@ def anchor_pairs(scratch: Scratch, plan: pl.DataFrame) -> pl.DataFrame:
             .filter((pl.col("quota") > 0) | (pl.col("last_class") > 0))
         )
         # A pair as one integer (a * 2^32 + b): counting hits groups one column, not two.
-        hits.append(
+        found = (
             anchors.select("n", "h")
             .join(shingles.select(b="n", h="h"), on="h")
             .filter(pl.col("n") != pl.col("b"))
-            .select(pair=pl.col("n").cast(pl.UInt64) * 2**32 + pl.col("b").cast(pl.UInt64))
-            .group_by("pair")
-            .len("hits")
+            .select(group=pl.col("n") % groups, pair=pl.col("n").cast(pl.UInt64) * 2**32 + pl.col("b").cast(pl.UInt64))
         )
-    if not hits:
-        return pl.DataFrame(schema=PAIR_SCHEMA)
-    log.info("dedup: %d anchor hits", sum(h.height for h in hits))
-    return (
-        pl.concat(hits)
+        for (group,), part in found.partition_by("group", as_dict=True, include_key=False).items():
+            folder = matches / f"{group:05d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            part.write_ipc(folder / f"{bucket:05d}.arrow", compression="uncompressed")
+    pairs = [
+        pl.scan_ipc(sorted(folder.glob("*.arrow")))
         .group_by("pair")
-        .agg(pl.col("hits").sum())
+        .len("hits")
         .select("hits", a=(pl.col("pair") // 2**32).cast(pl.UInt32), b=(pl.col("pair") % 2**32).cast(pl.UInt32))
-        .join(required, on="a")
+        .join(required.lazy(), on="a")
         .filter(pl.col("hits") >= pl.col("required"))
         .select("a", "b")
-    )
+        .collect()
+        for folder in sorted(matches.glob("*"))
+    ]
+    return pl.concat([pl.DataFrame(schema=PAIR_SCHEMA), *pairs])
 
 
 def prefix_candidates(representatives: pl.DataFrame) -> pl.DataFrame:

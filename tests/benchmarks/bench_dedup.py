@@ -1,6 +1,6 @@
 """Benchmark of the dedup stage alone: time, peak memory, parity with the old implementation, quality (a script).
 
-    python tests/benchmarks/bench_dedup.py --clean OUT/interim/clean/articles.parquet [more parts ...]
+    python tests/benchmarks/bench_dedup.py --clean OUT/interim/clean/articles/part-*.parquet
         [--corpus CORPUS] [--reference] [--runs 2] [--work DIR] [--row-group-rows N]
 
 --clean takes clean-stage article files (clean's parts, or the per-part outputs of a corpus parsed part by part:
