@@ -608,14 +608,20 @@ def transform(
             yield rows
 
     kept = register_io_source(kept_batches, schema=ARTICLE_SCHEMA, explain_name="dedup kept articles")
-    removed_rows = [
-        pl.concat([batch.filter(pl.col("n").is_in(exact_copies.implode())), published(batch)])
-        for batch in records.batches(ARTICLE_COLUMNS, dropped)
-    ]
+    outcome = fates.select("n", "kept_id", "kind", "similarity")
+
+    def removed_batch(batch: pl.DataFrame) -> pl.DataFrame:
+        """The dropped rows of a batch: exact copies as they came, the others as published, with their fate."""
+        return (
+            pl.concat([batch.filter(pl.col("n").is_in(exact_copies.implode())), published(batch)])
+            .join(outcome, on="n")
+            .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
+        )
+
+    # The dropped rows' texts are held twice at most: their batches, then the sorted frame.
+    empty = removed_batch(pl.DataFrame(schema={"n": pl.UInt32, **ARTICLE_SCHEMA}))
     removed = (
-        pl.concat([pl.DataFrame(schema={"n": pl.UInt32, **ARTICLE_SCHEMA}), *removed_rows])
-        .join(fates.select("n", "kept_id", "kind", "similarity"), on="n")
-        .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
+        pl.concat([empty, *map(removed_batch, records.batches(ARTICLE_COLUMNS, dropped))], rechunk=False)
         .sort("id", "kept_id", "kind", "n")
         .drop("n")
     )
