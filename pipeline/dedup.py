@@ -538,10 +538,11 @@ class Records:
                 yield pl.from_arrow(batch)
 
     def batches(self, columns: Sequence[str], only: pl.Series | None = None) -> Iterator[pl.DataFrame]:
-        """Batches of (n, *columns) in input order; `only`: the rows whose n is in it."""
+        """Batches of (n, *columns) in input order, in clean's types; `only`: the rows whose n is in it."""
         start = 0
         for batch in self._read(list(columns)):
-            numbered = batch.select(pl.Series("n", self.numbers[start : start + batch.height]), *columns)
+            numbers = pl.Series("n", self.numbers[start : start + batch.height])
+            numbered = batch.select(numbers, *[pl.col(c).cast(ARTICLE_SCHEMA[c]) for c in columns])
             start += batch.height
             yield numbered if only is None else numbered.filter(pl.col("n").is_in(only.implode()))
 
