@@ -2,6 +2,9 @@
 # The project's two commands (see README):
 #   ./tasks.sh dataset   build the dataset: dvc repro (parse -> clean -> dedup -> validate -> package) into data/
 #   ./tasks.sh test      run the test suite
+# and two doors into the same environment, so every documented command works right after them:
+#   ./tasks.sh pipeline ARGS   python -m pipeline ARGS   (e.g. ./tasks.sh pipeline run RAW --out OUT)
+#   ./tasks.sh dvc ARGS        dvc ARGS                  (e.g. ./tasks.sh dvc metrics show)
 # Both create .venv/ with the pinned dependencies (requirements.lock) on first use; only Python 3.11 is needed.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -25,6 +28,8 @@ setup() {
         cp pyproject.toml "$VENV/.installed-pyproject"
     fi
     export PATH="$PWD/$VENV/bin:$PATH" VIRTUAL_ENV="$PWD/$VENV"
+    # The page template .dvc/config names for `dvc plots show`: Vega inlined, so the plots render offline.
+    [ -s .dvc/plots/offline.html ] || python -m pipeline.plots .dvc/plots/offline.html
 }
 
 command=${1:-}
@@ -39,8 +44,16 @@ case "$command" in
         setup
         python -m pytest "$@"
         ;;
+    pipeline)
+        setup
+        python -m pipeline "$@"
+        ;;
+    dvc)
+        setup
+        dvc "$@"
+        ;;
     *)
-        echo "usage: ./tasks.sh dataset|test [args]" >&2
+        echo "usage: ./tasks.sh dataset|test|pipeline|dvc [args]" >&2
         exit 2
         ;;
 esac

@@ -17,9 +17,9 @@ from pipeline import io, language, shards
 from pipeline.config import CleanParams, EngineParams
 from pipeline.engine import engine_for
 from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
-from pipeline.layouts.evidence import INLINE_SHORTCODE, MOJIBAKE
 from pipeline.outputs import Outputs
-from pipeline.patterns import SENTENCE_END
+from pipeline.patterns import INLINE_SHORTCODE, MOJIBAKE, SENTENCE_END
+from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.shards import Shard
 from pipeline.stage import StageResult, counts, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
@@ -35,7 +35,7 @@ RESIDUE_PATTERNS = (
     ("gallery_index_residue", r"^(\d{1,2})[A-Z][a-z]"),
 )
 # Residue anywhere inside a paragraph: unrendered CMS shortcodes.
-INLINE_RESIDUE = (("shortcode", INLINE_SHORTCODE.pattern),)
+INLINE_RESIDUE = (("shortcode", INLINE_SHORTCODE),)
 # Safe repairs: (rule, pattern, replacement). Rust regex: no look-around, so context is captured and put back.
 REPAIRS = (
     ("backtick_apostrophe", r"(\w)`(\w)", "${1}’${2}"),
@@ -139,7 +139,7 @@ def repair_text(segments: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
     """Repair title and body text; count the segments each repair changed."""
     counts: dict[str, int] = {}
     textual = pl.col("role").is_in(["title", "body"])
-    suspicious = textual & pl.col("text").str.contains(MOJIBAKE.pattern)
+    suspicious = textual & pl.col("text").str.contains(MOJIBAKE)
     counts["mojibake"] = int(segments.select(suspicious.sum()).item())
     if counts["mojibake"]:
         fixed = segments.filter(suspicious).select("file", "seg", fixed=pl.col("text").map_batches(_fix_mojibake))
@@ -288,11 +288,12 @@ def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int]]:
     return result.metrics, repairs
 
 
-def run(*, out: Outputs, params: CleanParams, engine: EngineParams) -> dict:
+def run(*, out: Outputs, params: CleanParams, engine: EngineParams, progress: Progress = NO_PROGRESS) -> dict:
     templates = closing_templates(shards.scan(out.records_dir, RECORD_SCHEMA))
     shards.clear([out.clean_articles_dir, out.clean_quarantine_dir, out.removed_lines_dir])
     tasks = [ShardTask(shard, out, params, templates) for shard in shards.present(out.segments_dir)]
-    results = engine_for(engine).map(clean_shard, tasks)
+    advance = progress.bar("shards", len(tasks), "shards")
+    results = engine_for(engine).map(clean_shard, tasks, lambda _: advance(1))
     # removed_lines.parquet is read by people: one file, in (file, line) order, merged from the shards' parts.
     audit = shards.scan(out.removed_lines_dir, REMOVED_SCHEMA).sort("file", "line", "fragment", "text", "rule")
     io.sink_parquet(audit, out.removed_lines)

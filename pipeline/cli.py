@@ -7,15 +7,17 @@ validation gate or a release rule refused, 2 bad usage, configuration or input, 
 from __future__ import annotations
 
 import argparse
-import logging
+import dataclasses
 import sys
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.config import PROJECT_ROOT, ConfigError, load_params
+from pipeline.config import PROJECT_ROOT, ConfigError, EngineParams, Params, load_params
+from pipeline.engine import LOCAL, RAY, session
 from pipeline.errors import GateFailed
 from pipeline.io import OutputBusy, output_lock
 from pipeline.outputs import Outputs
+from pipeline.progress import Progress, Reporter, configure_logging
 from pipeline.rawfolder import RawFolderError
 
 EXIT_GATE, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
@@ -29,37 +31,48 @@ def _releases_dir(value: Path | None) -> Path:
     return RELEASES if RELEASES.is_dir() else PROJECT_ROOT / RELEASES
 
 
-def _stage_scan(args: argparse.Namespace) -> None:
+def _engine(args: argparse.Namespace, params: Params) -> EngineParams:
+    """params.yaml's engine section with --engine and --ray-address applied (commands without them: as is)."""
+    name = getattr(args, "engine", None)
+    address = getattr(args, "ray_address", None)
+    engine = dataclasses.replace(params.engine, name=name or params.engine.name)
+    if address is not None:
+        if engine.name != RAY:
+            raise ConfigError("--ray-address needs the ray engine (--engine ray, or engine.name: ray in params.yaml)")
+        engine = dataclasses.replace(engine, ray_address=address)
+    return engine
+
+
+def _stage_scan(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import scan
 
-    scan.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=load_params(args.params).parse)
+    return scan.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=params.parse)
 
 
-def _stage_parse(args: argparse.Namespace) -> None:
+def _stage_parse(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import parse
 
-    params = load_params(args.params)
-    parse.run(raw_dir=args.raw_dir, out=Outputs(args.out), params=params.parse, engine=params.engine)
+    return parse.run(
+        raw_dir=args.raw_dir, out=Outputs(args.out), params=params.parse, engine=params.engine, progress=progress
+    )
 
 
-def _stage_clean(args: argparse.Namespace) -> None:
+def _stage_clean(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import clean
 
-    params = load_params(args.params)
-    clean.run(out=Outputs(args.out), params=params.clean, engine=params.engine)
+    return clean.run(out=Outputs(args.out), params=params.clean, engine=params.engine, progress=progress)
 
 
-def _stage_dedup(args: argparse.Namespace) -> None:
+def _stage_dedup(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import dedup
 
-    dedup.run(out=Outputs(args.out), params=load_params(args.params).dedup)
+    return dedup.run(out=Outputs(args.out), params=params.dedup)
 
 
-def _stage_validate(args: argparse.Namespace) -> None:
+def _stage_validate(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import validate
 
-    params = load_params(args.params)
-    validate.run(
+    return validate.run(
         raw_dir=args.raw_dir,
         out=Outputs(args.out),
         params=params.validate,
@@ -68,11 +81,10 @@ def _stage_validate(args: argparse.Namespace) -> None:
     )
 
 
-def _stage_package(args: argparse.Namespace) -> None:
+def _stage_package(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import package
 
-    params = load_params(args.params)
-    package.run(
+    return package.run(
         raw_dir=args.raw_dir,
         out=Outputs(args.out),
         releases_dir=_releases_dir(args.releases),
@@ -81,29 +93,52 @@ def _stage_package(args: argparse.Namespace) -> None:
     )
 
 
-def _run_all(args: argparse.Namespace) -> None:
-    from pipeline import clean, dedup, package, parse, scan, validate
+def _stage_explore(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
+    from pipeline import explorer
 
-    params = load_params(args.params)
-    out = Outputs(args.out)
-    scan.run(raw_dir=args.raw_dir, out=out, params=params.parse)
-    parse.run(raw_dir=args.raw_dir, out=out, params=params.parse, engine=params.engine)
-    clean.run(out=out, params=params.clean, engine=params.engine)
-    dedup.run(out=out, params=params.dedup)
-    validate.run(
-        raw_dir=args.raw_dir,
-        out=out,
-        params=params.validate,
-        max_file_bytes=params.parse.max_file_bytes,
-        batch_rows=params.engine.batch_rows,
-    )
-    package.run(
-        raw_dir=args.raw_dir,
-        out=out,
-        releases_dir=_releases_dir(args.releases),
-        params=params.package,
-        max_file_bytes=params.parse.max_file_bytes,
-    )
+    return explorer.write(Outputs(args.out))
+
+
+STAGES = {
+    "scan": _stage_scan,
+    "parse": _stage_parse,
+    "clean": _stage_clean,
+    "dedup": _stage_dedup,
+    "validate": _stage_validate,
+    "explore": _stage_explore,
+    "package": _stage_package,
+}
+
+
+def _stages(names: tuple[str, ...]):
+    """A command running these stages in order, each under the reporter; the summary after the last stage."""
+
+    def command(args: argparse.Namespace) -> None:
+        from pipeline import summary
+
+        params = load_params(args.params)
+        params = dataclasses.replace(params, engine=_engine(args, params))
+        reporter = Reporter.for_this_process()
+        # One engine session for the whole command: a local Ray is started once, and shut down at the end.
+        with session(params.engine):
+            for name in names:
+                with reporter.stage(name) as progress:
+                    metrics = STAGES[name](args, params, progress)
+                reporter.finished(name, metrics)
+        if names[-1] == "package":
+            summary.render(Outputs(args.out), reporter.seconds if len(names) > 1 else {}, reporter.console)
+
+    return command
+
+
+def _explain(args: argparse.Namespace) -> None:
+    from pipeline import explain
+
+    try:
+        print(explain.explain(args.target, Outputs(args.out)))
+    except explain.NotInBuild as err:
+        print(f"not found: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
 
 
 def _release(args: argparse.Namespace) -> None:
@@ -116,13 +151,14 @@ def _release(args: argparse.Namespace) -> None:
 def _publish(args: argparse.Namespace) -> None:
     from pipeline.release import publish
 
+    params = load_params(args.params)
     publish.main(
         dataset_dir=args.dataset,
-        repo_id=args.repo_id,
+        repo_id=args.repo_id or params.package.repo_id,
         private=args.private,
         dry_run=args.dry_run,
         releases_dir=_releases_dir(args.releases),
-        timeout=load_params(args.params).publish.timeout_seconds,
+        timeout=params.publish.timeout_seconds,
     )
 
 
@@ -193,6 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", type=Path, required=True, help="output root (each stage writes fixed places under it)")
         p.set_defaults(output_root=True)  # held under a lock while the command runs
 
+    def engine(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--engine", choices=[LOCAL, RAY], default=None,
+                       help="how shards are run (default: engine.name in params.yaml)")  # fmt: skip
+        p.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                       help="a running Ray cluster, e.g. 10.0.0.5:6379 (default: engine.ray_address in params.yaml; "
+                       "none starts a local Ray)")  # fmt: skip
+
     def releases(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--releases", type=Path, default=None, help="recorded release manifests (default: ./releases, else the "
@@ -201,31 +244,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("scan", "list the raw folder: every path's fate, size and sha256",
                 "Write the raw folder's manifest; refuse links, hidden and special files with a reason.",
-                _stage_scan)  # fmt: skip
+                _stages(("scan",)))  # fmt: skip
     raw(p), out(p)
     p = command("parse", "raw files -> segments and records (layout registry)",
                 "Decode the files of the manifest, learn corpus boilerplate, parse each file with its layout.",
-                _stage_parse)  # fmt: skip
-    raw(p), out(p)
+                _stages(("parse",)))  # fmt: skip
+    raw(p), out(p), engine(p)
     p = command("clean", "remove page chrome, repair text, assemble article bodies",
                 "Strip residue, repair text, assemble bodies, flag truncation, quarantine records without a body.",
-                _stage_clean)  # fmt: skip
-    out(p)
+                _stages(("clean",)))  # fmt: skip
+    out(p), engine(p)
     p = command("dedup", "drop exact, near and truncated-prefix duplicates",
                 "Merge exact copies, drop truncated and near copies of longer records to duplicates.parquet.",
-                _stage_dedup)  # fmt: skip
+                _stages(("dedup",)))  # fmt: skip
     out(p)
     p = command("validate", "row checks, ledger and Great Expectations: the gate before publishing",
                 "Quarantine rows failing row checks; fail (exit 1) when the dataset as a whole is wrong.",
-                _stage_validate)  # fmt: skip
+                _stages(("validate",)))  # fmt: skip
     raw(p), out(p)
     p = command("package", "write the Hugging Face dataset folder, card and release manifest",
                 "Write parquet shards, the dataset card, changes and release.json; only after a passed gate.",
-                _stage_package)  # fmt: skip
+                _stages(("package",)))  # fmt: skip
     raw(p), out(p), releases(p)
+    p = command("explore", "write the audit explorer: every raw line's fate, duplicates, quarantine (HTML)",
+                "Write reports/explorer/index.html under --out: each raw file's lines with their fate, searchable "
+                "by file and record id, duplicate clusters and the quarantine; static and offline.",
+                _stages(("explore",)))  # fmt: skip
+    out(p)
     p = command("run", "all stages on RAW_DIR without DVC",
-                "scan -> parse -> clean -> dedup -> validate -> package into --out.", _run_all)  # fmt: skip
-    raw(p), out(p), releases(p)
+                "scan -> parse -> clean -> dedup -> validate -> explore -> package into --out.",
+                _stages(tuple(STAGES)))  # fmt: skip
+    raw(p), out(p), releases(p), engine(p)
+    p = command("explain", "where a raw line went and why, or where a record came from",
+                "FILE:LINE (FILE relative to the raw folder): the record and field the line is in, or the rule that "
+                "removed or quarantined it. RECORD_ID: whether it was published, dropped as a duplicate or "
+                "quarantined, and every raw line it came from.", _explain)  # fmt: skip
+    p.add_argument("target", metavar="FILE:LINE|RECORD_ID", help="a raw line or a 16-hex-digit record id")
+    p.add_argument("--out", type=Path, default=Path("data"), help="output root of the build to ask")
     p = command("train", "fit the line model on labelled pages (DIR/raw/*.txt + DIR/gold/*.json)",
                 "Fit the line model from pages labelled in the gold format and write the model file.",
                 _train)  # fmt: skip
@@ -245,7 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("publish", "upload the release to the Hugging Face Hub and tag it v<version>",
                 "One commit with the whole dataset folder, then the tag v<version>; refuses unless the latest "
                 "validation of this build passed.", _publish)  # fmt: skip
-    p.add_argument("--repo-id", required=True, help="ORG/NAME of the dataset repository")
+    p.add_argument("--repo-id", help="ORG/NAME of the dataset repository (default: params.yaml package.repo_id, "
+                   "the repository the card's load snippet names)")  # fmt: skip
     p.add_argument("--dataset", type=Path, default=Path("data/dataset"), help="built dataset folder")
     releases(p)
     p.add_argument("--private", action="store_true", help="create the repository as private")
@@ -260,9 +316,7 @@ def _locked_root(args: argparse.Namespace) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(args.verbose)
     root = _locked_root(args)
     try:
         if root is None:

@@ -7,9 +7,10 @@ error naming the key, never a silent fallback to a number in code that could dis
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -42,11 +43,17 @@ class ExtractParams:
     train_iterations: int  # optimiser iterations of the fit (train)
 
 
+EngineName = Literal["local", "ray"]  # pipeline/engine.py
+
+
 @dataclasses.dataclass(frozen=True)
 class EngineParams:
+    name: EngineName
     workers: int
     shard_bytes: int
     batch_rows: int
+    ray_address: str | None  # None: a local Ray of `workers` CPUs, started and stopped by the command
+    max_retries: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,7 +109,9 @@ class ValidateParams:
 class PackageParams:
     version: str
     pretty_name: str
+    repo_id: str  # the Hub dataset repository the card's load snippet, license link and contact name
     license: str
+    license_name: str
     license_note: str
     task_categories: tuple[str, ...]
     tags: tuple[str, ...]
@@ -126,6 +135,14 @@ class Params:
 
 
 def _convert(value: Any, kind: Any, where: str) -> Any:
+    if typing.get_origin(kind) is Literal:
+        choices = typing.get_args(kind)
+        if value not in choices:
+            raise ConfigError(f"{where} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+        return value
+    if isinstance(kind, types.UnionType):  # `X | None`: null, or a value of type X
+        (present,) = [arm for arm in typing.get_args(kind) if arm is not type(None)]
+        return None if value is None else _convert(value, present, where)
     if dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a mapping, got {value!r}")

@@ -1,6 +1,7 @@
 """Dates as news pages print them: ISO, 'May 31, 2023', 'March. 02, 2023', '1 December 2022', '11/26/2013',
-'2021 March 4', '23.04.2024', '2024년 4월 23일'; date stamps with times and zones ('11:02 AM GMT+9'), a section
-label in front ('Business 09:05 April 11, 2022'), or an update stamp after them on the same line.
+'2021 March 4', '23.04.2024', '2024년 4월 23일'; date stamps with times and zones ('11:02 AM GMT+9', '9:15 pm ET',
+'오후 2:05'), a section label in front ('Business 09:05 April 11, 2022', 'Economy 2024-04-23'), or an update stamp
+after them on the same line.
 
 Only complete dates (year, month and day) are returned; relative ('2 days ago') and partial dates are not
 dates. Deterministic: nothing depends on today's date.
@@ -31,25 +32,34 @@ _DOTTED_DMY = r"(?P<d6>\d{1,2})\.(?P<m6>\d{1,2})\.(?P<y6>(?:19|20)\d\d)(?!\d)"
 _KOREAN = r"(?P<y7>(?:19|20)\d\d)\s*년\s*(?P<m7>\d{1,2})\s*월\s*(?P<d7>\d{1,2})\s*일"
 DATE_RE = re.compile(rf"(?<![\w/.-])(?:{_ISO}|{_MDY}|{_DMY}|{_US}|{_YMD}|{_DOTTED_DMY}|{_KOREAN})", re.IGNORECASE)
 
-_ZONE = r"(?:\(?\s*(?:kst|gmt|utc|[a-z]{2,3}t)?\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?|\(?\s*(?:kst|gmt|utc)\s*\)?)"
-_TIME = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*" + _ZONE + ")?"
+# Time zones: an offset ('GMT+9', '+09:00') or a named zone ('KST', 'ET', 'EDT', 'CET', 'BST').
+_ZONE = (
+    r"(?:\(?\s*(?:kst|gmt|utc|[a-z]{2,3}t)?\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?"
+    r"|\(?\s*(?:kst|jst|gmt|utc|bst|cest|cet|hkt|sgt|[ecmp][sd]?t)\b\s*\)?)"
+)
+# A time after the date: '09:15', '9.15 am', 'at 9:15', '오후 2:05', ISO's 'T09:15:00+09:00', with an optional zone.
+_TIME = r"(?:\bat\s+|T|오전\s*|오후\s*)?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*" + _ZONE + ")?"
 _WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?"
 _LABEL = (
-    r"(?P<label>published|posted|updated|modified|last updated|created|date|released|issued|input|written|write|"
+    r"(?P<label>published|posted|updated|modified|last updated|last modified|created|date|released|issued|input|"
+    r"written|write|"
     r"입력|수정|등록|작성)"
 )
 # What may surround a date on a line that is nothing but a date stamp (a place after a bar: '| Istanbul').
 _STAMP_FILLER = re.compile(
-    rf"^[\s•·|:,\-–—/()]*(?:{_LABEL}\s*(?:on|at)?[\s:]*)?[\s•·|:,\-–—/()]*(?:{_WEEKDAY}\s*)?"
+    rf"^[\s•·|:,.\-–—/()]*(?:{_LABEL}\s*(?:on|at)?[\s:]*)?[\s•·|:,.\-–—/()]*(?:{_WEEKDAY}[\s,]*)?"
     r"(?:\|\s*[^\d|]{1,30})?$",
     re.IGNORECASE,
 )
 _TIME_RE = re.compile(_TIME, re.IGNORECASE)
 # A section label printed before the stamp ('All News 09:05 April 11, 2022'): capitalised words only.
 _SECTION = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,2})\s+(?P<rest>\S.*)$")
+# ... or a single capitalised word right before the date ('Economy 2024-04-23 10:11'); two or three words right
+# before a date are as often a name ('Kim Min-ji 2024.04.23'), which is the byline's.
+_SECTION_WORD = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*)\s+(?P<rest>)$")
 # Where an update stamp starts after the first date on the same line ('... Updated 3 hours ago').
 _UPDATE_TAIL = re.compile(r"(?:\b|(?<=\d))(?:last\s+)?(?:updated?|modified|수정)\b.*$", re.IGNORECASE)
-UPDATED_LABELS = {"updated", "modified", "last updated", "수정"}
+UPDATED_LABELS = {"updated", "modified", "last updated", "last modified", "수정"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -127,7 +137,7 @@ def date_stamp(line: str) -> DateStamp | None:
     stamp = _stamp(line, dates[0])
     if stamp is not None or dates[0].start == 0:
         return stamp
-    section = _SECTION.match(line[: dates[0].start])
+    section = _SECTION.match(line[: dates[0].start]) or _SECTION_WORD.match(line[: dates[0].start])
     if section is None:
         return None
     shift = section.start("rest")

@@ -1,21 +1,41 @@
 """Engines run a stage's per-shard work: a function applied to independent tasks, results in task order.
 
-The local engine uses worker processes on this machine. A stage hands the engine plain tasks (paths and small
-frames) and a module-level function, and never relies on anything but the task: no global state, no reading of
-the raw folder outside the task's own files, so the same function can run in any process or on any machine.
+A stage hands the engine plain tasks (paths and small frames) and a module-level function, and never relies on
+anything but the task: no global state, no reading of the raw folder outside the task's own files, so the same
+function can run in any process or on any machine. Two engines (params.yaml `engine.name`):
+
+- local: worker processes on this machine.
+- ray: one Ray task per shard task, on a local Ray started for the command or on a running cluster
+  (`engine.ray_address`). A task whose worker process dies (a crash, an out-of-memory kill, a lost node) is run
+  again, up to `engine.max_retries` times; an exception raised by the function fails the run at once, as on one
+  machine. Every worker must import this same code (the same installed environment on every node, and the raw
+  folder and output root at the same paths): a worker whose code differs from the driver's refuses the task.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import typing
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from pipeline.config import EngineParams
+from pipeline.cache import code_version
+from pipeline.config import EngineName, EngineParams
 
 T = TypeVar("T")
+
+LOCAL, RAY = typing.get_args(EngineName)
+# Each Ray task reserves one CPU of its node and polars in it uses one thread, so a node runs as many tasks as it has
+# cores without oversubscribing them (the local engine gives each worker its share of the cores the same way).
+RAY_TASK_CPUS = 1
+
+
+def _ignore(_: int) -> None:
+    return None
 
 
 class LocalEngine:
@@ -24,10 +44,15 @@ class LocalEngine:
     def __init__(self, params: EngineParams) -> None:
         self.params = params
 
-    def map(self, func: Callable[[Any], T], tasks: Sequence[Any]) -> list[T]:
+    def map(self, func: Callable[[Any], T], tasks: Sequence[Any], done: Callable[[int], None] = _ignore) -> list[T]:
+        """func over tasks, results in task order; done(i) is called as task i finishes (for progress only)."""
         workers = self.params.workers
         if workers <= 1 or len(tasks) < 2:
-            return [func(task) for task in tasks]
+            results = []
+            for i, task in enumerate(tasks):
+                results.append(func(task))
+                done(i)
+            return results
         # Spawned, not forked: polars' thread pool does not survive a fork (the child can deadlock). Each worker
         # gets its share of the cores for polars' own threads.
         context = multiprocessing.get_context("spawn")
@@ -37,7 +62,11 @@ class LocalEngine:
             with concurrent.futures.ProcessPoolExecutor(
                 max_workers=min(workers, len(tasks)), mp_context=context
             ) as pool:
-                return list(pool.map(func, tasks))
+                futures = {pool.submit(func, task): i for i, task in enumerate(tasks)}
+                for future in concurrent.futures.as_completed(futures):
+                    future.result()  # a failed task raises here, as soon as it fails
+                    done(futures[future])
+                return [future.result() for future in futures]
         finally:
             if previous is None:
                 os.environ.pop("POLARS_MAX_THREADS", None)
@@ -45,5 +74,92 @@ class LocalEngine:
                 os.environ["POLARS_MAX_THREADS"] = previous
 
 
-def engine_for(params: EngineParams) -> LocalEngine:
-    return LocalEngine(params)
+class WorkerCodeMismatch(RuntimeError):
+    """A Ray worker imports other pipeline code than the driver: its results could differ, so it runs nothing."""
+
+
+def run_checked(func: Callable[[Any], T], task: Any, driver_code: str) -> T:
+    """What a Ray worker runs for one task: the function, after checking that this worker has the driver's code."""
+    worker_code = code_version()
+    if worker_code != driver_code:
+        raise WorkerCodeMismatch(
+            f"this worker's pipeline code ({worker_code[:12]}) is not the driver's ({driver_code[:12]}): install the "
+            "same checkout on every node"
+        )
+    return func(task)
+
+
+class RayEngine:
+    """One Ray task per task, at most `max_retries` reruns of a task whose worker died; results in task order."""
+
+    def __init__(self, params: EngineParams) -> None:
+        self.params = params
+
+    def map(self, func: Callable[[Any], T], tasks: Sequence[Any], done: Callable[[int], None] = _ignore) -> list[T]:
+        """func over tasks, results in task order; done(i) is called as task i finishes (for progress only)."""
+        import ray
+
+        if not tasks:
+            return []
+        connect(self.params)
+        remote = ray.remote(run_checked).options(
+            num_cpus=RAY_TASK_CPUS, max_retries=self.params.max_retries, retry_exceptions=False
+        )
+        driver_code = code_version()
+        refs = [remote.remote(func, task, driver_code) for task in tasks]
+        index = {ref: i for i, ref in enumerate(refs)}
+        pending = list(refs)
+        try:
+            while pending:  # the first failure ends the run, not the last task to finish
+                finished, pending = ray.wait(pending, num_returns=1)
+                ray.get(finished)
+                done(index[finished[0]])
+        except BaseException:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+            raise
+        return ray.get(refs)
+
+
+def engine_for(params: EngineParams) -> LocalEngine | RayEngine:
+    return RayEngine(params) if params.name == RAY else LocalEngine(params)
+
+
+def connect(params: EngineParams) -> None:
+    """Join the Ray cluster at `engine.ray_address`, or start a local Ray of `engine.workers` CPUs (null address);
+    nothing when this process is already connected. Quiet unless the pipeline logs at INFO (-v)."""
+    import ray
+
+    if ray.is_initialized():
+        return
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing leaves the machine
+    verbose = logging.getLogger("pipeline").isEnabledFor(logging.INFO)
+    local = params.ray_address is None
+    ray.init(
+        # "local": always a new Ray; without an address Ray would join whatever cluster this machine started last.
+        address="local" if local else params.ray_address,
+        num_cpus=params.workers if local else None,
+        include_dashboard=False,
+        log_to_driver=verbose,
+        logging_level=logging.INFO if verbose else logging.ERROR,
+        runtime_env={"env_vars": {"POLARS_MAX_THREADS": str(RAY_TASK_CPUS)}},
+    )
+
+
+@contextlib.contextmanager
+def session(params: EngineParams) -> Iterator[None]:
+    """The engine's runtime for one command: with ray, connect here and disconnect (stopping a local Ray started
+    here) when the command ends, however it ends. A connection that was already open is left open."""
+    if params.name != RAY:
+        yield
+        return
+    import ray
+
+    if ray.is_initialized():
+        yield
+        return
+    connect(params)
+    try:
+        yield
+    finally:
+        ray.shutdown()

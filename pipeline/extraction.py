@@ -62,8 +62,8 @@ def parse_documents(
     segment; a line no segment covers, or a whole document whose parser raised, is quarantined with the reason,
     so nothing is lost between parse and publish.
     """
-    segments: list[dict] = []
-    records: list[dict] = []
+    segments: list[tuple] = []
+    records: list[tuple] = []
     quarantine: list[dict] = []
     numbers: dict[str, list[tuple[int, str]]] = {}
     for file, number, text in lines.sort("file", "line").iter_rows():
@@ -87,8 +87,8 @@ def parse_documents(
         segments += seg_rows
         records += record_rows
     return (
-        pl.DataFrame(segments, schema=SEGMENT_SCHEMA),
-        pl.DataFrame(records, schema=RECORD_SCHEMA),
+        pl.DataFrame(segments, schema=SEGMENT_SCHEMA, orient="row"),
+        pl.DataFrame(records, schema=RECORD_SCHEMA, orient="row"),
         quarantine_frame(quarantine),
     )
 
@@ -157,42 +157,18 @@ def _all_segments(parsed: Parsed) -> Iterator:
         yield from draft.segments
 
 
-def _rows(file: str, layout: str, parsed: Parsed) -> tuple[list[dict], list[dict]]:
-    segments: list[dict] = []
-    records: list[dict] = []
+def _rows(file: str, layout: str, parsed: Parsed) -> tuple[list[tuple], list[tuple]]:
+    """Rows of the segments and records of one document, in the column order of SEGMENT_SCHEMA and RECORD_SCHEMA."""
     placed = [(None, seg) for seg in parsed.loose] + [(i, s) for i, d in enumerate(parsed.records) for s in d.segments]
     placed.sort(key=lambda item: (item[1].start, item[1].end))
-    for seg_no, (record, seg) in enumerate(placed):
-        segments.append(
-            {
-                "file": file,
-                "seg": seg_no,
-                "line_start": seg.start,
-                "line_end": seg.end,
-                "text": seg.text,
-                "role": seg.role,
-                "rule": seg.rule,
-                "fragment": seg.fragment,
-                "record": record,
-                "score": seg.score,
-            }  # fmt: skip
-        )
-    for i, draft in enumerate(parsed.records):
-        records.append(
-            {
-                "file": file,
-                "record": i,
-                "layout": layout,
-                "title": draft.title,
-                "published_date": draft.published_date,
-                "category": draft.category,
-                "byline": draft.byline,
-                "source": draft.source,
-                "truncated_hint": draft.truncated_hint,
-                "dateline": draft.dateline,
-                "closed": draft.closed,
-                "line_start": min(s.start for s in draft.segments),
-                "line_end": max(s.end for s in draft.segments),
-            }  # fmt: skip
-        )
+    segments = [
+        (file, seg_no, seg.start, seg.end, seg.text, seg.role, seg.rule, seg.fragment, record, seg.score)
+        for seg_no, (record, seg) in enumerate(placed)
+    ]
+    records = [
+        (file, i, layout, draft.title, draft.published_date, draft.category, draft.byline, draft.source,
+         draft.truncated_hint, draft.dateline, draft.closed, min(s.start for s in draft.segments),
+         max(s.end for s in draft.segments))
+        for i, draft in enumerate(parsed.records)
+    ]  # fmt: skip
     return segments, records

@@ -93,6 +93,15 @@ def sink_parquet(frame: pl.LazyFrame, path: str | Path, row_group_size: int = 10
     return path
 
 
+def write_csv(df: pl.DataFrame, path: str | Path) -> Path:
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    with os.fdopen(fd, "wb") as handle:
+        df.write_csv(handle)
+    os.replace(tmp, path)
+    return path
+
+
 def write_json(data: Any, path: str | Path) -> Path:
     path = Path(path)
     fd, tmp = _atomic_target(path)

@@ -111,6 +111,11 @@ class Outputs:
         """Great Expectations Data Docs of the last validation (a rendered view, stamped with the real run time)."""
         return self.reports / "data_docs"
 
+    @property
+    def explorer(self) -> Path:
+        """The audit explorer (pipeline/explorer.py): index.html and the data files it loads."""
+        return self.reports / "explorer"
+
     # package
     @property
     def dataset(self) -> Path:
@@ -122,6 +127,10 @@ class Outputs:
 
     def stage_metrics(self, stage: str) -> Path:
         return self.metrics_dir / f"{stage}.json"
+
+    @property
+    def plots(self) -> Path:
+        return self.root / "plots"
 
     @property
     def metrics(self) -> Path:

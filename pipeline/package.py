@@ -18,13 +18,14 @@ import polars as pl
 from datasets import Dataset, DatasetInfo, Features, List, Value
 from datasets.splits import SplitDict, SplitInfo
 
-from pipeline import rawfolder, shards
+from pipeline import plots, rawfolder, shards
 from pipeline.config import PackageParams
 from pipeline.errors import GateFailed
-from pipeline.io import read_json, read_parquet, write_json, write_parquet
+from pipeline.io import read_parquet, write_json, write_parquet
 from pipeline.outputs import Outputs
 from pipeline.release import card
 from pipeline.release import manifest as release
+from pipeline.summary import headline, stage_metrics
 from schemas import Article, Duplicate, QuarantineRow, RemovedLine, polars_schema
 
 log = logging.getLogger(__name__)
@@ -92,13 +93,18 @@ def run(
     shutil.rmtree(staging, ignore_errors=True)
     info = write_shards(articles, summary["id"], staging, params.max_rows_per_shard)
     write_parquet(changes, staging / release.CHANGES_NAME)
+    removed_lines = read_parquet(out.removed_lines, polars_schema(RemovedLine))
+    duplicates = read_parquet(out.duplicates, polars_schema(Duplicate))
+    quarantine = read_parquet(out.quarantine, polars_schema(QuarantineRow))
+    example = articles.filter(pl.col("id") == card.example_id(summary)).collect().to_dicts()
     inputs = card.CardInputs(
         params=params,
         articles=summary,
-        removed_lines=read_parquet(out.removed_lines, polars_schema(RemovedLine)),
-        duplicates=read_parquet(out.duplicates, polars_schema(Duplicate)),
-        quarantine=read_parquet(out.quarantine, polars_schema(QuarantineRow)),
-        stage_metrics=_upstream_metrics(out.metrics_dir),
+        example=example[0] if example else None,
+        removed_lines=removed_lines,
+        duplicates=duplicates,
+        quarantine=quarantine,
+        stage_metrics=_upstream_metrics(out),
         validation=validation,
         info=info,
         release=facts,
@@ -117,6 +123,7 @@ def run(
     }
     write_json(manifest, staging / release.MANIFEST_NAME)
     swap_in(staging, out.dataset)
+    plots.write(plots.tables(summary, duplicates, quarantine, removed_lines), out.plots)
     if status.startswith(release.UNRELEASED):
         log.warning("dataset %s: %s", label, status)
     return _write_metrics(out, manifest, info)
@@ -179,6 +186,8 @@ def write_shards(articles: pl.LazyFrame, ids: pl.Series, folder: Path, max_rows_
         start, stop = i * rows // n, (i + 1) * rows // n
         first, last = (ids[start], ids[stop - 1]) if stop > start else ("", "")
         rows_of_shard = articles.filter(pl.col("id").is_between(pl.lit(first), pl.lit(last))).sort("id").collect()
+        # One chunk: the writer's pages follow the chunks, and polars chunks a result by its thread count and timing.
+        rows_of_shard = rows_of_shard.rechunk()
         shard = Dataset.from_polars(rows_of_shard, features=FEATURES)
         path = data_dir / f"{split}-{i:05d}-of-{n:05d}.parquet"
         shard.to_parquet(str(path))
@@ -191,10 +200,9 @@ def write_shards(articles: pl.LazyFrame, ids: pl.Series, folder: Path, max_rows_
     )
 
 
-def _upstream_metrics(metrics_dir: Path) -> dict[str, dict[str, Any]]:
+def _upstream_metrics(out: Outputs) -> dict[str, dict[str, Any]]:
     """Metrics of the stages before package (a previous package run's own file must not leak into the card)."""
-    paths = sorted(metrics_dir.glob("*.json")) if metrics_dir.is_dir() else []
-    return {p.stem: read_json(p) for p in paths if p.stem != "package"}
+    return {stage: metrics for stage, metrics in stage_metrics(out).items() if stage != "package"}
 
 
 def _write_metrics(out: Outputs, manifest: dict[str, Any], info: DatasetInfo) -> dict[str, Any]:
@@ -210,8 +218,8 @@ def _write_metrics(out: Outputs, manifest: dict[str, Any], info: DatasetInfo) ->
         **manifest["changes"],
     }
     write_json(metrics, out.stage_metrics("package"))
-    combined = {**_upstream_metrics(out.metrics_dir), "package": metrics}
-    write_json(combined, out.metrics)
+    quarantined = pl.scan_parquet(out.quarantine).select(pl.len()).collect().item()
+    write_json(headline(stage_metrics(out), quarantined), out.metrics)
     return metrics
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -29,6 +30,7 @@ from pipeline.engine import engine_for
 from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA, parse_documents
 from pipeline.linemodel import LineModel
 from pipeline.outputs import Outputs
+from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.shards import Shard
 from pipeline.stage import QUARANTINE_SCHEMA, counts, quarantine_row, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
@@ -259,7 +261,13 @@ def plan_files(manifest: pl.DataFrame, shard_bytes: int) -> tuple[list[Shard], p
 
 
 def run(
-    *, raw_dir: Path, out: Outputs, params: ParseParams, engine: EngineParams, model: LineModel | None = None
+    *,
+    raw_dir: Path,
+    out: Outputs,
+    params: ParseParams,
+    engine: EngineParams,
+    model: LineModel | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> dict:
     """Parse raw_dir into out; ``model`` replaces the committed line model (evaluation trains its own)."""
     root = rawfolder.root_of(raw_dir)
@@ -276,13 +284,18 @@ def run(
         for shard in plan
     ]  # fmt: skip
     tasks = [task for task in tasks if not task.files.is_empty()]
-    decoded = runner.map(decode_shard, tasks)
+    sizes = [task.files.height for task in tasks]
+    decoded = runner.map(decode_shard, tasks, _files_done(progress.bar("decode", files.height, "files"), sizes))
     read = pl.concat([pl.DataFrame(schema=READ_SCHEMA), *(r for r, _, _ in decoded)])
     boilerplate = learn_boilerplate(
         pl.concat([pl.DataFrame(schema=EVIDENCE_SCHEMA), *(e for _, e, _ in decoded)]), params.boilerplate
     )
     learned = frozenset(boilerplate["key"].to_list())
-    parsed = runner.map(parse_shard, [(task, learned) for task in tasks])
+    parsed = runner.map(
+        parse_shard,
+        [(task, learned) for task in tasks],
+        _files_done(progress.bar("extract", files.height, "files"), sizes),
+    )
     # Cache use goes to the log, never to the metrics: an incremental build must write the same bytes as a fresh one.
     log.info(
         "parse: %d files in %d shards; decoded %d and parsed %d, the rest from the cache",
@@ -300,6 +313,10 @@ def run(
     io.write_parquet(files_read, out.files)
     io.write_parquet(boilerplate, out.boilerplate)
     return _metrics(out, files_read.join(files.select("path"), on="path", how="semi"), boilerplate)
+
+
+def _files_done(advance: Callable[[int], None], sizes: list[int]) -> Callable[[int], None]:
+    return lambda task: advance(sizes[task])
 
 
 def _metrics(out: Outputs, wanted: pl.DataFrame, boilerplate: pl.DataFrame) -> dict:

@@ -26,3 +26,11 @@ CRAWLER_DATE_PREFIX = r"(?s)^\s*date\s(?P<date>(?:19|20)\d\d(?:-\d\d){0,2})(?P<r
 # A sentence boundary inside a line; 'S. Korea' or 'U.S. President' (initials) is not one.
 SENTENCE_BREAK = r"""[a-z0-9%)]{2}[.!?]['"’”]?\s+[A-Z"“‘']"""
 SENTENCE_BREAK_RE = re.compile(SENTENCE_BREAK)
+
+# An e-mail address (a reporter's sign-off, a contact line).
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+
+# UTF-8 text once decoded as cp1252 ('â€™' for '’', 'Ã©' for 'é'): a sign that a line needs repair.
+MOJIBAKE = r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€|Ã[©¨¢¤§]"
+# A CMS shortcode left in the text ('[caption id=...]', '[/gallery]'): page markup, never article text.
+INLINE_SHORTCODE = r"\[/?(?:caption|gallery|embed|video|audio|playlist|vc_\w+|et_pb_\w+)\b[^\]]{0,300}\]"

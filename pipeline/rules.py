@@ -14,6 +14,8 @@ import dataclasses
 import re
 from functools import cache
 
+from pipeline.patterns import EMAIL
+
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
@@ -75,6 +77,12 @@ RULES: tuple[Rule, ...] = (
     Rule("social_follow", "chrome",
          r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}",
          "Calls to follow or subscribe printed under articles on most sites."),
+    Rule("newsletter_promo", "chrome",
+         r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|(?:enter|type) your e-?mail(?: address)?.*|"
+         r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|"
+         r"promoted|sponsored(?: content)?",
+         "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored').",
+         max_chars=200),
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
     Rule("copyright_notice", "end",
@@ -88,7 +96,7 @@ RULES: tuple[Rule, ...] = (
          r"more (?:news|stories|from [\w ]+)|most (?:viewed|read|popular)|(?:recommended|popular|trending)"
          r"(?: stories| articles| news)?|you may also like|latest news|top stories|editor'?s picks?)\s*:?",
          "Headers of related/most-viewed lists; the headlines after them belong to other articles."),
-    Rule("signoff_email", "end", r"[(<\[]?\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*[)>\]]?",
+    Rule("signoff_email", "end", r"[(<\[]?\s*" + EMAIL + r"\s*[)>\]]?",
          "A reporter's e-mail alone on a line signs off the article (wire style)."),
     Rule("source_credit_line", "end",
          r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"
@@ -125,11 +133,30 @@ RULES: tuple[Rule, ...] = (
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:')."),
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
          "'[Image source=...]' credits end photo captions."),
-    Rule("caption_courtesy", "caption", r"(?:.*[^\w])?courtesy of [\w .&'-]{2,60}",
+    Rule("caption_courtesy", "caption", r"(?:.*[^a-z0-9])?courtesy of [a-z0-9 .&'-]{2,60}",
          "'Courtesy of X' ends photo captions.", max_chars=400),
     Rule("caption_position_cue", "caption",
          r".*\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right))\).*",
          "Position cues like '(right)' or '(sixth from left)' identify people in a photo.", max_chars=620),
+    Rule("caption_wire_photo", "caption",
+         r".*\s(?-i:[A-Z][A-Za-z]+(?: Photo)?/[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}"
+         r"(?:/(?:Files?|File Photo|Pool))?)\.?",
+         "A wire photo caption ends with the agency and photographer ('... July 20, 2016. REUTERS/Name/File Photo', "
+         "'AP Photo/Name').", max_chars=500),
+    Rule("caption_present_tense", "caption",
+         r"(?:.*[^a-z])?(?:(?:is|are) (?:pictured|sworn in)|poses? (?:for|with)|shak(?:e|es) hands|"
+         r"(?:is|are) seen (?:during|with|inside|outside|in front of|before|after|walking|speaking|arriving|leaving)|"
+         r"(?:logo|sign|signboard|flag)s? (?:of .* )?(?:is|are) (?:seen|displayed|pictured))(?:[^a-z].*)?",
+         "A photo caption describes what the picture shows in the present tense ('X is sworn in ...', 'X poses "
+         "with ...', 'The logo of X is seen ...'); news prose reports in the past tense.", max_chars=300),
+    Rule("caption_name_role", "caption",
+         r"(?-i:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}),\s+(?:the\s+)?(?:(?-i:[A-Z][\w&'’.-]*)\s+)*"
+         r"(?:ceo|chief(?: executive)?(?: officer)?|chair(?:man|woman|person)?|(?:vice )?president|(?:vice )?minister|"
+         r"director(?: general)?|head|governor|ambassador|spokes(?:man|woman|person)|professor|analyst|secretary|"
+         r"commissioner|founder|executive|managing director|official|mayor|lawmaker|senator|researcher)"
+         r"(?:\s+(?:of|at|for)\s+[^,;.!?]*)?",
+         "A person's name and role alone on a line ('Kim Min-su, CEO of Hanbit Marine'): a photo caption, not a "
+         "headline.", max_chars=100),
     Rule("photo_agency_line", "caption",
          r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
          r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank",
@@ -143,7 +170,7 @@ RULES: tuple[Rule, ...] = (
          "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y', 'Name - "
          "stockphotos.com'): belongs to a picture or chart, not to the text.", max_chars=120),
     Rule("caption_credit_suffix", "caption", None,
-         "A single sentence ending in a parenthesised credit ('... Province. (Posco)') before the lead."),
+         "A single sentence ending in a parenthesised credit ('... Province. (Posco)') with more prose after it."),
     Rule("caption_doubled", "caption", None,
          "A caption printed twice (same sentence twice on a line, or the same line twice in a row)."),
     Rule("foreign_script_line", "chrome", None,
@@ -167,6 +194,13 @@ RULES: tuple[Rule, ...] = (
     Rule("date_prefix", "chrome", None, "The crawler's ' date YYYY-MM-DD' prefix (kept as published_date)."),
     Rule("date_marker", "chrome", None, "A 'dateYYYY-MM-DD' marker glued to text (kept as published_date)."),
     Rule("signoff_agency", "chrome", None, "An inline agency sign-off '(Yonhap)' ending the body (kept as byline)."),
+    Rule("body_repeated", "chrome", None,
+         "The lead printed again below the article (a print or mobile copy of the same text): from there on, a copy."),
+    Rule("headline_list", "chrome", None,
+         "Headline-shaped lines after the article's last paragraph: other stories (trending, most read, more from "
+         "this section), with or without a header."),
+    Rule("listing_residue", "chrome", None,
+         "A line between the items of a teaser listing that is neither an item's headline, teaser nor metadata."),
 )  # fmt: skip
 
 

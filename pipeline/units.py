@@ -92,10 +92,15 @@ def _join_wrapped(lines: pl.DataFrame) -> pl.DataFrame:
         & (length.max().over("file") <= WRAP_MAX_LINE_CHARS)
         & ((~ended).mean().over("file") >= WRAP_MIN_UNENDED_SHARE)
     )
+    # A short line that opens with a capital or a digit and does not end a sentence (a date, a byline, a label) is
+    # no wrapped paragraph's piece; a short line that goes on in lower case is the end of one.
+    label = (length < low) & ~ended & pl.col("text").str.contains(r"^\s*[A-Z0-9]")
     previous_closed = (
         ended.shift(1).over("file").fill_null(True)
         | separator
         | separator.shift(1).over("file").fill_null(True)
+        | label
+        | label.shift(1).over("file").fill_null(True)
         | (pl.col("line") != pl.col("line").shift(1).over("file") + 1)
     )
     tagged = lines.with_columns(unit=(~wrapped | previous_closed).cum_sum().over("file"))

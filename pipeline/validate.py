@@ -24,7 +24,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from pipeline import expectations, io, rawfolder, rules, shards
+from pipeline import expectations, fates, io, rawfolder, rules, shards
 from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.extraction import LINE_SCHEMA
@@ -198,16 +198,10 @@ def ledger(
     lines = lines.select("file", "line")
     removed = removed.filter(~pl.col("fragment")).select("file", "line").unique()
     spans = pl.concat(
-        [f.select(pl.col("provenance").list.explode(keep_nulls=False, empty_as_null=False)).unnest("provenance")
-         for f in records]
-        + [quarantine.filter(pl.col("line_start") > 0).select("file", "line_start", "line_end")]
-    )  # fmt: skip
-    in_spans = (
-        spans.with_columns(line=pl.int_ranges("line_start", pl.col("line_end") + 1, dtype=pl.Int32))
-        .explode("line")
-        .select("file", "line")
-        .unique()
+        [fates.provenance_places(f.select("provenance")) for f in records]
+        + [quarantine.filter(pl.col("line_start") > 0).select(fates.PLACE)]
     )
+    in_spans = fates.place_lines(spans).select("file", "line").unique()
     rest = lines.join(in_spans, on=["file", "line"], how="anti")
     lost = rest.join(removed, on=["file", "line"], how="anti").sort("file", "line")
     accounted_paths = pl.concat([lines.select("file"), quarantine.select("file")]).unique()

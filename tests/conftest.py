@@ -52,9 +52,11 @@ def hf_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def seed_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The pipeline's output on the committed seed files (run once per test session)."""
+    """The pipeline's output on the committed seed files (run once per test session); what it printed on stderr
+    is kept beside it in stderr.txt."""
     out = tmp_path_factory.mktemp("seed_out") / "out"
-    run_pipeline(SEED_RAW, out)
+    result = run_pipeline(SEED_RAW, out)
+    (out.parent / "stderr.txt").write_text(result.stderr, encoding="utf-8")
     return out
 
 

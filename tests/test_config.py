@@ -46,6 +46,8 @@ def test_project_params_load_with_their_types() -> None:
         (lambda d: d["dedup"].update(near_containmnt=0.8), "unknown key(s) in dedup: near_containmnt"),
         (lambda d: d["engine"].update(workers="2"), "engine.workers must be int, got '2'"),
         (lambda d: d["engine"].update(workers=True), "engine.workers must be int, got True"),
+        (lambda d: d["engine"].update(name="spark"), "engine.name must be one of 'local', 'ray', got 'spark'"),
+        (lambda d: d["engine"].update(ray_address=6379), "engine.ray_address must be str, got 6379"),
         (lambda d: d["validate"]["quality"].update(body_words_median=[20]), "must have 2 items"),
     ],
 )

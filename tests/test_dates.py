@@ -18,9 +18,19 @@ STAMPS = [
     ("Write: 2031-06-16 13:31:19Update: 2031-06-17 13:53:12", dt.date(2031, 6, 16), "write", None),
     ("입력 2031-02-11 16:12:22 수정 2031-02-11 16:13:29 Business", dt.date(2031, 2, 11), "입력", None),
     ("Economy 09:05 April 11, 2031", dt.date(2031, 4, 11), None, "Economy"),
+    ("Economy 2031-04-23 10:11", dt.date(2031, 4, 23), None, "Economy"),
     ("Monday, 14 November 2031 11:15:02 (GMT+3) | Ankara", dt.date(2031, 11, 14), None, None),
     ("Published : Dec. 10, 2031 - 10:19", dt.date(2031, 12, 10), "published", None),
     ("Updated : June 1, 2031 - 09:00", dt.date(2031, 6, 1), "updated", None),
+    ("Thursday, March 6, 2031, 09:15", dt.date(2031, 3, 6), None, None),
+    ("2031-03-04T09:15:00+09:00", dt.date(2031, 3, 4), None, None),
+    ("Published on March 4, 2031 at 9:15 am", dt.date(2031, 3, 4), "published", None),
+    ("Last Modified : Mar 4, 2031 10:22 AM KST", dt.date(2031, 3, 4), "last modified", None),
+    ("Monday 3 March 2031 09.15 GMT", dt.date(2031, 3, 3), None, None),
+    ("Published 2031.04.23. 14:05", dt.date(2031, 4, 23), "published", None),
+    ("Mar 4, 2031, 9:15 pm ET", dt.date(2031, 3, 4), None, None),
+    ("4 March 2031 10:00 CET", dt.date(2031, 3, 4), None, None),
+    ("2031년 4월 23일 오후 2:05", dt.date(2031, 4, 23), None, None),
 ]
 
 
@@ -38,6 +48,8 @@ def test_date_stamp_forms(line: str, value: dt.date, label: str | None, section:
         "Ferry fares rose 3 percent on 2031-04-23 and again on 2031-05-01",
         "Sales Fell Sharply Last Quarter May 3, 2031 report says",
         "2 days ago",
+        "Kim Min-ji 2031.04.23",  # a name right before the date: the byline's line, not a section's stamp
+        "By Ivo Brandt 2031-04-23",
     ],
 )
 def test_not_a_date_stamp(line: str) -> None:

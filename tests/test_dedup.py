@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -16,8 +17,9 @@ import polars as pl
 import pytest
 from conftest import REPO_ROOT, SHARED
 
-from pipeline import dedup
+from pipeline import dedup, shards
 from pipeline.config import ConfigError, DedupParams, load_params
+from pipeline.outputs import Outputs
 from pipeline.text import NFKC_STABLE_NON_ASCII, canonical
 from schemas import PROVENANCE_DTYPE, CleanArticle, Duplicate
 
@@ -201,7 +203,7 @@ def generated_clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_same_decisions_as_the_self_join_implementation(generated_clean: Path) -> None:
-    articles = pl.read_parquet(generated_clean / "interim" / "clean" / "articles")
+    articles = clean_articles(generated_clean)
     reference_published, reference = dedup_reference.dedup(articles, PARAMS)
     result = dedup.transform(articles, PARAMS)
     assert result.kept.equals(reference_published)
@@ -230,7 +232,7 @@ def test_same_decisions_as_the_self_join_implementation(generated_clean: Path) -
 def test_speed_and_memory_parameters_do_not_change_the_outputs(generated_clean: Path) -> None:
     """batch_records and bucket_shingles only trade speed for memory: the same outputs. So does anchor_hits where
     every record has the anchors the prefix filter needs under max_shingle_df, as in this small corpus."""
-    articles = pl.read_parquet(generated_clean / "interim" / "clean" / "articles")
+    articles = clean_articles(generated_clean)
     usual = dedup.transform(articles, PARAMS)
     other = dedup.transform(
         articles, dataclasses.replace(PARAMS, anchor_hits=1, batch_records=333, bucket_shingles=20_000)
@@ -240,12 +242,14 @@ def test_speed_and_memory_parameters_do_not_change_the_outputs(generated_clean: 
     assert other.metrics == usual.metrics
 
 
+def clean_articles(out: Path) -> pl.DataFrame:
+    """Every part clean wrote, as one frame (dedup's input)."""
+    return pl.read_parquet(shards.parts(Outputs(out).clean_articles_dir))
+
+
 def _dedup_files(clean: Path, out: Path, **env: str) -> dict[str, str]:
     """Run `python -m pipeline dedup` on a copy of clean's output; sha256 of every file it writes."""
-    for part in (clean / "interim" / "clean" / "articles").glob("part-*.parquet"):
-        copy = out / "interim" / "clean" / "articles" / part.name
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_bytes(part.read_bytes())
+    shutil.copytree(Outputs(clean).clean_articles_dir, Outputs(out).clean_articles_dir)
     subprocess.run([sys.executable, "-m", "pipeline", "dedup", "--out", str(out)], cwd=REPO_ROOT, check=True,
                    capture_output=True, env={**os.environ, **env})  # fmt: skip
     written = [

@@ -12,6 +12,7 @@ os.environ["HF_HOME"] = os.path.join(tempfile.gettempdir(), "news-pipeline-tests
 import dataclasses
 import datetime
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -36,9 +37,11 @@ from schemas.audit import QuarantineRow, RemovedLine
 PARAMS = PackageParams(
     version="1.0.0",
     pretty_name="Test trade news",
+    repo_id="test-org/test-trade-news",
     license="other",
+    license_name="publishers-terms",
     license_note="The article text belongs to its publishers.",
-    task_categories=("text-classification",),
+    task_categories=("text-generation",),
     tags=("news",),
     max_rows_per_shard=2,
 )
@@ -91,13 +94,14 @@ def write_inputs(root: Path, articles: list[dict[str, Any]], raw: Path, *, passe
     ]  # fmt: skip
     write_parquet(pl.DataFrame(removed, schema=polars_schema(RemovedLine)), out.removed_lines)
     n = len(articles)
-    for stage, rows_in, dropped in (
-        ("parse", n + 2, {"unparseable": 0}),
-        ("clean", n + 2, {"body_too_short": 1}),
-        ("dedup", n + 1, {"near": 1}),
-        ("validate", n, {}),
+    for stage, rows_in, dropped, details in (
+        ("parse", 2, {}, {"records": n + 2}),
+        ("clean", n + 2, {"body_too_short": 1}, {"removed_lines_by_rule": {"share_buttons_v1": 1}, "truncated": 0}),
+        ("dedup", n + 1, {"near": 1}, {}),
+        ("validate", n, {}, {}),
     ):
-        metrics = {"stage": stage, "rows_in": rows_in, "rows_out": rows_in - sum(dropped.values()), "dropped": dropped}
+        rows_out = rows_in - sum(dropped.values())
+        metrics = {"stage": stage, "rows_in": rows_in, "rows_out": rows_out, "dropped": dropped, **details}
         write_json(metrics, out.stage_metrics(stage))
     checks = [
         {"asset": "published_articles", "rule": "published_rows",
@@ -145,11 +149,20 @@ def build(
     return out
 
 
-def card_section(readme: str, heading: str) -> list[list[str]]:
-    """Table rows (cells, header excluded) under `heading`, up to the next heading."""
+def card_tables(readme: str, heading: str) -> list[list[list[str]]]:
+    """Every table (its rows, header excluded) under `heading`, up to the next heading."""
     section = re.split(r"\n#+ ", readme.split(f"\n{heading}\n", 1)[1], maxsplit=1)[0]
-    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
-    return [[cell.strip() for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows]
+    tables = re.findall(r"(?:^\|.*\|$\n?)+", section, flags=re.MULTILINE)
+    return [
+        [[cell.strip() for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in table.splitlines()[2:]]
+        for table in tables
+    ]
+
+
+def card_section(readme: str, heading: str) -> list[list[str]]:
+    """Rows of the first table under `heading` (none: [])."""
+    tables = card_tables(readme, heading)
+    return tables[0] if tables else []
 
 
 ARTICLES = [make_article(i) for i in range(5)]
@@ -197,8 +210,7 @@ def test_card_front_matter_parses_with_huggingface_hub_and_datasets(tmp_path: Pa
     data = card.data
     assert data.pretty_name == "Test trade news"
     assert data.language == ["en"]
-    assert data.license == "other"
-    assert data.task_categories == ["text-classification"]
+    assert data.task_categories == ["text-generation"]
     assert data.size_categories == ["n<1K"]
     assert data.tags == ["news"]
     assert DatasetCardData(**data.to_dict()).to_yaml() == data.to_yaml()
@@ -211,15 +223,77 @@ def test_card_front_matter_parses_with_huggingface_hub_and_datasets(tmp_path: Pa
     }
     text = readme.read_text(encoding="utf-8")
     assert "The article text belongs to its publishers." in text
-    assert 'revision="v1.0.0"' in text
+    assert 'load_dataset("test-org/test-trade-news", split="train", revision="v1.0.0")' in text
     assert "First release" in text
     assert datetime.date.today().isoformat() not in text
+
+
+def hub_vocabulary(name: str) -> Any:
+    """A list of the values the Hub accepts for a metadata field, as `datasets` ships it (utils/resources)."""
+    return json.loads((Path(datasets.__file__).parent / "utils" / "resources" / f"{name}.json").read_text())
+
+
+def test_card_metadata_takes_only_values_the_hub_accepts(tmp_path: Path) -> None:
+    """Offline stand-in for the Hub's /api/validate-yaml (DatasetCard.validate needs the network): every tagged
+    field holds a value of the Hub's vocabularies, and a license `other` is named and linked."""
+    out = build(tmp_path, ARTICLES)
+
+    data = DatasetCard.load(out.dataset / "README.md").data
+
+    creators = hub_vocabulary("creators")
+    assert data.annotations_creators == ["no-annotation"]
+    assert set(data.annotations_creators) <= set(creators["annotations"])
+    assert data.language_creators == ["found"]
+    assert set(data.language_creators) <= set(creators["language"])
+    assert data.multilinguality == ["monolingual"]
+    assert set(data.multilinguality) <= set(hub_vocabulary("multilingualities"))
+    assert set(data.size_categories) <= set(hub_vocabulary("size_categories"))
+    assert set(data.language) <= set(hub_vocabulary("languages"))
+    assert data.source_datasets == ["original"]
+    assert data.license == "other"
+    assert data.license_name == "publishers-terms"
+    assert re.fullmatch(r"[a-z0-9-.]+", data.license_name)
+    assert data.license_link == "https://huggingface.co/datasets/test-org/test-trade-news#license"
+    assert not {"text-classification", "summarization"} & set(data.task_categories)
+
+
+CARD_SECTIONS = (
+    "## Dataset Summary", "## Uses", "### Direct Use", "### Out-of-Scope Use", "## Dataset Structure",
+    "### Data Instances", "### Data Fields", "### Data Splits", "## Dataset Creation", "### Source Data",
+    "#### Who are the source data producers?", "### Annotations", "### Personal and Sensitive Information",
+    "## Bias, Risks, and Limitations", "## Validation", "## Version", "## How to Load It", "## Changelog",
+    "## License", "## Citation", "## Contact",
+)  # fmt: skip
+PLACEHOLDERS = ("ORG/NAME", "path/to", "More Information Needed", "TODO", "{{", "{%")
+
+
+def test_card_has_every_section_of_the_hub_template_and_no_placeholder(tmp_path: Path) -> None:
+    out = build(tmp_path, ARTICLES)
+
+    readme = (out.dataset / "README.md").read_text(encoding="utf-8")
+
+    headings = [line for line in readme.splitlines() if line.startswith("#")]
+    assert [h for h in headings if h in CARD_SECTIONS] == list(CARD_SECTIONS)
+    for placeholder in PLACEHOLDERS:
+        assert placeholder not in readme
+    assert '{"quantiles"' not in readme and '{"unexpected_count"' not in readme  # tables in words
+
+
+def test_card_shows_one_real_row_as_its_data_instance(tmp_path: Path) -> None:
+    out = build(tmp_path, ARTICLES)
+    readme = (out.dataset / "README.md").read_text(encoding="utf-8")
+
+    shown = json.loads(readme.split("### Data Instances", 1)[1].split("```json\n", 1)[1].split("\n```", 1)[0])
+
+    expected = next(a for a in ARTICLES if a["id"] == shown["id"])
+    assert shown == {**expected, "published_date": expected["published_date"].isoformat()}
+    assert None not in shown.values()  # the row with the fewest nulls
 
 
 def test_fields_table_descriptions_come_from_the_schema(tmp_path: Path) -> None:
     out = build(tmp_path, ARTICLES)
 
-    rows = card_section((out.dataset / "README.md").read_text(encoding="utf-8"), "## Fields")
+    rows = card_section((out.dataset / "README.md").read_text(encoding="utf-8"), "### Data Fields")
 
     columns = Article.to_schema().columns
     assert [row[0].strip("`") for row in rows] == list(columns)
@@ -230,17 +304,36 @@ def test_card_counts_sources_and_audit_tables(tmp_path: Path) -> None:
     out = build(tmp_path, ARTICLES)
     readme = (out.dataset / "README.md").read_text(encoding="utf-8")
 
-    assert ["Korea Herald", "portal_v1", "1"] in card_section(readme, "## Sources and layouts")
-    assert ["clean", "share_buttons_v1", "1", "0"] in card_section(
-        readme, "### Lines removed as page chrome, per rule"
-    )
-    assert card_section(readme, "### Duplicates dropped, per kind") == [["near", "1"]]
-    assert card_section(readme, "### Quarantined, per rule") == [["clean", "body_too_short", "1"]]
+    producers = card_tables(readme, "#### Who are the source data producers?")
+    assert ["Korea Herald", "portal_v1", "1"] in producers[0]
+    assert producers[1][0] == ["Korea Herald", "2", "40.0%", "50.0%", "50.0%", "30"]
+    stages, removed, duplicates, quarantined = card_tables(readme, "#### Data Collection and Processing")
+    assert ["dedup", "6", "5", "near: 1"] in stages
+    assert ["clean", "share_buttons_v1", "1", "0"] in removed
+    assert duplicates == [["near", "1"]]
+    assert quarantined == [["clean", "body_too_short", "1"]]
     assert "The validation gate passed all 2 checks" in readme
-    assert card_section(readme, "## How it was validated")[1] == [
+    assert card_section(readme, "## Validation")[1] == [
         "`title_length`", "A title has 3 to 300 characters", "1 rows (10.0%)", "on at least 75% of rows",
         "`validate.max_quarantine_share`", "pass",
     ]  # fmt: skip
+    limits = readme.split("## Bias, Risks, and Limitations", 1)[1]
+    assert "Truncated records: 1 of 5 articles (20.0%)" in " ".join(limits.split())
+    assert "(1 records)" in " ".join(limits.split())
+
+
+def test_empty_tables_say_none(tmp_path: Path) -> None:
+    out = build(tmp_path, ARTICLES)
+    write_parquet(pl.DataFrame(schema=polars_schema(QuarantineRow)), out.quarantine)
+    package.run(
+        raw_dir=tmp_path / "raw", out=out, releases_dir=tmp_path / "releases", params=PARAMS,
+        max_file_bytes=MAX_FILE_BYTES,
+    )  # fmt: skip
+
+    readme = (out.dataset / "README.md").read_text(encoding="utf-8")
+
+    quarantine_paragraph = readme.split("Input set aside (quarantined)", 1)[1].split("####", 1)[0]
+    assert quarantine_paragraph.split("\n\n")[1] == "none"
 
 
 def test_rebuild_from_the_same_inputs_is_byte_identical(tmp_path: Path) -> None:
@@ -343,15 +436,18 @@ def test_swap_keeps_a_complete_folder_at_every_step(tmp_path: Path) -> None:
     assert [p.name for p in target.iterdir()] == ["new.txt"]
 
 
-def test_metrics_combine_every_stage_and_package(tmp_path: Path) -> None:
+def test_headline_metrics_are_flat_numbers_from_every_stage(tmp_path: Path) -> None:
     out = build(tmp_path, ARTICLES)
 
-    combined = read_json(out.metrics)
+    headline = read_json(out.metrics)
 
-    assert sorted(combined) == ["clean", "dedup", "package", "parse", "validate"]  # written by write_inputs
-    assert combined["package"] == read_json(out.stage_metrics("package"))
-    assert combined["package"]["rows_out"] == len(ARTICLES)
-    assert combined["package"]["shards"] == 3
+    n = len(ARTICLES)  # the stage metrics are the ones write_inputs wrote
+    assert headline == {
+        "files": 2, "records": n + 2, "published": n, "duplicates": 1, "quarantined": 1, "removed_lines": 1,
+        "truncated": 0,
+    }  # fmt: skip
+    assert read_json(out.stage_metrics("package"))["rows_out"] == n
+    assert read_json(out.stage_metrics("package"))["shards"] == 3
 
 
 def test_refuses_to_package_data_that_failed_validation(tmp_path: Path) -> None:

@@ -33,6 +33,18 @@ EXAMPLES = {
         ["Exports rose. Imports fell.", "It grew 5%. Analysts agreed."],
         ["S. Korea and the U.S. President met.", "Exports rose"],
     ),
+    "EMAIL": (
+        ["(dana.whitfield@harbordaily.example)", "Contact: ivo+news@kelmore-times.co.kr"],
+        ["@harbordaily on X", "ivo@localhost", "Exports rose 5% @ noon."],
+    ),
+    "MOJIBAKE": (
+        ["the ministryâ€™s plan", "cafÃ© owners", "Â\xa0Seoul"],
+        ["the ministry’s plan", "café owners", "Ångström units"],
+    ),
+    "INLINE_SHORTCODE": (
+        ["[caption id=\"attachment_12\" align=\"alignnone\"]", "Text [/gallery] more", "[vc_row]"],
+        ["[Interview] Minister on exports", "[1] footnote", "[captions]"],
+    ),
 }  # fmt: skip
 
 

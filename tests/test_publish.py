@@ -27,6 +27,8 @@ from typing import Any
 
 import huggingface_hub.constants
 import pytest
+import yaml
+from conftest import REPO_ROOT
 from hub_standin import GITATTRIBUTES, HubStandIn
 from huggingface_hub import HfApi
 
@@ -516,3 +518,19 @@ def test_a_silent_hub_fails_within_the_timeout(folder: Path, dry_run: bool) -> N
         finally:
             publish_module.use_timeout(30)
         assert time.monotonic() - started < 60
+
+
+def test_the_repository_defaults_to_the_one_the_card_names(
+    monkeypatch: pytest.MonkeyPatch, hub: HubStandIn, folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --repo-id, publish uploads to params.yaml's package.repo_id: the card and the upload cannot disagree."""
+    monkeypatch.setattr(publish_module, "HfApi", functools.partial(HfApi, endpoint=hub.url))
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["package"]["repo_id"] = REPO
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text(yaml.safe_dump(params), encoding="utf-8")
+    make_release(folder, "1.0.0", {"a": "alpha"})
+    argv = ["publish", "--params", str(params_file), "--dataset", str(folder)]
+    assert cli.main([*argv, "--releases", str(folder.parent / "releases")]) == 0
+    assert 'load_dataset("acme/news", revision="v1.0.0")' in output(capsys).splitlines()
+    assert "v1.0.0" in hub.repos[REPO].tags

@@ -45,7 +45,7 @@ def parse_document(doc: Document, min_score: float) -> tuple[str, Parsed]:
 
 
 # Imported for their registration side effect; order does not matter.
-from pipeline.layouts import article, listing  # noqa: E402
+from pipeline.layouts import article, listing, teasers  # noqa: E402
 
 GENERIC = article.GENERIC_NAME
-__all__ = ["Document", "Layout", "Parsed", "article", "available", "choose", "get", "listing", "register"]
+__all__ = ["Document", "Layout", "Parsed", "article", "available", "choose", "get", "listing", "register", "teasers"]

@@ -19,16 +19,21 @@ from pipeline.layouts.base import Document, Draft, Line, LineScores, Parsed, Seg
 from pipeline.layouts.evidence import (
     BRACKET_REPORTER,
     DATELINE_AGENCY,
-    LEADING_BULLET,
+    DESK_TAG_RE,
+    LEADING_BULLET_RE,
+    PROSE_SURE_WORDS,
     TRAILING_ISO_DATE,
     Evidence,
     Shape,
 )
+from pipeline.patterns import EMAIL, SENTENCE_BREAK_RE
 from pipeline.text import canonical, word_count
 
 GENERIC_NAME = "generic_article_v1"
 LEAD_DATE = re.compile(rf"^\s*(?P<stamp>(?:{DATE_RE.pattern}))\s*[-–—|:]\s+(?=\S)", re.IGNORECASE)
 SIGNOFF = re.compile(r"""(?<=[.!?"”’'])\s*\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*$""")
+# The reporter's e-mail closing the last paragraph ('... next spring. (name@paper.com)'): the sign-off, not text.
+EMAIL_SIGNOFF = re.compile(rf"""(?<=[.!?"”’'])\s*[(<\[]\s*{EMAIL}\s*[)>\]]\s*$""")
 COPYRIGHT_OWNER = re.compile(
     r"(?:copyright|ⓒ|©|\(c\))\s*(?:ⓒ|©|\(c\))?\s*(?:(?:19|20)\d\d\s*)?(?:by\s+)?"
     r"(?P<name>[A-Z][\w&'’. -]{1,60}?)\s*(?:\(|\.\s|,|\ball rights\b|$)",
@@ -48,8 +53,13 @@ PUBLISHED_LABELS = (
     "등록",
     "작성",
 )
-# A byline glued to the end of the headline ('... hit 2 mln in 2023By Yonhap').
-GLUED_BYLINE = re.compile(r"(?<=[\w'’\")?!.])By\s+(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s*$")
+# A byline glued to the end of the headline ('... hit 2 mln in 2023By Yonhap'), or printed after it on the same
+# line where the word before 'By' is not capitalised, so 'By' cannot be a title-case headline's own word
+# ('... cut emissions by half By Northwind Press', not 'Prices Driven By Strong Demand').
+GLUED_BYLINE = re.compile(
+    r"(?:(?<=[\w'’\")?!.])|(?:^|(?<=\s))[^\sA-Z]\S*\s+)"
+    r"(?P<credit>By\s+(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}))\s*$"
+)
 # A page <title>: the headline, a bar or dash, and the site's name ('Exports rise | The Daily').
 SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
 # A headline printed twice on one line, with or without a space between the copies.
@@ -66,7 +76,11 @@ HANDOFF = re.compile(
 WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "Xinhua", "Kyodo", "Bernama", "Anadolu",
                  "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
+HEADLINE_LIST_MIN = 2
+CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
+CATEGORY_HEADLINE_WORDS = 4
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
+_BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoed
 _VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
 
 
@@ -81,19 +95,53 @@ def _seg(line: Line, role: str, rule: str | None = None, text: str | None = None
     return Segment(line.start, line.end, line.text if text is None else text, role, rule, fragment or line.fragment)
 
 
-def _find_lead(ev: list[Evidence], shapes: list[Shape]) -> int | None:
+def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> int | None:
     prose = [i for i, e in enumerate(ev) if e.kind == "prose"]
-    for i in prose:
+    for k, i in enumerate(prose):
+        if ev[i].kind != "prose":
+            continue  # already read as a deck
+        # A deck printed again as the first paragraph, below the byline or date: the copy is the lead.
+        later = prose[k + 1] if k + 1 < len(prose) else None
+        if later is not None and later > i + 1 and shapes[later].canon == shapes[i].canon:
+            ev[i] = Evidence("deck", "deck")
+            continue
+        # Short paragraphs over the date or byline, with the article under it: decks.
+        metadata = _metadata_under_decks(ev, shapes, i)
+        if metadata is not None:
+            for j in range(i, metadata):
+                ev[j] = Evidence("deck", "deck") if ev[j].kind == "prose" else ev[j]
+            continue
+        # A long line that does not end like a sentence, over the date or byline: a long headline.
+        if k == 0 and not shapes[i].ends_sentence and _metadata_under_decks(ev, shapes, i + 1, i) is not None:
+            ev[i] = Evidence("headline")
+            continue
         # Bulleted summary lines above un-bulleted prose are a deck, not the lead.
         if shapes[i].deck_bullet and any(not shapes[j].deck_bullet for j in prose if j > i):
             ev[i] = Evidence("deck", "deck")
             continue
         # A one-sentence line ending in a photo credit, with more prose after it, is a caption.
-        if shapes[i].credit_suffix and shapes[i].words <= 60 and i != prose[-1]:
+        if _credited_caption(lines[i].text, shapes[i]) and i != prose[-1]:
             ev[i] = Evidence("caption", "caption_credit_suffix")
             continue
         return i
     return None
+
+
+def _credited_caption(text: str, shape: Shape) -> bool:
+    """One short sentence closed by a parenthesised credit ('Workers load a furnace on Monday. (Hanbit Glass)'):
+    a photo caption wherever more prose follows it (the article's last paragraph may end in its sign-off)."""
+    return shape.credit_suffix and shape.words <= CAPTION_MAX_WORDS and not SENTENCE_BREAK_RE.search(text)
+
+
+def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, first: int | None = None) -> int | None:
+    """The date or byline line under the short paragraphs from ``start`` on, when the article follows it."""
+    j = start
+    while j < len(ev) and (ev[j].kind in _SKIPPABLE or (ev[j].kind == "prose" and shapes[j].words < PROSE_SURE_WORDS)):
+        j += 1
+    opened = first if first is not None else start
+    if j <= opened or j >= len(ev) or ev[j].kind not in ("date", "byline"):
+        return None
+    return j if any(e.kind == "prose" for e in ev[j + 1 :]) else None
 
 
 def _next_meaningful(ev: list[Evidence], shapes: list[Shape], start: int, stop: int, skip_core: str) -> int | None:
@@ -134,10 +182,10 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
         score += 2  # printed twice, or repeated as the start of a photo caption
     n = shapes[i].words
     score += 1 if 5 <= n <= 25 else (-1 if n <= 3 else 0)
-    if shapes[i].category:
-        score -= 2
+    if shapes[i].category and shapes[i].words < CATEGORY_HEADLINE_WORDS:
+        score -= 2  # a section label; four capitalised words read as a headline ('YOON VISITS ASML HEADQUARTERS')
     if CREDIT_END.search(lines[i].text):
-        score -= 2  # a photo caption with its credit
+        score -= 4  # a photo caption with its credit: never the headline on its evidence alone
     piped = SITE_SUFFIX.match(lines[i].text)
     if piped and header.counts[canonical(piped.group("head"))] > 0:
         score -= 3  # the page's <title> ('Headline | Site'), printed next to the headline itself
@@ -221,7 +269,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         same = ev[i].kind not in _SKIPPABLE and shapes[i].canon == shapes[i - 1].canon
         if same and (ev[i - 1].kind == "caption" or ev[i].kind == "prose"):
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
-    lead = _find_lead(ev, shapes)
+    lead = _find_lead(lines, ev, shapes)
     if lead is None:
         lead = len(lines)
     lead_match = LEAD_DATE.match(lines[lead].text) if lead < len(lines) else None
@@ -241,12 +289,12 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
     for i in range(lead):
         line, e = lines[i], ev[i]
         if i == title:
-            text = LEADING_BULLET.sub("", line.text.strip())
+            text = LEADING_BULLET_RE.sub(r"\g<kept>", line.text.strip())
             by = GLUED_BYLINE.search(text)
             if by:
-                draft.segments.append(_seg(line, "byline", "byline_glued_to_title", by.group(0).strip(), True))
+                draft.segments.append(_seg(line, "byline", "byline_glued_to_title", by.group("credit"), True))
                 draft.byline = draft.byline or by.group("name")
-                text = text[: by.start()].rstrip()
+                text = text[: by.start("credit")].rstrip()
                 line = Line(line.start, line.end, text, fragment=True)
             doubled = DOUBLED_TEXT.match(text)
             if doubled:
@@ -264,6 +312,9 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             else:
                 draft.segments.append(_seg(line, "title", "headline"))
             draft.title = text
+            desk = DESK_TAG_RE.match(text)
+            if desk and category is None:
+                draft.category = desk.group("tag").strip("[]").strip()  # the desk or programme it is filed under
         elif i == category:
             draft.segments.append(_seg(line, "category", "label_above_headline"))
             draft.category = line.text.strip()
@@ -282,6 +333,13 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         elif e.kind == "source":
             draft.segments.append(_seg(line, "source", "masthead"))
             draft.source = draft.source or e.name
+        elif _signs_byline(i, ev, shapes, lines):
+            draft.segments.append(_seg(line, "byline", "byline_above_email"))
+            draft.byline = draft.byline or _name_of(line.text)
+        elif e.rule == "breadcrumb" and category is None and _last_crumb(line.text):
+            # The trail's last crumb is the article's section ('Home > Business > Industry').
+            draft.segments.append(_seg(line, "category", "breadcrumb"))
+            draft.category = draft.category or _last_crumb(line.text)
         elif e.kind in _SKIPPABLE or e.kind == "deck":
             draft.segments.append(_seg(line, "chrome", e.rule))
         elif title_core is not None and _repeats_title(line.text, shapes[i].core, title_core):
@@ -291,7 +349,19 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         else:
             draft.segments.append(_seg(line, "chrome", "header_residue"))
 
-    kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and (i == lead or not learned.vetoes(i))}
+    last_prose = max((i for i in range(lead, len(lines)) if ev[i].kind == "prose"), default=len(lines))
+    # The lead, and a last paragraph closed by an agency sign-off ('... won. (Yonhap)'), are the article's own.
+    signed = last_prose if last_prose < len(lines) and SIGNOFF.search(lines[last_prose].text) else None
+    # A paragraph closed by the reporter's e-mail ends the article ('... next spring. (name@paper.com)').
+    emailed = next((i for i in range(lead, len(lines)) if ev[i].kind in _BODY_KINDS
+                    and EMAIL_SIGNOFF.search(lines[i].text)), None)  # fmt: skip
+    vetoed = {i for i in range(lead + 1, len(lines)) if i not in (signed, emailed) and learned.vetoes(i)}
+    kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and i not in vetoed}
+    # Two or more headlines after the last paragraph are a list of other stories; one alone may be the
+    # paragraph a saved page cut off.
+    listed = [i for i in range(last_prose + 1, len(lines)) if ev[i].kind == "headline"]
+    listed = set(listed) if len(listed) >= HEADLINE_LIST_MIN else set()
+    lead_canon = shapes[lead].canon if lead < len(lines) and ev[lead].kind == "prose" else None
     in_tail = False
     previous = None
     for i in range(lead, len(lines)):
@@ -305,7 +375,19 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         if in_tail:
             draft.segments.append(_seg(line, "chrome", "tail_widget"))
             continue
-        if e.kind == "end":
+        if i > lead and shapes[i].canon == lead_canon:
+            # The article printed a second time (a print view, an AMP copy): the first copy is the article.
+            in_tail = True
+            draft.segments.append(_seg(line, "chrome", "body_repeated"))
+        elif i > lead and title_core and shapes[i].core == title_core:
+            draft.segments.append(_seg(line, "chrome", "title_repeated"))
+        elif i == emailed:
+            email = EMAIL_SIGNOFF.search(line.text)
+            assert email is not None
+            draft.segments.append(_seg(line, "body", "text", line.text[: email.start()], fragment=True))
+            draft.segments.append(_seg(line, "chrome", "signoff_email", email.group(0).strip(), fragment=True))
+            in_tail = draft.closed = True
+        elif e.kind == "end":
             in_tail = draft.closed = True
             owner = COPYRIGHT_OWNER.search(line.text) if e.rule == "copyright_notice" else None
             if owner and not draft.source:
@@ -331,8 +413,16 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "stray_date"))
         elif previous is not None and shapes[i].canon == previous:
             draft.segments.append(_seg(line, "chrome", "caption_doubled"))
-        elif i != lead and learned.vetoes(i) and not _section_heading(i, ev, lines, kept_prose):
+        elif lead < i < last_prose and e.kind == "prose" and _credited_caption(line.text, shapes[i]):
+            draft.segments.append(_seg(line, "chrome", "caption_credit_suffix"))
+        elif _signs_byline(i, ev, shapes, lines):
+            draft.segments.append(_seg(line, "byline", "byline_above_email"))
+            draft.byline = draft.byline or _name_of(line.text)
+        elif i in vetoed and not _section_heading(i, ev, lines, kept_prose):
             draft.segments.append(learned.chrome_segment(line, i))
+        elif i in listed:
+            # Headlines after the article's last paragraph: other stories (trending, more from this section).
+            draft.segments.append(_seg(line, "chrome", "headline_list"))
         else:
             draft.segments.append(_seg(line, "body", "text"))
             previous = shapes[i].canon
@@ -380,6 +470,39 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
         kept = Segment(last.start, last.end, last.text[: signoff.start()].rstrip(), "body", last.rule, True)
         removed = Segment(last.start, last.end, signoff.group(0).strip(), "chrome", "signoff_agency", True)
         draft.segments[index : index + 1] = [kept, removed]
+
+
+# A person's name alone on a line, optionally bulleted, in capitals or not ('- JIN EUN-SOO', 'Kim Min-su').
+NAME_LINE = re.compile(r"^(?:[-–—•·▪*]\s*)?(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3})\s*$")
+# An e-mail line, or what an e-mail obfuscator leaves of it ('[email protected]').
+EMAIL_LINE = re.compile(rf"^(?:[-–—•·▪*]\s*)?[(<\[]?\s*(?:{EMAIL}|email\s+protected)\s*[)>\]]?$",
+                        re.IGNORECASE)  # fmt: skip
+CRUMB_SPLIT = re.compile(r"\s*[>›»/|]\s*")
+
+
+def _signs_byline(i: int, ev: list[Evidence], shapes: list[Shape], lines: list[Line]) -> bool:
+    """A name alone on a line with the author's e-mail right under it: the byline."""
+    nxt = i + 1
+    while nxt < len(lines) and ev[nxt].kind == "separator":
+        nxt += 1
+    return (
+        ev[i].kind in ("headline", "short", "chrome")
+        and ev[i].rule in (None, "repeated_across_documents")
+        and shapes[i].words <= 4
+        and nxt < len(lines)
+        and bool(EMAIL_LINE.match(lines[nxt].text.strip()))
+        and bool(NAME_LINE.match(lines[i].text.strip()))
+    )
+
+
+def _name_of(text: str) -> str | None:
+    m = NAME_LINE.match(text.strip())
+    return m.group("name") if m else None
+
+
+def _last_crumb(text: str) -> str | None:
+    crumbs = [c for c in CRUMB_SPLIT.split(text.strip()) if c]
+    return crumbs[-1] if len(crumbs) > 1 else None
 
 
 def _section_heading(i: int, ev: list[Evidence], lines: list[Line], kept_prose: set[int]) -> bool:

@@ -15,25 +15,31 @@ import polars as pl
 
 from pipeline import rules
 from pipeline.dates import DateStamp, date_stamp, parse_iso
-from pipeline.patterns import CRAWLER_DATE_SUFFIX, SENTENCE_BREAK, SENTENCE_BREAK_RE, SENTENCE_END
-from pipeline.text import canonical_expr, word_count
+from pipeline.patterns import CRAWLER_DATE_SUFFIX, INLINE_SHORTCODE, MOJIBAKE, SENTENCE_BREAK, SENTENCE_END
+from pipeline.text import canonical_column, word_count
 
 SEPARATOR = r"^[-–—_=*~•·.]{1,5}$"
 EMAIL_SUFFIX = r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s()<>\[\]]+)\s*[)>\]]?)?"
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
+# A reporter's role after the name ('staff reporter', 'Business Correspondent'): not part of the name.
+_ROLE = r"(?:[A-Z][a-z]+\s+|staff\s+|senior\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter|[Ee]ditor)s?\b"
 BYLINE = re.compile(
-    rf"(?:[•·▪|]\s*)?(?:[Ww]ritten\s+)?[Bb][Yy]\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)"
-    + EMAIL_SUFFIX
-    + r"\.?",
+    rf"(?:[•·▪|]\s*)?(?:[Ww]ritten\s+)?[Bb][Yy]\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*(?!{_ROLE}){_NAME})*)"
+    rf"(?:\s*[,|–—-]\s*{_ROLE})?" + EMAIL_SUFFIX + r"\.?",
 )
 _PERSON = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))+"  # at least two words
 REPORTER_BYLINE = re.compile(
     rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_PERSON})"
-    rf"|(?P<n2>{_PERSON}),?\s+(?:[A-Z][a-z]+\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ss]taff [Ww]riter|[Ee]ditor))"
+    rf"|(?P<n2>{_PERSON}?),?\s+{_ROLE})"  # the shortest name: 'Staff' in 'X Y Staff Writer' is the role's
     + EMAIL_SUFFIX
     + r"\.?"
 )
-BYLINE_HINT = r"(?i)\bby\b|reporter|correspondent|staff writer"
+# A desk credited as a whole ('Reuters Staff', 'Herald Staff Writers'), alone on its line.
+STAFF_BYLINE = re.compile(
+    r"(?:[•·▪|]\s*)?(?P<name>[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,4}\s+[Ss]taff(?:\s+(?:[Ww]riter|[Rr]eporter)s?)?)"
+)
+# Word edges spelled out: a Unicode word boundary sends polars' regex engine to its slow path.
+BYLINE_HINT = r"(?i)(?:^|[^a-z])(?:by|staff)(?:[^a-z]|$)|reporter|correspondent"
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
     "Economist|Recorder|Insider|Newsroom|Wire|Standard|Guardian|Independent|Courier|Monitor|Globe|Shimbun|Sinmun"
@@ -41,22 +47,26 @@ _SOURCE_NOUNS = (
 MASTHEAD = rf"^(?:The\s+)?(?:[A-Z][\w&'’.-]*\s+){{0,4}}(?:{_SOURCE_NOUNS})$"
 MASTHEAD_MAX_WORDS = 6
 _SMALL_WORDS = {"and", "of", "&", "the", "in", "for", "on", "to", "a"}
-CATEGORY = re.compile(r"[A-Z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?(?:[A-Za-z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?){0,4}")
+CATEGORY = r"[A-Z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?(?:[A-Za-z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?){0,4}"
 TRAILING_ISO_DATE = re.compile(r"\s+(?P<date>(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2})\s*$")
-LEADING_BULLET = re.compile(r"^\s*(?:[-–—•·▪*]|l(?=\s+[A-Z]))\s+")
+# A leading bullet ('- ', '• ', or a bullet rendered as the letter 'l' before a capital); 'kept' is text.
+LEADING_BULLET = r"^\s*(?:[-–—•·▪*]\s+|l\s+(?P<kept>[A-Z]))"
+LEADING_BULLET_RE = re.compile(LEADING_BULLET)
 # The same, in the syntax both engines read (no look-ahead): used on columns.
 _TRAILING_ISO_DATE = r"\s+(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2}\s*$"
-DESK_TAG = re.compile(r"^\[[^\[\]]{1,30}\]\s*(?=\S)")
+# A bracketed desk or series tag in front of a headline ('[Interview] ...'); 'kept' is the headline's start.
+DESK_TAG = r"^(?P<tag>\[[^\[\]]{1,30}\])\s*(?P<kept>\S)"
+DESK_TAG_RE = re.compile(DESK_TAG)
 DECK_BULLET = r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]"
 CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*\((?P<credit>[^()]{2,60})\)\s*$""")
+# 'SEOUL, May 1 (Yonhap) --', or without the date 'SEOUL (Reuters) -' (the place then in capitals).
 DATELINE_AGENCY = re.compile(
-    r"^[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}\s+\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)"
+    r"^(?:[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}|[A-Z][A-Z .'-]{1,40})\s+"
+    r"\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)"
 )
 BRACKET_REPORTER = re.compile(
     r"^\[(?:[\w .]+\s)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter)s?\s+(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\]"
 )
-MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€|Ã[©¨¢¤§]")
-INLINE_SHORTCODE = re.compile(r"\[/?(?:caption|gallery|embed|video|audio|playlist|vc_\w+|et_pb_\w+)\b[^\]]{0,300}\]")
 # Scripts of letters, for telling a page's own script from short lines in another one.
 SCRIPTS = {  # name: the character class of its letters
     "LATIN": r"\p{Latin}",
@@ -73,6 +83,10 @@ SCRIPT_SAMPLE_UNITS = 200  # the dominant script of a page is read from its firs
 FOREIGN_MAX_WORDS = 12
 DATE_STAMP_MAX_CHARS = 120  # longer lines are not date stamps: only shorter ones are parsed for one
 HEADLINE_MAX_WORDS = 30
+HEADLINE_MAX_CHARS = 250
+CATEGORY_MAX_WORDS = 4
+CATEGORY_MAX_CHARS = 40
+TITLE_CASE_MAX_WORDS = 20  # title capitalisation is tested on units of PROSE_MIN_WORDS up to this many words
 PROSE_MIN_WORDS = 8
 PROSE_SURE_WORDS = 25
 
@@ -103,39 +117,48 @@ class Shape:
     marker: tuple[int, str] | None  # a crawler date marker glued to the end: (where it starts, its date)
 
 
-def is_category_like(text: str) -> bool:
-    text = text.strip()
-    if not text or len(text) > 40 or word_count(text) > 4 or not CATEGORY.fullmatch(text):
-        return False
-    words = re.split(r"[\s/&,|]+", text)
-    return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _SMALL_WORDS for w in words if w)
+def _on_rows(frame: pl.DataFrame, rows: pl.Expr, **columns: pl.Expr) -> pl.DataFrame:
+    """Add boolean ``columns`` computed only on the ``rows`` they can be true for (False elsewhere): the costly
+    word-level tests then never read long paragraphs."""
+    numbered = frame.with_row_index("_row")
+    part = numbered.filter(rows).select("_row", **columns)
+    joined = numbered.join(part, on="_row", how="left", maintain_order="left").drop("_row")
+    return joined.with_columns(pl.col(name).fill_null(False) for name in columns)
 
 
-def is_headline_like(text: str) -> bool:
+def _headline_like(s: pl.Expr) -> pl.Expr:
     """Short, starts like a headline, does not end like a sentence (abbreviations such as 'Nov.' allowed).
 
-    A bracketed desk or series tag in front ('[Interview] ...') belongs to the headline.
+    A leading bullet, and a bracketed desk or series tag in front ('[Interview] ...'), belong to the headline.
+    Scripts without letter case (Hangul, CJK) can start a headline too.
     """
-    text = DESK_TAG.sub("", LEADING_BULLET.sub("", text.strip()))
-    if not text:
-        return False
-    words = text.split()
-    if not 2 <= len(words) <= HEADLINE_MAX_WORDS or len(text) > 250:
-        return False
-    # Scripts without letter case (Hangul, CJK) can start a headline too.
-    first = text[0]
-    if not (first.isupper() or first.isdigit() or first in "'\"‘“(" or (first.isalpha() and not first.islower())):
-        return False
-    last = words[-1]
-    if last.endswith(".") and not (len(last) <= 5 or re.fullmatch(r"(?:[A-Z]\.){2,}", last)):
-        return False
-    return not SENTENCE_BREAK_RE.search(text)  # two sentences are prose
+    text = s.str.replace(LEADING_BULLET, "${kept}").str.replace(DESK_TAG, "${kept}")
+    words = text.str.count_matches(r"\S+")
+    cut_word = text.str.contains(r"(?:^|\s)\S{5,}\.$") & ~text.str.contains(r"(?:^|\s)(?:[A-Z]\.){2,}$")
+    return (
+        words.is_between(2, HEADLINE_MAX_WORDS)
+        & (text.str.len_chars() <= HEADLINE_MAX_CHARS)
+        & text.str.contains(r"^(?:[\p{Lu}\p{Nd}'\"‘“(]|[\p{L}--\p{Ll}])")
+        & ~cut_word
+        & ~text.str.contains(SENTENCE_BREAK)  # two sentences are prose
+    )
 
 
-def is_title_case(text: str) -> bool:
+def _title_case(s: pl.Expr) -> pl.Expr:
     """Headline capitalisation: most words that are not small function words start with a capital."""
-    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in _SMALL_WORDS]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) / len(words) >= 0.7
+    words = s.str.extract_all(r"[A-Za-z][\w'’-]*").list.eval(
+        pl.element().filter(~pl.element().str.to_lowercase().is_in(sorted(_SMALL_WORDS)))
+    )
+    capitalised = words.list.eval(pl.element().str.contains(r"^[A-Z]").cast(pl.UInt32)).list.sum()
+    return (words.list.len() >= 3) & (capitalised >= 0.7 * words.list.len())
+
+
+def _category_like(s: pl.Expr) -> pl.Expr:
+    """A section label: a few capitalised words ('Business', 'Science & Tech'), small function words allowed."""
+    uncapitalised = s.str.extract_all(r"[^\s/&,|]+").list.eval(
+        ~pl.element().str.contains(r"^[\p{Lu}\d]") & ~pl.element().str.to_lowercase().is_in(sorted(_SMALL_WORDS))
+    )
+    return s.str.contains(f"^(?:{CATEGORY})$") & ~uncapitalised.list.any()
 
 
 def byline_name(text: str) -> str | None:
@@ -145,7 +168,8 @@ def byline_name(text: str) -> str | None:
     m = REPORTER_BYLINE.fullmatch(text.strip())
     if m:
         return (m.group("n1") or m.group("n2")).strip()
-    return None
+    m = STAFF_BYLINE.fullmatch(text.strip())
+    return m.group("name") if m else None
 
 
 def _fix_mojibake(values: pl.Series) -> pl.Series:
@@ -162,11 +186,11 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
     the Latin script occurs there.
     """
     # Shortcodes glued into a paragraph say nothing about what the paragraph is (clean removes them).
-    stripped = pl.col("text").str.replace_all(INLINE_SHORTCODE.pattern, " ").str.strip_chars()
+    stripped = pl.col("text").str.replace_all(INLINE_SHORTCODE, " ").str.strip_chars()
     frame = units.with_columns(s=stripped)
-    if frame.select(pl.col("s").str.contains(MOJIBAKE.pattern).any()).item():
+    if frame.select(pl.col("s").str.contains(MOJIBAKE).any()).item():
         # Classify what the writer wrote ('â€¢ Link copied' is '• Link copied').
-        bad = pl.col("s").str.contains(MOJIBAKE.pattern)
+        bad = pl.col("s").str.contains(MOJIBAKE)
         fixed = pl.col("s").map_batches(_fix_mojibake, return_dtype=pl.String)
         frame = frame.with_columns(s=pl.when(bad).then(fixed).otherwise("s"))
     learned_keys = pl.Series(sorted(learned), dtype=pl.String)
@@ -175,10 +199,9 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
     words = s.str.count_matches(r"\S+")
     head = s.str.slice(0, CANON_CHARS)
     half = (chars - 1) // 2
-    frame = frame.with_columns(
+    frame = frame.with_columns(canon=canonical_column(frame, head)).with_columns(
         chars=chars,
         words=words,
-        canon=canonical_expr(head),
         separator=s.str.contains(SEPARATOR),
         masthead=(words <= MASTHEAD_MAX_WORDS) & s.str.slice(0, 120).str.contains(MASTHEAD),
         doubled=(chars >= 41) & (s.str.slice(0, half).str.strip_chars() == s.str.slice(half + 1).str.strip_chars()),
@@ -193,6 +216,16 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
             pl.col("text").str.replace(CRAWLER_DATE_SUFFIX, "").str.len_chars()
         ),
         marker_date=pl.col("text").str.extract(CRAWLER_DATE_SUFFIX, 1),
+    )
+    words = pl.col("words")
+    frame = _on_rows(frame, words <= HEADLINE_MAX_WORDS, headline=_headline_like(s))
+    frame = _on_rows(frame, words.is_between(PROSE_MIN_WORDS, TITLE_CASE_MAX_WORDS), title_case=_title_case(s))
+    frame = _on_rows(
+        frame, (words <= CATEGORY_MAX_WORDS) & (pl.col("chars") <= CATEGORY_MAX_CHARS), category=_category_like(s)
+    )
+    frame = frame.with_columns(
+        prose=(words >= PROSE_SURE_WORDS)
+        | ((words >= PROSE_MIN_WORDS) & ~pl.col("title_case") & (pl.col("ends_sentence") | pl.col("sentence_break")))
     )
     # A leading bullet is punctuation to the canonical form; only a bullet 'l' and a trailing date need cutting.
     core = pl.when(s.str.contains(r"^l\s+[A-Z]")).then(pl.col("canon").str.slice(1)).otherwise(pl.col("canon"))
@@ -261,27 +294,22 @@ def _with_scripts(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 # The columns of ``evidence_frame`` that ``classify`` reads.
-EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "ends_sentence", "sentence_break", "deck_bullet", "credit_suffix",
-                    "rule", "marker_at", "marker_date", "crawler_date", "separator", "date_candidate",
+EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "prose", "headline", "category", "ends_sentence", "deck_bullet",
+                    "credit_suffix", "rule", "marker_at", "marker_date", "crawler_date", "separator", "date_candidate",
                     "byline_candidate", "masthead", "learned", "doubled", "foreign")  # fmt: skip
 
 
 def classify(row: dict) -> tuple[Evidence, Shape]:
     """One unit's evidence, from its row of ``evidence_frame`` (checks in the order that settles conflicts)."""
     text = row["s"]
-    n = row["words"]
-    headline = n <= HEADLINE_MAX_WORDS and is_headline_like(text)
-    title_case = PROSE_MIN_WORDS <= n <= 20 and is_title_case(text)
-    prose = n >= PROSE_SURE_WORDS or (
-        n >= PROSE_MIN_WORDS and not title_case and (row["ends_sentence"] or row["sentence_break"])
-    )
+    prose, headline = row["prose"], row["headline"]
     shape = Shape(
         canon=row["canon"],
         core=row["core"],
-        words=n,
+        words=row["words"],
         prose=prose,
         headline=headline,
-        category=n <= 4 and is_category_like(text),
+        category=row["category"],
         deck_bullet=row["deck_bullet"],
         credit_suffix=row["credit_suffix"],
         ends_sentence=row["ends_sentence"],

@@ -1,0 +1,208 @@
+"""The audit views: `explain` for a raw line or a record, and the explorer (reports/explorer), on real builds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from conftest import REPO_ROOT, SEED_RAW, SHARED, run_pipeline
+
+from pipeline import explorer, fates
+from pipeline.io import read_json
+from pipeline.outputs import Outputs
+
+SHORT_PAGE = "Ministry notes export figures\n\nExports rose again.\n"  # a headline and a 3-word body: body_too_short
+
+
+def explain(target: str, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", "explain", target, "--out", str(out)],
+        cwd=REPO_ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def answer(target: str, out: Path) -> str:
+    result = explain(target, out)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def data_script(path: Path) -> tuple[str, Any, Any]:
+    """(kind, key, payload) of an explorer data script."""
+    match = re.fullmatch(r"EXPLORER\.loaded\(([^,]+),([^,]+),(.*)\);\n", path.read_text(encoding="utf-8"), re.S)
+    assert match, path
+    return json.loads(match[1]), json.loads(match[2]), json.loads(match[3])
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def invented_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds plus a page whose body is too short (quarantined by clean) and a hidden file (refused whole)."""
+    root = tmp_path_factory.mktemp("invented")
+    raw = root / "raw"
+    shutil.copytree(SEED_RAW, raw)
+    (raw / "short.txt").write_text(SHORT_PAGE, encoding="utf-8")
+    (raw / ".hidden.txt").write_text("never read\n", encoding="utf-8")
+    run_pipeline(raw, root / "out")
+    return root / "out"
+
+
+def test_explain_a_removed_line(seed_out: Path) -> None:
+    removed = pl.read_parquet(seed_out / "removed_lines.parquet").filter(~pl.col("fragment")).row(0, named=True)
+
+    text = answer(f"{removed['file']}:{removed['line']}", seed_out)
+
+    assert f"removed as page chrome by rule {removed['rule']}" in text
+
+
+def test_explain_a_body_line_names_its_published_record(seed_out: Path) -> None:
+    articles = pl.read_parquet(seed_out / "dataset" / "data")
+    row = articles.filter(pl.col("source") == "The Korea Herald").row(0, named=True)
+    place = row["provenance"][0]
+    last = f"{place['file']}:{place['line_end']}"  # the page's last line is in the body
+
+    text = answer(last, seed_out)
+
+    assert f"published: the body (rule text, layout {row['layout']}) of record {row['id']}" in text
+
+
+def test_explain_a_record_id_lists_the_raw_lines_it_came_from(seed_out: Path) -> None:
+    merged = (
+        pl.read_parquet(seed_out / "dataset" / "data").filter(pl.col("provenance").list.len() > 1).row(0, named=True)
+    )
+
+    text = answer(merged["id"], seed_out)
+
+    assert text.startswith(f"record {merged['id']}: published")
+    for place in merged["provenance"]:
+        assert f"from {place['file']} lines {place['line_start']}-{place['line_end']}:" in text
+    assert re.search(r"^\s+\d+\s+title\s", text, re.M)
+
+
+def test_explain_a_duplicate_record_names_the_kept_one(seed_out: Path) -> None:
+    near = pl.read_parquet(seed_out / "duplicates.parquet").filter(pl.col("kind") == "near").row(0, named=True)
+
+    text = answer(near["id"], seed_out)
+
+    assert f"dropped as a near duplicate (similarity {near['similarity']:.2f}) of record {near['kept_id']}" in text
+
+
+def test_explain_a_quarantined_line_and_a_refused_file(invented_out: Path) -> None:
+    quarantined = answer("short.txt:3", invented_out)
+    refused = answer(".hidden.txt:1", invented_out)
+
+    assert "part of the body of a record quarantined by rule body_too_short: body has 3 words" in quarantined
+    assert "the whole file was quarantined" in refused and "hidden_file" in refused
+
+
+def test_explain_says_what_is_not_in_the_build(seed_out: Path) -> None:
+    for target in ("no-such-file.txt:1", "0123456789abcdef", f"{next(SEED_RAW.iterdir()).name}:99999", "nonsense"):
+        result = explain(target, seed_out)
+        assert result.returncode == 2 and result.stderr.startswith("not found: "), target
+
+
+def test_every_line_has_a_fate_that_matches_the_gates_ledger(invented_out: Path) -> None:
+    out = Outputs(invented_out)
+    build = fates.Build.load(out)
+
+    lines = pl.concat([fates.line_fates(parts, build) for parts in fates.shard_parts(out)])
+
+    ledger = read_json(out.validation_report)["nothing_lost"]
+    counts = fates.counts_by_fate(lines)
+    assert sum(counts.values()) == ledger["lines"]
+    assert counts[fates.UNACCOUNTED] == 0
+    assert counts[fates.QUARANTINED] == 2  # the short page's headline and body
+    assert lines.filter(pl.col("fate") == fates.REMOVED).height >= ledger["removed"]
+
+
+def test_explorer_lists_every_file_with_its_lines_fates(invented_out: Path) -> None:
+    out = Outputs(invented_out)
+    folder = out.explorer
+
+    _, _, summary = data_script(folder / "data" / "summary.js")
+
+    files = pl.read_parquet(out.files).sort("path")
+    assert [row[0] for row in summary["files"]] == files["path"].to_list()
+    assert summary["lines_by_fate"]["unaccounted"] == 0
+    assert summary["quarantine_rows"] == pl.read_parquet(out.quarantine).height
+    assert summary["duplicate_clusters"] == pl.read_parquet(out.duplicates)["kept_id"].n_unique()
+    short = files["path"].to_list().index("short.txt")
+    _, key, page = data_script(folder / "data" / "files" / f"{short:05d}.js")
+    columns = page["line_columns"]
+    assert key == short and page["path"] == "short.txt"
+    assert [(row[columns.index("line")], row[columns.index("fate")], row[columns.index("rule")]) for row in
+            page["lines"]] == [(1, "quarantined", "body_too_short"), (3, "quarantined", "body_too_short")]  # fmt: skip
+    hidden = files["path"].to_list().index(".hidden.txt")
+    _, _, refused = data_script(folder / "data" / "files" / f"{hidden:05d}.js")
+    assert refused["lines"] == [] and refused["quarantine"][0]["rule"] == "hidden_file"
+
+
+def test_explorer_finds_every_record_id_in_the_files_it_names(invented_out: Path) -> None:
+    folder = Outputs(invented_out).explorer
+    published = pl.read_parquet(invented_out / "dataset" / "data")["id"].to_list()
+
+    for record in published:
+        _, _, index = data_script(folder / "data" / "ids" / f"{record[:2]}.js")
+        for number in index[record]:
+            _, _, page = data_script(folder / "data" / "files" / f"{number:05d}.js")
+            assert record in {row[page["line_columns"].index("record")] for row in page["lines"]}
+
+
+def test_explorer_is_byte_identical_when_rebuilt(invented_out: Path) -> None:
+    out = Outputs(invented_out)
+    before = tree_digest(out.explorer)
+
+    explorer.write(out)
+
+    assert tree_digest(out.explorer) == before
+    assert (out.explorer / "index.html").read_bytes() == explorer.PAGE.read_bytes()
+
+
+def rendered(page: Path, fragment: str) -> str:
+    """The page's DOM after its scripts ran, in headless Chromium (offline: a file:// URL)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom",
+               f"{page.as_uri()}#{fragment}"]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+def test_explorer_renders_offline_in_headless_chromium(invented_out: Path) -> None:
+    page = Outputs(invented_out).explorer / "index.html"
+
+    dom = rendered(page, "file=short.txt")
+
+    assert re.search(r"<p id=\"totals\">7 raw files; lines: \d+ published", dom)
+    assert "<h2>short.txt</h2>" in dom
+    assert dom.count('class="fate fate-quarantined">quarantined</span>') >= 2
+    assert "body_too_short" in dom
+
+
+@pytest.mark.slow
+def test_explorer_renders_a_generated_corpus(tmp_path: Path) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    generator = SHARED / "bench" / "gen_corpus.py"
+    subprocess.run([sys.executable, str(generator), "--out", str(raw), "--mb", "2", "--seed", "3"], check=True,
+                   capture_output=True)  # fmt: skip
+    run_pipeline(raw, out)
+    _, _, summary = data_script(Outputs(out).explorer / "data" / "summary.js")
+    busiest = max(summary["files"], key=lambda row: row[4])  # most lines in duplicates
+
+    dom = rendered(Outputs(out).explorer / "index.html", f"file={busiest[0]}")
+
+    assert f"<h2>{busiest[0]}</h2>" in dom
+    assert 'class="fate fate-duplicate">duplicate</span>' in dom
+    assert len(summary["files"]) == len(list(raw.rglob("*.txt")))
