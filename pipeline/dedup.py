@@ -7,7 +7,7 @@ The decisions:
 - truncated: a record whose normalised body (at least `truncated_min_chars` long) is a prefix of a longer
   record's (an excerpt, a cut page).
 - near: at least `near_containment` of a shorter record's word shingles occur in a longer one (a brief inside a
-  fuller release). Shingles found in more than `max_shingle_df` records (templates, stock phrases) do not count.
+  fuller release), counted on all of its shingles, stock phrases included.
 - A record dropped in favour of a record that is itself dropped points to the record kept at the end of the chain.
 
 How memory stays bounded (the corpus is never held as text or as shingles):
@@ -15,16 +15,21 @@ How memory stays bounded (the corpus is never held as text or as shingles):
    normalised body, a hash of the title, the body's length, hashes of its first L*2^j characters, L =
    truncated_min_chars) and its shingle hashes, written to scratch files, one folder per hash range.
 2. Exact merge on the compact keys; metadata and provenance are read back for the copies only.
-3. Near candidates, exact rather than estimated (no sampling, no LSH): a shingle in one representative only
-   cannot be shared, so with A' the shared shingles of a (in >= 2 and <= max_shingle_df representatives) and
-   p = |A'| - floor(t*|A|) + 1, a is contained at >= t in b only if b holds one of the p smallest-hash
-   shingles of A' (else at most |A'| - p < t*|A| of a's shingles are in b). Those anchors are looked up hash
-   range by hash range; a record with p <= 0, i.e. most distinct articles, has no anchor at all. MinHash-LSH
-   estimates Jaccard, which is low for a brief inside a long release; this finds every containment pair.
+3. Near candidates by a prefix filter: a shingle in one representative only cannot be shared, so with S the
+   shared shingles of a (in >= 2 representatives), T = floor(t*|A|) and p = |S| - T + 1, a is contained at >= t
+   in b only if b holds one of the first p shingles of S in a fixed order (else at most |S| - p < T of a's
+   shingles are in b); with p + k - 1 of them, b must hold k (`anchor_hits`). The order is rarest first, so these
+   anchors are story-specific text that few records hold; a record with p <= 0 has no anchor at all. Anchors are
+   limited to shingles in at most `max_shingle_df` records: the filter stays exact for a record with enough of
+   those, and one with fewer (mostly recurring phrasing) takes all it has, or its k rarest shingles, and b must
+   still hold k of them. Text specific to one story is in its copies only, whatever the corpus size, so the cost
+   of the lookups (anchors x document frequency) stays linear in the corpus. MinHash-LSH estimates Jaccard, which
+   is low for a brief inside a long release; this finds the containment pairs themselves.
 4. Truncated candidates: records sharing the hash of their first L*2^j characters, j the largest level the
    shorter record reaches; each pair is then checked on the normalised texts of those records only.
 5. Containment is counted exactly on the candidate pairs, hash range by hash range.
-6. The kept articles are a lazy plan over the input (filter + merged metadata), which `run` streams to parquet.
+6. Every pass over the texts reads the input batch by batch (`Records`); the kept articles are a lazy frame that
+   reads it once more, which `run` streams to parquet.
 """
 
 from __future__ import annotations
@@ -32,10 +37,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
+from polars.io.plugins import register_io_source
 
 from pipeline import io, shards, stage
 from pipeline.config import DedupParams
@@ -44,7 +52,8 @@ from pipeline.text import NFKC_MAY_CHANGE, canonical_expr, folded_expr
 from schemas import CleanArticle, Duplicate, polars_schema
 
 log = logging.getLogger(__name__)
-ARTICLE_COLUMNS = list(CleanArticle.to_schema().columns)
+ARTICLE_SCHEMA = polars_schema(CleanArticle)
+ARTICLE_COLUMNS = list(ARTICLE_SCHEMA)
 METADATA = ("published_date", "category", "byline", "source")
 WORD = r"\w+"
 # Fixed seeds: every run hashes alike. Decisions depend on hash equality only, never on hash order.
@@ -79,7 +88,7 @@ class Scratch:
         return self.root / "shared" / f"{bucket:05d}.arrow"
 
     def shared_shingles(self, bucket: int) -> pl.LazyFrame | None:
-        """(n, h, df) of the shingles in 2..max_shingle_df representatives, in one hash range."""
+        """(n, h, df, rarity) of the shingles in at least 2 representatives, in one hash range."""
         path = self.shared_path(bucket)
         return pl.scan_ipc(path) if path.exists() else None
 
@@ -166,15 +175,12 @@ def shingle_hashes(texts: pl.DataFrame, size: int, scratch: Scratch) -> pl.DataF
     )
 
 
-def scan_records(records: pl.LazyFrame, params: DedupParams, scratch: Scratch) -> pl.DataFrame:
-    """Pass 1 over the texts: compact keys for every record (shingles to scratch), in input order."""
-    columns = records.select("n", "id", "title", "body", "is_truncated")
-    parts = [
-        batch_features(batch, params, scratch, index)
-        for index, batch in enumerate(columns.collect_batches(chunk_size=params.batch_records))
-    ]
+def scan_records(records: Records, params: DedupParams, scratch: Scratch) -> pl.DataFrame:
+    """Pass 1 over the texts: compact keys for every record (shingles to scratch), sorted by n."""
+    columns = ["id", "title", "body", "is_truncated"]
+    parts = [batch_features(batch, params, scratch, index) for index, batch in enumerate(records.batches(columns))]
     if not parts:
-        return batch_features(columns.head(0).collect(), params, scratch, 0)
+        return batch_features(records.collect(columns, pl.Series([], dtype=pl.UInt32)), params, scratch, 0)
     return pl.concat(parts).sort("n")
 
 
@@ -195,11 +201,11 @@ def exact_groups(compact: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def merged_metadata(records: pl.LazyFrame, groups: pl.DataFrame) -> pl.DataFrame:
+def merged_metadata(records: Records, groups: pl.DataFrame) -> pl.DataFrame:
     """For each representative of a group of copies: metadata filled from its copies, provenance of all."""
     copies = groups.filter(pl.col("members") > 1)
-    rows = records.filter(pl.col("n").is_in(copies["n"].implode())).select("n", *METADATA, "provenance")
-    rows = rows.collect(engine="streaming").join(copies.select("n", "kept_n", "rank"), on="n")
+    rows = records.collect([*METADATA, "provenance"], copies["n"])
+    rows = rows.join(copies.select("n", "kept_n", "rank"), on="n")
     return (
         rows.group_by("kept_n")
         .agg(
@@ -212,30 +218,47 @@ def merged_metadata(records: pl.LazyFrame, groups: pl.DataFrame) -> pl.DataFrame
 
 @dataclasses.dataclass(frozen=True)
 class ShingleStatistics:
-    """Per representative (index n): shingles that count (df <= cap), those shared with another representative
-    (2 <= df <= cap), and the shared ones per rarity class (RARITY_CLASSES: df 2-3, 4-7, 8-15, 16-31, 32+)."""
+    """Per representative (index n): its shingles, those shared with another representative (df >= 2), and the
+    shared ones per rarity class (class c holds document frequencies 2^(c+1) .. 2^(c+2) - 1)."""
 
     size: np.ndarray
     shared: np.ndarray
     by_rarity: np.ndarray
 
 
-RARITY_CLASSES = 5
+def rarity_classes(records: int, cap: int) -> int:
+    """Classes enough for any document frequency up to the number of records (see `rarity`)."""
+    return max(records, cap + 1, 2).bit_length()
 
 
-def rarity(df: pl.Expr) -> pl.Expr:
-    """floor(log2(df)) - 1, capped: the first key of the anchor order (rarest first)."""
-    return pl.min_horizontal(df.log(2).floor().cast(pl.Int64) - 1, RARITY_CLASSES - 1).cast(pl.UInt32)
+def rarity(df: pl.Expr, cap: int) -> pl.Expr:
+    """floor(log2(df)) - 1, one more above the cap: the first key of the anchor order (rarest first). Monotone
+    in df, and the cap is a class boundary: the classes up to `capped_classes(cap)` are the anchors' own."""
+    return (df.log(2).floor().cast(pl.Int64) - 1 + (df > cap).cast(pl.Int64)).cast(pl.UInt32)
+
+
+def capped_classes(cap: int) -> int:
+    """How many rarity classes hold the shingles in at most `cap` records."""
+    return max(cap, 1).bit_length() - 1
+
+
+def largest_df(rarity_class: int, cap: int) -> int:
+    """The largest document frequency in a rarity class (see `rarity`)."""
+    if rarity_class < capped_classes(cap):
+        return min(2 ** (rarity_class + 2) - 1, cap)
+    return 2 ** (rarity_class + 1) - 1
 
 
 def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupParams) -> ShingleStatistics:
     """Counts per representative, hash range by hash range, into arrays indexed by n (memory: a few bytes per
-    record). Keeps the shared shingles of each range on disk: anchors and containment need only them."""
+    record and rarity class). Keeps the shared shingles of each range on disk: anchors and containment need only
+    them (a shingle in one representative cannot be in another)."""
     representatives = compact["n"].implode()
     records = int(compact["n"].max()) + 1 if compact.height else 0
+    classes = rarity_classes(records, params.max_shingle_df)
     size = np.zeros(records, dtype=np.int64)
     shared = np.zeros(records, dtype=np.int64)
-    by_rarity = np.zeros(records * RARITY_CLASSES, dtype=np.int64)
+    by_rarity = np.zeros(records * classes, dtype=np.int32)
     (scratch.root / "shared").mkdir(parents=True, exist_ok=True)
     for bucket in range(scratch.buckets):
         shingles = scratch.all_shingles(bucket)
@@ -244,20 +267,20 @@ def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupPar
         counted = (
             shingles.filter(pl.col("n").is_in(representatives))
             .with_columns(df=pl.len().over("h").cast(pl.UInt32))
-            .filter(pl.col("df") <= params.max_shingle_df)
             .collect()
         )
         size += np.bincount(counted["n"].to_numpy(), minlength=records)
-        in_common = counted.filter(pl.col("df") >= 2).with_columns(rarity=rarity(pl.col("df")))
+        in_common = counted.filter(pl.col("df") >= 2).with_columns(rarity=rarity(pl.col("df"), params.max_shingle_df))
         in_common.write_ipc(scratch.shared_path(bucket), compression="uncompressed")
         shared += np.bincount(in_common["n"].to_numpy(), minlength=records)
-        slot = in_common.select(pl.col("n").cast(pl.Int64) * RARITY_CLASSES + pl.col("rarity"))
-        by_rarity += np.bincount(slot.to_series().to_numpy(), minlength=records * RARITY_CLASSES)
-    return ShingleStatistics(size, shared, by_rarity.reshape(records, RARITY_CLASSES))
+        slot = in_common.select(pl.col("n").cast(pl.Int64) * classes + pl.col("rarity"))
+        by_rarity += np.bincount(slot.to_series().to_numpy(), minlength=records * classes).astype(np.int32)
+    return ShingleStatistics(size, shared, by_rarity.reshape(records, classes))
 
 
 def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: DedupParams) -> pl.DataFrame:
-    """(a, b): b holds k of a's anchors, its p + k - 1 rarest shared shingles (see the module docstring).
+    """(a, b): b holds k of a's anchors, its p + k - 1 rarest shared shingles, those under the cap (module
+    docstring).
 
     Any fixed order of shingles makes the prefix filter exact; rarest first ((rarity class, hash)) makes each
     anchor lead to few records. The per-class counts tell, for each record, the class where its p anchors end
@@ -265,38 +288,50 @@ def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: Ded
     then picks those smallest hashes and looks the anchors up in the same pass.
     """
     # a needs T = floor(t*|A|) shared shingles in b (the floor keeps it a lower bound). Generalised prefix filter:
-    # among a's first p + k - 1 shared shingles (p = |A'| - T + 1) at least k are in b, else |A & B| < T. k hits
+    # among a's first p + k - 1 shared shingles (p = |S| - T + 1) at least k are in b, else |A & B| < T. k hits
     # rather than one drop the pairs that share a stray stock phrase; k <= T keeps the bound true.
     needed = np.floor(statistics.size * params.near_containment).astype(np.int64)
     hits_needed = np.clip(np.minimum(params.anchor_hits, needed), 1, None)
-    budget = statistics.shared - needed + hits_needed
-    cumulative = np.cumsum(statistics.by_rarity, axis=1)
-    last_class = (cumulative < budget[:, None]).sum(axis=1)  # the class holding the p-th rarest
+    exact_budget = np.where(statistics.shared >= needed, statistics.shared - needed + hits_needed, 0)
+    cumulative = np.cumsum(statistics.by_rarity, axis=1, dtype=np.int64)
+    # Anchors are shingles in at most max_shingle_df records; a record with fewer of those than the filter needs
+    # takes all of them (its k rarest shingles if it has fewer than k), and b must hold k of them all the same.
+    capped = statistics.by_rarity[:, : capped_classes(params.max_shingle_df)].sum(axis=1, dtype=np.int64)
+    budget = np.minimum(exact_budget, np.maximum(capped, params.anchor_hits))
+    required = np.minimum(hits_needed, budget)
+    last_class = (cumulative < budget[:, None]).sum(axis=1)  # the class holding the last anchor
     before = np.where(
         last_class > 0, np.take_along_axis(cumulative, np.maximum(last_class - 1, 0)[:, None], 1)[:, 0], 0
     )
-    with_anchors = np.flatnonzero(budget > 0)
+    with_anchors = np.flatnonzero((budget > 0) & (statistics.size > 0))
     plan = pl.DataFrame(
         {
             "n": with_anchors.astype(np.uint32),
             "last_class": last_class[with_anchors].astype(np.uint32),
             "quota": (budget - before)[with_anchors],
-            "required": hits_needed[with_anchors],
+            "required": required[with_anchors],
         }
     )
-    # Lookups yield about (anchors x document frequency) rows: records are taken in groups of about
-    # bucket_shingles anchors, each group in its own pass over the hash ranges.
-    groups = max(1, -(-int(budget[with_anchors].sum()) // params.bucket_shingles))
-    found = [
-        anchor_pairs(scratch, plan.filter(pl.col("n") % groups == group)) for group in range(groups) if plan.height
-    ]
-    return pl.concat(found) if found else pl.DataFrame(schema=PAIR_SCHEMA)
+    # Lookups yield (anchors x document frequency) rows: records are taken in groups of at most about
+    # bucket_shingles such rows (each class's largest frequency times its anchors), each group in its own pass
+    # over the hash ranges.
+    lookups = np.zeros(len(budget), dtype=np.int64)
+    for rarity_class in range(cumulative.shape[1]):
+        anchors = np.minimum(cumulative[:, rarity_class], budget) - (
+            np.minimum(cumulative[:, rarity_class - 1], budget) if rarity_class else 0
+        )
+        lookups += anchors * largest_df(rarity_class, params.max_shingle_df)
+    groups = max(1, -(-int(lookups[with_anchors].sum()) // params.bucket_shingles))
+    return anchor_pairs(scratch, plan, groups)
 
 
-def anchor_pairs(scratch: Scratch, plan: pl.DataFrame) -> pl.DataFrame:
-    """(a, b) for the records of the plan (n, last_class, quota, required): b holds `required` of a's anchors."""
+def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, groups: int) -> pl.DataFrame:
+    """(a, b) for the records of the plan (n, last_class, quota, required): b holds `required` of a's anchors.
+
+    One pass over the hash ranges looks every anchor up; the matches go to scratch files by group of records
+    (a % groups), and each group's matches are then counted per pair on their own."""
     required = plan.select(a="n", required="required")
-    hits = []
+    matches = scratch.root / "matches"
     for bucket in range(scratch.buckets):
         shingles = scratch.shared_shingles(bucket)
         if shingles is None or plan.is_empty():
@@ -314,25 +349,28 @@ def anchor_pairs(scratch: Scratch, plan: pl.DataFrame) -> pl.DataFrame:
             .filter((pl.col("quota") > 0) | (pl.col("last_class") > 0))
         )
         # A pair as one integer (a * 2^32 + b): counting hits groups one column, not two.
-        hits.append(
+        found = (
             anchors.select("n", "h")
             .join(shingles.select(b="n", h="h"), on="h")
             .filter(pl.col("n") != pl.col("b"))
-            .select(pair=pl.col("n").cast(pl.UInt64) * 2**32 + pl.col("b").cast(pl.UInt64))
-            .group_by("pair")
-            .len("hits")
+            .select(group=pl.col("n") % groups, pair=pl.col("n").cast(pl.UInt64) * 2**32 + pl.col("b").cast(pl.UInt64))
         )
-    if not hits:
-        return pl.DataFrame(schema=PAIR_SCHEMA)
-    return (
-        pl.concat(hits)
+        for (group,), part in found.partition_by("group", as_dict=True, include_key=False).items():
+            folder = matches / f"{group:05d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            part.write_ipc(folder / f"{bucket:05d}.arrow", compression="uncompressed")
+    pairs = [
+        pl.scan_ipc(sorted(folder.glob("*.arrow")))
         .group_by("pair")
-        .agg(pl.col("hits").sum())
+        .len("hits")
         .select("hits", a=(pl.col("pair") // 2**32).cast(pl.UInt32), b=(pl.col("pair") % 2**32).cast(pl.UInt32))
-        .join(required, on="a")
+        .join(required.lazy(), on="a")
         .filter(pl.col("hits") >= pl.col("required"))
         .select("a", "b")
-    )
+        .collect()
+        for folder in sorted(matches.glob("*"))
+    ]
+    return pl.concat([pl.DataFrame(schema=PAIR_SCHEMA), *pairs])
 
 
 def prefix_candidates(representatives: pl.DataFrame) -> pl.DataFrame:
@@ -364,16 +402,12 @@ def orient(pairs: pl.DataFrame, compact: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def verified_prefixes(records: pl.LazyFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+def verified_prefixes(records: Records, pairs: pl.DataFrame) -> pl.DataFrame:
     """(a, b) of the given pairs whose normalised bodies really are prefix and longer text."""
     if pairs.is_empty():
         return pairs.select("a", "b")
     involved = pl.concat([pairs["a"], pairs["b"]]).unique()
-    texts = (
-        records.filter(pl.col("n").is_in(involved.implode()))
-        .select("n", key=canonical_expr("body"))
-        .collect(engine="streaming")
-    )
+    texts = pl.concat([batch.select("n", key=canonical_expr("body")) for batch in records.batches(["body"], involved)])
     return (
         pairs.join(texts.rename({"n": "a", "key": "a_key"}), on="a")
         .join(texts.rename({"n": "b", "key": "b_key"}), on="b")
@@ -407,9 +441,7 @@ def shared_counts(scratch: Scratch, pairs: pl.DataFrame) -> np.ndarray:
     return counts
 
 
-def near_and_truncated(
-    records: pl.LazyFrame, compact: pl.DataFrame, scratch: Scratch, params: DedupParams
-) -> pl.DataFrame:
+def near_and_truncated(records: Records, compact: pl.DataFrame, scratch: Scratch, params: DedupParams) -> pl.DataFrame:
     """Decisions (n, kept_n, kind, similarity) for representatives that duplicate a longer representative."""
     statistics = shingle_statistics(scratch, compact, params)
     prefix = orient(prefix_candidates(compact), compact)
@@ -417,6 +449,7 @@ def near_and_truncated(
     pairs = orient(
         pl.concat([near_candidates(scratch, statistics, params), prefix.select("a", "b")]).unique(), compact
     )
+    log.info("dedup: %d candidate pairs", pairs.height)
     sizes = pl.DataFrame({"a": np.arange(len(statistics.size), dtype=np.uint32), "a_size": statistics.size})
     pairs = (
         pairs.with_columns(shared=pl.Series(shared_counts(scratch, pairs.select("a", "b")), dtype=pl.Int64))
@@ -454,9 +487,7 @@ def follow_chains(decisions: pl.DataFrame, source: str, target: str, via: pl.Dat
     raise RuntimeError(f"dedup decision chain longer than {MAX_CHAIN}")
 
 
-def decide(
-    records: pl.LazyFrame, params: DedupParams, scratch: Scratch
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def decide(records: Records, params: DedupParams, scratch: Scratch) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(compact, groups, fates): fates hold (n, kept_n, kept_id, kind, similarity) per record dropped."""
     compact = scan_records(records, params, scratch)
     groups = exact_groups(compact)
@@ -471,59 +502,127 @@ def decide(
     return compact, groups, fates
 
 
-def canonical_order(articles: pl.LazyFrame) -> pl.LazyFrame:
-    """The records numbered (column n) by id and place, not by input order: every tie in the decisions is broken
-    by n, so the outputs do not depend on how the input was split into shards or parts. Only compact columns are
-    collected to number them; the texts stay in the lazy scan."""
-    place = pl.col("provenance").list.first().struct
-    order = (
-        articles.with_row_index("row")
-        .select("row", "id", file=place.field("file"), line=place.field("line_start"))
-        .collect(engine="streaming")
-        .sort("id", "file", "line", "row")
-        .select("row", n=pl.int_range(pl.len(), dtype=pl.UInt32))
-    )
-    return articles.with_row_index("row").join(order.lazy(), on="row", maintain_order="left").drop("row")
+class Records:
+    """The input read batch by batch, each row with its number n: parquet files (clean's parts) read with pyarrow,
+    which holds one batch (polars' streaming scan holds several row groups), or a frame in memory.
+
+    n numbers the records by id and place, not by input order: every tie in the decisions is broken by n, so the
+    outputs do not depend on how the input was split into shards or parts."""
+
+    def __init__(self, source: pl.DataFrame | Sequence[Path], batch_rows: int) -> None:
+        self.source = source
+        self.batch_rows = batch_rows
+        place = pl.col("provenance").list.first().struct
+        order = pl.concat(
+            [
+                batch.select("id", file=place.field("file"), line=place.field("line_start"))
+                for batch in self._read(["id", "provenance"])
+            ]
+            or [pl.DataFrame(schema={"id": pl.String, "file": pl.String, "line": pl.Int32})]
+        )
+        ranked = order.with_row_index("row").sort("id", "file", "line", "row")["row"].to_numpy()
+        self.numbers = np.empty(len(ranked), dtype=np.uint32)
+        self.numbers[ranked] = np.arange(len(ranked), dtype=np.uint32)
+
+    @property
+    def height(self) -> int:
+        return len(self.numbers)
+
+    def _read(self, columns: list[str]) -> Iterator[pl.DataFrame]:
+        if isinstance(self.source, pl.DataFrame):
+            frame = self.source.select(columns)
+            yield from (frame.slice(start, self.batch_rows) for start in range(0, frame.height, self.batch_rows))
+            return
+        for path in self.source:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=self.batch_rows, columns=columns):
+                yield pl.from_arrow(batch)
+
+    def batches(self, columns: Sequence[str], only: pl.Series | None = None) -> Iterator[pl.DataFrame]:
+        """Batches of (n, *columns) in input order, in clean's types; `only`: the rows whose n is in it."""
+        start = 0
+        for batch in self._read(list(columns)):
+            numbers = pl.Series("n", self.numbers[start : start + batch.height])
+            numbered = batch.select(numbers, *[pl.col(c).cast(ARTICLE_SCHEMA[c]) for c in columns])
+            start += batch.height
+            yield numbered if only is None else numbered.filter(pl.col("n").is_in(only.implode()))
+
+    def collect(self, columns: Sequence[str], only: pl.Series) -> pl.DataFrame:
+        """(n, *columns) of the rows whose n is in `only` (a few of the corpus)."""
+        empty = pl.DataFrame(schema={"n": pl.UInt32, **{c: ARTICLE_SCHEMA[c] for c in columns}})
+        return pl.concat([empty, *self.batches(columns, only)])
 
 
 def transform(
-    articles: pl.DataFrame | pl.LazyFrame, params: DedupParams, scratch_dir: Path | None = None
+    articles: pl.DataFrame | Sequence[Path], params: DedupParams, scratch_dir: Path | None = None
 ) -> stage.StageResult:
-    """Drop duplicates. Lazy in, lazy out: given a LazyFrame (a parquet scan), `kept` is a plan over it that a
-    caller streams to disk, so the stage never holds the corpus's texts; given a DataFrame, frames come back.
-    `removed` (the duplicates, with kept_id, kind, similarity) is always a DataFrame, sorted by a total key.
+    """Drop duplicates. Given parquet files (clean's parts), `kept` is a lazy frame that reads them again batch by
+    batch, which a caller streams to disk: the stage never holds the corpus's texts. Given a DataFrame, frames come
+    back. `removed` (the duplicates, with kept_id, kind, similarity) is always a DataFrame, sorted by a total key.
     """
-    for name in ("shingle_words", "truncated_min_chars", "anchor_hits", "batch_records", "bucket_shingles"):
+    for name in (
+        "shingle_words",
+        "max_shingle_df",
+        "truncated_min_chars",
+        "anchor_hits",
+        "batch_records",
+        "bucket_shingles",
+    ):
         if getattr(params, name) < 1:
             raise ValueError(f"params dedup.{name} must be at least 1, got {getattr(params, name)}")
-    records = canonical_order(articles.lazy())
+    records = Records(articles, params.batch_records)
     with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch_dir) as tmp:
-        words = records.select(pl.col("word_count").cast(pl.Int64).sum()).collect().item() or 0
+        words = sum(int(batch["word_count"].cast(pl.Int64).sum()) for batch in records.batches(["word_count"]))
         buckets = max(1, -(-words // params.bucket_shingles))
         compact, groups, fates = decide(records, params, Scratch(Path(tmp), buckets))
-    merged = merged_metadata(records, groups).lazy()
-    exact_copies = groups.filter(pl.col("rank") > 1)["n"].implode()
-    # One plan for both outputs: a representative's row as published (metadata and provenance merged from its
-    # copies; every provenance list unique and sorted); an exact copy's row as it came.
-    rows = (
-        records.filter(~pl.col("n").is_in(exact_copies))
-        .join(merged, on="n", how="left", suffix="_merged", maintain_order="left")
-        .with_columns(
-            *[pl.coalesce(f"{c}_merged", c).alias(c) for c in METADATA],
-            provenance=pl.when(pl.col("provenance_merged").is_not_null())
-            .then("provenance_merged")
-            .otherwise(pl.col("provenance").list.unique().list.sort()),
+    merged = merged_metadata(records, groups)
+    exact_copies = groups.filter(pl.col("rank") > 1)["n"]
+    dropped = fates["n"]
+
+    def published(batch: pl.DataFrame) -> pl.DataFrame:
+        """A representative's row as published: metadata and provenance merged from its copies (every provenance
+        list unique and sorted). Exact copies are left out: they are removed as they came."""
+        return (
+            batch.filter(~pl.col("n").is_in(exact_copies.implode()))
+            .join(merged, on="n", how="left", suffix="_merged", maintain_order="left")
+            .with_columns(
+                *[pl.coalesce(f"{c}_merged", c).alias(c) for c in METADATA],
+                provenance=pl.when(pl.col("provenance_merged").is_not_null())
+                .then("provenance_merged")
+                .otherwise(pl.col("provenance").list.unique().list.sort()),
+            )
+            .select("n", *ARTICLE_COLUMNS)
         )
-        .select("n", *ARTICLE_COLUMNS)
-    )
-    dropped = fates["n"].implode()
-    kept = rows.filter(~pl.col("n").is_in(dropped)).select(ARTICLE_COLUMNS)
+
+    def kept_batches(
+        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None
+    ) -> Iterator[pl.DataFrame]:
+        remaining = n_rows
+        for batch in records.batches(ARTICLE_COLUMNS):
+            if remaining == 0:
+                return
+            rows = published(batch).filter(~pl.col("n").is_in(dropped.implode())).select(ARTICLE_COLUMNS)
+            rows = rows if predicate is None else rows.filter(predicate)
+            rows = rows if with_columns is None else rows.select(with_columns)
+            if remaining is not None:
+                rows = rows.head(remaining)
+                remaining -= rows.height
+            yield rows
+
+    kept = register_io_source(kept_batches, schema=ARTICLE_SCHEMA, explain_name="dedup kept articles")
+    outcome = fates.select("n", "kept_id", "kind", "similarity")
+
+    def removed_batch(batch: pl.DataFrame) -> pl.DataFrame:
+        """The dropped rows of a batch: exact copies as they came, the others as published, with their fate."""
+        return (
+            pl.concat([batch.filter(pl.col("n").is_in(exact_copies.implode())), published(batch)])
+            .join(outcome, on="n")
+            .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
+        )
+
+    # The dropped rows' texts are held twice at most: their batches, then the sorted frame.
+    empty = removed_batch(pl.DataFrame(schema={"n": pl.UInt32, **ARTICLE_SCHEMA}))
     removed = (
-        pl.concat([records.filter(pl.col("n").is_in(exact_copies)).select("n", *ARTICLE_COLUMNS), rows])
-        .filter(pl.col("n").is_in(dropped))
-        .join(fates.select("n", "kept_id", "kind", "similarity").lazy(), on="n")
-        .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
-        .collect(engine="streaming")
+        pl.concat([empty, *map(removed_batch, records.batches(ARTICLE_COLUMNS, dropped))], rechunk=False)
         .sort("id", "kept_id", "kind", "n")
         .drop("n")
     )
@@ -539,7 +638,7 @@ def transform(
 
 
 def run(*, out: Outputs, params: DedupParams) -> dict:
-    result = transform(shards.scan(out.clean_articles_dir, polars_schema(CleanArticle)), params)
+    result = transform(shards.parts(out.clean_articles_dir), params)
     # The kept rows are clean's rows (validated there) with metadata filled from copies: check the shape here.
     CleanArticle.validate(result.kept.head(0).collect())
     io.sink_parquet(result.kept, out.dedup_articles)

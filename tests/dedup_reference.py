@@ -1,8 +1,10 @@
-"""The dedup stage as it was before the bounded-memory rewrite (commit 2f889c0), kept as a test oracle.
+"""The dedup stage by its definitions, the simple way, kept as a test oracle: the implementation of before the
+bounded-memory rewrite (commit 2f889c0), with containment counted on every shingle (round 2 of issue 10; it used
+to ignore shingles in more than max_shingle_df records).
 
-It finds candidates by a self-join of all shingle hashes (memory grows with the sum of df^2: ~4 GB at 100 MB of raw
-pages), which is fine for the small corpora of the tests. tests/test_dedup.py checks that pipeline/dedup.py makes
-the same decisions. Parameters are read from the same params.yaml `dedup:` section; sample_modulus is 1 (all).
+It counts shared shingles of every pair of records by a self-join of all shingle hashes (memory grows with the sum
+of df^2), which is fine for the small corpora of the tests only. tests/test_dedup.py checks that pipeline/dedup.py
+makes the same decisions. Parameters are read from the same params.yaml `dedup:` section.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def merge_exact(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def shingles(articles: pl.DataFrame, params) -> pl.DataFrame:
-    """(id, shingle hash) for every distinct word n-gram kept by the consistent sample (hash % m == 0).
+    """(id, shingle hash) for every distinct word n-gram of every article.
 
     Words are exploded to one row each and n-grams built with shifts inside each article, so memory grows with
     the number of words (slicing the word list once per position would copy it once per word).
@@ -56,9 +58,9 @@ def shingles(articles: pl.DataFrame, params) -> pl.DataFrame:
     ).drop_nulls("gram")
     # Articles shorter than one n-gram are a single shingle of all their words.
     short = tokens.group_by("id").agg(gram=pl.col("w").str.join(" "), size=pl.len()).filter(pl.col("size") < n)
-    hashed = pl.concat([grams, short.select("id", "gram")]).select("id", h=pl.col("gram").hash(seed=0)).unique()
-    frequent = hashed.group_by("h").len("df").filter(pl.col("df") > params.max_shingle_df)
-    return hashed.join(frequent, on="h", how="anti").collect()
+    return (
+        pl.concat([grams, short.select("id", "gram")]).select("id", h=pl.col("gram").hash(seed=0)).unique().collect()
+    )
 
 
 def candidate_pairs(articles: pl.DataFrame, params) -> pl.DataFrame:

@@ -1,11 +1,12 @@
 """Benchmark of the dedup stage alone: time, peak memory, parity with the old implementation, quality (a script).
 
-    python tests/benchmarks/bench_dedup.py --clean OUT/interim/clean/articles.parquet [more parts ...]
-        [--corpus CORPUS] [--reference] [--runs 2] [--work DIR] [--row-group-rows 100000]
+    python tests/benchmarks/bench_dedup.py --clean OUT/interim/clean/articles/part-*.parquet
+        [--corpus CORPUS] [--reference] [--runs 2] [--work DIR] [--row-group-rows N]
 
---clean takes clean-stage article files (one, or the per-part files of a corpus too big to parse in one go: ids
-are content hashes, so their concatenation is a valid dedup input). They are concatenated, streamed, into
-WORK/interim/clean/articles.parquet; then `python -m pipeline dedup --out WORK` runs in a child process, timed,
+--clean takes clean-stage article files (clean's parts, or the per-part outputs of a corpus parsed part by part:
+ids are content hashes, so together they are a valid dedup input). They become the parts
+WORK/interim/clean/articles/part-NNNNN.parquet, linked as they are or, with --row-group-rows, rewritten in row
+groups of that size; then `python -m pipeline dedup --out WORK` runs in a child process, timed,
 with its peak RSS from wait4 (the child's own maximum resident set, polars threads included), --runs times.
 --reference also runs the old self-join implementation (tests/dedup_reference.py) in a child process, measures
 it the same way, and compares decisions (id, kept_id, kind, similarity). --corpus (a gen_corpus.py folder with
@@ -38,7 +39,7 @@ import polars as pl
 import dedup_reference
 from pipeline.config import load_params
 params = load_params(sys.argv[3] + "/params.yaml").dedup
-published, duplicates = dedup_reference.dedup(pl.read_parquet(sys.argv[1]), params)
+published, duplicates = dedup_reference.dedup(pl.read_parquet(sys.argv[1] + "/part-*.parquet"), params)
 duplicates.write_parquet(sys.argv[2] + "/duplicates.parquet")
 published.write_parquet(sys.argv[2] + "/published.parquet")
 """
@@ -55,7 +56,7 @@ def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[flo
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024 / 1e9
 
 
-def evaluate(corpus: Path, articles: Path) -> dict:
+def evaluate(corpus: Path, articles: list[Path]) -> dict:
     """eval_pipeline.py expects OUT/dataset/data/*.parquet: give it the articles there.
 
     Parts parsed one by one (CORPUS/raw/part-NNN) name their files relative to the part; the generator's file
@@ -64,9 +65,10 @@ def evaluate(corpus: Path, articles: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "dataset" / "data"
         data.mkdir(parents=True)
-        first = pl.read_parquet(articles, n_rows=1)["provenance"].list.first().struct.field("file")
+        first = pl.read_parquet(articles[0], n_rows=1)["provenance"].list.first().struct.field("file")
         if first.is_empty() or (raw / first[0]).exists():
-            os.symlink(articles, data / "articles.parquet")
+            for index, path in enumerate(articles):
+                os.symlink(path.resolve(), data / f"articles-{index:05d}.parquet")
         else:
             where = {path.name: str(path.relative_to(raw)) for path in raw.glob("part-*/*.txt")}
             place = pl.element().struct
@@ -91,14 +93,19 @@ def main() -> None:
     parser.add_argument("--reference", action="store_true")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--work", type=Path)
-    parser.add_argument("--row-group-rows", type=int, default=100_000, help="row groups of the input file")
+    parser.add_argument("--row-group-rows", type=int, help="rewrite the parts in row groups of this size")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-dedup-"))
-    clean = work / "interim" / "clean" / "articles.parquet"
-    clean.parent.mkdir(parents=True, exist_ok=True)
-    # Row groups of 100,000 rows by default, as the clean stage writes them (io.write_parquet). A streaming scan
-    # decodes whole row groups, so their size sets a floor under the memory of every pass over the texts.
-    pl.scan_parquet([str(p) for p in args.clean]).sink_parquet(clean, row_group_size=args.row_group_rows)
+    parts = work / "interim" / "clean" / "articles"
+    parts.mkdir(parents=True, exist_ok=True)
+    for index, source in enumerate(args.clean):
+        part = parts / f"part-{index:05d}.parquet"
+        part.unlink(missing_ok=True)
+        if args.row_group_rows:
+            pl.scan_parquet(source).sink_parquet(part, row_group_size=args.row_group_rows)
+        else:
+            part.symlink_to(source.resolve())
+    clean = sorted(parts.glob("part-*.parquet"))
     raw_mb = sum(f.stat().st_size for f in (args.corpus / "raw").rglob("*.txt")) / 1e6 if args.corpus else None
     rows = pl.scan_parquet(clean).select(pl.len(), pl.col("body").str.len_bytes().sum()).collect().row(0)
     print(f"input: {rows[0]:,} clean articles, {rows[1] / 1e6:,.0f} MB of body text"
@@ -113,7 +120,7 @@ def main() -> None:
     if args.reference:
         reference_dir = work / "reference"
         reference_dir.mkdir(exist_ok=True)
-        wall, cpu, peak = measured([sys.executable, "-c", REFERENCE_CHILD, str(clean), str(reference_dir),
+        wall, cpu, peak = measured([sys.executable, "-c", REFERENCE_CHILD, str(parts), str(reference_dir),
                                     str(REPO_ROOT)])  # fmt: skip
         print(f"{'old self-join':<22} {wall:8.1f} {cpu:8.1f} {peak:12.2f}")
         compare(duplicates, pl.read_parquet(reference_dir / "duplicates.parquet"))
@@ -123,7 +130,7 @@ def main() -> None:
         print(f"published articles identical to the old implementation's: {same}")
     if args.corpus:
         before = evaluate(args.corpus, clean)
-        after = evaluate(args.corpus, work / "interim" / "dedup" / "articles.parquet")
+        after = evaluate(args.corpus, [work / "interim" / "dedup" / "articles.parquet"])
         print("quality against the generator's truth (eval_pipeline.py):")
         for name, figures in (("clean (dedup input)", before), ("dedup output", after)):
             print(f"  {name:<20} {json.dumps(figures)}")
