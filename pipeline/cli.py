@@ -131,6 +131,32 @@ def _stages(names: tuple[str, ...]):
     return command
 
 
+STAGE_COMMANDS = {  # name: (summary, description, its arguments); each runs that one stage
+    "scan": ("list the raw folder: every path's fate, size and sha256",
+             "Write the raw folder's manifest; refuse links, hidden and special files with a reason.",
+             ("raw", "out")),
+    "parse": ("raw files -> segments and records (layout registry)",
+              "Decode the files of the manifest, learn corpus boilerplate, parse each file with its layout.",
+              ("raw", "out", "engine")),
+    "clean": ("remove page chrome, repair text, assemble article bodies",
+              "Strip residue, repair text, assemble bodies, flag truncation, quarantine records without a body.",
+              ("out", "engine")),
+    "dedup": ("drop exact, near and truncated-prefix duplicates",
+              "Merge exact copies, drop truncated and near copies of longer records to duplicates.parquet.",
+              ("out",)),
+    "validate": ("row checks, ledger and Great Expectations: the gate before publishing",
+                 "Quarantine rows failing row checks; fail (exit 1) when the dataset as a whole is wrong.",
+                 ("raw", "out")),
+    "package": ("write the Hugging Face dataset folder, card and release manifest",
+                "Write parquet shards, the dataset card, changes and release.json; only after a passed gate.",
+                ("raw", "out", "releases")),
+    "explore": ("write the audit explorer: every raw line's fate, duplicates, quarantine (HTML)",
+                "Write reports/explorer/index.html under --out: each raw file's lines with their fate, searchable "
+                "by file and record id, duplicate clusters and the quarantine; static and offline.",
+                ("out",)),
+}  # fmt: skip
+
+
 def _explain(args: argparse.Namespace) -> None:
     from pipeline import explain
 
@@ -242,35 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
             "project's own)",
         )  # fmt: skip
 
-    p = command("scan", "list the raw folder: every path's fate, size and sha256",
-                "Write the raw folder's manifest; refuse links, hidden and special files with a reason.",
-                _stages(("scan",)))  # fmt: skip
-    raw(p), out(p)
-    p = command("parse", "raw files -> segments and records (layout registry)",
-                "Decode the files of the manifest, learn corpus boilerplate, parse each file with its layout.",
-                _stages(("parse",)))  # fmt: skip
-    raw(p), out(p), engine(p)
-    p = command("clean", "remove page chrome, repair text, assemble article bodies",
-                "Strip residue, repair text, assemble bodies, flag truncation, quarantine records without a body.",
-                _stages(("clean",)))  # fmt: skip
-    out(p), engine(p)
-    p = command("dedup", "drop exact, near and truncated-prefix duplicates",
-                "Merge exact copies, drop truncated and near copies of longer records to duplicates.parquet.",
-                _stages(("dedup",)))  # fmt: skip
-    out(p)
-    p = command("validate", "row checks, ledger and Great Expectations: the gate before publishing",
-                "Quarantine rows failing row checks; fail (exit 1) when the dataset as a whole is wrong.",
-                _stages(("validate",)))  # fmt: skip
-    raw(p), out(p)
-    p = command("package", "write the Hugging Face dataset folder, card and release manifest",
-                "Write parquet shards, the dataset card, changes and release.json; only after a passed gate.",
-                _stages(("package",)))  # fmt: skip
-    raw(p), out(p), releases(p)
-    p = command("explore", "write the audit explorer: every raw line's fate, duplicates, quarantine (HTML)",
-                "Write reports/explorer/index.html under --out: each raw file's lines with their fate, searchable "
-                "by file and record id, duplicate clusters and the quarantine; static and offline.",
-                _stages(("explore",)))  # fmt: skip
-    out(p)
+    arguments = {"raw": raw, "out": out, "engine": engine, "releases": releases}
+    for name, (summary, description, wanted) in STAGE_COMMANDS.items():
+        p = command(name, summary, description, _stages((name,)))
+        for argument in wanted:
+            arguments[argument](p)
     p = command("run", "all stages on RAW_DIR without DVC",
                 "scan -> parse -> clean -> dedup -> validate -> explore -> package into --out.",
                 _stages(tuple(STAGES)))  # fmt: skip
