@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from pipeline.patterns import EMAIL
+
 FUNCTION_WORDS = (  # noqa: SIM905 - a word list reads better as one string
     "a an the and or but of in on at to for from by with as is are was were be been has have had it its this that "
     "these those he she they we you i his her their our will would said says not no than then which who whom whose "
@@ -67,7 +69,7 @@ def own_features() -> dict[str, pl.Expr]:
         "date_candidate": _flag(pl.col("date_candidate")),
         "byline_candidate": _flag(pl.col("byline_candidate")),
         "by_start": _flag(s.str.contains(r"^(?i:by)\s")),
-        "email": _flag(s.str.contains(r"[\w.+-]+@[\w-]+\.\w")),
+        "email": _flag(s.str.contains(EMAIL)),
         "url": _flag(s.str.contains(r"(?i)https?://|www\.|\.(?:com|net|org|kr)(?:[^\w]|$)")),
         "copyright": _flag(s.str.contains(r"(?i)©|ⓒ|\(c\)|copyright|all rights reserved")),
         "pipe_or_crumb": _flag(head.str.contains(r"\s[|>›»]\s")),
