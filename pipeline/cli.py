@@ -119,6 +119,10 @@ def _stages(names: tuple[str, ...]):
         params = load_params(args.params)
         params = dataclasses.replace(params, engine=_engine(args, params))
         reporter = Reporter.for_this_process()
+        if "validate" in names[1:]:
+            from pipeline import expectations
+
+            expectations.preload()  # while the stages before validate run
         # One engine session for the whole command: a local Ray is started once, and shut down at the end.
         with session(params.engine):
             for name in names:

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -69,6 +70,15 @@ def _gxe() -> ModuleType:
     import great_expectations.expectations as gxe
 
     return gxe
+
+
+@functools.cache
+def preload() -> None:
+    """Import Great Expectations in a background thread. Its import costs ~5 s of pure Python on every build; a
+    caller starts it while its own thread waits on worker processes or on polars (which releases the GIL), and
+    the later real import just finds the module. Started once per process; not a daemon, so that an early exit
+    never interrupts an import."""
+    threading.Thread(target=_gxe, name="preload-great-expectations").start()
 
 
 def _meta(params_key: str | None, **extra: Any) -> dict[str, Any]:

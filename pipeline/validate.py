@@ -58,7 +58,8 @@ class Facts:
     date_min: dt.date
     date_max: dt.date
     duplicated_ids: tuple[str, ...]  # ids that more than one row of the whole dataset carries
-    duplicated_bodies: tuple[int, ...]  # body_key of bodies more than one row carries
+    # ids of the rows whose body another row also carries (by id: ids are unique, or id_unique fails the gate)
+    duplicated_body_ids: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,12 +81,12 @@ def body_key() -> pl.Expr:
     return canonical_expr("body").hash(seed=0)
 
 
-def corpus_facts(articles: pl.LazyFrame) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """(duplicated ids, duplicated body keys) over the whole dataset, from two compact columns."""
+def corpus_facts(articles: pl.LazyFrame) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(duplicated ids, ids of rows with a duplicated body) over the whole dataset, from two compact columns."""
     keys = articles.select("id", body=body_key()).collect(engine="streaming")
     ids = keys.filter(pl.col("id").is_duplicated())["id"].unique().sort()
-    bodies = keys.filter(pl.col("body").is_duplicated())["body"].unique().sort()
-    return tuple(ids.to_list()), tuple(bodies.to_list())
+    body_ids = keys.filter(pl.col("body").is_duplicated())["id"].unique().sort()
+    return tuple(ids.to_list()), tuple(body_ids.to_list())
 
 
 def _paragraphs_any(column: str, predicate: pl.Expr) -> pl.Expr:
@@ -99,7 +100,7 @@ def _doubled() -> pl.Expr:
     )
 
 
-_CHROME = rules.whole_line_regex(("chrome", "end"))  # captions left out: cues such as "(left)" occur in prose
+CHROME_KINDS = ("chrome", "end")  # captions left out: cues such as "(left)" occur in prose
 ROW_RULES: tuple[RowRule, ...] = (
     RowRule("id_unique", "Every id is unique in the dataset", True,
             lambda f: ~pl.col("id").is_in(list(f.duplicated_ids))),
@@ -115,7 +116,7 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule(FIELD_CHECKS, "The Article model's field checks hold (id pattern, word_count >= 0, required fields)",
             False, None),
     RowRule("body_unique", "No other row has the same body (the same text under two headlines)", False,
-            lambda f: ~body_key().is_in(list(f.duplicated_bodies))),
+            lambda f: ~pl.col("id").is_in(list(f.duplicated_body_ids))),
     RowRule("title_length", "A title has 3 to 300 characters", False,
             lambda f: pl.col("title").is_null() | pl.col("title").str.len_chars().is_between(3, 300)),
     RowRule("title_no_date_marker", "A title carries no crawler date marker", False,
@@ -126,10 +127,12 @@ ROW_RULES: tuple[RowRule, ...] = (
     # Titles: the rule table only. A headline that recurs across pages ('Weekly export trends') is learned as a
     # repeated line, but the layout placed it as a headline, and that is what it is.
     RowRule("title_no_chrome", "A title is not page chrome (rule table)", False,
-            lambda f: pl.col("title").is_null() | ~pl.col("title").str.contains(_CHROME)),
+            lambda f: pl.col("title").is_null() | ~rules.whole_line_expr(pl.col("title"), CHROME_KINDS)),
     RowRule("body_no_chrome", "No body paragraph is page chrome (rule table or learned boilerplate)", False,
             lambda f: ~_paragraphs_any(
-                "body", pl.element().str.contains(_CHROME) | canonical_expr(pl.element()).is_in(list(f.learned))
+                "body",
+                rules.whole_line_expr(pl.element(), CHROME_KINDS)
+                | canonical_expr(pl.element()).is_in(list(f.learned)),
             )),
     RowRule("body_no_date_marker", "A body carries no crawler date marker", False,
             lambda f: ~pl.col("body").str.contains(CRAWLER_DATE_RESIDUE)),
@@ -362,19 +365,20 @@ def run(
     """
     if os.environ.get("PANDERA_VALIDATION_ENABLED", "").strip().lower() in ("0", "false", "no", "off"):
         raise GateFailed("PANDERA_VALIDATION_ENABLED disables pandera: the validate stage refuses to run without it")
+    expectations.preload()  # while the row checks run
     run_time = dt.datetime.now(dt.UTC)
     today = today or run_time.date()
     articles = pl.scan_parquet(out.dedup_articles)
     duplicates = pl.read_parquet(out.duplicates)
     files = pl.read_parquet(out.files)
-    duplicated_ids, duplicated_bodies = corpus_facts(articles)
+    duplicated_ids, duplicated_body_ids = corpus_facts(articles)
     facts = Facts(
         parsed_files=frozenset(files.filter(pl.col("fate") == rawfolder.PARSE)["path"].to_list()),
         learned=tuple(pl.read_parquet(out.boilerplate)["key"].to_list()),
         date_min=dt.date.fromisoformat(params.date_min),
         date_max=latest_publication_date(today),
         duplicated_ids=duplicated_ids,
-        duplicated_bodies=duplicated_bodies,
+        duplicated_body_ids=duplicated_body_ids,
     )
     checked = check_rows(articles, article_schema(facts), out, batch_rows)
     failures = pl.concat([pl.DataFrame(schema={"index": pl.Int64, "rule": pl.String}), *checked.failures])

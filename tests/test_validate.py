@@ -110,14 +110,14 @@ def with_row(index: int, **changes: Any) -> pl.DataFrame:
 
 def facts(articles: pl.DataFrame, learned: list[str] | None = None, raw_files: set[str] = RAW_FILES) -> validate.Facts:
     """The run-time facts of a validate run over exactly these rows (uniqueness is judged over all of them)."""
-    duplicated_ids, duplicated_bodies = validate.corpus_facts(articles.lazy())
+    duplicated_ids, duplicated_body_ids = validate.corpus_facts(articles.lazy())
     return validate.Facts(
         parsed_files=frozenset(raw_files),
         learned=tuple(learned or []),
         date_min=dt.date(1990, 1, 1),
         date_max=validate.latest_publication_date(TODAY),
         duplicated_ids=duplicated_ids,
-        duplicated_bodies=duplicated_bodies,
+        duplicated_body_ids=duplicated_body_ids,
     )
 
 
