@@ -112,13 +112,14 @@ class ShardTask:
     model: LineModel | None = None  # None: the committed line model
 
 
-def _decoded_rows(decoded: DecodedFile, sha256: str) -> pl.DataFrame:
+def _decoded_rows(decoded: DecodedFile, sha256: str) -> list[tuple]:
+    """A decoded file's rows in DECODED_SCHEMA column order (one frame is built per shard, not per file)."""
     rows = [(sha256, decoded.encoding, n, n, t, None, None) for n, t in decoded.lines]
     rows += [
         (sha256, decoded.encoding, q["line_start"], q["line_end"], q["text"], q["rule"], q["reason"])
         for q in decoded.quarantine
     ]
-    return pl.DataFrame(rows, schema=DECODED_SCHEMA, orient="row")
+    return rows
 
 
 def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
@@ -127,7 +128,8 @@ def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     cache = Cache(task.out.cache, task.space, "decoded", DECODED_SCHEMA)
     cached = cache.load(task.shard.buckets).join(task.files.select("sha256").unique(), on="sha256", how="semi")
     known = set(cached["sha256"].unique().to_list())
-    fresh: list[pl.DataFrame] = []
+    fresh: list[tuple] = []
+    decoded_files = 0
     refused: list[dict] = []  # read failures: about this run, never cached
     for path, sha256 in task.files.select("path", "sha256").iter_rows():
         if sha256 in known:
@@ -136,9 +138,10 @@ def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
         if decoded.fate != rawfolder.PARSE:
             refused += decoded.quarantine
             continue
-        fresh.append(_decoded_rows(decoded, sha256))
+        fresh += _decoded_rows(decoded, sha256)
+        decoded_files += 1
         known.add(sha256)
-    rows = pl.concat([cached, *fresh]).unique(maintain_order=True)
+    rows = pl.concat([cached, pl.DataFrame(fresh, schema=DECODED_SCHEMA, orient="row")]).unique(maintain_order=True)
     for bucket in task.shard.buckets:
         cache.store(bucket, rows.filter(shards.bucket_expr() == bucket).sort("sha256", "line", "rule"))
     placed = task.files.select("path", "sha256").join(rows, on="sha256").rename({"path": "file"})
@@ -170,7 +173,7 @@ def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
         )
     )
     read = read.select(list(READ_SCHEMA)).cast(READ_SCHEMA)
-    return read, boilerplate_evidence(lines, task.params.boilerplate), len(fresh)
+    return read, boilerplate_evidence(lines, task.params.boilerplate), decoded_files
 
 
 def learned_keys(lines: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
