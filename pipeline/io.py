@@ -116,9 +116,12 @@ def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def read_parquet(path: str | Path, schema: dict[str, pl.DataType] | None = None) -> pl.DataFrame:
-    """Read a stage output; an absent optional file reads as an empty frame of the given schema."""
+def read_parquet(
+    path: str | Path, schema: dict[str, pl.DataType] | None = None, columns: list[str] | None = None
+) -> pl.DataFrame:
+    """Read a stage output (only ``columns``, if given); an absent optional file reads as an empty frame of the
+    given schema."""
     path = Path(path)
     if not path.exists() and schema is not None:
-        return pl.DataFrame(schema=schema)
-    return pl.read_parquet(path)
+        return pl.DataFrame(schema={name: schema[name] for name in columns or schema})
+    return pl.read_parquet(path, columns=columns)

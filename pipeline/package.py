@@ -93,9 +93,14 @@ def run(
     shutil.rmtree(staging, ignore_errors=True)
     info = write_shards(articles, summary["id"], staging, params.max_rows_per_shard)
     write_parquet(changes, staging / release.CHANGES_NAME)
-    removed_lines = read_parquet(out.removed_lines, polars_schema(RemovedLine))
-    duplicates = read_parquet(out.duplicates, polars_schema(Duplicate))
-    quarantine = read_parquet(out.quarantine, polars_schema(QuarantineRow))
+    removed_lines, duplicates, quarantine = (
+        read_parquet(path, polars_schema(model), card.AUDIT_COLUMNS[name])
+        for name, path, model in (
+            ("removed_lines", out.removed_lines, RemovedLine),
+            ("duplicates", out.duplicates, Duplicate),
+            ("quarantine", out.quarantine, QuarantineRow),
+        )
+    )
     example = articles.filter(pl.col("id") == card.example_id(summary)).collect().to_dicts()
     inputs = card.CardInputs(
         params=params,
