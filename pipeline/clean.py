@@ -112,8 +112,10 @@ def closing_keys(files: pl.DataFrame, records: pl.DataFrame, templates: pl.DataF
         .group_by("file")
         .agg(key=pl.concat_str(TEMPLATE, separator="\x1f").unique().sort().str.join("\x1e"))
     )
-    return files.select("file").join(hits, on="file", how="left").select(
-        "file", closing_key=pl.col("key").map_elements(_sha, return_dtype=pl.String).fill_null("")
+    return (
+        files.select("file")
+        .join(hits, on="file", how="left")
+        .select("file", closing_key=pl.col("key").map_elements(_sha, return_dtype=pl.String).fill_null(""))
     )
 
 
@@ -396,7 +398,9 @@ def _clean_files(task: ShardTask, records: pl.DataFrame, todo: pl.DataFrame) -> 
         "quarantine": result.quarantined,
         "removed": result.removed,
         # A file without segments (its parse failed) still gets its row: the mark that its entry is complete.
-        "files": todo.select("file").join(repairs, on="file", how="left").with_columns(pl.col(REPAIR_RULES).fill_null(0)),
+        "files": todo.select("file")
+        .join(repairs, on="file", how="left")
+        .with_columns(pl.col(REPAIR_RULES).fill_null(0)),
     }
     return {
         name: frame.join(todo, on="file").select(list(CACHED[name])).cast(CACHED[name])

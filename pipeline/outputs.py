@@ -63,6 +63,11 @@ class Outputs:
         """Per-file results kept between builds (pipeline/cache.py); not a stage output."""
         return self.root / "cache"
 
+    @property
+    def known_hashes(self) -> Path:
+        """sha256 of raw files by their stat: a rescan reads only new or changed files (rawfolder.KnownHashes)."""
+        return self.stage_cache("scan") / "known_hashes.parquet"
+
     def stage_cache(self, stage: str) -> Path:
         """A stage's own part of the cache: each stage prunes only its own stale namespaces."""
         return self.cache / stage
