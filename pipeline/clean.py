@@ -348,7 +348,7 @@ def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int], int]:
     todo = keys.join(done, on=KEY, how="anti").sort("file").unique(KEY, keep="first", maintain_order=True)
     fresh = _clean_files(task, records, todo)
     rows = {name: pl.concat([cached[name], fresh[name]]) for name in CACHED}
-    for bucket in _changed_buckets(loaded, rows):
+    for bucket in _changed_buckets(loaded, cached, fresh):
         for name, cache in caches.items():
             cache.store(bucket, rows[name].filter(shards.bucket_expr() == bucket))
     placed = {name: keys.join(frame, on=KEY).drop(KEY) for name, frame in rows.items()}
@@ -408,13 +408,16 @@ def _clean_files(task: ShardTask, records: pl.DataFrame, todo: pl.DataFrame) -> 
     }
 
 
-def _changed_buckets(loaded: dict[str, pl.DataFrame], rows: dict[str, pl.DataFrame]) -> list[int]:
-    """Buckets whose rows differ from what was loaded (new files, or entries of files that left): the others are
-    left as they are, so a one-file rebuild rewrites one bucket."""
+def _changed_buckets(
+    loaded: dict[str, pl.DataFrame], cached: dict[str, pl.DataFrame], fresh: dict[str, pl.DataFrame]
+) -> list[int]:
+    """Buckets that gain rows (files cleaned now) or lose rows (entries of files that left, or whose keys
+    changed): the others are left as they are, so a one-file rebuild rewrites few buckets."""
     changed: set[int] = set()
-    for name, frame in rows.items():
-        before, after = _bucket_sizes(loaded[name]), _bucket_sizes(frame)
-        changed |= {b for b in before.keys() | after.keys() if before.get(b) != after.get(b)}
+    for name in loaded:
+        changed |= _bucket_sizes(fresh[name]).keys()
+        before, after = _bucket_sizes(loaded[name]), _bucket_sizes(cached[name])  # cached: a subset of loaded
+        changed |= {b for b in before if before[b] != after.get(b)}
     return sorted(changed)
 
 
