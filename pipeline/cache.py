@@ -74,6 +74,14 @@ class Cache:
             return
         io.write_parquet(rows.select(list(self.schema)), path)
 
+    def retain(self, buckets: Iterable[int]) -> None:
+        """Delete the files of buckets not listed: every file that had rows there has left the folder."""
+        kept = {self.path(b).name for b in buckets}
+        if self.directory.is_dir():
+            for path in self.directory.glob("bucket-*.parquet"):
+                if path.name not in kept:
+                    path.unlink()
+
 
 def prune(root: Path, keep: Iterable[str]) -> None:
     """Delete namespaces other than the ones in use, so that the cache holds one version of each result."""

@@ -1,8 +1,15 @@
 """Stage 2, clean: segments -> articles, with every removal logged.
 
-Vectorised over all segments at once: strip glued residue (image names, gallery digits) into the removed-lines
-audit, repair text (mojibake, backtick apostrophes, glued sentences), assemble bodies (paragraphs joined by a
-blank line), flag truncation, identify the language, hash ids, and quarantine records left without a body.
+Vectorised over a shard's segments at once: strip glued residue (image names, gallery digits) into the
+removed-lines audit, repair text (mojibake, backtick apostrophes, glued sentences), assemble bodies (paragraphs
+joined by a blank line), flag truncation, identify the language, hash ids, and quarantine records left without a
+body.
+
+A file's result depends only on its own parse (its parse_key) and on one corpus-level input: which of the
+templates its records belong to close their articles explicitly (closing_templates). Each shard keeps its
+files' results in the cache (pipeline/cache.py) keyed by both, so a rebuild cleans only the files whose parse
+changed or whose templates changed side; a hit gives the rows a fresh computation would, up to the file's path,
+which is put back on every row.
 """
 
 from __future__ import annotations
@@ -14,14 +21,15 @@ import logging
 import polars as pl
 
 from pipeline import io, language, shards
+from pipeline.cache import Cache, namespace, prune
 from pipeline.config import CleanParams, EngineParams
 from pipeline.engine import engine_for
-from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
+from pipeline.extraction import LINE_SCHEMA, PARSE_KEY_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
 from pipeline.outputs import Outputs
 from pipeline.patterns import INLINE_SHORTCODE, MOJIBAKE, SENTENCE_END
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.shards import Shard
-from pipeline.stage import StageResult, counts, stage_metrics, write_metrics
+from pipeline.stage import QUARANTINE_SCHEMA, StageResult, counts, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
 from schemas import CleanArticle, RemovedLine, polars_schema
 from schemas.article import PROVENANCE_DTYPE
@@ -42,8 +50,14 @@ REPAIRS = (
     ("glued_sentence", r"([a-z]{2}[.!?][\"”’]?)([A-Z][a-z])", "${1} ${2}"),
     ("spaces", r"[ \t\u00a0]{2,}", " "),
 )
+REPAIR_RULES = ("mojibake", *(rule for rule, _, _ in REPAIRS))
 QUARANTINE_EXCERPT = 2000  # characters of a refused record kept in quarantine.parquet
 REMOVED_SCHEMA = polars_schema(RemovedLine)
+CLEAN_SCHEMA = polars_schema(CleanArticle)
+# Total orders of the outputs, so rows from the cache and rows computed now land in the same places.
+ARTICLE_ORDER = ["id", "file", "line_start", "line_end"]
+QUARANTINE_ORDER = ["file", "line_start", "line_end", "rule"]
+REMOVED_ORDER = ["file", "line", "fragment", "text", "rule", "stage", "score"]
 
 
 def _sha16(values: pl.Series) -> pl.Series:
@@ -58,31 +72,55 @@ def _fix_mojibake(values: pl.Series) -> pl.Series:
 
 
 TEMPLATE = ["layout", "dateline"]
-TEMPLATE_SCHEMA = {"layout": pl.String, "dateline": pl.String, "template_size": pl.UInt32, "closed_share": pl.Float64}
+TEMPLATE_SCHEMA = {"layout": pl.String, "dateline": pl.String, "closing": pl.Boolean}
 
 
-def closing_templates(records: pl.LazyFrame) -> pl.DataFrame:
-    """Per template (records of one layout with one wire dateline agency): its size and the share of its
-    records that close explicitly ('(END)', sign-off e-mail, footer). Learned over the whole corpus."""
+def closing_templates(records: pl.LazyFrame, params: CleanParams) -> pl.DataFrame:
+    """Per template (records of one layout with one wire dateline agency): whether it closes its articles
+    explicitly ('(END)', sign-off e-mail, footer), i.e. it has at least clean.end_marker_min_group records and at
+    least clean.end_marker_min_share of them close. Learned over the whole corpus: clean's only corpus-level input."""
     return (
         records.filter(pl.col("dateline").is_not_null())
         .group_by(TEMPLATE)
-        .agg(template_size=pl.len(), closed_share=pl.col("closed").cast(pl.Float64).mean())
+        .agg(
+            closing=(pl.len() >= params.end_marker_min_group)
+            & (pl.col("closed").cast(pl.Float64).mean().fill_null(0.0) >= params.end_marker_min_share)
+        )
         .sort(TEMPLATE)
         .collect()
         .cast(TEMPLATE_SCHEMA)
     )
 
 
-def unclosed_in_closing_template(params: CleanParams) -> pl.Expr:
+def unclosed_in_closing_template() -> pl.Expr:
     """True for a record whose template normally closes articles explicitly but which has no such close: the
     saved page stopped early, even if at a sentence end (needs the closing_templates columns joined)."""
-    return (
-        pl.col("dateline").is_not_null()
-        & ~pl.col("closed")
-        & (pl.col("template_size").fill_null(0) >= params.end_marker_min_group)
-        & (pl.col("closed_share").fill_null(0.0) >= params.end_marker_min_share)
+    return pl.col("dateline").is_not_null() & ~pl.col("closed") & pl.col("closing").fill_null(False)
+
+
+def closing_keys(files: pl.DataFrame, records: pl.DataFrame, templates: pl.DataFrame) -> pl.DataFrame:
+    """(file, closing_key): per file, a hash of the closing templates its records belong to ('' when none).
+
+    The templates a file's records belong to follow from its parse; which of them close is learned from the
+    corpus, and is all a file's clean result takes from the corpus. A new file changes this key only for the
+    files of a template it tips over a closing threshold.
+    """
+    closing = templates.filter(pl.col("closing")).select(TEMPLATE)
+    hits = (
+        records.select("file", *TEMPLATE)
+        .join(closing, on=TEMPLATE, how="semi")
+        .group_by("file")
+        .agg(key=pl.concat_str(TEMPLATE, separator="\x1f").unique().sort().str.join("\x1e"))
     )
+    return (
+        files.select("file")
+        .join(hits, on="file", how="left")
+        .select("file", closing_key=pl.col("key").map_elements(_sha, return_dtype=pl.String).fill_null(""))
+    )
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def lead_names_nobody() -> pl.Expr:
@@ -135,13 +173,12 @@ def split_residue(segments: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return segments, pl.concat(removed)
 
 
-def repair_text(segments: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Repair title and body text; count the segments each repair changed."""
-    counts: dict[str, int] = {}
+def repair_text(segments: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Repair title and body text; count, per file, the segments each repair changed (file, *REPAIR_RULES)."""
     textual = pl.col("role").is_in(["title", "body"])
     suspicious = textual & pl.col("text").str.contains(MOJIBAKE)
-    counts["mojibake"] = int(segments.select(suspicious.sum()).item())
-    if counts["mojibake"]:
+    counts = segments.group_by("file").agg(mojibake=suspicious.sum())
+    if counts["mojibake"].sum():
         fixed = segments.filter(suspicious).select("file", "seg", fixed=pl.col("text").map_batches(_fix_mojibake))
         segments = (
             segments.join(fixed, on=["file", "seg"], how="left", maintain_order="left")
@@ -150,10 +187,11 @@ def repair_text(segments: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
         )
     for rule, pattern, replacement in REPAIRS:
         repaired = pl.col("text").str.replace_all(pattern, replacement)
-        counts[rule] = int(segments.select((textual & (repaired != pl.col("text"))).sum()).item())
+        changed = segments.group_by("file").agg((textual & (repaired != pl.col("text"))).sum().alias(rule))
+        counts = counts.join(changed, on="file")
         segments = segments.with_columns(text=pl.when(textual).then(repaired).otherwise(pl.col("text")))
     segments = segments.with_columns(text=pl.when(textual).then(pl.col("text").str.strip_chars()).otherwise("text"))
-    return segments, counts
+    return segments, counts.select("file", *(pl.col(rule).cast(pl.Int64) for rule in REPAIR_RULES))
 
 
 def removed_lines(lines: pl.DataFrame, segments: pl.DataFrame, fragments: pl.DataFrame) -> pl.DataFrame:
@@ -182,7 +220,7 @@ def removed_lines(lines: pl.DataFrame, segments: pl.DataFrame, fragments: pl.Dat
     )  # fmt: skip
     cleaned = fragments.with_columns(line=pl.col("line").cast(pl.Int32), score=pl.lit(None, dtype=pl.Float64))
     out = pl.concat([whole, parts, cleaned])
-    return out.with_columns(rule=pl.col("rule").fill_null("unnamed")).sort("file", "line", "fragment", "text")
+    return out.with_columns(rule=pl.col("rule").fill_null("unnamed")).sort(REMOVED_ORDER)
 
 
 def assemble(
@@ -222,7 +260,7 @@ def assemble(
     return frame.with_columns(
         is_truncated=pl.col("truncated_hint")
         | ~pl.col("body").str.contains(SENTENCE_END)
-        | unclosed_in_closing_template(params)
+        | unclosed_in_closing_template()
         | ((pl.col("language") == "en") & lead_names_nobody())
     )
 
@@ -232,13 +270,15 @@ class ShardTask:
     shard: Shard
     out: Outputs
     params: CleanParams
-    templates: pl.DataFrame
+    templates: pl.DataFrame  # TEMPLATE_SCHEMA
+    space: str  # cache namespace for these params and this code
 
 
 def transform(
     lines: pl.DataFrame, segments: pl.DataFrame, records: pl.DataFrame, templates: pl.DataFrame, params: CleanParams
-) -> tuple[StageResult, dict[str, int]]:
-    """One shard: (articles kept, quarantined records, removed lines, metrics) and the repair counts."""
+) -> tuple[StageResult, pl.DataFrame]:
+    """Files of one shard: (articles kept, quarantined records, removed lines, metrics) and the repair counts per
+    file (file, *REPAIR_RULES)."""
     segments, fragments = split_residue(segments)
     segments, repairs = repair_text(segments)
     audit = RemovedLine.validate(removed_lines(lines, segments, fragments))
@@ -261,8 +301,8 @@ def transform(
     quarantine = articles.filter(refused).select(
         "file", "line_start", "line_end", stage=pl.lit("clean"), rule="rule", reason="reason",
         text=pl.concat_str(pl.col("title").fill_null(""), "body", separator="\n\n").str.slice(0, QUARANTINE_EXCERPT),
-    ).sort("file", "line_start")  # fmt: skip
-    kept = CleanArticle.validate(articles.filter(~refused).select(list(CleanArticle.to_schema().columns)).sort("id"))
+    ).sort(QUARANTINE_ORDER)  # fmt: skip
+    kept = CleanArticle.validate(articles.filter(~refused).sort(ARTICLE_ORDER).select(list(CLEAN_SCHEMA)))
     metrics = stage_metrics(
         "clean",
         rows_in=records.height,
@@ -273,45 +313,152 @@ def transform(
     return StageResult(kept=kept, quarantined=quarantine, removed=audit, metrics=metrics), repairs
 
 
-def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int]]:
+KEY = ["sha256", "parse_key", "closing_key"]  # a file's clean result, up to its path, is a function of these
+
+
+def _keyed(schema: dict[str, pl.DataType]) -> dict[str, pl.DataType]:
+    """An output's schema as cached: by the file's KEY instead of its path."""
+    return {**dict.fromkeys(KEY, pl.String), **{k: v for k, v in schema.items() if k != "file"}}
+
+
+# The cache tables; "files" (one row per file, its repair counts) is written last and marks an entry complete.
+CACHED = {
+    "articles": _keyed(
+        {**{k: v for k, v in CLEAN_SCHEMA.items() if k != "provenance"}, "line_start": pl.Int32, "line_end": pl.Int32}
+    ),
+    "quarantine": _keyed(QUARANTINE_SCHEMA),
+    "removed": _keyed(REMOVED_SCHEMA),
+    "files": _keyed(dict.fromkeys(REPAIR_RULES, pl.Int64)),
+}
+
+
+def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int], int]:
+    """One shard: write its articles, quarantine and removed-lines parts; return (metrics, repair counts, number
+    of files cleaned rather than taken from the cache)."""
     out = task.out
+    records = shards.read(out.records_dir, RECORD_SCHEMA, task.shard)
+    files = shards.read(out.parse_keys_dir, PARSE_KEY_SCHEMA, task.shard)
+    keys = files.join(closing_keys(files, records, task.templates), on="file").select("file", *KEY)
+    buckets = sorted(keys.select(shards.bucket_expr().unique())["sha256"].to_list())
+    caches = {name: Cache(out.stage_cache("clean"), task.space, name, schema) for name, schema in CACHED.items()}
+    loaded = {name: cache.load(buckets) for name, cache in caches.items()}
+    done = loaded["files"].select(KEY).join(keys.select(KEY), on=KEY, how="semi").unique()
+    cached = {name: frame.join(done, on=KEY, how="semi") for name, frame in loaded.items()}
+    # One path per content to clean: copies of a file under other names get the same rows.
+    todo = keys.join(done, on=KEY, how="anti").sort("file").unique(KEY, keep="first", maintain_order=True)
+    fresh = _clean_files(task, records, todo)
+    rows = {name: pl.concat([cached[name], fresh[name]]) for name in CACHED}
+    for bucket in _changed_buckets(loaded, cached, fresh):
+        for name, cache in caches.items():
+            cache.store(bucket, rows[name].filter(shards.bucket_expr() == bucket))
+    placed = {name: keys.join(frame, on=KEY).drop(KEY) for name, frame in rows.items()}
+    kept = (
+        placed["articles"]
+        .sort(ARTICLE_ORDER)
+        .with_columns(provenance=pl.concat_list(pl.struct("file", "line_start", "line_end")).cast(PROVENANCE_DTYPE))
+        .select(list(CLEAN_SCHEMA))
+    )
+    quarantine = placed["quarantine"].select(list(QUARANTINE_SCHEMA)).sort(QUARANTINE_ORDER)
+    removed = placed["removed"].select(list(REMOVED_SCHEMA)).sort(REMOVED_ORDER)
+    io.write_parquet(kept, shards.part(out.clean_articles_dir, task.shard))
+    io.write_parquet(quarantine, shards.part(out.clean_quarantine_dir, task.shard))
+    io.write_parquet(removed, shards.part(out.removed_lines_dir, task.shard))
+    metrics = stage_metrics(
+        "clean",
+        rows_in=records.height,
+        rows_out=kept.height,
+        dropped=counts(quarantine, "rule"),
+        truncated=int(kept["is_truncated"].sum()),
+    )
+    repairs = {rule: int(placed["files"][rule].sum()) for rule in REPAIR_RULES}
+    return metrics, repairs, todo.height
+
+
+def _clean_files(task: ShardTask, records: pl.DataFrame, todo: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The cache rows (CACHED) of the files in todo (file, *KEY), computed from their parse."""
+    if todo.is_empty():
+        return {name: pl.DataFrame(schema=schema) for name, schema in CACHED.items()}
+    wanted = pl.col("file").is_in(todo["file"].implode())
+
+    def part(directory, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+        return pl.scan_parquet(shards.part(directory, task.shard), schema=schema).filter(wanted).collect()
+
     result, repairs = transform(
-        shards.read(out.lines_dir, LINE_SCHEMA, task.shard),
-        shards.read(out.segments_dir, SEGMENT_SCHEMA, task.shard),
-        shards.read(out.records_dir, RECORD_SCHEMA, task.shard),
+        part(task.out.lines_dir, LINE_SCHEMA),
+        part(task.out.segments_dir, SEGMENT_SCHEMA),
+        records.filter(wanted),
         task.templates,
         task.params,
     )
-    io.write_parquet(result.kept, shards.part(out.clean_articles_dir, task.shard))
-    io.write_parquet(result.quarantined, shards.part(out.clean_quarantine_dir, task.shard))
-    io.write_parquet(result.removed, shards.part(out.removed_lines_dir, task.shard))
-    return result.metrics, repairs
+    first = pl.col("provenance").list.first().struct
+    frames = {
+        "articles": result.kept.with_columns(
+            file=first.field("file"), line_start=first.field("line_start"), line_end=first.field("line_end")
+        ),
+        "quarantine": result.quarantined,
+        "removed": result.removed,
+        # A file without segments (its parse failed) still gets its row: the mark that its entry is complete.
+        "files": todo.select("file")
+        .join(repairs, on="file", how="left")
+        .with_columns(pl.col(REPAIR_RULES).fill_null(0)),
+    }
+    return {
+        name: frame.join(todo, on="file").select(list(CACHED[name])).cast(CACHED[name])
+        for name, frame in frames.items()
+    }
+
+
+def _changed_buckets(
+    loaded: dict[str, pl.DataFrame], cached: dict[str, pl.DataFrame], fresh: dict[str, pl.DataFrame]
+) -> list[int]:
+    """Buckets that gain rows (files cleaned now) or lose rows (entries of files that left, or whose keys
+    changed): the others are left as they are, so a one-file rebuild rewrites few buckets."""
+    changed: set[int] = set()
+    for name in loaded:
+        changed |= _bucket_sizes(fresh[name]).keys()
+        before, after = _bucket_sizes(loaded[name]), _bucket_sizes(cached[name])  # cached: a subset of loaded
+        changed |= {b for b in before if before[b] != after.get(b)}
+    return sorted(changed)
+
+
+def _bucket_sizes(frame: pl.DataFrame) -> dict[int, int]:
+    return dict(frame.group_by(shards.bucket_expr().alias("bucket")).len().iter_rows())
 
 
 def run(*, out: Outputs, params: CleanParams, engine: EngineParams, progress: Progress = NO_PROGRESS) -> dict:
-    templates = closing_templates(shards.scan(out.records_dir, RECORD_SCHEMA))
+    templates = closing_templates(shards.scan(out.records_dir, RECORD_SCHEMA), params)
+    space = namespace(params)
+    prune(out.stage_cache("clean"), [space])
     part_dirs = [out.clean_articles_dir, out.clean_quarantine_dir, out.removed_lines_dir]
     shards.clear(part_dirs)
-    tasks = [ShardTask(shard, out, params, templates) for shard in shards.present(out.segments_dir)]
+    tasks = [ShardTask(shard, out, params, templates, space) for shard in shards.present(out.segments_dir)]
     advance = progress.bar("shards", len(tasks), "shards")
     results = engine_for(engine).map(clean_shard, tasks, lambda _: advance(1))
     shards.sweep(part_dirs)
+    present = shards.scan(out.parse_keys_dir, PARSE_KEY_SCHEMA).select(shards.bucket_expr().unique()).collect()
+    for name, schema in CACHED.items():
+        Cache(out.stage_cache("clean"), space, name, schema).retain(present["sha256"].to_list())
+    # Cache use goes to the log, never to the metrics: an incremental build must write the same bytes as a fresh one.
+    files = shards.scan(out.parse_keys_dir, PARSE_KEY_SCHEMA).select(pl.len()).collect().item()
+    log.info(
+        "clean: %d files in %d shards; cleaned %d, the rest from the cache",
+        files,
+        len(tasks),
+        sum(n for _, _, n in results),
+    )
     # removed_lines.parquet is read by people: one file, in (file, line) order, merged from the shards' parts.
-    audit = shards.scan(out.removed_lines_dir, REMOVED_SCHEMA).sort("file", "line", "fragment", "text", "rule")
+    audit = shards.scan(out.removed_lines_dir, REMOVED_SCHEMA).sort(REMOVED_ORDER)
     io.sink_parquet(audit, out.removed_lines)
-    repairs: dict[str, int] = {}
-    for _, shard_repairs in results:
-        for rule, n in shard_repairs.items():
-            repairs[rule] = repairs.get(rule, 0) + n
+    repairs = {rule: sum(shard_repairs[rule] for _, shard_repairs, _ in results) for rule in REPAIR_RULES}
     removed_by_rule = counts(audit.select("rule").collect(), "rule")
     metrics = stage_metrics(
         "clean",
-        rows_in=sum(m["rows_in"] for m, _ in results),
-        rows_out=sum(m["rows_out"] for m, _ in results),
-        dropped=_sum_counts(m["dropped"] for m, _ in results),
+        rows_in=sum(m["rows_in"] for m, _, _ in results),
+        rows_out=sum(m["rows_out"] for m, _, _ in results),
+        dropped=_sum_counts(m["dropped"] for m, _, _ in results),
         removed_lines_by_rule=removed_by_rule,
         repairs=dict(sorted(repairs.items())),
-        truncated=sum(m["truncated"] for m, _ in results),
+        truncated=sum(m["truncated"] for m, _, _ in results),
     )
     write_metrics(metrics, out.stage_metrics("clean"))
     log.info("clean: %d records -> %d articles", metrics["rows_in"], metrics["rows_out"])

@@ -50,6 +50,11 @@ class Outputs:
         return self.parse_dir / "quarantine"
 
     @property
+    def parse_keys_dir(self) -> Path:
+        """Per file, the identity of its parse result (what later per-file caches key on)."""
+        return self.parse_dir / "keys"
+
+    @property
     def boilerplate(self) -> Path:
         return self.parse_dir / "boilerplate.parquet"
 
@@ -57,6 +62,15 @@ class Outputs:
     def cache(self) -> Path:
         """Per-file results kept between builds (pipeline/cache.py); not a stage output."""
         return self.root / "cache"
+
+    @property
+    def known_hashes(self) -> Path:
+        """sha256 of raw files by their stat: a rescan reads only new or changed files (rawfolder.KnownHashes)."""
+        return self.stage_cache("scan") / "known_hashes.parquet"
+
+    def stage_cache(self, stage: str) -> Path:
+        """A stage's own part of the cache: each stage prunes only its own stale namespaces."""
+        return self.cache / stage
 
     # clean
     @property

@@ -68,7 +68,8 @@ def run(
     version = release.parse_version(params.version)
     files = read_parquet(out.files)
     validation = release.passed_validation(out.validation_report, rawfolder.fingerprint(files))
-    changed = rawfolder.changes(files, rawfolder.scan(raw_dir, max_file_bytes))
+    rescan = rawfolder.scan(raw_dir, max_file_bytes, rawfolder.KnownHashes.load(out.known_hashes))
+    changed = rawfolder.changes(files, rescan)
     if changed:
         shown = "; ".join(changed[:5]) + (f"; ... and {len(changed) - 5} more" if len(changed) > 5 else "")
         raise GateFailed(f"the raw folder changed since the build read it ({shown}): re-run the build")

@@ -8,7 +8,8 @@ The files are split into shards (pipeline/shards.py) that worker processes handl
    counting contexts, so the same article saved twice teaches nothing) learned from all shards' evidence, parse
    every file with the best-scoring layout and check that its segments cover all of its non-blank lines.
 Each pass keeps its per-file results in the cache (pipeline/cache.py), keyed by the file's sha256 and, for
-parsing, by the learned boilerplate lines the file holds, so a rebuild redoes only the files that changed.
+parsing, by the learned boilerplate lines the file holds, so a rebuild redoes only the files that changed; each
+file's parse_key (the identity of its parse result) is written for the per-file caches of later stages.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pipeline.cache import Cache, namespace, prune
 from pipeline.config import EngineParams, ParseParams
 from pipeline.decode import decode_bytes
 from pipeline.engine import engine_for
-from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA, parse_documents
+from pipeline.extraction import LINE_SCHEMA, PARSE_KEY_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA, parse_documents
 from pipeline.linemodel import LineModel
 from pipeline.outputs import Outputs
 from pipeline.progress import NO_PROGRESS, Progress
@@ -125,7 +126,7 @@ def _decoded_rows(decoded: DecodedFile, sha256: str) -> list[tuple]:
 def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Pass 1 on one shard: write its lines and decode quarantine parts; return (files as read, evidence, number
     of files decoded rather than taken from the cache)."""
-    cache = Cache(task.out.cache, task.space, "decoded", DECODED_SCHEMA)
+    cache = Cache(task.out.stage_cache("parse"), task.space, "decoded", DECODED_SCHEMA)
     cached = cache.load(task.shard.buckets).join(task.files.select("sha256").unique(), on="sha256", how="semi")
     known = set(cached["sha256"].unique().to_list())
     fresh: list[tuple] = []
@@ -201,6 +202,17 @@ def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16] if text else ""
 
 
+def parse_keys(keys: pl.DataFrame, space: str) -> pl.DataFrame:
+    """(file, sha256, parse_key) from (file, sha256, learned_key): see PARSE_KEY_SCHEMA."""
+    return keys.select(
+        "file",
+        "sha256",
+        parse_key=pl.concat_str(pl.lit(space), "sha256", "learned_key", separator="\x1f").map_elements(
+            lambda text: hashlib.sha256(text.encode()).hexdigest(), return_dtype=pl.String
+        ),
+    ).sort("file")
+
+
 def _tagged(schema: dict[str, pl.DataType]) -> dict[str, pl.DataType]:
     """A parse output's schema as cached: by content (sha256, learned_key) instead of by path."""
     return {"sha256": pl.String, "learned_key": pl.String, **{k: v for k, v in schema.items() if k != "file"}}
@@ -220,7 +232,8 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> int:
         .join(learned_keys(lines, learned), on="file", how="inner")
     )
     caches = {
-        name: Cache(task.out.cache, task.space, f"parsed_{name}", _tagged(schema)) for name, schema in PARSED.items()
+        name: Cache(task.out.stage_cache("parse"), task.space, f"parsed_{name}", _tagged(schema))
+        for name, schema in PARSED.items()
     }
     wanted = keys.select("sha256", "learned_key").unique()
     cached = {name: cache.load(task.shard.buckets).join(wanted, on=["sha256", "learned_key"], how="semi")
@@ -251,6 +264,9 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> int:
     io.write_parquet(
         placed["quarantine"].sort("file", "line_start", "rule"), shards.part(task.out.parse_quarantine_dir, task.shard)
     )
+    io.write_parquet(
+        parse_keys(keys, task.space).cast(PARSE_KEY_SCHEMA), shards.part(task.out.parse_keys_dir, task.shard)
+    )
     return todo.height
 
 
@@ -278,8 +294,11 @@ def run(
     plan, files = plan_files(manifest, engine.shard_bytes)
     runner = engine_for(engine)
     space = namespace(params, None if model is None else model.to_json())
-    prune(out.cache, [space])
-    part_dirs = [out.lines_dir, out.decode_quarantine_dir, out.segments_dir, out.records_dir, out.parse_quarantine_dir]
+    prune(out.stage_cache("parse"), [space])
+    part_dirs = [
+        out.lines_dir, out.decode_quarantine_dir, out.segments_dir, out.records_dir, out.parse_quarantine_dir,
+        out.parse_keys_dir,
+    ]  # fmt: skip
     shards.clear(part_dirs)
     tasks = [
         ShardTask(shard, files.filter(pl.col("shard") == shard.index), root, out, params, space, model)

@@ -4,7 +4,9 @@
 are hashed and parsed; links, hidden files, special files (FIFOs, sockets, devices), unreadable and oversized
 files are refused with a reason and never read. ``read_file`` opens a scanned file so that it cannot be a link,
 a FIFO swapped in since the scan, or a path that resolves outside the folder, and checks that its bytes are
-the ones the scan hashed. The scan is the input manifest: DVC tracks it instead of the folder (hashing the folder
+the ones the scan hashed. A rescan reuses a file's sha256 when its (size, mtime_ns, inode, ctime_ns) are those it
+had when it was hashed (KnownHashes, as git's index, DVC and make trust file stats), so an unchanged folder is
+listed, not read. The scan is the input manifest: DVC tracks it instead of the folder (hashing the folder
 itself would block forever on a FIFO), the input fingerprint is computed from it, and validate and package
 compare the folder against it to detect files added or changed during a run.
 """
@@ -16,9 +18,12 @@ import errno
 import hashlib
 import os
 import stat
+import time
 from pathlib import Path
 
 import polars as pl
+
+from pipeline import io
 
 PARSE = "parse"
 # Fate -> why the path is not parsed. A fate is recorded in the manifest and, for every fate but PARSE, in
@@ -44,6 +49,58 @@ MANIFEST_SCHEMA = {
     "detail": pl.String,  # why a path is refused, in words
 }
 _CHUNK = 1 << 20
+STAT_SCHEMA = {
+    "path": pl.String,
+    "size": pl.Int64,
+    "mtime_ns": pl.Int64,
+    "inode": pl.UInt64,
+    "ctime_ns": pl.Int64,
+    "sha256": pl.String,
+}
+# A hash is kept only for a file last changed at least this long before it was read: a write in the same tick of
+# the file system's clock as the one before could leave every stat value unchanged (git's "racily clean" files).
+# 2 s is the coarsest file time of common file systems (FAT); Linux file systems stamp in milliseconds or finer.
+RACY_WINDOW_NS = 2_000_000_000
+
+
+class KnownHashes:
+    """sha256 of regular files by path and stat, from earlier scans; collects the entries of the current scan.
+
+    A file whose size, mtime_ns, inode and ctime_ns are unchanged since it was hashed has the same bytes (ctime
+    changes on every write and cannot be set back by users), so its hash is reused without opening it. A file
+    parse reads is still checked against its sha256 (parse.read_and_decode).
+    """
+
+    def __init__(self, table: pl.DataFrame) -> None:
+        self._known = {row[0]: row[1:] for row in table.select(list(STAT_SCHEMA)).iter_rows()}
+        self._seen: dict[str, tuple] = {}
+
+    @classmethod
+    def load(cls, path: Path) -> KnownHashes:
+        table = pl.read_parquet(path, schema=STAT_SCHEMA) if path.exists() else pl.DataFrame(schema=STAT_SCHEMA)
+        return cls(table)
+
+    def lookup(self, rel: str, info: os.stat_result) -> str | None:
+        entry = self._known.get(rel)
+        if entry is None or entry[:4] != _stat_key(info):
+            return None
+        self._seen[rel] = entry
+        return entry[4]
+
+    def record(self, rel: str, before: os.stat_result, after: os.stat_result, sha256: str, read_at_ns: int) -> None:
+        """Keep the hash of bytes read between two identical stats of a file not changed within RACY_WINDOW_NS."""
+        key = _stat_key(before)
+        if key == _stat_key(after) and max(before.st_mtime_ns, before.st_ctime_ns) < read_at_ns - RACY_WINDOW_NS:
+            self._seen[rel] = (*key, sha256)
+
+    def save(self, path: Path) -> None:
+        """Write the entries of the files seen by this scan (files gone from the folder drop out)."""
+        rows = [(rel, *entry) for rel, entry in sorted(self._seen.items())]
+        io.write_parquet(pl.DataFrame(rows, schema=STAT_SCHEMA, orient="row"), path)
+
+
+def _stat_key(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
 class RawFolderError(OSError):
@@ -67,14 +124,17 @@ def root_of(raw_dir: Path) -> Path:
     return root
 
 
-def scan(raw_dir: Path, max_file_bytes: int) -> pl.DataFrame:
-    """The manifest of the raw folder: one row per path under it, sorted by path (see MANIFEST_SCHEMA)."""
+def scan(raw_dir: Path, max_file_bytes: int, known: KnownHashes | None = None) -> pl.DataFrame:
+    """The manifest of the raw folder: one row per path under it, sorted by path (see MANIFEST_SCHEMA).
+
+    ``known``: hashes to reuse for files whose stat is unchanged, and where this scan's hashes are collected."""
     root = root_of(raw_dir)
-    entries = sorted(_walk(root, root, max_file_bytes), key=lambda e: e.path)
+    entries = sorted(_walk(root, root, max_file_bytes, known or KnownHashes(pl.DataFrame(schema=STAT_SCHEMA))),
+                     key=lambda e: e.path)  # fmt: skip
     return pl.DataFrame([dataclasses.asdict(e) for e in entries], schema=MANIFEST_SCHEMA)
 
 
-def _walk(root: Path, folder: Path, max_file_bytes: int):
+def _walk(root: Path, folder: Path, max_file_bytes: int, known: KnownHashes):
     try:
         with os.scandir(folder) as listing:
             children = sorted(listing, key=lambda e: e.name)
@@ -89,9 +149,9 @@ def _walk(root: Path, folder: Path, max_file_bytes: int):
         elif child.is_symlink():
             yield _link(root, path, rel)
         elif child.is_dir(follow_symlinks=False):
-            yield from _walk(root, path, max_file_bytes)
+            yield from _walk(root, path, max_file_bytes, known)
         elif child.is_file(follow_symlinks=False):
-            yield _regular(root, rel, max_file_bytes)
+            yield _regular(root, rel, max_file_bytes, known)
         else:
             yield Entry(rel, "not_regular_file", detail=REFUSED["not_regular_file"])
 
@@ -113,16 +173,25 @@ def _link(root: Path, path: Path, rel: str) -> Entry:
     return Entry(rel, fate, size, detail=REFUSED[fate])
 
 
-def _regular(root: Path, rel: str, max_file_bytes: int) -> Entry:
+def _regular(root: Path, rel: str, max_file_bytes: int, known: KnownHashes) -> Entry:
     try:
+        before = os.lstat(root / rel)
+        if before.st_size <= max_file_bytes and (sha256 := known.lookup(rel, before)) is not None:
+            return Entry(rel, PARSE, before.st_size, sha256)
+        read_at = time.time_ns()
         data = read_file(root, rel, max_file_bytes)
+        after = os.lstat(root / rel)
     except OversizedFile as err:
         return Entry(
             rel, "file_too_large", err.size, detail=f"{err.size} bytes > parse.max_file_bytes={max_file_bytes}"
         )
     except RefusedPath as err:
         return Entry(rel, err.fate, detail=err.detail)
-    return Entry(rel, PARSE, len(data), hashlib.sha256(data).hexdigest())
+    except OSError as err:  # gone or unlistable between the listing and its stat
+        return Entry(rel, "unreadable", detail=f"cannot stat: {err.strerror}")
+    sha256 = hashlib.sha256(data).hexdigest()
+    known.record(rel, before, after, sha256, read_at)
+    return Entry(rel, PARSE, len(data), sha256)
 
 
 class RefusedPath(OSError):

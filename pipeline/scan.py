@@ -37,7 +37,9 @@ def transform(manifest: pl.DataFrame) -> StageResult:
 
 
 def run(*, raw_dir: Path, out: Outputs, params: ParseParams) -> dict:
-    manifest = rawfolder.scan(raw_dir, params.max_file_bytes)
+    known = rawfolder.KnownHashes.load(out.known_hashes)
+    manifest = rawfolder.scan(raw_dir, params.max_file_bytes, known)
+    known.save(out.known_hashes)
     result = transform(manifest)
     io.write_parquet(manifest, out.manifest)
     io.write_parquet(result.quarantined, out.scan_quarantine)

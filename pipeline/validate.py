@@ -402,7 +402,8 @@ def run(
         [published, duplicates],
         quarantine,
     )
-    folder_changes = rawfolder.changes(files, rawfolder.scan(raw_dir, max_file_bytes))
+    rescan = rawfolder.scan(raw_dir, max_file_bytes, rawfolder.KnownHashes.load(out.known_hashes))
+    folder_changes = rawfolder.changes(files, rescan)
 
     failed_rows = failures["index"].n_unique()
     quarantined_records = failed_rows + clean_quarantine.height

@@ -2,7 +2,8 @@
 
 A folder is built, then changed (a file added, one edited, one removed) and rebuilt into the same output folder;
 every output must equal a from-scratch build of the changed folder, and the log must show that only the changed
-files were decoded and parsed again. Also across shard plans and worker counts.
+files were decoded, parsed and cleaned again, plus, for clean, the files whose corpus-level input (the closing
+templates their records belong to) changed. Also across shard plans and worker counts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 from conftest import REPO_ROOT, SEED_RAW
@@ -27,19 +29,21 @@ NEW_PAGE = (
     "The orders were worth about 4.6 billion dollars in all, according to the data, and most of the ships are "
     "due for delivery in 2028.\n"
 )
-CACHE_LINE = re.compile(r"parse: (\d+) files in (\d+) shards; decoded (\d+) and parsed (\d+)")
+PARSE_CACHE_LINE = re.compile(r"parse: (\d+) files in (\d+) shards; decoded (\d+) and parsed (\d+)")
+CLEAN_CACHE_LINE = re.compile(r"clean: (\d+) files in (\d+) shards; cleaned (\d+)")
 
 
-def build(raw: Path, out: Path, params: Path | None = None) -> tuple[int, int, int]:
-    """`python -m pipeline -v run`; returns (files, decoded, parsed) from the log."""
+def build(raw: Path, out: Path, params: Path | None = None) -> tuple[int, int, int, int]:
+    """`python -m pipeline -v run`; returns (files, decoded, parsed, cleaned) from the log."""
     command = [sys.executable, "-m", "pipeline", "-v"] + (["--params", str(params)] if params else [])
     command += ["run", str(raw), "--out", str(out), "--releases", str(out.parent / "no-releases")]
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    match = CACHE_LINE.search(result.stderr)
-    assert match, result.stderr[-3000:]
-    files, _, decoded, parsed = (int(g) for g in match.groups())
-    return files, decoded, parsed
+    parsed_line, cleaned_line = PARSE_CACHE_LINE.search(result.stderr), CLEAN_CACHE_LINE.search(result.stderr)
+    assert parsed_line and cleaned_line, result.stderr[-3000:]
+    files, _, decoded, parsed = (int(g) for g in parsed_line.groups())
+    assert int(cleaned_line.group(1)) == files
+    return files, decoded, parsed, int(cleaned_line.group(3))
 
 
 def digests(root: Path) -> dict[str, str]:
@@ -68,14 +72,14 @@ def raw(tmp_path: Path) -> Path:
 
 def test_rebuild_redoes_only_changed_files_and_matches_a_fresh_build(raw: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    files, decoded, parsed = build(raw, out)
-    assert files == decoded == parsed == len(list(SEED_RAW.iterdir()))
+    files, decoded, parsed, cleaned = build(raw, out)
+    assert files == decoded == parsed == cleaned == len(list(SEED_RAW.iterdir()))
 
-    assert build(raw, out)[1:] == (0, 0)  # nothing changed: everything from the cache
+    assert build(raw, out)[1:] == (0, 0, 0)  # nothing changed: everything from the cache
 
     (raw / "new_page.txt").write_text(NEW_PAGE, encoding="utf-8")
-    files, decoded, parsed = build(raw, out)
-    assert (decoded, parsed) == (1, 1) and files == len(list(raw.iterdir()))
+    files, decoded, parsed, cleaned = build(raw, out)
+    assert (decoded, parsed, cleaned) == (1, 1, 1) and files == len(list(raw.iterdir()))
     fresh = tmp_path / "fresh"
     build(raw, fresh)
     assert digests(out) == digests(fresh)
@@ -83,9 +87,51 @@ def test_rebuild_redoes_only_changed_files_and_matches_a_fresh_build(raw: Path, 
     edited = sorted(raw.glob("00*"))[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more paragraph was added to the page.\n")
     (raw / "new_page.txt").unlink()
-    assert build(raw, out)[1:] == (1, 1)
+    assert build(raw, out)[1:] == (1, 1, 1)
     fresh = tmp_path / "fresh2"
     build(raw, fresh)
+    assert digests(out) == digests(fresh)
+
+
+def wire_page(n: int, signed_off: bool) -> str:
+    """A Yonhap story (the wire dateline makes its template), closed by the reporter's e-mail or not."""
+    firm, goods, town = [("Hanwha Ocean", "gas carriers", "Geoje"), ("SK hynix", "memory modules", "Icheon"),
+                         ("Kia", "electric sedans", "Gwangmyeong")][n]  # fmt: skip
+    last = f"The company plans to hire about {200 + n} more workers at its {town} plant next year."
+    return (
+        f"{firm} lifts output of {goods} to a record\n\n"
+        f"SEOUL, March {n + 3} (Yonhap) -- {firm} said Tuesday it raised its output of {goods} to a record in "
+        "February, as makers across the country rushed to meet orders placed late last year by buyers in Europe.\n\n"
+        f"The firm expects exports of {goods} to grow by about {10 + n} percent this year, according to a "
+        f"statement released by its {town} office on Tuesday afternoon.\n\n"
+        + last
+        + (f" (reporter{n}@yna.co.kr)" if signed_off else "")
+        + "\n"
+    )
+
+
+def is_truncated(out: Path, title_start: str) -> bool:
+    articles = pl.read_parquet(out / "interim" / "clean" / "articles")
+    return articles.filter(pl.col("title").str.starts_with(title_start))["is_truncated"].item()
+
+
+def test_clean_cache_misses_when_a_files_closing_template_changes(raw: Path, tmp_path: Path) -> None:
+    """A new signed-off story makes the Yonhap template one that closes its articles (3 records, 2 closed): the
+    unclosed story's clean result changes (now truncated) though its file did not, so clean redoes the template's
+    files and takes the rest from the cache; parse redoes only the new file."""
+    (raw / "wire0.txt").write_text(wire_page(0, signed_off=True), encoding="utf-8")
+    (raw / "wire1.txt").write_text(wire_page(1, signed_off=False), encoding="utf-8")
+    out = tmp_path / "out"
+    build(raw, out)
+    assert not is_truncated(out, "SK hynix")  # a template of 2 records teaches nothing
+    assert build(raw, out)[1:] == (0, 0, 0)
+
+    (raw / "wire2.txt").write_text(wire_page(2, signed_off=True), encoding="utf-8")
+    assert build(raw, out)[1:] == (1, 1, 3)  # the new file, and the template's two others
+    assert is_truncated(out, "SK hynix")
+    assert build(raw, out)[1:] == (0, 0, 0)  # their new entries were kept
+    fresh = tmp_path / "fresh"
+    assert build(raw, fresh)[1:] == (8, 8, 8)
     assert digests(out) == digests(fresh)
 
 

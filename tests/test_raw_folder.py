@@ -137,6 +137,44 @@ def test_changes_name_added_removed_and_changed_paths(tmp_path: Path) -> None:
     assert rawfolder.changes(before, before) == []
 
 
+def test_a_rescan_reuses_the_hash_of_a_file_whose_stat_is_unchanged(tmp_path: Path, monkeypatch) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, text in [("a.txt", ARTICLE), ("b.txt", OTHER_ARTICLE), ("c.txt", ARTICLE)]:
+        (raw / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(rawfolder, "RACY_WINDOW_NS", 0)  # the files were just written; trust their stats now
+    store = tmp_path / "known_hashes.parquet"
+    known = rawfolder.KnownHashes.load(store)
+    first = rawfolder.scan(raw, MAX, known)
+    known.save(store)
+    assert first.equals(rawfolder.scan(raw, MAX))
+
+    (raw / "b.txt").write_text(OTHER_ARTICLE.upper(), encoding="utf-8")  # same size, new bytes (new ctime)
+    (raw / "c.txt").unlink()
+    os.mkfifo(raw / "c.txt")  # a FIFO where a hashed file was: never opened, whatever was known of the name
+    reads: list[str] = []
+    read_file = rawfolder.read_file
+    monkeypatch.setattr(
+        rawfolder, "read_file", lambda root, rel, limit: reads.append(rel) or read_file(root, rel, limit)
+    )
+    second = rawfolder.scan(raw, MAX, rawfolder.KnownHashes.load(store))
+    assert reads == ["b.txt"]
+    assert second.equals(rawfolder.scan(raw, MAX))
+    assert rawfolder.changes(first, second) == ["changed b.txt", "changed c.txt"]
+
+
+def test_a_hash_read_right_after_a_write_is_not_kept(tmp_path: Path) -> None:
+    """A write in the same tick of the file clock as the one before can leave every stat value unchanged."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    store = tmp_path / "known_hashes.parquet"
+    known = rawfolder.KnownHashes.load(store)
+    rawfolder.scan(raw, MAX, known)
+    known.save(store)
+    assert pl.read_parquet(store).is_empty()
+
+
 def test_hostile_folder_runs_to_the_end_and_reads_nothing_outside(hostile: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     started = time.monotonic()

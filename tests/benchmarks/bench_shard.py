@@ -52,7 +52,7 @@ def _task(phase: str, raw: str, built: str, scratch: str, shard_index: int, para
     task = parse.ShardTask(shard, files.filter(pl.col("shard") == shard.index), rawfolder.root_of(Path(raw)), out,
                            params.parse, namespace(params.parse, None))  # fmt: skip
     learned = frozenset(pl.read_parquet(built_out.boilerplate)["key"].to_list())
-    templates = clean.closing_templates(shards.scan(built_out.records_dir, RECORD_SCHEMA))
+    templates = clean.closing_templates(shards.scan(built_out.records_dir, RECORD_SCHEMA), params.clean)
     before = _rss_mb()
     start, cpu_start = time.perf_counter(), _cpu_s()
     if phase == "decode":
@@ -60,7 +60,7 @@ def _task(phase: str, raw: str, built: str, scratch: str, shard_index: int, para
     elif phase == "parse":
         result = parse.parse_shard((task, learned))
     else:
-        result = clean.clean_shard(clean.ShardTask(shard, out, params.clean, templates))
+        result = clean.clean_shard(clean.ShardTask(shard, out, params.clean, templates, namespace(params.clean)))
     wall, cpu = time.perf_counter() - start, _cpu_s() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     raw_bytes = int(pl.read_parquet(built_out.manifest).join(task.files, on="path")["size"].sum())
