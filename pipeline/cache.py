@@ -14,13 +14,13 @@ import functools
 import hashlib
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from pipeline import io
+from pipeline import io, shards
 
 CODE_ROOTS = ("pipeline", "schemas")  # the code whose every byte can change a cached result
 CODE_SUFFIXES = (".py", ".json", ".yaml")  # sources and model files; not data docs assets or bytecode
@@ -81,6 +81,24 @@ class Cache:
             for path in self.directory.glob("bucket-*.parquet"):
                 if path.name not in kept:
                     path.unlink()
+
+
+def changed_buckets(
+    loaded: Mapping[str, pl.DataFrame], kept: Mapping[str, pl.DataFrame], fresh: Mapping[str, pl.DataFrame]
+) -> list[int]:
+    """Buckets to store again, over tables by name: those that gain rows (fresh: computed now) or lose rows
+    (loaded from the cache but not kept: entries of files that left, or whose keys changed). The others are left
+    as they are, so a one-file rebuild rewrites few buckets."""
+    changed: set[int] = set()
+    for name in loaded:
+        changed |= _bucket_sizes(fresh[name]).keys()
+        before, after = _bucket_sizes(loaded[name]), _bucket_sizes(kept[name])  # kept: a subset of loaded
+        changed |= {b for b in before if before[b] != after.get(b)}
+    return sorted(changed)
+
+
+def _bucket_sizes(frame: pl.DataFrame) -> dict[int, int]:
+    return dict(frame.group_by(shards.bucket_expr().alias("bucket")).len().iter_rows())
 
 
 def prune(root: Path, keep: Iterable[str]) -> None:

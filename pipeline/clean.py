@@ -21,7 +21,7 @@ import logging
 import polars as pl
 
 from pipeline import io, language, shards
-from pipeline.cache import Cache, namespace, prune
+from pipeline.cache import Cache, changed_buckets, namespace, prune
 from pipeline.config import CleanParams, EngineParams
 from pipeline.engine import engine_for
 from pipeline.extraction import LINE_SCHEMA, PARSE_KEY_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
@@ -348,7 +348,7 @@ def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int], int]:
     todo = keys.join(done, on=KEY, how="anti").sort("file").unique(KEY, keep="first", maintain_order=True)
     fresh = _clean_files(task, records, todo)
     rows = {name: pl.concat([cached[name], fresh[name]]) for name in CACHED}
-    for bucket in _changed_buckets(loaded, cached, fresh):
+    for bucket in changed_buckets(loaded, cached, fresh):
         for name, cache in caches.items():
             cache.store(bucket, rows[name].filter(shards.bucket_expr() == bucket))
     placed = {name: keys.join(frame, on=KEY).drop(KEY) for name, frame in rows.items()}
@@ -406,23 +406,6 @@ def _clean_files(task: ShardTask, records: pl.DataFrame, todo: pl.DataFrame) -> 
         name: frame.join(todo, on="file").select(list(CACHED[name])).cast(CACHED[name])
         for name, frame in frames.items()
     }
-
-
-def _changed_buckets(
-    loaded: dict[str, pl.DataFrame], cached: dict[str, pl.DataFrame], fresh: dict[str, pl.DataFrame]
-) -> list[int]:
-    """Buckets that gain rows (files cleaned now) or lose rows (entries of files that left, or whose keys
-    changed): the others are left as they are, so a one-file rebuild rewrites few buckets."""
-    changed: set[int] = set()
-    for name in loaded:
-        changed |= _bucket_sizes(fresh[name]).keys()
-        before, after = _bucket_sizes(loaded[name]), _bucket_sizes(cached[name])  # cached: a subset of loaded
-        changed |= {b for b in before if before[b] != after.get(b)}
-    return sorted(changed)
-
-
-def _bucket_sizes(frame: pl.DataFrame) -> dict[int, int]:
-    return dict(frame.group_by(shards.bucket_expr().alias("bucket")).len().iter_rows())
 
 
 def run(*, out: Outputs, params: CleanParams, engine: EngineParams, progress: Progress = NO_PROGRESS) -> dict:

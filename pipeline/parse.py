@@ -24,7 +24,7 @@ import polars as pl
 
 from pipeline import io, rawfolder, shards
 from pipeline.boilerplate import EVIDENCE_SCHEMA, boilerplate_evidence, learn_boilerplate
-from pipeline.cache import Cache, namespace, prune
+from pipeline.cache import Cache, changed_buckets, namespace, prune
 from pipeline.config import EngineParams, ParseParams
 from pipeline.decode import decode_bytes
 from pipeline.engine import engine_for
@@ -127,7 +127,8 @@ def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Pass 1 on one shard: write its lines and decode quarantine parts; return (files as read, evidence, number
     of files decoded rather than taken from the cache)."""
     cache = Cache(task.out.stage_cache("parse"), task.space, "decoded", DECODED_SCHEMA)
-    cached = cache.load(task.shard.buckets).join(task.files.select("sha256").unique(), on="sha256", how="semi")
+    loaded = cache.load(task.shard.buckets)
+    cached = loaded.join(task.files.select("sha256").unique(), on="sha256", how="semi")
     known = set(cached["sha256"].unique().to_list())
     fresh: list[tuple] = []
     decoded_files = 0
@@ -142,8 +143,9 @@ def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
         fresh += _decoded_rows(decoded, sha256)
         decoded_files += 1
         known.add(sha256)
-    rows = pl.concat([cached, pl.DataFrame(fresh, schema=DECODED_SCHEMA, orient="row")]).unique(maintain_order=True)
-    for bucket in task.shard.buckets:
+    decoded = pl.DataFrame(fresh, schema=DECODED_SCHEMA, orient="row")
+    rows = pl.concat([cached, decoded]).unique(maintain_order=True)
+    for bucket in changed_buckets({"decoded": loaded}, {"decoded": cached}, {"decoded": decoded}):
         cache.store(bucket, rows.filter(shards.bucket_expr() == bucket).sort("sha256", "line", "rule"))
     placed = task.files.select("path", "sha256").join(rows, on="sha256").rename({"path": "file"})
     lines = placed.filter(pl.col("rule").is_null()).select("file", "line", "text").sort("file", "line")
@@ -236,8 +238,8 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> int:
         for name, schema in PARSED.items()
     }
     wanted = keys.select("sha256", "learned_key").unique()
-    cached = {name: cache.load(task.shard.buckets).join(wanted, on=["sha256", "learned_key"], how="semi")
-              for name, cache in caches.items()}  # fmt: skip
+    loaded = {name: cache.load(task.shard.buckets) for name, cache in caches.items()}
+    cached = {name: frame.join(wanted, on=["sha256", "learned_key"], how="semi") for name, frame in loaded.items()}
     done = pl.concat([frame.select("sha256", "learned_key") for frame in cached.values()]).unique()
     # One path per content to parse: copies of a file under other names get the same result.
     todo = (
@@ -252,13 +254,18 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> int:
         task.params.extract,
         task.model,
     )
-    placed: dict[str, pl.DataFrame] = {}
-    for (name, schema), frame in zip(PARSED.items(), fresh, strict=True):
-        tagged = frame.join(todo, on="file").select(list(_tagged(schema)))
-        rows = pl.concat([cached[name], tagged]).unique(maintain_order=True)
-        for bucket in task.shard.buckets:
-            caches[name].store(bucket, rows.filter(shards.bucket_expr() == bucket).sort(pl.all()))
-        placed[name] = keys.join(rows, on=["sha256", "learned_key"]).select(list(schema))
+    tagged = {
+        name: frame.join(todo, on="file").select(list(_tagged(schema)))
+        for (name, schema), frame in zip(PARSED.items(), fresh, strict=True)
+    }
+    rows = {name: pl.concat([cached[name], tagged[name]]).unique(maintain_order=True) for name in PARSED}
+    for bucket in changed_buckets(loaded, cached, tagged):
+        for name, cache in caches.items():
+            cache.store(bucket, rows[name].filter(shards.bucket_expr() == bucket).sort(pl.all()))
+    placed = {
+        name: keys.join(rows[name], on=["sha256", "learned_key"]).select(list(schema))
+        for name, schema in PARSED.items()
+    }
     io.write_parquet(placed["segments"].sort("file", "seg"), shards.part(task.out.segments_dir, task.shard))
     io.write_parquet(placed["records"].sort("file", "record"), shards.part(task.out.records_dir, task.shard))
     io.write_parquet(
