@@ -11,50 +11,68 @@ gives the same bytes (a DVC output whose hash must not change between identical 
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
+import itertools
 import json
+import operator
 import shutil
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from pipeline import fates, shards
+from pipeline.config import EngineParams
+from pipeline.engine import engine_for
 from pipeline.io import read_parquet
 from pipeline.outputs import Outputs
+from pipeline.progress import NO_PROGRESS, Progress
 from schemas import Article, Duplicate, polars_schema
 
 PAGE = Path(__file__).parent / "assets" / "explorer" / "index.html"
 DATA = "data"
 EXCERPT = 600  # characters of a record's text shown in the duplicate and quarantine views
 PAGE_ROWS = 200  # duplicate clusters or quarantine rows per data page
+# Files per data/files script: a file's payload is ~15 KB, so a script is ~1 MB, parsed at once when a file is opened,
+# and 100 MB of raw text makes ~200 scripts instead of 12,000 (creating a file costs more than writing 1 MB).
+FILES_PER_SCRIPT = 64
 LINE_COLUMNS = ("line", "text", "fate", "roles", "rule", "reason", "record", "kept_id", "kind", "similarity")
 FILE_COLUMNS = ("path", "fate", "detail", *fates.FATES)
 
 
-def write(out: Outputs) -> dict[str, Any]:
+def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) -> dict[str, Any]:
     """Write the explorer under out.explorer (replacing any earlier one); return its counts (files in and out,
-    lines by fate) for the build's stage line."""
+    lines by fate) for the build's stage line. Each parse shard's files are worked on by the engine."""
     target = out.explorer
     shutil.rmtree(target, ignore_errors=True)
     build = fates.Build.load(out)
-    files = read_parquet(out.files).sort("path")
-    numbers = {path: number for number, path in enumerate(files["path"])}
-    records = _rows_by_file(build.outcomes.with_columns(pl.col("similarity").round(4)))
-    quarantine_of = _rows_by_file(build.quarantine.select("file", "line_start", "line_end", "stage", "rule", "reason"))
-    lines_per_file: dict[str, dict[str, int]] = {}
-    for parts in fates.shard_parts(out):
-        for path, lines in _by_file(fates.line_fates(parts, build)).items():
-            lines_per_file[path] = fates.counts_by_fate(lines)
-            _write_file(target, numbers[path], path, lines, records.get(path, []), quarantine_of.get(path, []))
-    summary = []
-    for path, fate, detail in files.select("path", "fate", "detail").iter_rows():
-        counts = lines_per_file.get(path) or dict.fromkeys(fates.FATES, 0)
-        if path not in lines_per_file:
-            empty = pl.DataFrame(schema=fates.LINE_FATE_SCHEMA)
-            _write_file(target, numbers[path], path, empty, records.get(path, []), quarantine_of.get(path, []))
-        summary.append([path, fate, detail, *(counts[f] for f in fates.FATES)])
-    lines_by_fate = {fate: sum(row[3 + i] for row in summary) for i, fate in enumerate(fates.FATES)}
+    files = read_parquet(out.files).sort("path").with_row_index("number").with_columns(pl.col("number").cast(pl.Int64))
+    numbers = files.select(file="path", number="number")
+    with tempfile.TemporaryDirectory(prefix=".explore-", dir=out.root) as spool_dir:
+        spool = Path(spool_dir)
+        tasks = []
+        for shard in shards.present(out.lines_dir):
+            in_shard = pl.read_parquet(shards.part(out.lines_dir, shard), columns=["file"]).unique()
+            in_shard = in_shard.join(numbers, on="file")
+            tasks.append(ShardTask(shard, out, in_shard.sort("number"), _of_files(build, in_shard), spool))
+        advance = progress.bar("shards", len(tasks), "shards")
+        counts = engine_for(engine).map(explore_shard, tasks, lambda _: advance(1))
+        # Files without a line read (refused whole, empty): their records and quarantine only.
+        lineless = numbers.join(pl.concat([numbers.clear(), *(t.files for t in tasks)]), on="file", how="anti")
+        rest = spool / "lineless.tsv"
+        empty = pl.DataFrame(schema=fates.LINE_FATE_SCHEMA)
+        _spool_payloads(rest, _file_payloads(lineless, empty, _of_files(build, lineless)))
+        _write_file_scripts(target, [t.spool_path for t in tasks] + [rest], files.height)
+    per_file = (
+        files.select("path", "fate", "detail")
+        .join(pl.concat([fates.counts_by_file(empty), *counts]).rename({"file": "path"}), on="path", how="left")
+        .with_columns(pl.col(fates.FATES).fill_null(0))
+    )
+    summary = [list(row) for row in per_file.iter_rows()]
+    lines_by_fate = {fate: int(per_file[fate].sum()) for fate in fates.FATES}
     _write_ids(target, build.outcomes, numbers)
     clusters = _duplicate_clusters(out)
     quarantine = _quarantine_rows(build.quarantine)
@@ -64,6 +82,7 @@ def write(out: Outputs) -> dict[str, Any]:
         {
             "file_columns": list(FILE_COLUMNS),
             "files": summary,
+            "files_per_script": FILES_PER_SCRIPT,
             "lines_by_fate": lines_by_fate,
             "duplicate_pages": _write_pages(target, "duplicates", clusters),
             "duplicate_clusters": len(clusters),
@@ -79,49 +98,111 @@ def write(out: Outputs) -> dict[str, Any]:
             "lines_by_fate": lines_by_fate}  # fmt: skip
 
 
+@dataclasses.dataclass(frozen=True)
+class ShardTask:
+    shard: shards.Shard
+    out: Outputs
+    files: pl.DataFrame  # file, number: the files with lines in this shard, by number
+    build: fates.Build  # only these files' rows
+    spool: Path  # a folder the file payloads are written to, one file per shard
+
+    @property
+    def spool_path(self) -> Path:
+        return self.spool / f"{self.shard.name}.tsv"
+
+
+def explore_shard(task: ShardTask) -> pl.DataFrame:
+    """One parse shard: its files' payloads spooled (number, tab, JSON; by number); lines per fate per file."""
+    lines = fates.line_fates(fates.ParseParts.of_shard(task.out, task.shard), task.build)
+    _spool_payloads(task.spool_path, _file_payloads(task.files, lines, task.build))
+    return fates.counts_by_file(lines)
+
+
+def _of_files(build: fates.Build, files: pl.DataFrame) -> fates.Build:
+    """build's rows of these files only (order kept)."""
+    keep = files.select("file")
+    return fates.Build(build.outcomes.join(keep, on="file", how="semi", maintain_order="left"),
+                       build.quarantine.join(keep, on="file", how="semi", maintain_order="left"))  # fmt: skip
+
+
+def _script_text(kind: str, key: str | int | None, body: str) -> str:
+    return f"EXPLORER.loaded({json.dumps(kind)},{json.dumps(key)},{body});\n"
+
+
 def _script(path: Path, kind: str, payload: Any, key: str | int | None = None) -> None:
     """A data script the page loads with a <script> tag (works from file://, unlike fetch)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    path.write_text(f"EXPLORER.loaded({json.dumps(kind)},{json.dumps(key)},{body});\n", encoding="utf-8")
-
-
-def _file_script(target: Path, number: int) -> Path:
-    return target / DATA / "files" / f"{number:05d}.js"
-
-
-def _by_file(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    return {path: group for (path,), group in frame.partition_by("file", as_dict=True).items()}
+    path.write_text(_script_text(kind, key, body), encoding="utf-8")
 
 
 def _rows_by_file(frame: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """file -> its rows as dicts, without the file."""
-    return {path: group.drop("file").to_dicts() for path, group in _by_file(frame).items()}
+    """file -> its rows as dicts, without the file (in the frame's order)."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for row in frame.iter_rows(named=True):
+        rows.setdefault(row.pop("file"), []).append(row)
+    return rows
 
 
-def _write_file(
-    target: Path, number: int, path: str, lines: pl.DataFrame, records: list[dict], quarantine: list[dict]
-) -> None:
-    payload = {
-        "path": path,
-        "line_columns": list(LINE_COLUMNS),
-        "lines": [
-            [*row[:-1], [[p["rule"], p["text"]] for p in row[-1] or []]]
-            for row in lines.select(*LINE_COLUMNS, "removed_parts")
-            .with_columns(pl.col("similarity").round(4))
-            .iter_rows()
-        ],
-        "records": records,
-        "quarantine": quarantine,
-    }
-    _script(_file_script(target, number), "file", payload, number)
+def _file_payloads(files: pl.DataFrame, lines: pl.DataFrame, build: fates.Build) -> Iterator[tuple[int, str]]:
+    """(number, JSON payload) of each of files (file, number; by number, which is path order), from their lines
+    (LINE_FATE_SCHEMA, by file and line) and build's rows of them: one pass over the lines, never a frame per file."""
+    records = _rows_by_file(build.outcomes.with_columns(pl.col("similarity").round(4)))
+    quarantine = _rows_by_file(build.quarantine.select("file", "line_start", "line_end", "stage", "rule", "reason"))
+    rows = lines.select("file", *LINE_COLUMNS, "removed_parts").with_columns(pl.col("similarity").round(4))
+    groups = itertools.groupby(rows.iter_rows(), key=operator.itemgetter(0))
+    current = next(groups, None)
+    for path, number in files.select("file", "number").iter_rows():
+        file_lines = []
+        if current is not None and current[0] == path:
+            file_lines = [[*row[1:-1], [[p["rule"], p["text"]] for p in row[-1] or []]] for row in current[1]]
+            current = next(groups, None)
+        payload = {
+            "path": path,
+            "line_columns": list(LINE_COLUMNS),
+            "lines": file_lines,
+            "records": records.get(path, []),
+            "quarantine": quarantine.get(path, []),
+        }
+        yield number, json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if current is not None:
+        raise ValueError(f"lines of {current[0]!r}, which is not among the files, or out of order")
 
 
-def _write_ids(target: Path, outcomes: pl.DataFrame, numbers: Mapping[str, int]) -> None:
+def _spool_payloads(path: Path, payloads: Iterable[tuple[int, str]]) -> None:
+    """One line per file: its number, a tab, its JSON (which has no raw newline: JSON escapes them)."""
+    with path.open("w", encoding="utf-8", newline="\n") as spool:
+        for number, payload in payloads:
+            spool.write(f"{number}\t{payload}\n")
+
+
+def _spooled(path: Path) -> Iterator[tuple[int, bytes]]:
+    with path.open("rb") as spool:
+        for line in spool:
+            number, payload = line.rstrip(b"\n").split(b"\t", 1)
+            yield int(number), payload
+
+
+def _write_file_scripts(target: Path, spools: list[Path], count: int) -> None:
+    """data/files/<bundle>.js: the payloads of files bundle*FILES_PER_SCRIPT onwards, merged from the spools (each
+    by number) a bundle at a time, so no more than one bundle is held however large the corpus."""
+    folder = target / DATA / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    merged = heapq.merge(*(_spooled(path) for path in spools), key=operator.itemgetter(0))
+    for bundle, group in itertools.groupby(merged, key=lambda item: item[0] // FILES_PER_SCRIPT):
+        numbers, payloads = zip(*group, strict=True)
+        first = bundle * FILES_PER_SCRIPT
+        if list(numbers) != list(range(first, min(first + FILES_PER_SCRIPT, count))):
+            raise ValueError(f"file script {bundle}: payloads of files {numbers}, not each file once")
+        body = b"[" + b",".join(payloads) + b"]"
+        (folder / f"{bundle:05d}.js").write_text(_script_text("files", bundle, body.decode("utf-8")), encoding="utf-8")
+
+
+def _write_ids(target: Path, outcomes: pl.DataFrame, numbers: pl.DataFrame) -> None:
     """data/ids/<first two hex digits>.js: record id -> the numbers of the files it was found in."""
     ids = (
         outcomes.filter(pl.col("id").is_not_null())
-        .select("id", number=pl.col("file").replace_strict(numbers, return_dtype=pl.Int64))
+        .select("id", number=pl.col("file").replace_strict(numbers["file"], numbers["number"]))
         .unique()
         .sort("id", "number")
     )
