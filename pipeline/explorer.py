@@ -18,7 +18,7 @@ import json
 import operator
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,55 +125,78 @@ def _of_files(build: fates.Build, files: pl.DataFrame) -> fates.Build:
                        build.quarantine.join(keep, on="file", how="semi", maintain_order="left"))  # fmt: skip
 
 
-def _script_text(kind: str, key: str | int | None, body: str) -> str:
-    return f"EXPLORER.loaded({json.dumps(kind)},{json.dumps(key)},{body});\n"
+def _script_ends(kind: str, key: str | int | None) -> tuple[bytes, bytes]:
+    """What comes before and after the JSON payload of a data script."""
+    return f"EXPLORER.loaded({json.dumps(kind)},{json.dumps(key)},".encode(), b");\n"
 
 
 def _script(path: Path, kind: str, payload: Any, key: str | int | None = None) -> None:
     """A data script the page loads with a <script> tag (works from file://, unlike fetch)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    path.write_text(_script_text(kind, key, body), encoding="utf-8")
+    head, tail = _script_ends(kind, key)
+    path.write_bytes(head + body.encode("utf-8") + tail)
 
 
-def _rows_by_file(frame: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """file -> its rows as dicts, without the file (in the frame's order)."""
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for row in frame.iter_rows(named=True):
-        rows.setdefault(row.pop("file"), []).append(row)
-    return rows
+def _json(value: str | pl.Expr) -> pl.Expr:
+    """A column's values as JSON text, as json.dumps writes them (null as null): polars encodes, so a shard's
+    payloads are built by its threads at once, not value by value in Python."""
+    expr = pl.col(value) if isinstance(value, str) else value
+    return pl.struct(expr.alias("v")).struct.json_encode().str.slice(len('{"v":')).str.strip_suffix("}")
 
 
-def _file_payloads(files: pl.DataFrame, lines: pl.DataFrame, build: fates.Build) -> Iterator[tuple[int, str]]:
-    """(number, JSON payload) of each of files (file, number; by number, which is path order), from their lines
-    (LINE_FATE_SCHEMA, by file and line) and build's rows of them: one pass over the lines, never a frame per file."""
-    records = _rows_by_file(build.outcomes.with_columns(pl.col("similarity").round(4)))
-    quarantine = _rows_by_file(build.quarantine.select("file", "line_start", "line_end", "stage", "rule", "reason"))
-    rows = lines.select("file", *LINE_COLUMNS, "removed_parts").with_columns(pl.col("similarity").round(4))
-    groups = itertools.groupby(rows.iter_rows(), key=operator.itemgetter(0))
-    current = next(groups, None)
-    for path, number in files.select("file", "number").iter_rows():
-        file_lines = []
-        if current is not None and current[0] == path:
-            file_lines = [[*row[1:-1], [[p["rule"], p["text"]] for p in row[-1] or []]] for row in current[1]]
-            current = next(groups, None)
-        payload = {
-            "path": path,
-            "line_columns": list(LINE_COLUMNS),
-            "lines": file_lines,
-            "records": records.get(path, []),
-            "quarantine": quarantine.get(path, []),
-        }
-        yield number, json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    if current is not None:
-        raise ValueError(f"lines of {current[0]!r}, which is not among the files, or out of order")
+def _json_objects(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """file, rows: the JSON list of each file's rows (objects of the columns, keys sorted), in the frame's order."""
+    row = pl.struct(sorted(columns)).struct.json_encode()
+    return frame.group_by("file", maintain_order=True).agg(
+        rows=pl.concat_str(pl.lit("["), row.str.join(","), pl.lit("]"))
+    )
 
 
-def _spool_payloads(path: Path, payloads: Iterable[tuple[int, str]]) -> None:
-    """One line per file: its number, a tab, its JSON (which has no raw newline: JSON escapes them)."""
-    with path.open("w", encoding="utf-8", newline="\n") as spool:
-        for number, payload in payloads:
-            spool.write(f"{number}\t{payload}\n")
+def _file_payloads(files: pl.DataFrame, lines: pl.DataFrame, build: fates.Build) -> pl.DataFrame:
+    """number, payload: the JSON payload of each of files (file, number) from their lines (LINE_FATE_SCHEMA, by file
+    and line) and build's rows of them, by number; one vectorised pass, never a frame per file. The same text as
+    json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))."""
+    part = pl.element().struct.field
+    removed_parts = pl.col("removed_parts").list.eval(pl.concat_str(pl.lit("["), _json(part("rule")), pl.lit(","),
+                                                                    _json(part("text")), pl.lit("]")))  # fmt: skip
+    rows = lines.with_columns(pl.col("similarity").round(4)).select(
+        "file",
+        row=pl.concat_str(
+            pl.lit("["),
+            *itertools.chain.from_iterable((_json(c), pl.lit(",")) for c in LINE_COLUMNS),
+            pl.lit("["), removed_parts.list.join(",").fill_null(""), pl.lit("]]"),
+        ),
+    )  # fmt: skip
+    file_lines = rows.group_by("file", maintain_order=True).agg(
+        rows=pl.concat_str(pl.lit("["), pl.col("row").str.join(","), pl.lit("]"))
+    )
+    records = _json_objects(
+        build.outcomes.with_columns(pl.col("similarity").round(4)), [c for c in fates.OUTCOME_SCHEMA if c != "file"]
+    )
+    quarantine = _json_objects(build.quarantine, ["line_start", "line_end", "stage", "rule", "reason"])
+    empty = pl.lit("[]")
+    return (
+        files.join(file_lines, on="file", how="left")
+        .join(quarantine, on="file", how="left", suffix="_quarantine")
+        .join(records, on="file", how="left", suffix="_records")
+        .sort("number")
+        .select(
+            "number",
+            payload=pl.concat_str(
+                pl.lit('{"line_columns":' + json.dumps(list(LINE_COLUMNS), separators=(",", ":")) + ',"lines":'),
+                pl.col("rows").fill_null(empty), pl.lit(',"path":'), _json("file"),
+                pl.lit(',"quarantine":'), pl.col("rows_quarantine").fill_null(empty),
+                pl.lit(',"records":'), pl.col("rows_records").fill_null(empty), pl.lit("}"),
+            ),
+        )
+    )  # fmt: skip
+
+
+def _spool_payloads(path: Path, payloads: pl.DataFrame) -> None:
+    """One line per file: its number, a tab, its JSON (JSON escapes newlines and tabs: the line holds no other)."""
+    line = pl.concat_str(pl.col("number").cast(pl.String), pl.lit("\t"), "payload")
+    payloads.select(line).write_csv(path, include_header=False, quote_style="never")
 
 
 def _spooled(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -194,8 +217,8 @@ def _write_file_scripts(target: Path, spools: list[Path], count: int) -> None:
         first = bundle * FILES_PER_SCRIPT
         if list(numbers) != list(range(first, min(first + FILES_PER_SCRIPT, count))):
             raise ValueError(f"file script {bundle}: payloads of files {numbers}, not each file once")
-        body = b"[" + b",".join(payloads) + b"]"
-        (folder / f"{bundle:05d}.js").write_text(_script_text("files", bundle, body.decode("utf-8")), encoding="utf-8")
+        head, tail = _script_ends("files", bundle)
+        (folder / f"{bundle:05d}.js").write_bytes(b"".join([head, b"[", b",".join(payloads), b"]", tail]))
 
 
 def _write_ids(target: Path, outcomes: pl.DataFrame, numbers: pl.DataFrame) -> None:
@@ -203,55 +226,48 @@ def _write_ids(target: Path, outcomes: pl.DataFrame, numbers: pl.DataFrame) -> N
     ids = (
         outcomes.filter(pl.col("id").is_not_null())
         .select("id", number=pl.col("file").replace_strict(numbers["file"], numbers["number"]))
-        .unique()
-        .sort("id", "number")
+        .group_by("id")
+        .agg(pl.col("number").unique().sort())
+        .sort("id")
     )
-    for (prefix,), group in ids.group_by(pl.col("id").str.slice(0, 2), maintain_order=True):
-        index = {i: sorted(n) for i, n in group.group_by("id").agg("number").iter_rows()}
-        _script(target / DATA / "ids" / f"{prefix}.js", "ids", index, prefix)
+    for prefix, group in itertools.groupby(ids.iter_rows(), key=lambda row: row[0][:2]):
+        _script(target / DATA / "ids" / f"{prefix}.js", "ids", dict(group), prefix)
 
 
-def _places(provenance: Iterable[Mapping[str, Any]]) -> list[str]:
-    return [f"{p['file']}:{p['line_start']}-{p['line_end']}" for p in provenance]
+def _places() -> pl.Expr:
+    """A record's provenance as 'file:line_start-line_end' strings."""
+    place = pl.element().struct.field
+    return pl.col("provenance").list.eval(pl.format("{}:{}-{}", place("file"), place("line_start"), place("line_end")))
 
 
-def _excerpt(title: str | None, body: str) -> str:
-    text = "\n\n".join(t for t in (title, body) if t)
-    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+def _excerpt() -> pl.Expr:
+    """Title and body (those not empty), cut to EXCERPT characters with an ellipsis."""
+    text = pl.concat_str([pl.when(pl.col(c) != "").then(c) for c in ("title", "body")], separator="\n\n",
+                         ignore_nulls=True)  # fmt: skip
+    return pl.when(text.str.len_chars() <= EXCERPT).then(text).otherwise(text.str.slice(0, EXCERPT - 1) + "…")
 
 
 def _duplicate_clusters(out: Outputs) -> list[dict[str, Any]]:
     """Each kept record with the records dropped as its duplicates, by kept id."""
     duplicates = read_parquet(out.duplicates, polars_schema(Duplicate)).sort("kept_id", "kind", "id")
-    kept_ids = duplicates["kept_id"].unique().to_list()
     kept = {
-        row["id"]: row
-        for row in shards.scan(out.validated_dir, polars_schema(Article))
-        .filter(pl.col("id").is_in(kept_ids))
-        .select("id", "title", "body", "provenance")
+        kept_id: (places, text)
+        for kept_id, places, text in shards.scan(out.validated_dir, polars_schema(Article))
+        .join(duplicates.lazy().select(id="kept_id"), on="id", how="semi")
+        .select("id", _places(), _excerpt())
         .collect()
-        .iter_rows(named=True)
+        .iter_rows()
     }
+    dropped = duplicates.select("kept_id", "id", "kind", "similarity", _places(), _excerpt())
     clusters = []
-    for (kept_id,), group in duplicates.group_by("kept_id", maintain_order=True):
-        record = kept.get(kept_id)
+    for kept_id, group in itertools.groupby(dropped.iter_rows(), key=operator.itemgetter(0)):
+        places, text = kept.get(kept_id, ([], None))
         clusters.append(
             {
-                "kept": {
-                    "id": kept_id,
-                    "published": record is not None,
-                    "places": _places(record["provenance"]) if record else [],
-                    "text": _excerpt(record["title"], record["body"]) if record else None,
-                },
+                "kept": {"id": kept_id, "published": kept_id in kept, "places": places, "text": text},
                 "dropped": [
-                    {
-                        "id": row["id"],
-                        "kind": row["kind"],
-                        "similarity": round(row["similarity"], 4),
-                        "places": _places(row["provenance"]),
-                        "text": _excerpt(row["title"], row["body"]),
-                    }
-                    for row in group.iter_rows(named=True)
+                    {"id": id_, "kind": kind, "similarity": round(similarity, 4), "places": places, "text": text}
+                    for _, id_, kind, similarity, places, text in group
                 ],
             }
         )

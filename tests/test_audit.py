@@ -201,8 +201,9 @@ def test_explorer_renders_offline_in_headless_chromium(invented_out: Path) -> No
     assert "body_too_short" in dom
 
 
-def test_explorer_bundles_each_file_under_its_number(invented_out: Path, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explorer_bundles_each_file_under_its_number(
+    invented_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With 3 files a script, the 7 files are in 3 scripts; the page finds a file of the last one by its number."""
     out = Outputs(tmp_path / "out")
     shutil.copytree(invented_out, out.root)
