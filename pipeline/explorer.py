@@ -256,16 +256,21 @@ def _excerpt() -> pl.Expr:
 
 def _duplicate_clusters(out: Outputs) -> list[dict[str, Any]]:
     """Each kept record with the records dropped as its duplicates, by kept id."""
-    duplicates = read_parquet(out.duplicates, polars_schema(Duplicate)).sort("kept_id", "kind", "id")
+    # Excerpts only, read by the streaming engine: the bodies are never all in memory.
+    dropped = (
+        pl.scan_parquet(out.duplicates, schema=polars_schema(Duplicate))
+        .select("kept_id", "id", "kind", "similarity", _places(), _excerpt())
+        .sort("kept_id", "kind", "id")
+        .collect(engine="streaming")
+    )
     kept = {
         kept_id: (places, text)
         for kept_id, places, text in shards.scan(out.validated_dir, polars_schema(Article))
-        .join(duplicates.lazy().select(id="kept_id"), on="id", how="semi")
+        .join(dropped.lazy().select(id="kept_id"), on="id", how="semi")
         .select("id", _places(), _excerpt())
-        .collect()
+        .collect(engine="streaming")
         .iter_rows()
     }
-    dropped = duplicates.select("kept_id", "id", "kind", "similarity", _places(), _excerpt())
     clusters = []
     for kept_id, group in itertools.groupby(dropped.iter_rows(), key=operator.itemgetter(0)):
         places, text = kept.get(kept_id, ([], None))
