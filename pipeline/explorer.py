@@ -152,52 +152,43 @@ def _json(value: str | pl.Expr) -> pl.Expr:
     return pl.struct(expr.alias("v")).struct.json_encode().str.slice(len('{"v":')).str.strip_suffix("}")
 
 
-def _json_objects(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """file, rows: the JSON list of each file's rows (objects of the columns, keys sorted), in the frame's order."""
-    row = pl.struct(sorted(columns)).struct.json_encode()
-    return frame.group_by("file", maintain_order=True).agg(
-        rows=pl.concat_str(pl.lit("["), row.str.join(","), pl.lit("]"))
+def _json_lists(rows: pl.LazyFrame, row: pl.Expr, name: str) -> pl.LazyFrame:
+    """file, name: the JSON list of each file's rows (each row's JSON text: row), in the frame's order."""
+    return rows.group_by("file", maintain_order=True).agg(
+        pl.concat_str(pl.lit("["), row.str.join(","), pl.lit("]")).alias(name)
     )
 
 
 def _file_payloads(files: pl.DataFrame, lines: pl.DataFrame, build: fates.Build) -> pl.DataFrame:
     """number, payload: the JSON payload of each of files (file, number) from their lines (LINE_FATE_SCHEMA, by file
-    and line) and build's rows of them, by number; one vectorised pass, never a frame per file. The same text as
+    and line) and build's rows of them, by number; one vectorised query, never a frame per file. The same text as
     json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))."""
     part = pl.element().struct.field
     removed_parts = pl.col("removed_parts").list.eval(pl.concat_str(pl.lit("["), _json(part("rule")), pl.lit(","),
                                                                     _json(part("text")), pl.lit("]")))  # fmt: skip
-    rows = lines.with_columns(pl.col("similarity").round(4)).select(
-        "file",
-        row=pl.concat_str(
-            pl.lit("["),
-            *itertools.chain.from_iterable((_json(c), pl.lit(",")) for c in LINE_COLUMNS),
-            pl.lit("["), removed_parts.list.join(",").fill_null(""), pl.lit("]]"),
-        ),
+    line = pl.concat_str(
+        pl.lit("["),
+        *itertools.chain.from_iterable((_json(c), pl.lit(",")) for c in LINE_COLUMNS),
+        pl.lit("["), removed_parts.list.join(",").fill_null(""), pl.lit("]]"),
     )  # fmt: skip
-    file_lines = rows.group_by("file", maintain_order=True).agg(
-        rows=pl.concat_str(pl.lit("["), pl.col("row").str.join(","), pl.lit("]"))
-    )
-    records = _json_objects(
-        build.outcomes.with_columns(pl.col("similarity").round(4)), [c for c in fates.OUTCOME_SCHEMA if c != "file"]
-    )
-    quarantine = _json_objects(build.quarantine, ["line_start", "line_end", "stage", "rule", "reason"])
-    empty = pl.lit("[]")
-    return (
-        files.join(file_lines, on="file", how="left")
-        .join(quarantine, on="file", how="left", suffix="_quarantine")
-        .join(records, on="file", how="left", suffix="_records")
-        .sort("number")
-        .select(
-            "number",
-            payload=pl.concat_str(
-                pl.lit('{"line_columns":' + json.dumps(list(LINE_COLUMNS), separators=(",", ":")) + ',"lines":'),
-                pl.col("rows").fill_null(empty), pl.lit(',"path":'), _json("file"),
-                pl.lit(',"quarantine":'), pl.col("rows_quarantine").fill_null(empty),
-                pl.lit(',"records":'), pl.col("rows_records").fill_null(empty), pl.lit("}"),
-            ),
-        )
+    record_columns = sorted(c for c in fates.OUTCOME_SCHEMA if c != "file")
+    quarantine_columns = sorted(["line_start", "line_end", "stage", "rule", "reason"])
+    by_file = [
+        _json_lists(lines.lazy().with_columns(pl.col("similarity").round(4)), line, "lines"),
+        _json_lists(build.quarantine.lazy(), pl.struct(quarantine_columns).struct.json_encode(), "quarantine"),
+        _json_lists(build.outcomes.lazy().with_columns(pl.col("similarity").round(4)),
+                    pl.struct(record_columns).struct.json_encode(), "records"),
+    ]  # fmt: skip
+    payloads = files.lazy()
+    for lists in by_file:
+        payloads = payloads.join(lists, on="file", how="left")
+    listed = {name: pl.col(name).fill_null(pl.lit("[]")) for name in ("lines", "quarantine", "records")}
+    payload = pl.concat_str(
+        pl.lit('{"line_columns":' + json.dumps(list(LINE_COLUMNS), separators=(",", ":")) + ',"lines":'),
+        listed["lines"], pl.lit(',"path":'), _json("file"), pl.lit(',"quarantine":'), listed["quarantine"],
+        pl.lit(',"records":'), listed["records"], pl.lit("}"),
     )  # fmt: skip
+    return payloads.select("number", payload=payload).sort("number").collect()
 
 
 def _spool_payloads(path: Path, payloads: pl.DataFrame) -> None:
