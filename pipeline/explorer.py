@@ -210,13 +210,17 @@ def _write_file_scripts(target: Path, spools: list[Path], count: int) -> None:
     folder = target / DATA / "files"
     folder.mkdir(parents=True, exist_ok=True)
     merged = heapq.merge(*(_spooled(path) for path in spools), key=operator.itemgetter(0))
+    written = 0
     for bundle, group in itertools.groupby(merged, key=lambda item: item[0] // FILES_PER_SCRIPT):
         numbers, payloads = zip(*group, strict=True)
         first = bundle * FILES_PER_SCRIPT
-        if list(numbers) != list(range(first, min(first + FILES_PER_SCRIPT, count))):
+        if bundle != written or list(numbers) != list(range(first, min(first + FILES_PER_SCRIPT, count))):
             raise ValueError(f"file script {bundle}: payloads of files {numbers}, not each file once")
         head, tail = _script_ends("files", bundle)
         (folder / f"{bundle:05d}.js").write_bytes(b"".join([head, b"[", b",".join(payloads), b"]", tail]))
+        written += 1
+    if written * FILES_PER_SCRIPT < count:
+        raise ValueError(f"payloads of {count} files spooled, but the last ones are missing")
 
 
 def _write_ids(target: Path, outcomes: pl.DataFrame, numbers: pl.DataFrame) -> None:
