@@ -96,7 +96,7 @@ def _stage_package(args: argparse.Namespace, params: Params, progress: Progress)
 def _stage_explore(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import explorer
 
-    return explorer.write(Outputs(args.out))
+    return explorer.write(Outputs(args.out), params.engine, progress)
 
 
 STAGES = {
@@ -157,7 +157,7 @@ STAGE_COMMANDS = {  # name: (summary, description, its arguments); each runs tha
     "explore": ("write the audit explorer: every raw line's fate, duplicates, quarantine (HTML)",
                 "Write reports/explorer/index.html under --out: each raw file's lines with their fate, searchable "
                 "by file and record id, duplicate clusters and the quarantine; static and offline.",
-                ("out",)),
+                ("out", "engine")),
 }  # fmt: skip
 
 

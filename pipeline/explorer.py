@@ -4,57 +4,82 @@ For every raw file, its lines with their fate (pipeline.fates: the field of the 
 the duplicate it went to, the rule that removed it, the quarantine rule and reason); duplicate clusters side by
 side; the quarantine with reasons. The page (pipeline/assets/explorer/index.html, the same bytes every build)
 loads small data scripts on demand, so it opens from the file system without a server and stays fast for tens
-of thousands of files: one script per raw file, the record-id index in 256 scripts by the id's first two hex
-digits, duplicates and quarantine in pages. Everything is sorted and serialised canonically: the same build
-gives the same bytes (a DVC output whose hash must not change between identical builds).
+of thousands of files: the files' payloads in scripts of FILES_PER_SCRIPT consecutive files (file n in
+data/files/<n // FILES_PER_SCRIPT>.js), the record-id index in 256 scripts by the id's first two hex digits,
+duplicates and quarantine in pages.
+
+Each parse shard is one engine task: its lines' fates and its files' payloads (JSON text built by polars in one
+pass over the shard), spooled by file number; the spools are merged into the file scripts a script at a time, so
+memory is bounded by a shard, not by the corpus. Everything is sorted and serialised canonically: the same build
+gives the same bytes whatever the workers and the shard plan (a DVC output whose hash must not change between
+identical builds).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
+import itertools
 import json
+import operator
 import shutil
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from pipeline import fates, shards
+from pipeline.config import EngineParams
+from pipeline.engine import engine_for
 from pipeline.io import read_parquet
 from pipeline.outputs import Outputs
+from pipeline.progress import NO_PROGRESS, Progress
 from schemas import Article, Duplicate, polars_schema
 
 PAGE = Path(__file__).parent / "assets" / "explorer" / "index.html"
 DATA = "data"
 EXCERPT = 600  # characters of a record's text shown in the duplicate and quarantine views
 PAGE_ROWS = 200  # duplicate clusters or quarantine rows per data page
+# Files per data/files script. Not a tunable (it changes no data): with a file's payload at ~15 KB a script is ~1 MB,
+# parsed in a blink when a file is opened, and 100 MB of raw text makes ~200 scripts, not 12,000 (creating a file
+# costs ~0.3 ms on a network or overlay file system, more than writing its bytes).
+FILES_PER_SCRIPT = 64
 LINE_COLUMNS = ("line", "text", "fate", "roles", "rule", "reason", "record", "kept_id", "kind", "similarity")
 FILE_COLUMNS = ("path", "fate", "detail", *fates.FATES)
 
 
-def write(out: Outputs) -> dict[str, Any]:
+def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) -> dict[str, Any]:
     """Write the explorer under out.explorer (replacing any earlier one); return its counts (files in and out,
-    lines by fate) for the build's stage line."""
+    lines by fate) for the build's stage line. Each parse shard's files are worked on by the engine."""
     target = out.explorer
     shutil.rmtree(target, ignore_errors=True)
     build = fates.Build.load(out)
-    files = read_parquet(out.files).sort("path")
-    numbers = {path: number for number, path in enumerate(files["path"])}
-    records = _rows_by_file(build.outcomes.with_columns(pl.col("similarity").round(4)))
-    quarantine_of = _rows_by_file(build.quarantine.select("file", "line_start", "line_end", "stage", "rule", "reason"))
-    lines_per_file: dict[str, dict[str, int]] = {}
-    for parts in fates.shard_parts(out):
-        for path, lines in _by_file(fates.line_fates(parts, build)).items():
-            lines_per_file[path] = fates.counts_by_fate(lines)
-            _write_file(target, numbers[path], path, lines, records.get(path, []), quarantine_of.get(path, []))
-    summary = []
-    for path, fate, detail in files.select("path", "fate", "detail").iter_rows():
-        counts = lines_per_file.get(path) or dict.fromkeys(fates.FATES, 0)
-        if path not in lines_per_file:
-            empty = pl.DataFrame(schema=fates.LINE_FATE_SCHEMA)
-            _write_file(target, numbers[path], path, empty, records.get(path, []), quarantine_of.get(path, []))
-        summary.append([path, fate, detail, *(counts[f] for f in fates.FATES)])
-    lines_by_fate = {fate: sum(row[3 + i] for row in summary) for i, fate in enumerate(fates.FATES)}
+    files = read_parquet(out.files).sort("path").with_row_index("number").with_columns(pl.col("number").cast(pl.Int64))
+    numbers = files.select(file="path", number="number")
+    with tempfile.TemporaryDirectory(prefix=".explore-", dir=out.root) as spool_dir:
+        spool = Path(spool_dir)
+        tasks = []
+        for shard in shards.present(out.lines_dir):
+            in_shard = pl.read_parquet(shards.part(out.lines_dir, shard), columns=["file"]).unique()
+            in_shard = in_shard.join(numbers, on="file")
+            tasks.append(ShardTask(shard, out, in_shard.sort("number"), _of_files(build, in_shard), spool))
+        advance = progress.bar("shards", len(tasks), "shards")
+        counts = engine_for(engine).map(explore_shard, tasks, lambda _: advance(1))
+        # Files without a line read (refused whole, empty): their records and quarantine only.
+        lineless = numbers.join(pl.concat([numbers.clear(), *(t.files for t in tasks)]), on="file", how="anti")
+        rest = spool / "lineless.tsv"
+        empty = pl.DataFrame(schema=fates.LINE_FATE_SCHEMA)
+        _spool_payloads(rest, _file_payloads(lineless, empty, _of_files(build, lineless)))
+        _write_file_scripts(target, [t.spool_path for t in tasks] + [rest], files.height)
+    per_file = (
+        files.select("path", "fate", "detail")
+        .join(pl.concat([fates.counts_by_file(empty), *counts]).rename({"file": "path"}), on="path", how="left")
+        .with_columns(pl.col(fates.FATES).fill_null(0))
+    )
+    summary = [list(row) for row in per_file.iter_rows()]
+    lines_by_fate = {fate: int(per_file[fate].sum()) for fate in fates.FATES}
     _write_ids(target, build.outcomes, numbers)
     clusters = _duplicate_clusters(out)
     quarantine = _quarantine_rows(build.quarantine)
@@ -64,6 +89,7 @@ def write(out: Outputs) -> dict[str, Any]:
         {
             "file_columns": list(FILE_COLUMNS),
             "files": summary,
+            "files_per_script": FILES_PER_SCRIPT,
             "lines_by_fate": lines_by_fate,
             "duplicate_pages": _write_pages(target, "duplicates", clusters),
             "duplicate_clusters": len(clusters),
@@ -79,98 +105,176 @@ def write(out: Outputs) -> dict[str, Any]:
             "lines_by_fate": lines_by_fate}  # fmt: skip
 
 
+@dataclasses.dataclass(frozen=True)
+class ShardTask:
+    shard: shards.Shard
+    out: Outputs
+    files: pl.DataFrame  # file, number: the files with lines in this shard, by number
+    build: fates.Build  # only these files' rows
+    spool: Path  # a folder the file payloads are written to, one file per shard
+
+    @property
+    def spool_path(self) -> Path:
+        return self.spool / f"{self.shard.name}.tsv"
+
+
+def explore_shard(task: ShardTask) -> pl.DataFrame:
+    """One parse shard: its files' payloads spooled (number, tab, JSON; by number); lines per fate per file."""
+    lines = fates.line_fates(fates.ParseParts.of_shard(task.out, task.shard), task.build)
+    _spool_payloads(task.spool_path, _file_payloads(task.files, lines, task.build))
+    return fates.counts_by_file(lines)
+
+
+def _of_files(build: fates.Build, files: pl.DataFrame) -> fates.Build:
+    """build's rows of these files only (order kept)."""
+    keep = files.select("file")
+    return fates.Build(build.outcomes.join(keep, on="file", how="semi", maintain_order="left"),
+                       build.quarantine.join(keep, on="file", how="semi", maintain_order="left"))  # fmt: skip
+
+
+def _script_ends(kind: str, key: str | int | None) -> tuple[bytes, bytes]:
+    """What comes before and after the JSON payload of a data script."""
+    return f"EXPLORER.loaded({json.dumps(kind)},{json.dumps(key)},".encode(), b");\n"
+
+
 def _script(path: Path, kind: str, payload: Any, key: str | int | None = None) -> None:
     """A data script the page loads with a <script> tag (works from file://, unlike fetch)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    path.write_text(f"EXPLORER.loaded({json.dumps(kind)},{json.dumps(key)},{body});\n", encoding="utf-8")
+    head, tail = _script_ends(kind, key)
+    path.write_bytes(head + body.encode("utf-8") + tail)
 
 
-def _file_script(target: Path, number: int) -> Path:
-    return target / DATA / "files" / f"{number:05d}.js"
+def _json(value: str | pl.Expr) -> pl.Expr:
+    """A column's values as JSON text, as json.dumps writes them (null as null): polars encodes, so a shard's
+    payloads are built by its threads at once, not value by value in Python."""
+    expr = pl.col(value) if isinstance(value, str) else value
+    return pl.struct(expr.alias("v")).struct.json_encode().str.slice(len('{"v":')).str.strip_suffix("}")
 
 
-def _by_file(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    return {path: group for (path,), group in frame.partition_by("file", as_dict=True).items()}
+def _json_lists(rows: pl.LazyFrame, row: pl.Expr, name: str) -> pl.LazyFrame:
+    """file, name: the JSON list of each file's rows (each row's JSON text: row), in the frame's order."""
+    return rows.group_by("file", maintain_order=True).agg(
+        pl.concat_str(pl.lit("["), row.str.join(","), pl.lit("]")).alias(name)
+    )
 
 
-def _rows_by_file(frame: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """file -> its rows as dicts, without the file."""
-    return {path: group.drop("file").to_dicts() for path, group in _by_file(frame).items()}
+def _file_payloads(files: pl.DataFrame, lines: pl.DataFrame, build: fates.Build) -> pl.DataFrame:
+    """number, payload: the JSON payload of each of files (file, number) from their lines (LINE_FATE_SCHEMA, by file
+    and line) and build's rows of them, by number; one vectorised query, never a frame per file. The same text as
+    json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))."""
+    part = pl.element().struct.field
+    removed_parts = pl.col("removed_parts").list.eval(pl.concat_str(pl.lit("["), _json(part("rule")), pl.lit(","),
+                                                                    _json(part("text")), pl.lit("]")))  # fmt: skip
+    line = pl.concat_str(
+        pl.lit("["),
+        *itertools.chain.from_iterable((_json(c), pl.lit(",")) for c in LINE_COLUMNS),
+        pl.lit("["), removed_parts.list.join(",").fill_null(""), pl.lit("]]"),
+    )  # fmt: skip
+    record_columns = sorted(c for c in fates.OUTCOME_SCHEMA if c != "file")
+    quarantine_columns = sorted(["line_start", "line_end", "stage", "rule", "reason"])
+    by_file = [
+        _json_lists(lines.lazy().with_columns(pl.col("similarity").round(4)), line, "lines"),
+        _json_lists(build.quarantine.lazy(), pl.struct(quarantine_columns).struct.json_encode(), "quarantine"),
+        _json_lists(build.outcomes.lazy().with_columns(pl.col("similarity").round(4)),
+                    pl.struct(record_columns).struct.json_encode(), "records"),
+    ]  # fmt: skip
+    payloads = files.lazy()
+    for lists in by_file:
+        payloads = payloads.join(lists, on="file", how="left")
+    listed = {name: pl.col(name).fill_null(pl.lit("[]")) for name in ("lines", "quarantine", "records")}
+    payload = pl.concat_str(
+        pl.lit('{"line_columns":' + json.dumps(list(LINE_COLUMNS), separators=(",", ":")) + ',"lines":'),
+        listed["lines"], pl.lit(',"path":'), _json("file"), pl.lit(',"quarantine":'), listed["quarantine"],
+        pl.lit(',"records":'), listed["records"], pl.lit("}"),
+    )  # fmt: skip
+    return payloads.select("number", payload=payload).sort("number").collect()
 
 
-def _write_file(
-    target: Path, number: int, path: str, lines: pl.DataFrame, records: list[dict], quarantine: list[dict]
-) -> None:
-    payload = {
-        "path": path,
-        "line_columns": list(LINE_COLUMNS),
-        "lines": [
-            [*row[:-1], [[p["rule"], p["text"]] for p in row[-1] or []]]
-            for row in lines.select(*LINE_COLUMNS, "removed_parts")
-            .with_columns(pl.col("similarity").round(4))
-            .iter_rows()
-        ],
-        "records": records,
-        "quarantine": quarantine,
-    }
-    _script(_file_script(target, number), "file", payload, number)
+def _spool_payloads(path: Path, payloads: pl.DataFrame) -> None:
+    """One line per file: its number, a tab, its JSON (JSON escapes newlines and tabs: the line holds no other)."""
+    line = pl.concat_str(pl.col("number").cast(pl.String), pl.lit("\t"), "payload")
+    payloads.select(line).write_csv(path, include_header=False, quote_style="never")
 
 
-def _write_ids(target: Path, outcomes: pl.DataFrame, numbers: Mapping[str, int]) -> None:
+def _spooled(path: Path) -> Iterator[tuple[int, bytes]]:
+    with path.open("rb") as spool:
+        for line in spool:
+            number, payload = line.rstrip(b"\n").split(b"\t", 1)
+            yield int(number), payload
+
+
+def _write_file_scripts(target: Path, spools: list[Path], count: int) -> None:
+    """data/files/<bundle>.js: the payloads of files bundle*FILES_PER_SCRIPT onwards, merged from the spools (each
+    by number) a bundle at a time, so no more than one bundle is held however large the corpus."""
+    folder = target / DATA / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    merged = heapq.merge(*(_spooled(path) for path in spools), key=operator.itemgetter(0))
+    written = 0
+    for bundle, group in itertools.groupby(merged, key=lambda item: item[0] // FILES_PER_SCRIPT):
+        numbers, payloads = zip(*group, strict=True)
+        first = bundle * FILES_PER_SCRIPT
+        if bundle != written or list(numbers) != list(range(first, min(first + FILES_PER_SCRIPT, count))):
+            raise ValueError(f"file script {bundle}: payloads of files {numbers}, not each file once")
+        head, tail = _script_ends("files", bundle)
+        (folder / f"{bundle:05d}.js").write_bytes(b"".join([head, b"[", b",".join(payloads), b"]", tail]))
+        written += 1
+    if written * FILES_PER_SCRIPT < count:
+        raise ValueError(f"payloads of {count} files spooled, but the last ones are missing")
+
+
+def _write_ids(target: Path, outcomes: pl.DataFrame, numbers: pl.DataFrame) -> None:
     """data/ids/<first two hex digits>.js: record id -> the numbers of the files it was found in."""
     ids = (
         outcomes.filter(pl.col("id").is_not_null())
-        .select("id", number=pl.col("file").replace_strict(numbers, return_dtype=pl.Int64))
-        .unique()
-        .sort("id", "number")
+        .select("id", number=pl.col("file").replace_strict(numbers["file"], numbers["number"]))
+        .group_by("id")
+        .agg(pl.col("number").unique().sort())
+        .sort("id")
     )
-    for (prefix,), group in ids.group_by(pl.col("id").str.slice(0, 2), maintain_order=True):
-        index = {i: sorted(n) for i, n in group.group_by("id").agg("number").iter_rows()}
-        _script(target / DATA / "ids" / f"{prefix}.js", "ids", index, prefix)
+    for prefix, group in itertools.groupby(ids.iter_rows(), key=lambda row: row[0][:2]):
+        _script(target / DATA / "ids" / f"{prefix}.js", "ids", dict(group), prefix)
 
 
-def _places(provenance: Iterable[Mapping[str, Any]]) -> list[str]:
-    return [f"{p['file']}:{p['line_start']}-{p['line_end']}" for p in provenance]
+def _places() -> pl.Expr:
+    """A record's provenance as 'file:line_start-line_end' strings."""
+    place = pl.element().struct.field
+    return pl.col("provenance").list.eval(pl.format("{}:{}-{}", place("file"), place("line_start"), place("line_end")))
 
 
-def _excerpt(title: str | None, body: str) -> str:
-    text = "\n\n".join(t for t in (title, body) if t)
-    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+def _excerpt() -> pl.Expr:
+    """Title and body (those not empty), cut to EXCERPT characters with an ellipsis."""
+    text = pl.concat_str([pl.when(pl.col(c) != "").then(c) for c in ("title", "body")], separator="\n\n",
+                         ignore_nulls=True)  # fmt: skip
+    return pl.when(text.str.len_chars() <= EXCERPT).then(text).otherwise(text.str.slice(0, EXCERPT - 1) + "…")
 
 
 def _duplicate_clusters(out: Outputs) -> list[dict[str, Any]]:
     """Each kept record with the records dropped as its duplicates, by kept id."""
-    duplicates = read_parquet(out.duplicates, polars_schema(Duplicate)).sort("kept_id", "kind", "id")
-    kept_ids = duplicates["kept_id"].unique().to_list()
+    # Excerpts only, read by the streaming engine: the bodies are never all in memory.
+    dropped = (
+        pl.scan_parquet(out.duplicates, schema=polars_schema(Duplicate))
+        .select("kept_id", "id", "kind", "similarity", _places(), _excerpt())
+        .sort("kept_id", "kind", "id")
+        .collect(engine="streaming")
+    )
     kept = {
-        row["id"]: row
-        for row in shards.scan(out.validated_dir, polars_schema(Article))
-        .filter(pl.col("id").is_in(kept_ids))
-        .select("id", "title", "body", "provenance")
-        .collect()
-        .iter_rows(named=True)
+        kept_id: (places, text)
+        for kept_id, places, text in shards.scan(out.validated_dir, polars_schema(Article))
+        .join(dropped.lazy().select(id="kept_id"), on="id", how="semi")
+        .select("id", _places(), _excerpt())
+        .collect(engine="streaming")
+        .iter_rows()
     }
     clusters = []
-    for (kept_id,), group in duplicates.group_by("kept_id", maintain_order=True):
-        record = kept.get(kept_id)
+    for kept_id, group in itertools.groupby(dropped.iter_rows(), key=operator.itemgetter(0)):
+        places, text = kept.get(kept_id, ([], None))
         clusters.append(
             {
-                "kept": {
-                    "id": kept_id,
-                    "published": record is not None,
-                    "places": _places(record["provenance"]) if record else [],
-                    "text": _excerpt(record["title"], record["body"]) if record else None,
-                },
+                "kept": {"id": kept_id, "published": kept_id in kept, "places": places, "text": text},
                 "dropped": [
-                    {
-                        "id": row["id"],
-                        "kind": row["kind"],
-                        "similarity": round(row["similarity"], 4),
-                        "places": _places(row["provenance"]),
-                        "text": _excerpt(row["title"], row["body"]),
-                    }
-                    for row in group.iter_rows(named=True)
+                    {"id": id_, "kind": kind, "similarity": round(similarity, 4), "places": places, "text": text}
+                    for _, id_, kind, similarity, places, text in group
                 ],
             }
         )

@@ -249,6 +249,12 @@ def counts_by_fate(fates: pl.DataFrame) -> dict[str, int]:
     return {fate: int(found.get(fate, 0)) for fate in FATES}
 
 
+def counts_by_file(fates: pl.DataFrame) -> pl.DataFrame:
+    """Lines per fate of each file (file, then one Int64 column per fate in FATES order, 0 when none), by file."""
+    per_fate = [pl.col("fate").eq(fate).sum().cast(pl.Int64).alias(fate) for fate in FATES]
+    return fates.group_by("file").agg(per_fate).sort("file")
+
+
 def shard_parts(out: Outputs) -> Iterable[ParseParts]:
     """ParseParts of every shard the parse stage wrote, in shard order."""
     for shard in shards.present(out.lines_dir):

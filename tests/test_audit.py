@@ -16,6 +16,7 @@ import pytest
 from conftest import REPO_ROOT, SEED_RAW, SHARED, run_pipeline
 
 from pipeline import explorer, fates
+from pipeline.config import load_params
 from pipeline.io import read_json
 from pipeline.outputs import Outputs
 
@@ -40,6 +41,15 @@ def data_script(path: Path) -> tuple[str, Any, Any]:
     match = re.fullmatch(r"EXPLORER\.loaded\(([^,]+),([^,]+),(.*)\);\n", path.read_text(encoding="utf-8"), re.S)
     assert match, path
     return json.loads(match[1]), json.loads(match[2]), json.loads(match[3])
+
+
+def file_payload(folder: Path, number: int) -> dict[str, Any]:
+    """What the explorer shows of file `number` (its index in summary.js): an entry of its bundle's data script."""
+    _, _, summary = data_script(folder / "data" / "summary.js")
+    size = summary["files_per_script"]
+    _, key, bundle = data_script(folder / "data" / "files" / f"{number // size:05d}.js")
+    assert key == number // size
+    return bundle[number % size]
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -139,13 +149,13 @@ def test_explorer_lists_every_file_with_its_lines_fates(invented_out: Path) -> N
     assert summary["quarantine_rows"] == pl.read_parquet(out.quarantine).height
     assert summary["duplicate_clusters"] == pl.read_parquet(out.duplicates)["kept_id"].n_unique()
     short = files["path"].to_list().index("short.txt")
-    _, key, page = data_script(folder / "data" / "files" / f"{short:05d}.js")
+    page = file_payload(folder, short)
     columns = page["line_columns"]
-    assert key == short and page["path"] == "short.txt"
+    assert page["path"] == "short.txt"
     assert [(row[columns.index("line")], row[columns.index("fate")], row[columns.index("rule")]) for row in
             page["lines"]] == [(1, "quarantined", "body_too_short"), (3, "quarantined", "body_too_short")]  # fmt: skip
     hidden = files["path"].to_list().index(".hidden.txt")
-    _, _, refused = data_script(folder / "data" / "files" / f"{hidden:05d}.js")
+    refused = file_payload(folder, hidden)
     assert refused["lines"] == [] and refused["quarantine"][0]["rule"] == "hidden_file"
 
 
@@ -156,7 +166,7 @@ def test_explorer_finds_every_record_id_in_the_files_it_names(invented_out: Path
     for record in published:
         _, _, index = data_script(folder / "data" / "ids" / f"{record[:2]}.js")
         for number in index[record]:
-            _, _, page = data_script(folder / "data" / "files" / f"{number:05d}.js")
+            page = file_payload(folder, number)
             assert record in {row[page["line_columns"].index("record")] for row in page["lines"]}
 
 
@@ -164,7 +174,7 @@ def test_explorer_is_byte_identical_when_rebuilt(invented_out: Path) -> None:
     out = Outputs(invented_out)
     before = tree_digest(out.explorer)
 
-    explorer.write(out)
+    explorer.write(out, load_params(REPO_ROOT / "params.yaml").engine)
 
     assert tree_digest(out.explorer) == before
     assert (out.explorer / "index.html").read_bytes() == explorer.PAGE.read_bytes()
@@ -189,6 +199,24 @@ def test_explorer_renders_offline_in_headless_chromium(invented_out: Path) -> No
     assert "<h2>short.txt</h2>" in dom
     assert dom.count('class="fate fate-quarantined">quarantined</span>') >= 2
     assert "body_too_short" in dom
+
+
+def test_explorer_bundles_each_file_under_its_number(
+    invented_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 3 files a script, the 7 files are in 3 scripts; the page finds a file of the last one by its number."""
+    out = Outputs(tmp_path / "out")
+    shutil.copytree(invented_out, out.root)
+    monkeypatch.setattr(explorer, "FILES_PER_SCRIPT", 3)
+
+    explorer.write(out, load_params(REPO_ROOT / "params.yaml").engine)
+
+    _, _, summary = data_script(out.explorer / "data" / "summary.js")
+    paths = [row[0] for row in summary["files"]]
+    assert len(list((out.explorer / "data" / "files").iterdir())) == 3
+    assert [file_payload(out.explorer, number)["path"] for number in range(len(paths))] == paths
+    dom = rendered(out.explorer / "index.html", f"file={paths[-1]}")
+    assert f"<h2>{paths[-1]}</h2>" in dom
 
 
 @pytest.mark.slow
