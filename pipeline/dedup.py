@@ -278,7 +278,9 @@ def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupPar
     return ShingleStatistics(size, shared, by_rarity.reshape(records, classes))
 
 
-def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: DedupParams) -> pl.DataFrame:
+def near_candidates(
+    scratch: Scratch, statistics: ShingleStatistics, lengths: pl.Series, params: DedupParams
+) -> pl.DataFrame:
     """(a, b): b holds k of a's anchors, its p + k - 1 rarest shared shingles, those under the cap (module
     docstring).
 
@@ -322,15 +324,17 @@ def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: Ded
         )
         lookups += anchors * largest_df(rarity_class, params.max_shingle_df)
     groups = max(1, -(-int(lookups[with_anchors].sum()) // params.bucket_shingles))
-    return anchor_pairs(scratch, plan, groups)
+    return anchor_pairs(scratch, plan, lengths, groups)
 
 
-def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, groups: int) -> pl.DataFrame:
-    """(a, b) for the records of the plan (n, last_class, quota, required): b holds `required` of a's anchors.
+def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, lengths: pl.Series, groups: int) -> pl.DataFrame:
+    """(a, b) for the records of the plan (n, last_class, quota, required): b holds `required` of a's anchors and
+    is at least as long as a (`lengths`, indexed by n: `orient` keeps the pairs of a shorter and a longer record).
 
     One pass over the hash ranges looks every anchor up; the matches go to scratch files by group of records
     (a % groups), and each group's matches are then counted per pair on their own."""
     required = plan.select(a="n", required="required")
+    length = pl.lit(lengths)
     matches = scratch.root / "matches"
     for bucket in range(scratch.buckets):
         shingles = scratch.shared_shingles(bucket)
@@ -352,7 +356,7 @@ def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, groups: int) -> pl.DataFr
         found = (
             anchors.select("n", "h")
             .join(shingles.select(b="n", h="h"), on="h")
-            .filter(pl.col("n") != pl.col("b"))
+            .filter((pl.col("n") != pl.col("b")) & (length.gather("b") >= length.gather("n")))
             .select(group=pl.col("n") % groups, pair=pl.col("n").cast(pl.UInt64) * 2**32 + pl.col("b").cast(pl.UInt64))
         )
         for (group,), part in found.partition_by("group", as_dict=True, include_key=False).items():
@@ -444,10 +448,12 @@ def shared_counts(scratch: Scratch, pairs: pl.DataFrame) -> np.ndarray:
 def near_and_truncated(records: Records, compact: pl.DataFrame, scratch: Scratch, params: DedupParams) -> pl.DataFrame:
     """Decisions (n, kept_n, kind, similarity) for representatives that duplicate a longer representative."""
     statistics = shingle_statistics(scratch, compact, params)
+    lengths = np.zeros(len(statistics.size), dtype=np.uint32)
+    lengths[compact["n"].to_numpy()] = compact["length"].to_numpy()
     prefix = orient(prefix_candidates(compact), compact)
     prefix = verified_prefixes(records, prefix).with_columns(prefix=pl.lit(True))
     pairs = orient(
-        pl.concat([near_candidates(scratch, statistics, params), prefix.select("a", "b")]).unique(), compact
+        pl.concat([near_candidates(scratch, statistics, pl.Series(lengths), params), prefix.select("a", "b")]).unique(), compact
     )
     log.info("dedup: %d candidate pairs", pairs.height)
     sizes = pl.DataFrame({"a": np.arange(len(statistics.size), dtype=np.uint32), "a_size": statistics.size})
