@@ -66,7 +66,7 @@ def _stage_clean(args: argparse.Namespace, params: Params, progress: Progress) -
 def _stage_dedup(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
     from pipeline import dedup
 
-    return dedup.run(out=Outputs(args.out), params=params.dedup)
+    return dedup.run(out=Outputs(args.out), params=params.dedup, engine=params.engine)
 
 
 def _stage_validate(args: argparse.Namespace, params: Params, progress: Progress) -> dict:
@@ -147,7 +147,7 @@ STAGE_COMMANDS = {  # name: (summary, description, its arguments); each runs tha
               ("out", "engine")),
     "dedup": ("drop exact, near and truncated-prefix duplicates",
               "Merge exact copies, drop truncated and near copies of longer records to duplicates.parquet.",
-              ("out",)),
+              ("out", "engine")),
     "validate": ("row checks, ledger and Great Expectations: the gate before publishing",
                  "Quarantine rows failing row checks; fail (exit 1) when the dataset as a whole is wrong.",
                  ("raw", "out")),

@@ -11,9 +11,10 @@ The decisions:
 - A record dropped in favour of a record that is itself dropped points to the record kept at the end of the chain.
 
 How memory stays bounded (the corpus is never held as text or as shingles):
-1. One pass over the articles, `batch_records` at a time: per record, compact keys (two 64-bit hashes of the
-   normalised body, a hash of the title, the body's length, hashes of its first L*2^j characters, L =
-   truncated_min_chars) and its shingle hashes, written to scratch files, one folder per hash range.
+1. One pass over the articles, `batch_records` at a time, each input part an engine task (pipeline/dedup_keys.py):
+   per record, compact keys (two 64-bit hashes of the normalised body, a hash of the title, the body's length,
+   hashes of its first L*2^j characters, L = truncated_min_chars) and its shingle hashes, written to scratch
+   files, one folder per hash range.
 2. Exact merge on the compact keys; metadata and provenance are read back for the copies only.
 3. Near candidates by a prefix filter: a shingle in one representative only cannot be shared, so with S the
    shared shingles of a (in >= 2 representatives), T = floor(t*|A|) and p = |S| - T + 1, a is contained at >= t
@@ -23,8 +24,9 @@ How memory stays bounded (the corpus is never held as text or as shingles):
    limited to shingles in at most `max_shingle_df` records: the filter stays exact for a record with enough of
    those, and one with fewer (mostly recurring phrasing) takes all it has, or its k rarest shingles, and b must
    still hold k of them. Text specific to one story is in its copies only, whatever the corpus size, so the cost
-   of the lookups (anchors x document frequency) stays linear in the corpus. MinHash-LSH estimates Jaccard, which
-   is low for a brief inside a long release; this finds the containment pairs themselves.
+   of the lookups (anchors x document frequency) stays linear in the corpus. Only pairs whose b is at least as
+   long as a are counted: a's anchors decide whether a (the shorter) is contained in b. MinHash-LSH estimates
+   Jaccard, which is low for a brief inside a long release; this finds the containment pairs themselves.
 4. Truncated candidates: records sharing the hash of their first L*2^j characters, j the largest level the
    shorter record reaches; each pair is then checked on the normalised texts of those records only.
 5. Containment is counted exactly on the candidate pairs, hash range by hash range.
@@ -42,145 +44,30 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow.parquet as pq
 from polars.io.plugins import register_io_source
 
 from pipeline import io, shards, stage
-from pipeline.config import DedupParams
+from pipeline.config import DedupParams, EngineParams
+from pipeline.dedup_keys import Records, ScanTask, Scratch, scan_part
+from pipeline.engine import engine_for
 from pipeline.outputs import Outputs
-from pipeline.text import NFKC_MAY_CHANGE, canonical_expr, folded_expr
+from pipeline.text import canonical_expr
 from schemas import CleanArticle, Duplicate, polars_schema
 
 log = logging.getLogger(__name__)
 ARTICLE_SCHEMA = polars_schema(CleanArticle)
 ARTICLE_COLUMNS = list(ARTICLE_SCHEMA)
 METADATA = ("published_date", "category", "byline", "source")
-WORD = r"\w+"
-# Fixed seeds: every run hashes alike. Decisions depend on hash equality only, never on hash order.
-WORD_SEED, SHINGLE_SEED, BODY_SEEDS, TITLE_SEED, PREFIX_SEED = 11, 13, (17, 19), 23, 29
 MAX_CHAIN = 64
 DECISION_SCHEMA = {"n": pl.UInt32, "kept_n": pl.UInt32, "kind": pl.String, "similarity": pl.Float64}
 PAIR_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
 
 
-class Scratch:
-    """Shingle hashes on disk, one folder per hash range (bucket): ascending buckets are ascending hashes."""
-
-    def __init__(self, root: Path, buckets: int) -> None:
-        self.root = root
-        self.buckets = buckets
-
-    def bucket_of(self, hashes: pl.Expr) -> pl.Expr:
-        # The top 32 bits scaled to [0, buckets): monotone in the hash, so a bucket is a contiguous hash range.
-        return ((hashes // 2**32) * self.buckets // 2**32).cast(pl.UInt32)
-
-    def write_batch(self, batch: int, shingles: pl.DataFrame) -> None:
-        for (bucket,), part in shingles.partition_by("bucket", as_dict=True, include_key=False).items():
-            folder = self.root / "all" / f"{bucket:05d}"
-            folder.mkdir(parents=True, exist_ok=True)
-            part.write_ipc(folder / f"{batch:06d}.arrow", compression="uncompressed")
-
-    def all_shingles(self, bucket: int) -> pl.LazyFrame | None:
-        files = sorted((self.root / "all" / f"{bucket:05d}").glob("*.arrow"))
-        return pl.scan_ipc(files) if files else None
-
-    def shared_path(self, bucket: int) -> Path:
-        return self.root / "shared" / f"{bucket:05d}.arrow"
-
-    def shared_shingles(self, bucket: int) -> pl.LazyFrame | None:
-        """(n, h, df, rarity) of the shingles in at least 2 representatives, in one hash range."""
-        path = self.shared_path(bucket)
-        return pl.scan_ipc(path) if path.exists() else None
-
-
-def prefix_levels(truncated_min_chars: int, longest: int) -> list[int]:
-    """Prefix lengths L, 2L, 4L, ... up to the longest body: a record's key level is the largest it reaches."""
-    lengths, length = [], truncated_min_chars
-    while length <= longest:
-        lengths.append(length)
-        length *= 2
-    return lengths
-
-
-def batch_features(batch: pl.DataFrame, params: DedupParams, scratch: Scratch, index: int) -> pl.DataFrame:
-    """Compact keys of a batch of records; their shingle hashes go to the scratch folders."""
-    body = pl.col("body").fill_null("")
-    marked = batch.lazy().with_columns(nfkc=body.str.contains(NFKC_MAY_CHANGE))
-    # NFKC is the costly step of folding, and most bodies are their own NFKC form: fold those by lower-casing.
-    folded = pl.concat(
-        [
-            marked.filter(~pl.col("nfkc")).with_columns(folded=body.str.to_lowercase()),
-            marked.filter(pl.col("nfkc")).with_columns(folded=folded_expr(body)),
-        ]
-    )
-    texts = (
-        folded.select(
-            "n", "id", "is_truncated",
-            title_missing=pl.col("title").is_null(),
-            title_key=pl.when(pl.col("title").is_not_null()).then(canonical_expr("title").hash(seed=TITLE_SEED)),
-            words=pl.col("folded").str.extract_all(WORD),
-        )
-        # canonical_expr removes runs of [\W_]: the \w+ words joined, less their underscores. One regex, not two.
-        .with_columns(canonical=pl.col("words").list.join("").str.replace_all("_", "", literal=True))
-        .collect(engine="streaming")
-    )  # fmt: skip
-    length = pl.col("canonical").str.len_chars()
-    longest = int(texts.select(length.max()).item() or 0)
-    levels = prefix_levels(params.truncated_min_chars, longest)
-    prefix_keys = [
-        pl.when(length >= size).then(pl.col("canonical").str.slice(0, size).hash(seed=PREFIX_SEED)) for size in levels
-    ]
-    compact = texts.select(
-        "n", "id", "is_truncated", "title_missing", "title_key",
-        length=length.cast(pl.UInt32),
-        body_k1=pl.col("canonical").hash(seed=BODY_SEEDS[0]),
-        body_k2=pl.col("canonical").hash(seed=BODY_SEEDS[1]),
-        prefix_keys=pl.concat_list(prefix_keys).list.drop_nulls() if levels else pl.lit([], dtype=pl.List(pl.UInt64)),
-    )  # fmt: skip
-    scratch.write_batch(index, shingle_hashes(texts.select("n", "words"), params.shingle_words, scratch))
-    return compact
-
-
-def shingle_hashes(texts: pl.DataFrame, size: int, scratch: Scratch) -> pl.DataFrame:
-    """(n, h, bucket) for every word n-gram of every record; a record shorter than n words is one shingle.
-
-    Words are exploded to one row each and n-grams built from shifts of the whole column, masked where a shift
-    crosses into the next record: memory and time grow with the number of words (no per-record windows).
-    """
-    tokens = (
-        texts.lazy()
-        .with_columns(count=pl.col("words").list.len())
-        .explode("words")
-        .drop_nulls("words")
-        .select("n", "count", word=pl.col("words").hash(seed=WORD_SEED))
-        .collect(engine="streaming")
-    )
-    same_record = [pl.col("n").shift(-k) == pl.col("n") for k in range(size)]
-    words = [pl.when(same_record[k]).then(pl.col("word").shift(-k)).alias(f"w{k}") for k in range(size)]
-    first_word = (pl.col("n").shift(1) != pl.col("n")).fill_null(True)
-    whole_gram = same_record[size - 1].fill_null(False)
-    # Hash first, filter after: the shifts must see every word of the record, not the rows the filter keeps.
-    return (
-        tokens.lazy()
-        .select(
-            "n", h=pl.struct(words).hash(seed=SHINGLE_SEED), keep=whole_gram | (first_word & (pl.col("count") < size))
-        )
-        .filter("keep")
-        # A set per record; deduplicated within each record (small groups) rather than over (n, h) pairs at once.
-        .group_by("n")
-        .agg(pl.col("h").unique())
-        .explode("h")
-        .with_columns(bucket=scratch.bucket_of(pl.col("h")))
-        .collect()
-    )
-
-
-def scan_records(records: Records, params: DedupParams, scratch: Scratch) -> pl.DataFrame:
-    """Pass 1 over the texts: compact keys for every record (shingles to scratch), sorted by n."""
-    columns = ["id", "title", "body", "is_truncated"]
-    parts = [batch_features(batch, params, scratch, index) for index, batch in enumerate(records.batches(columns))]
-    if not parts:
-        return batch_features(records.collect(columns, pl.Series([], dtype=pl.UInt32)), params, scratch, 0)
+def scan_records(records: Records, params: DedupParams, scratch: Scratch, engine: EngineParams | None) -> pl.DataFrame:
+    """Pass 1 over the texts: compact keys for every record (shingles to scratch), sorted by n; the parts are
+    the engine's tasks (no engine: in this process)."""
+    tasks = [ScanTask(part, index, params, scratch) for index, part in enumerate(records.parts())]
+    parts = engine_for(engine).map(scan_part, tasks) if engine else [scan_part(task) for task in tasks]
     return pl.concat(parts).sort("n")
 
 
@@ -278,7 +165,9 @@ def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupPar
     return ShingleStatistics(size, shared, by_rarity.reshape(records, classes))
 
 
-def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: DedupParams) -> pl.DataFrame:
+def near_candidates(
+    scratch: Scratch, statistics: ShingleStatistics, lengths: pl.Series, params: DedupParams
+) -> pl.DataFrame:
     """(a, b): b holds k of a's anchors, its p + k - 1 rarest shared shingles, those under the cap (module
     docstring).
 
@@ -322,15 +211,17 @@ def near_candidates(scratch: Scratch, statistics: ShingleStatistics, params: Ded
         )
         lookups += anchors * largest_df(rarity_class, params.max_shingle_df)
     groups = max(1, -(-int(lookups[with_anchors].sum()) // params.bucket_shingles))
-    return anchor_pairs(scratch, plan, groups)
+    return anchor_pairs(scratch, plan, lengths, groups)
 
 
-def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, groups: int) -> pl.DataFrame:
-    """(a, b) for the records of the plan (n, last_class, quota, required): b holds `required` of a's anchors.
+def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, lengths: pl.Series, groups: int) -> pl.DataFrame:
+    """(a, b) for the records of the plan (n, last_class, quota, required): b holds `required` of a's anchors and
+    is at least as long as a (`lengths`, indexed by n: `orient` keeps the pairs of a shorter and a longer record).
 
     One pass over the hash ranges looks every anchor up; the matches go to scratch files by group of records
     (a % groups), and each group's matches are then counted per pair on their own."""
     required = plan.select(a="n", required="required")
+    length = pl.lit(lengths)
     matches = scratch.root / "matches"
     for bucket in range(scratch.buckets):
         shingles = scratch.shared_shingles(bucket)
@@ -352,7 +243,7 @@ def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, groups: int) -> pl.DataFr
         found = (
             anchors.select("n", "h")
             .join(shingles.select(b="n", h="h"), on="h")
-            .filter(pl.col("n") != pl.col("b"))
+            .filter((pl.col("n") != pl.col("b")) & (length.gather("b") >= length.gather("n")))
             .select(group=pl.col("n") % groups, pair=pl.col("n").cast(pl.UInt64) * 2**32 + pl.col("b").cast(pl.UInt64))
         )
         for (group,), part in found.partition_by("group", as_dict=True, include_key=False).items():
@@ -444,11 +335,12 @@ def shared_counts(scratch: Scratch, pairs: pl.DataFrame) -> np.ndarray:
 def near_and_truncated(records: Records, compact: pl.DataFrame, scratch: Scratch, params: DedupParams) -> pl.DataFrame:
     """Decisions (n, kept_n, kind, similarity) for representatives that duplicate a longer representative."""
     statistics = shingle_statistics(scratch, compact, params)
+    lengths = np.zeros(len(statistics.size), dtype=np.uint32)
+    lengths[compact["n"].to_numpy()] = compact["length"].to_numpy()
     prefix = orient(prefix_candidates(compact), compact)
     prefix = verified_prefixes(records, prefix).with_columns(prefix=pl.lit(True))
-    pairs = orient(
-        pl.concat([near_candidates(scratch, statistics, params), prefix.select("a", "b")]).unique(), compact
-    )
+    near = near_candidates(scratch, statistics, pl.Series(lengths), params)
+    pairs = orient(pl.concat([near, prefix.select("a", "b")]).unique(), compact)
     log.info("dedup: %d candidate pairs", pairs.height)
     sizes = pl.DataFrame({"a": np.arange(len(statistics.size), dtype=np.uint32), "a_size": statistics.size})
     pairs = (
@@ -487,9 +379,11 @@ def follow_chains(decisions: pl.DataFrame, source: str, target: str, via: pl.Dat
     raise RuntimeError(f"dedup decision chain longer than {MAX_CHAIN}")
 
 
-def decide(records: Records, params: DedupParams, scratch: Scratch) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def decide(
+    records: Records, params: DedupParams, scratch: Scratch, engine: EngineParams | None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(compact, groups, fates): fates hold (n, kept_n, kept_id, kind, similarity) per record dropped."""
-    compact = scan_records(records, params, scratch)
+    compact = scan_records(records, params, scratch, engine)
     groups = exact_groups(compact)
     representatives = compact.join(groups.filter(pl.col("rank") == 1).select("n"), on="n", how="semi")
     near = near_and_truncated(records, representatives, scratch, params)
@@ -502,58 +396,11 @@ def decide(records: Records, params: DedupParams, scratch: Scratch) -> tuple[pl.
     return compact, groups, fates
 
 
-class Records:
-    """The input read batch by batch, each row with its number n: parquet files (clean's parts) read with pyarrow,
-    which holds one batch (polars' streaming scan holds several row groups), or a frame in memory.
-
-    n numbers the records by id and place, not by input order: every tie in the decisions is broken by n, so the
-    outputs do not depend on how the input was split into shards or parts."""
-
-    def __init__(self, source: pl.DataFrame | Sequence[Path], batch_rows: int) -> None:
-        self.source = source
-        self.batch_rows = batch_rows
-        place = pl.col("provenance").list.first().struct
-        order = pl.concat(
-            [
-                batch.select("id", file=place.field("file"), line=place.field("line_start"))
-                for batch in self._read(["id", "provenance"])
-            ]
-            or [pl.DataFrame(schema={"id": pl.String, "file": pl.String, "line": pl.Int32})]
-        )
-        ranked = order.with_row_index("row").sort("id", "file", "line", "row")["row"].to_numpy()
-        self.numbers = np.empty(len(ranked), dtype=np.uint32)
-        self.numbers[ranked] = np.arange(len(ranked), dtype=np.uint32)
-
-    @property
-    def height(self) -> int:
-        return len(self.numbers)
-
-    def _read(self, columns: list[str]) -> Iterator[pl.DataFrame]:
-        if isinstance(self.source, pl.DataFrame):
-            frame = self.source.select(columns)
-            yield from (frame.slice(start, self.batch_rows) for start in range(0, frame.height, self.batch_rows))
-            return
-        for path in self.source:
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=self.batch_rows, columns=columns):
-                yield pl.from_arrow(batch)
-
-    def batches(self, columns: Sequence[str], only: pl.Series | None = None) -> Iterator[pl.DataFrame]:
-        """Batches of (n, *columns) in input order, in clean's types; `only`: the rows whose n is in it."""
-        start = 0
-        for batch in self._read(list(columns)):
-            numbers = pl.Series("n", self.numbers[start : start + batch.height])
-            numbered = batch.select(numbers, *[pl.col(c).cast(ARTICLE_SCHEMA[c]) for c in columns])
-            start += batch.height
-            yield numbered if only is None else numbered.filter(pl.col("n").is_in(only.implode()))
-
-    def collect(self, columns: Sequence[str], only: pl.Series) -> pl.DataFrame:
-        """(n, *columns) of the rows whose n is in `only` (a few of the corpus)."""
-        empty = pl.DataFrame(schema={"n": pl.UInt32, **{c: ARTICLE_SCHEMA[c] for c in columns}})
-        return pl.concat([empty, *self.batches(columns, only)])
-
-
 def transform(
-    articles: pl.DataFrame | Sequence[Path], params: DedupParams, scratch_dir: Path | None = None
+    articles: pl.DataFrame | Sequence[Path],
+    params: DedupParams,
+    scratch_dir: Path | None = None,
+    engine: EngineParams | None = None,
 ) -> stage.StageResult:
     """Drop duplicates. Given parquet files (clean's parts), `kept` is a lazy frame that reads them again batch by
     batch, which a caller streams to disk: the stage never holds the corpus's texts. Given a DataFrame, frames come
@@ -569,11 +416,11 @@ def transform(
     ):
         if getattr(params, name) < 1:
             raise ValueError(f"params dedup.{name} must be at least 1, got {getattr(params, name)}")
-    records = Records(articles, params.batch_records)
+    records = Records(articles, params.batch_records, ARTICLE_SCHEMA)
     with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch_dir) as tmp:
         words = sum(int(batch["word_count"].cast(pl.Int64).sum()) for batch in records.batches(["word_count"]))
         buckets = max(1, -(-words // params.bucket_shingles))
-        compact, groups, fates = decide(records, params, Scratch(Path(tmp), buckets))
+        compact, groups, fates = decide(records, params, Scratch(Path(tmp), buckets), engine)
     merged = merged_metadata(records, groups)
     exact_copies = groups.filter(pl.col("rank") > 1)["n"]
     dropped = fates["n"]
@@ -637,8 +484,8 @@ def transform(
     return stage.StageResult(kept=kept, quarantined=stage.quarantine_frame(), removed=removed, metrics=metrics)
 
 
-def run(*, out: Outputs, params: DedupParams) -> dict:
-    result = transform(shards.parts(out.clean_articles_dir), params)
+def run(*, out: Outputs, params: DedupParams, engine: EngineParams) -> dict:
+    result = transform(shards.parts(out.clean_articles_dir), params, engine=engine)
     # The kept rows are clean's rows (validated there) with metadata filled from copies: check the shape here.
     CleanArticle.validate(result.kept.head(0).collect())
     io.sink_parquet(result.kept, out.dedup_articles)

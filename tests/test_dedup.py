@@ -165,6 +165,26 @@ def test_parquet_parts_give_a_lazy_frame_with_the_same_rows(tmp_path: Path) -> N
     assert eager.kept.row(0, named=True)["byline"] == "Kim Min-ji"
 
 
+def test_parts_on_two_workers_give_the_same_outputs_as_in_process(tmp_path: Path) -> None:
+    """Each part is an engine task (its keys, its shingles to scratch); the corpus-level steps read them all."""
+    rows = frame(
+        article(LONG_BODY, file="a.txt", category="Trade"),
+        article(LONG_BODY[:CUT_AT], file="b.txt"),
+        article(" ".join(WORDS[100:135] + ["said", "the", "ministry"]), file="c.txt"),
+        article(LONG_BODY, file="d.txt", byline="Kim Min-ji"),
+        article(" ".join(WORDS[200:260]), file="e.txt", title="Tariffs"),
+    )
+    parts = [tmp_path / f"part-{i:05d}.parquet" for i in range(3)]
+    for part, (start, length) in zip(parts, [(0, 2), (2, 0), (2, 3)], strict=True):
+        rows.slice(start, length).write_parquet(part)  # an empty part too
+    engine = dataclasses.replace(load_params(REPO_ROOT / "params.yaml").engine, name="local", workers=2)
+    workers = dedup.transform(parts, PARAMS, engine=engine)
+    in_process = dedup.transform(rows, PARAMS)
+    assert workers.kept.collect().equals(in_process.kept)
+    assert workers.removed.equals(in_process.removed)
+    assert workers.removed["kind"].sort().to_list() == ["exact", "near", "near", "truncated"]
+
+
 def test_nfkc_fast_path_characters_are_their_own_nfkc_form() -> None:
     """dedup lower-cases, without NFKC, bodies made only of ASCII and these characters."""
     for char in NFKC_STABLE_NON_ASCII:

@@ -310,7 +310,7 @@ def run_stages(raw: Path, out_root: Path, params_path: Path, workers: int, megab
     stages: list[tuple[str, Callable[[], dict | None]]] = [
         ("parse", lambda: parse.run(raw_dir=raw, out=out, params=parse_params)),
         ("clean", lambda: clean.run(out=out, params=params.clean)),
-        ("dedup", lambda: dedup.run(out=out, params=params.dedup)),
+        ("dedup", lambda: dedup.run(out=out, params=params.dedup, engine=params.engine)),
         ("validate", lambda: validate.run(raw_dir=raw, out=out, params=params.validate)),
         ("package", lambda: package.run(raw_dir=raw, out=out, releases_dir=releases, params=params.package)),
     ]

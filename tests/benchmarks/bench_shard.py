@@ -96,7 +96,7 @@ def _dedup_scratch(built: Path, params_path: Path) -> tuple[float, float, int, i
         sampler.start()
         tempfile.tempdir = str(scratch)  # dedup's scratch folder is a TemporaryDirectory
         start, cpu_start = time.perf_counter(), _cpu_s()
-        dedup.run(out=out, params=params.dedup)
+        dedup.run(out=out, params=params.dedup, engine=params.engine)
         wall, cpu = time.perf_counter() - start, _cpu_s() - cpu_start
         done.set()
         sampler.join()

@@ -1,0 +1,232 @@
+"""Dedup's per-record work: each record's compact keys and shingle hashes, computed part by part (engine tasks).
+
+Everything here depends on a record's own text only (its title and body): the normalised body's hashes, the
+hashes of its prefixes, its word shingles. Each part of the input (one of clean's parquet parts) is a task that
+reads its records batch by batch and writes their shingle hashes to scratch files by hash range (`Scratch`); the
+corpus-level steps in pipeline/dedup.py read them from there. This module imports no stage, so a worker that runs
+a task loads only what the task needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow.parquet as pq
+
+from pipeline.config import DedupParams
+from pipeline.text import NFKC_MAY_CHANGE, canonical_expr, folded_expr
+
+SCAN_COLUMNS = ("id", "title", "body", "is_truncated")
+WORD = r"\w+"
+# Fixed seeds: every run hashes alike. Decisions depend on hash equality only, never on hash order.
+WORD_SEED, SHINGLE_SEED, BODY_SEEDS, TITLE_SEED, PREFIX_SEED = 11, 13, (17, 19), 23, 29
+
+
+class Scratch:
+    """Shingle hashes on disk, one folder per hash range (bucket): ascending buckets are ascending hashes."""
+
+    def __init__(self, root: Path, buckets: int) -> None:
+        self.root = root
+        self.buckets = buckets
+
+    def bucket_of(self, hashes: pl.Expr) -> pl.Expr:
+        # The top 32 bits scaled to [0, buckets): monotone in the hash, so a bucket is a contiguous hash range.
+        return ((hashes // 2**32) * self.buckets // 2**32).cast(pl.UInt32)
+
+    def write_batch(self, name: str, shingles: pl.DataFrame) -> None:
+        """A batch's shingles, one file per hash range; the names of a pass's files sort in input order."""
+        for (bucket,), part in shingles.partition_by("bucket", as_dict=True, include_key=False).items():
+            folder = self.root / "all" / f"{bucket:05d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            part.write_ipc(folder / f"{name}.arrow", compression="uncompressed")
+
+    def all_shingles(self, bucket: int) -> pl.LazyFrame | None:
+        files = sorted((self.root / "all" / f"{bucket:05d}").glob("*.arrow"))
+        return pl.scan_ipc(files) if files else None
+
+    def shared_path(self, bucket: int) -> Path:
+        return self.root / "shared" / f"{bucket:05d}.arrow"
+
+    def shared_shingles(self, bucket: int) -> pl.LazyFrame | None:
+        """(n, h, df, rarity) of the shingles in at least 2 representatives, in one hash range."""
+        path = self.shared_path(bucket)
+        return pl.scan_ipc(path) if path.exists() else None
+
+
+def prefix_levels(truncated_min_chars: int, longest: int) -> list[int]:
+    """Prefix lengths L, 2L, 4L, ... up to the longest body: a record's key level is the largest it reaches."""
+    lengths, length = [], truncated_min_chars
+    while length <= longest:
+        lengths.append(length)
+        length *= 2
+    return lengths
+
+
+def batch_features(batch: pl.DataFrame, params: DedupParams, scratch: Scratch, name: str) -> pl.DataFrame:
+    """Compact keys of a batch of records; their shingle hashes go to the scratch folders."""
+    body = pl.col("body").fill_null("")
+    marked = batch.lazy().with_columns(nfkc=body.str.contains(NFKC_MAY_CHANGE))
+    # NFKC is the costly step of folding, and most bodies are their own NFKC form: fold those by lower-casing.
+    folded = pl.concat(
+        [
+            marked.filter(~pl.col("nfkc")).with_columns(folded=body.str.to_lowercase()),
+            marked.filter(pl.col("nfkc")).with_columns(folded=folded_expr(body)),
+        ]
+    )
+    texts = (
+        folded.select(
+            "n", "id", "is_truncated",
+            title_missing=pl.col("title").is_null(),
+            title_key=pl.when(pl.col("title").is_not_null()).then(canonical_expr("title").hash(seed=TITLE_SEED)),
+            words=pl.col("folded").str.extract_all(WORD),
+        )
+        # canonical_expr removes runs of [\W_]: the \w+ words joined, less their underscores. One regex, not two.
+        .with_columns(canonical=pl.col("words").list.join("").str.replace_all("_", "", literal=True))
+        .collect(engine="streaming")
+    )  # fmt: skip
+    length = pl.col("canonical").str.len_chars()
+    longest = int(texts.select(length.max()).item() or 0)
+    levels = prefix_levels(params.truncated_min_chars, longest)
+    prefix_keys = [
+        pl.when(length >= size).then(pl.col("canonical").str.slice(0, size).hash(seed=PREFIX_SEED)) for size in levels
+    ]
+    compact = texts.select(
+        "n", "id", "is_truncated", "title_missing", "title_key",
+        length=length.cast(pl.UInt32),
+        body_k1=pl.col("canonical").hash(seed=BODY_SEEDS[0]),
+        body_k2=pl.col("canonical").hash(seed=BODY_SEEDS[1]),
+        prefix_keys=pl.concat_list(prefix_keys).list.drop_nulls() if levels else pl.lit([], dtype=pl.List(pl.UInt64)),
+    )  # fmt: skip
+    scratch.write_batch(name, shingle_hashes(texts.select("n", "words"), params.shingle_words, scratch))
+    return compact
+
+
+def shingle_hashes(texts: pl.DataFrame, size: int, scratch: Scratch) -> pl.DataFrame:
+    """(n, h, bucket) for every word n-gram of every record; a record shorter than n words is one shingle.
+
+    Words are exploded to one row each and n-grams built from shifts of the whole column, masked where a shift
+    crosses into the next record: memory and time grow with the number of words (no per-record windows).
+    """
+    tokens = (
+        texts.lazy()
+        .with_columns(count=pl.col("words").list.len())
+        .explode("words")
+        .drop_nulls("words")
+        .select("n", "count", word=pl.col("words").hash(seed=WORD_SEED))
+        .collect(engine="streaming")
+    )
+    same_record = [pl.col("n").shift(-k) == pl.col("n") for k in range(size)]
+    words = [pl.when(same_record[k]).then(pl.col("word").shift(-k)).alias(f"w{k}") for k in range(size)]
+    first_word = (pl.col("n").shift(1) != pl.col("n")).fill_null(True)
+    whole_gram = same_record[size - 1].fill_null(False)
+    # Hash first, filter after: the shifts must see every word of the record, not the rows the filter keeps.
+    return (
+        tokens.lazy()
+        .select(
+            "n", h=pl.struct(words).hash(seed=SHINGLE_SEED), keep=whole_gram | (first_word & (pl.col("count") < size))
+        )
+        .filter("keep")
+        # A set per record; deduplicated within each record (small groups) rather than over (n, h) pairs at once.
+        .group_by("n")
+        .agg(pl.col("h").unique())
+        .explode("h")
+        .with_columns(bucket=scratch.bucket_of(pl.col("h")))
+        .collect()
+    )
+
+
+class Records:
+    """The input read batch by batch, each row with its number n: parquet files (clean's parts) read with pyarrow,
+    which holds one batch (polars' streaming scan holds several row groups), or a frame in memory.
+
+    n numbers the records by id and place, not by input order: every tie in the decisions is broken by n, so the
+    outputs do not depend on how the input was split into shards or parts."""
+
+    def __init__(
+        self,
+        source: pl.DataFrame | Sequence[Path],
+        batch_rows: int,
+        schema: dict[str, pl.DataType],
+        numbers: np.ndarray | None = None,
+    ) -> None:
+        """schema: the input's column types (clean's); numbers: given for a part of an input numbered as a whole."""
+        self.source = source
+        self.batch_rows = batch_rows
+        self.schema = schema
+        if numbers is not None:
+            self.numbers = numbers
+            return
+        place = pl.col("provenance").list.first().struct
+        order = pl.concat(
+            [
+                batch.select("id", file=place.field("file"), line=place.field("line_start"))
+                for batch in self._read(["id", "provenance"])
+            ]
+            or [pl.DataFrame(schema={"id": pl.String, "file": pl.String, "line": pl.Int32})]
+        )
+        ranked = order.with_row_index("row").sort("id", "file", "line", "row")["row"].to_numpy()
+        self.numbers = np.empty(len(ranked), dtype=np.uint32)
+        self.numbers[ranked] = np.arange(len(ranked), dtype=np.uint32)
+
+    @property
+    def height(self) -> int:
+        return len(self.numbers)
+
+    def parts(self) -> list[Records]:
+        """The input part by part (each parquet file; a frame in memory is one part), numbered as a whole."""
+        if isinstance(self.source, pl.DataFrame):
+            return [self]
+        pieces, start = [], 0
+        for path in self.source:
+            rows = pq.ParquetFile(path).metadata.num_rows
+            pieces.append(Records([path], self.batch_rows, self.schema, self.numbers[start : start + rows]))
+            start += rows
+        return pieces
+
+    def _read(self, columns: list[str]) -> Iterator[pl.DataFrame]:
+        if isinstance(self.source, pl.DataFrame):
+            frame = self.source.select(columns)
+            yield from (frame.slice(start, self.batch_rows) for start in range(0, frame.height, self.batch_rows))
+            return
+        for path in self.source:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=self.batch_rows, columns=columns):
+                yield pl.from_arrow(batch)
+
+    def batches(self, columns: Sequence[str], only: pl.Series | None = None) -> Iterator[pl.DataFrame]:
+        """Batches of (n, *columns) in input order, in clean's types; `only`: the rows whose n is in it."""
+        start = 0
+        for batch in self._read(list(columns)):
+            numbers = pl.Series("n", self.numbers[start : start + batch.height])
+            numbered = batch.select(numbers, *[pl.col(c).cast(self.schema[c]) for c in columns])
+            start += batch.height
+            yield numbered if only is None else numbered.filter(pl.col("n").is_in(only.implode()))
+
+    def collect(self, columns: Sequence[str], only: pl.Series) -> pl.DataFrame:
+        """(n, *columns) of the rows whose n is in `only` (a few of the corpus)."""
+        empty = pl.DataFrame(schema={"n": pl.UInt32, **{c: self.schema[c] for c in columns}})
+        return pl.concat([empty, *self.batches(columns, only)])
+
+
+@dataclasses.dataclass(frozen=True)
+class ScanTask:
+    records: Records  # one part of the input
+    part: int  # its place in the input: scratch files sort in input order
+    params: DedupParams
+    scratch: Scratch
+
+
+def scan_part(task: ScanTask) -> pl.DataFrame:
+    """Compact keys of a part's records, in input order (their shingles go to the scratch folders)."""
+    records = task.records
+    parts = [
+        batch_features(batch, task.params, task.scratch, f"{task.part:05d}-{index:06d}")
+        for index, batch in enumerate(records.batches(SCAN_COLUMNS))
+    ]
+    if not parts:  # an empty part: the keys' schema, and no scratch file
+        empty = records.collect(SCAN_COLUMNS, pl.Series([], dtype=pl.UInt32))
+        return batch_features(empty, task.params, task.scratch, f"{task.part:05d}-empty")
+    return pl.concat(parts)
