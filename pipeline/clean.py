@@ -303,14 +303,19 @@ def transform(
         text=pl.concat_str(pl.col("title").fill_null(""), "body", separator="\n\n").str.slice(0, QUARANTINE_EXCERPT),
     ).sort(QUARANTINE_ORDER)  # fmt: skip
     kept = CleanArticle.validate(articles.filter(~refused).sort(ARTICLE_ORDER).select(list(CLEAN_SCHEMA)))
-    metrics = stage_metrics(
+    metrics = _metrics(records.height, kept, quarantine)
+    return StageResult(kept=kept, quarantined=quarantine, removed=audit, metrics=metrics), repairs
+
+
+def _metrics(rows_in: int, kept: pl.DataFrame, quarantine: pl.DataFrame) -> dict:
+    """Clean's stage metrics for records in, the articles kept and the records quarantined."""
+    return stage_metrics(
         "clean",
-        rows_in=records.height,
+        rows_in=rows_in,
         rows_out=kept.height,
         dropped=counts(quarantine, "rule"),
         truncated=int(kept["is_truncated"].sum()),
     )
-    return StageResult(kept=kept, quarantined=quarantine, removed=audit, metrics=metrics), repairs
 
 
 KEY = ["sha256", "parse_key", "closing_key"]  # a file's clean result, up to its path, is a function of these
@@ -363,13 +368,7 @@ def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int], int]:
     io.write_parquet(kept, shards.part(out.clean_articles_dir, task.shard))
     io.write_parquet(quarantine, shards.part(out.clean_quarantine_dir, task.shard))
     io.write_parquet(removed, shards.part(out.removed_lines_dir, task.shard))
-    metrics = stage_metrics(
-        "clean",
-        rows_in=records.height,
-        rows_out=kept.height,
-        dropped=counts(quarantine, "rule"),
-        truncated=int(kept["is_truncated"].sum()),
-    )
+    metrics = _metrics(records.height, kept, quarantine)
     repairs = {rule: int(placed["files"][rule].sum()) for rule in REPAIR_RULES}
     return metrics, repairs, todo.height
 
