@@ -1,0 +1,102 @@
+"""Benchmark: a one-file rebuild against the first build, and its bytes against a fresh build (a script, not a test).
+
+    python tests/benchmarks/bench_rebuild.py --raw RAW --work DIR [--params params.yaml]
+
+RAW is copied to DIR/raw (RAW itself is never changed). Three builds with `python -m pipeline run`, each in a child
+process, timed (wall, CPU of the process tree from wait4, peak RSS of the largest process):
+1. first: DIR/raw into DIR/out, cache empty;
+2. rebuild: one file added to DIR/raw (a copy of the first file with a new closing paragraph, under a new name),
+   then into the same DIR/out, so the per-file caches of the first build serve every other file;
+3. fresh: the changed DIR/raw into DIR/fresh, cache empty.
+It prints each build's figures and stage seconds (the build summary's time line), the rebuild's share of the first
+build's wall, and whether every output the user gets (the dataset folder, the audit files, the interim parts, the
+explorer) is byte-identical between the rebuild and the fresh build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Never compared: the caches, the lock, and the Data Docs (Great Expectations stamps each run in page names).
+NOT_COMPARED = ("cache", ".lock", "reports/data_docs")
+
+
+def build(raw: Path, out: Path, params: Path) -> dict:
+    """One `pipeline run` in a child process: wall, CPU (the whole tree), peak RSS and the stage seconds."""
+    command = [sys.executable, "-m", "pipeline", "--params", str(params), "run", str(raw), "--out", str(out)]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    output = child.stdout.read() if child.stdout else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"build failed:\n{output}")
+    stages = re.search(r"time\s+[\d.]+ s \((.*)\)", output)
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "stages": stages.group(1) if stages else "?",
+    }
+
+
+def add_one_file(raw: Path) -> Path:
+    """A new file: the first file's text with one new closing paragraph (new content, so new records)."""
+    first = min(p for p in raw.rglob("*") if p.is_file())
+    added = first.with_name(f"added-{first.name}")
+    text = first.read_text(encoding="utf-8", errors="replace")
+    added.write_text(text.rstrip("\n") + "\n\nThe ministry said the figures would be revised next month.\n", "utf-8")
+    return added
+
+
+def differing(left: Path, right: Path) -> list[str]:
+    """Relative paths whose bytes differ (or that exist on one side only), the NOT_COMPARED ones left out."""
+
+    def files(root: Path) -> set[str]:
+        return {
+            p.relative_to(root).as_posix()
+            for p in root.rglob("*")
+            if p.is_file() and not any(p.relative_to(root).as_posix().startswith(n) for n in NOT_COMPARED)
+        }
+
+    names = files(left) | files(right)
+    return sorted(
+        n for n in names
+        if not ((left / n).is_file() and (right / n).is_file() and filecmp.cmp(left / n, right / n, shallow=False))
+    )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--raw", type=Path, required=True)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml")
+    args = parser.parse_args()
+    raw, out, fresh = args.work / "raw", args.work / "out", args.work / "fresh"
+    for path in (raw, out, fresh):
+        shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(args.raw, raw)
+    first = build(raw, out, args.params)
+    added = add_one_file(raw)
+    rebuild = build(raw, out, args.params)
+    again = build(raw, fresh, args.params)
+    print(f"one file added: {added.relative_to(raw)}")
+    print(f"{'build':10s} {'wall s':>8s} {'cpu s':>8s} {'peak MB':>8s}  stages")
+    for name, f in (("first", first), ("rebuild", rebuild), ("fresh", again)):
+        print(f"{name:10s} {f['wall']:8.1f} {f['cpu']:8.1f} {f['peak_mb']:8.0f}  {f['stages']}")
+    print(f"rebuild / first build wall: {rebuild['wall'] / first['wall']:.0%}")
+    diff = differing(out, fresh)
+    print("rebuild vs fresh build: " + ("byte-identical" if not diff else f"{len(diff)} files differ: {diff[:10]}"))
+
+
+if __name__ == "__main__":
+    main()
