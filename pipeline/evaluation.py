@@ -224,7 +224,7 @@ def run_pages(pages_dir: Path, names: list[str], params: Params, model_for: Call
         parts.append(group_out)
     _side_by_side(parts, out)
     clean.run(out=out, params=params.clean, engine=engine)
-    dedup.run(out=out, params=params.dedup)
+    dedup.run(out=out, params=params.dedup, engine=engine)
     max_file_bytes = params.parse.max_file_bytes
     try:
         validate.run(
@@ -251,7 +251,9 @@ def _side_by_side(parts: list[Outputs], out: Outputs) -> None:
     for attribute in ("manifest", "scan_quarantine", "files", "boilerplate"):
         frame = pl.concat([pl.read_parquet(getattr(part, attribute)) for part in parts], how="vertical_relaxed")
         io.write_parquet(frame.unique(maintain_order=True), getattr(out, attribute))
-    for attribute in ("lines_dir", "decode_quarantine_dir", "segments_dir", "records_dir", "parse_quarantine_dir"):
+    for attribute in (
+        "lines_dir", "decode_quarantine_dir", "segments_dir", "records_dir", "parse_quarantine_dir", "parse_keys_dir"
+    ):  # fmt: skip
         target = getattr(out, attribute)
         target.mkdir(parents=True, exist_ok=True)
         for index, part in enumerate(parts):
