@@ -45,10 +45,6 @@ def latest_publication_date(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=1)
 
 
-def utc_today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
 @dataclasses.dataclass(frozen=True)
 class Facts:
     """What the row checks need besides the rows: the files parse read, learned boilerplate, the date range."""
