@@ -32,7 +32,7 @@ from pipeline.outputs import Outputs
 from pipeline.patterns import CRAWLER_DATE_RESIDUE, SENTENCE_END
 from pipeline.stage import QUARANTINE_SCHEMA, counts, stage_metrics, write_metrics
 from pipeline.text import canonical_expr
-from schemas import Article, QuarantineRow
+from schemas import Article, QuarantineRow, RemovedLine, polars_schema
 
 log = logging.getLogger(__name__)
 EXCERPT = 2000  # characters of a quarantined record's text kept in quarantine.parquet
@@ -185,25 +185,39 @@ def row_failures(articles: pl.DataFrame, schema: pa.DataFrameSchema) -> tuple[pl
     return empty, []
 
 
-def ledger(
-    lines: pl.DataFrame,
-    removed: pl.DataFrame,
-    files: pl.DataFrame,
-    records: list[pl.DataFrame],
-    quarantine: pl.DataFrame,
-) -> dict[str, Any]:
+def ledger(out: Outputs, files: pl.DataFrame, records: list[pl.DataFrame], quarantine: pl.DataFrame) -> dict[str, Any]:
     """Every non-blank raw line in a record's span, in removed_lines or in quarantine; every raw path parsed or
-    quarantined."""
-    lines = lines.select("file", "line")
-    removed = removed.filter(~pl.col("fragment")).select("file", "line").unique()
+    quarantined.
+
+    Shard by shard: a file's lines and removed lines are in its parse shard's parts, so only one shard's lines are
+    in memory at once (at 1 GB the corpus's (file, line) pairs alone are over a GB).
+    """
     spans = pl.concat(
         [fates.provenance_places(f.select("provenance")) for f in records]
         + [quarantine.filter(pl.col("line_start") > 0).select(fates.PLACE)]
     )
-    in_spans = fates.place_lines(spans).select("file", "line").unique()
-    rest = lines.join(in_spans, on=["file", "line"], how="anti")
-    lost = rest.join(removed, on=["file", "line"], how="anti").sort("file", "line")
-    accounted_paths = pl.concat([lines.select("file"), quarantine.select("file")]).unique()
+    lines_seen = lines_in_spans = 0
+    lost_parts: list[pl.DataFrame] = []
+    read_files: list[pl.Series] = []
+    for shard in shards.present(out.lines_dir):
+        lines = io.read_parquet(shards.part(out.lines_dir, shard), LINE_SCHEMA, ["file", "line"])
+        in_shard = lines.select("file").unique()
+        removed = (
+            io.read_parquet(
+                shards.part(out.removed_lines_dir, shard), polars_schema(RemovedLine), ["file", "line", "fragment"]
+            )
+            .filter(~pl.col("fragment"))
+            .select("file", "line")
+            .unique()
+        )
+        in_spans = fates.place_lines(spans.join(in_shard, on="file", how="semi")).select("file", "line").unique()
+        rest = lines.join(in_spans, on=["file", "line"], how="anti")
+        lost_parts.append(rest.join(removed, on=["file", "line"], how="anti"))
+        lines_seen += lines.height
+        lines_in_spans += lines.height - rest.height
+        read_files.append(in_shard["file"])
+    lost = pl.concat([pl.DataFrame(schema={"file": pl.String, "line": pl.Int32}), *lost_parts]).sort("file", "line")
+    accounted_paths = pl.concat([*read_files, quarantine["file"]]).unique().to_frame("file")
     unaccounted_paths = files.select(file="path").join(accounted_paths, on="file", how="anti").sort("file")
     quarantined_lines = quarantine.filter(pl.col("line_start") > 0)
     return {
@@ -211,9 +225,9 @@ def ledger(
         "paths_by_fate": counts(files, "fate"),
         "paths_unaccounted": unaccounted_paths.height,
         "unaccounted_path_examples": unaccounted_paths["file"].head(20).to_list(),
-        "lines": lines.height + quarantined_lines.filter(pl.col("rule") == "line_too_long").height,
-        "in_records": lines.height - rest.height,
-        "removed": rest.height - lost.height,
+        "lines": lines_seen + quarantined_lines.filter(pl.col("rule") == "line_too_long").height,
+        "in_records": lines_in_spans,
+        "removed": lines_seen - lines_in_spans - lost.height,
         "quarantined_lines": quarantined_lines.filter(pl.col("rule") == "line_too_long").height,
         "quarantined_files": quarantine.filter(pl.col("line_start") == 0)["file"].n_unique(),
         "unaccounted": lost.height,
@@ -391,13 +405,7 @@ def run(
     quarantine = QuarantineRow.validate(
         pl.concat([upstream, *checked.quarantined]).sort("file", "line_start", "stage", "rule", "reason")
     )
-    accounting = ledger(
-        shards.scan(out.lines_dir, LINE_SCHEMA).select("file", "line").collect(),
-        pl.read_parquet(out.removed_lines),
-        files,
-        [published, duplicates],
-        quarantine,
-    )
+    accounting = ledger(out, files, [published, duplicates], quarantine)
     rescan = rawfolder.scan(raw_dir, max_file_bytes, rawfolder.KnownHashes.load(out.known_hashes))
     folder_changes = rawfolder.changes(files, rescan)
 
