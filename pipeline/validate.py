@@ -189,8 +189,8 @@ def ledger(out: Outputs, files: pl.DataFrame, records: list[pl.DataFrame], quara
     """Every non-blank raw line in a record's span, in removed_lines or in quarantine; every raw path parsed or
     quarantined.
 
-    Shard by shard: a file's lines and removed lines are in its parse shard's parts, so only one shard's lines are
-    in memory at once (at 1 GB the corpus's (file, line) pairs alone are over a GB).
+    Shard by shard: a file's lines and removed lines are in its parse shard's parts, so only one shard's lines,
+    and the joins over them, are in memory at once.
     """
     spans = pl.concat(
         [fates.provenance_places(f.select("provenance")) for f in records]
