@@ -241,15 +241,26 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
 
 
 def _rule_column(frame: pl.DataFrame) -> pl.Series:
-    """'kind:name' of the first pattern rule (table order) matching each whole unit, tried up to its max_chars."""
-    hits = []
-    for rule in rules.RULES:
-        if rule.pattern is None:
-            continue
-        text = pl.col("s") if rule.max_chars is None else pl.when(pl.col("chars") <= rule.max_chars).then(pl.col("s"))
-        regex = rules.whole_line_regex(names=(rule.name,), kinds=(rule.kind,))
-        hits.append(pl.when(text.str.contains(regex)).then(pl.lit(f"{rule.kind}:{rule.name}")))
-    return frame.select(pl.coalesce(hits)).to_series()
+    """'kind:name' of the first pattern rule (table order) matching each whole unit, tried up to its max_chars.
+
+    Units are cut by length at the rules' max_chars and each cut only tries the rules that may match it: a
+    when/then guard would not spare the regex the longer units (polars runs it on every row, then picks).
+    """
+    pattern_rules = [rule for rule in rules.RULES if rule.pattern is not None]
+    bounds = sorted({rule.max_chars for rule in pattern_rules if rule.max_chars is not None})
+    numbered = frame.select("s", "chars").with_row_index("_row")
+    parts = []
+    for low, high in zip([-1, *bounds], [*bounds, None], strict=True):
+        longer = pl.col("chars") > low
+        units = numbered.filter(longer if high is None else longer & (pl.col("chars") <= high))
+        hits = [
+            pl.when(pl.col("s").str.contains(rules.whole_line_regex(names=(rule.name,), kinds=(rule.kind,))))
+            .then(pl.lit(f"{rule.kind}:{rule.name}"))
+            for rule in pattern_rules
+            if rule.max_chars is None or (high is not None and rule.max_chars >= high)
+        ]
+        parts.append(units.select("_row", rule=pl.coalesce(hits)))
+    return pl.concat(parts).sort("_row")["rule"]
 
 
 def _with_scripts(frame: pl.DataFrame) -> pl.DataFrame:
