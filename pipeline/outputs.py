@@ -55,6 +55,22 @@ class Outputs:
         return self.parse_dir / "keys"
 
     @property
+    def file_reads_dir(self) -> Path:
+        """Per shard, its files as reading found them (fate, encoding): what a kept shard gives the file list."""
+        return self.parse_dir / "reads"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """Per shard, the evidence of its short lines for boilerplate learning (pipeline/boilerplate.py)."""
+        return self.parse_dir / "evidence"
+
+    @property
+    def parse_digests_dir(self) -> Path:
+        """Per shard and pass, the digest of the inputs its parts were written from (shards.is_current): a rebuild
+        keeps the parts of shards whose inputs are unchanged."""
+        return self.parse_dir / "digests"
+
+    @property
     def boilerplate(self) -> Path:
         return self.parse_dir / "boilerplate.parquet"
 

@@ -9,7 +9,10 @@ The files are split into shards (pipeline/shards.py) that worker processes handl
    every file with the best-scoring layout and check that its segments cover all of its non-blank lines.
 Each pass keeps its per-file results in the cache (pipeline/cache.py), keyed by the file's sha256 and, for
 parsing, by the learned boilerplate lines the file holds, so a rebuild redoes only the files that changed; each
-file's parse_key (the identity of its parse result) is written for the per-file caches of later stages.
+file's parse_key (the identity of its parse result) is written for the per-file caches of later stages. A shard
+whose inputs did not change at all (its files, and for pass 2 their learned keys, under the same params, code and
+model) keeps the parts an earlier run wrote, recognised by the digest of their inputs recorded beside them
+(shards.is_current), without loading its cache buckets or rewriting a part.
 """
 
 from __future__ import annotations
@@ -123,9 +126,30 @@ def _decoded_rows(decoded: DecodedFile, sha256: str) -> list[tuple]:
     return rows
 
 
+def decode_part_dirs(out: Outputs) -> list[Path]:
+    return [out.lines_dir, out.decode_quarantine_dir, out.file_reads_dir, out.evidence_dir]
+
+
+def parse_part_dirs(out: Outputs) -> list[Path]:
+    return [out.segments_dir, out.records_dir, out.parse_quarantine_dir, out.parse_keys_dir]
+
+
+def decode_digest(task: ShardTask) -> str:
+    """The identity of pass 1's inputs for a shard: its files (path and content), the params, code and model."""
+    buckets = task.shard.buckets
+    return shards.digest(task.space, "decode", buckets.start, buckets.stop, task.files.select("path", "sha256").rows())
+
+
 def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Pass 1 on one shard: write its lines and decode quarantine parts; return (files as read, evidence, number
-    of files decoded rather than taken from the cache)."""
+    """Pass 1 on one shard: write its lines, decode quarantine, file reads and evidence parts; return (files as
+    read, evidence, number of files decoded rather than taken from the cache). A shard whose inputs are those its
+    parts were written from keeps them, unread beyond its reads and evidence."""
+    out, inputs = task.out, decode_digest(task)
+    if shards.is_current(out.parse_digests_dir, task.shard, "decode", inputs, decode_part_dirs(out)):
+        reads = shards.read(out.file_reads_dir, READ_SCHEMA, task.shard)
+        return reads, shards.read(out.evidence_dir, EVIDENCE_SCHEMA, task.shard), 0
+    for kind in ("decode", "parse"):  # pass 2 reads these lines: its parts are redone too
+        shards.forget(out.parse_digests_dir, task.shard, kind)
     cache = Cache(task.out.stage_cache("parse"), task.space, "decoded", DECODED_SCHEMA)
     loaded = cache.load(task.shard.buckets)
     cached = loaded.join(task.files.select("sha256").unique(), on="sha256", how="semi")
@@ -175,8 +199,13 @@ def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
             .otherwise(pl.lit(rawfolder.PARSE))
         )
     )
-    read = read.select(list(READ_SCHEMA)).cast(READ_SCHEMA)
-    return read, boilerplate_evidence(lines, task.params.boilerplate), decoded_files
+    read = read.select(list(READ_SCHEMA)).cast(READ_SCHEMA).sort("path")
+    evidence = boilerplate_evidence(lines, task.params.boilerplate)
+    io.write_parquet(read, shards.part(out.file_reads_dir, task.shard))
+    io.write_parquet(evidence, shards.part(out.evidence_dir, task.shard))
+    if not refused:  # a refusal is about this run (a file changing while read): the next run reads again
+        shards.remember(out.parse_digests_dir, task.shard, "decode", inputs)
+    return read, evidence, decoded_files
 
 
 def learned_keys(lines: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
@@ -232,7 +261,14 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> int:
         task.files.select("path", "sha256")
         .rename({"path": "file"})
         .join(learned_keys(lines, learned), on="file", how="inner")
+        .sort("file")
     )
+    # A file's parse depends on its content and the learned lines it holds, nothing else of the corpus.
+    buckets = task.shard.buckets
+    inputs = shards.digest(task.space, "parse", buckets.start, buckets.stop, keys.rows())
+    if shards.is_current(task.out.parse_digests_dir, task.shard, "parse", inputs, parse_part_dirs(task.out)):
+        return 0
+    shards.forget(task.out.parse_digests_dir, task.shard, "parse")
     caches = {
         name: Cache(task.out.stage_cache("parse"), task.space, f"parsed_{name}", _tagged(schema))
         for name, schema in PARSED.items()
@@ -274,6 +310,7 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> int:
     io.write_parquet(
         parse_keys(keys, task.space).cast(PARSE_KEY_SCHEMA), shards.part(task.out.parse_keys_dir, task.shard)
     )
+    shards.remember(task.out.parse_digests_dir, task.shard, "parse", inputs)
     return todo.height
 
 
@@ -302,16 +339,13 @@ def run(
     runner = engine_for(engine)
     space = namespace(params, None if model is None else model.to_json())
     prune(out.stage_cache("parse"), [space])
-    part_dirs = [
-        out.lines_dir, out.decode_quarantine_dir, out.segments_dir, out.records_dir, out.parse_quarantine_dir,
-        out.parse_keys_dir,
-    ]  # fmt: skip
-    shards.clear(part_dirs)
+    part_dirs = [*decode_part_dirs(out), *parse_part_dirs(out), out.parse_digests_dir]
     tasks = [
         ShardTask(shard, files.filter(pl.col("shard") == shard.index), root, out, params, space, model)
         for shard in plan
     ]  # fmt: skip
     tasks = [task for task in tasks if not task.files.is_empty()]
+    shards.retain(part_dirs, [task.shard for task in tasks])
     sizes = [task.files.height for task in tasks]
     decoded = runner.map(decode_shard, tasks, _files_done(progress.bar("decode", files.height, "files"), sizes))
     read = pl.concat([pl.DataFrame(schema=READ_SCHEMA), *(r for r, _, _ in decoded)])

@@ -11,6 +11,8 @@ number of shards nor the number of workers changes a single output byte.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -83,10 +85,52 @@ def read(directory: Path, schema: dict[str, pl.DataType], shard: Shard | None = 
 
 def clear(directories: Iterable[Path]) -> None:
     """Remove earlier parts, so that a run with fewer shards leaves no stale part behind."""
+    retain(directories, [])
+
+
+def retain(directories: Iterable[Path], kept: Iterable[Shard]) -> None:
+    """Remove the parts (and input digests) of every shard not in kept, so that a run with another shard plan or
+    fewer shards leaves no stale part behind, while the kept shards' parts stay for reuse."""
+    names = {shard.name for shard in kept}
     for directory in directories:
-        for path in parts(directory):
-            path.unlink()
+        if directory.is_dir():
+            for path in directory.glob("part-*"):
+                if path.name.split(".", 1)[0] not in names:
+                    path.unlink()
     sweep(directories)
+
+
+def digest(*inputs: object) -> str:
+    """The identity of a unit of work's inputs (plain values: strings, numbers, lists of rows)."""
+    return hashlib.sha256(json.dumps(inputs, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+def _digest_path(directory: Path, shard: Shard, kind: str) -> Path:
+    return directory / f"{shard.name}.{kind}"
+
+
+def is_current(directory: Path, shard: Shard, kind: str, inputs: str, part_dirs: Iterable[Path]) -> bool:
+    """Whether the shard's parts of this kind (in part_dirs) are all there and were written from these inputs
+    (their digest, recorded after they were all written), so they can be kept as they are."""
+    path = _digest_path(directory, shard, kind)
+    return (
+        path.is_file()
+        and path.read_text(encoding="ascii") == inputs
+        and all(part(folder, shard).is_file() for folder in part_dirs)
+    )
+
+
+def forget(directory: Path, shard: Shard, kind: str) -> None:
+    """Drop the record of the shard's parts of this kind before any of them is rewritten: a run killed halfway
+    must not leave a digest that vouches for parts it has not finished."""
+    _digest_path(directory, shard, kind).unlink(missing_ok=True)
+
+
+def remember(directory: Path, shard: Shard, kind: str, inputs: str) -> None:
+    """Record the digest of the inputs the shard's parts of this kind were just written from."""
+    path = _digest_path(directory, shard, kind)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(inputs, encoding="ascii")
 
 
 def sweep(directories: Iterable[Path]) -> None:
