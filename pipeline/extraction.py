@@ -16,7 +16,7 @@ from pipeline.config import ExtractParams
 from pipeline.layouts.base import Document, Line, LineScores, Parsed
 from pipeline.layouts.evidence import EVIDENCE_COLUMNS, classify, evidence_frame
 from pipeline.linemodel import LineModel, default_model
-from pipeline.stage import quarantine_frame, quarantine_row
+from pipeline.stage import quarantine_frame
 from pipeline.units import units
 
 SEGMENT_SCHEMA = {
@@ -67,33 +67,59 @@ def parse_documents(
     """
     segments: list[tuple] = []
     records: list[tuple] = []
-    quarantine: list[dict] = []
-    numbers: dict[str, list[tuple[int, str]]] = {}
-    for file, number, text in lines.sort("file", "line").iter_rows():
-        numbers.setdefault(file, []).append((number, text))
+    chosen: list[tuple[str, str]] = []  # (file, layout) of each document parsed
+    failed: list[tuple[str, str]] = []  # (file, reason) of each document whose parser raised
     for doc in documents(lines, learned, extract, model):
-        numbered = numbers[doc.file]
         try:
             name, parsed = layouts.parse_document(doc, min_layout_score)
         except Exception as err:  # noqa: BLE001 - a parser bug must cost one file, never the run
-            reason = f"layout parser raised {type(err).__name__}: {err}"
-            first, last = numbered[0][0], numbered[-1][0]
-            quarantine.append(quarantine_row(doc.file, first, last, "parse", "parser_error", reason, None))
+            failed.append((doc.file, f"layout parser raised {type(err).__name__}: {err}"))
             continue
-        covered = {n for seg in _all_segments(parsed) for n in range(seg.start, seg.end + 1)}
-        quarantine += [
-            quarantine_row(doc.file, n, n, "parse", "parser_dropped_line", f"layout {name} assigned no role", t)
-            for n, t in numbered
-            if n not in covered
-        ]
+        chosen.append((doc.file, name))
         seg_rows, record_rows = _rows(doc.file, name, parsed)
         segments += seg_rows
         records += record_rows
-    return (
-        pl.DataFrame(segments, schema=SEGMENT_SCHEMA, orient="row"),
-        pl.DataFrame(records, schema=RECORD_SCHEMA, orient="row"),
-        quarantine_frame(quarantine),
+    segment_frame = _frame(segments, SEGMENT_SCHEMA)
+    return segment_frame, _frame(records, RECORD_SCHEMA), _quarantined(lines, segment_frame, chosen, failed)
+
+
+def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The frame of ``rows`` (tuples in schema order), built from columns: cheaper than polars' row orientation."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    return pl.DataFrame(dict(zip(schema, map(list, columns), strict=True)), schema=schema)
+
+
+def _quarantined(
+    lines: pl.DataFrame, segments: pl.DataFrame, chosen: list[tuple[str, str]], failed: list[tuple[str, str]]
+) -> pl.DataFrame:
+    """Each document whose parser raised (whole), and each line of the other documents that no segment covers."""
+    parsed = pl.DataFrame(chosen, schema={"file": pl.String, "layout": pl.String}, orient="row")
+    covered = segments.select("file", line=pl.int_ranges("line_start", pl.col("line_end") + 1, dtype=pl.Int32))
+    dropped = (
+        lines.join(parsed, on="file", maintain_order="left")
+        .join(covered.explode("line"), on=["file", "line"], how="anti", maintain_order="left")
+        .select(
+            "file",
+            line_start="line",
+            line_end="line",
+            stage=pl.lit("parse"),
+            rule=pl.lit("parser_dropped_line"),
+            reason=pl.format("layout {} assigned no role", "layout"),
+            text="text",
+        )
     )
+    raised = pl.DataFrame(failed, schema={"file": pl.String, "reason": pl.String}, orient="row")
+    span = lines.group_by("file").agg(line_start=pl.col("line").min(), line_end=pl.col("line").max())
+    errors = raised.join(span, on="file", maintain_order="left").select(
+        "file",
+        "line_start",
+        "line_end",
+        stage=pl.lit("parse"),
+        rule=pl.lit("parser_error"),
+        reason="reason",
+        text=pl.lit(None, dtype=pl.String),
+    )
+    return pl.concat([quarantine_frame(), errors, dropped], how="vertical_relaxed").sort("file", "line_start")
 
 
 def documents(
@@ -101,46 +127,39 @@ def documents(
 ) -> Iterator[Document]:
     """The Documents of a batch of pages: units, their evidence and (with ``extract``) the model's scores."""
     frame = evidence_frame(units(lines), learned)
+    chrome: list[float] = []
+    title: list[float] = []
     if extract is not None:
         model = model or default_model()
         probs = model.predict(frame)
-        frame = frame.with_columns(
-            p_chrome=pl.Series(probs[:, model.classes.index("chrome")]),
-            p_title=pl.Series(probs[:, model.classes.index("title")]),
+        chrome = probs[:, model.classes.index("chrome")].tolist()
+        title = probs[:, model.classes.index("title")].tolist()
+    # Column lists zipped into rows, and each document a slice of them: much cheaper than polars' row iteration.
+    placed = list(zip(*(frame[column].to_list() for column in ("start", "end", "text", "fragment")), strict=True))
+    evidence = list(zip(*(frame[column].to_list() for column in EVIDENCE_COLUMNS), strict=True))
+    runs = frame.select(pl.col("file").rle()).unnest("file")
+    begin = 0
+    for length, file in runs.iter_rows():
+        end = begin + length
+        verdicts = [classify(row) for row in evidence[begin:end]]
+        scores = None
+        if extract is not None and model is not None:
+            scores = LineScores(
+                model=model.name,
+                chrome=tuple(chrome[begin:end]),
+                title=tuple(title[begin:end]),
+                veto_chrome=extract.veto_chrome_min_prob,
+                title_weight=extract.title_weight,
+                title_candidate=extract.title_candidate_min_prob,
+            )
+        yield Document(
+            file=file,
+            lines=tuple(Line(*row) for row in placed[begin:end]),
+            evidence=tuple(verdict for verdict, _ in verdicts),
+            shapes=tuple(shape for _, shape in verdicts),
+            scores=scores,
         )
-    columns = ["file", "start", "end", "text", "fragment", *EVIDENCE_COLUMNS]
-    columns += ["p_chrome", "p_title"] if extract is not None else []
-    # Column lists zipped into rows: much cheaper than polars' row iteration.
-    values = [frame[column].to_list() for column in columns]
-    rows: list[dict] = []
-    for row in map(dict, (zip(columns, record, strict=True) for record in zip(*values, strict=True))):
-        if rows and row["file"] != rows[0]["file"]:
-            yield _document(rows, model, extract)
-            rows = []
-        rows.append(row)
-    if rows:
-        yield _document(rows, model, extract)
-
-
-def _document(rows: list[dict], model: LineModel | None, extract: ExtractParams | None) -> Document:
-    verdicts = [classify(row) for row in rows]
-    scores = None
-    if extract is not None and model is not None:
-        scores = LineScores(
-            model=model.name,
-            chrome=tuple(row["p_chrome"] for row in rows),
-            title=tuple(row["p_title"] for row in rows),
-            veto_chrome=extract.veto_chrome_min_prob,
-            title_weight=extract.title_weight,
-            title_candidate=extract.title_candidate_min_prob,
-        )
-    return Document(
-        file=rows[0]["file"],
-        lines=tuple(Line(row["start"], row["end"], row["text"], row["fragment"]) for row in rows),
-        evidence=tuple(v[0] for v in verdicts),
-        shapes=tuple(v[1] for v in verdicts),
-        scores=scores,
-    )
+        begin = end
 
 
 def make_document(
@@ -152,12 +171,6 @@ def make_document(
     """The Document of one file's non-blank (line number, text) pairs, as parse_documents builds it."""
     frame = pl.DataFrame([(file, n, t) for n, t in numbered], schema=LINE_SCHEMA, orient="row")
     return next(documents(frame, learned, extract))
-
-
-def _all_segments(parsed: Parsed) -> Iterator:
-    yield from parsed.loose
-    for draft in parsed.records:
-        yield from draft.segments
 
 
 def _rows(file: str, layout: str, parsed: Parsed) -> tuple[list[tuple], list[tuple]]:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline import io
+
 BUCKETS = 256  # part of the cache layout, not a tunable: buckets are the cache's unit
 
 
@@ -106,7 +108,7 @@ def digest(*inputs: object) -> str:
 
 
 def _digest_path(directory: Path, shard: Shard, kind: str) -> Path:
-    return directory / f"{shard.name}.{kind}"
+    return directory / f"{shard.name}.{kind}.json"
 
 
 def is_current(directory: Path, shard: Shard, kind: str, inputs: str, part_dirs: Iterable[Path]) -> bool:
@@ -115,7 +117,7 @@ def is_current(directory: Path, shard: Shard, kind: str, inputs: str, part_dirs:
     path = _digest_path(directory, shard, kind)
     return (
         path.is_file()
-        and path.read_text(encoding="ascii") == inputs
+        and io.read_json(path) == inputs
         and all(part(folder, shard).is_file() for folder in part_dirs)
     )
 
@@ -128,9 +130,8 @@ def forget(directory: Path, shard: Shard, kind: str) -> None:
 
 def remember(directory: Path, shard: Shard, kind: str, inputs: str) -> None:
     """Record the digest of the inputs the shard's parts of this kind were just written from."""
-    path = _digest_path(directory, shard, kind)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(inputs, encoding="ascii")
+    # Written to a new file renamed into place: under DVC the old one may be a link into DVC's cache.
+    io.write_json(inputs, _digest_path(directory, shard, kind))
 
 
 def sweep(directories: Iterable[Path]) -> None:

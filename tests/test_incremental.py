@@ -135,6 +135,73 @@ def test_clean_cache_misses_when_a_files_closing_template_changes(raw: Path, tmp
     assert digests(out) == digests(fresh)
 
 
+def stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    """(inode, mtime) of every part under folder: a rewritten part (io writes a new file and renames it into
+    place) gets a new inode, a part kept as it was keeps both."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("part-*.parquet"))
+    }
+
+
+def shard_of(out: Path) -> dict[str, str]:
+    """file -> the name of the parse shard it is in (from the parse keys parts)."""
+    return {
+        file: part.stem
+        for part in sorted((out / "interim" / "parse" / "keys").glob("part-*.parquet"))
+        for file in pl.read_parquet(part)["file"].to_list()
+    }
+
+
+def with_promo(page: str) -> str:
+    """A page closed by a short promotional line: printed under three distinct articles, it is learned as
+    boilerplate, which changes the parse input (learned key) of every file holding it."""
+    return page + "\nSubscribe to the Harbour Weekly newsletter for the week's top stories\n"
+
+
+def test_unchanged_shards_keep_their_parts_and_the_rebuild_matches_a_fresh_build(raw: Path, tmp_path: Path) -> None:
+    """With many shards: a shard whose files did not change keeps every parse part untouched; a shard whose files
+    did not change but whose learned boilerplate did keeps its decode parts and redoes its parse parts; every
+    output equals a fresh build's after a file is added, one is edited and one removed."""
+    params = params_with(tmp_path, shard_bytes=2000)  # the seed files and the pages below spread over many shards
+    for n in range(2):
+        (raw / f"promo{n}.txt").write_text(with_promo(wire_page(n, signed_off=True)), encoding="utf-8")
+    out = tmp_path / "out"
+    build(raw, out, params)
+    parse_dir = out / "interim" / "parse"
+    before = stamps(parse_dir)
+    assert build(raw, out, params)[1:] == (0, 0, 0)
+    assert stamps(parse_dir) == before  # nothing changed: not a part rewritten
+
+    (raw / "promo2.txt").write_text(with_promo(wire_page(2, signed_off=True)), encoding="utf-8")
+    assert build(raw, out, params)[1:3] == (1, 3)  # the new file, and the two files whose learned key changed
+    after, shard = stamps(parse_dir), shard_of(out)
+    assert len(set(shard.values())) > 3
+    changed_inputs = {shard["promo2.txt"]}
+    learned_only = {shard[f"promo{n}.txt"] for n in range(2)} - changed_inputs
+    assert learned_only  # the pages' contents put them in distinct shards
+    for name, stamp in after.items():
+        folder, part = name.split("/")
+        rewritten = stamp != before.get(name)
+        if part.removesuffix(".parquet") in changed_inputs:
+            assert rewritten, name
+        elif part.removesuffix(".parquet") in learned_only:
+            assert rewritten == (folder in {"segments", "records", "quarantine", "keys"}), name
+        else:
+            assert not rewritten, name
+    fresh = tmp_path / "fresh"
+    build(raw, fresh, params)
+    assert digests(out) == digests(fresh)
+
+    edited = sorted(raw.glob("00*"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more paragraph was added to the page.\n")
+    (raw / "promo2.txt").unlink()  # the promotional line is no longer learned
+    build(raw, out, params)
+    fresh = tmp_path / "fresh2"
+    build(raw, fresh, params)
+    assert digests(out) == digests(fresh)
+
+
 def outputs(root: Path) -> dict[str, str]:
     """What users read: the dataset, the audit tables, the verdict and the metrics (not the per-shard parts)."""
     return {name: digest for name, digest in digests(root).items() if not name.startswith("interim/")}

@@ -132,4 +132,17 @@ def test_training_reproduces_the_committed_model(tmp_path) -> None:
     command = [sys.executable, "-m", "pipeline", "train", "--pages", str(DEV), "--like", str(MODEL_PATH), "--out",
                str(out)]  # fmt: skip
     subprocess.run(command, cwd=REPO_ROOT, check=True, capture_output=True)
-    assert out.read_bytes() == MODEL_PATH.read_bytes()
+    retrained, committed = json.loads(out.read_text()), json.loads(MODEL_PATH.read_text())
+    numbers = ("mean", "scale", "bias", "weights")
+    assert {k: v for k, v in retrained.items() if k not in numbers} == {
+        k: v for k, v in committed.items() if k not in numbers
+    }
+    # The same fit, up to the last printed digit: BLAS kernels differ between CPUs (the committed file was fitted
+    # on another machine, and 7 of ~500 weights differ there by ~1e-8), so the numbers are compared to a tolerance
+    # far below anything a change of features, labels or pages would move.
+    for key in numbers:
+        left, right = retrained[key], committed[key]
+        if isinstance(left, dict):
+            assert left.keys() == right.keys(), key
+            left, right = [left[k] for k in sorted(left)], [right[k] for k in sorted(right)]
+        assert np.allclose(np.asarray(left, dtype=float), np.asarray(right, dtype=float), rtol=1e-5, atol=1e-7), key

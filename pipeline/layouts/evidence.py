@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import cache
 
 import polars as pl
 
@@ -310,49 +311,53 @@ EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "prose", "headline", "categor
                     "byline_candidate", "masthead", "learned", "doubled", "foreign")  # fmt: skip
 
 
-def classify(row: dict) -> tuple[Evidence, Shape]:
-    """One unit's evidence, from its row of ``evidence_frame`` (checks in the order that settles conflicts)."""
-    text = row["s"]
-    prose, headline = row["prose"], row["headline"]
+def classify(row: tuple) -> tuple[Evidence, Shape]:
+    """One unit's evidence, from its row of ``evidence_frame`` (the values of EVIDENCE_COLUMNS, in that order;
+    checks in the order that settles conflicts)."""
+    (text, words, canon, core, prose, headline, category, ends_sentence, deck_bullet, credit_suffix, rule,
+     marker_at, marker_date, crawler_date, separator, date_candidate, byline_candidate, masthead, learned, doubled,
+     foreign) = row  # fmt: skip
+    kind, rule_name = rule.split(":", 1) if rule else (None, None)
     shape = Shape(
-        canon=row["canon"],
-        core=row["core"],
-        words=row["words"],
+        canon=canon,
+        core=core,
+        words=words,
         prose=prose,
         headline=headline,
-        category=row["category"],
-        deck_bullet=row["deck_bullet"],
-        credit_suffix=row["credit_suffix"],
-        ends_sentence=row["ends_sentence"],
-        rule=row["rule"].split(":", 1)[1] if row["rule"] else None,
-        marker=None if row["marker_at"] is None else (row["marker_at"], row["marker_date"]),
+        category=category,
+        deck_bullet=deck_bullet,
+        credit_suffix=credit_suffix,
+        ends_sentence=ends_sentence,
+        rule=rule_name,
+        marker=None if marker_at is None else (marker_at, marker_date),
     )
-    return _kind(row, text, prose, headline), shape
-
-
-def _kind(row: dict, text: str, prose: bool, headline: bool) -> Evidence:
-    if row["crawler_date"] is not None:
-        value = parse_iso(row["crawler_date"])
-        return Evidence("crawler_date", "date_prefix", stamp=DateStamp(value, None) if value else None)
+    if crawler_date is not None:
+        value = parse_iso(crawler_date)
+        return Evidence("crawler_date", "date_prefix", stamp=DateStamp(value, None) if value else None), shape
     if not text:
-        return Evidence("chrome", "shortcode")
-    if row["separator"]:
-        return Evidence("separator", "separator")
-    stamp = date_stamp(text) if row["date_candidate"] else None
+        return Evidence("chrome", "shortcode"), shape
+    if separator:
+        return Evidence("separator", "separator"), shape
+    stamp = date_stamp(text) if date_candidate else None
     if stamp is not None:
-        return Evidence("date", stamp=stamp)
-    name = byline_name(text) if row["byline_candidate"] else None
+        return Evidence("date", stamp=stamp), shape
+    name = byline_name(text) if byline_candidate else None
     if name:
-        return Evidence("byline", name=name)
-    if row["masthead"]:
-        return Evidence("source", name=text)
-    learned = row["learned"]
-    if row["rule"] is not None:
-        kind, rule = row["rule"].split(":", 1)
+        return Evidence("byline", name=name), shape
+    if masthead:
+        return Evidence("source", name=text), shape
+    return _kind(kind, rule_name, doubled, foreign, learned, prose, headline), shape
+
+
+@cache
+def _kind(kind: str | None, rule: str | None, doubled: bool, foreign: bool, learned: bool, prose: bool,
+          headline: bool) -> Evidence:  # fmt: skip
+    """The evidence of a unit that is no date, byline or masthead: a few distinct values, each built once."""
+    if kind is not None:
         return Evidence(kind, rule, learned=learned)
-    if row["doubled"]:
+    if doubled:
         return Evidence("caption", "caption_doubled", learned=learned)
-    if row["foreign"]:
+    if foreign:
         return Evidence("chrome", "foreign_script_line", learned=learned)
     if learned:
         return Evidence("chrome", "repeated_across_documents", learned=True)
