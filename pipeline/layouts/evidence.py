@@ -255,8 +255,9 @@ def _rule_column(frame: pl.DataFrame) -> pl.Series:
         longer = pl.col("chars") > low
         units = numbered.filter(longer if high is None else longer & (pl.col("chars") <= high))
         hits = [
-            pl.when(pl.col("s").str.contains(rules.whole_line_regex(names=(rule.name,), kinds=(rule.kind,))))
-            .then(pl.lit(f"{rule.kind}:{rule.name}"))
+            pl.when(pl.col("s").str.contains(rules.whole_line_regex(names=(rule.name,), kinds=(rule.kind,)))).then(
+                pl.lit(f"{rule.kind}:{rule.name}")
+            )
             for rule in pattern_rules
             if rule.max_chars is None or (high is not None and rule.max_chars >= high)
         ]
