@@ -116,9 +116,7 @@ def is_current(directory: Path, shard: Shard, kind: str, inputs: str, part_dirs:
     (their digest, recorded after they were all written), so they can be kept as they are."""
     path = _digest_path(directory, shard, kind)
     return (
-        path.is_file()
-        and io.read_json(path) == inputs
-        and all(part(folder, shard).is_file() for folder in part_dirs)
+        path.is_file() and io.read_json(path) == inputs and all(part(folder, shard).is_file() for folder in part_dirs)
     )
 
 
