@@ -24,7 +24,7 @@ import json
 import operator
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +81,8 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     summary = [list(row) for row in per_file.iter_rows()]
     lines_by_fate = {fate: int(per_file[fate].sum()) for fate in fates.FATES}
     _write_ids(target, build.outcomes, numbers)
-    clusters = _duplicate_clusters(out)
-    quarantine = _quarantine_rows(build.quarantine)
+    duplicate_pages, duplicate_clusters = _write_pages(target, "duplicates", _duplicate_clusters(out))
+    quarantine_pages, quarantine_rows = _write_pages(target, "quarantine", _quarantine_rows(build.quarantine))
     _script(
         target / DATA / "summary.js",
         "summary",
@@ -91,10 +91,10 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
             "files": summary,
             "files_per_script": FILES_PER_SCRIPT,
             "lines_by_fate": lines_by_fate,
-            "duplicate_pages": _write_pages(target, "duplicates", clusters),
-            "duplicate_clusters": len(clusters),
-            "quarantine_pages": _write_pages(target, "quarantine", quarantine),
-            "quarantine_rows": len(quarantine),
+            "duplicate_pages": duplicate_pages,
+            "duplicate_clusters": duplicate_clusters,
+            "quarantine_pages": quarantine_pages,
+            "quarantine_rows": quarantine_rows,
             "quarantine_by_rule": _counts(build.quarantine, ["stage", "rule"]),
         },
     )
@@ -249,36 +249,44 @@ def _excerpt() -> pl.Expr:
     return pl.when(text.str.len_chars() <= EXCERPT).then(text).otherwise(text.str.slice(0, EXCERPT - 1) + "…")
 
 
-def _duplicate_clusters(out: Outputs) -> list[dict[str, Any]]:
-    """Each kept record with the records dropped as its duplicates, by kept id."""
-    # Excerpts only, read by the streaming engine: the bodies are never all in memory.
+def _duplicate_clusters(out: Outputs) -> Iterator[dict[str, Any]]:
+    """Each kept record with the records dropped as its duplicates, by kept id, one cluster at a time."""
+    # Excerpts only, read by the streaming engine and joined there: the bodies are never all in memory, and a
+    # cluster is a Python object only while its page is being filled (a 1 GB build has ~110,000 of them).
     dropped = (
         pl.scan_parquet(out.duplicates, schema=polars_schema(Duplicate))
-        .select("kept_id", "id", "kind", "similarity", _places(), _excerpt())
-        .sort("kept_id", "kind", "id")
+        .select("kept_id", "id", "kind", "similarity", places=_places(), text=_excerpt())
+        # A total order: one record can be dropped twice with the same kind (copies in several files), told apart by
+        # its places; ties would be ordered by the streaming engine's timing.
+        .sort("kept_id", "kind", "id", pl.col("places").list.join("\n"))
         .collect(engine="streaming")
     )
-    kept = {
-        kept_id: (places, text)
-        for kept_id, places, text in shards.scan(out.validated_dir, polars_schema(Article))
-        .join(dropped.lazy().select(id="kept_id"), on="id", how="semi")
-        .select("id", _places(), _excerpt())
-        .collect(engine="streaming")
-        .iter_rows()
-    }
-    clusters = []
-    for kept_id, group in itertools.groupby(dropped.iter_rows(), key=operator.itemgetter(0)):
-        places, text = kept.get(kept_id, ([], None))
-        clusters.append(
-            {
-                "kept": {"id": kept_id, "published": kept_id in kept, "places": places, "text": text},
-                "dropped": [
-                    {"id": id_, "kind": kind, "similarity": round(similarity, 4), "places": places, "text": text}
-                    for _, id_, kind, similarity, places, text in group
-                ],
-            }
-        )
-    return clusters
+    kept_ids = dropped.select(id="kept_id").unique().lazy()
+    kept = shards.collect_by_part(
+        out.validated_dir,
+        polars_schema(Article),
+        lambda part: part.join(kept_ids, on="id", how="semi").select(
+            kept_id="id", kept_places=_places(), kept_text=_excerpt(), published=pl.lit(True)
+        ),
+    )
+    rows = dropped.join(kept, on="kept_id", how="left", maintain_order="left")
+    del dropped, kept
+    columns = ("kept_id", "published", "kept_places", "kept_text", "id", "kind", "similarity", "places", "text")
+    for kept_id, group in itertools.groupby(rows.select(columns).iter_rows(), key=operator.itemgetter(0)):
+        first = next(group)
+        published = bool(first[1])
+        yield {
+            "kept": {
+                "id": kept_id,
+                "published": published,
+                "places": first[2] if published else [],
+                "text": first[3] if published else None,
+            },
+            "dropped": [
+                {"id": id_, "kind": kind, "similarity": round(similarity, 4), "places": places, "text": text}
+                for *_, id_, kind, similarity, places, text in itertools.chain([first], group)
+            ],
+        }
 
 
 def _quarantine_rows(quarantine: pl.DataFrame) -> list[list[Any]]:
@@ -291,12 +299,14 @@ def _quarantine_rows(quarantine: pl.DataFrame) -> list[list[Any]]:
     ]
 
 
-def _write_pages(target: Path, kind: str, rows: list[Any]) -> int:
-    """rows in data/<kind>/<page>.js, PAGE_ROWS each; return the number of pages."""
-    pages = [rows[i : i + PAGE_ROWS] for i in range(0, len(rows), PAGE_ROWS)]
-    for number, page in enumerate(pages):
-        _script(target / DATA / kind / f"{number:05d}.js", kind, page, number)
-    return len(pages)
+def _write_pages(target: Path, kind: str, rows: Iterable[Any]) -> tuple[int, int]:
+    """rows in data/<kind>/<page>.js, PAGE_ROWS each, a page at a time; return (pages, rows)."""
+    pages = count = 0
+    rows = iter(rows)
+    while page := list(itertools.islice(rows, PAGE_ROWS)):
+        _script(target / DATA / kind / f"{pages:05d}.js", kind, page, pages)
+        pages, count = pages + 1, count + len(page)
+    return pages, count
 
 
 def _counts(frame: pl.DataFrame, keys: list[str]) -> list[list[Any]]:
