@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipeline.config import BoilerplateParams
-from pipeline.text import canonical_expr
+from pipeline.text import canonical_batched
 
 EVIDENCE_SCHEMA = {"key": pl.String, "text": pl.String, "file": pl.String, "context": pl.String}
 BOILERPLATE_SCHEMA = {"key": pl.String, "text": pl.String, "files": pl.UInt32, "contexts": pl.UInt32}
@@ -23,7 +23,7 @@ def boilerplate_evidence(lines: pl.DataFrame, params: BoilerplateParams) -> pl.D
     """
     if lines.is_empty():
         return pl.DataFrame(schema=EVIDENCE_SCHEMA)
-    key = canonical_expr("text")
+    key = canonical_batched("text")
     words = pl.col("text").str.count_matches(r"\S+")
     anchor = pl.when(words >= params.context_min_words).then(key.str.slice(0, 64))
     return (

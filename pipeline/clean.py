@@ -30,7 +30,7 @@ from pipeline.patterns import INLINE_SHORTCODE, MOJIBAKE, SENTENCE_END
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.shards import Shard
 from pipeline.stage import QUARANTINE_SCHEMA, StageResult, counts, stage_metrics, write_metrics
-from pipeline.text import canonical_expr
+from pipeline.text import canonical_batched
 from schemas import CleanArticle, RemovedLine, polars_schema
 from schemas.article import PROVENANCE_DTYPE
 
@@ -253,7 +253,7 @@ def assemble(
             lambda s: language.identify(s, params.language_min_chars, params.english_function_word_share),
             return_dtype=pl.String,
         ),
-        id=pl.concat_str(canonical_expr("title"), canonical_expr("body"), separator="\x1f").map_batches(
+        id=pl.concat_str(canonical_batched("title"), canonical_batched("body"), separator="\x1f").map_batches(
             _sha16, return_dtype=pl.String
         ),
     )

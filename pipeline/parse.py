@@ -37,7 +37,7 @@ from pipeline.outputs import Outputs
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.shards import Shard
 from pipeline.stage import QUARANTINE_SCHEMA, counts, quarantine_row, stage_metrics, write_metrics
-from pipeline.text import canonical_expr
+from pipeline.text import canonical_batched
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ def learned_keys(lines: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
     and the file's sha256 identify its parse in the cache.
     """
     hits = (
-        lines.select("file", key=canonical_expr("text"))
+        lines.select("file", key=canonical_batched("text"))
         .filter(pl.col("key").is_in(sorted(learned)))
         .group_by("file")
         .agg(pl.col("key").unique().sort().str.join("\x1f"))

@@ -42,16 +42,28 @@ def canonical_expr(column: str | pl.Expr) -> pl.Expr:
     return canonical_from_folded(folded_expr(column))
 
 
-def canonical_column(frame: pl.DataFrame, text: pl.Expr) -> pl.Series:
-    """canonical_expr(text) for every row of ``frame``; NFKC, the costly step, only runs where it may change the
-    text (NFKC_MAY_CHANGE): most news lines are their own NFKC form and are only lower-cased, which halves the cost."""
-    values = frame.select(_text=text.fill_null("")).with_row_index("_row")
+def canonical_series(text: pl.Series) -> pl.Series:
+    """canonical_expr of every value; NFKC, the costly step, only runs where it may change the text
+    (NFKC_MAY_CHANGE): most news lines are their own NFKC form and are only lower-cased, which halves the cost."""
+    values = text.fill_null("").to_frame("_text").with_row_index("_row")
     may_change = pl.col("_text").str.contains(NFKC_MAY_CHANGE)
     parts = [
         values.filter(may_change).select("_row", _canon=canonical_expr("_text")),
         values.filter(~may_change).select("_row", _canon=canonical_from_folded(pl.col("_text").str.to_lowercase())),
     ]
-    return pl.concat(parts).sort("_row")["_canon"]
+    return pl.concat(parts).sort("_row")["_canon"].alias(text.name)
+
+
+def canonical_column(frame: pl.DataFrame, text: pl.Expr) -> pl.Series:
+    """canonical_expr(text) for every row of ``frame``, by canonical_series."""
+    return canonical_series(frame.select(_text=text).to_series())
+
+
+def canonical_batched(column: str | pl.Expr) -> pl.Expr:
+    """canonical_expr(column), computed batch by batch by canonical_series: for the columns of every line or every
+    body, where NFKC on all of them would be most of a stage's cost."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.map_batches(canonical_series, return_dtype=pl.String, is_elementwise=True)
 
 
 def word_count(text: str) -> int:

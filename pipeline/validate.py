@@ -31,7 +31,7 @@ from pipeline.extraction import LINE_SCHEMA
 from pipeline.outputs import Outputs
 from pipeline.patterns import CRAWLER_DATE_RESIDUE, SENTENCE_END
 from pipeline.stage import QUARANTINE_SCHEMA, counts, stage_metrics, write_metrics
-from pipeline.text import canonical_expr
+from pipeline.text import canonical_batched, canonical_expr
 from schemas import Article, QuarantineRow, RemovedLine, polars_schema
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class RowRule:
 def body_key() -> pl.Expr:
     """A body's identity for body_unique: case, punctuation and spacing do not make a body different (the normal
     form of dedup and the ids). A hash, so the corpus-wide check needs no bodies in memory."""
-    return canonical_expr("body").hash(seed=0)
+    return canonical_batched("body").hash(seed=0)
 
 
 def corpus_facts(articles: pl.LazyFrame) -> tuple[tuple[str, ...], tuple[str, ...]]:

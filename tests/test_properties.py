@@ -4,6 +4,7 @@
   point at lines that exist, roles come from the fixed vocabulary; on random unicode and on mutated seed pages
   (shuffled, duplicated, cut mid-word, chrome injected, CRLF residue, very long or punctuation-only lines).
 - decode_bytes: never raises, returns text or a named problem; UTF-8 (with or without BOM) comes back exactly.
+- canonical_batched (NFKC only where it may change the text) gives canonical_expr's value for any text.
 - find_dates / date_stamp: never raise; every date returned is a real calendar date found where it says.
 - The whole pipeline on a few mutated raw folders: exit 0 or a gate failure (1), never a traceback, and the
   nothing-lost ledger balances.
@@ -22,6 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 from conftest import REPO_ROOT, SEED_RAW
@@ -33,7 +35,7 @@ from pipeline.dates import DATE_RE, date_stamp, find_dates
 from pipeline.decode import binary_kind, decode_bytes
 from pipeline.extraction import make_document
 from pipeline.layouts.base import ROLES, Document, Parsed
-from pipeline.text import canonical
+from pipeline.text import canonical, canonical_batched, canonical_expr
 
 SEED_FILES = sorted(SEED_RAW.iterdir())
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in SEED_FILES]
@@ -188,6 +190,20 @@ def _check_decoded(data: bytes) -> None:
 @given(st.one_of(st.binary(max_size=600), encoded_bytes()))
 def test_decode_bytes_never_raises(data: bytes) -> None:
     _check_decoded(data)
+
+
+# Texts NFKC or lower-casing changes (ligatures, full width, dotted I, combining marks), and ones they do not.
+NFKC_TEXTS = ["ﬁnance", "ＡＢＣ １２３", "İstanbul", "Cafe\u0301", "x² ½", "“Quoted” — dash’s", "Straße", None, ""]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=60), st.sampled_from(NFKC_TEXTS)), max_size=40))
+def test_canonical_batched_is_canonical_expr(texts: list[str | None]) -> None:
+    frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
+    assert frame.select(canonical_batched("text")).equals(frame.select(canonical_expr("text")))
+    # In the streaming engine the function sees the column a batch at a time: the same values, in order.
+    streamed = pl.concat([frame] * 50).lazy().select(canonical_batched("text")).collect(engine="streaming")
+    assert streamed.equals(pl.concat([frame] * 50).select(canonical_expr("text")))
 
 
 TEXT_CHARACTERS = st.characters(
