@@ -12,7 +12,8 @@ parsing, by the learned boilerplate lines the file holds, so a rebuild redoes on
 file's parse_key (the identity of its parse result) is written for the per-file caches of later stages. A shard
 whose inputs did not change at all (its files, and for pass 2 their learned keys, under the same params, code and
 model) keeps the parts an earlier run wrote, recognised by the digest of their inputs recorded beside them
-(shards.is_current), without loading its cache buckets or rewriting a part.
+(shards.is_current), without loading its cache buckets or rewriting a part; in pass 2, when the whole learned set
+is unchanged too, without reading its lines to find their learned keys.
 """
 
 from __future__ import annotations
@@ -126,6 +127,12 @@ def _decoded_rows(decoded: DecodedFile, sha256: str) -> list[tuple]:
     return rows
 
 
+# The digests recorded beside a shard's parts (shards.remember): pass 1's by its files; pass 2's by its files' learned
+# keys, the exact identity, and by its files and the whole learned set, which needs no line read to check.
+DECODE_DIGEST, BY_LEARNED_KEYS, BY_LEARNED_SET = "decode", "parse", "parse_by_learned_set"
+PARSE_DIGESTS = (BY_LEARNED_KEYS, BY_LEARNED_SET)
+
+
 def decode_part_dirs(out: Outputs) -> list[Path]:
     return [out.lines_dir, out.decode_quarantine_dir, out.file_reads_dir, out.evidence_dir]
 
@@ -145,10 +152,10 @@ def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     read, evidence, number of files decoded rather than taken from the cache). A shard whose inputs are those its
     parts were written from keeps them, unread beyond its reads and evidence."""
     out, inputs = task.out, decode_digest(task)
-    if shards.is_current(out.parse_digests_dir, task.shard, "decode", inputs, decode_part_dirs(out)):
+    if shards.is_current(out.parse_digests_dir, task.shard, DECODE_DIGEST, inputs, decode_part_dirs(out)):
         reads = shards.read(out.file_reads_dir, READ_SCHEMA, task.shard)
         return reads, shards.read(out.evidence_dir, EVIDENCE_SCHEMA, task.shard), 0
-    for kind in ("decode", "parse"):  # pass 2 reads these lines: its parts are redone too
+    for kind in (DECODE_DIGEST, *PARSE_DIGESTS):  # pass 2 reads these lines: its parts are redone too
         shards.forget(out.parse_digests_dir, task.shard, kind)
     cache = Cache(task.out.stage_cache("parse"), task.space, "decoded", DECODED_SCHEMA)
     loaded = cache.load(task.shard.buckets)
@@ -204,7 +211,7 @@ def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     io.write_parquet(read, shards.part(out.file_reads_dir, task.shard))
     io.write_parquet(evidence, shards.part(out.evidence_dir, task.shard))
     if not refused:  # a refusal is about this run (a file changing while read): the next run reads again
-        shards.remember(out.parse_digests_dir, task.shard, "decode", inputs)
+        shards.remember(out.parse_digests_dir, task.shard, DECODE_DIGEST, inputs)
     return read, evidence, decoded_files
 
 
@@ -252,11 +259,17 @@ def _tagged(schema: dict[str, pl.DataType]) -> dict[str, pl.DataType]:
 PARSED = {"segments": SEGMENT_SCHEMA, "records": RECORD_SCHEMA, "quarantine": QUARANTINE_SCHEMA}
 
 
-def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> int:
+def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int]:
     """Pass 2 on one shard: write its segments, records and parse quarantine parts; return the number of files
-    parsed rather than taken from the cache."""
+    parsed rather than taken from the cache, and whether the shard's lines were read (1) or not (0)."""
     task, learned = args
-    lines = shards.read(task.out.lines_dir, LINE_SCHEMA, task.shard)
+    out, buckets, part_dirs = task.out, task.shard.buckets, parse_part_dirs(task.out)
+    # The same files under the same whole learned set (the usual rebuild): the same parse, and no line read.
+    files = task.files.select("path", "sha256").rows()
+    by_set = shards.digest(task.space, "parse", buckets.start, buckets.stop, files, sorted(learned))
+    if shards.is_current(out.parse_digests_dir, task.shard, BY_LEARNED_SET, by_set, part_dirs):
+        return 0, 0
+    lines = shards.read(out.lines_dir, LINE_SCHEMA, task.shard)
     keys = (
         task.files.select("path", "sha256")
         .rename({"path": "file"})
@@ -264,11 +277,12 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> int:
         .sort("file")
     )
     # A file's parse depends on its content and the learned lines it holds, nothing else of the corpus.
-    buckets = task.shard.buckets
     inputs = shards.digest(task.space, "parse", buckets.start, buckets.stop, keys.rows())
-    if shards.is_current(task.out.parse_digests_dir, task.shard, "parse", inputs, parse_part_dirs(task.out)):
-        return 0
-    shards.forget(task.out.parse_digests_dir, task.shard, "parse")
+    if shards.is_current(out.parse_digests_dir, task.shard, BY_LEARNED_KEYS, inputs, part_dirs):
+        shards.remember(out.parse_digests_dir, task.shard, BY_LEARNED_SET, by_set)
+        return 0, 1
+    for kind in PARSE_DIGESTS:
+        shards.forget(out.parse_digests_dir, task.shard, kind)
     caches = {
         name: Cache(task.out.stage_cache("parse"), task.space, f"parsed_{name}", _tagged(schema))
         for name, schema in PARSED.items()
@@ -310,8 +324,9 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> int:
     io.write_parquet(
         parse_keys(keys, task.space).cast(PARSE_KEY_SCHEMA), shards.part(task.out.parse_keys_dir, task.shard)
     )
-    shards.remember(task.out.parse_digests_dir, task.shard, "parse", inputs)
-    return todo.height
+    shards.remember(out.parse_digests_dir, task.shard, BY_LEARNED_KEYS, inputs)
+    shards.remember(out.parse_digests_dir, task.shard, BY_LEARNED_SET, by_set)
+    return todo.height, 1
 
 
 def plan_files(manifest: pl.DataFrame, shard_bytes: int) -> tuple[list[Shard], pl.DataFrame]:
@@ -361,11 +376,12 @@ def run(
     shards.sweep(part_dirs)
     # Cache use goes to the log, never to the metrics: an incremental build must write the same bytes as a fresh one.
     log.info(
-        "parse: %d files in %d shards; decoded %d and parsed %d, the rest from the cache",
+        "parse: %d files in %d shards; decoded %d and parsed %d, the rest from the cache; lines read by %d shards",
         files.height,
         len(tasks),
         sum(n for _, _, n in decoded),
-        sum(parsed),
+        sum(n for n, _ in parsed),
+        sum(read for _, read in parsed),
     )
 
     files_read = (

@@ -31,19 +31,38 @@ NEW_PAGE = (
 )
 PARSE_CACHE_LINE = re.compile(r"parse: (\d+) files in (\d+) shards; decoded (\d+) and parsed (\d+)")
 CLEAN_CACHE_LINE = re.compile(r"clean: (\d+) files in (\d+) shards; cleaned (\d+)")
+LINES_READ_LINE = re.compile(r"parse: .*; lines read by (\d+) shards")
 
 
-def build(raw: Path, out: Path, params: Path | None = None) -> tuple[int, int, int, int]:
-    """`python -m pipeline -v run`; returns (files, decoded, parsed, cleaned) from the log."""
+def build_log(raw: Path, out: Path, params: Path | None = None) -> str:
+    """`python -m pipeline -v run`; returns its log."""
     command = [sys.executable, "-m", "pipeline", "-v"] + (["--params", str(params)] if params else [])
     command += ["run", str(raw), "--out", str(out), "--releases", str(out.parent / "no-releases")]
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    parsed_line, cleaned_line = PARSE_CACHE_LINE.search(result.stderr), CLEAN_CACHE_LINE.search(result.stderr)
-    assert parsed_line and cleaned_line, result.stderr[-3000:]
+    return result.stderr
+
+
+def cache_use(log: str) -> tuple[int, int, int, int]:
+    """(files, decoded, parsed, cleaned) from a build's log."""
+    parsed_line, cleaned_line = PARSE_CACHE_LINE.search(log), CLEAN_CACHE_LINE.search(log)
+    assert parsed_line and cleaned_line, log[-3000:]
     files, _, decoded, parsed = (int(g) for g in parsed_line.groups())
     assert int(cleaned_line.group(1)) == files
     return files, decoded, parsed, int(cleaned_line.group(3))
+
+
+def shards_reading_lines(log: str) -> int:
+    """How many parse shards read their lines in pass 2 (the others were current by their files and the whole
+    learned set)."""
+    found = LINES_READ_LINE.search(log)
+    assert found, log[-3000:]
+    return int(found.group(1))
+
+
+def build(raw: Path, out: Path, params: Path | None = None) -> tuple[int, int, int, int]:
+    """`python -m pipeline -v run`; returns (files, decoded, parsed, cleaned) from the log."""
+    return cache_use(build_log(raw, out, params))
 
 
 def digests(root: Path) -> dict[str, str]:
@@ -170,12 +189,16 @@ def test_unchanged_shards_keep_their_parts_and_the_rebuild_matches_a_fresh_build
     build(raw, out, params)
     parse_dir = out / "interim" / "parse"
     before = stamps(parse_dir)
-    assert build(raw, out, params)[1:] == (0, 0, 0)
+    log = build_log(raw, out, params)
+    assert cache_use(log)[1:] == (0, 0, 0)
     assert stamps(parse_dir) == before  # nothing changed: not a part rewritten
+    assert shards_reading_lines(log) == 0  # the same files and learned set: no shard looks for learned lines
 
     (raw / "promo2.txt").write_text(with_promo(wire_page(2, signed_off=True)), encoding="utf-8")
-    assert build(raw, out, params)[1:3] == (1, 3)  # the new file, and the two files whose learned key changed
+    log = build_log(raw, out, params)
+    assert cache_use(log)[1:3] == (1, 3)  # the new file, and the two files whose learned key changed
     after, shard = stamps(parse_dir), shard_of(out)
+    assert shards_reading_lines(log) == len(set(shard.values()))  # the learned set changed: every shard checks
     assert len(set(shard.values())) > 3
     changed_inputs = {shard["promo2.txt"]}
     learned_only = {shard[f"promo{n}.txt"] for n in range(2)} - changed_inputs
