@@ -14,7 +14,8 @@ How memory stays bounded (the corpus is never held as text or as shingles):
 1. One pass over the articles, `batch_records` at a time, each input part an engine task (pipeline/dedup_keys.py):
    per record, compact keys (two 64-bit hashes of the normalised body, a hash of the title, the body's length,
    hashes of its first L*2^j characters, L = truncated_min_chars) and its shingle hashes, written to scratch
-   files, one folder per hash range.
+   files, one folder per hash range. They depend on the record's text only: `run` keeps them per input part in
+   the cache (data/cache/dedup), so a rebuild cuts only the texts of parts whose bytes changed.
 2. Exact merge on the compact keys; metadata and provenance are read back for the copies only.
 3. Near candidates by a prefix filter: a shingle in one representative only cannot be shared, so with S the
    shared shingles of a (in >= 2 representatives), T = floor(t*|A|) and p = |S| - T + 1, a is contained at >= t
@@ -47,8 +48,9 @@ import polars as pl
 from polars.io.plugins import register_io_source
 
 from pipeline import io, shards, stage
+from pipeline.cache import namespace, prune
 from pipeline.config import DedupParams, EngineParams
-from pipeline.dedup_keys import Records, ScanTask, Scratch, scan_part
+from pipeline.dedup_keys import Records, ScanTask, Scratch, keep_only, scan_part
 from pipeline.engine import engine_for
 from pipeline.outputs import Outputs
 from pipeline.text import canonical_expr
@@ -63,10 +65,18 @@ DECISION_SCHEMA = {"n": pl.UInt32, "kept_n": pl.UInt32, "kind": pl.String, "simi
 PAIR_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
 
 
-def scan_records(records: Records, params: DedupParams, scratch: Scratch, engine: EngineParams | None) -> pl.DataFrame:
+def scan_records(
+    records: Records, params: DedupParams, scratch: Scratch, engine: EngineParams | None, cache: Path | None
+) -> pl.DataFrame:
     """Pass 1 over the texts: compact keys for every record (shingles to scratch), sorted by n; the parts are
-    the engine's tasks (no engine: in this process)."""
-    tasks = [ScanTask(part, index, params, scratch) for index, part in enumerate(records.parts())]
+    the engine's tasks (no engine: in this process). With a cache folder, each part's features are kept there
+    for the next build and read from there when the part's bytes are unchanged."""
+    space = None
+    if cache is not None and not isinstance(records.source, pl.DataFrame):
+        space = cache / namespace(params)
+        prune(cache, [space.name])
+        keep_only(space, records.source)
+    tasks = [ScanTask(part, index, params, scratch, space) for index, part in enumerate(records.parts())]
     parts = engine_for(engine).map(scan_part, tasks) if engine else [scan_part(task) for task in tasks]
     return pl.concat(parts).sort("n")
 
@@ -380,10 +390,10 @@ def follow_chains(decisions: pl.DataFrame, source: str, target: str, via: pl.Dat
 
 
 def decide(
-    records: Records, params: DedupParams, scratch: Scratch, engine: EngineParams | None
+    records: Records, params: DedupParams, scratch: Scratch, engine: EngineParams | None, cache: Path | None
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(compact, groups, fates): fates hold (n, kept_n, kept_id, kind, similarity) per record dropped."""
-    compact = scan_records(records, params, scratch, engine)
+    compact = scan_records(records, params, scratch, engine, cache)
     groups = exact_groups(compact)
     representatives = compact.join(groups.filter(pl.col("rank") == 1).select("n"), on="n", how="semi")
     near = near_and_truncated(records, representatives, scratch, params)
@@ -401,10 +411,12 @@ def transform(
     params: DedupParams,
     scratch_dir: Path | None = None,
     engine: EngineParams | None = None,
+    cache: Path | None = None,
 ) -> stage.StageResult:
     """Drop duplicates. Given parquet files (clean's parts), `kept` is a lazy frame that reads them again batch by
     batch, which a caller streams to disk: the stage never holds the corpus's texts. Given a DataFrame, frames come
     back. `removed` (the duplicates, with kept_id, kind, similarity) is always a DataFrame, sorted by a total key.
+    `cache`: a folder where the per-record features of each part are kept between builds (parts only).
     """
     for name in (
         "shingle_words",
@@ -420,7 +432,7 @@ def transform(
     with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch_dir) as tmp:
         words = sum(int(batch["word_count"].cast(pl.Int64).sum()) for batch in records.batches(["word_count"]))
         buckets = max(1, -(-words // params.bucket_shingles))
-        compact, groups, fates = decide(records, params, Scratch(Path(tmp), buckets), engine)
+        compact, groups, fates = decide(records, params, Scratch(Path(tmp), buckets), engine, cache)
     merged = merged_metadata(records, groups)
     exact_copies = groups.filter(pl.col("rank") > 1)["n"]
     dropped = fates["n"]
@@ -485,7 +497,7 @@ def transform(
 
 
 def run(*, out: Outputs, params: DedupParams, engine: EngineParams) -> dict:
-    result = transform(shards.parts(out.clean_articles_dir), params, engine=engine)
+    result = transform(shards.parts(out.clean_articles_dir), params, engine=engine, cache=out.stage_cache("dedup"))
     # The kept rows are clean's rows (validated there) with metadata filled from copies: check the shape here.
     CleanArticle.validate(result.kept.head(0).collect())
     io.sink_parquet(result.kept, out.dedup_articles)

@@ -10,7 +10,10 @@ a task loads only what the task needs.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -66,8 +69,8 @@ def prefix_levels(truncated_min_chars: int, longest: int) -> list[int]:
     return lengths
 
 
-def batch_features(batch: pl.DataFrame, params: DedupParams, scratch: Scratch, name: str) -> pl.DataFrame:
-    """Compact keys of a batch of records; their shingle hashes go to the scratch folders."""
+def batch_features(batch: pl.DataFrame, params: DedupParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(compact keys, shingle hashes (n, h)) of a batch of records (n, *SCAN_COLUMNS)."""
     body = pl.col("body").fill_null("")
     marked = batch.lazy().with_columns(nfkc=body.str.contains(NFKC_MAY_CHANGE))
     # NFKC is the costly step of folding, and most bodies are their own NFKC form: fold those by lower-casing.
@@ -101,12 +104,11 @@ def batch_features(batch: pl.DataFrame, params: DedupParams, scratch: Scratch, n
         body_k2=pl.col("canonical").hash(seed=BODY_SEEDS[1]),
         prefix_keys=pl.concat_list(prefix_keys).list.drop_nulls() if levels else pl.lit([], dtype=pl.List(pl.UInt64)),
     )  # fmt: skip
-    scratch.write_batch(name, shingle_hashes(texts.select("n", "words"), params.shingle_words, scratch))
-    return compact
+    return compact, shingle_hashes(texts.select("n", "words"), params.shingle_words)
 
 
-def shingle_hashes(texts: pl.DataFrame, size: int, scratch: Scratch) -> pl.DataFrame:
-    """(n, h, bucket) for every word n-gram of every record; a record shorter than n words is one shingle.
+def shingle_hashes(texts: pl.DataFrame, size: int) -> pl.DataFrame:
+    """(n, h) for every word n-gram of every record; a record shorter than n words is one shingle.
 
     Words are exploded to one row each and n-grams built from shifts of the whole column, masked where a shift
     crosses into the next record: memory and time grow with the number of words (no per-record windows).
@@ -134,7 +136,6 @@ def shingle_hashes(texts: pl.DataFrame, size: int, scratch: Scratch) -> pl.DataF
         .group_by("n")
         .agg(pl.col("h").unique())
         .explode("h")
-        .with_columns(bucket=scratch.bucket_of(pl.col("h")))
         .collect()
     )
 
@@ -217,16 +218,70 @@ class ScanTask:
     part: int  # its place in the input: scratch files sort in input order
     params: DedupParams
     scratch: Scratch
+    cache: Path | None = None  # where parts' features are kept between builds (a folder for this code and params)
 
 
 def scan_part(task: ScanTask) -> pl.DataFrame:
-    """Compact keys of a part's records, in input order (their shingles go to the scratch folders)."""
+    """Compact keys of a part's records, in input order (their shingles go to the scratch folders).
+
+    The features are computed with the part's own row numbers, then renumbered with the corpus's: a part of the
+    same bytes has the same features whatever else the corpus holds, so with a cache folder they are kept per part
+    (by the sha256 of its file) and a rebuild reads them instead of cutting the texts again."""
     records = task.records
-    parts = [
-        batch_features(batch, task.params, task.scratch, f"{task.part:05d}-{index:06d}")
-        for index, batch in enumerate(records.batches(SCAN_COLUMNS))
-    ]
+    local = Records(records.source, records.batch_rows, records.schema, np.arange(records.height, dtype=np.uint32))
+    source = records.source
+    if task.cache is None or isinstance(source, pl.DataFrame):
+        batches: Iterable[tuple[pl.DataFrame, pl.DataFrame]] = (
+            batch_features(batch, task.params) for batch in local.batches(SCAN_COLUMNS)
+        )
+    else:
+        batches = PartCache(task.cache, source).features(lambda: local.batches(SCAN_COLUMNS), task.params)
+    numbers = pl.Series("global", records.numbers)
+    parts = []
+    for index, (compact, shingles) in enumerate(batches):
+        renumbered = shingles.with_columns(n=pl.lit(numbers).gather("n"), bucket=task.scratch.bucket_of(pl.col("h")))
+        task.scratch.write_batch(f"{task.part:05d}-{index:06d}", renumbered)
+        parts.append(compact.with_columns(n=pl.lit(numbers).gather("n")))
     if not parts:  # an empty part: the keys' schema, and no scratch file
         empty = records.collect(SCAN_COLUMNS, pl.Series([], dtype=pl.UInt32))
-        return batch_features(empty, task.params, task.scratch, f"{task.part:05d}-empty")
+        return batch_features(empty, task.params)[0]
     return pl.concat(parts)
+
+
+class PartCache:
+    """A part's features on disk: folder <cache>/<sha256 of the part's file>/ with compact-NNNNNN.arrow and
+    shingles-NNNNNN.arrow per batch, complete once renamed into place (a killed writer leaves no entry)."""
+
+    def __init__(self, cache: Path, source: Sequence[Path]) -> None:
+        digest = hashlib.sha256()
+        for path in source:
+            with open(path, "rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
+        self.entry = cache / digest.hexdigest()
+
+    def features(
+        self, batches: Callable[[], Iterable[pl.DataFrame]], params: DedupParams
+    ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+        if not self.entry.is_dir():
+            self.entry.parent.mkdir(parents=True, exist_ok=True)
+            pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=self.entry.parent))
+            for index, batch in enumerate(batches()):
+                compact, shingles = batch_features(batch, params)
+                compact.write_ipc(pending / f"compact-{index:06d}.arrow", compression="uncompressed")
+                shingles.write_ipc(pending / f"shingles-{index:06d}.arrow", compression="uncompressed")
+            try:
+                pending.rename(self.entry)
+            except OSError:  # the same bytes in another part, written meanwhile by another worker
+                shutil.rmtree(pending, ignore_errors=True)
+        for compact in sorted(self.entry.glob("compact-*.arrow")):
+            shingles = compact.with_name(compact.name.replace("compact-", "shingles-"))
+            yield pl.read_ipc(compact), pl.read_ipc(shingles)
+
+
+def keep_only(cache: Path, parts: Sequence[Path]) -> None:
+    """Remove the cached features of parts that are no longer in the input (and pending ones of killed runs)."""
+    wanted = {PartCache(cache, [path]).entry.name for path in parts}
+    if cache.is_dir():
+        for entry in cache.iterdir():
+            if entry.name not in wanted:
+                shutil.rmtree(entry, ignore_errors=True)

@@ -185,6 +185,48 @@ def test_parts_on_two_workers_give_the_same_outputs_as_in_process(tmp_path: Path
     assert workers.removed["kind"].sort().to_list() == ["exact", "near", "near", "truncated"]
 
 
+def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs(tmp_path: Path) -> None:
+    """With a cache folder, each part's features are stored under its bytes' digest and read instead of cutting the
+    texts again: the same outputs whether computed, read back, or mixed (one part changed), and the entries of
+    parts no longer in the input are removed."""
+    rows = frame(
+        article(LONG_BODY, file="a.txt", category="Trade"),
+        article(LONG_BODY[:CUT_AT], file="b.txt"),
+        article(" ".join(WORDS[100:135] + ["said", "the", "ministry"]), file="c.txt"),
+        article(LONG_BODY, file="d.txt", byline="Kim Min-ji"),
+    )
+    parts = [tmp_path / "part-00000.parquet", tmp_path / "part-00001.parquet"]
+    rows.head(2).write_parquet(parts[0])
+    rows.tail(2).write_parquet(parts[1])
+    cache = tmp_path / "cache"
+    expected = dedup.transform(rows, PARAMS)
+    for _ in ("computed", "read back"):
+        result = dedup.transform(parts, PARAMS, cache=cache)
+        assert result.kept.collect().equals(expected.kept)
+        assert result.removed.equals(expected.removed)
+    (space,) = cache.iterdir()
+    entries = {entry.name: sorted(p.name for p in entry.iterdir()) for entry in space.iterdir()}
+    assert len(entries) == 2 and all(
+        files == ["compact-000000.arrow", "shingles-000000.arrow"] for files in entries.values()
+    )
+
+    # A cached entry is what the next build reads: emptied of shingles, the brief is no longer found inside.
+    tail_entry = space / hashlib.sha256(hashlib.sha256(parts[1].read_bytes()).digest()).hexdigest()
+    shingles = pl.read_ipc(tail_entry / "shingles-000000.arrow")
+    shingles.clear().write_ipc(tail_entry / "shingles-000000.arrow")
+    assert dedup.transform(parts, PARAMS, cache=cache).removed.height < expected.removed.height
+    shingles.write_ipc(tail_entry / "shingles-000000.arrow")
+
+    # One part changed: its entry is replaced, the other one kept; the outputs are those of the new rows.
+    changed = pl.concat([rows.tail(2), frame(article(" ".join(WORDS[200:260]), file="e.txt", title="Tariffs"))])
+    changed.write_parquet(parts[1])
+    result = dedup.transform(parts, PARAMS, cache=cache)
+    fresh = dedup.transform(pl.concat([rows.head(2), changed]), PARAMS)
+    assert result.kept.collect().equals(fresh.kept) and result.removed.equals(fresh.removed)
+    now = {entry.name for entry in space.iterdir()}
+    assert len(now) == 2 and len(now & set(entries)) == 1 and tail_entry.name not in now
+
+
 def test_nfkc_fast_path_characters_are_their_own_nfkc_form() -> None:
     """dedup lower-cases, without NFKC, bodies made only of ASCII and these characters."""
     for char in NFKC_STABLE_NON_ASCII:
