@@ -2,7 +2,7 @@
 
 A file belongs to one of BUCKETS buckets by its content hash, so it stays in the same bucket whatever else is
 added to or removed from the folder (the per-file cache is kept per bucket). A shard is a contiguous range of
-buckets; the number of shards is a power of two chosen from the corpus size (about `parse.shard_bytes` of raw text
+buckets; the number of shards is a power of two chosen from the corpus size (about `engine.shard_bytes` of raw text
 each), so a shard holds whole buckets and a bucket is never split. Stages write one part per shard
 (`<dir>/part-00003.parquet`); outputs that users read are merged from the parts in a total order, so neither the
 number of shards nor the number of workers changes a single output byte.
