@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import os
 import sys
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from pipeline import expectations, fates, io, rawfolder, rules, shards
+from pipeline.cache import namespace, prune
 from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.extraction import LINE_SCHEMA
@@ -331,7 +334,66 @@ class Checked:
     rows: int = 0
 
 
-def check_rows(articles: pl.LazyFrame, schema: pa.DataFrameSchema, out: Outputs, batch_rows: int) -> Checked:
+class RowMemo:
+    """The row checks' verdicts of the last build, row by row, so that pandera checks only rows it has not seen.
+
+    A row's verdict is a function of its columns, of three facts about it (another row carries its id; another
+    row carries its body; its provenance names only files the build read) and of what is the same for every row:
+    the code, the learned boilerplate and the date range (the namespace). A row is known by two 64-bit hashes of
+    all of these; the memo keeps the rows of the last build only (data/cache/validate/<namespace>/rows.parquet).
+    """
+
+    SCHEMA: typing.ClassVar = {"k1": pl.UInt64, "k2": pl.UInt64, "rules": pl.List(pl.String)}
+    SEEDS = (31, 37)
+
+    def __init__(self, root: Path | None, facts: Facts) -> None:
+        self.facts = facts
+        self.path = None
+        if root is not None:
+            learned = hashlib.sha256("\n".join(facts.learned).encode()).hexdigest()
+            space = namespace(facts.date_min, facts.date_max, learned, pl.__version__)
+            prune(root, [space])
+            self.path = root / space / "rows.parquet"
+        self.known = io.read_parquet(self.path, self.SCHEMA) if self.path and self.path.exists() else None
+        self.seen: list[pl.DataFrame] = []
+
+    def keys(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """(k1, k2) of each row of the batch, in its order."""
+        facts = self.facts
+        row = pl.struct(
+            pl.all(),
+            _id_shared=pl.col("id").is_in(list(facts.duplicated_ids)),
+            _body_shared=pl.col("id").is_in(list(facts.duplicated_body_ids)),
+            _files_read=RULES_BY_NAME["provenance_files_exist"].passes(facts),
+        )
+        return batch.select(k1=row.hash(seed=self.SEEDS[0]), k2=row.hash(seed=self.SEEDS[1]))
+
+    def failures(self, batch: pl.DataFrame, schema: pa.DataFrameSchema) -> tuple[pl.DataFrame, list[str]]:
+        """row_failures of the batch: pandera on the rows the memo does not know, the memo's verdicts for the rest
+        (the schema-level checks always run, on an empty frame if every row is known)."""
+        keys = self.keys(batch).with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
+        known = self.known if self.known is not None else pl.DataFrame(schema=self.SCHEMA)
+        keys = keys.join(known.unique(["k1", "k2"]), on=["k1", "k2"], how="left", maintain_order="left")
+        unseen = keys.filter(pl.col("rules").is_null())["index"]
+        checked, errors = row_failures(batch.select(pl.all().gather(unseen)), schema)
+        checked = checked.with_columns(index=pl.lit(unseen).gather("index"))
+        remembered = keys.filter(pl.col("rules").is_not_null()).select("index", rule="rules").explode("rule")
+        failures = pl.concat([checked, remembered.drop_nulls("rule")]).unique().sort("index", "rule")
+        verdicts = keys.join(failures.group_by("index").agg(found=pl.col("rule").sort()), on="index", how="left")
+        self.seen.append(verdicts.select("k1", "k2", rules=pl.coalesce("found", pl.lit([], pl.List(pl.String)))))
+        return failures, errors
+
+    def save(self) -> None:
+        """Keep this build's rows' verdicts (only them) for the next build."""
+        if self.path is not None:
+            rows = pl.concat([pl.DataFrame(schema=self.SCHEMA), *self.seen]).unique(["k1", "k2"]).sort("k1", "k2")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            io.write_parquet(rows, self.path)
+
+
+def check_rows(
+    articles: pl.LazyFrame, memo: RowMemo, schema: pa.DataFrameSchema, out: Outputs, batch_rows: int
+) -> Checked:
     """Row checks in batches of ids (bounded memory, and the same batches whatever order the rows come in);
     publishable rows written as parts of the validated articles, each sorted by id."""
     checked = Checked()
@@ -341,7 +403,7 @@ def check_rows(articles: pl.LazyFrame, schema: pa.DataFrameSchema, out: Outputs,
     for number, (first, last) in enumerate(ranges or [("", "")]):
         selected = articles.filter(pl.col("id").is_between(pl.lit(first), pl.lit(last))) if ranges else articles
         batch = selected.sort("id", maintain_order=True).collect()
-        failures, errors = row_failures(batch, schema)
+        failures, errors = memo.failures(batch, schema)
         checked.schema_errors += [e for e in errors if e not in checked.schema_errors]
         checked.failures.append(failures.with_columns(pl.col("index") + checked.rows))
         checked.candidates.append(candidate_frame(batch, failures))
@@ -355,6 +417,7 @@ def check_rows(articles: pl.LazyFrame, schema: pa.DataFrameSchema, out: Outputs,
             )
         )
         checked.rows += batch.height
+    memo.save()
     return checked
 
 
@@ -390,7 +453,8 @@ def run(
         duplicated_ids=duplicated_ids,
         duplicated_body_ids=duplicated_body_ids,
     )
-    checked = check_rows(articles, article_schema(facts), out, batch_rows)
+    memo = RowMemo(out.stage_cache("validate"), facts)
+    checked = check_rows(articles, memo, article_schema(facts), out, batch_rows)
     failures = pl.concat([pl.DataFrame(schema={"index": pl.Int64, "rule": pl.String}), *checked.failures])
     published = pl.concat(checked.published)
     clean_quarantine = shards.read(out.clean_quarantine_dir, QUARANTINE_SCHEMA)

@@ -256,6 +256,65 @@ def test_id_unique_flags_both_copies_of_an_id() -> None:
     assert failures(with_row(1, id=ROWS[0]["id"])) == {(0, "id_unique"), (1, "id_unique")}
 
 
+def memo_failures(root: Path, articles: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> tuple[set, list[int]]:
+    """(index, rule) pairs from a RowMemo kept under root, and the row counts pandera was given."""
+    checked_rows: list[int] = []
+    real = validate.row_failures
+
+    def counting(rows: pl.DataFrame, schema: Any) -> Any:
+        checked_rows.append(rows.height)
+        return real(rows, schema)
+
+    monkeypatch.setattr(validate, "row_failures", counting)
+    memo = validate.RowMemo(root, facts(articles))
+    rows, errors = memo.failures(articles, validate.article_schema(facts(articles)))
+    memo.save()
+    monkeypatch.undo()
+    assert errors == []
+    return set(rows.iter_rows()), checked_rows
+
+
+def test_row_memo_checks_only_rows_it_has_not_seen_and_gives_the_same_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad_title = with_row(1, title="Posted on 2024-04-20")
+    expected = failures(bad_title)
+    assert expected == {(1, "title_no_date_marker")}
+    assert memo_failures(tmp_path, bad_title, monkeypatch) == (expected, [3])
+    assert memo_failures(tmp_path, bad_title, monkeypatch) == (expected, [0])  # schema checks on an empty frame
+
+    # A row changed: only it is checked again; the others keep their verdicts.
+    changed = bad_title.with_columns(
+        title=pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("By Kim")).otherwise("title")
+    )
+    assert memo_failures(tmp_path, changed, monkeypatch) == (failures(changed), [1])
+    assert failures(changed) == {(1, "title_no_date_marker"), (2, "title_no_byline")}
+
+    # A row's facts changed (another row now carries its id): checked again although its columns are the same.
+    copied = pl.concat([changed, changed.slice(0, 1).with_columns(title=pl.lit("Another headline"))])
+    found, checked = memo_failures(tmp_path, copied, monkeypatch)
+    assert found == failures(copied) and checked == [2]
+    assert {(0, "id_unique"), (3, "id_unique")} <= found
+
+
+def test_row_memo_verdicts_are_what_the_next_build_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo file is read: a verdict written into it is the verdict of the row it names."""
+    memo_failures(tmp_path, frame(), monkeypatch)
+    (path,) = tmp_path.glob("*/rows.parquet")
+    rows = pl.read_parquet(path)
+    first = validate.RowMemo(None, facts(frame())).keys(frame().head(1))
+    tampered = rows.with_columns(
+        rules=pl.when((pl.col("k1") == first["k1"][0]) & (pl.col("k2") == first["k2"][0]))
+        .then(pl.lit(["language_code"]))
+        .otherwise("rules")
+    )
+    tampered.write_parquet(path)
+    assert memo_failures(tmp_path, frame(), monkeypatch) == ({(0, "language_code")}, [0])
+    # Another learned set (or code, or date range) is another namespace: nothing remembered, the old one removed.
+    memo = validate.RowMemo(tmp_path, facts(frame(), learned=[learned_key(LEARNED_LINE)]))
+    assert memo.known is None and not path.exists()
+
+
 def test_body_unique_flags_the_same_text_under_another_title() -> None:
     # Case, punctuation and spacing do not make a body different (same normal form as dedup and the ids).
     copy = ROWS[0]["body"].upper().replace(",", "").replace("\n\n", "\n\n  ")
