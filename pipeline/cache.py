@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io as io_bytes
 import json
 import shutil
 from collections.abc import Iterable, Mapping
@@ -99,6 +100,32 @@ def changed_buckets(
 
 def _bucket_sizes(frame: pl.DataFrame) -> dict[int, int]:
     return dict(frame.group_by(shards.bucket_expr().alias("bucket")).len().iter_rows())
+
+
+def content_digest(*items: Path | pl.DataFrame) -> str:
+    """sha256 over files' bytes (a missing file counts as empty) and frames' rows and types: a cache entry's name."""
+    digest = hashlib.sha256()
+    for item in items:
+        if isinstance(item, pl.DataFrame):
+            buffer = io_bytes.BytesIO()
+            item.rechunk().write_ipc(buffer, compression="uncompressed")
+            digest.update(b"frame\0" + hashlib.sha256(buffer.getvalue()).digest())
+        else:
+            digest.update(b"file\0")
+            if item.exists():
+                with open(item, "rb") as handle:
+                    digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return digest.hexdigest()
+
+
+def keep_entries(folder: Path, entries: Iterable[Path]) -> None:
+    """Delete everything in folder but these entries (files or folders): a cache keeps this build's results only,
+    and a writer killed halfway leaves no pending entry behind."""
+    kept = {Path(entry).name for entry in entries}
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.name not in kept:
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def prune(root: Path, keep: Iterable[str]) -> None:

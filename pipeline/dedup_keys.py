@@ -10,7 +10,6 @@ a task loads only what the task needs.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +19,7 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
+from pipeline.cache import content_digest, keep_entries
 from pipeline.config import DedupParams
 from pipeline.text import NFKC_MAY_CHANGE, canonical_expr, folded_expr
 
@@ -253,11 +253,7 @@ class PartCache:
     shingles-NNNNNN.arrow per batch, complete once renamed into place (a killed writer leaves no entry)."""
 
     def __init__(self, cache: Path, source: Sequence[Path]) -> None:
-        digest = hashlib.sha256()
-        for path in source:
-            with open(path, "rb") as handle:
-                digest.update(hashlib.file_digest(handle, "sha256").digest())
-        self.entry = cache / digest.hexdigest()
+        self.entry = cache / content_digest(*source)
 
     def features(
         self, batches: Callable[[], Iterable[pl.DataFrame]], params: DedupParams
@@ -280,8 +276,4 @@ class PartCache:
 
 def keep_only(cache: Path, parts: Sequence[Path]) -> None:
     """Remove the cached features of parts that are no longer in the input (and pending ones of killed runs)."""
-    wanted = {PartCache(cache, [path]).entry.name for path in parts}
-    if cache.is_dir():
-        for entry in cache.iterdir():
-            if entry.name not in wanted:
-                shutil.rmtree(entry, ignore_errors=True)
+    keep_entries(cache, [PartCache(cache, [path]).entry for path in parts])

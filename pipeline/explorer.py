@@ -9,10 +9,12 @@ data/files/<n // FILES_PER_SCRIPT>.js), the record-id index in 256 scripts by th
 duplicates and quarantine in pages.
 
 Each parse shard is one engine task: its lines' fates and its files' payloads (JSON text built by polars in one
-pass over the shard), spooled by file number; the spools are merged into the file scripts a script at a time, so
-memory is bounded by a shard, not by the corpus. Everything is sorted and serialised canonically: the same build
-gives the same bytes whatever the workers and the shard plan (a DVC output whose hash must not change between
-identical builds).
+pass over the shard), spooled by the file's rank in the shard into the cache (data/cache/explore), under the
+digest of everything they are made from (the shard's parse parts and removed lines, the records' outcomes of its
+files): a rebuild runs only the shards whose entry is missing. The spools are merged into the file scripts a
+script at a time, ranks turned into the files' numbers in the corpus, so memory is bounded by a shard, not by the
+corpus. Everything is sorted and serialised canonically: the same build gives the same bytes whatever the workers,
+the shard plan and the cache (a DVC output whose hash must not change between identical builds).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 import polars as pl
 
 from pipeline import fates, shards
+from pipeline.cache import content_digest, keep_entries, namespace, prune
 from pipeline.config import EngineParams
 from pipeline.engine import engine_for
 from pipeline.io import read_parquet
@@ -58,21 +61,30 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     build = fates.Build.load(out)
     files = read_parquet(out.files).sort("path").with_row_index("number").with_columns(pl.col("number").cast(pl.Int64))
     numbers = files.select(file="path", number="number")
+    cache = out.stage_cache("explore")
+    space = namespace()
+    prune(cache, [space])
+    tasks = []
+    for shard in shards.present(out.lines_dir):
+        in_shard = pl.read_parquet(shards.part(out.lines_dir, shard), columns=["file"]).unique()
+        in_shard = in_shard.join(numbers, on="file").sort("number")
+        of_shard = _of_files(build, in_shard)
+        parts = [shards.part(folder, shard) for folder in fates.ParseParts.folders(out)]
+        key = content_digest(*parts, of_shard.outcomes, of_shard.quarantine)
+        tasks.append(ShardTask(shard, out, in_shard, of_shard, cache / space / key))
+    todo = [task for task in tasks if not task.entry.is_dir()]
+    advance = progress.bar("shards", len(todo), "shards")
+    engine_for(engine).map(explore_shard, todo, lambda _: advance(1))
+    keep_entries(cache / space, [task.entry for task in tasks])
+    counts = [pl.read_parquet(task.entry / "counts.parquet") for task in tasks]
     with tempfile.TemporaryDirectory(prefix=".explore-", dir=out.root) as spool_dir:
-        spool = Path(spool_dir)
-        tasks = []
-        for shard in shards.present(out.lines_dir):
-            in_shard = pl.read_parquet(shards.part(out.lines_dir, shard), columns=["file"]).unique()
-            in_shard = in_shard.join(numbers, on="file")
-            tasks.append(ShardTask(shard, out, in_shard.sort("number"), _of_files(build, in_shard), spool))
-        advance = progress.bar("shards", len(tasks), "shards")
-        counts = engine_for(engine).map(explore_shard, tasks, lambda _: advance(1))
         # Files without a line read (refused whole, empty): their records and quarantine only.
         lineless = numbers.join(pl.concat([numbers.clear(), *(t.files for t in tasks)]), on="file", how="anti")
-        rest = spool / "lineless.tsv"
+        rest = Path(spool_dir) / "lineless.tsv"
         empty = pl.DataFrame(schema=fates.LINE_FATE_SCHEMA)
-        _spool_payloads(rest, _file_payloads(lineless, empty, _of_files(build, lineless)))
-        _write_file_scripts(target, [t.spool_path for t in tasks] + [rest], files.height)
+        _spool_payloads(rest, _file_payloads(_local(lineless), empty, _of_files(build, lineless)))
+        spools = [(task.entry / "payloads.tsv", task.files["number"].to_list()) for task in tasks]
+        _write_file_scripts(target, [*spools, (rest, lineless["number"].to_list())], files.height)
     per_file = (
         files.select("path", "fate", "detail")
         .join(pl.concat([fates.counts_by_file(empty), *counts]).rename({"file": "path"}), on="path", how="left")
@@ -111,18 +123,30 @@ class ShardTask:
     out: Outputs
     files: pl.DataFrame  # file, number: the files with lines in this shard, by number
     build: fates.Build  # only these files' rows
-    spool: Path  # a folder the file payloads are written to, one file per shard
+    # The cache entry the shard's results go to (payloads.tsv, counts.parquet), named by the digest of every input:
+    # the shard's parse parts and removed lines, and the build's rows of its files. A rebuild whose entry is there
+    # reads it instead of running the task.
+    entry: Path
 
-    @property
-    def spool_path(self) -> Path:
-        return self.spool / f"{self.shard.name}.tsv"
 
-
-def explore_shard(task: ShardTask) -> pl.DataFrame:
-    """One parse shard: its files' payloads spooled (number, tab, JSON; by number); lines per fate per file."""
+def explore_shard(task: ShardTask) -> None:
+    """One parse shard, into its cache entry: its files' payloads spooled (the file's rank in the shard, tab, JSON;
+    by rank), and lines per fate per file. Written whole under another name, then renamed into place."""
     lines = fates.line_fates(fates.ParseParts.of_shard(task.out, task.shard), task.build)
-    _spool_payloads(task.spool_path, _file_payloads(task.files, lines, task.build))
-    return fates.counts_by_file(lines)
+    task.entry.parent.mkdir(parents=True, exist_ok=True)
+    pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=task.entry.parent))
+    _spool_payloads(pending / "payloads.tsv", _file_payloads(_local(task.files), lines, task.build))
+    fates.counts_by_file(lines).write_parquet(pending / "counts.parquet")
+    try:
+        pending.rename(task.entry)
+    except OSError:  # written meanwhile from the same inputs
+        shutil.rmtree(pending, ignore_errors=True)
+
+
+def _local(files: pl.DataFrame) -> pl.DataFrame:
+    """files (file, number; by number) numbered by their rank instead: the payloads do not depend on the corpus's
+    other files, and `_write_file_scripts` numbers them back."""
+    return files.with_columns(number=pl.int_range(pl.len(), dtype=pl.Int64))
 
 
 def _of_files(build: fates.Build, files: pl.DataFrame) -> fates.Build:
@@ -197,19 +221,21 @@ def _spool_payloads(path: Path, payloads: pl.DataFrame) -> None:
     payloads.select(line).write_csv(path, include_header=False, quote_style="never")
 
 
-def _spooled(path: Path) -> Iterator[tuple[int, bytes]]:
+def _spooled(path: Path, numbers: list[int]) -> Iterator[tuple[int, bytes]]:
+    """(number, payload) of a spool whose lines are numbered by rank: rank r is file numbers[r]."""
     with path.open("rb") as spool:
         for line in spool:
-            number, payload = line.rstrip(b"\n").split(b"\t", 1)
-            yield int(number), payload
+            rank, payload = line.rstrip(b"\n").split(b"\t", 1)
+            yield numbers[int(rank)], payload
 
 
-def _write_file_scripts(target: Path, spools: list[Path], count: int) -> None:
+def _write_file_scripts(target: Path, spools: list[tuple[Path, list[int]]], count: int) -> None:
     """data/files/<bundle>.js: the payloads of files bundle*FILES_PER_SCRIPT onwards, merged from the spools (each
-    by number) a bundle at a time, so no more than one bundle is held however large the corpus."""
+    by number: (path, the numbers of its ranks)) a bundle at a time, so no more than one bundle is held however
+    large the corpus."""
     folder = target / DATA / "files"
     folder.mkdir(parents=True, exist_ok=True)
-    merged = heapq.merge(*(_spooled(path) for path in spools), key=operator.itemgetter(0))
+    merged = heapq.merge(*(_spooled(path, numbers) for path, numbers in spools), key=operator.itemgetter(0))
     written = 0
     for bundle, group in itertools.groupby(merged, key=lambda item: item[0] // FILES_PER_SCRIPT):
         numbers, payloads = zip(*group, strict=True)

@@ -131,13 +131,16 @@ class ParseParts:
     records: pl.DataFrame  # RECORD_SCHEMA
     removed: pl.DataFrame  # RemovedLine rows
 
+    @staticmethod
+    def folders(out: Outputs) -> tuple[Path, Path, Path, Path]:
+        """Where the parts are, in field order."""
+        return out.lines_dir, out.segments_dir, out.records_dir, out.removed_lines_dir
+
     @classmethod
     def of_shard(cls, out: Outputs, shard: shards.Shard) -> ParseParts:
+        schemas = (LINE_SCHEMA, SEGMENT_SCHEMA, RECORD_SCHEMA, polars_schema(RemovedLine))
         return cls(
-            shards.read(out.lines_dir, LINE_SCHEMA, shard),
-            shards.read(out.segments_dir, SEGMENT_SCHEMA, shard),
-            shards.read(out.records_dir, RECORD_SCHEMA, shard),
-            shards.read(out.removed_lines_dir, polars_schema(RemovedLine), shard),
+            *(shards.read(folder, schema, shard) for folder, schema in zip(cls.folders(out), schemas, strict=True))
         )
 
     @classmethod

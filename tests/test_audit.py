@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -15,7 +16,7 @@ import polars as pl
 import pytest
 from conftest import REPO_ROOT, SEED_RAW, SHARED, run_pipeline
 
-from pipeline import explorer, fates
+from pipeline import explorer, fates, shards
 from pipeline.config import load_params
 from pipeline.io import read_json
 from pipeline.outputs import Outputs
@@ -178,6 +179,45 @@ def test_explorer_is_byte_identical_when_rebuilt(invented_out: Path) -> None:
 
     assert tree_digest(out.explorer) == before
     assert (out.explorer / "index.html").read_bytes() == explorer.PAGE.read_bytes()
+
+
+def test_explorer_takes_unchanged_shards_from_the_cache_and_redoes_changed_ones(
+    invented_out: Path, tmp_path: Path
+) -> None:
+    out = Outputs(tmp_path / "out")
+    shutil.copytree(invented_out, out.root)
+    engine = dataclasses.replace(load_params(REPO_ROOT / "params.yaml").engine, workers=1)
+    before = tree_digest(out.explorer)
+    entries = sorted(out.stage_cache("explore").glob("*/*"))
+    assert len(entries) == len(shards.present(out.lines_dir)) >= 1
+
+    # What a cached entry says is what the explorer shows: it is read, not recomputed.
+    spool = entries[0] / "payloads.tsv"
+    spool.write_bytes(spool.read_bytes().replace(b'"path":"', b'"path":"cached:', 1))
+    explorer.write(out, engine)
+    _, _, summary = data_script(out.explorer / "data" / "summary.js")
+    shown = [file_payload(out.explorer, number)["path"] for number in range(len(summary["files"]))]
+    assert sum(path.startswith("cached:") for path in shown) == 1
+
+    # Without the cache: the same bytes as the first build.
+    shutil.rmtree(out.stage_cache("explore"))
+    explorer.write(out, engine)
+    assert tree_digest(out.explorer) == before
+
+    # An input of a shard changed (a line's removal rule): its entry is replaced by what a fresh build writes.
+    removed_part = shards.parts(out.removed_lines_dir)[0]
+    first = pl.int_range(pl.len()) == 0
+    pl.read_parquet(removed_part).with_columns(
+        rule=pl.when(first).then(pl.lit("changed_rule")).otherwise("rule")
+    ).write_parquet(removed_part)
+    entries = sorted(out.stage_cache("explore").glob("*/*"))
+    explorer.write(out, engine)
+    now = sorted(out.stage_cache("explore").glob("*/*"))
+    assert len(now) == len(entries) and len(set(now) - set(entries)) == 1
+    incremental = tree_digest(out.explorer)
+    shutil.rmtree(out.stage_cache("explore"))
+    explorer.write(out, engine)
+    assert tree_digest(out.explorer) == incremental != before
 
 
 def rendered(page: Path, fragment: str) -> str:

@@ -18,6 +18,7 @@ import pytest
 from conftest import REPO_ROOT, SHARED
 
 from pipeline import dedup, shards
+from pipeline.cache import content_digest
 from pipeline.config import ConfigError, DedupParams, load_params
 from pipeline.outputs import Outputs
 from pipeline.text import NFKC_STABLE_NON_ASCII, canonical
@@ -211,7 +212,7 @@ def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs
     )
 
     # A cached entry is what the next build reads: emptied of shingles, the brief is no longer found inside.
-    tail_entry = space / hashlib.sha256(hashlib.sha256(parts[1].read_bytes()).digest()).hexdigest()
+    tail_entry = space / content_digest(parts[1])
     shingles = pl.read_ipc(tail_entry / "shingles-000000.arrow")
     shingles.clear().write_ipc(tail_entry / "shingles-000000.arrow")
     assert dedup.transform(parts, PARAMS, cache=cache).removed.height < expected.removed.height
