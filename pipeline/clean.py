@@ -9,7 +9,8 @@ A file's result depends only on its own parse (its parse_key) and on one corpus-
 templates its records belong to close their articles explicitly (closing_templates). Each shard keeps its
 files' results in the cache (pipeline/cache.py) keyed by both, so a rebuild cleans only the files whose parse
 changed or whose templates changed side; a hit gives the rows a fresh computation would, up to the file's path,
-which is put back on every row.
+which is put back on every row. A shard whose files' keys are all unchanged is not even assembled again: its parts,
+kept whole in the cache under the digest of those keys, are copied into place.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import shutil
+import tempfile
+from pathlib import Path
 
 import polars as pl
 
 from pipeline import io, language, shards
-from pipeline.cache import Cache, changed_buckets, namespace, prune
+from pipeline.cache import Cache, changed_buckets, content_digest, keep_entries, namespace, prune
 from pipeline.config import CleanParams, EngineParams
 from pipeline.engine import engine_for
 from pipeline.extraction import LINE_SCHEMA, PARSE_KEY_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
@@ -271,7 +275,9 @@ class ShardTask:
     out: Outputs
     params: CleanParams
     templates: pl.DataFrame  # TEMPLATE_SCHEMA
+    keys: pl.DataFrame  # (file, *KEY) of the shard's files (shard_keys)
     space: str  # cache namespace for these params and this code
+    entry: Path  # where the shard's parts and counts are kept for a rebuild with the same keys (shard_entry)
 
 
 def transform(
@@ -337,13 +343,55 @@ CACHED = {
 }
 
 
+def shard_keys(out: Outputs, shard: Shard, templates: pl.DataFrame) -> pl.DataFrame:
+    """(file, *KEY) of a shard's files: with the code and the params, everything its parts are made from."""
+    records = shards.read(out.records_dir, RECORD_SCHEMA, shard)
+    files = shards.read(out.parse_keys_dir, PARSE_KEY_SCHEMA, shard)
+    return files.join(closing_keys(files, records, templates), on="file").select("file", *KEY).sort("file")
+
+
+def shard_entry(out: Outputs, space: str, keys: pl.DataFrame) -> Path:
+    """The cache entry of a shard with these keys: its three parts and its counts (SHARD_FILES), kept whole so
+    that a rebuild copies an unchanged shard's parts instead of assembling them from the per-file tables."""
+    return out.stage_cache("clean") / space / "shards" / content_digest(keys)
+
+
+SHARD_FILES = ("articles.parquet", "quarantine.parquet", "removed.parquet", "counts.json")
+
+
+def _part_dirs(out: Outputs) -> tuple[Path, Path, Path]:
+    """Where a shard's parts go, in SHARD_FILES order."""
+    return out.clean_articles_dir, out.clean_quarantine_dir, out.removed_lines_dir
+
+
+def _from_entry(task: ShardTask) -> tuple[dict, dict[str, int], int]:
+    """A shard whose entry is kept: its parts copied into place, its counts read (no file cleaned)."""
+    for name, folder in zip(SHARD_FILES, _part_dirs(task.out), strict=False):
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(task.entry / name, shards.part(folder, task.shard))
+    counts = io.read_json(task.entry / "counts.json")
+    return counts["metrics"], counts["repairs"], 0
+
+
+def _keep_entry(task: ShardTask, metrics: dict, repairs: dict[str, int]) -> None:
+    """Copy the shard's parts and counts into its entry (written whole under another name, then renamed)."""
+    task.entry.parent.mkdir(parents=True, exist_ok=True)
+    pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=task.entry.parent))
+    for name, folder in zip(SHARD_FILES, _part_dirs(task.out), strict=False):
+        shutil.copyfile(shards.part(folder, task.shard), pending / name)
+    io.write_json({"metrics": metrics, "repairs": repairs}, pending / "counts.json")
+    try:
+        pending.rename(task.entry)
+    except OSError:  # written meanwhile from the same keys
+        shutil.rmtree(pending, ignore_errors=True)
+
+
 def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int], int]:
-    """One shard: write its articles, quarantine and removed-lines parts; return (metrics, repair counts, number
-    of files cleaned rather than taken from the cache)."""
+    """One shard: write its articles, quarantine and removed-lines parts, and keep them in its entry; return
+    (metrics, repair counts, number of files cleaned rather than taken from the cache)."""
     out = task.out
     records = shards.read(out.records_dir, RECORD_SCHEMA, task.shard)
-    files = shards.read(out.parse_keys_dir, PARSE_KEY_SCHEMA, task.shard)
-    keys = files.join(closing_keys(files, records, task.templates), on="file").select("file", *KEY)
+    keys = task.keys
     buckets = sorted(keys.select(shards.bucket_expr().unique())["sha256"].to_list())
     caches = {name: Cache(out.stage_cache("clean"), task.space, name, schema) for name, schema in CACHED.items()}
     loaded = {name: cache.load(buckets) for name, cache in caches.items()}
@@ -370,6 +418,7 @@ def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int], int]:
     io.write_parquet(removed, shards.part(out.removed_lines_dir, task.shard))
     metrics = _metrics(records.height, kept, quarantine)
     repairs = {rule: int(placed["files"][rule].sum()) for rule in REPAIR_RULES}
+    _keep_entry(task, metrics, repairs)
     return metrics, repairs, todo.height
 
 
@@ -411,11 +460,19 @@ def run(*, out: Outputs, params: CleanParams, engine: EngineParams, progress: Pr
     templates = closing_templates(shards.scan(out.records_dir, RECORD_SCHEMA), params)
     space = namespace(params)
     prune(out.stage_cache("clean"), [space])
-    part_dirs = [out.clean_articles_dir, out.clean_quarantine_dir, out.removed_lines_dir]
+    part_dirs = _part_dirs(out)
     shards.clear(part_dirs)
-    tasks = [ShardTask(shard, out, params, templates, space) for shard in shards.present(out.segments_dir)]
-    advance = progress.bar("shards", len(tasks), "shards")
-    results = engine_for(engine).map(clean_shard, tasks, lambda _: advance(1))
+    tasks = []
+    for shard in shards.present(out.segments_dir):
+        keys = shard_keys(out, shard, templates)
+        tasks.append(ShardTask(shard, out, params, templates, keys, space, shard_entry(out, space, keys)))
+    kept = {task.shard.index: _from_entry(task) for task in tasks if task.entry.is_dir()}
+    todo = [task for task in tasks if task.shard.index not in kept]
+    advance = progress.bar("shards", len(todo), "shards")
+    done = engine_for(engine).map(clean_shard, todo, lambda _: advance(1))
+    by_shard = {**kept, **{task.shard.index: result for task, result in zip(todo, done, strict=True)}}
+    results = [by_shard[task.shard.index] for task in tasks]
+    keep_entries(out.stage_cache("clean") / space / "shards", [task.entry for task in tasks])
     shards.sweep(part_dirs)
     present = shards.scan(out.parse_keys_dir, PARSE_KEY_SCHEMA).select(shards.bucket_expr().unique()).collect()
     for name, schema in CACHED.items():

@@ -225,6 +225,39 @@ def test_unchanged_shards_keep_their_parts_and_the_rebuild_matches_a_fresh_build
     assert digests(out) == digests(fresh)
 
 
+STAGE_ENTRIES = {"clean": "clean/*/shards/*", "dedup": "dedup/*/*", "explore": "explore/*/*"}
+
+
+def stage_entries(out: Path) -> dict[str, set[str]]:
+    """The names of the per-shard (per-part) entries each stage keeps in the cache."""
+    return {stage: {p.name for p in (out / "cache").glob(pattern)} for stage, pattern in STAGE_ENTRIES.items()}
+
+
+def test_a_new_file_replaces_only_its_shards_entries_in_the_stage_caches(raw: Path, tmp_path: Path) -> None:
+    """clean, dedup and explore keep whole shards (parts) in the cache: an unchanged build reuses every entry, and a
+    new file (new text, so no other shard's records change fate) replaces only its own shard's."""
+    params = params_with(tmp_path, shard_bytes=1)  # one bucket a shard: adding a file keeps the shard plan
+    out = tmp_path / "out"
+    build(raw, out, params)
+    before = stage_entries(out)
+    assert all(
+        len(names) == len(shards.parts(out / "interim" / "clean" / "articles")) > 3 for names in before.values()
+    )
+    build(raw, out, params)
+    assert stage_entries(out) == before
+
+    (raw / "new_page.txt").write_text(NEW_PAGE, encoding="utf-8")
+    build(raw, out, params)
+    after = stage_entries(out)
+    for stage, names in after.items():
+        assert len(names - before[stage]) == 1, stage
+        assert len(before[stage] - names) <= 1, stage  # the shard's old entry, unless the file opened a new shard
+        assert len(names) == len(shards.parts(out / "interim" / "clean" / "articles")), stage
+    fresh = tmp_path / "fresh"
+    build(raw, fresh, params)
+    assert digests(out) == digests(fresh)
+
+
 def outputs(root: Path) -> dict[str, str]:
     """What users read: the dataset, the audit tables, the verdict and the metrics (not the per-shard parts)."""
     return {name: digest for name, digest in digests(root).items() if not name.startswith("interim/")}
