@@ -50,7 +50,7 @@ from polars.io.plugins import register_io_source
 from pipeline import io, shards, stage
 from pipeline.cache import namespace, prune
 from pipeline.config import DedupParams, EngineParams
-from pipeline.dedup_keys import Records, ScanTask, Scratch, keep_only, scan_part
+from pipeline.dedup_keys import PartCache, Records, ScanTask, Scratch, keep_only, scan_part
 from pipeline.engine import engine_for
 from pipeline.outputs import Outputs
 from pipeline.text import canonical_expr
@@ -77,8 +77,11 @@ def scan_records(
         prune(cache, [space.name])
         keep_only(space, records.source)
     tasks = [ScanTask(part, index, params, scratch, space) for index, part in enumerate(records.parts())]
-    parts = engine_for(engine).map(scan_part, tasks) if engine else [scan_part(task) for task in tasks]
-    return pl.concat(parts).sort("n")
+    # Parts read from the cache are read here: a worker pool would cost more to start than they take.
+    cached = [task for task in tasks if space is not None and PartCache(space, task.records.source).entry.is_dir()]
+    todo = [task for task in tasks if task not in cached]
+    parts = engine_for(engine).map(scan_part, todo) if engine else [scan_part(task) for task in todo]
+    return pl.concat([*parts, *map(scan_part, cached)]).sort("n")
 
 
 def exact_groups(compact: pl.DataFrame) -> pl.DataFrame:
