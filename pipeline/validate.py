@@ -80,9 +80,13 @@ def body_key() -> pl.Expr:
     return canonical_batched("body").hash(seed=0)
 
 
-def corpus_facts(articles: pl.LazyFrame) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(duplicated ids, ids of rows with a duplicated body) over the whole dataset, from two compact columns."""
-    keys = articles.select("id", body=body_key()).collect(engine="streaming")
+def corpus_facts(articles: pl.LazyFrame, cache: Path | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(duplicated ids, ids of rows with a duplicated body) over the whole dataset, from two compact columns.
+    With a cache folder, body keys are kept there by the body (BodyKeys): a rebuild computes those of new bodies."""
+    if cache is None:
+        keys = articles.select("id", body=body_key()).collect(engine="streaming")
+    else:
+        keys = BodyKeys(cache).keys(articles)
     ids = keys.filter(pl.col("id").is_duplicated())["id"].unique().sort()
     body_ids = keys.filter(pl.col("body").is_duplicated())["id"].unique().sort()
     return tuple(ids.to_list()), tuple(body_ids.to_list())
@@ -334,13 +338,47 @@ class Checked:
     rows: int = 0
 
 
+class BodyKeys:
+    """body_key of every body, kept by two 64-bit hashes of the body's text (data/cache/validate/bodies/<namespace
+    of the code>/keys.parquet, the last build's bodies only): the canonical form is the costly part of the corpus
+    facts, and most bodies of a rebuild were in the last one."""
+
+    SCHEMA: typing.ClassVar = {"h1": pl.UInt64, "h2": pl.UInt64, "body": pl.UInt64}
+
+    def __init__(self, root: Path) -> None:
+        space = namespace(pl.__version__)
+        prune(root, [space])
+        self.path = root / space / "keys.parquet"
+
+    @staticmethod
+    def _hashes() -> dict[str, pl.Expr]:
+        return {"h1": pl.col("body").hash(seed=41), "h2": pl.col("body").hash(seed=43)}
+
+    def keys(self, articles: pl.LazyFrame) -> pl.DataFrame:
+        """(id, body) for every row, as articles.select("id", body=body_key()) gives them."""
+        hashed = articles.select("id", **self._hashes()).collect(engine="streaming")
+        known = io.read_parquet(self.path, self.SCHEMA) if self.path.exists() else pl.DataFrame(schema=self.SCHEMA)
+        new = hashed.join(known, on=["h1", "h2"], how="anti")
+        fresh = (
+            articles.filter(pl.col("body").hash(seed=41).is_in(new["h1"].implode()))
+            .select(**self._hashes(), body=body_key())
+            .collect(engine="streaming")
+        )
+        table = (
+            pl.concat([known, fresh]).unique(["h1", "h2"]).join(hashed.select("h1", "h2"), on=["h1", "h2"], how="semi")
+        )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        io.write_parquet(table.sort("h1", "h2"), self.path)
+        return hashed.join(table, on=["h1", "h2"], how="left", maintain_order="left").select("id", "body")
+
+
 class RowMemo:
     """The row checks' verdicts of the last build, row by row, so that pandera checks only rows it has not seen.
 
     A row's verdict is a function of its columns, of three facts about it (another row carries its id; another
     row carries its body; its provenance names only files the build read) and of what is the same for every row:
     the code, the learned boilerplate and the date range (the namespace). A row is known by two 64-bit hashes of
-    all of these; the memo keeps the rows of the last build only (data/cache/validate/<namespace>/rows.parquet).
+    all of these; the memo keeps the rows of the last build only (data/cache/validate/rows/<namespace>/rows.parquet).
     """
 
     SCHEMA: typing.ClassVar = {"k1": pl.UInt64, "k2": pl.UInt64, "rules": pl.List(pl.String)}
@@ -444,7 +482,7 @@ def run(
     articles = pl.scan_parquet(out.dedup_articles)
     duplicates = pl.read_parquet(out.duplicates)
     files = pl.read_parquet(out.files)
-    duplicated_ids, duplicated_body_ids = corpus_facts(articles)
+    duplicated_ids, duplicated_body_ids = corpus_facts(articles, out.stage_cache("validate") / "bodies")
     facts = Facts(
         parsed_files=frozenset(files.filter(pl.col("fate") == rawfolder.PARSE)["path"].to_list()),
         learned=tuple(pl.read_parquet(out.boilerplate)["key"].to_list()),
@@ -453,7 +491,7 @@ def run(
         duplicated_ids=duplicated_ids,
         duplicated_body_ids=duplicated_body_ids,
     )
-    memo = RowMemo(out.stage_cache("validate"), facts)
+    memo = RowMemo(out.stage_cache("validate") / "rows", facts)
     checked = check_rows(articles, memo, article_schema(facts), out, batch_rows)
     failures = pl.concat([pl.DataFrame(schema={"index": pl.Int64, "rule": pl.String}), *checked.failures])
     published = pl.concat(checked.published)

@@ -315,6 +315,27 @@ def test_row_memo_verdicts_are_what_the_next_build_uses(tmp_path: Path, monkeypa
     assert memo.known is None and not path.exists()
 
 
+def test_body_keys_kept_between_builds_give_the_same_corpus_facts(tmp_path: Path) -> None:
+    copied_body = pl.concat(
+        [frame(), frame().slice(0, 1).with_columns(id=pl.lit("3123456789abcdef"), title=pl.lit("X"))]
+    )
+    expected = validate.corpus_facts(copied_body.lazy())
+    assert expected[1] == ("0123456789abcdef", "3123456789abcdef")
+    assert validate.corpus_facts(copied_body.lazy(), tmp_path) == expected  # computed, and kept
+    assert validate.corpus_facts(copied_body.lazy(), tmp_path) == expected  # read back
+    (path,) = tmp_path.glob("*/keys.parquet")
+    assert pl.read_parquet(path).height == 3  # one entry per distinct body
+
+    # The kept keys are what a rebuild reads: a key written over makes two different bodies the same.
+    keys = pl.read_parquet(path)
+    keys.with_columns(body=pl.lit(7, pl.UInt64)).write_parquet(path)
+    assert validate.corpus_facts(frame().lazy(), tmp_path)[1] == tuple(sorted(frame()["id"]))
+    # A body not seen before gets its key computed; entries of bodies no longer there are dropped.
+    changed = with_row(2, body="A new body, never seen, about ships and steel.")
+    assert validate.corpus_facts(changed.lazy(), tmp_path)[1] == ("0123456789abcdef", "1123456789abcdef")
+    assert pl.read_parquet(path).height == 3
+
+
 def test_body_unique_flags_the_same_text_under_another_title() -> None:
     # Case, punctuation and spacing do not make a body different (same normal form as dedup and the ids).
     copy = ROWS[0]["body"].upper().replace(",", "").replace("\n\n", "\n\n  ")
