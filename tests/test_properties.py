@@ -35,6 +35,7 @@ from pipeline.dates import DATE_RE, date_stamp, find_dates
 from pipeline.decode import binary_kind, decode_bytes
 from pipeline.extraction import make_document
 from pipeline.layouts.base import ROLES, Document, Parsed
+from pipeline.release.manifest import canonical_json
 from pipeline.text import canonical, canonical_batched, canonical_expr
 
 SEED_FILES = sorted(SEED_RAW.iterdir())
@@ -371,3 +372,50 @@ def test_pipeline_on_mutated_folders(tolerant_params: Path, hf_home: Path, pages
         if report.exists():
             ledger = json.loads(report.read_text(encoding="utf-8"))["nothing_lost"]
             assert ledger["unaccounted"] == 0, ledger["unaccounted_examples"]
+
+
+# Text with what JSON escapes differently across encoders: quotes, backslashes, control characters, the line and
+# paragraph separators, DEL, non-BMP characters.
+JSON_TEXT = st.text(
+    alphabet=st.one_of(st.characters(codec="utf-8"), st.sampled_from('"\\/\n\r\t\b\f\x00\x1f\x7f\u2028\u2029😀é')),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "id": JSON_TEXT,
+                "title": st.none() | JSON_TEXT,
+                "published_date": st.none() | st.dates(dt.date(1000, 1, 1), dt.date(9999, 12, 31)),
+                "is_truncated": st.booleans(),
+                "word_count": st.integers(-(2**31), 2**31 - 1),
+                "provenance": st.lists(
+                    st.fixed_dictionaries(
+                        {
+                            "file": JSON_TEXT,
+                            "line_start": st.integers(0, 2**31 - 1),
+                            "line_end": st.none() | st.integers(0, 9),
+                        }
+                    ),
+                    max_size=3,
+                ),
+            }
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_canonical_json_is_what_json_dumps_writes(rows: list[dict]) -> None:
+    """The release manifest's content hashes hash each row's canonical JSON: polars must write json.dumps's text."""
+    provenance = pl.List(pl.Struct({"file": pl.String, "line_start": pl.Int32, "line_end": pl.Int32}))
+    schema = {"id": pl.String, "title": pl.String, "published_date": pl.Date, "is_truncated": pl.Boolean,
+              "word_count": pl.Int32, "provenance": provenance}  # fmt: skip
+    frame = pl.DataFrame(rows, schema=schema)
+    expected = [
+        json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=dt.date.isoformat)
+        for row in rows
+    ]
+    assert canonical_json(frame).to_list() == expected

@@ -7,9 +7,7 @@ the next build can diff against it and so a version can never be reused for diff
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -46,10 +44,22 @@ def format_version(version: Version) -> str:
     return ".".join(str(part) for part in version)
 
 
-def _json_default(value: Any) -> str:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    raise TypeError(f"cannot hash a {type(value).__name__} value in a row")
+def canonical_json(articles: pl.DataFrame) -> pl.Series:
+    """Each row as json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) writes it, dates as
+    ISO strings: encoded by polars, all rows at once (json.dumps row by row was most of the package stage's time).
+    Keys are sorted at every level, as sort_keys does: the columns, and the fields of a list of structs."""
+    columns = []
+    for name in sorted(articles.columns):
+        dtype, column = articles.schema[name], pl.col(name)
+        if dtype == pl.Date:
+            column = column.dt.to_string("%Y-%m-%d")
+        elif isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
+            fields = sorted(field.name for field in dtype.inner.fields)
+            column = column.list.eval(pl.struct([pl.element().struct.field(f) for f in fields]))
+        elif dtype.is_nested() or dtype.is_float():
+            raise TypeError(f"canonical_json does not encode {dtype} columns as json.dumps would ({name})")
+        columns.append(column.alias(name))
+    return articles.select(pl.struct(columns).struct.json_encode().alias("json"))["json"]
 
 
 def content_hashes(articles: pl.DataFrame) -> dict[str, str]:
@@ -57,11 +67,10 @@ def content_hashes(articles: pl.DataFrame) -> dict[str, str]:
 
     Hashing the values rather than parquet bytes keeps the hash independent of writer versions and sharding.
     """
-    hashes: dict[str, str] = {}
-    for row in articles.iter_rows(named=True):
-        canonical = json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
-        hashes[row["id"]] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return hashes
+    return {
+        row_id: hashlib.sha256(text.encode("utf-8")).hexdigest()
+        for row_id, text in zip(articles["id"].to_list(), canonical_json(articles).to_list(), strict=True)
+    }
 
 
 def digest_lines(lines: Iterable[str]) -> str:
