@@ -136,6 +136,8 @@ def shingle_hashes(texts: pl.DataFrame, size: int) -> pl.DataFrame:
         .group_by("n")
         .agg(pl.col("h").unique())
         .explode("h")
+        # In a total order: the cache keeps these rows, and the same part must give the same bytes every build.
+        .sort("n", "h")
         .collect()
     )
 
