@@ -4,7 +4,8 @@ A stage hands the engine plain tasks (paths and small frames) and a module-level
 anything but the task: no global state, no reading of the raw folder outside the task's own files, so the same
 function can run in any process or on any machine. Two engines (params.yaml `engine.name`):
 
-- local: worker processes on this machine.
+- local: worker processes on this machine. Within a command (`session`) one pool serves every stage: its workers
+  are spawned and import the pipeline once, not once per stage (~1 s each time on two cores).
 - ray: one Ray task per shard task, on a local Ray started for the command or on a running cluster
   (`engine.ray_address`). A task whose worker process dies (a crash, an out-of-memory kill, a lost node) is run
   again, up to `engine.max_retries` times; an exception raised by the function fails the run at once, as on one
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import contextvars
 import logging
 import multiprocessing
 import os
@@ -38,6 +40,19 @@ def _ignore(_: int) -> None:
     return None
 
 
+# The local worker pool of the current command (set by `session`), None outside one: a stage function called on
+# its own starts a pool for its map and ends it after. A context variable, so that commands run in threads of one
+# process (tests do) never share a pool.
+_COMMAND_POOL: contextvars.ContextVar[concurrent.futures.ProcessPoolExecutor | None] = contextvars.ContextVar(
+    "command_pool", default=None
+)
+
+
+def _new_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    # Spawned, not forked: polars' thread pool does not survive a fork (the child can deadlock).
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 class LocalEngine:
     """`workers` processes on this machine (1: in this process)."""
 
@@ -53,19 +68,22 @@ class LocalEngine:
                 results.append(func(task))
                 done(i)
             return results
-        # Spawned, not forked: polars' thread pool does not survive a fork (the child can deadlock). Each worker
-        # gets its share of the cores for polars' own threads.
-        context = multiprocessing.get_context("spawn")
+        # Each worker gets its share of the cores for polars' own threads (read when a worker starts: the pool
+        # starts its workers as tasks are submitted, so the variable is set around the submits).
         previous = os.environ.get("POLARS_MAX_THREADS")
         os.environ["POLARS_MAX_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
         try:
-            with concurrent.futures.ProcessPoolExecutor(
-                max_workers=min(workers, len(tasks)), mp_context=context
-            ) as pool:
+            pool = _COMMAND_POOL.get()
+            with contextlib.nullcontext(pool) if pool is not None else _new_pool(min(workers, len(tasks))) as pool:
                 futures = {pool.submit(func, task): i for i, task in enumerate(tasks)}
-                for future in concurrent.futures.as_completed(futures):
-                    future.result()  # a failed task raises here, as soon as it fails
-                    done(futures[future])
+                try:
+                    for future in concurrent.futures.as_completed(futures):
+                        future.result()  # a failed task raises here, as soon as it fails
+                        done(futures[future])
+                except BaseException:
+                    for future in futures:  # a pool kept for the command must not run the rest of a failed map
+                        future.cancel()
+                    raise
                 return [future.result() for future in futures]
         finally:
             if previous is None:
@@ -149,9 +167,19 @@ def connect(params: EngineParams) -> None:
 @contextlib.contextmanager
 def session(params: EngineParams) -> Iterator[None]:
     """The engine's runtime for one command: with ray, connect here and disconnect (stopping a local Ray started
-    here) when the command ends, however it ends. A connection that was already open is left open."""
+    here) when the command ends, however it ends; a connection that was already open is left open. Locally, one
+    worker pool for the command, ended with it."""
     if params.name != RAY:
-        yield
+        if params.workers <= 1 or _COMMAND_POOL.get() is not None:
+            yield
+            return
+        pool = _new_pool(params.workers)
+        token = _COMMAND_POOL.set(pool)
+        try:
+            yield
+        finally:
+            _COMMAND_POOL.reset(token)
+            pool.shutdown(wait=True, cancel_futures=True)
         return
     import ray
 

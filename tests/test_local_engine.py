@@ -1,0 +1,85 @@
+"""The local engine: worker processes on this machine, one pool per command.
+
+Within a command (`engine.session`) every stage's map runs on the same spawned workers, so the pipeline is imported
+once per worker, not once per stage; outside a command a map starts its own pool and ends it. A failing task fails
+the map at once and the command's pool runs none of that map's queued tasks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT
+
+from pipeline import engine
+from pipeline.config import EngineParams, load_params
+
+TASK_SECONDS = 0.2  # long enough that both workers of a pool take tasks
+
+
+def local_params(workers: int = 2) -> EngineParams:
+    return dataclasses.replace(load_params(REPO_ROOT / "params.yaml").engine, name=engine.LOCAL, workers=workers)
+
+
+def worker_pid(_: int) -> int:
+    time.sleep(TASK_SECONDS)
+    return os.getpid()
+
+
+def fail_first(task: tuple[str, int]) -> int:
+    """Task 0 fails at once; every other task leaves a marker file after a while (to count those that ran)."""
+    folder, value = task
+    if value == 0:
+        raise ValueError("task 0 fails")
+    time.sleep(TASK_SECONDS)
+    Path(folder, str(value)).touch()
+    return value
+
+
+def is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_command_runs_every_map_on_the_same_workers_and_ends_them() -> None:
+    params = local_params()
+    with engine.session(params):
+        first = engine.engine_for(params).map(worker_pid, range(6))
+        second = engine.engine_for(params).map(worker_pid, range(6))
+    assert first != [os.getpid()] * 6 and len(set(first)) == 2
+    assert set(second) == set(first)
+    assert not any(map(is_running, set(first)))
+    # Outside a command, a map has a pool of its own.
+    alone = engine.engine_for(params).map(worker_pid, range(4))
+    assert not set(alone) & set(first) and os.getpid() not in alone
+
+
+def test_results_come_back_in_task_order() -> None:
+    params = local_params()
+    with engine.session(params):
+        assert engine.engine_for(params).map(abs, [-3, 2, -1, 0, -7]) == [3, 2, 1, 0, 7]
+
+
+def test_a_failing_task_fails_the_map_and_the_commands_pool_drops_the_rest(tmp_path: Path) -> None:
+    params = local_params()
+    tasks = [(str(tmp_path), value) for value in range(40)]
+    with engine.session(params):
+        with pytest.raises(ValueError, match="task 0 fails"):
+            engine.engine_for(params).map(fail_first, tasks)
+        # The pool still serves the command's next map.
+        assert engine.engine_for(params).map(abs, [-1, -2]) == [1, 2]
+        ran = len(list(tmp_path.iterdir()))
+    assert ran < len(tasks) // 2, f"{ran} of the failed map's {len(tasks)} tasks ran: its queued tasks were not dropped"
+
+
+def test_one_worker_runs_in_this_process() -> None:
+    params = local_params(workers=1)
+    with engine.session(params):
+        assert engine.engine_for(params).map(worker_pid, range(2)) == [os.getpid()] * 2
