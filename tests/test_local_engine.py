@@ -76,7 +76,9 @@ def test_a_failing_task_fails_the_map_and_the_commands_pool_drops_the_rest(tmp_p
         # The pool still serves the command's next map.
         assert engine.engine_for(params).map(abs, [-1, -2]) == [1, 2]
         ran = len(list(tmp_path.iterdir()))
-    assert ran < len(tasks) // 2, f"{ran} of the failed map's {len(tasks)} tasks ran: its queued tasks were not dropped"
+    assert ran < len(tasks) // 2, (
+        f"{ran} of the failed map's {len(tasks)} tasks ran: its queued tasks were not dropped"
+    )
 
 
 def test_one_worker_runs_in_this_process() -> None:
