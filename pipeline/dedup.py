@@ -33,6 +33,10 @@ How memory stays bounded (the corpus is never held as text or as shingles):
 5. Containment is counted exactly on the candidate pairs, hash range by hash range.
 6. Every pass over the texts reads the input batch by batch (`Records`); the kept articles are a lazy frame that
    reads it once more, which `run` streams to parquet.
+7. A rebuild (with the cache) decides again only the representatives a change can reach (`plan_rebuild`): the
+   previous build's decisions and anchors are kept per representative, known by its content
+   (pipeline/dedup_state.py), and the others' decisions are carried over; those decided again are decided on the
+   rows of the shingles they hold, which is all their decisions read. The outputs are a fresh build's.
 """
 
 from __future__ import annotations
@@ -47,10 +51,11 @@ import numpy as np
 import polars as pl
 from polars.io.plugins import register_io_source
 
-from pipeline import io, shards, stage
+from pipeline import dedup_state, io, shards, stage
 from pipeline.cache import namespace, prune
 from pipeline.config import DedupParams, EngineParams
 from pipeline.dedup_keys import PartCache, Records, ScanTask, Scratch, keep_only, scan_part
+from pipeline.dedup_state import IDENTITY, PreviousBuild
 from pipeline.engine import engine_for
 from pipeline.outputs import Outputs
 from pipeline.text import canonical_expr
@@ -66,16 +71,11 @@ PAIR_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
 
 
 def scan_records(
-    records: Records, params: DedupParams, scratch: Scratch, engine: EngineParams | None, cache: Path | None
+    records: Records, params: DedupParams, scratch: Scratch, engine: EngineParams | None, space: Path | None
 ) -> pl.DataFrame:
     """Pass 1 over the texts: compact keys for every record (shingles to scratch), sorted by n; the parts are
-    the engine's tasks (no engine: in this process). With a cache folder, each part's features are kept there
-    for the next build and read from there when the part's bytes are unchanged."""
-    space = None
-    if cache is not None and not isinstance(records.source, pl.DataFrame):
-        space = cache / namespace(params)
-        prune(cache, [space.name])
-        keep_only(space, records.source)
+    the engine's tasks (no engine: in this process). With a cache namespace folder, each part's features are kept
+    there for the next build and read from there when the part's bytes are unchanged."""
     tasks = [ScanTask(part, index, params, scratch, space) for index, part in enumerate(records.parts())]
     # Parts read from the cache are read here: a worker pool would cost more to start than they take.
     cached = [task for task in tasks if space is not None and PartCache(space, task.records.source).entry.is_dir()]
@@ -149,6 +149,14 @@ def largest_df(rarity_class: int, cap: int) -> int:
     return 2 ** (rarity_class + 1) - 1
 
 
+def prefix_key_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """(key, level, prefix): one row per prefix key of each row of frame (its hash of the first L*2^level
+    characters)."""
+    keyed = frame.filter(pl.col("prefix_keys").list.len() > 0)
+    levels = pl.int_ranges(0, pl.col("prefix_keys").list.len())
+    return keyed.select(key, prefix="prefix_keys", level=levels).explode("prefix", "level")
+
+
 def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupParams) -> ShingleStatistics:
     """Counts per representative, hash range by hash range, into arrays indexed by n (memory: a few bytes per
     record and rarity class). Keeps the shared shingles of each range on disk: anchors and containment need only
@@ -179,10 +187,14 @@ def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupPar
 
 
 def near_candidates(
-    scratch: Scratch, statistics: ShingleStatistics, lengths: pl.Series, params: DedupParams
+    scratch: Scratch,
+    statistics: ShingleStatistics,
+    lengths: pl.Series,
+    params: DedupParams,
+    only: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """(a, b): b holds k of a's anchors, its p + k - 1 rarest shared shingles, those under the cap (module
-    docstring).
+    docstring), for every representative a or those in `only` (a boolean mask by n); a's anchors go to scratch.
 
     Any fixed order of shingles makes the prefix filter exact; rarest first ((rarity class, hash)) makes each
     anchor lead to few records. The per-class counts tell, for each record, the class where its p anchors end
@@ -205,7 +217,8 @@ def near_candidates(
     before = np.where(
         last_class > 0, np.take_along_axis(cumulative, np.maximum(last_class - 1, 0)[:, None], 1)[:, 0], 0
     )
-    with_anchors = np.flatnonzero((budget > 0) & (statistics.size > 0))
+    wanted = (budget > 0) & (statistics.size > 0)
+    with_anchors = np.flatnonzero(wanted if only is None else wanted & only)
     plan = pl.DataFrame(
         {
             "n": with_anchors.astype(np.uint32),
@@ -231,8 +244,9 @@ def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, lengths: pl.Series, group
     """(a, b) for the records of the plan (n, last_class, quota, required): b holds `required` of a's anchors and
     is at least as long as a (`lengths`, indexed by n: `orient` keeps the pairs of a shorter and a longer record).
 
-    One pass over the hash ranges looks every anchor up; the matches go to scratch files by group of records
-    (a % groups), and each group's matches are then counted per pair on their own."""
+    One pass over the hash ranges looks every anchor up (and keeps the anchors in scratch for the next build's
+    state); the matches go to scratch files by group of records (a % groups), and each group's matches are then
+    counted per pair on their own."""
     required = plan.select(a="n", required="required")
     length = pl.lit(lengths)
     matches = scratch.root / "matches"
@@ -246,6 +260,8 @@ def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, lengths: pl.Series, group
         ties = candidates.filter(pl.col("rarity") == pl.col("last_class"))
         ties = ties.filter(pl.col("h").rank("ordinal").over("n") <= pl.col("quota"))
         anchors = pl.concat([candidates.filter(pl.col("rarity") < pl.col("last_class")), ties])
+        scratch.anchors_path(bucket).parent.mkdir(parents=True, exist_ok=True)
+        anchors.select("n", "h").write_ipc(scratch.anchors_path(bucket), compression="uncompressed")
         plan = (
             plan.join(ties.group_by("n").len("taken"), on="n", how="left")
             .with_columns(quota=pl.col("quota") - pl.col("taken").fill_null(0))
@@ -279,13 +295,10 @@ def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, lengths: pl.Series, group
 
 def prefix_candidates(representatives: pl.DataFrame) -> pl.DataFrame:
     """(a, b): b's first L*2^j characters hash like a's, j the largest level a reaches (L = truncated_min_chars)."""
-    keyed = representatives.filter(pl.col("prefix_keys").list.len() > 0).select(
-        "n", key="prefix_keys", level=pl.int_ranges(0, pl.col("prefix_keys").list.len())
-    )
-    every_level = keyed.explode("key", "level")
-    own_level = keyed.select("n", key=pl.col("key").list.last(), level=pl.col("level").list.last())
+    every_level = prefix_key_rows(representatives, "n")
+    own_level = every_level.filter(pl.col("level") == pl.col("level").max().over("n"))
     return (
-        own_level.join(every_level, on=["level", "key"], suffix="_b")
+        own_level.join(every_level, on=["level", "prefix"], suffix="_b")
         .filter(pl.col("n") != pl.col("n_b"))
         .select(a="n", b="n_b")
     )
@@ -345,14 +358,23 @@ def shared_counts(scratch: Scratch, pairs: pl.DataFrame) -> np.ndarray:
     return counts
 
 
-def near_and_truncated(records: Records, compact: pl.DataFrame, scratch: Scratch, params: DedupParams) -> pl.DataFrame:
-    """Decisions (n, kept_n, kind, similarity) for representatives that duplicate a longer representative."""
+def near_and_truncated(
+    records: Records, compact: pl.DataFrame, scratch: Scratch, params: DedupParams, only: pl.Series | None = None
+) -> pl.DataFrame:
+    """Decisions (n, kept_n, kind, similarity) for representatives that duplicate a longer representative, before
+    chains are followed: for every representative, or for those in `only` (n), with the scratch holding at least
+    every row of a shingle they hold (`plan_rebuild`)."""
     statistics = shingle_statistics(scratch, compact, params)
     lengths = np.zeros(len(statistics.size), dtype=np.uint32)
     lengths[compact["n"].to_numpy()] = compact["length"].to_numpy()
+    mask = None
     prefix = orient(prefix_candidates(compact), compact)
+    if only is not None:
+        mask = np.zeros(len(statistics.size), dtype=bool)
+        mask[only.to_numpy()] = True
+        prefix = prefix.filter(pl.col("a").is_in(only.implode()))
     prefix = verified_prefixes(records, prefix).with_columns(prefix=pl.lit(True))
-    near = near_candidates(scratch, statistics, pl.Series(lengths), params)
+    near = near_candidates(scratch, statistics, pl.Series(lengths), params, mask)
     pairs = orient(pl.concat([near, prefix.select("a", "b")]).unique(), compact)
     log.info("dedup: %d candidate pairs", pairs.height)
     sizes = pl.DataFrame({"a": np.arange(len(statistics.size), dtype=np.uint32), "a_size": statistics.size})
@@ -366,7 +388,7 @@ def near_and_truncated(records: Records, compact: pl.DataFrame, scratch: Scratch
         )
         .filter(pl.col("prefix") | (pl.col("containment") >= params.near_containment))
     )
-    best = (
+    return (
         pairs.sort(["a", "prefix", "containment", "b_length", "b_id"], descending=[False, True, True, True, False])
         .group_by("a", maintain_order=True)
         .first()
@@ -376,8 +398,121 @@ def near_and_truncated(records: Records, compact: pl.DataFrame, scratch: Scratch
             kind=pl.when(pl.col("prefix")).then(pl.lit("truncated")).otherwise(pl.lit("near")),
             similarity=pl.col("containment").cast(pl.Float64),
         )
+        .cast(DECISION_SCHEMA)
     )
-    return follow_chains(best, "n", "kept_n")
+
+
+def shingle_class(df: pl.Expr, cap: int) -> pl.Expr:
+    """What a shingle's document frequency means to the anchors of the records holding it: unshared (null), or its
+    rarity class."""
+    return pl.when(df >= 2).then(rarity(df, cap))
+
+
+@dataclasses.dataclass(frozen=True)
+class Rebuild:
+    """What a rebuild decides again (n of representatives), and what it carries over from the previous build."""
+
+    recompute: pl.Series
+    carried: pl.DataFrame  # DECISION_SCHEMA: the previous decisions of the others, in this build's numbers
+    carried_anchors: pl.LazyFrame  # (n, h): the others' anchors
+
+
+def plan_rebuild(
+    previous: PreviousBuild, compact: pl.DataFrame, scratch: Scratch, params: DedupParams
+) -> Rebuild | None:
+    """The representatives whose decision a change of the corpus can reach, given the previous build's state.
+
+    A representative's decision depends on its own content, the contents of the representatives holding its
+    anchors or sharing a prefix key with it, and the rarity classes of its shingles. Between two builds, the
+    representatives added (new content, or newly the representative of its copies) and removed change the
+    document frequency of their shingles only. So a representative present in both builds can decide otherwise
+    only if: one of its shingles changed rarity class (its anchors may change); an added representative holds one
+    of its anchors (a new candidate); the one it duplicated is removed; or it shares a prefix key with an added or
+    removed one. Every other keeps its decision and anchors: they are what a fresh build would compute. None when
+    the previous build's features of a removed representative are no longer cached, or when two representatives
+    of a build have the same content (never expected: copies group) and so could not be told apart.
+    """
+    current = compact.select("n", *IDENTITY, "prefix_keys")
+    states = previous.representatives
+    if current.select(IDENTITY).is_duplicated().any() or states.select(IDENTITY).is_duplicated().any():
+        return None
+    known = current.join(states.select("index", *IDENTITY), on=IDENTITY).select("n", "index")
+    added = current.join(known, on="n", how="anti")
+    removed = states.join(known, on="index", how="anti")
+    removed_shingles = previous.shingles(removed)
+    if removed_shingles is None:
+        return None
+    added_shingles = scratch.select(pl.col("n").is_in(added["n"].implode()))
+    change = (
+        pl.concat([added_shingles.select("h", change=pl.lit(1)), removed_shingles.select("h", change=pl.lit(-1))])
+        .group_by("h")
+        .agg(pl.col("change").sum())
+    )
+    representatives = compact["n"].implode()
+    holders = scratch.select(pl.col("n").is_in(representatives) & pl.col("h").is_in(change["h"].implode()))
+    cap = params.max_shingle_df
+    frequency = holders.group_by("h").len("df").join(change, on="h")
+    moved = frequency.filter(
+        shingle_class(pl.col("df"), cap).ne_missing(shingle_class(pl.col("df") - pl.col("change"), cap))
+    )
+    by_class = holders.join(moved, on="h", how="semi")["n"]
+    new_anchor_holders = previous.anchors().join(added_shingles.lazy().select("h").unique(), on="h", how="semi")
+    by_anchor = new_anchor_holders.join(known.lazy(), on="index").select("n").collect()["n"]
+    by_best = states.join(removed.select(best="index"), on="best", how="semi").join(known, on="index")["n"]
+    changed_keys = pl.concat([prefix_key_rows(added, "n").drop("n"), prefix_key_rows(removed, "index").drop("index")])
+    by_prefix = prefix_key_rows(current, "n").join(changed_keys, on=["prefix", "level"], how="semi")["n"]
+    recompute = pl.concat([added["n"], by_class, by_anchor, by_best, by_prefix]).unique().sort()
+    stay = known.filter(~pl.col("n").is_in(recompute.implode()))
+    carried = (
+        stay.join(states.filter(pl.col("best").is_not_null()), on="index")
+        .join(known.select(best="index", kept_n="n"), on="best")
+        .select("n", "kept_n", "kind", "similarity")
+        .cast(DECISION_SCHEMA)
+    )
+    carried_anchors = previous.anchors().join(stay.lazy(), on="index").select("n", "h")
+    log.info("dedup: rebuild decides %d of %d representatives again", recompute.len(), compact.height)
+    return Rebuild(recompute, carried, carried_anchors)
+
+
+def near_decisions(
+    records: Records, compact: pl.DataFrame, scratch: Scratch, params: DedupParams, previous: PreviousBuild | None
+) -> tuple[pl.DataFrame, pl.LazyFrame]:
+    """(decisions before chains, anchors (n, h)) of the representatives: all decided here, or, given the previous
+    build's state, those a change can reach decided on the rows of their shingles only, the others carried over."""
+    rebuild = plan_rebuild(previous, compact, scratch, params) if previous is not None else None
+    if rebuild is None or rebuild.recompute.len() == compact.height:
+        decisions = near_and_truncated(records, compact, scratch, params)
+        return decisions, scratch.anchors()
+    own = scratch.select(pl.col("n").is_in(rebuild.recompute.implode()))["h"].unique()
+    holders = pl.col("n").is_in(compact["n"].implode()) & pl.col("h").is_in(own.implode())
+    restricted = scratch.restricted(holders, scratch.root / "restricted")
+    decisions = near_and_truncated(records, compact, restricted, params, rebuild.recompute)
+    decisions = pl.concat([rebuild.carried, decisions]).sort("n")
+    return decisions, pl.concat([rebuild.carried_anchors, restricted.anchors()])
+
+
+def save_state(
+    space: Path, records: Records, representatives: pl.DataFrame, decisions: pl.DataFrame, anchors: pl.LazyFrame
+) -> None:
+    """The state of this build for the next one (pipeline/dedup_state.py), representatives in n order."""
+    places = pl.concat(
+        [
+            pl.DataFrame(
+                {"n": part.numbers, "part": PartCache(space, part.source).entry.name,
+                 "local": np.arange(part.height, dtype=np.uint32)},
+                schema={"n": pl.UInt32, "part": pl.String, "local": pl.UInt32},
+            )
+            for part in records.parts()
+        ]
+    )  # fmt: skip
+    ordered = representatives.select("n", *IDENTITY, "prefix_keys").sort("n").with_row_index("index")
+    index = ordered.select("n", "index")
+    rows = (
+        ordered.join(places, on="n", how="left", maintain_order="left")
+        .join(decisions, on="n", how="left", maintain_order="left")
+        .join(index.select(kept_n="n", best="index"), on="kept_n", how="left", maintain_order="left")
+    )
+    dedup_state.save(space, rows, anchors.join(index.lazy(), on="n").select("index", "h"))
 
 
 def follow_chains(decisions: pl.DataFrame, source: str, target: str, via: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -395,11 +530,22 @@ def follow_chains(decisions: pl.DataFrame, source: str, target: str, via: pl.Dat
 def decide(
     records: Records, params: DedupParams, scratch: Scratch, engine: EngineParams | None, cache: Path | None
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(compact, groups, fates): fates hold (n, kept_n, kept_id, kind, similarity) per record dropped."""
-    compact = scan_records(records, params, scratch, engine, cache)
+    """(compact, groups, fates): fates hold (n, kept_n, kept_id, kind, similarity) per record dropped. With a cache
+    folder (and parts as input), each part's features and the decisions' state are kept there between builds."""
+    space = None
+    if cache is not None and not isinstance(records.source, pl.DataFrame):
+        space = cache / namespace(params)
+        prune(cache, [space.name])
+    compact = scan_records(records, params, scratch, engine, space)
     groups = exact_groups(compact)
     representatives = compact.join(groups.filter(pl.col("rank") == 1).select("n"), on="n", how="semi")
-    near = near_and_truncated(records, representatives, scratch, params)
+    previous = PreviousBuild.load(space) if space is not None else None
+    decisions, anchors = near_decisions(records, representatives, scratch, params, previous)
+    if space is not None:
+        save_state(space, records, representatives, decisions, anchors)
+        # Only now: the previous state points into the entries of parts that have left (removed representatives).
+        keep_only(space, records.source)
+    near = follow_chains(decisions, "n", "kept_n")
     exact = groups.filter(pl.col("rank") > 1).select(
         "n", "kept_n", kind=pl.lit("exact"), similarity=pl.lit(1.0, dtype=pl.Float64)
     )

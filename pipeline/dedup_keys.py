@@ -21,12 +21,14 @@ import pyarrow.parquet as pq
 
 from pipeline.cache import content_digest, keep_entries
 from pipeline.config import DedupParams
+from pipeline.dedup_state import FOLDER as STATE_FOLDER
 from pipeline.text import NFKC_MAY_CHANGE, canonical_expr, folded_expr
 
 SCAN_COLUMNS = ("id", "title", "body", "is_truncated")
+SHINGLE_SCHEMA = {"n": pl.UInt32, "h": pl.UInt64}
 WORD = r"\w+"
 # Fixed seeds: every run hashes alike. Decisions depend on hash equality only, never on hash order.
-WORD_SEED, SHINGLE_SEED, BODY_SEEDS, TITLE_SEED, PREFIX_SEED = 11, 13, (17, 19), 23, 29
+WORD_SEED, SHINGLE_SEED, BODY_SEEDS, TITLE_SEED, PREFIX_SEED, SHINGLE_SET_SEED = 11, 13, (17, 19), 23, 29, 31
 
 
 class Scratch:
@@ -50,6 +52,34 @@ class Scratch:
     def all_shingles(self, bucket: int) -> pl.LazyFrame | None:
         files = sorted((self.root / "all" / f"{bucket:05d}").glob("*.arrow"))
         return pl.scan_ipc(files) if files else None
+
+    def select(self, predicate: pl.Expr) -> pl.DataFrame:
+        """The (n, h) rows of every hash range that satisfy predicate, in hash-range order."""
+        found = [
+            rows.filter(predicate).collect()
+            for rows in map(self.all_shingles, range(self.buckets))
+            if rows is not None
+        ]
+        return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *found])
+
+    def restricted(self, predicate: pl.Expr, root: Path) -> Scratch:
+        """A scratch folder at root holding the rows that satisfy predicate, in the same hash ranges."""
+        restricted = Scratch(root, self.buckets)
+        for bucket in range(self.buckets):
+            rows = self.all_shingles(bucket)
+            if rows is not None:
+                folder = root / "all" / f"{bucket:05d}"
+                folder.mkdir(parents=True, exist_ok=True)
+                rows.filter(predicate).sink_ipc(folder / "rows.arrow", compression="uncompressed")
+        return restricted
+
+    def anchors_path(self, bucket: int) -> Path:
+        return self.root / "anchors" / f"{bucket:05d}.arrow"
+
+    def anchors(self) -> pl.LazyFrame:
+        """(n, h): the anchors each representative's candidates were looked up by (`anchor_pairs` writes them)."""
+        files = sorted((self.root / "anchors").glob("*.arrow"))
+        return pl.scan_ipc(files) if files else pl.LazyFrame(schema=SHINGLE_SCHEMA)
 
     def shared_path(self, bucket: int) -> Path:
         return self.root / "shared" / f"{bucket:05d}.arrow"
@@ -104,7 +134,16 @@ def batch_features(batch: pl.DataFrame, params: DedupParams) -> tuple[pl.DataFra
         body_k2=pl.col("canonical").hash(seed=BODY_SEEDS[1]),
         prefix_keys=pl.concat_list(prefix_keys).list.drop_nulls() if levels else pl.lit([], dtype=pl.List(pl.UInt64)),
     )  # fmt: skip
-    return compact, shingle_hashes(texts.select("n", "words"), params.shingle_words)
+    shingles = shingle_hashes(texts.select("n", "words"), params.shingle_words)
+    # The shingle set's own hash: equal canonical bodies can split into different words (the canonical form drops
+    # the spaces), so the body's hashes alone do not identify a record's shingles across builds.
+    shingle_sets = (
+        shingles.group_by("n", maintain_order=True).agg("h").select("n", shingles_k=pl.col("h").hash(SHINGLE_SET_SEED))
+    )
+    compact = compact.join(shingle_sets, on="n", how="left", maintain_order="left").with_columns(
+        pl.col("shingles_k").fill_null(0)
+    )
+    return compact, shingles
 
 
 def shingle_hashes(texts: pl.DataFrame, size: int) -> pl.DataFrame:
@@ -277,5 +316,6 @@ class PartCache:
 
 
 def keep_only(cache: Path, parts: Sequence[Path]) -> None:
-    """Remove the cached features of parts that are no longer in the input (and pending ones of killed runs)."""
-    keep_entries(cache, [PartCache(cache, [path]).entry for path in parts])
+    """Remove the cached features of parts that are no longer in the input (and pending ones of killed runs); the
+    decisions' state stays."""
+    keep_entries(cache, [cache / STATE_FOLDER, *[PartCache(cache, [path]).entry for path in parts]])

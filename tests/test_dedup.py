@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -206,17 +208,32 @@ def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs
         assert result.kept.collect().equals(expected.kept)
         assert result.removed.equals(expected.removed)
     (space,) = cache.iterdir()
-    entries = {entry.name: sorted(p.name for p in entry.iterdir()) for entry in space.iterdir()}
+    entries = {
+        entry.name: sorted(p.name for p in entry.iterdir()) for entry in space.iterdir() if entry.name != "state"
+    }
     assert len(entries) == 2 and all(
         files == ["compact-000000.arrow", "shingles-000000.arrow"] for files in entries.values()
     )
+    state = space / "state"
+    assert sorted(p.name for p in state.iterdir()) == ["anchors.arrow", "representatives.arrow"]
 
-    # A cached entry is what the next build reads: emptied of shingles, the brief is no longer found inside.
+    # The decisions' state is what the next build carries over: with its decisions erased, nothing is a near or
+    # truncated copy any more (no content changed, so none is decided again).
+    decided = pl.read_ipc(state / "representatives.arrow")
+    decided.with_columns(best=pl.lit(None, pl.UInt32)).write_ipc(state / "representatives.arrow")
+    assert set(dedup.transform(parts, PARAMS, cache=cache).removed["kind"]) == {"exact"}
+    decided.write_ipc(state / "representatives.arrow")
+    assert dedup.transform(parts, PARAMS, cache=cache).removed.equals(expected.removed)
+
+    # A cached entry is what the next build reads: emptied of shingles (and with no state to carry decisions
+    # over), the brief is no longer found inside.
     tail_entry = space / content_digest(parts[1])
     shingles = pl.read_ipc(tail_entry / "shingles-000000.arrow")
     shingles.clear().write_ipc(tail_entry / "shingles-000000.arrow")
+    shutil.rmtree(state)
     assert dedup.transform(parts, PARAMS, cache=cache).removed.height < expected.removed.height
     shingles.write_ipc(tail_entry / "shingles-000000.arrow")
+    shutil.rmtree(state)
 
     # One part changed: its entry is replaced, the other one kept; the outputs are those of the new rows.
     changed = pl.concat([rows.tail(2), frame(article(" ".join(WORDS[200:260]), file="e.txt", title="Tariffs"))])
@@ -224,7 +241,7 @@ def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs
     result = dedup.transform(parts, PARAMS, cache=cache)
     fresh = dedup.transform(pl.concat([rows.head(2), changed]), PARAMS)
     assert result.kept.collect().equals(fresh.kept) and result.removed.equals(fresh.removed)
-    now = {entry.name for entry in space.iterdir()}
+    now = {entry.name for entry in space.iterdir()} - {"state"}
     assert len(now) == 2 and len(now & set(entries)) == 1 and tail_entry.name not in now
 
 
@@ -331,3 +348,132 @@ def test_outputs_are_the_same_bytes_across_runs_hash_seeds_and_threads(generated
     duplicates = pl.read_parquet(tmp_path / "one" / "duplicates.parquet")
     assert duplicates.height > 100  # the generated corpus has copies of every kind
     assert set(duplicates["kind"]) == {"exact", "near", "truncated"}
+
+
+@pytest.mark.slow
+def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_build(
+    generated_clean: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the previous build's state, a rebuild decides again only the representatives a change can reach and
+    carries the others' decisions over: after each change (records added, removed, edited, a new representative
+    for copies) the outputs are those of a build from scratch, and most decisions were carried."""
+    articles = clean_articles(generated_clean).with_row_index("row")
+    cache = tmp_path / "cache"
+
+    def build(rows: pl.DataFrame, step: str) -> tuple[int, int]:
+        folder = tmp_path / step
+        folder.mkdir()
+        parts = [folder / f"part-{i:05d}.parquet" for i in range(4)]
+        for index, path in enumerate(parts):
+            rows.filter(pl.col("row") % 4 == index).drop("row").write_parquet(path)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="pipeline.dedup"):
+            result = dedup.transform(parts, PARAMS, cache=cache)
+        fresh = dedup.transform(pl.concat([pl.read_parquet(p) for p in parts]), PARAMS)
+        assert result.kept.collect().sort("id").equals(fresh.kept.sort("id")), step
+        assert result.removed.equals(fresh.removed), step
+        assert result.metrics == fresh.metrics, step
+        counts = [m for m in caplog.messages if "decides" in m]
+        if not counts:
+            return 0, 0
+        again, total = map(int, re.findall(r"\d+", counts[0])[:2])
+        return again, total
+
+    # One record in a hundred has no headline: a titled copy of its body, added later, becomes its group's
+    # representative in its place.
+    articles = articles.with_columns(title=pl.when(pl.col("row") % 100 == 0).then(None).otherwise("title"))
+    held_back = articles.sample(n=3, seed=1)["row"]
+    first = articles.filter(~pl.col("row").is_in(held_back.implode()))
+    assert build(first, "first") == (0, 0)  # no state yet: everything decided
+    small = [build(articles, "added")]  # three records come back
+    removed = articles.sample(n=3, seed=2)
+    remaining = articles.join(removed, on="row", how="anti")
+    small.append(build(remaining, "removed"))
+    revised = pl.col("body") + " The figures were revised."
+    edited = remaining.with_columns(body=pl.when(pl.col("row").is_in([5, 6, 7])).then(revised).otherwise("body"))
+    small.append(build(edited, "edited"))
+    promoted = edited.filter(pl.col("title").is_null()).head(2)
+    assert promoted.height == 2
+    promoted = promoted.with_columns(
+        row=pl.col("row") + 10**6, id=pl.col("id") + "-titled", title=pl.lit("A headline"),
+        provenance=pl.col("provenance").list.eval(pl.element().struct.with_fields(file=pl.lit("promoted.txt"))),
+    )  # fmt: skip
+    small.append(build(pl.concat([edited, promoted]), "promoted"))
+    assert all(0 < again < total / 4 for again, total in small), small
+    # A tenth of the corpus removed, then back: most decisions are reached, and they are still a fresh build's.
+    tenth = articles.sample(fraction=0.1, seed=3)
+    build(articles.join(tenth, on="row", how="anti"), "tenth removed")
+    build(articles, "tenth back")
+
+
+def test_a_rebuild_redecides_a_brief_when_a_longer_release_holding_it_comes_or_goes(tmp_path: Path) -> None:
+    """A brief inside a release: when a longer release holding it is added, or removed again, its shingles'
+    document frequency goes 2 -> 3 -> 2, always the same rarity class, yet its decision changes (the longest
+    release holding it wins). The rebuild finds it by its anchors (held by the added release) and by its decision
+    (pointing at the removed one), and gives a fresh build's outputs."""
+    brief = article(" ".join(WORDS[100:135] + ["said", "the", "ministry"]), file="brief.txt", title="Brief")
+    release = article(LONG_BODY, file="release.txt", title="Release")
+    longest = article(" ".join(WORDS[80:180] + [f"duties{i}" for i in range(260)]), file="longest.txt", title="Full")
+    cache = tmp_path / "cache"
+
+    def kept_for_brief(*rows: dict) -> str:
+        part = tmp_path / f"build-{len(list(tmp_path.glob('build-*')))}" / "part-00000.parquet"
+        part.parent.mkdir()
+        frame(*rows).write_parquet(part)
+        result = dedup.transform([part], PARAMS, cache=cache)
+        fresh = dedup.transform(frame(*rows), PARAMS)
+        assert result.removed.equals(fresh.removed) and result.kept.collect().equals(fresh.kept)
+        return result.removed.filter(pl.col("id") == brief["id"])["kept_id"].item()
+
+    assert kept_for_brief(brief, release) == release["id"]
+    assert kept_for_brief(brief, release, longest) == longest["id"]  # added: holds the brief's anchors
+    assert kept_for_brief(brief, release) == release["id"]  # the one it pointed at is removed
+
+
+def test_a_rebuild_redecides_a_cut_page_found_by_its_prefix_only(tmp_path: Path) -> None:
+    """A cut page of four long words is one shingle that no other record holds, so it has no anchors: only its
+    prefix key finds the pages it begins. When a longer page with the same beginning is added, the rebuild must
+    decide it again by that key (no shingle of it changed frequency), as a fresh build does."""
+    opening = ["Seoul" + "x" * 22, "exporters" + "y" * 20, "announced" + "z" * 20, "semiconductor" + "w" * 18]
+    cut = article(" ".join(opening), file="cut.txt", title=None, is_truncated=True)
+    page = article(" ".join(opening + [f"alpha{i}" for i in range(50)]), file="page.txt", title="Page")
+    longer = article(" ".join(opening + [f"beta{i}" for i in range(100)]), file="longer.txt", title="Longer")
+    cache = tmp_path / "cache"
+
+    def kept_for_cut(*rows: dict) -> str:
+        part = tmp_path / f"build-{len(list(tmp_path.glob('build-*')))}" / "part-00000.parquet"
+        part.parent.mkdir()
+        frame(*rows).write_parquet(part)
+        result = dedup.transform([part], PARAMS, cache=cache)
+        fresh = dedup.transform(frame(*rows), PARAMS)
+        assert result.removed.equals(fresh.removed) and result.kept.collect().equals(fresh.kept)
+        (decision,) = result.removed.filter(pl.col("id") == cut["id"]).select("kept_id", "kind").rows()
+        assert decision[1] == "truncated"
+        return decision[0]
+
+    assert kept_for_cut(cut, page) == page["id"]
+    assert kept_for_cut(cut, page, longer) == longer["id"]
+
+
+def test_a_removal_that_moves_shingles_to_another_rarity_class_redecides_their_holders(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A brief inside three releases: removing one that is not the brief's choice moves the brief's shingles from
+    4 records to 3, another rarity class, which orders its anchors otherwise: the brief is decided again (here with
+    the same outcome), not carried over."""
+    brief = article(" ".join(WORDS[100:135] + ["said", "the", "ministry"]), file="brief.txt", title="Brief")
+    releases = [
+        article(" ".join(WORDS[90:150] + [f"{stem}{i}" for i in range(40 + 20 * k)]), file=f"{stem}.txt", title=stem)
+        for k, stem in enumerate(("duties", "levies", "quotas"))
+    ]
+    cache = tmp_path / "cache"
+    for step, rows in enumerate(([brief, *releases], [brief, *releases[1:]])):
+        part = tmp_path / f"build-{step}" / "part-00000.parquet"
+        part.parent.mkdir()
+        frame(*rows).write_parquet(part)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="pipeline.dedup"):
+            result = dedup.transform([part], PARAMS, cache=cache)
+        assert result.removed.equals(dedup.transform(frame(*rows), PARAMS).removed)
+        assert result.removed["kept_id"].to_list() == [releases[2]["id"]]
+    assert "dedup: rebuild decides 3 of 3 representatives again" in caplog.messages
