@@ -54,7 +54,7 @@ from polars.io.plugins import register_io_source
 from pipeline import dedup_state, io, shards, stage
 from pipeline.cache import namespace, prune
 from pipeline.config import DedupParams, EngineParams
-from pipeline.dedup_keys import PartCache, Records, ScanTask, Scratch, keep_only, scan_part
+from pipeline.dedup_keys import CachedShingles, PartCache, Records, ScanTask, Scratch, keep_only, scan_part
 from pipeline.dedup_state import IDENTITY, PreviousBuild
 from pipeline.engine import engine_for
 from pipeline.outputs import Outputs
@@ -68,15 +68,23 @@ METADATA = ("published_date", "category", "byline", "source")
 MAX_CHAIN = 64
 DECISION_SCHEMA = {"n": pl.UInt32, "kept_n": pl.UInt32, "kind": pl.String, "similarity": pl.Float64}
 PAIR_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
+ShingleRows = Scratch | CachedShingles  # where every record's shingles (n, h) can be selected from
 
 
 def scan_records(
-    records: Records, params: DedupParams, scratch: Scratch, engine: EngineParams | None, space: Path | None
+    records: Records,
+    params: DedupParams,
+    scratch: Scratch,
+    engine: EngineParams | None,
+    space: Path | None,
+    to_scratch: bool = True,
 ) -> pl.DataFrame:
     """Pass 1 over the texts: compact keys for every record (shingles to scratch), sorted by n; the parts are
     the engine's tasks (no engine: in this process). With a cache namespace folder, each part's features are kept
-    there for the next build and read from there when the part's bytes are unchanged."""
-    tasks = [ScanTask(part, index, params, scratch, space) for index, part in enumerate(records.parts())]
+    there for the next build and read from there when the part's bytes are unchanged (and, unless to_scratch, the
+    shingles left there)."""
+    parts = records.parts()
+    tasks = [ScanTask(part, index, params, scratch, space, to_scratch) for index, part in enumerate(parts)]
     # Parts read from the cache are read here: a worker pool would cost more to start than they take.
     cached = [task for task in tasks if space is not None and PartCache(space, task.records.source).entry.is_dir()]
     todo = [task for task in tasks if task not in cached]
@@ -182,8 +190,17 @@ def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupPar
         in_common.write_ipc(scratch.shared_path(bucket), compression="uncompressed")
         shared += np.bincount(in_common["n"].to_numpy(), minlength=records)
         slot = in_common.select(pl.col("n").cast(pl.Int64) * classes + pl.col("rarity"))
-        by_rarity += np.bincount(slot.to_series().to_numpy(), minlength=records * classes).astype(np.int32)
+        count_into(by_rarity, slot.to_series().to_numpy())
     return ShingleStatistics(size, shared, by_rarity.reshape(records, classes))
+
+
+def count_into(counts: np.ndarray, indices: np.ndarray) -> None:
+    """counts[i] += occurrences of i in indices: a dense count when indices are many, else a sparse one (a
+    rebuild's few rows must not cost a pass over records x classes counters per hash range)."""
+    if len(indices) * 16 < len(counts):
+        np.add.at(counts, indices, 1)
+    else:
+        counts += np.bincount(indices, minlength=len(counts)).astype(counts.dtype)
 
 
 def near_candidates(
@@ -418,7 +435,7 @@ class Rebuild:
 
 
 def plan_rebuild(
-    previous: PreviousBuild, compact: pl.DataFrame, scratch: Scratch, params: DedupParams
+    previous: PreviousBuild, compact: pl.DataFrame, shingles: ShingleRows, params: DedupParams
 ) -> Rebuild | None:
     """The representatives whose decision a change of the corpus can reach, given the previous build's state.
 
@@ -442,14 +459,14 @@ def plan_rebuild(
     removed_shingles = previous.shingles(removed)
     if removed_shingles is None:
         return None
-    added_shingles = scratch.select(pl.col("n").is_in(added["n"].implode()))
+    added_shingles = shingles.select(pl.col("n").is_in(added["n"].implode()))
     change = (
         pl.concat([added_shingles.select("h", change=pl.lit(1)), removed_shingles.select("h", change=pl.lit(-1))])
         .group_by("h")
         .agg(pl.col("change").sum())
     )
     representatives = compact["n"].implode()
-    holders = scratch.select(pl.col("n").is_in(representatives) & pl.col("h").is_in(change["h"].implode()))
+    holders = shingles.select(pl.col("n").is_in(representatives) & pl.col("h").is_in(change["h"].implode()))
     cap = params.max_shingle_df
     frequency = holders.group_by("h").len("df").join(change, on="h")
     moved = frequency.filter(
@@ -475,17 +492,25 @@ def plan_rebuild(
 
 
 def near_decisions(
-    records: Records, compact: pl.DataFrame, scratch: Scratch, params: DedupParams, previous: PreviousBuild | None
+    records: Records,
+    compact: pl.DataFrame,
+    scratch: Scratch,
+    shingles: ShingleRows,
+    params: DedupParams,
+    previous: PreviousBuild | None,
 ) -> tuple[pl.DataFrame, pl.LazyFrame]:
     """(decisions before chains, anchors (n, h)) of the representatives: all decided here, or, given the previous
-    build's state, those a change can reach decided on the rows of their shingles only, the others carried over."""
-    rebuild = plan_rebuild(previous, compact, scratch, params) if previous is not None else None
+    build's state, those a change can reach decided on the rows of their shingles only, the others carried over.
+    shingles: where every record's shingles are (scratch, or the cache when the scan left them there)."""
+    rebuild = plan_rebuild(previous, compact, shingles, params) if previous is not None else None
     if rebuild is None or rebuild.recompute.len() == compact.height:
+        if isinstance(shingles, CachedShingles):
+            shingles.write_to(scratch)
         decisions = near_and_truncated(records, compact, scratch, params)
         return decisions, scratch.anchors()
-    own = scratch.select(pl.col("n").is_in(rebuild.recompute.implode()))["h"].unique()
-    holders = pl.col("n").is_in(compact["n"].implode()) & pl.col("h").is_in(own.implode())
-    restricted = scratch.restricted(holders, scratch.root / "restricted")
+    own = shingles.select(pl.col("n").is_in(rebuild.recompute.implode()))["h"].unique()
+    holders = shingles.select(pl.col("n").is_in(compact["n"].implode()) & pl.col("h").is_in(own.implode()))
+    restricted = Scratch.of_rows(holders, scratch.root / "restricted", scratch.buckets)
     decisions = near_and_truncated(records, compact, restricted, params, rebuild.recompute)
     decisions = pl.concat([rebuild.carried, decisions]).sort("n")
     return decisions, pl.concat([rebuild.carried_anchors, restricted.anchors()])
@@ -536,11 +561,13 @@ def decide(
     if cache is not None and not isinstance(records.source, pl.DataFrame):
         space = cache / namespace(params)
         prune(cache, [space.name])
-    compact = scan_records(records, params, scratch, engine, space)
+    previous = PreviousBuild.load(space) if space is not None else None
+    # A rebuild selects the few shingles it needs from the cache; a first build copies them all to scratch at once.
+    compact = scan_records(records, params, scratch, engine, space, to_scratch=previous is None)
+    shingles = scratch if space is None or previous is None else CachedShingles(space, records.parts())
     groups = exact_groups(compact)
     representatives = compact.join(groups.filter(pl.col("rank") == 1).select("n"), on="n", how="semi")
-    previous = PreviousBuild.load(space) if space is not None else None
-    decisions, anchors = near_decisions(records, representatives, scratch, params, previous)
+    decisions, anchors = near_decisions(records, representatives, scratch, shingles, params, previous)
     if space is not None:
         save_state(space, records, representatives, decisions, anchors)
         # Only now: the previous state points into the entries of parts that have left (removed representatives).

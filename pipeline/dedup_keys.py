@@ -49,6 +49,11 @@ class Scratch:
             folder.mkdir(parents=True, exist_ok=True)
             part.write_ipc(folder / f"{name}.arrow", compression="uncompressed")
 
+    def write_part_batch(self, part: int, index: int, shingles: pl.DataFrame, numbers: pl.Series) -> None:
+        """A part's batch of shingles, numbered by row in the part, renumbered into the corpus (numbers)."""
+        renumbered = shingles.with_columns(n=pl.lit(numbers).gather("n"), bucket=self.bucket_of(pl.col("h")))
+        self.write_batch(f"{part:05d}-{index:06d}", renumbered)
+
     def all_shingles(self, bucket: int) -> pl.LazyFrame | None:
         files = sorted((self.root / "all" / f"{bucket:05d}").glob("*.arrow"))
         return pl.scan_ipc(files) if files else None
@@ -62,16 +67,12 @@ class Scratch:
         ]
         return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *found])
 
-    def restricted(self, predicate: pl.Expr, root: Path) -> Scratch:
-        """A scratch folder at root holding the rows that satisfy predicate, in the same hash ranges."""
-        restricted = Scratch(root, self.buckets)
-        for bucket in range(self.buckets):
-            rows = self.all_shingles(bucket)
-            if rows is not None:
-                folder = root / "all" / f"{bucket:05d}"
-                folder.mkdir(parents=True, exist_ok=True)
-                rows.filter(predicate).sink_ipc(folder / "rows.arrow", compression="uncompressed")
-        return restricted
+    @classmethod
+    def of_rows(cls, rows: pl.DataFrame, root: Path, buckets: int) -> Scratch:
+        """A scratch folder at root holding these (n, h) rows."""
+        scratch = cls(root, buckets)
+        scratch.write_batch("rows", rows.with_columns(bucket=scratch.bucket_of(pl.col("h"))))
+        return scratch
 
     def anchors_path(self, bucket: int) -> Path:
         return self.root / "anchors" / f"{bucket:05d}.arrow"
@@ -260,6 +261,7 @@ class ScanTask:
     params: DedupParams
     scratch: Scratch
     cache: Path | None = None  # where parts' features are kept between builds (a folder for this code and params)
+    to_scratch: bool = True  # with a cache: whether the shingles are written to scratch too, or left in the cache
 
 
 def scan_part(task: ScanTask) -> pl.DataFrame:
@@ -267,52 +269,89 @@ def scan_part(task: ScanTask) -> pl.DataFrame:
 
     The features are computed with the part's own row numbers, then renumbered with the corpus's: a part of the
     same bytes has the same features whatever else the corpus holds, so with a cache folder they are kept per part
-    (by the sha256 of its file) and a rebuild reads them instead of cutting the texts again."""
+    (by the sha256 of its file) and a rebuild reads them instead of cutting the texts again; a rebuild that decides
+    from the cache (`CachedShingles`) leaves them there."""
     records = task.records
     local = Records(records.source, records.batch_rows, records.schema, np.arange(records.height, dtype=np.uint32))
     source = records.source
+    numbers = pl.Series("global", records.numbers)
     if task.cache is None or isinstance(source, pl.DataFrame):
         batches: Iterable[tuple[pl.DataFrame, pl.DataFrame]] = (
             batch_features(batch, task.params) for batch in local.batches(SCAN_COLUMNS)
         )
     else:
-        batches = PartCache(task.cache, source).features(lambda: local.batches(SCAN_COLUMNS), task.params)
-    numbers = pl.Series("global", records.numbers)
+        cache = PartCache(task.cache, source)
+        cache.fill(lambda: local.batches(SCAN_COLUMNS), task.params)
+        if not task.to_scratch:
+            parts = [compact.with_columns(n=pl.lit(numbers).gather("n")) for compact in cache.compacts()]
+            return pl.concat(parts) if parts else _no_keys(records, task.params)
+        batches = zip(cache.compacts(), cache.shingles(), strict=True)
     parts = []
     for index, (compact, shingles) in enumerate(batches):
-        renumbered = shingles.with_columns(n=pl.lit(numbers).gather("n"), bucket=task.scratch.bucket_of(pl.col("h")))
-        task.scratch.write_batch(f"{task.part:05d}-{index:06d}", renumbered)
+        task.scratch.write_part_batch(task.part, index, shingles, numbers)
         parts.append(compact.with_columns(n=pl.lit(numbers).gather("n")))
-    if not parts:  # an empty part: the keys' schema, and no scratch file
-        empty = records.collect(SCAN_COLUMNS, pl.Series([], dtype=pl.UInt32))
-        return batch_features(empty, task.params)[0]
-    return pl.concat(parts)
+    return pl.concat(parts) if parts else _no_keys(records, task.params)
+
+
+def _no_keys(records: Records, params: DedupParams) -> pl.DataFrame:
+    """The compact keys of an empty part: their schema, and no scratch file."""
+    return batch_features(records.collect(SCAN_COLUMNS, pl.Series([], dtype=pl.UInt32)), params)[0]
 
 
 class PartCache:
     """A part's features on disk: folder <cache>/<sha256 of the part's file>/ with compact-NNNNNN.arrow and
-    shingles-NNNNNN.arrow per batch, complete once renamed into place (a killed writer leaves no entry)."""
+    shingles-NNNNNN.arrow per batch (the shingles numbered by row in the part), complete once renamed into place
+    (a killed writer leaves no entry)."""
 
     def __init__(self, cache: Path, source: Sequence[Path]) -> None:
         self.entry = cache / content_digest(*source)
 
-    def features(
-        self, batches: Callable[[], Iterable[pl.DataFrame]], params: DedupParams
-    ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
-        if not self.entry.is_dir():
-            self.entry.parent.mkdir(parents=True, exist_ok=True)
-            pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=self.entry.parent))
-            for index, batch in enumerate(batches()):
-                compact, shingles = batch_features(batch, params)
-                compact.write_ipc(pending / f"compact-{index:06d}.arrow", compression="uncompressed")
-                shingles.write_ipc(pending / f"shingles-{index:06d}.arrow", compression="uncompressed")
-            try:
-                pending.rename(self.entry)
-            except OSError:  # the same bytes in another part, written meanwhile by another worker
-                shutil.rmtree(pending, ignore_errors=True)
-        for compact in sorted(self.entry.glob("compact-*.arrow")):
-            shingles = compact.with_name(compact.name.replace("compact-", "shingles-"))
-            yield pl.read_ipc(compact), pl.read_ipc(shingles)
+    def fill(self, batches: Callable[[], Iterable[pl.DataFrame]], params: DedupParams) -> None:
+        """Compute and write the entry, unless it is there."""
+        if self.entry.is_dir():
+            return
+        self.entry.parent.mkdir(parents=True, exist_ok=True)
+        pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=self.entry.parent))
+        for index, batch in enumerate(batches()):
+            compact, shingles = batch_features(batch, params)
+            compact.write_ipc(pending / f"compact-{index:06d}.arrow", compression="uncompressed")
+            shingles.write_ipc(pending / f"shingles-{index:06d}.arrow", compression="uncompressed")
+        try:
+            pending.rename(self.entry)
+        except OSError:  # the same bytes in another part, written meanwhile by another worker
+            shutil.rmtree(pending, ignore_errors=True)
+
+    def compacts(self) -> Iterator[pl.DataFrame]:
+        return (pl.read_ipc(path) for path in sorted(self.entry.glob("compact-*.arrow")))
+
+    def shingles(self) -> Iterator[pl.DataFrame]:
+        return (pl.read_ipc(path) for path in sorted(self.entry.glob("shingles-*.arrow")))
+
+    def scan_shingles(self) -> pl.LazyFrame:
+        files = sorted(self.entry.glob("shingles-*.arrow"))
+        return pl.scan_ipc(files) if files else pl.LazyFrame(schema=SHINGLE_SCHEMA)
+
+
+class CachedShingles:
+    """Every record's shingles (n, h) read from the parts' cache entries, renumbered into the corpus: what a
+    rebuild selects from, instead of copying them all to scratch first."""
+
+    def __init__(self, cache: Path, parts: Sequence[Records]) -> None:
+        self.parts = [(PartCache(cache, part.source), pl.Series("global", part.numbers)) for part in parts]
+
+    def select(self, predicate: pl.Expr) -> pl.DataFrame:
+        """The rows that satisfy predicate, part by part."""
+        found = [
+            entry.scan_shingles().with_columns(n=pl.lit(numbers).gather("n")).filter(predicate).collect()
+            for entry, numbers in self.parts
+        ]
+        return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *found])
+
+    def write_to(self, scratch: Scratch) -> None:
+        """Every row to scratch, as the scan would have written them."""
+        for part, (entry, numbers) in enumerate(self.parts):
+            for index, shingles in enumerate(entry.shingles()):
+                scratch.write_part_batch(part, index, shingles, numbers)
 
 
 def keep_only(cache: Path, parts: Sequence[Path]) -> None:

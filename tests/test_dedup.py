@@ -477,3 +477,26 @@ def test_a_removal_that_moves_shingles_to_another_rarity_class_redecides_their_h
         assert result.removed.equals(dedup.transform(frame(*rows), PARAMS).removed)
         assert result.removed["kept_id"].to_list() == [releases[2]["id"]]
     assert "dedup: rebuild decides 3 of 3 representatives again" in caplog.messages
+
+
+def test_a_rebuild_whose_removed_records_features_are_gone_decides_everything_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The state names where a removed representative's shingles are cached; with that entry gone (a cache pruned
+    by hand, a disk cleaned), nothing can be carried over safely, and the rebuild decides every record again."""
+    brief = article(" ".join(WORDS[100:135] + ["said", "the", "ministry"]), file="brief.txt", title="Brief")
+    release = article(LONG_BODY, file="release.txt", title="Release")
+    longest = article(" ".join(WORDS[80:180] + [f"duties{i}" for i in range(260)]), file="longest.txt", title="Full")
+    cache = tmp_path / "cache"
+    before, after = tmp_path / "before.parquet", tmp_path / "after.parquet"
+    frame(brief, release, longest).write_parquet(before)
+    dedup.transform([before], PARAMS, cache=cache)
+    (space,) = cache.iterdir()
+    shutil.rmtree(space / content_digest(before))
+    frame(brief, release).write_parquet(after)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="pipeline.dedup"):
+        result = dedup.transform([after], PARAMS, cache=cache)
+    assert not [m for m in caplog.messages if "rebuild decides" in m]
+    assert result.removed.equals(dedup.transform(frame(brief, release), PARAMS).removed)
+    assert result.removed["kept_id"].to_list() == [release["id"]]
