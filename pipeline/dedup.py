@@ -509,8 +509,8 @@ def near_decisions(
         decisions = near_and_truncated(records, compact, scratch, params)
         return decisions, scratch.anchors()
     own = shingles.select(pl.col("n").is_in(rebuild.recompute.implode()))["h"].unique()
-    holders = shingles.select(pl.col("n").is_in(compact["n"].implode()) & pl.col("h").is_in(own.implode()))
-    restricted = Scratch.of_rows(holders, scratch.root / "restricted", scratch.buckets)
+    holders = pl.col("n").is_in(compact["n"].implode()) & pl.col("h").is_in(own.implode())
+    restricted = shingles.subset(holders, scratch.root / "restricted")
     decisions = near_and_truncated(records, compact, restricted, params, rebuild.recompute)
     decisions = pl.concat([rebuild.carried, decisions]).sort("n")
     return decisions, pl.concat([rebuild.carried_anchors, restricted.anchors()])
@@ -564,7 +564,8 @@ def decide(
     previous = PreviousBuild.load(space) if space is not None else None
     # A rebuild selects the few shingles it needs from the cache; a first build copies them all to scratch at once.
     compact = scan_records(records, params, scratch, engine, space, to_scratch=previous is None)
-    shingles = scratch if space is None or previous is None else CachedShingles(space, records.parts())
+    cached = space is not None and previous is not None
+    shingles = CachedShingles(space, records.parts(), scratch.buckets) if cached else scratch
     groups = exact_groups(compact)
     representatives = compact.join(groups.filter(pl.col("rank") == 1).select("n"), on="n", how="semi")
     decisions, anchors = near_decisions(records, representatives, scratch, shingles, params, previous)

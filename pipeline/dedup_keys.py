@@ -67,12 +67,17 @@ class Scratch:
         ]
         return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *found])
 
-    @classmethod
-    def of_rows(cls, rows: pl.DataFrame, root: Path, buckets: int) -> Scratch:
-        """A scratch folder at root holding these (n, h) rows."""
-        scratch = cls(root, buckets)
-        scratch.write_batch("rows", rows.with_columns(bucket=scratch.bucket_of(pl.col("h"))))
-        return scratch
+    def subset(self, predicate: pl.Expr, root: Path) -> Scratch:
+        """A scratch folder at root, in the same hash ranges, holding the rows that satisfy predicate (written hash
+        range by hash range: memory bounded by one range)."""
+        subset = Scratch(root, self.buckets)
+        for bucket in range(self.buckets):
+            rows = self.all_shingles(bucket)
+            if rows is not None:
+                folder = root / "all" / f"{bucket:05d}"
+                folder.mkdir(parents=True, exist_ok=True)
+                rows.filter(predicate).sink_ipc(folder / "rows.arrow", compression="uncompressed")
+        return subset
 
     def anchors_path(self, bucket: int) -> Path:
         return self.root / "anchors" / f"{bucket:05d}.arrow"
@@ -336,16 +341,25 @@ class CachedShingles:
     """Every record's shingles (n, h) read from the parts' cache entries, renumbered into the corpus: what a
     rebuild selects from, instead of copying them all to scratch first."""
 
-    def __init__(self, cache: Path, parts: Sequence[Records]) -> None:
+    def __init__(self, cache: Path, parts: Sequence[Records], buckets: int) -> None:
         self.parts = [(PartCache(cache, part.source), pl.Series("global", part.numbers)) for part in parts]
+        self.buckets = buckets  # the hash ranges of the scratch folders written from here
+
+    def _rows(self, predicate: pl.Expr) -> Iterator[pl.DataFrame]:
+        for entry, numbers in self.parts:
+            yield entry.scan_shingles().with_columns(n=pl.lit(numbers).gather("n")).filter(predicate).collect()
 
     def select(self, predicate: pl.Expr) -> pl.DataFrame:
         """The rows that satisfy predicate, part by part."""
-        found = [
-            entry.scan_shingles().with_columns(n=pl.lit(numbers).gather("n")).filter(predicate).collect()
-            for entry, numbers in self.parts
-        ]
-        return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *found])
+        return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *self._rows(predicate)])
+
+    def subset(self, predicate: pl.Expr, root: Path) -> Scratch:
+        """A scratch folder at root holding the rows that satisfy predicate (written part by part: memory bounded
+        by one part's rows, however common the shingles selected)."""
+        subset = Scratch(root, self.buckets)
+        for part, rows in enumerate(self._rows(predicate)):
+            subset.write_batch(f"{part:05d}", rows.with_columns(bucket=subset.bucket_of(pl.col("h"))))
+        return subset
 
     def write_to(self, scratch: Scratch) -> None:
         """Every row to scratch, as the scan would have written them."""

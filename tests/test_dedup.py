@@ -23,6 +23,7 @@ from pipeline import dedup, shards
 from pipeline.cache import content_digest
 from pipeline.config import ConfigError, DedupParams, load_params
 from pipeline.outputs import Outputs
+from pipeline.stage import StageResult
 from pipeline.text import NFKC_STABLE_NON_ASCII, canonical
 from schemas import PROVENANCE_DTYPE, CleanArticle, Duplicate
 
@@ -406,6 +407,18 @@ def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_
     build(articles, "tenth back")
 
 
+def cached_build(tmp_path: Path, *rows: dict) -> StageResult:
+    """dedup on the rows as one parquet part in a new folder, with its cache in tmp_path/cache; the outputs are
+    checked against a build from scratch."""
+    part = tmp_path / f"build-{len(list(tmp_path.glob('build-*')))}" / "part-00000.parquet"
+    part.parent.mkdir()
+    frame(*rows).write_parquet(part)
+    result = dedup.transform([part], PARAMS, cache=tmp_path / "cache")
+    fresh = dedup.transform(frame(*rows), PARAMS)
+    assert result.removed.equals(fresh.removed) and result.kept.collect().equals(fresh.kept)
+    return result
+
+
 def test_a_rebuild_redecides_a_brief_when_a_longer_release_holding_it_comes_or_goes(tmp_path: Path) -> None:
     """A brief inside a release: when a longer release holding it is added, or removed again, its shingles'
     document frequency goes 2 -> 3 -> 2, always the same rarity class, yet its decision changes (the longest
@@ -414,16 +427,9 @@ def test_a_rebuild_redecides_a_brief_when_a_longer_release_holding_it_comes_or_g
     brief = article(" ".join(WORDS[100:135] + ["said", "the", "ministry"]), file="brief.txt", title="Brief")
     release = article(LONG_BODY, file="release.txt", title="Release")
     longest = article(" ".join(WORDS[80:180] + [f"duties{i}" for i in range(260)]), file="longest.txt", title="Full")
-    cache = tmp_path / "cache"
 
     def kept_for_brief(*rows: dict) -> str:
-        part = tmp_path / f"build-{len(list(tmp_path.glob('build-*')))}" / "part-00000.parquet"
-        part.parent.mkdir()
-        frame(*rows).write_parquet(part)
-        result = dedup.transform([part], PARAMS, cache=cache)
-        fresh = dedup.transform(frame(*rows), PARAMS)
-        assert result.removed.equals(fresh.removed) and result.kept.collect().equals(fresh.kept)
-        return result.removed.filter(pl.col("id") == brief["id"])["kept_id"].item()
+        return cached_build(tmp_path, *rows).removed.filter(pl.col("id") == brief["id"])["kept_id"].item()
 
     assert kept_for_brief(brief, release) == release["id"]
     assert kept_for_brief(brief, release, longest) == longest["id"]  # added: holds the brief's anchors
@@ -438,16 +444,10 @@ def test_a_rebuild_redecides_a_cut_page_found_by_its_prefix_only(tmp_path: Path)
     cut = article(" ".join(opening), file="cut.txt", title=None, is_truncated=True)
     page = article(" ".join(opening + [f"alpha{i}" for i in range(50)]), file="page.txt", title="Page")
     longer = article(" ".join(opening + [f"beta{i}" for i in range(100)]), file="longer.txt", title="Longer")
-    cache = tmp_path / "cache"
 
     def kept_for_cut(*rows: dict) -> str:
-        part = tmp_path / f"build-{len(list(tmp_path.glob('build-*')))}" / "part-00000.parquet"
-        part.parent.mkdir()
-        frame(*rows).write_parquet(part)
-        result = dedup.transform([part], PARAMS, cache=cache)
-        fresh = dedup.transform(frame(*rows), PARAMS)
-        assert result.removed.equals(fresh.removed) and result.kept.collect().equals(fresh.kept)
-        (decision,) = result.removed.filter(pl.col("id") == cut["id"]).select("kept_id", "kind").rows()
+        removed = cached_build(tmp_path, *rows).removed
+        (decision,) = removed.filter(pl.col("id") == cut["id"]).select("kept_id", "kind").rows()
         assert decision[1] == "truncated"
         return decision[0]
 
@@ -466,15 +466,10 @@ def test_a_removal_that_moves_shingles_to_another_rarity_class_redecides_their_h
         article(" ".join(WORDS[90:150] + [f"{stem}{i}" for i in range(40 + 20 * k)]), file=f"{stem}.txt", title=stem)
         for k, stem in enumerate(("duties", "levies", "quotas"))
     ]
-    cache = tmp_path / "cache"
-    for step, rows in enumerate(([brief, *releases], [brief, *releases[1:]])):
-        part = tmp_path / f"build-{step}" / "part-00000.parquet"
-        part.parent.mkdir()
-        frame(*rows).write_parquet(part)
+    for rows in ([brief, *releases], [brief, *releases[1:]]):
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="pipeline.dedup"):
-            result = dedup.transform([part], PARAMS, cache=cache)
-        assert result.removed.equals(dedup.transform(frame(*rows), PARAMS).removed)
+            result = cached_build(tmp_path, *rows)
         assert result.removed["kept_id"].to_list() == [releases[2]["id"]]
     assert "dedup: rebuild decides 3 of 3 representatives again" in caplog.messages
 
