@@ -142,7 +142,10 @@ def test_parse_document_covers_every_line(doc: Document) -> None:
     assert_well_formed(doc, parsed)
 
 
-@LAYOUT_SETTINGS
+# Most random documents are claimed by none but the generic layouts: the assume() below filters most inputs by
+# design (Hypothesis' filter_too_much health check failed a run), so fewer kept examples than the other layout test
+# (each costs ~7 generated documents).
+@settings(LAYOUT_SETTINGS, max_examples=100, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(documents(), st.sampled_from(layouts.available()))
 def test_every_layout_that_claims_a_document_parses_it(doc: Document, name: str) -> None:
     """Any layout with a positive score can win (min_layout_score is a parameter), so each must cope alone."""
