@@ -108,7 +108,7 @@ def content_digest(*items: Path | pl.DataFrame) -> str:
     for item in items:
         if isinstance(item, pl.DataFrame):
             buffer = io_bytes.BytesIO()
-            item.rechunk().write_ipc(buffer, compression="uncompressed")
+            io.write_ipc(item, buffer)
             digest.update(b"frame\0" + hashlib.sha256(buffer.getvalue()).digest())
         else:
             digest.update(b"file\0")

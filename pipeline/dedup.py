@@ -54,7 +54,16 @@ from polars.io.plugins import register_io_source
 from pipeline import dedup_state, io, shards, stage
 from pipeline.cache import namespace, prune
 from pipeline.config import DedupParams, EngineParams
-from pipeline.dedup_keys import CachedShingles, PartCache, Records, ScanTask, Scratch, keep_only, scan_part
+from pipeline.dedup_keys import (
+    CachedShingles,
+    PartCache,
+    Records,
+    ScanTask,
+    Scratch,
+    keep_only,
+    previous_shingles,
+    scan_part,
+)
 from pipeline.dedup_state import IDENTITY, PreviousBuild
 from pipeline.engine import engine_for
 from pipeline.outputs import Outputs
@@ -68,7 +77,6 @@ METADATA = ("published_date", "category", "byline", "source")
 MAX_CHAIN = 64
 DECISION_SCHEMA = {"n": pl.UInt32, "kept_n": pl.UInt32, "kind": pl.String, "similarity": pl.Float64}
 PAIR_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
-ShingleRows = Scratch | CachedShingles  # where every record's shingles (n, h) can be selected from
 
 
 def scan_records(
@@ -86,7 +94,7 @@ def scan_records(
     parts = records.parts()
     tasks = [ScanTask(part, index, params, scratch, space, to_scratch) for index, part in enumerate(parts)]
     # Parts read from the cache are read here: a worker pool would cost more to start than they take.
-    cached = [task for task in tasks if space is not None and PartCache(space, task.records.source).entry.is_dir()]
+    cached = [task for task in tasks if space is not None and PartCache.of(space, task.records.source).entry.is_dir()]
     todo = [task for task in tasks if task not in cached]
     parts = engine_for(engine).map(scan_part, todo) if engine else [scan_part(task) for task in todo]
     return pl.concat([*parts, *map(scan_part, cached)]).sort("n")
@@ -435,7 +443,7 @@ class Rebuild:
 
 
 def plan_rebuild(
-    previous: PreviousBuild, compact: pl.DataFrame, shingles: ShingleRows, params: DedupParams
+    previous: PreviousBuild, compact: pl.DataFrame, shingles: CachedShingles, params: DedupParams
 ) -> Rebuild | None:
     """The representatives whose decision a change of the corpus can reach, given the previous build's state.
 
@@ -456,7 +464,7 @@ def plan_rebuild(
     known = current.join(states.select("index", *IDENTITY), on=IDENTITY).select("n", "index")
     added = current.join(known, on="n", how="anti")
     removed = states.join(known, on="index", how="anti")
-    removed_shingles = previous.shingles(removed)
+    removed_shingles = previous_shingles(previous, removed)
     if removed_shingles is None:
         return None
     added_shingles = shingles.select(pl.col("n").is_in(added["n"].implode()))
@@ -495,19 +503,19 @@ def near_decisions(
     records: Records,
     compact: pl.DataFrame,
     scratch: Scratch,
-    shingles: ShingleRows,
     params: DedupParams,
     previous: PreviousBuild | None,
 ) -> tuple[pl.DataFrame, pl.LazyFrame]:
     """(decisions before chains, anchors (n, h)) of the representatives: all decided here, or, given the previous
     build's state, those a change can reach decided on the rows of their shingles only, the others carried over.
-    shingles: where every record's shingles are (scratch, or the cache when the scan left them there)."""
-    rebuild = plan_rebuild(previous, compact, shingles, params) if previous is not None else None
+    Without a previous build the scan wrote every shingle to scratch; with one it left them in the cache."""
+    if previous is None:
+        return near_and_truncated(records, compact, scratch, params), scratch.anchors()
+    shingles = CachedShingles(previous.space, records.parts(), scratch.buckets)
+    rebuild = plan_rebuild(previous, compact, shingles, params)
     if rebuild is None or rebuild.recompute.len() == compact.height:
-        if isinstance(shingles, CachedShingles):
-            shingles.write_to(scratch)
-        decisions = near_and_truncated(records, compact, scratch, params)
-        return decisions, scratch.anchors()
+        shingles.write_to(scratch)
+        return near_and_truncated(records, compact, scratch, params), scratch.anchors()
     own = shingles.select(pl.col("n").is_in(rebuild.recompute.implode()))["h"].unique()
     holders = pl.col("n").is_in(compact["n"].implode()) & pl.col("h").is_in(own.implode())
     restricted = shingles.subset(holders, scratch.root / "restricted")
@@ -523,7 +531,7 @@ def save_state(
     places = pl.concat(
         [
             pl.DataFrame(
-                {"n": part.numbers, "part": PartCache(space, part.source).entry.name,
+                {"n": part.numbers, "part": PartCache.of(space, part.source).entry.name,
                  "local": np.arange(part.height, dtype=np.uint32)},
                 schema={"n": pl.UInt32, "part": pl.String, "local": pl.UInt32},
             )
@@ -564,11 +572,9 @@ def decide(
     previous = PreviousBuild.load(space) if space is not None else None
     # A rebuild selects the few shingles it needs from the cache; a first build copies them all to scratch at once.
     compact = scan_records(records, params, scratch, engine, space, to_scratch=previous is None)
-    cached = space is not None and previous is not None
-    shingles = CachedShingles(space, records.parts(), scratch.buckets) if cached else scratch
     groups = exact_groups(compact)
     representatives = compact.join(groups.filter(pl.col("rank") == 1).select("n"), on="n", how="semi")
-    decisions, anchors = near_decisions(records, representatives, scratch, shingles, params, previous)
+    decisions, anchors = near_decisions(records, representatives, scratch, params, previous)
     if space is not None:
         save_state(space, records, representatives, decisions, anchors)
         # Only now: the previous state points into the entries of parts that have left (removed representatives).

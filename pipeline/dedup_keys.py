@@ -19,9 +19,11 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
+from pipeline import io
 from pipeline.cache import content_digest, keep_entries
 from pipeline.config import DedupParams
 from pipeline.dedup_state import FOLDER as STATE_FOLDER
+from pipeline.dedup_state import PreviousBuild
 from pipeline.text import NFKC_MAY_CHANGE, canonical_expr, folded_expr
 
 SCAN_COLUMNS = ("id", "title", "body", "is_truncated")
@@ -57,27 +59,6 @@ class Scratch:
     def all_shingles(self, bucket: int) -> pl.LazyFrame | None:
         files = sorted((self.root / "all" / f"{bucket:05d}").glob("*.arrow"))
         return pl.scan_ipc(files) if files else None
-
-    def select(self, predicate: pl.Expr) -> pl.DataFrame:
-        """The (n, h) rows of every hash range that satisfy predicate, in hash-range order."""
-        found = [
-            rows.filter(predicate).collect()
-            for rows in map(self.all_shingles, range(self.buckets))
-            if rows is not None
-        ]
-        return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *found])
-
-    def subset(self, predicate: pl.Expr, root: Path) -> Scratch:
-        """A scratch folder at root, in the same hash ranges, holding the rows that satisfy predicate (written hash
-        range by hash range: memory bounded by one range)."""
-        subset = Scratch(root, self.buckets)
-        for bucket in range(self.buckets):
-            rows = self.all_shingles(bucket)
-            if rows is not None:
-                folder = root / "all" / f"{bucket:05d}"
-                folder.mkdir(parents=True, exist_ok=True)
-                rows.filter(predicate).sink_ipc(folder / "rows.arrow", compression="uncompressed")
-        return subset
 
     def anchors_path(self, bucket: int) -> Path:
         return self.root / "anchors" / f"{bucket:05d}.arrow"
@@ -285,7 +266,7 @@ def scan_part(task: ScanTask) -> pl.DataFrame:
             batch_features(batch, task.params) for batch in local.batches(SCAN_COLUMNS)
         )
     else:
-        cache = PartCache(task.cache, source)
+        cache = PartCache.of(task.cache, source)
         cache.fill(lambda: local.batches(SCAN_COLUMNS), task.params)
         if not task.to_scratch:
             parts = [compact.with_columns(n=pl.lit(numbers).gather("n")) for compact in cache.compacts()]
@@ -308,8 +289,13 @@ class PartCache:
     shingles-NNNNNN.arrow per batch (the shingles numbered by row in the part), complete once renamed into place
     (a killed writer leaves no entry)."""
 
-    def __init__(self, cache: Path, source: Sequence[Path]) -> None:
-        self.entry = cache / content_digest(*source)
+    def __init__(self, entry: Path) -> None:
+        self.entry = entry
+
+    @classmethod
+    def of(cls, cache: Path, source: Sequence[Path]) -> PartCache:
+        """The entry of the part whose file is source."""
+        return cls(cache / content_digest(*source))
 
     def fill(self, batches: Callable[[], Iterable[pl.DataFrame]], params: DedupParams) -> None:
         """Compute and write the entry, unless it is there."""
@@ -319,8 +305,8 @@ class PartCache:
         pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=self.entry.parent))
         for index, batch in enumerate(batches()):
             compact, shingles = batch_features(batch, params)
-            compact.write_ipc(pending / f"compact-{index:06d}.arrow", compression="uncompressed")
-            shingles.write_ipc(pending / f"shingles-{index:06d}.arrow", compression="uncompressed")
+            io.write_ipc(compact, pending / f"compact-{index:06d}.arrow")
+            io.write_ipc(shingles, pending / f"shingles-{index:06d}.arrow")
         try:
             pending.rename(self.entry)
         except OSError:  # the same bytes in another part, written meanwhile by another worker
@@ -342,7 +328,7 @@ class CachedShingles:
     rebuild selects from, instead of copying them all to scratch first."""
 
     def __init__(self, cache: Path, parts: Sequence[Records], buckets: int) -> None:
-        self.parts = [(PartCache(cache, part.source), pl.Series("global", part.numbers)) for part in parts]
+        self.parts = [(PartCache.of(cache, part.source), pl.Series("global", part.numbers)) for part in parts]
         self.buckets = buckets  # the hash ranges of the scratch folders written from here
 
     def _rows(self, predicate: pl.Expr) -> Iterator[pl.DataFrame]:
@@ -368,7 +354,20 @@ class CachedShingles:
                 scratch.write_part_batch(part, index, shingles, numbers)
 
 
+def previous_shingles(previous: PreviousBuild, representatives: pl.DataFrame) -> pl.DataFrame | None:
+    """(index, h) of these previous representatives (rows of `previous.representatives`), read from the cached
+    features of the parts they were in; None when one of those entries is gone (then nothing can be carried over)."""
+    found = [pl.DataFrame(schema={"index": pl.UInt32, "h": pl.UInt64})]
+    for (part,), rows in representatives.partition_by("part", as_dict=True).items():
+        entry = PartCache(previous.space / str(part))
+        if not entry.entry.is_dir():
+            return None
+        local = rows.select(n="local", index="index").lazy()
+        found.append(entry.scan_shingles().join(local, on="n").select("index", "h").collect())
+    return pl.concat(found)
+
+
 def keep_only(cache: Path, parts: Sequence[Path]) -> None:
     """Remove the cached features of parts that are no longer in the input (and pending ones of killed runs); the
     decisions' state stays."""
-    keep_entries(cache, [cache / STATE_FOLDER, *[PartCache(cache, [path]).entry for path in parts]])
+    keep_entries(cache, [cache / STATE_FOLDER, *[PartCache.of(cache, [path]).entry for path in parts]])

@@ -8,7 +8,7 @@ namespace (so a change of code or params starts without one), replaced whole at 
 - representatives.arrow, in the build's n order (a row's index is its place): identity, prefix keys, where its
   features are cached (the part's entry and its row there), and its decision (`best`: the index of the
   representative it duplicates, before chains are followed; kind; similarity), null when it is kept;
-- anchors.arrow: (index, h), the shingles each representative's candidates were looked up by.
+- anchors.arrow: (index, h), the shingles each representative's candidates were looked up by, in (index, h) order.
 This module imports no stage.
 """
 
@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+
+from pipeline import io
 
 IDENTITY = ["id", "body_k1", "body_k2", "shingles_k"]
 FOLDER = "state"
@@ -57,25 +59,15 @@ class PreviousBuild:
         """(index, h) of every previous representative's anchors."""
         return pl.scan_ipc(self.space / FOLDER / ANCHORS)
 
-    def shingles(self, representatives: pl.DataFrame) -> pl.DataFrame | None:
-        """(index, h) of these previous representatives (rows of `representatives`), read from the cached features
-        of the parts they were in; None when one of those entries is gone (then nothing can be carried over)."""
-        found = [pl.DataFrame(schema={"index": pl.UInt32, "h": pl.UInt64})]
-        for (part,), rows in representatives.partition_by("part", as_dict=True).items():
-            entry = self.space / str(part)
-            files = sorted(entry.glob("shingles-*.arrow"))
-            if not entry.is_dir() or not files:
-                return None
-            local = rows.select(n="local", index="index").lazy()
-            found.append(pl.scan_ipc(files).join(local, on="n").select("index", "h").collect())
-        return pl.concat(found)
-
 
 def save(space: Path, representatives: pl.DataFrame, anchors: pl.LazyFrame) -> None:
     """Replace the state: representatives (STATE_SCHEMA, in n order) and anchors (index, h), written to a pending
     folder renamed into place, so a killed build leaves the old state or none, never half of one."""
     pending = Path(tempfile.mkdtemp(prefix=".pending-state-", dir=space))
-    representatives.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA).write_ipc(pending / REPRESENTATIVES)
-    anchors.select(pl.col("index").cast(pl.UInt32), pl.col("h").cast(pl.UInt64)).sink_ipc(pending / ANCHORS)
+    io.write_ipc(representatives.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA), pending / REPRESENTATIVES)
+    # The anchors come from joins, whose row order varies from run to run: sorted, the same state is the same bytes.
+    anchors.select(pl.col("index").cast(pl.UInt32), pl.col("h").cast(pl.UInt64)).sort("index", "h").sink_ipc(
+        pending / ANCHORS
+    )
     shutil.rmtree(space / FOLDER, ignore_errors=True)
     pending.rename(space / FOLDER)

@@ -9,7 +9,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 
@@ -69,6 +69,13 @@ def write_parquet(df: pl.DataFrame, path: str | Path) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def write_ipc(frame: pl.DataFrame, target: str | Path | IO[bytes]) -> None:
+    """Arrow IPC whose bytes depend only on the rows and types: one record batch, and every boolean's bitmap built
+    anew (polars can carry arbitrary bits past the last row of a bitmap, and which ones follows the thread count)."""
+    canonical = frame.with_columns(pl.col(pl.Boolean).cast(pl.UInt8).cast(pl.Boolean)).rechunk()
+    canonical.write_ipc(target, compression="uncompressed")
 
 
 def sink_parquet(frame: pl.LazyFrame, path: str | Path, row_group_size: int = 10_000) -> Path:

@@ -33,12 +33,12 @@ EXPECTED_FEATURES = {
 
 
 def _digests(root: Path) -> dict[str, str]:
-    """sha256 of every output file except the Data Docs HTML (a rendered view stamped with the real run time), the
-    lock file and the per-file cache."""
+    """sha256 of every output file, the cache kept between builds included, except the Data Docs HTML (a rendered
+    view stamped with the real run time) and the lock file."""
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not {"data_docs", "no-releases", "cache"} & set(p.parts) and p.name != ".lock"
+        if p.is_file() and not {"data_docs", "no-releases"} & set(p.parts) and p.name != ".lock"
     }
 
 
