@@ -359,11 +359,11 @@ def previous_shingles(previous: PreviousBuild, representatives: pl.DataFrame) ->
     features of the parts they were in; None when one of those entries is gone (then nothing can be carried over)."""
     found = [pl.DataFrame(schema={"index": pl.UInt32, "h": pl.UInt64})]
     for (part,), rows in representatives.partition_by("part", as_dict=True).items():
-        entry = PartCache(previous.space / str(part))
-        if not entry.entry.is_dir():
+        cached = PartCache(previous.space / str(part))
+        if not cached.entry.is_dir():
             return None
         local = rows.select(n="local", index="index").lazy()
-        found.append(entry.scan_shingles().join(local, on="n").select("index", "h").collect())
+        found.append(cached.scan_shingles().join(local, on="n").select("index", "h").collect())
     return pl.concat(found)
 
 

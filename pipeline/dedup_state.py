@@ -65,9 +65,9 @@ def save(space: Path, representatives: pl.DataFrame, anchors: pl.LazyFrame) -> N
     folder renamed into place, so a killed build leaves the old state or none, never half of one."""
     pending = Path(tempfile.mkdtemp(prefix=".pending-state-", dir=space))
     io.write_ipc(representatives.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA), pending / REPRESENTATIVES)
-    # The anchors come from joins, whose row order varies from run to run: sorted, the same state is the same bytes.
-    anchors.select(pl.col("index").cast(pl.UInt32), pl.col("h").cast(pl.UInt64)).sort("index", "h").sink_ipc(
-        pending / ANCHORS
-    )
+    # The anchors come from joins, whose row order varies from run to run, and a streaming sink's record batches
+    # follow the thread count: sorted and written whole (12 bytes a row), the same state is the same bytes.
+    ordered = anchors.select(pl.col("index").cast(pl.UInt32), pl.col("h").cast(pl.UInt64)).sort("index", "h")
+    io.write_ipc(ordered.collect(), pending / ANCHORS)
     shutil.rmtree(space / FOLDER, ignore_errors=True)
     pending.rename(space / FOLDER)
