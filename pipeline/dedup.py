@@ -35,16 +35,20 @@ How memory stays bounded (the corpus is never held as text or as shingles):
    reads it once more, which `run` streams to parquet.
 7. A rebuild (with the cache) decides again only the representatives a change can reach (`plan_rebuild`): the
    previous build's decisions and anchors are kept per representative, known by its content
-   (pipeline/dedup_state.py), and the others' decisions are carried over; those decided again are decided on the
-   rows of the shingles they hold, which is all their decisions read. The outputs are a fresh build's.
+   (pipeline/dedup_state.py), and the others' decisions are carried over. Those decided again are decided on
+   what their decisions read, selected from the cached features part by part: their own rows, the document
+   frequency of each hash they hold (counted, not held: a stock phrase is in most records), every holder of a
+   hash they may take as an anchor, and then the rows of their candidate pairs' longer records. The outputs are
+   a fresh build's.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -188,11 +192,8 @@ def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupPar
         shingles = scratch.all_shingles(bucket)
         if shingles is None:
             continue
-        counted = (
-            shingles.filter(pl.col("n").is_in(representatives))
-            .with_columns(df=pl.len().over("h").cast(pl.UInt32))
-            .collect()
-        )
+        frequency = pl.col("df") if scratch.counted else pl.len().over("h").cast(pl.UInt32)
+        counted = shingles.filter(pl.col("n").is_in(representatives)).with_columns(df=frequency).collect()
         size += np.bincount(counted["n"].to_numpy(), minlength=records)
         in_common = counted.filter(pl.col("df") >= 2).with_columns(rarity=rarity(pl.col("df"), params.max_shingle_df))
         in_common.write_ipc(scratch.shared_path(bucket), compression="uncompressed")
@@ -383,12 +384,29 @@ def shared_counts(scratch: Scratch, pairs: pl.DataFrame) -> np.ndarray:
     return counts
 
 
+def pair_counts(rows_a: pl.DataFrame, rows_b: pl.DataFrame, pairs: pl.DataFrame) -> np.ndarray:
+    """For each pair (a, b) in order: how many shingles a and b both hold, from rows (n, h) holding every shingle
+    of each a and, for the b, at least every one they share with their a."""
+    found = (
+        pairs.with_row_index("pair")
+        .join(rows_a.select(a="n", h="h"), on="a")
+        .join(rows_b.select(b="n", h="h"), on=["b", "h"])
+    )
+    return np.bincount(found["pair"].to_numpy(), minlength=pairs.height).astype(np.int64)
+
+
 def near_and_truncated(
-    records: Records, compact: pl.DataFrame, scratch: Scratch, params: DedupParams, only: pl.Series | None = None
+    records: Records,
+    compact: pl.DataFrame,
+    scratch: Scratch,
+    params: DedupParams,
+    only: pl.Series | None = None,
+    count_shared: Callable[[pl.DataFrame], np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """Decisions (n, kept_n, kind, similarity) for representatives that duplicate a longer representative, before
-    chains are followed: for every representative, or for those in `only` (n), with the scratch holding at least
-    every row of a shingle they hold (`plan_rebuild`)."""
+    chains are followed: for every representative, or for those in `only` (n), with the scratch holding every row
+    of those and every row of a hash they may take as an anchor (`anchor_hashes`). `count_shared`: the shingles
+    each candidate pair has in common (default: `shared_counts` over the scratch, which then holds every row)."""
     statistics = shingle_statistics(scratch, compact, params)
     lengths = np.zeros(len(statistics.size), dtype=np.uint32)
     lengths[compact["n"].to_numpy()] = compact["length"].to_numpy()
@@ -402,9 +420,10 @@ def near_and_truncated(
     near = near_candidates(scratch, statistics, pl.Series(lengths), params, mask)
     pairs = orient(pl.concat([near, prefix.select("a", "b")]).unique(), compact)
     log.info("dedup: %d candidate pairs", pairs.height)
+    count = count_shared or functools.partial(shared_counts, scratch)
     sizes = pl.DataFrame({"a": np.arange(len(statistics.size), dtype=np.uint32), "a_size": statistics.size})
     pairs = (
-        pairs.with_columns(shared=pl.Series(shared_counts(scratch, pairs.select("a", "b")), dtype=pl.Int64))
+        pairs.with_columns(shared=pl.Series(count(pairs.select("a", "b")), dtype=pl.Int64))
         .join(prefix, on=["a", "b"], how="left")
         .join(sizes, on="a")
         .with_columns(
@@ -473,14 +492,13 @@ def plan_rebuild(
         .group_by("h")
         .agg(pl.col("change").sum())
     )
-    representatives = compact["n"].implode()
-    holders = shingles.select(pl.col("n").is_in(representatives) & pl.col("h").is_in(change["h"].implode()))
     cap = params.max_shingle_df
-    frequency = holders.group_by("h").len("df").join(change, on="h")
+    frequency = shingles.frequencies(change["h"], compact["n"]).join(change, on="h")
     moved = frequency.filter(
         shingle_class(pl.col("df"), cap).ne_missing(shingle_class(pl.col("df") - pl.col("change"), cap))
     )
-    by_class = holders.join(moved, on="h", how="semi")["n"]
+    holding = pl.col("n").is_in(compact["n"].implode()) & pl.col("h").is_in(moved["h"].implode())
+    by_class = shingles.select(holding)["n"]
     new_anchor_holders = previous.anchors().join(added_shingles.lazy().select("h").unique(), on="h", how="semi")
     by_anchor = new_anchor_holders.join(known.lazy(), on="index").select("n").collect()["n"]
     by_best = states.join(removed.select(best="index"), on="best", how="semi").join(known, on="index")["n"]
@@ -516,12 +534,38 @@ def near_decisions(
     if rebuild is None or rebuild.recompute.len() == compact.height:
         shingles.write_to(scratch)
         return near_and_truncated(records, compact, scratch, params), scratch.anchors()
-    own = shingles.select(pl.col("n").is_in(rebuild.recompute.implode()))["h"].unique()
-    holders = pl.col("n").is_in(compact["n"].implode()) & pl.col("h").is_in(own.implode())
-    restricted = shingles.subset(holders, scratch.root / "restricted")
-    decisions = near_and_truncated(records, compact, restricted, params, rebuild.recompute)
+    recompute = rebuild.recompute
+    own = shingles.select(pl.col("n").is_in(recompute.implode()))
+    frequencies = shingles.frequencies(own["h"].unique(), compact["n"])
+    # What their decisions read: their own rows, and every holder of a hash they may look up as an anchor; the
+    # rows of the longer records of their candidate pairs are read once those are known (`pair_counts`).
+    looked_up = anchor_hashes(own, frequencies, params)
+    rows = pl.col("n").is_in(recompute.implode()) | pl.col("n").is_in(compact["n"].implode()) & pl.col("h").is_in(
+        looked_up.implode()
+    )
+    most = own.height + int(frequencies.filter(pl.col("h").is_in(looked_up.implode()))["df"].sum())
+    buckets = max(1, -(-most // params.bucket_shingles))  # as many hash ranges as these rows need
+    restricted = shingles.subset(rows, frequencies["h"], scratch.root / "restricted", frequencies, buckets)
+
+    def count_shared(pairs: pl.DataFrame) -> np.ndarray:
+        partners = shingles.select(pl.col("n").is_in(pairs["b"].unique().implode()), own["h"].unique())
+        return pair_counts(own, partners, pairs)
+
+    decisions = near_and_truncated(records, compact, restricted, params, recompute, count_shared)
     decisions = pl.concat([rebuild.carried, decisions]).sort("n")
     return decisions, pl.concat([rebuild.carried_anchors, restricted.anchors()])
+
+
+def anchor_hashes(own: pl.DataFrame, frequencies: pl.DataFrame, params: DedupParams) -> pl.Series:
+    """Every hash that can be an anchor of these records (own: their rows (n, h); frequencies: (h, df) of those
+    hashes): the shared ones under the cap, and each record's k rarest shared ones (k = anchor_hits), which are
+    its anchors when it has fewer than k under the cap (`near_candidates`). A superset is harmless: it only
+    brings more rows into the rebuild's scratch."""
+    cap = params.max_shingle_df
+    shared = own.join(frequencies, on="h").filter(pl.col("df") >= 2)
+    in_order = shared.sort("n", rarity(pl.col("df"), cap), "h")
+    rarest = in_order.filter(pl.int_range(pl.len()).over("n") < params.anchor_hits)
+    return pl.concat([shared.filter(pl.col("df") <= cap)["h"], rarest["h"]]).unique()
 
 
 def save_state(

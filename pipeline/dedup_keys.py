@@ -28,17 +28,22 @@ from pipeline.text import NFKC_MAY_CHANGE, canonical_expr, folded_expr
 
 SCAN_COLUMNS = ("id", "title", "body", "is_truncated")
 SHINGLE_SCHEMA = {"n": pl.UInt32, "h": pl.UInt64}
+FREQUENCY_SCHEMA = {"h": pl.UInt64, "df": pl.UInt32}  # a hash's document frequency among the representatives
 WORD = r"\w+"
 # Fixed seeds: every run hashes alike. Decisions depend on hash equality only, never on hash order.
 WORD_SEED, SHINGLE_SEED, BODY_SEEDS, TITLE_SEED, PREFIX_SEED, SHINGLE_SET_SEED = 11, 13, (17, 19), 23, 29, 31
 
 
 class Scratch:
-    """Shingle hashes on disk, one folder per hash range (bucket): ascending buckets are ascending hashes."""
+    """Shingle hashes on disk, one folder per hash range (bucket): ascending buckets are ascending hashes.
 
-    def __init__(self, root: Path, buckets: int) -> None:
+    `counted`: the rows carry each hash's document frequency among the representatives (column df), because they
+    are a subset of its holders (a rebuild's, `CachedShingles.subset`); otherwise it is counted from the rows."""
+
+    def __init__(self, root: Path, buckets: int, counted: bool = False) -> None:
         self.root = root
         self.buckets = buckets
+        self.counted = counted
 
     def bucket_of(self, hashes: pl.Expr) -> pl.Expr:
         # The top 32 bits scaled to [0, buckets): monotone in the hash, so a bucket is a contiguous hash range.
@@ -331,20 +336,36 @@ class CachedShingles:
         self.parts = [(PartCache.of(cache, part.source), pl.Series("global", part.numbers)) for part in parts]
         self.buckets = buckets  # the hash ranges of the scratch folders written from here
 
-    def _rows(self, predicate: pl.Expr) -> Iterator[pl.DataFrame]:
+    def _rows(self, predicate: pl.Expr, hashes: pl.Series | None = None) -> Iterator[pl.DataFrame]:
+        """The rows, renumbered, that satisfy predicate; `hashes`: only rows of these, selected before renumbering
+        (cheaper when they are few)."""
         for entry, numbers in self.parts:
-            yield entry.scan_shingles().with_columns(n=pl.lit(numbers).gather("n")).filter(predicate).collect()
+            rows = entry.scan_shingles()
+            rows = rows if hashes is None else rows.filter(pl.col("h").is_in(hashes.implode()))
+            yield rows.with_columns(n=pl.lit(numbers).gather("n")).filter(predicate).collect()
 
-    def select(self, predicate: pl.Expr) -> pl.DataFrame:
-        """The rows that satisfy predicate, part by part."""
-        return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *self._rows(predicate)])
+    def select(self, predicate: pl.Expr, hashes: pl.Series | None = None) -> pl.DataFrame:
+        """The rows that satisfy predicate (and hold one of `hashes`, if given), part by part."""
+        return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *self._rows(predicate, hashes)])
 
-    def subset(self, predicate: pl.Expr, root: Path) -> Scratch:
-        """A scratch folder at root holding the rows that satisfy predicate (written part by part: memory bounded
-        by one part's rows, however common the shingles selected)."""
-        subset = Scratch(root, self.buckets)
-        for part, rows in enumerate(self._rows(predicate)):
-            subset.write_batch(f"{part:05d}", rows.with_columns(bucket=subset.bucket_of(pl.col("h"))))
+    def frequencies(self, hashes: pl.Series, holders: pl.Series) -> pl.DataFrame:
+        """(h, df): how many of `holders` (n) hold each of `hashes`, counted part by part (a common hash's
+        holders are counted, never held)."""
+        held = self._rows(pl.col("n").is_in(holders.implode()), hashes)
+        counts = [rows.group_by("h").len("df") for rows in held]
+        total = pl.concat([pl.DataFrame(schema=FREQUENCY_SCHEMA), *counts], how="vertical_relaxed")
+        return total.group_by("h").agg(pl.col("df").sum()).cast(FREQUENCY_SCHEMA)
+
+    def subset(
+        self, predicate: pl.Expr, hashes: pl.Series, root: Path, frequencies: pl.DataFrame, buckets: int
+    ) -> Scratch:
+        """A scratch folder at root, in `buckets` hash ranges, holding the rows of `hashes` that satisfy predicate,
+        each with its hash's document frequency (`frequencies`: (h, df) of every hash; written part by part:
+        memory bounded by one part's rows)."""
+        subset = Scratch(root, buckets, counted=True)
+        for part, rows in enumerate(self._rows(predicate, hashes)):
+            counted = rows.join(frequencies, on="h", how="left", maintain_order="left")
+            subset.write_batch(f"{part:05d}", counted.with_columns(bucket=subset.bucket_of(pl.col("h"))))
         return subset
 
     def write_to(self, scratch: Scratch) -> None:

@@ -357,12 +357,16 @@ def test_outputs_are_the_same_bytes_across_runs_hash_seeds_and_threads(generated
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("max_shingle_df", [PARAMS.max_shingle_df, 2])
 def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_build(
-    generated_clean: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    generated_clean: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, max_shingle_df: int
 ) -> None:
     """With the previous build's state, a rebuild decides again only the representatives a change can reach and
     carries the others' decisions over: after each change (records added, removed, edited, a new representative
-    for copies) the outputs are those of a build from scratch, and most decisions were carried."""
+    for copies) the outputs are those of a build from scratch, and most decisions were carried. With a cap of 2,
+    many records have fewer anchors under the cap than the prefix filter needs and take rarer ones above it: the
+    rebuild's outputs are still a fresh build's."""
+    params = dataclasses.replace(PARAMS, max_shingle_df=max_shingle_df)
     articles = clean_articles(generated_clean).with_row_index("row")
     cache = tmp_path / "cache"
 
@@ -374,8 +378,8 @@ def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_
             rows.filter(pl.col("row") % 4 == index).drop("row").write_parquet(path)
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="pipeline.dedup"):
-            result = dedup.transform(parts, PARAMS, cache=cache)
-        fresh = dedup.transform(pl.concat([pl.read_parquet(p) for p in parts]), PARAMS)
+            result = dedup.transform(parts, params, cache=cache)
+        fresh = dedup.transform(pl.concat([pl.read_parquet(p) for p in parts]), params)
         assert result.kept.collect().sort("id").equals(fresh.kept.sort("id")), step
         assert result.removed.equals(fresh.removed), step
         assert result.metrics == fresh.metrics, step
@@ -412,14 +416,14 @@ def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_
     build(articles, "tenth back")
 
 
-def cached_build(tmp_path: Path, *rows: dict) -> StageResult:
+def cached_build(tmp_path: Path, *rows: dict, params: DedupParams = PARAMS) -> StageResult:
     """dedup on the rows as one parquet part in a new folder, with its cache in tmp_path/cache; the outputs are
     checked against a build from scratch."""
     part = tmp_path / f"build-{len(list(tmp_path.glob('build-*')))}" / "part-00000.parquet"
     part.parent.mkdir()
     frame(*rows).write_parquet(part)
-    result = dedup.transform([part], PARAMS, cache=tmp_path / "cache")
-    fresh = dedup.transform(frame(*rows), PARAMS)
+    result = dedup.transform([part], params, cache=tmp_path / "cache")
+    fresh = dedup.transform(frame(*rows), params)
     assert result.removed.equals(fresh.removed) and result.kept.collect().equals(fresh.kept)
     return result
 
@@ -477,6 +481,29 @@ def test_a_removal_that_moves_shingles_to_another_rarity_class_redecides_their_h
             result = cached_build(tmp_path, *rows)
         assert result.removed["kept_id"].to_list() == [releases[2]["id"]]
     assert "dedup: rebuild decides 3 of 3 representatives again" in caplog.messages
+
+
+def test_a_rebuild_reads_every_holder_of_a_brief_s_anchors_above_the_cap(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With a cap of 2, a brief inside four releases has no shingle under the cap: its anchors are its rarest
+    shingles above it. When the longest release goes, the brief alone is decided again (its choice left; no
+    shingle changes rarity class, no prefix is shared), and it finds the other releases through those anchors:
+    the rebuild must read every holder of them, not only the rows of the records it decides again."""
+    params = dataclasses.replace(PARAMS, max_shingle_df=2)
+    story = WORDS[100:135]
+    brief = article(" ".join([*story, "said", "the", "ministry"]), file="brief.txt", title="Brief")
+    releases = [
+        article(" ".join([*(f"{stem}{i}" for i in range(10)), *story, *(f"{stem}x{i}" for i in range(40 + 20 * k))]),
+                file=f"{stem}.txt", title=stem)
+        for k, stem in enumerate(("duties", "levies", "quotas", "tolls"))
+    ]  # fmt: skip
+    assert cached_build(tmp_path, brief, *releases, params=params).removed["kept_id"].to_list() == [releases[3]["id"]]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="pipeline.dedup"):
+        result = cached_build(tmp_path, brief, *releases[:3], params=params)
+    assert result.removed["kept_id"].to_list() == [releases[2]["id"]]
+    assert "dedup: rebuild decides 1 of 4 representatives again" in caplog.messages
 
 
 def test_a_rebuild_whose_removed_records_features_are_gone_decides_everything_again(
