@@ -486,7 +486,7 @@ def plan_rebuild(
     removed_shingles = previous_shingles(previous, removed)
     if removed_shingles is None:
         return None
-    added_shingles = shingles.select(pl.col("n").is_in(added["n"].implode()))
+    added_shingles = shingles.of_records(added["n"])
     change = (
         pl.concat([added_shingles.select("h", change=pl.lit(1)), removed_shingles.select("h", change=pl.lit(-1))])
         .group_by("h")
@@ -497,8 +497,7 @@ def plan_rebuild(
     moved = frequency.filter(
         shingle_class(pl.col("df"), cap).ne_missing(shingle_class(pl.col("df") - pl.col("change"), cap))
     )
-    holding = pl.col("n").is_in(compact["n"].implode()) & pl.col("h").is_in(moved["h"].implode())
-    by_class = shingles.select(holding)["n"]
+    by_class = shingles.select(pl.col("n").is_in(compact["n"].implode()), moved["h"])["n"]
     new_anchor_holders = previous.anchors().join(added_shingles.lazy().select("h").unique(), on="h", how="semi")
     by_anchor = new_anchor_holders.join(known.lazy(), on="index").select("n").collect()["n"]
     by_best = states.join(removed.select(best="index"), on="best", how="semi").join(known, on="index")["n"]
@@ -535,20 +534,18 @@ def near_decisions(
         shingles.write_to(scratch)
         return near_and_truncated(records, compact, scratch, params), scratch.anchors()
     recompute = rebuild.recompute
-    own = shingles.select(pl.col("n").is_in(recompute.implode()))
+    own = shingles.of_records(recompute)
     frequencies = shingles.frequencies(own["h"].unique(), compact["n"])
     # What their decisions read: their own rows, and every holder of a hash they may look up as an anchor; the
     # rows of the longer records of their candidate pairs are read once those are known (`pair_counts`).
     looked_up = anchor_hashes(own, frequencies, params)
-    rows = pl.col("n").is_in(recompute.implode()) | pl.col("n").is_in(compact["n"].implode()) & pl.col("h").is_in(
-        looked_up.implode()
-    )
+    others = pl.col("n").is_in(compact["n"].implode()) & ~pl.col("n").is_in(recompute.implode())
     most = own.height + int(frequencies.filter(pl.col("h").is_in(looked_up.implode()))["df"].sum())
     buckets = max(1, -(-most // params.bucket_shingles))  # as many hash ranges as these rows need
-    restricted = shingles.subset(rows, frequencies["h"], scratch.root / "restricted", frequencies, buckets)
+    restricted = shingles.subset(own, others, looked_up, scratch.root / "restricted", frequencies, buckets)
 
     def count_shared(pairs: pl.DataFrame) -> np.ndarray:
-        partners = shingles.select(pl.col("n").is_in(pairs["b"].unique().implode()), own["h"].unique())
+        partners = shingles.of_records(pairs["b"].unique(), own["h"].unique())
         return pair_counts(own, partners, pairs)
 
     decisions = near_and_truncated(records, compact, restricted, params, recompute, count_shared)

@@ -10,6 +10,7 @@ a task loads only what the task needs.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -339,6 +340,8 @@ class CachedShingles:
     def _rows(self, predicate: pl.Expr, hashes: pl.Series | None = None) -> Iterator[pl.DataFrame]:
         """The rows, renumbered, that satisfy predicate; `hashes`: only rows of these, selected before renumbering
         (cheaper when they are few)."""
+        if hashes is not None and hashes.is_empty():
+            return
         for entry, numbers in self.parts:
             rows = entry.scan_shingles()
             rows = rows if hashes is None else rows.filter(pl.col("h").is_in(hashes.implode()))
@@ -347,6 +350,20 @@ class CachedShingles:
     def select(self, predicate: pl.Expr, hashes: pl.Series | None = None) -> pl.DataFrame:
         """The rows that satisfy predicate (and hold one of `hashes`, if given), part by part."""
         return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *self._rows(predicate, hashes)])
+
+    def of_records(self, records: pl.Series, hashes: pl.Series | None = None) -> pl.DataFrame:
+        """The rows of these records (n), and only of these hashes if given, read from the parts holding one of
+        the records only (a rebuild's few records are in a few parts)."""
+        wanted = records.to_numpy()
+        found = [pl.DataFrame(schema=SHINGLE_SCHEMA)]
+        for entry, numbers in self.parts:
+            local = np.flatnonzero(np.isin(numbers.to_numpy(), wanted)).astype(np.uint32)
+            if not len(local):
+                continue
+            rows = entry.scan_shingles().filter(pl.col("n").is_in(pl.Series(local).implode()))
+            rows = rows if hashes is None else rows.filter(pl.col("h").is_in(hashes.implode()))
+            found.append(rows.with_columns(n=pl.lit(numbers).gather("n")).collect())
+        return pl.concat(found)
 
     def frequencies(self, hashes: pl.Series, holders: pl.Series) -> pl.DataFrame:
         """(h, df): how many of `holders` (n) hold each of `hashes`, counted part by part (a common hash's
@@ -357,15 +374,22 @@ class CachedShingles:
         return total.group_by("h").agg(pl.col("df").sum()).cast(FREQUENCY_SCHEMA)
 
     def subset(
-        self, predicate: pl.Expr, hashes: pl.Series, root: Path, frequencies: pl.DataFrame, buckets: int
+        self,
+        rows: pl.DataFrame,
+        predicate: pl.Expr,
+        hashes: pl.Series,
+        root: Path,
+        frequencies: pl.DataFrame,
+        buckets: int,
     ) -> Scratch:
-        """A scratch folder at root, in `buckets` hash ranges, holding the rows of `hashes` that satisfy predicate,
-        each with its hash's document frequency (`frequencies`: (h, df) of every hash; written part by part:
-        memory bounded by one part's rows)."""
+        """A scratch folder at root, in `buckets` hash ranges, holding `rows` and the rows of `hashes` that satisfy
+        predicate (which must leave rows' records out), each with its hash's document frequency (`frequencies`:
+        (h, df) of every hash; the selected rows written part by part: memory bounded by one part's rows)."""
         subset = Scratch(root, buckets, counted=True)
-        for part, rows in enumerate(self._rows(predicate, hashes)):
-            counted = rows.join(frequencies, on="h", how="left", maintain_order="left")
-            subset.write_batch(f"{part:05d}", counted.with_columns(bucket=subset.bucket_of(pl.col("h"))))
+        parts = ((f"{index:05d}", selected) for index, selected in enumerate(self._rows(predicate, hashes)))
+        for name, batch in itertools.chain([("given", rows)], parts):  # the parts read one at a time
+            counted = batch.join(frequencies, on="h", how="left", maintain_order="left")
+            subset.write_batch(name, counted.with_columns(bucket=subset.bucket_of(pl.col("h"))))
         return subset
 
     def write_to(self, scratch: Scratch) -> None:
