@@ -366,12 +366,13 @@ class CachedShingles:
         return pl.concat(found)
 
     def frequencies(self, hashes: pl.Series, holders: pl.Series) -> pl.DataFrame:
-        """(h, df): how many of `holders` (n) hold each of `hashes`, counted part by part (a common hash's
-        holders are counted, never held)."""
-        held = self._rows(pl.col("n").is_in(holders.implode()), hashes)
-        counts = [rows.group_by("h").len("df") for rows in held]
-        total = pl.concat([pl.DataFrame(schema=FREQUENCY_SCHEMA), *counts], how="vertical_relaxed")
-        return total.group_by("h").agg(pl.col("df").sum()).cast(FREQUENCY_SCHEMA)
+        """(h, df): how many of `holders` (n) hold each of `hashes`, counted part by part into one row per hash (a
+        common hash's holders are counted, never held)."""
+        total = pl.DataFrame(schema=FREQUENCY_SCHEMA)
+        for rows in self._rows(pl.col("n").is_in(holders.implode()), hashes):
+            part = rows.group_by("h").len("df").cast(FREQUENCY_SCHEMA)
+            total = pl.concat([total, part]).group_by("h").agg(pl.col("df").sum())
+        return total
 
     def subset(
         self,
