@@ -343,9 +343,7 @@ class CachedShingles:
         if hashes is not None and hashes.is_empty():
             return
         for entry, numbers in self.parts:
-            rows = entry.scan_shingles()
-            rows = rows if hashes is None else rows.filter(pl.col("h").is_in(hashes.implode()))
-            yield rows.with_columns(n=pl.lit(numbers).gather("n")).filter(predicate).collect()
+            yield _renumbered(entry, numbers, hashes).filter(predicate).collect()
 
     def select(self, predicate: pl.Expr, hashes: pl.Series | None = None) -> pl.DataFrame:
         """The rows that satisfy predicate (and hold one of `hashes`, if given), part by part."""
@@ -358,11 +356,8 @@ class CachedShingles:
         found = [pl.DataFrame(schema=SHINGLE_SCHEMA)]
         for entry, numbers in self.parts:
             local = np.flatnonzero(np.isin(numbers.to_numpy(), wanted)).astype(np.uint32)
-            if not len(local):
-                continue
-            rows = entry.scan_shingles().filter(pl.col("n").is_in(pl.Series(local).implode()))
-            rows = rows if hashes is None else rows.filter(pl.col("h").is_in(hashes.implode()))
-            found.append(rows.with_columns(n=pl.lit(numbers).gather("n")).collect())
+            if len(local):
+                found.append(_renumbered(entry, numbers, hashes, pl.Series(local)).collect())
         return pl.concat(found)
 
     def frequencies(self, hashes: pl.Series, holders: pl.Series) -> pl.DataFrame:
@@ -398,6 +393,17 @@ class CachedShingles:
         for part, (entry, numbers) in enumerate(self.parts):
             for index, shingles in enumerate(entry.shingles()):
                 scratch.write_part_batch(part, index, shingles, numbers)
+
+
+def _renumbered(
+    entry: PartCache, numbers: pl.Series, hashes: pl.Series | None, local: pl.Series | None = None
+) -> pl.LazyFrame:
+    """A part's cached rows, only of `hashes` and of its rows `local` (numbered in the part) if given, selected
+    before they are renumbered into the corpus (numbers)."""
+    rows = entry.scan_shingles()
+    rows = rows if local is None else rows.filter(pl.col("n").is_in(local.implode()))
+    rows = rows if hashes is None else rows.filter(pl.col("h").is_in(hashes.implode()))
+    return rows.with_columns(n=pl.lit(numbers).gather("n"))
 
 
 def previous_shingles(previous: PreviousBuild, representatives: pl.DataFrame) -> pl.DataFrame | None:
