@@ -72,10 +72,12 @@ def write_parquet(df: pl.DataFrame, path: str | Path) -> Path:
 
 
 def write_ipc(frame: pl.DataFrame, target: str | Path | IO[bytes]) -> None:
-    """Arrow IPC whose bytes depend only on the rows and types: one record batch, and every boolean's bitmap built
-    anew (polars can carry arbitrary bits past the last row of a bitmap, and which ones follows the thread count)."""
+    """Arrow IPC whose bytes depend only on the rows and types: one record batch, every boolean's bitmap built
+    anew (polars can carry arbitrary bits past the last row of a bitmap, and which ones follows the thread count),
+    and strings as offsets and values (the oldest format): polars' string views would be written with the buffers
+    they point into, so rows filtered out of a larger frame keep its other strings in the bytes."""
     canonical = frame.with_columns(pl.col(pl.Boolean).cast(pl.UInt8).cast(pl.Boolean)).rechunk()
-    canonical.write_ipc(target, compression="uncompressed")
+    canonical.write_ipc(target, compression="uncompressed", compat_level=pl.CompatLevel.oldest())
 
 
 def sink_parquet(frame: pl.LazyFrame, path: str | Path, row_group_size: int = 10_000) -> Path:
