@@ -64,11 +64,15 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     cache = out.stage_cache("explore")
     space = namespace()
     prune(cache, [space])
+    in_shards = {
+        shard: pl.read_parquet(shards.part(out.lines_dir, shard), columns=["file"])
+        .unique()
+        .join(numbers, on="file")
+        .sort("number")
+        for shard in shards.present(out.lines_dir)
+    }
     tasks = []
-    for shard in shards.present(out.lines_dir):
-        in_shard = pl.read_parquet(shards.part(out.lines_dir, shard), columns=["file"]).unique()
-        in_shard = in_shard.join(numbers, on="file").sort("number")
-        of_shard = _of_files(build, in_shard)
+    for (shard, in_shard), of_shard in zip(in_shards.items(), _of_shards(build, in_shards.values()), strict=True):
         parts = [shards.part(folder, shard) for folder in fates.ParseParts.folders(out)]
         key = content_digest(*parts, of_shard.outcomes, of_shard.quarantine)
         tasks.append(ShardTask(shard, out, in_shard, of_shard, cache / space / key))
@@ -151,9 +155,23 @@ def _local(files: pl.DataFrame) -> pl.DataFrame:
 
 def _of_files(build: fates.Build, files: pl.DataFrame) -> fates.Build:
     """build's rows of these files only (order kept)."""
-    keep = files.select("file")
-    return fates.Build(build.outcomes.join(keep, on="file", how="semi", maintain_order="left"),
-                       build.quarantine.join(keep, on="file", how="semi", maintain_order="left"))  # fmt: skip
+    return _of_shards(build, [files])[0]
+
+
+def _of_shards(build: fates.Build, groups: Iterable[pl.DataFrame]) -> list[fates.Build]:
+    """build's rows of each group of files (no file in two groups), order kept: one pass over the build's tables,
+    not one per group (a 1 GB build has 128 shards and 400,000 outcomes)."""
+    groups = [files.select("file") for files in groups]
+    if not groups:
+        return []
+    group_of = pl.concat([files.with_columns(group=pl.lit(i, pl.Int32)) for i, files in enumerate(groups)])
+
+    def split(table: pl.DataFrame) -> list[pl.DataFrame]:
+        tagged = table.join(group_of, on="file", how="inner", maintain_order="left")
+        parts = tagged.partition_by("group", as_dict=True, maintain_order=True, include_key=False)
+        return [parts.get((i,), table.clear()) for i in range(len(groups))]
+
+    return [fates.Build(*tables) for tables in zip(split(build.outcomes), split(build.quarantine), strict=True)]
 
 
 def _script_ends(kind: str, key: str | int | None) -> tuple[bytes, bytes]:

@@ -72,11 +72,6 @@ def run(
     version = release.parse_version(params.version)
     files = read_parquet(out.files)
     validation = release.passed_validation(out.validation_report, rawfolder.fingerprint(files))
-    rescan = rawfolder.scan(raw_dir, max_file_bytes, rawfolder.KnownHashes.load(out.known_hashes))
-    changed = rawfolder.changes(files, rescan)
-    if changed:
-        shown = "; ".join(changed[:5]) + (f"; ... and {len(changed) - 5} more" if len(changed) > 5 else "")
-        raise GateFailed(f"the raw folder changed since the build read it ({shown}): re-run the build")
     articles = _scan_articles(out.validated_dir)
     hashes = content_hashes(out.validated_dir)
     # Everything but the bodies, for the card and the changelog: compact, whatever the size of the corpus.
@@ -96,6 +91,9 @@ def run(
     }
     staging = out.dataset.with_name(f".{out.dataset.name}.staging")
     shutil.rmtree(staging, ignore_errors=True)
+    # Beside the shards' writing (pyarrow and polars, which release the GIL; the row hashes above hold it), and
+    # checked before the new folder is swapped in: nothing packaged from a changed raw folder is ever published.
+    rescan = rawfolder.changes_in_background(files, raw_dir, max_file_bytes, out.known_hashes)
     info = write_shards(out.validated_dir, summary["id"], staging, params.max_rows_per_shard)
     write_parquet(changes, staging / release.CHANGES_NAME)
     removed_lines, duplicates, quarantine = (
@@ -132,6 +130,10 @@ def run(
         "content_hashes": hashes,
     }
     write_json(manifest, staging / release.MANIFEST_NAME)
+    if changed := rescan.result():
+        shutil.rmtree(staging, ignore_errors=True)
+        shown = "; ".join(changed[:5]) + (f"; ... and {len(changed) - 5} more" if len(changed) > 5 else "")
+        raise GateFailed(f"the raw folder changed since the build read it ({shown}): re-run the build")
     swap_in(staging, out.dataset)
     plots.write(plots.tables(summary, duplicates, quarantine, removed_lines), out.plots)
     if status.startswith(release.UNRELEASED):

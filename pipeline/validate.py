@@ -482,6 +482,7 @@ def run(
     articles = pl.scan_parquet(out.dedup_articles)
     duplicates = pl.read_parquet(out.duplicates)
     files = pl.read_parquet(out.files)
+    rescan = rawfolder.changes_in_background(files, raw_dir, max_file_bytes, out.known_hashes)
     duplicated_ids, duplicated_body_ids = corpus_facts(articles, out.stage_cache("validate") / "bodies")
     facts = Facts(
         parsed_files=frozenset(files.filter(pl.col("fate") == rawfolder.PARSE)["path"].to_list()),
@@ -508,9 +509,8 @@ def run(
         pl.concat([upstream, *checked.quarantined]).sort("file", "line_start", "stage", "rule", "reason")
     )
     accounting = ledger(out, files, [published, duplicates], quarantine)
-    rescan = rawfolder.scan(raw_dir, max_file_bytes, rawfolder.KnownHashes.load(out.known_hashes))
-    folder_changes = rawfolder.changes(files, rescan)
 
+    folder_changes = rescan.result()
     failed_rows = failures["index"].n_unique()
     quarantined_records = failed_rows + clean_quarantine.height
     measures = {

@@ -414,6 +414,7 @@ def test_refuses_when_the_raw_folder_changed_since_the_build_read_it(tmp_path: P
     with pytest.raises(GateFailed, match="raw folder changed since the build read it \\(added late.txt\\)"):
         package.run(raw_dir=raw, out=out, releases_dir=tmp_path / "releases", params=PARAMS, max_file_bytes=1 << 20)
     assert not out.dataset.exists()
+    assert not out.dataset.with_name(f".{out.dataset.name}.staging").exists()  # the shards written meanwhile
 
 
 def test_refuses_a_validation_report_of_other_inputs(tmp_path: Path) -> None:
