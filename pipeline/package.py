@@ -12,6 +12,7 @@ import logging
 import math
 import shutil
 import subprocess
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from datasets.splits import SplitDict, SplitInfo
 from datasets.table import InMemoryTable
 
 from pipeline import plots, rawfolder, shards
+from pipeline.cache import namespace, prune
 from pipeline.config import PackageParams
 from pipeline.errors import GateFailed
 from pipeline.io import read_parquet, write_json, write_parquet
@@ -73,7 +75,7 @@ def run(
     files = read_parquet(out.files)
     validation = release.passed_validation(out.validation_report, rawfolder.fingerprint(files))
     articles = _scan_articles(out.validated_dir)
-    hashes = content_hashes(out.validated_dir)
+    hashes = content_hashes(out.validated_dir, out.stage_cache("package") / "content_hashes")
     # Everything but the bodies, for the card and the changelog: compact, whatever the size of the corpus.
     summary = articles.drop("body").sort("id").collect()
     releases = release.recorded_releases(releases_dir)
@@ -173,11 +175,47 @@ def _scan_articles(directory: Path) -> pl.LazyFrame:
     return articles
 
 
-def content_hashes(directory: Path) -> dict[str, str]:
-    """release.content_hashes over the validated rows, part by part (each part is at most engine.batch_rows)."""
+class KnownContentHashes:
+    """The content hashes of the last build's rows, each row known by two 64-bit hashes of all its columns
+    (data/cache/package/<namespace>/content_hashes.parquet): the canonical JSON and sha256 of every row were a third
+    of a 1 GB rebuild's package stage, and most rows of a rebuild were in the last build."""
+
+    SCHEMA: typing.ClassVar = {"h1": pl.UInt64, "h2": pl.UInt64, "sha256": pl.String}
+    SEEDS = (47, 53)
+
+    def __init__(self, root: Path) -> None:
+        space = namespace(pl.__version__)
+        prune(root, [space])
+        self.path = root / space / "content_hashes.parquet"
+        self.known = read_parquet(self.path, self.SCHEMA) if self.path.exists() else pl.DataFrame(schema=self.SCHEMA)
+        self.seen: list[pl.DataFrame] = []
+
+    def of(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """id, sha256 (release.content_hashes) of each row: the known ones looked up, the others computed."""
+        row = pl.struct(pl.all())
+        keyed = rows.select("id", h1=row.hash(seed=self.SEEDS[0]), h2=row.hash(seed=self.SEEDS[1]))
+        keyed = keyed.join(self.known, on=["h1", "h2"], how="left", maintain_order="left")
+        unknown = keyed["sha256"].is_null()
+        fresh = release.content_hashes(rows.filter(unknown))
+        keyed = keyed.with_columns(pl.coalesce("sha256", pl.col("id").replace_strict(fresh, default=None)))
+        self.seen.append(keyed.select(list(self.SCHEMA)))
+        return keyed.select("id", "sha256")
+
+    def save(self) -> None:
+        """Keep this build's rows' hashes (only them) for the next build."""
+        rows = pl.concat([self.known.clear(), *self.seen]).unique(["h1", "h2"]).sort("h1", "h2")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_parquet(rows, self.path)
+
+
+def content_hashes(directory: Path, cache: Path) -> dict[str, str]:
+    """release.content_hashes over the validated rows, part by part (each part is at most engine.batch_rows), the
+    rows the last build hashed taken from `cache`."""
+    known = KnownContentHashes(cache)
     hashes: dict[str, str] = {}
     for path in shards.parts(directory):
-        hashes.update(release.content_hashes(pl.read_parquet(path)))
+        hashes.update(known.of(pl.read_parquet(path)).iter_rows())
+    known.save()
     return dict(sorted(hashes.items()))
 
 

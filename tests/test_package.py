@@ -357,6 +357,27 @@ def test_rebuild_from_the_same_inputs_is_byte_identical(tmp_path: Path) -> None:
     assert "dataset/data/train-00000-of-00003.parquet" in before
 
 
+def test_content_hashes_taken_from_the_last_build_are_the_rows_own(tmp_path: Path) -> None:
+    """A rebuild takes the hashes of rows the last build hashed from the cache: they must be exactly what hashing the
+    rows gives, and a row changed under the same id (a provenance grown by a new copy) must get its new hash."""
+    validated, cache = tmp_path / "validated", tmp_path / "cache"
+    rows = pl.DataFrame(ARTICLES, schema=polars_schema(Article))
+    write_parquet(rows, validated / "part-00000.parquet")
+    first = package.content_hashes(validated, cache)
+    assert first == dict(sorted(release.content_hashes(rows).items()))
+
+    grown = [{"file": "000.txt", "line_start": 100, "line_end": 109}]
+    changed = rows.with_columns(
+        provenance=pl.when(pl.col("id") == ARTICLES[2]["id"])
+        .then(pl.col("provenance").list.concat(pl.lit(grown, dtype=rows.schema["provenance"])))
+        .otherwise("provenance")
+    )
+    write_parquet(changed, validated / "part-00000.parquet")
+    again = package.content_hashes(validated, cache)
+    assert again == dict(sorted(release.content_hashes(changed).items()))
+    assert {i for i in first if first[i] != again[i]} == {ARTICLES[2]["id"]}
+
+
 def test_manifest_lists_every_file_and_fingerprints(tmp_path: Path) -> None:
     out = build(tmp_path, ARTICLES)
 
