@@ -52,15 +52,15 @@ class Scratch:
 
     def write_batch(self, name: str, shingles: pl.DataFrame) -> None:
         """A batch's shingles, one file per hash range; the names of a pass's files sort in input order."""
-        for (bucket,), part in shingles.partition_by("bucket", as_dict=True, include_key=False).items():
+        tagged = shingles.with_columns(bucket=self.bucket_of(pl.col("h")))
+        for (bucket,), part in tagged.partition_by("bucket", as_dict=True, include_key=False).items():
             folder = self.root / "all" / f"{bucket:05d}"
             folder.mkdir(parents=True, exist_ok=True)
             part.write_ipc(folder / f"{name}.arrow", compression="uncompressed")
 
     def write_part_batch(self, part: int, index: int, shingles: pl.DataFrame, numbers: pl.Series) -> None:
         """A part's batch of shingles, numbered by row in the part, renumbered into the corpus (numbers)."""
-        renumbered = shingles.with_columns(n=pl.lit(numbers).gather("n"), bucket=self.bucket_of(pl.col("h")))
-        self.write_batch(f"{part:05d}-{index:06d}", renumbered)
+        self.write_batch(f"{part:05d}-{index:06d}", shingles.with_columns(n=pl.lit(numbers).gather("n")))
 
     def all_shingles(self, bucket: int) -> pl.LazyFrame | None:
         files = sorted((self.root / "all" / f"{bucket:05d}").glob("*.arrow"))
@@ -384,8 +384,7 @@ class CachedShingles:
         subset = Scratch(root, buckets, counted=True)
         parts = ((f"{index:05d}", selected) for index, selected in enumerate(self._rows(predicate, hashes)))
         for name, batch in itertools.chain([("given", rows)], parts):  # the parts read one at a time
-            counted = batch.join(frequencies, on="h", how="left", maintain_order="left")
-            subset.write_batch(name, counted.with_columns(bucket=subset.bucket_of(pl.col("h"))))
+            subset.write_batch(name, batch.join(frequencies, on="h", how="left", maintain_order="left"))
         return subset
 
     def write_to(self, scratch: Scratch) -> None:
