@@ -23,7 +23,7 @@ from datasets.splits import SplitDict, SplitInfo
 from datasets.table import InMemoryTable
 
 from pipeline import plots, rawfolder, shards
-from pipeline.cache import namespace, prune
+from pipeline.cache import LastBuildTable
 from pipeline.config import PackageParams
 from pipeline.errors import GateFailed
 from pipeline.io import read_parquet, write_json, write_parquet
@@ -184,10 +184,8 @@ class KnownContentHashes:
     SEEDS = (47, 53)
 
     def __init__(self, root: Path) -> None:
-        space = namespace(pl.__version__)
-        prune(root, [space])
-        self.path = root / space / "content_hashes.parquet"
-        self.known = read_parquet(self.path, self.SCHEMA) if self.path.exists() else pl.DataFrame(schema=self.SCHEMA)
+        self.table = LastBuildTable(root, "content_hashes.parquet", self.SCHEMA, pl.__version__)
+        self.known = self.table.load()
         self.seen: list[pl.DataFrame] = []
 
     def of(self, rows: pl.DataFrame) -> pl.DataFrame:
@@ -203,9 +201,7 @@ class KnownContentHashes:
 
     def save(self) -> None:
         """Keep this build's rows' hashes (only them) for the next build."""
-        rows = pl.concat([self.known.clear(), *self.seen]).unique(["h1", "h2"]).sort("h1", "h2")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_parquet(rows, self.path)
+        self.table.save(pl.concat([self.known.clear(), *self.seen]).unique(["h1", "h2"]).sort("h1", "h2"))
 
 
 def content_hashes(directory: Path, cache: Path) -> dict[str, str]:

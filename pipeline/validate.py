@@ -27,7 +27,7 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from pipeline import expectations, fates, io, rawfolder, rules, shards
-from pipeline.cache import namespace, prune
+from pipeline.cache import LastBuildTable
 from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.extraction import LINE_SCHEMA
@@ -346,9 +346,7 @@ class BodyKeys:
     SCHEMA: typing.ClassVar = {"h1": pl.UInt64, "h2": pl.UInt64, "body": pl.UInt64}
 
     def __init__(self, root: Path) -> None:
-        space = namespace(pl.__version__)
-        prune(root, [space])
-        self.path = root / space / "keys.parquet"
+        self.table = LastBuildTable(root, "keys.parquet", self.SCHEMA, pl.__version__)
 
     @staticmethod
     def _hashes() -> dict[str, pl.Expr]:
@@ -357,7 +355,7 @@ class BodyKeys:
     def keys(self, articles: pl.LazyFrame) -> pl.DataFrame:
         """(id, body) for every row, as articles.select("id", body=body_key()) gives them."""
         hashed = articles.select("id", **self._hashes()).collect(engine="streaming")
-        known = io.read_parquet(self.path, self.SCHEMA) if self.path.exists() else pl.DataFrame(schema=self.SCHEMA)
+        known = self.table.load()
         new = hashed.join(known, on=["h1", "h2"], how="anti")
         fresh = (
             articles.filter(pl.col("body").hash(seed=41).is_in(new["h1"].implode()))
@@ -367,8 +365,7 @@ class BodyKeys:
         table = (
             pl.concat([known, fresh]).unique(["h1", "h2"]).join(hashed.select("h1", "h2"), on=["h1", "h2"], how="semi")
         )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        io.write_parquet(table.sort("h1", "h2"), self.path)
+        self.table.save(table.sort("h1", "h2"))
         return hashed.join(table, on=["h1", "h2"], how="left", maintain_order="left").select("id", "body")
 
 
@@ -386,13 +383,12 @@ class RowMemo:
 
     def __init__(self, root: Path | None, facts: Facts) -> None:
         self.facts = facts
-        self.path = None
+        self.table = None
         if root is not None:
             learned = hashlib.sha256("\n".join(facts.learned).encode()).hexdigest()
-            space = namespace(facts.date_min, facts.date_max, learned, pl.__version__)
-            prune(root, [space])
-            self.path = root / space / "rows.parquet"
-        self.known = io.read_parquet(self.path, self.SCHEMA) if self.path and self.path.exists() else None
+            settings = (facts.date_min, facts.date_max, learned, pl.__version__)
+            self.table = LastBuildTable(root, "rows.parquet", self.SCHEMA, *settings)
+        self.known = self.table.load() if self.table is not None and self.table.path.exists() else None
         self.seen: list[pl.DataFrame] = []
 
     def keys(self, batch: pl.DataFrame) -> pl.DataFrame:
@@ -423,10 +419,9 @@ class RowMemo:
 
     def save(self) -> None:
         """Keep this build's rows' verdicts (only them) for the next build."""
-        if self.path is not None:
+        if self.table is not None:
             rows = pl.concat([pl.DataFrame(schema=self.SCHEMA), *self.seen]).unique(["k1", "k2"]).sort("k1", "k2")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            io.write_parquet(rows, self.path)
+            self.table.save(rows)
 
 
 def check_rows(
