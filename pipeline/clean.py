@@ -27,7 +27,7 @@ import polars as pl
 from pipeline import io, language, shards
 from pipeline.cache import Cache, changed_buckets, content_digest, keep_entries, namespace, prune
 from pipeline.config import CleanParams, EngineParams
-from pipeline.engine import engine_for
+from pipeline.engine import map_unkept
 from pipeline.extraction import LINE_SCHEMA, PARSE_KEY_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
 from pipeline.outputs import Outputs
 from pipeline.patterns import INLINE_SHORTCODE, MOJIBAKE, SENTENCE_END
@@ -364,8 +364,11 @@ def _part_dirs(out: Outputs) -> tuple[Path, Path, Path]:
     return out.clean_articles_dir, out.clean_quarantine_dir, out.removed_lines_dir
 
 
-def _from_entry(task: ShardTask) -> tuple[dict, dict[str, int], int]:
-    """A shard whose entry is kept: its parts copied into place, its counts read (no file cleaned)."""
+def _from_kept_entry(task: ShardTask) -> tuple[dict, dict[str, int], int] | None:
+    """A shard whose entry is kept: its parts copied into place, its counts read (no file cleaned); None when
+    there is no entry for its keys."""
+    if not task.entry.is_dir():
+        return None
     for name, folder in zip(SHARD_FILES, _part_dirs(task.out), strict=False):
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(task.entry / name, shards.part(folder, task.shard))
@@ -466,12 +469,8 @@ def run(*, out: Outputs, params: CleanParams, engine: EngineParams, progress: Pr
     for shard in shards.present(out.segments_dir):
         keys = shard_keys(out, shard, templates)
         tasks.append(ShardTask(shard, out, params, templates, keys, space, shard_entry(out, space, keys)))
-    kept = {task.shard.index: _from_entry(task) for task in tasks if task.entry.is_dir()}
-    todo = [task for task in tasks if task.shard.index not in kept]
-    advance = progress.bar("shards", len(todo), "shards")
-    done = engine_for(engine).map(clean_shard, todo, lambda _: advance(1))
-    by_shard = {**kept, **{task.shard.index: result for task, result in zip(todo, done, strict=True)}}
-    results = [by_shard[task.shard.index] for task in tasks]
+    advance = progress.bar("shards", len(tasks), "shards")
+    results = map_unkept(engine, clean_shard, tasks, _from_kept_entry, lambda _: advance(1))
     keep_entries(out.stage_cache("clean") / space / "shards", [task.entry for task in tasks])
     shards.sweep(part_dirs)
     present = shards.scan(out.parse_keys_dir, PARSE_KEY_SCHEMA).select(shards.bucket_expr().unique()).collect()

@@ -116,6 +116,14 @@ STAGES = {
 # thread to yield the GIL (scan took 8 s instead of 1.4 s at 100 MB).
 PRELOAD_DURING = ("parse", "validate")
 
+# The modules of the functions each stage hands the engine: the command's workers import them as they start.
+WORKER_IMPORTS = {
+    "parse": "pipeline.parse",
+    "clean": "pipeline.clean",
+    "dedup": "pipeline.dedup_keys",
+    "explore": "pipeline.explorer",
+}
+
 
 def _stages(names: tuple[str, ...]):
     """A command running these stages in order, each under the reporter; the summary after the last stage."""
@@ -127,7 +135,7 @@ def _stages(names: tuple[str, ...]):
         params = dataclasses.replace(params, engine=_engine(args, params))
         reporter = Reporter.for_this_process()
         # One engine session for the whole command: a local Ray is started once, and shut down at the end.
-        with session(params.engine):
+        with session(params.engine, [WORKER_IMPORTS[name] for name in names if name in WORKER_IMPORTS]):
             for name in names:
                 if name in PRELOAD_DURING and "validate" in names:
                     from pipeline import expectations

@@ -69,7 +69,7 @@ from pipeline.dedup_keys import (
     scan_part,
 )
 from pipeline.dedup_state import IDENTITY, PreviousBuild
-from pipeline.engine import engine_for
+from pipeline.engine import map_unkept
 from pipeline.outputs import Outputs
 from pipeline.text import canonical_expr
 from schemas import CleanArticle, Duplicate, polars_schema
@@ -97,11 +97,13 @@ def scan_records(
     shingles left there)."""
     parts = records.parts()
     tasks = [ScanTask(part, index, params, scratch, space, to_scratch) for index, part in enumerate(parts)]
-    # Parts read from the cache are read here: a worker pool would cost more to start than they take.
-    cached = [task for task in tasks if space is not None and PartCache.of(space, task.records.source).entry.is_dir()]
-    todo = [task for task in tasks if task not in cached]
-    parts = engine_for(engine).map(scan_part, todo) if engine else [scan_part(task) for task in todo]
-    return pl.concat([*parts, *map(scan_part, cached)]).sort("n")
+
+    def from_cache(task: ScanTask) -> pl.DataFrame | None:
+        cached = space is not None and PartCache.of(space, task.records.source).entry.is_dir()
+        return scan_part(task) if cached else None
+
+    parts = map_unkept(engine, scan_part, tasks, from_cache) if engine else [scan_part(task) for task in tasks]
+    return pl.concat(parts).sort("n")
 
 
 def exact_groups(compact: pl.DataFrame) -> pl.DataFrame:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import contextvars
+import importlib
 import logging
 import multiprocessing
 import os
@@ -48,9 +49,35 @@ _COMMAND_POOL: contextvars.ContextVar[concurrent.futures.ProcessPoolExecutor | N
 )
 
 
-def _new_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    # Spawned, not forked: polars' thread pool does not survive a fork (the child can deadlock).
-    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+def _import_all(modules: tuple[str, ...]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
+def _new_pool(workers: int, imports: tuple[str, ...] = ()) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of `workers` processes, each importing `imports` as it starts. Spawned, not forked: polars' thread
+    pool does not survive a fork (the child can deadlock)."""
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_import_all,
+        initargs=(imports,),
+    )
+
+
+@contextlib.contextmanager
+def _worker_threads(workers: int) -> Iterator[None]:
+    """POLARS_MAX_THREADS for workers started within: each gets its share of the cores for polars' own threads
+    (a worker reads it when it starts)."""
+    previous = os.environ.get("POLARS_MAX_THREADS")
+    os.environ["POLARS_MAX_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+        else:
+            os.environ["POLARS_MAX_THREADS"] = previous
 
 
 class LocalEngine:
@@ -60,36 +87,33 @@ class LocalEngine:
         self.params = params
 
     def map(self, func: Callable[[Any], T], tasks: Sequence[Any], done: Callable[[int], None] = _ignore) -> list[T]:
-        """func over tasks, results in task order; done(i) is called as task i finishes (for progress only)."""
+        """func over tasks, results in task order; done(i) is called as task i finishes (for progress only).
+
+        In a command (`session`) every task goes to its started workers, even a single one: this process stays
+        free for what it does beside them. Outside one, a single task runs here (a pool would cost more to start).
+        """
         workers = self.params.workers
-        if workers <= 1 or len(tasks) < 2:
+        pool = _COMMAND_POOL.get()
+        if workers <= 1 or (pool is None and len(tasks) < 2):
             results = []
             for i, task in enumerate(tasks):
                 results.append(func(task))
                 done(i)
             return results
-        # Each worker gets its share of the cores for polars' own threads (read when a worker starts: the pool
-        # starts its workers as tasks are submitted, so the variable is set around the submits).
-        previous = os.environ.get("POLARS_MAX_THREADS")
-        os.environ["POLARS_MAX_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
-        try:
-            pool = _COMMAND_POOL.get()
-            with contextlib.nullcontext(pool) if pool is not None else _new_pool(min(workers, len(tasks))) as pool:
-                futures = {pool.submit(func, task): i for i, task in enumerate(tasks)}
-                try:
-                    for future in concurrent.futures.as_completed(futures):
-                        future.result()  # a failed task raises here, as soon as it fails
-                        done(futures[future])
-                except BaseException:
-                    for future in futures:  # a pool kept for the command must not run the rest of a failed map
-                        future.cancel()
-                    raise
-                return [future.result() for future in futures]
-        finally:
-            if previous is None:
-                os.environ.pop("POLARS_MAX_THREADS", None)
-            else:
-                os.environ["POLARS_MAX_THREADS"] = previous
+        # The pool starts its workers as tasks are submitted, so the threads variable is set around the submits.
+        with _worker_threads(workers), contextlib.ExitStack() as stack:
+            if pool is None:
+                pool = stack.enter_context(_new_pool(min(workers, len(tasks))))
+            futures = {pool.submit(func, task): i for i, task in enumerate(tasks)}
+            try:
+                for future in concurrent.futures.as_completed(futures):
+                    future.result()  # a failed task raises here, as soon as it fails
+                    done(futures[future])
+            except BaseException:
+                for future in futures:  # a pool kept for the command must not run the rest of a failed map
+                    future.cancel()
+                raise
+            return [future.result() for future in futures]
 
 
 class WorkerCodeMismatch(RuntimeError):
@@ -143,6 +167,28 @@ def engine_for(params: EngineParams) -> LocalEngine | RayEngine:
     return RayEngine(params) if params.name == RAY else LocalEngine(params)
 
 
+def map_unkept(
+    params: EngineParams,
+    func: Callable[[Any], T],
+    tasks: Sequence[Any],
+    kept: Callable[[Any], T | None],
+    done: Callable[[int], None] = _ignore,
+) -> list[T]:
+    """func over tasks, results in task order, except for the tasks kept(task) answers (not None): a rebuild's
+    unchanged shards, whose parts an earlier run wrote. Those are answered here, in this process, and never reach
+    the engine, so a rebuild that changed one shard starts no worker for it (a local pool costs ~1 s to start, a
+    kept shard a few milliseconds)."""
+    results: list[T | None] = [kept(task) for task in tasks]
+    todo = [i for i, result in enumerate(results) if result is None]
+    for i, result in enumerate(results):
+        if result is not None:
+            done(i)
+    fresh = engine_for(params).map(func, [tasks[i] for i in todo], lambda j: done(todo[j]))
+    for i, result in zip(todo, fresh, strict=True):
+        results[i] = result
+    return typing.cast(list[T], results)
+
+
 def connect(params: EngineParams) -> None:
     """Join the Ray cluster at `engine.ray_address`, or start a local Ray of `engine.workers` CPUs (null address);
     nothing when this process is already connected. Quiet unless the pipeline logs at INFO (-v)."""
@@ -165,15 +211,20 @@ def connect(params: EngineParams) -> None:
 
 
 @contextlib.contextmanager
-def session(params: EngineParams) -> Iterator[None]:
+def session(params: EngineParams, imports: Sequence[str] = ()) -> Iterator[None]:
     """The engine's runtime for one command: with ray, connect here and disconnect (stopping a local Ray started
     here) when the command ends, however it ends; a connection that was already open is left open. Locally, one
-    worker pool for the command, ended with it."""
+    worker pool for the command, ended with it, its workers started at once, each importing `imports` (the
+    modules of the command's task functions): they start while this process does the command's first steps, not
+    when its first map waits for them (~1 s)."""
     if params.name != RAY:
         if params.workers <= 1 or _COMMAND_POOL.get() is not None:
             yield
             return
-        pool = _new_pool(params.workers)
+        pool = _new_pool(params.workers, tuple(imports))
+        with _worker_threads(params.workers):
+            for _ in range(params.workers):  # each submit starts a worker while none is idle
+                pool.submit(_ignore, 0)
         token = _COMMAND_POOL.set(pool)
         try:
             yield

@@ -13,7 +13,8 @@ file's parse_key (the identity of its parse result) is written for the per-file 
 whose inputs did not change at all (its files, and for pass 2 their learned keys, under the same params, code and
 model) keeps the parts an earlier run wrote, recognised by the digest of their inputs recorded beside them
 (shards.is_current), without loading its cache buckets or rewriting a part; in pass 2, when the whole learned set
-is unchanged too, without reading its lines to find their learned keys.
+is unchanged too, without reading its lines to find their learned keys. Those checks are made in this process
+(engine.map_unkept): only the shards to redo reach the engine.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pipeline.boilerplate import EVIDENCE_SCHEMA, boilerplate_evidence, learn_bo
 from pipeline.cache import Cache, changed_buckets, namespace, prune
 from pipeline.config import EngineParams, ParseParams
 from pipeline.decode import decode_bytes
-from pipeline.engine import engine_for
+from pipeline.engine import map_unkept
 from pipeline.extraction import LINE_SCHEMA, PARSE_KEY_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA, parse_documents
 from pipeline.linemodel import LineModel
 from pipeline.outputs import Outputs
@@ -147,14 +148,32 @@ def decode_digest(task: ShardTask) -> str:
     return shards.digest(task.space, "decode", buckets.start, buckets.stop, task.files.select("path", "sha256").rows())
 
 
-def decode_shard(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+Decoded = tuple[pl.DataFrame, pl.DataFrame, int]  # pass 1's result: (files as read, evidence, files decoded)
+
+
+def kept_decode(task: ShardTask) -> Decoded | None:
+    """Pass 1's result for a shard whose inputs are those its parts were written from: the parts are kept, and
+    only its reads and evidence read (None: the shard is to be decoded)."""
+    out = task.out
+    if not shards.is_current(
+        out.parse_digests_dir, task.shard, DECODE_DIGEST, decode_digest(task), decode_part_dirs(out)
+    ):
+        return None
+    return (
+        shards.read(out.file_reads_dir, READ_SCHEMA, task.shard),
+        shards.read(out.evidence_dir, EVIDENCE_SCHEMA, task.shard),
+        0,
+    )
+
+
+def decode_shard(task: ShardTask) -> Decoded:
     """Pass 1 on one shard: write its lines, decode quarantine, file reads and evidence parts; return (files as
     read, evidence, number of files decoded rather than taken from the cache). A shard whose inputs are those its
-    parts were written from keeps them, unread beyond its reads and evidence."""
+    parts were written from keeps them (`kept_decode`)."""
+    kept = kept_decode(task)
+    if kept is not None:
+        return kept
     out, inputs = task.out, decode_digest(task)
-    if shards.is_current(out.parse_digests_dir, task.shard, DECODE_DIGEST, inputs, decode_part_dirs(out)):
-        reads = shards.read(out.file_reads_dir, READ_SCHEMA, task.shard)
-        return reads, shards.read(out.evidence_dir, EVIDENCE_SCHEMA, task.shard), 0
     for kind in (DECODE_DIGEST, *PARSE_DIGESTS):  # pass 2 reads these lines: its parts are redone too
         shards.forget(out.parse_digests_dir, task.shard, kind)
     cache = Cache(task.out.stage_cache("parse"), task.space, "decoded", DECODED_SCHEMA)
@@ -259,16 +278,33 @@ def _tagged(schema: dict[str, pl.DataType]) -> dict[str, pl.DataType]:
 PARSED = {"segments": SEGMENT_SCHEMA, "records": RECORD_SCHEMA, "quarantine": QUARANTINE_SCHEMA}
 
 
+def _by_learned_set(task: ShardTask, learned: frozenset[str]) -> str:
+    buckets = task.shard.buckets
+    files = task.files.select("path", "sha256").rows()
+    return shards.digest(task.space, "parse", buckets.start, buckets.stop, files, sorted(learned))
+
+
+def kept_parse(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int] | None:
+    """Pass 2's result for a shard with the same files under the same whole learned set (the usual rebuild): the
+    same parse, its parts kept and no line read (None: the shard is to be parsed)."""
+    task, learned = args
+    by_set = _by_learned_set(task, learned)
+    return (
+        (0, 0)
+        if shards.is_current(task.out.parse_digests_dir, task.shard, BY_LEARNED_SET, by_set, parse_part_dirs(task.out))
+        else None
+    )
+
+
 def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int]:
     """Pass 2 on one shard: write its segments, records and parse quarantine parts; return the number of files
     parsed rather than taken from the cache, and whether the shard's lines were read (1) or not (0)."""
+    kept = kept_parse(args)
+    if kept is not None:
+        return kept
     task, learned = args
     out, buckets, part_dirs = task.out, task.shard.buckets, parse_part_dirs(task.out)
-    # The same files under the same whole learned set (the usual rebuild): the same parse, and no line read.
-    files = task.files.select("path", "sha256").rows()
-    by_set = shards.digest(task.space, "parse", buckets.start, buckets.stop, files, sorted(learned))
-    if shards.is_current(out.parse_digests_dir, task.shard, BY_LEARNED_SET, by_set, part_dirs):
-        return 0, 0
+    by_set = _by_learned_set(task, learned)
     lines = shards.read(out.lines_dir, LINE_SCHEMA, task.shard)
     keys = (
         task.files.select("path", "sha256")
@@ -351,7 +387,6 @@ def run(
     root = rawfolder.root_of(raw_dir)
     manifest = pl.read_parquet(out.manifest)
     plan, files = plan_files(manifest, engine.shard_bytes)
-    runner = engine_for(engine)
     space = namespace(params, None if model is None else model.to_json())
     prune(out.stage_cache("parse"), [space])
     part_dirs = [*decode_part_dirs(out), *parse_part_dirs(out), out.parse_digests_dir]
@@ -362,15 +397,19 @@ def run(
     tasks = [task for task in tasks if not task.files.is_empty()]
     shards.retain(part_dirs, [task.shard for task in tasks])
     sizes = [task.files.height for task in tasks]
-    decoded = runner.map(decode_shard, tasks, _files_done(progress.bar("decode", files.height, "files"), sizes))
+    decoded = map_unkept(
+        engine, decode_shard, tasks, kept_decode, _files_done(progress.bar("decode", files.height, "files"), sizes)
+    )
     read = pl.concat([pl.DataFrame(schema=READ_SCHEMA), *(r for r, _, _ in decoded)])
     boilerplate = learn_boilerplate(
         pl.concat([pl.DataFrame(schema=EVIDENCE_SCHEMA), *(e for _, e, _ in decoded)]), params.boilerplate
     )
     learned = frozenset(boilerplate["key"].to_list())
-    parsed = runner.map(
+    parsed = map_unkept(
+        engine,
         parse_shard,
         [(task, learned) for task in tasks],
+        kept_parse,
         _files_done(progress.bar("extract", files.height, "files"), sizes),
     )
     shards.sweep(part_dirs)

@@ -272,8 +272,6 @@ def changes_in_background(
     so a stage's own work (polars, which releases the GIL) runs beside it (3.8 s a walk at 1 GB). The caller takes
     .result() where it needs the answer."""
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescan")
-    future = executor.submit(
-        lambda: changes(recorded, scan(raw_dir, max_file_bytes, KnownHashes.load(known_hashes)))
-    )
+    future = executor.submit(lambda: changes(recorded, scan(raw_dir, max_file_bytes, KnownHashes.load(known_hashes))))
     executor.shutdown(wait=False)  # the thread ends with its one task
     return future

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -85,3 +86,32 @@ def test_one_worker_runs_in_this_process() -> None:
     params = local_params(workers=1)
     with engine.session(params):
         assert engine.engine_for(params).map(worker_pid, range(2)) == [os.getpid()] * 2
+
+
+def modules_loaded(names: tuple[str, ...]) -> list[bool]:
+    return [name in sys.modules for name in names]
+
+
+def test_a_commands_workers_import_its_modules_as_they_start_and_take_even_a_single_task() -> None:
+    params = local_params()
+    wanted = ("pipeline.explorer", "pipeline.clean")
+    with engine.session(params, imports=wanted[:1]):
+        (loaded,) = engine.engine_for(params).map(modules_loaded, [wanted])
+        (pid,) = engine.engine_for(params).map(worker_pid, [0])
+    assert loaded == [True, False]
+    assert pid != os.getpid()
+
+
+def test_tasks_an_earlier_run_answers_never_reach_the_engine() -> None:
+    params = local_params()
+    asked: list[int] = []
+
+    def kept(task: int) -> str | None:
+        asked.append(task)
+        return "kept" if task % 2 else None
+
+    with engine.session(params):
+        results = engine.map_unkept(params, worker_pid, range(6), kept)
+    assert asked == list(range(6))
+    assert results[1::2] == ["kept"] * 3
+    assert all(isinstance(pid, int) and pid != os.getpid() for pid in results[::2])
