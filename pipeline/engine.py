@@ -214,17 +214,19 @@ def connect(params: EngineParams) -> None:
 def session(params: EngineParams, imports: Sequence[str] = ()) -> Iterator[None]:
     """The engine's runtime for one command: with ray, connect here and disconnect (stopping a local Ray started
     here) when the command ends, however it ends; a connection that was already open is left open. Locally, one
-    worker pool for the command, ended with it, its workers started at once, each importing `imports` (the
-    modules of the command's task functions): they start while this process does the command's first steps, not
-    when its first map waits for them (~1 s)."""
+    worker pool for the command, ended with it; given `imports` (the modules of the command's task functions), its
+    workers start at once, each importing them, while this process does the command's first steps rather than
+    when its first map waits for them (~1 s); without, when a map first needs them (a command of stages that map
+    nothing starts none)."""
     if params.name != RAY:
         if params.workers <= 1 or _COMMAND_POOL.get() is not None:
             yield
             return
         pool = _new_pool(params.workers, tuple(imports))
-        with _worker_threads(params.workers):
-            for _ in range(params.workers):  # each submit starts a worker while none is idle
-                pool.submit(_ignore, 0)
+        if imports:
+            with _worker_threads(params.workers):
+                for _ in range(params.workers):  # each submit starts a worker while none is idle
+                    pool.submit(_ignore, 0)
         token = _COMMAND_POOL.set(pool)
         try:
             yield
