@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import PROJECT_ROOT, ConfigError, EngineParams, Params, load_params
-from pipeline.engine import LOCAL, RAY, session
+from pipeline.engine import LOCAL, RAY, import_in_background, session
 from pipeline.errors import GateFailed
 from pipeline.io import OutputBusy, output_lock
 from pipeline.outputs import Outputs
@@ -110,11 +110,17 @@ STAGES = {
 }
 
 
-# Great Expectations (~5 s to import) is imported in the background from the first of these stages a command runs:
-# during parse this process mostly waits for the workers, and validate's row checks run in polars (which releases
-# the GIL) before validate needs it. Not during scan, whose many small system calls each wait for the importing
-# thread to yield the GIL (scan took 8 s instead of 1.4 s at 100 MB).
+# Imports of a second or more that stages make (pandera through `schemas`, Great Expectations ~4 s, `datasets`):
+# those of the later stages are made in a background thread from the first of PRELOAD_DURING a command runs.
+# During parse this process mostly waits for the workers, and validate's row checks run in polars (which releases
+# the GIL). Not during scan, whose many small system calls each wait for the importing thread to yield the GIL
+# (scan took 8 s instead of 1.4 s at 100 MB).
 PRELOAD_DURING = ("parse", "validate")
+PRELOADS = {
+    "clean": ("schemas",),
+    "validate": ("pipeline.expectations", "great_expectations.expectations"),
+    "package": ("datasets",),
+}
 
 # The modules of the functions each stage hands the engine: the command's workers import them as they start.
 WORKER_IMPORTS = {
@@ -136,11 +142,11 @@ def _stages(names: tuple[str, ...]):
         reporter = Reporter.for_this_process()
         # One engine session for the whole command: a local Ray is started once, and shut down at the end.
         with session(params.engine, [WORKER_IMPORTS[name] for name in names if name in WORKER_IMPORTS]):
-            for name in names:
-                if name in PRELOAD_DURING and "validate" in names:
-                    from pipeline import expectations
-
-                    expectations.preload()
+            preloaded = False
+            for i, name in enumerate(names):
+                if name in PRELOAD_DURING and not preloaded:
+                    import_in_background([module for later in names[i + 1 :] for module in PRELOADS.get(later, ())])
+                    preloaded = True
                 with reporter.stage(name) as progress:
                     metrics = STAGES[name](args, params, progress)
                 reporter.finished(name, metrics)

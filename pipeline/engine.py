@@ -22,6 +22,7 @@ import importlib
 import logging
 import multiprocessing
 import os
+import threading
 import typing
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -49,9 +50,17 @@ _COMMAND_POOL: contextvars.ContextVar[concurrent.futures.ProcessPoolExecutor | N
 )
 
 
-def _import_all(modules: tuple[str, ...]) -> None:
+def _import_all(modules: Sequence[str]) -> None:
     for module in modules:
         importlib.import_module(module)
+
+
+def import_in_background(modules: Sequence[str]) -> None:
+    """Import these modules, in order, in a thread: pure Python imports hold the GIL, so a caller starts this
+    while its own thread waits (on worker processes, or in polars). Not a daemon, so that an early exit never
+    interrupts an import; a later import of the same module waits for this one and finds it."""
+    if modules:
+        threading.Thread(target=_import_all, args=(tuple(modules),), name="preload").start()
 
 
 def _new_pool(workers: int, imports: tuple[str, ...] = ()) -> concurrent.futures.ProcessPoolExecutor:
