@@ -7,11 +7,13 @@ same bytes in every file.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 import math
 import shutil
 import subprocess
+import tempfile
 import typing
 from pathlib import Path
 from typing import Any
@@ -23,10 +25,10 @@ from datasets.splits import SplitDict, SplitInfo
 from datasets.table import InMemoryTable
 
 from pipeline import plots, rawfolder, shards
-from pipeline.cache import LastBuildTable
+from pipeline.cache import LastBuildTable, keep_entries, namespace, prune
 from pipeline.config import PackageParams
 from pipeline.errors import GateFailed
-from pipeline.io import read_parquet, write_json, write_parquet
+from pipeline.io import read_json, read_parquet, write_json, write_parquet
 from pipeline.outputs import Outputs
 from pipeline.release import card
 from pipeline.release import manifest as release
@@ -96,7 +98,9 @@ def run(
     # Beside the shards' writing (pyarrow and polars, which release the GIL; the row hashes above hold it), and
     # checked before the new folder is swapped in: nothing packaged from a changed raw folder is ever published.
     rescan = rawfolder.changes_in_background(files, raw_dir, max_file_bytes, out.known_hashes)
-    info = write_shards(out.validated_dir, summary["id"], staging, params.max_rows_per_shard)
+    info = write_shards(
+        out.validated_dir, hashes, staging, params.max_rows_per_shard, out.stage_cache("package") / "shards"
+    )
     write_parquet(changes, staging / release.CHANGES_NAME)
     removed_lines, duplicates, quarantine = (
         read_parquet(path, polars_schema(model), card.AUDIT_COLUMNS[name])
@@ -215,38 +219,78 @@ def content_hashes(directory: Path, cache: Path) -> dict[str, str]:
     return dict(sorted(hashes.items()))
 
 
-def write_shards(validated_dir: Path, ids: pl.Series, folder: Path, max_rows_per_shard: int) -> DatasetInfo:
-    """Write data/train-{i:05d}-of-{n:05d}.parquet (contiguous ranges of ids, near-equal shards) and describe them.
+ID_SPACE = 1 << 64  # ids are 16 hex digits of a sha256 (schemas.Article)
 
-    ids are all ids, sorted: each shard reads only its own range of rows, part by part of the validated rows (the
-    memory of one shard and one part, whatever the size of the corpus). Shards go through `datasets`' own
-    parquet writer (the one push_to_hub uses: Hub-friendly content-defined chunking and the features in the file
-    metadata), after casting to FEATURES.
+
+def id_ranges(n: int) -> list[tuple[str, str]]:
+    """n contiguous ranges (first, last) of the id space, equal in width. Ids are sha256 digits, so the rows fall
+    into them near-evenly; and a row added or removed changes one range only, where cutting the sorted ids into
+    equal counts would move every boundary after it."""
+    bounds = [i * ID_SPACE // n for i in range(n + 1)]
+    return [(f"{bounds[i]:016x}", f"{bounds[i + 1] - 1:016x}") for i in range(n)]
+
+
+SHARD_FILE, SHARD_BYTES = "shard.parquet", "num_bytes.json"
+
+
+def write_shards(validated_dir: Path, hashes: dict[str, str], folder: Path, max_rows_per_shard: int,
+                 cache: Path) -> DatasetInfo:  # fmt: skip
+    """Write data/train-{i:05d}-of-{n:05d}.parquet (the ids of id_ranges(n)) and describe them.
+
+    hashes: id -> content hash of every row (release.content_hashes), sorted by id. Each shard reads only its own
+    range of rows, part by part of the validated rows (the memory of one shard and one part, whatever the size of
+    the corpus). Shards go through `datasets`' own parquet writer (the one push_to_hub uses: Hub-friendly
+    content-defined chunking and the features in the file metadata), after casting to FEATURES. A shard is kept in
+    `cache`, named by its name and its rows' ids and content hashes: a rebuild copies the shards whose rows did not
+    change (the same bytes the writer would give) instead of reading and writing them again.
     """
     split = card.SPLIT
-    rows = ids.len()
+    ids = list(hashes)
+    rows = len(ids)
     n = max(1, math.ceil(rows / max_rows_per_shard))
     data_dir = folder / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
+    space = cache / namespace()
+    prune(cache, [space.name])
+    entries = []
     num_bytes = download_size = 0
-    for i in range(n):
-        start, stop = i * rows // n, (i + 1) * rows // n
-        first, last = (ids[start], ids[stop - 1]) if stop > start else ("", "")
-        in_range = functools.partial(_ids_between, first=first, last=last)
-        # One chunk: the writer's pages follow the chunks, and polars chunks a result by its thread count and timing.
-        rows_of_shard = shards.collect_by_part(validated_dir, ARTICLE_SCHEMA, in_range).sort("id").rechunk()
+    for i, (first, last) in enumerate(id_ranges(n)):
         name = f"{split}-{i:05d}-of-{n:05d}"
-        shard = _dataset(rows_of_shard, fingerprint=name)
-        del rows_of_shard
+        members = ids[bisect.bisect_left(ids, first) : bisect.bisect_right(ids, last)]
+        entry = space / shards.digest(name, [(row_id, hashes[row_id]) for row_id in members])
         path = data_dir / f"{name}.parquet"
-        shard.to_parquet(str(path))
-        num_bytes += shard.data.nbytes
+        if not entry.is_dir():
+            in_range = functools.partial(_ids_between, first=first, last=last)
+            # One chunk: the writer's pages follow the chunks, and polars chunks a result by its thread count and
+            # timing.
+            rows_of_shard = shards.collect_by_part(validated_dir, ARTICLE_SCHEMA, in_range).sort("id").rechunk()
+            shard = _dataset(rows_of_shard, fingerprint=name)
+            del rows_of_shard
+            shard.to_parquet(str(path))
+            _keep_shard(entry, path, shard.data.nbytes)
+        else:
+            shutil.copyfile(entry / SHARD_FILE, path)
+        entries.append(entry)
+        num_bytes += read_json(entry / SHARD_BYTES)
         download_size += path.stat().st_size
+    keep_entries(space, entries)
     splits = SplitDict()
     splits.add(SplitInfo(name=split, num_bytes=num_bytes, num_examples=rows))
     return DatasetInfo(
         features=FEATURES, splits=splits, download_size=download_size, dataset_size=num_bytes, config_name="default"
     )
+
+
+def _keep_shard(entry: Path, path: Path, num_bytes: int) -> None:
+    """Copy a shard just written, and its size in memory, into its cache entry (complete once renamed into place)."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=entry.parent))
+    shutil.copyfile(path, pending / SHARD_FILE)
+    write_json(num_bytes, pending / SHARD_BYTES)
+    try:
+        pending.rename(entry)
+    except OSError:  # written meanwhile from the same rows
+        shutil.rmtree(pending, ignore_errors=True)
 
 
 def _ids_between(rows: pl.LazyFrame, first: str, last: str) -> pl.LazyFrame:

@@ -12,6 +12,7 @@ os.environ["HF_HOME"] = os.path.join(tempfile.gettempdir(), "news-pipeline-tests
 import dataclasses
 import datetime
 import hashlib
+import itertools
 import json
 import re
 from pathlib import Path
@@ -487,3 +488,34 @@ def test_version_must_be_semver(tmp_path: Path) -> None:
 def test_pipeline_commit_is_unknown_outside_a_git_repository(tmp_path: Path) -> None:
     assert package.pipeline_commit(tmp_path) == "unknown"
     assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?|unknown", package.pipeline_commit())
+
+
+def test_id_ranges_cover_the_id_space_without_gaps() -> None:
+    ranges = package.id_ranges(3)
+    assert ranges[0][0] == "0" * 16 and ranges[-1][1] == "f" * 16
+    for (_, last), (first, _) in itertools.pairwise(ranges):
+        assert int(first, 16) == int(last, 16) + 1
+    assert package.id_ranges(1) == [("0" * 16, "f" * 16)]
+
+
+def test_a_rebuild_writes_only_the_shards_whose_rows_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = build(tmp_path, ARTICLES)
+    before = {p.name: p.read_bytes() for p in (out.dataset / "data").iterdir()}
+    changed = [{**a, "byline": "Desk"} if i == 0 else a for i, a in enumerate(ARTICLES)]  # same id, new content
+    (shard,) = [
+        f"train-{i:05d}-of-00003" for i, (first, last) in enumerate(package.id_ranges(3))
+        if first <= ARTICLES[0]["id"] <= last
+    ]  # fmt: skip
+    written: list[str] = []
+    dataset = package._dataset
+    monkeypatch.setattr(
+        package, "_dataset", lambda frame, fingerprint: written.append(fingerprint) or dataset(frame, fingerprint)
+    )
+
+    out = build(tmp_path, changed)  # the same output root, with the cache the first build left
+    after = {p.name: p.read_bytes() for p in (out.dataset / "data").iterdir()}
+    fresh = build(tmp_path / "fresh", changed)
+
+    assert written[0] == shard and len(written) == 4  # this rebuild wrote one shard; the fresh build all three
+    assert {name for name in after if after[name] != before[name]} == {f"{shard}.parquet"}
+    assert after == {p.name: p.read_bytes() for p in (fresh.dataset / "data").iterdir()}
