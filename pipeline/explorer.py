@@ -179,12 +179,21 @@ def _script_ends(kind: str, key: str | int | None) -> tuple[bytes, bytes]:
     return f"EXPLORER.loaded({json.dumps(kind)},{json.dumps(key)},".encode(), b");\n"
 
 
+def _dumps(payload: Any) -> str:
+    """The canonical JSON text of a payload (what `_json` gives for a value, built by polars)."""
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def _script(path: Path, kind: str, payload: Any, key: str | int | None = None) -> None:
     """A data script the page loads with a <script> tag (works from file://, unlike fetch)."""
+    _script_text(path, kind, _dumps(payload), key)
+
+
+def _script_text(path: Path, kind: str, text: str, key: str | int | None = None) -> None:
+    """A data script of a payload's JSON text."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     head, tail = _script_ends(kind, key)
-    path.write_bytes(head + body.encode("utf-8") + tail)
+    path.write_bytes(head + text.encode("utf-8") + tail)
 
 
 def _json(value: str | pl.Expr) -> pl.Expr:
@@ -268,7 +277,8 @@ def _write_file_scripts(target: Path, spools: list[tuple[Path, list[int]]], coun
 
 
 def _write_ids(target: Path, outcomes: pl.DataFrame, numbers: pl.DataFrame) -> None:
-    """data/ids/<first two hex digits>.js: record id -> the numbers of the files it was found in."""
+    """data/ids/<first two hex digits>.js: record id -> the numbers of the files it was found in (the JSON of
+    each script's object built by polars, ids in order as sort_keys would put them)."""
     ids = (
         outcomes.filter(pl.col("id").is_not_null())
         .select("id", number=pl.col("file").replace_strict(numbers["file"], numbers["number"]))
@@ -276,8 +286,11 @@ def _write_ids(target: Path, outcomes: pl.DataFrame, numbers: pl.DataFrame) -> N
         .agg(pl.col("number").unique().sort())
         .sort("id")
     )
-    for prefix, group in itertools.groupby(ids.iter_rows(), key=lambda row: row[0][:2]):
-        _script(target / DATA / "ids" / f"{prefix}.js", "ids", dict(group), prefix)
+    scripts = ids.group_by(prefix=pl.col("id").str.slice(0, 2), maintain_order=True).agg(
+        pl.concat_str(_json("id"), pl.lit(":"), _json("number")).str.join(",")
+    )
+    for prefix, members in scripts.iter_rows():
+        _script_text(target / DATA / "ids" / f"{prefix}.js", "ids", f"{{{members}}}", prefix)
 
 
 def _places() -> pl.Expr:
@@ -293,10 +306,11 @@ def _excerpt() -> pl.Expr:
     return pl.when(text.str.len_chars() <= EXCERPT).then(text).otherwise(text.str.slice(0, EXCERPT - 1) + "…")
 
 
-def _duplicate_clusters(out: Outputs) -> Iterator[dict[str, Any]]:
-    """Each kept record with the records dropped as its duplicates, by kept id, one cluster at a time."""
-    # Excerpts only, read by the streaming engine and joined there: the bodies are never all in memory, and a
-    # cluster is a Python object only while its page is being filled (a 1 GB build has ~110,000 of them).
+def _duplicate_clusters(out: Outputs) -> pl.Series:
+    """Each kept record with the records dropped as its duplicates, by kept id: one cluster's JSON text each
+    ({"dropped": [{id, kind, places, similarity, text}, ...], "kept": {id, places, published, text}}, keys sorted),
+    built by polars rather than a Python object per record (a 1 GB build has ~110,000 clusters)."""
+    # Excerpts only, read by the streaming engine and joined there: the bodies are never all in memory.
     dropped = (
         pl.scan_parquet(out.duplicates, schema=polars_schema(Duplicate))
         .select("kept_id", "id", "kind", "similarity", places=_places(), text=_excerpt())
@@ -315,40 +329,45 @@ def _duplicate_clusters(out: Outputs) -> Iterator[dict[str, Any]]:
     )
     rows = dropped.join(kept, on="kept_id", how="left", maintain_order="left")
     del dropped, kept
-    columns = ("kept_id", "published", "kept_places", "kept_text", "id", "kind", "similarity", "places", "text")
-    for kept_id, group in itertools.groupby(rows.select(columns).iter_rows(), key=operator.itemgetter(0)):
-        first = next(group)
-        published = bool(first[1])
-        yield {
-            "kept": {
-                "id": kept_id,
-                "published": published,
-                "places": first[2] if published else [],
-                "text": first[3] if published else None,
-            },
-            "dropped": [
-                {"id": id_, "kind": kind, "similarity": round(similarity, 4), "places": places, "text": text}
-                for *_, id_, kind, similarity, places, text in itertools.chain([first], group)
-            ],
-        }
+    published = pl.col("published").fill_null(False)
+    member = _json_object(id="id", kind="kind", places="places", similarity=pl.col("similarity").round(4), text="text")
+    head = _json_object(
+        id="kept_id",
+        places=pl.when(published).then("kept_places").otherwise(pl.lit([], dtype=pl.List(pl.String))),
+        published=published,
+        text=pl.when(published).then("kept_text"),
+    )
+    clusters = rows.group_by("kept_id", maintain_order=True).agg(dropped=member.str.join(","), kept=head.first())
+    return clusters.select(
+        pl.concat_str(pl.lit('{"dropped":['), "dropped", pl.lit('],"kept":'), "kept", pl.lit("}"))
+    ).to_series()
 
 
-def _quarantine_rows(quarantine: pl.DataFrame) -> list[list[Any]]:
+def _json_object(**fields: str | pl.Expr) -> pl.Expr:
+    """Each row's JSON object of these fields, keys sorted, as `_dumps` writes it."""
+    parts = [(pl.lit(("{" if i == 0 else ",") + json.dumps(name) + ":"), _json(value))
+             for i, (name, value) in enumerate(sorted(fields.items()))]  # fmt: skip
+    return pl.concat_str([*itertools.chain.from_iterable(parts), pl.lit("}")])
+
+
+def _quarantine_rows(quarantine: pl.DataFrame) -> list[str]:
+    """Each quarantined row's JSON text: [file, line_start, line_end, stage, rule, reason, excerpt]."""
     ordered = quarantine.sort("stage", "rule", "file", "line_start")
     return [
-        [file, start, end, stage, rule, reason, None if text is None else text[:EXCERPT]]
+        _dumps([file, start, end, stage, rule, reason, None if text is None else text[:EXCERPT]])
         for file, start, end, stage, rule, reason, text in ordered.select(
             "file", "line_start", "line_end", "stage", "rule", "reason", "text"
         ).iter_rows()
     ]
 
 
-def _write_pages(target: Path, kind: str, rows: Iterable[Any]) -> tuple[int, int]:
-    """rows in data/<kind>/<page>.js, PAGE_ROWS each, a page at a time; return (pages, rows)."""
+def _write_pages(target: Path, kind: str, rows: Iterable[str]) -> tuple[int, int]:
+    """rows (each one's JSON text) in data/<kind>/<page>.js, PAGE_ROWS each, a page at a time; return (pages,
+    rows)."""
     pages = count = 0
     rows = iter(rows)
     while page := list(itertools.islice(rows, PAGE_ROWS)):
-        _script(target / DATA / kind / f"{pages:05d}.js", kind, page, pages)
+        _script_text(target / DATA / kind / f"{pages:05d}.js", kind, "[" + ",".join(page) + "]", pages)
         pages, count = pages + 1, count + len(page)
     return pages, count
 

@@ -274,3 +274,23 @@ def test_explorer_renders_a_generated_corpus(tmp_path: Path) -> None:
     assert f"<h2>{busiest[0]}</h2>" in dom
     assert 'class="fate fate-duplicate">duplicate</span>' in dom
     assert len(summary["files"]) == len(list(raw.rglob("*.txt")))
+
+
+def test_explorer_json_built_by_polars_is_what_json_dumps_writes() -> None:
+    texts = ["plain", 'quote " and \\ backslash', "new\nline\ttab\r\x01\x1f\x7f", "é 한국어 🚀 \u2028", "", None]
+    frame = pl.DataFrame(
+        {
+            "text": texts,
+            "places": [["a.txt:1-2", 'b "c".txt:3-3'], [], ["x"], ["é"], [], ["y"]],
+            "similarity": [0.1, 1.0, 0.95625, 1 / 3, 0.0, 0.5],
+            "flag": [True, False, True, False, True, False],
+            "number": [[3, 17], [], [0], [1], [2, 5, 9], [4]],
+        }
+    )
+    built = frame.select(
+        explorer._json_object(
+            text="text", places="places", similarity=pl.col("similarity").round(4), flag="flag", number="number"
+        )  # fmt: skip
+    ).to_series()
+    rounded = frame.with_columns(pl.col("similarity").round(4))
+    assert built.to_list() == [explorer._dumps(row) for row in rounded.to_dicts()]
