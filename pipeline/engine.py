@@ -5,7 +5,11 @@ anything but the task: no global state, no reading of the raw folder outside the
 function can run in any process or on any machine. Two engines (params.yaml `engine.name`):
 
 - local: worker processes on this machine. Within a command (`session`) one pool serves every stage: its workers
-  are spawned and import the pipeline once, not once per stage (~1 s each time on two cores).
+  are spawned and import the pipeline once, not once per stage (~1 s each time on two cores), as the command
+  starts.
+
+A stage whose earlier parts are still current answers those tasks itself (`map_unkept`): a rebuild hands the
+engine only the shards that changed.
 - ray: one Ray task per shard task, on a local Ray started for the command or on a running cluster
   (`engine.ray_address`). A task whose worker process dies (a crash, an out-of-memory kill, a lost node) is run
   again, up to `engine.max_retries` times; an exception raised by the function fails the run at once, as on one
