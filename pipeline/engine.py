@@ -7,14 +7,14 @@ function can run in any process or on any machine. Two engines (params.yaml `eng
 - local: worker processes on this machine. Within a command (`session`) one pool serves every stage: its workers
   are spawned and import the pipeline once, not once per stage (~1 s each time on two cores), as the command
   starts.
-
-A stage whose earlier parts are still current answers those tasks itself (`map_unkept`): a rebuild hands the
-engine only the shards that changed.
 - ray: one Ray task per shard task, on a local Ray started for the command or on a running cluster
   (`engine.ray_address`). A task whose worker process dies (a crash, an out-of-memory kill, a lost node) is run
   again, up to `engine.max_retries` times; an exception raised by the function fails the run at once, as on one
   machine. Every worker must import this same code (the same installed environment on every node, and the raw
   folder and output root at the same paths): a worker whose code differs from the driver's refuses the task.
+
+A stage whose earlier parts are still current answers those tasks itself (`map_unkept`): a rebuild hands either
+engine only the shards that changed.
 """
 
 from __future__ import annotations
@@ -189,8 +189,8 @@ def map_unkept(
 ) -> list[T]:
     """func over tasks, results in task order, except for the tasks kept(task) answers (not None): a rebuild's
     unchanged shards, whose parts an earlier run wrote. Those are answered here, in this process, and never reach
-    the engine, so a rebuild that changed one shard starts no worker for it (a local pool costs ~1 s to start, a
-    kept shard a few milliseconds)."""
+    the engine: a kept shard costs a few milliseconds, not a task's round trip through a worker (and outside a
+    command, a rebuild that changed one shard starts no pool at all)."""
     results: list[T | None] = [kept(task) for task in tasks]
     todo = [i for i, result in enumerate(results) if result is None]
     for i, result in enumerate(results):
