@@ -18,6 +18,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+import datasets
 import polars as pl
 import pyarrow as pa
 from datasets import Dataset, DatasetInfo, Features, List, Value
@@ -250,7 +251,7 @@ def write_shards(validated_dir: Path, hashes: dict[str, str], folder: Path, max_
     n = max(1, math.ceil(rows / max_rows_per_shard))
     data_dir = folder / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    space = cache / namespace()
+    space = cache / namespace(datasets.__version__, pa.__version__)  # the writer's bytes are theirs
     prune(cache, [space.name])
     entries = []
     num_bytes = download_size = 0
