@@ -10,12 +10,14 @@ computation would, which the tests check by comparing incremental and from-scrat
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io as io_bytes
 import json
 import shutil
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +118,24 @@ def content_digest(*items: Path | pl.DataFrame) -> str:
                 with open(item, "rb") as handle:
                     digest.update(hashlib.file_digest(handle, "sha256").digest())
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def new_entry(entry: Path) -> Iterator[Path]:
+    """A folder to write a cache entry's files into, renamed to `entry` once they are all written: a writer killed
+    halfway leaves a pending folder (keep_entries removes it), never an entry. When another writer put the entry
+    in place meanwhile (the same inputs, so the same bytes), this one is dropped."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=entry.parent))
+    try:
+        yield pending
+    except BaseException:
+        shutil.rmtree(pending, ignore_errors=True)
+        raise
+    try:
+        pending.rename(entry)
+    except OSError:  # the entry is there: written meanwhile from the same inputs
+        shutil.rmtree(pending, ignore_errors=True)
 
 
 def keep_entries(folder: Path, entries: Iterable[Path]) -> None:

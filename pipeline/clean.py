@@ -19,13 +19,12 @@ import dataclasses
 import hashlib
 import logging
 import shutil
-import tempfile
 from pathlib import Path
 
 import polars as pl
 
 from pipeline import io, language, shards
-from pipeline.cache import Cache, changed_buckets, content_digest, keep_entries, namespace, prune
+from pipeline.cache import Cache, changed_buckets, content_digest, keep_entries, namespace, new_entry, prune
 from pipeline.config import CleanParams, EngineParams
 from pipeline.engine import map_unkept
 from pipeline.extraction import LINE_SCHEMA, PARSE_KEY_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
@@ -378,15 +377,10 @@ def _from_kept_entry(task: ShardTask) -> tuple[dict, dict[str, int], int] | None
 
 def _keep_entry(task: ShardTask, metrics: dict, repairs: dict[str, int]) -> None:
     """Copy the shard's parts and counts into its entry (written whole under another name, then renamed)."""
-    task.entry.parent.mkdir(parents=True, exist_ok=True)
-    pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=task.entry.parent))
-    for name, folder in zip(SHARD_FILES, _part_dirs(task.out), strict=False):
-        shutil.copyfile(shards.part(folder, task.shard), pending / name)
-    io.write_json({"metrics": metrics, "repairs": repairs}, pending / "counts.json")
-    try:
-        pending.rename(task.entry)
-    except OSError:  # written meanwhile from the same keys
-        shutil.rmtree(pending, ignore_errors=True)
+    with new_entry(task.entry) as pending:
+        for name, folder in zip(SHARD_FILES, _part_dirs(task.out), strict=False):
+            shutil.copyfile(shards.part(folder, task.shard), pending / name)
+        io.write_json({"metrics": metrics, "repairs": repairs}, pending / "counts.json")
 
 
 def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int], int]:

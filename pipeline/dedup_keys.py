@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline import io
-from pipeline.cache import content_digest, keep_entries
+from pipeline.cache import content_digest, keep_entries, new_entry
 from pipeline.config import DedupParams
 from pipeline.dedup_state import FOLDER as STATE_FOLDER
 from pipeline.dedup_state import PreviousBuild
@@ -307,16 +305,11 @@ class PartCache:
         """Compute and write the entry, unless it is there."""
         if self.entry.is_dir():
             return
-        self.entry.parent.mkdir(parents=True, exist_ok=True)
-        pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=self.entry.parent))
-        for index, batch in enumerate(batches()):
-            compact, shingles = batch_features(batch, params)
-            io.write_ipc(compact, pending / f"compact-{index:06d}.arrow")
-            io.write_ipc(shingles, pending / f"shingles-{index:06d}.arrow")
-        try:
-            pending.rename(self.entry)
-        except OSError:  # the same bytes in another part, written meanwhile by another worker
-            shutil.rmtree(pending, ignore_errors=True)
+        with new_entry(self.entry) as pending:  # the same bytes may be another part's, written meanwhile
+            for index, batch in enumerate(batches()):
+                compact, shingles = batch_features(batch, params)
+                io.write_ipc(compact, pending / f"compact-{index:06d}.arrow")
+                io.write_ipc(shingles, pending / f"shingles-{index:06d}.arrow")
 
     def compacts(self) -> Iterator[pl.DataFrame]:
         return (pl.read_ipc(path) for path in sorted(self.entry.glob("compact-*.arrow")))

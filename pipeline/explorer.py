@@ -33,7 +33,7 @@ from typing import Any
 import polars as pl
 
 from pipeline import fates, shards
-from pipeline.cache import content_digest, keep_entries, namespace, prune
+from pipeline.cache import content_digest, keep_entries, namespace, new_entry, prune
 from pipeline.config import EngineParams
 from pipeline.engine import engine_for
 from pipeline.io import read_parquet
@@ -137,14 +137,9 @@ def explore_shard(task: ShardTask) -> None:
     """One parse shard, into its cache entry: its files' payloads spooled (the file's rank in the shard, tab, JSON;
     by rank), and lines per fate per file. Written whole under another name, then renamed into place."""
     lines = fates.line_fates(fates.ParseParts.of_shard(task.out, task.shard), task.build)
-    task.entry.parent.mkdir(parents=True, exist_ok=True)
-    pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=task.entry.parent))
-    _spool_payloads(pending / "payloads.tsv", _file_payloads(_local(task.files), lines, task.build))
-    fates.counts_by_file(lines).write_parquet(pending / "counts.parquet")
-    try:
-        pending.rename(task.entry)
-    except OSError:  # written meanwhile from the same inputs
-        shutil.rmtree(pending, ignore_errors=True)
+    with new_entry(task.entry) as pending:
+        _spool_payloads(pending / "payloads.tsv", _file_payloads(_local(task.files), lines, task.build))
+        fates.counts_by_file(lines).write_parquet(pending / "counts.parquet")
 
 
 def _local(files: pl.DataFrame) -> pl.DataFrame:
@@ -345,9 +340,7 @@ def _duplicate_clusters(out: Outputs) -> pl.Series:
 
 def _json_object(**fields: str | pl.Expr) -> pl.Expr:
     """Each row's JSON object of these fields, keys sorted, as `_dumps` writes it."""
-    parts = [(pl.lit(("{" if i == 0 else ",") + json.dumps(name) + ":"), _json(value))
-             for i, (name, value) in enumerate(sorted(fields.items()))]  # fmt: skip
-    return pl.concat_str([*itertools.chain.from_iterable(parts), pl.lit("}")])
+    return pl.struct(**dict(sorted(fields.items()))).struct.json_encode()
 
 
 def _quarantine_rows(quarantine: pl.DataFrame) -> list[str]:

@@ -13,7 +13,6 @@ import logging
 import math
 import shutil
 import subprocess
-import tempfile
 import typing
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from datasets.splits import SplitDict, SplitInfo
 from datasets.table import InMemoryTable
 
 from pipeline import plots, rawfolder, shards
-from pipeline.cache import LastBuildTable, keep_entries, namespace, prune
+from pipeline.cache import LastBuildTable, keep_entries, namespace, new_entry, prune
 from pipeline.config import PackageParams
 from pipeline.errors import GateFailed
 from pipeline.io import read_json, read_parquet, write_json, write_parquet
@@ -284,14 +283,9 @@ def write_shards(validated_dir: Path, hashes: dict[str, str], folder: Path, max_
 
 def _keep_shard(entry: Path, path: Path, num_bytes: int) -> None:
     """Copy a shard just written, and its size in memory, into its cache entry (complete once renamed into place)."""
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=entry.parent))
-    shutil.copyfile(path, pending / SHARD_FILE)
-    write_json(num_bytes, pending / SHARD_BYTES)
-    try:
-        pending.rename(entry)
-    except OSError:  # written meanwhile from the same rows
-        shutil.rmtree(pending, ignore_errors=True)
+    with new_entry(entry) as pending:
+        shutil.copyfile(path, pending / SHARD_FILE)
+        write_json(num_bytes, pending / SHARD_BYTES)
 
 
 def _ids_between(rows: pl.LazyFrame, first: str, last: str) -> pl.LazyFrame:
