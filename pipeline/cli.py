@@ -110,16 +110,20 @@ STAGES = {
 }
 
 
-# Imports of a second or more that stages make (pandera through `schemas`, Great Expectations ~4 s, `datasets`):
-# those of the later stages are made in a background thread from the first of PRELOAD_DURING a command runs.
-# During parse this process mostly waits for the workers, and validate's row checks run in polars (which releases
-# the GIL). Not during scan, whose many small system calls each wait for the importing thread to yield the GIL
-# (scan took 8 s instead of 1.4 s at 100 MB).
+# Imports of a second or more that stages make in this process (pandera through `schemas`, `datasets`): those of
+# the later stages are made in a background thread from the first of PRELOAD_DURING a command runs. During parse
+# this process mostly waits for the workers, and validate's row checks run in polars (which releases the GIL). Not
+# during scan, whose many small system calls each wait for the importing thread to yield the GIL (scan took 8 s
+# instead of 1.4 s at 100 MB).
 PRELOAD_DURING = ("parse", "validate")
 PRELOADS = {
     "clean": ("schemas",),
-    "validate": ("pipeline.expectations", "great_expectations.expectations"),
     "package": ("datasets",),
+}
+# What a stage runs in the command's side process (engine.aside), which imports it as the command starts: the
+# gate's Great Expectations suites, whose import alone is ~3 s of pure Python.
+SIDE_IMPORTS = {
+    "validate": ("pipeline.expectations", "great_expectations.expectations"),
 }
 
 # The modules of the functions each stage hands the engine: the command's workers import them as they start.
@@ -141,7 +145,8 @@ def _stages(names: tuple[str, ...]):
         params = dataclasses.replace(params, engine=_engine(args, params))
         reporter = Reporter.for_this_process()
         # One engine session for the whole command: a local Ray is started once, and shut down at the end.
-        with session(params.engine, [WORKER_IMPORTS[name] for name in names if name in WORKER_IMPORTS]):
+        imports = [WORKER_IMPORTS[name] for name in names if name in WORKER_IMPORTS]
+        with session(params.engine, imports, [module for name in names for module in SIDE_IMPORTS.get(name, ())]):
             preloaded = False
             for i, name in enumerate(names):
                 if name in PRELOAD_DURING and not preloaded:

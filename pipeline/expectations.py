@@ -76,6 +76,29 @@ def _gxe() -> ModuleType:
     return gxe
 
 
+@dataclasses.dataclass(frozen=True)
+class Gate:
+    """Everything the gate is judged on, as plain values and frames: it can be judged in another process."""
+
+    row_checks: tuple[RowCheck, ...]
+    max_quarantine_share: float
+    min_published_rows: int
+    quality: Mapping[str, Any]  # validate.quality of params.yaml
+    frames: Mapping[str, pl.DataFrame]  # each asset's rows
+    docs_dir: Path
+    run_time: dt.datetime
+
+
+def judge(gate: Gate) -> list[dict[str, Any]]:
+    """The gate's checks run as suites (run_suites): one summary entry per check, and the Data Docs written."""
+    checks = (
+        row_checks(gate.row_checks, gate.max_quarantine_share)
+        + quality_checks(gate.min_published_rows, gate.quality)
+        + gate_checks(gate.max_quarantine_share, gate.quality)
+    )
+    return run_suites(checks, gate.frames, gate.docs_dir, gate.run_time)
+
+
 @functools.cache
 def preload() -> None:
     """Import Great Expectations in the background (~4 s of pure Python on every build): started once per process."""

@@ -26,7 +26,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from pipeline import expectations, fates, io, rawfolder, rules, shards
+from pipeline import engine, expectations, fates, io, rawfolder, rules, shards
 from pipeline.cache import LastBuildTable
 from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
@@ -471,7 +471,8 @@ def run(
     """
     if os.environ.get("PANDERA_VALIDATION_ENABLED", "").strip().lower() in ("0", "false", "no", "off"):
         raise GateFailed("PANDERA_VALIDATION_ENABLED disables pandera: the validate stage refuses to run without it")
-    expectations.preload()  # while the row checks run
+    if not engine.has_side_process():  # else Great Expectations is imported and run there
+        expectations.preload()  # while the row checks run
     run_time = dt.datetime.now(dt.UTC)
     today = today or run_time.date()
     articles = pl.scan_parquet(out.dedup_articles)
@@ -516,17 +517,20 @@ def run(
         "raw_folder_changes": len(folder_changes),
         "schema_errors": len(checked.schema_errors),
     }
-    checks = (
-        expectations.row_checks([r.report() for r in ROW_RULES], params.max_quarantine_share)
-        + expectations.quality_checks(params.min_published_rows, dataclasses.asdict(params.quality))
-        + expectations.gate_checks(params.max_quarantine_share, dataclasses.asdict(params.quality))
+    gate = expectations.Gate(
+        row_checks=tuple(r.report() for r in ROW_RULES),
+        max_quarantine_share=params.max_quarantine_share,
+        min_published_rows=params.min_published_rows,
+        quality=dataclasses.asdict(params.quality),
+        frames={
+            expectations.CANDIDATES: pl.concat(checked.candidates),
+            expectations.PUBLISHED: published.drop("provenance"),
+            expectations.GATE: pl.DataFrame([measures]),
+        },
+        docs_dir=out.data_docs.resolve(),
+        run_time=run_time,
     )
-    frames = {
-        expectations.CANDIDATES: pl.concat(checked.candidates),
-        expectations.PUBLISHED: published.drop("provenance"),
-        expectations.GATE: pl.DataFrame([measures]),
-    }
-    results = expectations.run_suites(checks, frames, out.data_docs.resolve(), run_time)
+    results = engine.aside(expectations.judge, gate)
     examples = {
         "raw_lines_unaccounted": accounting["unaccounted_examples"],
         "raw_paths_unaccounted": accounting["unaccounted_path_examples"],

@@ -102,6 +102,25 @@ def test_a_commands_workers_import_its_modules_as_they_start_and_take_even_a_sin
     assert pid != os.getpid()
 
 
+def pid_and_modules_loaded(names: tuple[str, ...]) -> tuple[int, list[bool]]:
+    return os.getpid(), modules_loaded(names)
+
+
+def test_aside_runs_in_the_commands_side_process_which_imported_its_modules_and_here_without_one() -> None:
+    wanted = ("pipeline.expectations", "pipeline.explorer")
+    with engine.session(local_params(), side_imports=wanted[:1]):
+        assert engine.has_side_process()
+        side_pid, loaded = engine.aside(pid_and_modules_loaded, wanted)
+        again, _ = engine.aside(pid_and_modules_loaded, wanted)
+    assert side_pid != os.getpid() and again == side_pid  # one process for the command
+    assert loaded == [True, False]
+    assert not is_running(side_pid)  # ended with the command
+    with engine.session(local_params(workers=1), side_imports=wanted[:1]):  # one worker: all in this process
+        assert not engine.has_side_process()
+        assert engine.aside(pid_and_modules_loaded, wanted)[0] == os.getpid()
+    assert engine.aside(pid_and_modules_loaded, wanted)[0] == os.getpid()  # outside a command
+
+
 def test_tasks_an_earlier_run_answers_never_reach_the_engine() -> None:
     params = local_params()
     asked: list[int] = []
