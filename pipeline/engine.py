@@ -25,6 +25,7 @@ import contextvars
 import importlib
 import logging
 import multiprocessing
+import multiprocessing.pool
 import os
 import threading
 import typing
@@ -53,7 +54,7 @@ _COMMAND_POOL: contextvars.ContextVar[concurrent.futures.ProcessPoolExecutor | N
     "command_pool", default=None
 )
 # The current command's side process (set by `session`), None outside one or when the command needs none.
-_SIDE_PROCESS: contextvars.ContextVar[concurrent.futures.ProcessPoolExecutor | None] = contextvars.ContextVar(
+_SIDE_PROCESS: contextvars.ContextVar[multiprocessing.pool.Pool | None] = contextvars.ContextVar(
     "side_process", default=None
 )
 
@@ -236,7 +237,7 @@ def aside(func: Callable[[Any], T], task: Any) -> T:
     """func(task) in the command's side process, which imported its modules as the command started; here when
     there is none (outside a command, or with one worker: everything in this process)."""
     side = _SIDE_PROCESS.get()
-    return func(task) if side is None else side.submit(func, task).result()
+    return func(task) if side is None else side.apply(func, (task,))
 
 
 @contextlib.contextmanager
@@ -261,14 +262,16 @@ def _side_process(params: EngineParams, imports: Sequence[str]) -> Iterator[None
     if not imports or params.workers <= 1 or _SIDE_PROCESS.get() is not None:
         yield
         return
-    side = _new_pool(1, tuple(imports))
-    side.submit(_ignore, 0)  # starts it now
+    # Started now. Ended by terminate: `aside` returns only once its function is done, so at the end of a command
+    # nothing is left to wait for, and a clean shutdown would wait a second for Great Expectations' exit handlers.
+    side = multiprocessing.get_context("spawn").Pool(1, initializer=_import_all, initargs=(tuple(imports),))
     token = _SIDE_PROCESS.set(side)
     try:
         yield
     finally:
         _SIDE_PROCESS.reset(token)
-        side.shutdown(wait=True, cancel_futures=True)
+        side.terminate()
+        side.join()
 
 
 @contextlib.contextmanager
