@@ -31,8 +31,9 @@ How memory stays bounded (the corpus is never held as text or as shingles):
 4. Truncated candidates: records sharing the hash of their first L*2^j characters, j the largest level the
    shorter record reaches; each pair is then checked on the normalised texts of those records only.
 5. Containment is counted exactly on the candidate pairs, hash range by hash range.
-6. Every pass over the texts reads the input batch by batch (`Records`); the kept articles are a lazy frame that
-   reads it once more, which `run` streams to parquet.
+6. Every pass over the texts reads the input batch by batch (`Records`); the kept articles are a lazy frame per
+   input part that reads it once more, which `run` streams to one output part each. A part whose bytes, dropped
+   rows and merged metadata are those an earlier run wrote it from is kept as it is.
 7. A rebuild (with the cache) decides again only the representatives a change can reach (`plan_rebuild`): the
    previous build's decisions and anchors are kept per representative, known by its content
    (pipeline/dedup_state.py), and the others' decisions are carried over. Those decided again are decided on
@@ -56,7 +57,7 @@ import polars as pl
 from polars.io.plugins import register_io_source
 
 from pipeline import dedup_state, io, shards, stage
-from pipeline.cache import namespace, prune
+from pipeline.cache import content_digest, namespace, prune
 from pipeline.config import DedupParams, EngineParams
 from pipeline.dedup_keys import (
     CachedShingles,
@@ -81,6 +82,7 @@ METADATA = ("published_date", "category", "byline", "source")
 MAX_CHAIN = 64
 DECISION_SCHEMA = {"n": pl.UInt32, "kept_n": pl.UInt32, "kind": pl.String, "similarity": pl.Float64}
 PAIR_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
+KEPT = "kept"  # the kind of dedup's part digests
 
 
 def scan_records(
@@ -99,7 +101,7 @@ def scan_records(
     tasks = [ScanTask(part, index, params, scratch, space, to_scratch) for index, part in enumerate(parts)]
 
     def from_cache(task: ScanTask) -> pl.DataFrame | None:
-        cached = space is not None and PartCache.of(space, task.records.source).entry.is_dir()
+        cached = space is not None and PartCache.of(space, task.records).entry.is_dir()
         return scan_part(task) if cached else None
 
     parts = map_unkept(engine, scan_part, tasks, from_cache) if engine else [scan_part(task) for task in tasks]
@@ -574,7 +576,7 @@ def save_state(
     places = pl.concat(
         [
             pl.DataFrame(
-                {"n": part.numbers, "part": PartCache.of(space, part.source).entry.name,
+                {"n": part.numbers, "part": PartCache.of(space, part).entry.name,
                  "local": np.arange(part.height, dtype=np.uint32)},
                 schema={"n": pl.UInt32, "part": pl.String, "local": pl.UInt32},
             )
@@ -621,7 +623,7 @@ def decide(
     if space is not None:
         save_state(space, records, representatives, decisions, anchors)
         # Only now: the previous state points into the entries of parts that have left (removed representatives).
-        keep_only(space, records.source)
+        keep_only(space, records.parts())
     near = follow_chains(decisions, "n", "kept_n")
     exact = groups.filter(pl.col("rank") > 1).select(
         "n", "kept_n", kind=pl.lit("exact"), similarity=pl.lit(1.0, dtype=pl.Float64)
@@ -632,17 +634,34 @@ def decide(
     return compact, groups, fates
 
 
+@dataclasses.dataclass(frozen=True)
+class KeptPart:
+    """The kept rows of one input part: its file, the digest of what they are made of, and the rows (lazy)."""
+
+    source: Path
+    inputs: str
+    rows: pl.LazyFrame
+
+
+@dataclasses.dataclass(frozen=True)
+class Result(stage.StageResult):
+    """dedup's StageResult, with the kept rows part by part too (parquet input only; empty for a frame)."""
+
+    parts: Sequence[KeptPart] = ()
+
+
 def transform(
     articles: pl.DataFrame | Sequence[Path],
     params: DedupParams,
     scratch_dir: Path | None = None,
     engine: EngineParams | None = None,
     cache: Path | None = None,
-) -> stage.StageResult:
+) -> Result:
     """Drop duplicates. Given parquet files (clean's parts), `kept` is a lazy frame that reads them again batch by
-    batch, which a caller streams to disk: the stage never holds the corpus's texts. Given a DataFrame, frames come
-    back. `removed` (the duplicates, with kept_id, kind, similarity) is always a DataFrame, sorted by a total key.
-    `cache`: a folder where the per-record features of each part are kept between builds (parts only).
+    batch, which a caller streams to disk (and `parts` the same rows part by part): the stage never holds the
+    corpus's texts. Given a DataFrame, frames come back. `removed` (the duplicates, with kept_id, kind,
+    similarity) is always a DataFrame, sorted by a total key. `cache`: a folder where the per-record features of
+    each part are kept between builds (parts only).
     """
     for name in (
         "shingle_words",
@@ -678,22 +697,39 @@ def transform(
             .select("n", *ARTICLE_COLUMNS)
         )
 
-    def kept_batches(
-        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None
-    ) -> Iterator[pl.DataFrame]:
-        remaining = n_rows
-        for batch in records.batches(ARTICLE_COLUMNS):
-            if remaining == 0:
-                return
-            rows = published(batch).filter(~pl.col("n").is_in(dropped.implode())).select(ARTICLE_COLUMNS)
-            rows = rows if predicate is None else rows.filter(predicate)
-            rows = rows if with_columns is None else rows.select(with_columns)
-            if remaining is not None:
-                rows = rows.head(remaining)
-                remaining -= rows.height
-            yield rows
+    def kept_rows(part: Records) -> pl.LazyFrame:
+        """The part's kept rows as published, read batch by batch when collected."""
 
-    kept = register_io_source(kept_batches, schema=ARTICLE_SCHEMA, explain_name="dedup kept articles")
+        def batches(
+            with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None
+        ) -> Iterator[pl.DataFrame]:
+            remaining = n_rows
+            for batch in part.batches(ARTICLE_COLUMNS):
+                if remaining == 0:
+                    return
+                rows = published(batch).filter(~pl.col("n").is_in(dropped.implode())).select(ARTICLE_COLUMNS)
+                rows = rows if predicate is None else rows.filter(predicate)
+                rows = rows if with_columns is None else rows.select(with_columns)
+                if remaining is not None:
+                    rows = rows.head(remaining)
+                    remaining -= rows.height
+                yield rows
+
+        return register_io_source(batches, schema=ARTICLE_SCHEMA, explain_name="dedup kept articles")
+
+    kept = kept_rows(records)
+    parts = []
+    if not isinstance(articles, pl.DataFrame):
+        for part in records.parts():
+            numbers = pl.Series("n", part.numbers)
+            local = pl.int_range(pl.len(), dtype=pl.UInt32)
+            # What the part's kept rows are made of: its bytes, which of its rows are dropped, and the metadata its
+            # representatives take from their copies (all by place in the part: numbers move when a file is added).
+            place = numbers.to_frame().with_columns(local=local)
+            gone = place.filter(pl.col("n").is_in(dropped.implode()))["local"].to_list()
+            filled = place.join(merged, on="n").drop("n").sort("local")
+            parts.append(KeptPart(part.source[0], shards.digest(part.digest, gone, content_digest(filled)),
+                                  kept_rows(part)))  # fmt: skip
     outcome = fates.select("n", "kept_id", "kind", "similarity")
 
     def removed_batch(batch: pl.DataFrame) -> pl.DataFrame:
@@ -719,14 +755,31 @@ def transform(
     )
     if isinstance(articles, pl.DataFrame):
         kept = kept.collect()
-    return stage.StageResult(kept=kept, quarantined=stage.quarantine_frame(), removed=removed, metrics=metrics)
+    return Result(kept=kept, quarantined=stage.quarantine_frame(), removed=removed, metrics=metrics, parts=parts)
+
+
+def write_kept(parts: Sequence[KeptPart], out: Outputs, params: DedupParams) -> None:
+    """One output part per input part, named alike; a part written from the same inputs (its digest recorded
+    beside it) by an earlier run is kept as it is, and the parts of inputs no longer there are removed."""
+    version = namespace(params)  # the code and params that turn those inputs into rows
+    written = []
+    for part in parts:
+        shard = shards.Shard(int(part.source.stem.removeprefix("part-")), range(0))
+        written.append(shard)
+        inputs = shards.digest(version, part.inputs)
+        if shards.is_current(out.dedup_digests_dir, shard, KEPT, inputs, [out.dedup_articles_dir]):
+            continue
+        shards.forget(out.dedup_digests_dir, shard, KEPT)
+        io.sink_parquet(part.rows, shards.part(out.dedup_articles_dir, shard))
+        shards.remember(out.dedup_digests_dir, shard, KEPT, inputs)
+    shards.retain([out.dedup_articles_dir, out.dedup_digests_dir], written)
 
 
 def run(*, out: Outputs, params: DedupParams, engine: EngineParams) -> dict:
     result = transform(shards.parts(out.clean_articles_dir), params, engine=engine, cache=out.stage_cache("dedup"))
     # The kept rows are clean's rows (validated there) with metadata filled from copies: check the shape here.
     CleanArticle.validate(result.kept.head(0).collect())
-    io.sink_parquet(result.kept, out.dedup_articles)
+    write_kept(result.parts, out, params)
     io.write_parquet(Duplicate.validate(result.removed), out.duplicates)
     stage.write_metrics(result.metrics, out.stage_metrics("dedup"))
     log.info("dedup: %d -> %d", result.metrics["rows_in"], result.metrics["rows_out"])

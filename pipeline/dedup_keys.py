@@ -10,6 +10,7 @@ a task loads only what the task needs.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -190,6 +191,7 @@ class Records:
         self.source = source
         self.batch_rows = batch_rows
         self.schema = schema
+        self._parts: list[Records] | None = None
         if numbers is not None:
             self.numbers = numbers
             return
@@ -210,15 +212,24 @@ class Records:
         return len(self.numbers)
 
     def parts(self) -> list[Records]:
-        """The input part by part (each parquet file; a frame in memory is one part), numbered as a whole."""
+        """The input part by part (each parquet file; a frame in memory is one part), numbered as a whole: the
+        same objects on every call, so each part's digest is computed once."""
         if isinstance(self.source, pl.DataFrame):
             return [self]
-        pieces, start = [], 0
-        for path in self.source:
-            rows = pq.ParquetFile(path).metadata.num_rows
-            pieces.append(Records([path], self.batch_rows, self.schema, self.numbers[start : start + rows]))
-            start += rows
-        return pieces
+        if self._parts is None:
+            pieces, start = [], 0
+            for path in self.source:
+                rows = pq.ParquetFile(path).metadata.num_rows
+                pieces.append(Records([path], self.batch_rows, self.schema, self.numbers[start : start + rows]))
+                start += rows
+            self._parts = pieces
+        return self._parts
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """The sha256 of the input's bytes (files only): what its cached features are kept under."""
+        assert not isinstance(self.source, pl.DataFrame), "a frame in memory has no digest"
+        return content_digest(*self.source)
 
     def _read(self, columns: list[str]) -> Iterator[pl.DataFrame]:
         if isinstance(self.source, pl.DataFrame):
@@ -270,7 +281,7 @@ def scan_part(task: ScanTask) -> pl.DataFrame:
             batch_features(batch, task.params) for batch in local.batches(SCAN_COLUMNS)
         )
     else:
-        cache = PartCache.of(task.cache, source)
+        cache = PartCache.of(task.cache, records)
         cache.fill(lambda: local.batches(SCAN_COLUMNS), task.params)
         if not task.to_scratch:
             parts = [compact.with_columns(n=pl.lit(numbers).gather("n")) for compact in cache.compacts()]
@@ -297,9 +308,9 @@ class PartCache:
         self.entry = entry
 
     @classmethod
-    def of(cls, cache: Path, source: Sequence[Path]) -> PartCache:
-        """The entry of the part whose file is source."""
-        return cls(cache / content_digest(*source))
+    def of(cls, cache: Path, part: Records) -> PartCache:
+        """The entry of this part (read from a file)."""
+        return cls(cache / part.digest)
 
     def fill(self, batches: Callable[[], Iterable[pl.DataFrame]], params: DedupParams) -> None:
         """Compute and write the entry, unless it is there."""
@@ -327,7 +338,7 @@ class CachedShingles:
     rebuild selects from, instead of copying them all to scratch first."""
 
     def __init__(self, cache: Path, parts: Sequence[Records], buckets: int) -> None:
-        self.parts = [(PartCache.of(cache, part.source), pl.Series("global", part.numbers)) for part in parts]
+        self.parts = [(PartCache.of(cache, part), pl.Series("global", part.numbers)) for part in parts]
         self.buckets = buckets  # the hash ranges of the scratch folders written from here
 
     def _rows(self, predicate: pl.Expr, hashes: pl.Series | None = None) -> Iterator[pl.DataFrame]:
@@ -411,7 +422,7 @@ def previous_shingles(previous: PreviousBuild, representatives: pl.DataFrame) ->
     return pl.concat(found)
 
 
-def keep_only(cache: Path, parts: Sequence[Path]) -> None:
+def keep_only(cache: Path, parts: Sequence[Records]) -> None:
     """Remove the cached features of parts that are no longer in the input (and pending ones of killed runs); the
     decisions' state stays."""
-    keep_entries(cache, [cache / STATE_FOLDER, *[PartCache.of(cache, [path]).entry for path in parts]])
+    keep_entries(cache, [cache / STATE_FOLDER, *[PartCache.of(cache, part).entry for part in parts]])

@@ -111,8 +111,19 @@ class Outputs:
 
     # dedup
     @property
-    def dedup_articles(self) -> Path:
-        return self.root / "interim" / "dedup" / "articles.parquet"
+    def dedup_dir(self) -> Path:
+        return self.root / "interim" / "dedup"
+
+    @property
+    def dedup_articles_dir(self) -> Path:
+        """The distinct articles, one part per clean part (its rows that are kept, in the same order)."""
+        return self.dedup_dir / "articles"
+
+    @property
+    def dedup_digests_dir(self) -> Path:
+        """Per part, the digest of what its kept rows were written from (shards.is_current): a rebuild keeps the
+        parts whose rows and decisions are unchanged."""
+        return self.dedup_dir / "digests"
 
     @property
     def duplicates(self) -> Path:

@@ -35,7 +35,7 @@ from pipeline.outputs import Outputs
 from pipeline.patterns import CRAWLER_DATE_RESIDUE, SENTENCE_END
 from pipeline.stage import QUARANTINE_SCHEMA, counts, stage_metrics, write_metrics
 from pipeline.text import canonical_batched, canonical_expr
-from schemas import Article, QuarantineRow, RemovedLine, polars_schema
+from schemas import Article, CleanArticle, QuarantineRow, RemovedLine, polars_schema
 
 log = logging.getLogger(__name__)
 EXCERPT = 2000  # characters of a quarantined record's text kept in quarantine.parquet
@@ -475,7 +475,7 @@ def run(
         expectations.preload()  # while the row checks run
     run_time = dt.datetime.now(dt.UTC)
     today = today or run_time.date()
-    articles = pl.scan_parquet(out.dedup_articles)
+    articles = shards.scan(out.dedup_articles_dir, polars_schema(CleanArticle))
     duplicates = pl.read_parquet(out.duplicates)
     files = pl.read_parquet(out.files)
     rescan = rawfolder.changes_in_background(files, raw_dir, max_file_bytes, out.known_hashes)

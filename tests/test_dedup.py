@@ -338,7 +338,7 @@ def _dedup_files(clean: Path, out: Path, **env: str) -> dict[str, str]:
     subprocess.run([sys.executable, "-m", "pipeline", "dedup", "--out", str(out)], cwd=REPO_ROOT, check=True,
                    capture_output=True, env={**os.environ, **env})  # fmt: skip
     written = [
-        out / "interim" / "dedup" / "articles.parquet",
+        *(path for path in Outputs(out).dedup_dir.rglob("*") if path.is_file()),
         out / "duplicates.parquet",
         out / "metrics" / "dedup.json",
         *(path for path in (out / "cache" / "dedup").rglob("*") if path.is_file()),

@@ -24,7 +24,8 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, SEED_RAW, run_pipeline
 
-from pipeline import rules
+from pipeline import rules, shards
+from pipeline.outputs import Outputs
 
 pytestmark = pytest.mark.slow
 
@@ -193,7 +194,7 @@ def assert_quarantined(run: Run, *expected: Expected) -> None:
     for want in expected:
         assert covers(quarantine.filter(pl.col("rule") == want.rule), want).height == 1, quarantine.drop("text")
         assert covers(places, want).is_empty(), f"{want} was published"
-    candidates = pl.read_parquet(run.out / "interim" / "dedup" / "articles.parquet").height
+    candidates = pl.read_parquet(shards.parts(Outputs(run.out).dedup_articles_dir)).height
     assert pl.read_parquet(run.out / "dataset" / "data" / "*.parquet").height == candidates - len(expected)
     assert f"rows quarantined by rule: {expected[0].rule}" in run.result.stderr
 
@@ -244,16 +245,18 @@ def test_chrome_in_a_parsed_body_is_quarantined_by_body_no_chrome(runs: dict[str
     shutil.copytree(runs["clean"].out / "interim", out / "interim")
     for name in ("removed_lines.parquet", "duplicates.parquet"):
         shutil.copy(runs["clean"].out / name, out / name)
-    articles_path = out / "interim" / "dedup" / "articles.parquet"
-    articles = pl.read_parquet(articles_path)
     in_generic = pl.col("provenance").list.eval(pl.element().struct.field("file") == GENERIC).list.any()
-    articles = articles.with_columns(
-        body=pl.when(in_generic)
-        .then(pl.col("body").str.replace("\n\n", "\n\nCopied URL\n\n", literal=True))
-        .otherwise("body"),
-        word_count=pl.when(in_generic).then(pl.col("word_count") + 2).otherwise("word_count"),
-    )
-    articles.write_parquet(articles_path)
+    parts = []
+    for path in shards.parts(Outputs(out).dedup_articles_dir):
+        part = pl.read_parquet(path).with_columns(
+            body=pl.when(in_generic)
+            .then(pl.col("body").str.replace("\n\n", "\n\nCopied URL\n\n", literal=True))
+            .otherwise("body"),
+            word_count=pl.when(in_generic).then(pl.col("word_count") + 2).otherwise("word_count"),
+        )
+        part.write_parquet(path)
+        parts.append(part)
+    articles = pl.concat(parts)
     result = subprocess.run(
         [sys.executable, "-m", "pipeline", "validate", str(runs["clean"].raw), "--out", str(out)],
         cwd=REPO_ROOT, capture_output=True, text=True,
