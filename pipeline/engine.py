@@ -25,9 +25,9 @@ import contextvars
 import importlib
 import logging
 import multiprocessing
-import multiprocessing.pool
 import os
 import threading
+import traceback
 import typing
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -54,9 +54,7 @@ _COMMAND_POOL: contextvars.ContextVar[concurrent.futures.ProcessPoolExecutor | N
     "command_pool", default=None
 )
 # The current command's side process (set by `session`), None outside one or when the command needs none.
-_SIDE_PROCESS: contextvars.ContextVar[multiprocessing.pool.Pool | None] = contextvars.ContextVar(
-    "side_process", default=None
-)
+_SIDE_PROCESS: contextvars.ContextVar[SideProcess | None] = contextvars.ContextVar("side_process", default=None)
 
 
 def _import_all(modules: Sequence[str]) -> None:
@@ -228,6 +226,64 @@ def connect(params: EngineParams) -> None:
     )
 
 
+class SideProcessDied(RuntimeError):
+    """The side process ended (killed: out of memory, a signal) while running a function for `aside`."""
+
+
+class SideProcess:
+    """One spawned process that imports its modules as it starts, then runs the functions `call` sends it, one at
+    a time, over a pipe. A process killed while it runs one raises SideProcessDied here, never a hang."""
+
+    def __init__(self, imports: Sequence[str]) -> None:
+        context = multiprocessing.get_context("spawn")  # not forked: polars' threads do not survive a fork
+        self._connection, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, tuple(imports)), name="pipeline-side", daemon=True)
+        self._process.start()
+        child.close()
+
+    def call(self, func: Callable[[Any], T], task: Any) -> T:
+        self._connection.send((func, task))
+        try:
+            while not self._connection.poll(SIDE_POLL_SECONDS):
+                if not self._process.is_alive():
+                    raise EOFError
+            succeeded, value = self._connection.recv()
+        except EOFError:  # its end of the pipe closed with it
+            self._process.join()
+            raise SideProcessDied(
+                f"the side process ended (exit code {self._process.exitcode}) while running {func.__name__}"
+            ) from None
+        if not succeeded:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """End it at once: `call` returns only once its function is done, so nothing is left to wait for (a clean
+        exit would wait ~1 s for Great Expectations' exit handlers)."""
+        self._process.terminate()
+        self._process.join()
+        self._connection.close()
+
+
+SIDE_POLL_SECONDS = 0.5  # how often a caller waiting on the side process checks that it is still alive
+
+
+def _serve(connection: multiprocessing.connection.Connection, imports: tuple[str, ...]) -> None:
+    _import_all(imports)
+    while True:
+        try:
+            func, task = connection.recv()
+        except EOFError:  # the command's process is gone
+            return
+        try:
+            connection.send((True, func(task)))
+        except BaseException as error:  # noqa: BLE001 - every failure goes back to the caller, which raises it
+            try:
+                connection.send((False, error))
+            except Exception:  # noqa: BLE001 - an exception that does not pickle goes back as its text
+                connection.send((False, RuntimeError("".join(traceback.format_exception(error)))))
+
+
 def has_side_process() -> bool:
     """Whether `aside` runs its functions in the command's side process (else in this one)."""
     return _SIDE_PROCESS.get() is not None
@@ -237,7 +293,7 @@ def aside(func: Callable[[Any], T], task: Any) -> T:
     """func(task) in the command's side process, which imported its modules as the command started; here when
     there is none (outside a command, or with one worker: everything in this process)."""
     side = _SIDE_PROCESS.get()
-    return func(task) if side is None else side.apply(func, (task,))
+    return func(task) if side is None else side.call(func, task)
 
 
 @contextlib.contextmanager
@@ -262,16 +318,13 @@ def _side_process(params: EngineParams, imports: Sequence[str]) -> Iterator[None
     if not imports or params.workers <= 1 or _SIDE_PROCESS.get() is not None:
         yield
         return
-    # Started now. Ended by terminate: `aside` returns only once its function is done, so at the end of a command
-    # nothing is left to wait for, and a clean shutdown would wait a second for Great Expectations' exit handlers.
-    side = multiprocessing.get_context("spawn").Pool(1, initializer=_import_all, initargs=(tuple(imports),))
+    side = SideProcess(imports)
     token = _SIDE_PROCESS.set(side)
     try:
         yield
     finally:
         _SIDE_PROCESS.reset(token)
-        side.terminate()
-        side.join()
+        side.close()
 
 
 @contextlib.contextmanager

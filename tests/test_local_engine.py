@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -119,6 +120,21 @@ def test_aside_runs_in_the_commands_side_process_which_imported_its_modules_and_
         assert not engine.has_side_process()
         assert engine.aside(pid_and_modules_loaded, wanted)[0] == os.getpid()
     assert engine.aside(pid_and_modules_loaded, wanted)[0] == os.getpid()  # outside a command
+
+
+def fail_or_die(how: str) -> None:
+    if how == "raise":
+        raise ValueError("the function failed")
+    os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+
+
+def test_a_failure_in_the_side_process_is_raised_and_its_death_never_hangs_the_command() -> None:
+    with engine.session(local_params(), side_imports=("pipeline.expectations",)):
+        with pytest.raises(ValueError, match="the function failed"):
+            engine.aside(fail_or_die, "raise")
+        assert engine.aside(len, "still serving") == len("still serving")
+        with pytest.raises(engine.SideProcessDied, match=r"exit code -9"):
+            engine.aside(fail_or_die, "die")
 
 
 def test_tasks_an_earlier_run_answers_never_reach_the_engine() -> None:
