@@ -71,10 +71,12 @@ def present(directory: Path) -> list[Shard]:
 
 def scan(directory: Path, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
     """All parts of a stage output as one lazy frame (an empty frame of the schema when there are none)."""
-    found = parts(directory)
-    if not found:
-        return pl.LazyFrame(schema=schema)
-    return pl.scan_parquet(found, schema=schema)
+    return scan_parts(parts(directory), schema)
+
+
+def scan_parts(paths: Sequence[Path], schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """These parts as one lazy frame, in order (an empty frame of the schema when there are none)."""
+    return pl.scan_parquet(list(paths), schema=schema) if paths else pl.LazyFrame(schema=schema)
 
 
 def collect_by_part(

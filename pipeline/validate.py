@@ -17,8 +17,9 @@ import hashlib
 import logging
 import os
 import sys
+import tempfile
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from pipeline.text import canonical_batched, canonical_expr
 from schemas import Article, CleanArticle, QuarantineRow, RemovedLine, polars_schema
 
 log = logging.getLogger(__name__)
+ARTICLE_SCHEMA = polars_schema(CleanArticle)  # dedup's articles, the rows this stage checks
 EXCERPT = 2000  # characters of a quarantined record's text kept in quarantine.parquet
 QUOTE = 100  # characters of a row quoted in the gate's message
 FIELD_CHECKS = "field_checks"  # the Article model's own field checks (pattern, range, nullability), as one rule
@@ -424,34 +426,62 @@ class RowMemo:
             self.table.save(rows)
 
 
-def check_rows(
-    articles: pl.LazyFrame, memo: RowMemo, schema: pa.DataFrameSchema, out: Outputs, batch_rows: int
-) -> Checked:
-    """Row checks in batches of ids (bounded memory, and the same batches whatever order the rows come in);
-    publishable rows written as parts of the validated articles, each sorted by id."""
-    checked = Checked()
+def id_batches(parts: Sequence[Path], batch_rows: int, scratch: Path) -> Iterator[pl.DataFrame]:
+    """The rows of these parts in batches of ids (batch_rows distinct ids a batch, the last one fewer), each sorted
+    by id, rows of one id in input order: the same batches whatever order the rows come in. With more than one
+    batch, one pass over the parts spreads each part's rows over the batches' scratch files (a part in memory at a
+    time), so that each batch reads its own rows only, not the whole input again."""
+    articles = shards.scan_parts(parts, ARTICLE_SCHEMA)
     ids = articles.select("id").unique().sort("id").collect(engine="streaming")["id"]
+    firsts = ids.gather_every(batch_rows)
+    if firsts.len() <= 1:
+        yield articles.sort("id", maintain_order=True).collect()
+        return
+    for index, path in enumerate(parts):
+        part = pl.read_parquet(path, schema=ARTICLE_SCHEMA)
+        batch = (firsts.search_sorted(part["id"], side="right") - 1).alias("_batch")
+        for (number,), rows in part.with_columns(batch).partition_by("_batch", as_dict=True).items():
+            io.write_ipc(rows.drop("_batch"), scratch / f"{number:05d}-{index:05d}.arrow")
+    for number in range(firsts.len()):
+        pieces = sorted(scratch.glob(f"{number:05d}-*.arrow"))  # in input order
+        rows = pl.concat([pl.DataFrame(schema=ARTICLE_SCHEMA), *(pl.read_ipc(piece) for piece in pieces)])
+        for piece in pieces:
+            piece.unlink()
+        yield rows.sort("id", maintain_order=True)
+
+
+def check_rows(
+    parts: Sequence[Path], memo: RowMemo, schema: pa.DataFrameSchema, out: Outputs, batch_rows: int
+) -> Checked:
+    """Row checks in batches of ids (`id_batches`: bounded memory); publishable rows written as parts of the
+    validated articles, each sorted by id."""
+    checked = Checked()
     shards.clear([out.validated_dir])
-    ranges = [(ids[i], ids[min(i + batch_rows, ids.len()) - 1]) for i in range(0, ids.len(), batch_rows)]
-    for number, (first, last) in enumerate(ranges or [("", "")]):
-        selected = articles.filter(pl.col("id").is_between(pl.lit(first), pl.lit(last))) if ranges else articles
-        batch = selected.sort("id", maintain_order=True).collect()
-        failures, errors = memo.failures(batch, schema)
-        checked.schema_errors += [e for e in errors if e not in checked.schema_errors]
-        checked.failures.append(failures.with_columns(pl.col("index") + checked.rows))
-        checked.candidates.append(candidate_frame(batch, failures))
-        checked.quarantined.append(quarantine_rows(batch, failures))
-        failed = failures["index"].unique().implode()
-        published = batch.filter(~pl.int_range(pl.len(), dtype=pl.Int64).is_in(failed))
-        io.write_parquet(published, out.validated_dir / f"part-{number:05d}.parquet")
-        checked.published.append(
-            published.select(
-                "title", "word_count", "provenance", title_word_count=pl.col("title").str.count_matches(r"\S+")
-            )
-        )
-        checked.rows += batch.height
+    with tempfile.TemporaryDirectory(prefix=".validate-", dir=out.root) as scratch:
+        for number, batch in enumerate(id_batches(parts, batch_rows, Path(scratch))):
+            _check_batch(batch, number, checked, memo, schema, out)
     memo.save()
     return checked
+
+
+def _check_batch(
+    batch: pl.DataFrame, number: int, checked: Checked, memo: RowMemo, schema: pa.DataFrameSchema, out: Outputs
+) -> None:
+    """Check one batch: its failures, candidates, quarantine and published rows into checked; its part written."""
+    failures, errors = memo.failures(batch, schema)
+    checked.schema_errors += [e for e in errors if e not in checked.schema_errors]
+    checked.failures.append(failures.with_columns(pl.col("index") + checked.rows))
+    checked.candidates.append(candidate_frame(batch, failures))
+    checked.quarantined.append(quarantine_rows(batch, failures))
+    failed = failures["index"].unique().implode()
+    published = batch.filter(~pl.int_range(pl.len(), dtype=pl.Int64).is_in(failed))
+    io.write_parquet(published, out.validated_dir / f"part-{number:05d}.parquet")
+    checked.published.append(
+        published.select(
+            "title", "word_count", "provenance", title_word_count=pl.col("title").str.count_matches(r"\S+")
+        )
+    )
+    checked.rows += batch.height
 
 
 def run(
@@ -475,7 +505,7 @@ def run(
         expectations.preload()  # while the row checks run
     run_time = dt.datetime.now(dt.UTC)
     today = today or run_time.date()
-    articles = shards.scan(out.dedup_articles_dir, polars_schema(CleanArticle))
+    articles = shards.scan(out.dedup_articles_dir, ARTICLE_SCHEMA)
     duplicates = pl.read_parquet(out.duplicates)
     files = pl.read_parquet(out.files)
     rescan = rawfolder.changes_in_background(files, raw_dir, max_file_bytes, out.known_hashes)
@@ -489,7 +519,7 @@ def run(
         duplicated_body_ids=duplicated_body_ids,
     )
     memo = RowMemo(out.stage_cache("validate") / "rows", facts)
-    checked = check_rows(articles, memo, article_schema(facts), out, batch_rows)
+    checked = check_rows(shards.parts(out.dedup_articles_dir), memo, article_schema(facts), out, batch_rows)
     failures = pl.concat([pl.DataFrame(schema={"index": pl.Int64, "rule": pl.String}), *checked.failures])
     published = pl.concat(checked.published)
     clean_quarantine = shards.read(out.clean_quarantine_dir, QUARANTINE_SCHEMA)

@@ -406,6 +406,34 @@ def test_wrong_provenance_dtype_is_a_schema_error() -> None:
     assert len(errors) == 1 and errors[0].startswith("dtype(") and errors[0].split(" on ")[1].startswith("provenance:")
 
 
+def test_id_batches_spread_the_parts_rows_once_into_the_batches_of_the_whole(tmp_path: Path) -> None:
+    """Several batches: every row once, in batches of batch_rows distinct ids sorted by id, rows of one id in input
+    order (here an id in two parts): what filtering the whole input by each batch's id range gives."""
+    template = frame().row(0, named=True)
+    ids = [f"{(i * 7919) % 1000:016x}" for i in range(30)] + ["00000000000003e7"]  # the last: an id used twice
+    rows = pl.DataFrame(
+        [{**template, "id": id_, "title": f"Headline {n}"} for n, id_ in enumerate(ids)], schema=SCHEMA
+    )
+    parts = [tmp_path / f"part-{i:05d}.parquet" for i in range(3)]
+    for path, (start, length) in zip(parts, [(0, 12), (12, 0), (12, 19)], strict=True):
+        rows.slice(start, length).write_parquet(path)  # an empty part too
+    (tmp_path / "scratch").mkdir()
+    batches = list(validate.id_batches(parts, 4, tmp_path / "scratch"))
+    unique = rows["id"].unique().sort()
+    expected = [
+        rows.filter(pl.col("id").is_between(pl.lit(unique[i]), pl.lit(unique[min(i + 4, unique.len()) - 1]))).sort(
+            "id", maintain_order=True
+        )
+        for i in range(0, unique.len(), 4)
+    ]
+    assert len(batches) == len(expected) == 8
+    assert all(got.equals(want) for got, want in zip(batches, expected, strict=True))
+    assert pl.concat(batches).height == rows.height
+    assert not any((tmp_path / "scratch").iterdir())  # each batch's scratch files removed once read
+    (single,) = validate.id_batches(parts, 100, tmp_path / "scratch")
+    assert single.equals(rows.sort("id", maintain_order=True))
+
+
 @pytest.mark.parametrize("value", ["False", "false", "0", "off", "no"])
 def test_validate_refuses_when_pandera_is_disabled(
     value: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
