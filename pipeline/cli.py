@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import PROJECT_ROOT, ConfigError, EngineParams, Params, load_params
-from pipeline.engine import LOCAL, RAY, import_in_background, session
+from pipeline.engine import LOCAL, RAY, import_in_background, session, side_process_done
 from pipeline.errors import GateFailed
 from pipeline.io import OutputBusy, output_lock
 from pipeline.outputs import Outputs
@@ -146,6 +146,7 @@ def _stages(names: tuple[str, ...]):
         reporter = Reporter.for_this_process()
         # One engine session for the whole command: a local Ray is started once, and shut down at the end.
         imports = [WORKER_IMPORTS[name] for name in names if name in WORKER_IMPORTS]
+        last_aside = next((name for name in reversed(names) if name in SIDE_IMPORTS), None)
         with session(params.engine, imports, [module for name in names for module in SIDE_IMPORTS.get(name, ())]):
             preloaded = False
             for i, name in enumerate(names):
@@ -154,6 +155,8 @@ def _stages(names: tuple[str, ...]):
                     preloaded = True
                 with reporter.stage(name) as progress:
                     metrics = STAGES[name](args, params, progress)
+                if name == last_aside:
+                    side_process_done()
                 reporter.finished(name, metrics)
         if names[-1] == "package":
             summary.render(Outputs(args.out), reporter.seconds if len(names) > 1 else {}, reporter.console)

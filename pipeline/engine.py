@@ -240,8 +240,11 @@ class SideProcess:
         self._process = context.Process(target=_serve, args=(child, tuple(imports)), name="pipeline-side", daemon=True)
         self._process.start()
         child.close()
+        self._finishing = False
 
     def call(self, func: Callable[[Any], T], task: Any) -> T:
+        if self._finishing:
+            raise RuntimeError("the side process was asked to stop: this command runs nothing more there")
         self._connection.send((func, task))
         try:
             while not self._connection.poll(SIDE_POLL_SECONDS):
@@ -257,24 +260,39 @@ class SideProcess:
             raise value
         return value
 
+    def finish(self) -> None:
+        """Ask it to stop, without waiting: it returns from its loop and exits the way a multiprocessing child does
+        (its finalizers run, so the semaphores its imports created are released), which takes it most of a second
+        that the command spends on its next steps."""
+        if not self._finishing and self._process.is_alive():
+            with contextlib.suppress(OSError):  # its end of the pipe is closed: it is ending already
+                self._connection.send(None)
+        self._finishing = True
+
     def close(self) -> None:
-        """End it at once: `call` returns only once its function is done, so nothing is left to wait for (a clean
-        exit would wait ~1 s for Great Expectations' exit handlers)."""
-        self._process.terminate()
-        self._process.join()
+        """Stop it and wait for it; one that has not stopped SIDE_STOP_SECONDS after it was asked is terminated."""
+        self.finish()
+        self._process.join(SIDE_STOP_SECONDS)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
         self._connection.close()
 
 
 SIDE_POLL_SECONDS = 0.5  # how often a caller waiting on the side process checks that it is still alive
+SIDE_STOP_SECONDS = 10  # how long the end of a command waits for the side process to stop before terminating it
 
 
 def _serve(connection: multiprocessing.connection.Connection, imports: tuple[str, ...]) -> None:
     _import_all(imports)
     while True:
         try:
-            func, task = connection.recv()
+            message = connection.recv()
         except EOFError:  # the command's process is gone
             return
+        if message is None:  # the command is done
+            return
+        func, task = message
         try:
             connection.send((True, func(task)))
         except BaseException as error:  # noqa: BLE001 - every failure goes back to the caller, which raises it
@@ -282,6 +300,14 @@ def _serve(connection: multiprocessing.connection.Connection, imports: tuple[str
                 connection.send((False, error))
             except Exception:  # noqa: BLE001 - an exception that does not pickle goes back as its text
                 connection.send((False, RuntimeError("".join(traceback.format_exception(error)))))
+
+
+def side_process_done() -> None:
+    """The command hands the side process nothing more: it is asked to stop now, so that its exit overlaps the
+    command's next steps instead of delaying the command's end."""
+    side = _SIDE_PROCESS.get()
+    if side is not None:
+        side.finish()
 
 
 def has_side_process() -> bool:

@@ -113,6 +113,9 @@ def test_aside_runs_in_the_commands_side_process_which_imported_its_modules_and_
         assert engine.has_side_process()
         side_pid, loaded = engine.aside(pid_and_modules_loaded, wanted)
         again, _ = engine.aside(pid_and_modules_loaded, wanted)
+        engine.side_process_done()  # it stops while the command goes on; nothing more can be handed to it
+        with pytest.raises(RuntimeError, match="asked to stop"):
+            engine.aside(pid_and_modules_loaded, wanted)
     assert side_pid != os.getpid() and again == side_pid  # one process for the command
     assert loaded == [True, False]
     assert not is_running(side_pid)  # ended with the command
