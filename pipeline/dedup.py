@@ -773,6 +773,7 @@ def write_kept(parts: Sequence[KeptPart], out: Outputs, params: DedupParams) -> 
         io.sink_parquet(part.rows, shards.part(out.dedup_articles_dir, shard))
         shards.remember(out.dedup_digests_dir, shard, KEPT, inputs)
     shards.retain([out.dedup_articles_dir, out.dedup_digests_dir], written)
+    (out.dedup_dir / "articles.parquet").unlink(missing_ok=True)  # the one file builds before parts wrote
 
 
 def run(*, out: Outputs, params: DedupParams, engine: EngineParams) -> dict:
