@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import PROJECT_ROOT, ConfigError, EngineParams, Params, load_params
-from pipeline.engine import LOCAL, RAY, import_in_background, session, side_process_done
+from pipeline.engine import LOCAL, RAY, import_in_background, session, side_process_done, side_process_start
 from pipeline.errors import GateFailed
 from pipeline.io import OutputBusy, output_lock
 from pipeline.outputs import Outputs
@@ -120,8 +120,8 @@ PRELOADS = {
     "clean": ("schemas",),
     "package": ("datasets",),
 }
-# What a stage runs in the command's side process (engine.aside), which imports it as the command starts: the
-# gate's Great Expectations suites, whose import alone is ~3 s of pure Python.
+# What a stage runs in the command's side process (engine.aside), which starts importing it as the stage before
+# starts: the gate's Great Expectations suites, whose import alone is ~3 s of pure Python.
 SIDE_IMPORTS = {
     "validate": ("pipeline.expectations", "great_expectations.expectations"),
 }
@@ -147,9 +147,12 @@ def _stages(names: tuple[str, ...]):
         # One engine session for the whole command: a local Ray is started once, and shut down at the end.
         imports = [WORKER_IMPORTS[name] for name in names if name in WORKER_IMPORTS]
         last_aside = next((name for name in reversed(names) if name in SIDE_IMPORTS), None)
+        first_aside = next((i for i, name in enumerate(names) if name in SIDE_IMPORTS), len(names))
         with session(params.engine, imports, [module for name in names for module in SIDE_IMPORTS.get(name, ())]):
             preloaded = False
             for i, name in enumerate(names):
+                if i == max(0, first_aside - 1):
+                    side_process_start()
                 if name in PRELOAD_DURING and not preloaded:
                     import_in_background([module for later in names[i + 1 :] for module in PRELOADS.get(later, ())])
                     preloaded = True

@@ -232,19 +232,26 @@ class SideProcessDied(RuntimeError):
 
 class SideProcess:
     """One spawned process that imports its modules as it starts, then runs the functions `call` sends it, one at
-    a time, over a pipe. A process killed while it runs one raises SideProcessDied here, never a hang."""
+    a time, over a pipe. A process killed while it runs one raises SideProcessDied here, never a hang. It starts on
+    `start`, or on the first `call`."""
 
     def __init__(self, imports: Sequence[str]) -> None:
         context = multiprocessing.get_context("spawn")  # not forked: polars' threads do not survive a fork
-        self._connection, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, tuple(imports)), name="pipeline-side", daemon=True)
-        self._process.start()
-        child.close()
+        self._connection, self._child = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(self._child, tuple(imports)), name="pipeline-side", daemon=True
+        )
         self._finishing = False
+
+    def start(self) -> None:
+        if self._process.pid is None and not self._finishing:
+            self._process.start()
+            self._child.close()
 
     def call(self, func: Callable[[Any], T], task: Any) -> T:
         if self._finishing:
             raise RuntimeError("the side process was asked to stop: this command runs nothing more there")
+        self.start()
         self._connection.send((func, task))
         try:
             while not self._connection.poll(SIDE_POLL_SECONDS):
@@ -264,7 +271,7 @@ class SideProcess:
         """Ask it to stop, without waiting: it returns from its loop and exits the way a multiprocessing child does
         (its finalizers run, so the semaphores its imports created are released), which takes it most of a second
         that the command spends on its next steps."""
-        if not self._finishing and self._process.is_alive():
+        if not self._finishing and self._process.pid is not None and self._process.is_alive():
             with contextlib.suppress(OSError):  # its end of the pipe is closed: it is ending already
                 self._connection.send(None)
         self._finishing = True
@@ -272,10 +279,12 @@ class SideProcess:
     def close(self) -> None:
         """Stop it and wait for it; one that has not stopped SIDE_STOP_SECONDS after it was asked is terminated."""
         self.finish()
-        self._process.join(SIDE_STOP_SECONDS)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join()
+        if self._process.pid is not None:
+            self._process.join(SIDE_STOP_SECONDS)
+            if self._process.is_alive():
+                self._process.terminate()
+                self._process.join()
+        self._child.close()
         self._connection.close()
 
 
@@ -300,6 +309,15 @@ def _serve(connection: multiprocessing.connection.Connection, imports: tuple[str
                 connection.send((False, error))
             except Exception:  # noqa: BLE001 - an exception that does not pickle goes back as its text
                 connection.send((False, RuntimeError("".join(traceback.format_exception(error)))))
+
+
+def side_process_start() -> None:
+    """Start the command's side process now, if it has one and it has not started: it imports its modules
+    meanwhile. A command starts it a stage ahead of the first that uses it, not as it starts: its imports (seconds
+    of CPU) would compete for the cores with the first stages, and it would hold their memory all along."""
+    side = _SIDE_PROCESS.get()
+    if side is not None:
+        side.start()
 
 
 def side_process_done() -> None:
@@ -331,8 +349,8 @@ def session(params: EngineParams, imports: Sequence[str] = (), side_imports: Seq
     when its first map waits for them (~1 s); without, when a map first needs them (a command of stages that map
     nothing starts none).
 
-    Given `side_imports` (and more than one worker), a side process starts at once too, importing them, for the
-    driver-side work `aside` hands it: a library that takes seconds of pure Python to import (Great Expectations)
+    Given `side_imports` (and more than one worker), the command has a side process, started by
+    `side_process_start` (or the first `aside`) and importing them, for the driver-side work `aside` hands it: a library that takes seconds of pure Python to import (Great Expectations)
     is imported there, on its own GIL, instead of in a thread of this process, where it held up this process's
     own work for as long (3 s of a 14 s one-file rebuild at 100 MB)."""
     with _side_process(params, side_imports), _engine_runtime(params, imports):

@@ -8,6 +8,7 @@ the map at once and the command's pool runs none of that map's queued tasks.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
 import signal
 import sys
@@ -123,6 +124,24 @@ def test_aside_runs_in_the_commands_side_process_which_imported_its_modules_and_
         assert not engine.has_side_process()
         assert engine.aside(pid_and_modules_loaded, wanted)[0] == os.getpid()
     assert engine.aside(pid_and_modules_loaded, wanted)[0] == os.getpid()  # outside a command
+
+
+def side_processes() -> list[str]:
+    return [child.name for child in multiprocessing.active_children() if child.name == "pipeline-side"]
+
+
+def test_the_side_process_starts_when_asked_or_at_the_first_aside_and_never_when_unused() -> None:
+    with engine.session(local_params(), side_imports=("pipeline.expectations",)):
+        assert engine.has_side_process() and side_processes() == []  # its imports wait until a stage asks
+        engine.side_process_start()
+        assert side_processes() == ["pipeline-side"]
+    with engine.session(local_params(), side_imports=("pipeline.expectations",)):
+        assert engine.aside(len, "started by the call") == len("started by the call")
+    with engine.session(local_params(), side_imports=("pipeline.expectations",)):
+        engine.side_process_done()  # a command that never used it: nothing to start, nothing left running
+        engine.side_process_start()
+        assert side_processes() == []
+    assert side_processes() == []
 
 
 def fail_or_die(how: str) -> None:
