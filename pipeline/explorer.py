@@ -4,29 +4,30 @@ For every raw file, its lines with their fate (pipeline.fates: the field of the 
 the duplicate it went to, the rule that removed it, the quarantine rule and reason); duplicate clusters side by
 side; the quarantine with reasons. The page (pipeline/assets/explorer/index.html, the same bytes every build)
 loads small data scripts on demand, so it opens from the file system without a server and stays fast for tens
-of thousands of files: the files' payloads in scripts of FILES_PER_SCRIPT consecutive files (file n in
-data/files/<n // FILES_PER_SCRIPT>.js), the record-id index in 256 scripts by the id's first two hex digits,
-duplicates and quarantine in pages.
+of thousands of files: the files' payloads in scripts of up to FILES_PER_SCRIPT files of one parse shard (the
+summary gives each file its script and slot), the record-id index in 256 scripts by the id's first two hex
+digits, duplicates and quarantine in pages.
 
 Each parse shard is one engine task: its lines' fates and its files' payloads (JSON text built by polars in one
 pass over the shard), spooled by the file's rank in the shard into the cache (data/cache/explore), under the
 digest of everything they are made from (the shard's parse parts and removed lines, the records' outcomes of its
-files): a rebuild runs only the shards whose entry is missing. The spools are merged into the file scripts a
-script at a time, ranks turned into the files' numbers in the corpus, so memory is bounded by a shard, not by the
-corpus. Everything is sorted and serialised canonically: the same build gives the same bytes whatever the workers,
-the shard plan and the cache (a DVC output whose hash must not change between identical builds).
+files): a rebuild runs only the shards whose entry is missing. A shard's file scripts are named after that digest
+(with the code's namespace), so they are written only when missing: a rebuild that changed one shard writes that
+shard's scripts, not the corpus's (1.4 GB of them at 1 GB of raw text), and removes the scripts no file names any
+more. A spool is read a script at a time, so memory is bounded by a shard, not by the corpus. Everything is sorted
+and serialised canonically: the same build gives the same bytes whatever the workers, the cache and the scripts an
+earlier build left (a DVC output whose hash must not change between identical builds).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import heapq
+import hashlib
 import itertools
 import json
-import operator
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +51,15 @@ PAGE_ROWS = 200  # duplicate clusters or quarantine rows per data page
 # costs ~0.3 ms on a network or overlay file system, more than writing its bytes).
 FILES_PER_SCRIPT = 64
 LINE_COLUMNS = ("line", "text", "fate", "roles", "rule", "reason", "record", "kept_id", "kind", "similarity")
-FILE_COLUMNS = ("path", "fate", "detail", *fates.FATES)
+FILE_COLUMNS = ("path", "fate", "detail", *fates.FATES, "script", "slot")  # script, slot: where its payload is
+FILE_SCRIPTS = Path(DATA) / "files"
 
 
 def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) -> dict[str, Any]:
     """Write the explorer under out.explorer (replacing any earlier one); return its counts (files in and out,
     lines by fate) for the build's stage line. Each parse shard's files are worked on by the engine."""
     target = out.explorer
-    shutil.rmtree(target, ignore_errors=True)
+    _clear_all_but(target, target / FILE_SCRIPTS)
     build = fates.Build.load(out)
     files = read_parquet(out.files).sort("path").with_row_index("number").with_columns(pl.col("number").cast(pl.Int64))
     numbers = files.select(file="path", number="number")
@@ -87,12 +89,17 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
         rest = Path(spool_dir) / "lineless.tsv"
         empty = pl.DataFrame(schema=fates.LINE_FATE_SCHEMA)
         _spool_payloads(rest, _file_payloads(_local(lineless), empty, _of_files(build, lineless)))
-        spools = [(task.entry / "payloads.tsv", task.files["number"].to_list()) for task in tasks]
-        _write_file_scripts(target, [*spools, (rest, lineless["number"].to_list())], files.height)
+        spools = [
+            Spool(task.entry / "payloads.tsv", task.entry.name, task.files["number"].to_list()) for task in tasks
+        ]
+        spools.append(Spool(rest, content_digest(rest), lineless["number"].to_list()))
+        placed = _write_file_scripts(target, space, spools, files.height)
     per_file = (
-        files.select("path", "fate", "detail")
+        files.select("path", "fate", "detail", "number")
         .join(pl.concat([fates.counts_by_file(empty), *counts]).rename({"file": "path"}), on="path", how="left")
         .with_columns(pl.col(fates.FATES).fill_null(0))
+        .join(placed, on="number", how="left", maintain_order="left")
+        .select(FILE_COLUMNS)
     )
     summary = [list(row) for row in per_file.iter_rows()]
     lines_by_fate = {fate: int(per_file[fate].sum()) for fate in fates.FATES}
@@ -105,7 +112,6 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
         {
             "file_columns": list(FILE_COLUMNS),
             "files": summary,
-            "files_per_script": FILES_PER_SCRIPT,
             "lines_by_fate": lines_by_fate,
             "duplicate_pages": duplicate_pages,
             "duplicate_clusters": duplicate_clusters,
@@ -237,38 +243,80 @@ def _file_payloads(files: pl.DataFrame, lines: pl.DataFrame, build: fates.Build)
     return payloads.select("number", payload=payload).sort("number").collect()
 
 
+def _clear_all_but(target: Path, kept: Path) -> None:
+    """Remove everything under target but the folder kept (and the folders on the way to it)."""
+    if not target.is_dir():
+        return
+    for child in target.iterdir():
+        if child == kept:
+            continue
+        if kept.is_relative_to(child) and child.is_dir():
+            _clear_all_but(child, kept)
+        elif child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
 def _spool_payloads(path: Path, payloads: pl.DataFrame) -> None:
     """One line per file: its number, a tab, its JSON (JSON escapes newlines and tabs: the line holds no other)."""
     line = pl.concat_str(pl.col("number").cast(pl.String), pl.lit("\t"), "payload")
     payloads.select(line).write_csv(path, include_header=False, quote_style="never")
 
 
-def _spooled(path: Path, numbers: list[int]) -> Iterator[tuple[int, bytes]]:
-    """(number, payload) of a spool whose lines are numbered by rank: rank r is file numbers[r]."""
-    with path.open("rb") as spool:
-        for line in spool:
-            rank, payload = line.rstrip(b"\n").split(b"\t", 1)
-            yield numbers[int(rank)], payload
+@dataclasses.dataclass(frozen=True)
+class Spool:
+    """A group of files' payloads (a parse shard's, or the files without lines): the spool, the digest of what it
+    is made from, and the files' numbers by rank."""
+
+    path: Path
+    digest: str
+    numbers: list[int]
 
 
-def _write_file_scripts(target: Path, spools: list[tuple[Path, list[int]]], count: int) -> None:
-    """data/files/<bundle>.js: the payloads of files bundle*FILES_PER_SCRIPT onwards, merged from the spools (each
-    by number: (path, the numbers of its ranks)) a bundle at a time, so no more than one bundle is held however
-    large the corpus."""
-    folder = target / DATA / "files"
+def _write_file_scripts(target: Path, space: str, spools: list[Spool], count: int) -> pl.DataFrame:
+    """data/files/<name>-<k>.js: spool by spool, its files' payloads in scripts of FILES_PER_SCRIPT by rank, named
+    after the spool's digest and the code's namespace, so that a script already there holds these very bytes and is
+    kept (written under another name and renamed into place: a killed build leaves no half script). Scripts no file
+    names any more are removed. Returns where each file is: (number, script, slot)."""
+    folder = target / FILE_SCRIPTS
     folder.mkdir(parents=True, exist_ok=True)
-    merged = heapq.merge(*(_spooled(path, numbers) for path, numbers in spools), key=operator.itemgetter(0))
-    written = 0
-    for bundle, group in itertools.groupby(merged, key=lambda item: item[0] // FILES_PER_SCRIPT):
-        numbers, payloads = zip(*group, strict=True)
-        first = bundle * FILES_PER_SCRIPT
-        if bundle != written or list(numbers) != list(range(first, min(first + FILES_PER_SCRIPT, count))):
-            raise ValueError(f"file script {bundle}: payloads of files {numbers}, not each file once")
-        head, tail = _script_ends("files", bundle)
-        (folder / f"{bundle:05d}.js").write_bytes(b"".join([head, b"[", b",".join(payloads), b"]", tail]))
-        written += 1
-    if written * FILES_PER_SCRIPT < count:
-        raise ValueError(f"payloads of {count} files spooled, but the last ones are missing")
+    placed: list[pl.DataFrame] = []
+    wanted: set[str] = set()
+    for spool in spools:
+        name = hashlib.sha256(f"{space}/{spool.digest}/{FILES_PER_SCRIPT}".encode()).hexdigest()[:20]
+        ranks = pl.int_range(len(spool.numbers), dtype=pl.Int64, eager=True)
+        script = pl.format(f"{name}-{{}}", (ranks // FILES_PER_SCRIPT).cast(pl.String).str.zfill(3))
+        where = pl.DataFrame({"number": spool.numbers}, schema={"number": pl.Int64}).select(
+            "number", script=script, slot=ranks % FILES_PER_SCRIPT
+        )
+        names = where["script"].unique(maintain_order=True).to_list()
+        wanted.update(f"{n}.js" for n in names)
+        placed.append(where)
+        if not all((folder / f"{n}.js").is_file() for n in names):
+            _write_spool_scripts(folder, spool, names)
+    for stale in folder.iterdir():
+        if stale.name not in wanted:
+            stale.unlink()
+    numbers = pl.concat([pl.DataFrame(schema={"number": pl.Int64, "script": pl.String, "slot": pl.Int64}), *placed])
+    if sorted(numbers["number"].to_list()) != list(range(count)):
+        raise ValueError(f"payloads of {count} files spooled, but not each file once")
+    return numbers
+
+
+def _write_spool_scripts(folder: Path, spool: Spool, names: list[str]) -> None:
+    """A spool's scripts, a script at a time; its lines must be its ranks in order, each once."""
+    with spool.path.open("rb") as lines:
+        ranked = ((int(rank), payload) for rank, payload in (line.rstrip(b"\n").split(b"\t", 1) for line in lines))
+        for bundle, group in itertools.groupby(ranked, key=lambda item: item[0] // FILES_PER_SCRIPT):
+            ranks, payloads = zip(*group, strict=True)
+            first = bundle * FILES_PER_SCRIPT
+            if bundle >= len(names) or list(ranks) != list(range(first, first + len(ranks))):
+                raise ValueError(f"{spool.path}: payloads of ranks {ranks} in script {bundle}, not each file once")
+            head, tail = _script_ends("files", names[bundle])
+            pending = folder / f".{names[bundle]}.pending"
+            pending.write_bytes(b"".join([head, b"[", b",".join(payloads), b"]", tail]))
+            pending.replace(folder / f"{names[bundle]}.js")
 
 
 def _write_ids(target: Path, outcomes: pl.DataFrame, numbers: pl.DataFrame) -> None:

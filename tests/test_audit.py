@@ -45,12 +45,12 @@ def data_script(path: Path) -> tuple[str, Any, Any]:
 
 
 def file_payload(folder: Path, number: int) -> dict[str, Any]:
-    """What the explorer shows of file `number` (its index in summary.js): an entry of its bundle's data script."""
+    """What the explorer shows of file `number` (its index in summary.js): the entry at its slot of its script."""
     _, _, summary = data_script(folder / "data" / "summary.js")
-    size = summary["files_per_script"]
-    _, key, bundle = data_script(folder / "data" / "files" / f"{number // size:05d}.js")
-    assert key == number // size
-    return bundle[number % size]
+    row = dict(zip(summary["file_columns"], summary["files"][number], strict=True))
+    _, key, bundle = data_script(folder / "data" / "files" / f"{row['script']}.js")
+    assert key == row["script"]
+    return bundle[row["slot"]]
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -194,15 +194,18 @@ def test_explorer_takes_unchanged_shards_from_the_cache_and_redoes_changed_ones(
     # What a cached entry says is what the explorer shows: it is read, not recomputed.
     spool = entries[0] / "payloads.tsv"
     spool.write_bytes(spool.read_bytes().replace(b'"path":"', b'"path":"cached:', 1))
+    shutil.rmtree(out.explorer)  # else its file scripts, named after the same inputs, are kept as they are
     explorer.write(out, engine)
     _, _, summary = data_script(out.explorer / "data" / "summary.js")
     shown = [file_payload(out.explorer, number)["path"] for number in range(len(summary["files"]))]
     assert sum(path.startswith("cached:") for path in shown) == 1
 
-    # Without the cache: the same bytes as the first build.
+    # Without the cache and the earlier explorer: the same bytes as the first build.
     shutil.rmtree(out.stage_cache("explore"))
+    shutil.rmtree(out.explorer)
     explorer.write(out, engine)
     assert tree_digest(out.explorer) == before
+    scripts = {p.name: p.stat() for p in (out.explorer / "data" / "files").iterdir()}
 
     # An input of a shard changed (a line's removal rule): its entry is replaced by what a fresh build writes.
     removed_part = shards.parts(out.removed_lines_dir)[0]
@@ -215,7 +218,14 @@ def test_explorer_takes_unchanged_shards_from_the_cache_and_redoes_changed_ones(
     now = sorted(out.stage_cache("explore").glob("*/*"))
     assert len(now) == len(entries) and len(set(now) - set(entries)) == 1
     incremental = tree_digest(out.explorer)
+    # Only the changed shard's file scripts were written: the others are the very files of the last build.
+    rebuilt = {p.name: p.stat() for p in (out.explorer / "data" / "files").iterdir()}
+    kept = scripts.keys() & rebuilt.keys()
+    assert kept and all((rebuilt[n].st_ino, rebuilt[n].st_mtime_ns) == (scripts[n].st_ino, scripts[n].st_mtime_ns)
+                        for n in kept)  # fmt: skip
+    assert rebuilt.keys() - kept and scripts.keys() - kept  # the changed shard's: new names, the old ones removed
     shutil.rmtree(out.stage_cache("explore"))
+    shutil.rmtree(out.explorer)
     explorer.write(out, engine)
     assert tree_digest(out.explorer) == incremental != before
 
