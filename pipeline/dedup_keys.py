@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.ipc
 import pyarrow.parquet as pq
 
 from pipeline import io
@@ -302,7 +304,11 @@ def _no_keys(records: Records, params: DedupParams) -> pl.DataFrame:
 class PartCache:
     """A part's features on disk: folder <cache>/<sha256 of the part's file>/ with compact-NNNNNN.arrow and
     shingles-NNNNNN.arrow per batch (the shingles numbered by row in the part), complete once renamed into place
-    (a killed writer leaves no entry)."""
+    (a killed writer leaves no entry).
+
+    The shingles are kept sorted by hash (then row), uncompressed, so that a rebuild looking up a few hashes
+    (`lookup`) binary-searches each file through a memory map instead of reading every part's rows: at 1 GB the
+    cache holds 77M rows (1.9 GB), which a rebuild used to scan four times. Readers get them by row, as computed."""
 
     def __init__(self, entry: Path) -> None:
         self.entry = entry
@@ -320,17 +326,45 @@ class PartCache:
             for index, batch in enumerate(batches()):
                 compact, shingles = batch_features(batch, params)
                 io.write_ipc(compact, pending / f"compact-{index:06d}.arrow")
-                io.write_ipc(shingles, pending / f"shingles-{index:06d}.arrow")
+                io.write_ipc(shingles.sort("h", "n"), pending / f"shingles-{index:06d}.arrow")
 
     def compacts(self) -> Iterator[pl.DataFrame]:
         return (pl.read_ipc(path) for path in sorted(self.entry.glob("compact-*.arrow")))
 
+    def _shingle_files(self) -> list[Path]:
+        return sorted(self.entry.glob("shingles-*.arrow"))
+
     def shingles(self) -> Iterator[pl.DataFrame]:
-        return (pl.read_ipc(path) for path in sorted(self.entry.glob("shingles-*.arrow")))
+        """Batch by batch, (n, h) by row then hash, as `batch_features` gives them."""
+        return (pl.read_ipc(path).sort("n", "h") for path in self._shingle_files())
 
     def scan_shingles(self) -> pl.LazyFrame:
-        files = sorted(self.entry.glob("shingles-*.arrow"))
+        """All rows, in no particular order."""
+        files = self._shingle_files()
         return pl.scan_ipc(files) if files else pl.LazyFrame(schema=SHINGLE_SCHEMA)
+
+    def lookup(self, hashes: np.ndarray) -> pl.DataFrame:
+        """(n, h) of the rows holding one of `hashes` (sorted, unique), by row then hash: each file's hash column,
+        memory-mapped, is binary-searched for them, so that only the pages of the hashes found are read."""
+        found = [pl.DataFrame(schema=SHINGLE_SCHEMA)]
+        for path in self._shingle_files():
+            with pa.memory_map(str(path)) as source:
+                reader = pa.ipc.open_file(source)
+                for index in range(reader.num_record_batches):
+                    batch = reader.get_batch(index)
+                    h = batch.column("h").to_numpy(zero_copy_only=True)
+                    rows = _ranges(np.searchsorted(h, hashes, "left"), np.searchsorted(h, hashes, "right"))
+                    n = batch.column("n").to_numpy(zero_copy_only=True)
+                    # Indexing copies the rows out of the map before it closes.
+                    found.append(pl.DataFrame({"n": n[rows], "h": h[rows]}, schema=SHINGLE_SCHEMA))
+        return pl.concat(found).sort("n", "h")
+
+
+def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The indices start..stop-1 of each (start, stop) pair, concatenated."""
+    lengths = stops - starts
+    offsets = np.cumsum(lengths) - lengths
+    return np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(offsets - starts, lengths)
 
 
 class CachedShingles:
@@ -346,8 +380,12 @@ class CachedShingles:
         (cheaper when they are few)."""
         if hashes is not None and hashes.is_empty():
             return
+        wanted = None if hashes is None else np.unique(hashes.to_numpy())
         for entry, numbers in self.parts:
-            yield _renumbered(entry, numbers, hashes).filter(predicate).collect()
+            if wanted is None:
+                yield _renumbered(entry, numbers, None).filter(predicate).collect()
+            else:
+                yield entry.lookup(wanted).with_columns(n=pl.lit(numbers).gather("n")).filter(predicate)
 
     def select(self, predicate: pl.Expr, hashes: pl.Series | None = None) -> pl.DataFrame:
         """The rows that satisfy predicate (and hold one of `hashes`, if given), part by part."""
@@ -401,12 +439,12 @@ class CachedShingles:
 def _renumbered(
     entry: PartCache, numbers: pl.Series, hashes: pl.Series | None, local: pl.Series | None = None
 ) -> pl.LazyFrame:
-    """A part's cached rows, only of `hashes` and of its rows `local` (numbered in the part) if given, selected
-    before they are renumbered into the corpus (numbers)."""
+    """A part's cached rows by row then hash, only of `hashes` and of its rows `local` (numbered in the part) if
+    given, selected before they are renumbered into the corpus (numbers)."""
     rows = entry.scan_shingles()
     rows = rows if local is None else rows.filter(pl.col("n").is_in(local.implode()))
     rows = rows if hashes is None else rows.filter(pl.col("h").is_in(hashes.implode()))
-    return rows.with_columns(n=pl.lit(numbers).gather("n"))
+    return rows.sort("n", "h").with_columns(n=pl.lit(numbers).gather("n"))
 
 
 def previous_shingles(previous: PreviousBuild, representatives: pl.DataFrame) -> pl.DataFrame | None:

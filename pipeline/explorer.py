@@ -4,19 +4,19 @@ For every raw file, its lines with their fate (pipeline.fates: the field of the 
 the duplicate it went to, the rule that removed it, the quarantine rule and reason); duplicate clusters side by
 side; the quarantine with reasons. The page (pipeline/assets/explorer/index.html, the same bytes every build)
 loads small data scripts on demand, so it opens from the file system without a server and stays fast for tens
-of thousands of files: the files' payloads in scripts of up to FILES_PER_SCRIPT files of one parse shard (the
-summary gives each file its script and slot), the record-id index in 256 scripts by the id's first two hex
-digits, duplicates and quarantine in pages.
+of thousands of files: the files' payloads in scripts of up to FILES_PER_SCRIPT files of one cache bucket (the
+first byte of the file's sha256, pipeline/shards.py; the summary gives each file its script and slot), the
+record-id index in 256 scripts by the id's first two hex digits, duplicates and quarantine in pages.
 
 Each parse shard is one engine task: its lines' fates and its files' payloads (JSON text built by polars in one
-pass over the shard), spooled by the file's rank in the shard into the cache (data/cache/explore), under the
-digest of everything they are made from (the shard's parse parts and removed lines, the records' outcomes of its
-files): a rebuild runs only the shards whose entry is missing. A shard's file scripts are named after that digest
-(with the code's namespace), so they are written only when missing: a rebuild that changed one shard writes that
-shard's scripts, not the corpus's (1.4 GB of them at 1 GB of raw text), and removes the scripts no file names any
-more. A spool is read a script at a time, so memory is bounded by a shard, not by the corpus. Everything is sorted
-and serialised canonically: the same build gives the same bytes whatever the workers, the cache and the scripts an
-earlier build left (a DVC output whose hash must not change between identical builds).
+pass over the shard), bundled into file scripts, go into the cache (data/cache/explore) under the digest of
+everything they are made from (the shard's parse parts and removed lines, the records' outcomes of its files): a
+rebuild runs only the shards whose entry is missing. A file script is named after the digest of its bytes (and the
+code's namespace), so one already in the explorer folder is kept: a rebuild that added a file writes the scripts
+of that file's bucket, not the corpus's (1.4 GB of them at 1 GB of raw text), and removes those no file names any
+more. Buckets, unlike shards, do not depend on the shard plan, so neither does a byte of the explorer. Everything is
+sorted and serialised canonically: the same build gives the same bytes whatever the workers, the shard plan, the
+cache and the scripts an earlier build left (a DVC output whose hash must not change between identical builds).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import hashlib
 import itertools
 import json
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -62,9 +61,9 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     _clear_all_but(target, target / FILE_SCRIPTS)
     build = fates.Build.load(out)
     files = read_parquet(out.files).sort("path").with_row_index("number").with_columns(pl.col("number").cast(pl.Int64))
-    numbers = files.select(file="path", number="number")
+    numbers = files.select(file="path", number="number", bucket=shards.bucket_expr())
     cache = out.stage_cache("explore")
-    space = namespace()
+    space = namespace(FILES_PER_SCRIPT)
     prune(cache, [space])
     in_shards = {
         shard: pl.read_parquet(shards.part(out.lines_dir, shard), columns=["file"])
@@ -77,23 +76,21 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     for (shard, in_shard), of_shard in zip(in_shards.items(), _of_shards(build, in_shards.values()), strict=True):
         parts = [shards.part(folder, shard) for folder in fates.ParseParts.folders(out)]
         key = content_digest(*parts, of_shard.outcomes, of_shard.quarantine)
-        tasks.append(ShardTask(shard, out, in_shard, of_shard, cache / space / key))
+        tasks.append(ShardTask(shard, out, in_shard, of_shard, cache / space / key, space))
     todo = [task for task in tasks if not task.entry.is_dir()]
     advance = progress.bar("shards", len(todo), "shards")
     engine_for(engine).map(explore_shard, todo, lambda _: advance(1))
     keep_entries(cache / space, [task.entry for task in tasks])
     counts = [pl.read_parquet(task.entry / "counts.parquet") for task in tasks]
-    with tempfile.TemporaryDirectory(prefix=".explore-", dir=out.root) as spool_dir:
-        # Files without a line read (refused whole, empty): their records and quarantine only.
-        lineless = numbers.join(pl.concat([numbers.clear(), *(t.files for t in tasks)]), on="file", how="anti")
-        rest = Path(spool_dir) / "lineless.tsv"
-        empty = pl.DataFrame(schema=fates.LINE_FATE_SCHEMA)
-        _spool_payloads(rest, _file_payloads(_local(lineless), empty, _of_files(build, lineless)))
-        spools = [
-            Spool(task.entry / "payloads.tsv", task.entry.name, task.files["number"].to_list()) for task in tasks
-        ]
-        spools.append(Spool(rest, content_digest(rest), lineless["number"].to_list()))
-        placed = _write_file_scripts(target, space, spools, files.height)
+    # Files without a line read (refused whole, empty): their records and quarantine only, bundled here.
+    lineless = numbers.join(pl.concat([numbers.clear(), *(t.files for t in tasks)]), on="file", how="anti")
+    empty = pl.DataFrame(schema=fates.LINE_FATE_SCHEMA)
+    scripts = FileScripts(target / FILE_SCRIPTS)
+    for task in tasks:
+        scripts.add(pl.read_parquet(task.entry / "scripts.parquet"), task.files["number"], task.entry / "bodies")
+    rest = _bundles(_file_payloads(_local(lineless), empty, _of_files(build, lineless)), None, space)
+    scripts.add(rest.placed, lineless["number"], rest.bodies)
+    placed = scripts.finish(files.height)
     per_file = (
         files.select("path", "fate", "detail", "number")
         .join(pl.concat([fates.counts_by_file(empty), *counts]).rename({"file": "path"}), on="path", how="left")
@@ -131,26 +128,32 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
 class ShardTask:
     shard: shards.Shard
     out: Outputs
-    files: pl.DataFrame  # file, number: the files with lines in this shard, by number
+    files: pl.DataFrame  # file, number, bucket: the files with lines in this shard, by number
     build: fates.Build  # only these files' rows
-    # The cache entry the shard's results go to (payloads.tsv, counts.parquet), named by the digest of every input:
-    # the shard's parse parts and removed lines, and the build's rows of its files. A rebuild whose entry is there
-    # reads it instead of running the task.
+    # The cache entry the shard's results go to (scripts.parquet, bodies/, counts.parquet), named by the digest of
+    # every input: the shard's parse parts and removed lines, and the build's rows of its files. A rebuild whose entry
+    # is there reads it instead of running the task.
     entry: Path
+    space: str  # the namespace of the code and FILES_PER_SCRIPT: part of the file scripts' names
 
 
 def explore_shard(task: ShardTask) -> None:
-    """One parse shard, into its cache entry: its files' payloads spooled (the file's rank in the shard, tab, JSON;
-    by rank), and lines per fate per file. Written whole under another name, then renamed into place."""
+    """One parse shard, into its cache entry: its files' scripts (bodies/<name>, and scripts.parquet: each file's
+    script and slot, by its rank in the shard), and lines per fate per file. Written whole under another name, then
+    renamed into place."""
     lines = fates.line_fates(fates.ParseParts.of_shard(task.out, task.shard), task.build)
+    bundled = _bundles(_file_payloads(_local(task.files), lines, task.build), task.files["bucket"], task.space)
     with new_entry(task.entry) as pending:
-        _spool_payloads(pending / "payloads.tsv", _file_payloads(_local(task.files), lines, task.build))
+        (pending / "bodies").mkdir()
+        for name, body in bundled.bodies.items():
+            (pending / "bodies" / name).write_bytes(body)
+        bundled.placed.write_parquet(pending / "scripts.parquet")
         fates.counts_by_file(lines).write_parquet(pending / "counts.parquet")
 
 
 def _local(files: pl.DataFrame) -> pl.DataFrame:
-    """files (file, number; by number) numbered by their rank instead: the payloads do not depend on the corpus's
-    other files, and `_write_file_scripts` numbers them back."""
+    """files (file, number, bucket; by number) numbered by their rank instead: the payloads do not depend on the
+    corpus's other files, and `FileScripts.add` numbers them back."""
     return files.with_columns(number=pl.int_range(pl.len(), dtype=pl.Int64))
 
 
@@ -258,65 +261,67 @@ def _clear_all_but(target: Path, kept: Path) -> None:
             child.unlink()
 
 
-def _spool_payloads(path: Path, payloads: pl.DataFrame) -> None:
-    """One line per file: its number, a tab, its JSON (JSON escapes newlines and tabs: the line holds no other)."""
-    line = pl.concat_str(pl.col("number").cast(pl.String), pl.lit("\t"), "payload")
-    payloads.select(line).write_csv(path, include_header=False, quote_style="never")
+PLACED_SCHEMA = {"number": pl.Int64, "script": pl.String, "slot": pl.Int64}
 
 
 @dataclasses.dataclass(frozen=True)
-class Spool:
-    """A group of files' payloads (a parse shard's, or the files without lines): the spool, the digest of what it
-    is made from, and the files' numbers by rank."""
-
-    path: Path
-    digest: str
-    numbers: list[int]
+class Bundled:
+    placed: pl.DataFrame  # PLACED_SCHEMA: each file's script and slot
+    bodies: dict[str, bytes]  # script name -> the JSON list of its files' payloads
 
 
-def _write_file_scripts(target: Path, space: str, spools: list[Spool], count: int) -> pl.DataFrame:
-    """data/files/<name>-<k>.js: spool by spool, its files' payloads in scripts of FILES_PER_SCRIPT by rank, named
-    after the spool's digest and the code's namespace, so that a script already there holds these very bytes and is
-    kept (written under another name and renamed into place: a killed build leaves no half script). Scripts no file
-    names any more are removed. Returns where each file is: (number, script, slot)."""
-    folder = target / FILE_SCRIPTS
-    folder.mkdir(parents=True, exist_ok=True)
-    placed: list[pl.DataFrame] = []
-    wanted: set[str] = set()
-    for spool in spools:
-        name = hashlib.sha256(f"{space}/{spool.digest}/{FILES_PER_SCRIPT}".encode()).hexdigest()[:20]
-        ranks = pl.int_range(len(spool.numbers), dtype=pl.Int64, eager=True)
-        script = pl.format(f"{name}-{{}}", (ranks // FILES_PER_SCRIPT).cast(pl.String).str.zfill(3))
-        where = pl.DataFrame({"number": spool.numbers}, schema={"number": pl.Int64}).select(
-            "number", script=script, slot=ranks % FILES_PER_SCRIPT
-        )
-        names = where["script"].unique(maintain_order=True).to_list()
-        wanted.update(f"{n}.js" for n in names)
-        placed.append(where)
-        if not all((folder / f"{n}.js").is_file() for n in names):
-            _write_spool_scripts(folder, spool, names)
-    for stale in folder.iterdir():
-        if stale.name not in wanted:
-            stale.unlink()
-    numbers = pl.concat([pl.DataFrame(schema={"number": pl.Int64, "script": pl.String, "slot": pl.Int64}), *placed])
-    if sorted(numbers["number"].to_list()) != list(range(count)):
-        raise ValueError(f"payloads of {count} files spooled, but not each file once")
-    return numbers
+def _bundles(payloads: pl.DataFrame, buckets: pl.Series | None, space: str) -> Bundled:
+    """Files' payloads (number, payload; by number) as file scripts: each bucket's files (buckets: the files'
+    buckets in that order; None: one group) in runs of FILES_PER_SCRIPT by number, each script named after the
+    digest of its body and the code's namespace."""
+    group = pl.lit(0, pl.Int32) if buckets is None else pl.lit(buckets)
+    ranked = payloads.with_columns(group=group).with_columns(order=pl.int_range(pl.len()).over("group"))
+    runs = ranked.group_by("group", pl.col("order") // FILES_PER_SCRIPT, maintain_order=True).agg(
+        "number", slot=pl.col("order") % FILES_PER_SCRIPT,
+        body=pl.concat_str(pl.lit("["), pl.col("payload").str.join(","), pl.lit("]")),
+    )  # fmt: skip
+    bodies = [body.encode() for body in runs["body"]]
+    salt = f"{space}/".encode()
+    names = [hashlib.sha256(salt + body).hexdigest()[:20] for body in bodies]
+    placed = runs.select("number", "slot", script=pl.Series(names, dtype=pl.String)).explode("number", "slot")
+    placed = placed.select(list(PLACED_SCHEMA)).cast(PLACED_SCHEMA).sort("number")
+    return Bundled(placed, dict(zip(names, bodies, strict=True)))
 
 
-def _write_spool_scripts(folder: Path, spool: Spool, names: list[str]) -> None:
-    """A spool's scripts, a script at a time; its lines must be its ranks in order, each once."""
-    with spool.path.open("rb") as lines:
-        ranked = ((int(rank), payload) for rank, payload in (line.rstrip(b"\n").split(b"\t", 1) for line in lines))
-        for bundle, group in itertools.groupby(ranked, key=lambda item: item[0] // FILES_PER_SCRIPT):
-            ranks, payloads = zip(*group, strict=True)
-            first = bundle * FILES_PER_SCRIPT
-            if bundle >= len(names) or list(ranks) != list(range(first, first + len(ranks))):
-                raise ValueError(f"{spool.path}: payloads of ranks {ranks} in script {bundle}, not each file once")
-            head, tail = _script_ends("files", names[bundle])
-            pending = folder / f".{names[bundle]}.pending"
-            pending.write_bytes(b"".join([head, b"[", b",".join(payloads), b"]", tail]))
-            pending.replace(folder / f"{names[bundle]}.js")
+class FileScripts:
+    """data/files/<name>.js, written only where missing: a script's name is the digest of its bytes, so one that is
+    there holds them (written under another name and renamed into place: a killed build leaves no half script)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.placed: list[pl.DataFrame] = []
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def add(self, placed: pl.DataFrame, numbers: pl.Series, bodies: Path | dict[str, bytes]) -> None:
+        """A group of files' scripts: placed by rank in the group, numbers their numbers in the corpus by rank,
+        bodies a folder of body files by name (a cache entry's) or the bodies themselves."""
+        self.placed.append(placed.with_columns(number=pl.lit(numbers.cast(pl.Int64)).gather("number")))
+        for name in placed["script"].unique(maintain_order=True):
+            script = self.folder / f"{name}.js"
+            if script.is_file():
+                continue
+            body = (bodies / name).read_bytes() if isinstance(bodies, Path) else bodies[name]
+            head, tail = _script_ends("files", name)
+            pending = self.folder / f".{name}.pending"
+            pending.write_bytes(head + body + tail)
+            pending.replace(script)
+
+    def finish(self, count: int) -> pl.DataFrame:
+        """Remove the scripts no file names; return (number, script, slot) of every file, which must be all
+        `count` of them, each once."""
+        placed = pl.concat([pl.DataFrame(schema=PLACED_SCHEMA), *self.placed]).sort("number")
+        if not placed["number"].equals(pl.Series("number", range(count), dtype=pl.Int64)):
+            raise ValueError(f"file scripts of {placed.height} files, not of each of the {count} files once")
+        wanted = {f"{name}.js" for name in placed["script"].unique()}
+        for stale in self.folder.iterdir():
+            if stale.name not in wanted:
+                stale.unlink()
+        return placed
 
 
 def _write_ids(target: Path, outcomes: pl.DataFrame, numbers: pl.DataFrame) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 import json
@@ -192,8 +193,8 @@ def test_explorer_takes_unchanged_shards_from_the_cache_and_redoes_changed_ones(
     assert len(entries) == len(shards.present(out.lines_dir)) >= 1
 
     # What a cached entry says is what the explorer shows: it is read, not recomputed.
-    spool = entries[0] / "payloads.tsv"
-    spool.write_bytes(spool.read_bytes().replace(b'"path":"', b'"path":"cached:', 1))
+    body = sorted((entries[0] / "bodies").iterdir())[0]
+    body.write_bytes(body.read_bytes().replace(b'"path":"', b'"path":"cached:', 1))
     shutil.rmtree(out.explorer)  # else its file scripts, named after the same inputs, are kept as they are
     explorer.write(out, engine)
     _, _, summary = data_script(out.explorer / "data" / "summary.js")
@@ -251,19 +252,32 @@ def test_explorer_renders_offline_in_headless_chromium(invented_out: Path) -> No
     assert "body_too_short" in dom
 
 
-def test_explorer_bundles_each_file_under_its_number(
-    invented_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_explorer_bundles_a_buckets_files_in_scripts_and_finds_each_by_its_script_and_slot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With 3 files a script, the 7 files are in 3 scripts; the page finds a file of the last one by its number."""
+    """Four copies of a seed page (one content: one bucket) beside the other seed pages (each in a bucket of its
+    own), three files a script: the copies fill two scripts (3 and 1), each other page one; the page finds a file
+    of the last one by its number."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    first, *others = sorted(SEED_RAW.iterdir())
+    for copy in range(4):
+        shutil.copyfile(first, raw / f"copy-{copy}.txt")
+    for page in others:
+        shutil.copyfile(page, raw / page.name)
+    run_pipeline(raw, tmp_path / "out")
     out = Outputs(tmp_path / "out")
-    shutil.copytree(invented_out, out.root)
     monkeypatch.setattr(explorer, "FILES_PER_SCRIPT", 3)
 
-    explorer.write(out, load_params(REPO_ROOT / "params.yaml").engine)
+    explorer.write(out, dataclasses.replace(load_params(REPO_ROOT / "params.yaml").engine, workers=1))
 
     _, _, summary = data_script(out.explorer / "data" / "summary.js")
-    paths = [row[0] for row in summary["files"]]
-    assert len(list((out.explorer / "data" / "files").iterdir())) == 3
+    rows = [dict(zip(summary["file_columns"], row, strict=True)) for row in summary["files"]]
+    copies = collections.Counter(row["script"] for row in rows if row["path"].startswith("copy-"))
+    singles = collections.Counter(row["script"] for row in rows if not row["path"].startswith("copy-"))
+    assert sorted(copies.values()) == [1, 3] and sorted(singles.values()) == [1] * len(others)
+    assert {f"{name}.js" for name in copies | singles} == {p.name for p in (out.explorer / "data" / "files").iterdir()}
+    paths = [row["path"] for row in rows]
     assert [file_payload(out.explorer, number)["path"] for number in range(len(paths))] == paths
     dom = rendered(out.explorer / "index.html", f"file={paths[-1]}")
     assert f"<h2>{paths[-1]}</h2>" in dom
