@@ -343,21 +343,37 @@ class PartCache:
         files = self._shingle_files()
         return pl.scan_ipc(files) if files else pl.LazyFrame(schema=SHINGLE_SCHEMA)
 
-    def lookup(self, hashes: np.ndarray) -> pl.DataFrame:
-        """(n, h) of the rows holding one of `hashes` (sorted, unique), by row then hash: each file's hash column,
-        memory-mapped, is binary-searched for them, so that only the pages of the hashes found are read."""
-        found = [pl.DataFrame(schema=SHINGLE_SCHEMA)]
+    def _searched(self, hashes: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per record batch of the entry: (n of the rows holding one of `hashes` (sorted, unique), their h, how many
+        rows each of `hashes` has there). Each file's hash column, memory-mapped, is binary-searched for them, so
+        that only the pages of the hashes found are read."""
         for path in self._shingle_files():
             with pa.memory_map(str(path)) as source:
                 reader = pa.ipc.open_file(source)
                 for index in range(reader.num_record_batches):
                     batch = reader.get_batch(index)
                     h = batch.column("h").to_numpy(zero_copy_only=True)
-                    rows = _ranges(np.searchsorted(h, hashes, "left"), np.searchsorted(h, hashes, "right"))
-                    n = batch.column("n").to_numpy(zero_copy_only=True)
+                    starts, stops = np.searchsorted(h, hashes, "left"), np.searchsorted(h, hashes, "right")
+                    rows = _ranges(starts, stops)
                     # Indexing copies the rows out of the map before it closes.
-                    found.append(pl.DataFrame({"n": n[rows], "h": h[rows]}, schema=SHINGLE_SCHEMA))
+                    yield batch.column("n").to_numpy(zero_copy_only=True)[rows], h[rows], stops - starts
+
+    def lookup(self, hashes: np.ndarray) -> pl.DataFrame:
+        """(n, h) of the rows holding one of `hashes` (sorted, unique), by row then hash."""
+        found = [pl.DataFrame(schema=SHINGLE_SCHEMA)]
+        for n, h, _ in self._searched(hashes):
+            found.append(pl.DataFrame({"n": n, "h": h}, schema=SHINGLE_SCHEMA))
         return pl.concat(found).sort("n", "h")
+
+    def count(self, hashes: np.ndarray, counted: np.ndarray) -> np.ndarray:
+        """For each of `hashes` (sorted, unique), how many of its rows here are of a counted row (counted: a bool
+        per row of the part)."""
+        total = np.zeros(len(hashes), dtype=np.int64)
+        for n, _, per_hash in self._searched(hashes):
+            held = np.concatenate([[0], np.cumsum(counted[n], dtype=np.int64)])
+            ends = np.cumsum(per_hash)
+            total += held[ends] - held[ends - per_hash]
+        return total
 
 
 def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
@@ -403,13 +419,19 @@ class CachedShingles:
         return pl.concat(found)
 
     def frequencies(self, hashes: pl.Series, holders: pl.Series) -> pl.DataFrame:
-        """(h, df): how many of `holders` (n) hold each of `hashes`, counted part by part into one row per hash (a
-        common hash's holders are counted, never held)."""
-        total = pl.DataFrame(schema=FREQUENCY_SCHEMA)
-        for rows in self._rows(pl.col("n").is_in(holders.implode()), hashes):
-            part = rows.group_by("h").len("df").cast(FREQUENCY_SCHEMA)
-            total = pl.concat([total, part]).group_by("h").agg(pl.col("df").sum())
-        return total
+        """(h, df): how many of `holders` (n) hold each of `hashes` (those held at all), counted part by part in
+        arrays (a common hash's holders are counted, never held)."""
+        wanted = np.unique(hashes.to_numpy())
+        if not len(wanted):
+            return pl.DataFrame(schema=FREQUENCY_SCHEMA)
+        size = max((int(numbers.max()) + 1 for _, numbers in self.parts if numbers.len()), default=0)
+        holding = np.zeros(max(size, int(holders.max() or 0) + 1), dtype=bool)
+        holding[holders.to_numpy()] = True
+        df = np.zeros(len(wanted), dtype=np.int64)
+        for entry, numbers in self.parts:
+            df += entry.count(wanted, holding[numbers.to_numpy()])
+        held = df > 0
+        return pl.DataFrame({"h": wanted[held], "df": df[held]}).cast(FREQUENCY_SCHEMA)
 
     def subset(
         self,
