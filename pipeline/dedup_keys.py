@@ -17,8 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
-import pyarrow.ipc
 import pyarrow.parquet as pq
 
 from pipeline import io
@@ -304,11 +302,7 @@ def _no_keys(records: Records, params: DedupParams) -> pl.DataFrame:
 class PartCache:
     """A part's features on disk: folder <cache>/<sha256 of the part's file>/ with compact-NNNNNN.arrow and
     shingles-NNNNNN.arrow per batch (the shingles numbered by row in the part), complete once renamed into place
-    (a killed writer leaves no entry).
-
-    The shingles are kept sorted by hash (then row), uncompressed, so that a rebuild looking up a few hashes
-    (`lookup`) binary-searches each file through a memory map instead of reading every part's rows: at 1 GB the
-    cache holds 77M rows (1.9 GB), which a rebuild used to scan four times. Readers get them by row, as computed."""
+    (a killed writer leaves no entry)."""
 
     def __init__(self, entry: Path) -> None:
         self.entry = entry
@@ -326,61 +320,17 @@ class PartCache:
             for index, batch in enumerate(batches()):
                 compact, shingles = batch_features(batch, params)
                 io.write_ipc(compact, pending / f"compact-{index:06d}.arrow")
-                io.write_ipc(shingles.sort("h", "n"), pending / f"shingles-{index:06d}.arrow")
+                io.write_ipc(shingles, pending / f"shingles-{index:06d}.arrow")
 
     def compacts(self) -> Iterator[pl.DataFrame]:
         return (pl.read_ipc(path) for path in sorted(self.entry.glob("compact-*.arrow")))
 
-    def _shingle_files(self) -> list[Path]:
-        return sorted(self.entry.glob("shingles-*.arrow"))
-
     def shingles(self) -> Iterator[pl.DataFrame]:
-        """Batch by batch, (n, h) by row then hash, as `batch_features` gives them."""
-        return (pl.read_ipc(path).sort("n", "h") for path in self._shingle_files())
+        return (pl.read_ipc(path) for path in sorted(self.entry.glob("shingles-*.arrow")))
 
     def scan_shingles(self) -> pl.LazyFrame:
-        """All rows, in no particular order."""
-        files = self._shingle_files()
+        files = sorted(self.entry.glob("shingles-*.arrow"))
         return pl.scan_ipc(files) if files else pl.LazyFrame(schema=SHINGLE_SCHEMA)
-
-    def _searched(self, hashes: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Per record batch of the entry: (n of the rows holding one of `hashes` (sorted, unique), their h, how many
-        rows each of `hashes` has there). Each file's hash column, memory-mapped, is binary-searched for them, so
-        that only the pages of the hashes found are read."""
-        for path in self._shingle_files():
-            with pa.memory_map(str(path)) as source:
-                reader = pa.ipc.open_file(source)
-                for index in range(reader.num_record_batches):
-                    batch = reader.get_batch(index)
-                    h = batch.column("h").to_numpy(zero_copy_only=True)
-                    starts, stops = np.searchsorted(h, hashes, "left"), np.searchsorted(h, hashes, "right")
-                    rows = _ranges(starts, stops)
-                    # Indexing copies the rows out of the map before it closes.
-                    yield batch.column("n").to_numpy(zero_copy_only=True)[rows], h[rows], stops - starts
-
-    def lookup(self, hashes: np.ndarray) -> pl.DataFrame:
-        """(n, h) of the rows holding one of `hashes` (sorted, unique), by row then hash."""
-        found = [pl.DataFrame(schema=SHINGLE_SCHEMA)]
-        for n, h, _ in self._searched(hashes):
-            found.append(pl.DataFrame({"n": n, "h": h}, schema=SHINGLE_SCHEMA))
-        return pl.concat(found).sort("n", "h")
-
-    def count(self, hashes: np.ndarray, counted: np.ndarray) -> np.ndarray:
-        """For each of `hashes` (sorted, unique), how many of its rows here are of a counted row (counted: a bool
-        per row of the part)."""
-        total = np.zeros(len(hashes), dtype=np.int64)
-        for n, _, per_hash in self._searched(hashes):
-            held = np.concatenate([[0], np.cumsum(counted[n], dtype=np.int64)])
-            ends = np.cumsum(per_hash)
-            total += held[ends] - held[ends - per_hash]
-        return total
-
-
-def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """The indices start..stop-1 of each (start, stop) pair, concatenated."""
-    lengths = stops - starts
-    offsets = np.cumsum(lengths) - lengths
-    return np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(offsets - starts, lengths)
 
 
 class CachedShingles:
@@ -396,12 +346,8 @@ class CachedShingles:
         (cheaper when they are few)."""
         if hashes is not None and hashes.is_empty():
             return
-        wanted = None if hashes is None else np.unique(hashes.to_numpy())
         for entry, numbers in self.parts:
-            if wanted is None:
-                yield _renumbered(entry, numbers, None).filter(predicate).collect()
-            else:
-                yield entry.lookup(wanted).with_columns(n=pl.lit(numbers).gather("n")).filter(predicate)
+            yield _renumbered(entry, numbers, hashes).filter(predicate).collect()
 
     def select(self, predicate: pl.Expr, hashes: pl.Series | None = None) -> pl.DataFrame:
         """The rows that satisfy predicate (and hold one of `hashes`, if given), part by part."""
@@ -419,19 +365,13 @@ class CachedShingles:
         return pl.concat(found)
 
     def frequencies(self, hashes: pl.Series, holders: pl.Series) -> pl.DataFrame:
-        """(h, df): how many of `holders` (n) hold each of `hashes` (those held at all), counted part by part in
-        arrays (a common hash's holders are counted, never held)."""
-        wanted = np.unique(hashes.to_numpy())
-        if not len(wanted):
-            return pl.DataFrame(schema=FREQUENCY_SCHEMA)
-        size = max((int(numbers.max()) + 1 for _, numbers in self.parts if numbers.len()), default=0)
-        holding = np.zeros(max(size, int(holders.max() or 0) + 1), dtype=bool)
-        holding[holders.to_numpy()] = True
-        df = np.zeros(len(wanted), dtype=np.int64)
-        for entry, numbers in self.parts:
-            df += entry.count(wanted, holding[numbers.to_numpy()])
-        held = df > 0
-        return pl.DataFrame({"h": wanted[held], "df": df[held]}).cast(FREQUENCY_SCHEMA)
+        """(h, df): how many of `holders` (n) hold each of `hashes`, counted part by part into one row per hash (a
+        common hash's holders are counted, never held)."""
+        total = pl.DataFrame(schema=FREQUENCY_SCHEMA)
+        for rows in self._rows(pl.col("n").is_in(holders.implode()), hashes):
+            part = rows.group_by("h").len("df").cast(FREQUENCY_SCHEMA)
+            total = pl.concat([total, part]).group_by("h").agg(pl.col("df").sum())
+        return total
 
     def subset(
         self,
@@ -461,12 +401,12 @@ class CachedShingles:
 def _renumbered(
     entry: PartCache, numbers: pl.Series, hashes: pl.Series | None, local: pl.Series | None = None
 ) -> pl.LazyFrame:
-    """A part's cached rows by row then hash, only of `hashes` and of its rows `local` (numbered in the part) if
-    given, selected before they are renumbered into the corpus (numbers)."""
+    """A part's cached rows, only of `hashes` and of its rows `local` (numbered in the part) if given, selected
+    before they are renumbered into the corpus (numbers)."""
     rows = entry.scan_shingles()
     rows = rows if local is None else rows.filter(pl.col("n").is_in(local.implode()))
     rows = rows if hashes is None else rows.filter(pl.col("h").is_in(hashes.implode()))
-    return rows.sort("n", "h").with_columns(n=pl.lit(numbers).gather("n"))
+    return rows.with_columns(n=pl.lit(numbers).gather("n"))
 
 
 def previous_shingles(previous: PreviousBuild, representatives: pl.DataFrame) -> pl.DataFrame | None:
