@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from pipeline import io, shards
+from pipeline.rawfolder import KnownHashes
 
 CODE_ROOTS = ("pipeline", "schemas")  # the code whose every byte can change a cached result
 CODE_SUFFIXES = (".py", ".json", ".yaml")  # sources and model files; not data docs assets or bytecode
@@ -104,8 +105,9 @@ def _bucket_sizes(frame: pl.DataFrame) -> dict[int, int]:
     return dict(frame.group_by(shards.bucket_expr().alias("bucket")).len().iter_rows())
 
 
-def content_digest(*items: Path | pl.DataFrame) -> str:
-    """sha256 over files' bytes (a missing file counts as empty) and frames' rows and types: a cache entry's name."""
+def content_digest(*items: Path | pl.DataFrame, known: KnownHashes | None = None) -> str:
+    """sha256 over files' bytes (a missing file counts as empty) and frames' rows and types: a cache entry's name.
+    Given known hashes, a file whose stat they know is not read again (`KnownHashes.sha256`)."""
     digest = hashlib.sha256()
     for item in items:
         if isinstance(item, pl.DataFrame):
@@ -115,6 +117,9 @@ def content_digest(*items: Path | pl.DataFrame) -> str:
         else:
             digest.update(b"file\0")
             if item.exists():
+                if known is not None:
+                    digest.update(bytes.fromhex(known.sha256(item, item.as_posix())))
+                    continue
                 with open(item, "rb") as handle:
                     digest.update(hashlib.file_digest(handle, "sha256").digest())
     return digest.hexdigest()

@@ -350,9 +350,10 @@ def session(params: EngineParams, imports: Sequence[str] = (), side_imports: Seq
     nothing starts none).
 
     Given `side_imports` (and more than one worker), the command has a side process, started by
-    `side_process_start` (or the first `aside`) and importing them, for the driver-side work `aside` hands it: a library that takes seconds of pure Python to import (Great Expectations)
-    is imported there, on its own GIL, instead of in a thread of this process, where it held up this process's
-    own work for as long (3 s of a 14 s one-file rebuild at 100 MB)."""
+    `side_process_start` (or the first `aside`) and importing them, for the driver-side work `aside` hands it: a
+    library that takes seconds of pure Python to import (Great Expectations) is imported there, on its own GIL,
+    instead of in a thread of this process, where it held up this process's own work for as long (3 s of a 14 s
+    one-file rebuild at 100 MB)."""
     with _side_process(params, side_imports), _engine_runtime(params, imports):
         yield
 

@@ -39,6 +39,7 @@ from pipeline.engine import engine_for
 from pipeline.io import read_parquet
 from pipeline.outputs import Outputs
 from pipeline.progress import NO_PROGRESS, Progress
+from pipeline.rawfolder import KnownHashes
 from schemas import Article, Duplicate, polars_schema
 
 PAGE = Path(__file__).parent / "assets" / "explorer" / "index.html"
@@ -73,10 +74,12 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
         for shard in shards.present(out.lines_dir)
     }
     tasks = []
+    known = KnownHashes.load(out.explore_part_hashes)
     for (shard, in_shard), of_shard in zip(in_shards.items(), _of_shards(build, in_shards.values()), strict=True):
         parts = [shards.part(folder, shard) for folder in fates.ParseParts.folders(out)]
-        key = content_digest(*parts, of_shard.outcomes, of_shard.quarantine)
+        key = content_digest(*parts, of_shard.outcomes, of_shard.quarantine, known=known)
         tasks.append(ShardTask(shard, out, in_shard, of_shard, cache / space / key, space))
+    known.save(out.explore_part_hashes)
     todo = [task for task in tasks if not task.entry.is_dir()]
     advance = progress.bar("shards", len(todo), "shards")
     engine_for(engine).map(explore_shard, todo, lambda _: advance(1))

@@ -94,6 +94,18 @@ class KnownHashes:
         if key == _stat_key(after) and max(before.st_mtime_ns, before.st_ctime_ns) < read_at_ns - RACY_WINDOW_NS:
             self._seen[rel] = (*key, sha256)
 
+    def sha256(self, path: Path, key: str) -> str:
+        """The sha256 of a file (not a raw file: the pipeline's own, such as a stage's parts) known as key: the known
+        one while its stat is unchanged, else read, and kept unless it changed within RACY_WINDOW_NS of the read."""
+        before = path.stat()
+        sha256 = self.lookup(key, before)
+        if sha256 is None:
+            read_at = time.time_ns()
+            with open(path, "rb") as handle:
+                sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+            self.record(key, before, path.stat(), sha256, read_at)
+        return sha256
+
     def save(self, path: Path) -> None:
         """Write the entries of the files seen by this scan (files gone from the folder drop out)."""
         rows = [(rel, *entry) for rel, entry in sorted(self._seen.items())]

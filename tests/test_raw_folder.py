@@ -19,6 +19,7 @@ import pytest
 from conftest import REPO_ROOT, SEED_RAW, run_pipeline
 
 from pipeline import rawfolder
+from pipeline.cache import content_digest
 
 SECRET = "TOP-SECRET-4f9a2c: the contents of a file outside the raw folder"
 ARTICLE = (
@@ -173,6 +174,32 @@ def test_a_hash_read_right_after_a_write_is_not_kept(tmp_path: Path) -> None:
     rawfolder.scan(raw, MAX, known)
     known.save(store)
     assert pl.read_parquet(store).is_empty()
+
+
+def test_known_hashes_spare_the_pipelines_own_files_a_read_and_never_hide_a_rewrite(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """content_digest with known hashes (the explorer's cache keys over a build's parts): the same digest as
+    reading every file; an unchanged file is not read again; a rewritten one (same size: a new ctime) is."""
+    monkeypatch.setattr(rawfolder, "RACY_WINDOW_NS", 0)  # the files were just written; trust their stats now
+    parts = [tmp_path / "part-00000.parquet", tmp_path / "part-00001.parquet", tmp_path / "missing.parquet"]
+    parts[0].write_bytes(b"first part")
+    parts[1].write_bytes(b"other part")
+    store = tmp_path / "part_hashes.parquet"
+    known = rawfolder.KnownHashes.load(store)
+    assert content_digest(*parts, known=known) == content_digest(*parts)
+    known.save(store)
+
+    read: list[str] = []
+    file_digest = hashlib.file_digest
+    monkeypatch.setattr(
+        hashlib, "file_digest", lambda handle, name: read.append(handle.name) or file_digest(handle, name)
+    )
+    parts[1].write_bytes(b"OTHER PART")
+    again = content_digest(*parts, known=rawfolder.KnownHashes.load(store))
+    monkeypatch.undo()
+    assert read == [str(parts[1])]
+    assert again == content_digest(*parts) != content_digest(parts[0], tmp_path / "absent", parts[2])
 
 
 def test_hostile_folder_runs_to_the_end_and_reads_nothing_outside(hostile: Path, tmp_path: Path) -> None:
