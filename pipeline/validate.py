@@ -28,7 +28,7 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from pipeline import engine, expectations, fates, io, rawfolder, rules, shards
-from pipeline.cache import LastBuildTable
+from pipeline.cache import LastBuildTable, content_digest, keep_entries, namespace, prune
 from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.extraction import LINE_SCHEMA
@@ -194,12 +194,17 @@ def row_failures(articles: pl.DataFrame, schema: pa.DataFrameSchema) -> tuple[pl
     return empty, []
 
 
+LOST_SCHEMA = {"file": pl.String, "line": pl.Int32}
+
+
 def ledger(out: Outputs, files: pl.DataFrame, records: list[pl.DataFrame], quarantine: pl.DataFrame) -> dict[str, Any]:
     """Every non-blank raw line in a record's span, in removed_lines or in quarantine; every raw path parsed or
     quarantined.
 
     Shard by shard: a file's lines and removed lines are in its parse shard's parts, so only one shard's lines,
-    and the joins over them, are in memory at once.
+    and the joins over them, are in memory at once. A shard's count is kept in the cache (data/cache/validate/
+    ledger) under the digest of its lines and removed lines parts and of the spans of its files: a rebuild counts
+    the shards whose inputs changed (the parts' bytes hashed only when written since, `rawfolder.KnownHashes`).
     """
     spans = pl.concat(
         [fates.provenance_places(f.select("provenance")) for f in records]
@@ -208,24 +213,27 @@ def ledger(out: Outputs, files: pl.DataFrame, records: list[pl.DataFrame], quara
     lines_seen = lines_in_spans = 0
     lost_parts: list[pl.DataFrame] = []
     read_files: list[pl.Series] = []
+    cache = out.stage_cache("validate") / "ledger"
+    space = cache / namespace()
+    prune(cache, [space.name])
+    known = rawfolder.KnownHashes.load(cache / "part_hashes.parquet")
+    entries = []
     for shard in shards.present(out.lines_dir):
-        lines = io.read_parquet(shards.part(out.lines_dir, shard), LINE_SCHEMA, ["file", "line"])
-        in_shard = lines.select("file").unique()
-        removed = (
-            io.read_parquet(
-                shards.part(out.removed_lines_dir, shard), polars_schema(RemovedLine), ["file", "line", "fragment"]
-            )
-            .filter(~pl.col("fragment"))
-            .select("file", "line")
-            .unique()
-        )
-        in_spans = fates.place_lines(spans.join(in_shard, on="file", how="semi")).select("file", "line").unique()
-        rest = lines.join(in_spans, on=["file", "line"], how="anti")
-        lost_parts.append(rest.join(removed, on=["file", "line"], how="anti"))
-        lines_seen += lines.height
-        lines_in_spans += lines.height - rest.height
+        parts = shards.part(out.lines_dir, shard), shards.part(out.removed_lines_dir, shard)
+        in_shard = io.read_parquet(parts[0], LINE_SCHEMA, ["file"]).unique().sort("file")
+        of_shard = spans.join(in_shard, on="file", how="semi").unique().sort(pl.all())
+        entry = space / f"{content_digest(*parts, of_shard, known=known)}.parquet"
+        if not entry.is_file():
+            io.write_parquet(_shard_ledger(*parts, of_shard), entry)
+        counted = io.read_parquet(entry)
+        lines_seen += int(counted["lines"][0])
+        lines_in_spans += int(counted["in_spans"][0])
+        lost_parts.append(counted.select(pl.col("lost").explode().struct.unnest()).drop_nulls().cast(LOST_SCHEMA))
         read_files.append(in_shard["file"])
-    lost = pl.concat([pl.DataFrame(schema={"file": pl.String, "line": pl.Int32}), *lost_parts]).sort("file", "line")
+        entries.append(entry)
+    keep_entries(space, entries)
+    known.save(cache / "part_hashes.parquet")
+    lost = pl.concat([pl.DataFrame(schema=LOST_SCHEMA), *lost_parts]).sort("file", "line")
     accounted_paths = pl.concat([*read_files, quarantine["file"]]).unique().to_frame("file")
     unaccounted_paths = files.select(file="path").join(accounted_paths, on="file", how="anti").sort("file")
     quarantined_lines = quarantine.filter(pl.col("line_start") > 0)
@@ -242,6 +250,25 @@ def ledger(out: Outputs, files: pl.DataFrame, records: list[pl.DataFrame], quara
         "unaccounted": lost.height,
         "unaccounted_examples": [f"{f}:{n}" for f, n in lost.head(20).iter_rows()],
     }
+
+
+def _shard_ledger(lines_part: Path, removed_part: Path, spans: pl.DataFrame) -> pl.DataFrame:
+    """One row: a shard's lines, those in the spans, and the lines in neither the spans nor its removed lines."""
+    lines = io.read_parquet(lines_part, LINE_SCHEMA, ["file", "line"])
+    removed = (
+        io.read_parquet(removed_part, polars_schema(RemovedLine), ["file", "line", "fragment"])
+        .filter(~pl.col("fragment"))
+        .select("file", "line")
+        .unique()
+    )
+    in_spans = fates.place_lines(spans).select("file", "line").unique()
+    rest = lines.join(in_spans, on=["file", "line"], how="anti")
+    lost = rest.join(removed, on=["file", "line"], how="anti").sort("file", "line")
+    return lost.select(
+        lines=pl.lit(lines.height, pl.Int64),
+        in_spans=pl.lit(lines.height - rest.height, pl.Int64),
+        lost=pl.struct(list(LOST_SCHEMA)).implode(),
+    )
 
 
 def _record_place(frame: pl.DataFrame) -> pl.DataFrame:

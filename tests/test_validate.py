@@ -468,6 +468,8 @@ def test_ledger_shard_by_shard_finds_the_one_line_a_stage_lost(tmp_path: Path) -
     balanced = validate.ledger(out, files, records, quarantine)
     assert balanced == read_json(out.validation_report)["nothing_lost"]
     assert balanced["unaccounted"] == 0 and balanced["in_records"] + balanced["removed"] > 0
+    counted = sorted(out.stage_cache("validate").glob("ledger/*/*.parquet"))  # one count per shard, kept
+    assert len(counted) == len(shards.parts(out.lines_dir))
 
     # A chrome line above the first record of its file: in no record's span, so only its audit row accounts for it.
     first_record = (
@@ -489,6 +491,8 @@ def test_ledger_shard_by_shard_finds_the_one_line_a_stage_lost(tmp_path: Path) -
     removed = pl.read_parquet(part)
     removed.filter((pl.col("file") != lost["file"]) | (pl.col("line") != lost["line"])).write_parquet(part)
     broken = validate.ledger(out, files, records, quarantine)
+    recounted = sorted(out.stage_cache("validate").glob("ledger/*/*.parquet"))
+    assert len(set(recounted) - set(counted)) == 1 and len(recounted) == len(counted)  # that shard only
     assert broken["unaccounted"] == 1
     assert broken["unaccounted_examples"] == [f"{lost['file']}:{lost['line']}"]
     assert broken["removed"] == balanced["removed"] - 1
