@@ -74,12 +74,12 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
         for shard in shards.present(out.lines_dir)
     }
     tasks = []
-    known = KnownHashes.load(out.explore_part_hashes)
+    known = KnownHashes.load(out.known_hashes_of("explore"))
     for (shard, in_shard), of_shard in zip(in_shards.items(), _of_shards(build, in_shards.values()), strict=True):
         parts = [shards.part(folder, shard) for folder in fates.ParseParts.folders(out)]
         key = content_digest(*parts, of_shard.outcomes, of_shard.quarantine, known=known)
         tasks.append(ShardTask(shard, out, in_shard, of_shard, cache / space / key, space))
-    known.save(out.explore_part_hashes)
+    known.save(out.known_hashes_of("explore"))
     todo = [task for task in tasks if not task.entry.is_dir()]
     advance = progress.bar("shards", len(todo), "shards")
     engine_for(engine).map(explore_shard, todo, lambda _: advance(1))

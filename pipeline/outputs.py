@@ -82,13 +82,12 @@ class Outputs:
     @property
     def known_hashes(self) -> Path:
         """sha256 of raw files by their stat: a rescan reads only new or changed files (rawfolder.KnownHashes)."""
-        return self.stage_cache("scan") / "known_hashes.parquet"
+        return self.known_hashes_of("scan")
 
-    @property
-    def explore_part_hashes(self) -> Path:
-        """sha256 of the parts the explorer's cache keys are made from, by their stat (rawfolder.KnownHashes): a
-        rebuild reads only the parts written since (1 GB: 4.8 s of hashing)."""
-        return self.stage_cache("explore") / "part_hashes.parquet"
+    def known_hashes_of(self, stage: str) -> Path:
+        """A stage's sha256 of files by their stat (rawfolder.KnownHashes): of the file system (inodes, times), so the
+        one cache file whose bytes differ between two builds of the same input."""
+        return self.stage_cache(stage) / "known_hashes.parquet"
 
     def stage_cache(self, stage: str) -> Path:
         """A stage's own part of the cache: each stage prunes only its own stale namespaces."""

@@ -216,7 +216,7 @@ def ledger(out: Outputs, files: pl.DataFrame, records: list[pl.DataFrame], quara
     cache = out.stage_cache("validate") / "ledger"
     space = cache / namespace()
     prune(cache, [space.name])
-    known = rawfolder.KnownHashes.load(cache / "part_hashes.parquet")
+    known = rawfolder.KnownHashes.load(out.known_hashes_of("validate"))
     entries = []
     for shard in shards.present(out.lines_dir):
         parts = shards.part(out.lines_dir, shard), shards.part(out.removed_lines_dir, shard)
@@ -232,7 +232,7 @@ def ledger(out: Outputs, files: pl.DataFrame, records: list[pl.DataFrame], quara
         read_files.append(in_shard["file"])
         entries.append(entry)
     keep_entries(space, entries)
-    known.save(cache / "part_hashes.parquet")
+    known.save(out.known_hashes_of("validate"))
     lost = pl.concat([pl.DataFrame(schema=LOST_SCHEMA), *lost_parts]).sort("file", "line")
     accounted_paths = pl.concat([*read_files, quarantine["file"]]).unique().to_frame("file")
     unaccounted_paths = files.select(file="path").join(accounted_paths, on="file", how="anti").sort("file")
