@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -41,6 +42,20 @@ def run_pipeline(
             f"pipeline failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         )
     return result
+
+
+def output_digests(root: Path) -> dict[str, str]:
+    """sha256 of every file of an output folder, the cache kept between builds included, except the Data Docs HTML
+    (a rendered view stamped with the real run time), the releases folder run_pipeline points elsewhere, the lock
+    file, and the stages' hashes of files by their stat (inodes and times of this file system, not of the build:
+    Outputs.known_hashes_of): what two builds of the same input must write alike."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+        and not {"data_docs", "no-releases"} & set(p.parts)
+        and p.name not in (".lock", "known_hashes.parquet")
+    }
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -14,9 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
-from conftest import REPO_ROOT, SEED_RAW, SHARED, run_pipeline
-
-from pipeline.outputs import Outputs
+from conftest import REPO_ROOT, SEED_RAW, SHARED, output_digests, run_pipeline
 
 EXPECTED_FEATURES = {
     "id": "Value('string')",
@@ -34,19 +31,6 @@ EXPECTED_FEATURES = {
 }
 
 
-def _digests(root: Path) -> dict[str, str]:
-    """sha256 of every output file, the cache kept between builds included, except the Data Docs HTML (a rendered
-    view stamped with the real run time), the lock file, and the stages' hashes of files by their stat (inodes and
-    times of this file system, Outputs.known_hashes_of)."""
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-        and not {"data_docs", "no-releases"} & set(p.parts)
-        and p.name not in (".lock", Outputs(root).known_hashes.name)
-    }
-
-
 def _non_blank_lines(raw: Path) -> int:
     return sum(1 for p in raw.iterdir() for line in p.read_text(encoding="utf-8").splitlines() if line.strip())
 
@@ -60,7 +44,7 @@ def test_runs_give_byte_identical_outputs_across_hash_seeds_and_workers(
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
     second = tmp_path / "again"
     run_pipeline(SEED_RAW, second, params=tmp_path / "params.yaml", env={"PYTHONHASHSEED": hash_seed})
-    first, again = _digests(seed_out), _digests(second)
+    first, again = output_digests(seed_out), output_digests(second)
     assert first.keys() == again.keys()
     assert [name for name in first if first[name] != again[name]] == []
     assert any(name.startswith("dataset/data/train-") for name in first)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import REPO_ROOT, SEED_RAW, run_pipeline
+from conftest import REPO_ROOT, SEED_RAW, output_digests, run_pipeline
 
 from pipeline import rawfolder
 from pipeline.cache import content_digest
@@ -269,15 +269,7 @@ def test_two_runs_into_one_output_folder_never_both_write(tmp_path: Path) -> Non
     assert second.stderr.startswith("busy: another run is writing")
     reference = tmp_path / "reference"
     run_pipeline(SEED_RAW, reference)
-    assert digests(out) == digests(reference)
-
-
-def digests(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and "data_docs" not in p.parts and p.name != ".lock"
-    }
+    assert output_digests(out) == output_digests(reference)
 
 
 def test_missing_raw_folder_is_a_usage_error_in_one_line(tmp_path: Path) -> None:
