@@ -288,11 +288,15 @@ class SideProcess:
         self._connection.close()
 
 
+# The side process's imports (started a stage ahead) take the cores only when that stage's own work leaves them
+# idle; while a stage waits for its call, the cores are idle anyway.
+SIDE_NICENESS = 10
 SIDE_POLL_SECONDS = 0.5  # how often a caller waiting on the side process checks that it is still alive
 SIDE_STOP_SECONDS = 10  # how long the end of a command waits for the side process to stop before terminating it
 
 
 def _serve(connection: multiprocessing.connection.Connection, imports: tuple[str, ...]) -> None:
+    os.nice(SIDE_NICENESS)
     _import_all(imports)
     while True:
         try:
