@@ -501,7 +501,7 @@ def plan_rebuild(
     moved = frequency.filter(
         shingle_class(pl.col("df"), cap).ne_missing(shingle_class(pl.col("df") - pl.col("change"), cap))
     )
-    by_class = shingles.select(pl.col("n").is_in(compact["n"].implode()), moved["h"])["n"]
+    by_class = shingles.select(compact["n"], moved["h"])["n"]
     new_anchor_holders = previous.anchors().join(added_shingles.lazy().select("h").unique(), on="h", how="semi")
     by_anchor = new_anchor_holders.join(known.lazy(), on="index").select("n").collect()["n"]
     by_best = states.join(removed.select(best="index"), on="best", how="semi").join(known, on="index")["n"]
@@ -543,7 +543,7 @@ def near_decisions(
     # What their decisions read: their own rows, and every holder of a hash they may look up as an anchor; the
     # rows of the longer records of their candidate pairs are read once those are known (`pair_counts`).
     looked_up = anchor_hashes(own, frequencies, params)
-    others = pl.col("n").is_in(compact["n"].implode()) & ~pl.col("n").is_in(recompute.implode())
+    others = compact["n"].filter(~compact["n"].is_in(recompute.implode()))
     most = own.height + int(frequencies.filter(pl.col("h").is_in(looked_up.implode()))["df"].sum())
     buckets = max(1, -(-most // params.bucket_shingles))  # as many hash ranges as these rows need
     restricted = shingles.subset(own, others, looked_up, scratch.root / "restricted", frequencies, buckets)

@@ -241,7 +241,14 @@ class Records:
                 yield pl.from_arrow(batch)
 
     def batches(self, columns: Sequence[str], only: pl.Series | None = None) -> Iterator[pl.DataFrame]:
-        """Batches of (n, *columns) in input order, in clean's types; `only`: the rows whose n is in it."""
+        """Batches of (n, *columns) in input order, in clean's types; `only`: the rows whose n is in it, read from
+        the parts holding one of them only (a rebuild's few records are in a few parts)."""
+        if only is not None and len(self.parts()) > 1:
+            wanted = only.to_numpy()
+            for part in self.parts():
+                if np.isin(part.numbers, wanted).any():
+                    yield from part.batches(columns, only)
+            return
         start = 0
         for batch in self._read(list(columns)):
             numbers = pl.Series("n", self.numbers[start : start + batch.height])
@@ -341,52 +348,76 @@ class CachedShingles:
         self.parts = [(PartCache.of(cache, part), pl.Series("global", part.numbers)) for part in parts]
         self.buckets = buckets  # the hash ranges of the scratch folders written from here
 
-    def _rows(self, predicate: pl.Expr, hashes: pl.Series | None = None) -> Iterator[pl.DataFrame]:
-        """The rows, renumbered, that satisfy predicate; `hashes`: only rows of these, selected before renumbering
-        (cheaper when they are few)."""
-        if hashes is not None and hashes.is_empty():
-            return
-        for entry, numbers in self.parts:
-            yield _renumbered(entry, numbers, hashes).filter(predicate).collect()
+    def _mask(self, records: pl.Series) -> np.ndarray:
+        """A boolean per record number (the parts' numbers are 0 .. records - 1): whether it is in `records`; each
+        part then takes its own numbers' slots."""
+        mask = np.zeros(sum(numbers.len() for _, numbers in self.parts), dtype=bool)
+        mask[records.to_numpy()] = True
+        return mask
 
-    def select(self, predicate: pl.Expr, hashes: pl.Series | None = None) -> pl.DataFrame:
-        """The rows that satisfy predicate (and hold one of `hashes`, if given), part by part."""
-        return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *self._rows(predicate, hashes)])
+    @staticmethod
+    def _local(held: np.ndarray) -> pl.Expr | None:
+        """The predicate keeping a part's rows (numbered in the part) whose record is held (a boolean per row of the
+        part): None when all are. On the part's own numbers, so that rows are renumbered after the filters only."""
+        if held.all():
+            return None
+        # The shorter of the two lists: a rebuild's holders are most of the corpus (every representative but a few).
+        if held.sum() * 2 < len(held):
+            return pl.col("n").is_in(pl.Series(np.flatnonzero(held).astype(np.uint32)).implode())
+        return ~pl.col("n").is_in(pl.Series(np.flatnonzero(~held).astype(np.uint32)).implode())
+
+    def _selected(self, holders: pl.Series, hashes: pl.Series) -> Iterator[tuple[pl.LazyFrame, pl.Series]]:
+        """Per part: its rows (numbered in the part) of `hashes` held by one of `holders`, and the part's numbers
+        (no part when there are no hashes)."""
+        if hashes.is_empty():
+            return
+        mask = self._mask(holders)
+        for entry, numbers in self.parts:
+            rows = entry.scan_shingles().filter(pl.col("h").is_in(hashes.implode()))
+            held = self._local(mask[numbers.to_numpy()])
+            yield (rows if held is None else rows.filter(held)), numbers
+
+    def select(self, holders: pl.Series, hashes: pl.Series) -> pl.DataFrame:
+        """The rows of `hashes` held by one of `holders` (n), part by part."""
+        found = (rows.with_columns(n=pl.lit(numbers).gather("n")).collect() for rows, numbers in
+                 self._selected(holders, hashes))  # fmt: skip
+        return pl.concat([pl.DataFrame(schema=SHINGLE_SCHEMA), *found])
 
     def of_records(self, records: pl.Series, hashes: pl.Series | None = None) -> pl.DataFrame:
         """The rows of these records (n), and only of these hashes if given, read from the parts holding one of
         the records only (a rebuild's few records are in a few parts)."""
-        wanted = records.to_numpy()
+        mask = self._mask(records)
         found = [pl.DataFrame(schema=SHINGLE_SCHEMA)]
         for entry, numbers in self.parts:
-            local = np.flatnonzero(np.isin(numbers.to_numpy(), wanted)).astype(np.uint32)
+            local = np.flatnonzero(mask[numbers.to_numpy()]).astype(np.uint32)
             if len(local):
                 found.append(_renumbered(entry, numbers, hashes, pl.Series(local)).collect())
         return pl.concat(found)
 
     def frequencies(self, hashes: pl.Series, holders: pl.Series) -> pl.DataFrame:
         """(h, df): how many of `holders` (n) hold each of `hashes`, counted part by part into one row per hash (a
-        common hash's holders are counted, never held)."""
-        total = pl.DataFrame(schema=FREQUENCY_SCHEMA)
-        for rows in self._rows(pl.col("n").is_in(holders.implode()), hashes):
-            part = rows.group_by("h").len("df").cast(FREQUENCY_SCHEMA)
-            total = pl.concat([total, part]).group_by("h").agg(pl.col("df").sum())
-        return total
+        common hash's holders are counted in the query, never held or renumbered)."""
+        counted = [
+            rows.group_by("h").agg(df=pl.len().cast(FREQUENCY_SCHEMA["df"])).collect()
+            for rows, _ in self._selected(holders, hashes)
+        ]
+        return pl.concat([pl.DataFrame(schema=FREQUENCY_SCHEMA), *counted]).group_by("h").agg(pl.col("df").sum())
 
     def subset(
         self,
         rows: pl.DataFrame,
-        predicate: pl.Expr,
+        holders: pl.Series,
         hashes: pl.Series,
         root: Path,
         frequencies: pl.DataFrame,
         buckets: int,
     ) -> Scratch:
-        """A scratch folder at root, in `buckets` hash ranges, holding `rows` and the rows of `hashes` that satisfy
-        predicate (which must leave rows' records out), each with its hash's document frequency (`frequencies`:
+        """A scratch folder at root, in `buckets` hash ranges, holding `rows` and the rows of `hashes` held by
+        `holders` (which must leave rows' records out), each with its hash's document frequency (`frequencies`:
         (h, df) of every hash; the selected rows written part by part: memory bounded by one part's rows)."""
         subset = Scratch(root, buckets, counted=True)
-        parts = ((f"{index:05d}", selected) for index, selected in enumerate(self._rows(predicate, hashes)))
+        parts = ((f"{index:05d}", found.with_columns(n=pl.lit(numbers).gather("n")).collect())
+                 for index, (found, numbers) in enumerate(self._selected(holders, hashes)))  # fmt: skip
         for name, batch in itertools.chain([("given", rows)], parts):  # the parts read one at a time
             subset.write_batch(name, batch.join(frequencies, on="h", how="left", maintain_order="left"))
         return subset
