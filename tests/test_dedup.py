@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 from conftest import REPO_ROOT, SHARED
 
-from pipeline import dedup, shards
+from pipeline import dedup, dedup_keys, shards
 from pipeline.cache import content_digest
 from pipeline.config import ConfigError, DedupParams, load_params
 from pipeline.outputs import Outputs
@@ -247,6 +247,46 @@ def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs
     assert result.kept.collect().equals(fresh.kept) and result.removed.equals(fresh.removed)
     now = {entry.name for entry in space.iterdir()} - {"state"}
     assert len(now) == 2 and len(now & set(entries)) == 1 and tail_entry.name not in now
+
+
+def test_cached_shingles_select_and_count_like_the_rows_themselves(tmp_path: Path) -> None:
+    """A rebuild reads the cached shingles filtered on each part's own row numbers and renumbers them last. Checked
+    against the rows renumbered first, then filtered, for holder sets that take every branch of that filter: every
+    record of a part, most of them, a few, none."""
+    rows = frame(*(article(" ".join(WORDS[i : i + 40 + 7 * i]), file=f"{i}.txt") for i in range(12)))
+    parts = [tmp_path / f"part-{i:05d}.parquet" for i in range(3)]
+    for i, path in enumerate(parts):
+        rows.slice(4 * i, 4).write_parquet(path)
+    records = dedup_keys.Records(parts, PARAMS.batch_records, dedup.ARTICLE_SCHEMA)
+    cache = tmp_path / "cache"
+    scratch = dedup_keys.Scratch(tmp_path / "scratch", 1)
+    for index, part in enumerate(records.parts()):
+        dedup_keys.scan_part(dedup_keys.ScanTask(part, index, PARAMS, scratch, cache, to_scratch=False))
+    shingles = dedup_keys.CachedShingles(cache, records.parts(), buckets=1)
+    every = pl.concat(
+        [
+            pl.read_ipc(path).with_columns(n=pl.lit(pl.Series(part.numbers)).gather("n"))
+            for part in records.parts()
+            for path in sorted(dedup_keys.PartCache.of(cache, part).entry.glob("shingles-*.arrow"))
+        ]
+    )
+    hashes = every["h"].unique().sort().gather_every(3)
+    first_part = pl.Series(records.parts()[0].numbers)
+    for holders in (
+        pl.Series(range(12), dtype=pl.UInt32),  # all of every part
+        pl.Series([n for n in range(12) if n != int(first_part[0])], dtype=pl.UInt32),  # most of one part
+        first_part.head(1),  # one record of one part, none of the others
+        pl.Series([], dtype=pl.UInt32),
+    ):
+        expected = every.filter(pl.col("h").is_in(hashes.implode()) & pl.col("n").is_in(holders.implode()))
+        assert shingles.select(holders, hashes).sort("n", "h").equals(expected.sort("n", "h"))
+        counted = expected.group_by("h").agg(df=pl.len().cast(pl.UInt32)).sort("h")
+        assert shingles.frequencies(hashes, holders).sort("h").equals(counted)
+        subset = shingles.subset(every.clear(), holders, hashes, tmp_path / "subset", counted, buckets=2)
+        written = [s.collect().select("n", "h") for b in range(2) if (s := subset.all_shingles(b)) is not None]
+        assert pl.concat([every.clear(), *written]).sort("n", "h").equals(expected.sort("n", "h"))
+        shutil.rmtree(tmp_path / "subset", ignore_errors=True)  # nothing written when nothing is selected
+    assert shingles.select(pl.Series(range(12), dtype=pl.UInt32), hashes.clear()).is_empty()
 
 
 def test_nfkc_fast_path_characters_are_their_own_nfkc_form() -> None:
