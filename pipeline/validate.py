@@ -218,10 +218,20 @@ def ledger(out: Outputs, files: pl.DataFrame, records: list[pl.DataFrame], quara
     prune(cache, [space.name])
     known = rawfolder.KnownHashes.load(out.known_hashes_of("validate"))
     entries = []
-    for shard in shards.present(out.lines_dir):
+    present = shards.present(out.lines_dir)
+    files_of = {
+        shard.index: io.read_parquet(shards.part(out.lines_dir, shard), LINE_SCHEMA, ["file"]).unique().sort("file")
+        for shard in present
+    }
+    # Each span to the shard of its file at once (a join per shard would read every span once per shard).
+    placed = pl.concat([pl.DataFrame(schema={"file": pl.String, "shard": pl.Int64})] + [
+        files.with_columns(shard=pl.lit(index, pl.Int64)) for index, files in files_of.items()
+    ])  # fmt: skip
+    spans_of = spans.unique().join(placed, on="file").partition_by("shard", as_dict=True, include_key=False)
+    for shard in present:
         parts = shards.part(out.lines_dir, shard), shards.part(out.removed_lines_dir, shard)
-        in_shard = io.read_parquet(parts[0], LINE_SCHEMA, ["file"]).unique().sort("file")
-        of_shard = spans.join(in_shard, on="file", how="semi").unique().sort(pl.all())
+        in_shard = files_of[shard.index]
+        of_shard = spans_of.get((shard.index,), spans.clear()).sort(pl.all())
         entry = space / f"{content_digest(*parts, of_shard, known=known)}.parquet"
         if not entry.is_file():
             io.write_parquet(_shard_ledger(*parts, of_shard), entry)
