@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import logging
 import os
 import sys
@@ -98,6 +97,11 @@ def _paragraphs_any(column: str, predicate: pl.Expr) -> pl.Expr:
     return pl.col(column).fill_null("").str.split("\n\n").list.eval(predicate).list.any()
 
 
+def _learned(paragraph: pl.Expr, keys: Sequence[str]) -> pl.Expr:
+    """Whether a paragraph is one of these learned boilerplate lines (their keys: the canonical form)."""
+    return canonical_expr(paragraph).is_in(list(keys))
+
+
 def _doubled() -> pl.Expr:
     half = (pl.element().str.len_chars() - 1) // 2
     return (pl.element().str.len_chars() >= 41) & (
@@ -136,8 +140,7 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule("body_no_chrome", "No body paragraph is page chrome (rule table or learned boilerplate)", False,
             lambda f: ~_paragraphs_any(
                 "body",
-                rules.whole_line_expr(pl.element(), CHROME_KINDS)
-                | canonical_expr(pl.element()).is_in(list(f.learned)),
+                rules.whole_line_expr(pl.element(), CHROME_KINDS) | _learned(pl.element(), f.learned),
             )),
     RowRule("body_no_date_marker", "A body carries no crawler date marker", False,
             lambda f: ~pl.col("body").str.contains(CRAWLER_DATE_RESIDUE)),
@@ -412,9 +415,12 @@ class RowMemo:
     """The row checks' verdicts of the last build, row by row, so that pandera checks only rows it has not seen.
 
     A row's verdict is a function of its columns, of three facts about it (another row carries its id; another
-    row carries its body; its provenance names only files the build read) and of what is the same for every row:
-    the code, the learned boilerplate and the date range (the namespace). A row is known by two 64-bit hashes of
-    all of these; the memo keeps the rows of the last build only (data/cache/validate/rows/<namespace>/rows.parquet).
+    row carries its body; its provenance names only files the build read), of what is the same for every row: the
+    code and the date range (the namespace), and of the learned boilerplate. A row is known by two 64-bit hashes of
+    its columns and facts; the memo keeps the rows of the last build only (data/cache/validate/rows/<namespace>/
+    rows.parquet), and that build's learned lines (learned.parquet). The learned lines decide only whether a body
+    paragraph is one of them (`body_no_chrome`): when they change (a new page can bring a line to `min_contexts`),
+    only the rows with a paragraph among the lines learned or unlearned are checked again, not every row.
     """
 
     SCHEMA: typing.ClassVar = {"k1": pl.UInt64, "k2": pl.UInt64, "rules": pl.List(pl.String)}
@@ -422,12 +428,17 @@ class RowMemo:
 
     def __init__(self, root: Path | None, facts: Facts) -> None:
         self.facts = facts
-        self.table = None
+        self.table = self.learned = None
+        self.known = None
+        self.relearned: list[str] = []  # lines learned or unlearned since the memo's build
         if root is not None:
-            learned = hashlib.sha256("\n".join(facts.learned).encode()).hexdigest()
-            settings = (facts.date_min, facts.date_max, learned, pl.__version__)
+            settings = (facts.date_min, facts.date_max, pl.__version__)
             self.table = LastBuildTable(root, "rows.parquet", self.SCHEMA, *settings)
-        self.known = self.table.load() if self.table is not None and self.table.path.exists() else None
+            self.learned = LastBuildTable(root, "learned.parquet", {"key": pl.String}, *settings)
+            # Both or neither: `save` removes the rows before it rewrites the lines they were judged with.
+            if self.table.path.exists() and self.learned.path.exists():
+                self.known = self.table.load()
+                self.relearned = sorted(set(facts.learned) ^ set(self.learned.load()["key"].to_list()))
         self.seen: list[pl.DataFrame] = []
 
     def keys(self, batch: pl.DataFrame) -> pl.DataFrame:
@@ -447,6 +458,9 @@ class RowMemo:
         keys = self.keys(batch).with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
         known = self.known if self.known is not None else pl.DataFrame(schema=self.SCHEMA)
         keys = keys.join(known.unique(["k1", "k2"]), on=["k1", "k2"], how="left", maintain_order="left")
+        if self.relearned:
+            touched = batch.select(_paragraphs_any("body", _learned(pl.element(), self.relearned))).to_series()
+            keys = keys.with_columns(rules=pl.when(touched).then(None).otherwise("rules"))
         unseen = keys.filter(pl.col("rules").is_null())["index"]
         checked, errors = row_failures(batch.select(pl.all().gather(unseen)), schema)
         checked = checked.with_columns(index=pl.lit(unseen).gather("index"))
@@ -458,8 +472,11 @@ class RowMemo:
 
     def save(self) -> None:
         """Keep this build's rows' verdicts (only them) for the next build."""
-        if self.table is not None:
+        if self.table is not None and self.learned is not None:
             rows = pl.concat([pl.DataFrame(schema=self.SCHEMA), *self.seen]).unique(["k1", "k2"]).sort("k1", "k2")
+            # Rows removed first: a build killed between the writes leaves no rows to be read with other lines.
+            self.table.path.unlink(missing_ok=True)
+            self.learned.save(pl.DataFrame({"key": sorted(self.facts.learned)}, schema={"key": pl.String}))
             self.table.save(rows)
 
 

@@ -7,6 +7,7 @@ here rather than as a quietly shrunken dataset.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -256,7 +257,9 @@ def test_id_unique_flags_both_copies_of_an_id() -> None:
     assert failures(with_row(1, id=ROWS[0]["id"])) == {(0, "id_unique"), (1, "id_unique")}
 
 
-def memo_failures(root: Path, articles: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> tuple[set, list[int]]:
+def memo_failures(
+    root: Path, articles: pl.DataFrame, monkeypatch: pytest.MonkeyPatch, learned: list[str] | None = None
+) -> tuple[set, list[int]]:
     """(index, rule) pairs from a RowMemo kept under root, and the row counts pandera was given."""
     checked_rows: list[int] = []
     real = validate.row_failures
@@ -266,8 +269,8 @@ def memo_failures(root: Path, articles: pl.DataFrame, monkeypatch: pytest.Monkey
         return real(rows, schema)
 
     monkeypatch.setattr(validate, "row_failures", counting)
-    memo = validate.RowMemo(root, facts(articles))
-    rows, errors = memo.failures(articles, validate.article_schema(facts(articles)))
+    memo = validate.RowMemo(root, facts(articles, learned))
+    rows, errors = memo.failures(articles, validate.article_schema(facts(articles, learned)))
     memo.save()
     monkeypatch.undo()
     assert errors == []
@@ -310,9 +313,30 @@ def test_row_memo_verdicts_are_what_the_next_build_uses(tmp_path: Path, monkeypa
     )
     tampered.write_parquet(path)
     assert memo_failures(tmp_path, frame(), monkeypatch) == ({(0, "language_code")}, [0])
-    # Another learned set (or code, or date range) is another namespace: nothing remembered, the old one removed.
-    memo = validate.RowMemo(tmp_path, facts(frame(), learned=[learned_key(LEARNED_LINE)]))
+    # Another date range (or code) is another namespace: nothing remembered, the old one removed.
+    later = dataclasses.replace(facts(frame()), date_max=facts(frame()).date_max + dt.timedelta(days=1))
+    memo = validate.RowMemo(tmp_path, later)
     assert memo.known is None and not path.exists()
+
+
+def test_row_memo_checks_again_only_the_rows_a_change_of_the_learned_lines_reaches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new page can teach a line (or unteach one): only rows with a paragraph among those lines are checked
+    again, and their verdicts follow the lines; the other rows keep theirs."""
+    in_body = with_row(1, body=f"{PARAGRAPHS[0]}\n\n{LEARNED_LINE}\n\n{PARAGRAPHS[1]}")
+    learned = [learned_key(LEARNED_LINE)]
+
+    def run(lines: list[str]) -> tuple[set, list[int]]:
+        found, checked = memo_failures(tmp_path, in_body, monkeypatch, lines)
+        assert found == failures(in_body, lines)
+        return found, checked
+
+    assert run([]) == (set(), [3])
+    assert run(learned) == ({(1, "body_no_chrome")}, [1])  # learned: the row holding the line, only
+    assert run(learned) == ({(1, "body_no_chrome")}, [0])
+    assert run([*learned, learned_key("Another learned line")]) == ({(1, "body_no_chrome")}, [0])  # in no row
+    assert run([]) == (set(), [1])  # unlearned
 
 
 def test_body_keys_kept_between_builds_give_the_same_corpus_facts(tmp_path: Path) -> None:
