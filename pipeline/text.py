@@ -18,6 +18,10 @@ NFKC_STABLE_NON_ASCII = "\u2018\u2019\u201c\u201d\u2013\u2014"
 NFKC_MAY_CHANGE = f"[^\\x00-\\x7f{NFKC_STABLE_NON_ASCII}]"
 
 
+# What canonical() removes from text with no NFKC_MAY_CHANGE character: every character but ASCII letters and digits.
+_STABLE_REMOVED = f"[\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f{NFKC_STABLE_NON_ASCII}]"
+
+
 def canonical(text: str | None) -> str:
     """Case-, quote-, punctuation- and whitespace-insensitive form used for comparisons and hashes."""
     if not text:
@@ -40,6 +44,15 @@ def canonical_from_folded(folded: pl.Expr) -> pl.Expr:
 def canonical_expr(column: str | pl.Expr) -> pl.Expr:
     """canonical() as a polars expression (ids, dedup keys, learned boilerplate keys, validation)."""
     return canonical_from_folded(folded_expr(column))
+
+
+def canonical_occurrence_regex(key: str) -> str:
+    """A regex that finds, in text with no NFKC_MAY_CHANGE character, every stretch whose canonical form is ``key``
+    (an ASCII canonical form): its characters in order, in either case, with only characters canonical() removes
+    between them. A small class of those, where ``[\\W_]`` would compile to the Unicode tables."""
+    if not key.isascii():
+        raise ValueError(f"not an ASCII canonical form: {key!r}")
+    return f"{_STABLE_REMOVED}*".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in key)
 
 
 def canonical_series(text: pl.Series) -> pl.Series:

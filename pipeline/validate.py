@@ -34,7 +34,7 @@ from pipeline.extraction import LINE_SCHEMA
 from pipeline.outputs import Outputs
 from pipeline.patterns import CRAWLER_DATE_RESIDUE, SENTENCE_END
 from pipeline.stage import QUARANTINE_SCHEMA, counts, stage_metrics, write_metrics
-from pipeline.text import canonical_batched, canonical_expr
+from pipeline.text import NFKC_MAY_CHANGE, canonical_batched, canonical_expr, canonical_occurrence_regex
 from schemas import Article, CleanArticle, QuarantineRow, RemovedLine, polars_schema
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,28 @@ def _paragraphs_any(column: str, predicate: pl.Expr) -> pl.Expr:
 def _learned(paragraph: pl.Expr, keys: Sequence[str]) -> pl.Expr:
     """Whether a paragraph is one of these learned boilerplate lines (their keys: the canonical form)."""
     return canonical_expr(paragraph).is_in(list(keys))
+
+
+# Canonicalising every paragraph costs ~4 s per 50,000 rows, a regex of 32 keys ~0.1 s (measured on the 1 GB
+# corpus); past 32 such regexes the exact pass on every row is cheaper. Speed only: the rows found are the same.
+KEYS_PER_REGEX, MAX_REGEXES = 32, 32
+
+
+def _with_learned_paragraph(batch: pl.DataFrame, keys: Sequence[str]) -> pl.Series:
+    """Whether each row of the batch has a body paragraph among these learned lines: exact, with the paragraphs
+    canonicalised only in the rows a regex finds a key in (`canonical_occurrence_regex`), or that may change
+    under NFKC (the regex does not apply to them)."""
+    body = pl.col("body").fill_null("")
+    plain = sorted(key for key in keys if key.isascii())
+    may = body.str.contains(NFKC_MAY_CHANGE)
+    if len(plain) > KEYS_PER_REGEX * MAX_REGEXES:
+        may = pl.lit(True)
+    for start in range(0, len(plain), KEYS_PER_REGEX):
+        found = "|".join(canonical_occurrence_regex(key) for key in plain[start : start + KEYS_PER_REGEX])
+        may = may | body.str.contains(found)
+    rows = batch.select("body").with_row_index("_row").filter(may)
+    held = rows.filter(_paragraphs_any("body", _learned(pl.element(), keys)))["_row"]
+    return pl.int_range(batch.height, dtype=pl.UInt32, eager=True).is_in(held.implode())
 
 
 def _doubled() -> pl.Expr:
@@ -459,7 +481,7 @@ class RowMemo:
         known = self.known if self.known is not None else pl.DataFrame(schema=self.SCHEMA)
         keys = keys.join(known.unique(["k1", "k2"]), on=["k1", "k2"], how="left", maintain_order="left")
         if self.relearned:
-            touched = batch.select(_paragraphs_any("body", _learned(pl.element(), self.relearned))).to_series()
+            touched = _with_learned_paragraph(batch, self.relearned)
             keys = keys.with_columns(rules=pl.when(touched).then(None).otherwise("rules"))
         unseen = keys.filter(pl.col("rules").is_null())["index"]
         checked, errors = row_failures(batch.select(pl.all().gather(unseen)), schema)

@@ -339,6 +339,32 @@ def test_row_memo_checks_again_only_the_rows_a_change_of_the_learned_lines_reach
     assert run([]) == (set(), [1])  # unlearned
 
 
+@pytest.mark.parametrize("regexes", [validate.MAX_REGEXES, 0])
+def test_rows_with_a_learned_paragraph_are_found_as_canonicalising_every_paragraph_finds_them(
+    regexes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows a change of the learned lines reaches are found by regex first, then checked exactly: the same rows
+    as the exact check on every row, whatever the case, punctuation, spacing or script of the paragraph (0 regexes:
+    the exact check everywhere)."""
+    monkeypatch.setattr(validate, "MAX_REGEXES", regexes)
+    keys = [learned_key(LEARNED_LINE), learned_key("Copyright 2024 KTW"), learned_key("뉴스 구독하기")]
+    bodies = [
+        f"{PARAGRAPHS[0]}\n\n{LEARNED_LINE}",  # the line itself
+        f"{PARAGRAPHS[0]}\n\n  stay-AHEAD with: Korea_Trade_Wire!!\n\n{PARAGRAPHS[1]}",  # case, punctuation
+        f"{PARAGRAPHS[0]}\n\nStay ahead with KoreaTradeWire today",  # more than the line: text
+        f"Stay ahead with {PARAGRAPHS[0]} KoreaTradeWire",  # the key's words apart: text
+        "＂Copyright　2024 ＫＴＷ＂",  # NFKC folds fullwidth forms: the line
+        "Copyright 2024 KTW — “all”",  # more than the line
+        "뉴스 구독하기",  # another script
+        None,
+        "",
+    ]
+    batch = pl.DataFrame({"body": bodies}, schema={"body": pl.String})
+    exact = batch.select(validate._paragraphs_any("body", validate._learned(pl.element(), keys))).to_series()
+    assert exact.to_list() == [True, True, False, False, True, False, True, False, False]
+    assert validate._with_learned_paragraph(batch, keys).to_list() == exact.to_list()
+
+
 def test_body_keys_kept_between_builds_give_the_same_corpus_facts(tmp_path: Path) -> None:
     copied_body = pl.concat(
         [frame(), frame().slice(0, 1).with_columns(id=pl.lit("3123456789abcdef"), title=pl.lit("X"))]
