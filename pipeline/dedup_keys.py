@@ -82,6 +82,14 @@ class Scratch:
         return pl.scan_ipc(path) if path.exists() else None
 
 
+def membership(records: pl.Series, size: int) -> np.ndarray:
+    """A boolean per record number below size: whether it is in `records` (one pass, where `np.isin` against each
+    part's numbers would sort them part after part)."""
+    mask = np.zeros(size, dtype=bool)
+    mask[records.to_numpy()] = True
+    return mask
+
+
 def prefix_levels(truncated_min_chars: int, longest: int) -> list[int]:
     """Prefix lengths L, 2L, 4L, ... up to the longest body: a record's key level is the largest it reaches."""
     lengths, length = [], truncated_min_chars
@@ -244,9 +252,9 @@ class Records:
         """Batches of (n, *columns) in input order, in clean's types; `only`: the rows whose n is in it, read from
         the parts holding one of them only (a rebuild's few records are in a few parts)."""
         if only is not None and len(self.parts()) > 1:
-            wanted = only.to_numpy()
+            wanted = membership(only, self.height)
             for part in self.parts():
-                if np.isin(part.numbers, wanted).any():
+                if wanted[part.numbers].any():
                     yield from part.batches(columns, only)
             return
         start = 0
@@ -349,11 +357,8 @@ class CachedShingles:
         self.buckets = buckets  # the hash ranges of the scratch folders written from here
 
     def _mask(self, records: pl.Series) -> np.ndarray:
-        """A boolean per record number (the parts' numbers are 0 .. records - 1): whether it is in `records`; each
-        part then takes its own numbers' slots."""
-        mask = np.zeros(sum(numbers.len() for _, numbers in self.parts), dtype=bool)
-        mask[records.to_numpy()] = True
-        return mask
+        """`membership` over the corpus these parts number (0 .. records - 1): each part takes its numbers' slots."""
+        return membership(records, sum(numbers.len() for _, numbers in self.parts))
 
     @staticmethod
     def _local(held: np.ndarray) -> pl.Expr | None:

@@ -115,10 +115,11 @@ def _with_learned_paragraph(batch: pl.DataFrame, keys: Sequence[str]) -> pl.Seri
     plain = sorted(key for key in keys if key.isascii())
     may = body.str.contains(NFKC_MAY_CHANGE)
     if len(plain) > KEYS_PER_REGEX * MAX_REGEXES:
-        may = pl.lit(True)
-    for start in range(0, len(plain), KEYS_PER_REGEX):
-        found = "|".join(canonical_occurrence_regex(key) for key in plain[start : start + KEYS_PER_REGEX])
-        may = may | body.str.contains(found)
+        may = pl.lit(True)  # the exact check on every row
+    else:
+        for start in range(0, len(plain), KEYS_PER_REGEX):
+            found = "|".join(canonical_occurrence_regex(key) for key in plain[start : start + KEYS_PER_REGEX])
+            may = may | body.str.contains(found)
     rows = batch.select("body").with_row_index("_row").filter(may)
     held = rows.filter(_paragraphs_any("body", _learned(pl.element(), keys)))["_row"]
     return pl.int_range(batch.height, dtype=pl.UInt32, eager=True).is_in(held.implode())
