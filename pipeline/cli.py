@@ -148,7 +148,9 @@ def _stages(names: tuple[str, ...]):
         imports = [WORKER_IMPORTS[name] for name in names if name in WORKER_IMPORTS]
         last_aside = next((name for name in reversed(names) if name in SIDE_IMPORTS), None)
         first_aside = next((i for i, name in enumerate(names) if name in SIDE_IMPORTS), len(names))
-        with session(params.engine, imports, [module for name in names for module in SIDE_IMPORTS.get(name, ())]):
+        side_imports = [module for name in names for module in SIDE_IMPORTS.get(name, ())]
+        # The workers start at once when the first stage maps nothing (scan): they import while it runs.
+        with session(params.engine, imports, side_imports, start_workers=names[0] not in WORKER_IMPORTS):
             preloaded = False
             for i, name in enumerate(names):
                 if i == max(0, first_aside - 1):

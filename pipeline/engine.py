@@ -6,7 +6,7 @@ function can run in any process or on any machine. Two engines (params.yaml `eng
 
 - local: worker processes on this machine. Within a command (`session`) one pool serves every stage: its workers
   are spawned and import the pipeline once, not once per stage (~1 s each time on two cores), as the command
-  starts.
+  starts or at its first map of two or more tasks (before that, a single task runs in the command's process).
 - ray: one Ray task per shard task, on a local Ray started for the command or on a running cluster
   (`engine.ray_address`). A task whose worker process dies (a crash, an out-of-memory kill, a lost node) is run
   again, up to `engine.max_retries` times; an exception raised by the function fails the run at once, as on one
@@ -22,6 +22,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import contextvars
+import dataclasses
 import importlib
 import logging
 import multiprocessing
@@ -47,12 +48,25 @@ def _ignore(_: int) -> None:
     return None
 
 
+@dataclasses.dataclass
+class _CommandPool:
+    """A command's worker pool, and whether its workers have started (they start on the first submit)."""
+
+    executor: concurrent.futures.ProcessPoolExecutor
+    started: bool = False
+
+    def start(self, workers: int) -> None:
+        """Start every worker now (each submit starts one while none is idle)."""
+        with _worker_threads(workers):
+            for _ in range(workers):
+                self.executor.submit(_ignore, 0)
+        self.started = True
+
+
 # The local worker pool of the current command (set by `session`), None outside one: a stage function called on
 # its own starts a pool for its map and ends it after. A context variable, so that commands run in threads of one
 # process (tests do) never share a pool.
-_COMMAND_POOL: contextvars.ContextVar[concurrent.futures.ProcessPoolExecutor | None] = contextvars.ContextVar(
-    "command_pool", default=None
-)
+_COMMAND_POOL: contextvars.ContextVar[_CommandPool | None] = contextvars.ContextVar("command_pool", default=None)
 # The current command's side process (set by `session`), None outside one or when the command needs none.
 _SIDE_PROCESS: contextvars.ContextVar[SideProcess | None] = contextvars.ContextVar("side_process", default=None)
 
@@ -105,12 +119,12 @@ class LocalEngine:
     def map(self, func: Callable[[Any], T], tasks: Sequence[Any], done: Callable[[int], None] = _ignore) -> list[T]:
         """func over tasks, results in task order; done(i) is called as task i finishes (for progress only).
 
-        In a command (`session`) every task goes to its started workers, even a single one: this process stays
-        free for what it does beside them. Outside one, a single task runs here (a pool would cost more to start).
+        A single task runs here unless the command's workers have started (then it goes to them, which imported
+        its module already): starting a worker costs more than most single tasks (a rebuild's one changed shard).
         """
         workers = self.params.workers
-        pool = _COMMAND_POOL.get()
-        if workers <= 1 or (pool is None and len(tasks) < 2):
+        command_pool = _COMMAND_POOL.get()
+        if workers <= 1 or (len(tasks) < 2 and (command_pool is None or not command_pool.started)):
             results = []
             for i, task in enumerate(tasks):
                 results.append(func(task))
@@ -118,8 +132,10 @@ class LocalEngine:
             return results
         # The pool starts its workers as tasks are submitted, so the threads variable is set around the submits.
         with _worker_threads(workers), contextlib.ExitStack() as stack:
-            if pool is None:
+            if command_pool is None:
                 pool = stack.enter_context(_new_pool(min(workers, len(tasks))))
+            else:
+                pool, command_pool.started = command_pool.executor, True
             futures = {pool.submit(func, task): i for i, task in enumerate(tasks)}
             try:
                 for future in concurrent.futures.as_completed(futures):
@@ -345,20 +361,29 @@ def aside(func: Callable[[Any], T], task: Any) -> T:
 
 
 @contextlib.contextmanager
-def session(params: EngineParams, imports: Sequence[str] = (), side_imports: Sequence[str] = ()) -> Iterator[None]:
+def session(
+    params: EngineParams,
+    imports: Sequence[str] = (),
+    side_imports: Sequence[str] = (),
+    *,
+    start_workers: bool = False,
+) -> Iterator[None]:
     """The engine's runtime for one command: with ray, connect here and disconnect (stopping a local Ray started
-    here) when the command ends, however it ends; a connection that was already open is left open. Locally, one
-    worker pool for the command, ended with it; given `imports` (the modules of the command's task functions), its
-    workers start at once, each importing them, while this process does the command's first steps rather than
-    when its first map waits for them (~1 s); without, when a map first needs them (a command of stages that map
-    nothing starts none).
+    here) when the command ends, however it ends; a connection that was already open is left open.
+
+    Locally, one worker pool for the command, ended with it, whose workers import `imports` (the modules of the
+    command's task functions) as they start. With `start_workers` they start at once, importing while this process
+    does the command's first steps (a first stage that maps nothing); without, at the first map of two or more
+    tasks, and a single task before that runs in this process: a one-stage command of a rebuild (as `dvc repro`
+    runs them) that redoes one shard spawns no worker, where two spawned workers importing the pipeline took the
+    two cores for ~1 s (a command of stages that map nothing starts none either).
 
     Given `side_imports` (and more than one worker), the command has a side process, started by
     `side_process_start` (or the first `aside`) and importing them, for the driver-side work `aside` hands it: a
     library that takes seconds of pure Python to import (Great Expectations) is imported there, on its own GIL,
     instead of in a thread of this process, where it held up this process's own work for as long (3 s of a 14 s
     one-file rebuild at 100 MB)."""
-    with _side_process(params, side_imports), _engine_runtime(params, imports):
+    with _side_process(params, side_imports), _engine_runtime(params, imports, start_workers):
         yield
 
 
@@ -377,22 +402,20 @@ def _side_process(params: EngineParams, imports: Sequence[str]) -> Iterator[None
 
 
 @contextlib.contextmanager
-def _engine_runtime(params: EngineParams, imports: Sequence[str]) -> Iterator[None]:
+def _engine_runtime(params: EngineParams, imports: Sequence[str], start_workers: bool) -> Iterator[None]:
     if params.name != RAY:
         if params.workers <= 1 or _COMMAND_POOL.get() is not None:
             yield
             return
-        pool = _new_pool(params.workers, tuple(imports))
-        if imports:
-            with _worker_threads(params.workers):
-                for _ in range(params.workers):  # each submit starts a worker while none is idle
-                    pool.submit(_ignore, 0)
+        pool = _CommandPool(_new_pool(params.workers, tuple(imports)))
+        if start_workers:
+            pool.start(params.workers)
         token = _COMMAND_POOL.set(pool)
         try:
             yield
         finally:
             _COMMAND_POOL.reset(token)
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.executor.shutdown(wait=True, cancel_futures=True)
         return
     import ray
 

@@ -94,14 +94,32 @@ def modules_loaded(names: tuple[str, ...]) -> list[bool]:
     return [name in sys.modules for name in names]
 
 
-def test_a_commands_workers_import_its_modules_as_they_start_and_take_even_a_single_task() -> None:
+def pool_workers() -> list[multiprocessing.Process]:
+    return [child for child in multiprocessing.active_children() if child.name != "pipeline-side"]
+
+
+def test_started_workers_import_the_commands_modules_at_once_and_take_even_a_single_task() -> None:
     params = local_params()
     wanted = ("pipeline.explorer", "pipeline.clean")
-    with engine.session(params, imports=wanted[:1]):
+    with engine.session(params, imports=wanted[:1], start_workers=True):
+        assert len(pool_workers()) == params.workers  # before any map
         (loaded,) = engine.engine_for(params).map(modules_loaded, [wanted])
         (pid,) = engine.engine_for(params).map(worker_pid, [0])
     assert loaded == [True, False]
     assert pid != os.getpid()
+
+
+def test_unstarted_workers_leave_a_single_task_here_and_start_at_the_first_map_of_two() -> None:
+    params = local_params()
+    with engine.session(params, imports=("pipeline.explorer",)):
+        (alone,) = engine.engine_for(params).map(worker_pid, [0])
+        assert alone == os.getpid() and pool_workers() == []  # a rebuild's one changed shard spawns nothing
+        pair = engine.engine_for(params).map(worker_pid, [0, 1])
+        (after,) = engine.engine_for(params).map(worker_pid, [0])
+        workers = {worker.pid for worker in pool_workers()}
+    assert len(workers) == params.workers and set(pair) <= workers
+    assert after in workers  # started workers take every later task, even a single one
+    assert pool_workers() == []  # ended with the command
 
 
 def pid_and_modules_loaded(names: tuple[str, ...]) -> tuple[int, list[bool]]:
