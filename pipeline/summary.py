@@ -63,8 +63,9 @@ def _top(counts: Mapping[str, int]) -> str:
     return f"{_total(counts):,} ({shown})"
 
 
-def summary_rows(out: Outputs, seconds: Mapping[str, float]) -> list[tuple[str, str]]:
-    """The closing summary as (label, value) rows: what was published, dropped and removed, where, how long."""
+def summary_rows(out: Outputs, seconds: Mapping[str, float], wall: float) -> list[tuple[str, str]]:
+    """The closing summary as (label, value) rows: what was published, dropped and removed, where, how long (the
+    command's wall time, then each stage's; stages that ran beside each other add up to more than the wall)."""
     stages = stage_metrics(out)
     rows = []
     if "package" in stages:
@@ -84,11 +85,11 @@ def summary_rows(out: Outputs, seconds: Mapping[str, float]) -> list[tuple[str, 
                                  f"explain FILE:LINE --out {out.root})"))  # fmt: skip
     if seconds:
         times = ", ".join(f"{stage} {s:.1f} s" for stage, s in seconds.items())
-        rows.append(("time", f"{sum(seconds.values()):.1f} s ({times})"))
+        rows.append(("time", f"{wall:.1f} s ({times})"))
     return rows
 
 
-def render(out: Outputs, seconds: Mapping[str, float], console: Console) -> None:
+def render(out: Outputs, seconds: Mapping[str, float], console: Console, wall: float) -> None:
     console.print(f"build summary: {out.root}", style="bold")
-    for label, value in summary_rows(out, seconds):
+    for label, value in summary_rows(out, seconds, wall):
         console.print(f"  {label:<18} {value}", soft_wrap=True)
