@@ -37,6 +37,7 @@ from pipeline.cache import code_version
 from pipeline.config import EngineName, EngineParams
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 LOCAL, RAY = typing.get_args(EngineName)
 # Each Ray task reserves one CPU of its node and polars in it uses one thread, so a node runs as many tasks as it has
@@ -247,9 +248,10 @@ class SideProcessDied(RuntimeError):
 
 
 class SideProcess:
-    """One spawned process that imports its modules as it starts, then runs the functions `call` sends it, one at
-    a time, over a pipe. A process killed while it runs one raises SideProcessDied here, never a hang. It starts on
-    `start`, or on the first `call`."""
+    """One spawned process that imports its modules as it starts, then runs the functions sent to it, one at a
+    time and in order, over a pipe: `call` waits for the function's result, `send` does not (its outcome is read
+    by the next `call` or by `close`). A process killed while it runs one raises SideProcessDied here, never a
+    hang. It starts on `start`, or on the first function sent."""
 
     def __init__(self, imports: Sequence[str]) -> None:
         context = multiprocessing.get_context("spawn")  # not forked: polars' threads do not survive a fork
@@ -258,50 +260,79 @@ class SideProcess:
             target=_serve, args=(self._child, tuple(imports)), name="pipeline-side", daemon=True
         )
         self._finishing = False
+        self._unread: list[str] = []  # the names of the functions sent whose outcome has not been read, in order
 
     def start(self) -> None:
         if self._process.pid is None and not self._finishing:
             self._process.start()
             self._child.close()
 
-    def call(self, func: Callable[[Any], T], task: Any) -> T:
+    def send(self, func: Callable[[Any], Any], task: Any) -> None:
+        """func(task) there, without waiting: its failure is raised by the next `call`, or by `close`."""
         if self._finishing:
             raise RuntimeError("the side process was asked to stop: this command runs nothing more there")
         self.start()
         self._connection.send((func, task))
-        try:
-            while not self._connection.poll(SIDE_POLL_SECONDS):
-                if not self._process.is_alive():
-                    raise EOFError
-            succeeded, value = self._connection.recv()
-        except EOFError:  # its end of the pipe closed with it
-            self._process.join()
-            raise SideProcessDied(
-                f"the side process ended (exit code {self._process.exitcode}) while running {func.__name__}"
-            ) from None
-        if not succeeded:
-            raise value
+        self._unread.append(func.__name__)
+
+    def call(self, func: Callable[[Any], T], task: Any) -> T:
+        """func(task) there, once what was sent before it has run; its result (or the first failure among them)."""
+        self.send(func, task)
+        return typing.cast(T, self._read_all())
+
+    def _read_all(self) -> Any:
+        """The outcomes of everything sent and not read, in order: the last value, or the first failure raised."""
+        failure: BaseException | None = None
+        value = None
+        while self._unread:
+            try:
+                while not self._connection.poll(SIDE_POLL_SECONDS):
+                    if not self._process.is_alive():
+                        raise EOFError
+                succeeded, value = self._connection.recv()
+            except EOFError:  # its end of the pipe closed with it
+                name, self._unread = self._unread[0], []
+                self._process.join()
+                raise SideProcessDied(
+                    f"the side process ended (exit code {self._process.exitcode}) while running {name}"
+                ) from None
+            self._unread.pop(0)
+            if not succeeded and failure is None:
+                failure = value
+        if failure is not None:
+            raise failure
         return value
 
     def finish(self) -> None:
-        """Ask it to stop, without waiting: it returns from its loop and exits the way a multiprocessing child does
-        (its finalizers run, so the semaphores its imports created are released), which takes it most of a second
-        that the command spends on its next steps."""
+        """Ask it to stop once it has run what it was sent, without waiting: it returns from its loop and exits the
+        way a multiprocessing child does (its finalizers run, so the semaphores its imports created are released),
+        which takes it most of a second that the command spends on its next steps."""
         if not self._finishing and self._process.pid is not None and self._process.is_alive():
             with contextlib.suppress(OSError):  # its end of the pipe is closed: it is ending already
                 self._connection.send(None)
         self._finishing = True
 
-    def close(self) -> None:
-        """Stop it and wait for it; one that has not stopped SIDE_STOP_SECONDS after it was asked is terminated."""
+    def close(self, raise_failure: bool = True) -> None:
+        """Stop it once it has run what it was sent, and wait for it; the failure of a function sent and not read
+        is raised (unless `raise_failure` is False: the command is failing already, and its own error is the one
+        to see). One that has not stopped SIDE_STOP_SECONDS after that is terminated."""
         self.finish()
-        if self._process.pid is not None:
-            self._process.join(SIDE_STOP_SECONDS)
-            if self._process.is_alive():
-                self._process.terminate()
-                self._process.join()
-        self._child.close()
-        self._connection.close()
+        try:
+            if self._process.pid is not None:
+                try:
+                    self._read_all()
+                except BaseException:
+                    if raise_failure:
+                        raise
+                    log.warning("the side process failed after the command had failed", exc_info=True)
+        finally:
+            if self._process.pid is not None:
+                self._process.join(SIDE_STOP_SECONDS)
+                if self._process.is_alive():
+                    self._process.terminate()
+                    self._process.join()
+            self._child.close()
+            self._connection.close()
 
 
 # The side process's imports (started a stage ahead) take the cores only when that stage's own work leaves them
@@ -360,6 +391,16 @@ def aside(func: Callable[[Any], T], task: Any) -> T:
     return func(task) if side is None else side.call(func, task)
 
 
+def aside_unwaited(func: Callable[[Any], Any], task: Any) -> None:
+    """func(task) in the command's side process, after what it was handed before, while the command goes on; a
+    failure there fails the command at its next `aside` or as it ends. Here, at once, when there is none."""
+    side = _SIDE_PROCESS.get()
+    if side is None:
+        func(task)
+    else:
+        side.send(func, task)
+
+
 @contextlib.contextmanager
 def session(
     params: EngineParams,
@@ -396,9 +437,12 @@ def _side_process(params: EngineParams, imports: Sequence[str]) -> Iterator[None
     token = _SIDE_PROCESS.set(side)
     try:
         yield
-    finally:
+    except BaseException:
         _SIDE_PROCESS.reset(token)
-        side.close()
+        side.close(raise_failure=False)
+        raise
+    _SIDE_PROCESS.reset(token)
+    side.close()
 
 
 @contextlib.contextmanager

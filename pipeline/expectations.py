@@ -89,14 +89,28 @@ class Gate:
     run_time: dt.datetime
 
 
+# The Great Expectations context of each `judge` in this process whose Data Docs are not written yet, by docs folder:
+# it holds the results and cannot leave the process, so `write_docs` runs where `judge` ran, after the verdict has
+# gone back (validate hands it to the command's side process, and goes on while the docs are rendered).
+_UNWRITTEN_DOCS: dict[Path, Any] = {}
+
+
 def judge(gate: Gate) -> list[dict[str, Any]]:
-    """The gate's checks run as suites (run_suites): one summary entry per check, and the Data Docs written."""
+    """The gate's checks run as suites: one summary entry per check. The Data Docs are written by `write_docs`
+    (gate.docs_dir), in this same process."""
     checks = (
         row_checks(gate.row_checks, gate.max_quarantine_share)
         + quality_checks(gate.min_published_rows, gate.quality)
         + gate_checks(gate.max_quarantine_share, gate.quality)
     )
-    return run_suites(checks, gate.frames, gate.docs_dir, gate.run_time)
+    summary, context = _validate_suites(checks, gate.frames, gate.docs_dir, gate.run_time)
+    _UNWRITTEN_DOCS[Path(gate.docs_dir)] = context
+    return summary
+
+
+def write_docs(docs_dir: Path) -> None:
+    """Write the Data Docs of the last `judge` of this process into docs_dir."""
+    _write_docs(_UNWRITTEN_DOCS.pop(Path(docs_dir)), Path(docs_dir))
 
 
 @functools.cache
@@ -269,6 +283,15 @@ def run_suites(
 
     The Data Docs folder is rebuilt from scratch: it shows this run only, at its real time.
     """
+    summary, context = _validate_suites(checks, frames, docs_dir, run_time)
+    _write_docs(context, Path(docs_dir))
+    return summary
+
+
+def _validate_suites(
+    checks: Sequence[Check], frames: Mapping[str, pl.DataFrame], docs_dir: Path, run_time: dt.datetime
+) -> tuple[list[dict[str, Any]], Any]:
+    """(one summary entry per check, the context holding the results for the Data Docs in docs_dir, emptied)."""
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -304,9 +327,12 @@ def run_suites(
         summary += [
             _entry(check, by_id[expectation.id]) for check, expectation in zip(mine, suite.expectations, strict=True)
         ]
+    return summary, context
+
+
+def _write_docs(context: Any, docs_dir: Path) -> None:
     context.build_data_docs(site_names=[SITE_NAME])
     _make_offline(docs_dir)
-    return summary
 
 
 def _name_asset(context: Any, result: Any, asset: str) -> None:

@@ -638,6 +638,7 @@ def run(
         run_time=run_time,
     )
     results = engine.aside(expectations.judge, gate)
+    engine.aside_unwaited(expectations.write_docs, gate.docs_dir)  # rendered while this command goes on
     examples = {
         "raw_lines_unaccounted": accounting["unaccounted_examples"],
         "raw_paths_unaccounted": accounting["unaccounted_path_examples"],

@@ -190,3 +190,40 @@ def test_tasks_an_earlier_run_answers_never_reach_the_engine() -> None:
     assert asked == list(range(6))
     assert results[1::2] == ["kept"] * 3
     assert all(isinstance(pid, int) and pid != os.getpid() for pid in results[::2])
+
+
+def write_after(task: tuple[str, float]) -> None:
+    """Leave a marker file after a while (a side function the command does not wait for)."""
+    path, seconds = task
+    time.sleep(seconds)
+    Path(path).write_text(str(os.getpid()), encoding="utf-8")
+
+
+def test_an_unwaited_side_call_runs_while_the_command_goes_on_and_is_done_when_it_ends(tmp_path: Path) -> None:
+    marker = tmp_path / "written"
+    with engine.session(local_params(), side_imports=("pipeline.expectations",)):
+        engine.aside(len, "imports done")
+        started = time.perf_counter()
+        engine.aside_unwaited(write_after, (str(marker), 0.5))
+        assert time.perf_counter() - started < 0.25 and not marker.exists()  # the command did not wait
+        engine.side_process_done()
+    assert marker.exists() and int(marker.read_text()) != os.getpid()  # there, and finished before the end
+    with engine.session(local_params(workers=1), side_imports=("pipeline.expectations",)):
+        engine.aside_unwaited(write_after, (str(tmp_path / "here"), 0))  # no side process: here, at once
+        assert int((tmp_path / "here").read_text()) == os.getpid()
+
+
+def test_an_unwaited_side_calls_failure_fails_the_next_aside_or_the_commands_end() -> None:
+    with engine.session(local_params(), side_imports=("pipeline.expectations",)):
+        engine.aside_unwaited(fail_or_die, "raise")
+        with pytest.raises(ValueError, match="the function failed"):
+            engine.aside(len, "after it")
+        assert engine.aside(len, "read") == len("read")  # a failure is raised once
+    with pytest.raises(ValueError, match="the function failed"):
+        with engine.session(local_params(), side_imports=("pipeline.expectations",)):
+            engine.aside_unwaited(fail_or_die, "raise")
+    # A command failing already raises its own error, not the side process's.
+    with pytest.raises(KeyError, match="the command's own"):
+        with engine.session(local_params(), side_imports=("pipeline.expectations",)):
+            engine.aside_unwaited(fail_or_die, "raise")
+            raise KeyError("the command's own")
