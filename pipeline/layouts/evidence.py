@@ -196,13 +196,14 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         frame = frame.with_columns(s=pl.when(bad).then(fixed).otherwise("s"))
     learned_keys = pl.Series(sorted(learned), dtype=pl.String)
     s = pl.col("s")
-    chars = s.str.len_chars()
-    words = s.str.count_matches(r"\S+")
     head = s.str.slice(0, CANON_CHARS)
+    # Columns, not expressions: polars would count the words of every unit again in each test that reads them.
+    frame = frame.with_columns(
+        canon=canonical_column(frame, head), chars=s.str.len_chars(), words=s.str.count_matches(r"\S+")
+    )
+    chars, words = pl.col("chars"), pl.col("words")
     half = (chars - 1) // 2
-    frame = frame.with_columns(canon=canonical_column(frame, head)).with_columns(
-        chars=chars,
-        words=words,
+    frame = frame.with_columns(
         separator=s.str.contains(SEPARATOR),
         masthead=(words <= MASTHEAD_MAX_WORDS) & s.str.slice(0, 120).str.contains(MASTHEAD),
         doubled=(chars >= 41) & (s.str.slice(0, half).str.strip_chars() == s.str.slice(half + 1).str.strip_chars()),
@@ -218,7 +219,6 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         ),
         marker_date=pl.col("text").str.extract(CRAWLER_DATE_SUFFIX, 1),
     )
-    words = pl.col("words")
     frame = _on_rows(frame, words <= HEADLINE_MAX_WORDS, headline=_headline_like(s))
     frame = _on_rows(frame, words.is_between(PROSE_MIN_WORDS, TITLE_CASE_MAX_WORDS), title_case=_title_case(s))
     frame = _on_rows(
