@@ -219,7 +219,7 @@ def _stages(names: tuple[str, ...]):
                         reporter.finished_beside(beside.name, beside.result(), beside.seconds, name)
                         beside = None
             finally:
-                if beside is not None:  # the stage beside it failed: it ends before the command's workers do
+                if beside is not None:  # the stage after it failed: it ends before the command's workers do
                     beside.wait()
         if names[-1] == "package":
             seconds = reporter.seconds if len(names) > 1 else {}
