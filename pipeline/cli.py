@@ -7,14 +7,9 @@ validation gate or a release rule refused, 2 bad usage, configuration or input, 
 from __future__ import annotations
 
 import argparse
-import contextvars
 import dataclasses
-import functools
 import sys
-import threading
 import time
-import typing
-from collections.abc import Callable
 from pathlib import Path
 
 from pipeline import __version__
@@ -23,7 +18,7 @@ from pipeline.engine import LOCAL, RAY, import_in_background, session, side_proc
 from pipeline.errors import GateFailed
 from pipeline.io import OutputBusy, output_lock
 from pipeline.outputs import Outputs
-from pipeline.progress import NO_PROGRESS, Progress, Reporter, configure_logging
+from pipeline.progress import Progress, Reporter, configure_logging
 from pipeline.rawfolder import RawFolderError
 
 EXIT_GATE, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
@@ -141,47 +136,8 @@ WORKER_IMPORTS = {
 }
 
 
-# A stage that runs in a thread beside the command's next stage: each reads only what the stages before them wrote,
-# and neither reads what the other writes (the explorer shows validate's verdicts; package publishes them). Both
-# spend much of their time in polars, which releases the GIL.
-BESIDE_NEXT = ("explore",)
-
-
-class _Beside:
-    """A stage run in a thread (in this command's context: its worker pool) while the command goes on; no bar of
-    its own, as a terminal shows one live display at a time."""
-
-    def __init__(self, name: str, run: Callable[[], dict]) -> None:
-        self.name = name
-        self.seconds = 0.0
-        self._metrics: dict | None = None
-        self._error: BaseException | None = None
-        context = contextvars.copy_context()
-        self._thread = threading.Thread(target=context.run, args=(self._run, run), name=f"stage-{name}")
-        self._thread.start()
-
-    def _run(self, run: Callable[[], dict]) -> None:
-        started = time.perf_counter()
-        try:
-            self._metrics = run()
-        except BaseException as error:  # noqa: BLE001 - raised in the command's thread by `result`
-            self._error = error
-        self.seconds = time.perf_counter() - started
-
-    def wait(self) -> None:
-        self._thread.join()
-
-    def result(self) -> dict:
-        """Its metrics once it has finished; its exception, if it raised one."""
-        self.wait()
-        if self._error is not None:
-            raise self._error
-        return typing.cast(dict, self._metrics)
-
-
 def _stages(names: tuple[str, ...]):
-    """A command running these stages in order (a stage of BESIDE_NEXT beside the next one), each under the
-    reporter; the summary after the last stage."""
+    """A command running these stages in order, each under the reporter; the summary after the last stage."""
 
     def command(args: argparse.Namespace) -> None:
         from pipeline import summary
@@ -198,29 +154,17 @@ def _stages(names: tuple[str, ...]):
         # The workers start at once when the first stage maps nothing (scan): they import while it runs.
         with session(params.engine, imports, side_imports, start_workers=names[0] not in WORKER_IMPORTS):
             preloaded = False
-            beside: _Beside | None = None
-            try:
-                for i, name in enumerate(names):
-                    if i == max(0, first_aside - 1):
-                        side_process_start()
-                    if name in PRELOAD_DURING and not preloaded:
-                        later = names[i + 1 :]
-                        import_in_background([module for stage in later for module in PRELOADS.get(stage, ())])
-                        preloaded = True
-                    if name in BESIDE_NEXT and i + 1 < len(names):
-                        beside = _Beside(name, functools.partial(STAGES[name], args, params, NO_PROGRESS))
-                        continue
-                    with reporter.stage(name) as progress:
-                        metrics = STAGES[name](args, params, progress)
-                    if name == last_aside:
-                        side_process_done()
-                    reporter.finished(name, metrics)
-                    if beside is not None:
-                        reporter.finished_beside(beside.name, beside.result(), beside.seconds, name)
-                        beside = None
-            finally:
-                if beside is not None:  # the stage after it failed: it ends before the command's workers do
-                    beside.wait()
+            for i, name in enumerate(names):
+                if i == max(0, first_aside - 1):
+                    side_process_start()
+                if name in PRELOAD_DURING and not preloaded:
+                    import_in_background([module for later in names[i + 1 :] for module in PRELOADS.get(later, ())])
+                    preloaded = True
+                with reporter.stage(name) as progress:
+                    metrics = STAGES[name](args, params, progress)
+                if name == last_aside:
+                    side_process_done()
+                reporter.finished(name, metrics)
         if names[-1] == "package":
             seconds = reporter.seconds if len(names) > 1 else {}
             summary.render(Outputs(args.out), seconds, reporter.console, time.perf_counter() - started)

@@ -133,8 +133,3 @@ class Reporter:
 
     def finished(self, name: str, metrics: Mapping[str, Any]) -> None:
         self.console.print(stage_line(name, metrics, self.seconds.get(name)))
-
-    def finished_beside(self, name: str, metrics: Mapping[str, Any], seconds: float, beside: str) -> None:
-        """A stage that ran in a thread beside the stage `beside` (no bar): its line, when both have finished."""
-        self.seconds[name] = seconds
-        self.console.print(stage_line(name, metrics, seconds) + f" beside {beside}")

@@ -65,7 +65,7 @@ def _top(counts: Mapping[str, int]) -> str:
 
 def summary_rows(out: Outputs, seconds: Mapping[str, float], wall: float) -> list[tuple[str, str]]:
     """The closing summary as (label, value) rows: what was published, dropped and removed, where, how long (the
-    command's wall time, then each stage's; stages that ran beside each other add up to more than the wall)."""
+    command's wall time, start-up included, then each stage's)."""
     stages = stage_metrics(out)
     rows = []
     if "package" in stages:

@@ -219,11 +219,10 @@ def test_an_unwaited_side_calls_failure_fails_the_next_aside_or_the_commands_end
         with pytest.raises(ValueError, match="the function failed"):
             engine.aside(len, "after it")
         assert engine.aside(len, "read") == len("read")  # a failure is raised once
-    with pytest.raises(ValueError, match="the function failed"):
-        with engine.session(local_params(), side_imports=("pipeline.expectations",)):
-            engine.aside_unwaited(fail_or_die, "raise")
+    side = ("pipeline.expectations",)
+    with pytest.raises(ValueError, match="the function failed"), engine.session(local_params(), side_imports=side):
+        engine.aside_unwaited(fail_or_die, "raise")
     # A command failing already raises its own error, not the side process's.
-    with pytest.raises(KeyError, match="the command's own"):
-        with engine.session(local_params(), side_imports=("pipeline.expectations",)):
-            engine.aside_unwaited(fail_or_die, "raise")
-            raise KeyError("the command's own")
+    with pytest.raises(KeyError, match="the command's own"), engine.session(local_params(), side_imports=side):
+        engine.aside_unwaited(fail_or_die, "raise")
+        raise KeyError("the command's own")

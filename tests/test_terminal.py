@@ -21,7 +21,6 @@ def test_a_run_logs_each_stage_and_a_summary_without_library_noise(seed_out: Pat
     lines = stderr.splitlines()
     for stage in ("scan", "parse", "clean", "dedup", "validate", "package"):
         assert any(line.startswith(f"{stage} ") and line.endswith(" s)") for line in lines), (stage, stderr)
-    assert any(line.startswith("explore ") and line.endswith(" s) beside package") for line in lines), stderr
     assert "dedup            21 articles -> 15 distinct; dropped exact 4, near 2" in stderr
     assert "build summary: " in stderr
     assert any(line.split() == ["published", "rows", "15"] for line in lines), stderr
