@@ -103,14 +103,14 @@ def judge(gate: Gate) -> list[dict[str, Any]]:
         + quality_checks(gate.min_published_rows, gate.quality)
         + gate_checks(gate.max_quarantine_share, gate.quality)
     )
-    summary, context = _validate_suites(checks, gate.frames, gate.docs_dir, gate.run_time)
+    summary, context = run_suites(checks, gate.frames, gate.docs_dir, gate.run_time)
     _UNWRITTEN_DOCS[Path(gate.docs_dir)] = context
     return summary
 
 
 def write_docs(docs_dir: Path) -> None:
     """Write the Data Docs of the last `judge` of this process into docs_dir."""
-    _write_docs(_UNWRITTEN_DOCS.pop(Path(docs_dir)), Path(docs_dir))
+    render_docs(_UNWRITTEN_DOCS.pop(Path(docs_dir)), Path(docs_dir))
 
 
 @functools.cache
@@ -278,20 +278,9 @@ def _quantiles_expectation() -> type[Expectation]:
 
 def run_suites(
     checks: Sequence[Check], frames: Mapping[str, pl.DataFrame], docs_dir: Path, run_time: dt.datetime
-) -> list[dict[str, Any]]:
-    """Validate each asset's frame against its checks; write the Data Docs; one summary entry per check.
-
-    The Data Docs folder is rebuilt from scratch: it shows this run only, at its real time.
-    """
-    summary, context = _validate_suites(checks, frames, docs_dir, run_time)
-    _write_docs(context, Path(docs_dir))
-    return summary
-
-
-def _validate_suites(
-    checks: Sequence[Check], frames: Mapping[str, pl.DataFrame], docs_dir: Path, run_time: dt.datetime
 ) -> tuple[list[dict[str, Any]], Any]:
-    """(one summary entry per check, the context holding the results for the Data Docs in docs_dir, emptied)."""
+    """Validate each asset's frame against its checks: (one summary entry per check, the context holding the
+    results, for `render_docs`). The Data Docs folder is emptied: it will show this run only, at its real time."""
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -330,7 +319,8 @@ def _validate_suites(
     return summary, context
 
 
-def _write_docs(context: Any, docs_dir: Path) -> None:
+def render_docs(context: Any, docs_dir: Path) -> None:
+    """The Data Docs of the results `run_suites` left in context, into docs_dir, readable offline."""
     context.build_data_docs(site_names=[SITE_NAME])
     _make_offline(docs_dir)
 

@@ -65,7 +65,9 @@ def run(
         ex.PUBLISHED: published() if frame is None else frame,
         ex.GATE: pl.DataFrame([MEASURES | measures]),
     }
-    return ex.run_suites(checks, frames, docs, RUN_TIME)
+    results, context = ex.run_suites(checks, frames, docs, RUN_TIME)
+    ex.render_docs(context, docs)
+    return results
 
 
 def failed(results: list[dict]) -> set[str]:

@@ -247,7 +247,7 @@ def _rule_column(frame: pl.DataFrame) -> pl.Series:
     Each rule runs once, on the units no longer than its max_chars (a when/then guard would not spare the regex
     the longer units: polars runs it on every row, then picks): the rules of one max_chars share a cut of the
     units. Once each, as polars compiles a regex every time an expression runs it, and the largest compile in
-    ~20 ms: tried band by band of length, the rules compiled ~250 times per call, half its time on a shard.
+    ~50 ms: tried band by band of length, the rules compiled ~250 times per call, half its time on a shard.
     """
     pattern_rules = [rule for rule in rules.RULES if rule.pattern is not None]
     numbered = frame.select("s", "chars").with_row_index("_row")
