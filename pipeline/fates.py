@@ -26,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import shards
+from pipeline import io, shards
 from pipeline.extraction import LINE_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
 from pipeline.outputs import Outputs
 from pipeline.stage import QUARANTINE_SCHEMA
@@ -38,6 +38,7 @@ REMOVED, PUBLISHED, DUPLICATE, QUARANTINED, UNACCOUNTED = (
 )  # fmt: skip
 FATES = (PUBLISHED, DUPLICATE, REMOVED, QUARANTINED, UNACCOUNTED)
 RECORD_STAGES = ("clean", "validate")  # quarantine rows that stand for a whole record
+DUPLICATE_FACTS = ("id", "provenance", "kept_id", "kind", "similarity")  # what outcomes read of a duplicate: no body
 CHROME = "chrome"
 OUTCOME_SCHEMA = {
     "file": pl.String,
@@ -88,7 +89,7 @@ def record_outcomes(published: pl.DataFrame, duplicates: pl.DataFrame, quarantin
     is merged into the published record (its place is in its provenance) and is also listed as a duplicate: the
     place is published, with the duplicate's kind and kept id.
     """
-    dup = provenance_places(duplicates.select("id", "provenance", "kept_id", "kind", "similarity"))
+    dup = provenance_places(duplicates.select(DUPLICATE_FACTS))
     pub = provenance_places(published.select("id", "provenance")).join(
         dup.drop("id"), on=PLACE, how="left", maintain_order="left"
     )
@@ -118,7 +119,7 @@ class Build:
     def load(cls, out: Outputs) -> Build:
         quarantine = pl.read_parquet(out.quarantine, schema=QUARANTINE_SCHEMA)
         published = shards.scan(out.validated_dir, polars_schema(Article)).select("id", "provenance").collect()
-        duplicates = pl.read_parquet(out.duplicates, schema=polars_schema(Duplicate)).drop("body")
+        duplicates = io.read_parquet(out.duplicates, polars_schema(Duplicate), list(DUPLICATE_FACTS))
         return cls(record_outcomes(published, duplicates, quarantine), quarantine)
 
 

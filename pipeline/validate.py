@@ -35,7 +35,7 @@ from pipeline.outputs import Outputs
 from pipeline.patterns import CRAWLER_DATE_RESIDUE, SENTENCE_END
 from pipeline.stage import QUARANTINE_SCHEMA, counts, stage_metrics, write_metrics
 from pipeline.text import NFKC_MAY_CHANGE, canonical_batched, canonical_expr, canonical_occurrence_regex
-from schemas import Article, CleanArticle, QuarantineRow, RemovedLine, polars_schema
+from schemas import Article, CleanArticle, Duplicate, QuarantineRow, RemovedLine, polars_schema
 
 log = logging.getLogger(__name__)
 ARTICLE_SCHEMA = polars_schema(CleanArticle)  # dedup's articles, the rows this stage checks
@@ -583,7 +583,8 @@ def run(
     run_time = dt.datetime.now(dt.UTC)
     today = today or run_time.date()
     articles = shards.scan(out.dedup_articles_dir, ARTICLE_SCHEMA)
-    duplicates = pl.read_parquet(out.duplicates)
+    # Where each duplicate was found (the ledger) and how many there are: not their bodies, a third of the corpus.
+    duplicates = io.read_parquet(out.duplicates, polars_schema(Duplicate), ["provenance"])
     files = pl.read_parquet(out.files)
     rescan = rawfolder.changes_in_background(files, raw_dir, max_file_bytes, out.known_hashes)
     duplicated_ids, duplicated_body_ids = corpus_facts(articles, out.stage_cache("validate") / "bodies")
