@@ -781,7 +781,7 @@ def run(*, out: Outputs, params: DedupParams, engine: EngineParams) -> dict:
     # The kept rows are clean's rows (validated there) with metadata filled from copies: check the shape here.
     CleanArticle.validate(result.kept.head(0).collect())
     write_kept(result.parts, out, params)
-    io.write_parquet(Duplicate.validate(result.removed), out.duplicates)
+    io.write_parquet(Duplicate.validate(result.removed), out.duplicates, row_group_size=io.TEXT_ROW_GROUP)
     stage.write_metrics(result.metrics, out.stage_metrics("dedup"))
     log.info("dedup: %d -> %d", result.metrics["rows_in"], result.metrics["rows_out"])
     return result.metrics

@@ -57,13 +57,19 @@ def output_lock(root: Path) -> Iterator[None]:
         handle.close()
 
 
-def write_parquet(df: pl.DataFrame, path: str | Path) -> Path:
-    """Write a frame so that the same content always gives the same bytes (DVC hashes depend on it)."""
+# Rows per row group of a table that holds article text: what a reader holds at once (polars' streaming scan and
+# pyarrow read a row group at a time), ~20 MB of text, so reading the corpus's duplicates or removed lines stays small.
+TEXT_ROW_GROUP = 10_000
+
+
+def write_parquet(df: pl.DataFrame, path: str | Path, row_group_size: int = 100_000) -> Path:
+    """Write a frame so that the same content always gives the same bytes (DVC hashes depend on it). A table of
+    article text that later stages read whole is written in row groups of TEXT_ROW_GROUP rows."""
     path = Path(path)
     fd, tmp = _atomic_target(path)
     os.close(fd)
     try:
-        df.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=100_000)
+        df.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=row_group_size)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -80,7 +86,7 @@ def write_ipc(frame: pl.DataFrame, target: str | Path | IO[bytes]) -> None:
     canonical.write_ipc(target, compression="uncompressed", compat_level=pl.CompatLevel.oldest())
 
 
-def sink_parquet(frame: pl.LazyFrame, path: str | Path, row_group_size: int = 10_000) -> Path:
+def sink_parquet(frame: pl.LazyFrame, path: str | Path, row_group_size: int = TEXT_ROW_GROUP) -> Path:
     """write_parquet for a lazy plan, streamed: rows in plan order, so the same bytes every run. Row groups are
     smaller than write_parquet's: the sink holds one in memory (100,000 articles are ~200 MB of text)."""
     path = Path(path)
