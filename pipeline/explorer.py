@@ -26,17 +26,17 @@ import hashlib
 import itertools
 import json
 import shutil
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from pipeline import fates, shards
+from pipeline import fates, io, shards
 from pipeline.cache import content_digest, keep_entries, namespace, new_entry, prune
 from pipeline.config import EngineParams
 from pipeline.engine import engine_for
-from pipeline.io import read_parquet
 from pipeline.outputs import Outputs
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.rawfolder import KnownHashes
@@ -61,7 +61,9 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     target = out.explorer
     _clear_all_but(target, target / FILE_SCRIPTS)
     build = fates.Build.load(out)
-    files = read_parquet(out.files).sort("path").with_row_index("number").with_columns(pl.col("number").cast(pl.Int64))
+    files = (
+        io.read_parquet(out.files).sort("path").with_row_index("number").with_columns(pl.col("number").cast(pl.Int64))
+    )
     numbers = files.select(file="path", number="number", bucket=shards.bucket_expr())
     cache = out.stage_cache("explore")
     space = namespace(FILES_PER_SCRIPT)
@@ -104,7 +106,9 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     summary = [list(row) for row in per_file.iter_rows()]
     lines_by_fate = {fate: int(per_file[fate].sum()) for fate in fates.FATES}
     _write_ids(target, build.outcomes, numbers)
-    duplicate_pages, duplicate_clusters = _write_pages(target, "duplicates", _duplicate_clusters(out))
+    duplicate_pages, duplicate_clusters = _write_pages(
+        target, "duplicates", _duplicate_clusters(out, engine.batch_rows)
+    )
     quarantine_pages, quarantine_rows = _write_pages(target, "quarantine", _quarantine_rows(build.quarantine))
     _script(
         target / DATA / "summary.js",
@@ -357,25 +361,56 @@ def _excerpt() -> pl.Expr:
     return pl.when(text.str.len_chars() <= EXCERPT).then(text).otherwise(text.str.slice(0, EXCERPT - 1) + "…")
 
 
-def _duplicate_clusters(out: Outputs) -> pl.Series:
+def _duplicate_clusters(out: Outputs, batch_clusters: int) -> Iterator[str]:
     """Each kept record with the records dropped as its duplicates, by kept id: one cluster's JSON text each
     ({"dropped": [{id, kind, places, similarity, text}, ...], "kept": {id, places, published, text}}, keys sorted),
-    built by polars rather than a Python object per record (a 1 GB build has ~110,000 clusters)."""
-    # Excerpts only, read by the streaming engine and joined there: the bodies are never all in memory.
-    dropped = (
-        pl.scan_parquet(out.duplicates, schema=polars_schema(Duplicate))
-        .select("kept_id", "id", "kind", "similarity", places=_places(), text=_excerpt())
-        # A total order: one record can be dropped twice with the same kind (copies in several files), told apart by
-        # its places; ties would be ordered by the streaming engine's timing.
-        .sort("kept_id", "kind", "id", pl.col("places").list.join("\n"))
-        .collect(engine="streaming")
-    )
+    built by polars rather than a Python object per record (a 1 GB build has ~110,000 clusters).
+
+    Clusters come batch_clusters at a time (engine.batch_rows), in kept-id order: the duplicates are read a row group
+    at a time and cut to their excerpts, spread over the batches by kept id (shards.key_batches), and each batch
+    reads the kept records of its own id range only. No step holds all clusters, or the bodies of all duplicates."""
+    duplicates = pl.scan_parquet(out.duplicates, schema=polars_schema(Duplicate))
+    kept_ids = duplicates.select("kept_id").unique().sort("kept_id").collect()["kept_id"]
+    rows = duplicates.select(pl.len()).collect().item()
+    with tempfile.TemporaryDirectory(prefix=".explore-", dir=out.root) as scratch:
+        pieces = (  # a row group at a time (io.TEXT_ROW_GROUP rows), cut to excerpts at once
+            _dropped(duplicates.slice(start, io.TEXT_ROW_GROUP)).collect()
+            for start in range(0, rows, io.TEXT_ROW_GROUP)
+        )
+        for dropped in shards.key_batches(pieces, DROPPED_SCHEMA, kept_ids, batch_clusters, Path(scratch)):
+            clusters = _clusters(out, dropped)
+            for start in range(0, clusters.len(), PAGE_ROWS):  # Python strings for a page at a time
+                yield from clusters.slice(start, PAGE_ROWS).to_list()
+
+
+# What a cluster shows of a dropped record: excerpts, so the bodies are dropped as each row group is read.
+DUPLICATE_INPUT = ("kept_id", "id", "kind", "similarity", "provenance", "title", "body")
+
+
+def _dropped(duplicates: pl.LazyFrame) -> pl.LazyFrame:
+    return duplicates.select("kept_id", "id", "kind", "similarity", places=_places(), text=_excerpt())
+
+
+DROPPED_SCHEMA = dict(_dropped(pl.LazyFrame(schema=polars_schema(Duplicate))).collect_schema())
+
+
+def _clusters(out: Outputs, dropped: pl.DataFrame) -> pl.Series:
+    """The JSON text of the clusters of these dropped records (DROPPED_SCHEMA), in kept-id order."""
+    # A total order: one record can be dropped twice with the same kind (copies in several files), told apart by
+    # its places.
+    dropped = dropped.sort("kept_id", "kind", "id", pl.col("places").list.join("\n"))
+    if dropped.is_empty():
+        return pl.Series(dtype=pl.String)
     kept_ids = dropped.select(id="kept_id").unique().lazy()
+    first, last = dropped["kept_id"].min(), dropped["kept_id"].max()
     kept = shards.collect_by_part(
         out.validated_dir,
         polars_schema(Article),
-        lambda part: part.join(kept_ids, on="id", how="semi").select(
-            kept_id="id", kept_places=_places(), kept_text=_excerpt(), published=pl.lit(True)
+        # The validated parts hold contiguous id ranges (validate's id batches): the range skips the other parts.
+        lambda part: (
+            part.filter(pl.col("id").is_between(pl.lit(first), pl.lit(last)))
+            .join(kept_ids, on="id", how="semi")
+            .select(kept_id="id", kept_places=_places(), kept_text=_excerpt(), published=pl.lit(True))
         ),
     )
     rows = dropped.join(kept, on="kept_id", how="left", maintain_order="left")

@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -88,6 +88,36 @@ def collect_by_part(
     empty = query(pl.LazyFrame(schema=schema)).collect()
     found = [query(pl.scan_parquet(path, schema=schema)).collect() for path in parts(directory)]
     return pl.concat([empty, *found])
+
+
+def key_batches(
+    pieces: Iterable[pl.DataFrame],
+    schema: dict[str, pl.DataType],
+    keys: pl.Series,
+    batch_keys: int,
+    scratch: Path,
+) -> Iterator[pl.DataFrame]:
+    """The rows of `pieces` (frames of `schema`, each small, read once) in batches by the key column `keys` names:
+    batch_keys distinct keys a batch (the last one fewer), batches in key order, the rows of a batch in input order.
+
+    keys: every distinct key, sorted. With more than one batch, one pass over the pieces spreads each one's rows
+    over the batches' scratch files (a piece in memory at a time), so that a batch reads its own rows only, never
+    the whole input again: memory follows batch_keys and the size of a piece, not the size of the input."""
+    column = keys.name
+    firsts = keys.gather_every(batch_keys)
+    if firsts.len() <= 1:
+        yield pl.concat([pl.DataFrame(schema=schema), *pieces])
+        return
+    for index, piece in enumerate(pieces):
+        batch = (firsts.search_sorted(piece[column], side="right") - 1).alias("_batch")
+        for (number,), rows in piece.with_columns(batch).partition_by("_batch", as_dict=True).items():
+            io.write_ipc(rows.drop("_batch"), scratch / f"{number:05d}-{index:05d}.arrow")
+    for number in range(firsts.len()):
+        paths = sorted(scratch.glob(f"{number:05d}-*.arrow"))  # in input order
+        rows = pl.concat([pl.DataFrame(schema=schema), *(pl.read_ipc(path) for path in paths)])
+        for path in paths:
+            path.unlink()
+        yield rows
 
 
 def read(directory: Path, schema: dict[str, pl.DataType], shard: Shard | None = None) -> pl.DataFrame:

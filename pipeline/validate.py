@@ -505,25 +505,11 @@ class RowMemo:
 
 def id_batches(parts: Sequence[Path], batch_rows: int, scratch: Path) -> Iterator[pl.DataFrame]:
     """The rows of these parts in batches of ids (batch_rows distinct ids a batch, the last one fewer), each sorted
-    by id, rows of one id in input order: the same batches whatever order the rows come in. With more than one
-    batch, one pass over the parts spreads each part's rows over the batches' scratch files (a part in memory at a
-    time), so that each batch reads its own rows only, not the whole input again."""
-    articles = shards.scan_parts(parts, ARTICLE_SCHEMA)
-    ids = articles.select("id").unique().sort("id").collect(engine="streaming")["id"]
-    firsts = ids.gather_every(batch_rows)
-    if firsts.len() <= 1:
-        yield articles.sort("id", maintain_order=True).collect()
-        return
-    for index, path in enumerate(parts):
-        part = pl.read_parquet(path, schema=ARTICLE_SCHEMA)
-        batch = (firsts.search_sorted(part["id"], side="right") - 1).alias("_batch")
-        for (number,), rows in part.with_columns(batch).partition_by("_batch", as_dict=True).items():
-            io.write_ipc(rows.drop("_batch"), scratch / f"{number:05d}-{index:05d}.arrow")
-    for number in range(firsts.len()):
-        pieces = sorted(scratch.glob(f"{number:05d}-*.arrow"))  # in input order
-        rows = pl.concat([pl.DataFrame(schema=ARTICLE_SCHEMA), *(pl.read_ipc(piece) for piece in pieces)])
-        for piece in pieces:
-            piece.unlink()
+    by id, rows of one id in input order: the same batches whatever order the rows come in (shards.key_batches: a
+    part in memory at a time, then a batch at a time)."""
+    ids = shards.scan_parts(parts, ARTICLE_SCHEMA).select("id").unique().sort("id").collect(engine="streaming")
+    pieces = (pl.read_parquet(path, schema=ARTICLE_SCHEMA) for path in parts)
+    for rows in shards.key_batches(pieces, ARTICLE_SCHEMA, ids["id"], batch_rows, scratch):
         yield rows.sort("id", maintain_order=True)
 
 

@@ -182,6 +182,18 @@ def test_explorer_is_byte_identical_when_rebuilt(invented_out: Path) -> None:
     assert (out.explorer / "index.html").read_bytes() == explorer.PAGE.read_bytes()
 
 
+def test_explorer_builds_the_same_duplicate_clusters_in_batches_of_kept_ids(invented_out: Path) -> None:
+    """The clusters are built a batch of kept ids at a time (engine.batch_rows, bounded memory): any batch size gives
+    the same clusters in the same order, and the scratch files of the batches are removed."""
+    out = Outputs(invented_out)
+    whole = list(explorer._duplicate_clusters(out, load_params(REPO_ROOT / "params.yaml").engine.batch_rows))
+    kept_ids = [json.loads(cluster)["kept"]["id"] for cluster in whole]
+    assert len(kept_ids) >= 3 and kept_ids == sorted(set(kept_ids))  # one cluster per kept id, in id order
+    for batch in (1, 2):
+        assert list(explorer._duplicate_clusters(out, batch)) == whole
+    assert not list(out.root.glob(".explore-*"))
+
+
 def test_explorer_takes_unchanged_shards_from_the_cache_and_redoes_changed_ones(
     invented_out: Path, tmp_path: Path
 ) -> None:
