@@ -379,6 +379,23 @@ def test_content_hashes_taken_from_the_last_build_are_the_rows_own(tmp_path: Pat
     assert {i for i in first if first[i] != again[i]} == {ARTICLES[2]["id"]}
 
 
+def test_content_hashes_are_each_rows_json_hash_across_the_rows_hashed_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rows are encoded a few thousand at a time (release.HASHED_AT_ONCE, for memory): every row still gets the
+    sha256 of its own json.dumps text, whichever slice it falls in."""
+    rows = pl.DataFrame(ARTICLES, schema=polars_schema(Article))
+    assert rows.height >= 3
+    monkeypatch.setattr(release, "HASHED_AT_ONCE", 2)
+    expected = {
+        row["id"]: hashlib.sha256(
+            json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+        ).hexdigest()
+        for row in rows.to_dicts()
+    }
+    assert release.content_hashes(rows) == expected
+
+
 def test_manifest_lists_every_file_and_fingerprints(tmp_path: Path) -> None:
     out = build(tmp_path, ARTICLES)
 

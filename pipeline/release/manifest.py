@@ -62,15 +62,23 @@ def canonical_json(articles: pl.DataFrame) -> pl.Series:
     return articles.select(pl.struct(columns).struct.json_encode().alias("json"))["json"]
 
 
+HASHED_AT_ONCE = 5_000  # rows whose JSON text is held at once (~11 MB; a batch of 50,000 rows would be ~110 MB twice)
+
+
 def content_hashes(articles: pl.DataFrame) -> dict[str, str]:
     """id -> sha256 of the row's canonical JSON (all columns, sorted keys, compact, UTF-8, dates ISO).
 
     Hashing the values rather than parquet bytes keeps the hash independent of writer versions and sharding.
     """
-    return {
-        row_id: hashlib.sha256(text.encode("utf-8")).hexdigest()
-        for row_id, text in zip(articles["id"].to_list(), canonical_json(articles).to_list(), strict=True)
-    }
+    hashes: dict[str, str] = {}
+    for start in range(0, articles.height, HASHED_AT_ONCE):
+        rows = articles.slice(start, HASHED_AT_ONCE)
+        texts = canonical_json(rows).to_list()
+        hashes.update(
+            (row_id, hashlib.sha256(text.encode("utf-8")).hexdigest())
+            for row_id, text in zip(rows["id"].to_list(), texts, strict=True)
+        )
+    return hashes
 
 
 def digest_lines(lines: Iterable[str]) -> str:
