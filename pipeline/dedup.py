@@ -650,6 +650,29 @@ class Result(stage.StageResult):
     parts: Sequence[KeptPart] = ()
 
 
+def batch_source(
+    batches: Callable[[], Iterator[pl.DataFrame]], schema: dict[str, pl.DataType], name: str
+) -> pl.LazyFrame:
+    """A lazy frame whose rows are those of batches() (frames of `schema`), produced batch by batch when collected
+    or sunk: the rows are never all in memory unless the caller collects them."""
+
+    def source(
+        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None
+    ) -> Iterator[pl.DataFrame]:
+        remaining = n_rows
+        for rows in batches():
+            if remaining == 0:
+                return
+            rows = rows if predicate is None else rows.filter(predicate)
+            rows = rows if with_columns is None else rows.select(with_columns)
+            if remaining is not None:
+                rows = rows.head(remaining)
+                remaining -= rows.height
+            yield rows
+
+    return register_io_source(source, schema=schema, explain_name=name)
+
+
 def transform(
     articles: pl.DataFrame | Sequence[Path],
     params: DedupParams,
@@ -657,11 +680,11 @@ def transform(
     engine: EngineParams | None = None,
     cache: Path | None = None,
 ) -> Result:
-    """Drop duplicates. Given parquet files (clean's parts), `kept` is a lazy frame that reads them again batch by
-    batch, which a caller streams to disk (and `parts` the same rows part by part): the stage never holds the
-    corpus's texts. Given a DataFrame, frames come back. `removed` (the duplicates, with kept_id, kind,
-    similarity) is always a DataFrame, sorted by a total key. `cache`: a folder where the per-record features of
-    each part are kept between builds (parts only).
+    """Drop duplicates. Given parquet files (clean's parts), `kept` and `removed` (the duplicates, with kept_id,
+    kind, similarity, sorted by a total key) are lazy frames that read them again batch by batch, which a caller
+    streams to disk (and `parts` the kept rows part by part): the stage never holds the corpus's texts. Given a
+    DataFrame, frames come back. `cache`: a folder where the per-record features of each part are kept between
+    builds (parts only).
     """
     for name in (
         "shingle_words",
@@ -699,23 +722,14 @@ def transform(
 
     def kept_rows(part: Records) -> pl.LazyFrame:
         """The part's kept rows as published, read batch by batch when collected."""
-
-        def batches(
-            with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None
-        ) -> Iterator[pl.DataFrame]:
-            remaining = n_rows
-            for batch in part.batches(ARTICLE_COLUMNS):
-                if remaining == 0:
-                    return
-                rows = published(batch).filter(~pl.col("n").is_in(dropped.implode())).select(ARTICLE_COLUMNS)
-                rows = rows if predicate is None else rows.filter(predicate)
-                rows = rows if with_columns is None else rows.select(with_columns)
-                if remaining is not None:
-                    rows = rows.head(remaining)
-                    remaining -= rows.height
-                yield rows
-
-        return register_io_source(batches, schema=ARTICLE_SCHEMA, explain_name="dedup kept articles")
+        return batch_source(
+            lambda: (
+                published(batch).filter(~pl.col("n").is_in(dropped.implode())).select(ARTICLE_COLUMNS)
+                for batch in part.batches(ARTICLE_COLUMNS)
+            ),
+            ARTICLE_SCHEMA,
+            "dedup kept articles",
+        )
 
     kept = kept_rows(records)
     parts = []
@@ -740,13 +754,18 @@ def transform(
             .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
         )
 
-    # The dropped rows' texts are held twice at most: their batches, then the sorted frame.
     empty = removed_batch(pl.DataFrame(schema={"n": pl.UInt32, **ARTICLE_SCHEMA}))
-    removed = (
-        pl.concat([empty, *map(removed_batch, records.batches(ARTICLE_COLUMNS, dropped))], rechunk=False)
-        .sort("id", "kept_id", "kind", "n")
-        .drop("n")
-    )
+    dropped_ids = compact.filter(pl.col("n").is_in(dropped.implode())).select("id").unique().sort("id")["id"]
+
+    def removed_rows() -> Iterator[pl.DataFrame]:
+        """The dropped rows in the total order (id, kept_id, kind, n), params.batch_records ids at a time: their
+        batches spread over scratch files by id (shards.key_batches), so no step holds the texts of them all."""
+        with tempfile.TemporaryDirectory(prefix="dedup-removed-", dir=scratch_dir) as tmp:
+            pieces = map(removed_batch, records.batches(ARTICLE_COLUMNS, dropped))
+            for rows in shards.key_batches(pieces, dict(empty.schema), dropped_ids, params.batch_records, Path(tmp)):
+                yield rows.sort("id", "kept_id", "kind", "n").drop("n")
+
+    removed = batch_source(removed_rows, dict(empty.drop("n").schema), "dedup removed articles")
     metrics = stage.stage_metrics(
         "dedup",
         rows_in=compact.height,
@@ -754,7 +773,7 @@ def transform(
         dropped=stage.counts(fates, "kind"),
     )
     if isinstance(articles, pl.DataFrame):
-        kept = kept.collect()
+        kept, removed = kept.collect(), removed.collect()
     return Result(kept=kept, quarantined=stage.quarantine_frame(), removed=removed, metrics=metrics, parts=parts)
 
 
@@ -781,7 +800,8 @@ def run(*, out: Outputs, params: DedupParams, engine: EngineParams) -> dict:
     # The kept rows are clean's rows (validated there) with metadata filled from copies: check the shape here.
     CleanArticle.validate(result.kept.head(0).collect())
     write_kept(result.parts, out, params)
-    io.write_parquet(Duplicate.validate(result.removed), out.duplicates, row_group_size=io.TEXT_ROW_GROUP)
+    # Row checks only (no check spans rows): pandera's full checks hold batch by batch as the rows stream to disk.
+    io.sink_parquet(result.removed.map_batches(Duplicate.validate, streamable=True), out.duplicates)
     stage.write_metrics(result.metrics, out.stage_metrics("dedup"))
     log.info("dedup: %d -> %d", result.metrics["rows_in"], result.metrics["rows_out"])
     return result.metrics

@@ -165,7 +165,8 @@ def test_parquet_parts_give_a_lazy_frame_with_the_same_rows(tmp_path: Path) -> N
     assert isinstance(lazy.kept, pl.LazyFrame)
     assert lazy.kept.collect().equals(eager.kept)
     assert lazy.kept.head(0).collect().schema == eager.kept.schema
-    assert lazy.removed.equals(eager.removed)
+    assert isinstance(lazy.removed, pl.LazyFrame)
+    assert lazy.removed.collect().equals(eager.removed)
     assert eager.kept.row(0, named=True)["byline"] == "Kim Min-ji"
 
 
@@ -185,8 +186,9 @@ def test_parts_on_two_workers_give_the_same_outputs_as_in_process(tmp_path: Path
     workers = dedup.transform(parts, PARAMS, engine=engine)
     in_process = dedup.transform(rows, PARAMS)
     assert workers.kept.collect().equals(in_process.kept)
-    assert workers.removed.equals(in_process.removed)
-    assert workers.removed["kind"].sort().to_list() == ["exact", "near", "near", "truncated"]
+    removed = workers.removed.collect()
+    assert removed.equals(in_process.removed)
+    assert removed["kind"].sort().to_list() == ["exact", "near", "near", "truncated"]
 
 
 def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs(tmp_path: Path) -> None:
@@ -207,7 +209,7 @@ def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs
     for _ in ("computed", "read back"):
         result = dedup.transform(parts, PARAMS, cache=cache)
         assert result.kept.collect().equals(expected.kept)
-        assert result.removed.equals(expected.removed)
+        assert result.removed.collect().equals(expected.removed)
     (space,) = cache.iterdir()
     entries = {
         entry.name: sorted(p.name for p in entry.iterdir()) for entry in space.iterdir() if entry.name != "state"
@@ -225,9 +227,9 @@ def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs
     # truncated copy any more (no content changed, so none is decided again).
     decided = pl.read_ipc(state / "representatives.arrow")
     decided.with_columns(best=pl.lit(None, pl.UInt32)).write_ipc(state / "representatives.arrow")
-    assert set(dedup.transform(parts, PARAMS, cache=cache).removed["kind"]) == {"exact"}
+    assert set(dedup.transform(parts, PARAMS, cache=cache).removed.collect()["kind"]) == {"exact"}
     decided.write_ipc(state / "representatives.arrow")
-    assert dedup.transform(parts, PARAMS, cache=cache).removed.equals(expected.removed)
+    assert dedup.transform(parts, PARAMS, cache=cache).removed.collect().equals(expected.removed)
 
     # A cached entry is what the next build reads: emptied of shingles (and with no state to carry decisions
     # over), the brief is no longer found inside.
@@ -235,7 +237,7 @@ def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs
     shingles = pl.read_ipc(tail_entry / "shingles-000000.arrow")
     shingles.clear().write_ipc(tail_entry / "shingles-000000.arrow")
     shutil.rmtree(state)
-    assert dedup.transform(parts, PARAMS, cache=cache).removed.height < expected.removed.height
+    assert dedup.transform(parts, PARAMS, cache=cache).removed.collect().height < expected.removed.height
     shingles.write_ipc(tail_entry / "shingles-000000.arrow")
     shutil.rmtree(state)
 
@@ -244,7 +246,7 @@ def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs
     changed.write_parquet(parts[1])
     result = dedup.transform(parts, PARAMS, cache=cache)
     fresh = dedup.transform(pl.concat([rows.head(2), changed]), PARAMS)
-    assert result.kept.collect().equals(fresh.kept) and result.removed.equals(fresh.removed)
+    assert result.kept.collect().equals(fresh.kept) and result.removed.collect().equals(fresh.removed)
     now = {entry.name for entry in space.iterdir()} - {"state"}
     assert len(now) == 2 and len(now & set(entries)) == 1 and tail_entry.name not in now
 
@@ -421,7 +423,7 @@ def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_
             result = dedup.transform(parts, params, cache=cache)
         fresh = dedup.transform(pl.concat([pl.read_parquet(p) for p in parts]), params)
         assert result.kept.collect().sort("id").equals(fresh.kept.sort("id")), step
-        assert result.removed.equals(fresh.removed), step
+        assert result.removed.collect().equals(fresh.removed), step
         assert result.metrics == fresh.metrics, step
         counts = [m for m in caplog.messages if "decides" in m]
         if not counts:
@@ -457,14 +459,15 @@ def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_
 
 
 def cached_build(tmp_path: Path, *rows: dict, params: DedupParams = PARAMS) -> StageResult:
-    """dedup on the rows as one parquet part in a new folder, with its cache in tmp_path/cache; the outputs are
-    checked against a build from scratch."""
+    """dedup on the rows as one parquet part in a new folder, with its cache in tmp_path/cache; the outputs,
+    collected, are checked against a build from scratch."""
     part = tmp_path / f"build-{len(list(tmp_path.glob('build-*')))}" / "part-00000.parquet"
     part.parent.mkdir()
     frame(*rows).write_parquet(part)
     result = dedup.transform([part], params, cache=tmp_path / "cache")
     fresh = dedup.transform(frame(*rows), params)
-    assert result.removed.equals(fresh.removed) and result.kept.collect().equals(fresh.kept)
+    result = dataclasses.replace(result, kept=result.kept.collect(), removed=result.removed.collect())
+    assert result.removed.equals(fresh.removed) and result.kept.equals(fresh.kept)
     return result
 
 
@@ -565,5 +568,6 @@ def test_a_rebuild_whose_removed_records_features_are_gone_decides_everything_ag
     with caplog.at_level(logging.INFO, logger="pipeline.dedup"):
         result = dedup.transform([after], PARAMS, cache=cache)
     assert not [m for m in caplog.messages if "rebuild decides" in m]
-    assert result.removed.equals(dedup.transform(frame(brief, release), PARAMS).removed)
-    assert result.removed["kept_id"].to_list() == [release["id"]]
+    removed = result.removed.collect()
+    assert removed.equals(dedup.transform(frame(brief, release), PARAMS).removed)
+    assert removed["kept_id"].to_list() == [release["id"]]
