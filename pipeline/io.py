@@ -57,19 +57,18 @@ def output_lock(root: Path) -> Iterator[None]:
         handle.close()
 
 
-# Rows per row group of a table that holds article text: what a reader holds at once (polars' streaming scan and
-# pyarrow read a row group at a time), ~20 MB of text, so reading the corpus's duplicates or removed lines stays small.
+# Rows per row group of the streamed tables of article text (duplicates, removed lines, dedup's kept parts): what
+# a reader of them holds at once (a streaming scan, or a slice of one row group), ~20 MB of text.
 TEXT_ROW_GROUP = 10_000
 
 
-def write_parquet(df: pl.DataFrame, path: str | Path, row_group_size: int = 100_000) -> Path:
-    """Write a frame so that the same content always gives the same bytes (DVC hashes depend on it). A table of
-    article text that later stages read whole is written in row groups of TEXT_ROW_GROUP rows."""
+def write_parquet(df: pl.DataFrame, path: str | Path) -> Path:
+    """Write a frame so that the same content always gives the same bytes (DVC hashes depend on it)."""
     path = Path(path)
     fd, tmp = _atomic_target(path)
     os.close(fd)
     try:
-        df.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=row_group_size)
+        df.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=100_000)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
