@@ -21,6 +21,8 @@ from pipeline import explorer, fates, shards
 from pipeline.config import load_params
 from pipeline.io import read_json
 from pipeline.outputs import Outputs
+from pipeline.stage import QUARANTINE_SCHEMA
+from schemas import Article, Duplicate, polars_schema
 
 SHORT_PAGE = "Ministry notes export figures\n\nExports rose again.\n"  # a headline and a 3-word body: body_too_short
 
@@ -123,6 +125,45 @@ def test_explain_says_what_is_not_in_the_build(seed_out: Path) -> None:
     for target in ("no-such-file.txt:1", "0123456789abcdef", f"{next(SEED_RAW.iterdir()).name}:99999", "nonsense"):
         result = explain(target, seed_out)
         assert result.returncode == 2 and result.stderr.startswith("not found: "), target
+
+
+def test_each_record_place_gets_one_outcome_the_first_in_published_duplicate_quarantined_order() -> None:
+    """A place in a published record's provenance that is also a duplicate's (an exact copy merged into it) is
+    published, with the copy's kind and kept id; a place dropped twice the same way is one row; a place quarantined
+    by clean is quarantined with every rule it failed. One row per place, sorted by place."""
+    article, duplicate = polars_schema(Article), polars_schema(Duplicate)
+    kept, copy, near = "a" * 16, "b" * 16, "c" * 16
+
+    def places(*spans: tuple[str, int, int]) -> list[dict]:
+        return [{"file": f, "line_start": s, "line_end": e} for f, s, e in spans]
+
+    published = pl.DataFrame(
+        {"id": [kept], "provenance": [places(("x.txt", 1, 3), ("y.txt", 1, 3))]},
+        schema={"id": article["id"], "provenance": article["provenance"]},
+    )
+    duplicates = pl.DataFrame(
+        {
+            "id": [copy, near, near],
+            "provenance": [places(("y.txt", 1, 3)), places(("z.txt", 5, 9)), places(("z.txt", 5, 9))],
+            "kept_id": [kept] * 3,
+            "kind": ["exact", "near", "near"],
+            "similarity": [1.0, 0.8, 0.8],
+        },
+        schema={name: duplicate[name] for name in fates.DUPLICATE_FACTS},
+    )
+    quarantine = pl.DataFrame(
+        [("w.txt", 2, 6, "clean", rule, f"{rule}: why", None) for rule in ("no_body", "body_too_short")],
+        schema=QUARANTINE_SCHEMA,
+        orient="row",
+    )
+    outcomes = fates.record_outcomes(published, duplicates, quarantine)
+    assert outcomes.schema == fates.OUTCOME_SCHEMA
+    assert outcomes.select("file", "outcome", "id", "kept_id", "kind", "rule").rows() == [
+        ("w.txt", "quarantined", None, None, None, "body_too_short; no_body"),
+        ("x.txt", "published", kept, None, None, None),
+        ("y.txt", "published", kept, kept, "exact", None),
+        ("z.txt", "duplicate", near, kept, "near", None),
+    ]
 
 
 def test_every_line_has_a_fate_that_matches_the_gates_ledger(invented_out: Path) -> None:
