@@ -370,8 +370,10 @@ def _duplicate_clusters(out: Outputs, batch_clusters: int) -> Iterator[str]:
     at a time and cut to their excerpts, spread over the batches by kept id (shards.key_batches), and each batch
     reads the kept records of its own id range only. No step holds all clusters, or the bodies of all duplicates."""
     duplicates = pl.scan_parquet(out.duplicates, schema=polars_schema(Duplicate))
-    kept_ids = duplicates.select("kept_id").unique().sort("kept_id").collect()["kept_id"]
-    rows = duplicates.select(pl.len()).collect().item()
+    kept_ids, count = pl.collect_all(
+        [duplicates.select("kept_id").unique().sort("kept_id"), duplicates.select(pl.len())]
+    )
+    kept_ids, rows = kept_ids["kept_id"], count.item()
     with tempfile.TemporaryDirectory(prefix=".explore-", dir=out.root) as scratch:
         pieces = (  # a row group at a time (io.TEXT_ROW_GROUP rows), cut to excerpts at once
             _dropped(duplicates.slice(start, io.TEXT_ROW_GROUP)).collect()
@@ -383,11 +385,8 @@ def _duplicate_clusters(out: Outputs, batch_clusters: int) -> Iterator[str]:
                 yield from clusters.slice(start, PAGE_ROWS).to_list()
 
 
-# What a cluster shows of a dropped record: excerpts, so the bodies are dropped as each row group is read.
-DUPLICATE_INPUT = ("kept_id", "id", "kind", "similarity", "provenance", "title", "body")
-
-
 def _dropped(duplicates: pl.LazyFrame) -> pl.LazyFrame:
+    """What a cluster shows of a dropped record: excerpts, so the bodies are dropped as each row group is read."""
     return duplicates.select("kept_id", "id", "kind", "similarity", places=_places(), text=_excerpt())
 
 
