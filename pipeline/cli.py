@@ -151,8 +151,10 @@ def _stages(names: tuple[str, ...]):
         last_aside = next((name for name in reversed(names) if name in SIDE_IMPORTS), None)
         first_aside = next((i for i, name in enumerate(names) if name in SIDE_IMPORTS), len(names))
         side_imports = [module for name in names for module in SIDE_IMPORTS.get(name, ())]
-        # The workers start at once when the first stage maps nothing (scan): they import while it runs.
-        with session(params.engine, imports, side_imports, start_workers=names[0] not in WORKER_IMPORTS):
+        # A first build's workers start at once when its first stage maps nothing (scan): they import while it runs.
+        # A rebuild's start when a map needs them (engine.POOL_PAYS_FROM): most redo a few shards, in this process.
+        start_workers = names[0] not in WORKER_IMPORTS and not Outputs(args.out).files.exists()
+        with session(params.engine, imports, side_imports, start_workers=start_workers):
             preloaded = False
             for i, name in enumerate(names):
                 if i == max(0, first_aside - 1):

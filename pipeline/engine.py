@@ -6,7 +6,7 @@ function can run in any process or on any machine. Two engines (params.yaml `eng
 
 - local: worker processes on this machine. Within a command (`session`) one pool serves every stage: its workers
   are spawned and import the pipeline once, not once per stage (~1 s each time on two cores), as the command
-  starts or at its first map of two or more tasks (before that, a single task runs in the command's process).
+  starts or at its first map of POOL_PAYS_FROM tasks per worker (before that, fewer run in the command's process).
 - ray: one Ray task per shard task, on a local Ray started for the command or on a running cluster
   (`engine.ray_address`). A task whose worker process dies (a crash, an out-of-memory kill, a lost node) is run
   again, up to `engine.max_retries` times; an exception raised by the function fails the run at once, as on one
@@ -43,6 +43,12 @@ LOCAL, RAY = typing.get_args(EngineName)
 # Each Ray task reserves one CPU of its node and polars in it uses one thread, so a node runs as many tasks as it has
 # cores without oversubscribing them (the local engine gives each worker its share of the cores the same way).
 RAY_TASK_CPUS = 1
+
+
+# Tasks per worker from which a map starts the workers: spawning two and importing the pipeline takes ~1.5 s of
+# wall on two cores, about one shard task each (parse 1 s, explore 0.15 s: the explorer's few tasks of a rebuild
+# ran 0.45 s here against 1.3 s more with the workers started for them).
+POOL_PAYS_FROM = 2
 
 
 def _ignore(_: int) -> None:
@@ -120,12 +126,14 @@ class LocalEngine:
     def map(self, func: Callable[[Any], T], tasks: Sequence[Any], done: Callable[[int], None] = _ignore) -> list[T]:
         """func over tasks, results in task order; done(i) is called as task i finishes (for progress only).
 
-        A single task runs here unless the command's workers have started (then it goes to them, which imported
-        its module already): starting a worker costs more than most single tasks (a rebuild's one changed shard).
+        Fewer than POOL_PAYS_FROM tasks per worker run here unless the command's workers have started (then they go
+        to them, which imported their modules already): starting the workers costs about what each of them would
+        save on a shard task (a rebuild's few changed shards run here).
         """
         workers = self.params.workers
         command_pool = _COMMAND_POOL.get()
-        if workers <= 1 or (len(tasks) < 2 and (command_pool is None or not command_pool.started)):
+        pool_idle = command_pool is None or not command_pool.started
+        if workers <= 1 or (pool_idle and len(tasks) < POOL_PAYS_FROM * workers):
             results = []
             for i, task in enumerate(tasks):
                 results.append(func(task))
@@ -414,10 +422,10 @@ def session(
 
     Locally, one worker pool for the command, ended with it, whose workers import `imports` (the modules of the
     command's task functions) as they start. With `start_workers` they start at once, importing while this process
-    does the command's first steps (a first stage that maps nothing); without, at the first map of two or more
-    tasks, and a single task before that runs in this process: a one-stage command of a rebuild (as `dvc repro`
-    runs them) that redoes one shard spawns no worker, where two spawned workers importing the pipeline took the
-    two cores for ~1 s (a command of stages that map nothing starts none either).
+    does the command's first steps (a first build's scan); without, at the first map of POOL_PAYS_FROM tasks per
+    worker, and smaller maps before that run in this process: a rebuild that redoes a few shards spawns no worker,
+    where two spawned workers importing the pipeline took the two cores for ~1.5 s (a command of stages that map
+    nothing starts none either).
 
     Given `side_imports` (and more than one worker), the command has a side process, started by
     `side_process_start` (or the first `aside`) and importing them, for the driver-side work `aside` hands it: a

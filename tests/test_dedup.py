@@ -22,6 +22,7 @@ from conftest import REPO_ROOT, SHARED
 from pipeline import dedup, dedup_keys, shards
 from pipeline.cache import content_digest
 from pipeline.config import ConfigError, DedupParams, load_params
+from pipeline.engine import POOL_PAYS_FROM
 from pipeline.outputs import Outputs
 from pipeline.stage import StageResult
 from pipeline.text import NFKC_STABLE_NON_ASCII, canonical
@@ -179,10 +180,12 @@ def test_parts_on_two_workers_give_the_same_outputs_as_in_process(tmp_path: Path
         article(LONG_BODY, file="d.txt", byline="Kim Min-ji"),
         article(" ".join(WORDS[200:260]), file="e.txt", title="Tariffs"),
     )
-    parts = [tmp_path / f"part-{i:05d}.parquet" for i in range(3)]
-    for part, (start, length) in zip(parts, [(0, 2), (2, 0), (2, 3)], strict=True):
+    # Enough parts that the map starts the workers rather than cutting them here (engine.POOL_PAYS_FROM).
+    parts = [tmp_path / f"part-{i:05d}.parquet" for i in range(4)]
+    for part, (start, length) in zip(parts, [(0, 2), (2, 0), (2, 1), (3, 2)], strict=True):
         rows.slice(start, length).write_parquet(part)  # an empty part too
     engine = dataclasses.replace(load_params(REPO_ROOT / "params.yaml").engine, name="local", workers=2)
+    assert len(parts) >= POOL_PAYS_FROM * engine.workers
     workers = dedup.transform(parts, PARAMS, engine=engine)
     in_process = dedup.transform(rows, PARAMS)
     assert workers.kept.collect().equals(in_process.kept)

@@ -109,15 +109,17 @@ def test_started_workers_import_the_commands_modules_at_once_and_take_even_a_sin
     assert pid != os.getpid()
 
 
-def test_unstarted_workers_leave_a_single_task_here_and_start_at_the_first_map_of_two() -> None:
+def test_unstarted_workers_leave_small_maps_here_and_start_when_each_worker_gets_enough_tasks() -> None:
     params = local_params()
+    enough = engine.POOL_PAYS_FROM * params.workers
     with engine.session(params, imports=("pipeline.explorer",)):
         (alone,) = engine.engine_for(params).map(worker_pid, [0])
-        assert alone == os.getpid() and pool_workers() == []  # a rebuild's one changed shard spawns nothing
-        pair = engine.engine_for(params).map(worker_pid, [0, 1])
+        few = engine.engine_for(params).map(worker_pid, range(enough - 1))
+        assert {alone, *few} == {os.getpid()} and pool_workers() == []  # a rebuild's few changed shards spawn nothing
+        many = engine.engine_for(params).map(worker_pid, range(enough))
         (after,) = engine.engine_for(params).map(worker_pid, [0])
         workers = {worker.pid for worker in pool_workers()}
-    assert len(workers) == params.workers and set(pair) <= workers
+    assert len(workers) == params.workers and set(many) <= workers
     assert after in workers  # started workers take every later task, even a single one
     assert pool_workers() == []  # ended with the command
 
@@ -185,10 +187,11 @@ def test_tasks_an_earlier_run_answers_never_reach_the_engine() -> None:
         asked.append(task)
         return "kept" if task % 2 else None
 
+    tasks = range(2 * engine.POOL_PAYS_FROM * params.workers)  # the unkept half is enough to start the workers
     with engine.session(params):
-        results = engine.map_unkept(params, worker_pid, range(6), kept)
-    assert asked == list(range(6))
-    assert results[1::2] == ["kept"] * 3
+        results = engine.map_unkept(params, worker_pid, tasks, kept)
+    assert asked == list(tasks)
+    assert results[1::2] == ["kept"] * (len(tasks) // 2)
     assert all(isinstance(pid, int) and pid != os.getpid() for pid in results[::2])
 
 
