@@ -65,6 +65,7 @@ from pipeline.dedup_keys import (
     Records,
     ScanTask,
     Scratch,
+    earlier_entries,
     keep_only,
     previous_shingles,
     scan_part,
@@ -98,7 +99,8 @@ def scan_records(
     there for the next build and read from there when the part's bytes are unchanged (and, unless to_scratch, the
     shingles left there)."""
     parts = records.parts()
-    tasks = [ScanTask(part, index, params, scratch, space, to_scratch) for index, part in enumerate(parts)]
+    earlier = earlier_entries(space, parts) if space is not None else ()
+    tasks = [ScanTask(part, index, params, scratch, space, to_scratch, earlier) for index, part in enumerate(parts)]
 
     def from_cache(task: ScanTask) -> pl.DataFrame | None:
         cached = space is not None and PartCache.of(space, task.records).entry.is_dir()

@@ -28,10 +28,13 @@ from pipeline.text import NFKC_MAY_CHANGE, canonical_expr, folded_expr
 
 SCAN_COLUMNS = ("id", "title", "body", "is_truncated")
 SHINGLE_SCHEMA = {"n": pl.UInt32, "h": pl.UInt64}
+RECORD_KEY = ["k1", "k2"]  # two hashes of a record's SCAN_COLUMNS (`record_keys`)
+KEY_SCHEMA = {"n": pl.UInt32, "k1": pl.UInt64, "k2": pl.UInt64}
 FREQUENCY_SCHEMA = {"h": pl.UInt64, "df": pl.UInt32}  # a hash's document frequency among the representatives
 WORD = r"\w+"
 # Fixed seeds: every run hashes alike. Decisions depend on hash equality only, never on hash order.
 WORD_SEED, SHINGLE_SEED, BODY_SEEDS, TITLE_SEED, PREFIX_SEED, SHINGLE_SET_SEED = 11, 13, (17, 19), 23, 29, 31
+RECORD_SEEDS = (37, 41)
 
 
 class Scratch:
@@ -144,6 +147,44 @@ def batch_features(batch: pl.DataFrame, params: DedupParams) -> tuple[pl.DataFra
         pl.col("shingles_k").fill_null(0)
     )
     return compact, shingles
+
+
+def record_keys(batch: pl.DataFrame) -> pl.DataFrame:
+    """(n, k1, k2) of a batch of records (n, *SCAN_COLUMNS): two hashes of everything `batch_features` reads of a
+    record, so a record of the same keys has the same features, in whatever part it is."""
+    fields = pl.struct(SCAN_COLUMNS)
+    return batch.select("n", k1=fields.hash(RECORD_SEEDS[0]), k2=fields.hash(RECORD_SEEDS[1]))
+
+
+def reused_features(
+    batch: pl.DataFrame, keys: pl.DataFrame, earlier: Sequence[PartCache], params: DedupParams
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`batch_features` of a batch, those of the records an earlier entry holds (by their keys) copied from it:
+    a changed part (a file added to its shard) cuts its new records only. The rows are those and in the order
+    `batch_features` gives: compact keys by n, shingles by (n, h)."""
+    if not earlier:
+        return batch_features(batch, params)
+    # Each record from the first entry and row holding its keys (a part may hold copies of one record).
+    found = (
+        pl.concat(
+            [entry.scan_keys().join(keys.lazy(), on=RECORD_KEY).select(n="n_right", entry=pl.lit(index, pl.UInt32),
+                                                                        old="n")
+             for index, entry in enumerate(earlier)]
+        )
+        .sort("n", "entry", "old")
+        .unique("n", keep="first", maintain_order=True)
+        .collect()
+    )  # fmt: skip
+    compacts, shingles = [], []
+    for (index,), rows in found.partition_by("entry", as_dict=True, include_key=False).items():
+        place = rows.lazy()
+        entry = earlier[index]
+        compacts.append(entry.scan_compacts().join(place, left_on="n", right_on="old").with_columns(n="n_right"))
+        shingles.append(entry.scan_shingles().join(place, left_on="n", right_on="old").select(n="n_right", h="h"))
+    fresh_compact, fresh_shingles = batch_features(batch.filter(~pl.col("n").is_in(found["n"].implode())), params)
+    columns = fresh_compact.columns
+    compact = pl.concat([fresh_compact, *[frame.select(columns).collect() for frame in compacts]]).sort("n")
+    return compact, pl.concat([fresh_shingles, *[frame.collect() for frame in shingles]]).sort("n", "h")
 
 
 def shingle_hashes(texts: pl.DataFrame, size: int) -> pl.DataFrame:
@@ -278,6 +319,7 @@ class ScanTask:
     scratch: Scratch
     cache: Path | None = None  # where parts' features are kept between builds (a folder for this code and params)
     to_scratch: bool = True  # with a cache: whether the shingles are written to scratch too, or left in the cache
+    earlier: tuple[Path, ...] = ()  # cache entries of parts no longer in the input, whose records' features it reuses
 
 
 def scan_part(task: ScanTask) -> pl.DataFrame:
@@ -297,7 +339,7 @@ def scan_part(task: ScanTask) -> pl.DataFrame:
         )
     else:
         cache = PartCache.of(task.cache, records)
-        cache.fill(lambda: local.batches(SCAN_COLUMNS), task.params)
+        cache.fill(lambda: local.batches(SCAN_COLUMNS), task.params, [PartCache(entry) for entry in task.earlier])
         if not task.to_scratch:
             parts = [compact.with_columns(n=pl.lit(numbers).gather("n")) for compact in cache.compacts()]
             return pl.concat(parts) if parts else _no_keys(records, task.params)
@@ -327,15 +369,20 @@ class PartCache:
         """The entry of this part (read from a file)."""
         return cls(cache / part.digest)
 
-    def fill(self, batches: Callable[[], Iterable[pl.DataFrame]], params: DedupParams) -> None:
-        """Compute and write the entry, unless it is there."""
+    def fill(
+        self, batches: Callable[[], Iterable[pl.DataFrame]], params: DedupParams, earlier: Sequence[PartCache] = ()
+    ) -> None:
+        """Compute and write the entry, unless it is there; the features of records an `earlier` entry holds are
+        copied from it (`reused_features`)."""
         if self.entry.is_dir():
             return
         with new_entry(self.entry) as pending:  # the same bytes may be another part's, written meanwhile
             for index, batch in enumerate(batches()):
-                compact, shingles = batch_features(batch, params)
+                keys = record_keys(batch)
+                compact, shingles = reused_features(batch, keys, earlier, params)
                 io.write_ipc(compact, pending / f"compact-{index:06d}.arrow")
                 io.write_ipc(shingles, pending / f"shingles-{index:06d}.arrow")
+                io.write_ipc(keys, pending / f"keys-{index:06d}.arrow")
 
     def compacts(self) -> Iterator[pl.DataFrame]:
         return (pl.read_ipc(path) for path in sorted(self.entry.glob("compact-*.arrow")))
@@ -343,9 +390,19 @@ class PartCache:
     def shingles(self) -> Iterator[pl.DataFrame]:
         return (pl.read_ipc(path) for path in sorted(self.entry.glob("shingles-*.arrow")))
 
+    def _scan(self, kind: str, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+        files = sorted(self.entry.glob(f"{kind}-*.arrow"))
+        return pl.scan_ipc(files) if files else pl.LazyFrame(schema=schema)
+
     def scan_shingles(self) -> pl.LazyFrame:
-        files = sorted(self.entry.glob("shingles-*.arrow"))
-        return pl.scan_ipc(files) if files else pl.LazyFrame(schema=SHINGLE_SCHEMA)
+        return self._scan("shingles", SHINGLE_SCHEMA)
+
+    def scan_compacts(self) -> pl.LazyFrame:
+        """Every batch's compact keys (only an entry without records has none)."""
+        return self._scan("compact", {"n": pl.UInt32})
+
+    def scan_keys(self) -> pl.LazyFrame:
+        return self._scan("keys", KEY_SCHEMA)
 
 
 class CachedShingles:
@@ -456,6 +513,16 @@ def previous_shingles(previous: PreviousBuild, representatives: pl.DataFrame) ->
         local = rows.select(n="local", index="index").lazy()
         found.append(cached.scan_shingles().join(local, on="n").select("index", "h").collect())
     return pl.concat(found)
+
+
+def earlier_entries(cache: Path, parts: Sequence[Records]) -> tuple[Path, ...]:
+    """The entries of parts that are not in the input (the previous build's versions of the parts that changed),
+    which `keep_only` removes after this build: their records' features serve the changed parts meanwhile."""
+    current = {part.digest for part in parts}
+    if not cache.is_dir():
+        return ()
+    return tuple(sorted(entry for entry in cache.iterdir() if entry.is_dir() and entry.name not in current
+                        and entry.name != STATE_FOLDER and not entry.name.startswith(".")))  # fmt: skip
 
 
 def keep_only(cache: Path, parts: Sequence[Records]) -> None:

@@ -12,14 +12,17 @@ import shutil
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dedup_reference
+import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from conftest import REPO_ROOT, SHARED
 
-from pipeline import dedup, dedup_keys, shards
+from pipeline import dedup, dedup_keys, io, shards
 from pipeline.cache import content_digest
 from pipeline.config import ConfigError, DedupParams, load_params
 from pipeline.engine import POOL_PAYS_FROM
@@ -218,7 +221,7 @@ def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs
         entry.name: sorted(p.name for p in entry.iterdir()) for entry in space.iterdir() if entry.name != "state"
     }
     assert len(entries) == 2 and all(
-        files == ["compact-000000.arrow", "shingles-000000.arrow"] for files in entries.values()
+        files == ["compact-000000.arrow", "keys-000000.arrow", "shingles-000000.arrow"] for files in entries.values()
     )
     state = space / "state"
     assert sorted(p.name for p in state.iterdir()) == ["anchors.arrow", "representatives.arrow"]
@@ -252,6 +255,39 @@ def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs
     assert result.kept.collect().equals(fresh.kept) and result.removed.collect().equals(fresh.removed)
     now = {entry.name for entry in space.iterdir()} - {"state"}
     assert len(now) == 2 and len(now & set(entries)) == 1 and tail_entry.name not in now
+
+
+def test_a_changed_part_cuts_its_new_records_only_and_writes_the_entry_a_fresh_cut_writes(tmp_path: Path) -> None:
+    """A part whose bytes changed (a file added to its shard) copies the features of the records an earlier entry
+    holds, found by their keys wherever they sit in it, and cuts the others: the same files, byte for byte, as
+    cutting every record; and what is copied is the earlier entry's, not recomputed."""
+    rows = frame(*(article(" ".join(WORDS[i : i + 40 + 7 * i]), file=f"{i}.txt") for i in range(6)))
+    old, new = tmp_path / "old.parquet", tmp_path / "new.parquet"
+    rows.head(4).write_parquet(old)
+    # New records between the old ones, the old ones moved, one of them twice (copies in one part).
+    rows[[5, 0, 1, 4, 2, 3, 1]].write_parquet(new)
+
+    def batches(path: Path) -> Callable[[], Iterator[pl.DataFrame]]:
+        height = pq.ParquetFile(path).metadata.num_rows
+        local = dedup_keys.Records([path], 2, dedup.ARTICLE_SCHEMA, np.arange(height, dtype=np.uint32))
+        return lambda: local.batches(dedup_keys.SCAN_COLUMNS)
+
+    def files(entry: dedup_keys.PartCache) -> dict[str, bytes]:
+        return {path.name: path.read_bytes() for path in sorted(entry.entry.iterdir())}
+
+    earlier, fresh, reused = (dedup_keys.PartCache(tmp_path / name) for name in ("earlier", "fresh", "reused"))
+    earlier.fill(batches(old), PARAMS)
+    fresh.fill(batches(new), PARAMS)
+    reused.fill(batches(new), PARAMS, [earlier])
+    assert len(files(fresh)) == 3 * 4 and files(reused) == files(fresh)  # 4 batches of 2 rows: compact, shingles, keys
+
+    # Mark every record of the earlier entry: the copied ones carry the mark, the records cut anew do not.
+    for path in sorted(earlier.entry.glob("compact-*.arrow")):
+        io.write_ipc(pl.read_ipc(path).with_columns(length=pl.col("length") + 1000), path)
+    marked = dedup_keys.PartCache(tmp_path / "marked")
+    marked.fill(batches(new), PARAMS, [earlier])
+    lengths = pl.concat(marked.compacts()).sort("n")["length"] - pl.concat(fresh.compacts()).sort("n")["length"]
+    assert lengths.to_list() == [0, 1000, 1000, 0, 1000, 1000, 1000]
 
 
 def test_cached_shingles_select_and_count_like_the_rows_themselves(tmp_path: Path) -> None:
