@@ -6,7 +6,8 @@ function can run in any process or on any machine. Two engines (params.yaml `eng
 
 - local: worker processes on this machine. Within a command (`session`) one pool serves every stage: its workers
   are spawned and import the pipeline once, not once per stage (~1 s each time on two cores), as the command
-  starts or at its first map of POOL_PAYS_FROM tasks per worker (before that, fewer run in the command's process).
+  starts or at its first map of POOL_PAYS_FROM tasks per worker (before that, fewer run in the command's process;
+  while they start, that map's tasks run there too).
 - ray: one Ray task per shard task, on a local Ray started for the command or on a running cluster
   (`engine.ray_address`). A task whose worker process dies (a crash, an out-of-memory kill, a lost node) is run
   again, up to `engine.max_retries` times; an exception raised by the function fails the run at once, as on one
@@ -57,17 +58,23 @@ def _ignore(_: int) -> None:
 
 @dataclasses.dataclass
 class _CommandPool:
-    """A command's worker pool, and whether its workers have started (they start on the first submit)."""
+    """A command's worker pool, and its workers' first calls, each done once that worker is up (spawned, its
+    modules imported): empty until they are started."""
 
     executor: concurrent.futures.ProcessPoolExecutor
-    started: bool = False
+    warming: list[concurrent.futures.Future] = dataclasses.field(default_factory=list)
+
+    @property
+    def started(self) -> bool:
+        return bool(self.warming)
+
+    def ready(self) -> bool:
+        return all(call.done() for call in self.warming)
 
     def start(self, workers: int) -> None:
-        """Start every worker now (each submit starts one while none is idle)."""
+        """Start every worker now, without waiting for them (each submit starts one while none is idle)."""
         with _worker_threads(workers):
-            for _ in range(workers):
-                self.executor.submit(_ignore, 0)
-        self.started = True
+            self.warming = [self.executor.submit(_ignore, 0) for _ in range(workers)]
 
 
 # The local worker pool of the current command (set by `session`), None outside one: a stage function called on
@@ -128,33 +135,58 @@ class LocalEngine:
 
         Fewer than POOL_PAYS_FROM tasks per worker run here unless the command's workers have started (then they go
         to them, which imported their modules already): starting the workers costs about what each of them would
-        save on a shard task (a rebuild's few changed shards run here).
+        save on a shard task (a rebuild's few changed shards run here). A map that starts the command's workers
+        runs its tasks here, in order, until they are up, and the rest go to them: it never waits idle for them
+        (a rebuild's four small explorer tasks are done here before the workers are). Workers started as the
+        command started (a first build's) are waited for: they are up within a second, and a first build's shard
+        task run here would be the map's last to end.
         """
         workers = self.params.workers
         command_pool = _COMMAND_POOL.get()
         pool_idle = command_pool is None or not command_pool.started
         if workers <= 1 or (pool_idle and len(tasks) < POOL_PAYS_FROM * workers):
-            results = []
-            for i, task in enumerate(tasks):
-                results.append(func(task))
-                done(i)
-            return results
-        # The pool starts its workers as tasks are submitted, so the threads variable is set around the submits.
-        with _worker_threads(workers), contextlib.ExitStack() as stack:
-            if command_pool is None:
-                pool = stack.enter_context(_new_pool(min(workers, len(tasks))))
-            else:
-                pool, command_pool.started = command_pool.executor, True
-            futures = {pool.submit(func, task): i for i, task in enumerate(tasks)}
-            try:
-                for future in concurrent.futures.as_completed(futures):
-                    future.result()  # a failed task raises here, as soon as it fails
-                    done(futures[future])
-            except BaseException:
-                for future in futures:  # a pool kept for the command must not run the rest of a failed map
-                    future.cancel()
-                raise
-            return [future.result() for future in futures]
+            return _here(func, tasks, done)
+        if command_pool is None:  # a stage function called on its own: a pool for this map
+            with _worker_threads(workers), _new_pool(min(workers, len(tasks))) as pool:
+                return _on_pool(pool, func, tasks, done)
+        results: list[T] = []
+        starting = not command_pool.started
+        if starting:
+            command_pool.start(workers)
+        while starting and len(results) < len(tasks) and not command_pool.ready():
+            results.append(func(tasks[len(results)]))
+            done(len(results) - 1)
+        start = len(results)
+        with _worker_threads(workers):  # a worker that died is replaced by a submit
+            return results + _on_pool(command_pool.executor, func, tasks[start:], lambda i: done(start + i))
+
+
+def _here(func: Callable[[Any], T], tasks: Sequence[Any], done: Callable[[int], None]) -> list[T]:
+    results = []
+    for i, task in enumerate(tasks):
+        results.append(func(task))
+        done(i)
+    return results
+
+
+def _on_pool(
+    pool: concurrent.futures.ProcessPoolExecutor,
+    func: Callable[[Any], T],
+    tasks: Sequence[Any],
+    done: Callable[[int], None],
+) -> list[T]:
+    """func over tasks on the pool's workers, results in task order; the first failure raises at once and cancels
+    the tasks not started (a pool kept for the command must not run the rest of a failed map)."""
+    futures = {pool.submit(func, task): i for i, task in enumerate(tasks)}
+    try:
+        for future in concurrent.futures.as_completed(futures):
+            future.result()
+            done(futures[future])
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    return [future.result() for future in futures]
 
 
 class WorkerCodeMismatch(RuntimeError):

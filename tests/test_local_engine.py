@@ -33,6 +33,22 @@ def worker_pid(_: int) -> int:
     return os.getpid()
 
 
+def once_workers_are_up(_: int) -> int:
+    """Run in a command's process, return only once the command's workers are up (spawned, their modules imported);
+    in a worker, at once."""
+    pool = engine._COMMAND_POOL.get()
+    deadline = time.monotonic() + 120
+    while pool is not None and not pool.ready() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return os.getpid()
+
+
+def start_workers(params: EngineParams) -> list[int]:
+    """Start the command's workers and wait for them: a map large enough to start them, whose first task, run here
+    while they start, waits for them (the others go to them)."""
+    return engine.engine_for(params).map(once_workers_are_up, range(engine.POOL_PAYS_FROM * params.workers))
+
+
 def fail_first(task: tuple[str, int]) -> int:
     """Task 0 fails at once; every other task leaves a marker file after a while (to count those that ran)."""
     folder, value = task
@@ -54,6 +70,7 @@ def is_running(pid: int) -> bool:
 def test_a_command_runs_every_map_on_the_same_workers_and_ends_them() -> None:
     params = local_params()
     with engine.session(params):
+        start_workers(params)
         first = engine.engine_for(params).map(worker_pid, range(6))
         second = engine.engine_for(params).map(worker_pid, range(6))
     assert first != [os.getpid()] * 6 and len(set(first)) == 2
@@ -74,6 +91,7 @@ def test_a_failing_task_fails_the_map_and_the_commands_pool_drops_the_rest(tmp_p
     params = local_params()
     tasks = [(str(tmp_path), value) for value in range(40)]
     with engine.session(params):
+        start_workers(params)
         with pytest.raises(ValueError, match="task 0 fails"):
             engine.engine_for(params).map(fail_first, tasks)
         # The pool still serves the command's next map.
@@ -103,6 +121,7 @@ def test_started_workers_import_the_commands_modules_at_once_and_take_even_a_sin
     wanted = ("pipeline.explorer", "pipeline.clean")
     with engine.session(params, imports=wanted[:1], start_workers=True):
         assert len(pool_workers()) == params.workers  # before any map
+        once_workers_are_up(0)
         (loaded,) = engine.engine_for(params).map(modules_loaded, [wanted])
         (pid,) = engine.engine_for(params).map(worker_pid, [0])
     assert loaded == [True, False]
@@ -116,10 +135,10 @@ def test_unstarted_workers_leave_small_maps_here_and_start_when_each_worker_gets
         (alone,) = engine.engine_for(params).map(worker_pid, [0])
         few = engine.engine_for(params).map(worker_pid, range(enough - 1))
         assert {alone, *few} == {os.getpid()} and pool_workers() == []  # a rebuild's few changed shards spawn nothing
-        many = engine.engine_for(params).map(worker_pid, range(enough))
+        many = start_workers(params)
         (after,) = engine.engine_for(params).map(worker_pid, [0])
         workers = {worker.pid for worker in pool_workers()}
-    assert len(workers) == params.workers and set(many) <= workers
+    assert len(many) == enough and len(workers) == params.workers
     assert after in workers  # started workers take every later task, even a single one
     assert pool_workers() == []  # ended with the command
 
@@ -179,6 +198,16 @@ def test_a_failure_in_the_side_process_is_raised_and_its_death_never_hangs_the_c
             engine.aside(fail_or_die, "die")
 
 
+def test_while_the_workers_start_a_maps_tasks_run_here_and_the_rest_go_to_them_once_they_are_up() -> None:
+    """A map never waits idle for the command's workers: its first task runs here (and waits for them); the others
+    go to the workers."""
+    params = local_params()
+    with engine.session(params, imports=("pipeline.explorer",)):
+        pids = start_workers(params)
+        workers = {worker.pid for worker in pool_workers()}
+    assert pids[0] == os.getpid() and set(pids[1:]) <= workers and len(workers) == params.workers
+
+
 def test_tasks_an_earlier_run_answers_never_reach_the_engine() -> None:
     params = local_params()
     asked: list[int] = []
@@ -189,6 +218,7 @@ def test_tasks_an_earlier_run_answers_never_reach_the_engine() -> None:
 
     tasks = range(2 * engine.POOL_PAYS_FROM * params.workers)  # the unkept half is enough to start the workers
     with engine.session(params):
+        start_workers(params)
         results = engine.map_unkept(params, worker_pid, tasks, kept)
     assert asked == list(tasks)
     assert results[1::2] == ["kept"] * (len(tasks) // 2)
