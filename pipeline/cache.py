@@ -17,7 +17,7 @@ import io as io_bytes
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,22 @@ class Cache:
             path.unlink(missing_ok=True)
             return
         io.write_parquet(rows.select(list(self.schema)), path)
+
+    def store_buckets(self, rows: pl.DataFrame, buckets: Iterable[int], order: Sequence[str | pl.Expr] = ()) -> None:
+        """Replace each of these buckets with its rows in `rows`, sorted by `order` when given. The rows are split
+        by bucket in one pass: a first build stores every bucket, and a filter per bucket would read all the rows
+        once per bucket."""
+        wanted = sorted(set(buckets))
+        if not wanted:
+            return
+        split = (
+            rows.with_columns(_bucket=shards.bucket_expr())
+            .filter(pl.col("_bucket").is_in(wanted))
+            .partition_by("_bucket", as_dict=True, include_key=False, maintain_order=True)
+        )
+        for bucket in wanted:
+            found = split.get((bucket,), rows.clear())
+            self.store(bucket, found.sort(order) if order else found)
 
     def retain(self, buckets: Iterable[int]) -> None:
         """Delete the files of buckets not listed: every file that had rows there has left the folder."""

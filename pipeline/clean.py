@@ -398,9 +398,9 @@ def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int], int]:
     todo = keys.join(done, on=KEY, how="anti").sort("file").unique(KEY, keep="first", maintain_order=True)
     fresh = _clean_files(task, records, todo)
     rows = {name: pl.concat([cached[name], fresh[name]]) for name in CACHED}
-    for bucket in changed_buckets(loaded, cached, fresh):
-        for name, cache in caches.items():
-            cache.store(bucket, rows[name].filter(shards.bucket_expr() == bucket))
+    changed = changed_buckets(loaded, cached, fresh)
+    for name, cache in caches.items():
+        cache.store_buckets(rows[name], changed)
     placed = {name: keys.join(frame, on=KEY).drop(KEY) for name, frame in rows.items()}
     kept = (
         placed["articles"]

@@ -195,8 +195,8 @@ def decode_shard(task: ShardTask) -> Decoded:
         known.add(sha256)
     decoded = pl.DataFrame(fresh, schema=DECODED_SCHEMA, orient="row")
     rows = pl.concat([cached, decoded]).unique(maintain_order=True)
-    for bucket in changed_buckets({"decoded": loaded}, {"decoded": cached}, {"decoded": decoded}):
-        cache.store(bucket, rows.filter(shards.bucket_expr() == bucket).sort("sha256", "line", "rule"))
+    changed = changed_buckets({"decoded": loaded}, {"decoded": cached}, {"decoded": decoded})
+    cache.store_buckets(rows, changed, ["sha256", "line", "rule"])
     placed = task.files.select("path", "sha256").join(rows, on="sha256").rename({"path": "file"})
     lines = placed.filter(pl.col("rule").is_null()).select("file", "line", "text").sort("file", "line")
     quarantine = pl.concat(
@@ -345,9 +345,9 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int]:
         for (name, schema), frame in zip(PARSED.items(), fresh, strict=True)
     }
     rows = {name: pl.concat([cached[name], tagged[name]]).unique(maintain_order=True) for name in PARSED}
-    for bucket in changed_buckets(loaded, cached, tagged):
-        for name, cache in caches.items():
-            cache.store(bucket, rows[name].filter(shards.bucket_expr() == bucket).sort(pl.all()))
+    changed = changed_buckets(loaded, cached, tagged)
+    for name, cache in caches.items():
+        cache.store_buckets(rows[name], changed, [pl.all()])
     placed = {
         name: keys.join(rows[name], on=["sha256", "learned_key"]).select(list(schema))
         for name, schema in PARSED.items()
