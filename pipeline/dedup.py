@@ -31,9 +31,10 @@ How memory stays bounded (the corpus is never held as text or as shingles):
 4. Truncated candidates: records sharing the hash of their first L*2^j characters, j the largest level the
    shorter record reaches; each pair is then checked on the normalised texts of those records only.
 5. Containment is counted exactly on the candidate pairs, hash range by hash range.
-6. Every pass over the texts reads the input batch by batch (`Records`); the kept articles are a lazy frame per
-   input part that reads it once more, which `run` streams to one output part each. A part whose bytes, dropped
-   rows and merged metadata are those an earlier run wrote it from is kept as it is.
+6. Every pass over the texts reads the input batch by batch (`Records`); the kept and the dropped articles are lazy
+   frames per input part that read it once more, which `run` streams to two output parts each. A part whose bytes,
+   dropped rows with their fates and merged metadata are those an earlier run wrote it from is kept as it is.
+   duplicates.parquet is merged from the dropped parts in a total order, id batch by id batch.
 7. A rebuild (with the cache) decides again only the representatives a change can reach (`plan_rebuild`): the
    previous build's decisions and anchors are kept per representative, known by its content
    (pipeline/dedup_state.py), and the others' decisions are carried over. Those decided again are decided on
@@ -83,7 +84,7 @@ METADATA = ("published_date", "category", "byline", "source")
 MAX_CHAIN = 64
 DECISION_SCHEMA = {"n": pl.UInt32, "kept_n": pl.UInt32, "kind": pl.String, "similarity": pl.Float64}
 PAIR_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
-KEPT = "kept"  # the kind of dedup's part digests
+PART = "part"  # the kind of dedup's part digests
 
 
 def scan_records(
@@ -636,20 +637,31 @@ def decide(
     return compact, groups, fates
 
 
+# The columns that give the duplicates n's order (id, then the first place of the record as it came, then its row)
+# without n, which moves when a file is added: a part's dropped rows keep them, so a part whose rows and decisions are
+# unchanged keeps its dropped rows, which are merged into duplicates.parquet in the same order a fresh build gives.
+# Rows of one file are in one part, so its row within the part breaks the last ties.
+REMOVED_ORDER = {"_file": pl.String, "_line": pl.Int32, "_row": pl.UInt32}
+DUPLICATE_ORDER = ["id", "kept_id", "kind", *REMOVED_ORDER]
+
+
 @dataclasses.dataclass(frozen=True)
-class KeptPart:
-    """The kept rows of one input part: its file, the digest of what they are made of, and the rows (lazy)."""
+class PartOutputs:
+    """What one input part gives: its file, the digest of what its rows are made of, its kept rows and its dropped
+    rows with REMOVED_ORDER (both lazy)."""
 
     source: Path
     inputs: str
-    rows: pl.LazyFrame
+    kept: pl.LazyFrame
+    removed: pl.LazyFrame
 
 
 @dataclasses.dataclass(frozen=True)
 class Result(stage.StageResult):
-    """dedup's StageResult, with the kept rows part by part too (parquet input only; empty for a frame)."""
+    """dedup's StageResult, with the kept and dropped rows part by part too (parquet input only; empty for a
+    frame)."""
 
-    parts: Sequence[KeptPart] = ()
+    parts: Sequence[PartOutputs] = ()
 
 
 def batch_source(
@@ -734,40 +746,46 @@ def transform(
         )
 
     kept = kept_rows(records)
+    outcome = fates.select("n", "kept_id", "kind", "similarity")
+    removed_schema = {**ARTICLE_SCHEMA, **dict(outcome.drop("n").schema), **REMOVED_ORDER}
+
+    def removed_batch(batch: pl.DataFrame, place: pl.DataFrame) -> pl.DataFrame:
+        """The dropped rows of a batch: exact copies as they came, the others as published, with their fate and
+        REMOVED_ORDER (place: n and row of every record of the batch's part)."""
+        first = pl.col("provenance").list.first().struct
+        order = batch.select("n", _file=first.field("file"), _line=first.field("line_start")).join(place, on="n")
+        return (
+            pl.concat([batch.filter(pl.col("n").is_in(exact_copies.implode())), published(batch)])
+            .join(outcome, on="n")
+            .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
+            .join(order, on="n", maintain_order="left")
+            .drop("n")
+        )
+
+    def removed_rows(part: Records) -> pl.LazyFrame:
+        """The part's dropped rows, read batch by batch when collected."""
+        place = pl.DataFrame({"n": part.numbers}).with_columns(_row=pl.int_range(pl.len(), dtype=pl.UInt32))
+        return batch_source(
+            lambda: (removed_batch(batch, place) for batch in part.batches(ARTICLE_COLUMNS, dropped)),
+            removed_schema,
+            "dedup removed articles",
+        )
+
     parts = []
     if not isinstance(articles, pl.DataFrame):
         for part in records.parts():
             numbers = pl.Series("n", part.numbers)
             local = pl.int_range(pl.len(), dtype=pl.UInt32)
-            # What the part's kept rows are made of: its bytes, which of its rows are dropped, and the metadata its
+            # What the part's rows are made of: its bytes, the fate of each of its dropped rows, and the metadata its
             # representatives take from their copies (all by place in the part: numbers move when a file is added).
             place = numbers.to_frame().with_columns(local=local)
-            gone = place.filter(pl.col("n").is_in(dropped.implode()))["local"].to_list()
+            gone = place.join(outcome.with_columns(exact=pl.col("n").is_in(exact_copies.implode())), on="n")
             filled = place.join(merged, on="n").drop("n").sort("local")
-            parts.append(KeptPart(part.source[0], shards.digest(part.digest, gone, content_digest(filled)),
-                                  kept_rows(part)))  # fmt: skip
-    outcome = fates.select("n", "kept_id", "kind", "similarity")
-
-    def removed_batch(batch: pl.DataFrame) -> pl.DataFrame:
-        """The dropped rows of a batch: exact copies as they came, the others as published, with their fate."""
-        return (
-            pl.concat([batch.filter(pl.col("n").is_in(exact_copies.implode())), published(batch)])
-            .join(outcome, on="n")
-            .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
-        )
-
-    empty = removed_batch(pl.DataFrame(schema={"n": pl.UInt32, **ARTICLE_SCHEMA}))
+            inputs = shards.digest(part.digest, content_digest(gone.drop("n").sort("local")), content_digest(filled))
+            parts.append(PartOutputs(part.source[0], inputs, kept_rows(part), removed_rows(part)))
     dropped_ids = compact.filter(pl.col("n").is_in(dropped.implode())).select("id").unique().sort("id")["id"]
-
-    def removed_rows() -> Iterator[pl.DataFrame]:
-        """The dropped rows in the total order (id, kept_id, kind, n), params.batch_records ids at a time: their
-        batches spread over scratch files by id (shards.key_batches), so no step holds the texts of them all."""
-        with tempfile.TemporaryDirectory(prefix="dedup-removed-", dir=scratch_dir) as tmp:
-            pieces = map(removed_batch, records.batches(ARTICLE_COLUMNS, dropped))
-            for rows in shards.key_batches(pieces, dict(empty.schema), dropped_ids, params.batch_records, Path(tmp)):
-                yield rows.sort("id", "kept_id", "kind", "n").drop("n")
-
-    removed = batch_source(removed_rows, dict(empty.drop("n").schema), "dedup removed articles")
+    pieces = [part.removed for part in parts] if parts else [removed_rows(records)]
+    removed = ordered_duplicates(pieces, dropped_ids, params.batch_records, scratch_dir)
     metrics = stage.stage_metrics(
         "dedup",
         rows_in=compact.height,
@@ -779,21 +797,41 @@ def transform(
     return Result(kept=kept, quarantined=stage.quarantine_frame(), removed=removed, metrics=metrics, parts=parts)
 
 
-def write_kept(parts: Sequence[KeptPart], out: Outputs, params: DedupParams) -> None:
-    """One output part per input part, named alike; a part written from the same inputs (its digest recorded
-    beside it) by an earlier run is kept as it is, and the parts of inputs no longer there are removed."""
+def ordered_duplicates(
+    pieces: Sequence[pl.LazyFrame], ids: pl.Series, batch_ids: int, scratch_dir: Path | None
+) -> pl.LazyFrame:
+    """The dropped rows of these pieces (each with REMOVED_ORDER) in the total order DUPLICATE_ORDER, without the
+    order columns; ids: every id among them, sorted. Produced batch_ids ids at a time when collected or sunk
+    (shards.key_batches: a piece in memory at a time), so no step holds the texts of them all."""
+    schema = dict(pieces[0].collect_schema()) if pieces else {**polars_schema(Duplicate), **REMOVED_ORDER}
+
+    def batches() -> Iterator[pl.DataFrame]:
+        with tempfile.TemporaryDirectory(prefix="dedup-removed-", dir=scratch_dir) as tmp:
+            collected = (piece.collect() for piece in pieces)
+            for rows in shards.key_batches(collected, schema, ids, batch_ids, Path(tmp)):
+                yield rows.sort(DUPLICATE_ORDER).drop(list(REMOVED_ORDER))
+
+    return batch_source(batches, {k: v for k, v in schema.items() if k not in REMOVED_ORDER}, "dedup duplicates")
+
+
+def write_parts(parts: Sequence[PartOutputs], out: Outputs, params: DedupParams) -> None:
+    """Two output parts per input part, named alike: its kept rows and its dropped rows. A part written from the
+    same inputs (its digest recorded beside it) by an earlier run is kept as it is, and the parts of inputs no
+    longer there are removed."""
     version = namespace(params)  # the code and params that turn those inputs into rows
+    folders = [out.dedup_articles_dir, out.dedup_removed_dir]
     written = []
     for part in parts:
         shard = shards.Shard(int(part.source.stem.removeprefix("part-")), range(0))
         written.append(shard)
         inputs = shards.digest(version, part.inputs)
-        if shards.is_current(out.dedup_digests_dir, shard, KEPT, inputs, [out.dedup_articles_dir]):
+        if shards.is_current(out.dedup_digests_dir, shard, PART, inputs, folders):
             continue
-        shards.forget(out.dedup_digests_dir, shard, KEPT)
-        io.sink_parquet(part.rows, shards.part(out.dedup_articles_dir, shard))
-        shards.remember(out.dedup_digests_dir, shard, KEPT, inputs)
-    shards.retain([out.dedup_articles_dir, out.dedup_digests_dir], written)
+        shards.forget(out.dedup_digests_dir, shard, PART)
+        io.sink_parquet(part.kept, shards.part(out.dedup_articles_dir, shard))
+        io.sink_parquet(part.removed, shards.part(out.dedup_removed_dir, shard))
+        shards.remember(out.dedup_digests_dir, shard, PART, inputs)
+    shards.retain([*folders, out.dedup_digests_dir], written)
     (out.dedup_dir / "articles.parquet").unlink(missing_ok=True)  # the one file builds before parts wrote
 
 
@@ -801,9 +839,14 @@ def run(*, out: Outputs, params: DedupParams, engine: EngineParams) -> dict:
     result = transform(shards.parts(out.clean_articles_dir), params, engine=engine, cache=out.stage_cache("dedup"))
     # The kept rows are clean's rows (validated there) with metadata filled from copies: check the shape here.
     CleanArticle.validate(result.kept.head(0).collect())
-    write_kept(result.parts, out, params)
-    # Row checks only (no check spans rows): pandera's full checks hold batch by batch as the rows stream to disk.
-    io.sink_parquet(result.removed.map_batches(Duplicate.validate, streamable=True), out.duplicates)
+    write_parts(result.parts, out, params)
+    # duplicates.parquet from the parts' dropped rows (a fifth of the corpus at most), not from every text again;
+    # engine.batch_rows of them at a time. Row checks only (no check spans rows): pandera's full checks hold batch
+    # by batch as the rows stream to disk.
+    pieces = [pl.scan_parquet(path) for path in shards.parts(out.dedup_removed_dir)]
+    ids = pl.concat([pl.DataFrame(schema={"id": pl.String}), *(p.select("id").collect() for p in pieces)])
+    removed = ordered_duplicates(pieces, ids["id"].unique().sort(), engine.batch_rows, None)
+    io.sink_parquet(removed.map_batches(Duplicate.validate, streamable=True), out.duplicates)
     stage.write_metrics(result.metrics, out.stage_metrics("dedup"))
     log.info("dedup: %d -> %d", result.metrics["rows_in"], result.metrics["rows_out"])
     return result.metrics

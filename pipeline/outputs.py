@@ -125,9 +125,15 @@ class Outputs:
         return self.dedup_dir / "articles"
 
     @property
+    def dedup_removed_dir(self) -> Path:
+        """The duplicates, one part per clean part (its dropped rows, with the columns that order them):
+        duplicates.parquet is merged from them."""
+        return self.dedup_dir / "removed"
+
+    @property
     def dedup_digests_dir(self) -> Path:
-        """Per part, the digest of what its kept rows were written from (shards.is_current): a rebuild keeps the
-        parts whose rows and decisions are unchanged."""
+        """Per part, the digest of what its kept and dropped rows were written from (shards.is_current): a rebuild
+        keeps the parts whose rows and decisions are unchanged."""
         return self.dedup_dir / "digests"
 
     @property

@@ -246,17 +246,19 @@ def test_a_new_file_replaces_only_its_shards_entries_in_the_stage_caches(raw: Pa
     assert all(
         len(names) == len(shards.parts(out / "interim" / "clean" / "articles")) > 3 for names in before.values()
     )
-    kept_parts = Outputs(out).dedup_articles_dir
-    kept_before = stamps(kept_parts)
+    dedup_parts = [Outputs(out).dedup_articles_dir, Outputs(out).dedup_removed_dir]  # kept and dropped rows
+    parts_before = [stamps(folder) for folder in dedup_parts]
+    assert all(len(stamped) == len(before["clean"]) for stamped in parts_before)
     build(raw, out, params)
     assert stage_entries(out) == before
-    assert stamps(kept_parts) == kept_before  # dedup rewrote none of its parts
+    assert [stamps(folder) for folder in dedup_parts] == parts_before  # dedup rewrote none of its parts
 
     (raw / "new_page.txt").write_text(NEW_PAGE, encoding="utf-8")
     build(raw, out, params)
     after = stage_entries(out)
-    rewritten = {name for name, stamp in stamps(kept_parts).items() if stamp != kept_before.get(name)}
-    assert rewritten == {f"{shard_of(out)['new_page.txt']}.parquet"}  # only the new file's part
+    for folder, stamped in zip(dedup_parts, parts_before, strict=True):
+        rewritten = {name for name, stamp in stamps(folder).items() if stamp != stamped.get(name)}
+        assert rewritten == {f"{shard_of(out)['new_page.txt']}.parquet"}  # only the new file's part
     for stage, names in after.items():
         assert len(names - before[stage]) == 1, stage
         assert len(before[stage] - names) <= 1, stage  # the shard's old entry, unless the file opened a new shard
