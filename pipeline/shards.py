@@ -100,18 +100,34 @@ def key_batches(
     """The rows of `pieces` (frames of `schema`, each small, read once) in batches by the key column `keys` names:
     batch_keys distinct keys a batch (the last one fewer), batches in key order, the rows of a batch in input order.
 
-    keys: every distinct key, sorted. With more than one batch, one pass over the pieces spreads each one's rows
-    over the batches' scratch files (a piece in memory at a time), so that a batch reads its own rows only, never
-    the whole input again: memory follows batch_keys and the size of a piece, not the size of the input."""
+    keys: every distinct key, sorted. With more than one batch, one pass over the pieces spreads their rows over the
+    batches' scratch files, so that a batch reads its own rows only, never the whole input again. Rows wait in
+    memory until batch_keys of them do (about one batch's worth, what a reader of the batches holds anyway), then go
+    to one file per batch: a few files a batch, where a file per piece and batch made thousands of small writes at
+    1 GB. Memory follows batch_keys and the size of a piece, not the size of the input."""
     column = keys.name
     firsts = keys.gather_every(batch_keys)
     if firsts.len() <= 1:
         yield pl.concat([pl.DataFrame(schema=schema), *pieces])
         return
-    for index, piece in enumerate(pieces):
-        batch = (firsts.search_sorted(piece[column], side="right") - 1).alias("_batch")
-        for (number,), rows in piece.with_columns(batch).partition_by("_batch", as_dict=True).items():
-            io.write_ipc(rows.drop("_batch"), scratch / f"{number:05d}-{index:05d}.arrow")
+    waiting: list[pl.DataFrame] = []
+    flushes = 0
+
+    def flush() -> None:
+        nonlocal flushes
+        rows = pl.concat(waiting)
+        batch = (firsts.search_sorted(rows[column], side="right") - 1).alias("_batch")
+        for (number,), found in rows.with_columns(batch).partition_by("_batch", as_dict=True).items():
+            io.write_ipc(found.drop("_batch"), scratch / f"{number:05d}-{flushes:05d}.arrow")
+        waiting.clear()
+        flushes += 1
+
+    for piece in pieces:
+        waiting.append(piece)
+        if sum(frame.height for frame in waiting) >= batch_keys:
+            flush()
+    if waiting:
+        flush()
     for number in range(firsts.len()):
         paths = sorted(scratch.glob(f"{number:05d}-*.arrow"))  # in input order
         rows = pl.concat([pl.DataFrame(schema=schema), *(pl.read_ipc(path) for path in paths)])

@@ -9,6 +9,7 @@ templates their records belong to) changed. Also across shard plans and worker c
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 import shutil
 import subprocess
@@ -291,3 +292,22 @@ def test_a_killed_writers_temporary_file_is_swept(tmp_path: Path) -> None:
     (tmp_path / ".part-0001.parquet.k3x9q").write_bytes(b"half")
     shards.sweep([tmp_path, tmp_path / "absent"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["part-0001.parquet"]
+
+
+@pytest.mark.parametrize("batch_keys", [1, 3, 7, 30, 10_000])
+def test_key_batches_gives_every_row_once_in_key_batches_and_input_order(tmp_path: Path, batch_keys: int) -> None:
+    """Rows of many pieces (keys repeating across and within them) come back batch_keys distinct keys a batch, in
+    key order, each batch's rows in input order, whatever the pieces' sizes and however the spreading flushes."""
+    rng = random.Random(batch_keys)
+    rows = [(f"k{rng.randrange(40):02d}", i) for i in range(500)]
+    cuts = sorted(rng.sample(range(1, 500), 30))
+    pieces = [pl.DataFrame(rows[a:b], schema={"key": pl.String, "row": pl.Int64}, orient="row")
+              for a, b in zip([0, *cuts], [*cuts, 500], strict=True)]  # fmt: skip
+    keys = pl.Series("key", sorted({key for key, _ in rows}))
+    batches = list(shards.key_batches(iter(pieces), dict(pieces[0].schema), keys, batch_keys, tmp_path))
+    expected = [keys[i : i + batch_keys].to_list() for i in range(0, keys.len(), batch_keys)]
+    assert [sorted(batch["key"].unique().to_list()) for batch in batches] == expected
+    for batch in batches:
+        assert batch["row"].to_list() == sorted(batch["row"].to_list())  # input order
+    assert sorted(row for batch in batches for row in batch["row"].to_list()) == list(range(500))
+    assert list(tmp_path.iterdir()) == []  # scratch files are gone once read
