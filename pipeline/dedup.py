@@ -762,9 +762,8 @@ def transform(
             .drop("n")
         )
 
-    def removed_rows(part: Records) -> pl.LazyFrame:
-        """The part's dropped rows, read batch by batch when collected."""
-        place = pl.DataFrame({"n": part.numbers}).with_columns(_row=pl.int_range(pl.len(), dtype=pl.UInt32))
+    def removed_rows(part: Records, place: pl.DataFrame) -> pl.LazyFrame:
+        """The part's dropped rows, read batch by batch when collected (place: `row_places(part)`)."""
         return batch_source(
             lambda: (removed_batch(batch, place) for batch in part.batches(ARTICLE_COLUMNS, dropped)),
             removed_schema,
@@ -774,17 +773,15 @@ def transform(
     parts = []
     if not isinstance(articles, pl.DataFrame):
         for part in records.parts():
-            numbers = pl.Series("n", part.numbers)
-            local = pl.int_range(pl.len(), dtype=pl.UInt32)
             # What the part's rows are made of: its bytes, the fate of each of its dropped rows, and the metadata its
-            # representatives take from their copies (all by place in the part: numbers move when a file is added).
-            place = numbers.to_frame().with_columns(local=local)
+            # representatives take from their copies (all by row in the part: numbers move when a file is added).
+            place = row_places(part)
             gone = place.join(outcome.with_columns(exact=pl.col("n").is_in(exact_copies.implode())), on="n")
-            filled = place.join(merged, on="n").drop("n").sort("local")
-            inputs = shards.digest(part.digest, content_digest(gone.drop("n").sort("local")), content_digest(filled))
-            parts.append(PartOutputs(part.source[0], inputs, kept_rows(part), removed_rows(part)))
+            filled = place.join(merged, on="n").drop("n").sort("_row")
+            inputs = shards.digest(part.digest, content_digest(gone.drop("n").sort("_row")), content_digest(filled))
+            parts.append(PartOutputs(part.source[0], inputs, kept_rows(part), removed_rows(part, place)))
     dropped_ids = compact.filter(pl.col("n").is_in(dropped.implode())).select("id").unique().sort("id")["id"]
-    pieces = [part.removed for part in parts] if parts else [removed_rows(records)]
+    pieces = [part.removed for part in parts] if parts else [removed_rows(records, row_places(records))]
     removed = ordered_duplicates(pieces, dropped_ids, params.batch_records, scratch_dir)
     metrics = stage.stage_metrics(
         "dedup",
@@ -795,6 +792,13 @@ def transform(
     if isinstance(articles, pl.DataFrame):
         kept, removed = kept.collect(), removed.collect()
     return Result(kept=kept, quarantined=stage.quarantine_frame(), removed=removed, metrics=metrics, parts=parts)
+
+
+def row_places(part: Records) -> pl.DataFrame:
+    """(n, _row) of every record of a part: its number in the whole input and its row in the part."""
+    return pl.DataFrame({"n": part.numbers}, schema={"n": pl.UInt32}).with_columns(
+        _row=pl.int_range(pl.len(), dtype=pl.UInt32)
+    )
 
 
 def ordered_duplicates(

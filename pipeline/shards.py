@@ -122,10 +122,13 @@ def key_batches(
         waiting.clear()
         flushes += 1
 
+    waiting_rows = 0
     for piece in pieces:
         waiting.append(piece)
-        if sum(frame.height for frame in waiting) >= batch_keys:
+        waiting_rows += piece.height
+        if waiting_rows >= batch_keys:
             flush()
+            waiting_rows = 0
     if waiting:
         flush()
     for number in range(firsts.len()):
