@@ -14,7 +14,17 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import PROJECT_ROOT, ConfigError, EngineParams, Params, load_params
-from pipeline.engine import LOCAL, RAY, import_in_background, session, side_process_done, side_process_start
+from pipeline.engine import (
+    LOCAL,
+    RAY,
+    aside_unwaited,
+    aside_wait,
+    has_side_process,
+    import_in_background,
+    session,
+    side_process_done,
+    side_process_start,
+)
 from pipeline.errors import GateFailed
 from pipeline.io import OutputBusy, output_lock
 from pipeline.outputs import Outputs
@@ -121,11 +131,16 @@ PRELOADS = {
     "clean": ("schemas",),
     "package": ("datasets",),
 }
-# What a stage runs in the command's side process (engine.aside), which starts importing it as the stage before
-# starts: the gate's Great Expectations suites, whose import alone is ~3 s of pure Python.
+# What a stage runs in the command's side process (engine.aside), which imports it as it starts: the gate's Great
+# Expectations suites, whose import alone is ~3 s of pure Python; and package when it runs beside explore.
 SIDE_IMPORTS = {
     "validate": ("pipeline.expectations", "great_expectations.expectations"),
+    "package": ("pipeline.package",),
 }
+# A stage run whole in the side process while this process runs the stage before it: package (parquet shards,
+# content hashes, card) beside explore (the explorer's pages). Neither reads what the other writes, and package
+# holds the GIL for much of its time, so on one process they take the sum of their times.
+BESIDE = {"package": "explore"}
 
 # The modules of the functions each stage hands the engine: the command's workers import them as they start.
 WORKER_IMPORTS = {
@@ -134,6 +149,25 @@ WORKER_IMPORTS = {
     "dedup": "pipeline.dedup_keys",
     "explore": "pipeline.explorer",
 }
+
+
+def _beside(names: tuple[str, ...]) -> set[str]:
+    """The stages of this command that run in the side process while the stage before them runs here."""
+    return {name for before, name in zip(names, names[1:], strict=False) if BESIDE.get(name) == before}
+
+
+def _picklable(args: argparse.Namespace) -> argparse.Namespace:
+    """The arguments without the command function (a closure), for the side process."""
+    return argparse.Namespace(**{key: value for key, value in vars(args).items() if key != "func"})
+
+
+def _run_beside(task: tuple[str, argparse.Namespace, Params]) -> tuple[dict, float]:
+    """One stage in the side process: its metrics and its own seconds (it ran beside another)."""
+    name, args, params = task
+    configure_logging(args.verbose)  # a spawned process starts without the command's log handler
+    started = time.perf_counter()
+    metrics = STAGES[name](args, params, Progress())
+    return metrics, time.perf_counter() - started
 
 
 def _stages(names: tuple[str, ...]):
@@ -148,24 +182,44 @@ def _stages(names: tuple[str, ...]):
         reporter = Reporter.for_this_process()
         # One engine session for the whole command: a local Ray is started once, and shut down at the end.
         imports = [WORKER_IMPORTS[name] for name in names if name in WORKER_IMPORTS]
-        last_aside = next((name for name in reversed(names) if name in SIDE_IMPORTS), None)
-        first_aside = next((i for i, name in enumerate(names) if name in SIDE_IMPORTS), len(names))
-        side_imports = [module for name in names for module in SIDE_IMPORTS.get(name, ())]
+        beside = _beside(names) if params.engine.workers > 1 else set()  # one worker: everything in this process
+        aside = [name for name in names if name in SIDE_IMPORTS and (name not in BESIDE or name in beside)]
+        first_aside = names.index(aside[0]) if aside else len(names)
+        last_aside = aside[-1] if aside else None
+        side_imports = [module for name in aside for module in SIDE_IMPORTS[name]]
+        rebuild = Outputs(args.out).files.exists()
         # A first build's workers start at once when its first stage maps nothing (scan): they import while it runs.
         # A rebuild's start when a map needs them (engine.POOL_PAYS_FROM): most redo a few shards, in this process.
-        start_workers = names[0] not in WORKER_IMPORTS and not Outputs(args.out).files.exists()
+        start_workers = names[0] not in WORKER_IMPORTS and not rebuild
+        # The side process starts a stage ahead of its first use in a first build, whose earlier stages keep both
+        # cores busy; at once in a rebuild, whose earlier stages mostly run in this process and leave a core idle:
+        # started a stage ahead, its imports (~3.5 s) outlasted a rebuild's dedup and validate waited for them.
+        side_from = 0 if rebuild else max(0, first_aside - 1)
         with session(params.engine, imports, side_imports, start_workers=start_workers):
             preloaded = False
+            handed: set[str] = set()  # stages running in the side process
             for i, name in enumerate(names):
-                if i == max(0, first_aside - 1):
+                if i == side_from:
                     side_process_start()
                 if name in PRELOAD_DURING and not preloaded:
-                    import_in_background([module for later in names[i + 1 :] for module in PRELOADS.get(later, ())])
+                    later = [m for stage in names[i + 1 :] if stage not in beside for m in PRELOADS.get(stage, ())]
+                    import_in_background(later)
                     preloaded = True
-                with reporter.stage(name) as progress:
-                    metrics = STAGES[name](args, params, progress)
-                if name == last_aside:
-                    side_process_done()
+                following = names[i + 1] if i + 1 < len(names) else None
+                if following in beside and has_side_process():
+                    aside_unwaited(_run_beside, (following, _picklable(args), params))
+                    handed.add(following)
+                    if following == last_aside:
+                        side_process_done()  # it exits once that stage is done, while this process goes on
+                if name in handed:
+                    with reporter.stage(name):
+                        metrics, seconds = aside_wait()
+                    reporter.seconds[name] = seconds  # its own time, not the wait: it ran beside the stage before
+                else:
+                    with reporter.stage(name) as progress:
+                        metrics = STAGES[name](args, params, progress)
+                    if name == last_aside:
+                        side_process_done()
                 reporter.finished(name, metrics)
         if names[-1] == "package":
             seconds = reporter.seconds if len(names) > 1 else {}
