@@ -24,6 +24,7 @@ from pipeline.engine import (
     session,
     side_process_done,
     side_process_start,
+    workers_started,
 )
 from pipeline.errors import GateFailed
 from pipeline.io import OutputBusy, output_lock
@@ -139,7 +140,10 @@ SIDE_IMPORTS = {
 }
 # A stage run whole in the side process while this process runs the stage before it: package (parquet shards,
 # content hashes, card) beside explore (the explorer's pages). Neither reads what the other writes, and package
-# holds the GIL for much of its time, so on one process they take the sum of their times.
+# holds the GIL for much of its time, so on one process they take the sum of their times. Only while the local
+# workers are not running (a rebuild that redid a few shards here), and explore then runs its tasks here too: the
+# side process takes a worker's place and core. Beside explore's workers, at 1 GB, the process tree reached
+# 3.06 GB (2.48 GB in turn).
 BESIDE = {"package": "explore"}
 
 # The modules of the functions each stage hands the engine: the command's workers import them as they start.
@@ -159,6 +163,11 @@ def _beside(names: tuple[str, ...]) -> set[str]:
 def _picklable(args: argparse.Namespace) -> argparse.Namespace:
     """The arguments without the command function (a closure), for the side process."""
     return argparse.Namespace(**{key: value for key, value in vars(args).items() if key != "func"})
+
+
+def _in_this_process(params: Params) -> Params:
+    """params whose engine runs every task in this process (one worker): beside a stage in the side process."""
+    return dataclasses.replace(params, engine=dataclasses.replace(params.engine, workers=1))
 
 
 def _run_beside(task: tuple[str, argparse.Namespace, Params]) -> tuple[dict, float]:
@@ -182,15 +191,17 @@ def _stages(names: tuple[str, ...]):
         reporter = Reporter.for_this_process()
         # One engine session for the whole command: a local Ray is started once, and shut down at the end.
         imports = [WORKER_IMPORTS[name] for name in names if name in WORKER_IMPORTS]
-        beside = _beside(names) if params.engine.workers > 1 else set()  # one worker: everything in this process
-        aside = [name for name in names if name in SIDE_IMPORTS and (name not in BESIDE or name in beside)]
-        first_aside = names.index(aside[0]) if aside else len(names)
-        last_aside = aside[-1] if aside else None
-        side_imports = [module for name in aside for module in SIDE_IMPORTS[name]]
         rebuild = Outputs(args.out).files.exists()
         # A first build's workers start at once when its first stage maps nothing (scan): they import while it runs.
         # A rebuild's start when a map needs them (engine.POOL_PAYS_FROM): most redo a few shards, in this process.
         start_workers = names[0] not in WORKER_IMPORTS and not rebuild
+        # Never beside the workers (BESIDE): not in a first build, whose workers start with it.
+        local = params.engine.name == LOCAL and params.engine.workers > 1
+        beside = _beside(names) if local and not start_workers else set()
+        aside = [name for name in names if name in SIDE_IMPORTS and (name not in BESIDE or name in beside)]
+        first_aside = names.index(aside[0]) if aside else len(names)
+        last_aside = aside[-1] if aside else None
+        side_imports = [module for name in aside for module in SIDE_IMPORTS[name]]
         # The side process starts a stage ahead of its first use in a first build, whose earlier stages keep both
         # cores busy; at once in a rebuild, whose earlier stages mostly run in this process and leave a core idle:
         # started a stage ahead, its imports (~3.5 s) outlasted a rebuild's dedup and validate waited for them.
@@ -206,7 +217,7 @@ def _stages(names: tuple[str, ...]):
                     import_in_background(later)
                     preloaded = True
                 following = names[i + 1] if i + 1 < len(names) else None
-                if following in beside and has_side_process():
+                if following in beside and has_side_process() and not workers_started():
                     aside_unwaited(_run_beside, (following, _picklable(args), params))
                     handed.add(following)
                     if following == last_aside:
@@ -216,8 +227,9 @@ def _stages(names: tuple[str, ...]):
                         metrics, seconds = aside_wait()
                     reporter.seconds[name] = seconds  # its own time, not the wait: it ran beside the stage before
                 else:
+                    here = _in_this_process(params) if following in handed else params
                     with reporter.stage(name) as progress:
-                        metrics = STAGES[name](args, params, progress)
+                        metrics = STAGES[name](args, here, progress)
                     if name == last_aside:
                         side_process_done()
                 reporter.finished(name, metrics)

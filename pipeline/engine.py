@@ -448,6 +448,12 @@ def side_process_done() -> None:
         side.finish()
 
 
+def workers_started() -> bool:
+    """Whether the command's local workers have started (a rebuild's few shards run in this process instead)."""
+    pool = _COMMAND_POOL.get()
+    return pool is not None and pool.started
+
+
 def has_side_process() -> bool:
     """Whether `aside` runs its functions in the command's side process (else in this one)."""
     return _SIDE_PROCESS.get() is not None
