@@ -433,8 +433,9 @@ def _import_niced(modules: tuple[str, ...]) -> None:
 
 def side_process_start() -> None:
     """Start the command's side process now, if it has one and it has not started: it imports its modules
-    meanwhile. A command starts it a stage ahead of the first that uses it, not as it starts: its imports (seconds
-    of CPU) would compete for the cores with the first stages, and it would hold their memory all along."""
+    meanwhile. A first build starts it a stage ahead of the first that uses it, not as it starts: its imports
+    (seconds of CPU) would compete for the cores with the first stages, and it would hold their memory all along.
+    A rebuild starts it at once (cli: its first stages leave a core idle)."""
     side = _SIDE_PROCESS.get()
     if side is not None:
         side.start()
