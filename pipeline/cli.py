@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ from pipeline.outputs import Outputs
 from pipeline.progress import Progress, Reporter, configure_logging
 from pipeline.rawfolder import RawFolderError
 
+log = logging.getLogger(__name__)
 EXIT_GATE, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
 RELEASES = Path("releases")
 
@@ -218,6 +220,7 @@ def _stages(names: tuple[str, ...]):
                     preloaded = True
                 following = names[i + 1] if i + 1 < len(names) else None
                 if following in beside and has_side_process() and not workers_started():
+                    log.info("%s runs in the side process beside %s (the workers are not running)", following, name)
                     aside_unwaited(_run_beside, (following, _picklable(args), params))
                     handed.add(following)
                     if following == last_aside:

@@ -34,6 +34,7 @@ NEW_PAGE = (
 PARSE_CACHE_LINE = re.compile(r"parse: (\d+) files in (\d+) shards; decoded (\d+) and parsed (\d+)")
 CLEAN_CACHE_LINE = re.compile(r"clean: (\d+) files in (\d+) shards; cleaned (\d+)")
 LINES_READ_LINE = re.compile(r"parse: .*; lines read by (\d+) shards")
+PACKAGE_BESIDE = "package runs in the side process beside explore"
 
 
 def build_log(raw: Path, out: Path, params: Path | None = None) -> str:
@@ -93,14 +94,18 @@ def raw(tmp_path: Path) -> Path:
 
 def test_rebuild_redoes_only_changed_files_and_matches_a_fresh_build(raw: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    files, decoded, parsed, cleaned = build(raw, out)
+    first = build_log(raw, out)
+    files, decoded, parsed, cleaned = cache_use(first)
     assert files == decoded == parsed == cleaned == len(list(SEED_RAW.iterdir()))
+    assert PACKAGE_BESIDE not in first  # a first build's workers start with it: package runs after explore
 
     assert build(raw, out)[1:] == (0, 0, 0)  # nothing changed: everything from the cache
 
     (raw / "new_page.txt").write_text(NEW_PAGE, encoding="utf-8")
-    files, decoded, parsed, cleaned = build(raw, out)
+    rebuild = build_log(raw, out)
+    files, decoded, parsed, cleaned = cache_use(rebuild)
     assert (decoded, parsed, cleaned) == (1, 1, 1) and files == len(list(raw.iterdir()))
+    assert PACKAGE_BESIDE in rebuild  # its few shards ran here: package in the side process, and the same bytes
     fresh = tmp_path / "fresh"
     build(raw, fresh)
     assert digests(out) == digests(fresh)

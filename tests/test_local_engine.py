@@ -259,3 +259,22 @@ def test_an_unwaited_side_calls_failure_fails_the_next_aside_or_the_commands_end
     with pytest.raises(KeyError, match="the command's own"), engine.session(local_params(), side_imports=side):
         engine.aside_unwaited(fail_or_die, "raise")
         raise KeyError("the command's own")
+
+
+def priority(_: object) -> int:
+    return os.getpriority(os.PRIO_PROCESS, 0)  # on Linux, of the calling thread
+
+
+def test_aside_wait_returns_the_last_unwaited_result_and_the_side_process_runs_at_the_commands_priority() -> None:
+    with engine.session(local_params(), side_imports=("pipeline.expectations",)):
+        engine.aside_unwaited(len, "first")
+        engine.aside_unwaited(len, "the last one")
+        assert engine.aside_wait() == len("the last one")
+        engine.aside_unwaited(fail_or_die, "raise")
+        engine.aside_unwaited(len, "after the failure")
+        with pytest.raises(ValueError, match="the function failed"):
+            engine.aside_wait()
+        if sys.platform == "linux":  # niceness is per thread there: only the importing thread was niced
+            assert engine.aside(priority, None) == priority(None)
+    with pytest.raises(RuntimeError, match="outside a command with a side process"):
+        engine.aside_wait()
