@@ -55,14 +55,31 @@ def canonical_occurrence_regex(key: str) -> str:
     return f"{_STABLE_REMOVED}*".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in key)
 
 
+# What canonical() keeps of text with no NFKC_MAY_CHANGE character, once lower-cased: ASCII letters and digits. The
+# stable non-ASCII characters (quotes and dashes) are all removed, and they are the only bytes above 0x7f there.
+_STABLE_KEPT_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789"
+_STABLE_REMOVED_BYTES = bytes(sorted(set(range(256)) - set(_STABLE_KEPT_BYTES)))
+
+
+def _canonical_of_stable(values: pl.Series) -> pl.Series:
+    """canonical() of values with no NFKC_MAY_CHANGE character, by byte deletion: about twice as fast as the
+    regex replacement, which matches at every space of a paragraph."""
+    return pl.Series(
+        [value.encode().lower().translate(None, _STABLE_REMOVED_BYTES).decode("ascii") for value in values.to_list()],
+        dtype=pl.String,
+    )
+
+
 def canonical_series(text: pl.Series) -> pl.Series:
     """canonical_expr of every value; NFKC, the costly step, only runs where it may change the text
-    (NFKC_MAY_CHANGE): most news lines are their own NFKC form and are only lower-cased, which halves the cost."""
+    (NFKC_MAY_CHANGE): most news lines are their own NFKC form, whose canonical form is its ASCII letters and digits
+    lower-cased."""
     values = text.fill_null("").to_frame("_text").with_row_index("_row")
     may_change = pl.col("_text").str.contains(NFKC_MAY_CHANGE)
+    stable = values.filter(~may_change)
     parts = [
         values.filter(may_change).select("_row", _canon=canonical_expr("_text")),
-        values.filter(~may_change).select("_row", _canon=canonical_from_folded(pl.col("_text").str.to_lowercase())),
+        stable.select("_row", _canon=_canonical_of_stable(stable["_text"])),
     ]
     return pl.concat(parts).sort("_row")["_canon"].alias(text.name)
 
