@@ -14,7 +14,7 @@ import polars as pl
 from pipeline import layouts
 from pipeline.config import ExtractParams
 from pipeline.layouts.base import Document, Line, LineScores, Parsed
-from pipeline.layouts.evidence import EVIDENCE_COLUMNS, classify, evidence_frame
+from pipeline.layouts.evidence import EVIDENCE_COLUMNS, classify, compared, evidence_frame
 from pipeline.linemodel import LineModel, default_model
 from pipeline.stage import quarantine_frame
 from pipeline.units import units
@@ -58,18 +58,19 @@ def parse_documents(
     min_layout_score: float,
     extract: ExtractParams,
     model: LineModel | None = None,
+    unit_frame: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(segments, records, quarantine) for every document in ``lines`` (file, line, text: non-blank lines).
 
-    ``model`` is the line model to weigh the units with (default: the committed one). Every line ends in a
-    segment; a line no segment covers, or a whole document whose parser raised, is quarantined with the reason,
-    so nothing is lost between parse and publish.
+    ``model`` is the line model to weigh the units with (default: the committed one); ``unit_frame`` the
+    ``units(lines)`` a caller already holds. Every line ends in a segment; a line no segment covers, or a whole
+    document whose parser raised, is quarantined with the reason, so nothing is lost between parse and publish.
     """
     segments: list[tuple] = []
     records: list[tuple] = []
     chosen: list[tuple[str, str]] = []  # (file, layout) of each document parsed
     failed: list[tuple[str, str]] = []  # (file, reason) of each document whose parser raised
-    for doc in documents(lines, learned, extract, model):
+    for doc in documents(lines, learned, extract, model, unit_frame):
         try:
             name, parsed = layouts.parse_document(doc, min_layout_score)
         except Exception as err:  # noqa: BLE001 - a parser bug must cost one file, never the run
@@ -123,10 +124,14 @@ def _quarantined(
 
 
 def documents(
-    lines: pl.DataFrame, learned: frozenset[str], extract: ExtractParams | None, model: LineModel | None = None
+    lines: pl.DataFrame,
+    learned: frozenset[str],
+    extract: ExtractParams | None,
+    model: LineModel | None = None,
+    unit_frame: pl.DataFrame | None = None,
 ) -> Iterator[Document]:
     """The Documents of a batch of pages: units, their evidence and (with ``extract``) the model's scores."""
-    frame = evidence_frame(units(lines), learned)
+    frame = evidence_frame(units(lines) if unit_frame is None else unit_frame, learned)
     chrome: list[float] = []
     title: list[float] = []
     if extract is not None:
@@ -160,6 +165,19 @@ def documents(
             scores=scores,
         )
         begin = end
+
+
+def learned_matches(unit_frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
+    """(file, key): each learned boilerplate line the units of a document match, once (unit_frame: ``units`` of
+    its lines). All a document's parse reads of the learned set: evidence compares each unit's canonical form,
+    which is not a raw line's when a shortcode, mojibake or the crawler's date prefix is cut from the line, or
+    hard-wrapped lines are joined."""
+    return (
+        compared(unit_frame.select("file", "text"))
+        .filter(pl.col("canon").is_in(pl.Series(sorted(learned), dtype=pl.String).implode()))
+        .select("file", key="canon")
+        .unique()
+    )
 
 
 def make_document(

@@ -8,7 +8,7 @@ The files are split into shards (pipeline/shards.py) that worker processes handl
    counting contexts, so the same article saved twice teaches nothing) learned from all shards' evidence, parse
    every file with the best-scoring layout and check that its segments cover all of its non-blank lines.
 Each pass keeps its per-file results in the cache (pipeline/cache.py), keyed by the file's sha256 and, for
-parsing, by the learned boilerplate lines the file holds, so a rebuild redoes only the files that changed; each
+parsing, by the learned boilerplate lines its units match, so a rebuild redoes only the files that changed; each
 file's parse_key (the identity of its parse result) is written for the per-file caches of later stages. A shard
 whose inputs did not change at all (its files, and for pass 2 their learned keys, under the same params, code and
 model) keeps the parts an earlier run wrote, recognised by the digest of their inputs recorded beside them
@@ -33,13 +33,20 @@ from pipeline.cache import Cache, changed_buckets, namespace, prune
 from pipeline.config import EngineParams, ParseParams
 from pipeline.decode import decode_bytes
 from pipeline.engine import map_unkept
-from pipeline.extraction import LINE_SCHEMA, PARSE_KEY_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA, parse_documents
+from pipeline.extraction import (
+    LINE_SCHEMA,
+    PARSE_KEY_SCHEMA,
+    RECORD_SCHEMA,
+    SEGMENT_SCHEMA,
+    learned_matches,
+    parse_documents,
+)
 from pipeline.linemodel import LineModel
 from pipeline.outputs import Outputs
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.shards import Shard
 from pipeline.stage import QUARANTINE_SCHEMA, counts, quarantine_row, stage_metrics, write_metrics
-from pipeline.text import canonical_batched
+from pipeline.units import units
 
 log = logging.getLogger(__name__)
 
@@ -234,20 +241,15 @@ def decode_shard(task: ShardTask) -> Decoded:
     return read, evidence, decoded_files
 
 
-def learned_keys(lines: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
-    """(file, learned_key): per file, a hash of the learned boilerplate lines it holds ('' when none).
+def learned_keys(unit_frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
+    """(file, learned_key): per file, a hash of the learned boilerplate lines its units match ('' when none).
 
-    Parsing a file depends on its own text and on which of its lines the corpus taught as boilerplate; this key
-    and the file's sha256 identify its parse in the cache.
+    Parsing a file depends on its own text and on which of its units the corpus taught as boilerplate
+    (extraction.learned_matches); this key and the file's sha256 identify its parse in the cache.
     """
-    hits = (
-        lines.select("file", key=canonical_batched("text"))
-        .filter(pl.col("key").is_in(sorted(learned)))
-        .group_by("file")
-        .agg(pl.col("key").unique().sort().str.join("\x1f"))
-    )
+    hits = learned_matches(unit_frame, learned).group_by("file").agg(pl.col("key").sort().str.join("\x1f"))
     return (
-        lines.select("file")
+        unit_frame.select("file")
         .unique()
         .join(hits, on="file", how="left")
         .with_columns(learned_key=pl.col("key").fill_null("").map_elements(_short_hash, return_dtype=pl.String))
@@ -306,10 +308,11 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int]:
     out, buckets, part_dirs = task.out, task.shard.buckets, parse_part_dirs(task.out)
     by_set = _by_learned_set(task, learned)
     lines = shards.read(out.lines_dir, LINE_SCHEMA, task.shard)
+    unit_frame = units(lines)
     keys = (
         task.files.select("path", "sha256")
         .rename({"path": "file"})
-        .join(learned_keys(lines, learned), on="file", how="inner")
+        .join(learned_keys(unit_frame, learned), on="file", how="inner")
         .sort("file")
     )
     # A file's parse depends on its content and the learned lines it holds, nothing else of the corpus.
@@ -339,6 +342,7 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int]:
         task.params.min_layout_score,
         task.params.extract,
         task.model,
+        unit_frame.join(todo.select("file"), on="file", how="semi", maintain_order="left"),
     )
     tagged = {
         name: frame.join(todo, on="file").select(list(_tagged(schema)))

@@ -22,7 +22,12 @@ import yaml
 from conftest import REPO_ROOT, SEED_RAW
 
 from pipeline import shards
+from pipeline.config import load_params
+from pipeline.extraction import LINE_SCHEMA, parse_documents
 from pipeline.outputs import Outputs
+from pipeline.parse import learned_keys
+from pipeline.text import canonical
+from pipeline.units import units
 
 NEW_PAGE = (
     "Industry\n\nShipbuilders win record orders for LNG carriers\n\nPublished : March 3, 2025 - 10:00\n\n"
@@ -117,6 +122,48 @@ def test_rebuild_redoes_only_changed_files_and_matches_a_fresh_build(raw: Path, 
     fresh = tmp_path / "fresh2"
     build(raw, fresh)
     assert digests(out) == digests(fresh)
+
+
+# A line the corpus could teach as boilerplate, as the units evidence compares it with the learned set can hold
+# it: not always a raw line of its own.
+LEARNABLE = "Wind speeds across the busy harbor"
+PARAGRAPH = (
+    "South Korean shipbuilders won orders for 18 liquefied natural gas carriers in February, the most for any "
+    "month in three years, industry data showed."
+)
+UNITS_HOLDING_IT = {
+    "own_line": ["Shipbuilders win record orders", LEARNABLE, PARAGRAPH],
+    "after_a_shortcode": ["Shipbuilders win record orders", f'[caption id="a1"]{LEARNABLE}', PARAGRAPH],
+    "mojibake_bullet": ["Shipbuilders win record orders", f"â€¢ {LEARNABLE}", PARAGRAPH],
+    "after_the_crawler_date": [f" date 2024-05-01 {LEARNABLE}", "Shipbuilders win record orders", PARAGRAPH],
+    "hard_wrapped": [
+        "Shipbuilders win record orders for new carriers", "South Korean shipbuilders won orders for 18 gas",
+        "carriers in February, the most in three years.", "Wind speeds across the busy", "harbor.",
+        "The orders were worth about 4.6 billion dollars in", "all, according to the data, and most of the ships",
+        "are due for delivery in 2028 at the yards there.",
+    ],
+}  # fmt: skip
+
+
+def test_a_files_learned_key_changes_whenever_the_learned_set_changes_its_parse() -> None:
+    """A rebuild reuses a file's cached parse while its sha256 and learned_key are unchanged, so a change of the
+    learned set that changes the file's parse must change its key: the key reads the units evidence compares, with
+    a shortcode, mojibake or the crawler's date prefix cut from the line and hard-wrapped lines joined."""
+    params = load_params(REPO_ROOT / "params.yaml").parse
+    lines = pl.DataFrame(
+        [(file, n, text) for file, texts in UNITS_HOLDING_IT.items() for n, text in enumerate(texts, start=1)],
+        schema=LINE_SCHEMA,
+        orient="row",
+    )
+    learned = frozenset({canonical(LEARNABLE)})
+    for file in UNITS_HOLDING_IT:
+        page = lines.filter(pl.col("file") == file)
+        without, taught = (parse_documents(page, seen, params.min_layout_score, params.extract) for seen in
+                           (frozenset(), learned))  # fmt: skip
+        assert not without[0].equals(taught[0]), file  # the learned line changes the file's segments...
+    keys = [dict(learned_keys(units(lines), seen).rows()) for seen in (frozenset(), learned)]
+    assert keys[0] == dict.fromkeys(UNITS_HOLDING_IT, "")
+    assert all(keys[1][file] for file in UNITS_HOLDING_IT)  # ...so it changes the key of every one of them
 
 
 def wire_page(n: int, signed_off: bool) -> str:

@@ -179,13 +179,9 @@ def _fix_mojibake(values: pl.Series) -> pl.Series:
     return pl.Series([ftfy.fix_text(v) for v in values], dtype=pl.String)
 
 
-def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
-    """The units with the columns their evidence is read from (one pass of vectorised tests over the batch).
-
-    Costly tests only read as much of a unit as can matter: a rule is only tried on units up to its max_chars,
-    scripts are counted on a unit's first characters, and only where a letter outside
-    the Latin script occurs there.
-    """
+def compared(units: pl.DataFrame) -> pl.DataFrame:
+    """The units with ``s``, the text their evidence reads (inline shortcodes out, mojibake repaired), and ``canon``,
+    the canonical form of its first CANON_CHARS characters: what is compared with the learned boilerplate lines."""
     # Shortcodes glued into a paragraph say nothing about what the paragraph is (clean removes them).
     stripped = pl.col("text").str.replace_all(INLINE_SHORTCODE, " ").str.strip_chars()
     frame = units.with_columns(s=stripped)
@@ -194,13 +190,21 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         bad = pl.col("s").str.contains(MOJIBAKE)
         fixed = pl.col("s").map_batches(_fix_mojibake, return_dtype=pl.String)
         frame = frame.with_columns(s=pl.when(bad).then(fixed).otherwise("s"))
+    return frame.with_columns(canon=canonical_column(frame, pl.col("s").str.slice(0, CANON_CHARS)))
+
+
+def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
+    """The units with the columns their evidence is read from (one pass of vectorised tests over the batch).
+
+    Costly tests only read as much of a unit as can matter: a rule is only tried on units up to its max_chars,
+    scripts are counted on a unit's first characters, and only where a letter outside
+    the Latin script occurs there.
+    """
+    frame = compared(units)
     learned_keys = pl.Series(sorted(learned), dtype=pl.String)
     s = pl.col("s")
-    head = s.str.slice(0, CANON_CHARS)
     # Columns, not expressions: polars would count the words of every unit again in each test that reads them.
-    frame = frame.with_columns(
-        canon=canonical_column(frame, head), chars=s.str.len_chars(), words=s.str.count_matches(r"\S+")
-    )
+    frame = frame.with_columns(chars=s.str.len_chars(), words=s.str.count_matches(r"\S+"))
     chars, words = pl.col("chars"), pl.col("words")
     half = (chars - 1) // 2
     frame = frame.with_columns(
