@@ -74,7 +74,7 @@ from pipeline.dedup_keys import (
 from pipeline.dedup_state import IDENTITY, PreviousBuild
 from pipeline.engine import map_unkept
 from pipeline.outputs import Outputs
-from pipeline.text import canonical_expr
+from pipeline.text import canonical_batched
 from schemas import CleanArticle, Duplicate, polars_schema
 
 log = logging.getLogger(__name__)
@@ -357,7 +357,8 @@ def verified_prefixes(records: Records, pairs: pl.DataFrame) -> pl.DataFrame:
     if pairs.is_empty():
         return pairs.select("a", "b")
     involved = pl.concat([pairs["a"], pairs["b"]]).unique()
-    texts = pl.concat([batch.select("n", key=canonical_expr("body")) for batch in records.batches(["body"], involved)])
+    batches = records.batches(["body"], involved)
+    texts = pl.concat([batch.select("n", key=canonical_batched("body")) for batch in batches])
     return (
         pairs.join(texts.rename({"n": "a", "key": "a_key"}), on="a")
         .join(texts.rename({"n": "b", "key": "b_key"}), on="b")
