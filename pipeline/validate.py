@@ -34,7 +34,7 @@ from pipeline.extraction import LINE_SCHEMA
 from pipeline.outputs import Outputs
 from pipeline.patterns import CRAWLER_DATE_RESIDUE, SENTENCE_END
 from pipeline.stage import QUARANTINE_SCHEMA, counts, stage_metrics, write_metrics
-from pipeline.text import NFKC_MAY_CHANGE, canonical_batched, canonical_expr, canonical_occurrence_regex
+from pipeline.text import NFKC_MAY_CHANGE, canonical_batched, canonical_occurrence_regex, canonical_series
 from schemas import Article, CleanArticle, Duplicate, QuarantineRow, RemovedLine, polars_schema
 
 log = logging.getLogger(__name__)
@@ -97,9 +97,18 @@ def _paragraphs_any(column: str, predicate: pl.Expr) -> pl.Expr:
     return pl.col(column).fill_null("").str.split("\n\n").list.eval(predicate).list.any()
 
 
-def _learned(paragraph: pl.Expr, keys: Sequence[str]) -> pl.Expr:
-    """Whether a paragraph is one of these learned boilerplate lines (their keys: the canonical form)."""
-    return canonical_expr(paragraph).is_in(list(keys))
+def _learned_paragraph(column: str, keys: Sequence[str]) -> pl.Expr:
+    """Whether a body has a paragraph among these learned boilerplate lines (their keys: the canonical form). The
+    paragraphs of a batch are canonicalised as one column by canonical_series, NFKC only where it may change the
+    text: canonical_expr on each row's paragraph list took 1.4 s at 100 MB, this 0.5 s."""
+    wanted = pl.Series(sorted(keys), dtype=pl.String)
+
+    def held(bodies: pl.Series) -> pl.Series:
+        paragraphs = bodies.fill_null("").str.split("\n\n").to_frame("p").with_row_index("_row").explode("p")
+        rows = paragraphs.filter(canonical_series(paragraphs["p"]).is_in(wanted.implode()))["_row"]
+        return pl.int_range(bodies.len(), dtype=pl.UInt32, eager=True).is_in(rows.implode())
+
+    return pl.col(column).map_batches(held, return_dtype=pl.Boolean, is_elementwise=True)
 
 
 # Canonicalising every paragraph costs ~4 s per 50,000 rows, a regex of 32 keys ~0.1 s (measured on the 1 GB
@@ -121,7 +130,7 @@ def _with_learned_paragraph(batch: pl.DataFrame, keys: Sequence[str]) -> pl.Seri
             found = "|".join(canonical_occurrence_regex(key) for key in plain[start : start + KEYS_PER_REGEX])
             may = may | body.str.contains(found)
     rows = batch.select("body").with_row_index("_row").filter(may)
-    held = rows.filter(_paragraphs_any("body", _learned(pl.element(), keys)))["_row"]
+    held = rows.filter(_learned_paragraph("body", keys))["_row"]
     return pl.int_range(batch.height, dtype=pl.UInt32, eager=True).is_in(held.implode())
 
 
@@ -161,10 +170,8 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule("title_no_chrome", "A title is not page chrome (rule table)", False,
             lambda f: pl.col("title").is_null() | ~rules.whole_line_expr(pl.col("title"), CHROME_KINDS)),
     RowRule("body_no_chrome", "No body paragraph is page chrome (rule table or learned boilerplate)", False,
-            lambda f: ~_paragraphs_any(
-                "body",
-                rules.whole_line_expr(pl.element(), CHROME_KINDS) | _learned(pl.element(), f.learned),
-            )),
+            lambda f: ~_paragraphs_any("body", rules.whole_line_expr(pl.element(), CHROME_KINDS))
+            & ~_learned_paragraph("body", f.learned)),
     RowRule("body_no_date_marker", "A body carries no crawler date marker", False,
             lambda f: ~pl.col("body").str.contains(CRAWLER_DATE_RESIDUE)),
     RowRule("body_no_doubled_sentence", "No paragraph or sentence is printed twice (caption residue)", False,
