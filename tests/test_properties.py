@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline import layouts
+from pipeline import text as text_module
 from pipeline.dates import DATE_RE, date_stamp, find_dates
 from pipeline.decode import binary_kind, decode_bytes
 from pipeline.extraction import make_document
@@ -202,6 +203,13 @@ NFKC_TEXTS = ["ﬁnance", "ＡＢＣ １２３", "İstanbul", "Cafe\u0301", "x²
 
 # Text with no NFKC_MAY_CHANGE character: the path that deletes bytes instead of running NFKC and a regex.
 STABLE_TEXT = st.text(st.characters(max_codepoint=0x7F) | st.sampled_from(NFKC_STABLE_NON_ASCII), max_size=80)
+
+
+def test_canonical_batched_cuts_stable_text_in_chunks_without_changing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stable text is canonicalised a chunk of values at a time (memory): chunk edges change no value or order."""
+    monkeypatch.setattr(text_module, "_STABLE_CHUNK", 2)  # 7 values: four chunks
+    frame = pl.DataFrame({"text": ["A b", "“Quoted” — x", None, "ﬁnance", "C-3PO", "", "Tail."]})
+    assert frame.select(canonical_batched("text")).equals(frame.select(canonical_expr("text")))
 
 
 @settings(max_examples=200, deadline=None)
