@@ -97,6 +97,9 @@ def _paragraphs_any(column: str, predicate: pl.Expr) -> pl.Expr:
     return pl.col(column).fill_null("").str.split("\n\n").list.eval(predicate).list.any()
 
 
+LEARNED_CHECK_BODIES = 5_000  # bodies whose paragraphs _learned_paragraph holds canonicalised at once (~10 MB)
+
+
 def _learned_paragraph(column: str, keys: Sequence[str]) -> pl.Expr:
     """Whether a body has a paragraph among these learned boilerplate lines (their keys: the canonical form). The
     paragraphs of a batch are canonicalised as one column by canonical_series, NFKC only where it may change the
@@ -108,7 +111,12 @@ def _learned_paragraph(column: str, keys: Sequence[str]) -> pl.Expr:
         rows = paragraphs.filter(canonical_series(paragraphs["p"]).is_in(wanted.implode()))["_row"]
         return pl.int_range(bodies.len(), dtype=pl.UInt32, eager=True).is_in(rows.implode())
 
-    return pl.col(column).map_batches(held, return_dtype=pl.Boolean, is_elementwise=True)
+    def held_by_slice(bodies: pl.Series) -> pl.Series:
+        """held() LEARNED_CHECK_BODIES at a time: the paragraphs and their canonical forms of a slice in memory."""
+        starts = range(0, bodies.len(), LEARNED_CHECK_BODIES)
+        return pl.concat([pl.Series(dtype=pl.Boolean), *(held(bodies.slice(i, LEARNED_CHECK_BODIES)) for i in starts)])
+
+    return pl.col(column).map_batches(held_by_slice, return_dtype=pl.Boolean, is_elementwise=True)
 
 
 # Canonicalising every paragraph costs ~4 s per 50,000 rows, a regex of 32 keys ~0.1 s (measured on the 1 GB
