@@ -348,6 +348,7 @@ def test_rows_with_a_learned_paragraph_are_found_as_canonicalising_every_paragra
     as the exact check on every row, whatever the case, punctuation, spacing or script of the paragraph (0 regexes:
     the exact check everywhere)."""
     monkeypatch.setattr(validate, "MAX_REGEXES", regexes)
+    monkeypatch.setattr(validate, "LEARNED_CHECK_BODIES", 2)  # nine bodies: five slices, the last of one
     keys = [learned_key(LEARNED_LINE), learned_key("Copyright 2024 KTW"), learned_key("뉴스 구독하기")]
     bodies = [
         f"{PARAGRAPHS[0]}\n\n{LEARNED_LINE}",  # the line itself
