@@ -75,7 +75,7 @@ def _canonical_of_stable(values: pl.Series) -> pl.Series:
         )
         for chunk in (values.slice(start, _STABLE_CHUNK) for start in range(0, values.len(), _STABLE_CHUNK))
     ]
-    return pl.concat(chunks) if chunks else pl.Series(dtype=pl.String)
+    return pl.concat(chunks, rechunk=False) if chunks else pl.Series(dtype=pl.String)
 
 
 def canonical_series(text: pl.Series) -> pl.Series:
