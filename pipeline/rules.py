@@ -22,14 +22,16 @@ from pipeline.patterns import EMAIL
 @dataclasses.dataclass(frozen=True)
 class Rule:
     name: str
-    kind: str  # chrome | end | caption
+    kind: str  # one of KINDS
     pattern: str | None
     why: str
     # The longest (stripped) line the rule is tried on: for a bounded pattern at least its reach, so only the
-    # work changes; for a caption rule also what it means (a caption is short).
+    # work changes; for an unbounded one (captions, newsletter_promo) also what it means: a caption or a promo box
+    # is short. Every reader of the table applies it (match_line, first_rule).
     max_chars: int | None = None
 
 
+KINDS = ("chrome", "end", "caption")
 _BULLET = r"(?:[•·▪◦*\-–]\s*)?"
 
 RULES: tuple[Rule, ...] = (
@@ -213,12 +215,15 @@ def _compiled() -> tuple[tuple[Rule, re.Pattern[str]], ...]:
     )
 
 
-def match_line(text: str) -> Rule | None:
-    """The first pattern rule matching the whole stripped line (up to the rule's max_chars), in table order."""
+def match_line(text: str, kinds: tuple[str, ...] = KINDS) -> Rule | None:
+    """The first pattern rule of these kinds matching the whole stripped line (up to the rule's max_chars), in
+    table order."""
     stripped = text.strip()
     if not stripped:
         return None
     for rule, regex in _compiled():
+        if rule.kind not in kinds:
+            continue
         if (rule.max_chars is None or len(stripped) <= rule.max_chars) and regex.fullmatch(stripped):
             return rule
     return None
@@ -232,9 +237,32 @@ def whole_line_regex(kinds: tuple[str, ...] = ("chrome", "end"), names: tuple[st
     return "(?i)^\\s*(?:" + "|".join(f"(?:{p})" for p in patterns) + ")\\s*$"
 
 
-def whole_line_expr(text: pl.Expr, kinds: tuple[str, ...] = ("chrome", "end")) -> pl.Expr:
-    """True where any selected pattern rule matches the whole text (polars). One regex per rule, OR-ed: a single
-    alternation of every rule overflows the Rust engine's lazy-DFA cache and runs 7x slower on article bodies."""
-    return pl.any_horizontal(
-        [text.str.contains(whole_line_regex(kinds, names=(r.name,))) for r in RULES if r.pattern and r.kind in kinds]
+def first_rule(texts: pl.Series, kinds: tuple[str, ...] = KINDS) -> pl.Series:
+    """'kind:name' of the first pattern rule of these kinds (table order) matching each whole text, tried up to its
+    max_chars, null where none does: `match_line` on a column (strings; a null text matches none).
+
+    Each rule runs once, on the texts no longer than its max_chars (a when/then guard would not spare the regex
+    the longer texts: polars runs it on every row, then picks): the rules of one max_chars share a cut of the
+    texts. One regex per rule: a single alternation of every rule overflows the Rust engine's lazy-DFA cache and
+    runs 7x slower on article bodies; and each once per call, as polars compiles a regex every time an expression
+    runs it (the largest compile in ~50 ms): tried band by band of length, the rules compiled ~250 times per call.
+    """
+    selected = [rule for rule in RULES if rule.pattern is not None and rule.kind in kinds]
+    numbered = (
+        texts.to_frame("s").with_row_index("_row").with_columns(chars=pl.col("s").str.strip_chars().str.len_chars())
     )
+    columns = numbered.select("_row")
+    for bound in dict.fromkeys(rule.max_chars for rule in selected):
+        cut = numbered if bound is None else numbered.filter(pl.col("chars") <= bound)
+        hits = cut.select(
+            "_row",
+            *(
+                pl.when(pl.col("s").str.contains(whole_line_regex(names=(rule.name,), kinds=(rule.kind,))))
+                .then(pl.lit(f"{rule.kind}:{rule.name}"))
+                .alias(rule.name)
+                for rule in selected
+                if rule.max_chars == bound
+            ),
+        )
+        columns = columns.join(hits, on="_row", how="left", maintain_order="left")
+    return columns.select(rule=pl.coalesce([pl.lit(None, pl.String), *(rule.name for rule in selected)]))["rule"]

@@ -97,26 +97,44 @@ def _paragraphs_any(column: str, predicate: pl.Expr) -> pl.Expr:
     return pl.col(column).fill_null("").str.split("\n\n").list.eval(predicate).list.any()
 
 
-LEARNED_CHECK_BODIES = 5_000  # bodies whose paragraphs _learned_paragraph holds canonicalised at once (~10 MB)
+PARAGRAPH_CHECK_BODIES = 5_000  # bodies whose paragraphs a paragraph check holds at once (~10 MB)
+
+
+def _any_paragraph(column: str, holds: Callable[[pl.Series], pl.Series]) -> pl.Expr:
+    """Whether any paragraph of a body holds: `holds` maps a column of paragraphs to booleans, and is given the
+    paragraphs of PARAGRAPH_CHECK_BODIES bodies at a time."""
+
+    def flagged(bodies: pl.Series) -> pl.Series:
+        paragraphs = bodies.fill_null("").str.split("\n\n").to_frame("p").with_row_index("_row").explode("p")
+        rows = paragraphs.filter(holds(paragraphs["p"]))["_row"]
+        return pl.int_range(bodies.len(), dtype=pl.UInt32, eager=True).is_in(rows.implode())
+
+    def by_slice(bodies: pl.Series) -> pl.Series:
+        starts = range(0, bodies.len(), PARAGRAPH_CHECK_BODIES)
+        return pl.concat(
+            [pl.Series(dtype=pl.Boolean), *(flagged(bodies.slice(i, PARAGRAPH_CHECK_BODIES)) for i in starts)]
+        )
+
+    return pl.col(column).map_batches(by_slice, return_dtype=pl.Boolean, is_elementwise=True)
+
+
+def _chrome_paragraph(column: str) -> pl.Expr:
+    """Whether a body has a paragraph that a chrome or end rule of the table matches (up to its max_chars)."""
+    return _any_paragraph(column, lambda paragraphs: rules.first_rule(paragraphs, CHROME_KINDS).is_not_null())
+
+
+def _chrome_title() -> pl.Expr:
+    """Whether a title is a line that a chrome or end rule of the table matches (up to its max_chars)."""
+    chrome = lambda titles: rules.first_rule(titles, CHROME_KINDS).is_not_null()  # noqa: E731
+    return pl.col("title").map_batches(chrome, return_dtype=pl.Boolean, is_elementwise=True)
 
 
 def _learned_paragraph(column: str, keys: Sequence[str]) -> pl.Expr:
     """Whether a body has a paragraph among these learned boilerplate lines (their keys: the canonical form). The
-    paragraphs of a batch are canonicalised as one column by canonical_series, NFKC only where it may change the
-    text: canonical_expr on each row's paragraph list took 1.4 s at 100 MB, this 0.5 s."""
+    paragraphs are canonicalised as one column by canonical_series, NFKC only where it may change the text:
+    canonical_expr on each row's paragraph list took 1.4 s at 100 MB, this 0.5 s."""
     wanted = pl.Series(sorted(keys), dtype=pl.String)
-
-    def held(bodies: pl.Series) -> pl.Series:
-        paragraphs = bodies.fill_null("").str.split("\n\n").to_frame("p").with_row_index("_row").explode("p")
-        rows = paragraphs.filter(canonical_series(paragraphs["p"]).is_in(wanted.implode()))["_row"]
-        return pl.int_range(bodies.len(), dtype=pl.UInt32, eager=True).is_in(rows.implode())
-
-    def held_by_slice(bodies: pl.Series) -> pl.Series:
-        """held() LEARNED_CHECK_BODIES at a time: the paragraphs and their canonical forms of a slice in memory."""
-        starts = range(0, bodies.len(), LEARNED_CHECK_BODIES)
-        return pl.concat([pl.Series(dtype=pl.Boolean), *(held(bodies.slice(i, LEARNED_CHECK_BODIES)) for i in starts)])
-
-    return pl.col(column).map_batches(held_by_slice, return_dtype=pl.Boolean, is_elementwise=True)
+    return _any_paragraph(column, lambda paragraphs: canonical_series(paragraphs).is_in(wanted.implode()))
 
 
 # Canonicalising every paragraph cost ~4 s per 50,000 rows with canonical_expr, about half with canonical_series
@@ -177,10 +195,9 @@ ROW_RULES: tuple[RowRule, ...] = (
     # Titles: the rule table only. A headline that recurs across pages ('Weekly export trends') is learned as a
     # repeated line, but the layout placed it as a headline, and that is what it is.
     RowRule("title_no_chrome", "A title is not page chrome (rule table)", False,
-            lambda f: pl.col("title").is_null() | ~rules.whole_line_expr(pl.col("title"), CHROME_KINDS)),
+            lambda f: pl.col("title").is_null() | ~_chrome_title()),
     RowRule("body_no_chrome", "No body paragraph is page chrome (rule table or learned boilerplate)", False,
-            lambda f: ~_paragraphs_any("body", rules.whole_line_expr(pl.element(), CHROME_KINDS))
-            & ~_learned_paragraph("body", f.learned)),
+            lambda f: ~_chrome_paragraph("body") & ~_learned_paragraph("body", f.learned)),
     RowRule("body_no_date_marker", "A body carries no crawler date marker", False,
             lambda f: ~pl.col("body").str.contains(CRAWLER_DATE_RESIDUE)),
     RowRule("body_no_doubled_sentence", "No paragraph or sentence is printed twice (caption residue)", False,

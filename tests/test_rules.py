@@ -106,6 +106,22 @@ def test_vectorised_patterns_agree_with_match_line() -> None:
         assert vectorised is bool(re.search(regex, line)), (rule, side, line)
 
 
+def test_first_rule_reads_the_table_as_match_line_does() -> None:
+    """parse's evidence and validate's chrome checks read the table through first_rule: on every anchor, and past
+    each bounded rule's max_chars (the rule is not tried there, even where its pattern matches), it names the rule
+    match_line names."""
+    lines = [line for _, _, line in _pattern_lines()]
+    lengthened = [ANCHORS["pattern"][rule.name]["remove"][0] + " and more" * (rule.max_chars // 9 + 1)
+                  for rule in rules.RULES if rule.max_chars is not None]  # fmt: skip
+    matched_past_bound = [line for line in lengthened if re.search(rules.whole_line_regex(rules.KINDS), line)]
+    assert matched_past_bound, "no lengthened anchor still matches its pattern: the bound is not exercised"
+    lines += [*lengthened, "", "   "]
+    for kinds in (rules.KINDS, ("chrome", "end"), ("caption",)):
+        named = [rules.match_line(line, kinds) for line in lines]
+        expected = [None if rule is None else f"{rule.kind}:{rule.name}" for rule in named]
+        assert rules.first_rule(pl.Series([*lines, None], dtype=pl.String), kinds).to_list() == [*expected, None]
+
+
 # ---- computed rules through the layout parser -------------------------------------------------------------
 
 

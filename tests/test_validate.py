@@ -172,6 +172,7 @@ PARAGRAPHS = BODY.split("\n\n")
 SENTENCE = "The two sides vowed to continue to join hands on steel trade."  # >= 41 characters
 
 # check name -> (changes to row 1 that fail it, changes to row 1 on the boundary that pass it)
+PROMO = "Get the day's top shipping stories delivered to your inbox every morning."
 ONE_ROW_CASES: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {
     "title_length": [
         ({"title": "AB"}, {"title": "ABC"}),
@@ -187,6 +188,9 @@ ONE_ROW_CASES: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {
         ({"body": f"{PARAGRAPHS[0]}\n\nCopied URL\n\n{PARAGRAPHS[1]}"},
          {"body": f"{PARAGRAPHS[0]} Copied URL\n\n{PARAGRAPHS[1]}"}),  # inside prose it is text, not chrome
         ({"body": f"{PARAGRAPHS[0]}\n\n• Link copied\n\n{PARAGRAPHS[1]}"}, {"body": BODY}),
+        # The rule table's own bounds: a promo box is short (newsletter_promo: 200 characters at most).
+        ({"body": f"{PARAGRAPHS[0]}\n\n{PROMO}\n\n{PARAGRAPHS[1]}"},
+         {"body": f"{PARAGRAPHS[0]} {PARAGRAPHS[1]}\n\n{PROMO} {PARAGRAPHS[0]}"}),  # in 212 characters: text
     ],
     "body_no_date_marker": [
         ({"body": f"{PARAGRAPHS[0]} date2024-04-20\n\n{PARAGRAPHS[1]}"},
@@ -348,7 +352,7 @@ def test_rows_with_a_learned_paragraph_are_found_as_canonicalising_every_paragra
     as the exact check on every row, whatever the case, punctuation, spacing or script of the paragraph (0 regexes:
     the exact check everywhere)."""
     monkeypatch.setattr(validate, "MAX_REGEXES", regexes)
-    monkeypatch.setattr(validate, "LEARNED_CHECK_BODIES", 2)  # nine bodies: five slices, the last of one
+    monkeypatch.setattr(validate, "PARAGRAPH_CHECK_BODIES", 2)  # nine bodies: five slices, the last of one
     keys = [learned_key(LEARNED_LINE), learned_key("Copyright 2024 KTW"), learned_key("뉴스 구독하기")]
     bodies = [
         f"{PARAGRAPHS[0]}\n\n{LEARNED_LINE}",  # the line itself

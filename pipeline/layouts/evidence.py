@@ -240,36 +240,9 @@ def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         .otherwise(core)
     )
     frame = frame.with_columns(
-        core=core, rule=_rule_column(frame), learned=pl.col("canon").is_in(learned_keys.implode())
+        core=core, rule=rules.first_rule(frame["s"]), learned=pl.col("canon").is_in(learned_keys.implode())
     )
     return _with_scripts(frame)
-
-
-def _rule_column(frame: pl.DataFrame) -> pl.Series:
-    """'kind:name' of the first pattern rule (table order) matching each whole unit, tried up to its max_chars.
-
-    Each rule runs once, on the units no longer than its max_chars (a when/then guard would not spare the regex
-    the longer units: polars runs it on every row, then picks): the rules of one max_chars share a cut of the
-    units. Once each, as polars compiles a regex every time an expression runs it, and the largest compile in
-    ~50 ms: tried band by band of length, the rules compiled ~250 times per call, half its time on a shard.
-    """
-    pattern_rules = [rule for rule in rules.RULES if rule.pattern is not None]
-    numbered = frame.select("s", "chars").with_row_index("_row")
-    columns = numbered.select("_row")
-    for bound in dict.fromkeys(rule.max_chars for rule in pattern_rules):
-        units = numbered if bound is None else numbered.filter(pl.col("chars") <= bound)
-        hits = units.select(
-            "_row",
-            *(
-                pl.when(pl.col("s").str.contains(rules.whole_line_regex(names=(rule.name,), kinds=(rule.kind,))))
-                .then(pl.lit(f"{rule.kind}:{rule.name}"))
-                .alias(rule.name)
-                for rule in pattern_rules
-                if rule.max_chars == bound
-            ),
-        )
-        columns = columns.join(hits, on="_row", how="left", maintain_order="left")
-    return columns.select(rule=pl.coalesce(rule.name for rule in pattern_rules))["rule"]
 
 
 def _with_scripts(frame: pl.DataFrame) -> pl.DataFrame:
