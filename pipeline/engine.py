@@ -36,6 +36,7 @@ import typing
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+from pipeline import malloc
 from pipeline.cache import code_version
 from pipeline.config import EngineName, EngineParams
 
@@ -290,7 +291,12 @@ def connect(params: EngineParams) -> None:
         include_dashboard=False,
         log_to_driver=verbose,
         logging_level=logging.INFO if verbose else logging.ERROR,
-        runtime_env={"env_vars": {"POLARS_MAX_THREADS": str(RAY_TASK_CPUS)}},
+        runtime_env={
+            "env_vars": {
+                "POLARS_MAX_THREADS": str(RAY_TASK_CPUS),
+                "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", str(malloc.ARENAS)),
+            }
+        },
     )
 
 

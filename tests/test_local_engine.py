@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT
 
-from pipeline import engine
+from pipeline import engine, malloc
 from pipeline.config import EngineParams, load_params
 
 TASK_SECONDS = 0.2  # long enough that both workers of a pool take tasks
@@ -278,3 +278,49 @@ def test_aside_wait_returns_the_last_unwaited_result_and_the_side_process_runs_a
             assert engine.aside(priority, None) == priority(None)
     with pytest.raises(RuntimeError, match="outside a command with a side process"):
         engine.aside_wait()
+
+
+# A fresh process: limit_malloc_arenas (or not), then eight threads each allocating, then the heaps (arenas) glibc
+# reports in malloc_info.
+ARENAS_AFTER_THREADS = """
+import ctypes, os, sys, threading
+from pipeline import malloc
+if sys.argv[1] == "limited":
+    malloc.limit_arenas()
+import polars  # starts threads, as every command's imports do
+print(os.environ.get("MALLOC_ARENA_MAX"))
+def allocate():
+    kept = [bytearray(10_000) for _ in range(200)]  # malloc, not pymalloc, and under the mmap threshold
+start = threading.Barrier(8)
+threads = [threading.Thread(target=lambda: (start.wait(), allocate())) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+libc = ctypes.CDLL(None)
+libc.tmpfile.restype = ctypes.c_void_p
+stream = ctypes.c_void_p(libc.tmpfile())
+libc.malloc_info(0, stream)
+libc.fflush(stream)
+fd = libc.fileno(stream)
+os.lseek(fd, 0, os.SEEK_SET)
+print(os.read(fd, 10_000_000).decode().count("<heap nr="))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.confstr("CS_GNU_LIBC_VERSION") is None,
+                    reason="glibc's malloc only")  # fmt: skip
+def test_a_command_limits_glibc_malloc_arenas_and_keeps_a_limit_already_set() -> None:
+    import subprocess
+
+    def arenas(mode: str, environment: dict[str, str]) -> tuple[str, int]:
+        out = subprocess.run([sys.executable, "-c", ARENAS_AFTER_THREADS, mode], env=environment, cwd=REPO_ROOT,
+                             capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+        return out[0], int(out[1])
+
+    bare = {key: value for key, value in os.environ.items() if key != "MALLOC_ARENA_MAX"}
+    limit, count = arenas("limited", bare)
+    assert (limit, count) == (str(malloc.ARENAS), malloc.ARENAS)
+    assert arenas("default", bare)[1] > malloc.ARENAS + 2  # the check can fail: without the limit, more arenas
+    limit, count = arenas("limited", {**bare, "MALLOC_ARENA_MAX": "4"})
+    assert (limit, count) == ("4", 4)
