@@ -72,7 +72,7 @@ from pipeline.dedup_keys import (
     scan_part,
 )
 from pipeline.dedup_state import IDENTITY, PreviousBuild
-from pipeline.engine import map_unkept
+from pipeline.engine import engine_for, map_unkept
 from pipeline.outputs import Outputs
 from pipeline.text import canonical_batched
 from schemas import CleanArticle, Duplicate, polars_schema
@@ -647,14 +647,99 @@ DUPLICATE_ORDER = ["id", "kept_id", "kind", *REMOVED_ORDER]
 
 
 @dataclasses.dataclass(frozen=True)
-class PartOutputs:
-    """What one input part gives: its file, the digest of what its rows are made of, its kept rows and its dropped
-    rows with REMOVED_ORDER (both lazy)."""
+class Fates:
+    """What the decisions make of the records (by n): the metadata and provenance representatives take from their
+    copies (`merged_metadata`), the exact copies, every dropped record, and the fate of each (n, kept_id, kind,
+    similarity). Small columns, never texts: a part's own (`of`) travel to a worker with its task."""
 
-    source: Path
+    merged: pl.DataFrame
+    exact_copies: pl.Series
+    dropped: pl.Series
+    outcome: pl.DataFrame
+
+    def of(self, numbers: np.ndarray) -> Fates:
+        """These fates restricted to the records numbered `numbers` (a part's): the same rows for those."""
+        ns = pl.Series(numbers, dtype=pl.UInt32).implode()
+        return Fates(
+            self.merged.filter(pl.col("n").is_in(ns)),
+            self.exact_copies.filter(self.exact_copies.is_in(ns)),
+            self.dropped.filter(self.dropped.is_in(ns)),
+            self.outcome.filter(pl.col("n").is_in(ns)),
+        )
+
+    @property
+    def removed_schema(self) -> dict[str, pl.DataType]:
+        return {**ARTICLE_SCHEMA, **dict(self.outcome.drop("n").schema), **REMOVED_ORDER}
+
+    def published(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """A representative's row as published: metadata and provenance merged from its copies (every provenance
+        list unique and sorted). Exact copies are left out: they are removed as they came."""
+        return (
+            batch.filter(~pl.col("n").is_in(self.exact_copies.implode()))
+            .join(self.merged, on="n", how="left", suffix="_merged", maintain_order="left")
+            .with_columns(
+                *[pl.coalesce(f"{c}_merged", c).alias(c) for c in METADATA],
+                provenance=pl.when(pl.col("provenance_merged").is_not_null())
+                .then("provenance_merged")
+                .otherwise(pl.col("provenance").list.unique().list.sort()),
+            )
+            .select("n", *ARTICLE_COLUMNS)
+        )
+
+    def kept_rows(self, part: Records) -> pl.LazyFrame:
+        """The part's kept rows as published, read batch by batch when collected."""
+        return batch_source(
+            lambda: (
+                self.published(batch).filter(~pl.col("n").is_in(self.dropped.implode())).select(ARTICLE_COLUMNS)
+                for batch in part.batches(ARTICLE_COLUMNS)
+            ),
+            ARTICLE_SCHEMA,
+            "dedup kept articles",
+        )
+
+    def removed_batch(self, batch: pl.DataFrame, place: pl.DataFrame) -> pl.DataFrame:
+        """The dropped rows of a batch: exact copies as they came, the others as published, with their fate and
+        REMOVED_ORDER (place: n and row of every record of the batch's part)."""
+        first = pl.col("provenance").list.first().struct
+        order = batch.select("n", _file=first.field("file"), _line=first.field("line_start")).join(place, on="n")
+        return (
+            pl.concat([batch.filter(pl.col("n").is_in(self.exact_copies.implode())), self.published(batch)])
+            .join(self.outcome, on="n")
+            .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
+            .join(order, on="n", maintain_order="left")
+            .drop("n")
+        )
+
+    def removed_rows(self, part: Records) -> pl.LazyFrame:
+        """The part's dropped rows, read batch by batch when collected."""
+        place = row_places(part)
+        return batch_source(
+            lambda: (self.removed_batch(batch, place) for batch in part.batches(ARTICLE_COLUMNS, self.dropped)),
+            self.removed_schema,
+            "dedup removed articles",
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class PartOutputs:
+    """What one input part gives: the part, the digest of what its rows are made of, and its fates (`Fates.of`):
+    its kept rows and its dropped rows with REMOVED_ORDER, as lazy frames that read the part again."""
+
+    part: Records
     inputs: str
-    kept: pl.LazyFrame
-    removed: pl.LazyFrame
+    fates: Fates
+
+    @property
+    def source(self) -> Path:
+        return self.part.source[0]
+
+    @property
+    def kept(self) -> pl.LazyFrame:
+        return self.fates.kept_rows(self.part)
+
+    @property
+    def removed(self) -> pl.LazyFrame:
+        return self.fates.removed_rows(self.part)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -715,81 +800,35 @@ def transform(
     with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch_dir) as tmp:
         words = sum(int(batch["word_count"].cast(pl.Int64).sum()) for batch in records.batches(["word_count"]))
         buckets = max(1, -(-words // params.bucket_shingles))
-        compact, groups, fates = decide(records, params, Scratch(Path(tmp), buckets), engine, cache)
+        compact, groups, decisions = decide(records, params, Scratch(Path(tmp), buckets), engine, cache)
     merged = merged_metadata(records, groups)
-    exact_copies = groups.filter(pl.col("rank") > 1)["n"]
-    dropped = fates["n"]
-
-    def published(batch: pl.DataFrame) -> pl.DataFrame:
-        """A representative's row as published: metadata and provenance merged from its copies (every provenance
-        list unique and sorted). Exact copies are left out: they are removed as they came."""
-        return (
-            batch.filter(~pl.col("n").is_in(exact_copies.implode()))
-            .join(merged, on="n", how="left", suffix="_merged", maintain_order="left")
-            .with_columns(
-                *[pl.coalesce(f"{c}_merged", c).alias(c) for c in METADATA],
-                provenance=pl.when(pl.col("provenance_merged").is_not_null())
-                .then("provenance_merged")
-                .otherwise(pl.col("provenance").list.unique().list.sort()),
-            )
-            .select("n", *ARTICLE_COLUMNS)
-        )
-
-    def kept_rows(part: Records) -> pl.LazyFrame:
-        """The part's kept rows as published, read batch by batch when collected."""
-        return batch_source(
-            lambda: (
-                published(batch).filter(~pl.col("n").is_in(dropped.implode())).select(ARTICLE_COLUMNS)
-                for batch in part.batches(ARTICLE_COLUMNS)
-            ),
-            ARTICLE_SCHEMA,
-            "dedup kept articles",
-        )
-
-    kept = kept_rows(records)
-    outcome = fates.select("n", "kept_id", "kind", "similarity")
-    removed_schema = {**ARTICLE_SCHEMA, **dict(outcome.drop("n").schema), **REMOVED_ORDER}
-
-    def removed_batch(batch: pl.DataFrame, place: pl.DataFrame) -> pl.DataFrame:
-        """The dropped rows of a batch: exact copies as they came, the others as published, with their fate and
-        REMOVED_ORDER (place: n and row of every record of the batch's part)."""
-        first = pl.col("provenance").list.first().struct
-        order = batch.select("n", _file=first.field("file"), _line=first.field("line_start")).join(place, on="n")
-        return (
-            pl.concat([batch.filter(pl.col("n").is_in(exact_copies.implode())), published(batch)])
-            .join(outcome, on="n")
-            .with_columns(is_truncated=pl.col("is_truncated") | (pl.col("kind") == "truncated"))
-            .join(order, on="n", maintain_order="left")
-            .drop("n")
-        )
-
-    def removed_rows(part: Records, place: pl.DataFrame) -> pl.LazyFrame:
-        """The part's dropped rows, read batch by batch when collected (place: `row_places(part)`)."""
-        return batch_source(
-            lambda: (removed_batch(batch, place) for batch in part.batches(ARTICLE_COLUMNS, dropped)),
-            removed_schema,
-            "dedup removed articles",
-        )
-
+    fates = Fates(
+        merged,
+        groups.filter(pl.col("rank") > 1)["n"],
+        decisions["n"],
+        decisions.select("n", "kept_id", "kind", "similarity"),
+    )
     parts = []
     if not isinstance(articles, pl.DataFrame):
         for part in records.parts():
             # What the part's rows are made of: its bytes, the fate of each of its dropped rows, and the metadata its
             # representatives take from their copies (all by row in the part: numbers move when a file is added).
+            own = fates.of(part.numbers)
             place = row_places(part)
-            gone = place.join(outcome.with_columns(exact=pl.col("n").is_in(exact_copies.implode())), on="n")
-            filled = place.join(merged, on="n").drop("n").sort("_row")
+            gone = place.join(own.outcome.with_columns(exact=pl.col("n").is_in(own.exact_copies.implode())), on="n")
+            filled = place.join(own.merged, on="n").drop("n").sort("_row")
             inputs = shards.digest(part.digest, content_digest(gone.drop("n").sort("_row")), content_digest(filled))
-            parts.append(PartOutputs(part.source[0], inputs, kept_rows(part), removed_rows(part, place)))
-    dropped_ids = compact.filter(pl.col("n").is_in(dropped.implode())).select("id").unique().sort("id")["id"]
-    pieces = [part.removed for part in parts] if parts else [removed_rows(records, row_places(records))]
+            parts.append(PartOutputs(part, inputs, own))
+    dropped_ids = compact.filter(pl.col("n").is_in(fates.dropped.implode())).select("id").unique().sort("id")["id"]
+    pieces = [part.removed for part in parts] if parts else [fates.removed_rows(records)]
     removed = ordered_duplicates(pieces, dropped_ids, params.batch_records, scratch_dir)
     metrics = stage.stage_metrics(
         "dedup",
         rows_in=compact.height,
-        rows_out=compact.height - fates.height,
-        dropped=stage.counts(fates, "kind"),
+        rows_out=compact.height - decisions.height,
+        dropped=stage.counts(decisions, "kind"),
     )
+    kept = fates.kept_rows(records)
     if isinstance(articles, pl.DataFrame):
         kept, removed = kept.collect(), removed.collect()
     return Result(kept=kept, quarantined=stage.quarantine_frame(), removed=removed, metrics=metrics, parts=parts)
@@ -819,13 +858,27 @@ def ordered_duplicates(
     return batch_source(batches, {k: v for k, v in schema.items() if k not in REMOVED_ORDER}, "dedup duplicates")
 
 
-def write_parts(parts: Sequence[PartOutputs], out: Outputs, params: DedupParams) -> None:
-    """Two output parts per input part, named alike: its kept rows and its dropped rows. A part written from the
-    same inputs (its digest recorded beside it) by an earlier run is kept as it is, and the parts of inputs no
-    longer there are removed."""
+@dataclasses.dataclass(frozen=True)
+class PartWrite:
+    """One input part's two output parts to write (an engine task: the part's file is read again where it runs)."""
+
+    outputs: PartOutputs
+    kept: Path
+    removed: Path
+
+
+def write_part(task: PartWrite) -> None:
+    io.sink_parquet(task.outputs.kept, task.kept)
+    io.sink_parquet(task.outputs.removed, task.removed)
+
+
+def write_parts(parts: Sequence[PartOutputs], out: Outputs, params: DedupParams, engine: EngineParams) -> None:
+    """Two output parts per input part, named alike: its kept rows and its dropped rows, each input part an engine
+    task. A part written from the same inputs (its digest recorded beside it) by an earlier run is kept as it is,
+    and the parts of inputs no longer there are removed."""
     version = namespace(params)  # the code and params that turn those inputs into rows
     folders = [out.dedup_articles_dir, out.dedup_removed_dir]
-    written = []
+    written, todo, tasks = [], [], []
     for part in parts:
         shard = shards.Shard(int(part.source.stem.removeprefix("part-")), range(0))
         written.append(shard)
@@ -833,8 +886,12 @@ def write_parts(parts: Sequence[PartOutputs], out: Outputs, params: DedupParams)
         if shards.is_current(out.dedup_digests_dir, shard, PART, inputs, folders):
             continue
         shards.forget(out.dedup_digests_dir, shard, PART)
-        io.sink_parquet(part.kept, shards.part(out.dedup_articles_dir, shard))
-        io.sink_parquet(part.removed, shards.part(out.dedup_removed_dir, shard))
+        todo.append((shard, inputs))
+        tasks.append(
+            PartWrite(part, shards.part(out.dedup_articles_dir, shard), shards.part(out.dedup_removed_dir, shard))
+        )
+    engine_for(engine).map(write_part, tasks)
+    for shard, inputs in todo:
         shards.remember(out.dedup_digests_dir, shard, PART, inputs)
     shards.retain([*folders, out.dedup_digests_dir], written)
     (out.dedup_dir / "articles.parquet").unlink(missing_ok=True)  # the one file builds before parts wrote
@@ -844,7 +901,7 @@ def run(*, out: Outputs, params: DedupParams, engine: EngineParams) -> dict:
     result = transform(shards.parts(out.clean_articles_dir), params, engine=engine, cache=out.stage_cache("dedup"))
     # The kept rows are clean's rows (validated there) with metadata filled from copies: check the shape here.
     CleanArticle.validate(result.kept.head(0).collect())
-    write_parts(result.parts, out, params)
+    write_parts(result.parts, out, params, engine)
     # duplicates.parquet from the parts' dropped rows (a fifth of the corpus at most), not from every text again;
     # engine.batch_rows of them at a time. Row checks only (no check spans rows): pandera's full checks hold batch
     # by batch as the rows stream to disk.
