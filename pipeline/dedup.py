@@ -32,7 +32,8 @@ How memory stays bounded (the corpus is never held as text or as shingles):
    shorter record reaches; each pair is then checked on the normalised texts of those records only.
 5. Containment is counted exactly on the candidate pairs, hash range by hash range.
 6. Every pass over the texts reads the input batch by batch (`Records`); the kept and the dropped articles are lazy
-   frames per input part that read it once more, which `run` streams to two output parts each. A part whose bytes,
+   frames per input part that read it once more, each part an engine task streaming them to two output parts
+   (its `Fates`, the decisions' small columns for its records, travel with it). A part whose bytes,
    dropped rows with their fates and merged metadata are those an earlier run wrote it from is kept as it is.
    duplicates.parquet is merged from the dropped parts in a total order, id batch by id batch.
 7. A rebuild (with the cache) decides again only the representatives a change can reach (`plan_rebuild`): the
@@ -868,6 +869,7 @@ class PartWrite:
 
 
 def write_part(task: PartWrite) -> None:
+    """A part's kept rows and dropped rows, streamed to their files (run where the engine puts the task)."""
     io.sink_parquet(task.outputs.kept, task.kept)
     io.sink_parquet(task.outputs.removed, task.removed)
 
