@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import platform
 import signal
 import sys
 import time
@@ -308,8 +309,7 @@ print(os.read(fd, 10_000_000).decode().count("<heap nr="))
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or os.confstr("CS_GNU_LIBC_VERSION") is None,
-                    reason="glibc's malloc only")  # fmt: skip
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
 def test_a_command_limits_glibc_malloc_arenas_and_keeps_a_limit_already_set() -> None:
     import subprocess
 
