@@ -94,13 +94,15 @@ def corpus_facts(articles: pl.LazyFrame, cache: Path | None = None) -> tuple[tup
 
 
 def _paragraphs_any(column: str, predicate: pl.Expr) -> pl.Expr:
+    """Whether any paragraph of a body satisfies `predicate`, an expression on pl.element() run on each row's list
+    of paragraphs (see _paragraph_column_any for work that needs the paragraphs of many rows as one column)."""
     return pl.col(column).fill_null("").str.split("\n\n").list.eval(predicate).list.any()
 
 
 PARAGRAPH_CHECK_BODIES = 5_000  # bodies whose paragraphs a paragraph check holds at once (~10 MB)
 
 
-def _any_paragraph(column: str, holds: Callable[[pl.Series], pl.Series]) -> pl.Expr:
+def _paragraph_column_any(column: str, holds: Callable[[pl.Series], pl.Series]) -> pl.Expr:
     """Whether any paragraph of a body holds: `holds` maps a column of paragraphs to booleans, and is given the
     paragraphs of PARAGRAPH_CHECK_BODIES bodies at a time."""
 
@@ -120,13 +122,17 @@ def _any_paragraph(column: str, holds: Callable[[pl.Series], pl.Series]) -> pl.E
 
 def _chrome_paragraph(column: str) -> pl.Expr:
     """Whether a body has a paragraph that a chrome or end rule of the table matches (up to its max_chars)."""
-    return _any_paragraph(column, lambda paragraphs: rules.first_rule(paragraphs, CHROME_KINDS).is_not_null())
+    return _paragraph_column_any(column, _is_chrome)
 
 
 def _chrome_title() -> pl.Expr:
     """Whether a title is a line that a chrome or end rule of the table matches (up to its max_chars)."""
-    chrome = lambda titles: rules.first_rule(titles, CHROME_KINDS).is_not_null()  # noqa: E731
-    return pl.col("title").map_batches(chrome, return_dtype=pl.Boolean, is_elementwise=True)
+    return pl.col("title").map_batches(_is_chrome, return_dtype=pl.Boolean, is_elementwise=True)
+
+
+def _is_chrome(texts: pl.Series) -> pl.Series:
+    """Whether each text is a whole line that a chrome or end rule of the table matches (rules.first_rule)."""
+    return rules.first_rule(texts, CHROME_KINDS).is_not_null()
 
 
 def _learned_paragraph(column: str, keys: Sequence[str]) -> pl.Expr:
@@ -134,7 +140,7 @@ def _learned_paragraph(column: str, keys: Sequence[str]) -> pl.Expr:
     paragraphs are canonicalised as one column by canonical_series, NFKC only where it may change the text:
     canonical_expr on each row's paragraph list took 1.4 s at 100 MB, this 0.5 s."""
     wanted = pl.Series(sorted(keys), dtype=pl.String)
-    return _any_paragraph(column, lambda paragraphs: canonical_series(paragraphs).is_in(wanted.implode()))
+    return _paragraph_column_any(column, lambda paragraphs: canonical_series(paragraphs).is_in(wanted.implode()))
 
 
 # Canonicalising every paragraph cost ~4 s per 50,000 rows with canonical_expr, about half with canonical_series
