@@ -7,7 +7,6 @@ same bytes in every file.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import logging
 import math
@@ -83,8 +82,7 @@ def run(
     releases = release.recorded_releases(releases_dir)
     fingerprint = release.fingerprint(hashes)
     label, status, baseline = release.build_status(releases, version, fingerprint)
-    titles = dict(zip(summary["id"], summary["title"], strict=True))
-    changes = release.diff(baseline["content_hashes"] if baseline else {}, hashes, titles)
+    changes = release.diff(baseline["content_hashes"] if baseline else {}, hashes, summary)
     facts = {
         "version": label,
         "fingerprint": fingerprint,
@@ -133,7 +131,7 @@ def run(
         "rows": {card.SPLIT: summary.height},
         "validation": _validation_summary(validation),
         "changes": release.change_counts(changes),
-        "content_hashes": hashes,
+        "content_hashes": release.hashes_mapping(hashes),
     }
     write_json(manifest, staging / release.MANIFEST_NAME)
     if changed := rescan.result():
@@ -198,8 +196,8 @@ class KnownContentHashes:
         keyed = rows.select("id", h1=row.hash(seed=self.SEEDS[0]), h2=row.hash(seed=self.SEEDS[1]))
         keyed = keyed.join(self.known, on=["h1", "h2"], how="left", maintain_order="left")
         unknown = keyed["sha256"].is_null()
-        fresh = release.content_hashes(rows.filter(unknown))
-        keyed = keyed.with_columns(pl.coalesce("sha256", pl.col("id").replace_strict(fresh, default=None)))
+        fresh = release.content_hashes(rows.filter(unknown))["sha256"]
+        keyed = keyed.with_columns(keyed["sha256"].scatter(unknown.arg_true(), fresh))
         self.seen.append(keyed.select(list(self.SCHEMA)))
         return keyed.select("id", "sha256")
 
@@ -208,15 +206,14 @@ class KnownContentHashes:
         self.table.save(pl.concat([self.known.clear(), *self.seen]).unique(["h1", "h2"]).sort("h1", "h2"))
 
 
-def content_hashes(directory: Path, cache: Path) -> dict[str, str]:
-    """release.content_hashes over the validated rows, part by part (each part is at most engine.batch_rows), the
-    rows the last build hashed taken from `cache`."""
+def content_hashes(directory: Path, cache: Path) -> pl.DataFrame:
+    """release.content_hashes over the validated rows, sorted by id, computed part by part (each part is at most
+    engine.batch_rows), the rows the last build hashed taken from `cache`."""
     known = KnownContentHashes(cache)
-    hashes: dict[str, str] = {}
-    for path in shards.parts(directory):
-        hashes.update(known.of(pl.read_parquet(path)).iter_rows())
+    parts = [known.of(pl.read_parquet(path)) for path in shards.parts(directory)]
+    hashes = pl.concat([pl.DataFrame(schema=release.HASHES_SCHEMA), *parts])
     known.save()
-    return dict(sorted(hashes.items()))
+    return hashes.sort("id")
 
 
 ID_SPACE = 1 << 64  # ids are 16 hex digits of a sha256 (schemas.Article)
@@ -233,11 +230,11 @@ def id_ranges(n: int) -> list[tuple[str, str]]:
 SHARD_FILE, SHARD_BYTES = "shard.parquet", "num_bytes.json"
 
 
-def write_shards(validated_dir: Path, hashes: dict[str, str], folder: Path, max_rows_per_shard: int,
+def write_shards(validated_dir: Path, hashes: pl.DataFrame, folder: Path, max_rows_per_shard: int,
                  cache: Path) -> DatasetInfo:  # fmt: skip
     """Write data/train-{i:05d}-of-{n:05d}.parquet (the ids of id_ranges(n)) and describe them.
 
-    hashes: id -> content hash of every row (release.content_hashes), sorted by id. Each shard reads only its own
+    hashes: (id, sha256) of every row (release.content_hashes), sorted by id. Each shard reads only its own
     range of rows, part by part of the validated rows (the memory of one shard and one part, whatever the size of
     the corpus). Shards go through `datasets`' own parquet writer (the one push_to_hub uses: Hub-friendly
     content-defined chunking and the features in the file metadata), after casting to FEATURES. A shard is kept in
@@ -245,8 +242,7 @@ def write_shards(validated_dir: Path, hashes: dict[str, str], folder: Path, max_
     change (the same bytes the writer would give) instead of reading and writing them again.
     """
     split = card.SPLIT
-    ids = list(hashes)
-    rows = len(ids)
+    rows = hashes.height
     n = max(1, math.ceil(rows / max_rows_per_shard))
     data_dir = folder / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -256,8 +252,8 @@ def write_shards(validated_dir: Path, hashes: dict[str, str], folder: Path, max_
     num_bytes = download_size = 0
     for i, (first, last) in enumerate(id_ranges(n)):
         name = f"{split}-{i:05d}-of-{n:05d}"
-        members = ids[bisect.bisect_left(ids, first) : bisect.bisect_right(ids, last)]
-        entry = space / shards.digest(name, [(row_id, hashes[row_id]) for row_id in members])
+        members = hashes.filter(pl.col("id").is_between(pl.lit(first), pl.lit(last)))
+        entry = space / shards.digest(name, release.fingerprint(members))
         path = data_dir / f"{name}.parquet"
         if not entry.is_dir():
             in_range = functools.partial(_ids_between, first=first, last=last)

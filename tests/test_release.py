@@ -1,5 +1,6 @@
 """Release versions: recording manifests, diffs between successive releases, and the bump rule."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -40,10 +41,33 @@ def test_changed_and_removed_articles_are_diffed_by_content_hash() -> None:
     previous = {"a": "1", "b": "2", "c": "3"}
     current = {"a": "1", "b": "changed", "d": "4"}
 
-    changes = release.diff(previous, current, {"a": "A", "b": "B", "d": "D"})
+    titles = pl.DataFrame({"id": ["a", "b", "d"], "title": ["A", "B", "D"]})
+
+    changes = release.diff(previous, current, titles)
 
     assert changes.rows() == [("b", "changed", "B"), ("c", "removed", None), ("d", "added", "D")]
     assert release.change_counts(changes) == {"added": 1, "removed": 1, "changed": 1}
+    assert release.diff(release.hashes_frame(previous), release.hashes_frame(current), titles).equals(changes)
+    assert release.diff(current, current, titles).is_empty()
+
+
+def test_fingerprint_is_the_digest_of_the_sorted_id_hash_lines() -> None:
+    """The fingerprint is recorded in every release manifest: it must stay sha256 over the sorted lines
+    'id<TAB>hash' each ending in a newline, whatever the row order, the input's form, and the batches it is read in."""
+    hashes = {f"{i:016x}": hashlib.sha256(str(i).encode()).hexdigest() for i in (7, 3, 11, 5)}
+    lines = sorted(f"{row_id}\t{row_hash}\n" for row_id, row_hash in hashes.items())
+    expected = hashlib.sha256("".join(lines).encode()).hexdigest()
+
+    assert release.fingerprint(hashes) == expected
+    assert release.fingerprint(release.hashes_frame(hashes).reverse()) == expected
+    assert release.hashes_mapping(release.hashes_frame(hashes)) == dict(sorted(hashes.items()))
+
+
+def test_fingerprint_reads_the_lines_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    hashes = {f"{i:016x}": f"{i:064x}" for i in range(5)}
+    whole = release.fingerprint(hashes)
+    monkeypatch.setattr(release, "FINGERPRINTED_AT_ONCE", 2)
+    assert release.fingerprint(hashes) == whole
 
 
 def test_recording_the_same_build_again_is_a_no_op(tmp_path: Path) -> None:

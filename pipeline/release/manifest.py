@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,33 +65,46 @@ def canonical_json(articles: pl.DataFrame) -> pl.Series:
 HASHED_AT_ONCE = 5_000  # rows whose JSON text is held at once (~11 MB; a batch of 50,000 rows would be ~110 MB twice)
 
 
-def content_hashes(articles: pl.DataFrame) -> dict[str, str]:
-    """id -> sha256 of the row's canonical JSON (all columns, sorted keys, compact, UTF-8, dates ISO).
+HASHES_SCHEMA = {"id": pl.String, "sha256": pl.String}  # content hashes as a frame: a row's id and its hash
+
+
+def content_hashes(articles: pl.DataFrame) -> pl.DataFrame:
+    """(id, sha256 of the row's canonical JSON: all columns, sorted keys, compact, UTF-8, dates ISO), in row order.
 
     Hashing the values rather than parquet bytes keeps the hash independent of writer versions and sharding.
     """
-    hashes: dict[str, str] = {}
+    ids: list[str] = []
+    digests: list[str] = []
     for start in range(0, articles.height, HASHED_AT_ONCE):
         rows = articles.slice(start, HASHED_AT_ONCE)
-        texts = canonical_json(rows).to_list()
-        hashes.update(
-            (row_id, hashlib.sha256(text.encode("utf-8")).hexdigest())
-            for row_id, text in zip(rows["id"].to_list(), texts, strict=True)
-        )
-    return hashes
+        ids += rows["id"].to_list()
+        digests += [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in canonical_json(rows).to_list()]
+    return pl.DataFrame({"id": ids, "sha256": digests}, schema=HASHES_SCHEMA)
 
 
-def digest_lines(lines: Iterable[str]) -> str:
-    """sha256 over the sorted lines, each terminated by a newline (order-independent set digest)."""
+def hashes_frame(hashes: Mapping[str, str] | pl.DataFrame) -> pl.DataFrame:
+    """Content hashes as a frame (HASHES_SCHEMA), from a manifest's id -> hash mapping or a frame already."""
+    if isinstance(hashes, pl.DataFrame):
+        return hashes.select(list(HASHES_SCHEMA)).cast(HASHES_SCHEMA)
+    return pl.DataFrame({"id": list(hashes), "sha256": list(hashes.values())}, schema=HASHES_SCHEMA)
+
+
+def hashes_mapping(hashes: pl.DataFrame) -> dict[str, str]:
+    """A manifest's content_hashes: id -> hash, by id."""
+    ordered = hashes.sort("id")
+    return dict(zip(ordered["id"].to_list(), ordered["sha256"].to_list(), strict=True))
+
+
+FINGERPRINTED_AT_ONCE = 100_000  # lines joined into one string at a time (~8 MB)
+
+
+def fingerprint(hashes: Mapping[str, str] | pl.DataFrame) -> str:
+    """The dataset fingerprint: sha256 over the sorted lines 'id<TAB>content_hash', each ending in a newline."""
+    lines = hashes_frame(hashes).select(line=pl.concat_str("id", pl.lit("\t"), "sha256", pl.lit("\n"))).sort("line")
     digest = hashlib.sha256()
-    for line in sorted(lines):
-        digest.update(f"{line}\n".encode())
+    for start in range(0, lines.height, FINGERPRINTED_AT_ONCE):
+        digest.update(lines["line"].slice(start, FINGERPRINTED_AT_ONCE).str.join("").item().encode())
     return digest.hexdigest()
-
-
-def fingerprint(hashes: Mapping[str, str]) -> str:
-    """The dataset fingerprint: digest of the lines 'id<TAB>content_hash'."""
-    return digest_lines(f"{row_id}\t{row_hash}" for row_id, row_hash in hashes.items())
 
 
 def file_sha256(path: Path) -> str:
@@ -107,15 +120,27 @@ def file_entries(folder: Path) -> list[dict[str, Any]]:
     ]
 
 
-def diff(previous: Mapping[str, str], current: Mapping[str, str], titles: Mapping[str, str | None]) -> pl.DataFrame:
-    """Rows (id, change, title) for every id added, removed or changed between two content-hash maps, by id.
+def diff(
+    previous: Mapping[str, str] | pl.DataFrame, current: Mapping[str, str] | pl.DataFrame, titles: pl.DataFrame
+) -> pl.DataFrame:
+    """Rows (id, change, title) for every id added, removed or changed between two sets of content hashes, by id.
 
-    Removed articles have a null title: a manifest records hashes, not text.
+    titles: (id, title) of the current rows. Removed articles have a null title: a manifest records hashes, not text.
     """
-    rows = [(i, "added", titles.get(i)) for i in current.keys() - previous.keys()]
-    rows += [(i, "removed", None) for i in previous.keys() - current.keys()]
-    rows += [(i, "changed", titles.get(i)) for i in current.keys() & previous.keys() if current[i] != previous[i]]
-    return pl.DataFrame(sorted(rows), schema=CHANGES_SCHEMA, orient="row")
+    before, after = hashes_frame(previous), hashes_frame(current)
+    paired = after.join(before, on="id", how="full", coalesce=True, suffix="_before")
+    change = (
+        pl.when(pl.col("sha256_before").is_null())
+        .then(pl.lit("added"))
+        .when(pl.col("sha256").is_null())
+        .then(pl.lit("removed"))
+        .when(pl.col("sha256") != pl.col("sha256_before"))
+        .then(pl.lit("changed"))
+    )
+    changes = paired.select("id", change=change).drop_nulls("change")
+    with_titles = changes.join(titles.select("id", "title"), on="id", how="left")
+    title = pl.when(pl.col("change") != "removed").then("title")
+    return with_titles.select("id", "change", title=title).cast(CHANGES_SCHEMA).sort("id")
 
 
 def change_counts(changes: pl.DataFrame) -> dict[str, int]:
@@ -181,7 +206,7 @@ def verify_folder(dataset_dir: Path) -> dict[str, Any]:
     """
     manifest = verify_files(dataset_dir)
     hashes = content_hashes(pl.read_parquet(dataset_dir / DATA_GLOB))
-    if hashes != manifest["content_hashes"] or fingerprint(hashes) != manifest["fingerprint"]:
+    if hashes_mapping(hashes) != manifest["content_hashes"] or fingerprint(hashes) != manifest["fingerprint"]:
         raise GateFailed(f"{dataset_dir}: the data rows do not hash to the fingerprint recorded in {MANIFEST_NAME}")
     return manifest
 
