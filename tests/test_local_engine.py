@@ -324,21 +324,3 @@ def test_a_command_limits_glibc_malloc_arenas_and_keeps_a_limit_already_set() ->
     assert arenas("default", bare)[1] > malloc.ARENAS + 2  # the check can fail: without the limit, more arenas
     limit, count = arenas("limited", {**bare, "MALLOC_ARENA_MAX": "4"})
     assert (limit, count) == ("4", 4)
-
-
-FIRST_VALIDATION_IMPORTS = """
-import sys
-import polars as pl
-import schemas
-before = {name for name in sys.modules if name.startswith("pandera.backends.polars")}
-schemas.CleanArticle.validate(pl.DataFrame(schema=schemas.polars_schema(schemas.CleanArticle)))
-print(" ".join(sorted({name for name in sys.modules if name.startswith("pandera.backends.polars")} - before)))
-"""
-
-
-def test_importing_the_schemas_loads_panderas_validation_backends_so_preloads_take_them_off_the_stages_path() -> None:
-    import subprocess
-
-    imported = subprocess.run([sys.executable, "-c", FIRST_VALIDATION_IMPORTS], cwd=REPO_ROOT, capture_output=True,
-                              text=True, check=True).stdout.split()  # fmt: skip
-    assert imported == []
