@@ -121,12 +121,16 @@ def file_entries(folder: Path) -> list[dict[str, Any]]:
 
 
 def diff(
-    previous: Mapping[str, str] | pl.DataFrame, current: Mapping[str, str] | pl.DataFrame, titles: pl.DataFrame
+    previous: Mapping[str, str] | pl.DataFrame,
+    current: Mapping[str, str] | pl.DataFrame,
+    titles: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Rows (id, change, title) for every id added, removed or changed between two sets of content hashes, by id.
 
-    titles: (id, title) of the current rows. Removed articles have a null title: a manifest records hashes, not text.
+    titles: (id, title) of the current rows (none: every title null). Removed articles have a null title: a manifest
+    records hashes, not text.
     """
+    titles = pl.DataFrame(schema={"id": pl.String, "title": pl.String}) if titles is None else titles
     before, after = hashes_frame(previous), hashes_frame(current)
     paired = after.join(before, on="id", how="full", coalesce=True, suffix="_before")
     change = (

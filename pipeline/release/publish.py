@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx2  # huggingface_hub 2.x transport: its connection errors are not OSErrors
+import polars as pl
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, get_token
 from huggingface_hub.errors import HFValidationError, RepositoryNotFoundError
 from huggingface_hub.hf_api import GitRefs
@@ -313,14 +314,11 @@ def _dry_run(
 
 
 def _diff_lines(local: dict[str, str], published: dict[str, str], shown: int = 5) -> list[str]:
-    """Added, removed and changed record ids, each with the first few ids as examples."""
-    groups = {
-        "added": sorted(local.keys() - published.keys()),
-        "removed": sorted(published.keys() - local.keys()),
-        "changed": sorted(key for key in local.keys() & published.keys() if local[key] != published[key]),
-    }
+    """Added, removed and changed record ids (release.diff), each with the first few ids as examples."""
+    changes = release.diff(published, local)
     lines = []
-    for label, ids in groups.items():
+    for label in release.CHANGE_KINDS:
+        ids = changes.filter(pl.col("change") == label)["id"].to_list()  # by id
         examples = ", ".join(ids[:shown]) + (", ..." if len(ids) > shown else "")
         lines.append(f"  {label}: {len(ids)}" + (f" ({examples})" if ids else ""))
     return lines
