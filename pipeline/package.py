@@ -252,11 +252,10 @@ def write_shards(validated_dir: Path, hashes: pl.DataFrame, folder: Path, max_ro
     num_bytes = download_size = 0
     for i, (first, last) in enumerate(id_ranges(n)):
         name = f"{split}-{i:05d}-of-{n:05d}"
-        members = hashes.filter(pl.col("id").is_between(pl.lit(first), pl.lit(last)))
-        entry = space / shards.digest(name, release.fingerprint(members))
+        in_range = functools.partial(_ids_between, first=first, last=last)
+        entry = space / shards.digest(name, release.fingerprint(in_range(hashes.lazy()).collect()))
         path = data_dir / f"{name}.parquet"
         if not entry.is_dir():
-            in_range = functools.partial(_ids_between, first=first, last=last)
             # One chunk: the writer's pages follow the chunks, and polars chunks a result by its thread count and
             # timing.
             rows_of_shard = shards.collect_by_part(validated_dir, ARTICLE_SCHEMA, in_range).sort("id").rechunk()
