@@ -102,6 +102,7 @@ class ValidateParams:
     max_quarantine_share: float
     date_min: str
     report_examples: int
+    part_rows: int
     quality: QualityParams
 
 

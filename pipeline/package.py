@@ -216,23 +216,12 @@ def content_hashes(directory: Path, cache: Path) -> pl.DataFrame:
     return hashes.sort("id")
 
 
-ID_SPACE = 1 << 64  # ids are 16 hex digits of a sha256 (schemas.Article)
-
-
-def id_ranges(n: int) -> list[tuple[str, str]]:
-    """n contiguous ranges (first, last) of the id space, equal in width. Ids are sha256 digits, so the rows fall
-    into them near-evenly; and a row added or removed changes one range only, where cutting the sorted ids into
-    equal counts would move every boundary after it."""
-    bounds = [i * ID_SPACE // n for i in range(n + 1)]
-    return [(f"{bounds[i]:016x}", f"{bounds[i + 1] - 1:016x}") for i in range(n)]
-
-
 SHARD_FILE, SHARD_BYTES = "shard.parquet", "num_bytes.json"
 
 
 def write_shards(validated_dir: Path, hashes: pl.DataFrame, folder: Path, max_rows_per_shard: int,
                  cache: Path) -> DatasetInfo:  # fmt: skip
-    """Write data/train-{i:05d}-of-{n:05d}.parquet (the ids of id_ranges(n)) and describe them.
+    """Write data/train-{i:05d}-of-{n:05d}.parquet (the ids of shards.id_ranges(n)) and describe them.
 
     hashes: (id, sha256) of every row (release.content_hashes), sorted by id. Each shard reads only its own
     range of rows, part by part of the validated rows (the memory of one shard and one part, whatever the size of
@@ -250,7 +239,7 @@ def write_shards(validated_dir: Path, hashes: pl.DataFrame, folder: Path, max_ro
     prune(cache, [space.name])
     entries = []
     num_bytes = download_size = 0
-    for i, (first, last) in enumerate(id_ranges(n)):
+    for i, (first, last) in enumerate(shards.id_ranges(n)):
         name = f"{split}-{i:05d}-of-{n:05d}"
         in_range = functools.partial(_ids_between, first=first, last=last)
         entry = space / shards.digest(name, release.fingerprint(in_range(hashes.lazy()).collect()))

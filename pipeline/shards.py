@@ -46,8 +46,7 @@ def bucket_of(sha256: str) -> int:
 
 def plan(total_bytes: int, shard_bytes: int) -> list[Shard]:
     """Power-of-two many shards of about shard_bytes each (1 to BUCKETS), each a contiguous range of buckets."""
-    wanted = max(1, math.ceil(total_bytes / max(1, shard_bytes)))
-    count = min(BUCKETS, 1 << (wanted - 1).bit_length())
+    count = min(BUCKETS, power_of_two_count(total_bytes, shard_bytes))
     size = BUCKETS // count
     return [Shard(i, range(i * size, (i + 1) * size)) for i in range(count)]
 
@@ -96,6 +95,7 @@ def key_batches(
     keys: pl.Series,
     batch_keys: int,
     scratch: Path,
+    flush_rows: int | None = None,
 ) -> Iterator[pl.DataFrame]:
     """The rows of `pieces` (frames of `schema`, each small, read once) in batches by the key column `keys` names:
     batch_keys distinct keys a batch (the last one fewer), batches in key order, the rows of a batch in input order.
@@ -104,7 +104,8 @@ def key_batches(
     batches' scratch files, so that a batch reads its own rows only, never the whole input again. Rows wait in
     memory until batch_keys of them do (about one batch's worth, what a reader of the batches holds anyway), then go
     to one file per batch: a few files a batch, where a file per piece and batch made thousands of small writes at
-    1 GB. Memory follows batch_keys and the size of a piece, not the size of the input."""
+    1 GB. Memory follows batch_keys (or flush_rows, when a key has many rows) and the size of a piece, not the size
+    of the input."""
     column = keys.name
     firsts = keys.gather_every(batch_keys)
     if firsts.len() <= 1:
@@ -126,7 +127,7 @@ def key_batches(
     for piece in pieces:
         waiting.append(piece)
         waiting_rows += piece.height
-        if waiting_rows >= batch_keys:
+        if waiting_rows >= (flush_rows or batch_keys):
             flush()
             waiting_rows = 0
     if waiting:
@@ -150,6 +151,31 @@ def read(directory: Path, schema: dict[str, pl.DataType], shard: Shard | None = 
 def clear(directories: Iterable[Path]) -> None:
     """Remove earlier parts, so that a run with fewer shards leaves no stale part behind."""
     retain(directories, [])
+
+
+ID_SPACE = 1 << 64  # ids are 16 hex digits of a sha256 (schemas.Article)
+
+
+def id_ranges(n: int) -> list[tuple[str, str]]:
+    """n contiguous ranges (first, last) of the id space, equal in width. Ids are sha256 digits, so the rows fall
+    into them near-evenly; and a row added or removed changes one range only, where cutting the sorted ids into
+    equal counts would move every boundary after it."""
+    bounds = [i * ID_SPACE // n for i in range(n + 1)]
+    return [(f"{bounds[i]:016x}", f"{bounds[i + 1] - 1:016x}") for i in range(n)]
+
+
+def id_range_of(ids: pl.Series, n: int) -> pl.Series:
+    """The index of each id's range among id_ranges(n); an id outside every range (not 16 hex digits: the id
+    pattern check quarantines it) goes to the range it sorts into, the first one below "0000000000000000"."""
+    firsts = pl.Series([first for first, _ in id_ranges(n)], dtype=pl.String)
+    return (firsts.search_sorted(ids, side="right").cast(pl.Int64) - 1).clip(0, n - 1).cast(pl.UInt32)
+
+
+def power_of_two_count(total: int, per_unit: int) -> int:
+    """How many units of about per_unit (between half and all of it) hold total: a power of two, so the count, and
+    every unit's bounds with it, changes only when the total doubles or halves."""
+    wanted = max(1, math.ceil(total / max(1, per_unit)))
+    return 1 << (wanted - 1).bit_length()
 
 
 def retain(directories: Iterable[Path], kept: Iterable[Shard]) -> None:

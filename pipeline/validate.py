@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import typing
@@ -27,7 +28,7 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from pipeline import engine, expectations, fates, io, rawfolder, rules, shards
-from pipeline.cache import LastBuildTable, content_digest, keep_entries, namespace, prune
+from pipeline.cache import content_digest, keep_entries, namespace, new_entry, prune
 from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.extraction import LINE_SCHEMA
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 ARTICLE_SCHEMA = polars_schema(CleanArticle)  # dedup's articles, the rows this stage checks
 EXCERPT = 2000  # characters of a quarantined record's text kept in quarantine.parquet
 QUOTE = 100  # characters of a row quoted in the gate's message
+# data/cache/validate/<table>: the ledger's counts, `dataset_rows`, `RangeStore`
+CACHE_TABLES = ("ledger", "rows", "ranges")
 FIELD_CHECKS = "field_checks"  # the Article model's own field checks (pattern, range, nullability), as one rule
 
 
@@ -81,13 +84,9 @@ def body_key() -> pl.Expr:
     return canonical_batched("body").hash(seed=0)
 
 
-def corpus_facts(articles: pl.LazyFrame, cache: Path | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(duplicated ids, ids of rows with a duplicated body) over the whole dataset, from two compact columns.
-    With a cache folder, body keys are kept there by the body (BodyKeys): a rebuild computes those of new bodies."""
-    if cache is None:
-        keys = articles.select("id", body=body_key()).collect(engine="streaming")
-    else:
-        keys = BodyKeys(cache).keys(articles)
+def corpus_facts(keys: pl.DataFrame) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(duplicated ids, ids of rows with a duplicated body) over the whole dataset, from each row's id and body key
+    (columns id and body, `body_key`): two compact columns, no bodies."""
     ids = keys.filter(pl.col("id").is_duplicated())["id"].unique().sort()
     body_ids = keys.filter(pl.col("body").is_duplicated())["id"].unique().sort()
     return tuple(ids.to_list()), tuple(body_ids.to_list())
@@ -262,7 +261,13 @@ def row_failures(articles: pl.DataFrame, schema: pa.DataFrameSchema) -> tuple[pl
 LOST_SCHEMA = {"file": pl.String, "line": pl.Int32}
 
 
-def ledger(out: Outputs, files: pl.DataFrame, records: list[pl.DataFrame], quarantine: pl.DataFrame) -> dict[str, Any]:
+def ledger(
+    out: Outputs,
+    files: pl.DataFrame,
+    records: list[pl.DataFrame],
+    quarantine: pl.DataFrame,
+    known: rawfolder.KnownHashes,
+) -> dict[str, Any]:
     """Every non-blank raw line in a record's span, in removed_lines or in quarantine; every raw path parsed or
     quarantined.
 
@@ -281,7 +286,6 @@ def ledger(out: Outputs, files: pl.DataFrame, records: list[pl.DataFrame], quara
     cache = out.stage_cache("validate") / "ledger"
     space = cache / namespace()
     prune(cache, [space.name])
-    known = rawfolder.KnownHashes.load(out.known_hashes_of("validate"))
     entries = []
     present = shards.present(out.lines_dir)
     files_of = {
@@ -307,7 +311,6 @@ def ledger(out: Outputs, files: pl.DataFrame, records: list[pl.DataFrame], quara
         read_files.append(in_shard["file"])
         entries.append(entry)
     keep_entries(space, entries)
-    known.save(out.known_hashes_of("validate"))
     lost = pl.concat([pl.DataFrame(schema=LOST_SCHEMA), *lost_parts]).sort("file", "line")
     accounted_paths = pl.concat([*read_files, quarantine["file"]]).unique().to_frame("file")
     unaccounted_paths = files.select(file="path").join(accounted_paths, on="file", how="anti").sort("file")
@@ -430,160 +433,320 @@ def verdict_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# The rows a row's verdict is known by: its id, two hashes of all its columns, and which copy of such a row it is
+# (identical rows are one row counted twice); and what the verdict depends on besides the columns (Facts).
+ROW_KEY = ["id", "k1", "k2", "copy"]
+FLAGS = ("id_shared", "body_shared", "files_read")
+ROW_SEEDS = (31, 37)
+# One row of dedup's parts, as the corpus facts and the id ranges need it: its place in its part, id, hashes, body
+# key and the files its provenance names.
+ROW_SCHEMA = {
+    "row": pl.UInt32, "id": pl.String, "k1": pl.UInt64, "k2": pl.UInt64, "body": pl.UInt64,
+    "files": pl.List(pl.String),
+}  # fmt: skip
+RANGE_ROWS = ("published.parquet", "failed.parquet")  # the files of a range's entry that hold its rows
+VERDICT_SCHEMA = {
+    "id": pl.String, "k1": pl.UInt64, "k2": pl.UInt64, **dict.fromkeys(FLAGS, pl.Boolean),
+    "rules": pl.List(pl.String),
+}  # fmt: skip
+
+
+def row_hashes() -> dict[str, pl.Expr]:
+    """k1 and k2: two 64-bit hashes of all of a row's columns, its identity in this stage's caches."""
+    row = pl.struct(list(ARTICLE_SCHEMA))
+    return {"k1": row.hash(seed=ROW_SEEDS[0]), "k2": row.hash(seed=ROW_SEEDS[1])}
+
+
+def _copies() -> pl.Expr:
+    """Which copy of an identical row (the same id and hashes) each row is: 0, 1, ... in row order."""
+    return pl.int_range(pl.len(), dtype=pl.UInt32).over("id", "k1", "k2").alias("copy")
+
+
+def part_rows(path: Path) -> pl.DataFrame:
+    """ROW_SCHEMA of every row of one of dedup's parts (row: its place in the part)."""
+    return pl.read_parquet(path, schema=ARTICLE_SCHEMA).select(
+        row=pl.int_range(pl.len(), dtype=pl.UInt32),
+        id="id",
+        **row_hashes(),
+        body=body_key(),
+        files=pl.col("provenance").list.eval(pl.element().struct.field("file")),
+    )
+
+
+def dataset_rows(parts: Sequence[Path], cache: Path, known: rawfolder.KnownHashes) -> pl.DataFrame:
+    """(part, *ROW_SCHEMA) of every row of these parts (part: its index in `parts`). Each part's rows are kept in
+    the cache under the digest of its bytes (cache/<namespace>/<digest>.parquet, this build's parts only), so a
+    rebuild reads the texts of the parts dedup rewrote, and of no other."""
+    space = cache / namespace(pl.__version__)
+    prune(cache, [space.name])
+    frames, entries = [pl.DataFrame(schema={"part": pl.UInt32, **ROW_SCHEMA})], []
+    for number, path in enumerate(parts):
+        entry = space / f"{content_digest(path, known=known)}.parquet"
+        if not entry.is_file():
+            io.write_parquet(part_rows(path), entry)
+        frames.append(io.read_parquet(entry, ROW_SCHEMA).select(pl.lit(number, pl.UInt32).alias("part"), *ROW_SCHEMA))
+        entries.append(entry)
+    keep_entries(space, entries)
+    return pl.concat(frames)
+
+
+def with_flags(rows: pl.DataFrame, facts: Facts) -> pl.DataFrame:
+    """The rows (ROW_SCHEMA) with FLAGS: another row carries the id; another row carries the body; the provenance
+    names only files the build read, and at least one (the facts the rules id_unique, body_unique and
+    provenance_files_exist read)."""
+    files = pl.col("files")
+    read = files.list.eval(pl.element().is_in(sorted(facts.parsed_files))).list.all()
+    return rows.with_columns(
+        id_shared=pl.col("id").is_in(pl.Series(facts.duplicated_ids, dtype=pl.String).implode()),
+        body_shared=pl.col("id").is_in(pl.Series(facts.duplicated_body_ids, dtype=pl.String).implode()),
+        files_read=((files.list.len() > 0) & read).fill_null(False),
+    )
+
+
 @dataclasses.dataclass
 class Checked:
     """What validating the rows leaves: compact columns for the corpus-level checks, and the counts."""
 
     failures: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # (index, rule), index in the dataset
-    candidates: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # candidate_frame per batch
-    quarantined: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # quarantine rows per batch
+    candidates: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # candidate_frame per range
+    quarantined: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # quarantine rows per range
     published: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # compact published columns
     schema_errors: list[str] = dataclasses.field(default_factory=list)
     rows: int = 0
 
 
-class BodyKeys:
-    """body_key of every body, kept by two 64-bit hashes of the body's text (data/cache/validate/bodies/<namespace
-    of the code>/keys.parquet, the last build's bodies only): the canonical form is the costly part of the corpus
-    facts, and most bodies of a rebuild were in the last one."""
-
-    SCHEMA: typing.ClassVar = {"h1": pl.UInt64, "h2": pl.UInt64, "body": pl.UInt64}
-
-    def __init__(self, root: Path) -> None:
-        self.table = LastBuildTable(root, "keys.parquet", self.SCHEMA, pl.__version__)
-
-    @staticmethod
-    def _hashes() -> dict[str, pl.Expr]:
-        return {"h1": pl.col("body").hash(seed=41), "h2": pl.col("body").hash(seed=43)}
-
-    def keys(self, articles: pl.LazyFrame) -> pl.DataFrame:
-        """(id, body) for every row, as articles.select("id", body=body_key()) gives them."""
-        hashed = articles.select("id", **self._hashes()).collect(engine="streaming")
-        known = self.table.load()
-        new = hashed.join(known, on=["h1", "h2"], how="anti")
-        fresh = (
-            articles.filter(pl.col("body").hash(seed=41).is_in(new["h1"].implode()))
-            .select(**self._hashes(), body=body_key())
-            .collect(engine="streaming")
-        )
-        table = (
-            pl.concat([known, fresh]).unique(["h1", "h2"]).join(hashed.select("h1", "h2"), on=["h1", "h2"], how="semi")
-        )
-        self.table.save(table.sort("h1", "h2"))
-        return hashed.join(table, on=["h1", "h2"], how="left", maintain_order="left").select("id", "body")
-
-
 class RowMemo:
-    """The row checks' verdicts of the last build, row by row, so that pandera checks only rows it has not seen.
+    """Verdicts of rows checked before (VERDICT_SCHEMA), so that pandera checks only rows it has not seen.
 
-    A row's verdict is a function of its columns, of three facts about it (another row carries its id; another
-    row carries its body; its provenance names only files the build read), of what is the same for every row: the
-    code and the date range (the namespace), and of the learned boilerplate. A row is known by two 64-bit hashes of
-    its columns and facts; the memo keeps the rows of the last build only (data/cache/validate/rows/<namespace>/
-    rows.parquet), and that build's learned lines (learned.parquet). The learned lines decide only whether a body
-    paragraph is one of them (`body_no_chrome`): when they change (a new page can bring a line to `min_contexts`),
-    only the rows with a paragraph among the lines learned or unlearned are checked again, not every row.
+    A row's verdict is a function of its columns (k1, k2), of FLAGS, of what is the same for every row (the code
+    and the date range: the caller gives no verdicts of another) and of the learned boilerplate. The learned
+    lines decide only whether a body paragraph is one of them (`body_no_chrome`): when they changed since the
+    verdicts (a new page can bring a line to `min_contexts`), only the rows with a paragraph among the lines
+    learned or unlearned (`relearned`) are checked again, not every row.
     """
 
-    SCHEMA: typing.ClassVar = {"k1": pl.UInt64, "k2": pl.UInt64, "rules": pl.List(pl.String)}
-    SEEDS = (31, 37)
+    KEY: typing.ClassVar = ["k1", "k2", *FLAGS]
 
-    def __init__(self, root: Path | None, facts: Facts) -> None:
-        self.facts = facts
-        self.table = self.learned = None
-        self.known = None
-        self.relearned: list[str] = []  # lines learned or unlearned since the memo's build
-        if root is not None:
-            settings = (facts.date_min, facts.date_max, pl.__version__)
-            self.table = LastBuildTable(root, "rows.parquet", self.SCHEMA, *settings)
-            self.learned = LastBuildTable(root, "learned.parquet", {"key": pl.String}, *settings)
-            # Both or neither: `save` removes the rows before it rewrites the lines they were judged with.
-            if self.table.path.exists() and self.learned.path.exists():
-                self.known = self.table.load()
-                self.relearned = sorted(set(facts.learned) ^ set(self.learned.load()["key"].to_list()))
-        self.seen: list[pl.DataFrame] = []
-
-    def keys(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """(k1, k2) of each row of the batch, in its order."""
-        facts = self.facts
-        row = pl.struct(
-            pl.all(),
-            _id_shared=pl.col("id").is_in(list(facts.duplicated_ids)),
-            _body_shared=pl.col("id").is_in(list(facts.duplicated_body_ids)),
-            _files_read=RULES_BY_NAME["provenance_files_exist"].passes(facts),
-        )
-        return batch.select(k1=row.hash(seed=self.SEEDS[0]), k2=row.hash(seed=self.SEEDS[1]))
+    def __init__(self, verdicts: pl.DataFrame, relearned: Sequence[str] = ()) -> None:
+        self.known = verdicts.select(*self.KEY, "rules").unique(self.KEY)
+        self.relearned = list(relearned)
 
     def failures(self, batch: pl.DataFrame, schema: pa.DataFrameSchema) -> tuple[pl.DataFrame, list[str]]:
-        """row_failures of the batch: pandera on the rows the memo does not know, the memo's verdicts for the rest
-        (the schema-level checks always run, on an empty frame if every row is known)."""
-        keys = self.keys(batch).with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
-        known = self.known if self.known is not None else pl.DataFrame(schema=self.SCHEMA)
-        keys = keys.join(known.unique(["k1", "k2"]), on=["k1", "k2"], how="left", maintain_order="left")
+        """row_failures of the batch (ARTICLE_SCHEMA's columns, k1, k2 and FLAGS): pandera on the rows no verdict
+        covers, the verdicts for the rest (the schema-level checks always run, on an empty frame if every row is
+        known)."""
+        keys = batch.select(self.KEY).with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
+        keys = keys.join(self.known, on=self.KEY, how="left", maintain_order="left")
         if self.relearned:
             touched = _with_learned_paragraph(batch, self.relearned)
             keys = keys.with_columns(rules=pl.when(touched).then(None).otherwise("rules"))
         unseen = keys.filter(pl.col("rules").is_null())["index"]
-        checked, errors = row_failures(batch.select(pl.all().gather(unseen)), schema)
+        checked, errors = row_failures(batch.select(pl.col(list(ARTICLE_SCHEMA)).gather(unseen)), schema)
         checked = checked.with_columns(index=pl.lit(unseen).gather("index"))
         remembered = keys.filter(pl.col("rules").is_not_null()).select("index", rule="rules").explode("rule")
-        failures = pl.concat([checked, remembered.drop_nulls("rule")]).unique().sort("index", "rule")
-        verdicts = keys.join(failures.group_by("index").agg(found=pl.col("rule").sort()), on="index", how="left")
-        self.seen.append(verdicts.select("k1", "k2", rules=pl.coalesce("found", pl.lit([], pl.List(pl.String)))))
-        return failures, errors
-
-    def save(self) -> None:
-        """Keep this build's rows' verdicts (only them) for the next build."""
-        if self.table is not None and self.learned is not None:
-            rows = pl.concat([pl.DataFrame(schema=self.SCHEMA), *self.seen]).unique(["k1", "k2"]).sort("k1", "k2")
-            # Rows removed first: a build killed between the writes leaves no rows to be read with other lines.
-            self.table.path.unlink(missing_ok=True)
-            self.learned.save(pl.DataFrame({"key": sorted(self.facts.learned)}, schema={"key": pl.String}))
-            self.table.save(rows)
+        return pl.concat([checked, remembered.drop_nulls("rule")]).unique().sort("index", "rule"), errors
 
 
-def id_batches(parts: Sequence[Path], batch_rows: int, scratch: Path) -> Iterator[pl.DataFrame]:
-    """The rows of these parts in batches of ids (batch_rows distinct ids a batch, the last one fewer), each sorted
-    by id, rows of one id in input order: the same batches whatever order the rows come in (shards.key_batches: a
-    part in memory at a time, then a batch at a time)."""
-    ids = shards.scan_parts(parts, ARTICLE_SCHEMA).select("id").unique().sort("id").collect(engine="streaming")
-    pieces = (pl.read_parquet(path, schema=ARTICLE_SCHEMA) for path in parts)
-    for rows in shards.key_batches(pieces, ARTICLE_SCHEMA, ids["id"], batch_rows, scratch):
-        yield rows.sort("id", maintain_order=True)
+class RangeStore:
+    """The results of each id range of the rows (`shards.id_ranges`), kept by all they depend on: the range's rows
+    (ROW_KEY and FLAGS), the date range and the learned boilerplate (data/cache/validate/ranges/<namespace>/<key>/,
+    this build's ranges only). An entry holds the range's published rows (the bytes of its validated part), its
+    failed rows, each row's verdict, its quarantine rows and the published rows' compact columns. `last.json`
+    names the last build's entries: a range that changed starts from its entry's rows and verdicts, reads only its
+    new rows from dedup's parts, and has pandera check only the rows no verdict covers."""
+
+    def __init__(self, root: Path, facts: Facts) -> None:
+        self.space = root / namespace(pl.__version__)
+        prune(root, [self.space.name])
+        self.dates = [facts.date_min.isoformat(), facts.date_max.isoformat()]
+        self.learned = sorted(facts.learned)
+        self.settings = shards.digest(self.dates, self.learned)
+        last = self.space / "last.json"
+        self.last = io.read_json(last) if last.is_file() else None
+
+    def key(self, rows: pl.DataFrame) -> str:
+        """The identity of a range's results: its rows (ROW_KEY and FLAGS, in order) and the settings."""
+        return shards.digest(self.settings, content_digest(rows.select(*ROW_KEY, *FLAGS)))
+
+    def entry(self, key: str) -> Path:
+        return self.space / key
+
+    def previous(self, index: int, count: int) -> Path | None:
+        """The last build's entry of the same range (with as many ranges), if it is still there."""
+        if self.last is None or self.last["count"] != count:
+            return None
+        entry = self.entry(self.last["keys"][index])
+        return entry if entry.is_dir() else None
+
+    def memo(self, entries: Sequence[Path]) -> RowMemo:
+        """The verdicts of these entries of the last build, if it had the same date range (else none)."""
+        usable = self.last is not None and self.last["dates"] == self.dates
+        verdicts = [io.read_parquet(entry / "verdicts.parquet") for entry in entries] if usable else []
+        relearned = sorted(set(self.learned) ^ set(self.last["learned"])) if usable else []
+        return RowMemo(pl.concat([pl.DataFrame(schema=VERDICT_SCHEMA), *verdicts]), relearned)
+
+    def save(self, keys: Sequence[str]) -> None:
+        """Keep this build's entries only, and name them for the next build."""
+        keep_entries(self.space, keys)
+        last = {"count": len(keys), "keys": list(keys), "dates": self.dates, "learned": self.learned}
+        io.write_json(last, self.space / "last.json")
 
 
-def check_rows(
-    parts: Sequence[Path], memo: RowMemo, schema: pa.DataFrameSchema, out: Outputs, batch_rows: int
+def check_ranges(
+    rows: pl.DataFrame,
+    parts: Sequence[Path],
+    store: RangeStore,
+    schema: pa.DataFrameSchema,
+    out: Outputs,
+    part_rows: int,
+    batch_rows: int,
 ) -> Checked:
-    """Row checks in batches of ids (`id_batches`: bounded memory); publishable rows written as parts of the
-    validated articles, each sorted by id."""
-    checked = Checked()
-    shards.clear([out.validated_dir])
-    with tempfile.TemporaryDirectory(prefix=".validate-", dir=out.root) as scratch:
-        for number, batch in enumerate(id_batches(parts, batch_rows, Path(scratch))):
-            _check_batch(batch, number, checked, memo, schema, out)
-    memo.save()
+    """Row checks by fixed id ranges: about part_rows rows a range, a power of two of them (`shards.id_ranges`),
+    each range's publishable rows one part of the validated articles, sorted by id. A row added or removed changes
+    its range only, so a rebuild checks and writes the ranges whose rows changed (`RangeStore`), and copies the
+    others' results.
+
+    rows: `dataset_rows` with FLAGS, the rows of dedup's `parts`; batch_rows bounds the rows checked at once."""
+    count = shards.power_of_two_count(rows.height, part_rows)
+    rows = (
+        rows.with_columns(range=shards.id_range_of(rows["id"], count))
+        .sort("range", "id", "k1", "k2", "part", "row")
+        .with_columns(_copies())
+    )
+    by_range = rows.partition_by("range", as_dict=True)
+    ranges = [by_range.get((index,), rows.clear()) for index in range(count)]
+    keys = [store.key(frame) for frame in ranges]
+    missed = [index for index in range(count) if not store.entry(keys[index]).is_dir()]
+    if missed:
+        with tempfile.TemporaryDirectory(prefix=".validate-", dir=out.root) as scratch:
+            _check_missed(ranges, missed, keys, parts, store, schema, batch_rows, Path(scratch))
+    _place_parts(out.validated_dir, [store.entry(key) / RANGE_ROWS[0] for key in keys], keys)
+
+    checked = Checked(schema_errors=row_failures(pl.DataFrame(schema=ARTICLE_SCHEMA), schema)[1])
+    for key in keys:
+        entry = store.entry(key)
+        verdicts = io.read_parquet(entry / "verdicts.parquet", VERDICT_SCHEMA)
+        failures = _failures_of(verdicts)
+        checked.failures.append(failures.with_columns(pl.col("index") + checked.rows))
+        checked.candidates.append(candidate_frame(verdicts, failures))
+        checked.quarantined.append(io.read_parquet(entry / "quarantine.parquet", QUARANTINE_SCHEMA))
+        checked.published.append(io.read_parquet(entry / "compact.parquet"))
+        checked.rows += verdicts.height
+    store.save(keys)
     return checked
 
 
-def _check_batch(
-    batch: pl.DataFrame, number: int, checked: Checked, memo: RowMemo, schema: pa.DataFrameSchema, out: Outputs
+def _failures_of(verdicts: pl.DataFrame) -> pl.DataFrame:
+    """(index, rule) of each rule each row fails (index: the row's place in the verdicts)."""
+    indexed = verdicts.with_row_index("index").select(pl.col("index").cast(pl.Int64), rule="rules")
+    return indexed.explode("rule").drop_nulls("rule").sort("index", "rule")
+
+
+def _place_parts(directory: Path, published: Sequence[Path], keys: Sequence[str]) -> None:
+    """The validated parts: part i a copy of range i's published rows, kept when it was copied from the same
+    entry (its key recorded beside it); parts of ranges that are no more removed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    kept = [shards.Shard(index, range(0)) for index in range(len(keys))]
+    for shard, source, key in zip(kept, published, keys, strict=True):
+        if not shards.is_current(directory, shard, "rows", key, [directory]):
+            shards.forget(directory, shard, "rows")
+            shutil.copyfile(source, shards.part(directory, shard))
+            shards.remember(directory, shard, "rows", key)
+    shards.retain([directory], kept)
+
+
+def _check_missed(
+    ranges: Sequence[pl.DataFrame],
+    missed: Sequence[int],
+    keys: Sequence[str],
+    parts: Sequence[Path],
+    store: RangeStore,
+    schema: pa.DataFrameSchema,
+    batch_rows: int,
+    scratch: Path,
 ) -> None:
-    """Check one batch: its failures, candidates, quarantine and published rows into checked; its part written."""
-    failures, errors = memo.failures(batch, schema)
-    checked.schema_errors += [e for e in errors if e not in checked.schema_errors]
-    checked.failures.append(failures.with_columns(pl.col("index") + checked.rows))
-    checked.candidates.append(candidate_frame(batch, failures))
-    checked.quarantined.append(quarantine_rows(batch, failures))
-    failed = failures["index"].unique().implode()
-    published = batch.filter(~pl.int_range(pl.len(), dtype=pl.Int64).is_in(failed))
-    io.write_parquet(published, out.validated_dir / f"part-{number:05d}.parquet")
-    checked.published.append(
-        published.select(
+    """Check the missed ranges, about batch_rows rows at a time (consecutive ranges in groups), and keep each
+    one's entry. A range's rows are those of its last entry still in the dataset, and the others, read from the
+    dedup parts holding them (one pass over those parts: `shards.key_batches`)."""
+    groups: list[list[int]] = [[]]
+    size = 0
+    for index in missed:
+        if groups[-1] and size + ranges[index].height > batch_rows:
+            groups.append([])
+            size = 0
+        groups[-1].append(index)
+        size += ranges[index].height
+    previous = {index: store.previous(index, len(ranges)) for index in missed}
+    old = {index: _entry_keys(entry) for index, entry in previous.items() if entry is not None}
+    needed = pl.concat(
+        [ranges[index].join(old[index], on=ROW_KEY, how="anti") if index in old else ranges[index]
+         for group in groups for index in group]
+    ).with_columns(
+        group=pl.col("range").replace_strict({i: g for g, group in enumerate(groups) for i in group},
+                                             return_dtype=pl.UInt32)
+    )  # fmt: skip
+    carried = ["group", "range", "k1", "k2", "copy", *FLAGS]
+    by_part = needed.partition_by("part", as_dict=True)
+
+    def new_rows() -> Iterator[pl.DataFrame]:
+        for number, path in enumerate(parts):
+            wanted = by_part.get((number,))
+            if wanted is not None:
+                texts = pl.read_parquet(path, schema=ARTICLE_SCHEMA).gather(wanted["row"])
+                yield texts.hstack(wanted.select(carried))
+
+    piece_schema = {**ARTICLE_SCHEMA, **needed.select(carried).schema}
+    numbers = pl.Series("group", range(len(groups)), dtype=pl.UInt32)
+    found = shards.key_batches(new_rows(), piece_schema, numbers, 1, scratch, flush_rows=batch_rows)
+    for group, new in zip(groups, found, strict=True):
+        batch = pl.concat(
+            [_range_rows(ranges[index], previous[index], new.filter(pl.col("range") == index)) for index in group]
+        )
+        memo = store.memo([entry for index in group if (entry := previous[index]) is not None])
+        failures, _ = memo.failures(batch, schema)
+        rules = failures.group_by("index").agg(rules=pl.col("rule").sort())
+        judged = (
+            batch.with_row_index("index")
+            .with_columns(pl.col("index").cast(pl.Int64))
+            .join(rules, on="index", how="left", maintain_order="left")
+            .with_columns(pl.col("rules").fill_null(pl.lit([], pl.List(pl.String))))
+        )
+        for index in group:
+            _keep_range(judged.filter(pl.col("range") == index), store.entry(keys[index]))
+
+
+def _entry_keys(entry: Path) -> pl.DataFrame:
+    """ROW_KEY of the rows an entry holds (its verdicts: one a row, published and failed)."""
+    return io.read_parquet(entry / "verdicts.parquet", VERDICT_SCHEMA).select("id", "k1", "k2").with_columns(_copies())
+
+
+def _range_rows(wanted: pl.DataFrame, entry: Path | None, new: pl.DataFrame) -> pl.DataFrame:
+    """A range's rows (its `wanted` rows, in their order) with ARTICLE_SCHEMA's columns, range, k1, k2, copy and
+    FLAGS: those the last build's entry holds taken from it, the `new` ones (read from dedup's parts) added."""
+    columns = [*ARTICLE_SCHEMA, "range", "k1", "k2", "copy", *FLAGS]
+    found = [new.select(columns)]
+    if entry is not None:
+        held = pl.concat([io.read_parquet(entry / name, ARTICLE_SCHEMA) for name in RANGE_ROWS])
+        held = held.with_columns(**row_hashes()).with_columns(_copies())
+        found.append(held.join(wanted.select(*ROW_KEY, "range", *FLAGS), on=ROW_KEY).select(columns))
+    return pl.concat(found).sort("id", "k1", "k2", "copy")
+
+
+def _keep_range(judged: pl.DataFrame, entry: Path) -> None:
+    """A range's entry from its rows (in order) and each one's rules (an empty list: it passes)."""
+    failed = pl.col("rules").list.len() > 0
+    articles = judged.select(list(ARTICLE_SCHEMA))
+    verdicts = judged.select(list(VERDICT_SCHEMA))
+    published = judged.filter(~failed).select(list(ARTICLE_SCHEMA))
+    with new_entry(entry) as pending:
+        io.write_parquet(published, pending / RANGE_ROWS[0])
+        io.write_parquet(judged.filter(failed).select(list(ARTICLE_SCHEMA)), pending / RANGE_ROWS[1])
+        io.write_parquet(verdicts, pending / "verdicts.parquet")
+        io.write_parquet(quarantine_rows(articles, _failures_of(verdicts)), pending / "quarantine.parquet")
+        compact = published.select(
             "title", "word_count", "provenance", title_word_count=pl.col("title").str.count_matches(r"\S+")
         )
-    )
-    checked.rows += batch.height
+        io.write_parquet(compact, pending / "compact.parquet")
 
 
 def run(
@@ -607,12 +770,16 @@ def run(
         expectations.preload()  # while the row checks run
     run_time = dt.datetime.now(dt.UTC)
     today = today or run_time.date()
-    articles = shards.scan(out.dedup_articles_dir, ARTICLE_SCHEMA)
     # Where each duplicate was found (the ledger) and how many there are: not their bodies, a third of the corpus.
     duplicates = io.read_parquet(out.duplicates, polars_schema(Duplicate), ["provenance"])
     files = pl.read_parquet(out.files)
     rescan = rawfolder.changes_in_background(files, raw_dir, max_file_bytes, out.known_hashes)
-    duplicated_ids, duplicated_body_ids = corpus_facts(articles, out.stage_cache("validate") / "bodies")
+    cache = out.stage_cache("validate")
+    prune(cache, CACHE_TABLES)
+    known = rawfolder.KnownHashes.load(out.known_hashes_of("validate"))
+    parts = shards.parts(out.dedup_articles_dir)
+    rows = dataset_rows(parts, cache / "rows", known)
+    duplicated_ids, duplicated_body_ids = corpus_facts(rows)
     facts = Facts(
         parsed_files=frozenset(files.filter(pl.col("fate") == rawfolder.PARSE)["path"].to_list()),
         learned=tuple(pl.read_parquet(out.boilerplate)["key"].to_list()),
@@ -621,8 +788,11 @@ def run(
         duplicated_ids=duplicated_ids,
         duplicated_body_ids=duplicated_body_ids,
     )
-    memo = RowMemo(out.stage_cache("validate") / "rows", facts)
-    checked = check_rows(shards.parts(out.dedup_articles_dir), memo, article_schema(facts), out, batch_rows)
+    store = RangeStore(cache / "ranges", facts)
+    checked = check_ranges(
+        with_flags(rows, facts), parts, store, article_schema(facts), out, params.part_rows, batch_rows
+    )
+    del rows
     failures = pl.concat([pl.DataFrame(schema={"index": pl.Int64, "rule": pl.String}), *checked.failures])
     published = pl.concat(checked.published)
     clean_quarantine = shards.read(out.clean_quarantine_dir, QUARANTINE_SCHEMA)
@@ -637,7 +807,8 @@ def run(
     quarantine = QuarantineRow.validate(
         pl.concat([upstream, *checked.quarantined]).sort("file", "line_start", "stage", "rule", "reason")
     )
-    accounting = ledger(out, files, [published, duplicates], quarantine)
+    accounting = ledger(out, files, [published, duplicates], quarantine, known)
+    known.save(out.known_hashes_of("validate"))
 
     folder_changes = rescan.result()
     failed_rows = failures["index"].n_unique()

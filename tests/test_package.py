@@ -26,7 +26,7 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from pipeline import package, rawfolder
+from pipeline import package, rawfolder, shards
 from pipeline.config import ConfigError, PackageParams
 from pipeline.errors import GateFailed
 from pipeline.io import read_json, write_json, write_parquet
@@ -510,11 +510,11 @@ def test_pipeline_commit_is_unknown_outside_a_git_repository(tmp_path: Path) -> 
 
 
 def test_id_ranges_cover_the_id_space_without_gaps() -> None:
-    ranges = package.id_ranges(3)
+    ranges = shards.id_ranges(3)
     assert ranges[0][0] == "0" * 16 and ranges[-1][1] == "f" * 16
     for (_, last), (first, _) in itertools.pairwise(ranges):
         assert int(first, 16) == int(last, 16) + 1
-    assert package.id_ranges(1) == [("0" * 16, "f" * 16)]
+    assert shards.id_ranges(1) == [("0" * 16, "f" * 16)]
 
 
 def test_a_rebuild_writes_only_the_shards_whose_rows_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -522,7 +522,7 @@ def test_a_rebuild_writes_only_the_shards_whose_rows_changed(tmp_path: Path, mon
     before = {p.name: p.read_bytes() for p in (out.dataset / "data").iterdir()}
     changed = [{**a, "byline": "Desk"} if i == 0 else a for i, a in enumerate(ARTICLES)]  # same id, new content
     (shard,) = [
-        f"train-{i:05d}-of-00003" for i, (first, last) in enumerate(package.id_ranges(3))
+        f"train-{i:05d}-of-00003" for i, (first, last) in enumerate(shards.id_ranges(3))
         if first <= ARTICLES[0]["id"] <= last
     ]  # fmt: skip
     written: list[str] = []

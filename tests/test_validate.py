@@ -7,7 +7,6 @@ here rather than as a quietly shrunken dataset.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, SEED_RAW, run_pipeline
 
-from pipeline import fates, shards, validate
+from pipeline import fates, rawfolder, shards, validate
 from pipeline.config import load_params
 from pipeline.errors import GateFailed
 from pipeline.io import read_json
@@ -115,7 +114,7 @@ def with_row(index: int, **changes: Any) -> pl.DataFrame:
 
 def facts(articles: pl.DataFrame, learned: list[str] | None = None, raw_files: set[str] = RAW_FILES) -> validate.Facts:
     """The run-time facts of a validate run over exactly these rows (uniqueness is judged over all of them)."""
-    duplicated_ids, duplicated_body_ids = validate.corpus_facts(articles.lazy())
+    duplicated_ids, duplicated_body_ids = validate.corpus_facts(articles.select("id", body=validate.body_key()))
     return validate.Facts(
         parsed_files=frozenset(raw_files),
         learned=tuple(learned or []),
@@ -262,24 +261,51 @@ def test_id_unique_flags_both_copies_of_an_id() -> None:
     assert failures(with_row(1, id=ROWS[0]["id"])) == {(0, "id_unique"), (1, "id_unique")}
 
 
+def range_build(
+    root: Path,
+    pieces: list[pl.DataFrame],
+    learned: list[str] | None = None,
+    part_rows: int = 100,
+    batch_rows: int = 100,
+) -> tuple[validate.Checked, Outputs]:
+    """The row checks by id ranges over these rows (`pieces`: dedup's parts), with dedup's parts, the cache and the
+    validated parts under root: a build of the validate stage's rows, again over the same root a rebuild."""
+    parts = [root / "dedup" / f"part-{number:05d}.parquet" for number in range(len(pieces))]
+    for path, piece in zip(parts, pieces, strict=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        piece.write_parquet(path)
+    out = Outputs(root / "out")
+    out.root.mkdir(parents=True, exist_ok=True)
+    rows = validate.dataset_rows(parts, root / "cache" / "rows", rawfolder.KnownHashes.load(root / "known.parquet"))
+    run_facts = facts(pl.concat(pieces), learned)
+    store = validate.RangeStore(root / "cache" / "ranges", run_facts)
+    schema = validate.article_schema(run_facts)
+    checked = validate.check_ranges(
+        validate.with_flags(rows, run_facts), parts, store, schema, out, part_rows, batch_rows
+    )
+    assert checked.schema_errors == []
+    return checked, out
+
+
 def memo_failures(
     root: Path, articles: pl.DataFrame, monkeypatch: pytest.MonkeyPatch, learned: list[str] | None = None
 ) -> tuple[set, list[int]]:
-    """(index, rule) pairs from a RowMemo kept under root, and the row counts pandera was given."""
+    """(index, rule) pairs of a build by id ranges (`range_build`, one part) whose cache is kept under root, index
+    in `articles`; and the row counts pandera was given (rows only: the schema-level checks run on an empty frame
+    every build)."""
     checked_rows: list[int] = []
     real = validate.row_failures
 
     def counting(rows: pl.DataFrame, schema: Any) -> Any:
-        checked_rows.append(rows.height)
+        checked_rows.extend([rows.height] if rows.height else [])
         return real(rows, schema)
 
     monkeypatch.setattr(validate, "row_failures", counting)
-    memo = validate.RowMemo(root, facts(articles, learned))
-    rows, errors = memo.failures(articles, validate.article_schema(facts(articles, learned)))
-    memo.save()
+    checked, _ = range_build(root, [articles], learned)
     monkeypatch.undo()
-    assert errors == []
-    return set(rows.iter_rows()), checked_rows
+    # The dataset's order: by id, then by the row hashes (rows of one id).
+    order = articles.with_columns(**validate.row_hashes()).with_row_index("i").sort("id", "k1", "k2", "i")["i"]
+    return {(order[index], rule) for index, rule in pl.concat(checked.failures).iter_rows()}, checked_rows
 
 
 def test_row_memo_checks_only_rows_it_has_not_seen_and_gives_the_same_verdicts(
@@ -289,7 +315,7 @@ def test_row_memo_checks_only_rows_it_has_not_seen_and_gives_the_same_verdicts(
     expected = failures(bad_title)
     assert expected == {(1, "title_no_date_marker")}
     assert memo_failures(tmp_path, bad_title, monkeypatch) == (expected, [3])
-    assert memo_failures(tmp_path, bad_title, monkeypatch) == (expected, [0])  # schema checks on an empty frame
+    assert memo_failures(tmp_path, bad_title, monkeypatch) == (expected, [])  # nothing changed: no row checked
 
     # A row changed: only it is checked again; the others keep their verdicts.
     changed = bad_title.with_columns(
@@ -306,22 +332,18 @@ def test_row_memo_checks_only_rows_it_has_not_seen_and_gives_the_same_verdicts(
 
 
 def test_row_memo_verdicts_are_what_the_next_build_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The memo file is read: a verdict written into it is the verdict of the row it names."""
+    """A range's entry is read: a verdict written into it is the verdict of the row it names, in a build where the
+    range is unchanged, and in one where another row of it changed (the verdicts are the memo)."""
     memo_failures(tmp_path, frame(), monkeypatch)
-    (path,) = tmp_path.glob("*/rows.parquet")
-    rows = pl.read_parquet(path)
-    first = validate.RowMemo(None, facts(frame())).keys(frame().head(1))
-    tampered = rows.with_columns(
-        rules=pl.when((pl.col("k1") == first["k1"][0]) & (pl.col("k2") == first["k2"][0]))
-        .then(pl.lit(["language_code"]))
-        .otherwise("rules")
+    (path,) = tmp_path.glob("cache/ranges/*/*/verdicts.parquet")
+    verdicts = pl.read_parquet(path)
+    tampered = verdicts.with_columns(
+        rules=pl.when(pl.col("id") == ROWS[0]["id"]).then(pl.lit(["language_code"])).otherwise("rules")
     )
     tampered.write_parquet(path)
-    assert memo_failures(tmp_path, frame(), monkeypatch) == ({(0, "language_code")}, [0])
-    # Another date range (or code) is another namespace: nothing remembered, the old one removed.
-    later = dataclasses.replace(facts(frame()), date_max=facts(frame()).date_max + dt.timedelta(days=1))
-    memo = validate.RowMemo(tmp_path, later)
-    assert memo.known is None and not path.exists()
+    assert memo_failures(tmp_path, frame(), monkeypatch) == ({(0, "language_code")}, [])
+    changed = with_row(2, title="Another headline for the third row")
+    assert memo_failures(tmp_path, changed, monkeypatch) == ({(0, "language_code")}, [1])
 
 
 def test_row_memo_checks_again_only_the_rows_a_change_of_the_learned_lines_reaches(
@@ -339,8 +361,8 @@ def test_row_memo_checks_again_only_the_rows_a_change_of_the_learned_lines_reach
 
     assert run([]) == (set(), [3])
     assert run(learned) == ({(1, "body_no_chrome")}, [1])  # learned: the row holding the line, only
-    assert run(learned) == ({(1, "body_no_chrome")}, [0])
-    assert run([*learned, learned_key("Another learned line")]) == ({(1, "body_no_chrome")}, [0])  # in no row
+    assert run(learned) == ({(1, "body_no_chrome")}, [])
+    assert run([*learned, learned_key("Another learned line")]) == ({(1, "body_no_chrome")}, [])  # in no row
     assert run([]) == (set(), [1])  # unlearned
 
 
@@ -372,25 +394,38 @@ def test_rows_with_a_learned_paragraph_are_found_as_canonicalising_every_paragra
     assert validate._with_learned_paragraph(batch, keys).to_list() == exact.to_list()
 
 
-def test_body_keys_kept_between_builds_give_the_same_corpus_facts(tmp_path: Path) -> None:
+def test_dataset_rows_kept_per_part_give_the_same_corpus_facts(tmp_path: Path) -> None:
     copied_body = pl.concat(
         [frame(), frame().slice(0, 1).with_columns(id=pl.lit("3123456789abcdef"), title=pl.lit("X"))]
     )
-    expected = validate.corpus_facts(copied_body.lazy())
+    expected = validate.corpus_facts(copied_body.select("id", body=validate.body_key()))
     assert expected[1] == ("0123456789abcdef", "3123456789abcdef")
-    assert validate.corpus_facts(copied_body.lazy(), tmp_path) == expected  # computed, and kept
-    assert validate.corpus_facts(copied_body.lazy(), tmp_path) == expected  # read back
-    (path,) = tmp_path.glob("*/keys.parquet")
-    assert pl.read_parquet(path).height == 3  # one entry per distinct body
+    parts = [tmp_path / "part-00000.parquet", tmp_path / "part-00001.parquet"]
+    copied_body.slice(0, 2).write_parquet(parts[0])
+    copied_body.slice(2).write_parquet(parts[1])
 
-    # The kept keys are what a rebuild reads: a key written over makes two different bodies the same.
-    keys = pl.read_parquet(path)
-    keys.with_columns(body=pl.lit(7, pl.UInt64)).write_parquet(path)
-    assert validate.corpus_facts(frame().lazy(), tmp_path)[1] == tuple(sorted(frame()["id"]))
-    # A body not seen before gets its key computed; entries of bodies no longer there are dropped.
-    changed = with_row(2, body="A new body, never seen, about ships and steel.")
-    assert validate.corpus_facts(changed.lazy(), tmp_path)[1] == ("0123456789abcdef", "1123456789abcdef")
-    assert pl.read_parquet(path).height == 3
+    def rows() -> pl.DataFrame:
+        return validate.dataset_rows(parts, tmp_path / "rows", rawfolder.KnownHashes.load(tmp_path / "known"))
+
+    first = rows()
+    assert first.select("part", "row").rows() == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert first["id"].to_list() == copied_body["id"].to_list()
+    assert validate.corpus_facts(first) == expected
+    assert rows().equals(first)  # read back
+    entries = sorted(tmp_path.glob("rows/*/*.parquet"))
+    assert len(entries) == 2  # one a part
+
+    # The kept rows are what a rebuild reads: body keys written over make two different bodies the same.
+    for entry in entries:
+        pl.read_parquet(entry).with_columns(body=pl.lit(7, pl.UInt64)).write_parquet(entry)
+    assert validate.corpus_facts(rows())[1] == tuple(sorted(copied_body["id"]))
+    # A part whose bytes changed is read again; the entry of its old bytes is dropped.
+    new_body = (
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("A new body, never seen, about ships.")).otherwise("body")
+    )
+    copied_body.slice(2).with_columns(body=new_body).write_parquet(parts[1])
+    assert validate.corpus_facts(rows())[1] == ("0123456789abcdef", "1123456789abcdef")
+    assert len(list(tmp_path.glob("rows/*/*.parquet"))) == 2
 
 
 def test_body_unique_flags_the_same_text_under_another_title() -> None:
@@ -463,32 +498,44 @@ def test_wrong_provenance_dtype_is_a_schema_error() -> None:
     assert len(errors) == 1 and errors[0].startswith("dtype(") and errors[0].split(" on ")[1].startswith("provenance:")
 
 
-def test_id_batches_spread_the_parts_rows_once_into_the_batches_of_the_whole(tmp_path: Path) -> None:
-    """Several batches: every row once, in batches of batch_rows distinct ids sorted by id, rows of one id in input
-    order (here an id in two parts): what filtering the whole input by each batch's id range gives."""
-    template = frame().row(0, named=True)
-    ids = [f"{(i * 7919) % 1000:016x}" for i in range(30)] + ["00000000000003e7"]  # the last: an id used twice
-    rows = pl.DataFrame(
-        [{**template, "id": id_, "title": f"Headline {n}"} for n, id_ in enumerate(ids)], schema=SCHEMA
+def test_a_rebuild_checks_and_writes_only_the_id_ranges_whose_rows_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Validated parts are fixed id ranges (a power of two of them, about part_rows rows each), each sorted by id:
+    a row added checks that row only and rewrites its range's part only, and every part is what a fresh build
+    (checking a few ranges at a time) writes."""
+    template = ROWS[0]
+    rows = frame(
+        [{**template, "id": f"{(n * 0x9E3779B97F4A7C15) % 2**64:016x}", "title": f"Headline number {n}",
+          "body": f"{template['body']} Item {n}."} for n in range(1, 32)]
+    )  # fmt: skip
+    pieces = [rows.slice(0, 12), rows.slice(12, 0), rows.slice(12, 18)]  # an empty part too; one row kept back
+    checked, out = range_build(tmp_path / "build", pieces, part_rows=4)
+    parts = shards.parts(out.validated_dir)
+    assert len(parts) == 8  # 30 rows, about 4 a part: 8 ranges
+    for path, (first, last) in zip(parts, shards.id_ranges(8), strict=True):
+        ids = pl.read_parquet(path)["id"]
+        assert ids.is_sorted() and ids.is_between(pl.lit(first), pl.lit(last)).all()
+    assert pl.concat([pl.read_parquet(path) for path in parts]).equals(rows.head(30).sort("id"))
+    assert checked.rows == 30 and pl.concat(checked.failures).is_empty()
+
+    before = {path.name: path.stat().st_mtime_ns for path in parts}
+    added = rows.slice(30, 1)
+    pieces[2] = rows.slice(12)
+    checked_rows: list[int] = []
+    real = validate.row_failures
+    monkeypatch.setattr(
+        validate, "row_failures", lambda frame, schema: (checked_rows.append(frame.height), real(frame, schema))[1]
     )
-    parts = [tmp_path / f"part-{i:05d}.parquet" for i in range(3)]
-    for path, (start, length) in zip(parts, [(0, 12), (12, 0), (12, 19)], strict=True):
-        rows.slice(start, length).write_parquet(path)  # an empty part too
-    (tmp_path / "scratch").mkdir()
-    batches = list(validate.id_batches(parts, 4, tmp_path / "scratch"))
-    unique = rows["id"].unique().sort()
-    expected = [
-        rows.filter(pl.col("id").is_between(pl.lit(unique[i]), pl.lit(unique[min(i + 4, unique.len()) - 1]))).sort(
-            "id", maintain_order=True
-        )
-        for i in range(0, unique.len(), 4)
-    ]
-    assert len(batches) == len(expected) == 8
-    assert all(got.equals(want) for got, want in zip(batches, expected, strict=True))
-    assert pl.concat(batches).height == rows.height
-    assert not any((tmp_path / "scratch").iterdir())  # each batch's scratch files removed once read
-    (single,) = validate.id_batches(parts, 100, tmp_path / "scratch")
-    assert single.equals(rows.sort("id", maintain_order=True))
+    range_build(tmp_path / "build", pieces, part_rows=4)
+    monkeypatch.undo()
+    assert [n for n in checked_rows if n] == [1]
+    rewritten = [path.name for path in parts if path.stat().st_mtime_ns != before[path.name]]
+    (first, last), *_ = [r for r in shards.id_ranges(8) if r[0] <= added["id"][0] <= r[1]]
+    assert rewritten == [f"part-{shards.id_ranges(8).index((first, last)):05d}.parquet"]
+
+    _, fresh = range_build(tmp_path / "fresh", pieces, part_rows=4, batch_rows=5)
+    assert [path.read_bytes() for path in shards.parts(fresh.validated_dir)] == [path.read_bytes() for path in parts]
 
 
 @pytest.mark.parametrize("value", ["False", "false", "0", "off", "no"])
@@ -522,7 +569,9 @@ def test_ledger_shard_by_shard_finds_the_one_line_a_stage_lost(tmp_path: Path) -
     files = pl.read_parquet(out.files)
     records = [shards.read(out.validated_dir, polars_schema(Article)), pl.read_parquet(out.duplicates)]
     quarantine = pl.read_parquet(out.quarantine)
-    balanced = validate.ledger(out, files, records, quarantine)
+    balanced = validate.ledger(
+        out, files, records, quarantine, rawfolder.KnownHashes.load(out.known_hashes_of("validate"))
+    )
     assert balanced == read_json(out.validation_report)["nothing_lost"]
     assert balanced["unaccounted"] == 0 and balanced["in_records"] + balanced["removed"] > 0
     counted = sorted(out.stage_cache("validate").glob("ledger/*/*.parquet"))  # one count per shard, kept
@@ -547,7 +596,9 @@ def test_ledger_shard_by_shard_finds_the_one_line_a_stage_lost(tmp_path: Path) -
     )
     removed = pl.read_parquet(part)
     removed.filter((pl.col("file") != lost["file"]) | (pl.col("line") != lost["line"])).write_parquet(part)
-    broken = validate.ledger(out, files, records, quarantine)
+    broken = validate.ledger(
+        out, files, records, quarantine, rawfolder.KnownHashes.load(out.known_hashes_of("validate"))
+    )
     recounted = sorted(out.stage_cache("validate").glob("ledger/*/*.parquet"))
     assert len(set(recounted) - set(counted)) == 1 and len(recounted) == len(counted)  # that shard only
     assert broken["unaccounted"] == 1
