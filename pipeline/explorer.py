@@ -405,7 +405,7 @@ def _clusters(out: Outputs, dropped: pl.DataFrame) -> pl.Series:
     kept = shards.collect_by_part(
         out.validated_dir,
         polars_schema(Article),
-        # The validated parts hold contiguous id ranges (validate's id batches): the range skips the other parts.
+        # The validated parts hold contiguous id ranges (validate's id ranges): the range skips the other parts.
         lambda part: (
             part.filter(pl.col("id").is_between(pl.lit(first), pl.lit(last)))
             .join(kept_ids, on="id", how="semi")

@@ -207,8 +207,8 @@ class KnownContentHashes:
 
 
 def content_hashes(directory: Path, cache: Path) -> pl.DataFrame:
-    """release.content_hashes over the validated rows, sorted by id, computed part by part (each part is at most
-    engine.batch_rows), the rows the last build hashed taken from `cache`."""
+    """release.content_hashes over the validated rows, sorted by id, computed part by part (each about
+    validate.part_rows rows), the rows the last build hashed taken from `cache`."""
     known = KnownContentHashes(cache)
     parts = [known.of(pl.read_parquet(path)) for path in shards.parts(directory)]
     hashes = pl.concat([pl.DataFrame(schema=release.HASHES_SCHEMA), *parts])
