@@ -17,7 +17,7 @@ import io as io_bytes
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +178,28 @@ def prune(root: Path, keep: Iterable[str]) -> None:
     for space in root.iterdir():
         if space.is_dir() and space.name not in kept:
             shutil.rmtree(space, ignore_errors=True)
+
+
+def by_file_bytes(
+    paths: Sequence[Path],
+    cache: Path,
+    compute: Callable[[Path], pl.DataFrame],
+    schema: Mapping[str, pl.DataType],
+    known: KnownHashes,
+) -> list[pl.DataFrame]:
+    """compute(path) of each file, kept in cache/<namespace of the code>/<digest of the file's bytes>.parquet (this
+    build's files only): a file another stage did not rewrite since is not read again, not even hashed (`known`)."""
+    space = Path(cache) / namespace(pl.__version__)
+    prune(cache, [space.name])
+    found, entries = [], []
+    for path in paths:
+        entry = space / f"{content_digest(path, known=known)}.parquet"
+        if not entry.is_file():
+            io.write_parquet(compute(path), entry)
+        found.append(io.read_parquet(entry, dict(schema)))
+        entries.append(entry)
+    keep_entries(space, entries)
+    return found
 
 
 class LastBuildTable:

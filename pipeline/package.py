@@ -12,7 +12,6 @@ import logging
 import math
 import shutil
 import subprocess
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from datasets.splits import SplitDict, SplitInfo
 from datasets.table import InMemoryTable
 
 from pipeline import plots, rawfolder, shards
-from pipeline.cache import LastBuildTable, keep_entries, namespace, new_entry, prune
+from pipeline.cache import by_file_bytes, keep_entries, namespace, new_entry, prune
 from pipeline.config import PackageParams
 from pipeline.errors import GateFailed
 from pipeline.io import read_json, read_parquet, write_json, write_parquet
@@ -76,7 +75,9 @@ def run(
     files = read_parquet(out.files)
     validation = release.passed_validation(out.validation_report, rawfolder.fingerprint(files))
     articles = _scan_articles(out.validated_dir)
-    hashes = content_hashes(out.validated_dir, out.stage_cache("package") / "content_hashes")
+    known = rawfolder.KnownHashes.load(out.known_hashes_of("package"))
+    hashes = content_hashes(out.validated_dir, out.stage_cache("package") / "content_hashes", known)
+    known.save(out.known_hashes_of("package"))
     # Everything but the bodies, for the card and the changelog: compact, whatever the size of the corpus.
     summary = articles.drop("body").sort("id").collect()
     releases = release.recorded_releases(releases_dir)
@@ -177,43 +178,15 @@ def _scan_articles(directory: Path) -> pl.LazyFrame:
     return articles
 
 
-class KnownContentHashes:
-    """The content hashes of the last build's rows, each row known by two 64-bit hashes of all its columns
-    (data/cache/package/<namespace>/content_hashes.parquet): the canonical JSON and sha256 of every row were a third
-    of a 1 GB rebuild's package stage, and most rows of a rebuild were in the last build."""
-
-    SCHEMA: typing.ClassVar = {"h1": pl.UInt64, "h2": pl.UInt64, "sha256": pl.String}
-    SEEDS = (47, 53)
-
-    def __init__(self, root: Path) -> None:
-        self.table = LastBuildTable(root, "content_hashes.parquet", self.SCHEMA, pl.__version__)
-        self.known = self.table.load()
-        self.seen: list[pl.DataFrame] = []
-
-    def of(self, rows: pl.DataFrame) -> pl.DataFrame:
-        """id, sha256 (release.content_hashes) of each row: the known ones looked up, the others computed."""
-        row = pl.struct(pl.all())
-        keyed = rows.select("id", h1=row.hash(seed=self.SEEDS[0]), h2=row.hash(seed=self.SEEDS[1]))
-        keyed = keyed.join(self.known, on=["h1", "h2"], how="left", maintain_order="left")
-        unknown = keyed["sha256"].is_null()
-        fresh = release.content_hashes(rows.filter(unknown))["sha256"]
-        keyed = keyed.with_columns(keyed["sha256"].scatter(unknown.arg_true(), fresh))
-        self.seen.append(keyed.select(list(self.SCHEMA)))
-        return keyed.select("id", "sha256")
-
-    def save(self) -> None:
-        """Keep this build's rows' hashes (only them) for the next build."""
-        self.table.save(pl.concat([self.known.clear(), *self.seen]).unique(["h1", "h2"]).sort("h1", "h2"))
+def content_hashes(directory: Path, cache: Path, known: rawfolder.KnownHashes) -> pl.DataFrame:
+    """release.content_hashes over the validated rows, sorted by id, each part's kept by its bytes (`by_file_bytes`):
+    validate rewrites only the parts of the id ranges whose rows changed, so a rebuild hashes their rows only."""
+    parts = by_file_bytes(shards.parts(directory), cache, _part_hashes, release.HASHES_SCHEMA, known)
+    return pl.concat([pl.DataFrame(schema=release.HASHES_SCHEMA), *parts]).sort("id")
 
 
-def content_hashes(directory: Path, cache: Path) -> pl.DataFrame:
-    """release.content_hashes over the validated rows, sorted by id, computed part by part (each about
-    validate.part_rows rows), the rows the last build hashed taken from `cache`."""
-    known = KnownContentHashes(cache)
-    parts = [known.of(pl.read_parquet(path)) for path in shards.parts(directory)]
-    hashes = pl.concat([pl.DataFrame(schema=release.HASHES_SCHEMA), *parts])
-    known.save()
-    return hashes.sort("id")
+def _part_hashes(path: Path) -> pl.DataFrame:
+    return release.content_hashes(pl.read_parquet(path, schema=ARTICLE_SCHEMA))
 
 
 SHARD_FILE, SHARD_BYTES = "shard.parquet", "num_bytes.json"

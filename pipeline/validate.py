@@ -28,7 +28,7 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from pipeline import engine, expectations, fates, io, rawfolder, rules, shards
-from pipeline.cache import content_digest, keep_entries, namespace, new_entry, prune
+from pipeline.cache import by_file_bytes, content_digest, keep_entries, namespace, new_entry, prune
 from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.extraction import LINE_SCHEMA
@@ -474,20 +474,11 @@ def part_rows(path: Path) -> pl.DataFrame:
 
 
 def dataset_rows(parts: Sequence[Path], cache: Path, known: rawfolder.KnownHashes) -> pl.DataFrame:
-    """(part, *ROW_SCHEMA) of every row of these parts (part: its index in `parts`). Each part's rows are kept in
-    the cache under the digest of its bytes (cache/<namespace>/<digest>.parquet, this build's parts only), so a
-    rebuild reads the texts of the parts dedup rewrote, and of no other."""
-    space = cache / namespace(pl.__version__)
-    prune(cache, [space.name])
-    frames, entries = [pl.DataFrame(schema={"part": pl.UInt32, **ROW_SCHEMA})], []
-    for number, path in enumerate(parts):
-        entry = space / f"{content_digest(path, known=known)}.parquet"
-        if not entry.is_file():
-            io.write_parquet(part_rows(path), entry)
-        frames.append(io.read_parquet(entry, ROW_SCHEMA).select(pl.lit(number, pl.UInt32).alias("part"), *ROW_SCHEMA))
-        entries.append(entry)
-    keep_entries(space, entries)
-    return pl.concat(frames)
+    """(part, *ROW_SCHEMA) of every row of these parts (part: its index in `parts`), each part's rows kept by its
+    bytes (`by_file_bytes`): a rebuild reads the texts of the parts dedup rewrote, and of no other."""
+    found = by_file_bytes(parts, cache, part_rows, ROW_SCHEMA, known)
+    numbered = [rows.select(pl.lit(number, pl.UInt32).alias("part"), *ROW_SCHEMA) for number, rows in enumerate(found)]
+    return pl.concat([pl.DataFrame(schema={"part": pl.UInt32, **ROW_SCHEMA}), *numbered])
 
 
 def with_flags(rows: pl.DataFrame, facts: Facts) -> pl.DataFrame:

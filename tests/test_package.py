@@ -358,14 +358,23 @@ def test_rebuild_from_the_same_inputs_is_byte_identical(tmp_path: Path) -> None:
     assert "dataset/data/train-00000-of-00003.parquet" in before
 
 
-def test_content_hashes_taken_from_the_last_build_are_the_rows_own(tmp_path: Path) -> None:
-    """A rebuild takes the hashes of rows the last build hashed from the cache: they must be exactly what hashing the
-    rows gives, and a row changed under the same id (a provenance grown by a new copy) must get its new hash."""
+def test_content_hashes_kept_per_part_are_the_rows_own(tmp_path: Path) -> None:
+    """A rebuild takes the hashes of a part whose bytes it hashed before from the cache: they must be exactly what
+    hashing the rows gives, and a part changed (a row's provenance grown by a new copy) must be hashed again."""
     validated, cache = tmp_path / "validated", tmp_path / "cache"
+
+    def hashes() -> pl.DataFrame:
+        return package.content_hashes(validated, cache, rawfolder.KnownHashes.load(tmp_path / "known"))
+
     rows = pl.DataFrame(ARTICLES, schema=polars_schema(Article))
-    write_parquet(rows, validated / "part-00000.parquet")
-    first = package.content_hashes(validated, cache)
+    write_parquet(rows.slice(0, 2), validated / "part-00000.parquet")
+    write_parquet(rows.slice(2), validated / "part-00001.parquet")
+    first = hashes()
     assert first.equals(release.content_hashes(rows).sort("id"))
+    (kept,) = [path for path in cache.glob("*/*.parquet") if pl.read_parquet(path).height == 2]  # part-00000's
+    write_parquet(pl.read_parquet(kept).with_columns(sha256=pl.lit("0" * 64)), kept)
+    assert hashes()["sha256"].value_counts().filter(pl.col("sha256") == "0" * 64)["count"].item() == 2  # read back
+    kept.unlink()
 
     grown = [{"file": "000.txt", "line_start": 100, "line_end": 109}]
     changed = rows.with_columns(
@@ -373,12 +382,14 @@ def test_content_hashes_taken_from_the_last_build_are_the_rows_own(tmp_path: Pat
         .then(pl.col("provenance").list.concat(pl.lit(grown, dtype=rows.schema["provenance"])))
         .otherwise("provenance")
     )
-    write_parquet(changed, validated / "part-00000.parquet")
-    again = package.content_hashes(validated, cache)
+    write_parquet(changed.slice(0, 2), validated / "part-00000.parquet")
+    write_parquet(changed.slice(2), validated / "part-00001.parquet")
+    again = hashes()
     assert again.equals(release.content_hashes(changed).sort("id"))
     assert first.join(again, on="id").filter(pl.col("sha256") != pl.col("sha256_right"))["id"].to_list() == [
         ARTICLES[2]["id"]
     ]
+    assert len(list(cache.glob("*/*.parquet"))) == 2  # this build's parts only
 
 
 def test_content_hashes_are_each_rows_json_hash_across_the_rows_hashed_at_once(
