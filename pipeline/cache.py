@@ -181,25 +181,20 @@ def prune(root: Path, keep: Iterable[str]) -> None:
 
 
 def by_file_bytes(
-    paths: Sequence[Path],
-    cache: Path,
-    compute: Callable[[Path], pl.DataFrame],
-    schema: Mapping[str, pl.DataType],
-    known: KnownHashes,
-) -> list[pl.DataFrame]:
-    """compute(path) of each file, kept in cache/<namespace of the code>/<digest of the file's bytes>.parquet (this
-    build's files only): a file another stage did not rewrite since is not read again, not even hashed (`known`)."""
+    paths: Sequence[Path], cache: Path, compute: Callable[[Path], pl.DataFrame], known: KnownHashes
+) -> list[Path]:
+    """The cache entries of compute(path) for each file: cache/<namespace of the code>/<digest of the file's
+    bytes>.parquet (this build's files only), computed where missing. A file another stage did not rewrite since is
+    not read again, not even hashed (`known`). Read the entries in one polars call (`scan_parquet`): a call per
+    small file waits for the GIL each time another thread of the stage holds it, seconds over a hundred files."""
     space = Path(cache) / namespace(pl.__version__)
     prune(cache, [space.name])
-    found, entries = [], []
-    for path in paths:
-        entry = space / f"{content_digest(path, known=known)}.parquet"
+    entries = [space / f"{content_digest(path, known=known)}.parquet" for path in paths]
+    for path, entry in zip(paths, entries, strict=True):
         if not entry.is_file():
             io.write_parquet(compute(path), entry)
-        found.append(io.read_parquet(entry, dict(schema)))
-        entries.append(entry)
     keep_entries(space, entries)
-    return found
+    return entries
 
 
 class LastBuildTable:

@@ -181,8 +181,8 @@ def _scan_articles(directory: Path) -> pl.LazyFrame:
 def content_hashes(directory: Path, cache: Path, known: rawfolder.KnownHashes) -> pl.DataFrame:
     """release.content_hashes over the validated rows, sorted by id, each part's kept by its bytes (`by_file_bytes`):
     validate rewrites only the parts of the id ranges whose rows changed, so a rebuild hashes their rows only."""
-    parts = by_file_bytes(shards.parts(directory), cache, _part_hashes, release.HASHES_SCHEMA, known)
-    return pl.concat([pl.DataFrame(schema=release.HASHES_SCHEMA), *parts]).sort("id")
+    entries = by_file_bytes(shards.parts(directory), cache, _part_hashes, known)
+    return shards.scan_parts(entries, release.HASHES_SCHEMA).sort("id").collect()
 
 
 def _part_hashes(path: Path) -> pl.DataFrame:

@@ -476,9 +476,12 @@ def part_rows(path: Path) -> pl.DataFrame:
 def dataset_rows(parts: Sequence[Path], cache: Path, known: rawfolder.KnownHashes) -> pl.DataFrame:
     """(part, *ROW_SCHEMA) of every row of these parts (part: its index in `parts`), each part's rows kept by its
     bytes (`by_file_bytes`): a rebuild reads the texts of the parts dedup rewrote, and of no other."""
-    found = by_file_bytes(parts, cache, part_rows, ROW_SCHEMA, known)
-    numbered = [rows.select(pl.lit(number, pl.UInt32).alias("part"), *ROW_SCHEMA) for number, rows in enumerate(found)]
-    return pl.concat([pl.DataFrame(schema={"part": pl.UInt32, **ROW_SCHEMA}), *numbered])
+    entries = by_file_bytes(parts, cache, part_rows, known)
+    numbered = [
+        pl.scan_parquet(entry, schema=ROW_SCHEMA).select(pl.lit(number, pl.UInt32).alias("part"), *ROW_SCHEMA)
+        for number, entry in enumerate(entries)
+    ]
+    return pl.concat([pl.LazyFrame(schema={"part": pl.UInt32, **ROW_SCHEMA}), *numbered]).collect()
 
 
 def with_flags(rows: pl.DataFrame, facts: Facts) -> pl.DataFrame:
@@ -494,16 +497,19 @@ def with_flags(rows: pl.DataFrame, facts: Facts) -> pl.DataFrame:
     )
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Checked:
     """What validating the rows leaves: compact columns for the corpus-level checks, and the counts."""
 
-    failures: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # (index, rule), index in the dataset
-    candidates: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # candidate_frame per range
-    quarantined: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # quarantine rows per range
-    published: list[pl.DataFrame] = dataclasses.field(default_factory=list)  # compact published columns
-    schema_errors: list[str] = dataclasses.field(default_factory=list)
-    rows: int = 0
+    failures: pl.DataFrame  # (index, rule) of each rule a row fails, index in the dataset
+    candidates: pl.DataFrame  # candidate_frame of the dataset
+    quarantined: pl.DataFrame  # the quarantine rows of the failing rows
+    published: pl.DataFrame  # compact columns of the published rows
+    schema_errors: list[str]
+
+    @property
+    def rows(self) -> int:
+        return self.candidates.height
 
 
 class RowMemo:
@@ -613,16 +619,21 @@ def check_ranges(
             _check_missed(ranges, missed, keys, parts, store, schema, batch_rows, Path(scratch))
     _place_parts(out.validated_dir, [store.entry(key) / RANGE_ROWS[0] for key in keys], keys)
 
-    checked = Checked(schema_errors=row_failures(pl.DataFrame(schema=ARTICLE_SCHEMA), schema)[1])
-    for key in keys:
-        entry = store.entry(key)
-        verdicts = io.read_parquet(entry / "verdicts.parquet", VERDICT_SCHEMA)
-        failures = _failures_of(verdicts)
-        checked.failures.append(failures.with_columns(pl.col("index") + checked.rows))
-        checked.candidates.append(candidate_frame(verdicts, failures))
-        checked.quarantined.append(io.read_parquet(entry / "quarantine.parquet", QUARANTINE_SCHEMA))
-        checked.published.append(io.read_parquet(entry / "compact.parquet"))
-        checked.rows += verdicts.height
+    entries = [store.entry(key) for key in keys]
+
+    def every(name: str, schema: dict[str, pl.DataType] | None = None) -> pl.DataFrame:
+        """One file of every range's entry, in range order, read at once (`by_file_bytes` says why)."""
+        return pl.concat([pl.scan_parquet(entry / name, schema=schema) for entry in entries]).collect()
+
+    verdicts = every("verdicts.parquet", VERDICT_SCHEMA)
+    failures = _failures_of(verdicts)
+    checked = Checked(
+        failures=failures,
+        candidates=candidate_frame(verdicts, failures),
+        quarantined=every("quarantine.parquet", QUARANTINE_SCHEMA),
+        published=every("compact.parquet"),
+        schema_errors=row_failures(pl.DataFrame(schema=ARTICLE_SCHEMA), schema)[1],
+    )
     store.save(keys)
     return checked
 
@@ -784,8 +795,7 @@ def run(
         with_flags(rows, facts), parts, store, article_schema(facts), out, params.part_rows, batch_rows
     )
     del rows
-    failures = pl.concat([pl.DataFrame(schema={"index": pl.Int64, "rule": pl.String}), *checked.failures])
-    published = pl.concat(checked.published)
+    failures, published = checked.failures, checked.published
     clean_quarantine = shards.read(out.clean_quarantine_dir, QUARANTINE_SCHEMA)
     upstream = pl.concat(
         [
@@ -796,7 +806,7 @@ def run(
         ]
     )
     quarantine = QuarantineRow.validate(
-        pl.concat([upstream, *checked.quarantined]).sort("file", "line_start", "stage", "rule", "reason")
+        pl.concat([upstream, checked.quarantined]).sort("file", "line_start", "stage", "rule", "reason")
     )
     accounting = ledger(out, files, [published, duplicates], quarantine, known)
     known.save(out.known_hashes_of("validate"))
@@ -818,7 +828,7 @@ def run(
         min_published_rows=params.min_published_rows,
         quality=dataclasses.asdict(params.quality),
         frames={
-            expectations.CANDIDATES: pl.concat(checked.candidates),
+            expectations.CANDIDATES: checked.candidates,
             expectations.PUBLISHED: published.drop("provenance"),
             expectations.GATE: pl.DataFrame([measures]),
         },
