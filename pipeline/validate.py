@@ -259,6 +259,7 @@ def row_failures(articles: pl.DataFrame, schema: pa.DataFrameSchema) -> tuple[pl
 
 
 LOST_SCHEMA = {"file": pl.String, "line": pl.Int32}
+LEDGER_SCHEMA = {"lines": pl.Int64, "in_spans": pl.Int64, "lost": pl.List(pl.Struct(LOST_SCHEMA))}  # a shard's counts
 
 
 def ledger(
@@ -280,39 +281,39 @@ def ledger(
         [fates.provenance_places(f.select("provenance")) for f in records]
         + [quarantine.filter(pl.col("line_start") > 0).select(fates.PLACE)]
     )
-    lines_seen = lines_in_spans = 0
-    lost_parts: list[pl.DataFrame] = []
-    read_files: list[pl.Series] = []
     cache = out.stage_cache("validate") / "ledger"
     space = cache / namespace()
     prune(cache, [space.name])
     entries = []
     present = shards.present(out.lines_dir)
-    files_of = {
-        shard.index: io.read_parquet(shards.part(out.lines_dir, shard), LINE_SCHEMA, ["file"]).unique().sort("file")
-        for shard in present
-    }
+    # Which shard read each file, from every lines part at once (its file column only).
+    placed = (
+        pl.concat(
+            [pl.LazyFrame(schema={"file": pl.String, "shard": pl.Int64})]
+            + [
+                pl.scan_parquet(shards.part(out.lines_dir, shard), schema=LINE_SCHEMA).select(
+                    "file", shard=pl.lit(shard.index, pl.Int64)
+                )
+                for shard in present
+            ]
+        )
+        .unique()
+        .collect()
+    )
     # Each span to the shard of its file at once (a join per shard would read every span once per shard).
-    placed = pl.concat([pl.DataFrame(schema={"file": pl.String, "shard": pl.Int64})] + [
-        files.with_columns(shard=pl.lit(index, pl.Int64)) for index, files in files_of.items()
-    ])  # fmt: skip
     spans_of = spans.unique().join(placed, on="file").partition_by("shard", as_dict=True, include_key=False)
     for shard in present:
         parts = shards.part(out.lines_dir, shard), shards.part(out.removed_lines_dir, shard)
-        in_shard = files_of[shard.index]
         of_shard = spans_of.get((shard.index,), spans.clear()).sort(pl.all())
         entry = space / f"{content_digest(*parts, of_shard, known=known)}.parquet"
         if not entry.is_file():
             io.write_parquet(_shard_ledger(*parts, of_shard), entry)
-        counted = io.read_parquet(entry)
-        lines_seen += int(counted["lines"][0])
-        lines_in_spans += int(counted["in_spans"][0])
-        lost_parts.append(counted.select(pl.col("lost").explode().struct.unnest()).drop_nulls().cast(LOST_SCHEMA))
-        read_files.append(in_shard["file"])
         entries.append(entry)
     keep_entries(space, entries)
-    lost = pl.concat([pl.DataFrame(schema=LOST_SCHEMA), *lost_parts]).sort("file", "line")
-    accounted_paths = pl.concat([*read_files, quarantine["file"]]).unique().to_frame("file")
+    counted = pl.concat([pl.LazyFrame(schema=LEDGER_SCHEMA), *(pl.scan_parquet(entry) for entry in entries)]).collect()
+    lines_seen, lines_in_spans = int(counted["lines"].sum()), int(counted["in_spans"].sum())
+    lost = counted.select(pl.col("lost").explode().struct.unnest()).drop_nulls().cast(LOST_SCHEMA).sort("file", "line")
+    accounted_paths = pl.concat([placed["file"], quarantine["file"]]).unique().to_frame("file")
     unaccounted_paths = files.select(file="path").join(accounted_paths, on="file", how="anti").sort("file")
     quarantined_lines = quarantine.filter(pl.col("line_start") > 0)
     return {
