@@ -19,7 +19,7 @@ import shutil
 import sys
 import tempfile
 import typing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -546,47 +546,73 @@ class RowMemo:
 
 
 class RangeStore:
-    """The results of each id range of the rows (`shards.id_ranges`), kept by all they depend on: the range's rows
-    (ROW_KEY and FLAGS), the date range and the learned boilerplate (data/cache/validate/ranges/<namespace>/<key>/,
-    this build's ranges only). An entry holds the range's published rows (the bytes of its validated part), its
-    failed rows, each row's verdict, its quarantine rows and the published rows' compact columns. `last.json`
-    names the last build's entries: a range that changed starts from its entry's rows and verdicts, reads only its
-    new rows from dedup's parts, and has pandera check only the rows no verdict covers."""
+    """The results of each id range of the rows (`shards.id_ranges`), kept by what they depend on: the range's rows
+    (ROW_KEY and FLAGS) and the date range (data/cache/validate/ranges/<namespace>/<key>/, this build's ranges
+    only). An entry holds the range's published rows (the bytes of its validated part), its failed rows, each
+    row's verdict, its quarantine rows and the published rows' compact columns. `last.json` names the last build's
+    entries: a range that changed starts from its entry's rows and verdicts, reads only its new rows from dedup's
+    parts, and has pandera check only the rows no verdict covers.
+
+    The learned boilerplate is not in the key: it decides only whether a body paragraph is one of its lines, and a
+    new page can teach a line (or unteach one) that most ranges do not hold. `last.json` lists every learned set an
+    entry may have been judged with (a build that rewrites entries adds its own first, so a build killed halfway
+    leaves no entry judged with a set it does not list); an entry holding a paragraph among the lines learned or
+    unlearned since (`relearned`) is judged again, the others are kept as they are."""
 
     def __init__(self, root: Path, facts: Facts) -> None:
         self.space = root / namespace(pl.__version__)
         prune(root, [self.space.name])
         self.dates = [facts.date_min.isoformat(), facts.date_max.isoformat()]
         self.learned = sorted(facts.learned)
-        self.settings = shards.digest(self.dates, self.learned)
-        last = self.space / "last.json"
-        self.last = io.read_json(last) if last.is_file() else None
+        path = self.space / "last.json"
+        self.last = io.read_json(path) if path.is_file() else None
+        if self.last is None:
+            keep_entries(self.space, [])  # entries no learned set vouches for
+            self.last = {"count": 0, "keys": [], "dates": None, "learned_sets": []}
+        sets = self.last["learned_sets"]
+        self.relearned = sorted(set().union(*(set(lines) ^ set(self.learned) for lines in sets)))
+        if self.learned not in sets:
+            io.write_json({**self.last, "learned_sets": [*sets, self.learned]}, path)
 
     def key(self, rows: pl.DataFrame) -> str:
-        """The identity of a range's results: its rows (ROW_KEY and FLAGS, in order) and the settings."""
-        return shards.digest(self.settings, content_digest(rows.select(*ROW_KEY, *FLAGS)))
+        """The identity of a range's results: its rows (ROW_KEY and FLAGS, in order) and the date range."""
+        return shards.digest(self.dates, content_digest(rows.select(*ROW_KEY, *FLAGS)))
 
     def entry(self, key: str) -> Path:
         return self.space / key
 
     def previous(self, index: int, count: int) -> Path | None:
         """The last build's entry of the same range (with as many ranges), if it is still there."""
-        if self.last is None or self.last["count"] != count:
+        if self.last["count"] != count:
             return None
         entry = self.entry(self.last["keys"][index])
         return entry if entry.is_dir() else None
 
     def memo(self, entries: Sequence[Path]) -> RowMemo:
         """The verdicts of these entries of the last build, if it had the same date range (else none)."""
-        usable = self.last is not None and self.last["dates"] == self.dates
+        usable = self.last["dates"] == self.dates
         verdicts = [io.read_parquet(entry / "verdicts.parquet") for entry in entries] if usable else []
-        relearned = sorted(set(self.learned) ^ set(self.last["learned"])) if usable else []
-        return RowMemo(pl.concat([pl.DataFrame(schema=VERDICT_SCHEMA), *verdicts]), relearned)
+        return RowMemo(pl.concat([pl.DataFrame(schema=VERDICT_SCHEMA), *verdicts]), self.relearned)
+
+    def relearned_in(self, kept: Sequence[tuple[int, str]], sizes: Sequence[int], batch_rows: int) -> list[int]:
+        """Which of these kept entries (range index, key) hold a body with a paragraph among the relearned lines:
+        their bodies read about batch_rows at a time (sizes: the rows of each range)."""
+        if not self.relearned:
+            return []
+        found: list[int] = []
+        key_of = dict(kept)
+        for group in _groups(key_of, sizes, batch_rows):
+            bodies = pl.concat(
+                [pl.scan_parquet(self.entry(key_of[index]) / name).select("body", range=pl.lit(index, pl.UInt32))
+                 for index in group for name in RANGE_ROWS]
+            ).collect()  # fmt: skip
+            found += bodies.filter(_with_learned_paragraph(bodies, self.relearned))["range"].unique().to_list()
+        return sorted(found)
 
     def save(self, keys: Sequence[str]) -> None:
         """Keep this build's entries only, and name them for the next build."""
-        keep_entries(self.space, keys)
-        last = {"count": len(keys), "keys": list(keys), "dates": self.dates, "learned": self.learned}
+        keep_entries(self.space, [*keys, "last.json"])
+        last = {"count": len(keys), "keys": list(keys), "dates": self.dates, "learned_sets": [self.learned]}
         io.write_json(last, self.space / "last.json")
 
 
@@ -614,11 +640,16 @@ def check_ranges(
     by_range = rows.partition_by("range", as_dict=True)
     ranges = [by_range.get((index,), rows.clear()) for index in range(count)]
     keys = [store.key(frame) for frame in ranges]
-    missed = [index for index in range(count) if not store.entry(keys[index]).is_dir()]
-    if missed:
+    # A range is checked when no entry holds its rows (started from the last build's entry of the range), or when
+    # its entry holds a paragraph among lines learned or unlearned since (started from that entry).
+    sizes = [frame.height for frame in ranges]
+    previous = {index: store.previous(index, count) for index in range(count) if not store.entry(keys[index]).is_dir()}
+    kept = [(index, keys[index]) for index in range(count) if index not in previous]
+    previous |= {index: store.entry(keys[index]) for index in store.relearned_in(kept, sizes, batch_rows)}
+    if previous:
         with tempfile.TemporaryDirectory(prefix=".validate-", dir=out.root) as scratch:
-            _check_missed(ranges, missed, keys, parts, store, schema, batch_rows, Path(scratch))
-    _place_parts(out.validated_dir, [store.entry(key) / RANGE_ROWS[0] for key in keys], keys)
+            _check_again(ranges, previous, keys, parts, store, schema, batch_rows, Path(scratch))
+    _place_parts(out.validated_dir, [store.entry(key) / RANGE_ROWS[0] for key in keys], keys, rewritten=previous)
 
     entries = [store.entry(key) for key in keys]
 
@@ -645,22 +676,35 @@ def _failures_of(verdicts: pl.DataFrame) -> pl.DataFrame:
     return indexed.explode("rule").drop_nulls("rule").sort("index", "rule")
 
 
-def _place_parts(directory: Path, published: Sequence[Path], keys: Sequence[str]) -> None:
+def _place_parts(directory: Path, published: Sequence[Path], keys: Sequence[str], rewritten: Collection[int]) -> None:
     """The validated parts: part i a copy of range i's published rows, kept when it was copied from the same
-    entry (its key recorded beside it); parts of ranges that are no more removed."""
+    entry (its key recorded beside it) and the entry was not rewritten since; parts of ranges no more removed."""
     directory.mkdir(parents=True, exist_ok=True)
     kept = [shards.Shard(index, range(0)) for index in range(len(keys))]
     for shard, source, key in zip(kept, published, keys, strict=True):
-        if not shards.is_current(directory, shard, "rows", key, [directory]):
+        if shard.index in rewritten or not shards.is_current(directory, shard, "rows", key, [directory]):
             shards.forget(directory, shard, "rows")
             shutil.copyfile(source, shards.part(directory, shard))
             shards.remember(directory, shard, "rows", key)
     shards.retain([directory], kept)
 
 
-def _check_missed(
+def _groups(indexes: Iterable[int], sizes: Sequence[int], batch_rows: int) -> list[list[int]]:
+    """Consecutive ranges in groups of about batch_rows rows (a range larger alone)."""
+    groups: list[list[int]] = [[]]
+    size = 0
+    for index in indexes:
+        if groups[-1] and size + sizes[index] > batch_rows:
+            groups.append([])
+            size = 0
+        groups[-1].append(index)
+        size += sizes[index]
+    return [group for group in groups if group]
+
+
+def _check_again(
     ranges: Sequence[pl.DataFrame],
-    missed: Sequence[int],
+    previous: Mapping[int, Path | None],
     keys: Sequence[str],
     parts: Sequence[Path],
     store: RangeStore,
@@ -668,18 +712,11 @@ def _check_missed(
     batch_rows: int,
     scratch: Path,
 ) -> None:
-    """Check the missed ranges, about batch_rows rows at a time (consecutive ranges in groups), and keep each
-    one's entry. A range's rows are those of its last entry still in the dataset, and the others, read from the
-    dedup parts holding them (one pass over those parts: `shards.key_batches`)."""
-    groups: list[list[int]] = [[]]
-    size = 0
-    for index in missed:
-        if groups[-1] and size + ranges[index].height > batch_rows:
-            groups.append([])
-            size = 0
-        groups[-1].append(index)
-        size += ranges[index].height
-    previous = {index: store.previous(index, len(ranges)) for index in missed}
+    """Check these ranges (`previous`: each one's entry to start from, or None), about batch_rows rows at a time
+    (consecutive ranges in groups), and keep each one's entry. A range's rows are those of its previous entry still
+    in the dataset, and the others, read from the dedup parts holding them (one pass over those parts:
+    `shards.key_batches`)."""
+    groups = _groups(sorted(previous), [frame.height for frame in ranges], batch_rows)
     old = {index: _entry_keys(entry) for index, entry in previous.items() if entry is not None}
     needed = pl.concat(
         [ranges[index].join(old[index], on=ROW_KEY, how="anti") if index in old else ranges[index]
@@ -741,6 +778,7 @@ def _keep_range(judged: pl.DataFrame, entry: Path) -> None:
     articles = judged.select(list(ARTICLE_SCHEMA))
     verdicts = judged.select(list(VERDICT_SCHEMA))
     published = judged.filter(~failed).select(list(ARTICLE_SCHEMA))
+    shutil.rmtree(entry, ignore_errors=True)  # judged with other learned lines (read before this)
     with new_entry(entry) as pending:
         io.write_parquet(published, pending / RANGE_ROWS[0])
         io.write_parquet(judged.filter(failed).select(list(ARTICLE_SCHEMA)), pending / RANGE_ROWS[1])

@@ -366,6 +366,27 @@ def test_row_memo_checks_again_only_the_rows_a_change_of_the_learned_lines_reach
     assert run([]) == (set(), [1])  # unlearned
 
 
+def test_a_build_killed_after_judging_with_new_learned_lines_leaves_entries_the_next_build_judges_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build with a new learned line rewrites the entries holding it, then is killed before it names its entries
+    for the next build: the next build, with the old lines again, must still judge those entries again."""
+    in_body = with_row(1, body=f"{PARAGRAPHS[0]}\n\n{LEARNED_LINE}\n\n{PARAGRAPHS[1]}")
+    learned = [learned_key(LEARNED_LINE)]
+    assert memo_failures(tmp_path, in_body, monkeypatch, []) == (set(), [3])
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(validate, "_place_parts", killed)
+    with pytest.raises(KeyboardInterrupt):
+        range_build(tmp_path, [in_body], learned)
+    monkeypatch.undo()
+    (verdicts,) = tmp_path.glob("cache/ranges/*/*/verdicts.parquet")
+    assert ["body_no_chrome"] in pl.read_parquet(verdicts)["rules"].to_list()  # judged with the new line
+    assert memo_failures(tmp_path, in_body, monkeypatch, []) == (set(), [1])
+
+
 @pytest.mark.parametrize("regexes", [validate.MAX_REGEXES, 0])
 def test_rows_with_a_learned_paragraph_are_found_as_canonicalising_every_paragraph_finds_them(
     regexes: int, monkeypatch: pytest.MonkeyPatch
