@@ -513,21 +513,41 @@ class Checked:
         return self.candidates.height
 
 
+@dataclasses.dataclass(frozen=True)
+class Since:
+    """What changed since some verdicts were judged, among what few rows' verdicts depend on: the lines learned or
+    unlearned (`body_no_chrome`), and the latest publication date (`published_date_in_range`, tomorrow in UTC: for
+    the rows dated after the earlier of the two)."""
+
+    relearned: tuple[str, ...] = ()
+    dated_after: dt.date | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.relearned) or self.dated_after is not None
+
+    def touched(self, rows: pl.DataFrame) -> pl.Series:
+        """Whether each row (columns body and published_date) may be judged otherwise now."""
+        touched = pl.Series(dtype=pl.Boolean).extend_constant(False, rows.height)
+        if self.relearned:
+            touched = touched | _with_learned_paragraph(rows, self.relearned)
+        if self.dated_after is not None:
+            touched = touched | (rows["published_date"] > self.dated_after).fill_null(False)
+        return touched
+
+
 class RowMemo:
     """Verdicts of rows checked before (VERDICT_SCHEMA), so that pandera checks only rows it has not seen.
 
     A row's verdict is a function of its columns (k1, k2), of FLAGS, of what is the same for every row (the code
-    and the date range: the caller gives no verdicts of another) and of the learned boilerplate. The learned
-    lines decide only whether a body paragraph is one of them (`body_no_chrome`): when they changed since the
-    verdicts (a new page can bring a line to `min_contexts`), only the rows with a paragraph among the lines
-    learned or unlearned (`relearned`) are checked again, not every row.
+    and the earliest publication date: the caller gives no verdicts of another), of the learned boilerplate and of
+    the latest publication date: the rows these may judge otherwise since the verdicts (`Since`) are checked again.
     """
 
     KEY: typing.ClassVar = ["k1", "k2", *FLAGS]
 
-    def __init__(self, verdicts: pl.DataFrame, relearned: Sequence[str] = ()) -> None:
+    def __init__(self, verdicts: pl.DataFrame, since: Since = Since()) -> None:
         self.known = verdicts.select(*self.KEY, "rules").unique(self.KEY)
-        self.relearned = list(relearned)
+        self.since = since
 
     def failures(self, batch: pl.DataFrame, schema: pa.DataFrameSchema) -> tuple[pl.DataFrame, list[str]]:
         """row_failures of the batch (ARTICLE_SCHEMA's columns, k1, k2 and FLAGS): pandera on the rows no verdict
@@ -535,9 +555,8 @@ class RowMemo:
         known)."""
         keys = batch.select(self.KEY).with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
         keys = keys.join(self.known, on=self.KEY, how="left", maintain_order="left")
-        if self.relearned:
-            touched = _with_learned_paragraph(batch, self.relearned)
-            keys = keys.with_columns(rules=pl.when(touched).then(None).otherwise("rules"))
+        if self.since:
+            keys = keys.with_columns(rules=pl.when(self.since.touched(batch)).then(None).otherwise("rules"))
         unseen = keys.filter(pl.col("rules").is_null())["index"]
         checked, errors = row_failures(batch.select(pl.col(list(ARTICLE_SCHEMA)).gather(unseen)), schema)
         checked = checked.with_columns(index=pl.lit(unseen).gather("index"))
@@ -547,36 +566,38 @@ class RowMemo:
 
 class RangeStore:
     """The results of each id range of the rows (`shards.id_ranges`), kept by what they depend on: the range's rows
-    (ROW_KEY and FLAGS) and the date range (data/cache/validate/ranges/<namespace>/<key>/, this build's ranges
-    only). An entry holds the range's published rows (the bytes of its validated part), its failed rows, each
-    row's verdict, its quarantine rows and the published rows' compact columns. `last.json` names the last build's
-    entries: a range that changed starts from its entry's rows and verdicts, reads only its new rows from dedup's
-    parts, and has pandera check only the rows no verdict covers.
+    (ROW_KEY and FLAGS) and the earliest publication date (data/cache/validate/ranges/<namespace>/<key>/, this
+    build's ranges only). An entry holds the range's published rows (the bytes of its validated part), its failed
+    rows, each row's verdict, its quarantine rows and the published rows' compact columns. `last.json` names the
+    last build's entries: a range that changed starts from its entry's rows and verdicts, reads only its new rows
+    from dedup's parts, and has pandera check only the rows no verdict covers.
 
-    The learned boilerplate is not in the key: it decides only whether a body paragraph is one of its lines, and a
-    new page can teach a line (or unteach one) that most ranges do not hold. `last.json` lists every learned set an
-    entry may have been judged with (a build that rewrites entries adds its own first, so a build killed halfway
-    leaves no entry judged with a set it does not list); an entry holding a paragraph among the lines learned or
-    unlearned since (`relearned`) is judged again, the others are kept as they are."""
+    The learned boilerplate and the latest publication date (tomorrow: it moves every day) are not in the key: few
+    rows' verdicts depend on them (`Since`). `last.json` lists every such setting an entry may have been judged
+    with (a build adds its own before it rewrites any entry, so a build killed halfway leaves no entry judged with
+    one it does not list); an entry holding a row they may judge otherwise now is judged again, the others are
+    kept as they are."""
 
     def __init__(self, root: Path, facts: Facts) -> None:
         self.space = root / namespace(pl.__version__)
         prune(root, [self.space.name])
-        self.dates = [facts.date_min.isoformat(), facts.date_max.isoformat()]
-        self.learned = sorted(facts.learned)
+        self.date_min = facts.date_min.isoformat()
+        self.judged = {"learned": sorted(facts.learned), "date_max": facts.date_max.isoformat()}
         path = self.space / "last.json"
         self.last = io.read_json(path) if path.is_file() else None
         if self.last is None:
-            keep_entries(self.space, [])  # entries no learned set vouches for
-            self.last = {"count": 0, "keys": [], "dates": None, "learned_sets": []}
-        sets = self.last["learned_sets"]
-        self.relearned = sorted(set().union(*(set(lines) ^ set(self.learned) for lines in sets)))
-        if self.learned not in sets:
-            io.write_json({**self.last, "learned_sets": [*sets, self.learned]}, path)
+            keep_entries(self.space, [])  # entries no setting vouches for
+            self.last = {"count": 0, "keys": [], "date_min": None, "judged_with": []}
+        settings = self.last["judged_with"]
+        latest = {dt.date.fromisoformat(judged["date_max"]) for judged in [*settings, self.judged]}
+        relearned = set().union(*(set(judged["learned"]) ^ set(self.judged["learned"]) for judged in settings))
+        self.since = Since(tuple(sorted(relearned)), min(latest) if len(latest) > 1 else None)
+        if self.judged not in settings:
+            io.write_json({**self.last, "judged_with": [*settings, self.judged]}, path)
 
     def key(self, rows: pl.DataFrame) -> str:
-        """The identity of a range's results: its rows (ROW_KEY and FLAGS, in order) and the date range."""
-        return shards.digest(self.dates, content_digest(rows.select(*ROW_KEY, *FLAGS)))
+        """The identity of a range's results: its rows (ROW_KEY and FLAGS, in order) and the earliest date."""
+        return shards.digest(self.date_min, content_digest(rows.select(*ROW_KEY, *FLAGS)))
 
     def entry(self, key: str) -> Path:
         return self.space / key
@@ -589,30 +610,31 @@ class RangeStore:
         return entry if entry.is_dir() else None
 
     def memo(self, entries: Sequence[Path]) -> RowMemo:
-        """The verdicts of these entries of the last build, if it had the same date range (else none)."""
-        usable = self.last["dates"] == self.dates
+        """The verdicts of these entries of the last build, if it had the same earliest date (else none)."""
+        usable = self.last["date_min"] == self.date_min
         verdicts = [io.read_parquet(entry / "verdicts.parquet") for entry in entries] if usable else []
-        return RowMemo(pl.concat([pl.DataFrame(schema=VERDICT_SCHEMA), *verdicts]), self.relearned)
+        return RowMemo(pl.concat([pl.DataFrame(schema=VERDICT_SCHEMA), *verdicts]), self.since)
 
-    def relearned_in(self, kept: Sequence[tuple[int, str]], sizes: Sequence[int], batch_rows: int) -> list[int]:
-        """Which of these kept entries (range index, key) hold a body with a paragraph among the relearned lines:
-        their bodies read about batch_rows at a time (sizes: the rows of each range)."""
-        if not self.relearned:
+    def judged_again(self, kept: Sequence[tuple[int, str]], sizes: Sequence[int], batch_rows: int) -> list[int]:
+        """Which of these kept entries (range index, key) hold a row `since` may judge otherwise: their rows'
+        bodies and dates read about batch_rows at a time (sizes: the rows of each range)."""
+        if not self.since:
             return []
         found: list[int] = []
         key_of = dict(kept)
         for group in _groups(key_of, sizes, batch_rows):
-            bodies = pl.concat(
-                [pl.scan_parquet(self.entry(key_of[index]) / name).select("body", range=pl.lit(index, pl.UInt32))
+            rows = pl.concat(
+                [pl.scan_parquet(self.entry(key_of[index]) / name)
+                 .select("body", "published_date", range=pl.lit(index, pl.UInt32))
                  for index in group for name in RANGE_ROWS]
             ).collect()  # fmt: skip
-            found += bodies.filter(_with_learned_paragraph(bodies, self.relearned))["range"].unique().to_list()
+            found += rows.filter(self.since.touched(rows))["range"].unique().to_list()
         return sorted(found)
 
     def save(self, keys: Sequence[str]) -> None:
         """Keep this build's entries only, and name them for the next build."""
         keep_entries(self.space, [*keys, "last.json"])
-        last = {"count": len(keys), "keys": list(keys), "dates": self.dates, "learned_sets": [self.learned]}
+        last = {"count": len(keys), "keys": list(keys), "date_min": self.date_min, "judged_with": [self.judged]}
         io.write_json(last, self.space / "last.json")
 
 
@@ -641,11 +663,11 @@ def check_ranges(
     ranges = [by_range.get((index,), rows.clear()) for index in range(count)]
     keys = [store.key(frame) for frame in ranges]
     # A range is checked when no entry holds its rows (started from the last build's entry of the range), or when
-    # its entry holds a paragraph among lines learned or unlearned since (started from that entry).
+    # its entry holds a row the settings changed since may judge otherwise (started from that entry).
     sizes = [frame.height for frame in ranges]
     previous = {index: store.previous(index, count) for index in range(count) if not store.entry(keys[index]).is_dir()}
     kept = [(index, keys[index]) for index in range(count) if index not in previous]
-    previous |= {index: store.entry(keys[index]) for index in store.relearned_in(kept, sizes, batch_rows)}
+    previous |= {index: store.entry(keys[index]) for index in store.judged_again(kept, sizes, batch_rows)}
     if previous:
         with tempfile.TemporaryDirectory(prefix=".validate-", dir=out.root) as scratch:
             _check_again(ranges, previous, keys, parts, store, schema, batch_rows, Path(scratch))
@@ -778,7 +800,7 @@ def _keep_range(judged: pl.DataFrame, entry: Path) -> None:
     articles = judged.select(list(ARTICLE_SCHEMA))
     verdicts = judged.select(list(VERDICT_SCHEMA))
     published = judged.filter(~failed).select(list(ARTICLE_SCHEMA))
-    shutil.rmtree(entry, ignore_errors=True)  # judged with other learned lines (read before this)
+    shutil.rmtree(entry, ignore_errors=True)  # judged with other settings (`Since`), and read before this
     with new_entry(entry) as pending:
         io.write_parquet(published, pending / RANGE_ROWS[0])
         io.write_parquet(judged.filter(failed).select(list(ARTICLE_SCHEMA)), pending / RANGE_ROWS[1])

@@ -112,14 +112,16 @@ def with_row(index: int, **changes: Any) -> pl.DataFrame:
     return frame(rows)
 
 
-def facts(articles: pl.DataFrame, learned: list[str] | None = None, raw_files: set[str] = RAW_FILES) -> validate.Facts:
+def facts(
+    articles: pl.DataFrame, learned: list[str] | None = None, raw_files: set[str] = RAW_FILES, today: dt.date = TODAY
+) -> validate.Facts:
     """The run-time facts of a validate run over exactly these rows (uniqueness is judged over all of them)."""
     duplicated_ids, duplicated_body_ids = validate.corpus_facts(articles.select("id", body=validate.body_key()))
     return validate.Facts(
         parsed_files=frozenset(raw_files),
         learned=tuple(learned or []),
         date_min=dt.date(1990, 1, 1),
-        date_max=validate.latest_publication_date(TODAY),
+        date_max=validate.latest_publication_date(today),
         duplicated_ids=duplicated_ids,
         duplicated_body_ids=duplicated_body_ids,
     )
@@ -267,6 +269,7 @@ def range_build(
     learned: list[str] | None = None,
     part_rows: int = 100,
     batch_rows: int = 100,
+    today: dt.date = TODAY,
 ) -> tuple[validate.Checked, Outputs]:
     """The row checks by id ranges over these rows (`pieces`: dedup's parts), with dedup's parts, the cache and the
     validated parts under root: a build of the validate stage's rows, again over the same root a rebuild."""
@@ -277,7 +280,7 @@ def range_build(
     out = Outputs(root / "out")
     out.root.mkdir(parents=True, exist_ok=True)
     rows = validate.dataset_rows(parts, root / "cache" / "rows", rawfolder.KnownHashes.load(root / "known.parquet"))
-    run_facts = facts(pl.concat(pieces), learned)
+    run_facts = facts(pl.concat(pieces), learned, today=today)
     store = validate.RangeStore(root / "cache" / "ranges", run_facts)
     schema = validate.article_schema(run_facts)
     checked = validate.check_ranges(
@@ -288,7 +291,11 @@ def range_build(
 
 
 def memo_failures(
-    root: Path, articles: pl.DataFrame, monkeypatch: pytest.MonkeyPatch, learned: list[str] | None = None
+    root: Path,
+    articles: pl.DataFrame,
+    monkeypatch: pytest.MonkeyPatch,
+    learned: list[str] | None = None,
+    today: dt.date = TODAY,
 ) -> tuple[set, list[int]]:
     """(index, rule) pairs of a build by id ranges (`range_build`, one part) whose cache is kept under root, index
     in `articles`; and the row counts pandera was given (rows only: the schema-level checks run on an empty frame
@@ -301,7 +308,7 @@ def memo_failures(
         return real(rows, schema)
 
     monkeypatch.setattr(validate, "row_failures", counting)
-    checked, _ = range_build(root, [articles], learned)
+    checked, _ = range_build(root, [articles], learned, today=today)
     monkeypatch.undo()
     # The dataset's order: by id, then by the row hashes (rows of one id).
     order = articles.with_columns(**validate.row_hashes()).with_row_index("i").sort("id", "k1", "k2", "i")["i"]
@@ -364,6 +371,20 @@ def test_row_memo_checks_again_only_the_rows_a_change_of_the_learned_lines_reach
     assert run(learned) == ({(1, "body_no_chrome")}, [])
     assert run([*learned, learned_key("Another learned line")]) == ({(1, "body_no_chrome")}, [])  # in no row
     assert run([]) == (set(), [1])  # unlearned
+
+
+def test_a_new_day_judges_again_only_the_rows_dated_after_the_earlier_latest_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The latest publication date is tomorrow, so it moves every day: a build on another day checks again only the
+    rows dated after the earlier of the two latest dates, not every row."""
+    dated = with_row(1, published_date=TODAY + dt.timedelta(days=1))  # tomorrow: in range
+    assert memo_failures(tmp_path, dated, monkeypatch) == (set(), [3])
+    assert memo_failures(tmp_path, dated, monkeypatch) == (set(), [])
+    yesterday = TODAY - dt.timedelta(days=1)
+    assert memo_failures(tmp_path, dated, monkeypatch, today=yesterday) == ({(1, "published_date_in_range")}, [1])
+    assert memo_failures(tmp_path, dated, monkeypatch, today=TODAY) == (set(), [1])
+    assert memo_failures(tmp_path, dated, monkeypatch, today=TODAY + dt.timedelta(days=5)) == (set(), [])
 
 
 def test_a_build_killed_after_judging_with_new_learned_lines_leaves_entries_the_next_build_judges_again(
