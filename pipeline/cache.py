@@ -195,22 +195,3 @@ def by_file_bytes(
             io.write_parquet(compute(path), entry)
     keep_entries(space, entries)
     return entries
-
-
-class LastBuildTable:
-    """One table of results kept for the next build: root/<namespace of the code and these settings>/<name>, other
-    namespaces deleted. Its users keep the rows of the last build only, each known by hashes of what it was
-    computed from, so a rebuild computes the rows it has not seen."""
-
-    def __init__(self, root: Path, name: str, schema: Mapping[str, pl.DataType], *settings: Any) -> None:
-        space = namespace(*settings)
-        prune(root, [space])
-        self.path = Path(root) / space / name
-        self.schema = dict(schema)
-
-    def load(self) -> pl.DataFrame:
-        return io.read_parquet(self.path, self.schema) if self.path.exists() else pl.DataFrame(schema=self.schema)
-
-    def save(self, rows: pl.DataFrame) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        io.write_parquet(rows, self.path)
