@@ -192,9 +192,8 @@ def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupPar
     representatives = compact["n"].implode()
     records = int(compact["n"].max()) + 1 if compact.height else 0
     classes = rarity_classes(records, params.max_shingle_df)
-    size = np.zeros(records, dtype=np.int64)
-    shared = np.zeros(records, dtype=np.int64)
-    by_rarity = np.zeros(records * classes, dtype=np.int32)
+    size, shared = Counts(records, np.int64), Counts(records, np.int64)
+    by_rarity = Counts(records * classes, np.int32)
     (scratch.root / "shared").mkdir(parents=True, exist_ok=True)
     for bucket in range(scratch.buckets):
         shingles = scratch.all_shingles(bucket)
@@ -202,22 +201,39 @@ def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupPar
             continue
         frequency = pl.col("df") if scratch.counted else pl.len().over("h").cast(pl.UInt32)
         counted = shingles.filter(pl.col("n").is_in(representatives)).with_columns(df=frequency).collect()
-        size += np.bincount(counted["n"].to_numpy(), minlength=records)
+        size.add(counted["n"].to_numpy())
         in_common = counted.filter(pl.col("df") >= 2).with_columns(rarity=rarity(pl.col("df"), params.max_shingle_df))
         in_common.write_ipc(scratch.shared_path(bucket), compression="uncompressed")
-        shared += np.bincount(in_common["n"].to_numpy(), minlength=records)
-        slot = in_common.select(pl.col("n").cast(pl.Int64) * classes + pl.col("rarity"))
-        count_into(by_rarity, slot.to_series().to_numpy())
-    return ShingleStatistics(size, shared, by_rarity.reshape(records, classes))
+        shared.add(in_common["n"].to_numpy())
+        by_rarity.add(in_common.select(pl.col("n").cast(pl.Int64) * classes + pl.col("rarity")).to_series().to_numpy())
+    return ShingleStatistics(size.total(), shared.total(), by_rarity.total().reshape(records, classes))
 
 
-def count_into(counts: np.ndarray, indices: np.ndarray) -> None:
-    """counts[i] += occurrences of i in indices: a dense count when indices are many, else a sparse one (a
-    rebuild's few rows must not cost a pass over records x classes counters per hash range)."""
-    if len(indices) * 16 < len(counts):
-        np.add.at(counts, indices, 1)
-    else:
-        counts += np.bincount(indices, minlength=len(counts)).astype(counts.dtype)
+class Counts:
+    """Occurrences of each index below `size`, added batch by batch (a hash range's rows at a time). The indices
+    are held until they reach a quarter of the counters, then counted in one dense pass (np.bincount): a pass over
+    every counter per hash range would grow with records x ranges, as the corpus squared."""
+
+    def __init__(self, size: int, dtype: type) -> None:
+        self.counts = np.zeros(size, dtype=dtype)
+        self.pending: list[np.ndarray] = []
+        self.held = 0
+
+    def add(self, indices: np.ndarray) -> None:
+        self.pending.append(indices)
+        self.held += len(indices)
+        if self.held * 4 >= len(self.counts):
+            self._count()
+
+    def _count(self) -> None:
+        if self.pending:
+            indices = np.concatenate(self.pending)
+            self.counts += np.bincount(indices, minlength=len(self.counts)).astype(self.counts.dtype)
+            self.pending, self.held = [], 0
+
+    def total(self) -> np.ndarray:
+        self._count()
+        return self.counts
 
 
 def near_candidates(
@@ -284,24 +300,30 @@ def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, lengths: pl.Series, group
     required = plan.select(a="n", required="required")
     length = pl.lit(lengths)
     matches = scratch.root / "matches"
+    # The plan as arrays indexed by n (-1: not planned): each hash range gathers a row's plan instead of joining
+    # the plan's rows (a join of every range's rows with the plan was the costliest step of a first build's dedup).
+    last_class = np.full(len(lengths), -1, dtype=np.int64)
+    quota = np.zeros(len(lengths), dtype=np.int64)
+    numbers = plan["n"].to_numpy()
+    last_class[numbers], quota[numbers] = plan["last_class"].to_numpy(), plan["quota"].to_numpy()
     for bucket in range(scratch.buckets):
         shingles = scratch.shared_shingles(bucket)
-        if shingles is None or plan.is_empty():
+        # A record's anchors end in its last class: once its quota there is taken, only a rarer class had more.
+        planned = (last_class > 0) | ((last_class == 0) & (quota > 0))
+        if shingles is None or not planned.any():
             continue
         shingles = shingles.collect()
-        candidates = shingles.join(plan, on="n").filter(pl.col("rarity") <= pl.col("last_class"))
+        row_plan = {"last_class": pl.Series(np.where(planned, last_class, -1)), "quota": pl.Series(quota)}
+        candidates = shingles.with_columns(pl.lit(column).gather("n").alias(name) for name, column in row_plan.items())
+        candidates = candidates.filter(pl.col("rarity").cast(pl.Int64) <= pl.col("last_class"))
         # Rarer classes are anchors whole; in the last class, the smallest hashes up to the record's quota.
         ties = candidates.filter(pl.col("rarity") == pl.col("last_class"))
         ties = ties.filter(pl.col("h").rank("ordinal").over("n") <= pl.col("quota"))
-        anchors = pl.concat([candidates.filter(pl.col("rarity") < pl.col("last_class")), ties])
+        anchors = pl.concat([candidates.filter(pl.col("rarity").cast(pl.Int64) < pl.col("last_class")), ties])
         scratch.anchors_path(bucket).parent.mkdir(parents=True, exist_ok=True)
         anchors.select("n", "h").write_ipc(scratch.anchors_path(bucket), compression="uncompressed")
-        plan = (
-            plan.join(ties.group_by("n").len("taken"), on="n", how="left")
-            .with_columns(quota=pl.col("quota") - pl.col("taken").fill_null(0))
-            .drop("taken")
-            .filter((pl.col("quota") > 0) | (pl.col("last_class") > 0))
-        )
+        taken = ties.group_by("n").len("taken")
+        quota[taken["n"].to_numpy()] -= taken["taken"].to_numpy()
         # A pair as one integer (a * 2^32 + b): counting hits groups one column, not two.
         found = (
             anchors.select("n", "h")
