@@ -300,20 +300,20 @@ def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, lengths: pl.Series, group
     required = plan.select(a="n", required="required")
     length = pl.lit(lengths)
     matches = scratch.root / "matches"
-    # The plan as arrays indexed by n (-1: not planned): each hash range gathers a row's plan instead of joining
-    # the plan's rows (a join of every range's rows with the plan was the costliest step of a first build's dedup).
+    # The plan as arrays indexed by n (last class -1: no anchors left to find): each hash range gathers its rows'
+    # plan instead of joining the plan's rows (a join of every range's rows with the plan was the costliest step of
+    # a first build's dedup, and grew with records x ranges).
     last_class = np.full(len(lengths), -1, dtype=np.int64)
     quota = np.zeros(len(lengths), dtype=np.int64)
     numbers = plan["n"].to_numpy()
     last_class[numbers], quota[numbers] = plan["last_class"].to_numpy(), plan["quota"].to_numpy()
+    planned = len(numbers)
     for bucket in range(scratch.buckets):
         shingles = scratch.shared_shingles(bucket)
-        # A record's anchors end in its last class: once its quota there is taken, only a rarer class had more.
-        planned = (last_class > 0) | ((last_class == 0) & (quota > 0))
-        if shingles is None or not planned.any():
+        if shingles is None or not planned:
             continue
         shingles = shingles.collect()
-        row_plan = {"last_class": pl.Series(np.where(planned, last_class, -1)), "quota": pl.Series(quota)}
+        row_plan = {"last_class": pl.Series(last_class), "quota": pl.Series(quota)}
         candidates = shingles.with_columns(pl.lit(column).gather("n").alias(name) for name, column in row_plan.items())
         candidates = candidates.filter(pl.col("rarity").cast(pl.Int64) <= pl.col("last_class"))
         # Rarer classes are anchors whole; in the last class, the smallest hashes up to the record's quota.
@@ -323,7 +323,13 @@ def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, lengths: pl.Series, group
         scratch.anchors_path(bucket).parent.mkdir(parents=True, exist_ok=True)
         anchors.select("n", "h").write_ipc(scratch.anchors_path(bucket), compression="uncompressed")
         taken = ties.group_by("n").len("taken")
-        quota[taken["n"].to_numpy()] -= taken["taken"].to_numpy()
+        takers = taken["n"].to_numpy()
+        quota[takers] -= taken["taken"].to_numpy()
+        # Anchors end in the last class: a record whose last class is the rarest has none left once its quota is
+        # taken (a record with a rarer class takes all of those, in every range).
+        done = takers[(last_class[takers] == 0) & (quota[takers] <= 0)]
+        last_class[done] = -1
+        planned -= len(done)
         # A pair as one integer (a * 2^32 + b): counting hits groups one column, not two.
         found = (
             anchors.select("n", "h")
