@@ -63,8 +63,9 @@ def parse_documents(
     """(segments, records, quarantine) for every document in ``lines`` (file, line, text: non-blank lines).
 
     ``model`` is the line model to weigh the units with (default: the committed one); ``unit_frame`` the
-    ``units(lines)`` a caller already holds. Every line ends in a segment; a line no segment covers, or a whole
-    document whose parser raised, is quarantined with the reason, so nothing is lost between parse and publish.
+    ``compared(units(lines))`` a caller already holds. Every line ends in a segment; a line no segment covers, or a
+    whole document whose parser raised, is quarantined with the reason, so nothing is lost between parse and
+    publish.
     """
     segments: list[tuple] = []
     records: list[tuple] = []
@@ -130,8 +131,9 @@ def documents(
     model: LineModel | None = None,
     unit_frame: pl.DataFrame | None = None,
 ) -> Iterator[Document]:
-    """The Documents of a batch of pages: units, their evidence and (with ``extract``) the model's scores."""
-    frame = evidence_frame(units(lines) if unit_frame is None else unit_frame, learned)
+    """The Documents of a batch of pages: units, their evidence and (with ``extract``) the model's scores
+    (``unit_frame``: ``compared(units(lines))``, if the caller holds it)."""
+    frame = evidence_frame(compared(units(lines)) if unit_frame is None else unit_frame, learned)
     chrome: list[float] = []
     title: list[float] = []
     if extract is not None:
@@ -168,13 +170,12 @@ def documents(
 
 
 def learned_matches(unit_frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
-    """(file, key): each learned boilerplate line the units of a document match, once (unit_frame: ``units`` of
-    its lines). All a document's parse reads of the learned set: evidence compares each unit's canonical form,
-    which is not a raw line's when a shortcode, mojibake or the crawler's date prefix is cut from the line, or
-    hard-wrapped lines are joined."""
+    """(file, key): each learned boilerplate line the units of a document match, once (unit_frame:
+    ``compared(units(lines))``). All a document's parse reads of the learned set: evidence compares each unit's
+    canonical form, which is not a raw line's when a shortcode, mojibake or the crawler's date prefix is cut from the
+    line, or hard-wrapped lines are joined."""
     return (
-        compared(unit_frame.select("file", "text"))
-        .filter(pl.col("canon").is_in(pl.Series(sorted(learned), dtype=pl.String).implode()))
+        unit_frame.filter(pl.col("canon").is_in(pl.Series(sorted(learned), dtype=pl.String).implode()))
         .select("file", key="canon")
         .unique()
     )

@@ -41,6 +41,7 @@ from pipeline.extraction import (
     learned_matches,
     parse_documents,
 )
+from pipeline.layouts.evidence import compared
 from pipeline.linemodel import LineModel
 from pipeline.outputs import Outputs
 from pipeline.progress import NO_PROGRESS, Progress
@@ -242,7 +243,8 @@ def decode_shard(task: ShardTask) -> Decoded:
 
 
 def learned_keys(unit_frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
-    """(file, learned_key): per file, a hash of the learned boilerplate lines its units match ('' when none).
+    """(file, learned_key): per file, a hash of the learned boilerplate lines its units (unit_frame:
+    `compared(units(lines))`) match ('' when none).
 
     Parsing a file depends on its own text and on which of its units the corpus taught as boilerplate
     (extraction.learned_matches); this key and the file's sha256 identify its parse in the cache.
@@ -308,7 +310,7 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int]:
     out, buckets, part_dirs = task.out, task.shard.buckets, parse_part_dirs(task.out)
     by_set = _by_learned_set(task, learned)
     lines = shards.read(out.lines_dir, LINE_SCHEMA, task.shard)
-    unit_frame = units(lines)
+    unit_frame = compared(units(lines))  # once, for the learned keys and the evidence
     keys = (
         task.files.select("path", "sha256")
         .rename({"path": "file"})

@@ -18,7 +18,7 @@ from pipeline.boilerplate import boilerplate_evidence, learn_boilerplate
 from pipeline.config import ParseParams
 from pipeline.decode import decode_bytes
 from pipeline.extraction import LINE_SCHEMA
-from pipeline.layouts.evidence import evidence_frame
+from pipeline.layouts.evidence import compared, evidence_frame
 from pipeline.linemodel import LineModel, fit
 from pipeline.text import canonical, canonical_expr
 from pipeline.units import units
@@ -120,7 +120,7 @@ def labelled_units(
     learned = frozenset(
         learn_boilerplate(boilerplate_evidence(lines, params.boilerplate), params.boilerplate)["key"].to_list()
     )
-    frame = evidence_frame(units(lines), learned)
+    frame = evidence_frame(compared(units(lines)), learned)
     # Labels match gold text anywhere in a unit: the whole unit's canonical form, not the evidence's prefix.
     full = frame.select("file", canonical_expr("s"))
     labels: list[str] = []

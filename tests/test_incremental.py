@@ -24,6 +24,7 @@ from conftest import REPO_ROOT, SEED_RAW
 from pipeline import shards
 from pipeline.config import load_params
 from pipeline.extraction import LINE_SCHEMA, parse_documents
+from pipeline.layouts.evidence import compared
 from pipeline.outputs import Outputs
 from pipeline.parse import learned_keys
 from pipeline.text import canonical
@@ -161,7 +162,7 @@ def test_a_files_learned_key_changes_whenever_the_learned_set_changes_its_parse(
         without, taught = (parse_documents(page, seen, params.min_layout_score, params.extract) for seen in
                            (frozenset(), learned))  # fmt: skip
         assert not without[0].equals(taught[0]), file  # the learned line changes the file's segments...
-    keys = [dict(learned_keys(units(lines), seen).rows()) for seen in (frozenset(), learned)]
+    keys = [dict(learned_keys(compared(units(lines)), seen).rows()) for seen in (frozenset(), learned)]
     assert keys[0] == dict.fromkeys(UNITS_HOLDING_IT, "")
     assert all(keys[1][file] for file in UNITS_HOLDING_IT)  # ...so it changes the key of every one of them
 

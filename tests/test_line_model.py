@@ -15,7 +15,7 @@ from pipeline import clean
 from pipeline.config import load_params
 from pipeline.extraction import LINE_SCHEMA, parse_documents
 from pipeline.features import feature_frame, feature_names
-from pipeline.layouts.evidence import evidence_frame
+from pipeline.layouts.evidence import compared, evidence_frame
 from pipeline.linemodel import MODEL_PATH, LineModel, default_model, fit
 from pipeline.training import unit_labels
 from pipeline.units import units
@@ -39,7 +39,7 @@ def lines_frame(pages: dict[str, list[str]]) -> pl.DataFrame:
 
 
 def page_frame(pages: dict[str, list[str]]) -> pl.DataFrame:
-    return evidence_frame(units(lines_frame(pages)), frozenset())
+    return evidence_frame(compared(units(lines_frame(pages))), frozenset())
 
 
 def test_features_are_finite_and_named() -> None:

@@ -193,14 +193,14 @@ def compared(units: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(canon=canonical_column(frame, pl.col("s").str.slice(0, CANON_CHARS)))
 
 
-def evidence_frame(units: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
-    """The units with the columns their evidence is read from (one pass of vectorised tests over the batch).
+def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
+    """The units (`compared(units(lines))`: the parse stage compares them once for its learned keys and for this)
+    with the columns their evidence is read from (one pass of vectorised tests over the batch).
 
     Costly tests only read as much of a unit as can matter: a rule is only tried on units up to its max_chars,
     scripts are counted on a unit's first characters, and only where a letter outside
     the Latin script occurs there.
     """
-    frame = compared(units)
     learned_keys = pl.Series(sorted(learned), dtype=pl.String)
     s = pl.col("s")
     # Columns, not expressions: polars would count the words of every unit again in each test that reads them.
