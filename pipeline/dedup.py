@@ -38,7 +38,10 @@ How memory stays bounded (the corpus is never held as text or as shingles):
    duplicates.parquet is merged from the dropped parts in a total order, id batch by id batch.
 7. A rebuild (with the cache) decides again only the representatives a change can reach (`plan_rebuild`): the
    previous build's decisions and anchors are kept per representative, known by its content
-   (pipeline/dedup_state.py), and the others' decisions are carried over. Those decided again are decided on
+   (pipeline/dedup_state.py), and the others' decisions are carried over: a change reaches a record through its
+   anchors (a shingle moving to another rarity class changes them only where they end; an added record is a new
+   candidate only if it holds as many of them as a candidate must), its choice and its prefix keys, and a record
+   whose prefix filter is exact finds every candidate whichever anchors it has. Those decided again are decided on
    what their decisions read, selected from the cached features part by part: their own rows, the document
    frequency of each hash they hold (counted, not held: a stock phrase is in most records), every holder of a
    hash they may take as an anchor, and then the rows of their candidate pairs' longer records. The outputs are
@@ -236,9 +239,97 @@ class Counts:
         return self.counts
 
 
+# `last_class` of a record whose budget exceeds its shared shingles: every one is an anchor, whatever the number of
+# classes (which follows the corpus size).
+EVERY_CLASS = 64
+# Per representative, what its anchors follow from (`AnchorPlan`): the state keeps it for the next build's reach.
+PLAN_SCHEMA = {
+    "n": pl.UInt32,
+    # the rarity class holding its last anchor (EVERY_CLASS: all); null when its prefix filter is exact (no anchors,
+    # or all those the filter needs): then any of its shared shingles, as many, find every candidate
+    "last_class": pl.UInt32,
+    "exact_budget": pl.UInt32,  # the anchors the prefix filter needs: p + k - 1 (0: it cannot be contained)
+    "capped": pl.UInt32,  # its shared shingles under the cap
+    "through_last": pl.UInt32,  # its shared shingles in the classes up to last_class
+    "required": pl.UInt32,  # the anchors a candidate must hold
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class AnchorPlan:
+    """Per record (arrays indexed by n), from its shingle counts: how many anchors it takes (budget), where they end
+    (all of the rarer classes, then the `quota` smallest hashes of `last_class`) and how many of them a candidate
+    must hold (module docstring, step 3)."""
+
+    exact_budget: np.ndarray
+    capped: np.ndarray
+    budget: np.ndarray
+    required: np.ndarray
+    last_class: np.ndarray
+    quota: np.ndarray
+    through_last: np.ndarray
+    wanted: np.ndarray
+    cumulative: np.ndarray  # (records, classes): shared shingles in each class and the rarer ones
+
+    @classmethod
+    def of(cls, statistics: ShingleStatistics, params: DedupParams) -> AnchorPlan:
+        # a needs T = floor(t*|A|) shared shingles in b (the floor keeps it a lower bound). Generalised prefix
+        # filter: among a's first p + k - 1 shared shingles (p = |S| - T + 1) at least k are in b, else |A & B| < T.
+        # k hits rather than one drop the pairs that share a stray stock phrase; k <= T keeps the bound true.
+        needed = np.floor(statistics.size * params.near_containment).astype(np.int64)
+        hits_needed = np.clip(np.minimum(params.anchor_hits, needed), 1, None)
+        exact_budget = np.where(statistics.shared >= needed, statistics.shared - needed + hits_needed, 0)
+        cumulative = np.cumsum(statistics.by_rarity, axis=1, dtype=np.int64)
+        # Anchors are shingles in at most max_shingle_df records; a record with fewer of those than the filter needs
+        # takes all of them (its k rarest shingles if it has fewer than k), and b must hold k of them all the same.
+        capped = statistics.by_rarity[:, : capped_classes(params.max_shingle_df)].sum(axis=1, dtype=np.int64)
+        budget = budget_of(exact_budget, capped, params)
+        last_class = (cumulative < budget[:, None]).sum(axis=1)  # the class holding the last anchor
+        at = np.minimum(last_class, cumulative.shape[1] - 1)[:, None]
+        below = np.take_along_axis(cumulative, np.maximum(last_class - 1, 0)[:, None], 1)[:, 0]
+        before = np.where(last_class > 0, below, 0)
+        return cls(
+            exact_budget=exact_budget,
+            capped=capped,
+            budget=budget,
+            required=np.minimum(hits_needed, budget),
+            last_class=np.where(last_class < cumulative.shape[1], last_class, EVERY_CLASS),
+            quota=budget - before,
+            through_last=np.take_along_axis(cumulative, at, 1)[:, 0],
+            wanted=(budget > 0) & (statistics.size > 0),
+            cumulative=cumulative,
+        )
+
+    def frame(self, numbers: np.ndarray) -> pl.DataFrame:
+        """PLAN_SCHEMA rows of these records."""
+        # A record with no anchors, or all those the prefix filter needs, finds every candidate whichever shingles
+        # its anchors are: where they end decides nothing.
+        exact = pl.Series(~self.wanted[numbers] | (self.budget[numbers] == self.exact_budget[numbers]))
+        return pl.DataFrame(
+            {
+                "n": numbers,
+                "last_class": pl.Series(self.last_class[numbers]).set(exact, None),
+                "exact_budget": self.exact_budget[numbers],
+                "capped": self.capped[numbers],
+                "through_last": pl.Series(self.through_last[numbers]).set(exact, None),
+                "required": self.required[numbers],
+            }
+        ).cast(PLAN_SCHEMA)
+
+
+def budget_of(
+    exact_budget: np.ndarray | pl.Expr, capped: np.ndarray | pl.Expr, params: DedupParams
+) -> np.ndarray | pl.Expr:
+    """How many anchors a record takes: those the filter needs, at most those under the cap (at least k)."""
+    if isinstance(exact_budget, pl.Expr):
+        return pl.min_horizontal(exact_budget, pl.max_horizontal(capped, pl.lit(params.anchor_hits)))
+    return np.minimum(exact_budget, np.maximum(capped, params.anchor_hits))
+
+
 def near_candidates(
     scratch: Scratch,
     statistics: ShingleStatistics,
+    plan: AnchorPlan,
     lengths: pl.Series,
     params: DedupParams,
     only: np.ndarray | None = None,
@@ -251,35 +342,19 @@ def near_candidates(
     (all of the rarer classes, then the smallest hashes of that class); reading the hash ranges in ascending order
     then picks those smallest hashes and looks the anchors up in the same pass.
     """
-    # a needs T = floor(t*|A|) shared shingles in b (the floor keeps it a lower bound). Generalised prefix filter:
-    # among a's first p + k - 1 shared shingles (p = |S| - T + 1) at least k are in b, else |A & B| < T. k hits
-    # rather than one drop the pairs that share a stray stock phrase; k <= T keeps the bound true.
-    needed = np.floor(statistics.size * params.near_containment).astype(np.int64)
-    hits_needed = np.clip(np.minimum(params.anchor_hits, needed), 1, None)
-    exact_budget = np.where(statistics.shared >= needed, statistics.shared - needed + hits_needed, 0)
-    cumulative = np.cumsum(statistics.by_rarity, axis=1, dtype=np.int64)
-    # Anchors are shingles in at most max_shingle_df records; a record with fewer of those than the filter needs
-    # takes all of them (its k rarest shingles if it has fewer than k), and b must hold k of them all the same.
-    capped = statistics.by_rarity[:, : capped_classes(params.max_shingle_df)].sum(axis=1, dtype=np.int64)
-    budget = np.minimum(exact_budget, np.maximum(capped, params.anchor_hits))
-    required = np.minimum(hits_needed, budget)
-    last_class = (cumulative < budget[:, None]).sum(axis=1)  # the class holding the last anchor
-    before = np.where(
-        last_class > 0, np.take_along_axis(cumulative, np.maximum(last_class - 1, 0)[:, None], 1)[:, 0], 0
-    )
-    wanted = (budget > 0) & (statistics.size > 0)
-    with_anchors = np.flatnonzero(wanted if only is None else wanted & only)
-    plan = pl.DataFrame(
+    with_anchors = np.flatnonzero(plan.wanted if only is None else plan.wanted & only)
+    plans = pl.DataFrame(
         {
             "n": with_anchors.astype(np.uint32),
-            "last_class": last_class[with_anchors].astype(np.uint32),
-            "quota": (budget - before)[with_anchors],
-            "required": required[with_anchors],
+            "last_class": np.minimum(plan.last_class, statistics.by_rarity.shape[1])[with_anchors].astype(np.uint32),
+            "quota": plan.quota[with_anchors],
+            "required": plan.required[with_anchors],
         }
     )
     # Lookups yield (anchors x document frequency) rows: records are taken in groups of at most about
     # bucket_shingles such rows (each class's largest frequency times its anchors), each group in its own pass
     # over the hash ranges.
+    cumulative, budget = plan.cumulative, plan.budget
     lookups = np.zeros(len(budget), dtype=np.int64)
     for rarity_class in range(cumulative.shape[1]):
         anchors = np.minimum(cumulative[:, rarity_class], budget) - (
@@ -287,7 +362,7 @@ def near_candidates(
         )
         lookups += anchors * largest_df(rarity_class, params.max_shingle_df)
     groups = max(1, -(-int(lookups[with_anchors].sum()) // params.bucket_shingles))
-    return anchor_pairs(scratch, plan, lengths, groups)
+    return anchor_pairs(scratch, plans, lengths, groups)
 
 
 def anchor_pairs(scratch: Scratch, plan: pl.DataFrame, lengths: pl.Series, groups: int) -> pl.DataFrame:
@@ -439,12 +514,14 @@ def near_and_truncated(
     params: DedupParams,
     only: pl.Series | None = None,
     count_shared: Callable[[pl.DataFrame], np.ndarray] | None = None,
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Decisions (n, kept_n, kind, similarity) for representatives that duplicate a longer representative, before
-    chains are followed: for every representative, or for those in `only` (n), with the scratch holding every row
-    of those and every row of a hash they may take as an anchor (`anchor_hashes`). `count_shared`: the shingles
-    each candidate pair has in common (default: `shared_counts` over the scratch, which then holds every row)."""
+    chains are followed, and the anchor plans (PLAN_SCHEMA) of those decided: for every representative, or for
+    those in `only` (n), with the scratch holding every row of those and every row of a hash they may take as an
+    anchor (`anchor_hashes`). `count_shared`: the shingles each candidate pair has in common (default:
+    `shared_counts` over the scratch, which then holds every row)."""
     statistics = shingle_statistics(scratch, compact, params)
+    plan = AnchorPlan.of(statistics, params)
     lengths = np.zeros(len(statistics.size), dtype=np.uint32)
     lengths[compact["n"].to_numpy()] = compact["length"].to_numpy()
     mask = None
@@ -454,7 +531,7 @@ def near_and_truncated(
         mask[only.to_numpy()] = True
         prefix = prefix.filter(pl.col("a").is_in(only.implode()))
     prefix = verified_prefixes(records, prefix).with_columns(prefix=pl.lit(True))
-    near = near_candidates(scratch, statistics, pl.Series(lengths), params, mask)
+    near = near_candidates(scratch, statistics, plan, pl.Series(lengths), params, mask)
     pairs = orient(pl.concat([near, prefix.select("a", "b")]).unique(), compact)
     log.info("dedup: %d candidate pairs", pairs.height)
     count = count_shared or functools.partial(shared_counts, scratch)
@@ -469,7 +546,7 @@ def near_and_truncated(
         )
         .filter(pl.col("prefix") | (pl.col("containment") >= params.near_containment))
     )
-    return (
+    decisions = (
         pairs.sort(["a", "prefix", "containment", "b_length", "b_id"], descending=[False, True, True, True, False])
         .group_by("a", maintain_order=True)
         .first()
@@ -481,6 +558,8 @@ def near_and_truncated(
         )
         .cast(DECISION_SCHEMA)
     )
+    decided = compact["n"] if only is None else only
+    return decisions, plan.frame(decided.to_numpy())
 
 
 def shingle_class(df: pl.Expr, cap: int) -> pl.Expr:
@@ -495,6 +574,7 @@ class Rebuild:
 
     recompute: pl.Series
     carried: pl.DataFrame  # DECISION_SCHEMA: the previous decisions of the others, in this build's numbers
+    carried_plans: pl.DataFrame  # PLAN_SCHEMA: the others' anchor plans, their counts brought up to date
     carried_anchors: pl.LazyFrame  # (n, h): the others' anchors
 
 
@@ -507,9 +587,11 @@ def plan_rebuild(
     anchors or sharing a prefix key with it, and the rarity classes of its shingles. Between two builds, the
     representatives added (new content, or newly the representative of its copies) and removed change the
     document frequency of their shingles only. So a representative present in both builds can decide otherwise
-    only if: one of its shingles changed rarity class (its anchors may change); an added representative holds one
-    of its anchors (a new candidate); the one it duplicated is removed; or it shares a prefix key with an added or
-    removed one. Every other keeps its decision and anchors: they are what a fresh build would compute. None when
+    only if: a change of its shingles' rarity classes changes its anchors (`class_reach`); an added representative
+    holds as many of its anchors as a candidate must (`new_candidates`); the one it duplicated is removed; or it
+    shares a prefix key with an added or removed one. Every other keeps its decision, anchor plan (its counts
+    brought up to date) and anchors: what a fresh build would compute, except the anchors of a record whose prefix
+    filter is exact, which any of its shared shingles, as many, would serve as well (`PLAN_SCHEMA`). None when
     the previous build's features of a removed representative are no longer cached, or when two representatives
     of a build have the same content (never expected: copies group) and so could not be told apart.
     """
@@ -531,12 +613,12 @@ def plan_rebuild(
     )
     cap = params.max_shingle_df
     frequency = shingles.frequencies(change["h"], compact["n"]).join(change, on="h")
-    moved = frequency.filter(
-        shingle_class(pl.col("df"), cap).ne_missing(shingle_class(pl.col("df") - pl.col("change"), cap))
-    )
-    by_class = shingles.select(compact["n"], moved["h"])["n"]
-    new_anchor_holders = previous.anchors().join(added_shingles.lazy().select("h").unique(), on="h", how="semi")
-    by_anchor = new_anchor_holders.join(known.lazy(), on="index").select("n").collect()["n"]
+    moves = frequency.select(
+        "h", old=shingle_class(pl.col("df") - pl.col("change"), cap), new=shingle_class(pl.col("df"), cap)
+    ).filter(pl.col("old").ne_missing(pl.col("new")))
+    held = shingles.select(compact["n"], moves["h"]).join(known, on="n").join(moves, on="h")
+    by_class, plans = class_reach(previous, held, params)
+    by_anchor = new_candidates(previous, known, added_shingles)
     by_best = states.join(removed.select(best="index"), on="best", how="semi").join(known, on="index")["n"]
     changed_keys = pl.concat([prefix_key_rows(added, "n").drop("n"), prefix_key_rows(removed, "index").drop("index")])
     by_prefix = prefix_key_rows(current, "n").join(changed_keys, on=["prefix", "level"], how="semi")["n"]
@@ -548,9 +630,75 @@ def plan_rebuild(
         .select("n", "kept_n", "kind", "similarity")
         .cast(DECISION_SCHEMA)
     )
+    carried_plans = stay.join(plans, on="index").select(list(PLAN_SCHEMA)).cast(PLAN_SCHEMA)
     carried_anchors = previous.anchors().join(stay.lazy(), on="index").select("n", "h")
     log.info("dedup: rebuild decides %d of %d representatives again", recompute.len(), compact.height)
-    return Rebuild(recompute, carried, carried_anchors)
+    return Rebuild(recompute, carried, carried_plans, carried_anchors)
+
+
+def class_reach(previous: PreviousBuild, held: pl.DataFrame, params: DedupParams) -> tuple[pl.Series, pl.DataFrame]:
+    """(n of the representatives whose anchors a change of rarity class can change, every previous representative's
+    anchor plan as it is now for those it cannot: PLAN_SCHEMA without n, with index).
+
+    held: (n, index, h, old, new), a known representative holding a hash whose class moved (null: unshared). Its
+    anchors are its shared shingles in the classes below `last_class` and the `quota` smallest of that class, a
+    quota given by its budget, which follows from its shared shingles and those under the cap. They stay the same
+    unless a move makes a shingle shared or unshared, changes its budget (across the cap), touches a class below
+    `last_class`, brings a shingle into that class, takes one of its anchors out of it, or takes out so many others
+    that the class no longer reaches the budget (then the anchors go on in the next class). The plans of the others
+    change by their counts only."""
+    last, old, new = pl.col("last_class"), pl.col("old"), pl.col("new")
+    anchors = previous.anchors().join(held.lazy().select("index", "h"), on=["index", "h"], how="semi").collect()
+    capped_classes_ = capped_classes(params.max_shingle_df)
+    moves = (
+        held.join(anchors.with_columns(anchor=pl.lit(True)), on=["index", "h"], how="left")
+        .join(previous.representatives.select("index", "last_class"), on="index")
+        .group_by("index", "n")
+        .agg(
+            blocked=(
+                old.is_null()
+                | new.is_null()
+                | (pl.min_horizontal(old, new) < last).fill_null(False)
+                | ((new == last) & (old != last)).fill_null(False)
+                | ((old == last) & pl.col("anchor").fill_null(False)).fill_null(False)
+            ).any(),
+            leaving=((old == last) & (new != last)).fill_null(False).sum(),
+            capped=(new < capped_classes_).cast(pl.Int64).sum() - (old < capped_classes_).cast(pl.Int64).sum(),
+        )
+    )
+    plan = list(PLAN_SCHEMA)[1:]
+    before = previous.representatives.select("index", *plan)
+    budget = budget_of(pl.col("exact_budget"), pl.col("capped"), params)
+    after = (
+        before.join(moves, on="index", how="left", suffix="_change")
+        .with_columns(pl.col("leaving", "capped_change").fill_null(0), blocked=pl.col("blocked").fill_null(False))
+        .with_columns(
+            capped=(pl.col("capped") + pl.col("capped_change")),
+            through_last=(pl.col("through_last") - pl.col("leaving")),
+            budget=budget,
+        )
+        .with_columns(
+            reached=pl.col("blocked")
+            | (budget != pl.col("budget"))
+            | ((last < EVERY_CLASS) & (pl.col("through_last") < pl.col("budget"))).fill_null(False)
+        )
+    )
+    reached = after.filter(pl.col("reached")).join(moves.select("index", "n"), on="index")["n"]
+    return reached, after.select("index", *plan)
+
+
+def new_candidates(previous: PreviousBuild, known: pl.DataFrame, added_shingles: pl.DataFrame) -> pl.Series:
+    """n of the known representatives an added one may now be a candidate of: it holds as many of their anchors as
+    a candidate must (`required`)."""
+    hits = (
+        previous.anchors()
+        .join(added_shingles.lazy().select(added="n", h="h"), on="h")
+        .group_by("index", "added")
+        .len("hits")
+        .join(previous.representatives.lazy().select("index", "required"), on="index")
+        .filter(pl.col("hits") >= pl.col("required"))
+    )
+    return hits.join(known.lazy(), on="index").select("n").unique().collect()["n"]
 
 
 def near_decisions(
@@ -559,17 +707,18 @@ def near_decisions(
     scratch: Scratch,
     params: DedupParams,
     previous: PreviousBuild | None,
-) -> tuple[pl.DataFrame, pl.LazyFrame]:
-    """(decisions before chains, anchors (n, h)) of the representatives: all decided here, or, given the previous
-    build's state, those a change can reach decided on the rows of their shingles only, the others carried over.
-    Without a previous build the scan wrote every shingle to scratch; with one it left them in the cache."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.LazyFrame]:
+    """(decisions before chains, anchor plans, anchors (n, h)) of the representatives: all decided here, or, given
+    the previous build's state, those a change can reach decided on the rows of their shingles only, the others
+    carried over. Without a previous build the scan wrote every shingle to scratch; with one it left them in the
+    cache."""
     if previous is None:
-        return near_and_truncated(records, compact, scratch, params), scratch.anchors()
+        return *near_and_truncated(records, compact, scratch, params), scratch.anchors()
     shingles = CachedShingles(previous.space, records.parts(), scratch.buckets)
     rebuild = plan_rebuild(previous, compact, shingles, params)
     if rebuild is None or rebuild.recompute.len() == compact.height:
         shingles.write_to(scratch)
-        return near_and_truncated(records, compact, scratch, params), scratch.anchors()
+        return *near_and_truncated(records, compact, scratch, params), scratch.anchors()
     recompute = rebuild.recompute
     own = shingles.of_records(recompute)
     frequencies = shingles.frequencies(own["h"].unique(), compact["n"])
@@ -585,9 +734,10 @@ def near_decisions(
         partners = shingles.of_records(pairs["b"].unique(), own["h"].unique())
         return pair_counts(own, partners, pairs)
 
-    decisions = near_and_truncated(records, compact, restricted, params, recompute, count_shared)
+    decisions, plans = near_and_truncated(records, compact, restricted, params, recompute, count_shared)
     decisions = pl.concat([rebuild.carried, decisions]).sort("n")
-    return decisions, pl.concat([rebuild.carried_anchors, restricted.anchors()])
+    plans = pl.concat([rebuild.carried_plans, plans]).sort("n")
+    return decisions, plans, pl.concat([rebuild.carried_anchors, restricted.anchors()])
 
 
 def anchor_hashes(own: pl.DataFrame, frequencies: pl.DataFrame, params: DedupParams) -> pl.Series:
@@ -603,7 +753,12 @@ def anchor_hashes(own: pl.DataFrame, frequencies: pl.DataFrame, params: DedupPar
 
 
 def save_state(
-    space: Path, records: Records, representatives: pl.DataFrame, decisions: pl.DataFrame, anchors: pl.LazyFrame
+    space: Path,
+    records: Records,
+    representatives: pl.DataFrame,
+    decisions: pl.DataFrame,
+    plans: pl.DataFrame,
+    anchors: pl.LazyFrame,
 ) -> None:
     """The state of this build for the next one (pipeline/dedup_state.py), representatives in n order."""
     places = pl.concat(
@@ -622,6 +777,7 @@ def save_state(
         ordered.join(places, on="n", how="left", maintain_order="left")
         .join(decisions, on="n", how="left", maintain_order="left")
         .join(index.select(kept_n="n", best="index"), on="kept_n", how="left", maintain_order="left")
+        .join(plans, on="n", how="left", maintain_order="left")
     )
     dedup_state.save(space, rows, anchors.join(index.lazy(), on="n").select("index", "h"))
 
@@ -652,9 +808,9 @@ def decide(
     compact = scan_records(records, params, scratch, engine, space, to_scratch=previous is None)
     groups = exact_groups(compact)
     representatives = compact.join(groups.filter(pl.col("rank") == 1).select("n"), on="n", how="semi")
-    decisions, anchors = near_decisions(records, representatives, scratch, params, previous)
+    decisions, plans, anchors = near_decisions(records, representatives, scratch, params, previous)
     if space is not None:
-        save_state(space, records, representatives, decisions, anchors)
+        save_state(space, records, representatives, decisions, plans, anchors)
         # Only now: the previous state points into the entries of parts that have left (removed representatives).
         keep_only(space, records.parts())
     near = follow_chains(decisions, "n", "kept_n")

@@ -7,7 +7,8 @@ place in the corpus or its number n, which change when a file is added. The stat
 namespace (so a change of code or params starts without one), replaced whole at the end of each build:
 - representatives.arrow, in the build's n order (a row's index is its place): identity, prefix keys, where its
   features are cached (the part's entry and its row there), and its decision (`best`: the index of the
-  representative it duplicates, before chains are followed; kind; similarity), null when it is kept;
+  representative it duplicates, before chains are followed; kind; similarity), null when it is kept, and its
+  anchor plan (the counts its anchors follow from);
 - anchors.arrow: (index, h), the shingles each representative's candidates were looked up by, in (index, h) order.
 This module imports no stage.
 """
@@ -37,6 +38,12 @@ STATE_SCHEMA = {
     "best": pl.UInt32,
     "kind": pl.String,
     "similarity": pl.Float64,
+    # its anchor plan (pipeline/dedup.py, PLAN_SCHEMA): what a change of rarity classes must touch to change them
+    "last_class": pl.UInt32,
+    "exact_budget": pl.UInt32,
+    "capped": pl.UInt32,
+    "through_last": pl.UInt32,
+    "required": pl.UInt32,
 }
 
 

@@ -23,6 +23,7 @@ import pytest
 from conftest import REPO_ROOT, SHARED
 
 from pipeline import dedup, dedup_keys, io, shards
+from pipeline import dedup_state as dedup_state_module
 from pipeline.cache import content_digest
 from pipeline.config import ConfigError, DedupParams, load_params
 from pipeline.engine import POOL_PAYS_FROM
@@ -460,10 +461,18 @@ def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="pipeline.dedup"):
             result = dedup.transform(parts, params, cache=cache)
-        fresh = dedup.transform(pl.concat([pl.read_parquet(p) for p in parts]), params)
-        assert result.kept.collect().sort("id").equals(fresh.kept.sort("id")), step
-        assert result.removed.collect().equals(fresh.removed), step
+        fresh_cache = tmp_path / f"{step} fresh cache"
+        fresh = dedup.transform(parts, params, cache=fresh_cache)
+        assert result.kept.collect().sort("id").equals(fresh.kept.collect().sort("id")), step
+        assert result.removed.collect().equals(fresh.removed.collect()), step
         assert result.metrics == fresh.metrics, step
+        # The state the next rebuild starts from is a fresh build's: decisions and anchor plans, and the anchors
+        # of every record whose anchors matter (one with all those the prefix filter needs keeps the anchors it
+        # was decided with: any of its shared shingles, as many, find every candidate).
+        ours, theirs = dedup_state(cache), dedup_state(fresh_cache)
+        assert ours[0].equals(theirs[0]), step
+        matter = ours[0].with_row_index("index").filter(pl.col("last_class").is_not_null()).select("index")
+        assert ours[1].join(matter, on="index").equals(theirs[1].join(matter, on="index")), step
         counts = [m for m in caplog.messages if "decides" in m]
         if not counts:
             return 0, 0
@@ -495,6 +504,15 @@ def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_
     tenth = articles.sample(fraction=0.1, seed=3)
     build(articles.join(tenth, on="row", how="anti"), "tenth removed")
     build(articles, "tenth back")
+
+
+def dedup_state(cache: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(representatives, anchors) of the decisions' state in a dedup cache."""
+    (state,) = cache.glob(f"*/{dedup_state_module.FOLDER}")
+    return (
+        pl.read_ipc(state / dedup_state_module.REPRESENTATIVES),
+        pl.read_ipc(state / dedup_state_module.ANCHORS),
+    )
 
 
 def cached_build(tmp_path: Path, *rows: dict, params: DedupParams = PARAMS) -> StageResult:
@@ -546,12 +564,16 @@ def test_a_rebuild_redecides_a_cut_page_found_by_its_prefix_only(tmp_path: Path)
     assert kept_for_cut(cut, page, longer) == longer["id"]
 
 
-def test_a_removal_that_moves_shingles_to_another_rarity_class_redecides_their_holders(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(("max_shingle_df", "decided_again"), [(PARAMS.max_shingle_df, 2), (2, 3)])
+def test_a_removal_that_moves_shingles_to_another_rarity_class_redecides_the_holders_whose_anchors_it_moves(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, max_shingle_df: int, decided_again: int
 ) -> None:
     """A brief inside three releases: removing one that is not the brief's choice moves the brief's shingles from
-    4 records to 3, another rarity class, which orders its anchors otherwise: the brief is decided again (here with
-    the same outcome), not carried over."""
+    4 records to 3, another rarity class. Under the usual cap the brief has all the anchors the prefix filter needs,
+    which find every candidate whichever shingles they are: it keeps its decision, and only the two releases sharing
+    the removed one's prefix are decided again. With a cap of 2 it has fewer (its anchors are its rarest shingles
+    above the cap), the move reorders them, and it is decided again too (here with the same outcome)."""
+    params = dataclasses.replace(PARAMS, max_shingle_df=max_shingle_df)
     brief = article(" ".join(WORDS[100:135] + ["said", "the", "ministry"]), file="brief.txt", title="Brief")
     releases = [
         article(" ".join(WORDS[90:150] + [f"{stem}{i}" for i in range(40 + 20 * k)]), file=f"{stem}.txt", title=stem)
@@ -560,9 +582,79 @@ def test_a_removal_that_moves_shingles_to_another_rarity_class_redecides_their_h
     for rows in ([brief, *releases], [brief, *releases[1:]]):
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="pipeline.dedup"):
-            result = cached_build(tmp_path, *rows)
+            result = cached_build(tmp_path, *rows, params=params)
         assert result.removed["kept_id"].to_list() == [releases[2]["id"]]
-    assert "dedup: rebuild decides 3 of 3 representatives again" in caplog.messages
+    assert f"dedup: rebuild decides {decided_again} of 3 representatives again" in caplog.messages
+
+
+def test_a_class_move_reaches_a_record_only_where_it_can_change_its_anchors(tmp_path: Path) -> None:
+    """`class_reach` on one move per record (cap 16: classes 0-3 under it, k = 5). A record's anchors are its shared
+    shingles below `last_class` and its smallest ones there, as many as its budget: a move reaches it when it makes a
+    shingle shared, touches a class below, enters that class, takes an anchor out of it or leaves fewer than the
+    budget there, or changes the budget across the cap; not when it stays above, takes a non-anchor out of a class
+    that still reaches the budget, or when the record's filter is exact (null last_class). The plans of the others
+    keep their counts up to date."""
+    params = dataclasses.replace(PARAMS, max_shingle_df=16, anchor_hits=5)
+    # (last_class, exact_budget, capped, through_last, move old -> new, the hash is an anchor, reached)
+    cases = [
+        (2, 16, 0, 10, (4, 5), False, False),  # above the last class
+        (2, 16, 0, 10, (2, 3), False, False),  # a non-anchor out of it, 9 left >= budget 5
+        (2, 16, 0, 5, (2, 3), False, True),  # a non-anchor out of it, 4 left < budget 5
+        (2, 16, 0, 10, (2, 3), True, True),  # an anchor out of it
+        (2, 16, 0, 10, (1, 2), False, True),  # from below into it
+        (2, 16, 0, 10, (0, 1), False, True),  # below it
+        (2, 16, 0, 10, (3, 2), False, True),  # into it (a removal)
+        (2, 16, 0, 10, (None, 0), False, True),  # newly shared
+        (None, 16, 20, None, (1, 2), False, False),  # exact filter
+        (None, 16, 20, None, (0, None), False, True),  # no longer shared
+        (None, 16, 20, None, (None, 0), False, True),  # newly shared
+        (3, 16, 6, 10, (3, 4), False, True),  # across the cap: capped 6 -> 5, budget 6 -> 5
+        (3, 16, 3, 10, (3, 4), False, False),  # across the cap: capped 3 -> 2, budget stays 5 (k)
+    ]
+    representatives = pl.DataFrame(
+        [(i, *case[:4], 5) for i, case in enumerate(cases)],
+        schema={"index": pl.UInt32, **{c: pl.UInt32 for c in list(dedup.PLAN_SCHEMA)[1:]}},
+        orient="row",
+    )
+    held = pl.DataFrame(
+        [(i + 100, i, i, *case[4]) for i, case in enumerate(cases)],
+        schema={"n": pl.UInt32, "h": pl.UInt64, "index": pl.UInt32, "old": pl.UInt32, "new": pl.UInt32},
+        orient="row",
+    )
+    anchors = pl.DataFrame(
+        [(i, i) for i, case in enumerate(cases) if case[5]], schema={"index": pl.UInt32, "h": pl.UInt64}, orient="row"
+    )
+    (tmp_path / dedup_state_module.FOLDER).mkdir()
+    anchors.write_ipc(tmp_path / dedup_state_module.FOLDER / dedup_state_module.ANCHORS)
+    reached, plans = dedup.class_reach(dedup_state_module.PreviousBuild(tmp_path, representatives), held, params)
+    assert sorted(reached.to_list()) == [i + 100 for i, case in enumerate(cases) if case[6]]
+    kept = plans.join(pl.DataFrame({"index": [0, 1, 12]}, schema={"index": pl.UInt32}), on="index").sort("index")
+    assert kept.select("through_last", "capped").rows() == [(10, 0), (9, 0), (9, 2)]
+
+
+def test_an_added_record_holding_a_few_of_a_brief_s_anchors_is_no_candidate_and_leaves_it_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An added page quoting a few words of a brief holds some of its anchors, but fewer than a candidate must
+    (`required`): the brief cannot be contained in it, and only the added page is decided."""
+    brief = article(" ".join(WORDS[100:135] + ["said", "the", "ministry"]), file="brief.txt", title="Brief")
+    release = article(LONG_BODY, file="release.txt", title="Release")
+    quoting = article(" ".join([f"levies{i}" for i in range(30)] + WORDS[100:108] + [f"quotas{i}" for i in range(30)]),
+                      file="quoting.txt", title="Quote")  # fmt: skip
+    assert cached_build(tmp_path, brief, release).removed["kept_id"].to_list() == [release["id"]]
+    representatives, anchors = dedup_state(tmp_path / "cache")
+    brief_anchors = anchors.join(
+        representatives.with_row_index("index").filter(pl.col("id") == brief["id"]).select("index"), on="index"
+    )
+    quoted = frame(quoting).select(pl.lit(0, pl.UInt32).alias("n"), "id", "is_truncated", "title", "body")
+    _, quoted_shingles = dedup_keys.batch_features(quoted, PARAMS)
+    held = brief_anchors.join(quoted_shingles, on="h").height
+    assert 0 < held < PARAMS.anchor_hits  # some of its anchors, fewer than a candidate must hold
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="pipeline.dedup"):
+        result = cached_build(tmp_path, brief, release, quoting)
+    assert result.removed["kept_id"].to_list() == [release["id"]]
+    assert "dedup: rebuild decides 1 of 3 representatives again" in caplog.messages
 
 
 def test_a_rebuild_reads_every_holder_of_a_brief_s_anchors_above_the_cap(
