@@ -649,7 +649,7 @@ def class_reach(previous: PreviousBuild, held: pl.DataFrame, params: DedupParams
     change by their counts only."""
     last, old, new = pl.col("last_class"), pl.col("old"), pl.col("new")
     anchors = previous.anchors().join(held.lazy().select("index", "h"), on=["index", "h"], how="semi").collect()
-    capped_classes_ = capped_classes(params.max_shingle_df)
+    under_cap = capped_classes(params.max_shingle_df)
     moves = (
         held.join(anchors.with_columns(anchor=pl.lit(True)), on=["index", "h"], how="left")
         .join(previous.representatives.select("index", "last_class"), on="index")
@@ -663,7 +663,7 @@ def class_reach(previous: PreviousBuild, held: pl.DataFrame, params: DedupParams
                 | ((old == last) & pl.col("anchor").fill_null(False)).fill_null(False)
             ).any(),
             leaving=((old == last) & (new != last)).fill_null(False).sum(),
-            capped=(new < capped_classes_).cast(pl.Int64).sum() - (old < capped_classes_).cast(pl.Int64).sum(),
+            capped=(new < under_cap).cast(pl.Int64).sum() - (old < under_cap).cast(pl.Int64).sum(),
         )
     )
     plan = list(PLAN_SCHEMA)[1:]
