@@ -243,16 +243,7 @@ class Counts:
 # classes (which follows the corpus size).
 EVERY_CLASS = 64
 # Per representative, what its anchors follow from (`AnchorPlan`): the state keeps it for the next build's reach.
-PLAN_SCHEMA = {
-    "n": pl.UInt32,
-    # the rarity class holding its last anchor (EVERY_CLASS: all); null when its prefix filter is exact (no anchors,
-    # or all those the filter needs): then any of its shared shingles, as many, find every candidate
-    "last_class": pl.UInt32,
-    "exact_budget": pl.UInt32,  # the anchors the prefix filter needs: p + k - 1 (0: it cannot be contained)
-    "capped": pl.UInt32,  # its shared shingles under the cap
-    "through_last": pl.UInt32,  # its shared shingles in the classes up to last_class
-    "required": pl.UInt32,  # the anchors a candidate must hold
-}
+PLAN_SCHEMA = {"n": pl.UInt32, **dedup_state.PLAN}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -666,21 +657,21 @@ def class_reach(previous: PreviousBuild, held: pl.DataFrame, params: DedupParams
             capped=(new < under_cap).cast(pl.Int64).sum() - (old < under_cap).cast(pl.Int64).sum(),
         )
     )
-    plan = list(PLAN_SCHEMA)[1:]
+    plan = list(dedup_state.PLAN)
     before = previous.representatives.select("index", *plan)
     budget = budget_of(pl.col("exact_budget"), pl.col("capped"), params)
     after = (
         before.join(moves, on="index", how="left", suffix="_change")
         .with_columns(pl.col("leaving", "capped_change").fill_null(0), blocked=pl.col("blocked").fill_null(False))
+        .with_columns(budget_before=budget)
         .with_columns(
             capped=(pl.col("capped") + pl.col("capped_change")),
             through_last=(pl.col("through_last") - pl.col("leaving")),
-            budget=budget,
         )
         .with_columns(
             reached=pl.col("blocked")
-            | (budget != pl.col("budget"))
-            | ((last < EVERY_CLASS) & (pl.col("through_last") < pl.col("budget"))).fill_null(False)
+            | (budget != pl.col("budget_before"))
+            | ((last < EVERY_CLASS) & (pl.col("through_last") < pl.col("budget_before"))).fill_null(False)
         )
     )
     reached = after.filter(pl.col("reached")).join(moves.select("index", "n"), on="index")["n"]

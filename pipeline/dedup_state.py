@@ -38,13 +38,19 @@ STATE_SCHEMA = {
     "best": pl.UInt32,
     "kind": pl.String,
     "similarity": pl.Float64,
-    # its anchor plan (pipeline/dedup.py, PLAN_SCHEMA): what a change of rarity classes must touch to change them
-    "last_class": pl.UInt32,
-    "exact_budget": pl.UInt32,
-    "capped": pl.UInt32,
-    "through_last": pl.UInt32,
-    "required": pl.UInt32,
 }
+# Its anchor plan (pipeline/dedup.py, `AnchorPlan`): the counts its anchors follow from, which tell what a change of
+# rarity classes must touch to change them.
+PLAN = {
+    # the rarity class holding its last anchor (EVERY_CLASS: all); null when its prefix filter is exact (no anchors,
+    # or all those the filter needs): then any of its shared shingles, as many, find every candidate
+    "last_class": pl.UInt32,
+    "exact_budget": pl.UInt32,  # the anchors the prefix filter needs: p + k - 1 (0: it cannot be contained)
+    "capped": pl.UInt32,  # its shared shingles under the cap
+    "through_last": pl.UInt32,  # its shared shingles in the classes up to last_class
+    "required": pl.UInt32,  # the anchors a candidate must hold
+}
+STATE_SCHEMA |= PLAN
 
 
 @dataclasses.dataclass(frozen=True)

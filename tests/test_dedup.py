@@ -613,7 +613,7 @@ def test_a_class_move_reaches_a_record_only_where_it_can_change_its_anchors(tmp_
     ]
     representatives = pl.DataFrame(
         [(i, *case[:4], 5) for i, case in enumerate(cases)],
-        schema={"index": pl.UInt32, **{c: pl.UInt32 for c in list(dedup.PLAN_SCHEMA)[1:]}},
+        schema={"index": pl.UInt32, **dedup_state_module.PLAN},
         orient="row",
     )
     held = pl.DataFrame(
