@@ -47,9 +47,10 @@ RECORD_SCHEMA = {
     "line_end": pl.Int32,
 }
 LINE_SCHEMA = {"file": pl.String, "line": pl.Int32, "text": pl.String}
-# parse_key: a hash of the parse cache namespace, the file's sha256 and its learned_key, so two files with the
-# same parse_key have the same lines, segments and records (up to their path).
-PARSE_KEY_SCHEMA = {"file": pl.String, "sha256": pl.String, "parse_key": pl.String}
+# learned_key: a hash of the learned boilerplate lines the file's units match ('' when none); parse_key: a hash of
+# the parse cache namespace, the file's sha256 and its learned_key, so two files with the same parse_key have the
+# same lines, segments and records (up to their path).
+PARSE_KEY_SCHEMA = {"file": pl.String, "sha256": pl.String, "learned_key": pl.String, "parse_key": pl.String}
 
 
 def parse_documents(

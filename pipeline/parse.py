@@ -140,6 +140,10 @@ def _decoded_rows(decoded: DecodedFile, sha256: str) -> list[tuple]:
 # keys, the exact identity, and by its files and the whole learned set, which needs no line read to check.
 DECODE_DIGEST, BY_LEARNED_KEYS, BY_LEARNED_SET = "decode", "parse", "parse_by_learned_set"
 PARSE_DIGESTS = (BY_LEARNED_KEYS, BY_LEARNED_SET)
+# The namespace and learned set the shard's keys part was written under: while both hold, a file's learned_key in it
+# still holds for every file of the same content, whatever else the shard's files are. Not forgotten when the
+# shard's lines are decoded again (a file's lines are a function of its content and the namespace).
+KEYS_UNDER = "keys_under"
 
 
 def decode_part_dirs(out: Outputs) -> list[Path]:
@@ -264,10 +268,11 @@ def _short_hash(text: str) -> str:
 
 
 def parse_keys(keys: pl.DataFrame, space: str) -> pl.DataFrame:
-    """(file, sha256, parse_key) from (file, sha256, learned_key): see PARSE_KEY_SCHEMA."""
+    """PARSE_KEY_SCHEMA's rows from (file, sha256, learned_key)."""
     return keys.select(
         "file",
         "sha256",
+        "learned_key",
         parse_key=pl.concat_str(pl.lit(space), "sha256", "learned_key", separator="\x1f").map_elements(
             lambda text: hashlib.sha256(text.encode()).hexdigest(), return_dtype=pl.String
         ),
@@ -288,21 +293,37 @@ def _by_learned_set(task: ShardTask, learned: frozenset[str]) -> str:
     return shards.digest(task.space, "parse", buckets.start, buckets.stop, files, sorted(learned))
 
 
-def kept_parse(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int] | None:
+def kept_parse(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int, int] | None:
     """Pass 2's result for a shard with the same files under the same whole learned set (the usual rebuild): the
     same parse, its parts kept and no line read (None: the shard is to be parsed)."""
     task, learned = args
     by_set = _by_learned_set(task, learned)
     return (
-        (0, 0)
+        (0, 0, 0)
         if shards.is_current(task.out.parse_digests_dir, task.shard, BY_LEARNED_SET, by_set, parse_part_dirs(task.out))
         else None
     )
 
 
-def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int]:
+def _keys_under(space: str, learned: frozenset[str]) -> str:
+    return shards.digest(space, sorted(learned))
+
+
+def known_learned_keys(task: ShardTask, learned: frozenset[str]) -> pl.DataFrame:
+    """(sha256, learned_key) of the shard's files whose learned key its keys part holds under this namespace and
+    learned set (KEYS_UNDER): what a rebuild need not compute again from their lines."""
+    out = task.out
+    under = _keys_under(task.space, learned)
+    if not shards.is_current(out.parse_digests_dir, task.shard, KEYS_UNDER, under, [out.parse_keys_dir]):
+        return pl.DataFrame(schema={"sha256": pl.String, "learned_key": pl.String})
+    previous = shards.read(out.parse_keys_dir, PARSE_KEY_SCHEMA, task.shard)
+    return previous.select("sha256", "learned_key").unique("sha256").join(task.files, on="sha256", how="semi")
+
+
+def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int, int]:
     """Pass 2 on one shard: write its segments, records and parse quarantine parts; return the number of files
-    parsed rather than taken from the cache, and whether the shard's lines were read (1) or not (0)."""
+    parsed rather than taken from the cache, whether the shard's lines were read (1) or not (0), and the number of
+    files whose units were compared (those whose learned key was not known)."""
     kept = kept_parse(args)
     if kept is not None:
         return kept
@@ -310,19 +331,25 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int]:
     out, buckets, part_dirs = task.out, task.shard.buckets, parse_part_dirs(task.out)
     by_set = _by_learned_set(task, learned)
     lines = shards.read(out.lines_dir, LINE_SCHEMA, task.shard)
-    unit_frame = compared(units(lines))  # once, for the learned keys and the evidence
-    keys = (
-        task.files.select("path", "sha256")
-        .rename({"path": "file"})
-        .join(learned_keys(unit_frame, learned), on="file", how="inner")
-        .sort("file")
-    )
+    files = task.files.select(file="path", sha256="sha256")
+    known = known_learned_keys(task, learned)
+    # Units are compared (the costliest step before the layouts) only for the files whose learned key is not known;
+    # once, for their learned keys and their evidence.
+    unknown = files.join(known, on="sha256", how="anti")
+    unit_frame = compared(units(lines.join(unknown, on="file", how="semi", maintain_order="left")))
+    keys = pl.concat(
+        [
+            files.join(known, on="sha256", how="inner"),
+            unknown.join(learned_keys(unit_frame, learned), on="file", how="inner"),
+        ]
+    ).sort("file")
     # A file's parse depends on its content and the learned lines it holds, nothing else of the corpus.
     inputs = shards.digest(task.space, "parse", buckets.start, buckets.stop, keys.rows())
     if shards.is_current(out.parse_digests_dir, task.shard, BY_LEARNED_KEYS, inputs, part_dirs):
         shards.remember(out.parse_digests_dir, task.shard, BY_LEARNED_SET, by_set)
-        return 0, 1
-    for kind in PARSE_DIGESTS:
+        shards.remember(out.parse_digests_dir, task.shard, KEYS_UNDER, _keys_under(task.space, learned))
+        return 0, 1, unknown.height
+    for kind in (*PARSE_DIGESTS, KEYS_UNDER):
         shards.forget(out.parse_digests_dir, task.shard, kind)
     caches = {
         name: Cache(task.out.stage_cache("parse"), task.space, f"parsed_{name}", _tagged(schema))
@@ -338,6 +365,10 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int]:
         .sort("file")
         .unique(["sha256", "learned_key"], keep="first", maintain_order=True)
     )
+    uncompared = todo.join(unknown, on="file", how="anti")
+    if not uncompared.is_empty():  # a known learned key, yet no parse in the cache (it was cleared): compare them too
+        more = compared(units(lines.join(uncompared.select("file"), on="file", how="semi", maintain_order="left")))
+        unit_frame = pl.concat([unit_frame, more]).sort("file", maintain_order=True)
     fresh = parse_documents(
         lines.join(todo.select("file"), on="file", how="semi"),
         learned,
@@ -368,7 +399,8 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int]:
     )
     shards.remember(out.parse_digests_dir, task.shard, BY_LEARNED_KEYS, inputs)
     shards.remember(out.parse_digests_dir, task.shard, BY_LEARNED_SET, by_set)
-    return todo.height, 1
+    shards.remember(out.parse_digests_dir, task.shard, KEYS_UNDER, _keys_under(task.space, learned))
+    return todo.height, 1, unknown.height + uncompared.height
 
 
 def plan_files(manifest: pl.DataFrame, shard_bytes: int) -> tuple[list[Shard], pl.DataFrame]:
@@ -421,12 +453,14 @@ def run(
     shards.sweep(part_dirs)
     # Cache use goes to the log, never to the metrics: an incremental build must write the same bytes as a fresh one.
     log.info(
-        "parse: %d files in %d shards; decoded %d and parsed %d, the rest from the cache; lines read by %d shards",
+        "parse: %d files in %d shards; decoded %d and parsed %d, the rest from the cache; lines read by %d shards, "
+        "units compared for %d files",
         files.height,
         len(tasks),
         sum(n for _, _, n in decoded),
-        sum(n for n, _ in parsed),
-        sum(read for _, read in parsed),
+        sum(n for n, _, _ in parsed),
+        sum(read for _, read, _ in parsed),
+        sum(n for _, _, n in parsed),
     )
 
     files_read = (

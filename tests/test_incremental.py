@@ -40,6 +40,7 @@ NEW_PAGE = (
 PARSE_CACHE_LINE = re.compile(r"parse: (\d+) files in (\d+) shards; decoded (\d+) and parsed (\d+)")
 CLEAN_CACHE_LINE = re.compile(r"clean: (\d+) files in (\d+) shards; cleaned (\d+)")
 LINES_READ_LINE = re.compile(r"parse: .*; lines read by (\d+) shards")
+COMPARED_LINE = re.compile(r"parse: .*, units compared for (\d+) files")
 PACKAGE_BESIDE = "package runs in the side process beside explore"
 
 
@@ -65,6 +66,13 @@ def shards_reading_lines(log: str) -> int:
     """How many parse shards read their lines in pass 2 (the others were current by their files and the whole
     learned set)."""
     found = LINES_READ_LINE.search(log)
+    assert found, log[-3000:]
+    return int(found.group(1))
+
+
+def files_compared(log: str) -> int:
+    """How many files' units parse compared (those whose learned key it did not know)."""
+    found = COMPARED_LINE.search(log)
     assert found, log[-3000:]
     return int(found.group(1))
 
@@ -275,6 +283,32 @@ def test_unchanged_shards_keep_their_parts_and_the_rebuild_matches_a_fresh_build
     edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more paragraph was added to the page.\n")
     (raw / "promo2.txt").unlink()  # the promotional line is no longer learned
     build(raw, out, params)
+    fresh = tmp_path / "fresh2"
+    build(raw, fresh, params)
+    assert digests(out) == digests(fresh)
+
+
+def test_a_rebuild_compares_the_units_of_new_files_only_and_of_every_file_it_must_parse(
+    raw: Path, tmp_path: Path
+) -> None:
+    """A shard's keys part holds each file's learned key under the learned set it was written with: a new file in the
+    shard has its units compared, the others' keys are read back. A file whose key is known but whose parse is not
+    in the cache (the cache was removed) is parsed from its units, compared then. Both give a fresh build's bytes."""
+    params = params_with(tmp_path, shard_bytes=10**9)  # one shard: every file beside the new one
+    out = tmp_path / "out"
+    count = len(list(raw.iterdir()))
+    assert files_compared(build_log(raw, out, params)) == count
+    (raw / "new_page.txt").write_text(NEW_PAGE, encoding="utf-8")
+    log = build_log(raw, out, params)
+    assert cache_use(log)[1:3] == (1, 1) and files_compared(log) == 1
+    fresh = tmp_path / "fresh"
+    build(raw, fresh, params)
+    assert digests(out) == digests(fresh)
+
+    shutil.rmtree(out / "cache" / "parse")
+    (raw / "new_page.txt").write_text(NEW_PAGE.replace("18 liquefied", "21 liquefied"), encoding="utf-8")
+    log = build_log(raw, out, params)
+    assert cache_use(log)[1:3] == (count + 1, count + 1) and files_compared(log) == count + 1
     fresh = tmp_path / "fresh2"
     build(raw, fresh, params)
     assert digests(out) == digests(fresh)
