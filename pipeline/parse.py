@@ -110,7 +110,7 @@ DECODED_SCHEMA = {
     "reason": pl.String,
 }
 FILE_SCHEMA = {"path": pl.String, "sha256": pl.String, "shard": pl.Int32}
-READ_SCHEMA = {"path": pl.String, "read_fate": pl.String, "encoding": pl.String}
+READ_SCHEMA = {"path": pl.String, "sha256": pl.String, "read_fate": pl.String, "encoding": pl.String}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,6 +144,9 @@ PARSE_DIGESTS = (BY_LEARNED_KEYS, BY_LEARNED_SET)
 # still holds for every file of the same content, whatever else the shard's files are. Not forgotten when the
 # shard's lines are decoded again (a file's lines are a function of its content and the namespace).
 KEYS_UNDER = "keys_under"
+# The namespace the shard's reads and evidence parts were written under: while it holds, a file's evidence rows in
+# them still hold for the same path and content.
+EVIDENCE_UNDER = "evidence_under"
 
 
 def decode_part_dirs(out: Outputs) -> list[Path]:
@@ -160,7 +163,8 @@ def decode_digest(task: ShardTask) -> str:
     return shards.digest(task.space, "decode", buckets.start, buckets.stop, task.files.select("path", "sha256").rows())
 
 
-Decoded = tuple[pl.DataFrame, pl.DataFrame, int]  # pass 1's result: (files as read, evidence, files decoded)
+# Pass 1's result: (files as read, evidence, files decoded, files whose evidence was computed from their lines).
+Decoded = tuple[pl.DataFrame, pl.DataFrame, int, int]
 
 
 def kept_decode(task: ShardTask) -> Decoded | None:
@@ -175,7 +179,24 @@ def kept_decode(task: ShardTask) -> Decoded | None:
         shards.read(out.file_reads_dir, READ_SCHEMA, task.shard),
         shards.read(out.evidence_dir, EVIDENCE_SCHEMA, task.shard),
         0,
+        0,
     )
+
+
+def known_evidence(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(files, their evidence rows): the shard's files that its reads and evidence parts hold under this namespace
+    (EVIDENCE_UNDER) with the same path and content, read and decoded then. A file's evidence is a function of its
+    lines and its path (a line with no long line near it takes the file as its context)."""
+    out, none = task.out, pl.DataFrame(schema={"file": pl.String})
+    under = shards.digest(task.space, "evidence")
+    if not shards.is_current(
+        out.parse_digests_dir, task.shard, EVIDENCE_UNDER, under, [out.file_reads_dir, out.evidence_dir]
+    ):
+        return none, pl.DataFrame(schema=EVIDENCE_SCHEMA)
+    previous = shards.read(out.file_reads_dir, READ_SCHEMA, task.shard).filter(pl.col("read_fate") == rawfolder.PARSE)
+    same = previous.join(task.files, on=["path", "sha256"], how="semi").select(file="path")
+    evidence = shards.read(out.evidence_dir, EVIDENCE_SCHEMA, task.shard)
+    return same, evidence.join(same, on="file", how="semi", maintain_order="left")
 
 
 def decode_shard(task: ShardTask) -> Decoded:
@@ -186,7 +207,8 @@ def decode_shard(task: ShardTask) -> Decoded:
     if kept is not None:
         return kept
     out, inputs = task.out, decode_digest(task)
-    for kind in (DECODE_DIGEST, *PARSE_DIGESTS):  # pass 2 reads these lines: its parts are redone too
+    known_files, known_rows = known_evidence(task)  # read before the parts are written again
+    for kind in (DECODE_DIGEST, *PARSE_DIGESTS, EVIDENCE_UNDER):  # pass 2 reads these lines: its parts are redone too
         shards.forget(out.parse_digests_dir, task.shard, kind)
     cache = Cache(task.out.stage_cache("parse"), task.space, "decoded", DECODED_SCHEMA)
     loaded = cache.load(task.shard.buckets)
@@ -229,7 +251,7 @@ def decode_shard(task: ShardTask) -> Decoded:
     io.write_parquet(quarantine, shards.part(task.out.decode_quarantine_dir, task.shard))
     read = placed.group_by("file").agg(encoding=pl.col("encoding").first()).rename({"file": "path"})
     read = (
-        task.files.select("path")
+        task.files.select("path", "sha256")
         .join(read, on="path", how="left")
         .with_columns(
             read_fate=pl.when(pl.col("path").is_in([q["file"] for q in refused]))
@@ -238,12 +260,21 @@ def decode_shard(task: ShardTask) -> Decoded:
         )
     )
     read = read.select(list(READ_SCHEMA)).cast(READ_SCHEMA).sort("path")
-    evidence = boilerplate_evidence(lines, task.params.boilerplate)
+    # Evidence rows are per file, in line order: the known files' rows and the others', merged by file.
+    known_files = known_files.filter(~pl.col("file").is_in([q["file"] for q in refused]))
+    unknown_lines = lines.join(known_files, on="file", how="anti", maintain_order="left")
+    evidence = pl.concat(
+        [
+            known_rows.join(known_files, on="file", how="semi"),
+            boilerplate_evidence(unknown_lines, task.params.boilerplate),
+        ]
+    ).sort("file", maintain_order=True)
     io.write_parquet(read, shards.part(out.file_reads_dir, task.shard))
     io.write_parquet(evidence, shards.part(out.evidence_dir, task.shard))
+    shards.remember(out.parse_digests_dir, task.shard, EVIDENCE_UNDER, shards.digest(task.space, "evidence"))
     if not refused:  # a refusal is about this run (a file changing while read): the next run reads again
         shards.remember(out.parse_digests_dir, task.shard, DECODE_DIGEST, inputs)
-    return read, evidence, decoded_files
+    return read, evidence, decoded_files, unknown_lines["file"].n_unique()
 
 
 def learned_keys(unit_frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
@@ -438,9 +469,9 @@ def run(
     decoded = map_unkept(
         engine, decode_shard, tasks, kept_decode, _files_done(progress.bar("decode", files.height, "files"), sizes)
     )
-    read = pl.concat([pl.DataFrame(schema=READ_SCHEMA), *(r for r, _, _ in decoded)])
+    read = pl.concat([pl.DataFrame(schema=READ_SCHEMA), *(r for r, _, _, _ in decoded)])
     boilerplate = learn_boilerplate(
-        pl.concat([pl.DataFrame(schema=EVIDENCE_SCHEMA), *(e for _, e, _ in decoded)]), params.boilerplate
+        pl.concat([pl.DataFrame(schema=EVIDENCE_SCHEMA), *(e for _, e, _, _ in decoded)]), params.boilerplate
     )
     learned = frozenset(boilerplate["key"].to_list())
     parsed = map_unkept(
@@ -453,18 +484,19 @@ def run(
     shards.sweep(part_dirs)
     # Cache use goes to the log, never to the metrics: an incremental build must write the same bytes as a fresh one.
     log.info(
-        "parse: %d files in %d shards; decoded %d and parsed %d, the rest from the cache; lines read by %d shards, "
-        "units compared for %d files",
+        "parse: %d files in %d shards; decoded %d and parsed %d, the rest from the cache; evidence computed for %d "
+        "files; lines read by %d shards, units compared for %d files",
         files.height,
         len(tasks),
-        sum(n for _, _, n in decoded),
+        sum(n for _, _, n, _ in decoded),
         sum(n for n, _, _ in parsed),
+        sum(n for _, _, _, n in decoded),
         sum(read for _, read, _ in parsed),
         sum(n for _, _, n in parsed),
     )
 
     files_read = (
-        manifest.join(read, on="path", how="left", maintain_order="left")
+        manifest.join(read.drop("sha256"), on="path", how="left", maintain_order="left")
         .with_columns(fate=pl.coalesce("read_fate", "fate"))
         .drop("read_fate")
     )

@@ -41,6 +41,7 @@ PARSE_CACHE_LINE = re.compile(r"parse: (\d+) files in (\d+) shards; decoded (\d+
 CLEAN_CACHE_LINE = re.compile(r"clean: (\d+) files in (\d+) shards; cleaned (\d+)")
 LINES_READ_LINE = re.compile(r"parse: .*; lines read by (\d+) shards")
 COMPARED_LINE = re.compile(r"parse: .*, units compared for (\d+) files")
+EVIDENCE_LINE = re.compile(r"parse: .*; evidence computed for (\d+) files")
 PACKAGE_BESIDE = "package runs in the side process beside explore"
 
 
@@ -73,6 +74,13 @@ def shards_reading_lines(log: str) -> int:
 def files_compared(log: str) -> int:
     """How many files' units parse compared (those whose learned key it did not know)."""
     found = COMPARED_LINE.search(log)
+    assert found, log[-3000:]
+    return int(found.group(1))
+
+
+def files_evidenced(log: str) -> int:
+    """How many files' boilerplate evidence parse computed from their lines (the others' was read back)."""
+    found = EVIDENCE_LINE.search(log)
     assert found, log[-3000:]
     return int(found.group(1))
 
@@ -288,27 +296,29 @@ def test_unchanged_shards_keep_their_parts_and_the_rebuild_matches_a_fresh_build
     assert digests(out) == digests(fresh)
 
 
-def test_a_rebuild_compares_the_units_of_new_files_only_and_of_every_file_it_must_parse(
-    raw: Path, tmp_path: Path
-) -> None:
-    """A shard's keys part holds each file's learned key under the learned set it was written with: a new file in the
-    shard has its units compared, the others' keys are read back. A file whose key is known but whose parse is not
-    in the cache (the cache was removed) is parsed from its units, compared then. Both give a fresh build's bytes."""
+def test_a_rebuild_reads_back_the_evidence_and_learned_keys_of_unchanged_files(raw: Path, tmp_path: Path) -> None:
+    """A shard's parts hold each file's boilerplate evidence and learned key (under the namespace and learned set
+    they were written with): a new file in the shard has its evidence computed and its units compared, the others'
+    are read back. A file whose key is known but whose parse is not in the cache (the cache was removed) is parsed
+    from its units, compared then. Each gives a fresh build's bytes."""
     params = params_with(tmp_path, shard_bytes=10**9)  # one shard: every file beside the new one
     out = tmp_path / "out"
     count = len(list(raw.iterdir()))
-    assert files_compared(build_log(raw, out, params)) == count
-    (raw / "new_page.txt").write_text(NEW_PAGE, encoding="utf-8")
+    first = build_log(raw, out, params)
+    assert files_compared(first) == files_evidenced(first) == count
+    new_page = raw / "000_0_new_page.txt"  # first in path order: its rows go before the ones read back
+    new_page.write_text(NEW_PAGE, encoding="utf-8")
     log = build_log(raw, out, params)
-    assert cache_use(log)[1:3] == (1, 1) and files_compared(log) == 1
+    assert cache_use(log)[1:3] == (1, 1) and files_compared(log) == files_evidenced(log) == 1
     fresh = tmp_path / "fresh"
     build(raw, fresh, params)
     assert digests(out) == digests(fresh)
 
     shutil.rmtree(out / "cache" / "parse")
-    (raw / "new_page.txt").write_text(NEW_PAGE.replace("18 liquefied", "21 liquefied"), encoding="utf-8")
+    new_page.write_text(NEW_PAGE.replace("18 liquefied", "21 liquefied"), encoding="utf-8")
     log = build_log(raw, out, params)
     assert cache_use(log)[1:3] == (count + 1, count + 1) and files_compared(log) == count + 1
+    assert files_evidenced(log) == 1  # the edited file; the others' evidence does not need the cache
     fresh = tmp_path / "fresh2"
     build(raw, fresh, params)
     assert digests(out) == digests(fresh)
