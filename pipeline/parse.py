@@ -200,8 +200,9 @@ def known_evidence(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def decode_shard(task: ShardTask) -> Decoded:
-    """Pass 1 on one shard: write its lines, decode quarantine, file reads and evidence parts; return (files as
-    read, evidence, number of files decoded rather than taken from the cache). A shard whose inputs are those its
+    """Pass 1 on one shard: write its lines, decode quarantine, file reads and evidence parts; return its Decoded
+    (files as read, evidence, and how many files were decoded rather than taken from the cache and how many had
+    their evidence computed rather than read back: `known_evidence`). A shard whose inputs are those its
     parts were written from keeps them (`kept_decode`)."""
     kept = kept_decode(task)
     if kept is not None:
