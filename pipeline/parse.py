@@ -188,7 +188,7 @@ def known_evidence(task: ShardTask) -> tuple[pl.DataFrame, pl.DataFrame]:
     (EVIDENCE_UNDER) with the same path and content, read and decoded then. A file's evidence is a function of its
     lines and its path (a line with no long line near it takes the file as its context)."""
     out, none = task.out, pl.DataFrame(schema={"file": pl.String})
-    under = shards.digest(task.space, "evidence")
+    under = _evidence_under(task.space)
     if not shards.is_current(
         out.parse_digests_dir, task.shard, EVIDENCE_UNDER, under, [out.file_reads_dir, out.evidence_dir]
     ):
@@ -272,7 +272,7 @@ def decode_shard(task: ShardTask) -> Decoded:
     ).sort("file", maintain_order=True)
     io.write_parquet(read, shards.part(out.file_reads_dir, task.shard))
     io.write_parquet(evidence, shards.part(out.evidence_dir, task.shard))
-    shards.remember(out.parse_digests_dir, task.shard, EVIDENCE_UNDER, shards.digest(task.space, "evidence"))
+    shards.remember(out.parse_digests_dir, task.shard, EVIDENCE_UNDER, _evidence_under(task.space))
     if not refused:  # a refusal is about this run (a file changing while read): the next run reads again
         shards.remember(out.parse_digests_dir, task.shard, DECODE_DIGEST, inputs)
     return read, evidence, decoded_files, unknown_lines["file"].n_unique()
@@ -335,6 +335,10 @@ def kept_parse(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int, int] |
         if shards.is_current(task.out.parse_digests_dir, task.shard, BY_LEARNED_SET, by_set, parse_part_dirs(task.out))
         else None
     )
+
+
+def _evidence_under(space: str) -> str:
+    return shards.digest(space, "evidence")
 
 
 def _keys_under(space: str, learned: frozenset[str]) -> str:

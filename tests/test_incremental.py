@@ -63,24 +63,10 @@ def cache_use(log: str) -> tuple[int, int, int, int]:
     return files, decoded, parsed, int(cleaned_line.group(3))
 
 
-def shards_reading_lines(log: str) -> int:
-    """How many parse shards read their lines in pass 2 (the others were current by their files and the whole
-    learned set)."""
-    found = LINES_READ_LINE.search(log)
-    assert found, log[-3000:]
-    return int(found.group(1))
-
-
-def files_compared(log: str) -> int:
-    """How many files' units parse compared (those whose learned key it did not know)."""
-    found = COMPARED_LINE.search(log)
-    assert found, log[-3000:]
-    return int(found.group(1))
-
-
-def files_evidenced(log: str) -> int:
-    """How many files' boilerplate evidence parse computed from their lines (the others' was read back)."""
-    found = EVIDENCE_LINE.search(log)
+def logged_count(line: re.Pattern[str], log: str) -> int:
+    """The count a build's log line reports, e.g. how many parse shards read their lines in pass 2 (LINES_READ_LINE),
+    how many files' units parse compared (COMPARED_LINE) or how many files' evidence it computed (EVIDENCE_LINE)."""
+    found = line.search(log)
     assert found, log[-3000:]
     return int(found.group(1))
 
@@ -263,13 +249,14 @@ def test_unchanged_shards_keep_their_parts_and_the_rebuild_matches_a_fresh_build
     log = build_log(raw, out, params)
     assert cache_use(log)[1:] == (0, 0, 0)
     assert stamps(parse_dir) == before  # nothing changed: not a part rewritten
-    assert shards_reading_lines(log) == 0  # the same files and learned set: no shard looks for learned lines
+    assert logged_count(LINES_READ_LINE, log) == 0  # the same files and learned set: no shard looks for learned lines
 
     (raw / "promo2.txt").write_text(with_promo(wire_page(2, signed_off=True)), encoding="utf-8")
     log = build_log(raw, out, params)
     assert cache_use(log)[1:3] == (1, 3)  # the new file, and the two files whose learned key changed
     after, shard = stamps(parse_dir), shard_of(out)
-    assert shards_reading_lines(log) == len(set(shard.values()))  # the learned set changed: every shard checks
+    # the learned set changed: every shard checks
+    assert logged_count(LINES_READ_LINE, log) == len(set(shard.values()))
     assert len(set(shard.values())) > 3
     changed_inputs = {shard["promo2.txt"]}
     learned_only = {shard[f"promo{n}.txt"] for n in range(2)} - changed_inputs
@@ -305,11 +292,11 @@ def test_a_rebuild_reads_back_the_evidence_and_learned_keys_of_unchanged_files(r
     out = tmp_path / "out"
     count = len(list(raw.iterdir()))
     first = build_log(raw, out, params)
-    assert files_compared(first) == files_evidenced(first) == count
+    assert logged_count(COMPARED_LINE, first) == logged_count(EVIDENCE_LINE, first) == count
     new_page = raw / "000_0_new_page.txt"  # first in path order: its rows go before the ones read back
     new_page.write_text(NEW_PAGE, encoding="utf-8")
     log = build_log(raw, out, params)
-    assert cache_use(log)[1:3] == (1, 1) and files_compared(log) == files_evidenced(log) == 1
+    assert cache_use(log)[1:3] == (1, 1) and logged_count(COMPARED_LINE, log) == logged_count(EVIDENCE_LINE, log) == 1
     fresh = tmp_path / "fresh"
     build(raw, fresh, params)
     assert digests(out) == digests(fresh)
@@ -317,8 +304,8 @@ def test_a_rebuild_reads_back_the_evidence_and_learned_keys_of_unchanged_files(r
     shutil.rmtree(out / "cache" / "parse")
     new_page.write_text(NEW_PAGE.replace("18 liquefied", "21 liquefied"), encoding="utf-8")
     log = build_log(raw, out, params)
-    assert cache_use(log)[1:3] == (count + 1, count + 1) and files_compared(log) == count + 1
-    assert files_evidenced(log) == 1  # the edited file; the others' evidence does not need the cache
+    assert cache_use(log)[1:3] == (count + 1, count + 1) and logged_count(COMPARED_LINE, log) == count + 1
+    assert logged_count(EVIDENCE_LINE, log) == 1  # the edited file; the others' evidence does not need the cache
     fresh = tmp_path / "fresh2"
     build(raw, fresh, params)
     assert digests(out) == digests(fresh)
