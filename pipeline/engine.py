@@ -51,8 +51,11 @@ RAY_TASK_CPUS = 1
 
 # Tasks per worker from which a map starts the workers: spawning two and importing the pipeline takes ~1.5 s of
 # wall on two cores, about one shard task each (parse 1 s, explore 0.15 s: the explorer's few tasks of a rebuild
-# ran 0.45 s here against 1.3 s more with the workers started for them).
-POOL_PAYS_FROM = 2
+# ran 0.45 s here against 1.3 s more with the workers started for them). Workers once started also keep package
+# from running beside explore (cli.BESIDE), and their imports take the cores from the stages between: at 2, a
+# one-file rebuild's dedup (four parts to write again) started them, and the rebuild took 21.5-21.8 s against
+# 25.4-27.0 s at 4 (100 MB, alternating, one slow hour); a 12-file increment took the same either way.
+POOL_PAYS_FROM = 4
 
 
 def _ignore(_: int) -> None:

@@ -184,12 +184,12 @@ def test_parts_on_two_workers_give_the_same_outputs_as_in_process(tmp_path: Path
         article(LONG_BODY, file="d.txt", byline="Kim Min-ji"),
         article(" ".join(WORDS[200:260]), file="e.txt", title="Tariffs"),
     )
-    # Enough parts that the map starts the workers rather than cutting them here (engine.POOL_PAYS_FROM).
-    parts = [tmp_path / f"part-{i:05d}.parquet" for i in range(4)]
-    for part, (start, length) in zip(parts, [(0, 2), (2, 0), (2, 1), (3, 2)], strict=True):
-        rows.slice(start, length).write_parquet(part)  # an empty part too
     engine = dataclasses.replace(load_params(REPO_ROOT / "params.yaml").engine, name="local", workers=2)
-    assert len(parts) >= POOL_PAYS_FROM * engine.workers
+    # Enough parts that the map starts the workers rather than cutting them here (engine.POOL_PAYS_FROM).
+    parts = [tmp_path / f"part-{i:05d}.parquet" for i in range(max(4, POOL_PAYS_FROM * engine.workers))]
+    slices = [(0, 2), (2, 0), (2, 1), (3, 2)] + [(rows.height, 0)] * (len(parts) - 4)
+    for part, (start, length) in zip(parts, slices, strict=True):
+        rows.slice(start, length).write_parquet(part)  # empty parts too
     workers = dedup.transform(parts, PARAMS, engine=engine)
     in_process = dedup.transform(rows, PARAMS)
     assert workers.kept.collect().equals(in_process.kept)

@@ -78,7 +78,7 @@ def test_a_command_runs_every_map_on_the_same_workers_and_ends_them() -> None:
     assert set(second) == set(first)
     assert not any(map(is_running, set(first)))
     # Outside a command, a map has a pool of its own.
-    alone = engine.engine_for(params).map(worker_pid, range(4))
+    alone = engine.engine_for(params).map(worker_pid, range(engine.POOL_PAYS_FROM * params.workers))
     assert not set(alone) & set(first) and os.getpid() not in alone
 
 
