@@ -24,6 +24,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -163,8 +164,13 @@ def decode_digest(task: ShardTask) -> str:
     return shards.digest(task.space, "decode", buckets.start, buckets.stop, task.files.select("path", "sha256").rows())
 
 
-# Pass 1's result: (files as read, evidence, files decoded, files whose evidence was computed from their lines).
-Decoded = tuple[pl.DataFrame, pl.DataFrame, int, int]
+class Decoded(NamedTuple):
+    """Pass 1's result for one shard."""
+
+    read: pl.DataFrame  # its files as read (READ_SCHEMA)
+    evidence: pl.DataFrame  # their boilerplate evidence (EVIDENCE_SCHEMA)
+    files_decoded: int  # files decoded rather than taken from the cache
+    files_evidenced: int  # files whose evidence was computed from their lines rather than read back
 
 
 def kept_decode(task: ShardTask) -> Decoded | None:
@@ -175,11 +181,11 @@ def kept_decode(task: ShardTask) -> Decoded | None:
         out.parse_digests_dir, task.shard, DECODE_DIGEST, decode_digest(task), decode_part_dirs(out)
     ):
         return None
-    return (
+    return Decoded(
         shards.read(out.file_reads_dir, READ_SCHEMA, task.shard),
         shards.read(out.evidence_dir, EVIDENCE_SCHEMA, task.shard),
-        0,
-        0,
+        files_decoded=0,
+        files_evidenced=0,
     )
 
 
@@ -250,19 +256,20 @@ def decode_shard(task: ShardTask) -> Decoded:
     ).sort("file", "line_start", "rule")
     io.write_parquet(lines, shards.part(task.out.lines_dir, task.shard))
     io.write_parquet(quarantine, shards.part(task.out.decode_quarantine_dir, task.shard))
+    refused_files = [q["file"] for q in refused]
     read = placed.group_by("file").agg(encoding=pl.col("encoding").first()).rename({"file": "path"})
     read = (
         task.files.select("path", "sha256")
         .join(read, on="path", how="left")
         .with_columns(
-            read_fate=pl.when(pl.col("path").is_in([q["file"] for q in refused]))
+            read_fate=pl.when(pl.col("path").is_in(refused_files))
             .then(pl.col("path").replace_strict({q["file"]: q["rule"] for q in refused}, default=None))
             .otherwise(pl.lit(rawfolder.PARSE))
         )
     )
     read = read.select(list(READ_SCHEMA)).cast(READ_SCHEMA).sort("path")
     # Evidence rows are per file, in line order: the known files' rows and the others', merged by file.
-    known_files = known_files.filter(~pl.col("file").is_in([q["file"] for q in refused]))
+    known_files = known_files.filter(~pl.col("file").is_in(refused_files))
     unknown_lines = lines.join(known_files, on="file", how="anti", maintain_order="left")
     evidence = pl.concat(
         [
@@ -275,7 +282,7 @@ def decode_shard(task: ShardTask) -> Decoded:
     shards.remember(out.parse_digests_dir, task.shard, EVIDENCE_UNDER, _evidence_under(task.space))
     if not refused:  # a refusal is about this run (a file changing while read): the next run reads again
         shards.remember(out.parse_digests_dir, task.shard, DECODE_DIGEST, inputs)
-    return read, evidence, decoded_files, unknown_lines["file"].n_unique()
+    return Decoded(read, evidence, decoded_files, unknown_lines["file"].n_unique())
 
 
 def learned_keys(unit_frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame:
@@ -474,9 +481,9 @@ def run(
     decoded = map_unkept(
         engine, decode_shard, tasks, kept_decode, _files_done(progress.bar("decode", files.height, "files"), sizes)
     )
-    read = pl.concat([pl.DataFrame(schema=READ_SCHEMA), *(r for r, _, _, _ in decoded)])
+    read = pl.concat([pl.DataFrame(schema=READ_SCHEMA), *(d.read for d in decoded)])
     boilerplate = learn_boilerplate(
-        pl.concat([pl.DataFrame(schema=EVIDENCE_SCHEMA), *(e for _, e, _, _ in decoded)]), params.boilerplate
+        pl.concat([pl.DataFrame(schema=EVIDENCE_SCHEMA), *(d.evidence for d in decoded)]), params.boilerplate
     )
     learned = frozenset(boilerplate["key"].to_list())
     parsed = map_unkept(
@@ -493,9 +500,9 @@ def run(
         "files; lines read by %d shards, units compared for %d files",
         files.height,
         len(tasks),
-        sum(n for _, _, n, _ in decoded),
+        sum(d.files_decoded for d in decoded),
         sum(n for n, _, _ in parsed),
-        sum(n for _, _, _, n in decoded),
+        sum(d.files_evidenced for d in decoded),
         sum(read for _, read, _ in parsed),
         sum(n for _, _, n in parsed),
     )
