@@ -1,6 +1,6 @@
 """Benchmark: a one-file rebuild against the first build, and its bytes against a fresh build (a script, not a test).
 
-    python tests/benchmarks/bench_rebuild.py --raw RAW --work DIR [--params params.yaml]
+    python tests/benchmarks/bench_rebuild.py --raw RAW --work DIR [--params params.yaml] [--dvc]
 
 RAW is copied to DIR/raw (RAW itself is never changed), then left alone for the raw folder's racy window (2 s), as
 a crawl's files are older than that. Three builds with `python -m pipeline run`, each in a child process, timed
@@ -15,6 +15,11 @@ a crawl's files are older than that. Three builds with `python -m pipeline run`,
 It prints each build's figures and stage seconds (the build summary's time line), the rebuilds' share of the first
 build's wall, and whether every output the user gets (the dataset folder, the audit files, the interim parts, the
 explorer) is byte-identical between the rebuild and the fresh build.
+
+With --dvc the builds are the README's `./tasks.sh dataset` (`dvc repro`, one process per stage) in git clones of
+this repository's last commit (DIR/repo, and DIR/fresh for the fresh build) whose raw/ is a copy of RAW; they share
+this checkout's .venv. The stages are the seconds each stage's process reports; "other" is the rest of the wall:
+DVC's own work (hashing and caching outputs, the lock) and each stage process's start and imports.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -35,25 +41,45 @@ from pipeline.rawfolder import RACY_WINDOW_NS  # noqa: E402
 
 # Never compared: the caches, the lock, and the Data Docs (Great Expectations stamps each run in page names).
 NOT_COMPARED = ("cache", ".lock", "reports/data_docs")
+STAGE_LINE = re.compile(r"^(scan|parse|clean|dedup|validate|explore|package) .*\(([\d.]+) s\)$", re.MULTILINE)
 
 
 def build(raw: Path, out: Path, params: Path) -> dict:
     """One `pipeline run` in a child process: wall, CPU (the whole tree), peak RSS and the stage seconds."""
     command = [sys.executable, "-m", "pipeline", "--params", str(params), "run", str(raw), "--out", str(out)]
+    figures, output = timed(command, REPO_ROOT)
+    stages = re.search(r"time\s+[\d.]+ s \((.*)\)", output)
+    return figures | {"stages": stages.group(1) if stages else "?"}
+
+
+def dvc_build(repo: Path) -> dict:
+    """`./tasks.sh dataset` (dvc repro) in a clone: its figures, and each stage process's seconds."""
+    figures, output = timed([str(repo / "tasks.sh"), "dataset"], repo)
+    stages = [(name, float(seconds)) for name, seconds in STAGE_LINE.findall(output)]
+    other = figures["wall"] - sum(seconds for _, seconds in stages)
+    return figures | {"stages": ", ".join(f"{n} {s:.1f} s" for n, s in stages) + f"; other {other:.1f} s"}
+
+
+def timed(command: list[str], cwd: Path) -> tuple[dict, str]:
+    """Run a build: (wall, CPU of the whole tree, peak RSS of its largest process; its output)."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = child.stdout.read() if child.stdout else ""  # before wait4: a full pipe would block the child
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
-    output = child.stdout.read() if child.stdout else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"build failed:\n{output}")
-    stages = re.search(r"time\s+[\d.]+ s \((.*)\)", output)
-    return {
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "peak_mb": usage.ru_maxrss / 1024,
-        "stages": stages.group(1) if stages else "?",
-    }
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}, output
+
+
+def clone(raw: Path, repo: Path) -> Path:
+    """A clone of this repository's last commit whose raw/ is a copy of `raw`, using this checkout's .venv."""
+    shutil.rmtree(repo, ignore_errors=True)
+    subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(repo)], check=True)
+    (repo / ".venv").symlink_to(REPO_ROOT / ".venv")
+    shutil.rmtree(repo / "raw")
+    shutil.copytree(raw, repo / "raw")
+    return repo / "raw"
 
 
 def add_one_file(raw: Path, which: int = 0) -> Path:
@@ -87,23 +113,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--raw", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True)
-    parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml")
+    parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml", help="pipeline run only")
+    parser.add_argument("--dvc", action="store_true", help="build with `dvc repro` in clones of the last commit")
     args = parser.parse_args()
-    raw, out, fresh = args.work / "raw", args.work / "out", args.work / "fresh"
-    for path in (raw, out, fresh):
-        shutil.rmtree(path, ignore_errors=True)
-    shutil.copytree(args.raw, raw)
+    if args.dvc:
+        raw = clone(args.raw, args.work / "repo")
+        out, fresh = args.work / "repo" / "data", args.work / "fresh" / "data"
+        into_out, into_fresh = partial(dvc_build, out.parent), partial(dvc_build, fresh.parent)
+    else:
+        raw, out, fresh = args.work / "raw", args.work / "out", args.work / "fresh"
+        for path in (raw, out, fresh):
+            shutil.rmtree(path, ignore_errors=True)
+        shutil.copytree(args.raw, raw)
+        into_out, into_fresh = partial(build, raw, out, args.params), partial(build, raw, fresh, args.params)
     # A crawl's files are older than the scan's racy window (a file changed within it is re-hashed on every scan,
     # as git does): without this wait the first build trusts no file's stat and the rebuild re-reads them all.
     time.sleep(RACY_WINDOW_NS / 1e9)
-    first = build(raw, out, args.params)
+    first = into_out()
     added = add_one_file(raw)
-    rebuild = build(raw, out, args.params)
-    again = build(raw, fresh, args.params)
+    rebuild = into_out()
+    if args.dvc:
+        clone(raw, fresh.parent)
+    again = into_fresh()
     diff = differing(out, fresh)
     time.sleep(RACY_WINDOW_NS / 1e9)  # a day's increment comes well after the last build
     second = add_one_file(raw, 1)
-    later = build(raw, out, args.params)
+    later = into_out()
     print(f"files added: {added.relative_to(raw)}, then {second.relative_to(raw)}")
     print(f"{'build':13s} {'wall s':>8s} {'cpu s':>8s} {'peak MB':>8s}  stages")
     for name, f in (("first", first), ("rebuild", rebuild), ("fresh", again), ("next rebuild", later)):
