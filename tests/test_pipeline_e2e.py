@@ -98,23 +98,37 @@ def test_nothing_lost_on_dev_set(tmp_path: Path) -> None:
     assert report["nothing_lost"]["lines"] == _non_blank_lines(raw)
 
 
+# DVC runs the stages' `python -m pipeline` from PATH: this interpreter's, as tasks.sh puts the venv's first.
+DVC_ENV = {
+    **os.environ,
+    "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    "DVC_NO_ANALYTICS": "1",
+}
+
+
+def clone_of_the_repo(where: Path) -> Path:
+    """A git clone of the committed repository (its raw/ is the seed pages)."""
+    subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(where)], check=True)
+    return where
+
+
+def dvc_in(clone: Path, *args: str) -> str:
+    """`dvc ARGS` in the clone (it must succeed): its standard output."""
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", *args], cwd=clone, env=DVC_ENV, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
 @pytest.mark.slow
 def test_dvc_repro_in_a_fresh_clone(tmp_path: Path) -> None:
     """`dvc repro` in a clone of the committed repo: builds, then a second run and `dvc status` have nothing to do."""
-    clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(clone)], check=True)
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "DVC_NO_ANALYTICS": "1",
-    }
+    clone = clone_of_the_repo(tmp_path / "clone")
+    env = DVC_ENV
 
     def dvc(*args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "dvc", *args], cwd=clone, env=env, capture_output=True, text=True
-        )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        return result.stdout
+        return dvc_in(clone, *args)
 
     dvc("repro")
     assert (clone / "data" / "dataset" / "README.md").is_file()
@@ -147,6 +161,28 @@ def test_dvc_repro_in_a_fresh_clone(tmp_path: Path) -> None:
     assert quarantine.filter(pl.col("file") == "pipe.txt").select("stage", "rule").rows() == [
         ("scan", "not_regular_file")
     ]
+
+
+@pytest.mark.slow
+def test_dvc_repro_after_a_new_raw_file_writes_what_a_fresh_clone_writes(tmp_path: Path) -> None:
+    """The caches kept between builds serve `dvc repro` as they serve `pipeline run`: a page added to raw/ and
+    `dvc repro` again give every file of data/ the bytes a fresh clone's `dvc repro` of the same raw/ gives (the
+    caches aside: dedup's state may keep other anchors as good as a fresh build's, `dedup.plan_rebuild`)."""
+    clone = clone_of_the_repo(tmp_path / "clone")
+    dvc_in(clone, "repro")
+    page = sorted((clone / "raw").glob("*.txt"))[0]
+    added = page.with_name(f"added-{page.name}")
+    closing = "\n\nThe ministry said the figures would be revised next month.\n"
+    added.write_text(page.read_text(encoding="utf-8").rstrip("\n") + closing, encoding="utf-8")
+    again = dvc_in(clone, "repro")
+    assert "Running stage 'parse'" in again and "Running stage 'package'" in again, again
+    fresh = clone_of_the_repo(tmp_path / "fresh")
+    shutil.copy2(added, fresh / "raw" / added.name)
+    dvc_in(fresh, "repro")
+    rebuilt, built = ({name: digest for name, digest in output_digests(folder / "data").items()
+                       if not name.startswith("cache/")} for folder in (clone, fresh))  # fmt: skip
+    assert sorted(rebuilt) == sorted(built)
+    assert [name for name in built if rebuilt[name] != built[name]] == []
 
 
 def test_runs_from_another_working_directory(tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ The folder is grown from the committed seed pages (raw/): their page shapes (Kor
 article, crawler date-prefixed article, dash listing) are re-filled with text from a word chain trained on the
 seed paragraphs, with names and numbers varied, so pages are distinct the way real ones are. Exact copies,
 truncated copies (a download cut mid-word) and entries re-printed in later listings are mixed in at fixed
-rates. Each stage is then called in-process, as `python -m pipeline run` calls them (pipeline/cli.py
-`_run_all`), and timed alone. The table shows wall seconds, raw MB per second, the peak resident memory of this
-process during the stage (sampled from /proc every 20 ms) and of the largest parse worker (forked, so it includes
-pages shared with this process), and rows in/out.
+rates. Each stage is then called in this process through the CLI's own stage function (pipeline/cli.py
+`STAGES`), in one engine session whose workers start with it, and timed alone. The table shows wall seconds, raw
+MB per second, the peak resident memory of this process during the stage (sampled from /proc every 20 ms) and
+rows in/out; then the peak of the largest child process (the engine's workers).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import os
 import random
 import re
@@ -259,7 +260,6 @@ class Timing:
     stage: str
     seconds: float
     peak_rss: int
-    child_rss: int
     rows_in: Any
     rows_out: Any
     note: str = ""
@@ -277,56 +277,50 @@ def timed(stage: str, call: Callable[[], dict | None]) -> Timing:
             problems = str(err).splitlines()
             metrics, note = {}, "gate failed: " + (problems[1] if len(problems) > 1 else problems[0]).strip()
         seconds = time.perf_counter() - started
-    # Only parse has worker processes; other children (git in package) are forks that inherit this process's pages.
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 if stage == "parse" else 0
-    return Timing(stage, seconds, rss["peak"], child, metrics.get("rows_in", "-"), metrics.get("rows_out", "-"), note)
+    return Timing(stage, seconds, rss["peak"], metrics.get("rows_in", "-"), metrics.get("rows_out", "-"), note)
 
 
 MIB = 1024 * 1024
-HEADER = (
-    f"{'stage':<9} {'seconds':>8} {'MB/s':>8} {'peak RSS MB':>12} {'worker RSS MB':>14} {'rows in':>9} {'rows out':>9}"
-)
+HEADER = f"{'stage':<9} {'seconds':>8} {'MB/s':>8} {'peak RSS MB':>12} {'rows in':>9} {'rows out':>9}"
 
 
 def print_row(t: Timing, megabytes: float) -> None:
     rate = f"{megabytes / t.seconds:8.2f}" if t.seconds > 0 else f"{'-':>8}"
-    worker = f"{t.child_rss / MIB:14.0f}" if t.child_rss else f"{'-':>14}"
     print(
-        f"{t.stage:<9} {t.seconds:8.2f} {rate} {t.peak_rss / MIB:12.0f} {worker} "
-        f"{t.rows_in!s:>9} {t.rows_out!s:>9}" + (f"  ({t.note})" if t.note else ""),
+        f"{t.stage:<9} {t.seconds:8.2f} {rate} {t.peak_rss / MIB:12.0f} {t.rows_in!s:>9} {t.rows_out!s:>9}"
+        + (f"  ({t.note})" if t.note else ""),
         flush=True,  # row by row: if a stage runs out of memory, the rows before it are already out
     )
 
 
 def run_stages(raw: Path, out_root: Path, params_path: Path, workers: int, megabytes: float) -> list[Timing]:
-    from pipeline import clean, dedup, package, parse, validate
+    """The stages of `python -m pipeline run`, each through the CLI's own stage function (cli.STAGES) in this
+    process, in one engine session whose workers start with it (as a first build's do), so that each is timed
+    alone. Unlike `run`, nothing runs in a side process: validate imports Great Expectations in its own time."""
+    from pipeline import cli
     from pipeline.config import load_params
-    from pipeline.outputs import Outputs
+    from pipeline.engine import session
+    from pipeline.progress import NO_PROGRESS
 
     params = load_params(params_path)
-    parse_params = dataclasses.replace(params.parse, workers=workers)
-    out = Outputs(out_root)
-    releases = out_root / "no-releases"
-    stages: list[tuple[str, Callable[[], dict | None]]] = [
-        ("parse", lambda: parse.run(raw_dir=raw, out=out, params=parse_params)),
-        ("clean", lambda: clean.run(out=out, params=params.clean)),
-        ("dedup", lambda: dedup.run(out=out, params=params.dedup, engine=params.engine)),
-        ("validate", lambda: validate.run(raw_dir=raw, out=out, params=params.validate)),
-        ("package", lambda: package.run(raw_dir=raw, out=out, releases_dir=releases, params=params.package)),
-    ]
+    params = dataclasses.replace(params, engine=dataclasses.replace(params.engine, workers=workers))
+    args = argparse.Namespace(raw_dir=raw, out=out_root, releases=out_root / "no-releases")
     print(HEADER)
     print("-" * len(HEADER))
     timings: list[Timing] = []
-    for stage, call in stages:
-        if stage == "package" and timings[-1].note:
-            timing = Timing("package", 0.0, 0, 0, "-", "-", "skipped: the gate refused")
-        else:
-            timing = timed(stage, call)
-        print_row(timing, megabytes)
-        timings.append(timing)
+    with session(params.engine, sorted(set(cli.WORKER_IMPORTS.values())), start_workers=workers > 1):
+        for stage, call in cli.STAGES.items():
+            if stage in ("explore", "package") and timings[-1].note:
+                timing = Timing(stage, 0.0, 0, "-", "-", "skipped: the gate refused")
+            else:
+                timing = timed(stage, functools.partial(call, args, params, NO_PROGRESS))
+            print_row(timing, megabytes)
+            timings.append(timing)
     total = sum(t.seconds for t in timings)
     print("-" * len(HEADER))
     print(f"{'total':<9} {total:8.2f} {megabytes / total:8.2f}")
+    largest_worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print(f"largest child process (the workers): {largest_worker / MIB:.0f} MB peak RSS")
     return timings
 
 
@@ -358,7 +352,7 @@ def code_version(code: Path | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=50.0, help="size of the synthetic raw folder (default: 50)")
-    parser.add_argument("--workers", type=int, default=2, help="parse.workers (default: 2)")
+    parser.add_argument("--workers", type=int, default=2, help="engine.workers (default: 2)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the generator (default: 1)")
     parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml", help="parameters file")
     parser.add_argument("--keep", type=Path, help="write raw/ and out/ under this folder and keep them")

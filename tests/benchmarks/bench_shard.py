@@ -60,7 +60,10 @@ def _task(phase: str, raw: str, built: str, scratch: str, shard_index: int, para
     elif phase == "parse":
         result = parse.parse_shard((task, learned))
     else:
-        result = clean.clean_shard(clean.ShardTask(shard, out, params.clean, templates, namespace(params.clean)))
+        space = namespace(params.clean)
+        keys = clean.shard_keys(out, shard, templates)
+        entry = clean.shard_entry(out, space, keys)
+        result = clean.clean_shard(clean.ShardTask(shard, out, params.clean, templates, keys, space, entry))
     wall, cpu = time.perf_counter() - start, _cpu_s() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     raw_bytes = int(pl.read_parquet(built_out.manifest).join(task.files, on="path")["size"].sum())
