@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
+from benchmarks.bench_rebuild import add_one_file
 from conftest import REPO_ROOT, SEED_RAW, SHARED, output_digests, run_pipeline
 
 EXPECTED_FEATURES = {
@@ -170,10 +171,7 @@ def test_dvc_repro_after_a_new_raw_file_writes_what_a_fresh_clone_writes(tmp_pat
     caches aside: dedup's state may keep other anchors as good as a fresh build's, `dedup.plan_rebuild`)."""
     clone = clone_of_the_repo(tmp_path / "clone")
     dvc_in(clone, "repro")
-    page = sorted((clone / "raw").glob("*.txt"))[0]
-    added = page.with_name(f"added-{page.name}")
-    closing = "\n\nThe ministry said the figures would be revised next month.\n"
-    added.write_text(page.read_text(encoding="utf-8").rstrip("\n") + closing, encoding="utf-8")
+    added = add_one_file(clone / "raw")  # the file bench_rebuild.py adds
     again = dvc_in(clone, "repro")
     assert "Running stage 'parse'" in again and "Running stage 'package'" in again, again
     fresh = clone_of_the_repo(tmp_path / "fresh")
