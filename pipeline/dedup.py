@@ -42,10 +42,10 @@ How memory stays bounded (the corpus is never held as text or as shingles):
    anchors (a shingle moving to another rarity class changes them only where they end; an added record is a new
    candidate only if it holds as many of them as a candidate must), its choice and its prefix keys, and a record
    whose prefix filter is exact finds every candidate whichever anchors it has. Those decided again are decided on
-   what their decisions read, selected from the cached features part by part: their own rows, the document
-   frequency of each hash they hold (counted, not held: a stock phrase is in most records), every holder of a
-   hash they may take as an anchor, and then the rows of their candidate pairs' longer records. The outputs are
-   a fresh build's.
+   what their decisions read, selected from the cached features part by part: their own rows, every holder of a
+   hash they may take as an anchor, and then the rows of their candidate pairs' longer records. A hash's document
+   frequency is looked up in the previous build's table (the state's `Frequencies`), brought up to date by the
+   holders added and removed, never counted again over the corpus's shingles. The outputs are a fresh build's.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ from pipeline import dedup_state, io, shards, stage
 from pipeline.cache import content_digest, namespace, prune
 from pipeline.config import DedupParams, EngineParams
 from pipeline.dedup_keys import (
+    SHINGLE_SCHEMA,
     CachedShingles,
     PartCache,
     Records,
@@ -75,7 +76,14 @@ from pipeline.dedup_keys import (
     previous_shingles,
     scan_part,
 )
-from pipeline.dedup_state import IDENTITY, PreviousBuild
+from pipeline.dedup_state import (
+    CHANGE_SCHEMA,
+    FREQUENCY_SCHEMA,
+    IDENTITY,
+    Frequencies,
+    PreviousBuild,
+    frequency_files,
+)
 from pipeline.engine import engine_for, map_unkept
 from pipeline.outputs import Outputs
 from pipeline.text import canonical_batched
@@ -191,19 +199,27 @@ def prefix_key_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
 def shingle_statistics(scratch: Scratch, compact: pl.DataFrame, params: DedupParams) -> ShingleStatistics:
     """Counts per representative, hash range by hash range, into arrays indexed by n (memory: a few bytes per
     record and rarity class). Keeps the shared shingles of each range on disk: anchors and containment need only
-    them (a shingle in one representative cannot be in another)."""
+    them (a shingle in one representative cannot be in another). A scratch holding every row (not `counted`) also
+    gets each range's document frequencies (`Scratch.frequencies_path`), the table dedup's state keeps."""
     representatives = compact["n"].implode()
     records = int(compact["n"].max()) + 1 if compact.height else 0
     classes = rarity_classes(records, params.max_shingle_df)
     size, shared = Counts(records, np.int64), Counts(records, np.int64)
     by_rarity = Counts(records * classes, np.int32)
     (scratch.root / "shared").mkdir(parents=True, exist_ok=True)
+    if not scratch.counted:
+        scratch.frequencies_folder().mkdir(parents=True, exist_ok=True)
     for bucket in range(scratch.buckets):
         shingles = scratch.all_shingles(bucket)
-        if shingles is None:
+        held = shingles.filter(pl.col("n").is_in(representatives)).collect() if shingles is not None else None
+        counted = held
+        if not scratch.counted:  # every range gets its table, an empty range an empty one
+            rows = pl.DataFrame(schema=SHINGLE_SCHEMA) if held is None else held
+            table = rows.group_by("h").agg(df=pl.len().cast(FREQUENCY_SCHEMA["df"])).sort("h")
+            io.write_ipc(table, scratch.frequencies_path(bucket))
+            counted = None if held is None else held.join(table, on="h", how="left", maintain_order="left")
+        if counted is None:
             continue
-        frequency = pl.col("df") if scratch.counted else pl.len().over("h").cast(pl.UInt32)
-        counted = shingles.filter(pl.col("n").is_in(representatives)).with_columns(df=frequency).collect()
         size.add(counted["n"].to_numpy())
         in_common = counted.filter(pl.col("df") >= 2).with_columns(rarity=rarity(pl.col("df"), params.max_shingle_df))
         in_common.write_ipc(scratch.shared_path(bucket), compression="uncompressed")
@@ -567,6 +583,7 @@ class Rebuild:
     carried: pl.DataFrame  # DECISION_SCHEMA: the previous decisions of the others, in this build's numbers
     carried_plans: pl.DataFrame  # PLAN_SCHEMA: the others' anchor plans, their counts brought up to date
     carried_anchors: pl.LazyFrame  # (n, h): the others' anchors
+    frequencies: Frequencies  # the previous build's, with the change of representatives
 
 
 def plan_rebuild(
@@ -603,7 +620,8 @@ def plan_rebuild(
         .agg(pl.col("change").sum())
     )
     cap = params.max_shingle_df
-    frequency = shingles.frequencies(change["h"], compact["n"]).join(change, on="h")
+    frequencies = previous.frequencies(change.cast(CHANGE_SCHEMA))
+    frequency = frequencies.of(change["h"]).filter(pl.col("df") > 0)  # a hash no one holds any more moves nowhere
     moves = frequency.select(
         "h", old=shingle_class(pl.col("df") - pl.col("change"), cap), new=shingle_class(pl.col("df"), cap)
     ).filter(pl.col("old").ne_missing(pl.col("new")))
@@ -624,7 +642,7 @@ def plan_rebuild(
     carried_plans = stay.join(plans, on="index").select(list(PLAN_SCHEMA)).cast(PLAN_SCHEMA)
     carried_anchors = previous.anchors().join(stay.lazy(), on="index").select("n", "h")
     log.info("dedup: rebuild decides %d of %d representatives again", recompute.len(), compact.height)
-    return Rebuild(recompute, carried, carried_plans, carried_anchors)
+    return Rebuild(recompute, carried, carried_plans, carried_anchors, frequencies)
 
 
 def class_reach(previous: PreviousBuild, held: pl.DataFrame, params: DedupParams) -> tuple[pl.Series, pl.DataFrame]:
@@ -698,21 +716,27 @@ def near_decisions(
     scratch: Scratch,
     params: DedupParams,
     previous: PreviousBuild | None,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.LazyFrame]:
-    """(decisions before chains, anchor plans, anchors (n, h)) of the representatives: all decided here, or, given
-    the previous build's state, those a change can reach decided on the rows of their shingles only, the others
-    carried over. Without a previous build the scan wrote every shingle to scratch; with one it left them in the
-    cache."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.LazyFrame, Frequencies]:
+    """(decisions before chains, anchor plans, anchors (n, h), document frequencies) of the representatives: all
+    decided here, or, given the previous build's state, those a change can reach decided on the rows of their
+    shingles only, the others carried over. Without a previous build the scan wrote every shingle to scratch; with
+    one it left them in the cache."""
+
+    def from_scratch() -> tuple[pl.DataFrame, pl.DataFrame, pl.LazyFrame, Frequencies]:
+        decisions, plans = near_and_truncated(records, compact, scratch, params)
+        counted = Frequencies(frequency_files(scratch.frequencies_folder()), pl.DataFrame(schema=CHANGE_SCHEMA))
+        return decisions, plans, scratch.anchors(), counted
+
     if previous is None:
-        return *near_and_truncated(records, compact, scratch, params), scratch.anchors()
+        return from_scratch()
     shingles = CachedShingles(previous.space, records.parts(), scratch.buckets)
     rebuild = plan_rebuild(previous, compact, shingles, params)
     if rebuild is None or rebuild.recompute.len() == compact.height:
         shingles.write_to(scratch)
-        return *near_and_truncated(records, compact, scratch, params), scratch.anchors()
+        return from_scratch()
     recompute = rebuild.recompute
     own = shingles.of_records(recompute)
-    frequencies = shingles.frequencies(own["h"].unique(), compact["n"])
+    frequencies = rebuild.frequencies.of(own["h"].unique()).select(list(FREQUENCY_SCHEMA))
     # What their decisions read: their own rows, and every holder of a hash they may look up as an anchor; the
     # rows of the longer records of their candidate pairs are read once those are known (`pair_counts`).
     looked_up = anchor_hashes(own, frequencies, params)
@@ -728,7 +752,7 @@ def near_decisions(
     decisions, plans = near_and_truncated(records, compact, restricted, params, recompute, count_shared)
     decisions = pl.concat([rebuild.carried, decisions]).sort("n")
     plans = pl.concat([rebuild.carried_plans, plans]).sort("n")
-    return decisions, plans, pl.concat([rebuild.carried_anchors, restricted.anchors()])
+    return decisions, plans, pl.concat([rebuild.carried_anchors, restricted.anchors()]), rebuild.frequencies
 
 
 def anchor_hashes(own: pl.DataFrame, frequencies: pl.DataFrame, params: DedupParams) -> pl.Series:
@@ -750,6 +774,7 @@ def save_state(
     decisions: pl.DataFrame,
     plans: pl.DataFrame,
     anchors: pl.LazyFrame,
+    frequencies: Frequencies,
 ) -> None:
     """The state of this build for the next one (pipeline/dedup_state.py), representatives in n order."""
     places = pl.concat(
@@ -770,7 +795,7 @@ def save_state(
         .join(index.select(kept_n="n", best="index"), on="kept_n", how="left", maintain_order="left")
         .join(plans, on="n", how="left", maintain_order="left")
     )
-    dedup_state.save(space, rows, anchors.join(index.lazy(), on="n").select("index", "h"))
+    dedup_state.save(space, rows, anchors.join(index.lazy(), on="n").select("index", "h"), frequencies)
 
 
 def follow_chains(decisions: pl.DataFrame, source: str, target: str, via: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -799,9 +824,9 @@ def decide(
     compact = scan_records(records, params, scratch, engine, space, to_scratch=previous is None)
     groups = exact_groups(compact)
     representatives = compact.join(groups.filter(pl.col("rank") == 1).select("n"), on="n", how="semi")
-    decisions, plans, anchors = near_decisions(records, representatives, scratch, params, previous)
+    decisions, plans, anchors, frequencies = near_decisions(records, representatives, scratch, params, previous)
     if space is not None:
-        save_state(space, records, representatives, decisions, plans, anchors)
+        save_state(space, records, representatives, decisions, plans, anchors, frequencies)
         # Only now: the previous state points into the entries of parts that have left (removed representatives).
         keep_only(space, records.parts())
     near = follow_chains(decisions, "n", "kept_n")

@@ -23,14 +23,13 @@ from pipeline import io
 from pipeline.cache import content_digest, keep_entries, new_entry
 from pipeline.config import DedupParams
 from pipeline.dedup_state import FOLDER as STATE_FOLDER
-from pipeline.dedup_state import PreviousBuild
+from pipeline.dedup_state import PreviousBuild, frequency_path, hash_range
 from pipeline.text import NFKC_MAY_CHANGE, canonical_expr, folded_expr
 
 SCAN_COLUMNS = ("id", "title", "body", "is_truncated")
 SHINGLE_SCHEMA = {"n": pl.UInt32, "h": pl.UInt64}
 RECORD_KEY = ["k1", "k2"]  # two hashes of a record's SCAN_COLUMNS (`record_keys`)
 KEY_SCHEMA = {"n": pl.UInt32, "k1": pl.UInt64, "k2": pl.UInt64}
-FREQUENCY_SCHEMA = {"h": pl.UInt64, "df": pl.UInt32}  # a hash's document frequency among the representatives
 WORD = r"\w+"
 # Fixed seeds: every run hashes alike. Decisions depend on hash equality only, never on hash order.
 WORD_SEED, SHINGLE_SEED, BODY_SEEDS, TITLE_SEED, PREFIX_SEED, SHINGLE_SET_SEED = 11, 13, (17, 19), 23, 29, 31
@@ -48,13 +47,9 @@ class Scratch:
         self.buckets = buckets
         self.counted = counted
 
-    def bucket_of(self, hashes: pl.Expr) -> pl.Expr:
-        # The top 32 bits scaled to [0, buckets): monotone in the hash, so a bucket is a contiguous hash range.
-        return ((hashes // 2**32) * self.buckets // 2**32).cast(pl.UInt32)
-
     def write_batch(self, name: str, shingles: pl.DataFrame) -> None:
         """A batch's shingles, one file per hash range; the names of a pass's files sort in input order."""
-        tagged = shingles.with_columns(bucket=self.bucket_of(pl.col("h")))
+        tagged = shingles.with_columns(bucket=hash_range(pl.col("h"), self.buckets))
         for (bucket,), part in tagged.partition_by("bucket", as_dict=True, include_key=False).items():
             folder = self.root / "all" / f"{bucket:05d}"
             folder.mkdir(parents=True, exist_ok=True)
@@ -75,6 +70,14 @@ class Scratch:
         """(n, h): the anchors each representative's candidates were looked up by (`anchor_pairs` writes them)."""
         files = sorted((self.root / "anchors").glob("*.arrow"))
         return pl.scan_ipc(files) if files else pl.LazyFrame(schema=SHINGLE_SCHEMA)
+
+    def frequencies_folder(self) -> Path:
+        """(h, df) of every hash among the representatives, bucket by bucket (`shingle_statistics` writes them when
+        it counts them): the table dedup's state keeps (pipeline/dedup_state.py)."""
+        return self.root / "frequencies"
+
+    def frequencies_path(self, bucket: int) -> Path:
+        return frequency_path(self.frequencies_folder(), bucket)
 
     def shared_path(self, bucket: int) -> Path:
         return self.root / "shared" / f"{bucket:05d}.arrow"
@@ -455,15 +458,6 @@ class CachedShingles:
             if len(local):
                 found.append(_renumbered(entry, numbers, hashes, pl.Series(local)).collect())
         return pl.concat(found)
-
-    def frequencies(self, hashes: pl.Series, holders: pl.Series) -> pl.DataFrame:
-        """(h, df): how many of `holders` (n) hold each of `hashes`, counted part by part into one row per hash (a
-        common hash's holders are counted in the query, never held or renumbered)."""
-        counted = [
-            rows.group_by("h").agg(df=pl.len().cast(FREQUENCY_SCHEMA["df"])).collect()
-            for rows, _ in self._selected(holders, hashes)
-        ]
-        return pl.concat([pl.DataFrame(schema=FREQUENCY_SCHEMA), *counted]).group_by("h").agg(pl.col("df").sum())
 
     def subset(
         self,

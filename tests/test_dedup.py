@@ -225,7 +225,7 @@ def test_part_features_are_kept_between_builds_and_read_back_to_the_same_outputs
         files == ["compact-000000.arrow", "keys-000000.arrow", "shingles-000000.arrow"] for files in entries.values()
     )
     state = space / "state"
-    assert sorted(p.name for p in state.iterdir()) == ["anchors.arrow", "representatives.arrow"]
+    assert sorted(p.name for p in state.iterdir()) == ["anchors.arrow", "frequencies", "representatives.arrow"]
     # Anchors come out of joins in no fixed order; the state holds them sorted, so its bytes are the same each run.
     anchors = pl.read_ipc(state / "anchors.arrow")
     assert anchors.height > 0 and anchors.equals(anchors.sort("index", "h"))
@@ -323,7 +323,6 @@ def test_cached_shingles_select_and_count_like_the_rows_themselves(tmp_path: Pat
         expected = every.filter(pl.col("h").is_in(hashes.implode()) & pl.col("n").is_in(holders.implode()))
         assert shingles.select(holders, hashes).sort("n", "h").equals(expected.sort("n", "h"))
         counted = expected.group_by("h").agg(df=pl.len().cast(pl.UInt32)).sort("h")
-        assert shingles.frequencies(hashes, holders).sort("h").equals(counted)
         subset = shingles.subset(every.clear(), holders, hashes, tmp_path / "subset", counted, buckets=2)
         written = [s.collect().select("n", "h") for b in range(2) if (s := subset.all_shingles(b)) is not None]
         assert pl.concat([every.clear(), *written]).sort("n", "h").equals(expected.sort("n", "h"))
@@ -471,6 +470,9 @@ def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_
         # was decided with: any of its shared shingles, as many, find every candidate).
         ours, theirs = dedup_state(cache), dedup_state(fresh_cache)
         assert ours[0].equals(theirs[0]), step
+        # The document frequencies brought up to date by the change are the counts of a fresh build (whose hash
+        # ranges may differ: the table is compared whole).
+        assert ours[2].equals(theirs[2]), step
         matter = ours[0].with_row_index("index").filter(pl.col("last_class").is_not_null()).select("index")
         assert ours[1].join(matter, on="index").equals(theirs[1].join(matter, on="index")), step
         counts = [m for m in caplog.messages if "decides" in m]
@@ -506,13 +508,59 @@ def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_
     build(articles, "tenth back")
 
 
-def dedup_state(cache: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(representatives, anchors) of the decisions' state in a dedup cache."""
+def dedup_state(cache: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(representatives, anchors, document frequencies: every range's file in order) of the decisions' state in a
+    dedup cache."""
     (state,) = cache.glob(f"*/{dedup_state_module.FOLDER}")
+    tables = dedup_state_module.frequency_files(state / dedup_state_module.FREQUENCIES)
     return (
         pl.read_ipc(state / dedup_state_module.REPRESENTATIVES),
         pl.read_ipc(state / dedup_state_module.ANCHORS),
+        pl.concat([pl.read_ipc(path) for path in tables]),
     )
+
+
+def test_frequencies_bring_a_kept_table_up_to_date_range_by_range(tmp_path: Path) -> None:
+    """A count looked up in the kept table with the change applied is the count of the changed holders; the table
+    written back holds those counts in its own hash ranges, h ascending, without the hashes no one holds any more,
+    and a range the change does not touch is the same file."""
+    ranges = 3
+    rng = np.random.default_rng(7)
+    hashes = np.unique(rng.integers(0, 2**64 - 1, 300, dtype=np.uint64))
+    table = pl.DataFrame({"h": hashes, "df": rng.integers(1, 40, len(hashes)).astype(np.uint32)})
+    split = table.with_columns(range=dedup_state_module.hash_range(pl.col("h"), ranges))
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    for index in range(ranges):
+        own = split.filter(pl.col("range") == index).drop("range")
+        own.write_ipc(dedup_state_module.frequency_path(kept, index))
+    first_range = split.filter(pl.col("range") == 0)
+    untouched = split.filter(pl.col("range") == 2)
+    assert first_range.height and untouched.height
+    gone, raised = first_range.row(0, named=True), first_range.row(1, named=True)
+    new_hash = int(first_range["h"][0]) + 1  # in the first range, not in the table
+    assert new_hash not in set(hashes.tolist())
+    change = pl.DataFrame(
+        {"h": [gone["h"], raised["h"], new_hash], "change": [-gone["df"], 2, 1]},
+        schema=dedup_state_module.CHANGE_SCHEMA,
+    )
+    frequencies = dedup_state_module.Frequencies(dedup_state_module.frequency_files(kept), change)
+    asked = pl.Series([gone["h"], raised["h"], new_hash, int(untouched["h"][0])], dtype=pl.UInt64)
+    expected = {gone["h"]: 0, raised["h"]: raised["df"] + 2, new_hash: 1, int(untouched["h"][0]): untouched["df"][0]}
+    assert dict(frequencies.of(asked).select("h", "df").iter_rows()) == expected
+    written = tmp_path / "written"
+    frequencies.write(written)
+    files = dedup_state_module.frequency_files(written)
+    assert len(files) == ranges
+    counts = dict(table.iter_rows())
+    counts |= {raised["h"]: raised["df"] + 2, new_hash: 1}
+    del counts[gone["h"]]
+    whole = pl.concat([pl.read_ipc(path) for path in files])
+    assert whole["h"].is_sorted() and dict(whole.iter_rows()) == counts
+    for index, path in enumerate(files):
+        in_range = dedup_state_module.hash_range(pl.col("h"), ranges) == index
+        assert pl.read_ipc(path).select(in_range.all()).item()
+    assert files[2].stat().st_ino == (kept / files[2].name).stat().st_ino  # linked, not rewritten
 
 
 def cached_build(tmp_path: Path, *rows: dict, params: DedupParams = PARAMS) -> StageResult:
@@ -642,7 +690,7 @@ def test_an_added_record_holding_a_few_of_a_brief_s_anchors_is_no_candidate_and_
     quoting = article(" ".join([f"levies{i}" for i in range(30)] + WORDS[100:108] + [f"quotas{i}" for i in range(30)]),
                       file="quoting.txt", title="Quote")  # fmt: skip
     assert cached_build(tmp_path, brief, release).removed["kept_id"].to_list() == [release["id"]]
-    representatives, anchors = dedup_state(tmp_path / "cache")
+    representatives, anchors, _ = dedup_state(tmp_path / "cache")
     brief_anchors = anchors.join(
         representatives.with_row_index("index").filter(pl.col("id") == brief["id"]).select("index"), on="index"
     )
