@@ -576,13 +576,23 @@ def shingle_class(df: pl.Expr, cap: int) -> pl.Expr:
 
 
 @dataclasses.dataclass(frozen=True)
+class Anchors:
+    """(n, h): the anchors of a build's representatives. `decided` in any order; `carried`, the anchors of those
+    a rebuild carries over, already in (n, h) order (the state's, whose numbers keep their order), so that the
+    state merges them in instead of sorting the corpus's anchors again (13.6 M rows at 1 GB)."""
+
+    decided: pl.LazyFrame
+    carried: pl.LazyFrame | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class Rebuild:
     """What a rebuild decides again (n of representatives), and what it carries over from the previous build."""
 
     recompute: pl.Series
     carried: pl.DataFrame  # DECISION_SCHEMA: the previous decisions of the others, in this build's numbers
     carried_plans: pl.DataFrame  # PLAN_SCHEMA: the others' anchor plans, their counts brought up to date
-    carried_anchors: pl.LazyFrame  # (n, h): the others' anchors
+    carried_anchors: Anchors  # the others' anchors
     frequencies: Frequencies  # the previous build's, with the change of representatives
 
 
@@ -640,9 +650,26 @@ def plan_rebuild(
         .cast(DECISION_SCHEMA)
     )
     carried_plans = stay.join(plans, on="index").select(list(PLAN_SCHEMA)).cast(PLAN_SCHEMA)
-    carried_anchors = previous.anchors().join(stay.lazy(), on="index").select("n", "h")
+    carried_anchors = anchors_carried(previous, stay)
     log.info("dedup: rebuild decides %d of %d representatives again", recompute.len(), compact.height)
     return Rebuild(recompute, carried, carried_plans, carried_anchors, frequencies)
+
+
+def anchors_carried(previous: PreviousBuild, stay: pl.DataFrame) -> Anchors:
+    """The anchors of the representatives carried over (stay: n, index), renumbered from the state's (index, h)
+    order by a lookup, which keeps that order when their numbers come in the order of their indices (a file added
+    or removed shifts numbers, it does not reorder them)."""
+    n_of = np.full(previous.representatives.height, -1, dtype=np.int64)
+    n_of[stay["index"].to_numpy()] = stay["n"].to_numpy()
+    renumbered = (
+        previous.anchors()
+        .select(n=pl.lit(pl.Series(n_of)).gather("index"), h="h")
+        .filter(pl.col("n") >= 0)
+        .cast({"n": pl.UInt32})
+    )
+    numbers = n_of[n_of >= 0]
+    in_order = bool((np.diff(numbers) > 0).all())
+    return Anchors(pl.LazyFrame(schema=SHINGLE_SCHEMA), renumbered) if in_order else Anchors(renumbered)
 
 
 def class_reach(previous: PreviousBuild, held: pl.DataFrame, params: DedupParams) -> tuple[pl.Series, pl.DataFrame]:
@@ -716,16 +743,16 @@ def near_decisions(
     scratch: Scratch,
     params: DedupParams,
     previous: PreviousBuild | None,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.LazyFrame, Frequencies]:
-    """(decisions before chains, anchor plans, anchors (n, h), document frequencies) of the representatives: all
+) -> tuple[pl.DataFrame, pl.DataFrame, Anchors, Frequencies]:
+    """(decisions before chains, anchor plans, anchors, document frequencies) of the representatives: all
     decided here, or, given the previous build's state, those a change can reach decided on the rows of their
     shingles only, the others carried over. Without a previous build the scan wrote every shingle to scratch; with
     one it left them in the cache."""
 
-    def from_scratch() -> tuple[pl.DataFrame, pl.DataFrame, pl.LazyFrame, Frequencies]:
+    def from_scratch() -> tuple[pl.DataFrame, pl.DataFrame, Anchors, Frequencies]:
         decisions, plans = near_and_truncated(records, compact, scratch, params)
         counted = Frequencies(frequency_files(scratch.frequencies_folder()), pl.DataFrame(schema=CHANGE_SCHEMA))
-        return decisions, plans, scratch.anchors(), counted
+        return decisions, plans, Anchors(scratch.anchors()), counted
 
     if previous is None:
         return from_scratch()
@@ -752,7 +779,9 @@ def near_decisions(
     decisions, plans = near_and_truncated(records, compact, restricted, params, recompute, count_shared)
     decisions = pl.concat([rebuild.carried, decisions]).sort("n")
     plans = pl.concat([rebuild.carried_plans, plans]).sort("n")
-    return decisions, plans, pl.concat([rebuild.carried_anchors, restricted.anchors()]), rebuild.frequencies
+    carried = rebuild.carried_anchors
+    anchors = Anchors(pl.concat([carried.decided, restricted.anchors()]), carried.carried)
+    return decisions, plans, anchors, rebuild.frequencies
 
 
 def anchor_hashes(own: pl.DataFrame, frequencies: pl.DataFrame, params: DedupParams) -> pl.Series:
@@ -773,7 +802,7 @@ def save_state(
     representatives: pl.DataFrame,
     decisions: pl.DataFrame,
     plans: pl.DataFrame,
-    anchors: pl.LazyFrame,
+    anchors: Anchors,
     frequencies: Frequencies,
 ) -> None:
     """The state of this build for the next one (pipeline/dedup_state.py), representatives in n order."""
@@ -795,7 +824,14 @@ def save_state(
         .join(index.select(kept_n="n", best="index"), on="kept_n", how="left", maintain_order="left")
         .join(plans, on="n", how="left", maintain_order="left")
     )
-    dedup_state.save(space, rows, anchors.join(index.lazy(), on="n").select("index", "h"), frequencies)
+    index_of = np.zeros(int(ordered["n"].max()) + 1 if ordered.height else 0, dtype=np.uint32)
+    index_of[ordered["n"].to_numpy()] = ordered["index"].to_numpy()
+
+    def indexed(frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame.select(index=pl.lit(pl.Series(index_of)).gather("n"), h="h")
+
+    carried = None if anchors.carried is None else indexed(anchors.carried)
+    dedup_state.save(space, rows, indexed(anchors.decided), frequencies, carried)
 
 
 def follow_chains(decisions: pl.DataFrame, source: str, target: str, via: pl.DataFrame | None = None) -> pl.DataFrame:

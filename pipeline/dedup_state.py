@@ -152,16 +152,26 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def save(space: Path, representatives: pl.DataFrame, anchors: pl.LazyFrame, frequencies: Frequencies) -> None:
+def save(
+    space: Path,
+    representatives: pl.DataFrame,
+    anchors: pl.LazyFrame,
+    frequencies: Frequencies,
+    carried: pl.LazyFrame | None = None,
+) -> None:
     """Replace the state: representatives (STATE_SCHEMA, in n order), anchors (index, h) and the frequencies,
     written to a pending folder renamed into place, so a killed build leaves the old state or none, never half of
-    one."""
+    one. `carried`: more anchors (index, h), of other representatives than `anchors`', already in (index, h) order."""
     pending = Path(tempfile.mkdtemp(prefix=".pending-state-", dir=space))
     frequencies.write(pending / FREQUENCIES)
     io.write_ipc(representatives.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA), pending / REPRESENTATIVES)
     # The anchors come from joins, whose row order varies from run to run, and a streaming sink's record batches
     # follow the thread count: sorted and written whole (12 bytes a row), the same state is the same bytes.
-    ordered = anchors.select(pl.col("index").cast(pl.UInt32), pl.col("h").cast(pl.UInt64)).sort("index", "h")
-    io.write_ipc(ordered.collect(), pending / ANCHORS)
+    typed = [pl.col("index").cast(pl.UInt32), pl.col("h").cast(pl.UInt64)]
+    ordered = anchors.select(typed).sort("index", "h").collect()
+    if carried is not None:  # two sorted runs of distinct representatives: merged, each keeping its order
+        earlier = carried.select(typed).collect().set_sorted("index")
+        ordered = earlier.merge_sorted(ordered.set_sorted("index"), "index")
+    io.write_ipc(ordered, pending / ANCHORS)
     shutil.rmtree(space / FOLDER, ignore_errors=True)
     pending.rename(space / FOLDER)

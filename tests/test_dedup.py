@@ -475,6 +475,7 @@ def test_a_rebuild_decides_again_only_what_a_change_reaches_and_matches_a_fresh_
         assert ours[2].equals(theirs[2]), step
         matter = ours[0].with_row_index("index").filter(pl.col("last_class").is_not_null()).select("index")
         assert ours[1].join(matter, on="index").equals(theirs[1].join(matter, on="index")), step
+        assert ours[1].equals(ours[1].sort("index", "h")), step  # carried anchors merged into the state's order
         counts = [m for m in caplog.messages if "decides" in m]
         if not counts:
             return 0, 0
@@ -750,3 +751,23 @@ def test_a_rebuild_whose_removed_records_features_are_gone_decides_everything_ag
     removed = result.removed.collect()
     assert removed.equals(dedup.transform(frame(brief, release), PARAMS).removed)
     assert removed["kept_id"].to_list() == [release["id"]]
+
+
+def test_carried_anchors_keep_the_state_s_order_only_when_numbers_keep_it(tmp_path: Path) -> None:
+    """The anchors a rebuild carries over are renumbered by a lookup; they come as a sorted run (merged into the
+    state, not sorted again) only when the carried records' numbers rise with their indices, else as rows to sort."""
+    representatives = pl.DataFrame({"id": ["a", "b", "c"]}).with_row_index("index")
+    (tmp_path / dedup_state_module.FOLDER).mkdir()
+    anchors = pl.DataFrame(
+        {"index": [0, 0, 1, 2, 2], "h": [3, 9, 4, 1, 7]}, schema={"index": pl.UInt32, "h": pl.UInt64}
+    )
+    anchors.write_ipc(tmp_path / dedup_state_module.FOLDER / dedup_state_module.ANCHORS)
+    previous = dedup_state_module.PreviousBuild(tmp_path, representatives)
+    shifted = pl.DataFrame({"n": [0, 5], "index": [0, 2]}, schema={"n": pl.UInt32, "index": pl.UInt32})
+    kept = dedup.anchors_carried(previous, shifted)
+    assert kept.carried is not None and kept.decided.collect().is_empty()
+    assert kept.carried.collect().rows() == [(0, 3), (0, 9), (5, 1), (5, 7)]
+    swapped = shifted.with_columns(n=pl.Series([5, 0], dtype=pl.UInt32))
+    unordered = dedup.anchors_carried(previous, swapped)
+    assert unordered.carried is None
+    assert sorted(unordered.decided.collect().rows()) == [(0, 1), (0, 7), (5, 3), (5, 9)]
