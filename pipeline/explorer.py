@@ -27,7 +27,7 @@ import itertools
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ FILES_PER_SCRIPT = 64
 LINE_COLUMNS = ("line", "text", "fate", "roles", "rule", "reason", "record", "kept_id", "kind", "similarity")
 FILE_COLUMNS = ("path", "fate", "detail", *fates.FATES, "script", "slot")  # script, slot: where its payload is
 FILE_SCRIPTS = Path(DATA) / "files"
+CLUSTERS = "clusters"  # the cache's folder of duplicate clusters: an entry per id range of the validated parts
 
 
 def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) -> dict[str, Any]:
@@ -81,11 +82,10 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
         parts = [shards.part(folder, shard) for folder in fates.ParseParts.folders(out)]
         key = content_digest(*parts, of_shard.outcomes, of_shard.quarantine, known=known)
         tasks.append(ShardTask(shard, out, in_shard, of_shard, cache / space / key, space))
-    known.save(out.known_hashes_of("explore"))
     todo = [task for task in tasks if not task.entry.is_dir()]
     advance = progress.bar("shards", len(todo), "shards")
     engine_for(engine).map(explore_shard, todo, lambda _: advance(1))
-    keep_entries(cache / space, [task.entry for task in tasks])
+    keep_entries(cache / space, [*(task.entry for task in tasks), cache / space / CLUSTERS])
     counts = [pl.read_parquet(task.entry / "counts.parquet") for task in tasks]
     # Files without a line read (refused whole, empty): their records and quarantine only, bundled here.
     lineless = numbers.join(pl.concat([numbers.clear(), *(t.files for t in tasks)]), on="file", how="anti")
@@ -107,8 +107,9 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     lines_by_fate = {fate: int(per_file[fate].sum()) for fate in fates.FATES}
     _write_ids(target, build.outcomes, numbers)
     duplicate_pages, duplicate_clusters = _write_pages(
-        target, "duplicates", _duplicate_clusters(out, engine.batch_rows)
+        target, "duplicates", _duplicate_clusters(out, cache / space / CLUSTERS, known, engine.batch_rows)
     )
+    known.save(out.known_hashes_of("explore"))
     quarantine_pages, quarantine_rows = _write_pages(target, "quarantine", _quarantine_rows(build.quarantine))
     _script(
         target / DATA / "summary.js",
@@ -361,28 +362,44 @@ def _excerpt() -> pl.Expr:
     return pl.when(text.str.len_chars() <= EXCERPT).then(text).otherwise(text.str.slice(0, EXCERPT - 1) + "…")
 
 
-def _duplicate_clusters(out: Outputs, batch_clusters: int) -> Iterator[str]:
+def _duplicate_clusters(out: Outputs, entries: Path, known: KnownHashes, batch_rows: int) -> Iterator[str]:
     """Each kept record with the records dropped as its duplicates, by kept id: one cluster's JSON text each
     ({"dropped": [{id, kind, places, similarity, text}, ...], "kept": {id, places, published, text}}, keys sorted),
-    built by polars rather than a Python object per record (a 1 GB build has ~110,000 clusters).
+    built by polars rather than a Python object per record (a 1 GB build has ~90,000 clusters).
 
-    Clusters come batch_clusters at a time (engine.batch_rows), in kept-id order: the duplicates are read a row group
-    at a time and cut to their excerpts, spread over the batches by kept id (shards.key_batches), and each batch
-    reads the kept records of its own id range only. No step holds all clusters, or the bodies of all duplicates."""
+    Clusters come by the id ranges of the validated parts (validate's: a power of two of them, about
+    validate.part_rows published rows each), in kept-id order: the duplicates are read a row group at a time, cut to
+    their excerpts and spread over the ranges by kept id (shards.key_batches, batch_rows rows held at a time), and a
+    range reads the kept records of its own part only. A range's clusters are kept in `entries` under the digest of
+    what they are made of (its dropped rows as shown, its validated part's bytes): a rebuild builds again only the
+    ranges a change touched. No step holds all clusters, or the bodies of all duplicates."""
+    validated = shards.parts(out.validated_dir)
+    ranges = max(1, len(validated))
     duplicates = pl.scan_parquet(out.duplicates, schema=polars_schema(Duplicate))
-    kept_ids, count = pl.collect_all(
-        [duplicates.select("kept_id").unique().sort("kept_id"), duplicates.select(pl.len())]
-    )
-    kept_ids, rows = kept_ids["kept_id"], count.item()
+    rows = duplicates.select(pl.len()).collect().item()
+    used: list[Path] = []
     with tempfile.TemporaryDirectory(prefix=".explore-", dir=out.root) as scratch:
         pieces = (  # a row group at a time (io.TEXT_ROW_GROUP rows), cut to excerpts at once
             _dropped(duplicates.slice(start, io.TEXT_ROW_GROUP)).collect()
             for start in range(0, rows, io.TEXT_ROW_GROUP)
         )
-        for dropped in shards.key_batches(pieces, DROPPED_SCHEMA, kept_ids, batch_clusters, Path(scratch)):
-            clusters = _clusters(out, dropped)
+        ranged = (piece.with_columns(_range=shards.id_range_of(piece["kept_id"], ranges)) for piece in pieces)
+        every_range = pl.Series("_range", range(ranges), pl.UInt32)
+        by_range = shards.key_batches(ranged, RANGED_SCHEMA, every_range, 1, Path(scratch), flush_rows=batch_rows)
+        for index, dropped in enumerate(by_range):
+            if dropped.is_empty():
+                continue
+            dropped = dropped.drop("_range")
+            own_part = validated[index : index + 1]
+            entry = entries / content_digest(*own_part, dropped, known=known)
+            used.append(entry)
+            if not entry.is_dir():
+                with new_entry(entry) as pending:
+                    io.write_ipc(_clusters(own_part, dropped).to_frame("cluster"), pending / "clusters.arrow")
+            clusters = pl.read_ipc(entry / "clusters.arrow")["cluster"]
             for start in range(0, clusters.len(), PAGE_ROWS):  # Python strings for a page at a time
                 yield from clusters.slice(start, PAGE_ROWS).to_list()
+    keep_entries(entries, used)
 
 
 def _dropped(duplicates: pl.LazyFrame) -> pl.LazyFrame:
@@ -391,10 +408,12 @@ def _dropped(duplicates: pl.LazyFrame) -> pl.LazyFrame:
 
 
 DROPPED_SCHEMA = dict(_dropped(pl.LazyFrame(schema=polars_schema(Duplicate))).collect_schema())
+RANGED_SCHEMA = {**DROPPED_SCHEMA, "_range": pl.UInt32}
 
 
-def _clusters(out: Outputs, dropped: pl.DataFrame) -> pl.Series:
-    """The JSON text of the clusters of these dropped records (DROPPED_SCHEMA), in kept-id order."""
+def _clusters(validated: Sequence[Path], dropped: pl.DataFrame) -> pl.Series:
+    """The JSON text of the clusters of these dropped records (DROPPED_SCHEMA), in kept-id order; their kept
+    records, when published, are in the validated parts given."""
     # A total order: one record can be dropped twice with the same kind (copies in several files), told apart by
     # its places.
     dropped = dropped.sort("kept_id", "kind", "id", pl.col("places").list.join("\n"))
@@ -402,8 +421,8 @@ def _clusters(out: Outputs, dropped: pl.DataFrame) -> pl.Series:
         return pl.Series(dtype=pl.String)
     kept_ids = dropped.select(id="kept_id").unique().lazy()
     first, last = dropped["kept_id"].min(), dropped["kept_id"].max()
-    kept = shards.collect_by_part(
-        out.validated_dir,
+    kept = shards.collect_each(
+        validated,
         polars_schema(Article),
         # The validated parts hold contiguous id ranges (validate's id ranges): the range skips the other parts.
         lambda part: (

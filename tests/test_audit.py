@@ -21,6 +21,7 @@ from pipeline import explorer, fates, shards
 from pipeline.config import load_params
 from pipeline.io import read_json
 from pipeline.outputs import Outputs
+from pipeline.rawfolder import KnownHashes
 from pipeline.stage import QUARANTINE_SCHEMA
 from schemas import Article, Duplicate, polars_schema
 
@@ -223,16 +224,60 @@ def test_explorer_is_byte_identical_when_rebuilt(invented_out: Path) -> None:
     assert (out.explorer / "index.html").read_bytes() == explorer.PAGE.read_bytes()
 
 
-def test_explorer_builds_the_same_duplicate_clusters_in_batches_of_kept_ids(invented_out: Path) -> None:
-    """The clusters are built a batch of kept ids at a time (engine.batch_rows, bounded memory): any batch size gives
-    the same clusters in the same order, and the scratch files of the batches are removed."""
-    out = Outputs(invented_out)
-    whole = list(explorer._duplicate_clusters(out, load_params(REPO_ROOT / "params.yaml").engine.batch_rows))
+def test_explorer_builds_duplicate_clusters_by_validated_id_range_and_keeps_them(
+    invented_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clusters are built a validated part's id range at a time (bounded memory) and kept in the cache by what
+    they are made of: the validated rows split into more ranges, and any batch size, give the same clusters in the
+    same order; a range whose dropped rows and validated part are unchanged is read back, one whose part changed is
+    built again; the scratch files are removed."""
+    shutil.copytree(invented_out, tmp_path / "out")
+    out = Outputs(tmp_path / "out")
+    known = KnownHashes.load(tmp_path / "known.json")
+    batch_rows = load_params(REPO_ROOT / "params.yaml").engine.batch_rows
+    whole = list(explorer._duplicate_clusters(out, tmp_path / "one", known, batch_rows))
     kept_ids = [json.loads(cluster)["kept"]["id"] for cluster in whole]
     assert len(kept_ids) >= 3 and kept_ids == sorted(set(kept_ids))  # one cluster per kept id, in id order
-    for batch in (1, 2):
-        assert list(explorer._duplicate_clusters(out, batch)) == whole
+    published = [json.loads(cluster)["kept"]["published"] for cluster in whole]
+    assert any(published)
+
+    validated = pl.read_parquet(shards.parts(out.validated_dir))
+    for path in out.validated_dir.glob("part-*"):
+        path.unlink()
+    ranges = 4
+    split = validated.with_columns(range=shards.id_range_of(validated["id"], ranges))
+    for index in range(ranges):
+        part = shards.part(out.validated_dir, shards.Shard(index, range(0)))
+        split.filter(pl.col("range") == index).drop("range").write_parquet(part)
+    entries = tmp_path / "four"
+    assert list(explorer._duplicate_clusters(out, entries, known, 1)) == whole
+    built = sorted(entries.iterdir())
+    assert 1 < len(built) <= ranges
     assert not list(out.root.glob(".explore-*"))
+
+    calls = []
+    clusters = explorer._clusters
+    monkeypatch.setattr(explorer, "_clusters", lambda *args: calls.append(args) or clusters(*args))
+    assert list(explorer._duplicate_clusters(out, entries, known, batch_rows)) == whole
+    assert calls == [] and sorted(entries.iterdir()) == built  # every range read back
+
+    changed_id = kept_ids[published.index(True)]
+    changed = int(shards.id_range_of(pl.Series([changed_id]), ranges)[0])
+    part = shards.part(out.validated_dir, shards.Shard(changed, range(0)))
+    retitled = pl.col("title").fill_null("") + " (corrected)"
+    pl.read_parquet(part).with_columns(title=pl.when(pl.col("id") == changed_id).then(retitled).otherwise("title")) \
+        .write_parquet(part)  # fmt: skip
+    again = list(explorer._duplicate_clusters(out, entries, known, batch_rows))
+    assert len(calls) == 1  # that range only
+    differing = [json.loads(new)["kept"]["id"] for old, new in zip(whole, again, strict=True) if old != new]
+    assert differing == [changed_id]
+    assert "(corrected)" in json.loads(again[kept_ids.index(changed_id)])["kept"]["text"]
+    assert len(list(entries.iterdir())) == len(built)  # the stale entry removed, the new one kept
+
+
+def shard_entries(out: Outputs) -> list[Path]:
+    """The explore cache's entries of parse shards (the duplicate clusters' folder aside)."""
+    return sorted(p for p in out.stage_cache("explore").glob("*/*") if p.name != explorer.CLUSTERS)
 
 
 def test_explorer_takes_unchanged_shards_from_the_cache_and_redoes_changed_ones(
@@ -242,7 +287,7 @@ def test_explorer_takes_unchanged_shards_from_the_cache_and_redoes_changed_ones(
     shutil.copytree(invented_out, out.root)
     engine = dataclasses.replace(load_params(REPO_ROOT / "params.yaml").engine, workers=1)
     before = tree_digest(out.explorer)
-    entries = sorted(out.stage_cache("explore").glob("*/*"))
+    entries = shard_entries(out)
     assert len(entries) == len(shards.present(out.lines_dir)) >= 1
 
     # What a cached entry says is what the explorer shows: it is read, not recomputed.
@@ -267,9 +312,9 @@ def test_explorer_takes_unchanged_shards_from_the_cache_and_redoes_changed_ones(
     pl.read_parquet(removed_part).with_columns(
         rule=pl.when(first).then(pl.lit("changed_rule")).otherwise("rule")
     ).write_parquet(removed_part)
-    entries = sorted(out.stage_cache("explore").glob("*/*"))
+    entries = shard_entries(out)
     explorer.write(out, engine)
-    now = sorted(out.stage_cache("explore").glob("*/*"))
+    now = shard_entries(out)
     assert len(now) == len(entries) and len(set(now) - set(entries)) == 1
     incremental = tree_digest(out.explorer)
     # Only the changed shard's file scripts were written: the others are the very files of the last build.
