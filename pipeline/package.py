@@ -197,8 +197,8 @@ def write_shards(validated_dir: Path, hashes: pl.DataFrame, folder: Path, max_ro
     """Write data/train-{i:05d}-of-{n:05d}.parquet (the ids of shards.id_ranges(n)) and describe them.
 
     hashes: (id, sha256) of every row (release.content_hashes), sorted by id. Each shard reads only its own
-    range of rows, part by part of the validated rows (the memory of one shard and one part, whatever the size of
-    the corpus). Shards go through `datasets`' own parquet writer (the one push_to_hub uses: Hub-friendly
+    range of rows, from the validated parts whose id ranges meet it (the memory of one shard and one part, whatever
+    the size of the corpus). Shards go through `datasets`' own parquet writer (the one push_to_hub uses: Hub-friendly
     content-defined chunking and the features in the file metadata), after casting to FEATURES. A shard is kept in
     `cache`, named by its name and its rows' ids and content hashes: a rebuild copies the shards whose rows did not
     change (the same bytes the writer would give) instead of reading and writing them again.
@@ -212,6 +212,7 @@ def write_shards(validated_dir: Path, hashes: pl.DataFrame, folder: Path, max_ro
     prune(cache, [space.name])
     entries = []
     num_bytes = download_size = 0
+    validated = shards.parts(validated_dir)
     for i, (first, last) in enumerate(shards.id_ranges(n)):
         name = f"{split}-{i:05d}-of-{n:05d}"
         in_range = functools.partial(_ids_between, first=first, last=last)
@@ -220,7 +221,8 @@ def write_shards(validated_dir: Path, hashes: pl.DataFrame, folder: Path, max_ro
         if not entry.is_dir():
             # One chunk: the writer's pages follow the chunks, and polars chunks a result by its thread count and
             # timing.
-            rows_of_shard = shards.collect_by_part(validated_dir, ARTICLE_SCHEMA, in_range).sort("id").rechunk()
+            overlapping = shards.parts_between(validated, first, last)
+            rows_of_shard = shards.collect_each(overlapping, ARTICLE_SCHEMA, in_range).sort("id").rechunk()
             shard = _dataset(rows_of_shard, fingerprint=name)
             del rows_of_shard
             shard.to_parquet(str(path))

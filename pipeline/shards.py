@@ -178,6 +178,13 @@ def id_range_of(ids: pl.Series, n: int) -> pl.Series:
     return (firsts.search_sorted(ids, side="right").cast(pl.Int64) - 1).clip(0, n - 1).cast(pl.UInt32)
 
 
+def parts_between(paths: Sequence[Path], first: str, last: str) -> list[Path]:
+    """Of parts written by id range (part i holds the ids of id_ranges(len(paths))[i], as validate writes them),
+    those that can hold ids between first and last."""
+    ranges = id_ranges(len(paths)) if paths else []
+    return [path for path, (low, high) in zip(paths, ranges, strict=True) if low <= last and first <= high]
+
+
 def power_of_two_count(total: int, per_unit: int) -> int:
     """How many units of about per_unit (between half and all of it) hold total: a power of two, so the count, and
     every unit's bounds with it, changes only when the total doubles or halves."""

@@ -528,6 +528,20 @@ def test_id_ranges_cover_the_id_space_without_gaps() -> None:
     assert shards.id_ranges(1) == [("0" * 16, "f" * 16)]
 
 
+def test_a_shard_reads_the_validated_parts_whose_id_ranges_meet_its_own() -> None:
+    """Package shards (n ranges) and validated parts (a power of two of ranges) cut the id space apart: a shard
+    reads exactly the parts whose ranges overlap its own, so every id of the shard is in one of them."""
+    parts = [Path(f"part-{i:05d}.parquet") for i in range(4)]
+    for n in (1, 3, 4, 5):
+        for first, last in shards.id_ranges(n):
+            met = shards.parts_between(parts, first, last)
+            expected = {parts[i] for i in range(4) for probe in (first, last) if shards.id_ranges(4)[i][0] <= probe
+                        <= shards.id_ranges(4)[i][1]}  # fmt: skip
+            expected |= {p for p, (low, high) in zip(parts, shards.id_ranges(4), strict=True) if first <= low <= last}
+            assert met and set(met) == expected and met == sorted(met)
+    assert shards.parts_between([], "0" * 16, "f" * 16) == []
+
+
 def test_a_rebuild_writes_only_the_shards_whose_rows_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = build(tmp_path, ARTICLES)
     before = {p.name: p.read_bytes() for p in (out.dataset / "data").iterdir()}
