@@ -34,7 +34,7 @@ from typing import Any
 import polars as pl
 
 from pipeline import fates, io, shards
-from pipeline.cache import content_digest, keep_entries, namespace, new_entry, prune
+from pipeline.cache import by_file_bytes, content_digest, keep_entries, namespace, new_entry, prune
 from pipeline.config import EngineParams
 from pipeline.engine import engine_for
 from pipeline.outputs import Outputs
@@ -54,6 +54,7 @@ LINE_COLUMNS = ("line", "text", "fate", "roles", "rule", "reason", "record", "ke
 FILE_COLUMNS = ("path", "fate", "detail", *fates.FATES, "script", "slot")  # script, slot: where its payload is
 FILE_SCRIPTS = Path(DATA) / "files"
 CLUSTERS = "clusters"  # the cache's folder of duplicate clusters: an entry per id range of the validated parts
+LISTS = "files"  # the cache's folder of the files each lines part holds lines of
 
 
 def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) -> dict[str, Any]:
@@ -69,15 +70,17 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     cache = out.stage_cache("explore")
     space = namespace(FILES_PER_SCRIPT)
     prune(cache, [space])
+    known = KnownHashes.load(out.known_hashes_of("explore"))
+    present = shards.present(out.lines_dir)
+    # The files with lines in each shard, kept by the bytes of its lines part: a rebuild reads the few new ones.
+    listed = by_file_bytes([shards.part(out.lines_dir, s) for s in present], cache / space / LISTS, _files_of, known)
+    read = pl.scan_parquet(sorted(set(listed)), include_file_paths="entry").collect() if listed else None
+    lists = {} if read is None else read.partition_by("entry", as_dict=True, include_key=False)
     in_shards = {
-        shard: pl.read_parquet(shards.part(out.lines_dir, shard), columns=["file"])
-        .unique()
-        .join(numbers, on="file")
-        .sort("number")
-        for shard in shards.present(out.lines_dir)
+        shard: lists[(str(entry),)].join(numbers, on="file").sort("number")
+        for shard, entry in zip(present, listed, strict=True)
     }
     tasks = []
-    known = KnownHashes.load(out.known_hashes_of("explore"))
     for (shard, in_shard), of_shard in zip(in_shards.items(), _of_shards(build, in_shards.values()), strict=True):
         parts = [shards.part(folder, shard) for folder in fates.ParseParts.folders(out)]
         key = content_digest(*parts, of_shard.outcomes, of_shard.quarantine, known=known)
@@ -85,7 +88,7 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     todo = [task for task in tasks if not task.entry.is_dir()]
     advance = progress.bar("shards", len(todo), "shards")
     engine_for(engine).map(explore_shard, todo, lambda _: advance(1))
-    keep_entries(cache / space, [*(task.entry for task in tasks), cache / space / CLUSTERS])
+    keep_entries(cache / space, [*(task.entry for task in tasks), cache / space / CLUSTERS, cache / space / LISTS])
     counts = [pl.read_parquet(task.entry / "counts.parquet") for task in tasks]
     # Files without a line read (refused whole, empty): their records and quarantine only, bundled here.
     lineless = numbers.join(pl.concat([numbers.clear(), *(t.files for t in tasks)]), on="file", how="anti")
@@ -130,6 +133,11 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     shutil.copyfile(PAGE, page)
     return {"stage": "explore", "rows_in": len(summary), "rows_out": len(summary), "dropped": {},
             "lines_by_fate": lines_by_fate}  # fmt: skip
+
+
+def _files_of(lines: Path) -> pl.DataFrame:
+    """The files a parse shard's lines part holds lines of."""
+    return pl.read_parquet(lines, columns=["file"]).unique().sort("file")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -276,8 +276,9 @@ def test_explorer_builds_duplicate_clusters_by_validated_id_range_and_keeps_them
 
 
 def shard_entries(out: Outputs) -> list[Path]:
-    """The explore cache's entries of parse shards (the duplicate clusters' folder aside)."""
-    return sorted(p for p in out.stage_cache("explore").glob("*/*") if p.name != explorer.CLUSTERS)
+    """The explore cache's entries of parse shards (the folders of duplicate clusters and file lists aside)."""
+    folders = (explorer.CLUSTERS, explorer.LISTS)
+    return sorted(p for p in out.stage_cache("explore").glob("*/*") if p.name not in folders)
 
 
 def test_explorer_takes_unchanged_shards_from_the_cache_and_redoes_changed_ones(
