@@ -432,7 +432,7 @@ def _clusters(validated: Sequence[Path], dropped: pl.DataFrame) -> pl.Series:
     kept = shards.collect_each(
         validated,
         polars_schema(Article),
-        # The validated parts hold contiguous id ranges (validate's id ranges): the range skips the other parts.
+        # The part is sorted by id: the filter on the clusters' first and last ids reads their row groups only.
         lambda part: (
             part.filter(pl.col("id").is_between(pl.lit(first), pl.lit(last)))
             .join(kept_ids, on="id", how="semi")
