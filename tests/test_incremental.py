@@ -21,7 +21,7 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, SEED_RAW
 
-from pipeline import shards
+from pipeline import explorer, shards
 from pipeline.config import load_params
 from pipeline.extraction import LINE_SCHEMA, parse_documents
 from pipeline.layouts.evidence import compared
@@ -314,10 +314,15 @@ def test_a_rebuild_reads_back_the_evidence_and_learned_keys_of_unchanged_files(r
 STAGE_ENTRIES = {"clean": "clean/*/shards/*", "dedup": "dedup/*/*", "explore": "explore/*/*"}
 
 
+# Not per-shard entries: dedup's decisions state, the explorer's folders of duplicate clusters and of file lists.
+NOT_SHARD_ENTRIES = {"state", explorer.CLUSTERS, explorer.LISTS}
+
+
 def stage_entries(out: Path) -> dict[str, set[str]]:
-    """The names of the per-shard (per-part) entries each stage keeps in the cache (not dedup's decisions state)."""
+    """The names of the per-shard (per-part) entries each stage keeps in the cache."""
     return {
-        stage: {p.name for p in (out / "cache").glob(pattern)} - {"state"} for stage, pattern in STAGE_ENTRIES.items()
+        stage: {p.name for p in (out / "cache").glob(pattern)} - NOT_SHARD_ENTRIES
+        for stage, pattern in STAGE_ENTRIES.items()
     }
 
 
