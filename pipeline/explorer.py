@@ -76,8 +76,9 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     listed = by_file_bytes([shards.part(out.lines_dir, s) for s in present], cache / space / LISTS, _files_of, known)
     read = pl.scan_parquet(sorted(set(listed)), include_file_paths="entry").collect() if listed else None
     lists = {} if read is None else read.partition_by("entry", as_dict=True, include_key=False)
+    no_files = pl.DataFrame(schema={"file": pl.String})  # a lines part without rows has no rows to partition
     in_shards = {
-        shard: lists[(str(entry),)].join(numbers, on="file").sort("number")
+        shard: lists.get((str(entry),), no_files).join(numbers, on="file").sort("number")
         for shard, entry in zip(present, listed, strict=True)
     }
     tasks = []
