@@ -117,7 +117,7 @@ class Frequencies:
             wanted.join(found, on="h", how="left")
             .join(self.change, on="h", how="left")
             .with_columns(pl.col("change").fill_null(0))
-            .with_columns(df=(pl.col("df").fill_null(0).cast(pl.Int64) + pl.col("change")).cast(pl.UInt32))
+            .with_columns(df=_changed_count().cast(pl.UInt32))
             .select("h", "df", "change")
         )
 
@@ -137,12 +137,18 @@ class Frequencies:
             counts = (
                 pl.read_ipc(source)
                 .join(own, on="h", how="full", coalesce=True)
-                .select("h", df=pl.col("df").fill_null(0).cast(pl.Int64) + pl.col("change").fill_null(0))
+                .select("h", df=_changed_count())
                 .filter(pl.col("df") > 0)
                 .cast(FREQUENCY_SCHEMA)
                 .sort("h")
             )
             io.write_ipc(counts, target)
+
+
+def _changed_count() -> pl.Expr:
+    """A hash's count with its change applied: a hash missing from the table counts 0, one without a change keeps
+    its count."""
+    return pl.col("df").fill_null(0).cast(pl.Int64) + pl.col("change").fill_null(0)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
