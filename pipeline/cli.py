@@ -135,7 +135,7 @@ PRELOADS = {
     "package": ("datasets",),
 }
 # What a stage runs in the command's side process (engine.aside), which imports it as it starts: the gate's Great
-# Expectations suites, whose import alone is ~3 s of pure Python; and package when it runs beside explore.
+# Expectations suites, whose import alone is over a second of pure Python; and package when it runs beside explore.
 SIDE_IMPORTS = {
     "validate": ("pipeline.expectations", "great_expectations.expectations"),
     "package": ("pipeline.package",),
