@@ -74,12 +74,9 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     present = shards.present(out.lines_dir)
     # The files with lines in each shard, kept by the bytes of its lines part: a rebuild reads the few new ones.
     listed = by_file_bytes([shards.part(out.lines_dir, s) for s in present], cache / space / LISTS, _files_of, known)
-    read = pl.scan_parquet(sorted(set(listed)), include_file_paths="entry").collect() if listed else None
-    lists = {} if read is None else read.partition_by("entry", as_dict=True, include_key=False)
-    no_files = pl.DataFrame(schema={"file": pl.String})  # a lines part without rows has no rows to partition
     in_shards = {
-        shard: lists.get((str(entry),), no_files).join(numbers, on="file").sort("number")
-        for shard, entry in zip(present, listed, strict=True)
+        shard: files_of.join(numbers, on="file").sort("number")
+        for shard, files_of in zip(present, _read_entries(listed), strict=True)
     }
     tasks = []
     for (shard, in_shard), of_shard in zip(in_shards.items(), _of_shards(build, in_shards.values()), strict=True):
@@ -90,13 +87,15 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     advance = progress.bar("shards", len(todo), "shards")
     engine_for(engine).map(explore_shard, todo, lambda _: advance(1))
     keep_entries(cache / space, [*(task.entry for task in tasks), cache / space / CLUSTERS, cache / space / LISTS])
-    counts = [pl.read_parquet(task.entry / "counts.parquet") for task in tasks]
+    # Every entry's counts and scripts read in one polars call each (`by_file_bytes` says why).
+    counts = _read_entries([task.entry / "counts.parquet" for task in tasks])
+    placed_by_task = _read_entries([task.entry / "scripts.parquet" for task in tasks])
     # Files without a line read (refused whole, empty): their records and quarantine only, bundled here.
     lineless = numbers.join(pl.concat([numbers.clear(), *(t.files for t in tasks)]), on="file", how="anti")
     empty = pl.DataFrame(schema=fates.LINE_FATE_SCHEMA)
     scripts = FileScripts(target / FILE_SCRIPTS)
-    for task in tasks:
-        scripts.add(pl.read_parquet(task.entry / "scripts.parquet"), task.files["number"], task.entry / "bodies")
+    for task, placed in zip(tasks, placed_by_task, strict=True):
+        scripts.add(placed, task.files["number"], task.entry / "bodies")
     rest = _bundles(_file_payloads(_local(lineless), empty, _of_files(build, lineless)), None, space)
     scripts.add(rest.placed, lineless["number"], rest.bodies)
     placed = scripts.finish(files.height)
@@ -134,6 +133,16 @@ def write(out: Outputs, engine: EngineParams, progress: Progress = NO_PROGRESS) 
     shutil.copyfile(PAGE, page)
     return {"stage": "explore", "rows_in": len(summary), "rows_out": len(summary), "dropped": {},
             "lines_by_fate": lines_by_fate}  # fmt: skip
+
+
+def _read_entries(paths: Sequence[Path]) -> list[pl.DataFrame]:
+    """Each of these parquet files (one schema), read in one polars call and split back, in their order."""
+    if not paths:
+        return []
+    read = pl.scan_parquet(sorted(set(paths)), include_file_paths="_entry").collect()
+    by_path = read.partition_by("_entry", as_dict=True, include_key=False)
+    none = read.clear().drop("_entry")  # a file without rows has no partition
+    return [by_path.get((str(path),), none) for path in paths]
 
 
 def _files_of(lines: Path) -> pl.DataFrame:
