@@ -18,6 +18,7 @@ from typing import Any
 import datasets
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 from datasets import Dataset, DatasetInfo, Features, List, Value
 from datasets.splits import SplitDict, SplitInfo
 from datasets.table import InMemoryTable
@@ -226,7 +227,8 @@ def write_shards(validated_dir: Path, hashes: pl.DataFrame, folder: Path, max_ro
             shard = _dataset(rows_of_shard, fingerprint=name)
             del rows_of_shard
             shard.to_parquet(str(path))
-            _keep_shard(entry, path, shard.data.nbytes)
+            del shard
+            _keep_shard(entry, path, _loaded_bytes(path))
         else:
             shutil.copyfile(entry / SHARD_FILE, path)
         entries.append(entry)
@@ -241,10 +243,19 @@ def write_shards(validated_dir: Path, hashes: pl.DataFrame, folder: Path, max_ro
 
 
 def _keep_shard(entry: Path, path: Path, num_bytes: int) -> None:
-    """Copy a shard just written, and its size in memory, into its cache entry (complete once renamed into place)."""
+    """Copy a shard just written, and its table's bytes (`_loaded_bytes`), into its cache entry (complete once renamed
+    into place)."""
     with new_entry(entry) as pending:
         shutil.copyfile(path, pending / SHARD_FILE)
         write_json(num_bytes, pending / SHARD_BYTES)
+
+
+def _loaded_bytes(shard_file: Path) -> int:
+    """The Arrow bytes of a shard file's table as read back (its DatasetInfo num_bytes): a function of the file's
+    bytes. Not the table it was written from: the bytes its string columns take follow how its rows were gathered
+    from the validated parts, which a rebuild can change while the shard's rows stay the same (a row added to a part
+    the shard only partly covers), so a rebuild's card and release.json told it from a fresh build."""
+    return pq.read_table(shard_file).nbytes
 
 
 def _ids_between(rows: pl.LazyFrame, first: str, last: str) -> pl.LazyFrame:

@@ -20,6 +20,7 @@ from typing import Any
 
 import datasets
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from datasets import Features, List, Value
 from datasets.info import DatasetInfosDict
@@ -563,3 +564,29 @@ def test_a_rebuild_writes_only_the_shards_whose_rows_changed(tmp_path: Path, mon
     assert written[0] == shard and len(written) == 4  # this rebuild wrote one shard; the fresh build all three
     assert {name for name in after if after[name] != before[name]} == {f"{shard}.parquet"}
     assert after == {p.name: p.read_bytes() for p in (fresh.dataset / "data").iterdir()}
+
+
+def test_dataset_size_is_the_shards_own_not_how_validate_laid_out_their_rows(tmp_path: Path) -> None:
+    """The same rows in other validated parts (a rebuild adds a row to a part whose id range a shard only partly
+    covers, so the shard's rows stay the same while the parts they are read from change) give the same shard files
+    and the same dataset_size: the card, release.json and metrics must not tell a rebuild from a fresh build. The
+    Arrow table a shard is written from takes more or fewer bytes depending on how its rows were gathered (a string
+    column's buffers), so its size is that of the file's table as read back."""
+    articles = [{**make_article(i), "byline": None if i % 3 else f"Reporter {i}"} for i in range(400)]
+    frame = pl.DataFrame(articles, schema=polars_schema(Article)).sort("id")
+
+    def package_with(parts: int, root: Path) -> tuple[int, dict[str, bytes]]:
+        validated = root / "validated"
+        ranges = shards.id_range_of(frame["id"], parts)
+        for index in range(parts):
+            write_parquet(frame.filter(ranges == index), validated / f"part-{index:05d}.parquet")
+        hashes = package.content_hashes(validated, root / "hashes", rawfolder.KnownHashes.load(root / "known"))
+        info = package.write_shards(validated, hashes, root / "dataset", 1000, root / "shards")
+        files = {p.name: p.read_bytes() for p in sorted((root / "dataset" / "data").iterdir())}
+        return info.dataset_size, files
+
+    one_part, two_parts, four_parts = (package_with(n, tmp_path / str(n)) for n in (1, 2, 4))
+    assert one_part[1] == two_parts[1] == four_parts[1]  # the shard files: their bytes were already the rows' own
+    assert one_part[0] == two_parts[0] == four_parts[0]
+    (written,) = one_part[1]
+    assert one_part[0] == pq.read_table(tmp_path / "1" / "dataset" / "data" / written).nbytes
