@@ -103,6 +103,35 @@ class Cache:
                     path.unlink()
 
 
+def complete_rows(
+    loaded: Mapping[str, pl.DataFrame], wanted: pl.DataFrame, key: Sequence[str]
+) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """(the keys of `wanted` whose results the cache holds complete, each table's rows of those keys).
+
+    A stage's results for one file go to several tables (`loaded`, by name, in the order `store_tables` writes
+    them), one file per table and bucket: a writer killed between two of them leaves a file's rows in some tables
+    and not in others, and a file with no rows in a table is a valid result too. So the last table has a row for
+    every key it holds results of, and is written last: a key it holds is complete in every table. The rows of
+    other keys, left by a killed writer, are not served; their files are computed and stored again."""
+    key = list(key)
+    marks = list(loaded.values())[-1]
+    done = marks.select(key).join(wanted.select(key).unique(), on=key, how="semi").unique(maintain_order=True)
+    return done, {name: frame.join(done, on=key, how="semi") for name, frame in loaded.items()}
+
+
+def store_tables(
+    caches: Mapping[str, Cache],
+    rows: Mapping[str, pl.DataFrame],
+    buckets: Iterable[int],
+    order: Sequence[str | pl.Expr] = (),
+) -> None:
+    """Store these buckets of every table, table after table in the order of `caches`: the last one marks which
+    keys are complete (`complete_rows`)."""
+    buckets = list(buckets)
+    for name, cache in caches.items():
+        cache.store_buckets(rows[name], buckets, order)
+
+
 def changed_buckets(
     loaded: Mapping[str, pl.DataFrame], kept: Mapping[str, pl.DataFrame], fresh: Mapping[str, pl.DataFrame]
 ) -> list[int]:

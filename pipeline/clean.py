@@ -24,7 +24,17 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import io, language, shards
-from pipeline.cache import Cache, changed_buckets, content_digest, keep_entries, namespace, new_entry, prune
+from pipeline.cache import (
+    Cache,
+    changed_buckets,
+    complete_rows,
+    content_digest,
+    keep_entries,
+    namespace,
+    new_entry,
+    prune,
+    store_tables,
+)
 from pipeline.config import CleanParams, EngineParams
 from pipeline.engine import map_unkept
 from pipeline.extraction import LINE_SCHEMA, PARSE_KEY_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
@@ -331,7 +341,8 @@ def _keyed(schema: dict[str, pl.DataType]) -> dict[str, pl.DataType]:
     return {**dict.fromkeys(KEY, pl.String), **{k: v for k, v in schema.items() if k != "file"}}
 
 
-# The cache tables; "files" (one row per file, its repair counts) is written last and marks an entry complete.
+# The cache tables; "files" (one row per file, its repair counts) is written last and marks the files whose rows are
+# complete (cache.complete_rows).
 CACHED = {
     "articles": _keyed(
         {**{k: v for k, v in CLEAN_SCHEMA.items() if k != "provenance"}, "line_start": pl.Int32, "line_end": pl.Int32}
@@ -392,15 +403,12 @@ def clean_shard(task: ShardTask) -> tuple[dict, dict[str, int], int]:
     buckets = sorted(keys.select(shards.bucket_expr().unique())["sha256"].to_list())
     caches = {name: Cache(out.stage_cache("clean"), task.space, name, schema) for name, schema in CACHED.items()}
     loaded = {name: cache.load(buckets) for name, cache in caches.items()}
-    done = loaded["files"].select(KEY).join(keys.select(KEY), on=KEY, how="semi").unique()
-    cached = {name: frame.join(done, on=KEY, how="semi") for name, frame in loaded.items()}
+    done, cached = complete_rows(loaded, keys, KEY)
     # One path per content to clean: copies of a file under other names get the same rows.
     todo = keys.join(done, on=KEY, how="anti").sort("file").unique(KEY, keep="first", maintain_order=True)
     fresh = _clean_files(task, records, todo)
     rows = {name: pl.concat([cached[name], fresh[name]]) for name in CACHED}
-    changed = changed_buckets(loaded, cached, fresh)
-    for name, cache in caches.items():
-        cache.store_buckets(rows[name], changed)
+    store_tables(caches, rows, changed_buckets(loaded, cached, fresh))
     placed = {name: keys.join(frame, on=KEY).drop(KEY) for name, frame in rows.items()}
     kept = (
         placed["articles"]

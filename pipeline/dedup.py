@@ -53,7 +53,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -1013,7 +1012,7 @@ def batch_source(
 def transform(
     articles: pl.DataFrame | Sequence[Path],
     params: DedupParams,
-    scratch_dir: Path | None = None,
+    scratch_root: Path | None = None,
     engine: EngineParams | None = None,
     cache: Path | None = None,
 ) -> Result:
@@ -1021,7 +1020,8 @@ def transform(
     kind, similarity, sorted by a total key) are lazy frames that read them again batch by batch, which a caller
     streams to disk (and `parts` the kept rows part by part): the stage never holds the corpus's texts. Given a
     DataFrame, frames come back. `cache`: a folder where the per-record features of each part are kept between
-    builds (parts only).
+    builds (parts only). `scratch_root`: the output root whose scratch folder holds the temporary files
+    (io.scratch_folder).
     """
     for name in (
         "shingle_words",
@@ -1034,10 +1034,10 @@ def transform(
         if getattr(params, name) < 1:
             raise ValueError(f"params dedup.{name} must be at least 1, got {getattr(params, name)}")
     records = Records(articles, params.batch_records, ARTICLE_SCHEMA)
-    with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch_dir) as tmp:
+    with io.scratch_folder(scratch_root, "dedup-") as tmp:
         words = sum(int(batch["word_count"].cast(pl.Int64).sum()) for batch in records.batches(["word_count"]))
         buckets = max(1, -(-words // params.bucket_shingles))
-        compact, groups, decisions = decide(records, params, Scratch(Path(tmp), buckets), engine, cache)
+        compact, groups, decisions = decide(records, params, Scratch(tmp, buckets), engine, cache)
     merged = merged_metadata(records, groups)
     fates = Fates(
         merged,
@@ -1058,7 +1058,7 @@ def transform(
             parts.append(PartOutputs(part, inputs, own))
     dropped_ids = compact.filter(pl.col("n").is_in(fates.dropped.implode())).select("id").unique().sort("id")["id"]
     pieces = [part.removed for part in parts] if parts else [fates.removed_rows(records)]
-    removed = ordered_duplicates(pieces, dropped_ids, params.batch_records, scratch_dir)
+    removed = ordered_duplicates(pieces, dropped_ids, params.batch_records, scratch_root)
     metrics = stage.stage_metrics(
         "dedup",
         rows_in=compact.height,
@@ -1079,7 +1079,7 @@ def row_places(part: Records) -> pl.DataFrame:
 
 
 def ordered_duplicates(
-    pieces: Sequence[pl.LazyFrame], ids: pl.Series, batch_ids: int, scratch_dir: Path | None
+    pieces: Sequence[pl.LazyFrame], ids: pl.Series, batch_ids: int, scratch_root: Path | None
 ) -> pl.LazyFrame:
     """The dropped rows of these pieces (each with REMOVED_ORDER) in the total order DUPLICATE_ORDER, without the
     order columns; ids: every id among them, sorted. Produced batch_ids ids at a time when collected or sunk
@@ -1087,9 +1087,9 @@ def ordered_duplicates(
     schema = dict(pieces[0].collect_schema()) if pieces else {**polars_schema(Duplicate), **REMOVED_ORDER}
 
     def batches() -> Iterator[pl.DataFrame]:
-        with tempfile.TemporaryDirectory(prefix="dedup-removed-", dir=scratch_dir) as tmp:
+        with io.scratch_folder(scratch_root, "dedup-removed-") as tmp:
             collected = (piece.collect() for piece in pieces)
-            for rows in shards.key_batches(collected, schema, ids, batch_ids, Path(tmp)):
+            for rows in shards.key_batches(collected, schema, ids, batch_ids, tmp):
                 yield rows.sort(DUPLICATE_ORDER).drop(list(REMOVED_ORDER))
 
     return batch_source(batches, {k: v for k, v in schema.items() if k not in REMOVED_ORDER}, "dedup duplicates")
@@ -1136,7 +1136,9 @@ def write_parts(parts: Sequence[PartOutputs], out: Outputs, params: DedupParams,
 
 
 def run(*, out: Outputs, params: DedupParams, engine: EngineParams) -> dict:
-    result = transform(shards.parts(out.clean_articles_dir), params, engine=engine, cache=out.stage_cache("dedup"))
+    result = transform(
+        shards.parts(out.clean_articles_dir), params, out.root, engine=engine, cache=out.stage_cache("dedup")
+    )
     # The kept rows are clean's rows (validated there) with metadata filled from copies: check the shape here.
     CleanArticle.validate(result.kept.head(0).collect())
     write_parts(result.parts, out, params, engine)

@@ -26,7 +26,6 @@ import hashlib
 import itertools
 import json
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -396,14 +395,14 @@ def _duplicate_clusters(out: Outputs, entries: Path, known: KnownHashes, batch_r
     duplicates = pl.scan_parquet(out.duplicates, schema=polars_schema(Duplicate))
     rows = duplicates.select(pl.len()).collect().item()
     used: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix=".explore-", dir=out.root) as scratch:
+    with io.scratch_folder(out.root, "explore-") as scratch:
         pieces = (  # a row group at a time (io.TEXT_ROW_GROUP rows), cut to excerpts at once
             _dropped(duplicates.slice(start, io.TEXT_ROW_GROUP)).collect()
             for start in range(0, rows, io.TEXT_ROW_GROUP)
         )
         ranged = (piece.with_columns(_range=shards.id_range_of(piece["kept_id"], ranges)) for piece in pieces)
         every_range = pl.Series("_range", range(ranges), pl.UInt32)
-        by_range = shards.key_batches(ranged, RANGED_SCHEMA, every_range, 1, Path(scratch), flush_rows=batch_rows)
+        by_range = shards.key_batches(ranged, RANGED_SCHEMA, every_range, 1, scratch, flush_rows=batch_rows)
         for index, dropped in enumerate(by_range):
             if dropped.is_empty():
                 continue

@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import IO, Any
 import polars as pl
 
 LOCK_NAME = ".lock"
+SCRATCH_NAME = ".scratch"  # an output root's folder of the running command's temporary files (`scratch_folder`)
 
 
 class OutputBusy(RuntimeError):
@@ -39,7 +41,9 @@ def output_lock(root: Path) -> Iterator[None]:
     """Hold an exclusive lock on an output folder for the duration of a run; refuse at once if it is taken.
 
     Two runs writing one folder would interleave their stage files and could both exit 0; the second is refused
-    instead. The lock is released by the kernel when the process ends, however it ends.
+    instead. The lock is released by the kernel when the process ends, however it ends. Once it is held, the
+    root's scratch folder (SCRATCH_NAME) is emptied: what is there was left by a run killed halfway (out of memory,
+    a machine shut down), as no other run can be using it.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -52,9 +56,22 @@ def output_lock(root: Path) -> Iterator[None]:
             raise OutputBusy(
                 f"another run is writing {root} (it holds {path}); wait for it to finish, or use another --out"
             ) from None
+        shutil.rmtree(root / SCRATCH_NAME, ignore_errors=True)
         yield
     finally:
         handle.close()
+
+
+@contextlib.contextmanager
+def scratch_folder(root: Path | None, prefix: str) -> Iterator[Path]:
+    """A temporary folder under the output root's scratch folder, removed when the block ends; one that a killed run
+    left behind is removed by the next run to lock the root (`output_lock`), never left beside the outputs. With no
+    root (a stage's transform called outside a run), under the system's temporary folder."""
+    scratch = None if root is None else Path(root) / SCRATCH_NAME
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=scratch) as folder:
+        yield Path(folder)
 
 
 # Rows per row group of the streamed tables of article text (duplicates, removed lines, dedup's kept parts): what

@@ -30,7 +30,7 @@ import polars as pl
 
 from pipeline import io, rawfolder, shards
 from pipeline.boilerplate import EVIDENCE_SCHEMA, boilerplate_evidence, learn_boilerplate
-from pipeline.cache import Cache, changed_buckets, namespace, prune
+from pipeline.cache import Cache, changed_buckets, complete_rows, namespace, prune, store_tables
 from pipeline.config import EngineParams, ParseParams
 from pipeline.decode import decode_bytes
 from pipeline.engine import map_unkept
@@ -324,6 +324,9 @@ def _tagged(schema: dict[str, pl.DataType]) -> dict[str, pl.DataType]:
 
 
 PARSED = {"segments": SEGMENT_SCHEMA, "records": RECORD_SCHEMA, "quarantine": QUARANTINE_SCHEMA}
+# The parse cache's tables: the three outputs, then "files", one row per file parsed, written last so that it marks
+# the files whose rows are complete (cache.complete_rows: a file may have no quarantine rows, or no records).
+PARSE_CACHED = {**{name: _tagged(schema) for name, schema in PARSED.items()}, "files": _tagged({})}
 
 
 def _by_learned_set(task: ShardTask, learned: frozenset[str]) -> str:
@@ -395,13 +398,11 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int, int]:
     for kind in (*PARSE_DIGESTS, KEYS_UNDER):
         shards.forget(out.parse_digests_dir, task.shard, kind)
     caches = {
-        name: Cache(task.out.stage_cache("parse"), task.space, f"parsed_{name}", _tagged(schema))
-        for name, schema in PARSED.items()
+        name: Cache(task.out.stage_cache("parse"), task.space, f"parsed_{name}", schema)
+        for name, schema in PARSE_CACHED.items()
     }
-    wanted = keys.select("sha256", "learned_key").unique()
     loaded = {name: cache.load(task.shard.buckets) for name, cache in caches.items()}
-    cached = {name: frame.join(wanted, on=["sha256", "learned_key"], how="semi") for name, frame in loaded.items()}
-    done = pl.concat([frame.select("sha256", "learned_key") for frame in cached.values()]).unique()
+    done, cached = complete_rows(loaded, keys, ["sha256", "learned_key"])
     # One path per content to parse: copies of a file under other names get the same result.
     todo = (
         keys.join(done, on=["sha256", "learned_key"], how="anti")
@@ -421,13 +422,11 @@ def parse_shard(args: tuple[ShardTask, frozenset[str]]) -> tuple[int, int, int]:
         unit_frame.join(todo.select("file"), on="file", how="semi", maintain_order="left"),
     )
     tagged = {
-        name: frame.join(todo, on="file").select(list(_tagged(schema)))
-        for (name, schema), frame in zip(PARSED.items(), fresh, strict=True)
-    }
-    rows = {name: pl.concat([cached[name], tagged[name]]).unique(maintain_order=True) for name in PARSED}
-    changed = changed_buckets(loaded, cached, tagged)
-    for name, cache in caches.items():
-        cache.store_buckets(rows[name], changed, [pl.all()])
+        name: frame.join(todo, on="file").select(list(PARSE_CACHED[name]))
+        for name, frame in zip(PARSED, fresh, strict=True)
+    } | {"files": todo.select(list(PARSE_CACHED["files"]))}
+    rows = {name: pl.concat([cached[name], tagged[name]]).unique(maintain_order=True) for name in PARSE_CACHED}
+    store_tables(caches, rows, changed_buckets(loaded, cached, tagged), [pl.all()])
     placed = {
         name: keys.join(rows[name], on=["sha256", "learned_key"]).select(list(schema))
         for name, schema in PARSED.items()

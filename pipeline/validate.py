@@ -17,7 +17,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import typing
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -669,8 +668,8 @@ def check_ranges(
     kept = [(index, keys[index]) for index in range(count) if index not in previous]
     previous |= {index: store.entry(keys[index]) for index in store.judged_again(kept, sizes, batch_rows)}
     if previous:
-        with tempfile.TemporaryDirectory(prefix=".validate-", dir=out.root) as scratch:
-            _check_again(ranges, previous, keys, parts, store, schema, batch_rows, Path(scratch))
+        with io.scratch_folder(out.root, "validate-") as scratch:
+            _check_again(ranges, previous, keys, parts, store, schema, batch_rows, scratch)
     _place_parts(out.validated_dir, [store.entry(key) / RANGE_ROWS[0] for key in keys], keys, rewritten=previous)
 
     entries = [store.entry(key) for key in keys]

@@ -19,7 +19,7 @@ from conftest import REPO_ROOT, SEED_RAW, SHARED, run_pipeline
 
 from pipeline import explorer, fates, shards
 from pipeline.config import load_params
-from pipeline.io import read_json
+from pipeline.io import SCRATCH_NAME, read_json
 from pipeline.outputs import Outputs
 from pipeline.rawfolder import KnownHashes
 from pipeline.stage import QUARANTINE_SCHEMA
@@ -253,7 +253,7 @@ def test_explorer_builds_duplicate_clusters_by_validated_id_range_and_keeps_them
     assert list(explorer._duplicate_clusters(out, entries, known, 1)) == whole
     built = sorted(entries.iterdir())
     assert 1 < len(built) <= ranges
-    assert not list(out.root.glob(".explore-*"))
+    assert not list((out.root / SCRATCH_NAME).iterdir())  # its spread rows were removed with its scratch folder
 
     calls = []
     clusters = explorer._clusters

@@ -21,12 +21,13 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, SEED_RAW
 
-from pipeline import explorer, shards
+from pipeline import explorer, io, shards
+from pipeline.clean import CACHED as CLEAN_CACHED
 from pipeline.config import load_params
 from pipeline.extraction import LINE_SCHEMA, parse_documents
 from pipeline.layouts.evidence import compared
 from pipeline.outputs import Outputs
-from pipeline.parse import learned_keys
+from pipeline.parse import PARSE_CACHED, learned_keys
 from pipeline.text import canonical
 from pipeline.units import units
 
@@ -381,6 +382,32 @@ def test_a_killed_writers_temporary_file_is_swept(tmp_path: Path) -> None:
     (tmp_path / ".part-0001.parquet.k3x9q").write_bytes(b"half")
     shards.sweep([tmp_path, tmp_path / "absent"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["part-0001.parquet"]
+
+
+def test_a_run_killed_between_two_cache_tables_computes_those_files_again(raw: Path, tmp_path: Path) -> None:
+    """parse and clean store a shard's per-file results table after table (cache.store_tables), the last one marking
+    the files whose rows are complete. A run killed between two tables leaves a file's rows in the first tables and
+    not in the others (found by killing builds at random: the next run parsed nothing and published 0 rows).
+    Emulated at each table boundary of both stages: the later tables' files removed, with what is written after
+    them (the parts, clean's shard entries) and a killed validate's scratch folder left behind. The next run parses
+    and cleans every file again, removes the scratch, and writes a fresh build's bytes."""
+    out = tmp_path / "out"
+    build(raw, out)  # a fresh build of the folder
+    fresh = digests(out)
+    files = len(list(raw.iterdir()))
+    tables = {"parse": [f"parsed_{name}" for name in PARSE_CACHED], "clean": list(CLEAN_CACHED)}
+    for cut in range(1, min(len(names) for names in tables.values())):
+        for stage, names in tables.items():
+            for name in [*names[cut:], "shards"]:  # clean's shard entries are written after its tables
+                for folder in (out / "cache" / stage).glob(f"*/{name}"):
+                    shutil.rmtree(folder)
+        shutil.rmtree(out / "interim")
+        leftover = out / io.SCRATCH_NAME / "validate-k3x9q"
+        leftover.mkdir(parents=True)
+        (leftover / "00004-00000.arrow").write_bytes(b"half")
+        assert build(raw, out)[1:] == (0, files, files), cut  # decoded (that cache is whole), parsed, cleaned
+        assert not leftover.exists()
+        assert digests(out) == fresh, cut
 
 
 @pytest.mark.parametrize("batch_keys", [1, 3, 7, 30, 10_000])
