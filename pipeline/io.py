@@ -16,6 +16,7 @@ import polars as pl
 
 LOCK_NAME = ".lock"
 SCRATCH_NAME = ".scratch"  # an output root's folder of the running command's temporary files (`scratch_folder`)
+WRITING_SUFFIX = ".writing"  # a hidden file being written, renamed into place once complete (`_atomic_target`)
 
 
 class OutputBusy(RuntimeError):
@@ -30,7 +31,7 @@ def _umask() -> int:
 
 def _atomic_target(path: Path) -> tuple[int, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=WRITING_SUFFIX, dir=path.parent)
     # mkstemp creates the file 0600; outputs get the permissions any other new file would get.
     os.fchmod(fd, 0o666 & ~_umask())
     return fd, tmp
@@ -41,9 +42,8 @@ def output_lock(root: Path) -> Iterator[None]:
     """Hold an exclusive lock on an output folder for the duration of a run; refuse at once if it is taken.
 
     Two runs writing one folder would interleave their stage files and could both exit 0; the second is refused
-    instead. The lock is released by the kernel when the process ends, however it ends. Once it is held, the
-    root's scratch folder (SCRATCH_NAME) is emptied: what is there was left by a run killed halfway (out of memory,
-    a machine shut down), as no other run can be using it.
+    instead. The lock is released by the kernel when the process ends, however it ends. Once it is held, what a
+    run killed halfway (out of memory, a machine shut down) left is removed (`_remove_leftovers`).
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -56,10 +56,22 @@ def output_lock(root: Path) -> Iterator[None]:
             raise OutputBusy(
                 f"another run is writing {root} (it holds {path}); wait for it to finish, or use another --out"
             ) from None
-        shutil.rmtree(root / SCRATCH_NAME, ignore_errors=True)
+        _remove_leftovers(root)
         yield
     finally:
         handle.close()
+
+
+def _remove_leftovers(root: Path) -> None:
+    """Remove what a killed run left under an output root: its scratch folder, and the files it was writing
+    (hidden, WRITING_SUFFIX), never renamed into place. Called with the root's lock held, so no other run is
+    writing them; without this, a kill while a stage wrote a large table (duplicates.parquet is a fifth of the
+    corpus) would leave a hidden copy beside the outputs for good."""
+    shutil.rmtree(root / SCRATCH_NAME, ignore_errors=True)
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if name.startswith(".") and name.endswith(WRITING_SUFFIX):
+                os.unlink(os.path.join(folder, name))
 
 
 @contextlib.contextmanager

@@ -229,9 +229,10 @@ def remember(directory: Path, shard: Shard, kind: str, inputs: str) -> None:
 
 
 def sweep(directories: Iterable[Path]) -> None:
-    """Remove the temporary files of parts whose writer was killed (io writes `.part-*` and renames it into place;
-    an engine reruns a task whose worker died): no stage reads them, but DVC would hash them with the folder."""
+    """Remove the temporary files of parts whose writer was killed while this run goes on (an engine reruns a task
+    whose worker died; io writes a hidden file and renames it into place): no stage reads them, but DVC would hash
+    them with the folder. A killed run's are removed by the next run (io.output_lock)."""
     for directory in directories:
         if directory.is_dir():
-            for path in directory.glob(".part-*"):
+            for path in directory.glob(f".*{io.WRITING_SUFFIX}"):
                 path.unlink()

@@ -67,3 +67,15 @@ def test_bench_pipeline_times_every_stage() -> None:
     rows = {name: (int(rows_in), int(rows_out)) for name, _, rows_in, rows_out in stages}
     assert rows["parse"][0] == rows["scan"][1] > 0 and rows["package"][1] > 0, printed
     assert re.search(r"^largest child process \(the workers\): \d+ MB peak RSS$", printed, re.M), printed
+
+
+@pytest.mark.slow
+def test_soak_rebuild_kills_builds_and_compares_each_round_with_a_fresh_build(tmp_path: Path) -> None:
+    printed = bench("soak_rebuild.py", "--raw", str(SEED_RAW), "--work", str(tmp_path), "--rounds", "1",
+                    "--small-parts")  # fmt: skip
+    rounds = re.findall(r"^round (\d): (.*); killed at \[[\d., ]+\] s; rebuild [\d.]+ s; (.*)$", printed, re.M)
+    assert [(number, verdict) for number, _, verdict in rounds] == [("0", "byte-identical"), ("1", "byte-identical")]
+    assert rounds[0][1] == "the first build" and "(longer)" in rounds[1][1] and " -" in rounds[1][1], printed
+    assert printed.rstrip().endswith("2 of 2 rounds byte-identical to a fresh build"), printed
+    assert len(list((tmp_path / "raw").glob("soak-1-*"))) == 2  # the copies went to the work copy, never to RAW
+    assert len(list(SEED_RAW.iterdir())) == SEED_FILES

@@ -379,7 +379,7 @@ def test_a_killed_writers_temporary_file_is_swept(tmp_path: Path) -> None:
     """A task killed while writing leaves io's temporary file; a rerun writes the part, and the stage sweeps the
     leftover so DVC hashes the same folder as after an undisturbed run."""
     (tmp_path / "part-0001.parquet").write_bytes(b"kept")
-    (tmp_path / ".part-0001.parquet.k3x9q").write_bytes(b"half")
+    (tmp_path / f".part-0001.parquet.k3x9q{io.WRITING_SUFFIX}").write_bytes(b"half")
     shards.sweep([tmp_path, tmp_path / "absent"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["part-0001.parquet"]
 
@@ -389,8 +389,9 @@ def test_a_run_killed_between_two_cache_tables_computes_those_files_again(raw: P
     the files whose rows are complete. A run killed between two tables leaves a file's rows in the first tables and
     not in the others (found by killing builds at random: the next run parsed nothing and published 0 rows).
     Emulated at each table boundary of both stages: the later tables' files removed, with what is written after
-    them (the parts, clean's shard entries) and a killed validate's scratch folder left behind. The next run parses
-    and cleans every file again, removes the scratch, and writes a fresh build's bytes."""
+    them (the parts, clean's shard entries), with a killed validate's scratch folder and half-written files left
+    behind. The next run parses and cleans every file again, removes the leftovers, and writes a fresh build's
+    bytes."""
     out = tmp_path / "out"
     build(raw, out)  # a fresh build of the folder
     fresh = digests(out)
@@ -402,11 +403,17 @@ def test_a_run_killed_between_two_cache_tables_computes_those_files_again(raw: P
                 for folder in (out / "cache" / stage).glob(f"*/{name}"):
                     shutil.rmtree(folder)
         shutil.rmtree(out / "interim")
-        leftover = out / io.SCRATCH_NAME / "validate-k3x9q"
-        leftover.mkdir(parents=True)
-        (leftover / "00004-00000.arrow").write_bytes(b"half")
+        scratch = out / io.SCRATCH_NAME / "validate-k3x9q"
+        scratch.mkdir(parents=True)
+        (scratch / "00004-00000.arrow").write_bytes(b"half")
+        half_written = [
+            out / f".duplicates.parquet.k3x9q{io.WRITING_SUFFIX}",
+            out / "cache" / f".b{io.WRITING_SUFFIX}",
+        ]
+        for path in half_written:
+            path.write_bytes(b"half")
         assert build(raw, out)[1:] == (0, files, files), cut  # decoded (that cache is whole), parsed, cleaned
-        assert not leftover.exists()
+        assert not scratch.exists() and not any(path.exists() for path in half_written)
         assert digests(out) == fresh, cut
 
 
