@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import fnmatch
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ import polars as pl
 LOCK_NAME = ".lock"
 SCRATCH_NAME = ".scratch"  # an output root's folder of the running command's temporary files (`scratch_folder`)
 WRITING_SUFFIX = ".writing"  # a hidden file being written, renamed into place once complete (`_atomic_target`)
+HALF_WRITTEN = f".*{WRITING_SUFFIX}"  # the names of such files (a glob), left behind when their writer was killed
 
 
 class OutputBusy(RuntimeError):
@@ -70,7 +72,7 @@ def _remove_leftovers(root: Path) -> None:
     shutil.rmtree(root / SCRATCH_NAME, ignore_errors=True)
     for folder, _, names in os.walk(root):
         for name in names:
-            if name.startswith(".") and name.endswith(WRITING_SUFFIX):
+            if fnmatch.fnmatch(name, HALF_WRITTEN):
                 os.unlink(os.path.join(folder, name))
 
 

@@ -234,5 +234,5 @@ def sweep(directories: Iterable[Path]) -> None:
     them with the folder. A killed run's are removed by the next run (io.output_lock)."""
     for directory in directories:
         if directory.is_dir():
-            for path in directory.glob(f".*{io.WRITING_SUFFIX}"):
+            for path in directory.glob(io.HALF_WRITTEN):
                 path.unlink()
