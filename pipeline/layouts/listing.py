@@ -10,6 +10,7 @@ from __future__ import annotations
 from pipeline.dates import parse_iso
 from pipeline.layouts import register
 from pipeline.layouts.base import Document, Draft, Parsed, Segment
+from pipeline.layouts.evidence import HEADLINE_MAX_WORDS, Shape
 from pipeline.text import ends_like_sentence
 
 MIN_SUMMARY_WORDS = 12
@@ -31,10 +32,20 @@ def _blocks(doc: Document) -> tuple[list[int], list[int], list[list[int]]]:
     return before, separators, [b for b in blocks if b]
 
 
+def _headline_by_place(shape: Shape) -> bool:
+    """A unit between an entry's category and its summary is the entry's headline unless it reads as prose: the
+    place says so, whatever its first letter ('eBay to cut ...', 'iPhone sales ...'), which a headline found by its
+    own shape must not have lower-case."""
+    short = 2 <= shape.words <= HEADLINE_MAX_WORDS
+    return shape.headline or (short and not shape.prose and not shape.ends_sentence and shape.rule is None)
+
+
 def _shape(doc: Document, block: list[int]) -> tuple[int | None, int | None, list[int]]:
     """(category, headline, summary units) of one entry."""
     shapes = doc.shapes
     if len(block) >= 2 and shapes[block[0]].category and shapes[block[1]].headline:
+        return block[0], block[1], block[2:]
+    if len(block) >= 3 and shapes[block[0]].category and _headline_by_place(shapes[block[1]]):
         return block[0], block[1], block[2:]
     if len(block) >= 2 and shapes[block[0]].headline:
         return None, block[0], block[1:]
