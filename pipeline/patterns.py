@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 # A sentence or paragraph that ends where a writer would end it: terminal punctuation, optionally followed by
-# closing quotes/brackets and an inline agency sign-off ("... data showed. (Yonhap)"), or a closing quote.
-SENTENCE_END = r"""(?:[.!?…]['"’”)\]]*\s*(?:\([^()]{1,40}\))?|['"’”])\s*$"""
+# closing quotes/brackets and an inline agency sign-off ("... data showed. (Yonhap)"), or a closing quote. After
+# the punctuation, an opening quote mark closes too: writers and CMSs that type one quote glyph print '.“'.
+SENTENCE_END = r"""(?:[.!?…]['"’”“‘)\]]*\s*(?:\([^()]{1,40}\))?|['"’”])\s*$"""
 SENTENCE_END_RE = re.compile(SENTENCE_END)
 
 # The crawler's date marker: 'date' and an ISO date (possibly partial: 'date 2024-07'), glued to page text.
@@ -24,7 +25,7 @@ CRAWLER_DATE_RESIDUE = r"(?:^|\s)" + CRAWLER_DATE
 CRAWLER_DATE_PREFIX = r"(?s)^\s*date\s(?P<date>(?:19|20)\d\d(?:-\d\d){0,2})(?P<rest>[^\d-].*|)$"
 
 # A sentence boundary inside a line; 'S. Korea' or 'U.S. President' (initials) is not one.
-SENTENCE_BREAK = r"""[a-z0-9%)]{2}[.!?]['"’”]?\s+[A-Z"“‘']"""
+SENTENCE_BREAK = r"""[a-z0-9%)]{2}[.!?]['"’”“‘]?\s+[A-Z"“‘']"""
 SENTENCE_BREAK_RE = re.compile(SENTENCE_BREAK)
 
 # An e-mail address (a reporter's sign-off, a contact line).

@@ -14,8 +14,9 @@ from pipeline.text import ends_like_sentence
 EXAMPLES = {
     "SENTENCE_END": (
         ["Exports rose 5 percent, data showed.", "Exports rose, data showed. (Yonhap)", 'He said, "We will."',
-         "Is it over?", "The talks ended …", "The plan was approved (officials said)."],
-        ["Exports rose 5 percent, data", "Ferry Yard Opens in Mokpo", "Shares (Yonhap) rose"],
+         "Is it over?", "The talks ended …", "The plan was approved (officials said).",
+         "He said the firm must set an example.“"],  # one quote glyph typed for both ends
+        ["Exports rose 5 percent, data", "Ferry Yard Opens in Mokpo", "Shares (Yonhap) rose", "He said, “We"],
     ),
     "CRAWLER_DATE_SUFFIX": (
         ["The ministry said on Monday. date2031-04-23", "the summary was cut mid-wo date 2031-04", "date 2031-04-23"],
@@ -30,7 +31,7 @@ EXAMPLES = {
         ["date 2031-04-2399", "Ferry fares date 2031-04-23", "date2031-04-23 Glued"],
     ),
     "SENTENCE_BREAK": (
-        ["Exports rose. Imports fell.", "It grew 5%. Analysts agreed."],
+        ["Exports rose. Imports fell.", "It grew 5%. Analysts agreed.", "be an example.“ The talks ended."],
         ["S. Korea and the U.S. President met.", "Exports rose"],
     ),
     "EMAIL": (
