@@ -20,6 +20,7 @@ from pipeline.config import load_params
 from pipeline.extraction import make_document
 from pipeline.layouts.base import Document, Draft, Parsed, Segment
 from pipeline.parse import decode_file
+from pipeline.text import canonical
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "layouts"
@@ -156,3 +157,43 @@ def test_fixture_folders_name_registered_layouts() -> None:
     goldens = FIXTURES.glob("*/*.expected.json")
     orphans = [p for p in goldens if not p.with_name(p.name.removesuffix(".expected.json") + ".txt").exists()]
     assert orphans == [], "goldens without their case file"
+
+
+# --- headlines the corpus learned as repeated lines -----------------------------------------------------------------
+
+OWN_HEADLINE = "Norland, Korea agree to widen tidal power research"
+WIDGET_HEADLINES = ("Ferry fares to rise in June across southern ports", "Port strike ends after two weeks of talks")
+LEAD = (
+    "Vice Minister Ara Kwon of the Ministry of Coastal Industry met Norland's Energy Secretary Piet Ronde in Oslo "
+    "and signed a memorandum on joint tidal power research covering turbine testing and grid links."
+)
+FOLLOW_UP = "The two sides will meet again in Busan in the autumn to review the first test results, the ministry said."
+
+
+def title_with_learned(lines: list[str], learned: list[str]) -> str | None:
+    """The title generic_article_v1 gives a page whose `learned` lines the corpus learned as boilerplate."""
+    doc = make_document("page.txt", list(enumerate(lines, 1)), frozenset(canonical(t) for t in learned),
+                        PARSE_PARAMS.extract)  # fmt: skip
+    layout, _ = layouts.choose(doc, PARSE_PARAMS.min_layout_score)
+    assert layout.name == "generic_article_v1"
+    (record,) = layout.parse(doc).records
+    return record.title
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Minimum 2 characters required.", OWN_HEADLINE, LEAD, FOLLOW_UP],
+        ["The Harbor Daily", OWN_HEADLINE, "By Dana Whitfield", "Published : Apr 8, 2031 - 07:57", LEAD, FOLLOW_UP],
+    ],
+    ids=["above the lead", "above the byline"],
+)
+def test_a_headline_printed_on_other_pages_stays_this_pages_title(lines: list[str]) -> None:
+    """A story's headline printed in listings and widgets across the corpus is learned as a repeated line; on the
+    story's own page, right above its byline, date or lead, it is still the headline."""
+    assert title_with_learned(lines, [OWN_HEADLINE]) == OWN_HEADLINE
+
+
+def test_learned_widget_headlines_above_the_title_do_not_take_it() -> None:
+    lines = ["Most read", *WIDGET_HEADLINES, OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP]
+    assert title_with_learned(lines, list(WIDGET_HEADLINES)) == OWN_HEADLINE

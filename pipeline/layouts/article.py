@@ -192,6 +192,15 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
     return score
 
 
+def _own_headline_learned(i: int, ev: list[Evidence], shapes: list[Shape], lead: int) -> bool:
+    """A headline printed on other pages too (listings, 'most read' widgets) is learned as repeated across
+    documents; shaped as a headline right above this page's byline, date or lead, it is this page's own headline."""
+    if ev[i].rule != "repeated_across_documents" or not shapes[i].headline:
+        return False
+    after = _next_meaningful(ev, shapes, i + 1, lead, shapes[i].core)
+    return after is None or ev[after].kind in ("date", "byline")
+
+
 def _choose_title(
     lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int, lead_dated: bool, learned: _Learned
 ) -> int | None:
@@ -202,6 +211,7 @@ def _choose_title(
     for i in range(lead):
         # The model may vouch for a headline the shape tests missed (two 'sentences', a doubled line).
         vouched = learned.vouches_title(i) and (ev[i].kind in ("short", "prose") or ev[i].rule in _VOUCHABLE)
+        vouched = vouched or _own_headline_learned(i, ev, shapes, lead)
         if ev[i].kind in _SKIPPABLE and not vouched:
             continue
         if ev[i].kind == "headline" or vouched:

@@ -33,8 +33,8 @@ def _blocks(doc: Document) -> tuple[list[int], list[int], list[list[int]]]:
 
 
 def _headline_by_place(shape: Shape) -> bool:
-    """A unit between an entry's category and its summary is the entry's headline unless it reads as prose: the
-    place says so, whatever its first letter ('eBay to cut ...', 'iPhone sales ...'), which a headline found by its
+    """A unit between an entry's category (if any) and its summary is the entry's headline unless it reads as prose:
+    the place says so, whatever its first letter ('eBay to cut ...', 'iPhone sales ...'), which a headline found by its
     own shape must not have lower-case."""
     short = 2 <= shape.words <= HEADLINE_MAX_WORDS
     return shape.headline or (short and not shape.prose and not shape.ends_sentence and shape.rule is None)
@@ -48,6 +48,8 @@ def _shape(doc: Document, block: list[int]) -> tuple[int | None, int | None, lis
     if len(block) >= 3 and shapes[block[0]].category and _headline_by_place(shapes[block[1]]):
         return block[0], block[1], block[2:]
     if len(block) >= 2 and shapes[block[0]].headline:
+        return None, block[0], block[1:]
+    if len(block) == 2 and not shapes[block[0]].category and _headline_by_place(shapes[block[0]]):
         return None, block[0], block[1:]
     if len(block) == 1 and shapes[block[0]].headline:
         return None, block[0], []
