@@ -194,6 +194,13 @@ def test_a_headline_printed_on_other_pages_stays_this_pages_title(lines: list[st
     assert title_with_learned(lines, [OWN_HEADLINE]) == OWN_HEADLINE
 
 
-def test_learned_widget_headlines_above_the_title_do_not_take_it() -> None:
-    lines = ["Most read", *WIDGET_HEADLINES, OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP]
+@pytest.mark.parametrize(
+    "widget",
+    [list(WIDGET_HEADLINES), [WIDGET_HEADLINES[0], "2031-04-02", WIDGET_HEADLINES[1], "2031-04-01"]],
+    ids=["headlines", "dated headlines"],
+)
+def test_learned_widget_headlines_above_the_title_do_not_take_it(widget: list[str]) -> None:
+    """A 'most read' list above the article: its headlines are learned, and one right above a date is shaped like
+    a page's own headline; the page's headline, not learned, is still the title."""
+    lines = ["Most read", *widget, OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP]
     assert title_with_learned(lines, list(WIDGET_HEADLINES)) == OWN_HEADLINE

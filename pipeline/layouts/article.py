@@ -204,6 +204,21 @@ def _own_headline_learned(i: int, ev: list[Evidence], shapes: list[Shape], lead:
 def _choose_title(
     lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int, lead_dated: bool, learned: _Learned
 ) -> int | None:
+    """The headline among the lines above the lead; a headline the corpus learned as repeated only where no other
+    line is one (a dated 'most read' list above the article must not take the title from its headline)."""
+    title = _best_title(lines, ev, shapes, lead, lead_dated, learned, with_learned=False)
+    return title if title is not None else _best_title(lines, ev, shapes, lead, lead_dated, learned, with_learned=True)
+
+
+def _best_title(
+    lines: list[Line],
+    ev: list[Evidence],
+    shapes: list[Shape],
+    lead: int,
+    lead_dated: bool,
+    learned: _Learned,
+    with_learned: bool,
+) -> int | None:
     header = _Header.of(ev, shapes, lead)
     best: tuple[float, int] | None = None
     previous: int | None = None  # the last line before i that is neither chrome nor a caption
@@ -211,7 +226,7 @@ def _choose_title(
     for i in range(lead):
         # The model may vouch for a headline the shape tests missed (two 'sentences', a doubled line).
         vouched = learned.vouches_title(i) and (ev[i].kind in ("short", "prose") or ev[i].rule in _VOUCHABLE)
-        vouched = vouched or _own_headline_learned(i, ev, shapes, lead)
+        vouched = vouched or (with_learned and _own_headline_learned(i, ev, shapes, lead))
         if ev[i].kind in _SKIPPABLE and not vouched:
             continue
         if ev[i].kind == "headline" or vouched:
