@@ -11,9 +11,11 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import polars as pl
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 LOCK_NAME = ".lock"
 SCRATCH_NAME = ".scratch"  # an output root's folder of the running command's temporary files (`scratch_folder`)
@@ -93,13 +95,22 @@ def scratch_folder(root: Path | None, prefix: str) -> Iterator[Path]:
 TEXT_ROW_GROUP = 10_000
 
 
+def compact_lists(frame: FrameT) -> FrameT:
+    """Every list column rebuilt with only the child rows its offsets reach. A list column sliced or filtered out of
+    a longer one keeps the longer one's whole child array, and polars' writers follow it (the parquet writer splits
+    pages by it): the same rows gave other bytes, e.g. a rebuild's validated parts against a fresh build's."""
+    return frame.with_columns(pl.col(pl.List).list.eval(pl.element()))
+
+
 def write_parquet(df: pl.DataFrame, path: str | Path) -> Path:
     """Write a frame so that the same content always gives the same bytes (DVC hashes depend on it)."""
     path = Path(path)
     fd, tmp = _atomic_target(path)
     os.close(fd)
     try:
-        df.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=100_000)
+        compact_lists(df).write_parquet(
+            tmp, compression="zstd", compression_level=3, statistics=True, row_group_size=100_000
+        )
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -108,11 +119,12 @@ def write_parquet(df: pl.DataFrame, path: str | Path) -> Path:
 
 
 def write_ipc(frame: pl.DataFrame, target: str | Path | IO[bytes]) -> None:
-    """Arrow IPC whose bytes depend only on the rows and types: one record batch, every boolean's bitmap built
-    anew (polars can carry arbitrary bits past the last row of a bitmap, and which ones follows the thread count),
+    """Arrow IPC whose bytes depend only on the rows and types: one record batch, list columns compact
+    (`compact_lists`), every boolean's bitmap built anew (polars can carry arbitrary bits past the last row of a
+    bitmap, and which ones follows the thread count),
     and strings as offsets and values (the oldest format): polars' string views would be written with the buffers
     they point into, so rows filtered out of a larger frame keep its other strings in the bytes."""
-    canonical = frame.with_columns(pl.col(pl.Boolean).cast(pl.UInt8).cast(pl.Boolean)).rechunk()
+    canonical = compact_lists(frame.with_columns(pl.col(pl.Boolean).cast(pl.UInt8).cast(pl.Boolean))).rechunk()
     canonical.write_ipc(target, compression="uncompressed", compat_level=pl.CompatLevel.oldest())
 
 
@@ -123,7 +135,7 @@ def sink_parquet(frame: pl.LazyFrame, path: str | Path, row_group_size: int = TE
     fd, tmp = _atomic_target(path)
     os.close(fd)
     try:
-        frame.sink_parquet(
+        compact_lists(frame).sink_parquet(
             tmp,
             compression="zstd",
             compression_level=3,

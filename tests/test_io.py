@@ -42,3 +42,43 @@ def test_write_ipc_bytes_depend_only_on_rows_and_types() -> None:
     written = {_ipc(frame, io.write_ipc) for frame in (whole, cut, chunked)}
     assert len(written) == 1
     assert pl.read_ipc(io_bytes.BytesIO(written.pop())).equals(whole)
+
+
+def _parquet(frame: pl.DataFrame, writer) -> bytes:
+    buffer = io_bytes.BytesIO()
+    writer(frame, buffer)
+    return buffer.getvalue()
+
+
+def test_parquet_bytes_do_not_depend_on_a_list_column_cut_from_a_longer_one(tmp_path) -> None:
+    """A list column sliced out of a longer one keeps the whole child array (here 4x the rows its offsets reach),
+    and polars' parquet writer splits pages by it: a rebuild's validated part (rows carried over plus rows cut out
+    of a batch) and a fresh build's part held the same rows in other bytes."""
+    rows = 40_000
+    places = [
+        [
+            {
+                "file": f"part-{i % 7:03d}/{i:06d}_{i * 7919 % 100_000:016x}.txt",
+                "line_start": i % 50,
+                "line_end": i % 50 + 3,
+            }
+        ]
+        * (1 + i % 4)
+        for i in range(rows)
+    ]
+    longer = pl.DataFrame({"id": [f"{i:016x}" for i in range(rows)], "provenance": places})
+    cut = longer.slice(0, rows // 4)
+    whole = pl.read_parquet(io_bytes.BytesIO(_parquet(cut, lambda frame, target: frame.write_parquet(target))))
+    assert cut.equals(whole)
+
+    def plain(frame: pl.DataFrame, target) -> None:
+        frame.write_parquet(target, compression="zstd", compression_level=3, statistics=True, row_group_size=100_000)
+
+    assert _parquet(cut, plain) != _parquet(whole, plain)  # what io guards against
+    written = {}
+    for name, frame in (("cut", cut), ("whole", whole)):
+        io.write_parquet(frame, tmp_path / f"{name}.parquet")
+        io.sink_parquet(frame.lazy(), tmp_path / f"{name}.sunk.parquet")
+        written[name] = [(tmp_path / f"{name}{kind}.parquet").read_bytes() for kind in ("", ".sunk")]
+    assert written["cut"] == written["whole"]
+    assert pl.read_parquet(tmp_path / "cut.parquet").equals(whole)
