@@ -9,7 +9,7 @@ import polars as pl
 from pipeline import io
 
 
-def _ipc(frame: pl.DataFrame, writer) -> bytes:
+def _written(frame: pl.DataFrame, writer) -> bytes:
     buffer = io_bytes.BytesIO()
     writer(frame, buffer)
     return buffer.getvalue()
@@ -38,16 +38,10 @@ def test_write_ipc_bytes_depend_only_on_rows_and_types() -> None:
         frame.write_ipc(target, compression="uncompressed")
 
     # What io.write_ipc guards against: polars writes those stray bits and chunks as they are.
-    assert len({_ipc(frame, plain) for frame in (whole, cut, chunked)}) > 1
-    written = {_ipc(frame, io.write_ipc) for frame in (whole, cut, chunked)}
+    assert len({_written(frame, plain) for frame in (whole, cut, chunked)}) > 1
+    written = {_written(frame, io.write_ipc) for frame in (whole, cut, chunked)}
     assert len(written) == 1
     assert pl.read_ipc(io_bytes.BytesIO(written.pop())).equals(whole)
-
-
-def _parquet(frame: pl.DataFrame, writer) -> bytes:
-    buffer = io_bytes.BytesIO()
-    writer(frame, buffer)
-    return buffer.getvalue()
 
 
 def test_parquet_bytes_do_not_depend_on_a_list_column_cut_from_a_longer_one(tmp_path) -> None:
@@ -68,13 +62,13 @@ def test_parquet_bytes_do_not_depend_on_a_list_column_cut_from_a_longer_one(tmp_
     ]
     longer = pl.DataFrame({"id": [f"{i:016x}" for i in range(rows)], "provenance": places})
     cut = longer.slice(0, rows // 4)
-    whole = pl.read_parquet(io_bytes.BytesIO(_parquet(cut, lambda frame, target: frame.write_parquet(target))))
+    whole = pl.read_parquet(io_bytes.BytesIO(_written(cut, lambda frame, target: frame.write_parquet(target))))
     assert cut.equals(whole)
 
     def plain(frame: pl.DataFrame, target) -> None:
         frame.write_parquet(target, compression="zstd", compression_level=3, statistics=True, row_group_size=100_000)
 
-    assert _parquet(cut, plain) != _parquet(whole, plain)  # what io guards against
+    assert _written(cut, plain) != _written(whole, plain)  # what io guards against
     written = {}
     for name, frame in (("cut", cut), ("whole", whole)):
         io.write_parquet(frame, tmp_path / f"{name}.parquet")
