@@ -19,6 +19,7 @@ from pipeline import layouts
 from pipeline.config import load_params
 from pipeline.extraction import make_document
 from pipeline.layouts.base import Document, Draft, Parsed, Segment
+from pipeline.layouts.evidence import byline_name
 from pipeline.parse import decode_file
 from pipeline.text import canonical
 
@@ -204,3 +205,37 @@ def test_learned_widget_headlines_above_the_title_do_not_take_it(widget: list[st
     a page's own headline; the page's headline, not learned, is still the title."""
     lines = ["Most read", *widget, OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP]
     assert title_with_learned(lines, list(WIDGET_HEADLINES)) == OWN_HEADLINE
+
+
+# --- a board page's header: breadcrumb, label and value lines, a source credit --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["Press & Notices", "• Home", "• Newsroom", "• Press & Notices"],
+        ["• Home", "• Newsroom", "• Press & Notices"],
+        ["Press & Notices", "- Home", "- Press & Notices"],
+    ],
+    ids=["board name repeated", "breadcrumb only", "dashed"],
+)
+def test_a_breadcrumb_item_is_never_the_title(header: list[str]) -> None:
+    """The breadcrumb's last item names the board the page is on (printed above it too, it reads as a headline
+    printed twice); a bulleted line under another bulleted line is a list item, and the headline is the next line."""
+    lines = [*header, OWN_HEADLINE, "Date", "2031.03.14", LEAD, FOLLOW_UP]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("According to Harbor News,", "Harbor News"),
+        ("According to The Harbor Daily:", "The Harbor Daily"),
+        ("According to Harbor News, the ministry will fund the repairs.", None),
+        ("According to the ministry,", None),
+    ],
+)
+def test_a_source_credited_on_its_own_line_is_the_byline(line: str, name: str | None) -> None:
+    """'According to <agency>,' alone above a re-posted story names where it ran first; a sentence that starts
+    so, or credits no name, is no byline."""
+    assert byline_name(line) == name

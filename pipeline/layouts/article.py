@@ -79,6 +79,7 @@ AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
+FIELD_LABEL_MAX_WORDS = 2  # 'Date', 'Posted on': a label printed on its own line above its value
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 _BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoed
 _VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
@@ -146,10 +147,16 @@ def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, f
 
 def _next_meaningful(ev: list[Evidence], shapes: list[Shape], start: int, stop: int, skip_core: str) -> int | None:
     for j in range(start, stop):
-        if ev[j].kind in _SKIPPABLE or shapes[j].core == skip_core:
+        if ev[j].kind in _SKIPPABLE or shapes[j].core == skip_core or _labels_next(ev, shapes, j):
             continue
         return j
     return None
+
+
+def _labels_next(ev: list[Evidence], shapes: list[Shape], j: int) -> bool:
+    """A field label on its own line above its value ('Date' above '2022.10.28'): it belongs to the value."""
+    value = j + 1 < len(ev) and ev[j + 1].kind in ("date", "byline")
+    return value and ev[j].kind == "short" and shapes[j].category and shapes[j].words <= FIELD_LABEL_MAX_WORDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,6 +199,11 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
     return score
 
 
+def _list_item(lines: list[Line], i: int) -> bool:
+    """A bulleted line under another bulleted line: an item of a list (a breadcrumb, a menu), never the headline."""
+    return i > 0 and bool(LEADING_BULLET_RE.match(lines[i].text)) and bool(LEADING_BULLET_RE.match(lines[i - 1].text))
+
+
 def _own_headline_learned(i: int, ev: list[Evidence], shapes: list[Shape], lead: int) -> bool:
     """A headline printed on other pages too (listings, 'most read' widgets) is learned as repeated across
     documents; shaped as a headline right above this page's byline, date or lead, it is this page's own headline."""
@@ -227,7 +239,7 @@ def _best_title(
         # The model may vouch for a headline the shape tests missed (two 'sentences', a doubled line).
         vouched = learned.vouches_title(i) and (ev[i].kind in ("short", "prose") or ev[i].rule in _VOUCHABLE)
         vouched = vouched or (with_learned and _own_headline_learned(i, ev, shapes, lead))
-        if ev[i].kind in _SKIPPABLE and not vouched:
+        if (ev[i].kind in _SKIPPABLE and not vouched) or _list_item(lines, i):
             continue
         if ev[i].kind == "headline" or vouched:
             score = _title_score(i, lines, ev, shapes, lead, lead_dated, header)
@@ -342,7 +354,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
                 draft.category = desk.group("tag").strip("[]").strip()  # the desk or programme it is filed under
         elif i == category:
             draft.segments.append(_seg(line, "category", "label_above_headline"))
-            draft.category = line.text.strip()
+            draft.category = LEADING_BULLET_RE.sub(r"\g<kept>", line.text.strip())
         elif e.kind == "date" and e.stamp.is_update:
             draft.segments.append(_seg(line, "chrome", "updated_timestamp"))
         elif e.kind == "date":

@@ -35,12 +35,14 @@ REPORTER_BYLINE = re.compile(
     + EMAIL_SUFFIX
     + r"\.?"
 )
+# A re-posted story credited to where it first ran, alone on its line above the lead ('According to Yonhap News,').
+ATTRIBUTION_BYLINE = re.compile(rf"[Aa]ccording\s+to\s+(?P<name>{_NAME})\s*[,:]?")
 # A desk credited as a whole ('Reuters Staff', 'Herald Staff Writers'), alone on its line.
 STAFF_BYLINE = re.compile(
     r"(?:[•·▪|]\s*)?(?P<name>[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,4}\s+[Ss]taff(?:\s+(?:[Ww]riter|[Rr]eporter)s?)?)"
 )
 # Word edges spelled out: a Unicode word boundary sends polars' regex engine to its slow path.
-BYLINE_HINT = r"(?i)(?:^|[^a-z])(?:by|staff)(?:[^a-z]|$)|reporter|correspondent"
+BYLINE_HINT = r"(?i)(?:^|[^a-z])(?:by|staff)(?:[^a-z]|$)|reporter|correspondent|^according to"
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
     "Economist|Recorder|Insider|Newsroom|Wire|Standard|Guardian|Independent|Courier|Monitor|Globe|Shimbun|Sinmun"
@@ -155,7 +157,9 @@ def _title_case(s: pl.Expr) -> pl.Expr:
 
 
 def _category_like(s: pl.Expr) -> pl.Expr:
-    """A section label: a few capitalised words ('Business', 'Science & Tech'), small function words allowed."""
+    """A section label: a few capitalised words ('Business', 'Science & Tech'), small function words allowed. A
+    leading bullet belongs to the label, as to a headline (a breadcrumb's items: '• News & Event')."""
+    s = s.str.replace(LEADING_BULLET, "${kept}")
     uncapitalised = s.str.extract_all(r"[^\s/&,|]+").list.eval(
         ~pl.element().str.contains(r"^[\p{Lu}\d]") & ~pl.element().str.to_lowercase().is_in(sorted(_SMALL_WORDS))
     )
@@ -169,7 +173,7 @@ def byline_name(text: str) -> str | None:
     m = REPORTER_BYLINE.fullmatch(text.strip())
     if m:
         return (m.group("n1") or m.group("n2")).strip()
-    m = STAFF_BYLINE.fullmatch(text.strip())
+    m = STAFF_BYLINE.fullmatch(text.strip()) or ATTRIBUTION_BYLINE.fullmatch(text.strip())
     return m.group("name") if m else None
 
 
