@@ -65,6 +65,10 @@ RULES: tuple[Rule, ...] = (
     Rule("relative_timestamp", "chrome",
          r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago",
          "Relative times ('2 days ago') depend on the crawl time: never a publication date, and not text."),
+    Rule("reading_time", "chrome",
+         r"(?:\d{1,3}|one|two|three|four|five)[- ]?(?:min(?:ute)?s?\.?)[- ]?(?:read|reading(?: time)?)|"
+         r"(?:estimated )?(?:reading|read) time\s*:?\s*\d{1,3}[- ]?(?:min(?:ute)?s?\.?)",
+         "A reading-time estimate ('1 Min Read', 'Reading time: 4 minutes') printed by the page template."),
     Rule("ui_identifier", "chrome", r"[a-z]+(?:[_][a-z0-9]+)+",
          "A lone snake_case token is a template element id leaking into text (e.g. a progress-bar id)."),
     Rule("image_filename", "chrome", r".{0,120}\.(?:jpe?g|png|gif|webp|bmp|tiff?)(?:\s+\d{1,3})?",
@@ -84,8 +88,9 @@ RULES: tuple[Rule, ...] = (
     Rule("newsletter_promo", "chrome",
          r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|(?:enter|type) your e-?mail(?: address)?.*|"
          r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|"
-         r"promoted|sponsored(?: content)?",
-         "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored').",
+         r"promoted|sponsored(?: content| by)?:?",
+         "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored', "
+         "'Sponsored By' over a sponsor's logo).",
          max_chars=200),
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),

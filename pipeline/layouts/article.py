@@ -112,9 +112,10 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> in
             for j in range(i, metadata):
                 ev[j] = Evidence("deck", "deck") if ev[j].kind == "prose" else ev[j]
             continue
-        # A long line that does not end like a sentence, over the date or byline: a long headline.
-        if k == 0 and not shapes[i].ends_sentence and _metadata_under_decks(ev, shapes, i + 1, i) is not None:
-            ev[i] = Evidence("headline")
+        # The page's first paragraph right over the date or byline, with the article under it: a long line that
+        # does not end like a sentence is a long headline; one that does, a standfirst (a deck, however long).
+        if k == 0 and _metadata_under_decks(ev, shapes, i + 1, i) is not None:
+            ev[i] = Evidence("deck", "deck") if shapes[i].ends_sentence else Evidence("headline")
             continue
         # Bulleted summary lines above un-bulleted prose are a deck, not the lead.
         if shapes[i].deck_bullet and any(not shapes[j].deck_bullet for j in prose if j > i):
@@ -147,7 +148,7 @@ def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, f
 
 def _next_meaningful(ev: list[Evidence], shapes: list[Shape], start: int, stop: int, skip_core: str) -> int | None:
     for j in range(start, stop):
-        if ev[j].kind in _SKIPPABLE or shapes[j].core == skip_core or _labels_next(ev, shapes, j):
+        if ev[j].kind in (*_SKIPPABLE, "deck") or shapes[j].core == skip_core or _labels_next(ev, shapes, j):
             continue
         return j
     return None
