@@ -52,13 +52,22 @@ RULES: tuple[Rule, ...] = (
     Rule("navigation_link", "chrome",
          r"(?:(?:skip|jump|shortcut|go) (?:to )?(?:the )?(?:main )?(?:body|content|navigation|menu)s?\s*)+|"
          r"(?:skip|main|site|open|close|toggle)?\s*"
-         r"(?:content )?menu|go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
+         r"(?:content )?menu|(?:main|menu|page|site|primary) (?:content|navigation)|"
+         r"go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|sitemap|print(?: this)?(?: article| page)?|"
          r"listen to (?:this )?article|tweet|e-?mail this|advertisement|ad|loading\W*|\d* ?comments?|"
          r"back to (?:the )?list|list|(?:next|previous|prev) (?:article|story|post)|tags|keywords",
-         "Accessibility skip links and one-word navigation items (menu, search, close, top, logo alt text, "
-         "sign-in, advertisement slots, comment counters)."),
+         "Accessibility skip links and landmarks ('Menu Content') and one-word navigation items (menu, search, "
+         "close, top, logo alt text, sign-in, advertisement slots, comment counters)."),
+    Rule("language_switch", "chrome",
+         _BULLET + r"(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語)"
+         r"(?:\s*[|/·]\s*(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語))*",
+         "A language switcher in the page header ('KOR', 'ENG | 한국어'): never a section label or text.",
+         max_chars=40),
+    Rule("punctuation_residue", "chrome", r"[^\w\s]{1,5}",
+         "A line of punctuation alone (a ')' that closed a byline's e-mail on the line above, '###'): no text.",
+         max_chars=5),
     Rule("breadcrumb", "chrome", r"home\s*[>›»/|]\s*[\w &/>›»|-]{0,60}|(?-i:home)\s+[\w &/>›»|-]{0,60}",
          "Breadcrumb trails start at 'home' ('Home > Business', 'home TOPICSAll Topics'); a headline never "
          "starts with a lowercase 'home'.", max_chars=100),

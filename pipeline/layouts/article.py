@@ -251,7 +251,9 @@ def _best_title(
                 score -= 1
             first = False
             score += learned.title_bonus(i)
-            if score >= 1 and (best is None or score > best[0]):
+            # The same headline printed again further down is the same title: its first print keeps it.
+            again = best is not None and shapes[best[1]].core == shapes[i].core
+            if score >= 1 and (best is None or (score > best[0] and not again)):
                 best = (score, i)
         previous = i
     return None if best is None else best[1]
