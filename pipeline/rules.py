@@ -150,9 +150,9 @@ RULES: tuple[Rule, ...] = (
          r"\[photo|\(photo|\[caption\b|this photo (?:shows|was taken)|shown in this (?:file )?photo|file photo\b).*",
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:')."),
     Rule("caption_this_photo", "caption",
-         r"this (?:file )?(?:photo|picture|image)s?(?:,? (?:provided|released|taken|distributed)\b| shows?\b|,).*|"
-         r".*\bin this (?:[\w,.]+ ){0,4}(?:file )?(?:photo|picture|image)(?:,? (?:provided|released|taken|distributed)"
-         r" by [^.]{2,60})?\.?(?:\s*\([^()]{2,40}\))?",
+         r"this (?:file )?(?:photo|picture|image)s?(?:,? (?:provided|released|taken|distributed) | shows? |,).*|"
+         r"(?:.*[^\w])?in this (?:[\w,.]+ ){0,4}(?:file )?(?:photo|picture|image)"
+         r"(?:,? (?:provided|released|taken|distributed) by [^.]{2,60})?\.?(?:\s*\([^()]{2,40}\))?",
          "A wire photo caption opens with 'This file photo, taken ..., shows' or closes with '..., in this May 22, "
          "2023, file photo.': it describes the picture, not the story.", max_chars=400),
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
