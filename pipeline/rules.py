@@ -217,6 +217,8 @@ RULES: tuple[Rule, ...] = (
          "An unlabelled date stamp below the lead (footer registration date): not the publication date."),
     Rule("date_prefix", "chrome", None, "The crawler's ' date YYYY-MM-DD' prefix (kept as published_date)."),
     Rule("date_marker", "chrome", None, "A 'dateYYYY-MM-DD' marker glued to text (kept as published_date)."),
+    Rule("broadcast_cue", "chrome", None,
+         "A speaker cue glued to the start of a transcript's lead ('Anchor: ...'): who speaks, not what is said."),
     Rule("signoff_agency", "chrome", None, "An inline agency sign-off '(Yonhap)' ending the body (kept as byline)."),
     Rule("body_repeated", "chrome", None,
          "The lead printed again below the article (a print or mobile copy of the same text): from there on, a copy."),

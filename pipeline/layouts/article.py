@@ -31,6 +31,10 @@ from pipeline.text import canonical, word_count
 
 GENERIC_NAME = "generic_article_v1"
 LEAD_DATE = re.compile(rf"^\s*(?P<stamp>(?:{DATE_RE.pattern}))\s*[-–—|:]\s+(?=\S)", re.IGNORECASE)
+# A transcript's speaker cue glued to the start of its lead ('Anchor: The country's exports ...').
+BROADCAST_CUE = re.compile(
+    r"^\s*[\[(]?(?:anchor|host|reporter|correspondent)(?: lead)?[\])]?\s*:\s+(?=\S)", re.IGNORECASE
+)
 SIGNOFF = re.compile(r"""(?<=[.!?"”’'])\s*\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*$""")
 # The reporter's e-mail closing the last paragraph ('... next spring. (name@paper.com)'): the sign-off, not text.
 EMAIL_SIGNOFF = re.compile(rf"""(?<=[.!?"”’'])\s*[(<\[]\s*{EMAIL}\s*[)>\]]\s*$""")
@@ -412,6 +416,10 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             dates.append(_DateCandidate(2, i, find_dates(stamp)[0].value))
             draft.segments.append(_seg(line, "date", "date_glued_to_lead", stamp, fragment=True))
             line = Line(line.start, line.end, line.text[lead_match.end() :], fragment=True)
+        cue = BROADCAST_CUE.match(line.text) if i == lead else None
+        if cue:
+            draft.segments.append(_seg(line, "chrome", "broadcast_cue", cue.group(0).strip(), fragment=True))
+            line = Line(line.start, line.end, line.text[cue.end() :], fragment=True)
         if in_tail:
             draft.segments.append(_seg(line, "chrome", "tail_widget"))
             continue
