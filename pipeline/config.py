@@ -37,6 +37,7 @@ class ExtractParams:
     """How far the learned line model counts next to the rules (no defaults: params.yaml must say)."""
 
     veto_chrome_min_prob: float  # a unit the rules put in a body is removed when the model's P(chrome) reaches this
+    veto_max_paragraph_words: int  # a paragraph of more words than this is never vetoed
     title_weight: float  # points a headline candidate gains per unit of the model's P(title)
     title_candidate_min_prob: float  # a unit that is not headline-shaped competes for the title from this P(title)
     train_l2: float  # L2 penalty of the model's fit (train)

@@ -157,6 +157,7 @@ def documents(
                 chrome=tuple(chrome[begin:end]),
                 title=tuple(title[begin:end]),
                 veto_chrome=extract.veto_chrome_min_prob,
+                veto_max_paragraph_words=extract.veto_max_paragraph_words,
                 title_weight=extract.title_weight,
                 title_candidate=extract.title_candidate_min_prob,
             )

@@ -29,6 +29,9 @@ class Rule:
     # work changes; for an unbounded one (captions, newsletter_promo) also what it means: a caption or a promo box
     # is short. Every reader of the table applies it (match_line, first_rule).
     max_chars: int | None = None
+    # An ``end`` rule whose line is also printed inside articles (an inline 'Read more' box, a photo's '© Agency'
+    # credit): it closes the article only where the article does not resume after it (layouts/article.py).
+    inline_too: bool = False
 
 
 KINDS = ("chrome", "end", "caption")
@@ -104,16 +107,23 @@ RULES: tuple[Rule, ...] = (
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
     Rule("copyright_notice", "end",
-         r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|.{0,40}?[ⓒ©]|\(c\)\s*\d{4}).{0,120}|"
+         r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|.{0,40}?[ⓒ©](?:\s*(?:19|20)\d\d|.{0,120}?(?:reserved|무단))|"
+         r"\(c\)\s*\d{4}).{0,120}|"
          r"(?:.{0,119}[^\w])?all rights reserved\.?.{0,60}|.{0,80}무단\s*전재.{0,80}|"
          r".{0,80}unauthorized reproduction.{0,80}",
          "Copyright footers close the article on every site (Korean sites: '무단전재 및 재배포 금지').",
          max_chars=320),
+    Rule("copyright_credit", "end", r".{0,40}?[ⓒ©].{0,120}",
+         "A '©' with a name, no year after it and no 'rights reserved': a site's footer ('ⓒ Harbor News') at the "
+         "end of the page, or a photo's credit ('(Image: © NASA)', '© REUTERS / POOL') inside the article.",
+         max_chars=164, inline_too=True),
     Rule("related_links", "end",
          _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on| about)?|also read|see also|"
          r"more (?:news|stories|from [\w ]+)|most (?:viewed|read|popular)|(?:recommended|popular|trending)"
          r"(?: stories| articles| news)?|you may also like|latest news|top stories|editor'?s picks?)\s*:?",
-         "Headers of related/most-viewed lists; the headlines after them belong to other articles."),
+         "Headers of related/most-viewed lists; the headlines after them belong to other articles. Boxes of "
+         "related links also sit between paragraphs.",
+         inline_too=True),
     Rule("signoff_email", "end", r"[(<\[]?\s*" + EMAIL + r"\s*[)>\]]?",
          "A reporter's e-mail alone on a line signs off the article (wire style)."),
     Rule("source_credit_line", "end",
@@ -208,6 +218,9 @@ RULES: tuple[Rule, ...] = (
          "A date above the headline when the page prints the article's own date below it (crawl-day banner)."),
     Rule("updated_timestamp", "chrome", None, "'Updated' stamps are not publication dates."),
     Rule("tail_widget", "chrome", None, "Everything after an end marker (most-viewed lists, tag lists, footers)."),
+    Rule("inline_widget", "chrome", None,
+         "Headlines between an end marker printed inside the article (a 'Read more' box) and the paragraphs that "
+         "resume the article: links to other stories."),
     Rule("separator", "chrome", None, "Separator lines ('-') between listing entries."),
     Rule("deck", "chrome", None,
          "Subtitle/deck between headline and lead: neither body nor chrome by the labelling policy; kept here."),
@@ -235,6 +248,11 @@ def _compiled() -> tuple[tuple[Rule, re.Pattern[str]], ...]:
     return tuple(
         (rule, re.compile(rf"(?:{rule.pattern})", re.IGNORECASE)) for rule in RULES if rule.pattern is not None
     )
+
+
+def inline_too(name: str | None) -> bool:
+    """Whether the end rule of this name is also printed inside articles."""
+    return any(rule.name == name and rule.inline_too for rule in RULES)
 
 
 def match_line(text: str, kinds: tuple[str, ...] = KINDS) -> Rule | None:

@@ -239,3 +239,52 @@ def test_a_source_credited_on_its_own_line_is_the_byline(line: str, name: str | 
     """'According to <agency>,' alone above a re-posted story names where it ran first; a sentence that starts
     so, or credits no name, is no byline."""
     assert byline_name(line) == name
+
+
+# --- end markers printed inside the article --------------------------------------------------------------------------
+
+THIRD = "Turbine makers from both countries have been invited to bid for the first test site, officials added."
+FOURTH = "A second memorandum on offshore wind is due to be signed next year, according to the ministry."
+
+
+def body_paragraphs(lines: list[str]) -> list[str]:
+    """The body lines generic_article_v1 gives a page."""
+    doc = make_document("page.txt", list(enumerate(lines, 1)), frozenset(), PARSE_PARAMS.extract)
+    layout, _ = layouts.choose(doc, PARSE_PARAMS.min_layout_score)
+    assert layout.name == "generic_article_v1"
+    (record,) = layout.parse(doc).records
+    return [segment.text for segment in record.segments if segment.role == "body"]
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        ["Read more", "Ferry fares to rise in June across southern ports"],
+        ["Related articles", *WIDGET_HEADLINES],
+        ["(Image: © Harbor Photo Agency)"],
+        ["© HARBOR PHOTO / POOL"],
+    ],
+    ids=["read more", "related articles", "image credit", "agency credit"],
+)
+def test_an_end_marker_inside_the_article_does_not_end_it(box: list[str]) -> None:
+    """A related-links box between paragraphs, or a photo's © credit, has the shape of an end marker; the article
+    resumes after it (two paragraphs in a row), so the body goes on, without the box's headlines."""
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *box, THIRD, FOURTH]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD, FOURTH]
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        # Teasers: each headline with its one-paragraph blurb.
+        ["Related articles", WIDGET_HEADLINES[0], THIRD, WIDGET_HEADLINES[1], FOURTH],
+        # The next story of an endless page, with its own byline.
+        ["Read more", WIDGET_HEADLINES[0], "By Mira Holm", THIRD, FOURTH],
+        # The page's footer.
+        ["© 2031 The Harbor Daily. All rights reserved.", THIRD, FOURTH],
+    ],
+    ids=["teasers", "next story", "footer"],
+)
+def test_an_end_marker_after_the_article_still_ends_it(tail: list[str]) -> None:
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *tail]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP]

@@ -90,8 +90,10 @@ def test_committed_model_lists_its_pages() -> None:
 
 
 def test_learned_removals_name_the_model_and_carry_the_probability() -> None:
-    # Veto at any probability: every unit the rules put in the body after the lead becomes a learned removal.
-    eager = type(PARAMS.extract)(**{**vars(PARAMS.extract), "veto_chrome_min_prob": 0.0})
+    # Veto at any probability and length: every unit the rules put in the body after the lead is a learned removal.
+    eager = type(PARAMS.extract)(
+        **{**vars(PARAMS.extract), "veto_chrome_min_prob": 0.0, "veto_max_paragraph_words": 10_000}
+    )
     lines = lines_frame({"a.txt": PAGE[:5]})
     segments, records, quarantine = parse_documents(lines, frozenset(), PARAMS.min_layout_score, eager)
     learned = segments.filter(pl.col("rule") == "line_model_v1:chrome")

@@ -27,6 +27,7 @@ from pipeline.layouts.evidence import (
     Shape,
 )
 from pipeline.patterns import EMAIL, SENTENCE_BREAK_RE
+from pipeline.rules import inline_too
 from pipeline.text import canonical, word_count
 
 GENERIC_NAME = "generic_article_v1"
@@ -84,6 +85,7 @@ HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
 FIELD_LABEL_MAX_WORDS = 2  # 'Date', 'Posted on': a label printed on its own line above its value
+INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 _BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoed
 _VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
@@ -98,6 +100,20 @@ class _DateCandidate:
 
 def _seg(line: Line, role: str, rule: str | None = None, text: str | None = None, fragment: bool = False) -> Segment:
     return Segment(line.start, line.end, line.text if text is None else text, role, rule, fragment or line.fragment)
+
+
+def _resumes_after(marker: int, ev: list[Evidence]) -> int | None:
+    """The paragraph where the article resumes after an end marker printed inside it, or None if it does not.
+
+    The article resumes at two paragraphs in a row within a few units of the marker. Teasers after a list
+    header alternate headline and blurb, and a next story starts with its date or byline: both stop the search.
+    """
+    for j in range(marker + 1, min(len(ev) - 1, marker + 2 + INLINE_WIDGET_MAX_UNITS)):
+        if ev[j].kind == "prose" and ev[j + 1].kind == "prose":
+            return j
+        if ev[j].kind in ("end", "date", "byline", "source"):
+            return None
+    return None
 
 
 def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> int | None:
@@ -286,8 +302,10 @@ class _Learned:
     scores: LineScores | None
     begin: int
 
-    def vetoes(self, i: int) -> bool:
-        return self.scores is not None and self.scores.chrome[self.begin + i] >= self.scores.veto_chrome
+    def vetoes(self, i: int, ev: list[Evidence], shapes: list[Shape]) -> bool:
+        if self.scores is None or self.scores.chrome[self.begin + i] < self.scores.veto_chrome:
+            return False
+        return ev[i].kind != "prose" or shapes[i].words <= self.scores.veto_max_paragraph_words
 
     def vouches_title(self, i: int) -> bool:
         return self.scores is not None and self.scores.title[self.begin + i] >= self.scores.title_candidate
@@ -399,7 +417,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
     # A paragraph closed by the reporter's e-mail ends the article ('... next spring. (name@paper.com)').
     emailed = next((i for i in range(lead, len(lines)) if ev[i].kind in _BODY_KINDS
                     and EMAIL_SIGNOFF.search(lines[i].text)), None)  # fmt: skip
-    vetoed = {i for i in range(lead + 1, len(lines)) if i not in (signed, emailed) and learned.vetoes(i)}
+    vetoed = {i for i in range(lead + 1, len(lines)) if i not in (signed, emailed) and learned.vetoes(i, ev, shapes)}
     kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and i not in vetoed}
     # Two or more headlines after the last paragraph are a list of other stories; one alone may be the
     # paragraph a saved page cut off.
@@ -407,6 +425,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
     listed = set(listed) if len(listed) >= HEADLINE_LIST_MIN else set()
     lead_canon = shapes[lead].canon if lead < len(lines) and ev[lead].kind == "prose" else None
     in_tail = False
+    widget_until = -1  # units before this index sit in an inline box of links (after an inline end marker)
     previous = None
     for i in range(lead, len(lines)):
         line, e = lines[i], ev[i]
@@ -423,6 +442,9 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         if in_tail:
             draft.segments.append(_seg(line, "chrome", "tail_widget"))
             continue
+        if i < widget_until and e.kind in _BODY_KINDS:
+            draft.segments.append(_seg(line, "chrome", "inline_widget"))
+            continue
         if i > lead and shapes[i].canon == lead_canon:
             # The article printed a second time (a print view, an AMP copy): the first copy is the article.
             in_tail = True
@@ -435,9 +457,12 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "body", "text", line.text[: email.start()], fragment=True))
             draft.segments.append(_seg(line, "chrome", "signoff_email", email.group(0).strip(), fragment=True))
             in_tail = draft.closed = True
+        elif e.kind == "end" and inline_too(e.rule) and (resumed := _resumes_after(i, ev)) is not None:
+            draft.segments.append(_seg(line, "chrome", e.rule))
+            widget_until = resumed
         elif e.kind == "end":
             in_tail = draft.closed = True
-            owner = COPYRIGHT_OWNER.search(line.text) if e.rule == "copyright_notice" else None
+            owner = COPYRIGHT_OWNER.search(line.text) if e.rule in ("copyright_notice", "copyright_credit") else None
             if owner and not draft.source:
                 draft.source = owner.group("name").strip(" .")
             draft.segments.append(_seg(line, "chrome", e.rule))

@@ -64,6 +64,7 @@ class LineScores:
     chrome: tuple[float, ...]
     title: tuple[float, ...]
     veto_chrome: float  # a unit the rules put in a body is removed when its chrome probability reaches this
+    veto_max_paragraph_words: int  # a paragraph of more words than this is never vetoed
     title_weight: float  # points a headline candidate gains per unit of its title probability
     title_candidate: float  # a unit not shaped like a headline competes for the title from this probability
 
