@@ -218,6 +218,9 @@ RULES: tuple[Rule, ...] = (
          "A date above the headline when the page prints the article's own date below it (crawl-day banner)."),
     Rule("updated_timestamp", "chrome", None, "'Updated' stamps are not publication dates."),
     Rule("tail_widget", "chrome", None, "Everything after an end marker (most-viewed lists, tag lists, footers)."),
+    Rule("detached_text", "chrome", None,
+         "Paragraphs after the page's main run of paragraphs, parted from it by lines of other text (teaser blurbs "
+         "under their headlines, comments, a footer's 'about us'): not the article."),
     Rule("inline_widget", "chrome", None,
          "Headlines between an end marker printed inside the article (a 'Read more' box) and the paragraphs that "
          "resume the article: links to other stories."),

@@ -288,3 +288,28 @@ def test_an_end_marker_inside_the_article_does_not_end_it(box: list[str]) -> Non
 def test_an_end_marker_after_the_article_still_ends_it(tail: list[str]) -> None:
     lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *tail]
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP]
+
+
+# --- the article's run of paragraphs ---------------------------------------------------------------------------------
+
+MENU = ["Business", "Markets", "Energy", "Shipping", "Ports", "Opinion", "Weather", "Sports", "Obituaries"]
+
+
+def test_a_stray_sentence_above_the_menu_is_not_the_lead() -> None:
+    """A page opening with a sentence ('Got a tip? Let us know.') over its menu: the article's paragraphs are the
+    page's main run, and the lead is the first of them."""
+    lines = ["Got a news tip for us? Let us know.", *MENU, OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+
+
+def test_paragraphs_far_below_the_article_are_detached() -> None:
+    """A paragraph parted from the article by a long run of other lines (a footer's 'about us' under its menu) is
+    not the article's; one after a short run (a subheading, an inline box) is."""
+    about = (
+        "The Harbor Daily has covered the southern ports since 1951 and is read by shipping firms across the region."
+    )
+    assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, *MENU, about]) == [LEAD, FOLLOW_UP]
+    assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, "Offshore wind next", about]) == [
+        LEAD, FOLLOW_UP, "Offshore wind next", about
+    ]  # fmt: skip

@@ -85,9 +85,13 @@ HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
 FIELD_LABEL_MAX_WORDS = 2  # 'Date', 'Posted on': a label printed on its own line above its value
+MAIN_RUN_SHARE = 0.25
+END_GAP_UNITS = 8
+ARTICLE_GAP_UNITS = 4  # lines of other text (menus, teasers, metadata) that part the article from other paragraphs
 INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 _BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoed
+_GAP_KINDS = ("headline", "short", "date", "byline", "source", "end")  # text that is not a paragraph
 _VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
 
 
@@ -116,8 +120,37 @@ def _resumes_after(marker: int, ev: list[Evidence]) -> int | None:
     return None
 
 
-def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> int | None:
-    prose = [i for i, e in enumerate(ev) if e.kind == "prose"]
+def _main_block(ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
+    """(first, last) paragraph of the article's run of paragraphs. Runs of paragraphs are parted by more than
+    ARTICLE_GAP_UNITS lines of other text (a menu, teasers with their bylines and times); captions and chrome
+    between paragraphs do not part them. The article starts at the first run with MAIN_RUN_SHARE of the words of
+    the page's largest run (a menu's stray sentence is not its lead, nor are the comments under a short story its
+    article), and goes on through the runs after it parted by at most END_GAP_UNITS lines."""
+    runs: list[list[int]] = []  # [first, last, words, lines of other text before it]
+    gap = 0
+    for i, e in enumerate(ev):
+        if e.kind == "prose":
+            if runs and gap <= ARTICLE_GAP_UNITS:
+                runs[-1][1:3] = [i, runs[-1][2] + shapes[i].words]
+            else:
+                runs.append([i, i, shapes[i].words, gap])
+            gap = 0
+        elif e.kind in _GAP_KINDS:
+            gap += 1
+    if not runs:
+        return 0, len(ev) - 1
+    most = max(run[2] for run in runs)
+    start = next(k for k, run in enumerate(runs) if run[2] >= MAIN_RUN_SHARE * most)
+    last = runs[start][1]
+    for run in runs[start + 1 :]:
+        if run[3] > END_GAP_UNITS:
+            break
+        last = run[1]
+    return runs[start][0], last
+
+
+def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor: int) -> int | None:
+    prose = [i for i, e in enumerate(ev) if e.kind == "prose" and i >= floor]
     for k, i in enumerate(prose):
         if ev[i].kind != "prose":
             continue  # already read as a deck
@@ -331,7 +364,8 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         same = ev[i].kind not in _SKIPPABLE and shapes[i].canon == shapes[i - 1].canon
         if same and (ev[i - 1].kind == "caption" or ev[i].kind == "prose"):
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
-    lead = _find_lead(lines, ev, shapes)
+    main_first, main_last = _main_block(ev, shapes)
+    lead = _find_lead(lines, ev, shapes, main_first)
     if lead is None:
         lead = len(lines)
     lead_match = LEAD_DATE.match(lines[lead].text) if lead < len(lines) else None
@@ -411,7 +445,9 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         else:
             draft.segments.append(_seg(line, "chrome", "header_residue"))
 
-    last_prose = max((i for i in range(lead, len(lines)) if ev[i].kind == "prose"), default=len(lines))
+    # A lead past the main run (whose paragraphs were decks or captions) reads on to the end of the page.
+    article_end = main_last if lead <= main_last else len(lines) - 1
+    last_prose = max((i for i in range(lead, article_end + 1) if ev[i].kind == "prose"), default=len(lines))
     # The lead, and a last paragraph closed by an agency sign-off ('... won. (Yonhap)'), are the article's own.
     signed = last_prose if last_prose < len(lines) and SIGNOFF.search(lines[last_prose].text) else None
     # A paragraph closed by the reporter's e-mail ends the article ('... next spring. (name@paper.com)').
@@ -419,10 +455,12 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
                     and EMAIL_SIGNOFF.search(lines[i].text)), None)  # fmt: skip
     vetoed = {i for i in range(lead + 1, len(lines)) if i not in (signed, emailed) and learned.vetoes(i, ev, shapes)}
     kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and i not in vetoed}
-    # Two or more headlines after the last paragraph are a list of other stories; one alone may be the
-    # paragraph a saved page cut off.
-    listed = [i for i in range(last_prose + 1, len(lines)) if ev[i].kind == "headline"]
-    listed = set(listed) if len(listed) >= HEADLINE_LIST_MIN else set()
+    # Below the article's run of paragraphs: other paragraphs, and lines of text when there are several (a list of
+    # other stories); one line alone may be the paragraph a saved page cut off.
+    below = [i for i in range(last_prose + 1, len(lines)) if ev[i].kind in _BODY_KINDS]
+    listed = {i for i in below if ev[i].kind != "prose"}
+    listed = listed if len(listed) >= HEADLINE_LIST_MIN else set()
+    detached = {i for i in below if ev[i].kind == "prose"}
     lead_canon = shapes[lead].canon if lead < len(lines) and ev[lead].kind == "prose" else None
     in_tail = False
     widget_until = -1  # units before this index sit in an inline box of links (after an inline end marker)
@@ -496,6 +534,8 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         elif i in listed:
             # Headlines after the article's last paragraph: other stories (trending, more from this section).
             draft.segments.append(_seg(line, "chrome", "headline_list"))
+        elif i in detached:
+            draft.segments.append(_seg(line, "chrome", "detached_text"))
         else:
             draft.segments.append(_seg(line, "body", "text"))
             previous = shapes[i].canon
