@@ -313,3 +313,26 @@ def test_paragraphs_far_below_the_article_are_detached() -> None:
     assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, "Offshore wind next", about]) == [
         LEAD, FOLLOW_UP, "Offshore wind next", about
     ]  # fmt: skip
+
+
+# --- which headline-like line is the headline ----------------------------------------------------------------------
+
+SECTIONS = ["The Future of Everything", "Personal Technology Reviews", "Arts and Culture Weekly", "Real Estate Video",
+            "Commercial Real Estate", "House of the Day", "Travel Guides and Maps"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "label", ["Share Close extra sharing options", "Continue reading the main story", "Read the Harbor Daily Magazine"]
+)
+def test_the_headline_is_the_line_that_tells_the_story(label: str) -> None:
+    """A widget's label between the headline and the byline is shaped like a headline too; the headline is the
+    one whose words the story's first paragraphs use."""
+    lines = [*SECTIONS, OWN_HEADLINE, label, "By Dana Whitfield", LEAD, FOLLOW_UP]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+
+
+def test_a_menu_far_above_the_story_does_not_give_the_headline() -> None:
+    """Section names printed as a menu at the top of the page read as headlines (and the first one as the page's
+    first headline); the headline is among the lines right above the story."""
+    lines = [*SECTIONS, *MENU, OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP]
+    assert title_with_learned(lines, []) == OWN_HEADLINE

@@ -86,6 +86,12 @@ CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption u
 CATEGORY_HEADLINE_WORDS = 4
 FIELD_LABEL_MAX_WORDS = 2  # 'Date', 'Posted on': a label printed on its own line above its value
 MAIN_RUN_SHARE = 0.25
+TITLE_WINDOW_LINES = 6
+STORY_PARAGRAPHS = 5  # a headline's words are looked for in this many paragraphs from the lead
+TITLE_STORY_POINTS = 3  # points a headline candidate gains when all its content words are in those paragraphs
+CONTENT_WORD = re.compile(
+    r"[^\W\d_]{4,}"
+)  # words of four letters or more: names and content words, few function words
 END_GAP_UNITS = 8
 ARTICLE_GAP_UNITS = 4  # lines of other text (menus, teasers, metadata) that part the article from other paragraphs
 INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
@@ -215,19 +221,33 @@ def _labels_next(ev: list[Evidence], shapes: list[Shape], j: int) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class _Header:
-    """Canonical forms of the lines above the lead (title scoring compares them pairwise)."""
+    """Canonical forms of the lines above the lead (title scoring compares them pairwise), and the words of the
+    story's first paragraphs (a headline tells the story; a menu or a widget's label does not)."""
 
     counts: collections.Counter
     captions: list[str]  # canonical forms of caption and chrome lines, where a headline may be repeated
+    story: frozenset[str]
 
     @classmethod
-    def of(cls, ev: list[Evidence], shapes: list[Shape], lead: int) -> _Header:
+    def of(cls, lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int) -> _Header:
         stop = min(lead + 1, len(shapes))
         captions = [shapes[j].core for j in range(stop) if ev[j].kind in ("caption", "chrome")]
-        return cls(collections.Counter(shapes[j].core for j in range(stop)), captions)
+        paragraphs = [lines[j].text for j in range(lead, len(lines)) if ev[j].kind == "prose"][:STORY_PARAGRAPHS]
+        story = frozenset(word for text in paragraphs for word in _content_words(text))
+        return cls(collections.Counter(shapes[j].core for j in range(stop)), captions, story)
 
     def repeats(self, canon: str) -> bool:
         return self.counts[canon] > 1 or (len(canon) >= 20 and any(c.startswith(canon) for c in self.captions))
+
+    def tells_story(self, text: str) -> float:
+        """How much the line's content words are the story's (those its first paragraphs use): 1.0 from half of
+        them (a headline also has words of its own), 0.0 for none."""
+        words = _content_words(text)
+        return min(1.0, 2 * len(words & self.story) / len(words)) if words else 0.0
+
+
+def _content_words(text: str) -> set[str]:
+    return {word.casefold() for word in CONTENT_WORD.findall(text)}
 
 
 def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int, lead_dated: bool,
@@ -247,6 +267,8 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
         score -= 2  # a section label; four capitalised words read as a headline ('YOON VISITS ASML HEADQUARTERS')
     if CREDIT_END.search(lines[i].text):
         score -= 4  # a photo caption with its credit: never the headline on its evidence alone
+    else:  # (a caption tells the story too)
+        score += TITLE_STORY_POINTS * header.tells_story(lines[i].text)
     piped = SITE_SUFFIX.match(lines[i].text)
     if piped and header.counts[canonical(piped.group("head"))] > 0:
         score -= 3  # the page's <title> ('Headline | Site'), printed next to the headline itself
@@ -272,8 +294,25 @@ def _choose_title(
 ) -> int | None:
     """The headline among the lines above the lead; a headline the corpus learned as repeated only where no other
     line is one (a dated 'most read' list above the article must not take the title from its headline)."""
-    title = _best_title(lines, ev, shapes, lead, lead_dated, learned, with_learned=False)
-    return title if title is not None else _best_title(lines, ev, shapes, lead, lead_dated, learned, with_learned=True)
+    near = _title_window(ev, lead)
+    for start, with_learned in ((near, False), (0, False), (near, True), (0, True)):
+        title = _best_title(lines, ev, shapes, lead, lead_dated, learned, with_learned, start)
+        if title is not None:
+            return title
+    return None
+
+
+def _title_window(ev: list[Evidence], lead: int) -> int:
+    """Where the lines of text nearest above the lead start: the last TITLE_WINDOW_LINES headlines, short lines or
+    paragraphs (decks) above it. A page's headline sits there, over its standfirst, byline and date; menus and
+    teaser lists sit further up."""
+    seen = 0
+    for j in range(lead - 1, -1, -1):
+        if ev[j].kind in _BODY_KINDS:
+            seen += 1
+            if seen == TITLE_WINDOW_LINES:
+                return j
+    return 0
 
 
 def _best_title(
@@ -284,12 +323,13 @@ def _best_title(
     lead_dated: bool,
     learned: _Learned,
     with_learned: bool,
+    start: int,
 ) -> int | None:
-    header = _Header.of(ev, shapes, lead)
+    header = _Header.of(lines, ev, shapes, lead)
     best: tuple[float, int] | None = None
     previous: int | None = None  # the last line before i that is neither chrome nor a caption
     first = True
-    for i in range(lead):
+    for i in range(start, lead):
         # The model may vouch for a headline the shape tests missed (two 'sentences', a doubled line).
         vouched = learned.vouches_title(i) and (ev[i].kind in ("short", "prose") or ev[i].rule in _VOUCHABLE)
         vouched = vouched or (with_learned and _own_headline_learned(i, ev, shapes, lead))
