@@ -336,3 +336,34 @@ def test_a_menu_far_above_the_story_does_not_give_the_headline() -> None:
     first headline); the headline is among the lines right above the story."""
     lines = [*SECTIONS, *MENU, OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP]
     assert title_with_learned(lines, []) == OWN_HEADLINE
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Harbor Daily is supported by its readers. When you buy through links on our site, we may earn a commission.",
+        "This website uses cookies. By continuing to use our website without changing the settings, you agree to it.",
+    ],
+)
+def test_a_notice_over_the_story_header_is_not_the_lead(notice: str) -> None:
+    """A paragraph above a headline that stands over its own byline or date is a notice printed over the story."""
+    lines = [notice, "Energy", OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("By Dana Whitfield, November 19, 2031", "Dana Whitfield"),
+        ("By Dana Whitfield 2031-11-18T20:51:19Z Energy", "Dana Whitfield"),
+        ("By Dana Whitfield | Nov. 19, 2031 5:50 PM", "Dana Whitfield"),
+    ],
+)
+def test_a_byline_with_its_date_on_the_line_gives_both(line: str, name: str) -> None:
+    doc = make_document("page.txt", list(enumerate([OWN_HEADLINE, line, LEAD, FOLLOW_UP], 1)), frozenset(),
+                        PARSE_PARAMS.extract)  # fmt: skip
+    layout, _ = layouts.choose(doc, PARSE_PARAMS.min_layout_score)
+    (record,) = layout.parse(doc).records
+    assert (record.title, record.byline, str(record.published_date)) == (OWN_HEADLINE, name, "2031-11-19" if
+            "11-18" not in line else "2031-11-18")  # fmt: skip

@@ -87,6 +87,7 @@ CATEGORY_HEADLINE_WORDS = 4
 FIELD_LABEL_MAX_WORDS = 2  # 'Date', 'Posted on': a label printed on its own line above its value
 MAIN_RUN_SHARE = 0.25
 TITLE_WINDOW_LINES = 6
+STORY_HEADER_UNITS = 3  # lines of text (a section label, the headline) between a notice and the story's header
 STORY_PARAGRAPHS = 5  # a headline's words are looked for in this many paragraphs from the lead
 TITLE_STORY_POINTS = 3  # points a headline candidate gains when all its content words are in those paragraphs
 CONTENT_WORD = re.compile(
@@ -176,6 +177,10 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
         if k == 0 and _metadata_under_decks(ev, shapes, i + 1, i) is not None:
             ev[i] = Evidence("deck", "deck") if shapes[i].ends_sentence else Evidence("headline")
             continue
+        # A paragraph over the story's header (a headline over its byline or date): a notice above the story (an
+        # affiliate disclosure, a cookie banner), not its lead.
+        if _above_story_header(ev, shapes, i):
+            continue
         # Bulleted summary lines above un-bulleted prose are a deck, not the lead.
         if shapes[i].deck_bullet and any(not shapes[j].deck_bullet for j in prose if j > i):
             ev[i] = Evidence("deck", "deck")
@@ -186,6 +191,22 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
             continue
         return i
     return None
+
+
+def _above_story_header(ev: list[Evidence], shapes: list[Shape], i: int) -> bool:
+    """Whether a headline standing over its own byline or date follows the paragraph at i, with no paragraph
+    between (within STORY_HEADER_UNITS lines of text)."""
+    seen = 0
+    for h in range(i + 1, len(ev)):
+        if ev[h].kind == "prose" or seen == STORY_HEADER_UNITS:
+            return False
+        if ev[h].kind not in _BODY_KINDS:
+            continue
+        seen += 1
+        under = _next_meaningful(ev, shapes, h + 1, min(len(ev), h + 3), shapes[h].core)
+        if ev[h].kind == "headline" and under is not None and ev[under].kind in ("date", "byline"):
+            return True
+    return False
 
 
 def _credited_caption(text: str, shape: Shape) -> bool:
@@ -466,6 +487,8 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         elif e.kind == "byline":
             draft.segments.append(_seg(line, "byline", "byline_line"))
             draft.byline = draft.byline or e.name
+            if e.stamp is not None:  # the date printed after the name
+                dates.append(_DateCandidate(3, i, e.stamp.value))
         elif e.kind == "source":
             draft.segments.append(_seg(line, "source", "masthead"))
             draft.source = draft.source or e.name

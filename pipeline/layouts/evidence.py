@@ -15,7 +15,7 @@ from functools import cache
 import polars as pl
 
 from pipeline import rules
-from pipeline.dates import DateStamp, date_stamp, parse_iso
+from pipeline.dates import DateStamp, date_stamp, find_dates, parse_iso
 from pipeline.patterns import CRAWLER_DATE_SUFFIX, INLINE_SHORTCODE, MOJIBAKE, SENTENCE_BREAK, SENTENCE_END
 from pipeline.text import canonical_column, word_count
 
@@ -296,6 +296,16 @@ EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "prose", "headline", "categor
                     "byline_candidate", "masthead", "learned", "doubled", "foreign")  # fmt: skip
 
 
+def _dated_byline(text: str) -> tuple[str, DateStamp] | None:
+    """(name, date) of a byline with the date printed after the name on its line ('By Dana Whitfield, November
+    19, 2019'; 'By Mike Wall 2019-11-18T20:51:19Z Science'); what follows the date is not read."""
+    found = find_dates(text)
+    if not found:
+        return None
+    name = byline_name(text[: found[0].start].rstrip(" ,|·•-–—"))
+    return None if name is None else (name, DateStamp(found[0].value, None))
+
+
 def classify(row: tuple) -> tuple[Evidence, Shape]:
     """One unit's evidence, from its row of ``evidence_frame`` (the values of EVIDENCE_COLUMNS, in that order;
     checks in the order that settles conflicts)."""
@@ -323,6 +333,10 @@ def classify(row: tuple) -> tuple[Evidence, Shape]:
         return Evidence("chrome", "shortcode"), shape
     if separator:
         return Evidence("separator", "separator"), shape
+    # Before the date stamp, which would read 'By Dana Whitfield | Nov. 19, 2031' as a section label and a date.
+    dated = _dated_byline(text) if byline_candidate and date_candidate else None
+    if dated is not None:
+        return Evidence("byline", name=dated[0], stamp=dated[1]), shape
     stamp = date_stamp(text) if date_candidate else None
     if stamp is not None:
         return Evidence("date", stamp=stamp), shape
