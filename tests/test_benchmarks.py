@@ -8,6 +8,7 @@ dedup's decisions against the old self-join's, every stage and shard task reache
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -79,3 +80,33 @@ def test_soak_rebuild_kills_builds_and_compares_each_round_with_a_fresh_build(tm
     assert printed.rstrip().endswith("2 of 2 rounds byte-identical to a fresh build"), printed
     assert len(list((tmp_path / "raw").glob("soak-1-*"))) == 2  # the copies went to the work copy, never to RAW
     assert len(list(SEED_RAW.iterdir())) == SEED_FILES
+
+
+@pytest.mark.slow
+def test_eval_other_sites_scores_bodies_and_titles(tmp_path: Path) -> None:
+    """The other-sites measure on two pages of its input shape (rendered text and the gold it reads): one read
+    right, one whose reference body has a paragraph the page does not print (recall below 1, precision 1)."""
+    headline = "Harbor authority approves second container terminal in Mokpo"
+    paragraphs = [
+        "The Mokpo harbor authority on Tuesday approved a second container terminal, to open in 2033 with room for "
+        "four ships at a time.",
+        "The terminal will cost 410 billion won and be built by a consortium of three local construction firms, the "
+        "authority said in a statement.",
+        "Shipping lines have asked for more berths since volumes at the port doubled over the past five years.",
+    ]
+    missing = "Dockworkers' unions said they would ask for talks on staffing before construction begins next spring."
+    pages = tmp_path / "pages"
+    (pages / "raw").mkdir(parents=True)
+    page = "\n".join(["Home", "News", "Business", headline, "By Dana Whitfield", *paragraphs, "© 2031 Harbor Daily"])
+    (pages / "raw" / "000.txt").write_text(page + "\n", encoding="utf-8")
+    (pages / "raw" / "001.txt").write_text(page.replace("Mokpo", "Yeosu") + "\n", encoding="utf-8")
+    gold = {
+        "000.txt": {"url": "-", "body": "\n\n".join(paragraphs), "titles": [headline]},
+        "001.txt": {"url": "-", "body": "\n\n".join([*paragraphs, missing]).replace("Mokpo", "Yeosu"),
+                    "titles": [headline.replace("Mokpo", "Yeosu") + " - Harbor Daily"]},
+    }  # fmt: skip
+    (pages / "gold.json").write_text(json.dumps(gold), encoding="utf-8")
+    printed = bench("eval_other_sites.py", "score", "--pages", str(pages), "--out", str(tmp_path / "out"), "-v")
+    assert re.search(r"^pages 2 +body precision 1\.000 +recall 0\.9\d\d +F1 0\.9\d\d ", printed, re.M), printed
+    assert "titles right 2/2 (1.000)" in printed, printed
+    assert re.search(r"^  001\.txt  precision 1\.00  recall 0\.[6-8]\d ", printed, re.M), printed

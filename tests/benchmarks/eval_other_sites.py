@@ -1,0 +1,153 @@
+"""Extraction on pages of other sites: body and title against a labelled set the extraction was not built on.
+
+The dev pages (../shared/realworld-dev) are few sites; this measures the extractor on many others. The reference
+set is scrapinghub's article-extraction-benchmark (181 pages of 181 sites in several languages, each page's HTML
+with its hand-checked ``articleBody``): https://github.com/scrapinghub/article-extraction-benchmark. Its pages
+are third-party text: they are read from a checkout of that repository, rendered into a folder outside the
+project, never copied into it.
+
+    render  --repo CHECKOUT --out DIR   each page's HTML as the text a crawler saves (one line per block; needs
+                                        ``pip install inscriptis``), DIR/raw/NNN.txt, and DIR/gold.json
+    score   --pages DIR --out OUT       ``python -m pipeline run DIR/raw --out OUT``, then per page: the body's
+                                        precision and recall on word 4-gram shingles (the benchmark's own
+                                        measure), and whether the title is the page's <h1> or og:title
+
+A page's body is the best of the records published from its file (or dropped as duplicates). Nothing here is a
+test: it prints figures (tests/benchmarks/README.md quotes them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import html
+import json
+import re
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+_TOKEN = re.compile(r"\w+")
+_WORDS = re.compile(r"\W+")
+
+
+def render(repo: Path, out: Path) -> None:
+    from inscriptis import get_text
+    from inscriptis.model.config import ParserConfig
+
+    def git(*args: str) -> bytes:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True).stdout
+
+    truth = json.loads(git("show", "HEAD:ground-truth.json"))
+    (out / "raw").mkdir(parents=True, exist_ok=True)
+    gold = {}
+    for number, key in enumerate(sorted(truth)):
+        page = gzip.decompress(git("cat-file", "-p", f"HEAD:html/{key}.html.gz")).decode("utf-8", "replace")
+        text = get_text(page, ParserConfig(display_links=False, display_images=False))
+        lines = []
+        for raw_line in text.splitlines():
+            line = re.sub(r"\s+", " ", raw_line).strip()
+            if re.match(r"^\s*(?:[*+o]|\d+\.)(?: |$)", raw_line):  # inscriptis' list bullets: a browser prints none
+                line = re.sub(r"^(?:[*+o]|\d+\.)(?: |$)", "", line)
+            if line or (lines and lines[-1]):
+                lines.append(line)
+        name = f"{number:03d}.txt"
+        (out / "raw" / name).write_text("\n".join(lines).strip() + "\n", encoding="utf-8")
+        og = re.search(r"<meta[^>]+property=[\"']og:title[\"'][^>]*content=[\"']([^\"']*)", page, re.I) or re.search(
+            r"<meta[^>]+content=[\"']([^\"']*)[\"'][^>]*property=[\"']og:title", page, re.I
+        )
+        headlines = [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", h))).strip()
+                     for h in re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.I | re.S)]  # fmt: skip
+        gold[name] = {
+            "url": truth[key]["url"],
+            "body": truth[key]["articleBody"],
+            "titles": [h for h in headlines if h] + ([html.unescape(og.group(1)).strip()] if og else []),
+        }
+    (out / "gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"rendered {len(gold)} pages into {out / 'raw'}")
+
+
+def shingle_scores(true: str, predicted: str, n: int = 4) -> tuple[float, float]:
+    """(precision, recall) on word n-gram shingles, as the benchmark's evaluate.py computes them."""
+
+    def shingles(text: str) -> collections.Counter:
+        tokens = _TOKEN.findall(text or "")
+        return collections.Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)))
+
+    a, b = shingles(true), shingles(predicted)
+    tp, fp, fn = sum((a & b).values()), sum((b - a).values()), sum((a - b).values())
+    if fp == fn == 0:
+        return 1.0, 1.0
+    return (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
+
+
+def _same_title(title: str | None, references: list[str]) -> bool:
+    """The title is a reference title, or most of one (a site suffix, a kicker printed apart)."""
+    mine = _WORDS.sub(" ", title or "").strip().lower()
+    for reference in references:
+        theirs = _WORDS.sub(" ", reference).strip().lower()
+        if len(theirs) < 10 or not mine:
+            continue
+        if (
+            mine == theirs
+            or (mine in theirs and len(mine) >= 0.6 * len(theirs))
+            or (theirs in mine and len(theirs) >= 0.6 * len(mine))
+        ):
+            return True
+    return False
+
+
+def score(pages: Path, out: Path, verbose: bool) -> None:
+    import polars as pl
+
+    run = subprocess.run([sys.executable, "-m", "pipeline", "run", str(pages / "raw"), "--out", str(out)],
+                         capture_output=True, text=True)  # fmt: skip
+    if run.returncode != 0:
+        sys.exit(run.stdout[-2000:] + run.stderr[-2000:])
+    gold = json.loads((pages / "gold.json").read_text(encoding="utf-8"))
+    files = sorted((out / "dataset" / "data").glob("*.parquet")) + [out / "duplicates.parquet"]
+    records = [row for f in files if f.exists() for row in pl.read_parquet(f).to_dicts()]
+    by_page = collections.defaultdict(list)
+    for record in records:
+        for name in {Path(p["file"]).name for p in record["provenance"] or [] if p}:
+            by_page[name].append(record)
+    precisions, recalls, titled, rows = [], [], [], []
+    for name, page in sorted(gold.items()):
+        found = by_page.get(name, [])
+        best = max((shingle_scores(page["body"], r["body"]) for r in found), key=lambda pr: sum(pr), default=(0, 0))
+        precisions.append(best[0])
+        recalls.append(best[1])
+        if any(len(t) >= 10 for t in page["titles"]):
+            titled.append(any(_same_title(r["title"], page["titles"]) for r in found))
+        rows.append((name, best, len(found), found[0]["title"] if found else None))
+    p, r = statistics.mean(precisions), statistics.mean(recalls)
+    print(f"pages {len(gold)}   body precision {p:.3f}   recall {r:.3f}   F1 {2 * p * r / (p + r):.3f}   "
+          f"pages without a record {sum(1 for *_, n, _ in rows if n == 0)}")  # fmt: skip
+    print(f"titles right {sum(titled)}/{len(titled)} ({sum(titled) / max(1, len(titled)):.3f})")
+    if verbose:
+        for name, (pp, rr), n, title in sorted(rows, key=lambda row: min(row[1])):
+            if min(pp, rr) < 0.9:
+                print(f"  {name}  precision {pp:.2f}  recall {rr:.2f}  records {n}  title {title!r:.80}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    rendering = commands.add_parser("render")
+    rendering.add_argument("--repo", type=Path, required=True)
+    rendering.add_argument("--out", type=Path, required=True)
+    scoring = commands.add_parser("score")
+    scoring.add_argument("--pages", type=Path, required=True)
+    scoring.add_argument("--out", type=Path, required=True)
+    scoring.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    if args.command == "render":
+        render(args.repo, args.out)
+    else:
+        score(args.pages, args.out, args.verbose)
+
+
+if __name__ == "__main__":
+    main()
