@@ -137,6 +137,12 @@ RULES: tuple[Rule, ...] = (
          r"(?:please )?(?:log|sign) ?in to (?:comment|post|write comments|(?:[\w ]{1,30} )?account)\b.*|"
          r"to (?:write|post|leave) (?:a )?comments?, please .*|your email address will not be published.*)",
          "Comment forms and login prompts under articles (WordPress 'Leave a Reply', social-comment widgets)."),
+    Rule("comment_header", "end",
+         r"[^.!?]{1,60} on [^.!?]{3,40}\d{4}(?:,? at \d{1,2}[:.]\d\d ?[ap]\.?m\.?)? (?:said|says|wrote):|"
+         r"[^!?:]{1,40} (?:says|said|wrote):|posted in [^|]{1,80}\|\s*permalink.*",
+         "Comment threads under an article (WordPress: 'NAME on DATE at TIME said:', 'NAME says:') and the post "
+         "footer above them ('Posted in X | Permalink | 10 Comments').",
+         max_chars=140),
     Rule("author_box", "end", _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+)",
          "The author box after the article: a biography and links to other stories, not the article."),
     Rule("image_viewer_hint", "chrome",
