@@ -85,17 +85,17 @@ HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
 FIELD_LABEL_MAX_WORDS = 2  # 'Date', 'Posted on': a label printed on its own line above its value
-MAIN_RUN_SHARE = 0.25
-TITLE_WINDOW_LINES = 6
-STORY_HEADER_UNITS = 3  # lines of text (a section label, the headline) between a notice and the story's header
-STORY_PARAGRAPHS = 5  # a headline's words are looked for in this many paragraphs from the lead
-TITLE_STORY_POINTS = 3  # points a headline candidate gains when all its content words are in those paragraphs
-CONTENT_WORD = re.compile(
-    r"[^\W\d_]{4,}"
-)  # words of four letters or more: names and content words, few function words
-END_GAP_UNITS = 8
-ARTICLE_GAP_UNITS = 4  # lines of other text (menus, teasers, metadata) that part the article from other paragraphs
+# The article's run of paragraphs (_article_run):
+ARTICLE_GAP_UNITS = 4  # lines of other text (menus, teasers, metadata) that part a run of paragraphs from the next
+MAIN_RUN_SHARE = 0.25  # the article starts at the first run with this share of the words of the page's largest run
+END_GAP_UNITS = 8  # ... and reads on through the runs after it parted by at most this many lines of other text
 INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
+STORY_HEADER_UNITS = 3  # lines of text (a section label, the headline) between a notice and the story's header
+# The headline (_choose_title):
+TITLE_WINDOW_LINES = 6  # candidates among this many lines of text nearest above the lead first
+STORY_PARAGRAPHS = 5  # a headline's words are looked for in this many paragraphs from the lead
+TITLE_STORY_POINTS = 3  # points a headline candidate gains when half its content words or more are in them
+CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # four letters or more: names and content words, few function words
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 _BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoed
 _GAP_KINDS = ("headline", "short", "date", "byline", "source", "end")  # text that is not a paragraph
@@ -127,7 +127,7 @@ def _resumes_after(marker: int, ev: list[Evidence]) -> int | None:
     return None
 
 
-def _main_block(ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
+def _article_run(ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
     """(first, last) paragraph of the article's run of paragraphs. Runs of paragraphs are parted by more than
     ARTICLE_GAP_UNITS lines of other text (a menu, teasers with their bylines and times); captions and chrome
     between paragraphs do not part them. The article starts at the first run with MAIN_RUN_SHARE of the words of
@@ -313,8 +313,9 @@ def _own_headline_learned(i: int, ev: list[Evidence], shapes: list[Shape], lead:
 def _choose_title(
     lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int, lead_dated: bool, learned: _Learned
 ) -> int | None:
-    """The headline among the lines above the lead; a headline the corpus learned as repeated only where no other
-    line is one (a dated 'most read' list above the article must not take the title from its headline)."""
+    """The headline among the lines above the lead: among the lines nearest above it first, then among all; a
+    headline the corpus learned as repeated only where no other line is one (a dated 'most read' list above the
+    article must not take the title from its headline)."""
     near = _title_window(ev, lead)
     for start, with_learned in ((near, False), (0, False), (near, True), (0, True)):
         title = _best_title(lines, ev, shapes, lead, lead_dated, learned, with_learned, start)
@@ -425,8 +426,8 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         same = ev[i].kind not in _SKIPPABLE and shapes[i].canon == shapes[i - 1].canon
         if same and (ev[i - 1].kind == "caption" or ev[i].kind == "prose"):
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
-    main_first, main_last = _main_block(ev, shapes)
-    lead = _find_lead(lines, ev, shapes, main_first)
+    run_first, run_last = _article_run(ev, shapes)
+    lead = _find_lead(lines, ev, shapes, run_first)
     if lead is None:
         lead = len(lines)
     lead_match = LEAD_DATE.match(lines[lead].text) if lead < len(lines) else None
@@ -508,8 +509,8 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         else:
             draft.segments.append(_seg(line, "chrome", "header_residue"))
 
-    # A lead past the main run (whose paragraphs were decks or captions) reads on to the end of the page.
-    article_end = main_last if lead <= main_last else len(lines) - 1
+    # A lead past the article's run (whose paragraphs were decks or captions) reads on to the end of the page.
+    article_end = run_last if lead <= run_last else len(lines) - 1
     last_prose = max((i for i in range(lead, article_end + 1) if ev[i].kind == "prose"), default=len(lines))
     # The lead, and a last paragraph closed by an agency sign-off ('... won. (Yonhap)'), are the article's own.
     signed = last_prose if last_prose < len(lines) and SIGNOFF.search(lines[last_prose].text) else None
