@@ -42,7 +42,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:minimum|maximum|at least|please enter)\s+\d+\s+characters?\b.{0,40}",
          "Search-box validation text rendered by the page template (any site with a search form)."),
     Rule("share_widget", "chrome",
-         _BULLET + r"(?:link copied|copied url|url copied|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
+         _BULLET + r"(?:link copied|copied url|url copied|copied!|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
          r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article)\.?",
          "Share/copy-link widget labels; every news CMS prints them."),
     Rule("social_button", "chrome",
@@ -100,9 +100,12 @@ RULES: tuple[Rule, ...] = (
     Rule("newsletter_promo", "chrome",
          r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|(?:enter|type) your e-?mail(?: address)?.*|"
          r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|"
-         r"promoted|sponsored(?: content| by)?:?",
+         r"promoted|sponsored(?: content| by)?:?|sign up for (?:our |the )?(?:e-?mail |free )?newsletters?.*|"
+         r"by (?:signing up|subscribing),? (?:you|i) (?:agree|accept).*|no spam[,.!].*|"
+         r"you can unsubscribe at any time.*",
          "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored', "
-         "'Sponsored By' over a sponsor's logo).",
+         "'Sponsored By' over a sponsor's logo), and their consent lines ('By signing up, you agree to our Privacy "
+         "Policy', 'No spam, we promise.').",
          max_chars=200),
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
@@ -157,13 +160,15 @@ RULES: tuple[Rule, ...] = (
          "Pointers to the full text elsewhere ('For full article, see ...', 'More information about X can be found "
          "at ...'): end a syndicated excerpt."),
     Rule("disclaimer", "end",
-         r"(?:disclaimer\s*:|the (?:views|opinions) expressed (?:in|here)|this (?:article|story) (?:is|was) "
+         r"(?:disclaimer\s*:|the (?:views|opinions) expressed (?:in|here)|opinions expressed by .{1,60} are their "
+         r"own|this (?:article|story) (?:is|was) "
          r"(?:auto-generated|generated from a syndicated feed)).*",
          "Publisher disclaimers printed after syndicated articles."),
     Rule("caption_marker", "caption",
          r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|"
-         r"photos?\s*(?:by|credit|courtesy)?\s*[:=]|"
-         r"\[photo|\(photo|\[caption\b|this photo (?:shows|was taken)|shown in this (?:file )?photo|file photo\b).*",
+         r"(?:photo|image|picture)s?\s*(?:by|credits?|courtesy)?\s*[:=]|"
+         r"\[photo|\((?:photo|image)|\[caption\b|this photo (?:shows|was taken)|shown in this (?:file )?photo|"
+         r"file photo\b).*",
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:')."),
     Rule("caption_this_photo", "caption",
          r"this (?:file )?(?:photo|picture|image)s?(?:,? (?:provided|released|taken|distributed) | shows? |,).*|"
