@@ -381,3 +381,12 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
     """'By X | Special to the Y': the writer and where the story was written for. (A title that reads as a byline
     is quarantined by the gate, so a missed byline line costs the whole record.)"""
     assert byline_name(line) == name
+
+
+def test_a_standfirst_printed_again_in_the_article_does_not_end_it() -> None:
+    """The lead printed again with the same paragraph after it is the article printed twice (the first copy is
+    the article); with other paragraphs after it, the lead was a standfirst printed again, and the article goes on."""
+    twice = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, LEAD, FOLLOW_UP]
+    assert body_paragraphs(twice) == [LEAD, FOLLOW_UP]
+    standfirst = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, LEAD, THIRD, FOURTH]
+    assert body_paragraphs(standfirst) == [LEAD, FOLLOW_UP, THIRD, FOURTH]

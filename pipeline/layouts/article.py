@@ -209,6 +209,11 @@ def _above_story_header(ev: list[Evidence], shapes: list[Shape], i: int) -> bool
     return False
 
 
+def _next_paragraph(i: int, ev: list[Evidence], shapes: list[Shape]) -> str | None:
+    """The canonical text of the first paragraph after unit i (None at the end of the page)."""
+    return next((shapes[j].canon for j in range(i + 1, len(ev)) if ev[j].kind == "prose"), None)
+
+
 def _credited_caption(text: str, shape: Shape) -> bool:
     """One short sentence closed by a parenthesised credit ('Workers load a furnace on Monday. (Hanbit Glass)'):
     a photo caption wherever more prose follows it (the article's last paragraph may end in its sign-off)."""
@@ -548,8 +553,9 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "inline_widget"))
             continue
         if i > lead and shapes[i].canon == lead_canon:
-            # The article printed a second time (a print view, an AMP copy): the first copy is the article.
-            in_tail = True
+            # The article printed a second time (a print view, an AMP copy): the first copy is the article. A
+            # lead printed again with other paragraphs after it was a standfirst, and the article goes on.
+            in_tail = _next_paragraph(i, ev, shapes) == _next_paragraph(lead, ev, shapes)
             draft.segments.append(_seg(line, "chrome", "body_repeated"))
         elif i > lead and title_core and shapes[i].core == title_core:
             draft.segments.append(_seg(line, "chrome", "title_repeated"))
