@@ -52,6 +52,10 @@ _STAMP_FILLER = re.compile(
     re.IGNORECASE,
 )
 _TIME_RE = re.compile(_TIME, re.IGNORECASE)
+# A time of day or a date label right next to a date ('November 19, 2019, 9:02 AM', '21:17 18.11.2019',
+# 'Publish date: Nov 18, 2019'): what a publication stamp prints, and a headline does not.
+_TIME_AFTER = re.compile(r"[\s,|·•\-–—]*" + _TIME, re.IGNORECASE)
+_TIME_OR_LABEL_BEFORE = re.compile(rf"(?:{_TIME}|{_LABEL}\s*(?:on|at)?\s*:?)[\s,|·•\-–—]*$", re.IGNORECASE)
 # A section label printed before the stamp ('All News 09:05 April 11, 2022'): capitalised words only.
 _SECTION = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,2})\s+(?P<rest>\S.*)$")
 # ... or a single capitalised word right before the date ('Economy 2024-04-23 10:11'); two or three words right
@@ -144,6 +148,15 @@ def date_stamp(line: str) -> DateStamp | None:
     found = FoundDate(dates[0].value, dates[0].start - shift, dates[0].end - shift)
     stamp = _stamp(line[shift:], found)
     return None if stamp is None or stamp.label else DateStamp(stamp.value, None, section.group("section"))
+
+
+def carries_stamp(text: str) -> bool:
+    """Whether a line carries a publication stamp among other words: a complete date with the time of day or a
+    date label next to it ('Associated Press November 19, 2019, 9:02 AM', '21:17 18.11.2019 Get short URL',
+    'Author: X Publish date: Nov 18, 2019'). A headline may name a day, not the minute its story was posted."""
+    return any(
+        _TIME_AFTER.match(text, d.end) or _TIME_OR_LABEL_BEFORE.search(text[: d.start]) for d in find_dates(text)
+    )
 
 
 def _stamp(line: str, date: FoundDate) -> DateStamp | None:

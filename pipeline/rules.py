@@ -71,9 +71,12 @@ RULES: tuple[Rule, ...] = (
     Rule("punctuation_residue", "chrome", r"[^\w\s]{1,5}",
          "A line of punctuation alone (a ')' that closed a byline's e-mail on the line above, '###'): no text.",
          max_chars=5),
-    Rule("breadcrumb", "chrome", r"home\s*[>›»/|]\s*[\w &/>›»|-]{0,60}|(?-i:home)\s+[\w &/>›»|-]{0,60}",
-         "Breadcrumb trails start at 'home' ('Home > Business', 'home TOPICSAll Topics'); a headline never "
-         "starts with a lowercase 'home'.", max_chars=100),
+    Rule("breadcrumb", "chrome",
+         r"home\s*[>›»/|]\s*[\w &/>›»|-]{0,60}|(?-i:home)\s+[\w &/>›»|-]{0,60}|"
+         r"(?:[^<>‹›«»]{1,30}\s?[>›»]\s?){2,6}[^<>‹›«»]{0,40}|[^<>‹›«»]{1,40}\s?[>›»]",
+         "Breadcrumb trails: from 'home' ('Home > Business', 'home TOPICSAll Topics'; a headline never starts with "
+         "a lowercase 'home'), three crumbs or more ('Blog > Nutrition > Meal Plans'), or a crumb before its "
+         "separator ('Blog >').", max_chars=100),
     Rule("relative_timestamp", "chrome",
          r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago",
          "Relative times ('2 days ago') depend on the crawl time: never a publication date, and not text."),
@@ -152,6 +155,13 @@ RULES: tuple[Rule, ...] = (
          r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
          r"(?:zoom|enlarge|view|expand).*",
          "Instructions of a picture viewer ('Tap the image to zoom in'): page furniture."),
+    Rule("call_to_action", "chrome",
+         r"(?:click|tap) (?:here )?(?:to|for) .+|(?:.*[^\w])?(?:opens?|will open) in (?:a )?new (?:window|tab)\)?\.?|"
+         r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
+         r"(?: of this (?:article|story))?|subscribe(?: now)? to .+",
+         "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
+         "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily'): "
+         "page furniture shaped like a headline.", max_chars=100),
     Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*",
          "Tag lists ('Tags: exports, chips'): site navigation printed under articles."),
     Rule("full_article_pointer", "end",

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.dates import date_stamp, find_dates
+from pipeline.dates import carries_stamp, date_stamp, find_dates
 
 STAMPS = [
     ("2031 March 4 09:15", dt.date(2031, 3, 4), None, None),
@@ -54,6 +54,23 @@ def test_date_stamp_forms(line: str, value: dt.date, label: str | None, section:
 )
 def test_not_a_date_stamp(line: str) -> None:
     assert date_stamp(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "stamped"),
+    [
+        ("Harbor Wire November 19, 2031, 9:02 AM", True),
+        ("21:17 18.11.2031 Get short URL", True),
+        ("Author: Dana Whitfield Publish date: Nov 18, 2031", True),
+        ("Ferry vote set for November 5, 2031 in the southern ports", False),
+        ("Ports to reopen on 2031-04-02 at noon", False),
+        ("Tidal talks resume: 10 questions before May 3, 2031", False),
+    ],
+)
+def test_a_stamp_among_other_words(line: str, stamped: bool) -> None:
+    """A date with the time of day or a date label next to it is a publication stamp, whatever surrounds it; a
+    date in a sentence or a headline is not."""
+    assert carries_stamp(line) is stamped
 
 
 def test_invalid_calendar_dates_are_not_dates() -> None:

@@ -226,6 +226,15 @@ def test_a_breadcrumb_item_is_never_the_title(header: list[str]) -> None:
     assert title_with_learned(lines, []) == OWN_HEADLINE
 
 
+@pytest.mark.parametrize("trail", ["Blog > Energy > Tidal Power Research", "Energy › Tidal Power ›"])
+def test_a_trail_of_crumbs_is_a_breadcrumb_wherever_it_is_printed(trail: str) -> None:
+    """A trail of crumbs without 'Home' ('Blog > Energy > Tidal Power Research', or a crumb before its separator),
+    printed between the headline and the lead, is a breadcrumb: never the headline, even when its words are the
+    story's and the headline's are not."""
+    headline = "Southern ports brace for a busy spring season"
+    assert title_with_learned([headline, trail, LEAD, FOLLOW_UP], []) == headline
+
+
 @pytest.mark.parametrize(
     ("line", "name"),
     [
@@ -336,6 +345,42 @@ def test_a_menu_far_above_the_story_does_not_give_the_headline() -> None:
     first headline); the headline is among the lines right above the story."""
     lines = [*SECTIONS, *MENU, OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP]
     assert title_with_learned(lines, []) == OWN_HEADLINE
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        ["Harbor Wire November 19, 2031, 9:02 AM", "Harbor Wire November 19, 2031, 9:02 AM"],
+        ["Author: Dana Whitfield Publish date: Nov 18, 2031"],
+        ["Tested by: Dana Whitfield RRP: £23.99 More info: www.harbordaily.com"],
+    ],
+    ids=["stamp printed twice", "labelled stamp", "fact box"],
+)
+def test_a_stamp_or_a_fact_box_is_not_the_headline(metadata: list[str]) -> None:
+    """A publication stamp among other words, or a box of 'Label: value' fields, is shaped like a headline and
+    sits right above the lead; it is the story's metadata, even over a feature headline that uses none of the
+    lead's words."""
+    headline = "Southern ports brace for a busy spring season"
+    assert title_with_learned([headline, *metadata, LEAD, FOLLOW_UP], []) == headline
+
+
+WIDGETS = ["Cheaper rail passes", "Weekend markets guide", "Museum opening hours", "School holiday dates",
+           "Parking rules change", "Weather warnings explained", "Letters to the editor"]  # fmt: skip
+
+
+def test_a_headline_further_up_that_tells_the_story_wins_over_near_lines_that_tell_none() -> None:
+    """Share buttons, a box of picks and a caption can fill the lines between a headline and its lead; a near line
+    that shares few words with the story's first paragraphs loses to the headline further up that shares many."""
+    lines = [OWN_HEADLINE, "Our picks", *WIDGETS, "By Dana Whitfield", LEAD, FOLLOW_UP]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+
+
+def test_a_kicker_right_above_the_headline_is_not_the_headline() -> None:
+    """A kicker over the headline ('NORLAND TIDAL POWER RESEARCH') can share more of the story's words than the
+    headline under it; it is still the label above the headline."""
+    headline = "What the accord means for fishing towns"
+    lines = ["NORLAND TIDAL POWER RESEARCH", headline, *WIDGETS[:5], "By Dana Whitfield", LEAD, FOLLOW_UP]
+    assert title_with_learned(lines, []) == headline
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import re
 
-from pipeline.dates import DATE_RE, find_dates
+from pipeline.dates import DATE_RE, carries_stamp, find_dates
 from pipeline.layouts import register
 from pipeline.layouts.base import Document, Draft, Line, LineScores, Parsed, Segment
 from pipeline.layouts.evidence import (
@@ -71,6 +71,8 @@ SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
 DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
 # A photo credit in parentheses ending a short line ('Hyundai Steel (Yonhap)'): a caption, not a headline.
 CREDIT_END = re.compile(r"\s\((?:[A-Z][\w&.'’-]*\s?){1,4}\)\s*$")
+# A 'Label: value' field ('Tested by: X', 'RRP: £23.99', 'Last Updated : ...'); a line with two is a fact box.
+FIELD = re.compile(r"(?:^|[\s|])[A-Z][A-Za-z]*(?: [A-Za-z]+)?\s?:\s*\S")
 # Broadcast transcripts hand over to the reporter ('Reporter Kim Min-ji has the details.', 'Lee Ha-na has more.').
 HANDOFF = re.compile(
     r"(?:(?:[Rr]eporter|[Cc]orrespondent)\s+(?P<n1>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+(?:has|examines|reports|"
@@ -95,6 +97,7 @@ STORY_HEADER_UNITS = 3  # lines of text (a section label, the headline) between 
 TITLE_WINDOW_LINES = 6  # candidates among this many lines of text nearest above the lead first
 STORY_PARAGRAPHS = 5  # a headline's words are looked for in this many paragraphs from the lead
 TITLE_STORY_POINTS = 3  # points a headline candidate gains when half its content words or more are in them
+STORY_TOLD = 1.0  # ... and then it tells the story: it wins over a nearer line that tells under half as much
 CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # four letters or more: names and content words, few function words
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 _BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoed
@@ -291,14 +294,20 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
     score += 1 if 5 <= n <= 25 else (-1 if n <= 3 else 0)
     if shapes[i].category and shapes[i].words < CATEGORY_HEADLINE_WORDS:
         score -= 2  # a section label; four capitalised words read as a headline ('YOON VISITS ASML HEADQUARTERS')
-    if CREDIT_END.search(lines[i].text):
-        score -= 4  # a photo caption with its credit: never the headline on its evidence alone
+    if CREDIT_END.search(lines[i].text) or _metadata(lines[i].text):
+        score -= 4  # a photo caption with its credit, a stamp, a fact box: never the headline on its evidence alone
     else:  # (a caption tells the story too)
         score += TITLE_STORY_POINTS * header.tells_story(lines[i].text)
     piped = SITE_SUFFIX.match(lines[i].text)
     if piped and header.counts[canonical(piped.group("head"))] > 0:
         score -= 3  # the page's <title> ('Headline | Site'), printed next to the headline itself
     return score
+
+
+def _metadata(text: str) -> bool:
+    """A publication stamp among other words ('Associated Press November 19, 2031, 9:02 AM'), or a fact box of
+    two fields or more ('Tested by: Dana Whitfield RRP: £23.99'): the story's metadata, shaped like a headline."""
+    return carries_stamp(text) or len(FIELD.findall(text)) >= 2
 
 
 def _list_item(lines: list[Line], i: int) -> bool:
@@ -321,12 +330,29 @@ def _choose_title(
     """The headline among the lines above the lead: among the lines nearest above it first, then among all; a
     headline the corpus learned as repeated only where no other line is one (a dated 'most read' list above the
     article must not take the title from its headline)."""
+    header = _Header.of(lines, ev, shapes, lead)
     near = _title_window(ev, lead)
-    for start, with_learned in ((near, False), (0, False), (near, True), (0, True)):
-        title = _best_title(lines, ev, shapes, lead, lead_dated, learned, with_learned, start)
-        if title is not None:
-            return title
+    for with_learned in (False, True):
+        near_title, page_title = (
+            _best_title(lines, ev, shapes, lead, lead_dated, learned, header, with_learned, start)
+            for start in (near, 0)
+        )
+        if near_title is not None and page_title is not None:
+            return page_title if _story_further_up(lines, ev, shapes, header, near_title, page_title) else near_title
+        if near_title is not None or page_title is not None:
+            return near_title if near_title is not None else page_title
     return None
+
+
+def _story_further_up(
+    lines: list[Line], ev: list[Evidence], shapes: list[Shape], header: _Header, near: int, far: int
+) -> bool:
+    """Whether the best line further up tells the story where the best near line tells little of it (share
+    buttons, a box of picks and a caption can fill the lines between a headline and its lead); a kicker printed
+    right above the near line is its label, however many of the story's words it has."""
+    told = header.tells_story(lines[far].text) >= STORY_TOLD
+    untold = header.tells_story(lines[near].text) < STORY_TOLD / 2
+    return told and untold and _next_meaningful(ev, shapes, far + 1, near + 1, shapes[far].core) != near
 
 
 def _title_window(ev: list[Evidence], lead: int) -> int:
@@ -349,10 +375,10 @@ def _best_title(
     lead: int,
     lead_dated: bool,
     learned: _Learned,
+    header: _Header,
     with_learned: bool,
     start: int,
 ) -> int | None:
-    header = _Header.of(lines, ev, shapes, lead)
     best: tuple[float, int] | None = None
     previous: int | None = None  # the last line before i that is neither chrome nor a caption
     first = True
