@@ -383,6 +383,24 @@ def test_a_kicker_right_above_the_headline_is_not_the_headline() -> None:
     assert title_with_learned(lines, []) == headline
 
 
+SENTENCE_HEADLINE = "Tidal power research with Norland widens. It may just work."
+
+
+def test_a_headline_that_reads_like_a_sentence_over_its_photo_is_the_headline() -> None:
+    """A headline may end like a sentence; over a photo credit, with the story under it telling what it says, it is
+    the headline and not the lead."""
+    lines = ["Energy", SENTENCE_HEADLINE, "Getty Images", LEAD, FOLLOW_UP, THIRD]
+    assert title_with_learned(lines, []) == SENTENCE_HEADLINE
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+
+
+def test_a_short_lead_right_over_the_next_paragraph_stays_the_lead() -> None:
+    """A short first paragraph telling the story, directly over the next paragraph, is the lead of a page that
+    printed no headline."""
+    lines = [SENTENCE_HEADLINE, LEAD, FOLLOW_UP, THIRD]
+    assert body_paragraphs(lines) == lines
+
+
 @pytest.mark.parametrize(
     "notice",
     [

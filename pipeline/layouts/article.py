@@ -447,6 +447,34 @@ class _Learned:
         )
 
 
+def _lead_and_title(
+    lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor: int, learned: _Learned
+) -> tuple[int, re.Match[str] | None, bool, int | None]:
+    """The lead (len(lines) if there is none), its glued date stamp, whether that is a date, and the headline."""
+    lead = _find_lead(lines, ev, shapes, floor)
+    if lead is None:
+        lead = len(lines)
+    lead_match = LEAD_DATE.match(lines[lead].text) if lead < len(lines) else None
+    lead_dated = bool(lead_match and find_dates(lead_match.group("stamp")))
+    return lead, lead_match, lead_dated, _choose_title(lines, ev, shapes, lead, lead_dated, learned)
+
+
+def _headline_read_as_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int,
+                           title: int | None) -> bool:  # fmt: skip
+    """A headline that reads like a sentence ('South Dakota doubles down. It just might work.', 'Lynn: "We needed
+    this win"') is taken for the lead when no headline-shaped line above it tells the story. It is the headline
+    when it is shorter than a sure paragraph and tells the story of the paragraphs under it, and the title found
+    above tells little of it."""
+    if lead >= len(lines) or shapes[lead].words >= PROSE_SURE_WORDS or LEAD_DATE.match(lines[lead].text):
+        return False
+    below = next((j for j in range(lead + 1, len(lines)) if ev[j].kind == "prose"), None)
+    if below is None or below == lead + 1:
+        return False  # a headline stands over its byline, date or photo; a short lead, over the next paragraph
+    story = _Header.of(lines, ev, shapes, below)
+    untold = title is None or story.tells_story(lines[title].text) < STORY_TOLD / 2
+    return untold and story.tells_story(lines[lead].text) >= STORY_TOLD
+
+
 def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = None) -> Parsed:
     """The article made of the document's units from ``begin`` on."""
     lines = list(doc.lines[begin:])
@@ -458,12 +486,10 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         if same and (ev[i - 1].kind == "caption" or ev[i].kind == "prose"):
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
     run_first, run_last = _article_run(ev, shapes)
-    lead = _find_lead(lines, ev, shapes, run_first)
-    if lead is None:
-        lead = len(lines)
-    lead_match = LEAD_DATE.match(lines[lead].text) if lead < len(lines) else None
-    lead_dated = bool(lead_match and find_dates(lead_match.group("stamp")))
-    title = _choose_title(lines, ev, shapes, lead, lead_dated, learned)
+    lead, lead_match, lead_dated, title = _lead_and_title(lines, ev, shapes, run_first, learned)
+    if _headline_read_as_lead(lines, ev, shapes, lead, title):
+        ev[lead] = Evidence("headline")
+        lead, lead_match, lead_dated, title = _lead_and_title(lines, ev, shapes, lead + 1, learned)
     if lead == len(lines) and title is not None:
         # No prose paragraph at all: what follows the headline (minus metadata) is the body.
         lead = next((j for j in range(title + 1, len(lines)) if ev[j].kind in ("headline", "short")), len(lines))
