@@ -143,6 +143,15 @@ RULES: tuple[Rule, ...] = (
          r"(?:please )?(?:log|sign) ?in to (?:comment|post|write comments|(?:[\w ]{1,30} )?account)\b.*|"
          r"to (?:write|post|leave) (?:a )?comments?, please .*|your email address will not be published.*)",
          "Comment forms and login prompts under articles (WordPress 'Leave a Reply', social-comment widgets)."),
+    Rule("comment_section", "end",
+         _BULLET + r"\[?\s*(?:(?:top rated|most liked|newest|oldest|recent|latest|user|readers?'?) comments?|"
+         r"(?:read|view|show) all comments|comments are closed|no comments yet.*|be the first to comment.*|"
+         r"(?:please )?enable javascript to view (?:the )?comments.*|javascript is required to load the comments|"
+         r"loading comments|blog comments powered by disqus|comments & replies|"
+         r"\d+ (?:thoughts|responses|replies|comments) (?:on|to) .{2,120})\s*\]?\.*",
+         "The header of a comment thread under an article ('Top Rated Comments', 'Comments are closed.', '6 "
+         "thoughts on “Headline”', 'Please enable JavaScript to view the comments'): readers' text follows.",
+         max_chars=160),
     Rule("comment_header", "end",
          r"[^.!?]{1,60} on [^.!?]{3,40}\d{4}(?:,? at \d{1,2}[:.]\d\d ?[ap]\.?m\.?)? (?:said|says|wrote):|"
          r"[^!?:]{1,40} (?:says|said|wrote):|posted in [^|]{1,80}\|\s*permalink.*",

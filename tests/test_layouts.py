@@ -383,6 +383,19 @@ def test_a_kicker_right_above_the_headline_is_not_the_headline() -> None:
     assert title_with_learned(lines, []) == headline
 
 
+def test_a_comment_thread_under_the_article_is_not_the_article() -> None:
+    """Readers' comments are paragraphs under a header ('Top Rated Comments', '6 thoughts on “...”') with names and
+    times between them, close enough to read as the article going on; the header ends the article."""
+    comments = [
+        "dana_w", "2 days ago at 07:52 am",
+        "The accord will help the southern ports more than anyone admits, and the turbines are overdue.",
+        "Rating: 36 Votes", "harborfan", "2 days ago at 07:47 am",
+        "Oslo again? They should have held the talks in Busan, where the test site is going to be built.",
+    ]  # fmt: skip
+    for header in ("Top Rated Comments", f"6 thoughts on “{OWN_HEADLINE}”"):
+        assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, header, *comments]) == [LEAD, FOLLOW_UP]
+
+
 SENTENCE_HEADLINE = "Tidal power research with Norland widens. It may just work."
 
 

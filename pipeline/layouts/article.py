@@ -206,8 +206,7 @@ def _above_story_header(ev: list[Evidence], shapes: list[Shape], i: int) -> bool
         if ev[h].kind not in _BODY_KINDS:
             continue
         seen += 1
-        under = _next_meaningful(ev, shapes, h + 1, min(len(ev), h + 3), shapes[h].core)
-        if ev[h].kind == "headline" and under is not None and ev[under].kind in ("date", "byline"):
+        if ev[h].kind == "headline" and _stands_over(ev, shapes, h, min(len(ev), h + 3)) == "metadata":
             return True
     return False
 
@@ -232,6 +231,15 @@ def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, f
     if j <= opened or j >= len(ev) or ev[j].kind not in ("date", "byline"):
         return None
     return j if any(e.kind == "prose" for e in ev[j + 1 :]) else None
+
+
+def _stands_over(ev: list[Evidence], shapes: list[Shape], i: int, stop: int) -> str | None:
+    """What the line at i stands over before ``stop``: "metadata" (its byline or date), "nothing" (no other
+    meaningful line: the lead comes next), or None (other text)."""
+    under = _next_meaningful(ev, shapes, i + 1, stop, shapes[i].core)
+    if under is None:
+        return "nothing"
+    return "metadata" if ev[under].kind in ("date", "byline") else None
 
 
 def _next_meaningful(ev: list[Evidence], shapes: list[Shape], start: int, stop: int, skip_core: str) -> int | None:
@@ -283,10 +291,10 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
                  header: _Header) -> float:  # fmt: skip
     core = shapes[i].core
     score = 3 if TRAILING_ISO_DATE.search(lines[i].text) else 0
-    nxt = _next_meaningful(ev, shapes, i + 1, lead, core)
-    if nxt is None:
+    over = _stands_over(ev, shapes, i, lead)
+    if over == "nothing":
         score += 3 if lead_dated else 1
-    elif ev[nxt].kind in ("date", "byline"):
+    elif over == "metadata":
         score += 2
     if core and header.repeats(core):
         score += 2  # printed twice, or repeated as the start of a photo caption
@@ -320,8 +328,7 @@ def _own_headline_learned(i: int, ev: list[Evidence], shapes: list[Shape], lead:
     documents; shaped as a headline right above this page's byline, date or lead, it is this page's own headline."""
     if ev[i].rule != "repeated_across_documents" or not shapes[i].headline:
         return False
-    after = _next_meaningful(ev, shapes, i + 1, lead, shapes[i].core)
-    return after is None or ev[after].kind in ("date", "byline")
+    return _stands_over(ev, shapes, i, lead) is not None
 
 
 def _choose_title(
