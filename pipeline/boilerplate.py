@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipeline.config import BoilerplateParams
+from pipeline.patterns import WORD
 from pipeline.text import canonical_batched
 
 EVIDENCE_SCHEMA = {"key": pl.String, "text": pl.String, "file": pl.String, "context": pl.String}
@@ -24,7 +25,7 @@ def boilerplate_evidence(lines: pl.DataFrame, params: BoilerplateParams) -> pl.D
     if lines.is_empty():
         return pl.DataFrame(schema=EVIDENCE_SCHEMA)
     key = canonical_batched("text")
-    words = pl.col("text").str.count_matches(r"\S+")
+    words = pl.col("text").str.count_matches(WORD)
     anchor = pl.when(words >= params.context_min_words).then(key.str.slice(0, 64))
     return (
         lines.lazy()

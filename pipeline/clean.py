@@ -39,7 +39,7 @@ from pipeline.config import CleanParams, EngineParams
 from pipeline.engine import map_unkept
 from pipeline.extraction import LINE_SCHEMA, PARSE_KEY_SCHEMA, RECORD_SCHEMA, SEGMENT_SCHEMA
 from pipeline.outputs import Outputs
-from pipeline.patterns import INLINE_SHORTCODE, MOJIBAKE, SENTENCE_END
+from pipeline.patterns import INLINE_SHORTCODE, MOJIBAKE, SENTENCE_END, TEXT_WORD, WORD
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.shards import Shard
 from pipeline.stage import QUARANTINE_SCHEMA, StageResult, counts, stage_metrics, write_metrics
@@ -146,7 +146,7 @@ def lead_names_nobody() -> pl.Expr:
     first = pl.col("body").str.split("\n\n").list.first()
     return (
         pl.col("body").str.contains("\n\n")
-        & (first.str.count_matches(r"\S+") >= 12)
+        & (first.str.count_matches(WORD) >= 12)
         & (first.str.count_matches(r"[a-z0-9,;:’'\")]\s+[A-Z]") == 0)
         & ~first.str.contains(r"^\S*[A-Z]\S*\s+[A-Z]")  # 'South Korea ...', 'SEOUL, ...': names at the start
     )
@@ -258,7 +258,7 @@ def assemble(
         title=pl.when(pl.col("title").str.len_chars() > 0).then("title"),
     )
     frame = frame.with_columns(
-        word_count=pl.col("body").str.count_matches(r"\S+").cast(pl.Int32),
+        word_count=pl.col("body").str.count_matches(WORD).cast(pl.Int32),
         provenance=pl.concat_list(pl.struct(file="file", line_start="line_start", line_end="line_end")).cast(
             PROVENANCE_DTYPE
         ),
@@ -298,8 +298,7 @@ def transform(
     segments, repairs = repair_text(segments)
     audit = RemovedLine.validate(removed_lines(lines, segments, fragments))
     articles = assemble(segments, records, templates, params)
-    # Words with a letter or digit: a body of symbols ('★ ☆ ♥ ...') has whitespace tokens but no text.
-    words = pl.col("body").str.count_matches(r"\S*[\p{L}\p{N}]\S*")
+    words = pl.col("body").str.count_matches(TEXT_WORD)
     chars = pl.col("body").str.len_chars()
     rule = (
         pl.when(pl.col("word_count") == 0).then(pl.lit("no_body"))

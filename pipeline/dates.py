@@ -1,7 +1,7 @@
 """Dates as news pages print them: ISO, 'May 31, 2023', 'March. 02, 2023', '1 December 2022', '11/26/2013',
-'2021 March 4', '23.04.2024', '2024년 4월 23일'; date stamps with times and zones ('11:02 AM GMT+9', '9:15 pm ET',
-'오후 2:05'), a section label in front ('Business 09:05 April 11, 2022', 'Economy 2024-04-23'), or an update stamp
-after them on the same line.
+'2021 March 4', '23.04.2024', '2024년 4월 23일', '2024年4月23日'; date stamps with times and zones ('11:02 AM GMT+9',
+'9:15 pm ET', '오후 2:05'), a section label in front ('Business 09:05 April 11, 2022', 'Economy 2024-04-23'), or an
+update stamp after them on the same line.
 
 Only complete dates (year, month and day) are returned; relative ('2 days ago') and partial dates are not
 dates. Deterministic: nothing depends on today's date.
@@ -29,8 +29,8 @@ _DMY = (
 _US = r"(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d\d)(?!\d)"
 _YMD = r"(?P<y5>(?:19|20)\d\d)[\s,./-]+" + _MONTH.replace("?P<mon>", "?P<mon5>") + r"\s*(?P<d5>\d{1,2})(?!\d)"
 _DOTTED_DMY = r"(?P<d6>\d{1,2})\.(?P<m6>\d{1,2})\.(?P<y6>(?:19|20)\d\d)(?!\d)"
-_KOREAN = r"(?P<y7>(?:19|20)\d\d)\s*년\s*(?P<m7>\d{1,2})\s*월\s*(?P<d7>\d{1,2})\s*일"
-DATE_RE = re.compile(rf"(?<![\w/.-])(?:{_ISO}|{_MDY}|{_DMY}|{_US}|{_YMD}|{_DOTTED_DMY}|{_KOREAN})", re.IGNORECASE)
+_EAST_ASIAN = r"(?P<y7>(?:19|20)\d\d)\s*[년年]\s*(?P<m7>\d{1,2})\s*[월月]\s*(?P<d7>\d{1,2})\s*[일日]"
+DATE_RE = re.compile(rf"(?<![\w/.-])(?:{_ISO}|{_MDY}|{_DMY}|{_US}|{_YMD}|{_DOTTED_DMY}|{_EAST_ASIAN})", re.IGNORECASE)
 
 # Time zones: an offset ('GMT+9', '+09:00') or a named zone ('KST', 'ET', 'EDT', 'CET', 'BST').
 _ZONE = (

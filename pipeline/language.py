@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline.patterns import WORD
+
 UNDETERMINED = "und"
 SAMPLE_CHARS = 1000  # the opening of a text: enough words to judge, bounded cost for long texts
 # English function words that are not also common words of other Latin-script languages (no "a", "de", "die").
@@ -23,9 +25,9 @@ _FUNCTION_WORD = r"(?-u:\b)(?:" + "|".join(ENGLISH_FUNCTION_WORDS) + r")(?-u:\b)
 
 
 def english_share(text: str | pl.Expr) -> pl.Expr:
-    """Share of whitespace-separated tokens of the text's opening that are English function words."""
+    """Share of the words of the text's opening that are English function words."""
     sample = (pl.col(text) if isinstance(text, str) else text).str.slice(0, SAMPLE_CHARS).str.to_lowercase()
-    return sample.str.count_matches(_FUNCTION_WORD) / sample.str.count_matches(r"\S+").clip(lower_bound=1)
+    return sample.str.count_matches(_FUNCTION_WORD) / sample.str.count_matches(WORD).clip(lower_bound=1)
 
 
 def identify(texts: pl.Series, min_chars: int, english_share_min: float) -> pl.Series:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-# A sentence or paragraph that ends where a writer would end it: terminal punctuation, optionally followed by
+# A sentence or paragraph that ends where a writer would end it: terminal punctuation (Chinese and Japanese full
+# stops too), optionally followed by
 # closing quotes/brackets and an inline agency sign-off ("... data showed. (Yonhap)"), or a closing quote. After
 # the punctuation, an opening quote mark closes too: writers and CMSs that type one quote glyph print '.“'.
-SENTENCE_END = r"""(?:[.!?…]['"’”“‘)\]]*\s*(?:\([^()]{1,40}\))?|['"’”])\s*$"""
+SENTENCE_END = r"""(?:[.!?…。！？]['"’”“‘)\]」』）]*\s*(?:\([^()]{1,40}\))?|['"’”」』])\s*$"""
 SENTENCE_END_RE = re.compile(SENTENCE_END)
 
 # The crawler's date marker: 'date' and an ISO date (possibly partial: 'date 2024-07'), glued to page text.
@@ -24,8 +25,9 @@ CRAWLER_DATE_RESIDUE = r"(?:^|\s)" + CRAWLER_DATE
 # ... opening a page (' date 2024-04-23 Headline ...'); the year alone may be all that is left of it
 CRAWLER_DATE_PREFIX = r"(?s)^\s*date\s(?P<date>(?:19|20)\d\d(?:-\d\d){0,2})(?P<rest>[^\d-].*|)$"
 
-# A sentence boundary inside a line; 'S. Korea' or 'U.S. President' (initials) is not one.
-SENTENCE_BREAK = r"""[a-z0-9%)]{2}[.!?]['"’”“‘]?\s+[A-Z"“‘']"""
+# A sentence boundary inside a line; 'S. Korea' or 'U.S. President' (initials) is not one. Chinese and Japanese
+# end a sentence with '。', '！' or '？' and start the next without a space.
+SENTENCE_BREAK = r"""[a-z0-9%)]{2}[.!?]['"’”“‘]?\s+[A-Z"“‘']|[。！？][」』）]*[^\s」』）]"""
 SENTENCE_BREAK_RE = re.compile(SENTENCE_BREAK)
 
 # An e-mail address (a reporter's sign-off, a contact line).
@@ -35,3 +37,12 @@ EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 MOJIBAKE = r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|â€|Ã[©¨¢¤§]"
 # A CMS shortcode left in the text ('[caption id=...]', '[/gallery]'): page markup, never article text.
 INLINE_SHORTCODE = r"\[/?(?:caption|gallery|embed|video|audio|playlist|vc_\w+|et_pb_\w+)\b[^\]]{0,300}\]"
+
+# Han characters, kana and their punctuation and full-width forms: Chinese and Japanese text, written without
+# spaces between words.
+_CJK_RANGES = "\u3001-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uffef"
+# A word: a run of characters other than spaces; in Chinese and Japanese text, which has no spaces, every two
+# characters (about one English word). The one measure of the length of lines and bodies.
+WORD = f"[{_CJK_RANGES}]{{1,2}}|[^\\s{_CJK_RANGES}]+"
+# ... with a letter or a digit in it: a body of symbols ('★ ☆ ♥ ...') has words, but no text.
+TEXT_WORD = f"[{_CJK_RANGES}]{{1,2}}|[^\\s{_CJK_RANGES}]*[^\\W_{_CJK_RANGES}][^\\s{_CJK_RANGES}]*"

@@ -7,11 +7,11 @@ import unicodedata
 
 import polars as pl
 
-from pipeline.patterns import SENTENCE_END_RE
+from pipeline.patterns import SENTENCE_END_RE, WORD
 
 QUOTE_FOLD = str.maketrans({c: "'" for c in "‘’‚‛`´′"} | {c: '"' for c in "“”„‟″"})
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_WORD = re.compile(r"\S+")
+_WORD = re.compile(WORD)
 # Text made only of ASCII and these quotes and dashes is its own NFKC form (tests/test_dedup.py checks each one);
 # a text with any other character may change under NFKC.
 NFKC_STABLE_NON_ASCII = "\u2018\u2019\u201c\u201d\u2013\u2014"

@@ -32,7 +32,7 @@ from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.extraction import LINE_SCHEMA
 from pipeline.outputs import Outputs
-from pipeline.patterns import CRAWLER_DATE_RESIDUE, SENTENCE_END
+from pipeline.patterns import CRAWLER_DATE_RESIDUE, SENTENCE_END, WORD
 from pipeline.stage import QUARANTINE_SCHEMA, counts, stage_metrics, write_metrics
 from pipeline.text import NFKC_MAY_CHANGE, canonical_batched, canonical_occurrence_regex, canonical_series
 from schemas import Article, CleanArticle, Duplicate, QuarantineRow, RemovedLine, polars_schema
@@ -208,7 +208,7 @@ ROW_RULES: tuple[RowRule, ...] = (
             lambda f: ~_paragraphs_any("body", _doubled())
             & ~pl.col("body").str.split("\n\n").list.eval(pl.element() == pl.element().shift(1)).list.any()),
     RowRule("word_count_consistent", "word_count is the number of words in the body", False,
-            lambda f: pl.col("word_count") == pl.col("body").str.count_matches(r"\S+")),
+            lambda f: pl.col("word_count") == pl.col("body").str.count_matches(WORD)),
     RowRule("published_date_in_range", "published_date lies in [validate.date_min, tomorrow in UTC]", False,
             lambda f: pl.col("published_date").is_null()
             | pl.col("published_date").is_between(f.date_min, f.date_max)),
@@ -806,7 +806,7 @@ def _keep_range(judged: pl.DataFrame, entry: Path) -> None:
         io.write_parquet(verdicts, pending / "verdicts.parquet")
         io.write_parquet(quarantine_rows(articles, _failures_of(verdicts)), pending / "quarantine.parquet")
         compact = published.select(
-            "title", "word_count", "provenance", title_word_count=pl.col("title").str.count_matches(r"\S+")
+            "title", "word_count", "provenance", title_word_count=pl.col("title").str.count_matches(WORD)
         )
         io.write_parquet(compact, pending / "compact.parquet")
 

@@ -28,7 +28,9 @@ class CleanArticle(pa.DataFrameModel):
     category: str = pa.Field(nullable=True, description="Section or topic label printed with the article.")
     language: str = pa.Field(description="ISO 639-1 code from an offline language identifier; 'und' if too short.")
     is_truncated: bool = pa.Field(description="True when the saved page cut the article off (mid-word, excerpt).")
-    word_count: pl.Int32 = pa.Field(ge=0, description="Number of whitespace-separated words in body.")
+    word_count: pl.Int32 = pa.Field(
+        ge=0, description="Words in body: runs between spaces; in Chinese or Japanese, every two characters."
+    )
     layout: str = pa.Field(description="Versioned name of the layout parser that produced the record.")
     provenance: PROVENANCE_DTYPE = pa.Field(
         description="Every place the article occurs: raw file (relative to the raw folder) and line span."

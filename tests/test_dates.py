@@ -14,6 +14,7 @@ STAMPS = [
     ("5 Feb 2031, 08:10 GMT+9", dt.date(2031, 2, 5), None, None),
     ("23.04.2031", dt.date(2031, 4, 23), None, None),
     ("2031년 4월 23일", dt.date(2031, 4, 23), None, None),
+    ("2031年4月23日", dt.date(2031, 4, 23), None, None),
     ("May 3, 2031 Updated 3 hours ago", dt.date(2031, 5, 3), None, None),
     ("Write: 2031-06-16 13:31:19Update: 2031-06-17 13:53:12", dt.date(2031, 6, 16), "write", None),
     ("입력 2031-02-11 16:12:22 수정 2031-02-11 16:13:29 Business", dt.date(2031, 2, 11), "입력", None),

@@ -396,6 +396,26 @@ def test_a_comment_thread_under_the_article_is_not_the_article() -> None:
         assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, header, *comments]) == [LEAD, FOLLOW_UP]
 
 
+JAPANESE_PAGE = [
+    "ニュース一覧",
+    "北浜港で潮力発電の共同研究が始まる",
+    "2031年4月8日",
+    "北浜港湾局は八日、ノルランド政府と潮力発電の共同研究を始めると発表した。タービンの試験と送電網への接続を三年かけて調べる。",
+    "研究費は両国が半分ずつ負担する。最初の試験は来年の春に北浜港の沖で行われる予定だ。",
+    "港湾局の担当者は「地域の産業にとって大きな一歩だ」と話した。",
+]
+
+
+def test_a_japanese_article_has_its_paragraphs() -> None:
+    """Chinese and Japanese put no spaces between words: counted by spaces, every line is one or two words long and
+    no paragraph is prose. Counted by characters, the article is found as an English one is."""
+    doc = make_document("page.txt", list(enumerate(JAPANESE_PAGE, 1)), frozenset(), PARSE_PARAMS.extract)
+    layout, _ = layouts.choose(doc, PARSE_PARAMS.min_layout_score)
+    (record,) = layout.parse(doc).records
+    assert (record.title, str(record.published_date)) == (JAPANESE_PAGE[1], "2031-04-08")
+    assert body_paragraphs(JAPANESE_PAGE) == JAPANESE_PAGE[3:]
+
+
 SENTENCE_HEADLINE = "Tidal power research with Norland widens. It may just work."
 
 

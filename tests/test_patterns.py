@@ -15,7 +15,8 @@ EXAMPLES = {
     "SENTENCE_END": (
         ["Exports rose 5 percent, data showed.", "Exports rose, data showed. (Yonhap)", 'He said, "We will."',
          "Is it over?", "The talks ended …", "The plan was approved (officials said).",
-         "He said the firm must set an example.“"],  # one quote glyph typed for both ends
+         "He said the firm must set an example.“",  # one quote glyph typed for both ends
+         "輸出が増えた。", "「輸出が増えた。」"],
         ["Exports rose 5 percent, data", "Ferry Yard Opens in Mokpo", "Shares (Yonhap) rose", "He said, “We"],
     ),
     "CRAWLER_DATE_SUFFIX": (
@@ -31,7 +32,8 @@ EXAMPLES = {
         ["date 2031-04-2399", "Ferry fares date 2031-04-23", "date2031-04-23 Glued"],
     ),
     "SENTENCE_BREAK": (
-        ["Exports rose. Imports fell.", "It grew 5%. Analysts agreed.", "be an example.“ The talks ended."],
+        ["Exports rose. Imports fell.", "It grew 5%. Analysts agreed.", "be an example.“ The talks ended.",
+         "輸出が増えた。輸入は減った。"],
         ["S. Korea and the U.S. President met.", "Exports rose"],
     ),
     "EMAIL": (
@@ -42,6 +44,8 @@ EXAMPLES = {
         ["the ministryâ€™s plan", "cafÃ© owners", "Â\xa0Seoul"],
         ["the ministry’s plan", "café owners", "Ångström units"],
     ),
+    "WORD": (["Exports", "商品", "ブログ", "★"], ["", " ", "\n\t"]),
+    "TEXT_WORD": (["Exports", "商品", "ブログ", "5%"], ["★ ☆ ♥", "– —", ""]),
     "INLINE_SHORTCODE": (
         ["[caption id=\"attachment_12\" align=\"alignnone\"]", "Text [/gallery] more", "[vc_row]"],
         ["[Interview] Minister on exports", "[1] footnote", "[captions]"],
@@ -62,12 +66,29 @@ def test_python_and_polars_agree(name: str) -> None:
 
 def test_every_shared_pattern_has_examples() -> None:
     names = {n for n, v in vars(patterns).items() if n.isupper() and isinstance(v, str) and n != "CRAWLER_DATE"}
+    names = {n for n in names if not n.startswith("_")}  # a private fragment of the patterns, not one itself
     assert names == set(EXAMPLES)
 
 
 def test_compiled_forms_are_the_patterns() -> None:
     assert patterns.SENTENCE_END_RE.pattern == patterns.SENTENCE_END
     assert patterns.SENTENCE_BREAK_RE.pattern == patterns.SENTENCE_BREAK
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Exports rose 5 percent.", 4),
+        ("輸出が増えた。輸入は減った。", 7),
+        ("iPhoneのiOSを改造", 5),
+        ("韓美 정상회담", 2),
+    ],
+)
+def test_words_count_alike_in_python_and_polars(text: str, words: int) -> None:
+    """A word is a run of non-space characters, or two characters of Chinese or Japanese (no spaces between their
+    words): a Japanese paragraph is as long as its English translation, not one word."""
+    assert len(re.findall(patterns.WORD, text)) == words
+    assert pl.select(pl.lit(text).str.count_matches(patterns.WORD)).item() == words
 
 
 def test_agency_signoff_ends_a_sentence() -> None:

@@ -93,7 +93,7 @@ ROWS: list[dict[str, Any]] = [
 
 
 def words(body: str | None) -> int | None:
-    """word_count as the clean stage computes it (whitespace-separated tokens)."""
+    """word_count as the clean stage computes it for these bodies (no Chinese or Japanese: runs between spaces)."""
     return None if body is None else len(body.split())
 
 

@@ -16,7 +16,7 @@ import polars as pl
 
 from pipeline import rules
 from pipeline.dates import DateStamp, date_stamp, find_dates, parse_iso
-from pipeline.patterns import CRAWLER_DATE_SUFFIX, INLINE_SHORTCODE, MOJIBAKE, SENTENCE_BREAK, SENTENCE_END
+from pipeline.patterns import CRAWLER_DATE_SUFFIX, INLINE_SHORTCODE, MOJIBAKE, SENTENCE_BREAK, SENTENCE_END, WORD
 from pipeline.text import canonical_column, word_count
 
 SEPARATOR = r"^[-–—_=*~•·.]{1,5}$"
@@ -137,7 +137,7 @@ def _headline_like(s: pl.Expr) -> pl.Expr:
     Scripts without letter case (Hangul, CJK) can start a headline too.
     """
     text = s.str.replace(LEADING_BULLET, "${kept}").str.replace(DESK_TAG, "${kept}")
-    words = text.str.count_matches(r"\S+")
+    words = text.str.count_matches(WORD)
     cut_word = text.str.contains(r"(?:^|\s)\S{5,}\.$") & ~text.str.contains(r"(?:^|\s)(?:[A-Z]\.){2,}$")
     return (
         words.is_between(2, HEADLINE_MAX_WORDS)
@@ -209,7 +209,7 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
     learned_keys = pl.Series(sorted(learned), dtype=pl.String)
     s = pl.col("s")
     # Columns, not expressions: polars would count the words of every unit again in each test that reads them.
-    frame = frame.with_columns(chars=s.str.len_chars(), words=s.str.count_matches(r"\S+"))
+    frame = frame.with_columns(chars=s.str.len_chars(), words=s.str.count_matches(WORD))
     chars, words = pl.col("chars"), pl.col("words")
     half = (chars - 1) // 2
     frame = frame.with_columns(
