@@ -125,11 +125,17 @@ RULES: tuple[Rule, ...] = (
          max_chars=164, inline_too=True),
     Rule("related_links", "end",
          _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on| about)?|also read|see also|"
-         r"more (?:news|stories|from [\w ]+)|most (?:viewed|read|popular)|(?:recommended|popular|trending)"
-         r"(?: stories| articles| news)?|you may also like|latest news|top stories|editor'?s picks?)\s*:?",
-         "Headers of related/most-viewed lists; the headlines after them belong to other articles. Boxes of "
-         "related links also sit between paragraphs.",
+         r"more(?: [\w'’&-]+){0,3} (?:news|stories|articles|posts)|more from [\w ]+|"
+         r"most (?:viewed|read|popular|shared|commented)(?: stories| articles| news| posts)?|"
+         r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
+         r"you may also like|latest news|top stories(?: (?:in|from) [\w ]+)?|editor'?s picks?)\s*(?::|\.{3}|…)?",
+         "Headers of related/most-viewed lists ('More from X...', 'Top stories in Nation', 'We Recommend'); the "
+         "headlines after them belong to other articles. Boxes of related links also sit between paragraphs.",
          inline_too=True),
+    Rule("related_link", "chrome",
+         _BULLET + r"(?:related(?: stories| story| articles?)?|read more|read also|also read|see also)\s*:\s*\S.{2,140}",
+         "One link to another story printed inside the article ('Related: Possible Water Plumes on Europa', 'Read "
+         "more: Exports rise'): a headline, not the story's text.", max_chars=170),
     Rule("signoff_email", "end", r"[(<\[]?\s*" + EMAIL + r"\s*[)>\]]?",
          "A reporter's e-mail alone on a line signs off the article (wire style)."),
     Rule("source_credit_line", "end",

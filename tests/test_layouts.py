@@ -396,6 +396,14 @@ def test_a_comment_thread_under_the_article_is_not_the_article() -> None:
         assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, header, *comments]) == [LEAD, FOLLOW_UP]
 
 
+def test_a_link_to_another_story_inside_the_article_is_not_its_text() -> None:
+    """'Related: <headline>' between two paragraphs links to another story; the article goes on after it, and a
+    list under 'Most read stories' after the last paragraph is other stories."""
+    lines = [OWN_HEADLINE, LEAD, "Related: Ferry fares to rise in June across southern ports", FOLLOW_UP, THIRD,
+             "Most read stories", *WIDGET_HEADLINES]  # fmt: skip
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+
+
 JAPANESE_PAGE = [
     "ニュース一覧",
     "北浜港で潮力発電の共同研究が始まる",
