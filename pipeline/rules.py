@@ -133,7 +133,8 @@ RULES: tuple[Rule, ...] = (
          "headlines after them belong to other articles. Boxes of related links also sit between paragraphs.",
          inline_too=True),
     Rule("related_link", "chrome",
-         _BULLET + r"(?:related(?: stories| story| articles?)?|read more|read also|also read|see also)\s*:\s*\S.{2,140}",
+         _BULLET + r"(?:related(?: stories| story| articles?)?|read more|read also|also read|see also)"
+         r"\s*:\s*\S.{2,140}",
          "One link to another story printed inside the article ('Related: Possible Water Plumes on Europa', 'Read "
          "more: Exports rise'): a headline, not the story's text.", max_chars=170),
     Rule("signoff_email", "end", r"[(<\[]?\s*" + EMAIL + r"\s*[)>\]]?",
@@ -164,8 +165,13 @@ RULES: tuple[Rule, ...] = (
          "Comment threads under an article (WordPress: 'NAME on DATE at TIME said:', 'NAME says:') and the post "
          "footer above them ('Posted in X | Permalink | 10 Comments').",
          max_chars=140),
-    Rule("author_box", "end", _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+)",
-         "The author box after the article: a biography and links to other stories, not the article."),
+    Rule("author_box", "end",
+         _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+|"
+         r"(?-i:[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3})(?: \(@\w+\))? is an? (?:[\w-]+ ){0,4}"
+         r"(?:writer|reporter|journalist|editor|correspondent|contributor|columnist|producer|author) "
+         r"(?:at|for|with|based|living|covering)\b.*)",
+         "The author box after the article: its header, a biography ('Dana Whitfield is a freelance writer based in "
+         "Busan.') and links to other stories, not the article.", max_chars=400),
     Rule("image_viewer_hint", "chrome",
          r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
          r"(?:zoom|enlarge|view|expand).*",
