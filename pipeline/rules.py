@@ -209,6 +209,10 @@ RULES: tuple[Rule, ...] = (
          "2023, file photo.': it describes the picture, not the story.", max_chars=400),
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
          "'[Image source=...]' credits end photo captions."),
+    Rule("caption_credit_tail", "caption",
+         r".{10,400}?[\s.)](?-i:(?:Photo |Image |Main image )?[Cc]redits?|Photograph|Photo):\s+[^\s.][^.]{1,60}",
+         "A photo caption closed by its credit ('... during the cruise phase. Credit: ESA', '... to help. "
+         "Photograph: Dana Whitfield/Harbor Daily'); a capital 'Credit:' ends no sentence of prose.", max_chars=480),
     Rule("caption_courtesy", "caption", r"(?:.*[^a-z0-9])?courtesy of [a-z0-9 .&'-]{2,60}",
          "'Courtesy of X' ends photo captions.", max_chars=400),
     Rule("caption_position_cue", "caption",
