@@ -462,6 +462,7 @@ def test_a_notice_over_the_story_header_is_not_the_lead(notice: str) -> None:
         ("By Dana Whitfield, November 19, 2031", "Dana Whitfield"),
         ("By Dana Whitfield 2031-11-18T20:51:19Z Energy", "Dana Whitfield"),
         ("By Dana Whitfield | Nov. 19, 2031 5:50 PM", "Dana Whitfield"),
+        ("By Dana Whitfield - Harbor Daily Contributor 2031-11-19T12:48:14Z Energy", "Dana Whitfield"),
     ],
 )
 def test_a_byline_with_its_date_on_the_line_gives_both(line: str, name: str) -> None:
@@ -478,6 +479,8 @@ def test_a_byline_with_its_date_on_the_line_gives_both(line: str, name: str) -> 
     [
         ("By Dana Whitfield | Special to the Harbor Daily", "Dana Whitfield"),
         ("By Dana Whitfield – Harbor Daily", "Dana Whitfield"),
+        ("By Dana Whitfield - Harbor Daily Contributor", "Dana Whitfield"),
+        ("By Kim Min-ji - Harbor Daily", "Kim Min-ji"),
         ("By the way | a line that only starts like a byline", None),
     ],
 )

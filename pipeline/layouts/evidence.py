@@ -27,7 +27,7 @@ _ROLE = r"(?:[A-Z][a-z]+\s+|staff\s+|senior\s+)?(?:[Rr]eporter|[Cc]orrespondent|
 BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:[Ww]ritten\s+)?[Bb][Yy]\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*(?!{_ROLE}){_NAME})*)"
     # A role after the name, or an affiliation after a bar or dash ('By X | Special to the Harbor Daily').
-    rf"(?:\s*[,|–—-]\s*{_ROLE}|\s+[|–—]\s+[^|]{{1,60}})?" + EMAIL_SUFFIX + r"\.?",
+    rf"(?:\s*[,|–—-]\s*{_ROLE}|\s+[|–—-]\s+[^|]{{1,60}})?" + EMAIL_SUFFIX + r"\.?",
 )
 _PERSON = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))+"  # at least two words
 REPORTER_BYLINE = re.compile(
