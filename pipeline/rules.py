@@ -101,7 +101,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}",
          "Calls to follow or subscribe printed under articles on most sites."),
     Rule("newsletter_promo", "chrome",
-         r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|(?:enter|type) your e-?mail(?: address)?.*|"
+         r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|(?:.*[^\w])?(?:right|directly) in your inbox.*|"
+         r"(?:enter|type) your e-?mail(?: address)?.*|"
          r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|"
          r"promoted|sponsored(?: content| by)?:?|sign up for (?:our |the )?(?:e-?mail |free )?newsletters?.*|"
          r"by (?:signing up|subscribing),? (?:you|i) (?:agree|accept).*|no spam[,.!].*|"
@@ -191,10 +192,13 @@ RULES: tuple[Rule, ...] = (
          "Pointers to the full text elsewhere ('For full article, see ...', 'More information about X can be found "
          "at ...'): end a syndicated excerpt."),
     Rule("disclaimer", "end",
-         r"(?:disclaimer\s*:|the (?:views|opinions) expressed (?:in|here)|opinions expressed by .{1,60} are their "
-         r"own|this (?:article|story) (?:is|was) "
-         r"(?:auto-generated|generated from a syndicated feed)).*",
-         "Publisher disclaimers printed after syndicated articles."),
+         r"(?:disclaimer\s*:|the (?:views|opinions)(?: and (?:views|opinions))? expressed (?:in|here)|opinions "
+         r"expressed by .{1,60} are their own|this (?:article|story) (?:is|was) "
+         r"(?:auto-generated|generated from a syndicated feed)|"
+         r".{0,120}(?:we(?: may)?|[\w.]+ may) (?:earn|receive|get) (?:a )?(?:small )?(?:affiliate )?(?:commission|"
+         r"share of (?:the )?sales?)\b).*",
+         "Publisher disclaimers printed after syndicated articles, and affiliate disclosures ('If you buy something "
+         "through this post, we may earn a commission')."),
     Rule("caption_marker", "caption",
          r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|"
          r"(?:photo|image|picture)s?\s*(?:by|credits?|courtesy)?\s*[:=]|"

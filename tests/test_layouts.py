@@ -404,6 +404,15 @@ def test_a_link_to_another_story_inside_the_article_is_not_its_text() -> None:
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
 
 
+def test_teasers_that_read_as_short_sentences_do_not_resume_the_article() -> None:
+    """A list header after the last paragraph ends the article unless the article resumes under it; headlines of
+    other stories cut short with '…' read as sentences, and two of them in a row do not resume it."""
+    teasers = ["Jury rules for half of the plaintiffs in the harbor land suit …",
+               "Ferry operators warn of higher fares on the southern routes this summer …",
+               "City council delays its vote on the new waterfront stadium again …"]  # fmt: skip
+    assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, "Top stories", *teasers]) == [LEAD, FOLLOW_UP]
+
+
 JAPANESE_PAGE = [
     "ニュース一覧",
     "北浜港で潮力発電の共同研究が始まる",
