@@ -438,17 +438,26 @@ SENTENCE_HEADLINE = "Tidal power research with Norland widens. It may just work.
 
 def test_a_headline_that_reads_like_a_sentence_over_its_photo_is_the_headline() -> None:
     """A headline may end like a sentence; over a photo credit, with the story under it telling what it says, it is
-    the headline and not the lead."""
-    lines = ["Energy", SENTENCE_HEADLINE, "Getty Images", LEAD, FOLLOW_UP, THIRD]
+    the headline and not the lead (nor is a menu's item above it)."""
+    lines = ["Ferry timetables for the holiday weekend", "Energy", SENTENCE_HEADLINE, "Getty Images", LEAD, FOLLOW_UP,
+             THIRD]  # fmt: skip
     assert title_with_learned(lines, []) == SENTENCE_HEADLINE
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
 
 
-def test_a_short_lead_right_over_the_next_paragraph_stays_the_lead() -> None:
-    """A short first paragraph telling the story, directly over the next paragraph, is the lead of a page that
-    printed no headline."""
-    lines = [SENTENCE_HEADLINE, LEAD, FOLLOW_UP, THIRD]
-    assert body_paragraphs(lines) == lines
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [SENTENCE_HEADLINE, LEAD, FOLLOW_UP, THIRD],
+        [SENTENCE_HEADLINE, "Tidal Power Research With Norland Widens Across The Southern Ports.", LEAD, FOLLOW_UP],
+        ["Southern ports brace for a busy spring season", SENTENCE_HEADLINE, "Energy Research", LEAD, FOLLOW_UP],
+    ],
+    ids=["over the next paragraph", "no headline on the page", "under the page's headline"],
+)
+def test_a_short_lead_stays_the_lead(lines: list[str]) -> None:
+    """A short first paragraph telling the story is the lead: right over the next paragraph, on a page that printed
+    no headline-shaped line, or right under the page's headline (whatever the headline's words)."""
+    assert body_paragraphs(lines)[0] == SENTENCE_HEADLINE
 
 
 @pytest.mark.parametrize(

@@ -474,14 +474,17 @@ def _headline_read_as_lead(lines: list[Line], ev: list[Evidence], shapes: list[S
     """A headline that reads like a sentence ('South Dakota doubles down. It just might work.', 'Lynn: "We needed
     this win"') is taken for the lead when no headline-shaped line above it tells the story. It is the headline
     when it is shorter than a sure paragraph and tells the story of the paragraphs under it, and the title found
-    above tells little of it."""
+    above (a menu's item, a widget's label) tells little of it and does not stand right over it (or over its
+    byline or date): a headline there is the page's, whatever its words."""
     if lead >= len(lines) or shapes[lead].words >= PROSE_SURE_WORDS or LEAD_DATE.match(lines[lead].text):
         return False
+    if title is None or _stands_over(ev, shapes, title, lead) is not None:
+        return False  # no headline-shaped line at all: a short lead (a crawler's date glued to it, say)
     below = next((j for j in range(lead + 1, len(lines)) if ev[j].kind == "prose"), None)
     if below is None or below == lead + 1:
         return False  # a headline stands over its byline, date or photo; a short lead, over the next paragraph
     story = _Header.of(lines, ev, shapes, below)
-    untold = title is None or story.tells_story(lines[title].text) < STORY_TOLD / 2
+    untold = story.tells_story(lines[title].text) < STORY_TOLD / 2
     return untold and story.tells_story(lines[lead].text) >= STORY_TOLD
 
 
