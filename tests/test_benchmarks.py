@@ -108,5 +108,6 @@ def test_eval_other_sites_scores_bodies_and_titles(tmp_path: Path) -> None:
     (pages / "gold.json").write_text(json.dumps(gold), encoding="utf-8")
     printed = bench("eval_other_sites.py", "score", "--pages", str(pages), "--out", str(tmp_path / "out"), "-v")
     assert re.search(r"^pages 2 +body precision 1\.000 +recall 0\.9\d\d +F1 0\.9\d\d ", printed, re.M), printed
+    assert "body starts right 2/2   ends right 1/2" in printed, printed  # 001's reference ends past the page
     assert "titles right 2/2 (1.000)" in printed, printed
     assert re.search(r"^  001\.txt  precision 1\.00  recall 0\.[6-8]\d ", printed, re.M), printed

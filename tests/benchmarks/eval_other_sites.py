@@ -10,7 +10,10 @@ project, never copied into it.
                                         ``pip install inscriptis``), DIR/raw/NNN.txt, and DIR/gold.json
     score   --pages DIR --out OUT       ``python -m pipeline run DIR/raw --out OUT``, then per page: the body's
                                         precision and recall on word 4-gram shingles (the benchmark's own
-                                        measure), and whether the title is the page's <h1> or og:title
+                                        measure), whether the body starts and ends where the reference does
+                                        (as the dev set's scorer reads its first and last words: up to 300
+                                        characters of other text before them, 150 after), and whether the title
+                                        is the page's <h1> or og:title
 
 A page's body is the best of the records published from its file (or dropped as duplicates). Nothing here is a
 test: it prints figures (tests/benchmarks/README.md quotes them).
@@ -31,6 +34,8 @@ from pathlib import Path
 
 _TOKEN = re.compile(r"\w+")
 _WORDS = re.compile(r"\W+")
+EDGE_CHARS = 60  # the reference body's first and last characters (without spaces and punctuation) that are looked for
+BEFORE_FIRST, AFTER_LAST = 300, 150  # the dev set's scorer allows this much other text before and after the body
 
 
 def render(repo: Path, out: Path) -> None:
@@ -83,6 +88,14 @@ def shingle_scores(true: str, predicted: str, n: int = 4) -> tuple[float, float]
     return (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
 
 
+def edges(true: str, predicted: str) -> tuple[bool, bool]:
+    """Whether the predicted body starts and ends where the reference does, within the dev scorer's allowances."""
+    reference, body = _WORDS.sub("", true).casefold(), _WORDS.sub("", predicted or "").casefold()
+    head, tail = reference[:EDGE_CHARS], reference[-EDGE_CHARS:]
+    start, end = body.find(head), body.rfind(tail)
+    return 0 <= start <= BEFORE_FIRST, end >= 0 and len(body) - end - len(tail) <= AFTER_LAST
+
+
 def _same_title(title: str | None, references: list[str]) -> bool:
     """The title is a reference title, or most of one (a site suffix, a kicker printed apart)."""
     mine = _WORDS.sub(" ", title or "").strip().lower()
@@ -113,18 +126,22 @@ def score(pages: Path, out: Path, verbose: bool) -> None:
     for record in records:
         for name in {Path(p["file"]).name for p in record["provenance"] or [] if p}:
             by_page[name].append(record)
-    precisions, recalls, titled, rows = [], [], [], []
+    precisions, recalls, titled, rows, starts, ends = [], [], [], [], [], []
     for name, page in sorted(gold.items()):
         found = by_page.get(name, [])
         best = max((shingle_scores(page["body"], r["body"]) for r in found), key=lambda pr: sum(pr), default=(0, 0))
         precisions.append(best[0])
         recalls.append(best[1])
+        edged = [edges(page["body"], r["body"]) for r in found]
+        starts.append(any(start for start, _ in edged))
+        ends.append(any(end for _, end in edged))
         if any(len(t) >= 10 for t in page["titles"]):
             titled.append(any(_same_title(r["title"], page["titles"]) for r in found))
         rows.append((name, best, len(found), found[0]["title"] if found else None))
     p, r = statistics.mean(precisions), statistics.mean(recalls)
     print(f"pages {len(gold)}   body precision {p:.3f}   recall {r:.3f}   F1 {2 * p * r / (p + r):.3f}   "
           f"pages without a record {sum(1 for *_, n, _ in rows if n == 0)}")  # fmt: skip
+    print(f"body starts right {sum(starts)}/{len(starts)}   ends right {sum(ends)}/{len(ends)}")
     print(f"titles right {sum(titled)}/{len(titled)} ({sum(titled) / max(1, len(titled)):.3f})")
     if verbose:
         for name, (pp, rr), n, title in sorted(rows, key=lambda row: min(row[1])):
