@@ -18,10 +18,12 @@ SENTENCE_END_RE = re.compile(SENTENCE_END)
 
 # The crawler's date marker: 'date' and an ISO date (possibly partial: 'date 2024-07'), glued to page text.
 CRAWLER_DATE = r"date\s?(?P<date>(?:19|20)\d\d-\d\d(?:-\d\d)?)"
-# ... glued to the end of a listing summary ('...the ministry said.date2024-04-23')
-CRAWLER_DATE_SUFFIX = r"(?:^|\s)" + CRAWLER_DATE + r"\s*$"
+# ... after a space, or right after the punctuation that ends the text it is glued to (its 'stop', which stays)
+_BEFORE_MARKER = r"""(?:^|\s|(?P<stop>[.!?…)\]"'’”]))"""
+# ... glued to the end of a listing summary ('...the ministry said.date2024-04-23', '... said. date2024-04-23')
+CRAWLER_DATE_SUFFIX = _BEFORE_MARKER + CRAWLER_DATE + r"\s*$"
 # ... left anywhere in published text (validate: titles and bodies must not carry one)
-CRAWLER_DATE_RESIDUE = r"(?:^|\s)" + CRAWLER_DATE
+CRAWLER_DATE_RESIDUE = _BEFORE_MARKER + CRAWLER_DATE
 # ... opening a page (' date 2024-04-23 Headline ...'); the year alone may be all that is left of it
 CRAWLER_DATE_PREFIX = r"(?s)^\s*date\s(?P<date>(?:19|20)\d\d(?:-\d\d){0,2})(?P<rest>[^\d-].*|)$"
 

@@ -20,11 +20,12 @@ EXAMPLES = {
         ["Exports rose 5 percent, data", "Ferry Yard Opens in Mokpo", "Shares (Yonhap) rose", "He said, “We"],
     ),
     "CRAWLER_DATE_SUFFIX": (
-        ["The ministry said on Monday. date2031-04-23", "the summary was cut mid-wo date 2031-04", "date 2031-04-23"],
+        ["The ministry said on Monday. date2031-04-23", "the summary was cut mid-wo date 2031-04", "date 2031-04-23",
+         "The ministry said on Monday.date2031-04-23", "the deal (signed).date 2031-04"],
         ["The update came on date 2031-04-23 at noon.", "updated2031-04-23"],
     ),
     "CRAWLER_DATE_RESIDUE": (
-        ["Ferry fares date2031-04-23 rise", " date 2031-04 Most read"],
+        ["Ferry fares date2031-04-23 rise", " date 2031-04 Most read", "Fares rose.date2031-04-23 Ferry"],
         ["Ferry fares rise on 2031-04-23", "candidate2031-04-23"],
     ),
     "CRAWLER_DATE_PREFIX": (

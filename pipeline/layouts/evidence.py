@@ -222,11 +222,11 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         credit_suffix=s.str.slice(-80).str.contains(CREDIT_SUFFIX.pattern),
         date_candidate=(chars <= DATE_STAMP_MAX_CHARS) & s.str.contains(r"(?:19|20)\d\d"),
         byline_candidate=(words <= 16) & s.str.slice(0, 160).str.contains(BYLINE_HINT),
-        # The marker ends the unit: where it starts is the length of what is left without it.
+        # The marker ends the unit: where it starts is the length of what is left without it (and its stop).
         marker_at=pl.when(pl.col("text").str.contains(CRAWLER_DATE_SUFFIX)).then(
-            pl.col("text").str.replace(CRAWLER_DATE_SUFFIX, "").str.len_chars()
+            pl.col("text").str.replace(CRAWLER_DATE_SUFFIX, "${stop}").str.len_chars()
         ),
-        marker_date=pl.col("text").str.extract(CRAWLER_DATE_SUFFIX, 1),
+        marker_date=pl.col("text").str.extract_groups(CRAWLER_DATE_SUFFIX).struct.field("date"),
     )
     frame = _on_rows(frame, words <= HEADLINE_MAX_WORDS, headline=_headline_like(s))
     frame = _on_rows(frame, words.is_between(PROSE_MIN_WORDS, TITLE_CASE_MAX_WORDS), title_case=_title_case(s))
