@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, SEED_RAW
+from conftest import REPO_ROOT, SEED_RAW, SHARED, run_pipeline
 
 BENCHMARKS = REPO_ROOT / "tests" / "benchmarks"
 SEED_FILES = len(list(SEED_RAW.glob("*.txt")))
@@ -111,3 +112,40 @@ def test_eval_other_sites_scores_bodies_and_titles(tmp_path: Path) -> None:
     assert "body starts right 2/2   ends right 1/2" in printed, printed  # 001's reference ends past the page
     assert "titles right 2/2 (1.000)" in printed, printed
     assert re.search(r"^  001\.txt  precision 1\.00  recall 0\.[6-8]\d ", printed, re.M), printed
+
+
+GENERATOR = SHARED / "bench" / "gen_corpus.py"
+
+
+@pytest.mark.skipif(not GENERATOR.is_file(), reason="the shared corpus generator is not beside the repo")
+def test_eval_generated_fields_scores_each_record_against_the_truth(tmp_path: Path) -> None:
+    """Fields of a build of a small generated corpus against the generator's truth: titles, dates, categories and
+    body starts counted (nearly all right: the generated shapes are the pipeline's own), and a build compared with
+    itself record by record differs nowhere; with one record's date made wrong, that record is listed."""
+    corpus = tmp_path / "corpus"
+    subprocess.run([sys.executable, str(GENERATOR), "--out", str(corpus / "raw"), "--mb", "0.3", "--seed", "7"],
+                   check=True, capture_output=True)  # fmt: skip
+    out = tmp_path / "out"
+    run_pipeline(corpus / "raw", out)
+    printed = bench("eval_generated_fields.py", "--corpus", str(corpus), "--out", str(out), "--against", str(out))
+    lines = re.findall(r"^(\w+) +right +(\d+) of +(\d+) ", printed, re.M)
+    counts = {field: (int(right), int(n)) for field, right, n in lines}
+    assert set(counts) == {"title", "date", "category", "body_start"}, printed
+    assert all(n > 0 and right >= 0.95 * n for right, n in counts.values()), printed
+    assert "records whose verdict differs: 0" in printed, printed
+    # The same build with one record's date shifted: that record's date verdict differs from the original's.
+    import polars as pl
+
+    other = tmp_path / "other"
+    shutil.copytree(out, other)
+    part = sorted((other / "dataset" / "data").glob("*.parquet"))[0]
+    rows = pl.read_parquet(part)
+    dated = rows["published_date"].is_not_null().arg_true()[0]
+    shifted = rows.with_columns(
+        pl.when(pl.int_range(pl.len()) == dated).then(pl.col("published_date") + pl.duration(days=1))
+        .otherwise(pl.col("published_date")).alias("published_date")
+    )  # fmt: skip
+    shifted.write_parquet(part)
+    printed = bench("eval_generated_fields.py", "--corpus", str(corpus), "--out", str(other), "--against", str(out))
+    assert re.search(r"^  date +\S+: True in --against, False here$", printed, re.M), printed
+    assert "records whose verdict differs: 1, date 1" in printed, printed
