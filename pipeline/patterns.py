@@ -19,7 +19,7 @@ SENTENCE_END_RE = re.compile(SENTENCE_END)
 # The crawler's date marker: 'date' and an ISO date (possibly partial: 'date 2024-07'), glued to page text.
 CRAWLER_DATE = r"date\s?(?P<date>(?:19|20)\d\d-\d\d(?:-\d\d)?)"
 # ... after a space, or right after the punctuation that ends the text it is glued to (its 'stop', which stays)
-_BEFORE_MARKER = r"""(?:^|\s|(?P<stop>[.!?…)\]"'’”]))"""
+_BEFORE_MARKER = r"""(?:^|\s|(?P<stop>[.!?…)\]"'’”“‘]))"""
 # ... glued to the end of a listing summary ('...the ministry said.date2024-04-23', '... said. date2024-04-23')
 CRAWLER_DATE_SUFFIX = _BEFORE_MARKER + CRAWLER_DATE + r"\s*$"
 # ... left anywhere in published text (validate: titles and bodies must not carry one)

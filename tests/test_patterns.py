@@ -21,7 +21,8 @@ EXAMPLES = {
     ),
     "CRAWLER_DATE_SUFFIX": (
         ["The ministry said on Monday. date2031-04-23", "the summary was cut mid-wo date 2031-04", "date 2031-04-23",
-         "The ministry said on Monday.date2031-04-23", "the deal (signed).date 2031-04"],
+         "The ministry said on Monday.date2031-04-23", "the deal (signed).date 2031-04",
+         "“We will,” he said.“date2031-04-23"],
         ["The update came on date 2031-04-23 at noon.", "updated2031-04-23"],
     ),
     "CRAWLER_DATE_RESIDUE": (
