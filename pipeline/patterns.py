@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 # A sentence or paragraph that ends where a writer would end it: terminal punctuation (Chinese and Japanese full
-# stops too), optionally followed by
-# closing quotes/brackets and an inline agency sign-off ("... data showed. (Yonhap)"), or a closing quote. After
-# the punctuation, an opening quote mark closes too: writers and CMSs that type one quote glyph print '.“'.
+# stops too), optionally followed by closing quotes/brackets and an inline agency sign-off ("... data showed.
+# (Yonhap)"), or a closing quote. After the punctuation, an opening quote mark closes too: writers and CMSs that
+# type one quote glyph print '.“'.
 SENTENCE_END = r"""(?:[.!?…。！？]['"’”“‘)\]」』）]*\s*(?:\([^()]{1,40}\))?|['"’”」』])\s*$"""
 SENTENCE_END_RE = re.compile(SENTENCE_END)
 
