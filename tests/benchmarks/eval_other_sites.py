@@ -8,12 +8,18 @@ project, never copied into it.
 
     render  --repo CHECKOUT --out DIR   each page's HTML as the text a crawler saves (one line per block; needs
                                         ``pip install inscriptis``), DIR/raw/NNN.txt, and DIR/gold.json
+            [--snippets]                CHECKOUT is instead trafilatura's repository, whose evaluation set
+                                        (tests/evaldata.json: 990 pages, most of them German, news and blogs and
+                                        others) labels each page with a few snippets its main text holds
+                                        ("with") and a few of its chrome ("without")
     score   --pages DIR --out OUT       ``python -m pipeline run DIR/raw --out OUT``, then per page: the body's
                                         precision and recall on word 4-gram shingles (the benchmark's own
                                         measure), whether the body starts and ends where the reference does
                                         (as the dev set's scorer reads its first and last words: up to 300
                                         characters of other text before them, 150 after), and whether the title
-                                        is the page's <h1> or og:title
+                                        is the page's <h1> or og:title; for a snippet set, how many "with"
+                                        snippets the body holds (recall) and how many "without" (leaks), matched
+                                        as that set's evaluation does (whitespace-normalized substrings)
 
 A page's body is the best of the records published from its file (or dropped as duplicates). Nothing here is a
 test: it prints figures (tests/benchmarks/README.md quotes them).
@@ -38,28 +44,54 @@ EDGE_CHARS = 60  # the reference body's first and last characters (without space
 BEFORE_FIRST, AFTER_LAST = 300, 150  # the dev set's scorer allows this much other text before and after the body
 
 
-def render(repo: Path, out: Path) -> None:
+def page_text(page: str) -> str:
+    """A page's HTML as the text a crawler saves: one line per block, blank lines between paragraphs."""
     from inscriptis import get_text
     from inscriptis.model.config import ParserConfig
 
-    def git(*args: str) -> bytes:
-        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True).stdout
+    text = get_text(page, ParserConfig(display_links=False, display_images=False))
+    lines = []
+    for raw_line in text.splitlines():
+        line = re.sub(r"\s+", " ", raw_line).strip()
+        if re.match(r"^\s*(?:[*+o]|\d+\.)(?: |$)", raw_line):  # inscriptis' list bullets: a browser prints none
+            line = re.sub(r"^(?:[*+o]|\d+\.)(?: |$)", "", line)
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return "\n".join(lines).strip() + "\n"
 
-    truth = json.loads(git("show", "HEAD:ground-truth.json"))
+
+def _git(repo: Path, *args: str) -> bytes:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True).stdout
+
+
+def render_snippets(repo: Path, out: Path) -> None:
+    """trafilatura's evaluation set: each page's text, and its "with" and "without" snippets."""
+    truth = json.loads(_git(repo, "show", "HEAD:tests/evaldata.json"))
+    stored = set(_git(repo, "ls-tree", "-r", "--name-only", "HEAD", "tests/").decode().split("\n"))
+    (out / "raw").mkdir(parents=True, exist_ok=True)
+    gold = {}
+    for number, url in enumerate(sorted(truth)):
+        # the set's own lookup order (tests/eval_common.resolve); 45 of its entries name no stored file
+        path = next((f"tests/{d}/{truth[url]['file']}" for d in ("cache", "eval")
+                     if f"tests/{d}/{truth[url]['file']}" in stored), None)  # fmt: skip
+        if path is None:
+            continue
+        page = _git(repo, "show", f"HEAD:{path}").decode("utf-8", "replace")
+        name = f"{number:03d}.txt"
+        (out / "raw" / name).write_text(page_text(page), encoding="utf-8")
+        gold[name] = {"url": url, "with": truth[url]["with"], "without": truth[url]["without"]}
+    (out / "gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"rendered {len(gold)} pages into {out / 'raw'}")
+
+
+def render(repo: Path, out: Path) -> None:
+    truth = json.loads(_git(repo, "show", "HEAD:ground-truth.json"))
     (out / "raw").mkdir(parents=True, exist_ok=True)
     gold = {}
     for number, key in enumerate(sorted(truth)):
-        page = gzip.decompress(git("cat-file", "-p", f"HEAD:html/{key}.html.gz")).decode("utf-8", "replace")
-        text = get_text(page, ParserConfig(display_links=False, display_images=False))
-        lines = []
-        for raw_line in text.splitlines():
-            line = re.sub(r"\s+", " ", raw_line).strip()
-            if re.match(r"^\s*(?:[*+o]|\d+\.)(?: |$)", raw_line):  # inscriptis' list bullets: a browser prints none
-                line = re.sub(r"^(?:[*+o]|\d+\.)(?: |$)", "", line)
-            if line or (lines and lines[-1]):
-                lines.append(line)
+        page = gzip.decompress(_git(repo, "cat-file", "-p", f"HEAD:html/{key}.html.gz")).decode("utf-8", "replace")
         name = f"{number:03d}.txt"
-        (out / "raw" / name).write_text("\n".join(lines).strip() + "\n", encoding="utf-8")
+        (out / "raw" / name).write_text(page_text(page), encoding="utf-8")
         og = re.search(r"<meta[^>]+property=[\"']og:title[\"'][^>]*content=[\"']([^\"']*)", page, re.I) or re.search(
             r"<meta[^>]+content=[\"']([^\"']*)[\"'][^>]*property=[\"']og:title", page, re.I
         )
@@ -126,6 +158,9 @@ def score(pages: Path, out: Path, verbose: bool) -> None:
     for record in records:
         for name in {Path(p["file"]).name for p in record["provenance"] or [] if p}:
             by_page[name].append(record)
+    if any("with" in page for page in gold.values()):
+        score_snippets(gold, by_page, verbose)
+        return
     precisions, recalls, titled, rows, starts, ends = [], [], [], [], [], []
     for name, page in sorted(gold.items()):
         found = by_page.get(name, [])
@@ -149,19 +184,48 @@ def score(pages: Path, out: Path, verbose: bool) -> None:
                 print(f"  {name}  precision {pp:.2f}  recall {rr:.2f}  records {n}  title {title!r:.80}")
 
 
+def _normalized(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def score_snippets(gold: dict, by_page: dict, verbose: bool) -> None:
+    """The "with" snippets each page's body holds and the "without" snippets it leaks, its best record's."""
+    found_with = found_without = all_with = all_without = 0
+    rows = []
+    for name, page in sorted(gold.items()):
+        bodies = [_normalized(r["body"] or "") for r in by_page.get(name, [])]
+        wanted, unwanted = [_normalized(w) for w in page["with"]], [_normalized(w) for w in page["without"]]
+        counts = [(sum(w in body for w in wanted), -sum(w in body for w in unwanted)) for body in bodies]
+        hits, leaks = max(counts, default=(0, 0))
+        found_with, found_without = found_with + hits, found_without - leaks
+        all_with, all_without = all_with + len(page["with"]), all_without + len(page["without"])
+        rows.append((name, hits, len(page["with"]), -leaks, len(counts)))
+    recall = found_with / all_with
+    precision = found_with / max(1, found_with + found_without)
+    print(f"pages {len(gold)}   pages without a record {sum(1 for *_, n in rows if n == 0)}")
+    f1 = 2 * precision * recall / (precision + recall)
+    print(f"'with' snippets found {found_with}/{all_with} (recall {recall:.3f})   'without' snippets leaked "
+          f"{found_without}/{all_without}   precision {precision:.3f}   F1 {f1:.3f}")  # fmt: skip
+    if verbose:
+        for name, hits, wanted, leaked, records in rows:
+            if hits < wanted or leaked:
+                print(f"  {name}  with {hits}/{wanted}  leaked {leaked}  records {records}  {gold[name]['url']:.90}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     rendering = commands.add_parser("render")
     rendering.add_argument("--repo", type=Path, required=True)
     rendering.add_argument("--out", type=Path, required=True)
+    rendering.add_argument("--snippets", action="store_true", help="CHECKOUT is trafilatura's: its evaluation set")
     scoring = commands.add_parser("score")
     scoring.add_argument("--pages", type=Path, required=True)
     scoring.add_argument("--out", type=Path, required=True)
     scoring.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     if args.command == "render":
-        render(args.repo, args.out)
+        (render_snippets if args.snippets else render)(args.repo, args.out)
     else:
         score(args.pages, args.out, args.verbose)
 
