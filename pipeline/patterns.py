@@ -12,8 +12,11 @@ import re
 # A sentence or paragraph that ends where a writer would end it: terminal punctuation (Chinese and Japanese full
 # stops too), optionally followed by closing quotes/brackets and an inline agency sign-off ("... data showed.
 # (Yonhap)"), or a closing quote. After the punctuation, an opening quote mark closes too: writers and CMSs that
-# type one quote glyph print '.“'.
-SENTENCE_END = r"""(?:[.!?…。！？]['"’”“‘)\]」』）]*\s*(?:\([^()]{1,40}\))?|['"’”」』])\s*$"""
+# type one quote glyph print '.“'. Emoji may follow the end ('... at the festival! 🙂').
+_EMOJI = "\U0001f300-\U0001faff\u2600-\u27bf\ufe0f\u200d"
+SENTENCE_END = (
+    r"""(?:[.!?…。！？]['"’”“‘)\]」』）]*\s*(?:\([^()]{1,40}\))?|['"’”」』])\s*""" + f"(?:[{_EMOJI}]+\\s*)*$"
+)
 SENTENCE_END_RE = re.compile(SENTENCE_END)
 
 # The crawler's date marker: 'date' and an ISO date (possibly partial: 'date 2024-07'), glued to page text.

@@ -324,6 +324,21 @@ def test_paragraphs_far_below_the_article_are_detached() -> None:
     ]  # fmt: skip
 
 
+def test_a_menu_run_together_on_one_line_is_not_the_article() -> None:
+    """A search form's drop-down printed as one long line ('All Categories Agriculture Aviation ...') has more words
+    than a paragraph, but no sentence and a headline's capitals: the article is the run of paragraphs under the
+    headline, not the drop-down, which is not the title either."""
+    options = " ".join(f"{name} {year}/{year + 1}" for name in MENU for year in (2029, 2030))
+    drop_down = f"All Categories Budget Debates Cabinet Office {options} Tourism and Culture Youth Services"
+    lines = [*MENU, drop_down, "Content Type All Content Types Posts Pages", *SECTIONS, "Latest Stories",
+             OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD]  # fmt: skip
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+    # A paragraph cut off before its sentence ends is still one: its words are not capitalised like a menu's.
+    cut = LEAD[: LEAD.index(" covering")]
+    assert body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", cut]) == [cut]
+
+
 # --- which headline-like line is the headline ----------------------------------------------------------------------
 
 SECTIONS = ["The Future of Everything", "Personal Technology Reviews", "Arts and Culture Weekly", "Real Estate Video",

@@ -16,8 +16,10 @@ EXAMPLES = {
         ["Exports rose 5 percent, data showed.", "Exports rose, data showed. (Yonhap)", 'He said, "We will."',
          "Is it over?", "The talks ended …", "The plan was approved (officials said).",
          "He said the firm must set an example.“",  # one quote glyph typed for both ends
-         "輸出が増えた。", "「輸出が増えた。」"],
-        ["Exports rose 5 percent, data", "Ferry Yard Opens in Mokpo", "Shares (Yonhap) rose", "He said, “We"],
+         "輸出が増えた。", "「輸出が増えた。」", "The crew put on a show at the festival! 🙂",
+         "See you there. 👋🏽 🎉"],
+        ["Exports rose 5 percent, data", "Ferry Yard Opens in Mokpo", "Shares (Yonhap) rose", "He said, “We",
+         "See you at the festival 🙂"],
     ),
     "CRAWLER_DATE_SUFFIX": (
         ["The ministry said on Monday. date2031-04-23", "the summary was cut mid-wo date 2031-04", "date 2031-04-23",

@@ -20,6 +20,7 @@ from pipeline.layouts.evidence import (
     BRACKET_REPORTER,
     DATELINE_AGENCY,
     DESK_TAG_RE,
+    HEADLINE_MAX_CHARS,
     LEADING_BULLET_RE,
     PROSE_SURE_WORDS,
     TRAILING_ISO_DATE,
@@ -393,8 +394,13 @@ def _best_title(
     previous: int | None = None  # the last line before i that is neither chrome nor a caption
     first = True
     for i in range(start, lead):
-        # The model may vouch for a headline the shape tests missed (two 'sentences', a doubled line).
-        vouched = learned.vouches_title(i) and (ev[i].kind in ("short", "prose") or ev[i].rule in _VOUCHABLE)
+        # The model may vouch for a headline the shape tests missed (two 'sentences', a doubled line), of a
+        # headline's length.
+        vouched = (
+            learned.vouches_title(i)
+            and (ev[i].kind in ("short", "prose") or ev[i].rule in _VOUCHABLE)
+            and len(lines[i].text) <= HEADLINE_MAX_CHARS
+        )
         vouched = vouched or (with_learned and _own_headline_learned(i, ev, shapes, lead))
         if (ev[i].kind in _SKIPPABLE and not vouched) or _list_item(lines, i):
             continue

@@ -233,9 +233,14 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
     frame = _on_rows(
         frame, (words <= CATEGORY_MAX_WORDS) & (pl.col("chars") <= CATEGORY_MAX_CHARS), category=_category_like(s)
     )
+    # A long unit is prose unless it is a menu run together: no sentence or clause anywhere in it, capitalised like a
+    # headline (a search form's drop-down, 'All Categories Agriculture Aviation Budget 2014/2015 Cabinet ...').
+    sentence = pl.col("ends_sentence") | pl.col("sentence_break")
+    menu_run = (words >= PROSE_SURE_WORDS) & ~sentence
+    frame = _on_rows(frame, menu_run, menu_run=_title_case(s))
     frame = frame.with_columns(
-        prose=(words >= PROSE_SURE_WORDS)
-        | ((words >= PROSE_MIN_WORDS) & ~pl.col("title_case") & (pl.col("ends_sentence") | pl.col("sentence_break")))
+        prose=((words >= PROSE_SURE_WORDS) & ~pl.col("menu_run"))
+        | ((words >= PROSE_MIN_WORDS) & ~pl.col("title_case") & sentence)
     )
     # A leading bullet is punctuation to the canonical form; only a bullet 'l' and a trailing date need cutting.
     core = pl.when(s.str.contains(r"^l\s+[A-Z]")).then(pl.col("canon").str.slice(1)).otherwise(pl.col("canon"))
