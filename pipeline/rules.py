@@ -36,6 +36,12 @@ class Rule:
 
 KINDS = ("chrome", "end", "caption")
 _BULLET = r"(?:[•·▪◦*\-–]\s*)?"
+# 'Read also' and 'related' in the languages of news pages other than English.
+_RELATED_ABROAD = (
+    r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
+    r"(?:à )?lire aussi|leggi anche|leia também|lesen sie (?:auch|mehr)|auch interessant|schon gelesen|"
+    r"am meisten gelesen"
+)
 
 RULES: tuple[Rule, ...] = (
     Rule("search_form_message", "chrome",
@@ -98,27 +104,54 @@ RULES: tuple[Rule, ...] = (
     Rule("shortcode", "chrome", r"(?-i:(?:\[/?[a-z_]+(?:\s+[a-z_]+=\"[^\"]*\")*\s*/?\]\s*)+)",
          "Unrendered CMS shortcodes ('[caption id=...]', '[/caption]', '[gallery ...]') alone on a line."),
     Rule("social_follow", "chrome",
-         r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}",
-         "Calls to follow or subscribe printed under articles on most sites."),
+         r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}|"
+         r"follow (?:me|@\w+|(?-i:[A-Z][\w.'’&-]*)(?: (?-i:[A-Z@][\w.'’&-]*)){0,4}) on (?:twitter|x|facebook|"
+         r"instagram|linkedin|youtube|tiktok|threads|telegram|whatsapp|google news)\b.{0,200}",
+         "Calls to follow or subscribe printed under articles on most sites ('Follow The Harbor Daily on Twitter and "
+         "Instagram @HarborDaily')."),
     Rule("newsletter_promo", "chrome",
          r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|(?:.*[^\w])?(?:right|directly) in your inbox.*|"
          r"(?:enter|type) your e-?mail(?: address)?.*|"
          r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|"
          r"promoted|sponsored(?: content| by)?:?|sign up for (?:our |the )?(?:e-?mail |free )?newsletters?.*|"
          r"by (?:signing up|subscribing),? (?:you|i) (?:agree|accept).*|no spam[,.!].*|"
-         r"you can unsubscribe at any time.*",
+         r"you can unsubscribe at any time.*|sign up (?:now )?to (?:get|receive) .*|"
+         r"get (?:[\w'’&-]+ ){1,6}(?:by|via|in your) e-?mail.*",
          "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored', "
          "'Sponsored By' over a sponsor's logo), and their consent lines ('By signing up, you agree to our Privacy "
-         "Policy', 'No spam, we promise.').",
+         "Policy', 'No spam, we promise.'), and the box's own pitch ('Sign up to get the best stories of the week', "
+         "'Get The Harbor Daily's morning briefing by email').",
          max_chars=200),
+    Rule("app_promo", "chrome",
+         r"(?:for [^.]{0,80}\s)?(?:download|get|install) (?:the|our) (?:[\w'’&.-]+ ){0,4}apps? .{0,120}",
+         "A call to install the site's app ('For the latest news, download the Harbor Daily apps for iOS and "
+         "Android'): an article does not open a sentence with 'Download the app'.", max_chars=220),
+    Rule("cookie_notice", "chrome",
+         r"(?:.{0,40}[^\w])?(?:this (?:web)?site|we) uses? cookies\b.*|(?:accept|allow|reject) (?:all )?cookies|"
+         r"(?:privacy (?:&|and) )?cookies? (?:policy|settings|preferences|consent)",
+         "The cookie banner ('Privacy & Cookies: This site uses cookies. By continuing ...', 'Accept all cookies').",
+         max_chars=300),
+    Rule("paywall", "end",
+         r"(?:.{0,80}[^\w])?(?:to (?:view|read|continue reading) (?:the|this) (?:full |entire )?(?:story|article)"
+         r"(?:,| please| you)|subscribe (?:now )?to (?:continue|keep) reading|this (?:article|story|content) is "
+         r"(?:only )?(?:available |reserved )?(?:for|to) (?:paying )?(?:subscribers|members)|you(?:'ve|’ve| have) "
+         r"reached your (?:limit|maximum) of (?:free )?(?:articles|stories)|already an? (?:subscriber|member)\b).*",
+         "A paywall's notice where the article stops ('To view the full story, please subscribe', 'If you are "
+         "already a subscriber, log in'): the page holds no more of the article.", max_chars=300),
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
     Rule("copyright_notice", "end",
          r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|.{0,40}?[ⓒ©](?:\s*(?:19|20)\d\d|.{0,120}?(?:reserved|무단))|"
          r"\(c\)\s*\d{4}).{0,120}|"
          r"(?:.{0,119}[^\w])?all rights reserved\.?.{0,60}|.{0,80}무단\s*전재.{0,80}|"
-         r".{0,80}unauthorized reproduction.{0,80}",
-         "Copyright footers close the article on every site (Korean sites: '무단전재 및 재배포 금지').",
+         r".{0,80}unauthorized reproduction.{0,80}|"
+         r"(?:this|the) (?:article|story|content|material|report) is (?:the )?copyright(?:ed)?\b.{0,160}|"
+         r"(?:this|the) (?:article|story|content|material) (?:may not|must not|cannot|can not) be "
+         r"(?:re)?(?:published|printed|produced|distributed|broadcast|copied)\b.{0,160}|"
+         r".{0,60}\bwritten permission\b.{0,80}(?:reprint|reproduc|republish|redistribut|cop(?:y|ied)).{0,80}",
+         "Copyright footers close the article on every site ('This article is the copyrighted property of X', "
+         "'This material may not be published, broadcast, rewritten or redistributed'; Korean sites: '무단전재 및 "
+         "재배포 금지').",
          max_chars=320),
     Rule("copyright_credit", "end", r".{0,40}?[ⓒ©].{0,120}",
          "A '©' with a name, no year after it and no 'rights reserved': a site's footer ('ⓒ Harbor News') at the "
@@ -129,15 +162,18 @@ RULES: tuple[Rule, ...] = (
          r"more(?: [\w'’&-]+){0,3} (?:news|stories|articles|posts)|more from [\w ]+|"
          r"most (?:viewed|read|popular|shared|commented)(?: stories| articles| news| posts)?|"
          r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
-         r"you may also like|latest news|top stories(?: (?:in|from) [\w ]+)?|editor'?s picks?)\s*(?::|\.{3}|…)?",
+         r"you may also like|latest news|top stories(?: (?:in|from) [\w ]+)?|editor'?s picks?|related coverage|"
+         r"explore further|more on this (?:story|topic))\s*(?::|\.{3}|…)?",
          "Headers of related/most-viewed lists ('More from X...', 'Top stories in Nation', 'We Recommend'); the "
          "headlines after them belong to other articles. Boxes of related links also sit between paragraphs.",
          inline_too=True),
     Rule("related_link", "chrome",
-         _BULLET + r"(?:related(?: stories| story| articles?)?|read more|read also|also read|see also)"
-         r"\s*:\s*\S.{2,140}",
+         _BULLET + r"(?:(?:related(?: stories| story| articles?| coverage)?|read more|read also|also read|see also|"
+         r"read next|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,140}|(?:" + _RELATED_ABROAD + r")\s*(?::|\.{3}|…|\?)?)",
          "One link to another story printed inside the article ('Related: Possible Water Plumes on Europa', 'Read "
-         "more: Exports rise'): a headline, not the story's text.", max_chars=170),
+         "more: Exports rise', 'Lea también: ...'): a headline, not the story's text. On pages in other languages "
+         "the header of such a box too ('Lesen Sie auch'), which ends nothing: what ends an article was learned "
+         "from English pages.", max_chars=170),
     Rule("signoff_email", "end", r"[(<\[]?\s*" + EMAIL + r"\s*[)>\]]?",
          "A reporter's e-mail alone on a line signs off the article (wire style)."),
     Rule("source_credit_line", "end",
@@ -147,8 +183,9 @@ RULES: tuple[Rule, ...] = (
          "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
          "by Y'), possibly after a footnote in parentheses ('($1 = 1,200 won)')."),
     Rule("comment_form", "end",
-         _BULLET + r"(?:leave a (?:reply|comment)|post a comment|add a comment|\d* ?comments? ?\(\d+\)|"
-         r"(?:please )?(?:log|sign) ?in to (?:comment|post|write comments|(?:[\w ]{1,30} )?account)\b.*|"
+         _BULLET + r"(?:leave a (?:reply|comment)|(?:post|add|write) a comment|\d* ?comments? ?\(\d+\)|"
+         r"(?:(?:please|you must be) )?(?:log|sign)(?:ged)? ?in to (?:comment|post|leave|write|"
+         r"(?:[\w ]{1,30} )?account)\b.*|"
          r"to (?:write|post|leave) (?:a )?comments?, please .*|your email address will not be published.*)",
          "Comment forms and login prompts under articles (WordPress 'Leave a Reply', social-comment widgets)."),
     Rule("comment_section", "end",
@@ -156,9 +193,12 @@ RULES: tuple[Rule, ...] = (
          r"(?:read|view|show) all comments|comments are closed|no comments yet.*|be the first to comment.*|"
          r"(?:please )?enable javascript to view (?:the )?comments.*|javascript is required to load the comments|"
          r"loading comments|blog comments powered by disqus|comments & replies|"
-         r"\d+ (?:thoughts|responses|replies|comments) (?:on|to) .{2,120})\s*\]?\.*",
+         r"\d+ (?:thoughts|responses|replies|comments) (?:on|to) .{2,120}|"
+         r"(?:.{0,60}[^\w])?comments (?:are|will be|may be) (?:moderated|reviewed|republished)\b.*|"
+         r"we ask that comments .*)\s*\]?\.*",
          "The header of a comment thread under an article ('Top Rated Comments', 'Comments are closed.', '6 "
-         "thoughts on “Headline”', 'Please enable JavaScript to view the comments'): readers' text follows.",
+         "thoughts on “Headline”', 'Please enable JavaScript to view the comments') or its policy ('Please "
+         "understand that comments are moderated'): readers' text follows.",
          max_chars=160),
     Rule("comment_header", "end",
          r"[^.!?]{1,60} on [^.!?]{3,40}\d{4}(?:,? at \d{1,2}[:.]\d\d ?[ap]\.?m\.?)? (?:said|says|wrote):|"
@@ -180,12 +220,14 @@ RULES: tuple[Rule, ...] = (
     Rule("call_to_action", "chrome",
          r"(?:click|tap) (?:here )?(?:to|for) .+|(?:.*[^\w])?(?:opens?|will open) in (?:a )?new (?:window|tab)\)?\.?|"
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
-         r"(?: of this (?:article|story))?|subscribe(?: now)? to .+",
+         r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
+         r"we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)\b.*",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily'): "
          "page furniture shaped like a headline.", max_chars=100),
-    Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*",
-         "Tag lists ('Tags: exports, chips'): site navigation printed under articles."),
+    Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*|filed under\b:?.{0,200}",
+         "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping'): site navigation printed under "
+         "articles."),
     Rule("full_article_pointer", "end",
          r"(?:\(?for (?:the )?full (?:article|story|text)|read the full (?:article|story)|the full (?:article|story) "
          r"(?:is|can be)|more information (?:about|on) .+ (?:can be found|is available)).*",
@@ -194,11 +236,15 @@ RULES: tuple[Rule, ...] = (
     Rule("disclaimer", "end",
          r"(?:disclaimer\s*:|the (?:views|opinions)(?: and (?:views|opinions))? expressed (?:in|here)|opinions "
          r"expressed by .{1,60} are their own|this (?:article|story) (?:is|was) "
-         r"(?:auto-generated|generated from a syndicated feed)|"
-         r".{0,120}(?:we(?: may)?|[\w.]+ may) (?:earn|receive|get) (?:a )?(?:small )?(?:affiliate )?(?:commission|"
-         r"share of (?:the )?sales?)\b).*",
-         "Publisher disclaimers printed after syndicated articles, and affiliate disclosures ('If you buy something "
-         "through this post, we may earn a commission')."),
+         r"(?:auto-generated|generated from a syndicated feed)).*",
+         "Publisher disclaimers printed after syndicated articles."),
+    Rule("affiliate_disclosure", "chrome",
+         r"(?:.{0,120}(?:we(?: may)?|[\w.]+ may) (?:earn|receive|get) (?:a )?(?:small )?(?:affiliate )?(?:commission|"
+         r"compensation|share of (?:the )?sales?)\b|advertis(?:ing|er) disclosure\b|"
+         r"this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate links|references to "
+         r"products)\b).*",
+         "An affiliate disclosure ('If you buy something through this post, we may earn a commission', 'Advertiser "
+         "Disclosure'): printed above the article as often as below it, so it ends nothing."),
     Rule("caption_marker", "caption",
          r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|"
          r"(?:photo|image|picture)s?\s*(?:by|credits?|courtesy)?\s*[:=]|"
