@@ -142,7 +142,7 @@ RULES: tuple[Rule, ...] = (
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
     Rule("copyright_notice", "end",
          r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|.{0,40}?[ⓒ©](?:\s*(?:19|20)\d\d|.{0,120}?(?:reserved|무단))|"
-         r"\(c\)\s*\d{4}).{0,120}|"
+         r"\(c\)\s*\d{4}).{0,280}|"
          r"(?:.{0,119}[^\w])?all rights reserved\.?.{0,60}|.{0,80}무단\s*전재.{0,80}|"
          r".{0,80}unauthorized reproduction.{0,80}|"
          r"(?:this|the) (?:article|story|content|material|report) is (?:the )?copyright(?:ed)?\b.{0,160}|"
@@ -158,7 +158,8 @@ RULES: tuple[Rule, ...] = (
          "end of the page, or a photo's credit ('(Image: © NASA)', '© REUTERS / POOL') inside the article.",
          max_chars=164, inline_too=True),
     Rule("related_links", "end",
-         _BULLET + r"(?:related (?:article|articles|news|stories|links?)|read more(?: on| about)?|also read|see also|"
+         _BULLET + r"(?:related(?: articles?| news| stories| links?| content| posts?| reading| videos?)?|"
+         r"read more(?: on| about)?|also read|see also|"
          r"more(?: [\w'’&-]+){0,3} (?:news|stories|articles|posts)|more from [\w ]+|"
          r"most (?:viewed|read|popular|shared|commented)(?: stories| articles| news| posts)?|"
          r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
@@ -195,11 +196,11 @@ RULES: tuple[Rule, ...] = (
          r"loading comments|blog comments powered by disqus|comments & replies|"
          r"\d+ (?:thoughts|responses|replies|comments) (?:on|to) .{2,120}|"
          r"(?:.{0,60}[^\w])?comments (?:are|will be|may be) (?:moderated|reviewed|republished)\b.*|"
-         r"we ask that comments .*)\s*\]?\.*",
+         r"we (?:ask that|welcome) (?:readers?'? |your )?comments\b.*)\s*\]?\.*",
          "The header of a comment thread under an article ('Top Rated Comments', 'Comments are closed.', '6 "
          "thoughts on “Headline”', 'Please enable JavaScript to view the comments') or its policy ('Please "
          "understand that comments are moderated'): readers' text follows.",
-         max_chars=160),
+         max_chars=300),
     Rule("comment_header", "end",
          r"[^.!?]{1,60} on [^.!?]{3,40}\d{4}(?:,? at \d{1,2}[:.]\d\d ?[ap]\.?m\.?)? (?:said|says|wrote):|"
          r"[^!?:]{1,40} (?:says|said|wrote):|posted in [^|]{1,80}\|\s*permalink.*",

@@ -272,8 +272,9 @@ def body_paragraphs(lines: list[str]) -> list[str]:
         ["Related articles", *WIDGET_HEADLINES],
         ["(Image: © Harbor Photo Agency)"],
         ["© HARBOR PHOTO / POOL"],
+        ["Related", WIDGET_HEADLINES[0], "Related", WIDGET_HEADLINES[1]],
     ],
-    ids=["read more", "related articles", "image credit", "agency credit"],
+    ids=["read more", "related articles", "image credit", "agency credit", "two boxes"],
 )
 def test_an_end_marker_inside_the_article_does_not_end_it(box: list[str]) -> None:
     """A related-links box between paragraphs, or a photo's © credit, has the shape of an end marker; the article

@@ -123,13 +123,14 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence]) -> int | 
 
     The article resumes at two paragraphs in a row within a few units of the marker. Teasers after a list header
     alternate headline and blurb, or are headlines cut short with an ellipsis ('Jury rules for half of 21
-    plaintiffs …'), and a next story starts with its date or byline: none of them resumes the article.
+    plaintiffs …'), and a next story starts with its date or byline: none of them resumes the article. A second
+    box may follow the first within those units ('Related' twice, each over its links).
     """
     for j in range(marker + 1, min(len(ev) - 1, marker + 2 + INLINE_WIDGET_MAX_UNITS)):
         paragraphs = ev[j].kind == "prose" and ev[j + 1].kind == "prose"
         if paragraphs and not any(lines[k].text.rstrip().endswith(ELLIPSES) for k in (j, j + 1)):
             return j
-        if ev[j].kind in ("end", "date", "byline", "source"):
+        if ev[j].kind in ("end", "date", "byline", "source") and not inline_too(ev[j].rule):
             return None
     return None
 
@@ -137,9 +138,10 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence]) -> int | 
 def _article_run(ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
     """(first, last) paragraph of the article's run of paragraphs. Runs of paragraphs are parted by more than
     ARTICLE_GAP_UNITS lines of other text (a menu, teasers with their bylines and times); captions and chrome
-    between paragraphs do not part them. The article starts at the first run with MAIN_RUN_SHARE of the words of
-    the page's largest run (a menu's stray sentence is not its lead, nor are the comments under a short story its
-    article), and goes on through the runs after it parted by at most END_GAP_UNITS lines."""
+    between paragraphs do not part them, nor does the header of an inline box (its links do). The article starts
+    at the first run with MAIN_RUN_SHARE of the words of the page's largest run (a menu's stray sentence is not its
+    lead, nor are the comments under a short story its article), and goes on through the runs after it parted by
+    at most END_GAP_UNITS lines."""
     runs: list[list[int]] = []  # [first, last, words, lines of other text before it]
     gap = 0
     for i, e in enumerate(ev):
@@ -149,7 +151,7 @@ def _article_run(ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
             else:
                 runs.append([i, i, shapes[i].words, gap])
             gap = 0
-        elif e.kind in _GAP_KINDS:
+        elif e.kind in _GAP_KINDS and not (e.kind == "end" and inline_too(e.rule)):  # a box's header: the box counts
             gap += 1
     if not runs:
         return 0, len(ev) - 1
