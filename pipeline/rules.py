@@ -45,11 +45,13 @@ _RELATED_ABROAD = (
 
 RULES: tuple[Rule, ...] = (
     Rule("search_form_message", "chrome",
-         r"(?:minimum|maximum|at least|please enter)\s+\d+\s+characters?\b.{0,40}",
+         r"(?:minimum|maximum|at least|please enter)\s+\d+\s+characters?\b.{0,40}|"
+         r"(?:enter|type) (?:your )?(?:search terms?|keywords?)(?: here)?\.?",
          "Search-box validation text rendered by the page template (any site with a search form)."),
     Rule("share_widget", "chrome",
          _BULLET + r"(?:link copied|copied url|url copied|copied!|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
-         r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article)\.?",
+         r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article|"
+         r"share (?:this|it)(?: \w+)? (?:with|on|via) [\w+ ]{2,20})\.?",
          "Share/copy-link widget labels; every news CMS prints them."),
     Rule("social_button", "chrome",
          _BULLET + r"(?:facebook|twitter|x|kakao(?:talk)?|kakao ?story|naver|band|line|linkedin|whatsapp|telegram|"
@@ -59,14 +61,16 @@ RULES: tuple[Rule, ...] = (
          r"(?:ⓕ\s*)?(?:font[- ]?size|text[- ]?size|zoom (?:in|out)|a\+|a-)|" + _BULLET + r"[-+]?\d{1,2}",
          "Font-size controls ('Text Size', bullets '-2'...'+2') and bare small counters of image galleries."),
     Rule("navigation_link", "chrome",
-         r"(?:(?:skip|jump|shortcut|go) (?:to )?(?:the )?(?:main )?(?:body|content|navigation|menu)s?\s*)+|"
+         r"(?:(?:skip|jump|shortcut|go) (?:to )?(?:the )?(?:main )?(?:body|content|navigation|menu|site index|search|"
+         r"footer)s?\s*)+|"
          r"(?:skip|main|site|open|close|toggle)?\s*"
          r"(?:content )?menu|(?:main|menu|page|site|primary) (?:content|navigation)|"
          r"go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|sitemap|print(?: this)?(?: article| page)?|"
          r"listen to (?:this )?article|tweet|e-?mail this|advertisement|ad|loading\W*|\d* ?comments?|"
-         r"back to (?:the )?list|list|(?:next|previous|prev) (?:article|story|post)|tags|keywords",
+         r"back to (?:the )?(?:list|overview|index)|list|(?:next|previous|prev) (?:article|story|post)|tags|keywords|"
+         r"zurück(?: zur| zum)? (?:übersicht|startseite)",
          "Accessibility skip links and landmarks ('Menu Content') and one-word navigation items (menu, search, "
          "close, top, logo alt text, sign-in, advertisement slots, comment counters)."),
     Rule("language_switch", "chrome",
@@ -78,11 +82,11 @@ RULES: tuple[Rule, ...] = (
          "A line of punctuation alone (a ')' that closed a byline's e-mail on the line above, '###'): no text.",
          max_chars=5),
     Rule("breadcrumb", "chrome",
-         r"home\s*[>›»/|]\s*[\w &/>›»|-]{0,60}|(?-i:home)\s+[\w &/>›»|-]{0,60}|"
+         r"home\s*[>›»/|]\s*[\w &/>›»|-]{0,60}|(?-i:home)\s+[\w &/>›»|-]{0,60}|you are here\s*:.{0,80}|"
          r"(?:[^<>‹›«»]{1,30}\s?[>›»]\s?){2,6}[^<>‹›«»]{0,40}|[^<>‹›«»]{1,40}\s?[>›»]",
          "Breadcrumb trails: from 'home' ('Home > Business', 'home TOPICSAll Topics'; a headline never starts with "
-         "a lowercase 'home'), three crumbs or more ('Blog > Nutrition > Meal Plans'), or a crumb before its "
-         "separator ('Blog >').", max_chars=100),
+         "a lowercase 'home') or 'You are here:', three crumbs or more ('Blog > Nutrition > Meal Plans'), or a "
+         "crumb before its separator ('Blog >').", max_chars=100),
     Rule("relative_timestamp", "chrome",
          r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago",
          "Relative times ('2 days ago') depend on the crawl time: never a publication date, and not text."),
@@ -247,11 +251,12 @@ RULES: tuple[Rule, ...] = (
          "An affiliate disclosure ('If you buy something through this post, we may earn a commission', 'Advertiser "
          "Disclosure'): printed above the article as often as below it, so it ends nothing."),
     Rule("caption_marker", "caption",
-         r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|"
+         r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|(?:image|media|video) caption\b|"
          r"(?:photo|image|picture)s?\s*(?:by|credits?|courtesy)?\s*[:=]|"
          r"\[photo|\((?:photo|image)|\[caption\b|this photo (?:shows|was taken)|shown in this (?:file )?photo|"
          r"file photo\b).*",
-         "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:')."),
+         "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:', 'Image "
+         "caption')."),
     Rule("caption_this_photo", "caption",
          r"this (?:file )?(?:photo|picture|image)s?(?:,? (?:provided|released|taken|distributed) | shows? |,).*|"
          r"(?:.*[^\w])?in this (?:[\w,.]+ ){0,4}(?:file )?(?:photo|picture|image)"
