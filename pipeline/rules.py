@@ -51,7 +51,8 @@ RULES: tuple[Rule, ...] = (
     Rule("share_widget", "chrome",
          _BULLET + r"(?:link copied|copied url|url copied|copied!|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
          r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article|"
-         r"share (?:this|it)(?: \w+)? (?:with|on|via) [\w+ ]{2,20})\.?",
+         r"share (?:this|it)(?: \w+)? (?:with|on|via) [\w+ ]{2,20}|sharing is caring!?|\d+ shares?|copy|"
+         r"like this (?:story|article|post)\? share it.{0,40})\.?",
          "Share/copy-link widget labels; every news CMS prints them."),
     Rule("social_button", "chrome",
          _BULLET + r"(?:facebook|twitter|x|kakao(?:talk)?|kakao ?story|naver|band|line|linkedin|whatsapp|telegram|"
@@ -68,7 +69,8 @@ RULES: tuple[Rule, ...] = (
          r"go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|sitemap|print(?: this)?(?: article| page)?|"
-         r"listen to (?:this )?article|tweet|e-?mail this|advertisement|ad|loading\W*|\d* ?comments?|"
+         r"listen to (?:this )?article|tweet|e-?mail this|advertisement|advert|ad|loading\W*|\d* ?comments?|reply|"
+         r"quick links|"
          r"back to (?:the )?(?:list|overview|index)|list|(?:next|previous|prev) (?:article|story|post)|tags|keywords|"
          r"zurück(?: zur| zum)? (?:übersicht|startseite)",
          "Accessibility skip links and landmarks ('Menu Content') and one-word navigation items (menu, search, "
@@ -119,7 +121,9 @@ RULES: tuple[Rule, ...] = (
          r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|"
          r"promoted|sponsored(?: content| by)?:?|sign up for (?:our |the )?(?:e-?mail |free )?newsletters?.*|"
          r"by (?:signing up|subscribing),? (?:you|i) (?:agree|accept).*|no spam[,.!].*|"
-         r"you can unsubscribe at any time.*|sign up (?:now )?to (?:get|receive) .*|"
+         r"you can unsubscribe at any time.*|sign up (?:now )?to (?:get|receive) .*|see all newsletters|"
+         r"thanks? (?:you )?for (?:signing up|subscribing)\b.*|you(?:'ve| have) (?:been )?succ?essfully subscribed.*|"
+         r"(?:.*[^\w])?opt-in box\b.*|i agree that .{1,60} (?:can|may) send me\b.*|keep an eye on your inbox\b.*|"
          r"get (?:[\w'’&-]+ ){1,6}(?:by|via|in your) e-?mail.*",
          "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored', "
          "'Sponsored By' over a sponsor's logo), and their consent lines ('By signing up, you agree to our Privacy "
@@ -168,7 +172,8 @@ RULES: tuple[Rule, ...] = (
          r"most (?:viewed|read|popular|shared|commented)(?: stories| articles| news| posts)?|"
          r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
          r"you may also like|latest news|top stories(?: (?:in|from) [\w ]+)?|editor'?s picks?|related coverage|"
-         r"explore further|more on this (?:story|topic))\s*(?::|\.{3}|…)?",
+         r"explore further|more on this (?:story|topic)|read next|next up(?: in [\w &]{2,40})?|"
+         r"popular on [\w .&'-]{2,40})\s*(?::|\.{3}|…)?",
          "Headers of related/most-viewed lists ('More from X...', 'Top stories in Nation', 'We Recommend'); the "
          "headlines after them belong to other articles. Boxes of related links also sit between paragraphs.",
          inline_too=True),
@@ -226,7 +231,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:click|tap) (?:here )?(?:to|for) .+|(?:.*[^\w])?(?:opens?|will open) in (?:a )?new (?:window|tab)\)?\.?|"
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
-         r"we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)\b.*",
+         r"we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)\b.*|"
+         r"(?:have|got) a (?:news )?tip\?",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily'): "
          "page furniture shaped like a headline.", max_chars=100),
