@@ -114,6 +114,36 @@ def test_eval_other_sites_scores_bodies_and_titles(tmp_path: Path) -> None:
     assert re.search(r"^  001\.txt  precision 1\.00  recall 0\.[6-8]\d ", printed, re.M), printed
 
 
+@pytest.mark.slow
+def test_eval_other_sites_scores_snippet_sets(tmp_path: Path) -> None:
+    """The snippet measure (trafilatura's set): per page, the "with" snippets its body holds and the "without"
+    snippets it leaks, matched with whitespace normalized; a page without a record finds none of its snippets."""
+    headline = "Harbor authority approves second container terminal in Mokpo"
+    paragraphs = [
+        "The Mokpo harbor authority on Tuesday approved a second container terminal, to open in 2033 with room for "
+        "four ships at a time.",
+        "The terminal will cost 410 billion won and be built by a consortium of three local construction firms, the "
+        "authority said in a statement.",
+    ]
+    pages = tmp_path / "pages"
+    (pages / "raw").mkdir(parents=True)
+    page = ["Home", "News", headline, "By Dana Whitfield", *paragraphs, "© 2031 Harbor Daily"]
+    (pages / "raw" / "000.txt").write_text("\n".join(page) + "\n", encoding="utf-8")
+    (pages / "raw" / "001.txt").write_text("Home\nNews\n", encoding="utf-8")  # nothing to publish
+    gold = {
+        "000.txt": {"url": "-", "with": ["second  container\nterminal", "410 billion won", "talks on staffing"],
+                    "without": ["© 2031 Harbor Daily", "410 billion won and be built"]},
+        "001.txt": {"url": "-", "with": ["Home"], "without": ["News"]},
+    }  # fmt: skip
+    (pages / "gold.json").write_text(json.dumps(gold), encoding="utf-8")
+    printed = bench("eval_other_sites.py", "score", "--pages", str(pages), "--out", str(tmp_path / "out"), "-v")
+    assert "pages 2   pages without a record 1" in printed, printed
+    # found: 2 of 000's 3 "with", none of 001's; leaked: 000's second "without" (a piece of its body)
+    assert "'with' snippets found 2/4 (recall 0.500)   'without' snippets leaked 1/3   precision 0.667" in printed
+    assert re.search(r"^  000\.txt  with 2/3  leaked 1  records 1 ", printed, re.M), printed
+    assert re.search(r"^  001\.txt  with 0/1  leaked 0  records 0 ", printed, re.M), printed
+
+
 GENERATOR = SHARED / "bench" / "gen_corpus.py"
 
 

@@ -71,7 +71,7 @@ def render_snippets(repo: Path, out: Path) -> None:
     (out / "raw").mkdir(parents=True, exist_ok=True)
     gold = {}
     for number, url in enumerate(sorted(truth)):
-        # the set's own lookup order (tests/eval_common.resolve); 45 of its entries name no stored file
+        # the set's own lookup order (tests/eval_common.resolve); 41 of its 990 entries name no stored file
         path = next((f"tests/{d}/{truth[url]['file']}" for d in ("cache", "eval")
                      if f"tests/{d}/{truth[url]['file']}" in stored), None)  # fmt: skip
         if path is None:
