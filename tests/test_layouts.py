@@ -515,6 +515,7 @@ def test_a_byline_with_its_date_on_the_line_gives_both(line: str, name: str) -> 
         ("By Dana Whitfield – Harbor Daily", "Dana Whitfield"),
         ("By Dana Whitfield - Harbor Daily Contributor", "Dana Whitfield"),
         ("By Kim Min-ji - Harbor Daily", "Kim Min-ji"),
+        ("By Letters To The Editor |", "Letters To The Editor"),
         ("By the way | a line that only starts like a byline", None),
     ],
 )
