@@ -340,6 +340,15 @@ def test_a_menu_run_together_on_one_line_is_not_the_article() -> None:
     assert body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", cut]) == [cut]
 
 
+def test_a_paragraph_under_a_wire_dateline_opens_the_story() -> None:
+    """'MOKPO, South Jeolla (AP) — The Latest on ... (all times local):' ends like no sentence and sits over a time
+    stamp, the shape of a deck; its dateline says it is the story's first paragraph."""
+    lead = "MOKPO, South Jeolla (AP) — The Latest on the ferry strike in the southern ports (all times local):"
+    lines = ["The Latest: Ferry strike spreads to southern ports", "Updated 10:01 pm KST, Tuesday, April 8, 2031",
+             lead, "10 p.m.", FOLLOW_UP, THIRD]  # fmt: skip
+    assert body_paragraphs(lines)[0] == lead
+
+
 # --- which headline-like line is the headline ----------------------------------------------------------------------
 
 SECTIONS = ["The Future of Everything", "Personal Technology Reviews", "Arts and Culture Weekly", "Real Estate Video",

@@ -170,6 +170,8 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
     for k, i in enumerate(prose):
         if ev[i].kind != "prose":
             continue  # already read as a deck
+        if DATELINE_AGENCY.match(lines[i].text):
+            return i  # a paragraph under a wire dateline ('HAYWARD, Calif. (AP) —') opens the story: never a deck
         # A deck printed again as the first paragraph, below the byline or date: the copy is the lead.
         later = prose[k + 1] if k + 1 < len(prose) else None
         if later is not None and later > i + 1 and shapes[later].canon == shapes[i].canon:

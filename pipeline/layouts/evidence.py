@@ -64,9 +64,11 @@ DESK_TAG = r"^(?P<tag>\[[^\[\]]{1,30}\])\s*(?P<kept>\S)"
 DESK_TAG_RE = re.compile(DESK_TAG)
 DECK_BULLET = r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]"
 CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*\((?P<credit>[^()]{2,60})\)\s*$""")
-# 'SEOUL, May 1 (Yonhap) --', or without the date 'SEOUL (Reuters) -' (the place then in capitals).
+# 'SEOUL, May 1 (Yonhap) --', or without the date 'SEOUL (Reuters) -' (the place then in capitals, with its state
+# or country after a comma: 'HAYWARD, Calif. (AP) —', 'DUBAI, United Arab Emirates (AP) —').
 DATELINE_AGENCY = re.compile(
-    r"^(?:[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}|[A-Z][A-Z .'-]{1,40})\s+"
+    r"^(?:[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}"
+    r"|[A-Z][A-Z .'-]{1,40}(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?)\s+"
     r"\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)"
 )
 BRACKET_REPORTER = re.compile(
@@ -242,6 +244,9 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
     frame = frame.with_columns(
         prose=((words >= PROSE_SURE_WORDS) & ~pl.col("menu_run"))
         | ((words >= PROSE_MIN_WORDS) & ~pl.col("title_case") & sentence)
+        # A wire dateline opens a paragraph however it ends ('HAYWARD, Calif. (AP) — The Latest on ... (all times
+        # local):').
+        | ((words >= PROSE_MIN_WORDS) & s.str.contains(DATELINE_AGENCY.pattern))
     )
     # A leading bullet is punctuation to the canonical form; only a bullet 'l' and a trailing date need cutting.
     core = pl.when(s.str.contains(r"^l\s+[A-Z]")).then(pl.col("canon").str.slice(1)).otherwise(pl.col("canon"))
