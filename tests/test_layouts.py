@@ -349,6 +349,19 @@ def test_a_paragraph_under_a_wire_dateline_opens_the_story() -> None:
     assert body_paragraphs(lines)[0] == lead
 
 
+def test_by_alone_over_the_writers_name_is_one_byline() -> None:
+    """'By' on its own line and the writer's name under it (printed twice: a link and its text), between the
+    standfirst and the date: a byline, so the standfirst is a deck over it and the story starts under the date."""
+    standfirst = "Ferry operators are weighing new routes, and here is how to pick the one that suits your trip."
+    lines = [OWN_HEADLINE, standfirst, "By", "Dana Whitfield", "Dana Whitfield", "The Harbor Daily",
+             "Nov. 19, 2031 8:03 am ET", LEAD, FOLLOW_UP, THIRD]  # fmt: skip
+    doc = make_document("page.txt", list(enumerate(lines, 1)), frozenset(), PARSE_PARAMS.extract)
+    layout, _ = layouts.choose(doc, PARSE_PARAMS.min_layout_score)
+    (record,) = layout.parse(doc).records
+    assert (record.title, record.byline) == (OWN_HEADLINE, "Dana Whitfield")
+    assert [segment.text for segment in record.segments if segment.role == "body"] == [LEAD, FOLLOW_UP, THIRD]
+
+
 # --- which headline-like line is the headline ----------------------------------------------------------------------
 
 SECTIONS = ["The Future of Everything", "Personal Technology Reviews", "Arts and Culture Weekly", "Real Estate Video",

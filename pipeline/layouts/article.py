@@ -26,6 +26,7 @@ from pipeline.layouts.evidence import (
     TRAILING_ISO_DATE,
     Evidence,
     Shape,
+    byline_name,
 )
 from pipeline.patterns import EMAIL, SENTENCE_BREAK_RE
 from pipeline.rules import inline_too
@@ -46,6 +47,7 @@ COPYRIGHT_OWNER = re.compile(
     re.IGNORECASE,
 )
 _META_KINDS = ("date", "byline", "source")
+BY_ALONE = re.compile(r"(?:[Ww]ritten\s+)?[Bb][Yy]\s*:?")  # 'By' on its own line, the writer's name on the next
 PUBLISHED_LABELS = (
     "published",
     "posted",
@@ -498,6 +500,22 @@ def _headline_read_as_lead(lines: list[Line], ev: list[Evidence], shapes: list[S
     return untold and story.tells_story(lines[lead].text) >= STORY_TOLD
 
 
+def _join_split_bylines(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> None:
+    """'By' alone on its line and the writer's name on the next (printed again on the lines after it, as a link
+    and as its text): one byline."""
+    for i in range(len(lines) - 1):
+        if not BY_ALONE.fullmatch(lines[i].text.strip()) or ev[i + 1].kind not in ("short", "headline"):
+            continue
+        name = byline_name("By " + lines[i + 1].text.strip())
+        if name is None:
+            continue
+        ev[i] = ev[i + 1] = Evidence("byline", name=name)
+        j = i + 2
+        while j < len(lines) and shapes[j].canon == shapes[i + 1].canon:
+            ev[j] = ev[i]
+            j += 1
+
+
 def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = None) -> Parsed:
     """The article made of the document's units from ``begin`` on."""
     lines = list(doc.lines[begin:])
@@ -508,6 +526,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         same = ev[i].kind not in _SKIPPABLE and shapes[i].canon == shapes[i - 1].canon
         if same and (ev[i - 1].kind == "caption" or ev[i].kind == "prose"):
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
+    _join_split_bylines(lines, ev, shapes)
     run_first, run_last = _article_run(ev, shapes)
     lead, lead_match, lead_dated, title = _lead_and_title(lines, ev, shapes, run_first, learned)
     if _headline_read_as_lead(lines, ev, shapes, lead, title):
