@@ -139,6 +139,11 @@ RULES: tuple[Rule, ...] = (
          r"(?:privacy (?:&|and) )?cookies? (?:policy|settings|preferences|consent)",
          "The cookie banner ('Privacy & Cookies: This site uses cookies. By continuing ...', 'Accept all cookies').",
          max_chars=300),
+    Rule("market_data_notice", "chrome",
+         r"(?:.{0,40}[^\w])?(?:quotes|data|prices)(?: are| is)? delayed (?:(?:at least|by|a minimum of|up to) )?"
+         r"\d+ min.{0,600}",
+         "A finance site's notice on its market data ('Quotes delayed at least 15 minutes. Real-time quotes provided "
+         "by ...'), printed in its header or footer: never the article.", max_chars=700),
     Rule("paywall", "end",
          r"(?:.{0,80}[^\w])?(?:to (?:view|read|continue reading) (?:the|this) (?:full |entire )?(?:story|article)"
          r"(?:,| please| you)|subscribe (?:now )?to (?:continue|keep) reading|this (?:article|story|content) is "
