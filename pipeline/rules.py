@@ -36,6 +36,10 @@ class Rule:
 
 KINDS = ("chrome", "end", "caption")
 _BULLET = r"(?:[•·▪◦*\-–]\s*)?"
+_PHOTO_AGENCY = (
+    r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
+    r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank"
+)
 # 'Read also' and 'related' in the languages of news pages other than English.
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
@@ -287,9 +291,10 @@ RULES: tuple[Rule, ...] = (
          "Position cues like '(right)' or '(sixth from left)' identify people in a photo.", max_chars=620),
     Rule("caption_wire_photo", "caption",
          r".*\s(?-i:[A-Z][A-Za-z]+(?: Photo)?/[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}"
-         r"(?:/(?:Files?|File Photo|Pool))?)\.?",
+         r"(?:/(?:Files?|File Photo|Pool))?)\.?|"
+         r".{20,600}?[\s.)](?-i:[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3})\s?/\s?(?:" + _PHOTO_AGENCY + r")",
          "A wire photo caption ends with the agency and photographer ('... July 20, 2016. REUTERS/Name/File Photo', "
-         "'AP Photo/Name').", max_chars=500),
+         "'AP Photo/Name', '... on November 19, 2031. Dana WHITFIELD / AFP').", max_chars=700),
     Rule("caption_present_tense", "caption",
          r"(?:.*[^a-z])?(?:(?:is|are) (?:pictured|sworn in)|poses? (?:for|with)|shak(?:e|es) hands|"
          r"(?:is|are) seen (?:during|with|inside|outside|in front of|before|after|walking|speaking|arriving|leaving)|"
@@ -304,9 +309,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:\s+(?:of|at|for)\s+[^,;.!?]*)?",
          "A person's name and role alone on a line ('Kim Min-su, CEO of Hanbit Marine'): a photo caption, not a "
          "headline.", max_chars=100),
-    Rule("photo_agency_line", "caption",
-         r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
-         r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank",
+    Rule("photo_agency_line", "caption", _PHOTO_AGENCY,
          "A stock-photo or agency name alone on a line is an image credit ('123rf')."),
     Rule("credit_line", "caption",
          r"[\[(](?:photo\s*[:=]?\s*)?"
