@@ -116,7 +116,7 @@ RULES: tuple[Rule, ...] = (
     Rule("social_follow", "chrome",
          r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}|"
          r"follow (?:me|@\w+|(?-i:[A-Z][\w.'’&-]*)(?: (?-i:[A-Z@][\w.'’&-]*)){0,4}) on (?:twitter|x|facebook|"
-         r"instagram|linkedin|youtube|tiktok|threads|telegram|whatsapp|google news)\b.{0,200}",
+         r"instagram|linkedin|youtube|tiktok|threads|telegram|whatsapp|google news)(?:[^\w].{0,200})?",
          "Calls to follow or subscribe printed under articles on most sites ('Follow The Harbor Daily on Twitter and "
          "Instagram @HarborDaily')."),
     Rule("newsletter_promo", "chrome",
@@ -126,9 +126,10 @@ RULES: tuple[Rule, ...] = (
          r"promoted|sponsored(?: content| by)?:?|sign up for (?:our |the )?(?:e-?mail |free )?newsletters?.*|"
          r"by (?:signing up|subscribing),? (?:you|i) (?:agree|accept).*|no spam[,.!].*|"
          r"you can unsubscribe at any time.*|sign up (?:now )?to (?:get|receive) .*|see all newsletters|"
-         r"thanks? (?:you )?for (?:signing up|subscribing)\b.*|you(?:'ve| have) (?:been )?succ?essfully subscribed.*|"
-         r"(?:.*[^\w])?opt-in box\b.*|i agree that .{1,60} (?:can|may) send me\b.*|keep an eye on your inbox\b.*|"
-         r"get (?:[\w'’&-]+ ){1,6}(?:by|via|in your) e-?mail.*",
+         r"thanks? (?:you )?for (?:signing up|subscribing)(?:[^\w].*)?|"
+         r"you(?:'ve| have) (?:been )?succ?essfully subscribed.*|(?:.*[^\w])?opt-in box(?:[^\w].*)?|"
+         r"i agree that .+ (?:can|may) send me(?:[^\w].*)?|keep an eye on your inbox(?:[^\w].*)?|"
+         r"get [\w'’& -]+ (?:by|via|in your) e-?mail.*",
          "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored', "
          "'Sponsored By' over a sponsor's logo), and their consent lines ('By signing up, you agree to our Privacy "
          "Policy', 'No spam, we promise.'), and the box's own pitch ('Sign up to get the best stories of the week', "
@@ -139,20 +140,22 @@ RULES: tuple[Rule, ...] = (
          "A call to install the site's app ('For the latest news, download the Harbor Daily apps for iOS and "
          "Android'): an article does not open a sentence with 'Download the app'.", max_chars=220),
     Rule("cookie_notice", "chrome",
-         r"(?:.{0,40}[^\w])?(?:this (?:web)?site|we) uses? cookies\b.*|(?:accept|allow|reject) (?:all )?cookies|"
+         r"(?:.{0,40}[^\w])?(?:this (?:web)?site|we) uses? cookies(?:[^\w].*)?|"
+         r"(?:accept|allow|reject) (?:all )?cookies|"
          r"(?:privacy (?:&|and) )?cookies? (?:policy|settings|preferences|consent)",
          "The cookie banner ('Privacy & Cookies: This site uses cookies. By continuing ...', 'Accept all cookies').",
          max_chars=300),
     Rule("market_data_notice", "chrome",
          r"(?:.{0,40}[^\w])?(?:quotes|data|prices)(?: are| is)? delayed (?:(?:at least|by|a minimum of|up to) )?"
-         r"\d+ min.{0,600}",
+         r"\d+ min.*",
          "A finance site's notice on its market data ('Quotes delayed at least 15 minutes. Real-time quotes provided "
          "by ...'), printed in its header or footer: never the article.", max_chars=700),
     Rule("paywall", "end",
          r"(?:.{0,80}[^\w])?(?:to (?:view|read|continue reading) (?:the|this) (?:full |entire )?(?:story|article)"
          r"(?:,| please| you)|subscribe (?:now )?to (?:continue|keep) reading|this (?:article|story|content) is "
          r"(?:only )?(?:available |reserved )?(?:for|to) (?:paying )?(?:subscribers|members)|you(?:'ve|’ve| have) "
-         r"reached your (?:limit|maximum) of (?:free )?(?:articles|stories)|already an? (?:subscriber|member)\b).*",
+         r"reached your (?:limit|maximum) of (?:free )?(?:articles|stories)|"
+         r"already an? (?:subscriber|member)(?:[^\w]|$)).*",
          "A paywall's notice where the article stops ('To view the full story, please subscribe', 'If you are "
          "already a subscriber, log in'): the page holds no more of the article.", max_chars=300),
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
@@ -162,10 +165,11 @@ RULES: tuple[Rule, ...] = (
          r"\(c\)\s*\d{4}).{0,280}|"
          r"(?:.{0,119}[^\w])?all rights reserved\.?.{0,60}|.{0,80}무단\s*전재.{0,80}|"
          r".{0,80}unauthorized reproduction.{0,80}|"
-         r"(?:this|the) (?:article|story|content|material|report) is (?:the )?copyright(?:ed)?\b.{0,160}|"
+         r"(?:this|the) (?:article|story|content|material|report) is (?:the )?copyright(?:ed)?(?:[^\w].{0,160})?|"
          r"(?:this|the) (?:article|story|content|material) (?:may not|must not|cannot|can not) be "
-         r"(?:re)?(?:published|printed|produced|distributed|broadcast|copied)\b.{0,160}|"
-         r".{0,60}\bwritten permission\b.{0,80}(?:reprint|reproduc|republish|redistribut|cop(?:y|ied)).{0,80}",
+         r"(?:re)?(?:published|printed|produced|distributed|broadcast|copied)(?:[^\w].{0,160})?|"
+         r"(?:.{0,59}[^\w])?written permission[^\w].{0,80}"
+         r"(?:reprint|reproduc|republish|redistribut|cop(?:y|ied)).{0,80}",
          "Copyright footers close the article on every site ('This article is the copyrighted property of X', "
          "'This material may not be published, broadcast, rewritten or redistributed'; Korean sites: '무단전재 및 "
          "재배포 금지').",
@@ -181,11 +185,11 @@ RULES: tuple[Rule, ...] = (
          r"most (?:viewed|read|popular|shared|commented)(?: stories| articles| news| posts)?|"
          r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
          r"you may also like|latest news|top stories(?: (?:in|from) [\w ]+)?|editor'?s picks?|related coverage|"
-         r"explore further|more on this (?:story|topic)|read next|next up(?: in [\w &]{2,40})?|"
-         r"popular on [\w .&'-]{2,40})\s*(?::|\.{3}|…)?",
+         r"explore further|more on this (?:story|topic)|read next|next up(?: in [\w &]+)?|"
+         r"popular on [\w .&'-]+)\s*(?::|\.{3}|…)?",
          "Headers of related/most-viewed lists ('More from X...', 'Top stories in Nation', 'We Recommend'); the "
          "headlines after them belong to other articles. Boxes of related links also sit between paragraphs.",
-         inline_too=True),
+         max_chars=100, inline_too=True),
     Rule("related_link", "chrome",
          _BULLET + r"(?:(?:related(?: stories| story| articles?| coverage)?|read more|read also|also read|see also|"
          r"read next|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,140}|(?:" + _RELATED_ABROAD + r")\s*(?::|\.{3}|…|\?)?)",
@@ -213,8 +217,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:please )?enable javascript to view (?:the )?comments.*|javascript is required to load the comments|"
          r"loading comments|blog comments powered by disqus|comments & replies|"
          r"\d+ (?:thoughts|responses|replies|comments) (?:on|to) .{2,120}|"
-         r"(?:.{0,60}[^\w])?comments (?:are|will be|may be) (?:moderated|reviewed|republished)\b.*|"
-         r"we (?:ask that|welcome) (?:readers?'? |your )?comments\b.*)\s*\]?\.*",
+         r"(?:.{0,60}[^\w])?comments (?:are|will be|may be) (?:moderated|reviewed|republished)(?:[^\w].*)?|"
+         r"we (?:ask that|welcome) (?:readers?'? |your )?comments(?:[^\w].*)?)\s*\]?\.*",
          "The header of a comment thread under an article ('Top Rated Comments', 'Comments are closed.', '6 "
          "thoughts on “Headline”', 'Please enable JavaScript to view the comments') or its policy ('Please "
          "understand that comments are moderated'): readers' text follows.",
@@ -240,12 +244,12 @@ RULES: tuple[Rule, ...] = (
          r"(?:click|tap) (?:here )?(?:to|for) .+|(?:.*[^\w])?(?:opens?|will open) in (?:a )?new (?:window|tab)\)?\.?|"
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
-         r"we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)\b.*|"
+         r"we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
          r"(?:have|got) a (?:news )?tip\?",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily'): "
          "page furniture shaped like a headline.", max_chars=100),
-    Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*|filed under\b:?.{0,200}",
+    Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*|filed under(?:[^\w].{0,200})?",
          "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping'): site navigation printed under "
          "articles."),
     Rule("full_article_pointer", "end",
@@ -260,11 +264,11 @@ RULES: tuple[Rule, ...] = (
          "Publisher disclaimers printed after syndicated articles."),
     Rule("affiliate_disclosure", "chrome",
          r"(?:.{0,120}(?:we(?: may)?|[\w.]+ may) (?:earn|receive|get) (?:a )?(?:small )?(?:affiliate )?(?:commission|"
-         r"compensation|share of (?:the )?sales?)\b|advertis(?:ing|er) disclosure\b|"
+         r"compensation|share of (?:the )?sales?)(?:[^\w]|$)|advertis(?:ing|er) disclosure(?:[^\w]|$)|"
          r"this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate links|references to "
-         r"products)\b).*",
+         r"products)(?:[^\w]|$)).*",
          "An affiliate disclosure ('If you buy something through this post, we may earn a commission', 'Advertiser "
-         "Disclosure'): printed above the article as often as below it, so it ends nothing."),
+         "Disclosure'): printed above the article as often as below it, so it ends nothing.", max_chars=400),
     Rule("caption_marker", "caption",
          r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|(?:image|media|video) caption\b|"
          r"(?:photo|image|picture)s?\s*(?:by|credits?|courtesy)?\s*[:=]|"
@@ -292,7 +296,7 @@ RULES: tuple[Rule, ...] = (
     Rule("caption_wire_photo", "caption",
          r".*\s(?-i:[A-Z][A-Za-z]+(?: Photo)?/[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}"
          r"(?:/(?:Files?|File Photo|Pool))?)\.?|"
-         r".{20,600}?[\s.)](?-i:[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3})\s?/\s?(?:" + _PHOTO_AGENCY + r")",
+         r".*[\s.)](?-i:[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3})\s?/\s?(?:" + _PHOTO_AGENCY + r")",
          "A wire photo caption ends with the agency and photographer ('... July 20, 2016. REUTERS/Name/File Photo', "
          "'AP Photo/Name', '... on November 19, 2031. Dana WHITFIELD / AFP').", max_chars=700),
     Rule("caption_present_tense", "caption",
