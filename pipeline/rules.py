@@ -202,9 +202,11 @@ RULES: tuple[Rule, ...] = (
     Rule("source_credit_line", "end",
          r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"
          r"edited by|source:)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"
-         r"(?:additional reporting|editing) by .+)",
+         r"(?:additional reporting|editing) by .+|"
+         r"(?:this (?:article|story) was )?originally published (?:on|in|at|by) [^.]{2,80}\.?)",
          "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
-         "by Y'), possibly after a footnote in parentheses ('($1 = 1,200 won)')."),
+         "by Y'), possibly after a footnote in parentheses ('($1 = 1,200 won)'), and where a syndicated story first "
+         "ran ('Originally published on Harbor Science.')."),
     Rule("comment_form", "end",
          _BULLET + r"(?:leave a (?:reply|comment)|(?:post|add|write) a comment|\d* ?comments? ?\(\d+\)|"
          r"(?:(?:please|you must be) )?(?:log|sign)(?:ged)? ?in to (?:comment|post|leave|write|"
@@ -245,7 +247,7 @@ RULES: tuple[Rule, ...] = (
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
          r"we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
-         r"(?:have|got) a (?:news )?tip\?",
+         r"(?:have|got) a (?:news )?tip(?:\?|,.*)",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily'): "
          "page furniture shaped like a headline.", max_chars=100),
