@@ -83,18 +83,22 @@ def test_soak_rebuild_kills_builds_and_compares_each_round_with_a_fresh_build(tm
     assert len(list(SEED_RAW.iterdir())) == SEED_FILES
 
 
+# An invented page of the other-sites sets' input shape: its headline and paragraphs.
+HEADLINE = "Harbor authority approves second container terminal in Mokpo"
+PARAGRAPHS = [
+    "The Mokpo harbor authority on Tuesday approved a second container terminal, to open in 2033 with room for four "
+    "ships at a time.",
+    "The terminal will cost 410 billion won and be built by a consortium of three local construction firms, the "
+    "authority said in a statement.",
+    "Shipping lines have asked for more berths since volumes at the port doubled over the past five years.",
+]
+
+
 @pytest.mark.slow
 def test_eval_other_sites_scores_bodies_and_titles(tmp_path: Path) -> None:
     """The other-sites measure on two pages of its input shape (rendered text and the gold it reads): one read
     right, one whose reference body has a paragraph the page does not print (recall below 1, precision 1)."""
-    headline = "Harbor authority approves second container terminal in Mokpo"
-    paragraphs = [
-        "The Mokpo harbor authority on Tuesday approved a second container terminal, to open in 2033 with room for "
-        "four ships at a time.",
-        "The terminal will cost 410 billion won and be built by a consortium of three local construction firms, the "
-        "authority said in a statement.",
-        "Shipping lines have asked for more berths since volumes at the port doubled over the past five years.",
-    ]
+    headline, paragraphs = HEADLINE, PARAGRAPHS
     missing = "Dockworkers' unions said they would ask for talks on staffing before construction begins next spring."
     pages = tmp_path / "pages"
     (pages / "raw").mkdir(parents=True)
@@ -118,16 +122,9 @@ def test_eval_other_sites_scores_bodies_and_titles(tmp_path: Path) -> None:
 def test_eval_other_sites_scores_snippet_sets(tmp_path: Path) -> None:
     """The snippet measure (trafilatura's set): per page, the "with" snippets its body holds and the "without"
     snippets it leaks, matched with whitespace normalized; a page without a record finds none of its snippets."""
-    headline = "Harbor authority approves second container terminal in Mokpo"
-    paragraphs = [
-        "The Mokpo harbor authority on Tuesday approved a second container terminal, to open in 2033 with room for "
-        "four ships at a time.",
-        "The terminal will cost 410 billion won and be built by a consortium of three local construction firms, the "
-        "authority said in a statement.",
-    ]
     pages = tmp_path / "pages"
     (pages / "raw").mkdir(parents=True)
-    page = ["Home", "News", headline, "By Dana Whitfield", *paragraphs, "© 2031 Harbor Daily"]
+    page = ["Home", "News", HEADLINE, "By Dana Whitfield", *PARAGRAPHS, "© 2031 Harbor Daily"]
     (pages / "raw" / "000.txt").write_text("\n".join(page) + "\n", encoding="utf-8")
     (pages / "raw" / "001.txt").write_text("Home\nNews\n", encoding="utf-8")  # nothing to publish
     gold = {
