@@ -153,7 +153,7 @@ def _article_run(ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
             else:
                 runs.append([i, i, shapes[i].words, gap])
             gap = 0
-        elif e.kind in _GAP_KINDS and not (e.kind == "end" and inline_too(e.rule)):  # a box's header: the box counts
+        elif e.kind in _GAP_KINDS and not (e.kind == "end" and inline_too(e.rule)):  # an inline box's links count
             gap += 1
     if not runs:
         return 0, len(ev) - 1

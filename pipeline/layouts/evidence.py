@@ -236,7 +236,7 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
     frame = _on_rows(
         frame, (words <= CATEGORY_MAX_WORDS) & (pl.col("chars") <= CATEGORY_MAX_CHARS), category=_category_like(s)
     )
-    # A long unit is prose unless it is a menu run together: no sentence or clause anywhere in it, capitalised like a
+    # A long unit is prose unless it is a menu run together: no sentence anywhere in it, and capitalised like a
     # headline (a search form's drop-down, 'All Categories Agriculture Aviation Budget 2014/2015 Cabinet ...').
     sentence = pl.col("ends_sentence") | pl.col("sentence_break")
     menu_run = (words >= PROSE_SURE_WORDS) & ~sentence
