@@ -502,9 +502,11 @@ def _headline_read_as_lead(lines: list[Line], ev: list[Evidence], shapes: list[S
 
 def _join_split_bylines(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> None:
     """'By' alone on its line and the writer's name on the next (printed again on the lines after it, as a link
-    and as its text): one byline."""
+    and as its text): one byline. A writer's name printed on many pages of a site is learned as a repeated line:
+    under 'By' it is still this page's byline."""
     for i in range(len(lines) - 1):
-        if not BY_ALONE.fullmatch(lines[i].text.strip()) or ev[i + 1].kind not in ("short", "headline"):
+        named = ev[i + 1].kind in ("short", "headline") or ev[i + 1].rule == "repeated_across_documents"
+        if not named or not BY_ALONE.fullmatch(lines[i].text.strip()):
             continue
         name = byline_name("By " + lines[i + 1].text.strip())
         if name is None:
