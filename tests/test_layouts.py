@@ -18,6 +18,7 @@ import pytest
 from pipeline import layouts
 from pipeline.config import load_params
 from pipeline.extraction import make_document
+from pipeline.layouts.article import INLINE_WIDGET_MAX_UNITS
 from pipeline.layouts.base import Document, Draft, Parsed, Segment
 from pipeline.layouts.evidence import byline_name
 from pipeline.parse import decode_file
@@ -340,6 +341,46 @@ def test_a_menu_run_together_on_one_line_is_not_the_article() -> None:
     assert body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", cut]) == [cut]
 
 
+GLUED_TEASERS = [
+    "Ferry Fares To Rise In June Across Southern PortsThe operators of the southern ferry lines will raise fares "
+    "by up to a tenth from June, citing fuel costs and the new harbor fees.",
+    "Port Strike Ends After Two Weeks Of Talks With Unions250 dock workers return to work on Monday after the port "
+    "authority and the unions agreed on a new contract late on Friday.",
+    "City Council Delays Vote On Waterfront Stadium Again?Council members said they needed more time to study the "
+    "traffic report, and the vote was moved to the autumn session.",
+    "Jury Rules For Half Of The Plaintiffs In Harbor Land SuitA jury found that the harbor authority had taken "
+    "land from eleven of the families without paying what the law required.",
+]
+
+
+def test_teasers_glued_to_their_headlines_are_not_the_article() -> None:
+    """A mega-menu's latest headlines, each glued to its story's first sentence ('... Southern PortsThe operators
+    ...'), have a paragraph's words and sentences, and more of them than the article: they are not paragraphs, and
+    the article is the run under its headline. Teasers come in lists: a paragraph that names a brand written in
+    one word after a run of capitalised names ('... Ports and Shipping (HAPS) for NorlandEnergy and ...') is one
+    line alone among paragraphs, and stays a paragraph."""
+    lines = [*MENU, "Latest Headlines", *GLUED_TEASERS, OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+    brand = ("The Harbor Agency for Ports and Shipping (HAPS) for NorlandEnergy and its partners signed the lease "
+             "for the eastern quay, the ministry said.")  # fmt: skip
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, brand, FOLLOW_UP]
+    assert body_paragraphs(lines) == [LEAD, brand, FOLLOW_UP]
+    doc = make_document("page.txt", list(enumerate(lines, 1)), frozenset(), PARSE_PARAMS.extract)
+    assert [shape.prose for shape in doc.shapes] == [False, False, True, True, True]
+
+
+def test_teasers_over_their_datelines_are_not_the_article() -> None:
+    """Teasers printed as one line each, the headline over the story's dateline ('... stateless WASHINGTON:
+    Expressing concern ...'), are no paragraphs either."""
+    teasers = [
+        f"{headline} {place}: {LEAD}"
+        for headline, place in zip([*WIDGET_HEADLINES, OWN_HEADLINE], ["NEW DELHI", "KARACHI", "COLOMBO"], strict=True)
+    ]
+    lines = [*MENU, *teasers, "Turbines at sea", "By Dana Whitfield", *LONG_PARAGRAPHS]
+    assert body_paragraphs(lines) == LONG_PARAGRAPHS
+
+
 def test_a_paragraph_under_a_wire_dateline_opens_the_story() -> None:
     """'MOKPO, South Jeolla (AP) — The Latest on ... (all times local):' ends like no sentence and sits over a time
     stamp, the shape of a deck; its dateline says it is the story's first paragraph."""
@@ -442,6 +483,38 @@ def test_a_link_to_another_story_inside_the_article_is_not_its_text() -> None:
     lines = [OWN_HEADLINE, LEAD, "Related: Ferry fares to rise in June across southern ports", FOLLOW_UP, THIRD,
              "Most read stories", *WIDGET_HEADLINES]  # fmt: skip
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+
+
+LONG_PARAGRAPHS = [
+    "Engineers at the northern test site said the first turbine had run for six weeks without a fault, and that "
+    "its output had matched the models the two ministries agreed on last spring.",
+    "The second phase will add four turbines on the eastern side of the bay, where the tidal range is larger, and "
+    "link them to the regional grid through a new substation near the old ferry terminal.",
+    "Local fishing cooperatives, which had opposed the project at first, now take part in a monitoring board that "
+    "meets every quarter and publishes its findings on the harbor authority's website.",
+]
+MOST_READ_BOX = ["Most Read", WIDGET_HEADLINES[0], "Mira Holm, Jon Baker", WIDGET_HEADLINES[1], "Sam Ortiz",
+                 "Jury rules for half of the plaintiffs in the harbor land suit", "Lena Park",
+                 "Turbines at sea"]  # fmt: skip
+
+
+def test_the_article_resumes_after_a_long_box_inside_it() -> None:
+    """A 'Most Read' box between paragraphs may hold more units than a short one (headlines with their writers'
+    names, then the next section's heading): the article resumes under it with a run of long paragraphs."""
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *MOST_READ_BOX, *LONG_PARAGRAPHS]
+    assert len(MOST_READ_BOX) > INLINE_WIDGET_MAX_UNITS
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *LONG_PARAGRAPHS]
+
+
+def test_teasers_under_a_long_box_do_not_resume_the_article() -> None:
+    """Under a long box after the last paragraph, a second list's teasers run on in paragraphs of their own, each
+    a headline and its one-sentence blurb: short, and right under their list's header, so the article ended."""
+    teasers = [f"{headline} The story so far, in one sentence for the front page." for headline in WIDGET_HEADLINES]
+    teasers.append("Jury rules for half of the plaintiffs The harbor land suit ends after three years in court.")
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *MOST_READ_BOX[:-1], "Most Read", *teasers]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *MOST_READ_BOX, *teasers]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP]
 
 
 def test_teasers_that_read_as_short_sentences_do_not_resume_the_article() -> None:

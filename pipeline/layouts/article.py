@@ -95,6 +95,8 @@ ARTICLE_GAP_UNITS = 4  # lines of other text (menus, teasers, metadata) that par
 MAIN_RUN_SHARE = 0.25  # the article starts at the first run with this share of the words of the page's largest run
 END_GAP_UNITS = 8  # ... and reads on through the runs after it parted by at most this many lines of other text
 INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
+INLINE_BOX_MAX_UNITS = 12  # ... or a longer box, when the article resumes with RESUMED_PARAGRAPHS in a row
+RESUMED_PARAGRAPHS = 3
 ELLIPSES = ("…", "...")  # a teaser's headline or blurb cut short
 STORY_HEADER_UNITS = 3  # lines of text (a section label, the headline) between a notice and the story's header
 # The headline (_choose_title):
@@ -120,17 +122,32 @@ def _seg(line: Line, role: str, rule: str | None = None, text: str | None = None
     return Segment(line.start, line.end, line.text if text is None else text, role, rule, fragment or line.fragment)
 
 
-def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence]) -> int | None:
+def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> int | None:
     """The paragraph where the article resumes after an end marker printed inside it, or None if it does not.
 
     The article resumes at two paragraphs in a row within a few units of the marker. Teasers after a list header
     alternate headline and blurb, or are headlines cut short with an ellipsis ('Jury rules for half of 21
     plaintiffs …'), and a next story starts with its date or byline: none of them resumes the article. A second
     box may follow the first within those units ('Related' twice, each over its links).
+
+    After a longer box ('Most Read', headlines with their writers' names), the article resumes with a longer run
+    of long paragraphs, which does not start right under a list's header: teasers run on there in short
+    paragraphs of their own ('Most Read', then 'Headline Its blurb.' on each line).
     """
-    for j in range(marker + 1, min(len(ev) - 1, marker + 2 + INLINE_WIDGET_MAX_UNITS)):
-        paragraphs = ev[j].kind == "prose" and ev[j + 1].kind == "prose"
-        if paragraphs and not any(lines[k].text.rstrip().endswith(ELLIPSES) for k in (j, j + 1)):
+    for j in range(marker + 1, min(len(ev) - 1, marker + 2 + INLINE_BOX_MAX_UNITS)):
+        far = j > marker + 1 + INLINE_WIDGET_MAX_UNITS
+        run = range(j, min(len(ev), j + (RESUMED_PARAGRAPHS if far else 2)))
+        paragraphs = all(ev[k].kind == "prose" for k in run) and not any(
+            lines[k].text.rstrip().endswith(ELLIPSES) for k in run
+        )
+        if far:
+            paragraphs = (
+                paragraphs
+                and len(run) == RESUMED_PARAGRAPHS
+                and ev[j - 1].kind not in ("end", "prose")
+                and sum(shapes[k].words for k in run) >= RESUMED_PARAGRAPHS * PROSE_SURE_WORDS
+            )
+        if paragraphs:
             return j
         if ev[j].kind in ("end", "date", "byline", "source") and not inline_too(ev[j].rule):
             return None
@@ -661,7 +678,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "body", "text", line.text[: email.start()], fragment=True))
             draft.segments.append(_seg(line, "chrome", "signoff_email", email.group(0).strip(), fragment=True))
             in_tail = draft.closed = True
-        elif e.kind == "end" and inline_too(e.rule) and (resumed := _resumes_after(i, lines, ev)) is not None:
+        elif e.kind == "end" and inline_too(e.rule) and (resumed := _resumes_after(i, lines, ev, shapes)) is not None:
             draft.segments.append(_seg(line, "chrome", e.rule))
             widget_until = resumed
         elif e.kind == "end":

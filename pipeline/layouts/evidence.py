@@ -52,6 +52,8 @@ _SOURCE_NOUNS = (
 MASTHEAD = rf"^(?:The\s+)?(?:[A-Z][\w&'’.-]*\s+){{0,4}}(?:{_SOURCE_NOUNS})$"
 MASTHEAD_MAX_WORDS = 6
 _SMALL_WORDS = {"and", "of", "&", "the", "in", "for", "on", "to", "a"}
+# Words a headline capitalised word by word leaves in lower case too ('New Frita Opens at Downtown Corner').
+_HEADLINE_SMALL_WORDS = _SMALL_WORDS | {"at", "by", "with", "from", "as", "or", "an", "vs"}
 CATEGORY = r"[A-Z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?(?:[A-Za-z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?){0,4}"
 TRAILING_ISO_DATE = re.compile(r"\s+(?P<date>(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2})\s*$")
 # A leading bullet ('- ', '• ', or a bullet rendered as the letter 'l' before a capital); 'kept' is text.
@@ -96,6 +98,15 @@ CATEGORY_MAX_CHARS = 40
 TITLE_CASE_MAX_WORDS = 20  # title capitalisation is tested on units of PROSE_MIN_WORDS up to this many words
 PROSE_MIN_WORDS = 8
 PROSE_SURE_WORDS = 25
+# A teaser's headline glued to its first sentence (_glued_teaser): the headline runs up to two lower-case letters or
+# digits, or a closing quote or mark, with a capital right after it, which starts the sentence's first word...
+TEASER_GLUE = r"^(.*?(?:\p{Ll}{2}|\d{2}|[\p{Ll}\d]['\"’”?!]))\p{Lu}\p{Ll}*[\s,'’]"
+TEASER_HEADLINE_WORDS = 5
+TEASER_SENTENCE_WORDS = 6
+TEASER_MAX_WORDS = 80
+TEASER_LIST_REACH = 2  # ... and another such line is at most this many units away
+# ... or it is printed over the story's dateline, a place in capitals and a colon.
+TEASER_DATELINE = r"^(?P<head>.+?)\s(?P<place>[A-Z][A-Z .'-]{3,30}):\s+\p{Lu}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -153,11 +164,49 @@ def _headline_like(s: pl.Expr) -> pl.Expr:
 
 def _title_case(s: pl.Expr) -> pl.Expr:
     """Headline capitalisation: most words that are not small function words start with a capital."""
+    content, capitalised = _capitalised_words(s)
+    return (content >= 3) & (capitalised >= 0.7 * content)
+
+
+def _capitalised_words(s: pl.Expr, small: set[str] = _SMALL_WORDS) -> tuple[pl.Expr, pl.Expr]:
+    """(words that are not ``small`` function words, how many of them start with a capital)."""
     words = s.str.extract_all(r"[A-Za-z][\w'’-]*").list.eval(
-        pl.element().filter(~pl.element().str.to_lowercase().is_in(sorted(_SMALL_WORDS)))
+        pl.element().filter(~pl.element().str.to_lowercase().is_in(sorted(small)))
     )
-    capitalised = words.list.eval(pl.element().str.contains(r"^[A-Z]").cast(pl.UInt32)).list.sum()
-    return (words.list.len() >= 3) & (capitalised >= 0.7 * words.list.len())
+    return words.list.len(), words.list.eval(pl.element().str.contains(r"^[A-Z]").cast(pl.UInt32)).list.sum()
+
+
+def _glued_teaser(s: pl.Expr, words: pl.Expr) -> pl.Expr:
+    """A teaser printed as one line: a headline glued to its story's first sentence, either run together ('... Bill
+    At Troy SteakhouseA party of six left ...') or over the story's dateline ('... may soon be deemed stateless
+    WASHINGTON: Expressing concern over ...'). A mega-menu's latest headlines are printed so: such a line has a
+    paragraph's words and sentence, but it is no paragraph (evidence_frame asks for a list of them).
+
+    Run together, the headline is capitalised word by word (at least TEASER_HEADLINE_WORDS of them, so that a brand
+    glued into a sentence, 'Microsoft PowerPoint is ...', is not one) and the sentence reads as one (mostly
+    lower-case words). Over a dateline, the line is long, the headline ends no sentence, and the place is spelled
+    like a place, not an acronym ('NEW DELHI:', not 'HBB:')."""
+    glued_head = s.str.extract(TEASER_GLUE, 1)
+    tail = s.str.slice(glued_head.str.len_chars())
+    tail_words = tail.str.count_matches(r"\S+")
+    lower_words = tail.str.count_matches(r"\s\p{Ll}")
+    content, capitalised = _capitalised_words(glued_head, _HEADLINE_SMALL_WORDS)
+    run_together = (
+        (content >= TEASER_HEADLINE_WORDS)
+        & (capitalised == content)
+        & ~glued_head.str.contains(r"[•|@#]")
+        & (tail_words >= TEASER_SENTENCE_WORDS)
+        & (2 * lower_words >= tail_words - 1)
+    )
+    dateline = s.str.extract_groups(TEASER_DATELINE)
+    head, place = dateline.struct.field("head"), dateline.struct.field("place")
+    over_dateline = (
+        (words >= PROSE_SURE_WORDS)
+        & head.str.count_matches(r"\S+").is_between(3, HEADLINE_MAX_WORDS)
+        & ~head.str.contains(r"[.!?]['\"’”]?(?:\s|$)|[:|]")
+        & ~place.str.contains(r"[BCDFGHJKLMNPQRSTVWXZ]{4}")
+    )
+    return run_together.fill_null(False) | over_dateline.fill_null(False)
 
 
 def _category_like(s: pl.Expr) -> pl.Expr:
@@ -241,12 +290,29 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
     sentence = pl.col("ends_sentence") | pl.col("sentence_break")
     menu_run = (words >= PROSE_SURE_WORDS) & ~sentence
     frame = _on_rows(frame, menu_run, menu_run=_title_case(s))
+    frame = _on_rows(
+        frame, words.is_between(TEASER_HEADLINE_WORDS + TEASER_SENTENCE_WORDS, TEASER_MAX_WORDS),
+        glued_teaser=_glued_teaser(s, words),
+    )  # fmt: skip
+    # Teasers come in lists: a glued line alone among paragraphs is a sentence that names a brand ('... Standards
+    # (KATS) for TotalEnergies and group companies ...').
+    glued = pl.col("glued_teaser")
+    listed = pl.any_horizontal(
+        glued.shift(step).over("file").fill_null(False)
+        for step in range(-TEASER_LIST_REACH, TEASER_LIST_REACH + 1)
+        if step
+    )
+    frame = frame.with_columns(glued_teaser=glued & listed)
     frame = frame.with_columns(
-        prose=((words >= PROSE_SURE_WORDS) & ~pl.col("menu_run"))
-        | ((words >= PROSE_MIN_WORDS) & ~pl.col("title_case") & sentence)
-        # A wire dateline opens a paragraph however it ends ('HAYWARD, Calif. (AP) — The Latest on ... (all times
-        # local):').
-        | ((words >= PROSE_MIN_WORDS) & s.str.contains(DATELINE_AGENCY.pattern))
+        prose=(
+            ((words >= PROSE_SURE_WORDS) & ~pl.col("menu_run"))
+            | ((words >= PROSE_MIN_WORDS) & ~pl.col("title_case") & sentence)
+            # A wire dateline opens a paragraph however it ends ('HAYWARD, Calif. (AP) — The Latest on ... (all
+            # times local):').
+            | ((words >= PROSE_MIN_WORDS) & s.str.contains(DATELINE_AGENCY.pattern))
+        )
+        & ~pl.col("glued_teaser"),
+        headline=pl.col("headline") & ~pl.col("glued_teaser"),
     )
     # A leading bullet is punctuation to the canonical form; only a bullet 'l' and a trailing date need cutting.
     core = pl.when(s.str.contains(r"^l\s+[A-Z]")).then(pl.col("canon").str.slice(1)).otherwise(pl.col("canon"))
