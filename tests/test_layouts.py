@@ -506,6 +506,18 @@ def test_the_article_resumes_after_a_long_box_inside_it() -> None:
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *LONG_PARAGRAPHS]
 
 
+def test_the_article_resumes_after_a_photo_credit_when_each_paragraph_has_its_subheading() -> None:
+    """A photo's © credit has the shape of an end marker. An article that heads each paragraph never prints two
+    paragraphs in a row, but its paragraphs are longer than any teaser's blurb: two of them, parted by a
+    subheading, resume it. Teasers after the credit, each headline over a one-sentence blurb, do not."""
+    long_paragraphs = [f"{LONG_PARAGRAPHS[k]} {LONG_PARAGRAPHS[k + 1]}" for k in (0, 1)]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, "© Harbor Photo Agency / Mira Holm", "Tests at sea",
+             long_paragraphs[0], "The second phase", long_paragraphs[1]]  # fmt: skip
+    assert body_paragraphs(lines) == [LEAD, long_paragraphs[0], "The second phase", long_paragraphs[1]]
+    teasers = [WIDGET_HEADLINES[0], THIRD, WIDGET_HEADLINES[1], FOURTH]
+    assert body_paragraphs([*lines[:4], *teasers]) == [LEAD]
+
+
 def test_teasers_under_a_long_box_do_not_resume_the_article() -> None:
     """Under a long box after the last paragraph, a second list's teasers run on in paragraphs of their own, each
     a headline and its one-sentence blurb: short, and right under their list's header, so the article ended."""

@@ -97,6 +97,8 @@ END_GAP_UNITS = 8  # ... and reads on through the runs after it parted by at mos
 INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
 INLINE_BOX_MAX_UNITS = 12  # ... or a longer box, when the article resumes with RESUMED_PARAGRAPHS in a row
 RESUMED_PARAGRAPHS = 3
+LONG_PARAGRAPH_WORDS = 50  # ... or with two paragraphs this long, parted by at most
+SUBHEADINGS_BETWEEN = 2  # ... this many lines (subheadings, a live ticker's pointer)
 ELLIPSES = ("…", "...")  # a teaser's headline or blurb cut short
 STORY_HEADER_UNITS = 3  # lines of text (a section label, the headline) between a notice and the story's header
 # The headline (_choose_title):
@@ -147,11 +149,28 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
                 and ev[j - 1].kind not in ("end", "prose")
                 and sum(shapes[k].words for k in run) >= RESUMED_PARAGRAPHS * PROSE_SURE_WORDS
             )
-        if paragraphs:
+        if paragraphs or (not far and _long_paragraphs(j, ev, shapes)):
             return j
         if ev[j].kind in ("end", "date", "byline", "source") and not inline_too(ev[j].rule):
             return None
     return None
+
+
+def _long_paragraphs(j: int, ev: list[Evidence], shapes: list[Shape]) -> bool:
+    """Two long paragraphs, parted at most by subheadings (an article that heads each paragraph): longer than
+    any teaser's blurb."""
+
+    def long(k: int) -> bool:
+        return ev[k].kind == "prose" and shapes[k].words >= LONG_PARAGRAPH_WORDS
+
+    if not long(j):
+        return False
+    for k in range(j + 1, min(len(ev), j + 2 + SUBHEADINGS_BETWEEN)):
+        if long(k):
+            return True
+        if ev[k].kind not in ("headline", "short", "prose"):
+            return False
+    return False
 
 
 def _article_run(ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:

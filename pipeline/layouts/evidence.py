@@ -290,10 +290,9 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
     sentence = pl.col("ends_sentence") | pl.col("sentence_break")
     menu_run = (words >= PROSE_SURE_WORDS) & ~sentence
     frame = _on_rows(frame, menu_run, menu_run=_title_case(s))
-    frame = _on_rows(
-        frame, words.is_between(TEASER_HEADLINE_WORDS + TEASER_SENTENCE_WORDS, TEASER_MAX_WORDS),
-        glued_teaser=_glued_teaser(s, words),
-    )  # fmt: skip
+    glue = s.str.contains(TEASER_GLUE) | s.str.contains(TEASER_DATELINE)
+    teaser_sized = words.is_between(TEASER_HEADLINE_WORDS + TEASER_SENTENCE_WORDS, TEASER_MAX_WORDS)
+    frame = _on_rows(frame, teaser_sized & glue, glued_teaser=_glued_teaser(s, words))
     # Teasers come in lists: a glued line alone among paragraphs is a sentence that names a brand ('... Standards
     # (KATS) for TotalEnergies and group companies ...').
     glued = pl.col("glued_teaser")
