@@ -1,7 +1,8 @@
 """Dates as news pages print them: ISO, 'May 31, 2023', 'March. 02, 2023', '1 December 2022', '11/26/2013',
 '2021 March 4', '23.04.2024', '2024년 4월 23일', '2024年4月23日'; date stamps with times and zones ('11:02 AM GMT+9',
 '9:15 pm ET', '오후 2:05'), a section label in front ('Business 09:05 April 11, 2022', 'Economy 2024-04-23'), or an
-update stamp after them on the same line.
+update stamp after them on the same line. Month and weekday names, labels and times may be German, French,
+Spanish, Italian, Portuguese or Dutch too ('Mittwoch, 17. März 2021, 15:00 Uhr', 'Publicado el 6 de mayo de 2022').
 
 Only complete dates (year, month and day) are returned; relative ('2 days ago') and partial dates are not
 dates. Deterministic: nothing depends on today's date.
@@ -13,19 +14,35 @@ import dataclasses
 import datetime as dt
 import re
 
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+# Month names and abbreviations as news pages print them, in English, German, French, Spanish, Italian,
+# Portuguese and Dutch. Abbreviations that are common words too ('out', 'set', 'ago') are left out.
+MONTH_NAMES = {
+    1: ("january", "jan", "januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio", "gen", "janeiro",
+        "januari"),
+    2: ("february", "feb", "februar", "février", "fevrier", "févr", "febrero", "febbraio", "fevereiro", "fev",
+        "februari"),
+    3: ("march", "mar", "märz", "mär", "mars", "marzo", "março", "maart", "mrt"),
+    4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile"),
+    5: ("may", "mai", "mayo", "maggio", "mag", "maio", "mei"),
+    6: ("june", "jun", "juni", "juin", "junio", "giugno", "giu", "junho"),
+    7: ("july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho"),
+    8: ("august", "aug", "août", "aout", "agosto", "augustus"),
+    9: ("september", "sep", "sept", "septembre", "septiembre", "setiembre", "settembre", "setembro"),
+    10: ("october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre", "ott", "outubro"),
+    11: ("november", "nov", "novembre", "noviembre", "novembro"),
+    12: ("december", "dec", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic", "dicembre",
+         "dezembro"),
 }  # fmt: skip
-_MONTH = (
-    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
+_MONTH_NUMBER = {name: number for number, names in MONTH_NAMES.items() for name in names}
+# Longest first: 'mayo' before 'may', 'märz' before 'mär'.
+_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTH_NUMBER, key=lambda name: (-len(name), name))) + r")\.?"
 _ISO = r"(?P<y>(?:19|20)\d\d)[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"
 _MDY = _MONTH + r"\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)(?!\d)"
+# '4 March 2031', '17. März 2031', '1er mars 2031', '6 de mayo de 2031'.
 _DMY = (
-    r"(?P<d3>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH.replace("?P<mon>", "?P<mon3>") + r",?\s+(?P<y3>(?:19|20)\d\d)(?!\d)"
-)
+    r"(?P<d3>\d{1,2})(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?" + _MONTH.replace("?P<mon>", "?P<mon3>")
+    + r",?\s+(?:del?\s+)?(?P<y3>(?:19|20)\d\d)(?!\d)"
+)  # fmt: skip
 _US = r"(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d\d)(?!\d)"
 _YMD = r"(?P<y5>(?:19|20)\d\d)[\s,./-]+" + _MONTH.replace("?P<mon>", "?P<mon5>") + r"\s*(?P<d5>\d{1,2})(?!\d)"
 _DOTTED_DMY = r"(?P<d6>\d{1,2})\.(?P<m6>\d{1,2})\.(?P<y6>(?:19|20)\d\d)(?!\d)"
@@ -38,16 +55,33 @@ _ZONE = (
     r"|\(?\s*(?:kst|jst|gmt|utc|bst|cest|cet|hkt|sgt|[ecmp][sd]?t)\b\s*\)?)"
 )
 # A time after the date: '09:15', '9.15 am', 'at 9:15', '오후 2:05', ISO's 'T09:15:00+09:00', with an optional zone.
-_TIME = r"(?:\bat\s+|T|오전\s*|오후\s*)?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*" + _ZONE + ")?"
-_WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?"
+# Other languages: 'um 15:00 Uhr', 'à 15h30', 'a las 05:30 horas', 'alle ore 9.15'.
+_TIME = (
+    r"(?:\b(?:at|um|à|a\s+las|às|alle(?:\s+ore)?|ore|om)\s+|T|오전\s*|오후\s*)?\d{1,2}[:.h]\d{2}(?::\d{2})?\s*"
+    r"(?:[ap]\.?m\.?|uhr|horas|hrs|hs|h)?(?:\s*" + _ZONE + ")?"
+)
+_WEEKDAY = (
+    r"(?:mon|tue|wed|thu|fri|sat|sun|dienstag|mittwoch|donnerstag|freitag|samstag|lundi|mardi|mercredi|jeudi|"
+    r"vendredi|samedi|dimanche|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo|luned[ìi]|marted[ìi]|"
+    r"mercoled[ìi]|gioved[ìi]|venerd[ìi]|sabato|domenica|segunda|ter[çc]a|quarta|quinta|sexta|maandag|dinsdag|"
+    r"woensdag|donderdag|vrijdag|zaterdag|zondag)[\w-]*\.?,?"
+)
+# Labels in other languages mean what an English one does (LABEL_MEANING).
+LABEL_MEANING = {
+    "veröffentlicht": "published", "publié": "published", "publicado": "published", "pubblicato": "published",
+    "gepubliceerd": "published", "aktualisiert": "updated", "mis à jour": "updated", "actualizado": "updated",
+    "aggiornato": "updated", "atualizado": "updated", "bijgewerkt": "updated",
+}  # fmt: skip
 _LABEL = (
     r"(?P<label>published|posted|updated|modified|last updated|last modified|created|date|released|issued|input|"
-    r"written|write|"
+    r"written|write|" + "|".join(LABEL_MEANING) + r"|"
     r"입력|수정|등록|작성)"
 )
+_LABEL_JOINER = r"(?:on|at|am|le|el|il|em|op)"  # 'Published on', 'Veröffentlicht am', 'Publié le', 'Publicado el'
+
 # What may surround a date on a line that is nothing but a date stamp (a place after a bar: '| Istanbul').
 _STAMP_FILLER = re.compile(
-    rf"^[\s•·|:,.\-–—/()]*(?:{_LABEL}\s*(?:on|at)?[\s:]*)?[\s•·|:,.\-–—/()]*(?:{_WEEKDAY}[\s,]*)?"
+    rf"^[\s•·|:,.\-–—/()]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*)?[\s•·|:,.\-–—/()]*(?:{_WEEKDAY}[\s,]*)?"
     r"(?:\|\s*[^\d|]{1,30})?$",
     re.IGNORECASE,
 )
@@ -55,14 +89,18 @@ _TIME_RE = re.compile(_TIME, re.IGNORECASE)
 # A time of day or a date label right next to a date ('November 19, 2019, 9:02 AM', '21:17 18.11.2019',
 # 'Publish date: Nov 18, 2019'): what a publication stamp prints, and a headline does not.
 _TIME_AFTER = re.compile(r"[\s,|·•\-–—]*" + _TIME, re.IGNORECASE)
-_TIME_OR_LABEL_BEFORE = re.compile(rf"(?:{_TIME}|{_LABEL}\s*(?:on|at)?\s*:?)[\s,|·•\-–—]*$", re.IGNORECASE)
+_TIME_OR_LABEL_BEFORE = re.compile(rf"(?:{_TIME}|{_LABEL}\s*{_LABEL_JOINER}?\s*:?)[\s,|·•\-–—]*$", re.IGNORECASE)
 # A section label printed before the stamp ('All News 09:05 April 11, 2022'): capitalised words only.
 _SECTION = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,2})\s+(?P<rest>\S.*)$")
 # ... or a single capitalised word right before the date ('Economy 2024-04-23 10:11'); two or three words right
 # before a date are as often a name ('Kim Min-ji 2024.04.23'), which is the byline's.
 _SECTION_WORD = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*)\s+(?P<rest>)$")
 # Where an update stamp starts after the first date on the same line ('... Updated 3 hours ago').
-_UPDATE_TAIL = re.compile(r"(?:\b|(?<=\d))(?:last\s+)?(?:updated?|modified|수정)\b.*$", re.IGNORECASE)
+_UPDATE_TAIL = re.compile(
+    r"(?:\b|(?<=\d))(?:last\s+)?(?:updated?|modified|수정|aktualisiert|mis à jour|actualizado|aggiornato|atualizado|"
+    r"bijgewerkt)\b.*$",
+    re.IGNORECASE,
+)
 UPDATED_LABELS = {"updated", "modified", "last updated", "last modified", "수정"}
 
 
@@ -85,13 +123,13 @@ def _from_match(m: re.Match[str]) -> dt.date | None:
     if g["y"]:
         return _to_date(g["y"], int(g["m"]), g["d"])
     if g["y2"]:
-        return _to_date(g["y2"], _MONTHS[g["mon"][:3].lower()], g["d2"])
+        return _to_date(g["y2"], _MONTH_NUMBER[g["mon"].lower()], g["d2"])
     if g["y3"]:
-        return _to_date(g["y3"], _MONTHS[g["mon3"][:3].lower()], g["d3"])
+        return _to_date(g["y3"], _MONTH_NUMBER[g["mon3"].lower()], g["d3"])
     if g["y4"]:
         return _to_date(g["y4"], int(g["m4"]), g["d4"])
     if g["y5"]:
-        return _to_date(g["y5"], _MONTHS[g["mon5"][:3].lower()], g["d5"])
+        return _to_date(g["y5"], _MONTH_NUMBER[g["mon5"].lower()], g["d5"])
     if g["y6"]:
         return _to_date(g["y6"], int(g["m6"]), g["d6"])
     return _to_date(g["y7"], int(g["m7"]), g["d7"])
@@ -164,4 +202,5 @@ def _stamp(line: str, date: FoundDate) -> DateStamp | None:
     m = _STAMP_FILLER.match(rest)
     if not m:
         return None
-    return DateStamp(date.value, (m.group("label") or "").lower() or None)
+    label = (m.group("label") or "").lower() or None
+    return DateStamp(date.value, LABEL_MEANING.get(label, label))

@@ -32,6 +32,16 @@ STAMPS = [
     ("Mar 4, 2031, 9:15 pm ET", dt.date(2031, 3, 4), None, None),
     ("4 March 2031 10:00 CET", dt.date(2031, 3, 4), None, None),
     ("2031년 4월 23일 오후 2:05", dt.date(2031, 4, 23), None, None),
+    # Other languages: month and weekday names, labels, times.
+    ("Mittwoch, 17. März 2031, 15:00 Uhr", dt.date(2031, 3, 17), None, None),
+    ("Veröffentlicht am 17.03.2031 um 15:00 Uhr", dt.date(2031, 3, 17), "published", None),
+    ("Aktualisiert am 17. März 2031", dt.date(2031, 3, 17), "updated", None),
+    ("Publié le 1er mars 2031 à 15h30", dt.date(2031, 3, 1), "published", None),
+    ("sábado, 7 de mayo de 2031", dt.date(2031, 5, 7), None, None),
+    ("Publicado el 6 de mayo del 2031 a las 05:30 horas", dt.date(2031, 5, 6), "published", None),
+    ("3 gennaio 2031 alle ore 9.15", dt.date(2031, 1, 3), None, None),
+    ("6 de maio de 2031", dt.date(2031, 5, 6), None, None),
+    ("maandag 3 januari 2031", dt.date(2031, 1, 3), None, None),
 ]
 
 
@@ -51,6 +61,8 @@ def test_date_stamp_forms(line: str, value: dt.date, label: str | None, section:
         "2 days ago",
         "Kim Min-ji 2031.04.23",  # a name right before the date: the byline's line, not a section's stamp
         "By Ivo Brandt 2031-04-23",
+        "Die Fähre fährt ab dem 17. März 2031 wieder",  # a date in a sentence, in any language
+        "3 out 2031",  # an abbreviation that is a common word too is no month
     ],
 )
 def test_not_a_date_stamp(line: str) -> None:
