@@ -634,6 +634,23 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
     assert byline_name(line) == name
 
 
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("von Dana Whitfield", "Dana Whitfield"),
+        ("Von Dana Whitfield und Mira Holm", "Dana Whitfield und Mira Holm"),
+        ("Par Jean-Luc Marchand", "Jean-Luc Marchand"),
+        ("Por María López y Juan Pérez", "María López y Juan Pérez"),
+        ("Door Jan de Vries", "Jan de Vries"),
+        ("Von Hamburg nach Kiel", None),  # a headline: its words are not all a name's
+        ("Por Qué", None),  # one capitalised word after 'Por' or 'Par' is as often a headline's
+    ],
+)
+def test_a_byline_in_another_language_names_the_writer(line: str, name: str | None) -> None:
+    """'By' is 'Von' in German, 'Par' in French, 'Por' in Spanish and Portuguese, 'Door' in Dutch."""
+    assert byline_name(line) == name
+
+
 def test_a_standfirst_printed_again_in_the_article_does_not_end_it() -> None:
     """The lead printed again with the same paragraph after it is the article printed twice (the first copy is
     the article); with other paragraphs after it, the lead was a standfirst printed again, and the article goes on."""

@@ -37,6 +37,13 @@ REPORTER_BYLINE = re.compile(
     + EMAIL_SUFFIX
     + r"\.?"
 )
+# 'By' in German, French, Spanish or Portuguese and Dutch, over a name of two words at least ('von Andreas Kurz',
+# 'Por María López y Juan Pérez'): one capitalised word after 'Par' or 'Por' is as often a headline's ('Por Qué').
+OTHER_LANGUAGE_BYLINE = re.compile(
+    rf"(?:[•·▪|]\s*)?(?:[Vv]on|[Pp]ar|[Pp]or|[Dd]oor)\s+(?P<name>{_PERSON}(?:\s*(?:,|und|et|y|e|en)\s*{_PERSON})*)"
+    + EMAIL_SUFFIX
+    + r"\.?"
+)
 # A re-posted story credited to where it first ran, alone on its line above the lead ('According to Yonhap News,').
 ATTRIBUTION_BYLINE = re.compile(rf"[Aa]ccording\s+to\s+(?P<name>{_NAME})\s*[,:]?")
 # A desk credited as a whole ('Reuters Staff', 'Herald Staff Writers'), alone on its line.
@@ -44,7 +51,9 @@ STAFF_BYLINE = re.compile(
     r"(?:[•·▪|]\s*)?(?P<name>[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,4}\s+[Ss]taff(?:\s+(?:[Ww]riter|[Rr]eporter)s?)?)"
 )
 # Word edges spelled out: a Unicode word boundary sends polars' regex engine to its slow path.
-BYLINE_HINT = r"(?i)(?:^|[^a-z])(?:by|staff)(?:[^a-z]|$)|reporter|correspondent|^according to"
+BYLINE_HINT = (
+    r"(?i)(?:^|[^a-z])(?:by|staff)(?:[^a-z]|$)|reporter|correspondent|^according to|^[•·▪|\s]*(?:von|par|por|door)\s"
+)
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
     "Economist|Recorder|Insider|Newsroom|Wire|Standard|Guardian|Independent|Courier|Monitor|Globe|Shimbun|Sinmun"
@@ -226,6 +235,9 @@ def byline_name(text: str) -> str | None:
     m = REPORTER_BYLINE.fullmatch(text.strip())
     if m:
         return (m.group("n1") or m.group("n2")).strip()
+    m = OTHER_LANGUAGE_BYLINE.fullmatch(text.strip())
+    if m and word_count(m.group("name")) <= 8:
+        return m.group("name").strip()
     m = STAFF_BYLINE.fullmatch(text.strip()) or ATTRIBUTION_BYLINE.fullmatch(text.strip())
     return m.group("name") if m else None
 
