@@ -55,7 +55,7 @@ RULES: tuple[Rule, ...] = (
     Rule("share_widget", "chrome",
          _BULLET + r"(?:link copied|copied url|url copied|copied!|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
          r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article|"
-         r"share (?:this|it)(?: \w+)? (?:with|on|via) [\w+ ]{2,20}|sharing is caring!?|\d+ shares?|copy|"
+         r"share (?:this|it)(?: \w+)? (?:with|on|via)(?: [\w+ ]{2,20})?|sharing is caring!?|\d+ shares?|copy|"
          r"like this (?:story|article|post)\? share it.{0,40})\.?",
          "Share/copy-link widget labels; every news CMS prints them."),
     Rule("social_button", "chrome",
@@ -238,6 +238,15 @@ RULES: tuple[Rule, ...] = (
          r"(?:at|for|with|based|living|covering)\b.*)",
          "The author box after the article: its header, a biography ('Dana Whitfield is a freelance writer based in "
          "Busan.') and links to other stories, not the article.", max_chars=400),
+    Rule("script_message", "chrome",
+         r"(?:oops[!,.]?\s*)?something went wrong(?: (?:with the connection|on our end|here))?[.!]*"
+         r"(?:\s*please (?:try again|refresh(?: the page)?)(?: later)?[.!]?)?|"
+         r"(?:please )?(?:enable|turn on) javascript(?:[^\w].*)?|javascript (?:is )?(?:disabled|required)(?:[^\w].*)?|"
+         r"(?:warning:?\s*)?(?:this|your) (?:web )?browser (?:is not supported|is out of date|is outdated|"
+         r"does not support)(?:[^\w].*)?",
+         "What the page's scripts print when they fail or are off ('Something went wrong with the connection!', "
+         "'Please enable JavaScript', 'This web browser is not supported'): never the article's. Placed after the "
+         "comment rows: 'Please enable JavaScript to view the comments' is their end marker.", max_chars=200),
     Rule("image_viewer_hint", "chrome",
          r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
          r"(?:zoom|enlarge|view|expand).*",
