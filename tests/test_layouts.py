@@ -570,6 +570,20 @@ def test_a_headline_that_reads_like_a_sentence_over_its_photo_is_the_headline() 
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
 
 
+def test_a_question_headline_over_its_standfirst_is_the_headline() -> None:
+    """A headline that asks a question reads like a sentence, and the standfirst printed right under it like the
+    next paragraph; ending like no statement, and telling the story where the menu's item above it does not, it
+    is the headline. A short lead ends like one, and stays the lead."""
+    question = "Tidal power research with Norland: is the ministry moving too fast?"
+    standfirst = "The memorandum covers turbine testing and grid links, and critics say the timetable is too tight."
+    lines = [*SECTIONS, "Subscriptions", "Feedback", "Last Updated : Nov 20, 2031 01:41 PM | Source: Harbor Daily",
+             question, standfirst, LEAD, FOLLOW_UP, THIRD]  # fmt: skip
+    assert title_with_learned(lines, []) == question
+    assert body_paragraphs(lines) == [standfirst, LEAD, FOLLOW_UP, THIRD]
+    statement = question.replace(": is the ministry moving too fast?", " is moving too fast, critics say.")
+    assert body_paragraphs([*lines[:-5], statement, *lines[-4:]])[0] == statement
+
+
 @pytest.mark.parametrize(
     "lines",
     [

@@ -529,8 +529,10 @@ def _headline_read_as_lead(lines: list[Line], ev: list[Evidence], shapes: list[S
     if title is None or _stands_over(ev, shapes, title, lead) is not None:
         return False  # no headline-shaped line at all: a short lead (a crawler's date glued to it, say)
     below = next((j for j in range(lead + 1, len(lines)) if ev[j].kind == "prose"), None)
-    if below is None or below == lead + 1:
-        return False  # a headline stands over its byline, date or photo; a short lead, over the next paragraph
+    if below is None or (below == lead + 1 and lines[lead].text.rstrip().endswith((".", *ELLIPSES))):
+        # A headline stands over its byline, date or photo, or over a standfirst when it ends like no statement
+        # ('... time to be careful?', '... to kill Rep. Ilhan Omar'); a short lead, over the next paragraph.
+        return False
     story = _Header.of(lines, ev, shapes, below)
     untold = story.tells_story(lines[title].text) < STORY_TOLD / 2
     return untold and story.tells_story(lines[lead].text) >= STORY_TOLD
