@@ -256,10 +256,11 @@ RULES: tuple[Rule, ...] = (
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
          r"we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
-         r"(?:have|got) a (?:news )?tip(?:\?|,.*)",
+         r"(?:.{0,160}[^\w])?(?:have|got) a (?:news )?tip(?:\?|,.*)",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
-         "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily'): "
-         "page furniture shaped like a headline.", max_chars=100),
+         "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily', '... if "
+         "you have a news tip, correction or comment, let us know at: ...'): page furniture shaped like a headline.",
+         max_chars=280),
     Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*|filed under(?:[^\w].{0,200})?",
          "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping'): site navigation printed under "
          "articles."),

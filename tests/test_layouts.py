@@ -529,6 +529,22 @@ def test_teasers_under_a_long_box_do_not_resume_the_article() -> None:
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP]
 
 
+@pytest.mark.parametrize(
+    "bio",
+    [
+        "Dana Whitfield is the Harbor Daily's ports correspondent and lives in Busan with her two cats.",
+        "Award-winning reporter Dana Whitfield writes about shipping and the southern ports every Sunday.",
+    ],
+)
+def test_the_writers_biography_closes_the_article(bio: str) -> None:
+    """A paragraph about the writer, named as the byline names them, after the story: the author box, not the
+    article. Another writer's name there is a paragraph of the story."""
+    lines = [OWN_HEADLINE, "By Dana Whitfield, Harbor Daily Staff", LEAD, FOLLOW_UP, THIRD, bio]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    lines[1] = "By Mira Holm"
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD, bio]
+
+
 def test_teasers_that_read_as_short_sentences_do_not_resume_the_article() -> None:
     """A list header after the last paragraph ends the article unless the article resumes under it; headlines of
     other stories cut short with '…' read as sentences, and two of them in a row do not resume it."""

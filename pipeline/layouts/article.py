@@ -94,6 +94,8 @@ FIELD_LABEL_MAX_WORDS = 2  # 'Date', 'Posted on': a label printed on its own lin
 ARTICLE_GAP_UNITS = 4  # lines of other text (menus, teasers, metadata) that part a run of paragraphs from the next
 MAIN_RUN_SHARE = 0.25  # the article starts at the first run with this share of the words of the page's largest run
 END_GAP_UNITS = 8  # ... and reads on through the runs after it parted by at most this many lines of other text
+AUTHOR_BIO_PARAGRAPHS = 2  # the article's last paragraphs, where its writer's biography may stand (_author_bio)
+BIO_VERBS = r"(?:is|was|writes|has|covers|reports|joined|lives|teaches|works|edits|hosts|ist|schreibt|est|es|è)"
 INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
 INLINE_BOX_MAX_UNITS = 12  # ... or a longer box, when the article resumes with RESUMED_PARAGRAPHS in a row
 RESUMED_PARAGRAPHS = 3
@@ -650,6 +652,11 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
 
     # A lead past the article's run (whose paragraphs were decks or captions) reads on to the end of the page.
     article_end = run_last if lead <= run_last else len(lines) - 1
+    # The writer's biography, named as the byline names them, closes the article.
+    last_paragraphs = [i for i in range(lead + 1, article_end + 1) if ev[i].kind == "prose"][-AUTHOR_BIO_PARAGRAPHS:]
+    bio = next((i for i in last_paragraphs if _author_bio(lines[i].text, draft.byline)), None)
+    if bio is not None:
+        ev[bio] = Evidence("end", "author_box")
     last_prose = max((i for i in range(lead, article_end + 1) if ev[i].kind == "prose"), default=len(lines))
     # The lead, and a last paragraph closed by an agency sign-off ('... won. (Yonhap)'), are the article's own.
     signed = last_prose if last_prose < len(lines) and SIGNOFF.search(lines[last_prose].text) else None
@@ -836,6 +843,17 @@ def _section_heading(i: int, ev: list[Evidence], lines: list[Line], kept_prose: 
 def _repeats_title(text: str, core: str, title_core: str) -> bool:
     piped = SITE_SUFFIX.match(text)
     return core == title_core or (piped is not None and canonical(piped.group("head")) == title_core)
+
+
+def _author_bio(text: str, byline: str | None) -> bool:
+    """A paragraph about the article's writer, named as the byline names them ('Pulitzer Prize-winning journalist
+    Dana Whitfield writes a daily blog ...', 'Dana Whitfield (dana@harbor.example) is the editor of ...'). The
+    byline's first two words are the name (a role may follow them: 'Dana Whitfield Business Columnist')."""
+    first = re.split(r"\s*(?:,|&|\band\b|\bund\b|\bet\b|\by\b)\s*", byline or "")[0].split()
+    if len(first) < 2:
+        return False
+    name = rf"{re.escape(first[0])}\s+{re.escape(first[1])}(?:\s+[A-Z][\w'’-]+)?"
+    return re.match(rf"(?:[^.!?]{{0,80}}\s)?{name}(?:\s*\([^)]{{0,80}}\))?,?\s+{BIO_VERBS}\s", text) is not None
 
 
 def _handoff_reporter(body: list[Segment]) -> str | None:
