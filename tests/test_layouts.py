@@ -381,6 +381,19 @@ def test_teasers_over_their_datelines_are_not_the_article() -> None:
     assert body_paragraphs(lines) == LONG_PARAGRAPHS
 
 
+def test_a_tag_cloud_is_not_the_article() -> None:
+    """A tag cloud printed as one line ('ferries ports tides turbines ...') has far more words than the article's
+    paragraphs and no mark of punctuation: it is no paragraph. A standfirst may print a long sentence without a
+    stop, and stays one."""
+    tags = " ".join(f"{word} {word}s" for word in MENU).lower()
+    cloud = f"{tags} {tags} {tags} harbor tides wind energy"
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, "Tags", cloud]
+    assert body_paragraphs([cloud, *lines]) == [LEAD, FOLLOW_UP]
+    standfirst = ("Engineers from both countries will spend the next three years testing turbines in the bay and the "
+                  "ministry hopes the first power reaches the regional grid before the end of the decade")  # fmt: skip
+    assert body_paragraphs([OWN_HEADLINE, standfirst, FOLLOW_UP]) == [standfirst, FOLLOW_UP]
+
+
 def test_a_paragraph_under_a_wire_dateline_opens_the_story() -> None:
     """'MOKPO, South Jeolla (AP) — The Latest on ... (all times local):' ends like no sentence and sits over a time
     stamp, the shape of a deck; its dateline says it is the story's first paragraph."""

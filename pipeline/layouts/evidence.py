@@ -298,10 +298,13 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         frame, (words <= CATEGORY_MAX_WORDS) & (pl.col("chars") <= CATEGORY_MAX_CHARS), category=_category_like(s)
     )
     # A long unit is prose unless it is a menu run together: no sentence anywhere in it, and capitalised like a
-    # headline (a search form's drop-down, 'All Categories Agriculture Aviation Budget 2014/2015 Cabinet ...').
+    # headline (a search form's drop-down, 'All Categories Agriculture Aviation Budget 2014/2015 Cabinet ...'), or
+    # twice as long and without a single mark of punctuation (a tag cloud, 'adote um amigo agua alerta ...'; a
+    # standfirst may print a long sentence with no stop).
     sentence = pl.col("ends_sentence") | pl.col("sentence_break")
     menu_run = (words >= PROSE_SURE_WORDS) & ~sentence
-    frame = _on_rows(frame, menu_run, menu_run=_title_case(s))
+    tag_cloud = (words >= 2 * PROSE_SURE_WORDS) & ~s.str.contains(r"[,;:.!?()\[\]\"“”«»]")
+    frame = _on_rows(frame, menu_run, menu_run=_title_case(s) | tag_cloud)
     glue = s.str.contains(TEASER_GLUE) | s.str.contains(TEASER_DATELINE)
     teaser_sized = words.is_between(TEASER_HEADLINE_WORDS + TEASER_SENTENCE_WORDS, TEASER_MAX_WORDS)
     frame = _on_rows(frame, teaser_sized & glue, glued_teaser=_glued_teaser(s, words))
