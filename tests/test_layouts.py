@@ -527,6 +527,9 @@ def test_the_article_resumes_after_a_photo_credit_when_each_paragraph_has_its_su
     lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, "© Harbor Photo Agency / Mira Holm", "Tests at sea",
              long_paragraphs[0], "The second phase", long_paragraphs[1]]  # fmt: skip
     assert body_paragraphs(lines) == [LEAD, long_paragraphs[0], "The second phase", long_paragraphs[1]]
+    # The second paragraph need only be a sure one (the first is longer than a blurb).
+    lines[-1] = LONG_PARAGRAPHS[2]
+    assert body_paragraphs(lines) == [LEAD, long_paragraphs[0], "The second phase", LONG_PARAGRAPHS[2]]
     teasers = [WIDGET_HEADLINES[0], THIRD, WIDGET_HEADLINES[1], FOURTH]
     assert body_paragraphs([*lines[:4], *teasers]) == [LEAD]
 

@@ -159,8 +159,8 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
 
 
 def _long_paragraphs(j: int, ev: list[Evidence], shapes: list[Shape]) -> bool:
-    """Two long paragraphs, parted at most by subheadings (an article that heads each paragraph): longer than
-    any teaser's blurb."""
+    """A long paragraph, longer than any teaser's blurb, and a sure one after it, parted at most by subheadings (an
+    article that heads each paragraph)."""
 
     def long(k: int) -> bool:
         return ev[k].kind == "prose" and shapes[k].words >= LONG_PARAGRAPH_WORDS
@@ -168,7 +168,7 @@ def _long_paragraphs(j: int, ev: list[Evidence], shapes: list[Shape]) -> bool:
     if not long(j):
         return False
     for k in range(j + 1, min(len(ev), j + 2 + SUBHEADINGS_BETWEEN)):
-        if long(k):
+        if ev[k].kind == "prose" and shapes[k].words >= PROSE_SURE_WORDS:
             return True
         if ev[k].kind not in ("headline", "short", "prose"):
             return False
