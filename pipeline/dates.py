@@ -96,10 +96,9 @@ _SECTION = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){
 # before a date are as often a name ('Kim Min-ji 2024.04.23'), which is the byline's.
 _SECTION_WORD = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*)\s+(?P<rest>)$")
 # Where an update stamp starts after the first date on the same line ('... Updated 3 hours ago').
+_UPDATED_ELSEWHERE = "|".join(label for label, meaning in LABEL_MEANING.items() if meaning == "updated")
 _UPDATE_TAIL = re.compile(
-    r"(?:\b|(?<=\d))(?:last\s+)?(?:updated?|modified|수정|aktualisiert|mis à jour|actualizado|aggiornato|atualizado|"
-    r"bijgewerkt)\b.*$",
-    re.IGNORECASE,
+    rf"(?:\b|(?<=\d))(?:last\s+)?(?:updated?|modified|수정|{_UPDATED_ELSEWHERE})\b.*$", re.IGNORECASE
 )
 UPDATED_LABELS = {"updated", "modified", "last updated", "last modified", "수정"}
 

@@ -136,7 +136,8 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
 
     After a longer box ('Most Read', headlines with their writers' names), the article resumes with a longer run
     of long paragraphs, which does not start right under a list's header: teasers run on there in short
-    paragraphs of their own ('Most Read', then 'Headline Its blurb.' on each line).
+    paragraphs of their own ('Most Read', then 'Headline Its blurb.' on each line). Within the short box's units,
+    an article that heads each paragraph resumes with a long paragraph and a sure one (_long_paragraphs).
     """
     for j in range(marker + 1, min(len(ev) - 1, marker + 2 + INLINE_BOX_MAX_UNITS)):
         far = j > marker + 1 + INLINE_WIDGET_MAX_UNITS
