@@ -41,6 +41,20 @@ _PHOTO_AGENCY = (
     r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank"
 )
 # 'Read also' and 'related' in the languages of news pages other than English.
+# WordPress's comment form header, as its translations print it ('Leave a Reply', 'Leave a comment').
+_COMMENT_FORM_ABROAD = (
+    r"lascia un commento|lascia una risposta|deja (?:un|una) (?:comentario|respuesta)|dejar un comentario|"
+    r"laisser un commentaire|laisser une réponse|schreibe einen kommentar|hinterlasse einen kommentar|"
+    r"kommentar (?:schreiben|hinterlassen)|deixe (?:um|uma) (?:comentário|resposta)|geef een reactie|"
+    r"laat een reactie achter"
+)
+# A cookie banner's first words in other languages ('Utilizziamo i cookie ...', 'Diese Website verwendet Cookies').
+_COOKIES_ABROAD = (
+    r"(?:utilizziamo|usiamo|wir (?:verwenden|nutzen)|nous utilisons|utilizamos|usamos|wij gebruiken|we gebruiken) "
+    r"(?:i |des |los |las |)cookies?|"
+    r"(?:questo sito|diese (?:web)?seite|diese website|ce site|este sitio(?: web)?|este site|deze (?:web)?site) "
+    r"(?:web )?(?:utilizza|usa|verwendet|nutzt|utilise|utiliza|gebruikt) (?:i |des |)cookies?"
+)
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
     r"(?:à )?lire aussi|leggi anche|leia também|lesen sie (?:auch|mehr)|auch interessant|schon gelesen|"
@@ -115,8 +129,9 @@ RULES: tuple[Rule, ...] = (
          "Unrendered CMS shortcodes ('[caption id=...]', '[/caption]', '[gallery ...]') alone on a line."),
     Rule("social_follow", "chrome",
          r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}|"
-         r"follow (?:me|@\w+|(?-i:[A-Z][\w.'’&-]*)(?: (?-i:[A-Z@][\w.'’&-]*)){0,4}) on (?:twitter|x|facebook|"
-         r"instagram|linkedin|youtube|tiktok|threads|telegram|whatsapp|google news)(?:[^\w].{0,200})?",
+         r"follow (?:me|@\w+|(?-i:[A-Z][\w.'’&-]*)(?: (?-i:[A-Z@][\w.'’&-]*)){0,4}(?: section| desk)?) on "
+         r"(?:twitter|x|facebook|instagram|linkedin|youtube|tiktok|threads|telegram|whatsapp|google news)"
+         r"(?:[^\w].{0,200})?",
          "Calls to follow or subscribe printed under articles on most sites ('Follow The Harbor Daily on Twitter and "
          "Instagram @HarborDaily')."),
     Rule("newsletter_promo", "chrome",
@@ -142,8 +157,10 @@ RULES: tuple[Rule, ...] = (
     Rule("cookie_notice", "chrome",
          r"(?:.{0,40}[^\w])?(?:this (?:web)?site|we) uses? cookies(?:[^\w].*)?|"
          r"(?:accept|allow|reject) (?:all )?cookies|"
-         r"(?:privacy (?:&|and) )?cookies? (?:policy|settings|preferences|consent)",
-         "The cookie banner ('Privacy & Cookies: This site uses cookies. By continuing ...', 'Accept all cookies').",
+         r"(?:privacy (?:&|and) )?cookies? (?:policy|settings|preferences|consent)|"
+         r"(?:.{0,40}[^\w])?(?:" + _COOKIES_ABROAD + r")(?:[^\w].*)?",
+         "The cookie banner ('Privacy & Cookies: This site uses cookies. By continuing ...', 'Accept all cookies'), "
+         "in other languages too ('Utilizziamo i cookie per ...').",
          max_chars=300),
     Rule("market_data_notice", "chrome",
          r"(?:.{0,40}[^\w])?(?:quotes|data|prices)(?: are| is)? delayed (?:(?:at least|by|a minimum of|up to) )?"
@@ -186,8 +203,9 @@ RULES: tuple[Rule, ...] = (
          r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
          r"you may also like|latest news|top stories(?: (?:in|from) [\w ]+)?|editor'?s picks?|related coverage|"
          r"explore further|more on this (?:story|topic)|read next|next up(?: in [\w &]+)?|"
-         r"popular on [\w .&'-]+)\s*(?::|\.{3}|…)?",
-         "Headers of related/most-viewed lists ('More from X...', 'Top stories in Nation', 'We Recommend'); the "
+         r"popular on [\w .&'-]+|more in (?-i:[A-Z][\w&'’-]*(?: [A-Z&][\w&'’-]*){0,3}))\s*(?::|\.{3}|…)?",
+         "Headers of related/most-viewed lists ('More from X...', 'Top stories in Nation', 'We Recommend', 'More in "
+         "White House'); the "
          "headlines after them belong to other articles. Boxes of related links also sit between paragraphs.",
          max_chars=100, inline_too=True),
     Rule("related_link", "chrome",
@@ -211,8 +229,10 @@ RULES: tuple[Rule, ...] = (
          _BULLET + r"(?:leave a (?:reply|comment)|(?:post|add|write) a comment|\d* ?comments? ?\(\d+\)|"
          r"(?:(?:please|you must be) )?(?:log|sign)(?:ged)? ?in to (?:comment|post|leave|write|"
          r"(?:[\w ]{1,30} )?account)\b.*|"
-         r"to (?:write|post|leave) (?:a )?comments?, please .*|your email address will not be published.*)",
-         "Comment forms and login prompts under articles (WordPress 'Leave a Reply', social-comment widgets)."),
+         r"to (?:write|post|leave) (?:a )?comments?, please .*|your email address will not be published.*|"
+         + _COMMENT_FORM_ABROAD + ")",
+         "Comment forms and login prompts under articles (WordPress 'Leave a Reply', social-comment widgets), in "
+         "the languages WordPress prints them in ('Lascia un commento', 'Schreibe einen Kommentar')."),
     Rule("comment_section", "end",
          _BULLET + r"\[?\s*(?:(?:top rated|most liked|newest|oldest|recent|latest|user|readers?'?) comments?|"
          r"(?:read|view|show) all comments|comments are closed|no comments yet.*|be the first to comment.*|"
@@ -239,14 +259,29 @@ RULES: tuple[Rule, ...] = (
          "The author box after the article: its header, a biography ('Dana Whitfield is a freelance writer based in "
          "Busan.') and links to other stories, not the article.", max_chars=400),
     Rule("script_message", "chrome",
-         r"(?:oops[!,.]?\s*)?something went wrong(?: (?:with the connection|on our end|here))?[.!]*"
-         r"(?:\s*please (?:try again|refresh(?: the page)?)(?: later)?[.!]?)?|"
+         r"(?:oops[!,.]?\s*)?(?:something went wrong(?: (?:with the connection|on our end|here))?|"
+         r"an error (?:has )?occurred)[.!,]*(?:\s*please (?:try again|refresh(?: the page)?)(?: later)?[.!]?)?|"
          r"(?:please )?(?:enable|turn on) javascript(?:[^\w].*)?|javascript (?:is )?(?:disabled|required)(?:[^\w].*)?|"
          r"(?:warning:?\s*)?(?:this|your) (?:web )?browser (?:is not supported|is out of date|is outdated|"
          r"does not support)(?:[^\w].*)?",
-         "What the page's scripts print when they fail or are off ('Something went wrong with the connection!', "
-         "'Please enable JavaScript', 'This web browser is not supported'): never the article's. Placed after the "
+         "What the page's scripts print when they fail or are off ('Something went wrong with the connection!', 'An "
+         "error has occurred, please try again later.', 'Please enable JavaScript', 'This web browser is not "
+         "supported'): never the article's. Placed after the "
          "comment rows: 'Please enable JavaScript to view the comments' is their end marker.", max_chars=200),
+    Rule("platform_credit", "chrome",
+         r"(?:.{0,120}[.|·•–—-]\s*)?(?:proudly )?powered by (?:wordpress|blogger|ghost|drupal|joomla|squarespace|"
+         r"wix|typepad|tumblr)(?:\s*[.|·•–—-].{0,120})?|(?:.{0,60}[^\w])?(?:create a free website or blog at|blog at|"
+         r"bloggen auf|erstelle (?:eine kostenlose website oder blog|kostenlos eine website oder ein blog)(?: [–-])? "
+         r"auf|blog di|crea un sito o un blog gratuito su) wordpress\.com\.?(?:[^\w].{0,80})?",
+         "The footer's credit to the blogging platform or its theme ('Proudly powered by WordPress', 'Blog at "
+         "WordPress.com.', 'Erstelle eine kostenlose Website oder Blog – auf WordPress.com.'): never the article.",
+         max_chars=250),
+    Rule("reader_pitch", "chrome",
+         r"if you (?:enjoyed|liked|like|enjoy|value|appreciated|found) (?:this|our) (?:article|story|post|piece|"
+         r"content|journalism|reporting)(?:[^\w].*)?",
+         "The site's pitch to a reader who got this far ('If you enjoyed this article, we have a proposition for you: "
+         "join ...', 'If you liked this post, share it'): a membership or sharing appeal, not the article.",
+         max_chars=500),
     Rule("image_viewer_hint", "chrome",
          r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
          r"(?:zoom|enlarge|view|expand).*",
@@ -255,11 +290,12 @@ RULES: tuple[Rule, ...] = (
          r"(?:click|tap) (?:here )?(?:to|for) .+|(?:.*[^\w])?(?:opens?|will open) in (?:a )?new (?:window|tab)\)?\.?|"
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
-         r"we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
+         r"(?:.{0,160}[.!?] )?we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
          r"(?:.{0,160}[^\w])?(?:have|got) a (?:news )?tip(?:\?|,.*)",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily', '... if "
-         "you have a news tip, correction or comment, let us know at: ...'): page furniture shaped like a headline.",
+         "you have a news tip, correction or comment, let us know at: ...', '... letters to the editor. We'd like to "
+         "hear what you think ...'): page furniture shaped like a headline.",
          max_chars=280),
     Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*|filed under(?:[^\w].{0,200})?",
          "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping'): site navigation printed under "

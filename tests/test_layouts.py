@@ -301,6 +301,27 @@ def test_an_end_marker_after_the_article_still_ends_it(tail: list[str]) -> None:
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP]
 
 
+def test_other_stories_over_the_closing_marker_are_not_the_article() -> None:
+    """Headlines of other stories between the last paragraph and the marker that closes the article ('Originally
+    published on ...') are not its text, though the page's tail under the marker has paragraphs of its own."""
+    tail = ["Originally published on Harbor Science.", "Get breaking harbor news on ferries, fish, tides and more!",
+            "No spam, we promise. You can unsubscribe at any time and we'll never share your details."]  # fmt: skip
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *WIDGET_HEADLINES, *tail]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP]
+
+
+@pytest.mark.parametrize("sentence", ["Colombia had lost to Belgium on Monday.", '"That\'s correct," Kwon said.'])
+def test_a_short_sentence_under_the_last_paragraph_is_the_articles(sentence: str) -> None:
+    """A last line too short to be a paragraph still ends like a sentence: the article's, where a list of other
+    stories' headlines under the last paragraph is not."""
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, sentence, "More from the Harbor Daily",
+             *WIDGET_HEADLINES]  # fmt: skip
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, sentence]
+    assert body_paragraphs([*lines[:4], *WIDGET_HEADLINES, "Share this:", "Facebook"]) == [LEAD, FOLLOW_UP]
+    # A question there asks the reader.
+    assert body_paragraphs([*lines[:4], "Was this article helpful?", "Share this:", "Facebook"]) == [LEAD, FOLLOW_UP]
+
+
 # --- the article's run of paragraphs ---------------------------------------------------------------------------------
 
 MENU = ["Business", "Markets", "Energy", "Shipping", "Ports", "Opinion", "Weather", "Sports", "Obituaries"]
@@ -567,6 +588,10 @@ def test_teasers_that_read_as_short_sentences_do_not_resume_the_article() -> Non
     teasers = ["Jury rules for half of the plaintiffs in the harbor land suit …",
                "Ferry operators warn of higher fares on the southern routes this summer …",
                "City council delays its vote on the new waterfront stadium again …"]  # fmt: skip
+    assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, "Top stories", *teasers]) == [LEAD, FOLLOW_UP]
+    # Nor do two headlines that read as sentences, shorter together than one sure paragraph.
+    teasers = ["Ferry fares are not the problem. Our timetables are",
+               "Could a ferry cross the strait on tidal power alone?", *WIDGET_HEADLINES]  # fmt: skip
     assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, "Top stories", *teasers]) == [LEAD, FOLLOW_UP]
 
 

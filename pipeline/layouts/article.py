@@ -101,6 +101,7 @@ INLINE_BOX_MAX_UNITS = 12  # ... or a longer box, when the article resumes with 
 RESUMED_PARAGRAPHS = 3
 LONG_PARAGRAPH_WORDS = 50  # ... or with two paragraphs this long, parted by at most
 SUBHEADINGS_BETWEEN = 2  # ... this many lines (subheadings, a live ticker's pointer)
+TAIL_SENTENCE_MIN_WORDS = 3  # a line under the last paragraph that ends like a sentence and has this many words
 ELLIPSES = ("…", "...")  # a teaser's headline or blurb cut short
 STORY_HEADER_UNITS = 3  # lines of text (a section label, the headline) between a notice and the story's header
 # The headline (_choose_title):
@@ -145,18 +146,41 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
         paragraphs = all(ev[k].kind == "prose" for k in run) and not any(
             lines[k].text.rstrip().endswith(ELLIPSES) for k in run
         )
+        words = sum(shapes[k].words for k in run)
         if far:
             paragraphs = (
                 paragraphs
                 and len(run) == RESUMED_PARAGRAPHS
                 and ev[j - 1].kind not in ("end", "prose")
-                and sum(shapes[k].words for k in run) >= RESUMED_PARAGRAPHS * PROSE_SURE_WORDS
+                and words >= RESUMED_PARAGRAPHS * PROSE_SURE_WORDS
             )
+        else:  # two teasers' headlines that read as sentences are shorter ('Paid political ads are not the problem')
+            paragraphs = paragraphs and words >= PROSE_SURE_WORDS
         if paragraphs or (not far and _long_paragraphs(j, ev, shapes)):
             return j
         if ev[j].kind in ("end", "date", "byline", "source") and not inline_too(ev[j].rule):
             return None
     return None
+
+
+def _closing_end(lead: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> int:
+    """The first end marker after the lead that the article does not resume after (len(lines) if none)."""
+    return next(
+        (i for i in range(lead + 1, len(lines)) if ev[i].kind == "end"
+         and not (inline_too(ev[i].rule) and _resumes_after(i, lines, ev, shapes) is not None)),
+        len(lines),
+    )  # fmt: skip
+
+
+def _tail_sentence(line: Line, e: Evidence, shape: Shape) -> bool:
+    """A line that ends like a statement: a question there asks the reader ('Was this article helpful?')."""
+    statement = not line.text.rstrip(" \"'”’)").endswith(("?", "？"))
+    return (
+        e.kind in ("short", "headline")
+        and shape.ends_sentence
+        and statement
+        and shape.words >= TAIL_SENTENCE_MIN_WORDS
+    )
 
 
 def _long_paragraphs(j: int, ev: list[Evidence], shapes: list[Shape]) -> bool:
@@ -658,7 +682,17 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
     bio = next((i for i in last_paragraphs if _author_bio(lines[i].text, draft.byline)), None)
     if bio is not None:
         ev[bio] = Evidence("end", "author_box")
-    last_prose = max((i for i in range(lead, article_end + 1) if ev[i].kind == "prose"), default=len(lines))
+    # Paragraphs past the marker that closes the article are the page's tail, not its last paragraph: the lines of
+    # text between the two (a list of other stories over 'Originally published on X') are not the article's.
+    closing = _closing_end(lead, lines, ev, shapes)
+    last_prose = max((i for i in range(lead, min(article_end, closing - 1) + 1) if ev[i].kind == "prose"),
+                     default=len(lines))  # fmt: skip
+    # Statements right under it, too short to be paragraphs ('Colombia had lost to Belgium on Monday.'), still
+    # are the article's: the headlines of a list of other stories do not end like sentences.
+    while last_prose + 1 < closing and _tail_sentence(
+        lines[last_prose + 1], ev[last_prose + 1], shapes[last_prose + 1]
+    ):
+        last_prose += 1
     # The lead, and a last paragraph closed by an agency sign-off ('... won. (Yonhap)'), are the article's own.
     signed = last_prose if last_prose < len(lines) and SIGNOFF.search(lines[last_prose].text) else None
     # A paragraph closed by the reporter's e-mail ends the article ('... next spring. (name@paper.com)').
