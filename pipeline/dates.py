@@ -66,11 +66,12 @@ _WEEKDAY = (
     r"mercoled[ìi]|gioved[ìi]|venerd[ìi]|sabato|domenica|segunda|ter[çc]a|quarta|quinta|sexta|maandag|dinsdag|"
     r"woensdag|donderdag|vrijdag|zaterdag|zondag)[\w-]*\.?,?"
 )
-# Labels in other languages mean what an English one does (LABEL_MEANING).
+# Labels that mean what another does: in other languages, and 'Original' after an update stamp ('Updated Nov. 19,
+# 2019 8:21 am ET / Original Nov. 19, 2019 8:02 am ET').
 LABEL_MEANING = {
-    "veröffentlicht": "published", "publié": "published", "publicado": "published", "pubblicato": "published",
-    "gepubliceerd": "published", "aktualisiert": "updated", "mis à jour": "updated", "actualizado": "updated",
-    "aggiornato": "updated", "atualizado": "updated", "bijgewerkt": "updated",
+    "original": "published", "veröffentlicht": "published", "publié": "published", "publicado": "published",
+    "pubblicato": "published", "gepubliceerd": "published", "aktualisiert": "updated", "mis à jour": "updated",
+    "actualizado": "updated", "aggiornato": "updated", "atualizado": "updated", "bijgewerkt": "updated",
 }  # fmt: skip
 _LABEL = (
     r"(?P<label>published|posted|updated|modified|last updated|last modified|created|date|released|issued|input|"
@@ -97,9 +98,10 @@ _SECTION = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){
 _SECTION_WORD = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*)\s+(?P<rest>)$")
 # Where an update stamp starts after the first date on the same line ('... Updated 3 hours ago').
 _UPDATED_ELSEWHERE = "|".join(label for label, meaning in LABEL_MEANING.items() if meaning == "updated")
-_UPDATE_TAIL = re.compile(
-    rf"(?:\b|(?<=\d))(?:last\s+)?(?:updated?|modified|수정|{_UPDATED_ELSEWHERE})\b.*$", re.IGNORECASE
-)
+_UPDATE_WORD = rf"(?:last\s+)?(?:updated?|modified|수정|{_UPDATED_ELSEWHERE})\b"
+_UPDATE_TAIL = re.compile(rf"(?:\b|(?<=\d)){_UPDATE_WORD}.*$", re.IGNORECASE)
+# An update stamp first, then the story's own after a bar or slash ('Updated X / Original Y').
+_UPDATE_FIRST = re.compile(rf"^\s*{_UPDATE_WORD}[^/|]*?[/|]", re.IGNORECASE)
 UPDATED_LABELS = {"updated", "modified", "last updated", "last modified", "수정"}
 
 
@@ -168,6 +170,9 @@ def date_stamp(line: str) -> DateStamp | None:
     ago') is cut off first: the line's own date is the first one. A leading section label is returned with it.
     """
     dates = find_dates(line)
+    first = _UPDATE_FIRST.match(line)
+    if first is not None and any(d.start > first.end() for d in dates):
+        return date_stamp(line[first.end() :])  # the date after the update stamp is the story's own
     if dates:
         tail = _UPDATE_TAIL.search(line, dates[0].end)
         if tail is not None:
