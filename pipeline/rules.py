@@ -58,7 +58,10 @@ _COOKIES_ABROAD = (
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
     r"(?:à )?lire aussi|leggi anche|leia também|lesen sie (?:auch|mehr)|auch interessant|schon gelesen|"
-    r"am meisten gelesen"
+    r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|mehr zum thema|lesen sie auch die folgenden beiträge|"
+    r"(?:weitere|beliebte|ähnliche) (?:beiträge|artikel)(?: (?:zum thema|aus der kolumne|aus der rubrik))?|"
+    r"das (?:thema )?könnte (?:dich|sie) auch interessieren|(?:articles?|à lire) (?:similaires?|aussi)|"
+    r"articoli correlati|(?:artículos|notas) relacionad[oa]s|(?:artigos|posts) relacionados"
 )
 
 RULES: tuple[Rule, ...] = (
@@ -90,6 +93,8 @@ RULES: tuple[Rule, ...] = (
          r"listen to (?:this )?article|tweet|e-?mail this|advertisement|advert|ad|loading\W*|\d* ?comments?|reply|"
          r"quick links|"
          r"back to (?:the )?(?:list|overview|index)|list|(?:next|previous|prev) (?:article|story|post)|tags|keywords|"
+         r"(?:vorheriger|voriger|nächster) (?:artikel|beitrag)|(?:article|post) (?:précédent|suivant)|"
+         r"(?:artículo|entrada) (?:anterior|siguiente)|(?:articolo|post) (?:precedente|successivo)|"
          r"zurück(?: zur| zum)? (?:übersicht|startseite)",
          "Accessibility skip links and landmarks ('Menu Content') and one-word navigation items (menu, search, "
          "close, top, logo alt text, sign-in, advertisement slots, comment counters)."),

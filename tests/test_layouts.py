@@ -319,7 +319,23 @@ def test_a_short_sentence_under_the_last_paragraph_is_the_articles(sentence: str
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, sentence]
     assert body_paragraphs([*lines[:4], *WIDGET_HEADLINES, "Share this:", "Facebook"]) == [LEAD, FOLLOW_UP]
     # A question there asks the reader.
-    assert body_paragraphs([*lines[:4], "Was this article helpful?", "Share this:", "Facebook"]) == [LEAD, FOLLOW_UP]
+    for question in ("Was this article helpful?", "Liked the article? Share it!"):
+        assert body_paragraphs([*lines[:4], question, "Share this:", "Facebook"]) == [LEAD, FOLLOW_UP]
+
+
+def test_a_list_the_article_introduces_is_its_text() -> None:
+    """A line ending in ':' under the last paragraph introduces a list of the article's own (a timetable, tour
+    dates): its short lines are not a list of other stories."""
+    timetable = ["The summer timetable:", "June 9 -- Busan to Jeju, 08:00", "June 10 -- Jeju to Busan, 14:00",
+                 "July 2 -- Busan to Tsushima, 09:30"]  # fmt: skip
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *timetable, "More from the Harbor Daily",
+             *WIDGET_HEADLINES]  # fmt: skip
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *timetable]
+    # Without its introduction, such lines under the last paragraph are other stories' headlines, and so are they
+    # under a line that names other stories to read.
+    assert body_paragraphs([*lines[:4], *timetable[1:], *lines[-3:]]) == [LEAD, FOLLOW_UP]
+    others = ["Related coverage from the Harbor Daily:", *WIDGET_HEADLINES]
+    assert body_paragraphs([*lines[:4], *others, *lines[-3:]]) == [LEAD, FOLLOW_UP]
 
 
 # --- the article's run of paragraphs ---------------------------------------------------------------------------------
@@ -553,6 +569,20 @@ def test_the_article_resumes_after_a_photo_credit_when_each_paragraph_has_its_su
     assert body_paragraphs(lines) == [LEAD, long_paragraphs[0], "The second phase", LONG_PARAGRAPHS[2]]
     teasers = [WIDGET_HEADLINES[0], THIRD, WIDGET_HEADLINES[1], FOURTH]
     assert body_paragraphs([*lines[:4], *teasers]) == [LEAD]
+
+
+def test_the_opening_paragraphs_above_a_box_of_related_stories_are_the_articles() -> None:
+    """An article that opens with two paragraphs, then a box of related stories, then its long rest: the opening
+    has less than MAIN_RUN_SHARE of the rest's words, but the article resumes under the box, so it starts above
+    it."""
+    box = ["More in Energy", *WIDGET_HEADLINES, "Jury rules for half of the plaintiffs in the harbor land suit",
+           "City council delays its vote on the stadium", "Highlights"]  # fmt: skip
+    rest = [*LONG_PARAGRAPHS, THIRD, FOURTH, *(p.replace("the", "a") for p in LONG_PARAGRAPHS)]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *box, *rest]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *rest]
+    # Without the box, the opening is parted from the rest by the page's other lines: a menu's stray paragraphs.
+    menu = ["Business", "Markets", "Energy", "Shipping", "Ports", "Opinion"]
+    assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, *menu, *rest]) == rest
 
 
 def test_teasers_under_a_long_box_do_not_resume_the_article() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import itertools
 import re
 
 from pipeline.dates import DATE_RE, carries_stamp, find_dates
@@ -93,6 +94,7 @@ FIELD_LABEL_MAX_WORDS = 2  # 'Date', 'Posted on': a label printed on its own lin
 # The article's run of paragraphs (_article_run):
 ARTICLE_GAP_UNITS = 4  # lines of other text (menus, teasers, metadata) that part a run of paragraphs from the next
 MAIN_RUN_SHARE = 0.25  # the article starts at the first run with this share of the words of the page's largest run
+OPENING_RUN_WORDS = 50  # ... or at a run of this many words above it, parted from it by an inline box
 END_GAP_UNITS = 8  # ... and reads on through the runs after it parted by at most this many lines of other text
 AUTHOR_BIO_PARAGRAPHS = 2  # the article's last paragraphs, where its writer's biography may stand (_author_bio)
 BIO_VERBS = r"(?:is|was|writes|has|covers|reports|joined|lives|teaches|works|edits|hosts|ist|schreibt|est|es|è)"
@@ -101,6 +103,15 @@ INLINE_BOX_MAX_UNITS = 12  # ... or a longer box, when the article resumes with 
 RESUMED_PARAGRAPHS = 3
 LONG_PARAGRAPH_WORDS = 50  # ... or with two paragraphs this long, parted by at most
 SUBHEADINGS_BETWEEN = 2  # ... this many lines (subheadings, a live ticker's pointer)
+# Words that name other content to read, in the languages of the rule table's headers: a line ending in ':' with
+# one of them introduces a box of other stories, not the article's own list.
+OTHER_CONTENT = re.compile(
+    r"(?i)(?:^|\W)(?:read|reading|related|coverage|stories|articles?|posts?|topics?|popular|trending|lesen|"
+    r"weiterlesen|beiträge?|artikel|themen?|thema|interessier\w*|lire|leggi|lea|intéresser|interesar|relacionad\w*|"
+    r"correlati)(?:\W|$)"
+)
+LIST_INTRO_MIN_WORDS = 2  # a line ending in ':' with this many words introduces a list ('Tour dates:') ...
+LIST_MIN_ITEMS, LIST_MAX_ITEMS = 2, 60  # ... of this many lines of text right under it
 TAIL_SENTENCE_MIN_WORDS = 3  # a line under the last paragraph that ends like a sentence and has this many words
 ELLIPSES = ("…", "...")  # a teaser's headline or blurb cut short
 STORY_HEADER_UNITS = 3  # lines of text (a section label, the headline) between a notice and the story's header
@@ -172,9 +183,38 @@ def _closing_end(lead: int, lines: list[Line], ev: list[Evidence], shapes: list[
     )  # fmt: skip
 
 
+def _box_between(above: int, below: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> bool:
+    """An inline box between these paragraphs: an end marker printed inside articles, at most a long box's units
+    under the paragraph above, after which the article resumes at the paragraph below."""
+    return any(
+        ev[m].kind == "end" and inline_too(ev[m].rule) and _resumes_after(m, lines, ev, shapes) == below
+        for m in range(above + 1, min(below, above + 2 + INLINE_BOX_MAX_UNITS))
+    )
+
+
+def _introduced_lists(lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int, stop: int) -> set[int]:
+    """The units of lists introduced by a line of the article ending in ':' before `stop`: the introducing line and
+    the lines of text right under it (at least LIST_MIN_ITEMS of them, up to LIST_MAX_ITEMS). A line whose last
+    sentence names other content ('Related coverage from X:', 'Lesen Sie auch:') introduces other stories, not the
+    article's."""
+    units: set[int] = set()
+    for i in range(lead, stop):
+        if ev[i].kind not in _BODY_KINDS or shapes[i].words < LIST_INTRO_MIN_WORDS:
+            continue
+        text = lines[i].text.rstrip()
+        last_sentence = text[max((m.end() - 1 for m in SENTENCE_BREAK_RE.finditer(text)), default=0) :]
+        if not text.endswith((":", "：")) or OTHER_CONTENT.search(last_sentence):
+            continue
+        items = list(itertools.takewhile(lambda j: ev[j].kind in ("short", "headline"), range(i + 1, stop)))
+        if LIST_MIN_ITEMS <= len(items) <= LIST_MAX_ITEMS:
+            units.update((i, *items))
+    return units
+
+
 def _tail_sentence(line: Line, e: Evidence, shape: Shape) -> bool:
-    """A line that ends like a statement: a question there asks the reader ('Was this article helpful?')."""
-    statement = not line.text.rstrip(" \"'”’)").endswith(("?", "？"))
+    """A line that ends like a statement, and asks nothing: a question there asks the reader ('Was this article
+    helpful?', 'Liked the article? Share it!')."""
+    statement = "?" not in line.text and "？" not in line.text
     return (
         e.kind in ("short", "headline")
         and shape.ends_sentence
@@ -200,13 +240,15 @@ def _long_paragraphs(j: int, ev: list[Evidence], shapes: list[Shape]) -> bool:
     return False
 
 
-def _article_run(ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
+def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
     """(first, last) paragraph of the article's run of paragraphs. Runs of paragraphs are parted by more than
     ARTICLE_GAP_UNITS lines of other text (a menu, teasers with their bylines and times); captions and chrome
     between paragraphs do not part them, nor does the header of an inline box (its links do). The article starts
     at the first run with MAIN_RUN_SHARE of the words of the page's largest run (a menu's stray sentence is not its
     lead, nor are the comments under a short story its article), and goes on through the runs after it parted by
-    at most END_GAP_UNITS lines."""
+    at most END_GAP_UNITS lines, or by an inline box the article resumes after (_resumes_after). A run above the
+    start that such a box parts from it is the article's opening: its first paragraphs, above a box of related
+    stories."""
     runs: list[list[int]] = []  # [first, last, words, lines of other text before it]
     gap = 0
     for i, e in enumerate(ev):
@@ -222,9 +264,15 @@ def _article_run(ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
         return 0, len(ev) - 1
     most = max(run[2] for run in runs)
     start = next(k for k, run in enumerate(runs) if run[2] >= MAIN_RUN_SHARE * most)
+    while (
+        start > 0
+        and runs[start - 1][2] >= OPENING_RUN_WORDS
+        and _box_between(runs[start - 1][1], runs[start][0], lines, ev, shapes)
+    ):
+        start -= 1
     last = runs[start][1]
     for run in runs[start + 1 :]:
-        if run[3] > END_GAP_UNITS:
+        if run[3] > END_GAP_UNITS and not _box_between(last, run[0], lines, ev, shapes):
             break
         last = run[1]
     return runs[start][0], last
@@ -594,7 +642,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         if same and (ev[i - 1].kind == "caption" or ev[i].kind == "prose"):
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
     _join_split_bylines(lines, ev, shapes)
-    run_first, run_last = _article_run(ev, shapes)
+    run_first, run_last = _article_run(lines, ev, shapes)
     lead, lead_match, lead_dated, title = _lead_and_title(lines, ev, shapes, run_first, learned)
     if _headline_read_as_lead(lines, ev, shapes, lead, title):
         ev[lead] = Evidence("headline")
@@ -693,12 +741,18 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         lines[last_prose + 1], ev[last_prose + 1], shapes[last_prose + 1]
     ):
         last_prose += 1
+    # Lists the article introduces with a line ending in ':' ('The tour dates:', then a line per date) are its own
+    # text, under its last paragraph too, whatever the model makes of their short lines.
+    introduced = _introduced_lists(lines, ev, shapes, lead, closing)
+    while last_prose + 1 in introduced:
+        last_prose += 1
     # The lead, and a last paragraph closed by an agency sign-off ('... won. (Yonhap)'), are the article's own.
     signed = last_prose if last_prose < len(lines) and SIGNOFF.search(lines[last_prose].text) else None
     # A paragraph closed by the reporter's e-mail ends the article ('... next spring. (name@paper.com)').
     emailed = next((i for i in range(lead, len(lines)) if ev[i].kind in _BODY_KINDS
                     and EMAIL_SIGNOFF.search(lines[i].text)), None)  # fmt: skip
-    vetoed = {i for i in range(lead + 1, len(lines)) if i not in (signed, emailed) and learned.vetoes(i, ev, shapes)}
+    vetoed = {i for i in range(lead + 1, len(lines))
+              if i not in (signed, emailed) and i not in introduced and learned.vetoes(i, ev, shapes)}  # fmt: skip
     kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and i not in vetoed}
     # Below the article's run of paragraphs: other paragraphs, and lines of text when there are several (a list of
     # other stories); one line alone may be the paragraph a saved page cut off.
