@@ -243,7 +243,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:read|view|show) all comments|comments are closed|no comments yet.*|be the first to comment.*|"
          r"(?:please )?enable javascript to view (?:the )?comments.*|javascript is required to load the comments|"
          r"loading comments|blog comments powered by disqus|comments & replies|"
-         r"\d+ (?:thoughts|responses|replies|comments) (?:on|to) .{2,120}|"
+         r"\d+ (?:thoughts|responses|replies|comments|antworten|kommentare|gedanken|réponses?|commentaires?|"
+         r"respuestas?|comentarios?|risposte|commenti) (?:on|to|zu|auf|à|sur|a|en|su) .{2,120}|"
          r"(?:.{0,60}[^\w])?comments (?:are|will be|may be) (?:moderated|reviewed|republished)(?:[^\w].*)?|"
          r"we (?:ask that|welcome) (?:readers?'? |your )?comments(?:[^\w].*)?)\s*\]?\.*",
          "The header of a comment thread under an article ('Top Rated Comments', 'Comments are closed.', '6 "
@@ -256,6 +257,14 @@ RULES: tuple[Rule, ...] = (
          "Comment threads under an article (WordPress: 'NAME on DATE at TIME said:', 'NAME says:') and the post "
          "footer above them ('Posted in X | Permalink | 10 Comments').",
          max_chars=140),
+    Rule("post_footer", "end",
+         r"(?:this (?:entry|post) was posted (?:in|on|by|under)|dieser (?:eintrag|beitrag) wurde (?:am .{1,40} )?"
+         r"(?:unter .{1,80} )?(?:veröffentlicht|geschrieben|abgelegt)|cette entrée a été publiée|"
+         r"esta entrada fue publicada|questo articolo è stato pubblicato|"
+         r"(?:dieser (?:eintrag|beitrag)|this (?:entry|post)) wurde .{1,200} permalink)(?:[^\w].*)?",
+         "A blog theme's footer under the post ('This entry was posted in News and tagged ports on May 3, 2031 by "
+         "Dana. Bookmark the permalink.', 'Dieser Eintrag wurde veröffentlicht in ...'): the post ends above it.",
+         max_chars=400),
     Rule("author_box", "end",
          _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+|"
          r"(?-i:[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3})(?: \(@\w+\))? is an? (?:[\w-]+ ){0,4}"
@@ -302,7 +311,9 @@ RULES: tuple[Rule, ...] = (
          "you have a news tip, correction or comment, let us know at: ...', '... letters to the editor. We'd like to "
          "hear what you think ...'): page furniture shaped like a headline.",
          max_chars=280),
-    Rule("tag_list", "chrome", r"(?:tags?|keywords?|topics?)\s*[:#]\s*.*|filed under(?:[^\w].{0,200})?",
+    Rule("tag_list", "chrome",
+         r"(?:tags?|keywords?|topics?|schlagw(?:örter|orte)|kategorien?|catégories?|categorías?|etiquetas)\s*[:#]\s*.*|"
+         r"(?:filed under|abgelegt unter)(?:[^\w].{0,200})?",
          "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping'): site navigation printed under "
          "articles."),
     Rule("full_article_pointer", "end",

@@ -351,6 +351,17 @@ def test_a_stray_sentence_above_the_menu_is_not_the_lead() -> None:
     assert title_with_learned(lines, []) == OWN_HEADLINE
 
 
+def test_a_long_comment_thread_does_not_outweigh_a_short_article() -> None:
+    """Readers' comments under the article can have many times its words; they are under the thread's header, so
+    the article is still the run of paragraphs above it."""
+    comments = [f"{paragraph} I have lived by the harbor for {n} years and never saw it like this." for n, paragraph
+                in enumerate([*LONG_PARAGRAPHS, THIRD, FOURTH] * 3, start=10)]  # fmt: skip
+    thread = ["Share this:", "Facebook", "Posted in Energy", "12 thoughts on “Tidal power deal signed”", "Mira Holm",
+              "May 3, 2031 at 9:15 am", "Jon Baker", "Reply"]  # fmt: skip
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *thread, *comments]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP]
+
+
 def test_paragraphs_far_below_the_article_are_detached() -> None:
     """A paragraph parted from the article by a long run of other lines (a footer's 'about us' under its menu) is
     not the article's; one after a short run (a subheading, an inline box) is."""

@@ -121,6 +121,7 @@ STORY_PARAGRAPHS = 5  # a headline's words are looked for in this many paragraph
 TITLE_STORY_POINTS = 3  # points a headline candidate gains when half its content words or more are in them
 STORY_TOLD = 1.0  # ... and then it tells the story: it wins over a nearer line that tells under half as much
 CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # four letters or more: names and content words, few function words
+COMMENT_THREAD_RULES = ("comment_form", "comment_section", "comment_header")  # end rows that open readers' comments
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 _BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoed
 _GAP_KINDS = ("headline", "short", "date", "byline", "source", "end")  # text that is not a paragraph
@@ -248,7 +249,7 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
     lead, nor are the comments under a short story its article), and goes on through the runs after it parted by
     at most END_GAP_UNITS lines, or by an inline box the article resumes after (_resumes_after). A run above the
     start that such a box parts from it is the article's opening: its first paragraphs, above a box of related
-    stories."""
+    stories. Runs under a comment thread's header are weighed only on a page with no paragraphs above it."""
     runs: list[list[int]] = []  # [first, last, words, lines of other text before it]
     gap = 0
     for i, e in enumerate(ev):
@@ -262,7 +263,11 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
             gap += 1
     if not runs:
         return 0, len(ev) - 1
-    most = max(run[2] for run in runs)
+    # Readers' comments under the article, however long, never outweigh it: the runs below a comment thread's
+    # header compete only on a page with no paragraphs above it.
+    thread = next((i for i, e in enumerate(ev) if e.kind == "end" and e.rule in COMMENT_THREAD_RULES), len(ev))
+    above_thread = [run for run in runs if run[0] < thread] or runs
+    most = max(run[2] for run in above_thread)
     start = next(k for k, run in enumerate(runs) if run[2] >= MAIN_RUN_SHARE * most)
     while (
         start > 0
