@@ -175,20 +175,27 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
     return None
 
 
+def _resumes_at(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> int | None:
+    """Where the article resumes after unit i, an end marker printed inside articles too (None if the unit is no
+    such marker, or the article does not resume after it)."""
+    if ev[i].kind != "end" or not inline_too(ev[i].rule):
+        return None
+    return _resumes_after(i, lines, ev, shapes)
+
+
 def _closing_end(lead: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> int:
     """The first end marker after the lead that the article does not resume after (len(lines) if none)."""
     return next(
-        (i for i in range(lead + 1, len(lines)) if ev[i].kind == "end"
-         and not (inline_too(ev[i].rule) and _resumes_after(i, lines, ev, shapes) is not None)),
+        (i for i in range(lead + 1, len(lines)) if ev[i].kind == "end" and _resumes_at(i, lines, ev, shapes) is None),
         len(lines),
-    )  # fmt: skip
+    )
 
 
 def _box_between(above: int, below: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> bool:
     """An inline box between these paragraphs: an end marker printed inside articles, at most a long box's units
     under the paragraph above, after which the article resumes at the paragraph below."""
     return any(
-        ev[m].kind == "end" and inline_too(ev[m].rule) and _resumes_after(m, lines, ev, shapes) == below
+        _resumes_at(m, lines, ev, shapes) == below
         for m in range(above + 1, min(below, above + 2 + INLINE_BOX_MAX_UNITS))
     )
 
@@ -800,7 +807,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "body", "text", line.text[: email.start()], fragment=True))
             draft.segments.append(_seg(line, "chrome", "signoff_email", email.group(0).strip(), fragment=True))
             in_tail = draft.closed = True
-        elif e.kind == "end" and inline_too(e.rule) and (resumed := _resumes_after(i, lines, ev, shapes)) is not None:
+        elif (resumed := _resumes_at(i, lines, ev, shapes)) is not None:
             draft.segments.append(_seg(line, "chrome", e.rule))
             widget_until = resumed
         elif e.kind == "end":
