@@ -13,6 +13,8 @@ import codecs
 import dataclasses
 import re
 
+from pipeline.patterns import HTML_TAG
+
 _LATIN_SINGLE_BYTE = {
     "cp1250", "cp1252", "cp1254", "cp1257", "latin1", "iso88591", "iso88592", "iso885915", "iso88599", "maclatin2",
     "macroman", "windows1250", "windows1252",
@@ -68,10 +70,13 @@ _OFFSET_SIGNATURES = (
 _HTML = re.compile(
     r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I | re.S
 )
-_TAG = re.compile(r"</?(?:div|span|p|a|br|table|tr|td|li|ul|script|style|meta|link|img|section|article)\b[^>]*>", re.I)
+_TAG = re.compile(HTML_TAG, re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 MAX_CONTROL_SHARE = 0.01  # text has almost none; a binary file decoded by a code page has many
 MIN_TAGS_PER_KB = 2.0  # HTML source, not text that mentions a tag now and then
+# ... and not text with a few lines of markup (an embed's code, a noscript block's image tags, which the `markup`
+# rule removes): in HTML source most lines hold a tag (all of them, when it is minified into one line).
+MIN_MARKUP_LINE_SHARE = 0.5
 _SAMPLE = 65536
 
 
@@ -117,6 +122,14 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def _markup_throughout(sample: str) -> bool:
+    """Tags are dense in the sample, and on most of its lines: HTML source without a document's opening."""
+    if len(_TAG.findall(sample)) < MIN_TAGS_PER_KB * max(1, len(sample) / 1024):
+        return False
+    lines = [line for line in sample.splitlines() if line.strip()]
+    return sum(1 for line in lines if _TAG.search(line)) >= MIN_MARKUP_LINE_SHARE * len(lines)
+
+
 def _vet(text: str, encoding: str) -> Decoded:
     """Decoded text, unless it is really binary (control characters) or HTML source."""
     sample = text[:_SAMPLE]
@@ -124,7 +137,7 @@ def _vet(text: str, encoding: str) -> Decoded:
     if sample and controls / len(sample) > MAX_CONTROL_SHARE:
         share = controls / len(sample)
         return Decoded(None, encoding, "binary_file", f"{share:.1%} control characters as {encoding}: not a text file")
-    if _HTML.match(sample) or len(_TAG.findall(sample)) >= MIN_TAGS_PER_KB * max(1, len(sample) / 1024):
+    if _HTML.match(sample) or _markup_throughout(sample):
         return Decoded(None, encoding, "html_markup", "HTML markup: convert the page to text first")
     return Decoded(_normalise_newlines(text), encoding)
 

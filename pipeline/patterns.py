@@ -43,6 +43,13 @@ MOJIBAKE = r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•
 # A CMS shortcode left in the text ('[caption id=...]', '[/gallery]'): page markup, never article text.
 INLINE_SHORTCODE = r"\[/?(?:caption|gallery|embed|video|audio|playlist|vc_\w+|et_pb_\w+)\b[^\]]{0,300}\]"
 
+# An HTML tag of the elements a page's markup is made of, opening or closing ('<div class="ad">', '</span>',
+# '<br/>'): a few left in a crawl's text by an embed or a noscript block, or everywhere when the file is HTML source.
+HTML_TAG = (
+    r"</?(?:div|span|p|a|br|table|tr|td|li|ul|script|style|meta|link|img|section|article|iframe|noscript)"
+    r"(?:[\s/][^>]*)?>"
+)
+
 # Han characters, kana and their punctuation and full-width forms: Chinese and Japanese text, written without
 # spaces between words.
 _CJK_RANGES = "\u3001-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uffef"

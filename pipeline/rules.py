@@ -16,7 +16,7 @@ from functools import cache
 
 import polars as pl
 
-from pipeline.patterns import EMAIL
+from pipeline.patterns import EMAIL, HTML_TAG
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +132,11 @@ RULES: tuple[Rule, ...] = (
          "Legal masthead footers ('Registration No.:', 'Publisher:', 'Tel:') that news sites must print."),
     Rule("shortcode", "chrome", r"(?-i:(?:\[/?[a-z_]+(?:\s+[a-z_]+=\"[^\"]*\")*\s*/?\]\s*)+)",
          "Unrendered CMS shortcodes ('[caption id=...]', '[/caption]', '[gallery ...]') alone on a line."),
+    Rule("markup", "chrome",
+         r"<(?:script|style|noscript|iframe)(?:[\s/>].*)?|(?:" + HTML_TAG + r"|<!--|<!doctype[\s>])[^<]{0,80}(?:<.*)?",
+         "HTML left in a crawl's text (an ad's noscript image, an embed's code): a line that starts with a script or "
+         "a tag and holds tags throughout is the page's code, never article text. A tag left before a paragraph is "
+         "not."),
     Rule("social_follow", "chrome",
          r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}|"
          r"follow (?:me|@\w+|(?-i:[A-Z][\w.'’&-]*)(?: (?-i:[A-Z@][\w.'’&-]*)){0,4}(?: section| desk)?) on "

@@ -245,6 +245,35 @@ class RawFile:
     text: str | None  # what the bytes mean (None: not text); used to count the lines the ledger must see
 
 
+# A page saved as HTML source without a document's opening (a fragment: '<div ...>' lines), and a page of text that
+# keeps a few lines of markup (an ad's noscript image, an embed), as crawlers' text output does.
+HTML_SOURCE = page(
+    '<div class="article">',
+    '  <h1 class="headline">Port of Busan adds a new container terminal</h1>',
+    '  <p class="byline">By Lee Ji-eun</p>',
+    "  <p>The Port of Busan opened its sixth container terminal on Monday, adding capacity for 2 million",
+    "  containers a year.</p>",
+    '  <p>Officials said the terminal <a href="/tags/automation">is automated</a> end to end.</p>',
+    "</div>",
+    '<script src="/static/app.js"></script>',
+)
+TEXT_WITH_MARKUP = page(
+    "Economy",
+    "Exports rise for seventh straight month on chip demand",
+    '<noscript><img src="https://ads.example.net/pixel?id=4471" width="1" height="1" alt=""></noscript>',
+    "By Park Soo-jin",
+    "South Korea's exports rose for the seventh consecutive month in April on robust demand for semiconductors, "
+    "government data showed Wednesday, adding to signs of a recovery in the trade-dependent economy.",
+    '<div><a href="https://ads.example.net/jump?tile=2" target="_blank"><img src="https://ads.example.net/ad?tile=2" '
+    'alt="" /></a></div>',
+    "Outbound shipments rose 13.8 percent on-year to 56.2 billion dollars last month, while imports gained "
+    "5.4 percent to 54.7 billion dollars, according to the Ministry of Trade, Industry and Energy.",
+    '<iframe src="https://video.example.net/embed/991" width="640" height="360" allowfullscreen></iframe>',
+    "Chip exports jumped 56 percent to 9.97 billion dollars, the ministry said.",
+)
+MARKUP_LINES = 3
+
+
 def utf8(text: str) -> RawFile:
     return RawFile(text.encode("utf-8"), text)
 
@@ -289,12 +318,14 @@ def _cases() -> dict[str, dict[str, RawFile]]:
         "symbols": {"symbols.txt": utf8(SYMBOLS_PAGE)},
         "recurring_title": {f"weekly_{week}.txt": utf8(weekly_listing(week)) for week in range(3)},
         "share_bar": {f"share_{i}.txt": utf8(share_bar_page(i)) for i in range(3)},
+        # HTML source is no text to parse: the ledger sees none of its lines (the file is quarantined whole).
+        "html": {"fragment.txt": RawFile(HTML_SOURCE.encode(), None), "with_markup.txt": utf8(TEXT_WITH_MARKUP)},
     }
 
 
 CASE_NAMES = (
     "empty", "blank", "binary", "cp1252", "euc_kr", "korean", "bom", "lf", "crlf", "cr", "huge_line", "big_listing",
-    "chrome_only", "long_article", "symbols", "recurring_title", "share_bar",
+    "chrome_only", "long_article", "symbols", "recurring_title", "share_bar", "html",
 )  # fmt: skip
 
 
@@ -428,6 +459,7 @@ def test_run_finishes_and_loses_nothing(runs: dict[str, Run], name: str) -> None
         ("empty", "empty.txt", "empty_file"),
         ("blank", "blank.txt", "blank_file"),
         ("binary", "image.txt", "binary_file"),
+        ("html", "fragment.txt", "html_markup"),
     ],
 )
 def test_unusable_file_is_quarantined_whole(runs: dict[str, Run], name: str, file: str, rule: str) -> None:
@@ -438,6 +470,19 @@ def test_unusable_file_is_quarantined_whole(runs: dict[str, Run], name: str, fil
     assert run.rows_from(run.published, file).is_empty()
     assert run.table("removed_lines.parquet").filter(pl.col("file") == file).is_empty()
     assert run.report["nothing_lost"]["quarantined_files"] == 1
+
+
+def test_text_with_a_few_lines_of_markup_is_published_without_them(runs: dict[str, Run]) -> None:
+    """Markup on a few lines of a text page is the page's code, removed by the `markup` rule; the file is not HTML
+    source, and its article is published whole."""
+    run = runs["html"]
+    assert run.quarantined("with_markup.txt").is_empty()
+    row = run.rows_from(run.published, "with_markup.txt").row(0, named=True)
+    assert row["title"] == "Exports rise for seventh straight month on chip demand"
+    assert row["body"].startswith("South Korea's exports rose") and row["body"].endswith("the ministry said.")
+    assert "<" not in row["body"]
+    removed = run.table("removed_lines.parquet").filter(pl.col("file") == "with_markup.txt")
+    assert removed.filter(pl.col("rule") == "markup").height == MARKUP_LINES
 
 
 # --- encodings -----------------------------------------------------------------------------------------------------

@@ -54,6 +54,10 @@ EXAMPLES = {
         ["[caption id=\"attachment_12\" align=\"alignnone\"]", "Text [/gallery] more", "[vc_row]"],
         ["[Interview] Minister on exports", "[1] footnote", "[captions]"],
     ),
+    "HTML_TAG": (
+        ['<div class="ad">', "</span>", "<br/>", "<img src=x alt=''>", "Text <p> more", "<iframe>"],
+        ["<abbr title=x>", "a < b > c", "<divider>", "<paragraph>", "</ spans>"],
+    ),
 }  # fmt: skip
 
 

@@ -12,6 +12,11 @@ project, never copied into it.
                                         (tests/evaldata.json: 990 pages, most of them German, news and blogs and
                                         others) labels each page with a few snippets its main text holds
                                         ("with") and a few of its chrome ("without")
+            [--readability]             CHECKOUT is instead mozilla/readability's repository: its test pages
+                                        (test/test-pages/*: news sites mostly, and small made-up pages) with
+                                        the article Readability.js extracts (expected.html, checked by its
+                                        maintainers) as the reference body, and its title; made-up pages
+                                        (a reference under READABILITY_MIN_WORDS words) are left out
     score   --pages DIR --out OUT       ``python -m pipeline run DIR/raw --out OUT``, then per page: the body's
                                         precision and recall on word 4-gram shingles (the benchmark's own
                                         measure), whether the body starts and ends where the reference does
@@ -80,6 +85,28 @@ def render_snippets(repo: Path, out: Path) -> None:
         name = f"{number:03d}.txt"
         (out / "raw" / name).write_text(page_text(page), encoding="utf-8")
         gold[name] = {"url": url, "with": truth[url]["with"], "without": truth[url]["without"]}
+    (out / "gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"rendered {len(gold)} pages into {out / 'raw'}")
+
+
+READABILITY_MIN_WORDS = 150  # the made-up test pages' articles are a few sentences; the real pages' are longer
+
+
+def render_readability(repo: Path, out: Path) -> None:
+    """mozilla/readability's test pages: each page's text, Readability.js's article as the body, its title."""
+    listed = _git(repo, "ls-tree", "-r", "--name-only", "HEAD", "test/test-pages/").decode().split("\n")
+    folders = sorted({Path(path).parent for path in listed if path.endswith("/expected.html")})
+    (out / "raw").mkdir(parents=True, exist_ok=True)
+    gold = {}
+    for number, folder in enumerate(folders):
+        page = _git(repo, "show", f"HEAD:{folder}/source.html").decode("utf-8", "replace")
+        body = page_text(_git(repo, "show", f"HEAD:{folder}/expected.html").decode("utf-8", "replace"))
+        if len(_TOKEN.findall(body)) < READABILITY_MIN_WORDS:
+            continue
+        metadata = json.loads(_git(repo, "show", f"HEAD:{folder}/expected-metadata.json"))
+        name = f"{number:03d}.txt"
+        (out / "raw" / name).write_text(page_text(page), encoding="utf-8")
+        gold[name] = {"url": folder.name, "body": body, "titles": [t for t in [metadata.get("title")] if t]}
     (out / "gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"rendered {len(gold)} pages into {out / 'raw'}")
 
@@ -218,14 +245,17 @@ def main() -> None:
     rendering = commands.add_parser("render")
     rendering.add_argument("--repo", type=Path, required=True)
     rendering.add_argument("--out", type=Path, required=True)
-    rendering.add_argument("--snippets", action="store_true", help="CHECKOUT is trafilatura's: its evaluation set")
+    chosen = rendering.add_mutually_exclusive_group()
+    chosen.add_argument("--snippets", action="store_true", help="CHECKOUT is trafilatura's: its evaluation set")
+    chosen.add_argument("--readability", action="store_true", help="CHECKOUT is mozilla/readability's: its test pages")
     scoring = commands.add_parser("score")
     scoring.add_argument("--pages", type=Path, required=True)
     scoring.add_argument("--out", type=Path, required=True)
     scoring.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     if args.command == "render":
-        (render_snippets if args.snippets else render)(args.repo, args.out)
+        renderer = render_snippets if args.snippets else render_readability if args.readability else render
+        renderer(args.repo, args.out)
     else:
         score(args.pages, args.out, args.verbose)
 
