@@ -58,7 +58,9 @@ _COOKIES_ABROAD = (
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
     r"(?:à )?lire aussi|leggi anche|leia também|lesen sie (?:auch|mehr)|auch interessant|schon gelesen|"
-    r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|mehr zum thema|lesen sie auch die folgenden beiträge|"
+    r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,40})?|"
+    r"lesen sie auch die folgenden beiträge|(?:die )?neuesten (?:meldungen|nachrichten|artikel|beiträge)|"
+    r"(?:les )?dernières (?:actualités|infos|nouvelles)|últimas noticias|ultime notizie|"
     r"(?:weitere|beliebte|ähnliche) (?:beiträge|artikel)(?: (?:zum thema|aus der kolumne|aus der rubrik))?|"
     r"das (?:thema )?könnte (?:dich|sie) auch interessieren|(?:articles?|à lire) (?:similaires?|aussi)|"
     r"articoli correlati|(?:artículos|notas) relacionad[oa]s|(?:artigos|posts) relacionados"
@@ -250,17 +252,20 @@ RULES: tuple[Rule, ...] = (
          r"loading comments|blog comments powered by disqus|comments & replies|"
          r"\d+ (?:thoughts|responses|replies|comments|antworten|kommentare|gedanken|réponses?|commentaires?|"
          r"respuestas?|comentarios?|risposte|commenti) (?:on|to|zu|auf|à|sur|a|en|su) .{2,120}|"
+         r"(?:\d+ )?(?:comments?|kommentare?|commentaires?|comentarios?|comentários?|commenti|reacties) ?:|"
          r"(?:.{0,60}[^\w])?comments (?:are|will be|may be) (?:moderated|reviewed|republished)(?:[^\w].*)?|"
          r"we (?:ask that|welcome) (?:readers?'? |your )?comments(?:[^\w].*)?)\s*\]?\.*",
          "The header of a comment thread under an article ('Top Rated Comments', 'Comments are closed.', '6 "
-         "thoughts on “Headline”', 'Please enable JavaScript to view the comments') or its policy ('Please "
+         "thoughts on “Headline”', '13 Kommentare:', 'Please enable JavaScript to view the comments') or its policy "
+         "('Please "
          "understand that comments are moderated'): readers' text follows.",
          max_chars=300),
     Rule("comment_header", "end",
          r"[^.!?]{1,60} on [^.!?]{3,40}\d{4}(?:,? at \d{1,2}[:.]\d\d ?[ap]\.?m\.?)? (?:said|says|wrote):|"
-         r"[^!?:]{1,40} (?:says|said|wrote):|posted in [^|]{1,80}\|\s*permalink.*",
+         r"[^!?:,]{1,40} (?:says|said|wrote):|posted in [^|]{1,80}\|\s*permalink.*",
          "Comment threads under an article (WordPress: 'NAME on DATE at TIME said:', 'NAME says:') and the post "
-         "footer above them ('Posted in X | Permalink | 10 Comments').",
+         "footer above them ('Posted in X | Permalink | 10 Comments'). A name has no comma: 'In an interview, the "
+         "minister also said:' introduces the article's own list.",
          max_chars=140),
     Rule("post_footer", "end",
          r"(?:this (?:entry|post) was posted (?:in|on|by|under)|dieser (?:eintrag|beitrag) wurde (?:am .{1,40} )?"
@@ -317,10 +322,11 @@ RULES: tuple[Rule, ...] = (
          "hear what you think ...'): page furniture shaped like a headline.",
          max_chars=280),
     Rule("tag_list", "chrome",
-         r"(?:tags?|keywords?|topics?|schlagw(?:örter|orte)|kategorien?|catégories?|categorías?|etiquetas)\s*[:#]\s*.*|"
+         r"(?:tags?|labels|keywords?|topics?|schlagw(?:örter|orte)|kategorien?|catégories?|categorías?|etiquetas)"
+         r"\s*[:#]\s*.*|"
          r"(?:filed under|abgelegt unter)(?:[^\w].{0,200})?",
-         "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping'): site navigation printed under "
-         "articles."),
+         "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping', a blog's 'Labels: travel, food'): site "
+         "navigation printed under articles."),
     Rule("full_article_pointer", "end",
          r"(?:\(?for (?:the )?full (?:article|story|text)|read the full (?:article|story)|the full (?:article|story) "
          r"(?:is|can be)|more information (?:about|on) .+ (?:can be found|is available)).*",
