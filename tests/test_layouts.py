@@ -338,6 +338,27 @@ def test_a_list_the_article_introduces_is_its_text() -> None:
     assert body_paragraphs([*lines[:4], *others, *lines[-3:]]) == [LEAD, FOLLOW_UP]
 
 
+def test_a_list_the_article_introduces_does_not_part_its_paragraphs() -> None:
+    """A list that a line ending in ':' introduces inside the article (what an interview also covered) has more
+    lines than a gap between paragraphs holds, but it is the article's: the paragraphs above it are its opening,
+    though the paragraphs under it have many times their words."""
+    points = ["In the interview, the minister also said:", "Tidal power will supply a tenth of the grid by 2040",
+              "The southern ports will get new cranes before the summer season", "Ferry fares will not rise this year",
+              "The fishing quota talks will resume in the autumn", "A harbor authority will be set up in Busan",
+              "Read the full text of the interview"]  # fmt: skip
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    rest = [f"{paragraph} The ministry confirmed it on {day}." for paragraph, day in
+            zip(LONG_PARAGRAPHS * 2, days, strict=True)]  # fmt: skip
+    body = body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *points, *rest, THIRD, FOURTH])
+    assert body[:3] == [LEAD, FOLLOW_UP, points[0]]
+    assert body[-3:] == [rest[-1], THIRD, FOURTH]
+    # Without the line that introduces them, such lines part the opening from the rest of the story.
+    assert (
+        body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *points[1:], *rest, THIRD, FOURTH])[0]
+        == rest[0]
+    )
+
+
 # --- the article's run of paragraphs ---------------------------------------------------------------------------------
 
 MENU = ["Business", "Markets", "Energy", "Shipping", "Ports", "Opinion", "Weather", "Sports", "Obituaries"]
@@ -709,6 +730,35 @@ def test_a_notice_over_the_story_header_is_not_the_lead(notice: str) -> None:
     lines = [notice, "Energy", OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD]
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
     assert title_with_learned(lines, []) == OWN_HEADLINE
+
+
+STANDFIRST = "Operators expect the new cranes to cut ships' waiting times by a third."
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        [OWN_HEADLINE, STANDFIRST, "By Dana Whitfield"],
+        ["Stay signed in | Trouble signing in?", "Create an account", "Energy —", OWN_HEADLINE, STANDFIRST,
+         "By Dana Whitfield"],
+    ],
+    ids=["a standfirst under the headline", "a login box's lines above it"],
+)  # fmt: skip
+def test_a_notice_over_a_fuller_story_header_is_not_the_lead(header: list[str]) -> None:
+    """The story's header may hold its standfirst between the headline and the byline, and a login box's lines may
+    stand between the notice and the headline: the paragraph above is still a notice, not the lead."""
+    notice = "Sign up or log in to join the discussions about this story and others!"
+    assert body_paragraphs([notice, *header, LEAD, FOLLOW_UP, THIRD]) == [LEAD, FOLLOW_UP, THIRD]
+
+
+def test_teasers_cut_short_are_not_the_lead() -> None:
+    """Teasers' headlines cut short with an ellipsis over the story ('Les 43 fois où la série a fait couler…') read
+    as short paragraphs, but none of them is the lead."""
+    teasers = ["Ten harbor towns you have to visit at least once before…", "Sponsored",
+               "Why ferry fares keep rising every single spring, explained by…",
+               "The fishing boats that sailed from Busan and never came…"]  # fmt: skip
+    lines = ["Latest", *teasers, "Energy", OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
 
 
 @pytest.mark.parametrize(

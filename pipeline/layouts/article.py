@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import re
+from collections.abc import Iterator
 
 from pipeline.dates import DATE_RE, carries_stamp, find_dates
 from pipeline.layouts import register
@@ -112,9 +113,10 @@ OTHER_CONTENT = re.compile(
 )
 LIST_INTRO_MIN_WORDS = 2  # a line ending in ':' with this many words introduces a list ('Tour dates:') ...
 LIST_MIN_ITEMS, LIST_MAX_ITEMS = 2, 60  # ... of this many lines of text right under it
+LIST_INTRO_REACH = 2  # a list between the article's paragraphs: one is at most this many lines of text above it
 TAIL_SENTENCE_MIN_WORDS = 3  # a line under the last paragraph that ends like a sentence and has this many words
 ELLIPSES = ("…", "...")  # a teaser's headline or blurb cut short
-STORY_HEADER_UNITS = 3  # lines of text (a section label, the headline) between a notice and the story's header
+STORY_HEADER_UNITS = 4  # lines of text (a login box's, a section label, the headline) from a notice to the header
 # The headline (_choose_title):
 TITLE_WINDOW_LINES = 6  # candidates among this many lines of text nearest above the lead first
 STORY_PARAGRAPHS = 5  # a headline's words are looked for in this many paragraphs from the lead
@@ -205,7 +207,13 @@ def _introduced_lists(lines: list[Line], ev: list[Evidence], shapes: list[Shape]
     the lines of text right under it (at least LIST_MIN_ITEMS of them, up to LIST_MAX_ITEMS). A line whose last
     sentence names other content ('Related coverage from X:', 'Lesen Sie auch:') introduces other stories, not the
     article's."""
-    units: set[int] = set()
+    return {unit for intro, items in _lists(lines, ev, shapes, lead, stop) for unit in (intro, *items)}
+
+
+def _lists(
+    lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int, stop: int
+) -> Iterator[tuple[int, list[int]]]:
+    """(introducing line, its items) of each list _introduced_lists reads."""
     for i in range(lead, stop):
         if ev[i].kind not in _BODY_KINDS or shapes[i].words < LIST_INTRO_MIN_WORDS:
             continue
@@ -215,8 +223,14 @@ def _introduced_lists(lines: list[Line], ev: list[Evidence], shapes: list[Shape]
             continue
         items = list(itertools.takewhile(lambda j: ev[j].kind in ("short", "headline"), range(i + 1, stop)))
         if LIST_MIN_ITEMS <= len(items) <= LIST_MAX_ITEMS:
-            units.update((i, *items))
-    return units
+            yield i, items
+
+
+def _after_paragraph(i: int, ev: list[Evidence]) -> bool:
+    """Whether a paragraph is among the LIST_INTRO_REACH lines of text nearest above unit i (past chrome, captions
+    and markers): a subheading or a photo's name may stand between."""
+    above = (ev[j].kind for j in range(i - 1, -1, -1) if ev[j].kind not in _SKIPPABLE)
+    return "prose" in itertools.islice(above, LIST_INTRO_REACH)
 
 
 def _tail_sentence(line: Line, e: Evidence, shape: Shape) -> bool:
@@ -251,7 +265,8 @@ def _long_paragraphs(j: int, ev: list[Evidence], shapes: list[Shape]) -> bool:
 def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
     """(first, last) paragraph of the article's run of paragraphs. Runs of paragraphs are parted by more than
     ARTICLE_GAP_UNITS lines of other text (a menu, teasers with their bylines and times); captions and chrome
-    between paragraphs do not part them, nor does the header of an inline box (its links do). The article starts
+    between paragraphs do not part them, nor does the header of an inline box (its links do), nor a list that a
+    line ending in ':' introduces (_introduced_lists). The article starts
     at the first run with MAIN_RUN_SHARE of the words of the page's largest run (a menu's stray sentence is not its
     lead, nor are the comments under a short story its article), and goes on through the runs after it parted by
     at most END_GAP_UNITS lines, or by an inline box the article resumes after (_resumes_after). A run above the
@@ -259,6 +274,10 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
     stories. Runs under a comment thread's header are weighed only on a page with no paragraphs above it."""
     runs: list[list[int]] = []  # [first, last, words, lines of other text before it]
     gap = 0
+    # A list introduced under a paragraph is the article's own text; under other lines (a comment form's 'Log in to
+    # post your comment:' over its fields) it may be anything.
+    introduced = {unit for intro, items in _lists(lines, ev, shapes, 0, len(ev))
+                  if _after_paragraph(intro, ev) for unit in (intro, *items)}  # fmt: skip
     for i, e in enumerate(ev):
         if e.kind == "prose":
             if runs and gap <= ARTICLE_GAP_UNITS:
@@ -266,8 +285,8 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
             else:
                 runs.append([i, i, shapes[i].words, gap])
             gap = 0
-        elif e.kind in _GAP_KINDS and not (e.kind == "end" and inline_too(e.rule)):  # an inline box's links count
-            gap += 1
+        elif e.kind in _GAP_KINDS and i not in introduced and not (e.kind == "end" and inline_too(e.rule)):
+            gap += 1  # an inline box's links count
     if not runs:
         return 0, len(ev) - 1
     # Readers' comments under the article, however long, never outweigh it: the runs below a comment thread's
@@ -317,6 +336,9 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
         # affiliate disclosure, a cookie banner), not its lead.
         if _above_story_header(ev, shapes, i):
             continue
+        # A teaser's headline cut short ('23 things every 2000s kid remembers…') before more prose: not the lead.
+        if lines[i].text.rstrip().endswith(ELLIPSES) and shapes[i].words < PROSE_SURE_WORDS and i != prose[-1]:
+            continue
         # Bulleted summary lines above un-bulleted prose are a deck, not the lead.
         if shapes[i].deck_bullet and any(not shapes[j].deck_bullet for j in prose if j > i):
             ev[i] = Evidence("deck", "deck")
@@ -330,8 +352,9 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
 
 
 def _above_story_header(ev: list[Evidence], shapes: list[Shape], i: int) -> bool:
-    """Whether a headline standing over its own byline or date follows the paragraph at i, with no paragraph
-    between (within STORY_HEADER_UNITS lines of text)."""
+    """Whether a headline standing over its own byline or date (or over its standfirst's short paragraphs, then
+    the byline or date) follows the paragraph at i, with no paragraph between (within STORY_HEADER_UNITS lines of
+    text)."""
     seen = 0
     for h in range(i + 1, len(ev)):
         if ev[h].kind == "prose" or seen == STORY_HEADER_UNITS:
@@ -339,7 +362,10 @@ def _above_story_header(ev: list[Evidence], shapes: list[Shape], i: int) -> bool
         if ev[h].kind not in _BODY_KINDS:
             continue
         seen += 1
-        if ev[h].kind == "headline" and _stands_over(ev, shapes, h, min(len(ev), h + 3)) == "metadata":
+        if ev[h].kind == "headline" and (
+            _stands_over(ev, shapes, h, min(len(ev), h + 3)) == "metadata"
+            or _metadata_under_decks(ev, shapes, h + 1) is not None
+        ):
             return True
     return False
 

@@ -15,7 +15,8 @@ project, never copied into it.
             [--readability]             CHECKOUT is instead mozilla/readability's repository: its test pages
                                         (test/test-pages/*: news sites mostly, and small made-up pages) with
                                         the article Readability.js extracts (expected.html, checked by its
-                                        maintainers) as the reference body, and its title; made-up pages
+                                        maintainers) as the reference body, its title and the page's
+                                        headlines as the references of the title; made-up pages
                                         (a reference under READABILITY_MIN_WORDS words) are left out
     score   --pages DIR --out OUT       ``python -m pipeline run DIR/raw --out OUT``, then per page: the body's
                                         precision and recall on word 4-gram shingles (the benchmark's own
@@ -106,9 +107,20 @@ def render_readability(repo: Path, out: Path) -> None:
         metadata = json.loads(_git(repo, "show", f"HEAD:{folder}/expected-metadata.json"))
         name = f"{number:03d}.txt"
         (out / "raw" / name).write_text(page_text(page), encoding="utf-8")
-        gold[name] = {"url": folder.name, "body": body, "titles": [t for t in [metadata.get("title")] if t]}
+        titles = [t for t in [metadata.get("title")] if t] + page_titles(page)
+        gold[name] = {"url": folder.name, "body": body, "titles": titles}
     (out / "gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"rendered {len(gold)} pages into {out / 'raw'}")
+
+
+def page_titles(page: str) -> list[str]:
+    """The page's headlines: its <h1> elements' text and its og:title."""
+    og = re.search(r"<meta[^>]+property=[\"']og:title[\"'][^>]*content=[\"']([^\"']*)", page, re.I) or re.search(
+        r"<meta[^>]+content=[\"']([^\"']*)[\"'][^>]*property=[\"']og:title", page, re.I
+    )
+    headlines = [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", h))).strip()
+                 for h in re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.I | re.S)]  # fmt: skip
+    return [h for h in headlines if h] + ([html.unescape(og.group(1)).strip()] if og else [])
 
 
 def render(repo: Path, out: Path) -> None:
@@ -119,16 +131,7 @@ def render(repo: Path, out: Path) -> None:
         page = gzip.decompress(_git(repo, "cat-file", "-p", f"HEAD:html/{key}.html.gz")).decode("utf-8", "replace")
         name = f"{number:03d}.txt"
         (out / "raw" / name).write_text(page_text(page), encoding="utf-8")
-        og = re.search(r"<meta[^>]+property=[\"']og:title[\"'][^>]*content=[\"']([^\"']*)", page, re.I) or re.search(
-            r"<meta[^>]+content=[\"']([^\"']*)[\"'][^>]*property=[\"']og:title", page, re.I
-        )
-        headlines = [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", h))).strip()
-                     for h in re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.I | re.S)]  # fmt: skip
-        gold[name] = {
-            "url": truth[key]["url"],
-            "body": truth[key]["articleBody"],
-            "titles": [h for h in headlines if h] + ([html.unescape(og.group(1)).strip()] if og else []),
-        }
+        gold[name] = {"url": truth[key]["url"], "body": truth[key]["articleBody"], "titles": page_titles(page)}
     (out / "gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"rendered {len(gold)} pages into {out / 'raw'}")
 
