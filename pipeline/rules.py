@@ -55,6 +55,13 @@ _COOKIES_ABROAD = (
     r"(?:questo sito|diese (?:web)?seite|diese website|ce site|este sitio(?: web)?|este site|deze (?:web)?site) "
     r"(?:web )?(?:utilizza|usa|verwendet|nutzt|utilise|utiliza|gebruikt) (?:i |des |)cookies?"
 )
+# 'Share' in the languages of news pages other than English ('Artikel teilen', 'Partager', 'Compartir en X').
+_SHARE_ABROAD = (
+    r"(?:artikel |beitrag |seite )?teilen(?: auf \w+)?|partager(?: (?:l'article|cet article|sur \w+))?|"
+    r"compartir(?: (?:en \w+|este artículo|la noticia|la nota))?|condividi(?: (?:su \w+|l'articolo|articolo))?|"
+    r"compartilh(?:e|ar)(?: (?:no|via) \w+)?|udostępnij(?: artykuł)?|sdílet(?: článek| na \w+)?|"
+    r"zdieľať(?: článok)?|artikel delen|deel dit artikel"
+)
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
     r"(?:à )?lire aussi|leggi anche|leia também|lesen sie (?:auch|mehr)|auch interessant|schon gelesen|"
@@ -63,7 +70,11 @@ _RELATED_ABROAD = (
     r"(?:les )?dernières (?:actualités|infos|nouvelles)|últimas noticias|ultime notizie|"
     r"(?:weitere|beliebte|ähnliche) (?:beiträge|artikel)(?: (?:zum thema|aus der kolumne|aus der rubrik))?|"
     r"das (?:thema )?könnte (?:dich|sie) auch interessieren|(?:articles?|à lire) (?:similaires?|aussi)|"
-    r"articoli correlati|(?:artículos|notas) relacionad[oa]s|(?:artigos|posts) relacionados"
+    r"articoli correlati|(?:artículos|notas) relacionad[oa]s|(?:artigos|posts) relacionados|"
+    r"související(?: články| zprávy| témata)?|čtěte (?:také|též|dále)|přečtěte si (?:také|též)|"
+    r"súvisiace(?: články)?|čítajte (?:aj|tiež)|czytaj (?:także|też|również)|zobacz (?:także|też|również)|"
+    r"powiązane(?: artykuły)?|lees ook|gerelateerde artikelen|läs också|les også|læs også|relaterade artiklar|"
+    r"ilgili haberler"
 )
 
 RULES: tuple[Rule, ...] = (
@@ -75,8 +86,9 @@ RULES: tuple[Rule, ...] = (
          _BULLET + r"(?:link copied|copied url|url copied|copied!|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
          r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article|"
          r"share (?:this|it)(?: \w+)? (?:with|on|via)(?: [\w+ ]{2,20})?|sharing is caring!?|\d+ shares?|copy|"
-         r"like this (?:story|article|post)\? share it.{0,40})\.?",
-         "Share/copy-link widget labels; every news CMS prints them."),
+         r"like this (?:story|article|post)\? share it.{0,40}|" + _SHARE_ABROAD + r")\.?",
+         "Share/copy-link widget labels; every news CMS prints them, in the languages of its readers ('Artikel "
+         "teilen', 'Partager sur Facebook', 'Sdílet článek')."),
     Rule("social_button", "chrome",
          _BULLET + r"(?:facebook|twitter|x|kakao(?:talk)?|kakao ?story|naver|band|line|linkedin|whatsapp|telegram|"
          r"mail|e-?mail|link|print|pinterest|reddit)(?: share)?(?: button)?",
@@ -84,6 +96,22 @@ RULES: tuple[Rule, ...] = (
     Rule("text_size_widget", "chrome",
          r"(?:ⓕ\s*)?(?:font[- ]?size|text[- ]?size|zoom (?:in|out)|a\+|a-)|" + _BULLET + r"[-+]?\d{1,2}",
          "Font-size controls ('Text Size', bullets '-2'...'+2') and bare small counters of image galleries."),
+    Rule("video_player", "chrome",
+         r"play(?: video)?|pause|replay|mute|unmute|fullscreen|chapters|descriptions|subtitles|captions|audio track|"
+         r"non-fullscreen|exit fullscreen|picture-in-picture|playback rate|"
+         r"stream type live|seek to live, currently (?:behind|playing) live|"
+         r"(?:current|duration|remaining) time -?\d{1,2}:\d\d(?::\d\d)?|(?:loaded|progress) ?: ?\d{1,3}(?:\.\d+)?%|"
+         r"(?:descriptions|subtitles|captions|chapters|audio track) (?:off|settings)"
+         r"(?: ?, ?(?:selected|opens .{1,40}))?|"
+         r"default ?, selected|this is a modal window\.?(?: this modal can be closed by pressing the escape key.*)?|"
+         r"beginning of dialog window\..*|end of dialog window\.?|close modal dialog|"
+         r"(?:foreground|background|window) --- white black .*|font size(?: \d{2,3}%){3,}|"
+         r"text edge style none raised .*|font family default .*|(?:defaults|reset) done|"
+         r"the media could not be loaded, either because the server or network failed .*|"
+         r"no compatible source was found for this media\.?",
+         "The controls, settings dialog and messages of the web's common HTML5 video player (Video.js: 'Current Time "
+         "0:00', 'Loaded: 0%', 'captions settings, opens captions settings dialog', 'This is a modal window.'), "
+         "printed where a video is embedded in the article.", max_chars=300),
     Rule("navigation_link", "chrome",
          r"(?:(?:skip|jump|shortcut|go) (?:to )?(?:the )?(?:main )?(?:body|content|navigation|menu|site index|search|"
          r"footer)s?\s*)+|"
@@ -115,8 +143,12 @@ RULES: tuple[Rule, ...] = (
          "a lowercase 'home') or 'You are here:', three crumbs or more ('Blog > Nutrition > Meal Plans'), or a "
          "crumb before its separator ('Blog >').", max_chars=100),
     Rule("relative_timestamp", "chrome",
-         r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago",
-         "Relative times ('2 days ago') depend on the crawl time: never a publication date, and not text."),
+         r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago|"
+         r"(?:vor|il y a|hace|há|před|pred|temu) (?:\d+|einer?|une?|una?) ?(?:sekunden?|minuten?|stunden?|tage?n?|"
+         r"secondes?|minutes?|heures?|jours?|segundos?|minutos?|horas?|días?|dias?|sekundami|minutami|minutou|"
+         r"hodinami|hodinou|dny|dnem|minut|godzin[aey]?|dni)(?: temu)?",
+         "Relative times ('2 days ago', 'vor 3 Stunden', 'il y a 2 heures', 'před 2 hodinami') depend on the crawl "
+         "time: never a publication date, and not text."),
     Rule("reading_time", "chrome",
          r"(?:\d{1,3}|one|two|three|four|five)[- ]?(?:min(?:ute)?s?\.?)[- ]?(?:read|reading(?: time)?)|"
          r"(?:estimated )?(?:reading|read) time\s*:?\s*\d{1,3}[- ]?(?:min(?:ute)?s?\.?)",
@@ -231,7 +263,7 @@ RULES: tuple[Rule, ...] = (
          "A reporter's e-mail alone on a line signs off the article (wire style)."),
     Rule("source_credit_line", "end",
          r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"
-         r"edited by|source:)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"
+         r"edited by)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"
          r"(?:additional reporting|editing) by .+|"
          r"(?:this (?:article|story) was )?originally published (?:on|in|at|by) [^.]{2,80}\.?)",
          "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
@@ -357,6 +389,9 @@ RULES: tuple[Rule, ...] = (
          r"(?:,? (?:provided|released|taken|distributed) by [^.]{2,60})?\.?(?:\s*\([^()]{2,40}\))?",
          "A wire photo caption opens with 'This file photo, taken ..., shows' or closes with '..., in this May 22, "
          "2023, file photo.': it describes the picture, not the story.", max_chars=400),
+    Rule("caption_source", "caption", r"\(source\s*:\s*[^()]{1,60}\)",
+         "A parenthesised source alone on a line ('(Source: Riverside Archive)'): an image's credit, printed between "
+         "the article's paragraphs, not its end."),
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
          "'[Image source=...]' credits end photo captions."),
     Rule("caption_credit_tail", "caption",

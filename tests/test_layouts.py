@@ -361,6 +361,33 @@ def test_a_list_the_article_introduces_does_not_part_its_paragraphs() -> None:
 
 # --- the article's run of paragraphs ---------------------------------------------------------------------------------
 
+VIDEO_PLAYER = ["Play Video", "Play", "Mute", "Current Time 0:00", "/", "Duration Time 1:24", "Loaded: 0%",
+                "Progress: 0%", "Stream Type LIVE", "Remaining Time -1:24", "Playback Rate", "1", "Chapters",
+                "descriptions off, selected", "Descriptions", "subtitles off, selected", "Subtitles",
+                "captions settings, opens captions settings dialog", "captions off, selected", "Captions",
+                "Fullscreen", "This is a modal window.",
+                "Foreground --- White Black Red Green Blue Yellow Magenta Cyan --- Opaque Semi-Opaque",
+                "Font Size 50% 75% 100% 125% 150% 175% 200% 300% 400%", "Defaults Done",
+                "This is a modal window. This modal can be closed by pressing the Escape key or activating the close "
+                "button."]  # fmt: skip
+
+
+def test_an_images_source_between_paragraphs_does_not_end_the_article() -> None:
+    """'(Source: X)' alone on a line credits the image above it; the article goes on under it."""
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, "(Source: Riverside Archive)", FOLLOW_UP, THIRD]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+
+
+def test_an_embedded_video_player_does_not_part_the_article() -> None:
+    """A video player's controls and dialogs, printed where the video is embedded, are many lines but no text of
+    the article: the paragraphs above them are its opening, though the paragraphs under them have far more words."""
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    rest = [f"{paragraph} The ministry confirmed it on {day}." for paragraph, day in
+            zip(LONG_PARAGRAPHS * 2, days, strict=True)]  # fmt: skip
+    body = body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *VIDEO_PLAYER, *rest, THIRD, FOURTH])
+    assert body == [LEAD, FOLLOW_UP, *rest, THIRD, FOURTH]
+
+
 MENU = ["Business", "Markets", "Energy", "Shipping", "Ports", "Opinion", "Weather", "Sports", "Obituaries"]
 
 
