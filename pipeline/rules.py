@@ -46,7 +46,8 @@ _COMMENT_FORM_ABROAD = (
     r"lascia un commento|lascia una risposta|deja (?:un|una) (?:comentario|respuesta)|dejar un comentario|"
     r"laisser un commentaire|laisser une réponse|schreibe einen kommentar|hinterlasse einen kommentar|"
     r"kommentar (?:schreiben|hinterlassen)|deixe (?:um|uma) (?:comentário|resposta)|geef een reactie|"
-    r"laat een reactie achter"
+    r"laat een reactie achter|kommentieren sie hier|jetzt kommentieren|kommentar verfassen|"
+    r"schon registriert\? (?:hier|jetzt) (?:einloggen|anmelden)"
 )
 # A cookie banner's first words in other languages ('Utilizziamo i cookie ...', 'Diese Website verwendet Cookies').
 _COOKIES_ABROAD = (
@@ -74,7 +75,8 @@ _RELATED_ABROAD = (
     r"související(?: články| zprávy| témata)?|čtěte (?:také|též|dále)|přečtěte si (?:také|též)|"
     r"súvisiace(?: články)?|čítajte (?:aj|tiež)|czytaj (?:także|też|również)|zobacz (?:także|też|również)|"
     r"powiązane(?: artykuły)?|lees ook|gerelateerde artikelen|läs också|les også|læs også|relaterade artiklar|"
-    r"ilgili haberler"
+    r"ilgili haberler|(?:die )?meist(?:gelesenen?|diskutierten?|kommentierten?|-diskutiert|-gelesen)"
+    r"(?: artikel| beiträge| nachrichten)?"
 )
 
 RULES: tuple[Rule, ...] = (
@@ -125,7 +127,8 @@ RULES: tuple[Rule, ...] = (
          r"back to (?:the )?(?:list|overview|index)|list|(?:next|previous|prev) (?:article|story|post)|tags|keywords|"
          r"(?:vorheriger|voriger|nächster) (?:artikel|beitrag)|(?:article|post) (?:précédent|suivant)|"
          r"(?:artículo|entrada) (?:anterior|siguiente)|(?:articolo|post) (?:precedente|successivo)|"
-         r"zurück(?: zur| zum)? (?:übersicht|startseite)",
+         r"zurück(?:(?: zur| zum)? (?:übersicht|startseite|liste)| nach oben)?|retour (?:à la liste|en haut)|"
+         r"volver (?:al listado|arriba)",
          "Accessibility skip links and landmarks ('Menu Content') and one-word navigation items (menu, search, "
          "close, top, logo alt text, sign-in, advertisement slots, comment counters)."),
     Rule("language_switch", "chrome",
@@ -326,7 +329,8 @@ RULES: tuple[Rule, ...] = (
          "comment rows: 'Please enable JavaScript to view the comments' is their end marker.", max_chars=200),
     Rule("platform_credit", "chrome",
          r"(?:.{0,120}[.|·•–—-]\s*)?(?:proudly )?powered by (?:wordpress|blogger|ghost|drupal|joomla|squarespace|"
-         r"wix|typepad|tumblr)(?:\s*[.|·•–—-].{0,120})?|(?:.{0,60}[^\w])?(?:create a free website or blog at|blog at|"
+         r"wix|typepad|tumblr|hugo|jekyll|nikola|pelican|hexo|gatsby|substack)(?:\s*[.|·•–—-].{0,120})?|"
+         r"(?:.{0,60}[^\w])?(?:create a free website or blog at|blog at|"
          r"bloggen auf|erstelle (?:eine kostenlose website oder blog|kostenlos eine website oder ein blog)(?: [–-])? "
          r"auf|blog di|crea un sito o un blog gratuito su) wordpress\.com\.?(?:[^\w].{0,80})?",
          "The footer's credit to the blogging platform or its theme ('Proudly powered by WordPress', 'Blog at "
@@ -356,7 +360,7 @@ RULES: tuple[Rule, ...] = (
     Rule("tag_list", "chrome",
          r"(?:tags?|labels|keywords?|topics?|schlagw(?:örter|orte)|kategorien?|catégories?|categorías?|etiquetas)"
          r"\s*[:#]\s*.*|"
-         r"(?:filed under|abgelegt unter)(?:[^\w].{0,200})?",
+         r"(?:filed under|abgelegt unter|tagged(?: with)?|markiert mit|verschlagwortet mit)(?:[^\w].{0,200})?",
          "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping', a blog's 'Labels: travel, food'): site "
          "navigation printed under articles."),
     Rule("full_article_pointer", "end",
