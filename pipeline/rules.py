@@ -147,11 +147,11 @@ RULES: tuple[Rule, ...] = (
          "crumb before its separator ('Blog >').", max_chars=100),
     Rule("relative_timestamp", "chrome",
          r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago|"
-         r"(?:vor|il y a|hace|há|před|pred|temu) (?:\d+|einer?|une?|una?) ?(?:sekunden?|minuten?|stunden?|tage?n?|"
+         r"(?:vor|il y a|hace|há|před|pred) (?:\d+|einer?|une?|una?) ?(?:sekunden?|minuten?|stunden?|tage?n?|"
          r"secondes?|minutes?|heures?|jours?|segundos?|minutos?|horas?|días?|dias?|sekundami|minutami|minutou|"
-         r"hodinami|hodinou|dny|dnem|minut|godzin[aey]?|dni)(?: temu)?",
-         "Relative times ('2 days ago', 'vor 3 Stunden', 'il y a 2 heures', 'před 2 hodinami') depend on the crawl "
-         "time: never a publication date, and not text."),
+         r"hodinami|hodinou|dny|dnem)|\d+ (?:sekund[ay]?|minut[ay]?|godzin[aey]?|dni) temu",
+         "Relative times ('2 days ago', 'vor 3 Stunden', 'il y a 2 heures', 'před 2 hodinami', '5 godzin temu') "
+         "depend on the crawl time: never a publication date, and not text."),
     Rule("reading_time", "chrome",
          r"(?:\d{1,3}|one|two|three|four|five)[- ]?(?:min(?:ute)?s?\.?)[- ]?(?:read|reading(?: time)?)|"
          r"(?:estimated )?(?:reading|read) time\s*:?\s*\d{1,3}[- ]?(?:min(?:ute)?s?\.?)",

@@ -266,9 +266,9 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
     """(first, last) paragraph of the article's run of paragraphs. Runs of paragraphs are parted by more than
     ARTICLE_GAP_UNITS lines of other text (a menu, teasers with their bylines and times); captions and chrome
     between paragraphs do not part them, nor does the header of an inline box (its links do), nor a list that a
-    line ending in ':' introduces (_introduced_lists). The article starts
-    at the first run with MAIN_RUN_SHARE of the words of the page's largest run (a menu's stray sentence is not its
-    lead, nor are the comments under a short story its article), and goes on through the runs after it parted by
+    line ending in ':' introduces (_introduced_lists). The article starts at the first run with MAIN_RUN_SHARE of
+    the words of the page's largest run (a menu's stray sentence is not its lead, nor are the comments under a
+    short story its article), and goes on through the runs after it parted by
     at most END_GAP_UNITS lines, or by an inline box the article resumes after (_resumes_after). A run above the
     start that such a box parts from it is the article's opening: its first paragraphs, above a box of related
     stories. Runs under a comment thread's header are weighed only on a page with no paragraphs above it."""
@@ -286,7 +286,7 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
                 runs.append([i, i, shapes[i].words, gap])
             gap = 0
         elif e.kind in _GAP_KINDS and i not in introduced and not (e.kind == "end" and inline_too(e.rule)):
-            gap += 1  # an inline box's links count
+            gap += 1  # an inline box's header parts nothing, its links do
     if not runs:
         return 0, len(ev) - 1
     # Readers' comments under the article, however long, never outweigh it: the runs below a comment thread's
