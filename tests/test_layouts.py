@@ -227,6 +227,20 @@ def test_a_breadcrumb_item_is_never_the_title(header: list[str]) -> None:
     assert title_with_learned(lines, []) == OWN_HEADLINE
 
 
+@pytest.mark.parametrize(
+    "credit",
+    ["(Photo: Harbor Press)", "| Bildquelle: Hafenamt", "- Image: Harbor Daily", ". © Dana Weber/Harbor Press"],
+)
+def test_a_caption_closed_by_its_credit_is_never_the_title(credit: str) -> None:
+    """A photo's caption right above the lead tells the story as well as the headline does, and the headline may
+    stand far above it (over an audio player's controls), but its credit ('(Foto: X)', '| Bildquelle: X', '©
+    Name') says it describes a picture."""
+    caption = f"Vice Minister Ara Kwon and Energy Secretary Piet Ronde sign the tidal power memorandum {credit}"
+    player = ["00:00 / 03:15", "0.5x", "0.8x", "1.0x", "1.2x", "1.5x", "2.0x"]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", *player, caption, "Share", LEAD, FOLLOW_UP]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+
+
 @pytest.mark.parametrize("trail", ["Blog > Energy > Tidal Power Research", "Energy › Tidal Power ›"])
 def test_a_trail_of_crumbs_is_a_breadcrumb_wherever_it_is_printed(trail: str) -> None:
     """A trail of crumbs without 'Home' ('Blog > Energy > Tidal Power Research', or a crumb before its separator),
@@ -357,6 +371,38 @@ def test_a_list_the_article_introduces_does_not_part_its_paragraphs() -> None:
         body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *points[1:], *rest, THIRD, FOURTH])[0]
         == rest[0]
     )
+
+
+TEASERS = [
+    "Ferry fares: Southern ports raise prices in June",
+    "Operators blame fuel costs and say the rise will be the last this year.",
+    "Port strike ends after two weeks of talks",
+    "Dock workers return on Monday with a wage rise of four percent.",
+    "Tidal power: What the new turbines can do",
+    "Engineers explain how the bay's turbines work and when they will feed the grid.",
+]
+
+
+def test_teasers_under_the_article_are_not_its_text() -> None:
+    """Other stories printed under the article as a headline over a one-sentence blurb each, with no header that
+    names them (or with one the rules do not know): not the article, though each blurb is a paragraph."""
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD, *TEASERS, "Imprint", "Contact"]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    assert body_paragraphs([*lines[:5], "Also on the Harbor Daily", *TEASERS]) == [LEAD, FOLLOW_UP, THIRD]
+    # One headline over one blurb may be the article's last section; two in a row are other stories.
+    assert body_paragraphs([*lines[:5], *TEASERS[:2]]) == [LEAD, FOLLOW_UP, THIRD, *TEASERS[:2]]
+
+
+def test_sections_of_one_short_paragraph_are_the_articles_text() -> None:
+    """An article whose sections each hold a short paragraph under a subheading keeps them: where the page goes
+    on in longer sections (a policy's questions), and where they outweigh its other paragraphs (a listicle)."""
+    questions = ["When do we meet?", "The working group meets every two months in Busan or Oslo.",
+                 "Who takes part?", "Engineers and officials of both ministries and the port authority."]  # fmt: skip
+    longer = ["What comes next?", *LONG_PARAGRAPHS[:2]]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *questions, *longer]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *questions, *longer]
+    listicle = [OWN_HEADLINE, "By Dana Whitfield", LEAD, *TEASERS]
+    assert body_paragraphs(listicle) == [LEAD, *TEASERS]
 
 
 # --- the article's run of paragraphs ---------------------------------------------------------------------------------

@@ -74,8 +74,15 @@ GLUED_BYLINE = re.compile(
 SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
 # A headline printed twice on one line, with or without a space between the copies.
 DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
-# A photo credit in parentheses ending a short line ('Hyundai Steel (Yonhap)'): a caption, not a headline.
-CREDIT_END = re.compile(r"\s\((?:[A-Z][\w&.'’-]*\s?){1,4}\)\s*$")
+# A photo credit ending a line: a caption, not a headline. In parentheses ('Hyundai Steel (Yonhap)'), labelled
+# ('... bleibt vage. (Foto: REUTERS)', '... Kallas | Bildquelle: EU-Kommission', '... in Florida (Image: Getty)'),
+# or a '©' and a name after the last sentence ('... scharf. © Name/dpa').
+PICTURE_LABELS = r"fotos?|photos?|images?|bild(?:er|quelle)?|pictures?|imagen|immagine|zdjęcie|kuva|afbeelding|bilde"
+CREDIT_END = re.compile(
+    r"\s\((?:[A-Z][\w&.'’-]*\s?){1,4}\)\s*$|"
+    rf"[\s.](?:[(\[|]|[-–—]\s)\s*(?i:{PICTURE_LABELS})\s*:\s*[^()\[\]|:]{{1,80}}[)\]]?\.?\s*$|"
+    r"[.!?|”“\"]\s*[©ⓒ]\s?[^\d\s©ⓒ][^©ⓒ]{1,80}$"
+)
 # A 'Label: value' field ('Tested by: X', 'RRP: £23.99', 'Last Updated : ...'); a line with two is a fact box.
 FIELD = re.compile(r"(?:^|[\s|])[A-Z][A-Za-z]*(?: [A-Za-z]+)?\s?:\s*\S")
 # Broadcast transcripts hand over to the reporter ('Reporter Kim Min-ji has the details.', 'Lee Ha-na has more.').
@@ -116,6 +123,9 @@ LIST_MIN_ITEMS, LIST_MAX_ITEMS = 2, 60  # ... of this many lines of text right u
 LIST_INTRO_REACH = 2  # a list between the article's paragraphs: one is at most this many lines of text above it
 TAIL_SENTENCE_MIN_WORDS = 3  # a line under the last paragraph that ends like a sentence and has this many words
 ELLIPSES = ("…", "...")  # a teaser's headline or blurb cut short
+TEASER_BLURB_MAX_WORDS = 40  # a teaser's blurb under its headline: a sentence or two
+TEASER_SERIES_MIN = 2  # teasers in a row under the article: other stories (_teaser_series)
+DASHES = ("-", "–", "—")  # a line opening with one attributes a quote ('– Name, Writer')
 STORY_HEADER_UNITS = 4  # lines of text (a login box's, a section label, the headline) from a notice to the header
 # The headline (_choose_title):
 TITLE_WINDOW_LINES = 6  # candidates among this many lines of text nearest above the lead first
@@ -262,30 +272,83 @@ def _long_paragraphs(j: int, ev: list[Evidence], shapes: list[Shape]) -> bool:
     return False
 
 
+def _teaser_series(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> list[list[int]]:
+    """The units of each series of TEASER_SERIES_MIN teasers or more under the article: a headline over one short
+    paragraph (its blurb), then the next headline, chrome and captions between them; the last blurb is not followed
+    by another paragraph (a section under a subheading goes on). Nothing after the series reads as an article's
+    text, two paragraphs in a row: inside an article, sections that each hold one short paragraph (a policy's
+    questions) have longer sections after them. A series counts only where the page's other paragraphs outweigh
+    its blurbs (a listicle's items are its article). A line that opens with a dash attributes the quote above it
+    ('– Name, Writer'): no headline."""
+    units = [i for i, e in enumerate(ev) if e.kind not in ("chrome", "caption", "separator")]
+
+    def pair(k: int) -> bool:
+        head, blurb = units[k], units[k + 1]
+        headline = ev[head].kind == "headline" and not lines[head].text.lstrip().startswith(DASHES)
+        return headline and ev[blurb].kind == "prose" and shapes[blurb].words <= TEASER_BLURB_MAX_WORDS
+
+    candidates: list[list[int]] = []
+    k = 0
+    while k + 1 < len(units):
+        j = k
+        while j + 1 < len(units) and pair(j):
+            j += 2
+        if j < len(units) and ev[units[j]].kind == "prose" and j > k:
+            j -= 2  # the last headline heads a section: its paragraph goes on
+        if (j - k) // 2 >= TEASER_SERIES_MIN:
+            candidates.append(units[k:j])
+            k = j
+        else:
+            k += 1
+    blurbs = {u for found in candidates for u in found if ev[u].kind == "prose"}
+
+    def paragraph(i: int) -> bool:
+        return ev[i].kind == "prose" and i not in blurbs
+
+    last_read_on = max((i for i in range(len(ev) - 1) if paragraph(i) and paragraph(i + 1)
+                        and shapes[i].words + shapes[i + 1].words >= PROSE_SURE_WORDS), default=-1)  # fmt: skip
+    other = sum(shapes[i].words for i in range(len(ev)) if paragraph(i))
+    return [
+        found
+        for found in candidates
+        if found[-1] > last_read_on and sum(shapes[u].words for u in found if u in blurbs) < other
+    ]
+
+
 def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
     """(first, last) paragraph of the article's run of paragraphs. Runs of paragraphs are parted by more than
     ARTICLE_GAP_UNITS lines of other text (a menu, teasers with their bylines and times); captions and chrome
     between paragraphs do not part them, nor does the header of an inline box (its links do), nor a list that a
     line ending in ':' introduces (_introduced_lists). The article starts at the first run with MAIN_RUN_SHARE of
     the words of the page's largest run (a menu's stray sentence is not its lead, nor are the comments under a
-    short story its article), and goes on through the runs after it parted by
-    at most END_GAP_UNITS lines, or by an inline box the article resumes after (_resumes_after). A run above the
-    start that such a box parts from it is the article's opening: its first paragraphs, above a box of related
-    stories. Runs under a comment thread's header are weighed only on a page with no paragraphs above it."""
+    short story its article), and goes on through the runs after it parted by at most END_GAP_UNITS lines, or by
+    an inline box the article resumes after (_resumes_after), and never past a series of teasers
+    (_teaser_series). A run above the start that such a box parts from it is the article's opening: its first
+    paragraphs, above a box of related stories. Runs under a comment thread's header are weighed only on a page
+    with no paragraphs above it."""
     runs: list[list[int]] = []  # [first, last, words, lines of other text before it]
     gap = 0
     # A list introduced under a paragraph is the article's own text; under other lines (a comment form's 'Log in to
     # post your comment:' over its fields) it may be anything.
     introduced = {unit for intro, items in _lists(lines, ev, shapes, 0, len(ev))
                   if _after_paragraph(intro, ev) for unit in (intro, *items)}  # fmt: skip
+    series = _teaser_series(lines, ev, shapes)
+    teasers = {unit for found in series for unit in found}
+    walls = {found[0] for found in series}
     for i, e in enumerate(ev):
-        if e.kind == "prose":
+        if i in walls:
+            gap = max(gap, END_GAP_UNITS) + 1
+        if e.kind == "prose" and i not in teasers:
             if runs and gap <= ARTICLE_GAP_UNITS:
                 runs[-1][1:3] = [i, runs[-1][2] + shapes[i].words]
             else:
                 runs.append([i, i, shapes[i].words, gap])
             gap = 0
-        elif e.kind in _GAP_KINDS and i not in introduced and not (e.kind == "end" and inline_too(e.rule)):
+        elif (
+            (e.kind in _GAP_KINDS or i in teasers)
+            and i not in introduced
+            and not (e.kind == "end" and inline_too(e.rule))
+        ):
             gap += 1  # an inline box's header parts nothing, its links do
     if not runs:
         return 0, len(ev) - 1

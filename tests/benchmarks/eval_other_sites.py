@@ -18,6 +18,13 @@ project, never copied into it.
                                         maintainers) as the reference body, its title and the page's
                                         headlines as the references of the title; made-up pages
                                         (a reference under READABILITY_MIN_WORDS words) are left out
+            [--fundus]                  CHECKOUT is instead flairNLP/fundus's repository: its parser test pages
+                                        (tests/resources/parser/test_data/<country>/: 258 news pages of 181
+                                        publishers in 40 countries) with the article its hand-written
+                                        per-publisher parser extracts (the sections' subheadings and
+                                        paragraphs; its summary, a standfirst, is neither body nor chrome in
+                                        our labelling) as the reference body, its title and the page's
+                                        headlines as the references of the title
     score   --pages DIR --out OUT       ``python -m pipeline run DIR/raw --out OUT``, then per page: the body's
                                         precision and recall on word 4-gram shingles (the benchmark's own
                                         measure), whether the body starts and ends where the reference does
@@ -111,6 +118,39 @@ def render_readability(repo: Path, out: Path) -> None:
         gold[name] = {"url": folder.name, "body": body, "titles": titles}
     (out / "gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"rendered {len(gold)} pages into {out / 'raw'}")
+
+
+FUNDUS_PAGES = "tests/resources/parser/test_data"
+
+
+def render_fundus(repo: Path, out: Path) -> None:
+    """fundus's parser test pages: each page's text, its parser's sections as the body, its title."""
+    listed = _git(repo, "ls-tree", "-r", "--name-only", "HEAD", FUNDUS_PAGES).decode().split("\n")
+    (out / "raw").mkdir(parents=True, exist_ok=True)
+    gold, number = {}, 0
+    for expected in sorted(path for path in listed if path.endswith(".json")):
+        versions = json.loads(_git(repo, "show", f"HEAD:{expected}"))
+        # a publisher's parser versions and its pages (one each, named by crawl date) in the same, dated order
+        pages = sorted(path for path in listed if path.startswith(expected[: -len(".json")] + "_"))
+        if len(pages) != len(versions):
+            continue
+        for version, path in zip(sorted(versions, key=_natural), pages, strict=True):
+            truth = versions[version]
+            sections = truth.get("body", {}).get("sections", [])
+            body = "\n".join(line for section in sections for line in section["headline"] + section["paragraphs"])
+            if not body or not truth.get("title"):
+                continue
+            page = gzip.decompress(_git(repo, "cat-file", "-p", f"HEAD:{path}")).decode("utf-8", "replace")
+            name = f"{number:03d}.txt"
+            number += 1
+            (out / "raw" / name).write_text(page_text(page), encoding="utf-8")
+            gold[name] = {"url": Path(path).name, "body": body, "titles": [truth["title"]] + page_titles(page)}
+    (out / "gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"rendered {len(gold)} pages into {out / 'raw'}")
+
+
+def _natural(version: str) -> list[int]:
+    return [int(part) for part in re.findall(r"\d+", version)]
 
 
 def page_titles(page: str) -> list[str]:
@@ -251,13 +291,15 @@ def main() -> None:
     chosen = rendering.add_mutually_exclusive_group()
     chosen.add_argument("--snippets", action="store_true", help="CHECKOUT is trafilatura's: its evaluation set")
     chosen.add_argument("--readability", action="store_true", help="CHECKOUT is mozilla/readability's: its test pages")
+    chosen.add_argument("--fundus", action="store_true", help="CHECKOUT is flairNLP/fundus's: its parser test pages")
     scoring = commands.add_parser("score")
     scoring.add_argument("--pages", type=Path, required=True)
     scoring.add_argument("--out", type=Path, required=True)
     scoring.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     if args.command == "render":
-        renderer = render_snippets if args.snippets else render_readability if args.readability else render
+        renderers = {"snippets": render_snippets, "readability": render_readability, "fundus": render_fundus}
+        renderer = next((r for option, r in renderers.items() if getattr(args, option)), render)
         renderer(args.repo, args.out)
     else:
         score(args.pages, args.out, args.verbose)
