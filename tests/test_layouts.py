@@ -241,6 +241,15 @@ def test_a_caption_closed_by_its_credit_is_never_the_title(credit: str) -> None:
     assert title_with_learned(lines, []) == OWN_HEADLINE
 
 
+@pytest.mark.parametrize("label", ["Latest news from Oslo", "Oslo Today"])
+def test_a_label_that_names_the_storys_place_does_not_tell_the_story(label: str) -> None:
+    """A section's label right above the lead ('Heute in Hamburg') shares one word with the story, its place; the
+    headline further up, over an audio player's controls, shares several."""
+    player = ["00:00 / 03:15", "0.5x", "0.8x", "1.0x", "1.2x", "1.5x", "2.0x"]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", *player, label, LEAD, FOLLOW_UP]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+
+
 @pytest.mark.parametrize("trail", ["Blog > Energy > Tidal Power Research", "Energy › Tidal Power ›"])
 def test_a_trail_of_crumbs_is_a_breadcrumb_wherever_it_is_printed(trail: str) -> None:
     """A trail of crumbs without 'Home' ('Blog > Energy > Tidal Power Research', or a crumb before its separator),
@@ -877,12 +886,15 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
         ("Par Jean-Luc Marchand", "Jean-Luc Marchand"),
         ("Por María López y Juan Pérez", "María López y Juan Pérez"),
         ("Door Jan de Vries", "Jan de Vries"),
+        ("Von Dana Whitfield, Redakteurin für Wirtschaft", "Dana Whitfield"),  # the writer's role after a comma
+        ("Par Jean-Luc Marchand, Correspondant", "Jean-Luc Marchand"),
         ("Von Hamburg nach Kiel", None),  # a headline: its words are not all a name's
         ("Por Qué", None),  # one capitalised word after 'Por' or 'Par' is as often a headline's
     ],
 )
 def test_a_byline_in_another_language_names_the_writer(line: str, name: str | None) -> None:
-    """'By' is 'Von' in German, 'Par' in French, 'Por' in Spanish and Portuguese, 'Door' in Dutch."""
+    """'By' is 'Von' in German, 'Par' in French, 'Por' in Spanish and Portuguese, 'Door' in Dutch; the writer's role
+    may follow the name."""
     assert byline_name(line) == name
 
 

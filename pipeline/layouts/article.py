@@ -131,6 +131,7 @@ STORY_HEADER_UNITS = 4  # lines of text (a login box's, a section label, the hea
 TITLE_WINDOW_LINES = 6  # candidates among this many lines of text nearest above the lead first
 STORY_PARAGRAPHS = 5  # a headline's words are looked for in this many paragraphs from the lead
 TITLE_STORY_POINTS = 3  # points a headline candidate gains when half its content words or more are in them
+STORY_SHARED_WORDS = 2  # ... and the story's words it has: one alone may be a section's place ('Heute in Hamburg')
 STORY_TOLD = 1.0  # ... and then it tells the story: it wins over a nearer line that tells under half as much
 CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # four letters or more: names and content words, few function words
 COMMENT_THREAD_RULES = ("comment_form", "comment_section", "comment_header")  # end rows that open readers' comments
@@ -502,7 +503,8 @@ class _Header:
         """How much the line's content words are the story's (those its first paragraphs use): 1.0 from half of
         them (a headline also has words of its own), 0.0 for none."""
         words = _content_words(text)
-        return min(1.0, 2 * len(words & self.story) / len(words)) if words else 0.0
+        shared = len(words & self.story)
+        return min(1.0, 2 * shared / len(words)) * min(1.0, shared / STORY_SHARED_WORDS) if words else 0.0
 
 
 def _content_words(text: str) -> set[str]:

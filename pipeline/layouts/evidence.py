@@ -39,10 +39,10 @@ REPORTER_BYLINE = re.compile(
 )
 # 'By' in German, French, Spanish or Portuguese and Dutch, over a name of two words at least ('von Andreas Kurz',
 # 'Por María López y Juan Pérez'): one capitalised word after 'Par' or 'Por' is as often a headline's ('Por Qué').
+# The writer's role or desk may follow a comma ('Von Hannah Ritzmann, Redakteurin für Finanzen').
 OTHER_LANGUAGE_BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:[Vv]on|[Pp]ar|[Pp]or|[Dd]oor)\s+(?P<name>{_PERSON}(?:\s*(?:,|und|et|y|e|en)\s*{_PERSON})*)"
-    + EMAIL_SUFFIX
-    + r"\.?"
+    r"(?:\s*,\s*[A-Z][^,|]{1,40})?" + EMAIL_SUFFIX + r"\.?"
 )
 # A re-posted story credited to where it first ran, alone on its line above the lead ('According to Yonhap News,').
 ATTRIBUTION_BYLINE = re.compile(rf"[Aa]ccording\s+to\s+(?P<name>{_NAME})\s*[,:]?")
