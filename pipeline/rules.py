@@ -47,7 +47,8 @@ _COMMENT_FORM_ABROAD = (
     r"laisser un commentaire|laisser une réponse|schreibe einen kommentar|hinterlasse einen kommentar|"
     r"kommentar (?:schreiben|hinterlassen)|deixe (?:um|uma) (?:comentário|resposta)|geef een reactie|"
     r"laat een reactie achter|kommentieren sie hier|jetzt kommentieren|kommentar verfassen|"
-    r"schon registriert\? (?:hier|jetzt) (?:einloggen|anmelden)"
+    r"schon registriert\? (?:hier|jetzt) (?:einloggen|anmelden)|kommentare (?:anzeigen|einblenden)|"
+    r"diskussion anzeigen|ihre meinung ist uns wichtig[.!].*"
 )
 # A cookie banner's first words in other languages ('Utilizziamo i cookie ...', 'Diese Website verwendet Cookies').
 _COOKIES_ABROAD = (
@@ -185,18 +186,27 @@ RULES: tuple[Rule, ...] = (
          r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|(?:.*[^\w])?(?:right|directly) in your inbox.*|"
          r"(?:enter|type) your e-?mail(?: address)?.*|"
          r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|"
-         r"promoted|sponsored(?: content| by)?:?|sign up for (?:our |the )?(?:e-?mail |free )?newsletters?.*|"
+         r"promoted|sponsored(?: content| by)?:?|"
+         r"sign up for (?:our |the )?(?:e-?mail |free )?(?:newsletters?|e-?mails).*|"
          r"by (?:signing up|subscribing),? (?:you|i) (?:agree|accept).*|no spam[,.!].*|"
          r"you can unsubscribe at any time.*|sign up (?:now )?to (?:get|receive) .*|see all newsletters|"
          r"thanks? (?:you )?for (?:signing up|subscribing)(?:[^\w].*)?|"
          r"you(?:'ve| have) (?:been )?succ?essfully subscribed.*|(?:.*[^\w])?opt-in box(?:[^\w].*)?|"
          r"i agree that .+ (?:can|may) send me(?:[^\w].*)?|keep an eye on your inbox(?:[^\w].*)?|"
-         r"get [\w'’& -]+ (?:by|via|in your) e-?mail.*",
+         r"get [\w'’& .-]+ (?:by|via|in|to) your (?:e-?mail|inbox).*|get [\w'’& -]+ (?:by|via) e-?mail.*",
          "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored', "
          "'Sponsored By' over a sponsor's logo), and their consent lines ('By signing up, you agree to our Privacy "
          "Policy', 'No spam, we promise.'), and the box's own pitch ('Sign up to get the best stories of the week', "
          "'Get The Harbor Daily's morning briefing by email').",
          max_chars=200),
+    Rule("adblock_notice", "chrome",
+         r"(?:.*[^\w])?(?:(?:you(?:'re| are) )?(?:using|running) an? ad ?-?blocker|"
+         r"(?:disable|deactivate|turn off|pause) (?:your |the )?ad ?-?blocker|ad ?-?blocker (?:detected|enabled)|"
+         r"einen ad-?blocker aktiviert|(?:ihren|den) ad-?blocker (?:deaktivieren|ausschalten)|"
+         r"bloqueur de publicités?|bloqueador de anuncios)(?:[^\w].*)?",
+         "A notice to readers whose browser blocks ads ('It looks like you're using an ad blocker', 'Sie haben "
+         "vermutlich einen Ad-Blocker aktiviert'): the page's, printed by a script, never the article's.",
+         max_chars=400),
     Rule("app_promo", "chrome",
          r"(?:for [^.]{0,80}\s)?(?:download|get|install) (?:the|our) (?:[\w'’&.-]+ ){0,4}apps? .{0,120}",
          "A call to install the site's app ('For the latest news, download the Harbor Daily apps for iOS and "
@@ -274,12 +284,14 @@ RULES: tuple[Rule, ...] = (
          "ran ('Originally published on Harbor Science.')."),
     Rule("comment_form", "end",
          _BULLET + r"(?:leave a (?:reply|comment)|(?:post|add|write) a comment|\d* ?comments? ?\(\d+\)|"
-         r"(?:(?:please|you must be) )?(?:log|sign)(?:ged)? ?in to (?:comment|post|leave|write|"
+         r"(?:(?:please|you must be) )?(?:log|sign)(?:ged)? ?in to (?:comment|post|leave|write|join|"
          r"(?:[\w ]{1,30} )?account)\b.*|"
          r"to (?:write|post|leave) (?:a )?comments?, please .*|your email address will not be published.*|"
+         r"would you like to comment on this (?:article|story)\??|have something to say\? .{0,120}comments?.*|"
          + _COMMENT_FORM_ABROAD + ")",
-         "Comment forms and login prompts under articles (WordPress 'Leave a Reply', social-comment widgets), in "
-         "the languages WordPress prints them in ('Lascia un commento', 'Schreibe einen Kommentar')."),
+         "Comment forms and login prompts under articles (WordPress 'Leave a Reply', social-comment widgets, 'Would "
+         "you like to comment on this article?'), in the languages WordPress prints them in ('Lascia un commento', "
+         "'Schreibe einen Kommentar') and news sites' ('Kommentare anzeigen', 'Ihre Meinung ist uns wichtig!')."),
     Rule("comment_section", "end",
          _BULLET + r"\[?\s*(?:(?:top rated|most liked|newest|oldest|recent|latest|user|readers?'?) comments?|"
          r"(?:read|view|show) all comments|comments are closed|no comments yet.*|be the first to comment.*|"
