@@ -10,6 +10,7 @@ Rename a rule only with a new version suffix: the names are recorded in removed_
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import re
 from functools import cache
@@ -526,6 +527,19 @@ def whole_line_regex(kinds: tuple[str, ...] = ("chrome", "end"), names: tuple[st
     return "(?i)^\\s*(?:" + "|".join(f"(?:{p})" for p in patterns) + ")\\s*$"
 
 
+# Polars compiles a regex on the thread that runs it, and keeps each thread's last 32 compiled (an LRU): the table's
+# 57 pattern rules, run in turn on one thread, compiled every one of them again on every call (~0.35 s of each of
+# parse's shards and of validate's paragraph slices), and pushed out every other regex that thread runs. So every
+# RULES_PER_THREAD of them run on a thread of their own (polars' Series methods run on the calling thread), which keeps
+# them compiled for the life of the process.
+RULES_PER_THREAD = 24
+
+
+@cache
+def _rule_thread(index: int) -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"rules-{index}")
+
+
 def first_rule(texts: pl.Series, kinds: tuple[str, ...] = KINDS) -> pl.Series:
     """'kind:name' of the first pattern rule of these kinds (table order) matching each whole text, tried up to its
     max_chars, null where none does: `match_line` on a column (strings; a null text matches none).
@@ -533,25 +547,35 @@ def first_rule(texts: pl.Series, kinds: tuple[str, ...] = KINDS) -> pl.Series:
     Each rule runs once, on the texts no longer than its max_chars (a when/then guard would not spare the regex
     the longer texts: polars runs it on every row, then picks): the rules of one max_chars share a cut of the
     texts. One regex per rule: a single alternation of every rule overflows the Rust engine's lazy-DFA cache and
-    runs 7x slower on article bodies; and each once per call, as polars compiles a regex every time an expression
-    runs it (the largest compile in ~50 ms): tried band by band of length, the rules compiled ~250 times per call.
+    runs 7x slower on article bodies, and alternations of a few rules ran 4x slower than the rules one by one.
     """
-    selected = [rule for rule in RULES if rule.pattern is not None and rule.kind in kinds]
-    numbered = (
-        texts.to_frame("s").with_row_index("_row").with_columns(chars=pl.col("s").str.strip_chars().str.len_chars())
-    )
-    columns = numbered.select("_row")
-    for bound in dict.fromkeys(rule.max_chars for rule in selected):
-        cut = numbered if bound is None else numbered.filter(pl.col("chars") <= bound)
-        hits = cut.select(
-            "_row",
-            *(
-                pl.when(pl.col("s").str.contains(whole_line_regex(names=(rule.name,), kinds=(rule.kind,))))
-                .then(pl.lit(f"{rule.kind}:{rule.name}"))
-                .alias(rule.name)
-                for rule in selected
-                if rule.max_chars == bound
-            ),
-        )
-        columns = columns.join(hits, on="_row", how="left", maintain_order="left")
-    return columns.select(rule=pl.coalesce([pl.lit(None, pl.String), *(rule.name for rule in selected)]))["rule"]
+    patterned = [rule for rule in RULES if rule.pattern is not None]
+    chars = texts.str.strip_chars().str.len_chars()
+    threads: dict[int, list[Rule]] = {}
+    for index, rule in enumerate(patterned):
+        if rule.kind in kinds:
+            threads.setdefault(index // RULES_PER_THREAD, []).append(rule)
+    running = [_rule_thread(thread).submit(_matches, texts, chars, rules) for thread, rules in threads.items()]
+    matches = [match for future in running for match in future.result()]
+    named = pl.Series("rule", [None] * texts.len(), dtype=pl.String)
+    for rule, rows in sorted(matches, key=lambda match: patterned.index(match[0]), reverse=True):
+        named.scatter(rows, f"{rule.kind}:{rule.name}")  # the first rule in table order is written last
+    return named
+
+
+def _matches(texts: pl.Series, chars: pl.Series, rules: list[Rule]) -> list[tuple[Rule, pl.Series]]:
+    """Each rule with the positions of the texts it matches, tried on those up to its max_chars."""
+    cuts: dict[int | None, tuple[pl.Series, pl.Series]] = {}
+    found = []
+    for rule in rules:
+        if rule.max_chars not in cuts:
+            within = (
+                pl.Series(range(texts.len()), dtype=pl.UInt32)
+                if rule.max_chars is None
+                else (chars <= rule.max_chars).fill_null(False).arg_true()
+            )
+            cuts[rule.max_chars] = within, texts.gather(within)
+        within, cut = cuts[rule.max_chars]
+        regex = whole_line_regex(names=(rule.name,), kinds=(rule.kind,))
+        found.append((rule, within.gather(cut.str.contains(regex).fill_null(False).arg_true())))
+    return found

@@ -91,6 +91,8 @@ HANDOFF = re.compile(
     r"looks|explains|brings|takes)\b|(?:^|[.!?]\s*)(?P<n2>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+has\s+"
     r"(?:more|the details|the story|this report)\b)"
 )
+# Words every HANDOFF match holds: a paragraph without one is not searched (the regex tries every position of it).
+HANDOFF_WORDS = ("eporter", "orrespondent", "has")
 # Wire agencies, for the byline of a story whose only credit is a 'Reporting by ...; Editing by ...' line.
 WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "Xinhua", "Kyodo", "Bernama", "Anadolu",
                  "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
@@ -229,8 +231,10 @@ def _lists(
         if ev[i].kind not in _BODY_KINDS or shapes[i].words < LIST_INTRO_MIN_WORDS:
             continue
         text = lines[i].text.rstrip()
+        if not text.endswith((":", "：")):
+            continue
         last_sentence = text[max((m.end() - 1 for m in SENTENCE_BREAK_RE.finditer(text)), default=0) :]
-        if not text.endswith((":", "：")) or OTHER_CONTENT.search(last_sentence):
+        if OTHER_CONTENT.search(last_sentence):
             continue
         items = list(itertools.takewhile(lambda j: ev[j].kind in ("short", "headline"), range(i + 1, stop)))
         if LIST_MIN_ITEMS <= len(items) <= LIST_MAX_ITEMS:
@@ -492,7 +496,8 @@ class _Header:
     def of(cls, lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int) -> _Header:
         stop = min(lead + 1, len(shapes))
         captions = [shapes[j].core for j in range(stop) if ev[j].kind in ("caption", "chrome")]
-        paragraphs = [lines[j].text for j in range(lead, len(lines)) if ev[j].kind == "prose"][:STORY_PARAGRAPHS]
+        paragraphs = itertools.islice((lines[j].text for j in range(lead, len(lines)) if ev[j].kind == "prose"),
+                                      STORY_PARAGRAPHS)  # fmt: skip
         story = frozenset(word for text in paragraphs for word in _content_words(text))
         return cls(collections.Counter(shapes[j].core for j in range(stop)), captions, story)
 
@@ -852,7 +857,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
     # The lead, and a last paragraph closed by an agency sign-off ('... won. (Yonhap)'), are the article's own.
     signed = last_prose if last_prose < len(lines) and SIGNOFF.search(lines[last_prose].text) else None
     # A paragraph closed by the reporter's e-mail ends the article ('... next spring. (name@paper.com)').
-    emailed = next((i for i in range(lead, len(lines)) if ev[i].kind in _BODY_KINDS
+    emailed = next((i for i in range(lead, len(lines)) if ev[i].kind in _BODY_KINDS and "@" in lines[i].text
                     and EMAIL_SIGNOFF.search(lines[i].text)), None)  # fmt: skip
     vetoed = {i for i in range(lead + 1, len(lines))
               if i not in (signed, emailed) and i not in introduced and learned.vetoes(i, ev, shapes)}  # fmt: skip
@@ -1050,7 +1055,7 @@ def _author_bio(text: str, byline: str | None) -> bool:
 
 def _handoff_reporter(body: list[Segment]) -> str | None:
     for segment in body[:12]:
-        m = HANDOFF.search(segment.text)
+        m = HANDOFF.search(segment.text) if any(word in segment.text for word in HANDOFF_WORDS) else None
         if m:
             return m.group("n1") or m.group("n2")
     return None
