@@ -556,9 +556,9 @@ def first_rule(texts: pl.Series, kinds: tuple[str, ...] = KINDS) -> pl.Series:
         if rule.kind in kinds:
             threads.setdefault(index // RULES_PER_THREAD, []).append(rule)
     running = [_rule_thread(thread).submit(_matches, texts, chars, rules) for thread, rules in threads.items()]
-    matches = [match for future in running for match in future.result()]
+    matches = [match for future in running for match in future.result()]  # in table order
     named = pl.Series("rule", [None] * texts.len(), dtype=pl.String)
-    for rule, rows in sorted(matches, key=lambda match: patterned.index(match[0]), reverse=True):
+    for rule, rows in reversed(matches):
         named.scatter(rows, f"{rule.kind}:{rule.name}")  # the first rule in table order is written last
     return named
 
