@@ -843,6 +843,34 @@ def test_teasers_cut_short_are_not_the_lead() -> None:
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
 
 
+QUESTION_HEADLINE = "Tidal power: can Norland and Korea make the turbines pay within ten years?"
+
+
+def parsed_record(lines: list[str]):
+    doc = make_document("page.txt", list(enumerate(lines, 1)), frozenset(), PARSE_PARAMS.extract)
+    layout, _ = layouts.choose(doc, PARSE_PARAMS.min_layout_score)
+    (record,) = layout.parse(doc).records
+    return record
+
+
+@pytest.mark.parametrize("above", [["Home", "Energy", "Share on Facebook (opens in a new window)"], ["Energy"]])
+def test_a_headline_that_asks_is_the_title_not_the_lead(above: list[str]) -> None:
+    """A headline ending in a question mark ends like a sentence and reads as a paragraph; one short question alone
+    over the story is its headline, over the byline or right over the lead."""
+    for header in ([QUESTION_HEADLINE, "By Dana Whitfield", LEAD], [QUESTION_HEADLINE, LEAD]):
+        record = parsed_record([*above, *header, FOLLOW_UP, THIRD])
+        body = [segment.text for segment in record.segments if segment.role == "body"]
+        assert (record.title, body) == (QUESTION_HEADLINE, [LEAD, FOLLOW_UP, THIRD])
+
+
+def test_a_question_under_the_byline_opens_the_story() -> None:
+    """Under the story's headline and byline, a one-question paragraph is the lead ('Remember the quest to ...?')."""
+    question = "Remember the long search for a slogan that every harbor town could agree on?"
+    record = parsed_record(["Energy", OWN_HEADLINE, "By Dana Whitfield", question, LEAD, FOLLOW_UP])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.title, body) == (OWN_HEADLINE, [question, LEAD, FOLLOW_UP])
+
+
 @pytest.mark.parametrize(
     ("line", "name"),
     [

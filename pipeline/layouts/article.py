@@ -125,6 +125,10 @@ LIST_MIN_ITEMS, LIST_MAX_ITEMS = 2, 60  # ... of this many lines of text right u
 LIST_INTRO_REACH = 2  # a list between the article's paragraphs: one is at most this many lines of text above it
 TAIL_SENTENCE_MIN_WORDS = 3  # a line under the last paragraph that ends like a sentence and has this many words
 ELLIPSES = ("…", "...")  # a teaser's headline or blurb cut short
+QUESTION_HEADLINE_MAX_WORDS = 20  # a headline that asks, one question over the story ('Was lesen die Philippinen?')
+# The question mark ends the line: a sentence that ends on a quoted question ('... asking if there were "any
+# un-angry supporters?"') tells what someone asked.
+QUESTION_ENDS = ("?", "？")
 TEASER_BLURB_MAX_WORDS = 40  # a teaser's blurb under its headline: a sentence or two
 TEASER_SERIES_MIN = 2  # teasers in a row under the article: other stories (_teaser_series)
 DASHES = ("-", "–", "—")  # a line opening with one attributes a quote ('– Name, Writer')
@@ -389,6 +393,11 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
         if later is not None and later > i + 1 and shapes[later].canon == shapes[i].canon:
             ev[i] = Evidence("deck", "deck")
             continue
+        # A headline that asks ends like a sentence and reads as a paragraph: a lone question over the story is its
+        # headline, not its lead; under the story's byline or date, it opens the story ('Remember X's quest to ...?').
+        if _asks_alone(lines[i].text, shapes[i]) and i != prose[-1] and not _under_metadata(ev, i):
+            ev[i] = Evidence("headline")
+            continue
         # Short paragraphs over the date or byline, with the article under it: decks.
         metadata = _metadata_under_decks(ev, shapes, i)
         if metadata is not None:
@@ -441,6 +450,22 @@ def _above_story_header(ev: list[Evidence], shapes: list[Shape], i: int) -> bool
 def _next_paragraph(i: int, ev: list[Evidence], shapes: list[Shape]) -> str | None:
     """The canonical text of the first paragraph after unit i (None at the end of the page)."""
     return next((shapes[j].canon for j in range(i + 1, len(ev)) if ev[j].kind == "prose"), None)
+
+
+def _asks_alone(text: str, shape: Shape) -> bool:
+    """One short question and nothing else ('Akkutechnik: Hat Quantumscape genug Akkus für ein Motorrad gebaut?')."""
+    text = text.rstrip()
+    return (
+        text.endswith(QUESTION_ENDS)
+        and shape.words <= QUESTION_HEADLINE_MAX_WORDS
+        and not SENTENCE_BREAK_RE.search(text)
+    )
+
+
+def _under_metadata(ev: list[Evidence], i: int) -> bool:
+    """Whether the nearest line of text above unit i (past chrome, captions and markers) is a byline or a date."""
+    above = next((ev[j].kind for j in range(i - 1, -1, -1) if ev[j].kind not in _SKIPPABLE), None)
+    return above in ("byline", "date")
 
 
 def _credited_caption(text: str, shape: Shape) -> bool:
