@@ -557,7 +557,7 @@ def first_rule(texts: pl.Series, kinds: tuple[str, ...] = KINDS) -> pl.Series:
             threads.setdefault(index // RULES_PER_THREAD, []).append(rule)
     running = [_rule_thread(thread).submit(_matches, texts, chars, rules) for thread, rules in threads.items()]
     matches = [match for future in running for match in future.result()]  # in table order
-    named = pl.Series("rule", [None] * texts.len(), dtype=pl.String)
+    named = pl.repeat(None, texts.len(), dtype=pl.String, eager=True).alias("rule")
     for rule, rows in reversed(matches):
         named.scatter(rows, f"{rule.kind}:{rule.name}")  # the first rule in table order is written last
     return named
@@ -565,17 +565,13 @@ def first_rule(texts: pl.Series, kinds: tuple[str, ...] = KINDS) -> pl.Series:
 
 def _matches(texts: pl.Series, chars: pl.Series, rules: list[Rule]) -> list[tuple[Rule, pl.Series]]:
     """Each rule with the positions of the texts it matches, tried on those up to its max_chars."""
-    cuts: dict[int | None, tuple[pl.Series, pl.Series]] = {}
+    cuts: dict[int | None, tuple[pl.Series | None, pl.Series]] = {}  # max_chars: (positions of the cut, its texts)
     found = []
     for rule in rules:
         if rule.max_chars not in cuts:
-            within = (
-                pl.Series(range(texts.len()), dtype=pl.UInt32)
-                if rule.max_chars is None
-                else (chars <= rule.max_chars).fill_null(False).arg_true()
-            )
-            cuts[rule.max_chars] = within, texts.gather(within)
+            within = None if rule.max_chars is None else (chars <= rule.max_chars).fill_null(False).arg_true()
+            cuts[rule.max_chars] = within, texts if within is None else texts.gather(within)
         within, cut = cuts[rule.max_chars]
-        regex = whole_line_regex(names=(rule.name,), kinds=(rule.kind,))
-        found.append((rule, within.gather(cut.str.contains(regex).fill_null(False).arg_true())))
+        hits = cut.str.contains(whole_line_regex(names=(rule.name,), kinds=(rule.kind,))).fill_null(False).arg_true()
+        found.append((rule, hits if within is None else within.gather(hits)))
     return found
