@@ -248,8 +248,12 @@ def _lists(
 def _after_paragraph(i: int, ev: list[Evidence]) -> bool:
     """Whether a paragraph is among the LIST_INTRO_REACH lines of text nearest above unit i (past chrome, captions
     and markers): a subheading or a photo's name may stand between."""
-    above = (ev[j].kind for j in range(i - 1, -1, -1) if ev[j].kind not in _SKIPPABLE)
-    return "prose" in itertools.islice(above, LIST_INTRO_REACH)
+    return "prose" in itertools.islice(_kinds_above(ev, i), LIST_INTRO_REACH)
+
+
+def _kinds_above(ev: list[Evidence], i: int) -> Iterator[str]:
+    """The kinds of the lines of text above unit i, nearest first (past chrome, captions and markers)."""
+    return (ev[j].kind for j in range(i - 1, -1, -1) if ev[j].kind not in _SKIPPABLE)
 
 
 def _tail_sentence(line: Line, e: Evidence, shape: Shape) -> bool:
@@ -464,8 +468,7 @@ def _asks_alone(text: str, shape: Shape) -> bool:
 
 def _under_metadata(ev: list[Evidence], i: int) -> bool:
     """Whether the nearest line of text above unit i (past chrome, captions and markers) is a byline or a date."""
-    above = next((ev[j].kind for j in range(i - 1, -1, -1) if ev[j].kind not in _SKIPPABLE), None)
-    return above in ("byline", "date")
+    return next(_kinds_above(ev, i), None) in ("byline", "date")
 
 
 def _credited_caption(text: str, shape: Shape) -> bool:
