@@ -60,7 +60,8 @@ _COOKIES_ABROAD = (
 )
 # 'Share' in the languages of news pages other than English ('Artikel teilen', 'Partager', 'Compartir en X').
 _SHARE_ABROAD = (
-    r"(?:artikel |beitrag |seite )?teilen(?: auf \w+)?|partager(?: (?:l'article|cet article|sur \w+))?|"
+    r"(?:artikel |beitrag |seite )?teilen(?: auf \w+)?|(?:auf|per|via|über) [\w.-]+ teilen(?: [\w.-]+)?|"
+    r"(?:link|url) kopieren(?: (?:link|url) kopieren)?|partager(?: (?:l'article|cet article|sur \w+))?|"
     r"compartir(?: (?:en \w+|este artículo|la noticia|la nota))?|condividi(?: (?:su \w+|l'articolo|articolo))?|"
     r"compartilh(?:e|ar)(?: (?:no|via) \w+)?|udostępnij(?: artykuł)?|sdílet(?: článek| na \w+)?|"
     r"zdieľať(?: článok)?|artikel delen|deel dit artikel"
@@ -360,7 +361,14 @@ RULES: tuple[Rule, ...] = (
          r"(?:zoom|enlarge|view|expand).*",
          "Instructions of a picture viewer ('Tap the image to zoom in'): page furniture."),
     Rule("call_to_action", "chrome",
-         r"(?:click|tap) (?:here )?(?:to|for) .+|(?:.*[^\w])?(?:opens?|will open) in (?:a )?new (?:window|tab)\)?\.?|"
+         r"(?:click|tap) (?:here )?(?:to|for) .+|(?:klicken|tippen)(?: sie)?(?: hier)?,? um .+|"
+         r"cliquez (?:ici )?pour .+|haga clic (?:aquí )?para .+|clicca (?:qui )?per .+|"
+         r"(?:.*[^\w])?(?:opens?|will open) in (?:a )?new (?:window|tab)\)?\.?|"
+         r"(?:.*[^\w])?(?:öffnet (?:sich )?(?:in einem|im) neuen (?:fenster|tab)|"
+         r"wird in (?:einem )?neuen (?:fenster|tab) geöffnet|s'ouvre dans une nouvelle fenêtre|"
+         r"s'ouvre dans un nouvel onglet|se abre en una (?:nueva )?(?:ventana|pestaña)(?: nueva)?|"
+         r"si apre in una nuova (?:finestra|scheda)|abre (?:em|numa) nova (?:janela|aba|guia)|"
+         r"opent in een nieuw (?:venster|tabblad))\)?\.?|"
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
          r"(?:.{0,160}[.!?] )?we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"

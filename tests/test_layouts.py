@@ -871,6 +871,19 @@ def test_a_question_under_the_byline_opens_the_story() -> None:
     assert (record.title, body) == (OWN_HEADLINE, [question, LEAD, FOLLOW_UP])
 
 
+def test_a_sentence_over_the_headline_that_tells_none_of_the_story_is_no_lead() -> None:
+    """A logo's alt text above the story's headline is one short sentence: not the lead when it shares no word with
+    the story and the headline under it tells the story."""
+    alt_text = "Harbor Daily logo in white letters on a blue background."
+    record = parsed_record([alt_text, "Energy", OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.title, body) == (OWN_HEADLINE, [LEAD, FOLLOW_UP, THIRD])
+    # One word of the story in it, and it may be the story's opening line: the rule leaves it alone.
+    opening = "Tidal energy came to the harbor on Monday morning."
+    record = parsed_record([opening, "Energy", OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD])
+    assert [segment.text for segment in record.segments if segment.role == "body"][0] == opening
+
+
 @pytest.mark.parametrize(
     ("line", "name"),
     [
@@ -918,12 +931,23 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
         ("Par Jean-Luc Marchand, Correspondant", "Jean-Luc Marchand"),
         ("Von Hamburg nach Kiel", None),  # a headline: its words are not all a name's
         ("Por Qué", None),  # one capitalised word after 'Por' or 'Par' is as often a headline's
+        ("Autor: Dana Whitfield und Mira Holm, Oslo", "Dana Whitfield und Mira Holm"),  # under a label, and where
+        ("Autorin: Dana Whitfield", "Dana Whitfield"),
+        ("Author: Dana Whitfield", "Dana Whitfield"),
+        ("Autor: red", None),  # a desk's initials, no name
+        ("Autor:innen", None),
     ],
 )
 def test_a_byline_in_another_language_names_the_writer(line: str, name: str | None) -> None:
     """'By' is 'Von' in German, 'Par' in French, 'Por' in Spanish and Portuguese, 'Door' in Dutch; the writer's role
-    may follow the name."""
+    may follow the name. A label ('Autor:', 'Author:') may stand for it."""
     assert byline_name(line) == name
+
+
+def test_a_labelled_byline_on_a_page_is_the_byline_not_the_title() -> None:
+    """Read on a page, not only by byline_name: the evidence's byline prefilter lets a label through."""
+    record = parsed_record([OWN_HEADLINE, "Autor: Dana Whitfield und Mira Holm, Oslo", LEAD, FOLLOW_UP])
+    assert (record.title, record.byline) == (OWN_HEADLINE, "Dana Whitfield und Mira Holm")
 
 
 def test_a_standfirst_printed_again_in_the_article_does_not_end_it() -> None:

@@ -415,7 +415,7 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
             continue
         # A paragraph over the story's header (a headline over its byline or date): a notice above the story (an
         # affiliate disclosure, a cookie banner), not its lead.
-        if _above_story_header(ev, shapes, i):
+        if _above_story_header(ev, shapes, i) or _above_telling_headline(lines, ev, shapes, i):
             continue
         # A teaser's headline cut short ('23 things every 2000s kid remembers…') before more prose: not the lead.
         if lines[i].text.rstrip().endswith(ELLIPSES) and shapes[i].words < PROSE_SURE_WORDS and i != prose[-1]:
@@ -449,6 +449,19 @@ def _above_story_header(ev: list[Evidence], shapes: list[Shape], i: int) -> bool
         ):
             return True
     return False
+
+
+def _above_telling_headline(lines: list[Line], ev: list[Evidence], shapes: list[Shape], i: int) -> bool:
+    """Whether the short paragraph at i tells none of the story under it, and a headline between it and that story
+    tells it: a line above the story's headline (a logo's alt text, a notice), not its lead."""
+    below = next((j for j in range(i + 1, len(ev)) if ev[j].kind == "prose"), None)
+    if below is None or shapes[i].words >= PROSE_SURE_WORDS:
+        return False
+    story = _Header.of(lines, ev, shapes, below)
+    if story.tells_story(lines[i].text) > 0:
+        return False
+    headlines = (h for h in range(i + 1, below) if ev[h].kind == "headline")
+    return any(story.tells_story(lines[h].text) >= STORY_TOLD for h in headlines)
 
 
 def _next_paragraph(i: int, ev: list[Evidence], shapes: list[Shape]) -> str | None:

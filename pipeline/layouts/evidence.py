@@ -44,6 +44,14 @@ OTHER_LANGUAGE_BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:[Vv]on|[Pp]ar|[Pp]or|[Dd]oor)\s+(?P<name>{_PERSON}(?:\s*(?:,|und|et|y|e|en)\s*{_PERSON})*)"
     r"(?:\s*,\s*[A-Z][^,|]{1,40})?" + EMAIL_SUFFIX + r"\.?"
 )
+# A byline under a label ('Autor: Monika Bolliger und Anna Trechsel, Sweidah', 'Author: Dana Whitfield'), in the
+# languages of news pages, over a name of two words at least; the writer's place or role may follow a comma.
+LABELLED_BYLINE = re.compile(
+    rf"(?:[•·▪|]\s*)?(?:[Aa]uthor|[Aa]utor(?:in|en)?|[Aa]uteur|[Aa]utore|[Aa]utora)s?\s*:\s*"
+    rf"(?P<name>{_PERSON}(?:\s*(?:,|and|und|et|y|e|&)\s*{_PERSON})*)(?:\s*,\s*[A-Z][^,|]{{1,40}})?"
+    + EMAIL_SUFFIX
+    + r"\.?"
+)
 # A re-posted story credited to where it first ran, alone on its line above the lead ('According to Yonhap News,').
 ATTRIBUTION_BYLINE = re.compile(rf"[Aa]ccording\s+to\s+(?P<name>{_NAME})\s*[,:]?")
 # A desk credited as a whole ('Reuters Staff', 'Herald Staff Writers'), alone on its line.
@@ -52,7 +60,8 @@ STAFF_BYLINE = re.compile(
 )
 # Word edges spelled out: a Unicode word boundary sends polars' regex engine to its slow path.
 BYLINE_HINT = (
-    r"(?i)(?:^|[^a-z])(?:by|staff)(?:[^a-z]|$)|reporter|correspondent|^according to|^[•·▪|\s]*(?:von|par|por|door)\s"
+    r"(?i)(?:^|[^a-z])(?:by|staff)(?:[^a-z]|$)|reporter|correspondent|^according to|^[•·▪|\s]*(?:von|par|por|door)\s|"
+    r"^[•·▪|\s]*aut(?:hor|or|eur)"
 )
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
@@ -235,7 +244,7 @@ def byline_name(text: str) -> str | None:
     m = REPORTER_BYLINE.fullmatch(text.strip())
     if m:
         return (m.group("n1") or m.group("n2")).strip()
-    m = OTHER_LANGUAGE_BYLINE.fullmatch(text.strip())
+    m = OTHER_LANGUAGE_BYLINE.fullmatch(text.strip()) or LABELLED_BYLINE.fullmatch(text.strip())
     if m and word_count(m.group("name")) <= 8:
         return m.group("name").strip()
     m = STAFF_BYLINE.fullmatch(text.strip()) or ATTRIBUTION_BYLINE.fullmatch(text.strip())
