@@ -157,8 +157,13 @@ RULES: tuple[Rule, ...] = (
          "depend on the crawl time: never a publication date, and not text."),
     Rule("reading_time", "chrome",
          r"(?:\d{1,3}|one|two|three|four|five)[- ]?(?:min(?:ute)?s?\.?)[- ]?(?:read|reading(?: time)?)|"
-         r"(?:estimated )?(?:reading|read) time\s*:?\s*\d{1,3}[- ]?(?:min(?:ute)?s?\.?)",
-         "A reading-time estimate ('1 Min Read', 'Reading time: 4 minutes') printed by the page template."),
+         r"(?:estimated )?(?:reading|read) time\s*:?\s*\d{1,3}[- ]?(?:min(?:ute)?s?\.?)|"
+         r"(?:tiempo de lectura|lesedauer|lesezeit|temps de lecture|tempo di lettura|tempo de leitura|leestijd|"
+         r"czas czytania|doba čtení)\s*:?\s*(?:ca\.\s*)?\d{1,3}[- ]?min(?:\.|utos?|uti|uten?|utes?)?|"
+         r"(?:ca\.\s*)?\d{1,3}[- ]?min(?:\.|utos?|uti|uten?|utes?)?\s+(?:lesezeit|lesedauer|de lecture|di lettura|"
+         r"de lectura|de leitura|leestijd)",
+         "A reading-time estimate ('1 Min Read', 'Reading time: 4 minutes', 'Tiempo de lectura: 6 min', '3 Min. "
+         "Lesezeit') printed by the page template."),
     Rule("ui_identifier", "chrome", r"[a-z]+(?:[_][a-z0-9]+)+",
          "A lone snake_case token is a template element id leaking into text (e.g. a progress-bar id)."),
     Rule("image_filename", "chrome", r".{0,120}\.(?:jpe?g|png|gif|webp|bmp|tiff?)(?:\s+\d{1,3})?",
@@ -226,6 +231,12 @@ RULES: tuple[Rule, ...] = (
          r"\d+ min.*",
          "A finance site's notice on its market data ('Quotes delayed at least 15 minutes. Real-time quotes provided "
          "by ...'), printed in its header or footer: never the article.", max_chars=700),
+    Rule("subscriber_label", "chrome",
+         r"(?:article |contenu )?réservé (?:aux|à nos) abonnés|(?:nur )?für abonnenten|abonnenten-?(?:artikel|inhalt)|"
+         r"(?:(?:contenido|artículo) )?(?:exclusivo )?(?:para )?suscriptores|subscribers? only|"
+         r"(?:for|exclusive to|exclusively for) subscribers|riservato agli abbonati",
+         "A label marking the article as for subscribers ('Article réservé aux abonnés', 'Subscribers only'), "
+         "printed over its headline: the article follows it, so it ends nothing (unlike `paywall`)."),
     Rule("paywall", "end",
          r"(?:.{0,80}[^\w])?(?:to (?:view|read|continue reading) (?:the|this) (?:full |entire )?(?:story|article)"
          r"(?:,| please| you)|subscribe (?:now )?to (?:continue|keep) reading|this (?:article|story|content) is "
