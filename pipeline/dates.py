@@ -2,7 +2,9 @@
 '2021 March 4', '23.04.2024', '2024년 4월 23일', '2024年4月23日'; date stamps with times and zones ('11:02 AM GMT+9',
 '9:15 pm ET', '오후 2:05'), a section label in front ('Business 09:05 April 11, 2022', 'Economy 2024-04-23'), or an
 update stamp after them on the same line. Month and weekday names, labels and times may be German, French,
-Spanish, Italian, Portuguese or Dutch too ('Mittwoch, 17. März 2021, 15:00 Uhr', 'Publicado el 6 de mayo de 2022').
+Spanish, Italian, Portuguese, Dutch or Scandinavian too ('Mittwoch, 17. März 2021, 15:00 Uhr', 'Publicado el 6 de mayo
+de 2022', 'Offentliggjort torsdag 06. feb 2025'). A slashed date is month first unless its first number cannot be a
+month ('25/05/2025').
 
 Only complete dates (year, month and day) are returned; relative ('2 days ago') and partial dates are not
 dates. Deterministic: nothing depends on today's date.
@@ -15,7 +17,8 @@ import datetime as dt
 import re
 
 # Month names and abbreviations as news pages print them, in English, German, French, Spanish, Italian,
-# Portuguese and Dutch. Abbreviations that are common words too ('out', 'set', 'ago') are left out.
+# Portuguese, Dutch and the Scandinavian languages. Abbreviations that are common words too ('out', 'set', 'ago',
+# 'des') are left out.
 MONTH_NAMES = {
     1: ("january", "jan", "januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio", "gen", "janeiro",
         "januari"),
@@ -23,15 +26,15 @@ MONTH_NAMES = {
         "februari"),
     3: ("march", "mar", "märz", "mär", "mars", "marzo", "março", "maart", "mrt"),
     4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile"),
-    5: ("may", "mai", "mayo", "maggio", "mag", "maio", "mei"),
+    5: ("may", "mai", "mayo", "maggio", "mag", "maio", "mei", "maj"),
     6: ("june", "jun", "juni", "juin", "junio", "giugno", "giu", "junho"),
     7: ("july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho"),
-    8: ("august", "aug", "août", "aout", "agosto", "augustus"),
+    8: ("august", "aug", "août", "aout", "agosto", "augustus", "augusti"),
     9: ("september", "sep", "sept", "septembre", "septiembre", "setiembre", "settembre", "setembro"),
     10: ("october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre", "ott", "outubro"),
     11: ("november", "nov", "novembre", "noviembre", "novembro"),
     12: ("december", "dec", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic", "dicembre",
-         "dezembro"),
+         "dezembro", "desember"),
 }  # fmt: skip
 _MONTH_NUMBER = {name: number for number, names in MONTH_NAMES.items() for name in names}
 # Longest first: 'mayo' before 'may', 'märz' before 'mär'.
@@ -52,7 +55,7 @@ DATE_RE = re.compile(rf"(?<![\w/.-])(?:{_ISO}|{_MDY}|{_DMY}|{_US}|{_YMD}|{_DOTTE
 # Time zones: an offset ('GMT+9', '+09:00') or a named zone ('KST', 'ET', 'EDT', 'CET', 'BST').
 _ZONE = (
     r"(?:\(?\s*(?:kst|gmt|utc|[a-z]{2,3}t)?\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?"
-    r"|\(?\s*(?:kst|jst|gmt|utc|bst|cest|cet|hkt|sgt|[ecmp][sd]?t)\b\s*\)?)"
+    r"|\(?\s*(?:kst|jst|gmt|utc|bst|cest|cet|hkt|sgt|[ecmp][sd]?t|z)\b\s*\)?)"
 )
 # A time after the date: '09:15', '9.15 am', 'at 9:15', '오후 2:05', ISO's 'T09:15:00+09:00', with an optional zone.
 # Other languages: 'um 15:00 Uhr', 'à 15h30', 'a las 05:30 horas', 'alle ore 9.15'.
@@ -64,7 +67,8 @@ _WEEKDAY = (
     r"(?:mon|tue|wed|thu|fri|sat|sun|dienstag|mittwoch|donnerstag|freitag|samstag|lundi|mardi|mercredi|jeudi|"
     r"vendredi|samedi|dimanche|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo|luned[ìi]|marted[ìi]|"
     r"mercoled[ìi]|gioved[ìi]|venerd[ìi]|sabato|domenica|segunda|ter[çc]a|quarta|quinta|sexta|maandag|dinsdag|"
-    r"woensdag|donderdag|vrijdag|zaterdag|zondag)[\w-]*\.?,?"
+    r"woensdag|donderdag|vrijdag|zaterdag|zondag|mandag|tirsdag|onsdag|torsdag|fredag|l[øö]rdag|s[øö]ndag|"
+    r"m[åa]ndag|tisdag)[\w-]*\.?,?"
 )
 # Labels that mean what another does: in other languages, and 'Original' after an update stamp ('Updated Nov. 19,
 # 2019 8:21 am ET / Original Nov. 19, 2019 8:02 am ET').
@@ -72,6 +76,9 @@ LABEL_MEANING = {
     "original": "published", "veröffentlicht": "published", "publié": "published", "publicado": "published",
     "pubblicato": "published", "gepubliceerd": "published", "aktualisiert": "updated", "mis à jour": "updated",
     "actualizado": "updated", "aggiornato": "updated", "atualizado": "updated", "bijgewerkt": "updated",
+    "modifié": "updated", "publisert": "published", "publicerad": "published", "publiceret": "published",
+    "offentliggjort": "published", "oppdatert": "updated", "uppdaterad": "updated", "opdateret": "updated",
+    "stand": "date",  # German 'as of': the one stamp many German sites print
 }  # fmt: skip
 _LABEL = (
     r"(?P<label>published|posted|updated|modified|last updated|last modified|created|date|released|issued|input|"
@@ -127,8 +134,9 @@ def _from_match(m: re.Match[str]) -> dt.date | None:
         return _to_date(g["y2"], _MONTH_NUMBER[g["mon"].lower()], g["d2"])
     if g["y3"]:
         return _to_date(g["y3"], _MONTH_NUMBER[g["mon3"].lower()], g["d3"])
-    if g["y4"]:
-        return _to_date(g["y4"], int(g["m4"]), g["d4"])
+    if g["y4"]:  # month first, as in the US; a first number above 12 is the day ('25/05/2025')
+        first, second = int(g["m4"]), int(g["d4"])
+        return _to_date(g["y4"], first, g["d4"]) if first <= 12 else _to_date(g["y4"], second, g["m4"])
     if g["y5"]:
         return _to_date(g["y5"], _MONTH_NUMBER[g["mon5"].lower()], g["d5"])
     if g["y6"]:

@@ -45,6 +45,15 @@ STAMPS = [
     ("3 gennaio 2031 alle ore 9.15", dt.date(2031, 1, 3), None, None),
     ("6 de maio de 2031", dt.date(2031, 5, 6), None, None),
     ("maandag 3 januari 2031", dt.date(2031, 1, 3), None, None),
+    ("Publié le 30 août 2031 à 14h52, modifié le 30 août 2031 à 15h54", dt.date(2031, 8, 30), "published", None),
+    ("Stand: 22.04.2031, 06:00 Uhr", dt.date(2031, 4, 22), "date", None),  # German 'as of'
+    ("Offentliggjort torsdag 06. feb 2031 17:25", dt.date(2031, 2, 6), "published", None),
+    ("söndag 2 augusti 2031", dt.date(2031, 8, 2), None, None),
+    ("Publisert 06.12.2031 - 17:29", dt.date(2031, 12, 6), "published", None),
+    ("2031-03-29T11:36:01Z", dt.date(2031, 3, 29), None, None),  # ISO with the zone 'Z'
+    # Day first after a slash when the first number cannot be a month; month first otherwise (the US order).
+    ("Actualizado el 25/05/2031 21:57 h", dt.date(2031, 5, 25), "updated", None),
+    ("05/06/2031", dt.date(2031, 5, 6), None, None),
 ]
 
 
@@ -66,6 +75,8 @@ def test_date_stamp_forms(line: str, value: dt.date, label: str | None, section:
         "By Ivo Brandt 2031-04-23",
         "Die Fähre fährt ab dem 17. März 2031 wieder",  # a date in a sentence, in any language
         "3 out 2031",  # an abbreviation that is a common word too is no month
+        "Stand 12 der Messe, 2031",
+        "12 des 2031",  # 'des' is a French word before it is a Norwegian December
     ],
 )
 def test_not_a_date_stamp(line: str) -> None:
