@@ -35,6 +35,11 @@ CRAWLER_DATE_PREFIX = r"(?s)^\s*date\s(?P<date>(?:19|20)\d\d(?:-\d\d){0,2})(?P<r
 SENTENCE_BREAK = r"""[a-z0-9%)]{2}[.!?]['"’”“‘]?\s+[A-Z"“‘']|[。！？][」』）]*[^\s」』）]"""
 SENTENCE_BREAK_RE = re.compile(SENTENCE_BREAK)
 
+# A line that opens like a byline ('By Dana Whitfield / Harbor Daily'): never a title (validate's `title_no_byline`
+# refuses one, so the layouts never choose one).
+BYLINE_OPENING = r"^(?i:by)\s+[A-Z]"
+BYLINE_OPENING_RE = re.compile(BYLINE_OPENING)
+
 # An e-mail address (a reporter's sign-off, a contact line).
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 

@@ -32,7 +32,7 @@ from pipeline.config import ValidateParams
 from pipeline.errors import GateFailed
 from pipeline.extraction import LINE_SCHEMA
 from pipeline.outputs import Outputs
-from pipeline.patterns import CRAWLER_DATE_RESIDUE, SENTENCE_END, WORD
+from pipeline.patterns import BYLINE_OPENING, CRAWLER_DATE_RESIDUE, SENTENCE_END, WORD
 from pipeline.stage import QUARANTINE_SCHEMA, counts, stage_metrics, write_metrics
 from pipeline.text import NFKC_MAY_CHANGE, canonical_batched, canonical_occurrence_regex, canonical_series
 from schemas import Article, CleanArticle, Duplicate, QuarantineRow, RemovedLine, polars_schema
@@ -195,7 +195,7 @@ ROW_RULES: tuple[RowRule, ...] = (
             lambda f: pl.col("title").is_null()
             | ~pl.col("title").str.contains(CRAWLER_DATE_RESIDUE + r"|\s(?:19|20)\d\d-\d\d-\d\d$")),
     RowRule("title_no_byline", "A title is not a byline ('By ...')", False,
-            lambda f: pl.col("title").is_null() | ~pl.col("title").str.contains(r"^(?i:by)\s+[A-Z]")),
+            lambda f: pl.col("title").is_null() | ~pl.col("title").str.contains(BYLINE_OPENING)),
     # Titles: the rule table only. A headline that recurs across pages ('Weekly export trends') is learned as a
     # repeated line, but the layout placed it as a headline, and that is what it is.
     RowRule("title_no_chrome", "A title is not page chrome (rule table)", False,

@@ -909,6 +909,7 @@ def test_a_byline_with_its_date_on_the_line_gives_both(line: str, name: str) -> 
         ("By Dana Whitfield – Harbor Daily", "Dana Whitfield"),
         ("By Dana Whitfield - Harbor Daily Contributor", "Dana Whitfield"),
         ("By Kim Min-ji - Harbor Daily", "Kim Min-ji"),
+        ("By Dana Whitfield and Ivo Brandt / Harbor Daily Staff Writers", "Dana Whitfield and Ivo Brandt"),
         ("By Letters To The Editor |", "Letters To The Editor"),
         ("By the way | a line that only starts like a byline", None),
     ],
@@ -942,6 +943,14 @@ def test_a_byline_in_another_language_names_the_writer(line: str, name: str | No
     """'By' is 'Von' in German, 'Par' in French, 'Por' in Spanish and Portuguese, 'Door' in Dutch; the writer's role
     may follow the name. A label ('Autor:', 'Author:') may stand for it."""
     assert byline_name(line) == name
+
+
+def test_a_line_that_opens_like_a_byline_is_never_the_title() -> None:
+    """The gate refuses a title that opens with 'By X' (the whole record would go to quarantine): a byline the
+    byline patterns do not read is no headline either, and the article keeps its text without a title."""
+    unread = "By Dana Whitfield with reporting from the harbor desk in Mokpo"
+    record = parsed_record(["Energy", unread, LEAD, FOLLOW_UP, THIRD])
+    assert record.title is None and LEAD in [segment.text for segment in record.segments if segment.role == "body"]
 
 
 def test_a_labelled_byline_on_a_page_is_the_byline_not_the_title() -> None:

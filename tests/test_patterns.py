@@ -40,6 +40,10 @@ EXAMPLES = {
          "輸出が増えた。輸入は減った。"],
         ["S. Korea and the U.S. President met.", "Exports rose"],
     ),
+    "BYLINE_OPENING": (
+        ["By Dana Whitfield / Harbor Daily Staff Writers", "BY DANA WHITFIELD", "by Ivo Brandt"],
+        ["Bystanders cheered the ferry", "By the way, fares rose", "Stand by Me returns"],
+    ),
     "EMAIL": (
         ["(dana.whitfield@harbordaily.example)", "Contact: ivo+news@kelmore-times.co.kr"],
         ["@harbordaily on X", "ivo@localhost", "Exports rose 5% @ noon."],

@@ -30,7 +30,7 @@ from pipeline.layouts.evidence import (
     Shape,
     byline_name,
 )
-from pipeline.patterns import EMAIL, SENTENCE_BREAK_RE
+from pipeline.patterns import BYLINE_OPENING_RE, EMAIL, SENTENCE_BREAK_RE
 from pipeline.rules import inline_too
 from pipeline.text import canonical, word_count
 
@@ -593,6 +593,11 @@ def _list_item(lines: list[Line], i: int) -> bool:
     return i > 0 and bool(LEADING_BULLET_RE.match(lines[i].text)) and bool(LEADING_BULLET_RE.match(lines[i - 1].text))
 
 
+def _never_title(lines: list[Line], i: int) -> bool:
+    """A list's item, or a line that opens like a byline: the gate refuses such a title (`title_no_byline`)."""
+    return _list_item(lines, i) or bool(BYLINE_OPENING_RE.match(lines[i].text))
+
+
 def _own_headline_learned(i: int, ev: list[Evidence], shapes: list[Shape], lead: int) -> bool:
     """A headline printed on other pages too (listings, 'most read' widgets) is learned as repeated across
     documents; shaped as a headline right above this page's byline, date or lead, it is this page's own headline."""
@@ -668,7 +673,7 @@ def _best_title(
             and len(lines[i].text) <= HEADLINE_MAX_CHARS
         )
         vouched = vouched or (with_learned and _own_headline_learned(i, ev, shapes, lead))
-        if (ev[i].kind in _SKIPPABLE and not vouched) or _list_item(lines, i):
+        if (ev[i].kind in _SKIPPABLE and not vouched) or _never_title(lines, i):
             continue
         if ev[i].kind == "headline" or vouched:
             score = _title_score(i, lines, ev, shapes, lead, lead_dated, header)

@@ -26,9 +26,9 @@ _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
 _ROLE = r"(?:[A-Z][a-z]+\s+|staff\s+|senior\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter|[Ee]ditor)s?\b"
 BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:[Ww]ritten\s+)?[Bb][Yy]\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*(?!{_ROLE}){_NAME})*)"
-    # A role after the name, or an affiliation after a bar or dash ('By X | Special to the Harbor Daily'); a bar
+    # A role after the name, or an affiliation after a bar, slash or dash ('By X | Special to the Harbor Daily'); a bar
     # that parted it from a date on the same row of the page may be left at the end ('By X |').
-    rf"(?:\s*[,|–—-]\s*{_ROLE}|\s+[|–—-]\s+[^|]{{1,60}})?" + EMAIL_SUFFIX + r"\.?(?:\s*[|·•])?",
+    rf"(?:\s*[,|–—-]\s*{_ROLE}|\s+[|/–—-]\s+[^|]{{1,60}})?" + EMAIL_SUFFIX + r"\.?(?:\s*[|·•])?",
 )
 _PERSON = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))+"  # at least two words
 REPORTER_BYLINE = re.compile(
