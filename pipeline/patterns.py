@@ -40,6 +40,9 @@ SENTENCE_BREAK_RE = re.compile(SENTENCE_BREAK)
 BYLINE_OPENING = r"^(?i:by)\s+[A-Z]"
 BYLINE_OPENING_RE = re.compile(BYLINE_OPENING)
 
+# What a photo's credit or caption is labelled with, in the languages of news pages ('Foto: dpa', 'Bild: X').
+PICTURE_LABELS = r"fotos?|photos?|images?|bild(?:er|quelle)?|pictures?|imagen|immagine|zdjęcie|kuva|afbeelding|bilde"
+
 # An e-mail address (a reporter's sign-off, a contact line).
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 

@@ -17,7 +17,7 @@ from functools import cache
 
 import polars as pl
 
-from pipeline.patterns import EMAIL, HTML_TAG
+from pipeline.patterns import EMAIL, HTML_TAG, PICTURE_LABELS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +49,9 @@ _COMMENT_FORM_ABROAD = (
     r"kommentar (?:schreiben|hinterlassen)|deixe (?:um|uma) (?:comentário|resposta)|geef een reactie|"
     r"laat een reactie achter|kommentieren sie hier|jetzt kommentieren|kommentar verfassen|"
     r"schon registriert\? (?:hier|jetzt) (?:einloggen|anmelden)|kommentare (?:anzeigen|einblenden)|"
-    r"diskussion anzeigen|ihre meinung ist uns wichtig[.!].*"
+    r"diskussion anzeigen|ihre meinung ist uns wichtig[.!].*|"
+    r"diese (?:website|seite) verwendet akismet.*|ce site utilise akismet.*|este sitio usa akismet.*|"
+    r"questo sito utilizza akismet.*"
 )
 # A cookie banner's first words in other languages ('Utilizziamo i cookie ...', 'Diese Website verwendet Cookies').
 _COOKIES_ABROAD = (
@@ -126,6 +128,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|sitemap|print(?: this)?(?: article| page)?|"
          r"listen to (?:this )?article|tweet|e-?mail this|advertisement|advert|ad|loading\W*|\d* ?comments?|reply|"
+         r"\d+ ?(?:kommentare?|commentaires?|comentarios?|commenti|reacties|kommentarer)|"
          r"quick links|"
          r"back to (?:the )?(?:list|overview|index)|list|(?:next|previous|prev) (?:article|story|post)|tags|keywords|"
          r"(?:vorheriger|voriger|nächster) (?:artikel|beitrag)|(?:article|post) (?:précédent|suivant)|"
@@ -300,6 +303,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:(?:please|you must be) )?(?:log|sign)(?:ged)? ?in to (?:comment|post|leave|write|join|"
          r"(?:[\w ]{1,30} )?account)\b.*|"
          r"to (?:write|post|leave) (?:a )?comments?, please .*|your email address will not be published.*|"
+         r"this site uses akismet to reduce spam.*|"
          r"would you like to comment on this (?:article|story)\??|have something to say\? .{0,120}comments?.*|"
          + _COMMENT_FORM_ABROAD + ")",
          "Comment forms and login prompts under articles (WordPress 'Leave a Reply', social-comment widgets, 'Would "
@@ -416,9 +420,11 @@ RULES: tuple[Rule, ...] = (
          r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|(?:image|media|video) caption\b|"
          r"(?:photo|image|picture)s?\s*(?:by|credits?|courtesy)?\s*[:=]|"
          r"\[photo|\((?:photo|image)|\[caption\b|this photo (?:shows|was taken)|shown in this (?:file )?photo|"
-         r"file photo\b).*",
+         r"file photo\b).*|"
+         # In other languages a credit, short: a longer line after 'Fotos:' is as often a gallery's headline.
+         r"(?:" + PICTURE_LABELS + r")\s*[:=]\s*(?:\S+(?:\s+\S+){0,7})?",
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:', 'Image "
-         "caption')."),
+         "caption'), and a photo's credit under its label in other languages ('Foto: dpa', 'Bildquelle: X')."),
     Rule("caption_this_photo", "caption",
          r"this (?:file )?(?:photo|picture|image)s?(?:,? (?:provided|released|taken|distributed) | shows? |,).*|"
          r"(?:.*[^\w])?in this (?:[\w,.]+ ){0,4}(?:file )?(?:photo|picture|image)"

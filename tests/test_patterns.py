@@ -44,6 +44,8 @@ EXAMPLES = {
         ["By Dana Whitfield / Harbor Daily Staff Writers", "BY DANA WHITFIELD", "by Ivo Brandt"],
         ["Bystanders cheered the ferry", "By the way, fares rose", "Stand by Me returns"],
     ),
+    # Lower case: the patterns that use it read case-blind.
+    "PICTURE_LABELS": (["foto: dpa", "photos", "bildquelle", "imagen", "zdjęcie"], ["fahrt", "tele", "fähre"]),
     "EMAIL": (
         ["(dana.whitfield@harbordaily.example)", "Contact: ivo+news@kelmore-times.co.kr"],
         ["@harbordaily on X", "ivo@localhost", "Exports rose 5% @ noon."],

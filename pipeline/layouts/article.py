@@ -30,7 +30,7 @@ from pipeline.layouts.evidence import (
     Shape,
     byline_name,
 )
-from pipeline.patterns import BYLINE_OPENING_RE, EMAIL, SENTENCE_BREAK_RE
+from pipeline.patterns import BYLINE_OPENING_RE, EMAIL, PICTURE_LABELS, SENTENCE_BREAK_RE
 from pipeline.rules import inline_too
 from pipeline.text import canonical, word_count
 
@@ -77,7 +77,6 @@ DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
 # A photo credit ending a line: a caption, not a headline. In parentheses ('Hyundai Steel (Yonhap)'), labelled
 # ('... bleibt vage. (Foto: REUTERS)', '... Kallas | Bildquelle: EU-Kommission', '... in Florida (Image: Getty)'),
 # or a '©' and a name after the last sentence ('... scharf. © Name/dpa').
-PICTURE_LABELS = r"fotos?|photos?|images?|bild(?:er|quelle)?|pictures?|imagen|immagine|zdjęcie|kuva|afbeelding|bilde"
 CREDIT_END = re.compile(
     r"\s\((?:[A-Z][\w&.'’-]*\s?){1,4}\)\s*$|"
     rf"[\s.](?:[(\[|]|[-–—]\s)\s*(?i:{PICTURE_LABELS})\s*:\s*[^()\[\]|:]{{1,80}}[)\]]?\.?\s*$|"
