@@ -93,7 +93,8 @@ RULES: tuple[Rule, ...] = (
          _BULLET + r"(?:link copied|copied url|url copied|copied!|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
          r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article|"
          r"share (?:this|it)(?: \w+)? (?:with|on|via)(?: [\w+ ]{2,20})?|sharing is caring!?|\d+ shares?|copy|"
-         r"like this (?:story|article|post)\? share it.{0,40}|" + _SHARE_ABROAD + r")\.?",
+         r"like this (?:story|article|post)\? share it.{0,40}|share this (?:story|article|post)\s*:\s*\S.{0,150}|"
+         + _SHARE_ABROAD + r")\.?",
          "Share/copy-link widget labels; every news CMS prints them, in the languages of its readers ('Artikel "
          "teilen', 'Partager sur Facebook', 'Sdílet článek')."),
     Rule("social_button", "chrome",
