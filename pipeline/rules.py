@@ -102,8 +102,12 @@ RULES: tuple[Rule, ...] = (
          r"mail|e-?mail|link|print|pinterest|reddit)(?: share)?(?: button)?",
          "Social share and print buttons rendered as text (one word per button)."),
     Rule("text_size_widget", "chrome",
-         r"(?:ⓕ\s*)?(?:font[- ]?size|text[- ]?size|zoom (?:in|out)|a\+|a-)|" + _BULLET + r"[-+]?\d{1,2}",
-         "Font-size controls ('Text Size', bullets '-2'...'+2') and bare small counters of image galleries."),
+         r"(?:ⓕ\s*)?(?:font[- ]?size|text[- ]?size|zoom (?:in|out)|a\+|a-)|" + _BULLET + r"[-+]?\d{1,2}|"
+         r"tamaño (?:de )?(?:la )?(?:letra|texto|fuente)|schriftgröße(?: ändern)?|"
+         r"taille (?:du texte|de (?:la )?police)|dimensione (?:del )?(?:testo|carattere)|"
+         r"tamanho (?:da|de) (?:letra|fonte)",
+         "Font-size controls ('Text Size', 'Tamaño de letra', bullets '-2'...'+2') and bare small counters of image "
+         "galleries."),
     Rule("video_player", "chrome",
          r"play(?: video)?|pause|replay|mute|unmute|fullscreen|chapters|descriptions|subtitles|captions|audio track|"
          r"non-fullscreen|exit fullscreen|picture-in-picture|playback rate|"
@@ -265,9 +269,13 @@ RULES: tuple[Rule, ...] = (
          "'This material may not be published, broadcast, rewritten or redistributed'; Korean sites: '무단전재 및 "
          "재배포 금지').",
          max_chars=320),
-    Rule("copyright_credit", "end", r".{0,40}?[ⓒ©].{0,120}",
+    Rule("copyright_credit", "end",
+         r".{0,40}?[ⓒ©].{0,120}|.{0,60}?(?:tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|"
+         r"tutti i diritti riservati|todos os direitos reservados|alle rechten voorbehouden).{0,60}",
          "A '©' with a name, no year after it and no 'rights reserved': a site's footer ('ⓒ Harbor News') at the "
-         "end of the page, or a photo's credit ('(Image: © NASA)', '© REUTERS / POOL') inside the article.",
+         "end of the page, or a photo's credit ('(Image: © NASA)', '© REUTERS / POOL') inside the article; and "
+         "'rights reserved' in other languages ('Tous droits réservés Euronews'), under a photo as often as at the "
+         "end.",
          max_chars=164, inline_too=True),
     Rule("related_links", "end",
          _BULLET + r"(?:related(?: articles?| news| stories| links?| content| posts?| reading| videos?)?|"
