@@ -945,6 +945,14 @@ def test_a_byline_in_another_language_names_the_writer(line: str, name: str | No
     assert byline_name(line) == name
 
 
+def test_a_section_label_printed_twice_is_not_the_headline() -> None:
+    """A headline printed twice (the page's <title> and its <h1>) gains for it; a two-word section label printed
+    twice (a breadcrumb's crumb and the section's header) does not, though the story names its place."""
+    headline = "The busiest and the bravest of the harbor this spring"
+    record = parsed_record(["Norland Energy", "Home", "Norland Energy", headline, LEAD, FOLLOW_UP, THIRD])
+    assert (record.title, record.category) == (headline, "Norland Energy")
+
+
 def test_a_line_that_opens_like_a_byline_is_never_the_title() -> None:
     """The gate refuses a title that opens with 'By X' (the whole record would go to quarantine): a byline the
     byline patterns do not read is no headline either, and the article keeps its text without a title."""

@@ -99,6 +99,7 @@ AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
+LABEL_MAX_WORDS = 2  # a line this short printed twice is a section's label (breadcrumb and header), not a headline
 FIELD_LABEL_MAX_WORDS = 2  # 'Date', 'Posted on': a label printed on its own line above its value
 # The article's run of paragraphs (_article_run):
 ARTICLE_GAP_UNITS = 4  # lines of other text (menus, teasers, metadata) that part a run of paragraphs from the next
@@ -565,8 +566,8 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
         score += 3 if lead_dated else 1
     elif over == "metadata":
         score += 2
-    if core and header.repeats(core):
-        score += 2  # printed twice, or repeated as the start of a photo caption
+    if core and header.repeats(core) and shapes[i].words > LABEL_MAX_WORDS:
+        score += 2  # printed twice, or repeated as the start of a photo caption (a section's label is, too)
     n = shapes[i].words
     score += 1 if 5 <= n <= 25 else (-1 if n <= 3 else 0)
     if shapes[i].category and shapes[i].words < CATEGORY_HEADLINE_WORDS:
