@@ -953,6 +953,14 @@ def test_a_section_label_printed_twice_is_not_the_headline() -> None:
     assert (record.title, record.category) == (headline, "Norland Energy")
 
 
+def test_a_line_ending_in_a_colon_is_never_the_title() -> None:
+    """A line ending in ':' introduces what follows it (a teaser box's 'New on X:'), however much of the story's
+    words it has."""
+    headline = "The busiest and the bravest of the harbor this spring"
+    record = parsed_record(["Tidal power and turbine research in Norland:", headline, LEAD, FOLLOW_UP, THIRD])
+    assert record.title == headline
+
+
 def test_a_line_that_opens_like_a_byline_is_never_the_title() -> None:
     """The gate refuses a title that opens with 'By X' (the whole record would go to quarantine): a byline the
     byline patterns do not read is no headline either, and the article keeps its text without a title."""

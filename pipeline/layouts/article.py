@@ -129,6 +129,7 @@ QUESTION_HEADLINE_MAX_WORDS = 20  # a headline that asks, one question over the 
 # The question mark ends the line: a sentence that ends on a quoted question ('... asking if there were "any
 # un-angry supporters?"') tells what someone asked.
 QUESTION_ENDS = ("?", "？")
+INTRO_ENDS = (":", "：")  # a line ending so introduces what follows it: never a headline
 TEASER_BLURB_MAX_WORDS = 40  # a teaser's blurb under its headline: a sentence or two
 TEASER_SERIES_MIN = 2  # teasers in a row under the article: other stories (_teaser_series)
 DASHES = ("-", "–", "—")  # a line opening with one attributes a quote ('– Name, Writer')
@@ -594,8 +595,10 @@ def _list_item(lines: list[Line], i: int) -> bool:
 
 
 def _never_title(lines: list[Line], i: int) -> bool:
-    """A list's item, or a line that opens like a byline: the gate refuses such a title (`title_no_byline`)."""
-    return _list_item(lines, i) or bool(BYLINE_OPENING_RE.match(lines[i].text))
+    """A list's item; a line that opens like a byline (the gate refuses such a title: `title_no_byline`); a line
+    ending in a colon, which introduces what follows it ('Jetzt neu bei X:', 'Also read:')."""
+    text = lines[i].text
+    return _list_item(lines, i) or bool(BYLINE_OPENING_RE.match(text)) or text.rstrip().endswith(INTRO_ENDS)
 
 
 def _own_headline_learned(i: int, ev: list[Evidence], shapes: list[Shape], lead: int) -> bool:
