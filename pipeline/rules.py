@@ -70,7 +70,8 @@ _SHARE_ABROAD = (
 )
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
-    r"(?:à )?lire aussi|leggi anche|leia também|lesen sie (?:auch|mehr)|auch interessant|schon gelesen|"
+    r"(?:à )?lire aussi|[àa] découvrir(?: aussi| également| sur [\w .-]{2,40})?|leggi anche|leia também|"
+    r"lesen sie (?:auch|mehr)|auch interessant|schon gelesen|"
     r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,40})?|"
     r"lesen sie auch die folgenden beiträge|(?:die )?neuesten (?:meldungen|nachrichten|artikel|beiträge)|"
     r"(?:les )?dernières (?:actualités|infos|nouvelles)|últimas noticias|ultime notizie|"
@@ -422,9 +423,13 @@ RULES: tuple[Rule, ...] = (
          r"(?:.{0,120}(?:we(?: may)?|[\w.]+ may) (?:earn|receive|get) (?:a )?(?:small )?(?:affiliate )?(?:commission|"
          r"compensation|share of (?:the )?sales?)(?:[^\w]|$)|advertis(?:ing|er) disclosure(?:[^\w]|$)|"
          r"this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate links|references to "
-         r"products)(?:[^\w]|$)).*",
+         r"products)(?:[^\w]|$)|hinweis zu affiliate-links|"
+         r".{0,160}(?:erhalten|bekommen) wir (?:ggf\.? |gegebenenfalls |unter umständen )?eine (?:kleine )?provision|"
+         r".{0,160}nous (?:pouvons )?(?:percevoir|toucher|recevoir) une (?:petite )?commission|"
+         r".{0,160}(?:podemos )?(?:recibir|obtener|ganar) una (?:pequeña )?comisión).*",
          "An affiliate disclosure ('If you buy something through this post, we may earn a commission', 'Advertiser "
-         "Disclosure'): printed above the article as often as below it, so it ends nothing.", max_chars=400),
+         "Disclosure', 'Hinweis zu Affiliate-Links: ...'): printed above the article as often as below it, so it "
+         "ends nothing.", max_chars=400),
     Rule("caption_marker", "caption",
          r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|(?:image|media|video) caption\b|"
          r"(?:photo|image|picture)s?\s*(?:by|credits?|courtesy)?\s*[:=]|"
