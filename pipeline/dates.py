@@ -58,9 +58,9 @@ _ZONE = (
     r"|\(?\s*(?:kst|jst|gmt|utc|bst|cest|cet|hkt|sgt|[ecmp][sd]?t|z)\b\s*\)?)"
 )
 # A time after the date: '09:15', '9.15 am', 'at 9:15', '오후 2:05', ISO's 'T09:15:00+09:00', with an optional zone.
-# Other languages: 'um 15:00 Uhr', 'à 15h30', 'a las 05:30 horas', 'alle ore 9.15'.
+# Other languages: 'um 15:00 Uhr', 'à 15h30', 'a las 05:30 horas', 'alle ore 9.15', 'kl. 14:47', 'klo 10.15'.
 _TIME = (
-    r"(?:\b(?:at|um|à|a\s+las|às|alle(?:\s+ore)?|ore|om)\s+|T|오전\s*|오후\s*)?\d{1,2}[:.h]\d{2}(?::\d{2})?\s*"
+    r"(?:\b(?:at|um|à|a\s+las|às|alle(?:\s+ore)?|ore|om|klo)\s+|\bkl\.\s*|T|오전\s*|오후\s*)?\d{1,2}[:.h]\d{2}(?::\d{2})?\s*"
     r"(?:[ap]\.?m\.?|uhr|horas|hrs|hs|h)?(?:\s*" + _ZONE + ")?"
 )
 _WEEKDAY = (
@@ -78,6 +78,9 @@ LABEL_MEANING = {
     "actualizado": "updated", "aggiornato": "updated", "atualizado": "updated", "bijgewerkt": "updated",
     "modifié": "updated", "publisert": "published", "publicerad": "published", "publiceret": "published",
     "offentliggjort": "published", "oppdatert": "updated", "uppdaterad": "updated", "opdateret": "updated",
+    "publikacja": "published", "opublikowano": "published", "aktualizacja": "updated", "zaktualizowano": "updated",
+    "publikováno": "published", "aktualizováno": "updated", "julkaistu": "published", "päivitetty": "updated",
+    "sist oppdatert": "updated", "senast uppdaterad": "updated", "senest opdateret": "updated",
     "stand": "date",  # German 'as of': the one stamp many German sites print
 }  # fmt: skip
 _LABEL = (
@@ -89,7 +92,7 @@ _LABEL_JOINER = r"(?:on|at|am|le|el|il|em|op)"  # 'Published on', 'Veröffentlic
 
 # What may surround a date on a line that is nothing but a date stamp (a place after a bar: '| Istanbul').
 _STAMP_FILLER = re.compile(
-    rf"^[\s•·|:,.\-–—/()]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*)?[\s•·|:,.\-–—/()]*(?:{_WEEKDAY}[\s,]*)?"
+    rf"^[\s•·|:,.\-–—/()]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*)?[\s•·|:,.\-–—/()]*(?:{_WEEKDAY}[\s,•·|\-–—]*)?"
     r"(?:\|\s*[^\d|]{1,30})?$",
     re.IGNORECASE,
 )

@@ -235,6 +235,22 @@ RULES: tuple[Rule, ...] = (
          "The cookie banner ('Privacy & Cookies: This site uses cookies. By continuing ...', 'Accept all cookies'), "
          "in other languages too ('Utilizziamo i cookie per ...').",
          max_chars=300),
+    Rule("embed_notice", "chrome",
+         r"(?:empfohlener )?(?:externer|redaktioneller) inhalt(?: (?:nicht verfügbar|datenschutzerklärung|"
+         r"von [\w .-]{2,40}))?|"
+         r"(?:deine|ihre) (?:privatsphäre|datenschutz)-?einstellungen verhindern .*|"
+         r"an dieser stelle finden sie (?:einen )?externen inhalt.*|"
+         r"ich bin (?:damit )?einverstanden, dass (?:mir|ich) (?:externe|diese[nm]?) inhalte? .*|"
+         r"um (?:deine|ihre) (?:persönlichen )?daten zu schützen, haben wir das (?:automatische )?laden .*|"
+         r"zustimmen und inhalte? (?:laden|anzeigen)|"
+         r"(?:privatsphäre|datenschutz)-?einstellungen (?:ändern|anpassen|öffnen)|"
+         r"contenu externe(?: (?:non disponible|indisponible))?|"
+         r"(?:external|embedded|third[- ]party) content(?: (?:is )?(?:not available|unavailable))?|"
+         r"this (?:content|embed) is (?:not available|unavailable|blocked) (?:due to|because of|with) your "
+         r"(?:privacy|cookie|consent) (?:preferences|settings|choices).*",
+         "What a page prints where an embedded post, video or chart was blocked ('Externer Inhalt nicht verfügbar', "
+         "'Deine Privatsphäre-Einstellungen verhindern das Laden ...', 'This content is not available due to your "
+         "privacy preferences'): the embed's placeholder, never the article's text.", max_chars=400),
     Rule("market_data_notice", "chrome",
          r"(?:.{0,40}[^\w])?(?:quotes|data|prices)(?: are| is)? delayed (?:(?:at least|by|a minimum of|up to) )?"
          r"\d+ min.*",
@@ -390,7 +406,7 @@ RULES: tuple[Rule, ...] = (
          r"cliquez (?:ici )?pour .+|haga clic (?:aquí )?para .+|clicca (?:qui )?per .+|"
          r"(?:.*[^\w])?(?:opens?|will open) in (?:a )?new (?:window|tab)\)?\.?|"
          r"(?:.*[^\w])?(?:öffnet (?:sich )?(?:in einem|im) neuen (?:fenster|tab)|"
-         r"wird in (?:einem )?neuen (?:fenster|tab) geöffnet|s'ouvre dans une nouvelle fenêtre|"
+         r"wird in (?:einem )?neue[mn] (?:fenster|tab) geöffnet|s'ouvre dans une nouvelle fenêtre|"
          r"s'ouvre dans un nouvel onglet|se abre en una (?:nueva )?(?:ventana|pestaña)(?: nueva)?|"
          r"si apre in una nuova (?:finestra|scheda)|abre (?:em|numa) nova (?:janela|aba|guia)|"
          r"opent in een nieuw (?:venster|tabblad))\)?\.?|"

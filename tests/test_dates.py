@@ -51,6 +51,12 @@ STAMPS = [
     ("söndag 2 augusti 2031", dt.date(2031, 8, 2), None, None),
     ("Publisert 06.12.2031 - 17:29", dt.date(2031, 12, 6), "published", None),
     ("2031-03-29T11:36:01Z", dt.date(2031, 3, 29), None, None),  # ISO with the zone 'Z'
+    ("Publisert torsdag 09. mai 2031 - 13:26", dt.date(2031, 5, 9), "published", None),  # a dash after a weekday
+    ("Sist oppdatert torsdag 09. mai 2031 - 20:24", dt.date(2031, 5, 9), "updated", None),
+    ("Senast uppdaterad 3 maj 2031 kl. 10:00", dt.date(2031, 5, 3), "updated", None),
+    ("Publikacja: 02.02.2031 21:52", dt.date(2031, 2, 2), "published", None),
+    ("Aktualizováno 03.02.2031 10:15", dt.date(2031, 2, 3), "updated", None),
+    ("Julkaistu 12.5.2031 klo 10.15", dt.date(2031, 5, 12), "published", None),
     # Day first after a slash when the first number cannot be a month; month first otherwise (the US order).
     ("Actualizado el 25/05/2031 21:57 h", dt.date(2031, 5, 25), "updated", None),
     ("05/06/2031", dt.date(2031, 5, 6), None, None),

@@ -402,6 +402,29 @@ def test_teasers_under_the_article_are_not_its_text() -> None:
     assert body_paragraphs([*lines[:5], *TEASERS[:2]]) == [LEAD, FOLLOW_UP, THIRD, *TEASERS[:2]]
 
 
+def test_teasers_with_kickers_over_their_headlines_are_not_the_article() -> None:
+    """A teaser may print a kicker over its headline ('Energy'), a byline and date under its blurb, or a headline
+    that asks (it reads as a paragraph): still a headline over one short blurb, and the next teaser under it. Two
+    such teasers are a series, even where a teaser's asking headline and its blurb stand like two paragraphs."""
+    teasers = ["Energy", "Ferry fares: Southern ports raise prices in June",
+               "Operators blame fuel costs and say the rise will be the last this year.",
+               "Lena Park 12.05.2024 4 min", "Port strike ends after two weeks of talks",
+               "Dock workers return on Monday with a wage rise of four percent.",
+               "Lena Park 11.05.2024 3 min", "Is the bay ready? What the turbines can do",
+               "Engineers explain how the bay's turbines work and when they will feed the grid."]  # fmt: skip
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD, "More on tidal power", *teasers]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    # A listicle's items under a kicker of their own: each headline ends like a sentence ('Fast and cheap!'), and
+    # a teaser's does not. A word over a paragraph with no headline under it is a subheading.
+    items = ["Ferry: Harbor Line", "Fast and cheap!",
+             "The harbor line's ferries cross the bay in twenty minutes for two euros.", "Bus: Coast Express",
+             "Always on time!", "The coast express stops at every port between Busan and the bay."]  # fmt: skip
+    assert body_paragraphs([*lines[:5], *items]) == [LEAD, FOLLOW_UP, THIRD, *items]
+    sections = ["Fares", "The new fares take effect in June and rise by four percent on average, the operator said.",
+                "Luggage", "Each passenger may bring two bags and a bicycle at no extra cost."]  # fmt: skip
+    assert body_paragraphs([*lines[:5], *sections]) == [LEAD, FOLLOW_UP, THIRD, *sections]
+
+
 def test_sections_of_one_short_paragraph_are_the_articles_text() -> None:
     """An article whose sections each hold a short paragraph under a subheading keeps them: where the page goes
     on in longer sections (a policy's questions), and where they outweigh its other paragraphs (a listicle)."""
@@ -412,6 +435,27 @@ def test_sections_of_one_short_paragraph_are_the_articles_text() -> None:
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *questions, *longer]
     listicle = [OWN_HEADLINE, "By Dana Whitfield", LEAD, *TEASERS]
     assert body_paragraphs(listicle) == [LEAD, *TEASERS]
+    # A page of features, each a label over a line or two and a link to more. A longer paragraph parts them into
+    # two series, each shorter than the page's other paragraphs; together with the features under a word of their
+    # own (no teaser's headline), they outweigh them: its text.
+    features = [
+        "Tides",
+        "See the currents of the bay hour by hour, for every berth in the port, and plan your arrival around them.",
+        "Learn more about tide tables", "Berths",
+        "Book a berth for any ship, see at a glance which berths are free tonight, and change a booking.",
+        "Learn more about the berth planner", "Important: Register your ship",
+        "The portal keeps one record for each ship, so you can book berths, pay dues and plan crew changes without "
+        "sending the same papers twice. Register once with the harbor office and your ship's papers follow it to "
+        "every port of the bay.",
+        "Tools and services", "Fuel prices",
+        "Compare the fuel prices of all southern ports, updated every morning at six.",
+        "Learn more about fuel prices", "Crew changes",
+        "Plan crew changes with the immigration office and book the launch in one form.",
+        "Learn more about crew changes", "Weather",
+        "Wind and wave forecasts for the bay and its approaches, every hour.", "Learn more about the weather",
+    ]  # fmt: skip
+    intro = "Get to know the tools that make it the simplest way to bring a ship into the bay."
+    assert body_paragraphs(["Harbor", "Welcome to the Harbor Port Portal", intro, *features]) == [intro, *features]
 
 
 # --- the article's run of paragraphs ---------------------------------------------------------------------------------

@@ -132,6 +132,7 @@ QUESTION_ENDS = ("?", "？")
 INTRO_ENDS = (":", "：")  # a line ending so introduces what follows it: never a headline
 TEASER_BLURB_MAX_WORDS = 40  # a teaser's blurb under its headline: a sentence or two
 TEASER_SERIES_MIN = 2  # teasers in a row under the article: other stories (_teaser_series)
+TEASER_HEADLINE_MAX_WORDS = 15  # a teaser's kicker, or its headline read as prose (it asks or quotes), is this short
 DASHES = ("-", "–", "—")  # a line opening with one attributes a quote ('– Name, Writer')
 STORY_HEADER_UNITS = 4  # lines of text (a login box's, a section label, the headline) from a notice to the header
 # The headline (_choose_title):
@@ -288,45 +289,67 @@ def _long_paragraphs(j: int, ev: list[Evidence], shapes: list[Shape]) -> bool:
 
 def _teaser_series(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> list[list[int]]:
     """The units of each series of TEASER_SERIES_MIN teasers or more under the article: a headline over one short
-    paragraph (its blurb), then the next headline, chrome and captions between them; the last blurb is not followed
-    by another paragraph (a section under a subheading goes on). Nothing after the series reads as an article's
-    text, two paragraphs in a row: inside an article, sections that each hold one short paragraph (a policy's
-    questions) have longer sections after them. A series counts only where the page's other paragraphs outweigh
-    its blurbs (a listicle's items are its article). A line that opens with a dash attributes the quote above it
-    ('– Name, Writer'): no headline."""
+    paragraph (its blurb), then the next teaser, chrome and captions between them; the last blurb is not followed
+    by another paragraph (a section under a subheading goes on). Over a teaser's headline may stand a kicker (a
+    word or two, 'Handwerk', or the byline and date of the teaser above), and a headline that asks or quotes reads
+    as a paragraph. Nothing after the series reads as an article's text, two paragraphs in a row: inside an
+    article, sections that each hold one short paragraph (a policy's questions) have longer sections after them.
+    Series count only where the page's other paragraphs outweigh their blurbs together with the short paragraphs
+    under a word or two (a listicle's items, a product page's features, are its text). A line that opens with a
+    dash attributes the quote above it ('– Name, Writer'): no headline."""
     units = [i for i, e in enumerate(ev) if e.kind not in ("chrome", "caption", "separator")]
 
-    def pair(k: int) -> bool:
-        head, blurb = units[k], units[k + 1]
-        headline = ev[head].kind == "headline" and not lines[head].text.lstrip().startswith(DASHES)
-        return headline and ev[blurb].kind == "prose" and shapes[blurb].words <= TEASER_BLURB_MAX_WORDS
+    def heading(i: int, kicker: bool) -> bool:
+        """A line that may head a teaser: a headline, or one that asks or quotes (it reads as a paragraph); over
+        it, a kicker may be a word or two ('Handwerk'). A word or two right over a paragraph is a subheading."""
+        if lines[i].text.lstrip().startswith(DASHES):
+            return False
+        kind, short = ev[i].kind, shapes[i].words <= TEASER_HEADLINE_MAX_WORDS
+        asks_or_quotes = kind == "prose" and short and not shapes[i].ends_sentence
+        return kind == "headline" or asks_or_quotes or (kicker and short and kind == "short")
+
+    def blurb(k: int) -> bool:
+        return k < len(units) and ev[units[k]].kind == "prose" and shapes[units[k]].words <= TEASER_BLURB_MAX_WORDS
+
+    def teaser(k: int) -> int:
+        """How many units the teaser at units[k] holds (0 if none): its kicker and headline, then its blurb."""
+        if k + 1 < len(units) and heading(units[k], kicker=False) and blurb(k + 1):
+            return 2
+        # Under a kicker, a headline that ends like a sentence ('Golden Glow!') is a listicle item's subheading.
+        under_kicker = k + 2 < len(units) and not shapes[units[k + 1]].ends_sentence
+        if under_kicker and heading(units[k], kicker=True) and heading(units[k + 1], kicker=False) and blurb(k + 2):
+            return 3
+        return 0
 
     candidates: list[list[int]] = []
+    blurbs: set[int] = set()
     k = 0
     while k + 1 < len(units):
-        j = k
-        while j + 1 < len(units) and pair(j):
-            j += 2
-        if j < len(units) and ev[units[j]].kind == "prose" and j > k:
-            j -= 2  # the last headline heads a section: its paragraph goes on
-        if (j - k) // 2 >= TEASER_SERIES_MIN:
-            candidates.append(units[k:j])
-            k = j
+        ends = [k]  # where each teaser of the series ends, past its blurb
+        while size := teaser(ends[-1]):
+            ends.append(ends[-1] + size)
+        if len(ends) > 1 and ends[-1] < len(units) and ev[units[ends[-1]]].kind == "prose":
+            ends.pop()  # the last headline heads a section: its paragraph goes on
+        if len(ends) > TEASER_SERIES_MIN:
+            candidates.append(units[k : ends[-1]])
+            blurbs.update(units[end - 1] for end in ends[1:])
+            k = ends[-1]
         else:
             k += 1
-    blurbs = {u for found in candidates for u in found if ev[u].kind == "prose"}
+    in_teasers = {u for found in candidates for u in found}
 
     def paragraph(i: int) -> bool:
-        return ev[i].kind == "prose" and i not in blurbs
+        return ev[i].kind == "prose" and i not in in_teasers
 
     last_read_on = max((i for i in range(len(ev) - 1) if paragraph(i) and paragraph(i + 1)
                         and shapes[i].words + shapes[i + 1].words >= PROSE_SURE_WORDS), default=-1)  # fmt: skip
-    other = sum(shapes[i].words for i in range(len(ev)) if paragraph(i))
-    return [
-        found
-        for found in candidates
-        if found[-1] > last_read_on and sum(shapes[u].words for u in found if u in blurbs) < other
-    ]
+    # Short paragraphs each under a word or two (a subheading) count with the series' blurbs: a page of them is
+    # a page of features.
+    sections = {units[j + 1] for j in range(len(units) - 1) if ev[units[j]].kind == "short" and blurb(j + 1)}
+    other = sum(shapes[i].words for i in range(len(ev)) if paragraph(i) and i not in sections)
+    if sum(shapes[i].words for i in blurbs | sections) >= other:
+        return []  # a listicle, or a page of features: its items are its text
+    return [found for found in candidates if found[-1] > last_read_on]
 
 
 def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> tuple[int, int]:
