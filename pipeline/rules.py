@@ -109,6 +109,16 @@ RULES: tuple[Rule, ...] = (
          r"tamanho (?:da|de) (?:letra|fonte)",
          "Font-size controls ('Text Size', 'Tamaño de letra', bullets '-2'...'+2') and bare small counters of image "
          "galleries."),
+    Rule("display_toggle", "chrome",
+         r"(?:site )?theme toggle(?:[^\w].*)?|"
+         r"(?:toggle|switch(?: to| between)?|enable|disable|turn (?:on|off)) (?:the )?(?:(?:light|dark) (?:or|and) )?"
+         r"(?:dark|light|night) (?:mode|theme)(?:[^\w].*)?|"
+         r"(?:light|dark)\s*[/|]?\s*(?:light|dark)|(?:dark|light|night) (?:mode|theme)|"
+         r"(?:dunkler|heller|nacht) ?modus|mode (?:sombre|clair|nuit)|modo (?:oscuro|claro|noche)|"
+         r"modalità (?:scura|chiara)|colou?r de fondo|background colou?r|hintergrundfarbe|couleur de fond",
+         "A page's display controls: its dark-mode switch ('Site theme toggle. Switch between light or dark mode', "
+         "'Light Dark', 'Toggle dark mode') and background colour ('Color de fondo'), in other languages too.",
+         max_chars=120),
     Rule("video_player", "chrome",
          r"play(?: video)?|pause|replay|mute|unmute|fullscreen|chapters|descriptions|subtitles|captions|audio track|"
          r"non-fullscreen|exit fullscreen|picture-in-picture|playback rate|"
@@ -224,9 +234,12 @@ RULES: tuple[Rule, ...] = (
          "vermutlich einen Ad-Blocker aktiviert'): the page's, printed by a script, never the article's.",
          max_chars=400),
     Rule("app_promo", "chrome",
-         r"(?:for [^.]{0,80}\s)?(?:download|get|install) (?:the|our) (?:[\w'’&.-]+ ){0,4}apps? .{0,120}",
+         r"(?:for [^.]{0,80}\s)?(?:download|get|install) (?:the|our) (?:[\w'’&.-]+ ){0,4}apps? .{0,120}|"
+         r"(?:read|explore|follow|enjoy) (?:[\w'’&.-]+ ){0,5}on (?:your|our|the) (?:mobile |free )?app"
+         r"(?: every ?day| today| now)?[.!]?",
          "A call to install the site's app ('For the latest news, download the Harbor Daily apps for iOS and "
-         "Android'): an article does not open a sentence with 'Download the app'.", max_chars=220),
+         "Android', 'Explore The Harbor Daily on your mobile app.'): an article does not open a sentence with "
+         "'Download the app'.", max_chars=220),
     Rule("cookie_notice", "chrome",
          r"(?:.{0,40}[^\w])?(?:this (?:web)?site|we) uses? cookies(?:[^\w].*)?|"
          r"(?:accept|allow|reject) (?:all )?cookies|"

@@ -1026,3 +1026,14 @@ def test_a_standfirst_printed_again_in_the_article_does_not_end_it() -> None:
     assert body_paragraphs(twice) == [LEAD, FOLLOW_UP]
     standfirst = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, LEAD, THIRD, FOURTH]
     assert body_paragraphs(standfirst) == [LEAD, FOLLOW_UP, THIRD, FOURTH]
+
+
+def test_a_headline_under_a_teasers_headline_is_the_title_not_its_deck() -> None:
+    """A headline stands over its deck, and a line right under another headline-shaped line loses points as a deck.
+    Right under a line that shares no word with the story (the last headline of a 'Latest' list), a headline that
+    tells the story in three of its words is no deck: the deck under it is."""
+    deck = "Research on turbines and grid links to start in Busan and Oslo before the end of the year"
+    teasers = ["Latest", "Ferry fares to rise in June across southern ports", "Port strike ends after two weeks"]
+    headline, caption = "Norland widens tidal research", "Turbines off the coast of Busan (Photo: Harbor Agency)"
+    record = parsed_record([*teasers, headline, deck, caption, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD])
+    assert record.title == headline

@@ -141,6 +141,7 @@ STORY_PARAGRAPHS = 5  # a headline's words are looked for in this many paragraph
 TITLE_STORY_POINTS = 3  # points a headline candidate gains when half its content words or more are in them
 STORY_SHARED_WORDS = 2  # ... and the story's words it has: one alone may be a section's place ('Heute in Hamburg')
 STORY_TOLD = 1.0  # ... and then it tells the story: it wins over a nearer line that tells under half as much
+HEADLINE_STORY_WORDS = 3  # a headline right under a line that shares no word with the story shares this many
 CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # four letters or more: names and content words, few function words
 COMMENT_THREAD_RULES = ("comment_form", "comment_section", "comment_header")  # end rows that open readers' comments
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
@@ -569,6 +570,10 @@ class _Header:
     def repeats(self, canon: str) -> bool:
         return self.counts[canon] > 1 or (len(canon) >= 20 and any(c.startswith(canon) for c in self.captions))
 
+    def shared(self, text: str) -> int:
+        """How many of the line's content words the story's first paragraphs use."""
+        return len(_content_words(text) & self.story)
+
     def tells_story(self, text: str) -> float:
         """How much the line's content words are the story's (those its first paragraphs use): 1.0 from half of
         them (a headline also has words of its own), 0.0 for none."""
@@ -703,10 +708,19 @@ def _best_title(
             continue
         if ev[i].kind == "headline" or vouched:
             score = _title_score(i, lines, ev, shapes, lead, lead_dated, header)
-            # Headline first, deck under it: the first headline-like line gains, one right under another loses.
+            # Headline first, deck under it: the first headline-like line gains, one right under another loses,
+            # unless the line above shares no word with the story (a teaser's, a menu's) and this one is shaped
+            # like its headline: it tells the story in HEADLINE_STORY_WORDS of its words, and ends like no
+            # sentence (a deck's sentence does).
             score += 1 if first else 0
             under_other = previous is not None and ev[previous].kind == "headline"
-            if under_other and shapes[previous].core != shapes[i].core:
+            headline_under_unrelated = (
+                under_other
+                and not header.shared(lines[previous].text)
+                and header.shared(lines[i].text) >= HEADLINE_STORY_WORDS
+                and not shapes[i].ends_sentence
+            )
+            if under_other and shapes[previous].core != shapes[i].core and not headline_under_unrelated:
                 score -= 1
             first = False
             score += learned.title_bonus(i)
