@@ -432,6 +432,15 @@ RULES: tuple[Rule, ...] = (
          "you have a news tip, correction or comment, let us know at: ...', '... letters to the editor. We'd like to "
          "hear what you think ...'): page furniture shaped like a headline.",
          max_chars=280),
+    Rule("save_prompt", "chrome",
+         r"(?:you can )?save this (?:article|story)(?:[^\w].*)?|(?:to revisit|to see) (?:this article|your saved).*|"
+         r".{0,80}\bto bookmark this (?:article|story)(?:[^\w].*)?|add to (?:your )?saved (?:stories|articles)|"
+         r"save (?:it )?for later|(?:blog)?artikel (?:merken|speichern)|sauvegarder cet article.*|"
+         r"salva questo articolo.*|(?:suscr[ií]bete|suscribite|reg[ií]strate) para guardar .*|"
+         r".{0,40}\bpara poder guardar art[ií]culos\.?|guardar (?:este )?art[ií]culo",
+         "A reading list's prompt ('You can save this article by registering for free here', 'Artikel merken', "
+         "'To revisit this article, visit My Profile'): the page's feature, never the article's text.",
+         max_chars=200),
     Rule("tag_list", "chrome",
          r"(?:tags?|labels|keywords?|topics?|schlagw(?:örter|orte)|kategorien?|catégories?|categorías?|etiquetas)"
          r"\s*[:#]\s*.*|"

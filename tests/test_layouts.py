@@ -759,11 +759,12 @@ def test_teasers_under_a_long_box_do_not_resume_the_article() -> None:
     [
         "Dana Whitfield is the Harbor Daily's ports correspondent and lives in Busan with her two cats.",
         "Award-winning reporter Dana Whitfield writes about shipping and the southern ports every Sunday.",
+        "Dan Whitfield covers shipping and the southern ports, always aiming for the story behind the cargo.",
     ],
 )
 def test_the_writers_biography_closes_the_article(bio: str) -> None:
-    """A paragraph about the writer, named as the byline names them, after the story: the author box, not the
-    article. Another writer's name there is a paragraph of the story."""
+    """A paragraph about the writer, named as the byline names them (or by a short form of the first name), after
+    the story: the author box, not the article. Another writer's name there is a paragraph of the story."""
     lines = [OWN_HEADLINE, "By Dana Whitfield, Harbor Daily Staff", LEAD, FOLLOW_UP, THIRD, bio]
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
     lines[1] = "By Mira Holm"

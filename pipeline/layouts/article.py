@@ -107,6 +107,7 @@ MAIN_RUN_SHARE = 0.25  # the article starts at the first run with this share of 
 OPENING_RUN_WORDS = 50  # ... or at a run of this many words above it, parted from it by an inline box
 END_GAP_UNITS = 8  # ... and reads on through the runs after it parted by at most this many lines of other text
 AUTHOR_BIO_PARAGRAPHS = 2  # the article's last paragraphs, where its writer's biography may stand (_author_bio)
+NICKNAME_PREFIX = 3  # ... naming the writer by a short form of the byline's first name that starts with its letters
 BIO_VERBS = r"(?:is|was|writes|has|covers|reports|joined|lives|teaches|works|edits|hosts|ist|schreibt|est|es|è)"
 INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
 INLINE_BOX_MAX_UNITS = 12  # ... or a longer box, when the article resumes with RESUMED_PARAGRAPHS in a row
@@ -1131,11 +1132,13 @@ def _repeats_title(text: str, core: str, title_core: str) -> bool:
 def _author_bio(text: str, byline: str | None) -> bool:
     """A paragraph about the article's writer, named as the byline names them ('Pulitzer Prize-winning journalist
     Dana Whitfield writes a daily blog ...', 'Dana Whitfield (dana@harbor.example) is the editor of ...'). The
-    byline's first two words are the name (a role may follow them: 'Dana Whitfield Business Columnist')."""
+    byline's first two words are the name (a role may follow them: 'Dana Whitfield Business Columnist'); the
+    biography may shorten the first name ('Steph Bazzle covers ...' under 'Stephanie Bazzle')."""
     first = re.split(r"\s*(?:,|&|\band\b|\bund\b|\bet\b|\by\b)\s*", byline or "")[0].split()
     if len(first) < 2:
         return False
-    name = rf"{re.escape(first[0])}\s+{re.escape(first[1])}(?:\s+[A-Z][\w'’-]+)?"
+    given = rf"(?:{re.escape(first[0])}|{re.escape(first[0][:NICKNAME_PREFIX])}\w*)"
+    name = rf"{given}\s+{re.escape(first[1])}(?:\s+[A-Z][\w'’-]+)?"
     return re.match(rf"(?:[^.!?]{{0,80}}\s)?{name}(?:\s*\([^)]{{0,80}}\))?,?\s+{BIO_VERBS}\s", text) is not None
 
 
