@@ -1038,3 +1038,38 @@ def test_a_headline_under_a_teasers_headline_is_the_title_not_its_deck() -> None
     headline, caption = "Norland widens tidal research", "Turbines off the coast of Busan (Photo: Harbor Agency)"
     record = parsed_record([*teasers, headline, deck, caption, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD])
     assert record.title == headline
+
+
+PAYWALL_BOX = ["THIS CONTENT IS RESERVED FOR SUBSCRIBERS ONLY", "Subscribe now to read the latest news in your city.",
+               "Unlimited online access to the Harbor Daily and 15 news sites with one account.",
+               "The Harbor Daily ePaper, an electronic replica of the print edition to view on any device.",
+               "REGISTER / SIGN IN TO UNLOCK MORE ARTICLES",
+               "Create an account or sign in to continue with your reading experience."]  # fmt: skip
+
+
+def test_a_paywalls_box_over_the_whole_article_does_not_end_it() -> None:
+    """A page may print a paywall's box over an article whose whole text it holds: the article resumes under the
+    box's short promises at sure paragraphs in a row (an advertisement's label between them parts nothing), or at
+    a long paragraph and a sure one parted by a subheading. A truncated article's page goes on with other
+    stories' headlines and its footer: the box ends it."""
+    rest = [LONG_PARAGRAPHS[0], "Advertisement", LONG_PARAGRAPHS[1], "Advertisement", LONG_PARAGRAPHS[2]]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, *PAYWALL_BOX, *rest]
+    assert body_paragraphs(lines) == [LEAD, *LONG_PARAGRAPHS]
+    long_paragraph = f"{LONG_PARAGRAPHS[0]} {LONG_PARAGRAPHS[1]}"
+    sections = [long_paragraph, "What the fishermen say", LONG_PARAGRAPHS[2]]
+    assert body_paragraphs([*lines[:3], *PAYWALL_BOX, *sections]) == [LEAD, *sections]
+    footer = [
+        *WIDGET_HEADLINES,
+        "Jury rules for half of the plaintiffs in the harbor land suit",
+        "© 2031 Harbor Daily",
+    ]
+    assert body_paragraphs([*lines[:3], *PAYWALL_BOX, *footer]) == [LEAD]
+
+
+def test_chrome_between_paragraphs_does_not_keep_the_article_from_resuming() -> None:
+    """Under a box of related stories, the article resumes at paragraphs in a row; an advertisement's label
+    printed between each two of them parts nothing."""
+    box = ["Read More", *WIDGET_HEADLINES, "Advertisement", "Story continues below", "Advertisement"]
+    rest = [LONG_PARAGRAPHS[0], "Advertisement", LONG_PARAGRAPHS[1], "Advertisement", LONG_PARAGRAPHS[2]]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *box, *rest]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *LONG_PARAGRAPHS]

@@ -145,7 +145,9 @@ STORY_TOLD = 1.0  # ... and then it tells the story: it wins over a nearer line 
 HEADLINE_STORY_WORDS = 3  # a headline right under a line that shares no word with the story shares this many
 CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # four letters or more: names and content words, few function words
 COMMENT_THREAD_RULES = ("comment_form", "comment_section", "comment_header")  # end rows that open readers' comments
+OVERLAY_RULES = ("paywall",)  # end rows whose box a page may print over the whole article (_resumes_over_overlay)
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
+_PAGE_FURNITURE = ("chrome", "caption", "separator")  # between paragraphs, they part no run of them
 _BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoed
 _GAP_KINDS = ("headline", "short", "date", "byline", "source", "end")  # text that is not a paragraph
 _VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
@@ -177,16 +179,17 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
     """
     for j in range(marker + 1, min(len(ev) - 1, marker + 2 + INLINE_BOX_MAX_UNITS)):
         far = j > marker + 1 + INLINE_WIDGET_MAX_UNITS
-        run = range(j, min(len(ev), j + (RESUMED_PARAGRAPHS if far else 2)))
+        run = _text_units(ev, j, RESUMED_PARAGRAPHS if far else 2)  # chrome between paragraphs parts nothing
         paragraphs = all(ev[k].kind == "prose" for k in run) and not any(
             lines[k].text.rstrip().endswith(ELLIPSES) for k in run
         )
         words = sum(shapes[k].words for k in run)
         if far:
+            above = next((k for k in range(j - 1, marker, -1) if ev[k].kind not in _PAGE_FURNITURE), marker)
             paragraphs = (
                 paragraphs
                 and len(run) == RESUMED_PARAGRAPHS
-                and ev[j - 1].kind not in ("end", "prose")
+                and ev[above].kind not in ("end", "prose")
                 and words >= RESUMED_PARAGRAPHS * PROSE_SURE_WORDS
             )
         else:  # two teasers' headlines that read as sentences are shorter ('Paid political ads are not the problem')
@@ -198,12 +201,40 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
     return None
 
 
+def _text_units(ev: list[Evidence], start: int, n: int) -> list[int]:
+    """The first n units from start that are text of the page's own: past chrome, captions and separators."""
+    return list(itertools.islice((k for k in range(start, len(ev)) if ev[k].kind not in _PAGE_FURNITURE), n))
+
+
+def _resumes_over_overlay(marker: int, ev: list[Evidence], shapes: list[Shape]) -> int | None:
+    """The paragraph where the article resumes under a paywall's box printed over the whole article (the page
+    holds the text the box hides), or None: RESUMED_PARAGRAPHS sure paragraphs in a row, chrome and captions
+    between them, or a long paragraph and a sure one parted by subheadings (_long_paragraphs), before any marker
+    that closes articles. A box's promises ('Unlimited online access to ...') and
+    a newsletter's form are short lines; a truncated article's page goes on with teasers and its footer."""
+    for j in range(marker + 1, len(ev)):
+        if ev[j].kind == "end" and not inline_too(ev[j].rule):
+            return None
+        if ev[j].kind != "prose":
+            continue
+        run = _text_units(ev, j, RESUMED_PARAGRAPHS)
+        in_a_row = len(run) == RESUMED_PARAGRAPHS and all(
+            ev[k].kind == "prose" and shapes[k].words >= PROSE_SURE_WORDS for k in run
+        )
+        if in_a_row or _long_paragraphs(j, ev, shapes):
+            return j
+    return None
+
+
 def _resumes_at(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> int | None:
-    """Where the article resumes after unit i, an end marker printed inside articles too (None if the unit is no
-    such marker, or the article does not resume after it)."""
-    if ev[i].kind != "end" or not inline_too(ev[i].rule):
+    """Where the article resumes after unit i, an end marker printed inside articles too, or a paywall's box
+    printed over the whole article (None if the unit is no such marker, or the article does not resume after
+    it)."""
+    if ev[i].kind != "end":
         return None
-    return _resumes_after(i, lines, ev, shapes)
+    if ev[i].rule in OVERLAY_RULES:
+        return _resumes_over_overlay(i, ev, shapes)
+    return _resumes_after(i, lines, ev, shapes) if inline_too(ev[i].rule) else None
 
 
 def _closing_end(lead: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> int:
@@ -281,7 +312,7 @@ def _long_paragraphs(j: int, ev: list[Evidence], shapes: list[Shape]) -> bool:
 
     if not long(j):
         return False
-    for k in range(j + 1, min(len(ev), j + 2 + SUBHEADINGS_BETWEEN)):
+    for k in _text_units(ev, j + 1, 1 + SUBHEADINGS_BETWEEN):
         if ev[k].kind == "prose" and shapes[k].words >= PROSE_SURE_WORDS:
             return True
         if ev[k].kind not in ("headline", "short", "prose"):
