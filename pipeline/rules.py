@@ -382,14 +382,13 @@ RULES: tuple[Rule, ...] = (
          _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+|"
          r"(?:über (?:den autor|die autorin)|die autorin|der autor|zum autor|zur autorin|sobre (?:o autor|a autora|"
          r"el autor|la autora)|acerca del autor|à propos de l'auteur|sull'autore|over de auteur|om forfatteren|"
-         r"o autorze)\s*:?|ver más artículos(?: de .+)?|plus d'articles de .+|mehr artikel (?:von|der autorin|des "
-         r"autors) ?.*|"
+         r"o autorze)\s*:?|"
          r"(?-i:[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3})(?: \(@\w+\))? is an? (?:[\w-]+ ){0,4}"
          r"(?:writer|reporter|journalist|editor|correspondent|contributor|columnist|producer|author) "
          r"(?:at|for|with|based|living|covering)\b.*)",
          "The author box after the article: its header (in other languages too: 'Über den Autor', 'Die Autorin'), a "
-         "biography ('Dana Whitfield is a freelance writer based in Busan.') and links to other stories ('Ver más "
-         "artículos'), not the article.", max_chars=400),
+         "biography ('Dana Whitfield is a freelance writer based in Busan.') and links to other stories, not the "
+         "article.", max_chars=400),
     Rule("script_message", "chrome",
          r"(?:oops[!,.]?\s*)?(?:something went wrong(?: (?:with the connection|on our end|here))?|"
          r"an error (?:has )?occurred)[.!,]*(?:\s*please (?:try again|refresh(?: the page)?)(?: later)?[.!]?)?|"

@@ -973,6 +973,8 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
         ("Par Jean-Luc Marchand", "Jean-Luc Marchand"),
         ("Por María López y Juan Pérez", "María López y Juan Pérez"),
         ("Door Jan de Vries", "Jan de Vries"),
+        ("di Luca Monaco", "Luca Monaco"),
+        ("Di Maio Rilancia", None),  # a capitalised 'Di' starts an Italian name
         ("Von Dana Whitfield, Redakteurin für Wirtschaft", "Dana Whitfield"),  # the writer's role after a comma
         ("Par Jean-Luc Marchand, Correspondant", "Jean-Luc Marchand"),
         ("Von Hamburg nach Kiel", None),  # a headline: its words are not all a name's
@@ -985,8 +987,8 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
     ],
 )
 def test_a_byline_in_another_language_names_the_writer(line: str, name: str | None) -> None:
-    """'By' is 'Von' in German, 'Par' in French, 'Por' in Spanish and Portuguese, 'Door' in Dutch; the writer's role
-    may follow the name. A label ('Autor:', 'Author:') may stand for it."""
+    """'By' is 'Von' in German, 'Par' in French, 'Por' in Spanish and Portuguese, 'Door' in Dutch, 'di' in Italian;
+    the writer's role may follow the name. A label ('Autor:', 'Author:') may stand for it."""
     assert byline_name(line) == name
 
 
