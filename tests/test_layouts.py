@@ -1075,3 +1075,14 @@ def test_chrome_between_paragraphs_does_not_keep_the_article_from_resuming() -> 
     rest = [LONG_PARAGRAPHS[0], "Advertisement", LONG_PARAGRAPHS[1], "Advertisement", LONG_PARAGRAPHS[2]]
     lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *box, *rest]
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *LONG_PARAGRAPHS]
+
+
+def test_a_related_storys_header_under_the_lead_does_not_take_the_lead() -> None:
+    """A paragraph over a headline that stands over its byline is a notice above the story's header, unless it
+    stands right under the story's own byline or date: then it is the lead, and the header under it an inline
+    box's (a related story's headline and writer)."""
+    related = ["Ferry fares to rise in June across southern ports", "By Mira Holm"]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, *related, FOLLOW_UP, THIRD, *LONG_PARAGRAPHS]
+    assert body_paragraphs(lines)[0] == LEAD
+    notice = "This article contains affiliate links: we may earn a commission when you buy through them."
+    assert body_paragraphs(["Energy", notice, OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP])[0] == LEAD

@@ -471,8 +471,10 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
             ev[i] = Evidence("deck", "deck") if shapes[i].ends_sentence else Evidence("headline")
             continue
         # A paragraph over the story's header (a headline over its byline or date): a notice above the story (an
-        # affiliate disclosure, a cookie banner), not its lead.
-        if _above_story_header(ev, shapes, i) or _above_telling_headline(lines, ev, shapes, i):
+        # affiliate disclosure, a cookie banner), not its lead. Right under a byline or date, it is the story's
+        # first paragraph, and the header under it an inline box's (a related story's headline, writer and date).
+        above_header = _above_story_header(ev, shapes, i) or _above_telling_headline(lines, ev, shapes, i)
+        if above_header and not _under_metadata(ev, i):
             continue
         # A teaser's headline cut short ('23 things every 2000s kid remembers…') before more prose: not the lead.
         if lines[i].text.rstrip().endswith(ELLIPSES) and shapes[i].words < PROSE_SURE_WORDS and i != prose[-1]:
