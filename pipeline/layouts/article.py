@@ -210,8 +210,8 @@ def _resumes_over_overlay(marker: int, ev: list[Evidence], shapes: list[Shape]) 
     """The paragraph where the article resumes under a paywall's box printed over the whole article (the page
     holds the text the box hides), or None: RESUMED_PARAGRAPHS sure paragraphs in a row, chrome and captions
     between them, or a long paragraph and a sure one parted by subheadings (_long_paragraphs), before any marker
-    that closes articles. A box's promises ('Unlimited online access to ...') and
-    a newsletter's form are short lines; a truncated article's page goes on with teasers and its footer."""
+    that closes articles. A box's promises ('Unlimited online access to ...') and a newsletter's form are short
+    lines; a truncated article's page goes on with teasers and its footer."""
     for j in range(marker + 1, len(ev)):
         if ev[j].kind == "end" and not inline_too(ev[j].rule):
             return None
