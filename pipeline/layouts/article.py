@@ -330,7 +330,7 @@ def _teaser_series(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -
     Series count only where the page's other paragraphs outweigh their blurbs together with the short paragraphs
     under a word or two (a listicle's items, a product page's features, are its text). A line that opens with a
     dash attributes the quote above it ('– Name, Writer'): no headline."""
-    units = [i for i, e in enumerate(ev) if e.kind not in ("chrome", "caption", "separator")]
+    units = [i for i, e in enumerate(ev) if e.kind not in _PAGE_FURNITURE]
 
     def heading(i: int, kicker: bool) -> bool:
         """A line that may head a teaser: a headline, or one that asks or quotes (it reads as a paragraph); over
