@@ -271,6 +271,7 @@ def date_like(draw: st.DrawFn) -> str:
 @given(st.one_of(st.text(max_size=200), date_like(), st.lists(date_like(), max_size=4).map(" ".join)))
 @example("UPDATE:1900.1.1| DESEMBER 1 1900")  # found by this test: an update stamp first, the story's own after it
 @example("UPDATE:DESEMBER 1 1900| DESEMBER 1 1900")
+@example("UPDATE|UPDATE:1900.1.1| DESEMBER 1 1900")  # found by this test: update stamps one after the other
 def test_dates_found_are_real_and_where_they_say(text: str) -> None:
     found = find_dates(text)
     end = 0
@@ -281,10 +282,12 @@ def test_dates_found_are_real_and_where_they_say(text: str) -> None:
         assert [g.value for g in find_dates(text[f.start : f.end])] == [f.value]
     stamp = date_stamp(text)
     if stamp is not None:
-        # A stamp is the line's first date, or the first after an update stamp that opens the line ('Updated X /
-        # Original Y'); any later one belongs to an update stamp cut off after it.
-        update_first = _UPDATE_FIRST.match(text)
-        own = [f for f in found if update_first is None or f.start > update_first.end()] or found
+        # A stamp is the line's first date, or the first after the update stamps that open the line ('Updated X /
+        # Original Y', each cut off while a date follows it); any later one belongs to an update stamp after it.
+        offset = 0
+        while (first := _UPDATE_FIRST.match(text[offset:])) and any(f.start > offset + first.end() for f in found):
+            offset += first.end()
+        own = [f for f in found if f.start > offset] if offset else found
         assert own and stamp.value == own[0].value
         assert len(own) == 1 or "updat" in text[own[0].end :].lower()
         assert stamp.label is None or stamp.label in LABELS
