@@ -95,9 +95,15 @@ RULES: tuple[Rule, ...] = (
          r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article|"
          r"share (?:this|it)(?: \w+)? (?:with|on|via)(?: [\w+ ]{2,20})?|sharing is caring!?|\d+ shares?|copy|"
          r"like this (?:story|article|post)\? share it.{0,40}|share this (?:story|article|post)\s*:\s*\S.{0,150}|"
+         # A whole share bar on one line: three or more of its labels, nothing else.
+         r"(?:(?:leave a comment|share this (?:item|article|story|page|post)(?: (?:on|via|with) \w+)?|"
+         r"send this (?:page|article|story) to (?:someone|a friend)(?: via e-?mail)?|see more sharing options|"
+         r"copy (?:article )?link|facebook|twitter|x|e-?mail|whatsapp|flipboard|linkedin|reddit|pinterest|telegram|"
+         r"bluesky|threads|print)(?:\s+|$)){3,}|"
          + _SHARE_ABROAD + r")\.?",
          "Share/copy-link widget labels; every news CMS prints them, in the languages of its readers ('Artikel "
-         "teilen', 'Partager sur Facebook', 'Sdílet článek')."),
+         "teilen', 'Partager sur Facebook', 'Sdílet článek'), and whole share bars on one line ('Share this item on "
+         "Facebook Share this item via WhatsApp Send this page to someone via email')."),
     Rule("social_button", "chrome",
          _BULLET + r"(?:facebook|twitter|x|kakao(?:talk)?|kakao ?story|naver|band|line|linkedin|whatsapp|telegram|"
          r"mail|e-?mail|link|print|pinterest|reddit)(?: share)?(?: button)?",
@@ -144,6 +150,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|sitemap|print(?: this)?(?: article| page)?|"
          r"listen to (?:this )?article|tweet|e-?mail this|advertisement|advert|ad|loading\W*|\d* ?comments?|reply|"
+         r"(?:the )?(?:story|article|text) continues (?:below|after) (?:the |this )?(?:advertisement|advert|ad)|"
+         r"(?:advertisement|ad) (?:-|–|—)? ?(?:scroll|continue reading) (?:to continue|below)|"
          r"\d+ ?(?:kommentare?|commentaires?|comentarios?|commenti|reacties|kommentarer)|"
          r"quick links|"
          r"back to (?:the )?(?:list|overview|index)|list|(?:next|previous|prev) (?:article|story|post)|tags|keywords|"
@@ -310,12 +318,13 @@ RULES: tuple[Rule, ...] = (
     Rule("related_links", "end",
          _BULLET + r"(?:related(?: articles?| news| stories| links?| content| posts?| reading| videos?)?|"
          r"read more(?: on| about)?|also read|see also|"
-         r"more(?: [\w'’&-]+){0,3} (?:news|stories|articles|posts)|more from [\w ]+|"
+         r"more(?: [\w'’&-]+){0,3} (?:news|stories|articles|posts|videos)|more from [\w ]+|"
          r"most (?:viewed|read|popular|shared|commented)(?: stories| articles| news| posts)?|"
          r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
          r"you may also like|latest news|top stories(?: (?:in|from) [\w ]+)?|editor'?s picks?|related coverage|"
          r"explore further|more on this (?:story|topic)|read next|next up(?: in [\w &]+)?|"
-         r"popular on [\w .&'-]+|more in (?-i:[A-Z][\w&'’-]*(?: [A-Z&][\w&'’-]*){0,3}))\s*(?::|\.{3}|…)?",
+         r"popular on [\w .&'-]+|more (?:in|on) (?-i:[A-Z][\w&'’-]*(?: [A-Z&][\w&'’-]*){0,3})"
+         r"(?: more (?:videos|stories|news))?)\s*(?::|\.{3}|…)?",
          "Headers of related/most-viewed lists ('More from X...', 'Top stories in Nation', 'We Recommend', 'More in "
          "White House'); the "
          "headlines after them belong to other articles. Boxes of related links also sit between paragraphs.",
@@ -418,6 +427,11 @@ RULES: tuple[Rule, ...] = (
          r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
          r"(?:zoom|enlarge|view|expand).*",
          "Instructions of a picture viewer ('Tap the image to zoom in'): page furniture."),
+    Rule("gallery_counter", "chrome",
+         r"\(?(?:(?:slides?|" + PICTURE_LABELS + r")\s+)?\d{1,3}"
+         r"(?:\s+(?:of|de|von|di|van|sur|z|av|af|från)\s+|\s/\s)\d{1,3}\)?\s*[|:]?",
+         "A picture gallery's counter alone on a line ('1 of 12 |', 'Photo 3 of 8', 'Bild 2 von 5', '4 / 10'; not "
+         "'11/3', a date): printed over each of the gallery's captions, wherever the gallery stands on the page."),
     Rule("call_to_action", "chrome",
          r"(?:click|tap) (?:here )?(?:to|for) .+|(?:klicken|tippen)(?: sie)?(?: hier)?,? um .+|"
          r"cliquez (?:ici )?pour .+|haga clic (?:aquí )?para .+|clicca (?:qui )?per .+|"
@@ -504,9 +518,11 @@ RULES: tuple[Rule, ...] = (
     Rule("caption_wire_photo", "caption",
          r".*\s(?-i:[A-Z][A-Za-z]+(?: Photo)?/[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}"
          r"(?:/(?:Files?|File Photo|Pool))?)\.?|"
-         r".*[\s.)](?-i:[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3})\s?/\s?(?:" + _PHOTO_AGENCY + r")",
+         r".*[\s.)](?-i:[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3})\s?/\s?(?:" + _PHOTO_AGENCY + r")|"
+         r".*\((?-i:(?:[A-Z][A-Za-z]+ )?Photo/[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}(?:/(?:Files?|Pool))?)\)\.?",
          "A wire photo caption ends with the agency and photographer ('... July 20, 2016. REUTERS/Name/File Photo', "
-         "'AP Photo/Name', '... on November 19, 2031. Dana WHITFIELD / AFP').", max_chars=700),
+         "'AP Photo/Name', '... on November 19, 2031. Dana WHITFIELD / AFP', '... Monday. (AP Photo/Name)').",
+         max_chars=700),
     Rule("caption_present_tense", "caption",
          r"(?:.*[^a-z])?(?:(?:is|are) (?:pictured|sworn in)|poses? (?:for|with)|shak(?:e|es) hands|"
          r"(?:is|are) seen (?:during|with|inside|outside|in front of|before|after|walking|speaking|arriving|leaving)|"

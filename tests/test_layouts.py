@@ -509,6 +509,24 @@ def test_a_long_comment_thread_does_not_outweigh_a_short_article() -> None:
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP]
 
 
+def test_a_comments_drawer_printed_above_the_article_does_not_hide_it() -> None:
+    """Some pages print their comments drawer (its form, a comment or two) above the article: the article's header
+    under it, a headline over a byline, ends the thread, and the article below competes again. A comment's author
+    over its date is no such header."""
+    drawer = ["Comments", "Want to discuss? Please read our commenting policy first.", "Write a comment",
+              "Required fields are marked with an asterisk (*).", "Comment", "Name", "1 comment", "Mira Holm",
+              "May 3, 2031 at 9:15 am", "The ferries were late all week and nobody told the passengers anything.",
+              "Latest News", "Ferry fares to rise in June", "Port strike ends after two weeks", "Mokpo terminal opens",
+              "Busan yard wins tanker order", "Storm delays Jeju crossings"]  # fmt: skip
+    article = [LEAD, FOLLOW_UP, THIRD, FOURTH, *LONG_PARAGRAPHS]
+    assert body_paragraphs([OWN_HEADLINE, *MENU, *drawer, OWN_HEADLINE, "By Dana Whitfield", *article]) == article
+    # Under a comment's author and date, the thread still holds what follows it.
+    comments = [f"{paragraph} I have lived by the harbor for {n} years." for n, paragraph
+                in enumerate(LONG_PARAGRAPHS, start=10)]  # fmt: skip
+    below = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *drawer[2:10], "Jon Baker", "May 4, 2031", *comments]
+    assert body_paragraphs(below) == [LEAD, FOLLOW_UP]
+
+
 def test_paragraphs_far_below_the_article_are_detached() -> None:
     """A paragraph parted from the article by a long run of other lines (a footer's 'about us' under its menu) is
     not the article's; one after a short run (a subheading, an inline box) is."""
@@ -1006,6 +1024,17 @@ def test_a_line_ending_in_a_colon_is_never_the_title() -> None:
     headline = "The busiest and the bravest of the harbor this spring"
     record = parsed_record(["Tidal power and turbine research in Norland:", headline, LEAD, FOLLOW_UP, THIRD])
     assert record.title == headline
+
+
+def test_a_video_card_is_never_the_title() -> None:
+    """A video embedded between the header and the lead prints its running time before its title ('4:11 ...'): a
+    video's card, however near the lead and far the story's own headline; a headline may still open with a clock
+    time."""
+    card = "4:11 Tidal turbines tested off Norland as the ferry season opens in Mokpo"
+    header = [OWN_HEADLINE, "By Dana Whitfield", "Posted May 3, 2031 10:05 am"]
+    assert parsed_record([*header, *MENU, card, LEAD, FOLLOW_UP, THIRD]).title == OWN_HEADLINE
+    timed = "9:02 AM Norland and Korea sign the tidal power memorandum in Oslo"
+    assert parsed_record(["Energy", timed, LEAD, FOLLOW_UP, THIRD]).title == timed
 
 
 def test_a_line_that_opens_like_a_byline_is_never_the_title() -> None:

@@ -131,6 +131,9 @@ QUESTION_HEADLINE_MAX_WORDS = 20  # a headline that asks, one question over the 
 # un-angry supporters?"') tells what someone asked.
 QUESTION_ENDS = ("?", "？")
 INTRO_ENDS = (":", "：")  # a line ending so introduces what follows it: never a headline
+# A video's running time opening a line ('4:11 Ministers meet in Oslo'): the card of a video, never the headline; a
+# clock time ('9:02 AM') is not one.
+VIDEO_CARD_RE = re.compile(r"\d{1,2}:\d\d(?::\d\d)?\s+(?!(?i:[ap]\.?m\b|uhr\b|h\b))\S")
 TEASER_BLURB_MAX_WORDS = 40  # a teaser's blurb under its headline: a sentence or two
 TEASER_SERIES_MIN = 2  # teasers in a row under the article: other stories (_teaser_series)
 TEASER_HEADLINE_MAX_WORDS = 15  # a teaser's kicker, or its headline read as prose (it asks or quotes), is this short
@@ -425,9 +428,13 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
     # Readers' comments under the article, however long, never outweigh it: the runs below a comment thread's
     # header compete only on a page with no paragraphs above it.
     thread = next((i for i, e in enumerate(ev) if e.kind == "end" and e.rule in COMMENT_THREAD_RULES), len(ev))
-    above_thread = [run for run in runs if run[0] < thread] or runs
-    most = max(run[2] for run in above_thread)
-    start = next(k for k, run in enumerate(runs) if run[2] >= MAIN_RUN_SHARE * most)
+    # A page may print its comments drawer above the article: a story's header under the thread (a headline over a
+    # byline; a comment's author is no byline) ends it.
+    story = next((i for i in range(thread + 1, len(ev)) if ev[i].kind == "byline" and ev[i - 1].kind == "headline"),
+                 len(ev))  # fmt: skip
+    competing = [k for k, run in enumerate(runs) if run[0] < thread or run[0] > story] or list(range(len(runs)))
+    most = max(runs[k][2] for k in competing)
+    start = next(k for k in competing if runs[k][2] >= MAIN_RUN_SHARE * most)
     while (
         start > 0
         and runs[start - 1][2] >= OPENING_RUN_WORDS
@@ -658,9 +665,14 @@ def _list_item(lines: list[Line], i: int) -> bool:
 
 def _never_title(lines: list[Line], i: int) -> bool:
     """A list's item; a line that opens like a byline (the gate refuses such a title: `title_no_byline`); a line
-    ending in a colon, which introduces what follows it ('Jetzt neu bei X:', 'Also read:')."""
+    ending in a colon, which introduces what follows it ('Jetzt neu bei X:', 'Also read:'); a video's card."""
     text = lines[i].text
-    return _list_item(lines, i) or bool(BYLINE_OPENING_RE.match(text)) or text.rstrip().endswith(INTRO_ENDS)
+    return (
+        _list_item(lines, i)
+        or bool(BYLINE_OPENING_RE.match(text))
+        or text.rstrip().endswith(INTRO_ENDS)
+        or bool(VIDEO_CARD_RE.match(text.strip()))
+    )
 
 
 def _own_headline_learned(i: int, ev: list[Evidence], shapes: list[Shape], lead: int) -> bool:
