@@ -361,6 +361,18 @@ def test_a_list_the_article_introduces_is_its_text() -> None:
     assert body_paragraphs([*lines[:4], *others, *lines[-3:]]) == [LEAD, FOLLOW_UP]
 
 
+def test_a_sentence_that_announces_a_list_introduces_it() -> None:
+    """Writers also announce a list with a full stop ('Here are the ports it calls at.'): its items (a word or two
+    each, more of them than a gap between paragraphs holds) are the article's, and so is the text under them. Under
+    a paragraph that announces nothing, such lines are a menu, and the text under them is not the article's."""
+    announcing = "The new ferry calls at eleven ports on its first summer route. Here are the ports it calls at."
+    ports = ["Busan", "Mokpo", "Jeju", "Yeosu", "Tongyeong", "Geoje", "Wando", "Jindo", "Sokcho", "Pohang", "Ulsan"]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, announcing, *ports, THIRD, FOURTH]
+    assert body_paragraphs(lines) == [LEAD, announcing, *ports, THIRD, FOURTH]
+    plain = "The new ferry calls at eleven ports on its first summer route, the operator said on Monday."
+    assert body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", LEAD, plain, *ports, THIRD, FOURTH]) == [LEAD, plain]
+
+
 def test_a_list_the_article_introduces_does_not_part_its_paragraphs() -> None:
     """A list that a line ending in ':' introduces inside the article (what an interview also covered) has more
     lines than a gap between paragraphs holds, but it is the article's: the paragraphs above it are its opening,

@@ -121,6 +121,12 @@ OTHER_CONTENT = re.compile(
     r"weiterlesen|beiträge?|artikel|themen?|thema|interessier\w*|lire|leggi|lea|intéresser|interesar|relacionad\w*|"
     r"correlati)(?:\W|$)"
 )
+# A last sentence that announces what follows introduces a list though it ends in a full stop ('Here are some foods
+# that contain it.', 'Voici les étapes.').
+ANNOUNCES_LIST = re.compile(
+    r"(?i)^\W*(?:here (?:are|is)|here's|here’s|the following|hier (?:sind|ist|die)|"
+    r"voici|voilà|estos son|estas son|ecco)\b"
+)
 LIST_INTRO_MIN_WORDS = 2  # a line ending in ':' with this many words introduces a list ('Tour dates:') ...
 LIST_MIN_ITEMS, LIST_MAX_ITEMS = 2, 60  # ... of this many lines of text right under it
 LIST_INTRO_REACH = 2  # a list between the article's paragraphs: one is at most this many lines of text above it
@@ -273,9 +279,9 @@ def _lists(
         if ev[i].kind not in _BODY_KINDS or shapes[i].words < LIST_INTRO_MIN_WORDS:
             continue
         text = lines[i].text.rstrip()
-        if not text.endswith((":", "：")):
-            continue
         last_sentence = text[max((m.end() - 1 for m in SENTENCE_BREAK_RE.finditer(text)), default=0) :]
+        if not text.endswith((":", "：")) and not ANNOUNCES_LIST.match(last_sentence):
+            continue
         if OTHER_CONTENT.search(last_sentence):
             continue
         items = list(itertools.takewhile(lambda j: ev[j].kind in ("short", "headline"), range(i + 1, stop)))
