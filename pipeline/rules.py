@@ -293,6 +293,13 @@ RULES: tuple[Rule, ...] = (
          "already a subscriber, log in'): the page holds no more of the article.", max_chars=300),
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
+    # Before the copyright footers: its credit ends with one.
+    Rule("caption_copyright_credit", "caption",
+         r".{20,600}?[\s.,;)-](?-i:[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3})\s?/\s?copyright\s+(?:19|20)\d\d\s+"
+         r"[^/]{2,60}",
+         "A photo caption closed by its photographer's credit and the agency's copyright ('... at the UN headquarters "
+         "Dana Whitfield/Copyright 2031 The AP. All rights reserved.'): printed under each photo, between the "
+         "article's paragraphs; the copyright belongs to the photo, and ends nothing.", max_chars=700),
     Rule("copyright_notice", "end",
          r"(?:copyright\s*(?:ⓒ|©|\(c\)|\d{4}|by\b)|.{0,40}?[ⓒ©](?:\s*(?:19|20)\d\d|.{0,120}?(?:reserved|무단))|"
          r"\(c\)\s*\d{4}).{0,280}|"
