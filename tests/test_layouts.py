@@ -346,6 +346,39 @@ def test_a_short_sentence_under_the_last_paragraph_is_the_articles(sentence: str
         assert body_paragraphs([*lines[:4], question, "Share this:", "Facebook"]) == [LEAD, FOLLOW_UP]
 
 
+def _buying_guide_section(name: str, price: str) -> tuple[list[str], list[str]]:
+    """A buying guide's product: its card (name, price, verdict, pros and cons, specs) and its review."""
+    card = [name, price, "Best for small flats, 8/10", "We like: it folds flat", "We don’t like: no cover",
+            "Draws 300W (about 10p an hour)", "Holds 12kg of washing", "Two year guarantee", "Buy now"]  # fmt: skip
+    review = [
+        f"The {name} dried a full load of shirts overnight in our tests, faster than any rack without heat, and "
+        "it kept the towels soft where a tumble dryer leaves them stiff.",
+        f"At {price} it is not cheap, but the {name} costs far less to run than a tumble dryer of its size, and "
+        "the savings pay for it within two winters at current energy prices.",
+        f"We would buy the {name} again for a flat without a garden, though a bigger family may want two of "
+        "them, or the larger model with its ventilated cover.",
+    ]
+    return card, review
+
+
+def test_a_buying_guides_product_cards_do_not_part_its_sections() -> None:
+    """A buying guide prints each product's card (name, price, pros and cons: more lines than a gap between
+    paragraphs holds) over the product's review: the reviews are the article's sections. A next story's text is
+    not: it starts under its byline; nor are entries under a line that introduces them ('Look at other guides:')."""
+    (card, review), (next_card, next_review) = (
+        _buying_guide_section("Dry:Soon", "£205"),
+        _buying_guide_section("Adem Pod", "£157"),
+    )
+    opening = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *card, *review]
+    body = body_paragraphs([*opening, *next_card, *next_review])
+    assert body[:2] == [LEAD, FOLLOW_UP] and body[-3:] == next_review
+    assert set(review) <= set(body)
+    next_story = [*next_card[:-1], "By Mira Holm", *next_review]
+    assert body_paragraphs([*opening, *next_story])[-3:] == review
+    others = [*next_card[:-1], "Look at other guides:", *next_review]
+    assert body_paragraphs([*opening, *others])[-3:] == review
+
+
 def test_a_list_the_article_introduces_is_its_text() -> None:
     """A line ending in ':' under the last paragraph introduces a list of the article's own (a timetable, tour
     dates): its short lines are not a list of other stories."""

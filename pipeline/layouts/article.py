@@ -112,6 +112,7 @@ BIO_VERBS = r"(?:is|was|writes|has|covers|reports|joined|lives|teaches|works|edi
 INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
 INLINE_BOX_MAX_UNITS = 12  # ... or a longer box, when the article resumes with RESUMED_PARAGRAPHS in a row
 RESUMED_PARAGRAPHS = 3
+SECTION_BREAK_MAX_UNITS = 16  # headings between two sections of an article (_section_break)
 LONG_PARAGRAPH_WORDS = 50  # ... or with two paragraphs this long, parted by at most
 SUBHEADINGS_BETWEEN = 2  # ... this many lines (subheadings, a live ticker's pointer)
 # Words that name other content to read, in the languages of the rule table's headers: a line ending in ':' with
@@ -260,6 +261,25 @@ def _box_between(above: int, below: int, lines: list[Line], ev: list[Evidence], 
     return any(
         _resumes_at(m, lines, ev, shapes) == below
         for m in range(above + 1, min(below, above + 2 + INLINE_BOX_MAX_UNITS))
+    )
+
+
+def _section_break(above: int, below: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> bool:
+    """Headings between two sections of the article (a buying guide's product: its name, price, pros and cons, at
+    most SECTION_BREAK_MAX_UNITS lines, nothing that ends an article or heads another story: no marker, date or
+    byline, and no line that introduces what follows), and the article's text under them: RESUMED_PARAGRAPHS sure
+    paragraphs in a row. A next story's text starts under its date or byline; teasers and a footer's 'about us' have
+    a paragraph or two each."""
+    if below - above - 1 > SECTION_BREAK_MAX_UNITS:
+        return False
+    if any(
+        ev[k].kind not in (*_PAGE_FURNITURE, "headline", "short") or lines[k].text.rstrip().endswith(INTRO_ENDS)
+        for k in range(above + 1, below)
+    ):
+        return False  # ('Look at other dictionaries:' introduces other entries)
+    run = _text_units(ev, below, RESUMED_PARAGRAPHS)
+    return len(run) == RESUMED_PARAGRAPHS and all(
+        ev[k].kind == "prose" and shapes[k].words >= PROSE_SURE_WORDS for k in run
     )
 
 
@@ -449,7 +469,11 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
         start -= 1
     last = runs[start][1]
     for run in runs[start + 1 :]:
-        if run[3] > END_GAP_UNITS and not _box_between(last, run[0], lines, ev, shapes):
+        if (
+            run[3] > END_GAP_UNITS
+            and not _box_between(last, run[0], lines, ev, shapes)
+            and not _section_break(last, run[0], lines, ev, shapes)
+        ):
             break
         last = run[1]
     return runs[start][0], last
