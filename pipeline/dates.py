@@ -52,10 +52,10 @@ _DOTTED_DMY = r"(?P<d6>\d{1,2})\.(?P<m6>\d{1,2})\.(?P<y6>(?:19|20)\d\d)(?!\d)"
 _EAST_ASIAN = r"(?P<y7>(?:19|20)\d\d)\s*[년年]\s*(?P<m7>\d{1,2})\s*[월月]\s*(?P<d7>\d{1,2})\s*[일日]"
 DATE_RE = re.compile(rf"(?<![\w/.-])(?:{_ISO}|{_MDY}|{_DMY}|{_US}|{_YMD}|{_DOTTED_DMY}|{_EAST_ASIAN})", re.IGNORECASE)
 
-# Time zones: an offset ('GMT+9', '+09:00') or a named zone ('KST', 'ET', 'EDT', 'CET', 'BST').
+# Time zones: an offset ('GMT+9', '+09:00') or a named zone ('KST', 'ET', 'EDT', 'CET', 'BST', 'MEZ').
 _ZONE = (
     r"(?:\(?\s*(?:kst|gmt|utc|[a-z]{2,3}t)?\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?"
-    r"|\(?\s*(?:kst|jst|gmt|utc|bst|cest|cet|hkt|sgt|[ecmp][sd]?t|z)\b\s*\)?)"
+    r"|\(?\s*(?:kst|jst|gmt|utc|bst|cest|cet|mesz|mez|hkt|sgt|[ecmp][sd]?t|z)\b\s*\)?)"
 )
 # A time after the date: '09:15', '9.15 am', 'at 9:15', '오후 2:05', ISO's 'T09:15:00+09:00', with an optional zone.
 # Other languages: 'um 15:00 Uhr', 'à 15h30', 'a las 05:30 horas', 'alle ore 9.15', 'kl. 14:47', 'klo 10.15'.
@@ -81,6 +81,7 @@ LABEL_MEANING = {
     "publikacja": "published", "opublikowano": "published", "aktualizacja": "updated", "zaktualizowano": "updated",
     "publikováno": "published", "aktualizováno": "updated", "julkaistu": "published", "päivitetty": "updated",
     "sist oppdatert": "updated", "senast uppdaterad": "updated", "senest opdateret": "updated",
+    "first published": "published", "zuerst veröffentlicht": "published", "erstmals veröffentlicht": "published",
     "stand": "date",  # German 'as of': the one stamp many German sites print
 }  # fmt: skip
 _LABEL = (

@@ -62,7 +62,8 @@ _COOKIES_ABROAD = (
 )
 # 'Share' in the languages of news pages other than English ('Artikel teilen', 'Partager', 'Compartir en X').
 _SHARE_ABROAD = (
-    r"(?:artikel |beitrag |seite )?teilen(?: auf \w+)?|(?:auf|per|via|über) [\w.-]+ teilen(?: [\w.-]+)?|"
+    r"(?:(?:diesen |den )?artikel |(?:diesen |den )?beitrag |(?:diese )?seite )?teilen(?: auf \w+)?|"
+    r"(?:auf|per|via|über) [\w.-]+ teilen(?: [\w.-]+)?|"
     r"(?:link|url) kopieren(?: (?:link|url) kopieren)?|partager(?: (?:l'article|cet article|sur \w+))?|"
     r"compartir(?: (?:en \w+|este artículo|la noticia|la nota))?|condividi(?: (?:su \w+|l'articolo|articolo))?|"
     r"compartilh(?:e|ar)(?: (?:no|via) \w+)?|udostępnij(?: artykuł)?|sdílet(?: článek| na \w+)?|"
@@ -367,6 +368,9 @@ RULES: tuple[Rule, ...] = (
     Rule("comment_section", "end",
          _BULLET + r"\[?\s*(?:(?:top rated|most liked|newest|oldest|recent|latest|user|readers?'?) comments?|"
          r"(?:read|view|show) all comments|comments are closed|no comments yet.*|be the first to comment.*|"
+         r"(?:die )?kommentarfunktion (?:(?:unter|zu|für) diese[mn] (?:artikel|beitrag|text) )?(?:ist )?"
+         r"(?:geschlossen|deaktiviert)|(?:les )?commentaires (?:sont )?fermés|"
+         r"(?:los )?comentarios (?:están )?cerrados|(?:i )?commenti (?:sono )?chiusi|"
          r"(?:please )?enable javascript to view (?:the )?comments.*|javascript is required to load the comments|"
          r"loading comments|blog comments powered by disqus|comments & replies|"
          r"\d+ (?:thoughts|responses|replies|comments|antworten|kommentare|gedanken|réponses?|commentaires?|"

@@ -1047,6 +1047,10 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
         ("Author: Dana Whitfield", "Dana Whitfield"),
         ("Autor: red", None),  # a desk's initials, no name
         ("Autor:innen", None),
+        ("Von Dana Whitfield mit AP", "Dana Whitfield"),  # the wire agencies the writer wrote with
+        ("Par Jean-Luc Marchand avec AFP et Reuters", "Jean-Luc Marchand"),
+        ("By Dana Whitfield with agencies", "Dana Whitfield"),
+        ("Von Hamburg mit AP", None),
     ],
 )
 def test_a_byline_in_another_language_names_the_writer(line: str, name: str | None) -> None:

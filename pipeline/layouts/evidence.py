@@ -20,7 +20,12 @@ from pipeline.patterns import CRAWLER_DATE_SUFFIX, INLINE_SHORTCODE, MOJIBAKE, S
 from pipeline.text import canonical_column, word_count
 
 SEPARATOR = r"^[-–—_=*~•·.]{1,5}$"
-EMAIL_SUFFIX = r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s()<>\[\]]+)\s*[)>\]]?)?"
+# The wire agencies a reporter wrote with ('By Dana Whitfield with AP', 'Von Diana Resnik mit dpa', 'avec AFP').
+_WITH_AGENCY = (
+    r"(?:\s+(?:with|mit|avec|con|com)\s+(?:[A-Z]{2,6}|dpa|Reuters|[Aa]gencies|[Aa]genturen|[Aa]gences|[Aa]gencias)"
+    r"(?:\s*(?:/|,|and|und|et|y|e)\s*(?:[A-Z]{2,6}|dpa|Reuters))*)?"
+)
+EMAIL_SUFFIX = _WITH_AGENCY + r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s()<>\[\]]+)\s*[)>\]]?)?"
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
 # A reporter's role after the name ('staff reporter', 'Business Correspondent'): not part of the name.
 _ROLE = r"(?:[A-Z][a-z]+\s+|staff\s+|senior\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter|[Ee]ditor)s?\b"
