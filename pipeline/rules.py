@@ -67,7 +67,8 @@ _SHARE_ABROAD = (
     r"(?:link|url) kopieren(?: (?:link|url) kopieren)?|partager(?: (?:l'article|cet article|sur \w+))?|"
     r"compartir(?: (?:en \w+|este artículo|la noticia|la nota))?|condividi(?: (?:su \w+|l'articolo|articolo))?|"
     r"compartilh(?:e|ar)(?: (?:no|via) \w+)?|udostępnij(?: artykuł)?|sdílet(?: článek| na \w+)?|"
-    r"zdieľať(?: článok)?|artikel delen|deel dit artikel"
+    r"zdieľať(?: článok)?|artikel delen|deel dit artikel|del (?:artikkel(?:en)?|saken|artiklen)|"
+    r"dela (?:artikeln|artikel)"
 )
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"

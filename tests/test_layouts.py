@@ -379,6 +379,21 @@ def test_a_buying_guides_product_cards_do_not_part_its_sections() -> None:
     assert body_paragraphs([*opening, *others])[-3:] == review
 
 
+def test_the_next_story_of_an_endless_page_is_not_the_article() -> None:
+    """A page that loads the next story under the article prints its header (headline, deck, the writers' names, a
+    publication date) within a gap between paragraphs: the article ends there. A related story's headline over a
+    byline or a bare date inside the article, with the article going on under it, ends nothing."""
+    article = [LEAD, FOLLOW_UP, THIRD, FOURTH]
+    next_story = ["Ferry fares to rise in June", "Operators blame fuel prices for the first rise in four years.",
+                  "Mira Holm", "Published 04.05.2031 - 10:05", *LONG_PARAGRAPHS[:3]]  # fmt: skip
+    assert body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", "May 3, 2031", *article, *next_story]) == article
+    for stamp in ("By Mira Holm", "May 4, 2031"):
+        inline = [LEAD, FOLLOW_UP, "Ferry fares to rise in June", stamp, THIRD, FOURTH, *LONG_PARAGRAPHS[:2]]
+        assert body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", "May 3, 2031", *inline])[-3:] == [
+            FOURTH, *LONG_PARAGRAPHS[:2]
+        ]
+
+
 def test_a_list_the_article_introduces_is_its_text() -> None:
     """A line ending in ':' under the last paragraph introduces a list of the article's own (a timetable, tour
     dates): its short lines are not a list of other stories."""

@@ -113,6 +113,9 @@ INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) h
 INLINE_BOX_MAX_UNITS = 12  # ... or a longer box, when the article resumes with RESUMED_PARAGRAPHS in a row
 RESUMED_PARAGRAPHS = 3
 SECTION_BREAK_MAX_UNITS = 16  # headings between two sections of an article (_section_break)
+HEAD_TO_STAMP_UNITS = 6  # a story's headline, its publication date at most this many lines under it (_story_heads)...
+STORY_DECK_PARAGRAPHS = 2  # ... with at most this many paragraphs between (a deck, a caption) ...
+STORY_TEXT_PARAGRAPHS = 3  # ... and this many paragraphs in a row under those
 LONG_PARAGRAPH_WORDS = 50  # ... or with two paragraphs this long, parted by at most
 SUBHEADINGS_BETWEEN = 2  # ... this many lines (subheadings, a live ticker's pointer)
 # Words that name other content to read, in the languages of the rule table's headers: a line ending in ':' with
@@ -159,6 +162,7 @@ OVERLAY_RULES = ("paywall",)  # end rows whose box a page may print over the who
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 _PAGE_FURNITURE = ("chrome", "caption", "separator")  # between paragraphs, they part no run of them
 _BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoed
+_HEADER_KINDS = ("headline", "short", "date", "byline", "source")  # a story's header over its text
 _GAP_KINDS = ("headline", "short", "date", "byline", "source", "end")  # text that is not a paragraph
 _VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
 
@@ -262,6 +266,29 @@ def _box_between(above: int, below: int, lines: list[Line], ev: list[Evidence], 
         _resumes_at(m, lines, ev, shapes) == below
         for m in range(above + 1, min(below, above + 2 + INLINE_BOX_MAX_UNITS))
     )
+
+
+def _story_heads(ev: list[Evidence]) -> set[int]:
+    """The headlines that head a story of their own: a date labelled as the publication's under them within
+    HEAD_TO_STAMP_UNITS lines (a deck, a caption and the writers' names may stand between), and
+    STORY_TEXT_PARAGRAPHS paragraphs in a row under that. A page that loads the next story under the article (an
+    endless scroll) prints its header so; a box of related stories prints a blurb or two under each headline's
+    date."""
+    heads = set()
+    for h, e in enumerate(ev):
+        if e.kind != "headline":
+            continue
+        near = range(h + 1, min(len(ev), h + 1 + HEAD_TO_STAMP_UNITS))
+        # A bare date or a byline alone heads a related story's blurb in a box as often.
+        stamp = next((d for d in near if ev[d].stamp is not None and ev[d].stamp.label == "published"), None)
+        if stamp is None or sum(ev[k].kind == "prose" for k in range(h + 1, stamp)) > STORY_DECK_PARAGRAPHS:
+            continue
+        text = next((k for k in range(stamp + 1, len(ev)) if ev[k].kind not in (*_PAGE_FURNITURE, *_HEADER_KINDS)),
+                    None)  # fmt: skip
+        run = [] if text is None else _text_units(ev, text, STORY_TEXT_PARAGRAPHS)
+        if len(run) == STORY_TEXT_PARAGRAPHS and all(ev[k].kind == "prose" for k in run):
+            heads.add(h)
+    return heads
 
 
 def _section_break(above: int, below: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> bool:
@@ -433,7 +460,8 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
                   if _after_paragraph(intro, ev) for unit in (intro, *items)}  # fmt: skip
     series = _teaser_series(lines, ev, shapes)
     teasers = {unit for found in series for unit in found}
-    walls = {found[0] for found in series}
+    heads = _story_heads(ev)
+    walls = {found[0] for found in series} | heads
     for i, e in enumerate(ev):
         if i in walls:
             gap = max(gap, END_GAP_UNITS) + 1
@@ -469,6 +497,8 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
         start -= 1
     last = runs[start][1]
     for run in runs[start + 1 :]:
+        if any(last < h <= run[0] for h in heads):
+            break  # the next story
         if (
             run[3] > END_GAP_UNITS
             and not _box_between(last, run[0], lines, ev, shapes)
