@@ -195,6 +195,12 @@ RULES: tuple[Rule, ...] = (
          "Lesezeit') printed by the page template."),
     Rule("ui_identifier", "chrome", r"[a-z]+(?:[_][a-z0-9]+)+",
          "A lone snake_case token is a template element id leaking into text (e.g. a progress-bar id)."),
+    Rule("icon_alt_text", "chrome",
+         r"(?:an icon in the shape of|two crossed lines that form|a vertical stack of (?:two|three)|"
+         r"the letter \w\. \w+ an envelope|a magnifying glass\. it indicates|it (?:often )?indicates an expandable).*",
+         "The text an icon stands for, printed where the page draws it ('An icon in the shape of a person's head and "
+         "shoulders. It often indicates a user profile.', 'Two crossed lines that form an 'X'. It indicates a way to "
+         "close an interaction').", max_chars=400),
     Rule("image_filename", "chrome", r".{0,120}\.(?:jpe?g|png|gif|webp|bmp|tiff?)(?:\s+\d{1,3})?",
          "Image file names (often with a gallery counter) left by alt text.", max_chars=140),
     Rule("wire_editor_note", "chrome",
@@ -437,8 +443,8 @@ RULES: tuple[Rule, ...] = (
          max_chars=500),
     Rule("image_viewer_hint", "chrome",
          r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
-         r"(?:zoom|enlarge|view|expand).*",
-         "Instructions of a picture viewer ('Tap the image to zoom in'): page furniture."),
+         r"(?:zoom|enlarge|view|expand).*|사진 확대|이미지 확대",
+         "Instructions of a picture viewer ('Tap the image to zoom in', '사진 확대'): page furniture."),
     Rule("gallery_counter", "chrome",
          r"\(?(?:(?:slides?|" + PICTURE_LABELS + r")\s+)?\d{1,3}"
          r"(?:\s+(?:of|de|von|di|van|sur|z|av|af|från)\s+|\s/\s)\d{1,3}\)?\s*[|:]?",
@@ -522,6 +528,13 @@ RULES: tuple[Rule, ...] = (
          r".{10,400}?[\s.)](?-i:(?:Photo |Image |Main image )?[Cc]redits?|Photograph|Photo):\s+[^\s.][^.]{1,60}",
          "A photo caption closed by its credit ('... during the cruise phase. Credit: ESA', '... to help. "
          "Photograph: Dana Whitfield/Harbor Daily'); a capital 'Credit:' ends no sentence of prose.", max_chars=480),
+    Rule("caption_east_asian_credit", "caption",
+         r".{2,200}＝(?:[^＝「」]{0,30}?(?:で|日|月|分)(?:[（(][^（）()]{1,20}[）)])?|"
+         r"[^＝「」]{0,20}[（(][^（）()]{0,20}撮影[）)]|[A-ZＡ-Ｚ]{2,6}|ロイター|共同|時事)|"
+         r".{2,300}[\[(]\s*사진\s*(?:출처|제공)?\s*=\s*[^\])]{1,40}[\])]",
+         "A Japanese photo caption closes with '＝' and when, where or by whom the photo was taken "
+         "('... の国旗＝同国で2019年5月', '...＝13日、東京で（X撮影）', '...＝ＡＰ'); a Korean one with its credit "
+         "in brackets ('... 모습. [사진 출처 = 연합뉴스]', '[사진 = X 기자]').", max_chars=400),
     Rule("caption_courtesy", "caption", r"(?:.*[^a-z0-9])?courtesy of [a-z0-9 .&'-]{2,60}",
          "'Courtesy of X' ends photo captions.", max_chars=400),
     Rule("caption_position_cue", "caption",
