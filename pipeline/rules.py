@@ -235,7 +235,12 @@ RULES: tuple[Rule, ...] = (
          r"thanks? (?:you )?for (?:signing up|subscribing)(?:[^\w].*)?|"
          r"you(?:'ve| have) (?:been )?succ?essfully subscribed.*|(?:.*[^\w])?opt-in box(?:[^\w].*)?|"
          r"i agree that .+ (?:can|may) send me(?:[^\w].*)?|keep an eye on your inbox(?:[^\w].*)?|"
-         r"get [\w'’& .-]+ (?:by|via|in|to) your (?:e-?mail|inbox).*|get [\w'’& -]+ (?:by|via) e-?mail.*",
+         r"get [\w'’& .-]+ (?:by|via|in|to) your (?:e-?mail|inbox).*|get [\w'’& -]+ (?:by|via) e-?mail.*|"
+         # A newsletter's name over its form, and its pitch in other languages.
+         r"(?:join )?(?:our )?(?:free )?(?:[\w'’&.-]+ ){0,3}newsletter[!.:]?|"
+         r"(?:.*[^\w])?(?:abonnieren sie|abonniere|bestellen sie|suscr[ií]bete|suscribite|inscrivez-vous|abonnez-vous)"
+         r"(?: (?:jetzt|kostenlos|gratis|hier|a|à))* (?:den |unseren |die |nuestro |notre |la |el |au )?"
+         r"(?:[\w-]+ ){0,2}newsletter.*|(?:unser|der|die) (?:kostenlose[rn]? )?[\w-]*newsletter(?:[^\w].*)?",
          "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored', "
          "'Sponsored By' over a sponsor's logo), and their consent lines ('By signing up, you agree to our Privacy "
          "Policy', 'No spam, we promise.'), and the box's own pitch ('Sign up to get the best stories of the week', "
@@ -316,6 +321,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:this|the) (?:article|story|content|material|report) is (?:the )?copyright(?:ed)?(?:[^\w].{0,160})?|"
          r"(?:this|the) (?:article|story|content|material) (?:may not|must not|cannot|can not) be "
          r"(?:re)?(?:published|printed|produced|distributed|broadcast|copied)(?:[^\w].{0,160})?|"
+         r"(?:.{0,80}[^\w])?licensed under (?:a |the )?creative commons.{0,200}|"
          r"(?:.{0,59}[^\w])?written permission[^\w].{0,80}"
          r"(?:reprint|reproduc|republish|redistribut|cop(?:y|ied)).{0,80}",
          "Copyright footers close the article on every site ('This article is the copyrighted property of X', "
@@ -384,12 +390,13 @@ RULES: tuple[Rule, ...] = (
          r"respuestas?|comentarios?|risposte|commenti) (?:on|to|zu|auf|à|sur|a|en|su) .{2,120}|"
          r"(?:\d+ )?(?:comments?|kommentare?|commentaires?|comentarios?|comentários?|commenti|reacties) ?:|"
          r"(?:.{0,60}[^\w])?comments (?:are|will be|may be) (?:moderated|reviewed|republished)(?:[^\w].*)?|"
+         r"(?:.{0,60}[^\w])?moderates? (?:all )?(?:readers?'? )?comments (?:to|in order to|before) .*|"
          r"we (?:ask that|welcome) (?:readers?'? |your )?comments(?:[^\w].*)?)\s*\]?\.*",
          "The header of a comment thread under an article ('Top Rated Comments', 'Comments are closed.', '6 "
          "thoughts on “Headline”', '13 Kommentare:', 'Please enable JavaScript to view the comments') or its policy "
          "('Please "
          "understand that comments are moderated'): readers' text follows.",
-         max_chars=300),
+         max_chars=400),
     Rule("comment_header", "end",
          r"[^.!?]{1,60} on [^.!?]{3,40}\d{4}(?:,? at \d{1,2}[:.]\d\d ?[ap]\.?m\.?)? (?:said|says|wrote):|"
          r"[^!?:,]{1,40} (?:says|said|wrote):|posted in [^|]{1,80}\|\s*permalink.*",
@@ -491,8 +498,13 @@ RULES: tuple[Rule, ...] = (
     Rule("disclaimer", "end",
          r"(?:disclaimer\s*:|the (?:views|opinions)(?: and (?:views|opinions))? expressed (?:in|here)|opinions "
          r"expressed by .{1,60} are their own|this (?:article|story) (?:is|was) "
-         r"(?:auto-generated|generated from a syndicated feed)).*",
-         "Publisher disclaimers printed after syndicated articles."),
+         r"(?:auto-generated|generated from a syndicated feed)|"
+         r"(?:the )?(?:information|content|material)s? (?:provided |contained |published )?(?:on|in) this "
+         r"(?:web ?site|site|blog|page)\W.{0,200}(?:informational|educational|general information) purposes only|"
+         r"\W?these statements have not been evaluated by the food and drug administration).*",
+         "Publisher disclaimers printed after syndicated articles, and a site's disclaimers under every page ('The "
+         "information on this website is for informational purposes only', the FDA's 'These statements have not been "
+         "evaluated').", max_chars=600),
     Rule("affiliate_disclosure", "chrome",
          r"(?:.{0,120}(?:we(?: may)?|[\w.]+ may) (?:earn|receive|get) (?:a )?(?:small )?(?:affiliate )?(?:commission|"
          r"compensation|share of (?:the )?sales?)(?:[^\w]|$)|advertis(?:ing|er) disclosure(?:[^\w]|$)|"

@@ -394,6 +394,20 @@ def test_the_next_story_of_an_endless_page_is_not_the_article() -> None:
         ]
 
 
+def test_the_article_does_not_resume_in_the_footer_past_a_box_and_chrome() -> None:
+    """Under a box of related stories, an article resumes within the box's reach; paragraphs under a long run of
+    chrome past it (share and follow buttons, a newsletter's name) are the page's footer, however many."""
+    footer = [f"{paragraph} The information on this site is for general information purposes only." for paragraph
+              in LONG_PARAGRAPHS[:3]]  # fmt: skip
+    chrome = ["Facebook", "Pinterest", "Print", "Email", "Link copied", "Facebook", "Pinterest", "Print", "Email",
+              "Link copied", "Share this article", "Reddit"]  # fmt: skip
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD, "Related Articles", *WIDGET_HEADLINES,
+             *chrome, *footer]  # fmt: skip
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    # Within the box's reach, the article still resumes.
+    assert body_paragraphs([*lines[:-len(chrome) - 3], *chrome[:3], *footer]) == [LEAD, FOLLOW_UP, THIRD, *footer]
+
+
 def test_a_list_the_article_introduces_is_its_text() -> None:
     """A line ending in ':' under the last paragraph introduces a list of the article's own (a timetable, tour
     dates): its short lines are not a list of other stories."""

@@ -194,7 +194,9 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
     for j in range(marker + 1, min(len(ev) - 1, marker + 2 + INLINE_BOX_MAX_UNITS)):
         far = j > marker + 1 + INLINE_WIDGET_MAX_UNITS
         run = _text_units(ev, j, RESUMED_PARAGRAPHS if far else 2)  # chrome between paragraphs parts nothing
-        paragraphs = all(ev[k].kind == "prose" for k in run) and not any(
+        # ... but the first of them is within the box's reach: past it, chrome is the page's footer.
+        within = bool(run) and run[0] < marker + 2 + INLINE_BOX_MAX_UNITS
+        paragraphs = within and all(ev[k].kind == "prose" for k in run) and not any(
             lines[k].text.rstrip().endswith(ELLIPSES) for k in run
         )
         words = sum(shapes[k].words for k in run)
