@@ -51,7 +51,10 @@ _COMMENT_FORM_ABROAD = (
     r"schon registriert\? (?:hier|jetzt) (?:einloggen|anmelden)|kommentare (?:anzeigen|einblenden)|"
     r"diskussion anzeigen|ihre meinung ist uns wichtig[.!].*|"
     r"diese (?:website|seite) verwendet akismet.*|ce site utilise akismet.*|este sitio usa akismet.*|"
-    r"questo sito utilizza akismet.*"
+    r"questo sito utilizza akismet.*|e-?mail \(wird (?:benötigt|nicht veröffentlicht)[^)]{0,40}\)|"
+    r"bitte (?:loggen sie sich|melden sie sich) (?:vor dem kommentieren |zum kommentieren )?(?:ein|an)"
+    r"(?:\b.{0,60}kommentier.*|\s*(?:login)?\.?)|"
+    r"wenn sie diese[nm]? (?:blogeintrag|beitrag|artikel) kommentieren möchten.*"
 )
 # A cookie banner's first words in other languages ('Utilizziamo i cookie ...', 'Diese Website verwendet Cookies').
 _COOKIES_ABROAD = (
@@ -444,9 +447,13 @@ RULES: tuple[Rule, ...] = (
          max_chars=250),
     Rule("reader_pitch", "chrome",
          r"if you (?:enjoyed|liked|like|enjoy|value|appreciated|found) (?:this|our) (?:article|story|post|piece|"
-         r"content|journalism|reporting)(?:[^\w].*)?",
+         r"content|journalism|reporting)(?:[^\w].*)?|like it\? share it!?|"
+         r"(?:dieser |der )?(?:artikel|beitrag) (?:gefällt (?:ihnen|dir)|(?:hat (?:ihnen|dir) )?gefallen)\?.*|"
+         r"(?:dir|ihnen) hat (?:der|dieser) (?:artikel|beitrag) gefallen\?.*|"
+         r"(?:vous avez aimé|vous aimez) cet article\s?\?.*|(?:te gustó|le gustó) (?:este|el) artículo\?.*",
          "The site's pitch to a reader who got this far ('If you enjoyed this article, we have a proposition for you: "
-         "join ...', 'If you liked this post, share it'): a membership or sharing appeal, not the article.",
+         "join ...', 'If you liked this post, share it', 'Dir hat der Artikel gefallen? Jetzt teilen'): a "
+         "membership or sharing appeal, not the article.",
          max_chars=500),
     Rule("image_viewer_hint", "chrome",
          r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
