@@ -54,7 +54,9 @@ _COMMENT_FORM_ABROAD = (
     r"questo sito utilizza akismet.*|e-?mail \(wird (?:benötigt|nicht veröffentlicht)[^)]{0,40}\)|"
     r"bitte (?:loggen sie sich|melden sie sich) (?:vor dem kommentieren |zum kommentieren )?(?:ein|an)"
     r"(?:\b.{0,60}kommentier.*|\s*(?:login)?\.?)|"
-    r"wenn sie diese[nm]? (?:blogeintrag|beitrag|artikel) kommentieren möchten.*"
+    r"wenn sie diese[nm]? (?:blogeintrag|beitrag|artikel) kommentieren möchten.*|"
+    r"sie müssen (?:sich )?(?:einloggen|anmelden|angemeldet sein|eingeloggt sein),? um "
+    r".{0,60}(?:kommentier|diskussion).*"
 )
 # A cookie banner's first words in other languages ('Utilizziamo i cookie ...', 'Diese Website verwendet Cookies').
 _COOKIES_ABROAD = (
@@ -239,6 +241,8 @@ RULES: tuple[Rule, ...] = (
          r"you(?:'ve| have) (?:been )?succ?essfully subscribed.*|(?:.*[^\w])?opt-in box(?:[^\w].*)?|"
          r"i agree that .+ (?:can|may) send me(?:[^\w].*)?|keep an eye on your inbox(?:[^\w].*)?|"
          r"get [\w'’& .-]+ (?:by|via|in|to) your (?:e-?mail|inbox).*|get [\w'’& -]+ (?:by|via) e-?mail.*|"
+         r".*(?:in (?:deinen|ihren) posteingang|in (?:dein|ihr) (?:e-mail-)?postfach)"
+         r"(?: liefern| senden| schicken)?\W*|"
          # A newsletter's name over its form, and its pitch in other languages.
          r"(?:join )?(?:our )?(?:free )?(?:[\w'’&.-]+ ){0,3}newsletter[!.:]?|"
          r"(?:.*[^\w])?(?:abonnieren sie|abonniere|bestellen sie|suscr[ií]bete|suscribite|inscrivez-vous|abonnez-vous)"
@@ -277,6 +281,7 @@ RULES: tuple[Rule, ...] = (
          r"von [\w .-]{2,40}))?|"
          r"(?:deine|ihre) (?:privatsphäre|datenschutz)-?einstellungen verhindern .*|"
          r"an dieser stelle finden sie (?:einen )?externen inhalt.*|"
+         r"klicken sie auf den (?:unteren |folgenden )?button,? um (?:den )?inhalt(?:e)? von .{1,80} zu laden\.?|"
          r"ich bin (?:damit )?einverstanden, dass (?:mir|ich) (?:externe|diese[nm]?) inhalte? .*|"
          r"um (?:deine|ihre) (?:persönlichen )?daten zu schützen, haben wir das (?:automatische )?laden .*|"
          r"zustimmen und inhalte? (?:laden|anzeigen)|"
@@ -372,7 +377,7 @@ RULES: tuple[Rule, ...] = (
          "ran ('Originally published on Harbor Science.')."),
     Rule("comment_form", "end",
          _BULLET + r"(?:leave a (?:reply|comment)|(?:post|add|write) a comment|\d* ?comments? ?\(\d+\)|"
-         r"(?:(?:please|you must be) )?(?:log|sign)(?:ged)? ?in to (?:comment|post|leave|write|join|"
+         r"(?:(?:please|you must be) )?(?:log|sign)(?:ged)? ?in (?:here )?to (?:comment|post|leave|write|join|"
          r"(?:[\w ]{1,30} )?account)\b.*|"
          r"to (?:write|post|leave) (?:a )?comments?, please .*|your email address will not be published.*|"
          r"this site uses akismet to reduce spam.*|"
@@ -430,6 +435,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:oops[!,.]?\s*)?(?:something went wrong(?: (?:with the connection|on our end|here))?|"
          r"an error (?:has )?occurred)[.!,]*(?:\s*please (?:try again|refresh(?: the page)?)(?: later)?[.!]?)?|"
          r"(?:please )?(?:enable|turn on) javascript(?:[^\w].*)?|javascript (?:is )?(?:disabled|required)(?:[^\w].*)?|"
+         r"(?:.{0,40}[^\w])?please reload (?:the )?captcha.*|"
          r"(?:warning:?\s*)?(?:this|your) (?:web )?browser (?:is not supported|is out of date|is outdated|"
          r"does not support)(?:[^\w].*)?",
          "What the page's scripts print when they fail or are off ('Something went wrong with the connection!', 'An "
@@ -449,7 +455,8 @@ RULES: tuple[Rule, ...] = (
          r"if you (?:enjoyed|liked|like|enjoy|value|appreciated|found) (?:this|our) (?:article|story|post|piece|"
          r"content|journalism|reporting)(?:[^\w].*)?|like it\? share it!?|"
          r"(?:dieser |der )?(?:artikel|beitrag) (?:gefällt (?:ihnen|dir)|(?:hat (?:ihnen|dir) )?gefallen)\?.*|"
-         r"(?:dir|ihnen) hat (?:der|dieser) (?:artikel|beitrag) gefallen\?.*|"
+         r"(?:hat )?(?:dir|ihnen) (?:hat )?(?:der|dieser|unser) (?:artikel|beitrag) gefallen\?.*|"
+         r"wenn (?:dir|ihnen) (?:der|dieser|unser) (?:artikel|beitrag) gefallen hat\W.*|"
          r"(?:vous avez aimé|vous aimez) cet article\s?\?.*|(?:te gustó|le gustó) (?:este|el) artículo\?.*",
          "The site's pitch to a reader who got this far ('If you enjoyed this article, we have a proposition for you: "
          "join ...', 'If you liked this post, share it', 'Dir hat der Artikel gefallen? Jetzt teilen'): a "
