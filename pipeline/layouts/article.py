@@ -127,10 +127,9 @@ OTHER_CONTENT = re.compile(
 )
 # A last sentence that announces what follows introduces a list though it ends in a full stop ('Here are some foods
 # that contain it.', 'Voici les étapes.').
-ANNOUNCES_LIST = re.compile(
-    r"(?i)^\W*(?:here (?:are|is)|here's|here’s|the following|hier (?:sind|ist|die)|"
-    r"voici|voilà|estos son|estas son|ecco)\b"
-)
+_ANNOUNCING = r"here (?:are|is)|here's|here’s|the following|hier (?:sind|ist|die)|voici|voilà|estos son|estas son|ecco"
+ANNOUNCES_LIST = re.compile(rf"(?i)^\W*(?:{_ANNOUNCING})\b")
+_ANNOUNCING_ANYWHERE = re.compile(rf"(?i)\b(?:{_ANNOUNCING})\b")  # a cheap test first: most lines announce nothing
 LIST_INTRO_MIN_WORDS = 2  # a line ending in ':' with this many words introduces a list ('Tour dates:') ...
 LIST_MIN_ITEMS, LIST_MAX_ITEMS = 2, 60  # ... of this many lines of text right under it
 LIST_INTRO_REACH = 2  # a list between the article's paragraphs: one is at most this many lines of text above it
@@ -328,8 +327,11 @@ def _lists(
         if ev[i].kind not in _BODY_KINDS or shapes[i].words < LIST_INTRO_MIN_WORDS:
             continue
         text = lines[i].text.rstrip()
+        introduces = text.endswith((":", "："))
+        if not introduces and not _ANNOUNCING_ANYWHERE.search(text):
+            continue
         last_sentence = text[max((m.end() - 1 for m in SENTENCE_BREAK_RE.finditer(text)), default=0) :]
-        if not text.endswith((":", "：")) and not ANNOUNCES_LIST.match(last_sentence):
+        if not introduces and not ANNOUNCES_LIST.match(last_sentence):
             continue
         if OTHER_CONTENT.search(last_sentence):
             continue
