@@ -451,11 +451,13 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
     between paragraphs do not part them, nor does the header of an inline box (its links do), nor a list that a
     line ending in ':' introduces (_introduced_lists). The article starts at the first run with MAIN_RUN_SHARE of
     the words of the page's largest run (a menu's stray sentence is not its lead, nor are the comments under a
-    short story its article), and goes on through the runs after it parted by at most END_GAP_UNITS lines, or by
-    an inline box the article resumes after (_resumes_after), and never past a series of teasers
-    (_teaser_series). A run above the start that such a box parts from it is the article's opening: its first
+    short story its article), and goes on through the runs after it parted by at most END_GAP_UNITS lines, by an
+    inline box the article resumes after (_resumes_after) or by the headings between a guide's sections
+    (_section_break), and never past a series of teasers (_teaser_series) or the next story's header
+    (_story_heads). A run above the start that such a box parts from it is the article's opening: its first
     paragraphs, above a box of related stories. Runs under a comment thread's header are weighed only on a page
-    with no paragraphs above it."""
+    with no paragraphs above it, or under a story's header below the thread (a drawer of comments printed above
+    the article)."""
     runs: list[list[int]] = []  # [first, last, words, lines of other text before it]
     gap = 0
     # A list introduced under a paragraph is the article's own text; under other lines (a comment form's 'Log in to

@@ -25,7 +25,8 @@ _WITH_AGENCY = (
     r"(?:\s+(?:with|mit|avec|con|com)\s+(?:[A-Z]{2,6}|dpa|Reuters|[Aa]gencies|[Aa]genturen|[Aa]gences|[Aa]gencias)"
     r"(?:\s*(?:/|,|and|und|et|y|e)\s*(?:[A-Z]{2,6}|dpa|Reuters))*)?"
 )
-EMAIL_SUFFIX = _WITH_AGENCY + r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s()<>\[\]]+)\s*[)>\]]?)?"
+# What may close a byline after the name: those agencies, then the writer's e-mail ('(dana@harbor.example)').
+BYLINE_SUFFIX = _WITH_AGENCY + r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s()<>\[\]]+)\s*[)>\]]?)?"
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
 # A reporter's role after the name ('staff reporter', 'Business Correspondent'): not part of the name.
 _ROLE = r"(?:[A-Z][a-z]+\s+|staff\s+|senior\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter|[Ee]ditor)s?\b"
@@ -33,13 +34,13 @@ BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:[Ww]ritten\s+)?[Bb][Yy]\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*(?!{_ROLE}){_NAME})*)"
     # A role after the name, or an affiliation after a bar, slash or dash ('By X | Special to the Harbor Daily'); a bar
     # that parted it from a date on the same row of the page may be left at the end ('By X |').
-    rf"(?:\s*[,|–—-]\s*{_ROLE}|\s+[|/–—-]\s+[^|]{{1,60}})?" + EMAIL_SUFFIX + r"\.?(?:\s*[|·•])?",
+    rf"(?:\s*[,|–—-]\s*{_ROLE}|\s+[|/–—-]\s+[^|]{{1,60}})?" + BYLINE_SUFFIX + r"\.?(?:\s*[|·•])?",
 )
 _PERSON = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))+"  # at least two words
 REPORTER_BYLINE = re.compile(
     rf"(?:[•·]\s*)?(?:[Rr]eporter\s+(?P<n1>{_PERSON})"
     rf"|(?P<n2>{_PERSON}?),?\s+{_ROLE})"  # the shortest name: 'Staff' in 'X Y Staff Writer' is the role's
-    + EMAIL_SUFFIX
+    + BYLINE_SUFFIX
     + r"\.?"
 )
 # 'By' in German, French, Spanish or Portuguese, Dutch and Italian, over a name of two words at least ('von Andreas
@@ -48,14 +49,14 @@ REPORTER_BYLINE = re.compile(
 # desk may follow a comma ('Von Hannah Ritzmann, Redakteurin für Finanzen').
 OTHER_LANGUAGE_BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di)\s+(?P<name>{_PERSON}(?:\s*(?:,|und|et|y|e|en)\s*{_PERSON})*)"
-    r"(?:\s*,\s*[A-Z][^,|]{1,40})?" + EMAIL_SUFFIX + r"\.?"
+    r"(?:\s*,\s*[A-Z][^,|]{1,40})?" + BYLINE_SUFFIX + r"\.?"
 )
 # A byline under a label ('Autor: Monika Bolliger und Anna Trechsel, Sweidah', 'Author: Dana Whitfield'), in the
 # languages of news pages, over a name of two words at least; the writer's place or role may follow a comma.
 LABELLED_BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:[Aa]uthor|[Aa]utor(?:in|en)?|[Aa]uteur|[Aa]utore|[Aa]utora)s?\s*:\s*"
     rf"(?P<name>{_PERSON}(?:\s*(?:,|and|und|et|y|e|&)\s*{_PERSON})*)(?:\s*,\s*[A-Z][^,|]{{1,40}})?"
-    + EMAIL_SUFFIX
+    + BYLINE_SUFFIX
     + r"\.?"
 )
 # A re-posted story credited to where it first ran, alone on its line above the lead ('According to Yonhap News,').
