@@ -162,7 +162,7 @@ _SKIPPABLE = ("chrome", "caption", "separator", "end")
 _PAGE_FURNITURE = ("chrome", "caption", "separator")  # between paragraphs, they part no run of them
 _BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoed
 _HEADER_KINDS = ("headline", "short", "date", "byline", "source")  # a story's header over its text
-_GAP_KINDS = ("headline", "short", "date", "byline", "source", "end")  # text that is not a paragraph
+_GAP_KINDS = (*_HEADER_KINDS, "end")  # text that is not a paragraph
 _VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
 
 
@@ -327,7 +327,7 @@ def _lists(
         if ev[i].kind not in _BODY_KINDS or shapes[i].words < LIST_INTRO_MIN_WORDS:
             continue
         text = lines[i].text.rstrip()
-        introduces = text.endswith((":", "："))
+        introduces = text.endswith(INTRO_ENDS)
         if not introduces and not _ANNOUNCING_ANYWHERE.search(text):
             continue
         last_sentence = text[max((m.end() - 1 for m in SENTENCE_BREAK_RE.finditer(text)), default=0) :]
