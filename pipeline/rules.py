@@ -80,7 +80,8 @@ _RELATED_ABROAD = (
     r"(?:à )?lire aussi|[àa] découvrir(?: aussi| également| sur [\w .-]{2,40})?|leggi anche|leia também|"
     r"lesen sie (?:auch|mehr)|auch interessant|schon gelesen|"
     r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,40})?|"
-    r"lesen sie auch die folgenden beiträge|(?:die )?neuesten (?:meldungen|nachrichten|artikel|beiträge)|"
+    r"lesen sie auch die folgenden beiträge|(?:die )?neuesten? (?:meldungen|nachrichten|artikel|beiträge|kommentare)|"
+    r"(?:articles|commentaires) récents|(?:entradas|comentarios) recientes|(?:articoli|commenti) recenti|"
     r"(?:les )?dernières (?:actualités|infos|nouvelles)|últimas noticias|ultime notizie|"
     r"(?:weitere|beliebte|ähnliche) (?:beiträge|artikel)(?: (?:zum thema|aus der kolumne|aus der rubrik))?|"
     r"das (?:thema )?könnte (?:dich|sie) auch interessieren|(?:articles?|à lire) (?:similaires?|aussi)|"
@@ -106,11 +107,12 @@ RULES: tuple[Rule, ...] = (
          r"(?:(?:leave a comment|share this (?:item|article|story|page|post)(?: (?:on|via|with) \w+)?|"
          r"send this (?:page|article|story) to (?:someone|a friend)(?: via e-?mail)?|see more sharing options|"
          r"copy (?:article )?link|facebook|twitter|x|e-?mail|whatsapp|flipboard|linkedin|reddit|pinterest|telegram|"
-         r"bluesky|threads|print)(?:\s+|$)){3,}|"
+         r"bluesky|threads|print)(?:\s+\d+)?(?:\s+|$)){3,}|"
          + _SHARE_ABROAD + r")\.?",
          "Share/copy-link widget labels; every news CMS prints them, in the languages of its readers ('Artikel "
          "teilen', 'Partager sur Facebook', 'Sdílet článek'), and whole share bars on one line ('Share this item on "
-         "Facebook Share this item via WhatsApp Send this page to someone via email')."),
+         "Facebook Share this item via WhatsApp Send this page to someone via email', with their counters: "
+         "'Facebook 0 Twitter 0 LinkedIn')."),
     Rule("social_button", "chrome",
          _BULLET + r"(?:facebook|twitter|x|kakao(?:talk)?|kakao ?story|naver|band|line|linkedin|whatsapp|telegram|"
          r"mail|e-?mail|link|print|pinterest|reddit)(?: share)?(?: button)?",
@@ -354,8 +356,9 @@ RULES: tuple[Rule, ...] = (
          r"more(?: [\w'’&-]+){0,3} (?:news|stories|articles|posts|videos)|more from [\w ]+|"
          r"most (?:viewed|read|popular|shared|commented)(?: stories| articles| news| posts)?|"
          r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
-         r"you may also like|latest news|top stories(?: (?:in|from) [\w ]+)?|editor'?s picks?|related coverage|"
-         r"explore further|more on this (?:story|topic)|read next|next up(?: in [\w &]+)?|"
+         r"recent (?:posts|entries)|you may also like|latest news|top stories(?: (?:in|from) [\w ]+)?|"
+         r"editor'?s picks?|related coverage|explore further|more on this (?:story|topic)|read next|"
+         r"next up(?: in [\w &]+)?|"
          r"popular on [\w .&'-]+|more (?:in|on) (?-i:[A-Z][\w&'’-]*(?: [A-Z&][\w&'’-]*){0,3})"
          r"(?: more (?:videos|stories|news))?)\s*(?::|\.{3}|…)?",
          "Headers of related/most-viewed lists ('More from X...', 'Top stories in Nation', 'We Recommend', 'More in "
@@ -393,8 +396,9 @@ RULES: tuple[Rule, ...] = (
     Rule("comment_section", "end",
          _BULLET + r"\[?\s*(?:(?:top rated|most liked|newest|oldest|recent|latest|user|readers?'?) comments?|"
          r"(?:read|view|show) all comments|comments are closed|no comments yet.*|be the first to comment.*|"
-         r"(?:die )?kommentarfunktion (?:(?:unter|zu|für) diese[mn] (?:artikel|beitrag|text) )?(?:ist )?"
-         r"(?:geschlossen|deaktiviert)|(?:les )?commentaires (?:sont )?fermés|"
+         r"(?:[^.!?]*[^\w])?(?:die )?kommentarfunktion (?:(?:unter|zu|für) diese[mn] (?:artikel|beitrag|text) )?"
+         r"(?:ist )?(?:geschlossen|deaktiviert|ausgeschaltet|abgeschaltet)[.!]?|"
+         r"(?:les )?commentaires (?:sont )?fermés|"
          r"(?:los )?comentarios (?:están )?cerrados|(?:i )?commenti (?:sono )?chiusi|"
          r"(?:please )?enable javascript to view (?:the )?comments.*|javascript is required to load the comments|"
          r"loading comments|blog comments powered by disqus|comments & replies|"
@@ -403,11 +407,15 @@ RULES: tuple[Rule, ...] = (
          r"(?:\d+ )?(?:comments?|kommentare?|commentaires?|comentarios?|comentários?|commenti|reacties) ?:|"
          r"(?:.{0,60}[^\w])?comments (?:are|will be|may be) (?:moderated|reviewed|republished)(?:[^\w].*)?|"
          r"(?:.{0,60}[^\w])?moderates? (?:all )?(?:readers?'? )?comments (?:to|in order to|before) .*|"
+         r"(?:readers?'? )?comments (?:do not|don't) (?:necessarily )?(?:reflect|represent) the "
+         r"(?:views?|opinions?)\b.*|"
+         r"(?:leser)?kommentare (?:geben|spiegeln) nicht (?:unbedingt )?die meinung der redaktion\b.*|"
          r"we (?:ask that|welcome) (?:readers?'? |your )?comments(?:[^\w].*)?)\s*\]?\.*",
          "The header of a comment thread under an article ('Top Rated Comments', 'Comments are closed.', '6 "
          "thoughts on “Headline”', '13 Kommentare:', 'Please enable JavaScript to view the comments') or its policy "
          "('Please "
-         "understand that comments are moderated'): readers' text follows.",
+         "understand that comments are moderated', 'Leserkommentare geben nicht die Meinung der Redaktion wieder', "
+         "'Durch einen technischen Fehler ist die Kommentarfunktion ausgeschaltet!'): readers' text follows.",
          max_chars=400),
     Rule("comment_header", "end",
          r"[^.!?]{1,60} on [^.!?]{3,40}\d{4}(?:,? at \d{1,2}[:.]\d\d ?[ap]\.?m\.?)? (?:said|says|wrote):|"
@@ -420,9 +428,11 @@ RULES: tuple[Rule, ...] = (
          r"(?:this (?:entry|post) was posted (?:in|on|by|under)|dieser (?:eintrag|beitrag) wurde (?:am .{1,40} )?"
          r"(?:unter .{1,80} )?(?:veröffentlicht|geschrieben|abgelegt)|cette entrée a été publiée|"
          r"esta entrada fue publicada|questo articolo è stato pubblicato|"
-         r"(?:dieser (?:eintrag|beitrag)|this (?:entry|post)) wurde .{1,200} permalink)(?:[^\w].*)?",
+         r"(?:dieser (?:eintrag|beitrag)|this (?:entry|post)) wurde .{1,200} permalink|"
+         r".*[^\w](?:you can follow any responses to this entry|alle antworten zu diesem eintrag))(?:[^\w].*)?",
          "A blog theme's footer under the post ('This entry was posted in News and tagged ports on May 3, 2031 by "
-         "Dana. Bookmark the permalink.', 'Dieser Eintrag wurde veröffentlicht in ...'): the post ends above it.",
+         "Dana. Bookmark the permalink.', 'Dieser Eintrag wurde veröffentlicht in ...', '... You can follow any "
+         "responses to this entry through the RSS 2.0 feed.'): the post ends above it.",
          max_chars=400),
     Rule("author_box", "end",
          _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+|"
@@ -461,10 +471,12 @@ RULES: tuple[Rule, ...] = (
          r"(?:dieser |der )?(?:artikel|beitrag) (?:gefällt (?:ihnen|dir)|(?:hat (?:ihnen|dir) )?gefallen)\?.*|"
          r"(?:hat )?(?:dir|ihnen) (?:hat )?(?:der|dieser|unser) (?:artikel|beitrag) gefallen\?.*|"
          r"wenn (?:dir|ihnen) (?:der|dieser|unser) (?:artikel|beitrag) gefallen hat\W.*|"
-         r"(?:vous avez aimé|vous aimez) cet article\s?\?.*|(?:te gustó|le gustó) (?:este|el) artículo\?.*",
+         r"(?:vous avez aimé|vous aimez) cet article\s?\?.*|(?:te gustó|le gustó) (?:este|el) artículo\?.*|"
+         r"(?:sie lesen|lesen sie|du liest|liest du) gerne [^?]{1,80}\?.*|mitglied (?:bei|von|der|des) [^.!?]{1,40} "
+         r"werden[.!]?",
          "The site's pitch to a reader who got this far ('If you enjoyed this article, we have a proposition for you: "
-         "join ...', 'If you liked this post, share it', 'Dir hat der Artikel gefallen? Jetzt teilen'): a "
-         "membership or sharing appeal, not the article.",
+         "join ...', 'If you liked this post, share it', 'Dir hat der Artikel gefallen? Jetzt teilen', 'Sie lesen "
+         "gerne die Zeitung? Dann werden Sie Mitglied'): a membership or sharing appeal, not the article.",
          max_chars=500),
     Rule("image_viewer_hint", "chrome",
          r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
@@ -503,7 +515,7 @@ RULES: tuple[Rule, ...] = (
          "'To revisit this article, visit My Profile'): the page's feature, never the article's text.",
          max_chars=200),
     Rule("tag_list", "chrome",
-         r"(?:tags?|labels|keywords?|topics?|schlagw(?:örter|orte)|kategorien?|catégories?|categorías?|etiquetas)"
+         r"(?:tags?|labels|keywords?|topics?|schlagw(?:örter|orte)|themen|kategorien?|catégories?|categorías?|etiquetas)"
          r"\s*[:#]\s*.*|"
          r"(?:filed under|abgelegt unter|tagged(?: with)?|markiert mit|verschlagwortet mit)(?:[^\w].{0,200})?",
          "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping', a blog's 'Labels: travel, food'): site "
