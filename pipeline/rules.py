@@ -65,7 +65,8 @@ _COOKIES_ABROAD = (
     r"(?:questo sito|diese (?:web)?seite|diese website|ce site|este sitio(?: web)?|este site|deze (?:web)?site) "
     r"(?:web )?(?:utilizza|usa|verwendet|nutzt|utilise|utiliza|gebruikt) (?:i |des |)cookies?"
 )
-# 'Share' in the languages of news pages other than English ('Artikel teilen', 'Partager', 'Compartir en X').
+# 'Share' in the languages of news pages other than English ('Artikel teilen', 'Partager', 'Compartir en X'), and
+# the print, mail and copy-link buttons beside it in Japanese ('印刷する', 'メールで送る').
 _SHARE_ABROAD = (
     r"(?:(?:diesen |den )?artikel |(?:diesen |den )?beitrag |(?:diese )?seite )?teilen(?: auf \w+)?|"
     r"(?:auf|per|via|über) [\w.-]+ teilen(?: [\w.-]+)?|"
@@ -73,12 +74,12 @@ _SHARE_ABROAD = (
     r"compartir(?: (?:en \w+|este artículo|la noticia|la nota))?|condividi(?: (?:su \w+|l'articolo|articolo))?|"
     r"compartilh(?:e|ar)(?: (?:no|via) \w+)?|udostępnij(?: artykuł)?|sdílet(?: článek| na \w+)?|"
     r"zdieľať(?: článok)?|artikel delen|deel dit artikel|del (?:artikkel(?:en)?|saken|artiklen)|"
-    r"dela (?:artikeln|artikel)"
+    r"dela (?:artikeln|artikel)|印刷する|メールで送る|リンクをコピー(?:する)?"
 )
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
     r"(?:à )?lire aussi|[àa] découvrir(?: aussi| également| sur [\w .-]{2,40})?|leggi anche|leia também|"
-    r"lesen sie (?:auch|mehr)|auch interessant|schon gelesen|"
+    r"lesen sie (?:auch|mehr)|lest auch|lies auch|auch interessant|schon gelesen|am beliebtesten|"
     r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,40})?|"
     r"lesen sie auch die folgenden beiträge|(?:die )?neuesten? (?:meldungen|nachrichten|artikel|beiträge|kommentare)|"
     r"(?:articles|commentaires) récents|(?:entradas|comentarios) recientes|(?:articoli|commenti) recenti|"
@@ -146,10 +147,13 @@ RULES: tuple[Rule, ...] = (
          r"(?:foreground|background|window) --- white black .*|font size(?: \d{2,3}%){3,}|"
          r"text edge style none raised .*|font family default .*|(?:defaults|reset) done|"
          r"the media could not be loaded, either because the server or network failed .*|"
-         r"no compatible source was found for this media\.?",
+         r"no compatible source was found for this media\.?|"
+         r"(?:audio|video|podcast) (?:starten|abspielen)(?:,? abbrechen mit escape)?|"
+         r"(?:.*\D)?\d{1,2}:\d\d min\.[ .]*verfügbar bis .*",
          "The controls, settings dialog and messages of the web's common HTML5 video player (Video.js: 'Current Time "
-         "0:00', 'Loaded: 0%', 'captions settings, opens captions settings dialog', 'This is a modal window.'), "
-         "printed where a video is embedded in the article.", max_chars=300),
+         "0:00', 'Loaded: 0%', 'captions settings, opens captions settings dialog', 'This is a modal window.'), a "
+         "broadcaster's player ('Audio starten, abbrechen mit Escape') and its card ('WDR . 22.04.2024 . 00:21 Min. . "
+         "Verfügbar bis 22.04.2026'), printed where a video is embedded in the article.", max_chars=300),
     Rule("navigation_link", "chrome",
          r"(?:(?:skip|jump|shortcut|go) (?:to )?(?:the )?(?:main )?(?:body|content|navigation|menu|site index|search|"
          r"footer)s?\s*)+|"
@@ -282,9 +286,12 @@ RULES: tuple[Rule, ...] = (
          r"(?:empfohlener )?(?:externer|redaktioneller) inhalt(?: (?:nicht verfügbar|datenschutzerklärung|"
          r"von [\w .-]{2,40}))?|"
          r"(?:deine|ihre) (?:privatsphäre|datenschutz)-?einstellungen verhindern .*|"
-         r"an dieser stelle finden sie (?:einen )?externen inhalt.*|"
+         r"an dieser stelle finde(?:n sie|st du) (?:einen )?externen inhalt.*|"
+         r"(?:du kannst|sie können) (?:ihn|sie|es) (?:dir|sich) mit einem klick anzeigen lassen.*|"
+         r"link zum [\w.-]+-inhalt|[\w.-]+-inhalte? (?:erlauben|laden|anzeigen|zulassen)|"
+         r"personenbezogene daten können an drittplattformen übermittelt werden.*|"
          r"klicken sie auf den (?:unteren |folgenden )?button,? um (?:den )?inhalt(?:e)? von .{1,80} zu laden\.?|"
-         r"ich bin (?:damit )?einverstanden, dass (?:mir|ich) (?:externe|diese[nm]?) inhalte? .*|"
+         r"ich bin (?:damit )?einverstanden, dass (?:mir|ich) (?:(?:externe|diese[nm]?) )?inhalte? .*|"
          r"um (?:deine|ihre) (?:persönlichen )?daten zu schützen, haben wir das (?:automatische )?laden .*|"
          r"zustimmen und inhalte? (?:laden|anzeigen)|"
          r"(?:privatsphäre|datenschutz)-?einstellungen (?:ändern|anpassen|öffnen)|"
@@ -311,9 +318,14 @@ RULES: tuple[Rule, ...] = (
          r"(?:,| please| you)|subscribe (?:now )?to (?:continue|keep) reading|this (?:article|story|content) is "
          r"(?:only )?(?:available |reserved )?(?:for|to) (?:paying )?(?:subscribers|members)|you(?:'ve|’ve| have) "
          r"reached your (?:limit|maximum) of (?:free )?(?:articles|stories)|"
-         r"already an? (?:subscriber|member)(?:[^\w]|$)).*",
+         r"already an? (?:subscriber|member)(?:[^\w]|$)|"
+         # Abroad, where a cut article stops: a label printed over the headline is a `subscriber_label`.
+         r"la suite (?:de cet article )?est réservée (?:aux|à nos) abonnés|il vous reste \d+(?:[.,]\d+)? ?% de cet "
+         r"article à lire|(?:jetzt )?(?:weiterlesen|lesen sie (?:jetzt )?weiter) mit \S|para (?:seguir|continuar) "
+         r"leyendo|(?:abbonati )?per continuare a leggere|この記事は(?:有料)?会員限定(?:です|記事)).*",
          "A paywall's notice where the article stops ('To view the full story, please subscribe', 'If you are "
-         "already a subscriber, log in'): the page holds no more of the article.", max_chars=300),
+         "already a subscriber, log in', 'Il vous reste 68% de cet article à lire', 'Jetzt weiterlesen mit Plus', "
+         "'この記事は会員限定です'): the page holds no more of the article.", max_chars=300),
     Rule("end_marker", "end", r"\(?end\)?|-+\s*end\s*-+|\(?the end\)?|\[?end of (?:article|story)\]?|-?\s*30\s*-",
          "Wire-service end-of-story markers such as '(END)'; what follows is a widget."),
     # Before the copyright footers: its credit ends with one.
@@ -367,7 +379,8 @@ RULES: tuple[Rule, ...] = (
          max_chars=100, inline_too=True),
     Rule("related_link", "chrome",
          _BULLET + r"(?:(?:related(?: stories| story| articles?| coverage)?|read more|read also|also read|see also|"
-         r"read next|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,140}|(?:" + _RELATED_ABROAD + r")\s*(?::|\.{3}|…|\?)?)",
+         r"read next|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,140}|(?:" + _RELATED_ABROAD + r")\s*(?::|\.{3}|…|\?)?|"
+         r"【関連(?:記事|ニュース)】.*)",
          "One link to another story printed inside the article ('Related: Possible Water Plumes on Europa', 'Read "
          "more: Exports rise', 'Lea también: ...'): a headline, not the story's text. On pages in other languages "
          "the header of such a box too ('Lesen Sie auch'), which ends nothing: what ends an article was learned "
@@ -396,7 +409,7 @@ RULES: tuple[Rule, ...] = (
     Rule("comment_section", "end",
          _BULLET + r"\[?\s*(?:(?:top rated|most liked|newest|oldest|recent|latest|user|readers?'?) comments?|"
          r"(?:read|view|show) all comments|comments are closed|no comments yet.*|be the first to comment.*|"
-         r"(?:[^.!?]*[^\w])?(?:die )?kommentarfunktion (?:(?:unter|zu|für) diese[mn] (?:artikel|beitrag|text) )?"
+         r"(?:die )?kommentarfunktion (?:(?:unter|zu|für) diese[mn] (?:artikel|beitrag|text) )?"
          r"(?:ist )?(?:geschlossen|deaktiviert|ausgeschaltet|abgeschaltet)[.!]?|"
          r"(?:les )?commentaires (?:sont )?fermés|"
          r"(?:los )?comentarios (?:están )?cerrados|(?:i )?commenti (?:sono )?chiusi|"
@@ -415,7 +428,7 @@ RULES: tuple[Rule, ...] = (
          "thoughts on “Headline”', '13 Kommentare:', 'Please enable JavaScript to view the comments') or its policy "
          "('Please "
          "understand that comments are moderated', 'Leserkommentare geben nicht die Meinung der Redaktion wieder', "
-         "'Durch einen technischen Fehler ist die Kommentarfunktion ausgeschaltet!'): readers' text follows.",
+         "'Die Kommentarfunktion ist ausgeschaltet.'): readers' text follows.",
          max_chars=400),
     Rule("comment_header", "end",
          r"[^.!?]{1,60} on [^.!?]{3,40}\d{4}(?:,? at \d{1,2}[:.]\d\d ?[ap]\.?m\.?)? (?:said|says|wrote):|"
@@ -509,6 +522,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:you can )?save this (?:article|story)(?:[^\w].*)?|(?:to revisit|to see) (?:this article|your saved).*|"
          r".{0,80}\bto bookmark this (?:article|story)(?:[^\w].*)?|add to (?:your )?saved (?:stories|articles)|"
          r"save (?:it )?for later|(?:blog)?artikel (?:merken|speichern)|sauvegarder cet article.*|"
+         r"記事を(?:マイページに)?保存.*|"
          r"salva questo articolo.*|(?:suscr[ií]bete|suscribite|reg[ií]strate) para guardar .*|"
          r".{0,40}\bpara poder guardar art[ií]culos\.?|guardar (?:este )?art[ií]culo",
          "A reading list's prompt ('You can save this article by registering for free here', 'Artikel merken', "
