@@ -90,7 +90,9 @@ _RELATED_ABROAD = (
     r"související(?: články| zprávy| témata)?|čtěte (?:také|též|dále)|přečtěte si (?:také|též)|"
     r"súvisiace(?: články)?|čítajte (?:aj|tiež)|czytaj (?:także|też|również)|zobacz (?:także|też|również)|"
     r"powiązane(?: artykuły)?|lees ook|gerelateerde artikelen|läs också|les også|læs også|relaterade artiklar|"
-    r"ilgili haberler|(?:die )?meist(?:gelesenen?|diskutierten?|kommentierten?|-diskutiert|-gelesen)"
+    r"ilgili haberler|関連記事|関連ニュース|人気記事|おすすめ記事|"
+    r"こちらの記事も(?:合わせて|あわせて)(?:どうぞ|読みたい)|"
+    r"(?:die )?meist(?:gelesenen?|diskutierten?|kommentierten?|-diskutiert|-gelesen)"
     r"(?: artikel| beiträge| nachrichten)?"
 )
 
@@ -244,20 +246,26 @@ RULES: tuple[Rule, ...] = (
          r"by (?:signing up|subscribing),? (?:you|i) (?:agree|accept).*|no spam[,.!].*|"
          r"you can unsubscribe at any time.*|sign up (?:now )?to (?:get|receive) .*|see all newsletters|"
          r"thanks? (?:you )?for (?:signing up|subscribing)(?:[^\w].*)?|"
-         r"you(?:'ve| have) (?:been )?succ?essfully subscribed.*|(?:.*[^\w])?opt-in box(?:[^\w].*)?|"
+         r"you(?:'ve| have) (?:been )?succ?ess?fully subscribed.*|subscribe\s+no,? thanks|"
+         r"(?:.*[^\w])?opt-in box(?:[^\w].*)?|"
          r"i agree that .+ (?:can|may) send me(?:[^\w].*)?|keep an eye on your inbox(?:[^\w].*)?|"
+         r"i (?:agree|consent|would like) to receive (?:[\w'’&-]+ )*(?:newsletters?|e-?mails?|updates)(?:[^\w].*)?|"
+         r"this (?:site|form|page) is protected by recaptcha.*|"
          r"get [\w'’& .-]+ (?:by|via|in|to) your (?:e-?mail|inbox).*|get [\w'’& -]+ (?:by|via) e-?mail.*|"
          r".*(?:in (?:deinen|ihren) posteingang|in (?:dein|ihr) (?:e-mail-)?postfach)"
          r"(?: liefern| senden| schicken)?\W*|"
          # A newsletter's name over its form, and its pitch in other languages.
          r"(?:join )?(?:our )?(?:free )?(?:[\w'’&.-]+ ){0,3}newsletter[!.:]?|"
+         r"(?:stay|keep) (?:up to date|up-to-date|informed|in the loop)(?: with [^.!?,]+)?[.!]?"
+         r"(?: subscribe to (?:our|the) (?:[\w'’&-]+ )?newsletters?[.!]?)?|"
          r"(?:.*[^\w])?(?:abonnieren sie|abonniere|bestellen sie|suscr[ií]bete|suscribite|inscrivez-vous|abonnez-vous)"
          r"(?: (?:jetzt|kostenlos|gratis|hier|a|à))* (?:den |unseren |die |nuestro |notre |la |el |au )?"
          r"(?:[\w-]+ ){0,2}newsletter.*|(?:unser|der|die) (?:kostenlose[rn]? )?[\w-]*newsletter(?:[^\w].*)?",
          "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored', "
          "'Sponsored By' over a sponsor's logo), and their consent lines ('By signing up, you agree to our Privacy "
          "Policy', 'No spam, we promise.'), and the box's own pitch ('Sign up to get the best stories of the week', "
-         "'Get The Harbor Daily's morning briefing by email').",
+         "'Get The Harbor Daily's morning briefing by email', 'Stay up to date with Harbor Corp. Subscribe to our "
+         "newsletter.').",
          max_chars=200),
     Rule("adblock_notice", "chrome",
          r"(?:.*[^\w])?(?:(?:you(?:'re| are) )?(?:using|running) an? ad ?-?blocker|"
@@ -379,12 +387,12 @@ RULES: tuple[Rule, ...] = (
          max_chars=100, inline_too=True),
     Rule("related_link", "chrome",
          _BULLET + r"(?:(?:related(?: stories| story| articles?| coverage)?|read more|read also|also read|see also|"
-         r"read next|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,140}|(?:" + _RELATED_ABROAD + r")\s*(?::|\.{3}|…|\?)?|"
-         r"【関連(?:記事|ニュース)】.*)",
+         r"read next|(?-i:MORE)|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,140}|"
+         r"(?:" + _RELATED_ABROAD + r")\s*(?::|\.{3}|…|\?)?|【関連(?:記事|ニュース)】.*)",
          "One link to another story printed inside the article ('Related: Possible Water Plumes on Europa', 'Read "
-         "more: Exports rise', 'Lea también: ...'): a headline, not the story's text. On pages in other languages "
-         "the header of such a box too ('Lesen Sie auch'), which ends nothing: what ends an article was learned "
-         "from English pages.", max_chars=170),
+         "more: Exports rise', 'MORE: Ferry fares rise', 'Lea también: ...', '【関連記事】...'): a headline, not the "
+         "story's text. On pages in other languages the header of such a box too ('Lesen Sie auch'), which ends "
+         "nothing: what ends an article was learned from English pages.", max_chars=170),
     Rule("signoff_email", "end", r"[(<\[]?\s*" + EMAIL + r"\s*[)>\]]?",
          "A reporter's e-mail alone on a line signs off the article (wire style)."),
     Rule("source_credit_line", "end",

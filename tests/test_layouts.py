@@ -390,7 +390,8 @@ def test_the_next_story_of_an_endless_page_is_not_the_article() -> None:
     for stamp in ("By Mira Holm", "May 4, 2031"):
         inline = [LEAD, FOLLOW_UP, "Ferry fares to rise in June", stamp, THIRD, FOURTH, *LONG_PARAGRAPHS[:2]]
         assert body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", "May 3, 2031", *inline])[-3:] == [
-            FOURTH, *LONG_PARAGRAPHS[:2]
+            FOURTH,
+            *LONG_PARAGRAPHS[:2],
         ]
 
 
@@ -405,7 +406,7 @@ def test_the_article_does_not_resume_in_the_footer_past_a_box_and_chrome() -> No
              *chrome, *footer]  # fmt: skip
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
     # Within the box's reach, the article still resumes.
-    assert body_paragraphs([*lines[:-len(chrome) - 3], *chrome[:3], *footer]) == [LEAD, FOLLOW_UP, THIRD, *footer]
+    assert body_paragraphs([*lines[: -len(chrome) - 3], *chrome[:3], *footer]) == [LEAD, FOLLOW_UP, THIRD, *footer]
 
 
 def test_a_list_the_article_introduces_is_its_text() -> None:
@@ -874,6 +875,20 @@ def test_teasers_that_read_as_short_sentences_do_not_resume_the_article() -> Non
     teasers = ["Ferry fares are not the problem. Our timetables are",
                "Could a ferry cross the strait on tidal power alone?", *WIDGET_HEADLINES]  # fmt: skip
     assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, "Top stories", *teasers]) == [LEAD, FOLLOW_UP]
+
+
+def test_a_lone_short_sentence_past_a_long_gap_is_not_the_article() -> None:
+    """Past more lines of other text than part two paragraphs (a newsletter's header, the breadcrumb, tags, another
+    story's headline and byline), a teaser's headline that reads as a sentence stands alone: not the article's last
+    paragraph. A full paragraph there still is."""
+    tags = ["Ferry Updates", "Home News World", "Busan", "Ports", "Shipping"]
+    teaser = ["Storm closes two southern ports for a day", "World 1 day ago By Mira Holm",
+              "Boy, 12, pulled from the harbor after 'waves swept him off the pier'"]  # fmt: skip
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD, *tags, *teaser, "Imprint", "Contact"]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    closing = ("The ministry said on Friday that the first turbines would be tested in the bay next spring, once the "
+               "two countries had agreed on the site and its grid link.")  # fmt: skip
+    assert body_paragraphs([*lines[:-3], closing, "Imprint", "Contact"])[-1] == closing
 
 
 JAPANESE_PAGE = [

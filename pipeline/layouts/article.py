@@ -195,8 +195,10 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
         run = _text_units(ev, j, RESUMED_PARAGRAPHS if far else 2)  # chrome between paragraphs parts nothing
         # ... but the first of them is within the box's reach: past it, chrome is the page's footer.
         within = bool(run) and run[0] < marker + 2 + INLINE_BOX_MAX_UNITS
-        paragraphs = within and all(ev[k].kind == "prose" for k in run) and not any(
-            lines[k].text.rstrip().endswith(ELLIPSES) for k in run
+        paragraphs = (
+            within
+            and all(ev[k].kind == "prose" for k in run)
+            and not any(lines[k].text.rstrip().endswith(ELLIPSES) for k in run)
         )
         words = sum(shapes[k].words for k in run)
         if far:
@@ -451,8 +453,9 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
     between paragraphs do not part them, nor does the header of an inline box (its links do), nor a list that a
     line ending in ':' introduces (_introduced_lists). The article starts at the first run with MAIN_RUN_SHARE of
     the words of the page's largest run (a menu's stray sentence is not its lead, nor are the comments under a
-    short story its article), and goes on through the runs after it parted by at most END_GAP_UNITS lines, by an
-    inline box the article resumes after (_resumes_after) or by the headings between a guide's sections
+    short story its article), and goes on through the runs after it parted by at most END_GAP_UNITS lines (a lone
+    short paragraph under an article of OPENING_RUN_WORDS, by at most ARTICLE_GAP_UNITS), by an inline box the
+    article resumes after (_resumes_after) or by the headings between a guide's sections
     (_section_break), and never past a series of teasers (_teaser_series) or the next story's header
     (_story_heads). A run above the start that such a box parts from it is the article's opening: its first
     paragraphs, above a box of related stories. Runs under a comment thread's header are weighed only on a page
@@ -501,17 +504,25 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
         and _box_between(runs[start - 1][1], runs[start][0], lines, ev, shapes)
     ):
         start -= 1
-    last = runs[start][1]
+    last, words = runs[start][1], runs[start][2]
     for run in runs[start + 1 :]:
         if any(last < h <= run[0] for h in heads):
             break  # the next story
+        # Past a longer gap under an article of some length, a lone short paragraph is a teaser's headline that
+        # reads as a sentence, not the article's last paragraph.
+        stray = (
+            run[3] > ARTICLE_GAP_UNITS
+            and run[0] == run[1]
+            and run[2] < PROSE_SURE_WORDS
+            and words >= OPENING_RUN_WORDS
+        )
         if (
-            run[3] > END_GAP_UNITS
+            (run[3] > END_GAP_UNITS or stray)
             and not _box_between(last, run[0], lines, ev, shapes)
             and not _section_break(last, run[0], lines, ev, shapes)
         ):
             break
-        last = run[1]
+        last, words = run[1], words + run[2]
     return runs[start][0], last
 
 
