@@ -165,6 +165,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|sitemap|print(?: this)?(?: article| page)?|"
          r"listen to (?:this )?article|tweet|e-?mail this|advertisement|advert|ad|loading\W*|\d* ?comments?|reply|"
+         r"anzeige|werbung|publicité|publicidad|pubblicità|publicidade|reklam|reklama|reklame|advertentie|광고|広告|"
          r"(?:the )?(?:story|article|text) continues (?:below|after) (?:the |this )?(?:advertisement|advert|ad)|"
          r"(?:advertisement|ad) (?:-|–|—)? ?(?:scroll|continue reading) (?:to continue|below)|"
          r"\d+ ?(?:kommentare?|commentaires?|comentarios?|commenti|reacties|kommentarer)|"
@@ -175,7 +176,8 @@ RULES: tuple[Rule, ...] = (
          r"zurück(?:(?: zur| zum)? (?:übersicht|startseite|liste)| nach oben)?|retour (?:à la liste|en haut)|"
          r"volver (?:al listado|arriba)",
          "Accessibility skip links and landmarks ('Menu Content') and one-word navigation items (menu, search, "
-         "close, top, logo alt text, sign-in, advertisement slots, comment counters)."),
+         "close, top, logo alt text, sign-in, advertisement slots and their labels abroad ('Anzeige', 'REKLAM', "
+         "'광고'), comment counters)."),
     Rule("language_switch", "chrome",
          _BULLET + r"(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語)"
          r"(?:\s*[|/·]\s*(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語))*",
@@ -238,12 +240,16 @@ RULES: tuple[Rule, ...] = (
          "Calls to follow or subscribe printed under articles on most sites ('Follow The Harbor Daily on Twitter and "
          "Instagram @HarborDaily')."),
     Rule("newsletter_promo", "chrome",
-         r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|(?:.*[^\w])?(?:right|directly) in your inbox.*|"
+         r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|"
+         r"(?:.*[^\w])?(?:right|directly|soon be) in your inbox.*|"
          r"(?:enter|type) your e-?mail(?: address)?.*|"
          r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|"
          r"promoted|sponsored(?: content| by)?:?|"
          r"sign up for (?:our |the )?(?:e-?mail |free )?(?:newsletters?|e-?mails).*|"
-         r"by (?:signing up|subscribing),? (?:you|i) (?:agree|accept).*|no spam[,.!].*|"
+         r"by (?:signing up|subscribing),? (?:you|i) (?:agree|accept|consent).*|no spam[,.!].*|"
+         r"by clicking (?:on )?[\"“”']?(?:sign up|subscribe|submit|register|continue)[\"“”']?,? you "
+         r"(?:agree|accept|consent).*|"
+         r"a welcome e-?mail is on its way.*|"
          r"you can unsubscribe at any time.*|sign up (?:now )?to (?:get|receive) .*|see all newsletters|"
          r"thanks? (?:you )?for (?:signing up|subscribing)(?:[^\w].*)?|"
          r"you(?:'ve| have) (?:been )?succ?ess?fully subscribed.*|subscribe\s+no,? thanks|"
@@ -278,7 +284,7 @@ RULES: tuple[Rule, ...] = (
     Rule("app_promo", "chrome",
          r"(?:for [^.]{0,80}\s)?(?:download|get|install) (?:the|our) (?:[\w'’&.-]+ ){0,4}apps? .{0,120}|"
          r"(?:read|explore|follow|enjoy) (?:[\w'’&.-]+ ){0,5}on (?:your|our|the) (?:mobile |free )?app"
-         r"(?: every ?day| today| now)?[.!]?",
+         r"(?: every ?day| today| now)?[.!]?|.*[.!?]\s+download (?:the|our) app[.!]?",
          "A call to install the site's app ('For the latest news, download the Harbor Daily apps for iOS and "
          "Android', 'Explore The Harbor Daily on your mobile app.'): an article does not open a sentence with "
          "'Download the app'.", max_chars=220),
