@@ -409,6 +409,18 @@ def test_the_article_does_not_resume_in_the_footer_past_a_box_and_chrome() -> No
     assert body_paragraphs([*lines[: -len(chrome) - 3], *chrome[:3], *footer]) == [LEAD, FOLLOW_UP, THIRD, *footer]
 
 
+def test_the_article_resumes_past_a_box_whose_headlines_stand_between_ad_slots() -> None:
+    """A box's reach counts its lines of text, not the ad slots and labels printed between its headlines: the
+    article resumes under a box of five headlines with an ad slot under each, though its first paragraph there
+    stands further down the page than a box of as many lines would reach."""
+    ad = ["Advertisement", "Story continues below advertisement"]
+    box = ["Trending", WIDGET_HEADLINES[0], *ad, WIDGET_HEADLINES[1], "Advertisement",
+           "Tidal power: what the new turbines can do", *ad, "Ferry operators warn of higher fares this summer",
+           "Advertisement", "Dock workers return on Monday", "Advertisement", *ad]  # fmt: skip
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD, *box, "What comes next", *LONG_PARAGRAPHS]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD, *LONG_PARAGRAPHS]
+
+
 def test_a_list_the_article_introduces_is_its_text() -> None:
     """A line ending in ':' under the last paragraph introduces a list of the article's own (a timetable, tour
     dates): its short lines are not a list of other stories."""

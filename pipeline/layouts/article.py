@@ -190,11 +190,12 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
     paragraphs of their own ('Most Read', then 'Headline Its blurb.' on each line). Within the short box's units,
     an article that heads each paragraph resumes with a long paragraph and a sure one (_long_paragraphs).
     """
-    for j in range(marker + 1, min(len(ev) - 1, marker + 2 + INLINE_BOX_MAX_UNITS)):
+    reach = _box_reach(marker, ev)
+    for j in range(marker + 1, min(len(ev) - 1, reach)):
         far = j > marker + 1 + INLINE_WIDGET_MAX_UNITS
         run = _text_units(ev, j, RESUMED_PARAGRAPHS if far else 2)  # chrome between paragraphs parts nothing
         # ... but the first of them is within the box's reach: past it, chrome is the page's footer.
-        within = bool(run) and run[0] < marker + 2 + INLINE_BOX_MAX_UNITS
+        within = bool(run) and run[0] < reach
         paragraphs = (
             within
             and all(ev[k].kind == "prose" for k in run)
@@ -216,6 +217,23 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
         if ev[j].kind in ("end", "date", "byline", "source") and not inline_too(ev[j].rule):
             return None
     return None
+
+
+def _box_reach(marker: int, ev: list[Evidence]) -> int:
+    """Where the reach of a box under the end marker at `marker` ends: past INLINE_BOX_MAX_UNITS + 1 lines of
+    text, with page furniture between them (the box's section labels and ad slots), or at a stretch of more than
+    INLINE_WIDGET_MAX_UNITS lines of furniture in a row (a footer's share and follow buttons)."""
+    text = furniture = 0
+    for k in range(marker + 1, len(ev)):
+        if ev[k].kind not in _PAGE_FURNITURE:
+            text, furniture = text + 1, 0
+            if text > INLINE_BOX_MAX_UNITS + 1:
+                return k
+        else:
+            furniture += 1
+            if furniture > INLINE_WIDGET_MAX_UNITS:
+                return k - furniture + 1
+    return len(ev)
 
 
 def _text_units(ev: list[Evidence], start: int, n: int) -> list[int]:
