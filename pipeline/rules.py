@@ -133,6 +133,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:dark|light|night) (?:mode|theme)(?:[^\w].*)?|"
          r"(?:light|dark)\s*[/|]?\s*(?:light|dark)|(?:dark|light|night) (?:mode|theme)|"
          r"(?:dunkler|heller|nacht) ?modus|mode (?:sombre|clair|nuit)|modo (?:oscuro|claro|noche)|"
+         r"(?:ljust|mörkt) läge|(?:lys|mørk) (?:tilstand|modus)|"
          r"modalità (?:scura|chiara)|colou?r de fondo|background colou?r|hintergrundfarbe|couleur de fond",
          "A page's display controls: its dark-mode switch ('Site theme toggle. Switch between light or dark mode', "
          "'Light Dark', 'Toggle dark mode') and background colour ('Color de fondo'), in other languages too.",
@@ -150,7 +151,7 @@ RULES: tuple[Rule, ...] = (
          r"text edge style none raised .*|font family default .*|(?:defaults|reset) done|"
          r"the media could not be loaded, either because the server or network failed .*|"
          r"no compatible source was found for this media\.?|"
-         r"(?:audio|video|podcast) (?:starten|abspielen)(?:,? abbrechen mit escape)?|"
+         r"(?:audio|video|podcast) (?:starten|abspielen)(?:,? abbrechen mit escape)?|(?:\d{1,2}:\d\d )?anhören|"
          r"(?:.*\D)?\d{1,2}:\d\d min\.[ .]*verfügbar bis .*",
          "The controls, settings dialog and messages of the web's common HTML5 video player (Video.js: 'Current Time "
          "0:00', 'Loaded: 0%', 'captions settings, opens captions settings dialog', 'This is a modal window.'), a "
@@ -159,6 +160,9 @@ RULES: tuple[Rule, ...] = (
     Rule("navigation_link", "chrome",
          r"(?:(?:skip|jump|shortcut|go) (?:to )?(?:the )?(?:main )?(?:body|content|navigation|menu|site index|search|"
          r"footer)s?\s*)+|"
+         r"(?:fortsæt|gå|hopp|hoppa|spring) til(?:l)? (?:indhold|innhold|innehåll|hovedindhold)|"
+         r"(?:direkt )?zum inhalt(?: springen)?|(?:aller|passer) au contenu(?: principal)?|"
+         r"(?:ir|saltar) al contenido(?: principal)?|vai al contenuto(?: principale)?|naar de (?:hoofd)?inhoud|"
          r"(?:skip|main|site|open|close|toggle)?\s*"
          r"(?:content )?menu|(?:main|menu|page|site|primary) (?:content|navigation)|"
          r"go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
@@ -167,7 +171,7 @@ RULES: tuple[Rule, ...] = (
          r"listen to (?:this )?article|tweet|e-?mail this|advertisement|advert|ad|loading\W*|\d* ?comments?|reply|"
          r"anzeige|werbung|publicité|publicidad|pubblicità|publicidade|reklam|reklama|reklame|advertentie|광고|広告|"
          r"(?:the )?(?:story|article|text) continues (?:below|after) (?:the |this )?(?:advertisement|advert|ad)|"
-         r"(?:advertisement|ad) (?:-|–|—)? ?(?:scroll|continue reading) (?:to continue|below)|"
+         r"(?:advertisement|ad) (?:-|–|—|·)? ?(?:scroll|continue reading) (?:to continue|below)|"
          r"\d+ ?(?:kommentare?|commentaires?|comentarios?|commenti|reacties|kommentarer)|"
          r"quick links|"
          r"back to (?:the )?(?:list|overview|index)|list|(?:next|previous|prev) (?:article|story|post)|tags|keywords|"
@@ -382,7 +386,8 @@ RULES: tuple[Rule, ...] = (
          r"more(?: [\w'’&-]+){0,3} (?:news|stories|articles|posts|videos)|more from [\w ]+|"
          r"most (?:viewed|read|popular|shared|commented)(?: stories| articles| news| posts)?|"
          r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
-         r"recent (?:posts|entries)|you may also like|latest news|top stories(?: (?:in|from) [\w ]+)?|"
+         r"recent (?:posts|entries)|you may (?:also )?like|latest (?:news|videos|stories)(?: from(?: [\w .&'’-]+)?)?|"
+         r"top stories(?: (?:in|from) [\w ]+)?|"
          r"editor'?s picks?|related coverage|explore further|more on this (?:story|topic)|read next|"
          r"next up(?: in [\w &]+)?|"
          r"popular on [\w .&'-]+|more (?:in|on) (?-i:[A-Z][\w&'’-]*(?: [A-Z&][\w&'’-]*){0,3})"
@@ -523,6 +528,7 @@ RULES: tuple[Rule, ...] = (
          r"s'ouvre dans un nouvel onglet|se abre en una (?:nueva )?(?:ventana|pestaña)(?: nueva)?|"
          r"si apre in una nuova (?:finestra|scheda)|abre (?:em|numa) nova (?:janela|aba|guia)|"
          r"opent in een nieuw (?:venster|tabblad))\)?\.?|"
+         r"add [^.]+ as a preferred source(?: on google)?\.?|"
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
          r"(?:.{0,160}[.!?] )?we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
@@ -595,9 +601,11 @@ RULES: tuple[Rule, ...] = (
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
          "'[Image source=...]' credits end photo captions."),
     Rule("caption_credit_tail", "caption",
-         r".{10,400}?[\s.)](?-i:(?:Photo |Image |Main image )?[Cc]redits?|Photograph|Photo):\s+[^\s.][^.]{1,60}",
+         r".{10,400}?[\s.)](?-i:(?:Photo |Image |Main image )?[Cc]redits?|Photograph|Photo|Foto|Bild):\s+"
+         r"[^\s.][^.]{1,60}",
          "A photo caption closed by its credit ('... during the cruise phase. Credit: ESA', '... to help. "
-         "Photograph: Dana Whitfield/Harbor Daily'); a capital 'Credit:' ends no sentence of prose.", max_chars=480),
+         "Photograph: Dana Whitfield/Harbor Daily', '... am Hafen. Bild: Mira Holm/dpa'); a capital 'Credit:' ends no "
+         "sentence of prose.", max_chars=480),
     Rule("caption_east_asian_credit", "caption",
          r".{2,200}＝(?:[^＝「」]{0,30}?(?:で|日|月|分)(?:[（(][^（）()]{1,20}[）)])?|"
          r"[^＝「」]{0,20}[（(][^（）()]{0,20}撮影[）)]|[A-ZＡ-Ｚ]{2,6}|ロイター|共同|時事)|"
