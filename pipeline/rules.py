@@ -398,7 +398,7 @@ RULES: tuple[Rule, ...] = (
          max_chars=100, inline_too=True),
     Rule("related_link", "chrome",
          _BULLET + r"(?:(?:related(?: stories| story| articles?| coverage)?|read more|read also|also read|see also|"
-         r"read next|(?-i:MORE)|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,140}|"
+         r"read next|(?-i:MORE)|lea|lee|mira|vea|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,140}|"
          r"(?:" + _RELATED_ABROAD + r")\s*(?::|\.{3}|…|\?)?|【関連(?:記事|ニュース)】.*)",
          "One link to another story printed inside the article ('Related: Possible Water Plumes on Europa', 'Read "
          "more: Exports rise', 'MORE: Ferry fares rise', 'Lea también: ...', '【関連記事】...'): a headline, not the "
@@ -451,17 +451,19 @@ RULES: tuple[Rule, ...] = (
          max_chars=400),
     Rule("comment_header", "end",
          r"[^.!?]{1,60} on [^.!?]{3,40}\d{4}(?:,? at \d{1,2}[:.]\d\d ?[ap]\.?m\.?)? (?:said|says|wrote):|"
-         r"[^!?:,]{1,40} (?:says|said|wrote):|posted in [^|]{1,80}\|\s*permalink.*",
-         "Comment threads under an article (WordPress: 'NAME on DATE at TIME said:', 'NAME says:') and the post "
-         "footer above them ('Posted in X | Permalink | 10 Comments'). A name has no comma: 'In an interview, the "
-         "minister also said:' introduces the article's own list.",
+         r"[^!?:,]{1,40} (?:says|said|wrote):|posted in [^|]{1,80}\|\s*permalink.*|"
+         r"pingback(?:\s*:| (?:von|from|de|by):?)\s*\S.*",
+         "Comment threads under an article (WordPress: 'NAME on DATE at TIME said:', 'NAME says:', 'Pingback: ...') "
+         "and the post footer above them ('Posted in X | Permalink | 10 Comments'). A name has no comma: 'In an "
+         "interview, the minister also said:' introduces the article's own list.",
          max_chars=140),
     Rule("post_footer", "end",
          r"(?:this (?:entry|post) was posted (?:in|on|by|under)|dieser (?:eintrag|beitrag) wurde (?:am .{1,40} )?"
          r"(?:unter .{1,80} )?(?:veröffentlicht|geschrieben|abgelegt)|cette entrée a été publiée|"
          r"esta entrada fue publicada|questo articolo è stato pubblicato|"
          r"(?:dieser (?:eintrag|beitrag)|this (?:entry|post)) wurde .{1,200} permalink|"
-         r".*[^\w](?:you can follow any responses to this entry|alle antworten zu diesem eintrag))(?:[^\w].*)?",
+         r".*[^\w](?:you can follow any responses to this entry|alle antworten zu diesem eintrag|und abgelegt unter))"
+         r"(?:[^\w].*)?",
          "A blog theme's footer under the post ('This entry was posted in News and tagged ports on May 3, 2031 by "
          "Dana. Bookmark the permalink.', 'Dieser Eintrag wurde veröffentlicht in ...', '... You can follow any "
          "responses to this entry through the RSS 2.0 feed.'): the post ends above it.",
@@ -551,7 +553,8 @@ RULES: tuple[Rule, ...] = (
     Rule("tag_list", "chrome",
          r"(?:tags?|labels|keywords?|topics?|schlagw(?:örter|orte)|themen|kategorien?|catégories?|categorías?|etiquetas)"
          r"\s*[:#]\s*.*|"
-         r"(?:filed under|abgelegt unter|tagged(?: with)?|markiert mit|verschlagwortet mit)(?:[^\w].{0,200})?",
+         r"(?:filed under|abgelegt unter|tagged(?: with)?|markiert mit|verschlagwortet mit)(?:[^\w].{0,200})?|"
+         r"(?:veröffentlicht in|publié dans|publicado en|pubblicato in)\s*:\s*.*",
          "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping', a blog's 'Labels: travel, food'): site "
          "navigation printed under articles."),
     Rule("full_article_pointer", "end",
