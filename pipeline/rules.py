@@ -249,7 +249,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:enter|type) your e-?mail(?: address)?.*|"
          r"your e-?mail(?: address)?|(?:get|receive) (?:our|the) [\w' -]*newsletters?.*|"
          r"promoted|sponsored(?: content| by)?:?|"
-         r"sign up for (?:our |the )?(?:e-?mail |free )?(?:newsletters?|e-?mails).*|"
+         r"sign up for (?:our |the )?(?:e-?mail |free )?(?:newsletters?|e-?mails).*|want more [^?]+\? sign up .*|"
          r"by (?:signing up|subscribing),? (?:you|i) (?:agree|accept|consent).*|no spam[,.!].*|"
          r"by clicking (?:on )?[\"“”']?(?:sign up|subscribe|submit|register|continue)[\"“”']?,? you "
          r"(?:agree|accept|consent).*|"
@@ -410,6 +410,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"
          r"edited by)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"
          r"(?:additional reporting|editing) by .+|"
+         r"additional reporting by (?-i:[A-Z][\w'’.-]+(?:,? (?:and |& )?[A-Z][\w'’.-]+)*)\.?|"
          r"(?:this (?:article|story) was )?originally published (?:on|in|at|by) [^.]{2,80}\.?)",
          "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
          "by Y'), possibly after a footnote in parentheses ('($1 = 1,200 won)'), and where a syndicated story first "
@@ -551,7 +552,8 @@ RULES: tuple[Rule, ...] = (
          "'To revisit this article, visit My Profile'): the page's feature, never the article's text.",
          max_chars=200),
     Rule("tag_list", "chrome",
-         r"(?:tags?|labels|keywords?|topics?|schlagw(?:örter|orte)|themen|kategorien?|catégories?|categorías?|etiquetas)"
+         r"(?:tags?|labels|keywords?|topics?|in this article|schlagw(?:örter|orte)|themen|kategorien?|catégories?|"
+         r"categorías?|etiquetas)"
          r"\s*[:#]\s*.*|"
          r"(?:filed under|abgelegt unter|tagged(?: with)?|markiert mit|verschlagwortet mit)(?:[^\w].{0,200})?|"
          r"(?:veröffentlicht in|publié dans|publicado en|pubblicato in)\s*:\s*.*",
