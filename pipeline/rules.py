@@ -398,7 +398,7 @@ RULES: tuple[Rule, ...] = (
          max_chars=100, inline_too=True),
     Rule("related_link", "chrome",
          _BULLET + r"(?:(?:related(?: stories| story| articles?| coverage)?|read more|read also|also read|see also|"
-         r"read next|(?-i:MORE)|lea|lee|mira|vea|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,140}|"
+         r"read next|(?-i:MORE|LEA|Lea|VEA|Vea|MIRA)|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,140}|"
          r"(?:" + _RELATED_ABROAD + r")\s*(?::|\.{3}|…|\?)?|【関連(?:記事|ニュース)】.*)",
          "One link to another story printed inside the article ('Related: Possible Water Plumes on Europa', 'Read "
          "more: Exports rise', 'MORE: Ferry fares rise', 'Lea también: ...', '【関連記事】...'): a headline, not the "
