@@ -43,6 +43,10 @@ BYLINE_OPENING_RE = re.compile(BYLINE_OPENING)
 # What a photo's credit or caption is labelled with, in the languages of news pages ('Foto: dpa', 'Bild: X').
 PICTURE_LABELS = r"fotos?|photos?|images?|bild(?:er|quelle)?|pictures?|imagen|immagine|zdjęcie|kuva|afbeelding|bilde"
 
+# Wire agencies by the names they sign with: a byline's 'with AP', a credit line's page naming its agency.
+WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "Xinhua", "Kyodo", "Bernama", "Anadolu",
+                 "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
+
 # An e-mail address (a reporter's sign-off, a contact line).
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 

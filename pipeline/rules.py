@@ -79,7 +79,7 @@ _SHARE_ABROAD = (
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
     r"(?:à )?lire aussi|[àa] découvrir(?: aussi| également| sur [\w .-]{2,40})?|leggi anche|leia também|"
-    r"lesen sie (?:auch|mehr)|lest auch|lies auch|auch interessant|schon gelesen|am beliebtesten|"
+    r"(?:lesen sie|lest|lies) auch|lesen sie mehr|auch interessant|schon gelesen|am beliebtesten|"
     r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,40})?|"
     r"lesen sie auch die folgenden beiträge|(?:die )?neuesten? (?:meldungen|nachrichten|artikel|beiträge|kommentare)|"
     r"(?:articles|commentaires) récents|(?:entradas|comentarios) recientes|(?:articoli|commenti) recenti|"

@@ -30,7 +30,7 @@ from pipeline.layouts.evidence import (
     Shape,
     byline_name,
 )
-from pipeline.patterns import BYLINE_OPENING_RE, EMAIL, PICTURE_LABELS, SENTENCE_BREAK_RE
+from pipeline.patterns import BYLINE_OPENING_RE, EMAIL, PICTURE_LABELS, SENTENCE_BREAK_RE, WIRE_AGENCIES
 from pipeline.rules import inline_too
 from pipeline.text import canonical, word_count
 
@@ -92,9 +92,7 @@ HANDOFF = re.compile(
 )
 # Words every HANDOFF match holds: a paragraph without one is not searched (the regex tries every position of it).
 HANDOFF_WORDS = ("eporter", "orrespondent", "has")
-# Wire agencies, for the byline of a story whose only credit is a 'Reporting by ...; Editing by ...' line.
-WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "Xinhua", "Kyodo", "Bernama", "Anadolu",
-                 "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
+# The agency a page names, for the byline of a story whose only credit is a 'Reporting by ...; Editing by ...' line.
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words

@@ -16,14 +16,23 @@ import polars as pl
 
 from pipeline import rules
 from pipeline.dates import DateStamp, date_stamp, find_dates, parse_iso
-from pipeline.patterns import CRAWLER_DATE_SUFFIX, INLINE_SHORTCODE, MOJIBAKE, SENTENCE_BREAK, SENTENCE_END, WORD
+from pipeline.patterns import (
+    CRAWLER_DATE_SUFFIX,
+    INLINE_SHORTCODE,
+    MOJIBAKE,
+    SENTENCE_BREAK,
+    SENTENCE_END,
+    WIRE_AGENCIES,
+    WORD,
+)
 from pipeline.text import canonical_column, word_count
 
 SEPARATOR = r"^[-–—_=*~•·.]{1,5}$"
 # The wire agencies a reporter wrote with ('By Dana Whitfield with AP', 'Von Diana Resnik mit dpa', 'avec AFP').
+_AGENCY_NAME = r"(?:[A-Z]{2,6}|" + "|".join(WIRE_AGENCIES) + ")"
 _WITH_AGENCY = (
-    r"(?:\s+(?:with|mit|avec|con|com)\s+(?:[A-Z]{2,6}|dpa|Reuters|[Aa]gencies|[Aa]genturen|[Aa]gences|[Aa]gencias)"
-    r"(?:\s*(?:/|,|and|und|et|y|e)\s*(?:[A-Z]{2,6}|dpa|Reuters))*)?"
+    r"(?:\s+(?:with|mit|avec|con|com)\s+(?:" + _AGENCY_NAME + r"|[Aa]gencies|[Aa]genturen|[Aa]gences|[Aa]gencias)"
+    r"(?:\s*(?:/|,|and|und|et|y|e)\s*" + _AGENCY_NAME + r")*)?"
 )
 # What may close a byline after the name: those agencies, then the writer's e-mail ('(dana@harbor.example)').
 BYLINE_SUFFIX = _WITH_AGENCY + r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s()<>\[\]]+)\s*[)>\]]?)?"
