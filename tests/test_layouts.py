@@ -1176,6 +1176,16 @@ def test_a_headline_under_a_teasers_headline_is_the_title_not_its_deck() -> None
     assert record.title == headline
 
 
+def test_a_kicker_over_the_headline_makes_no_deck_of_it() -> None:
+    """A line right under another headline-shaped line loses points as a deck; a section label printed right over
+    the headline (a kicker) is no headline, and the headline under it keeps the title from a masthead's links over
+    the edition's date."""
+    header = ["Menu", "Today's paper and puzzles", "Tuesday, 26 November 2031", "Energy Policy", OWN_HEADLINE]
+    record = parsed_record([*header, "Dana Whitfield The Harbor Daily", "Tue, 26 November 2031 9:27PM", LEAD,
+                            FOLLOW_UP, THIRD])  # fmt: skip
+    assert record.title == OWN_HEADLINE
+
+
 PAYWALL_BOX = ["THIS CONTENT IS RESERVED FOR SUBSCRIBERS ONLY", "Subscribe now to read the latest news in your city.",
                "Unlimited online access to the Harbor Daily and 15 news sites with one account.",
                "The Harbor Daily ePaper, an electronic replica of the print edition to view on any device.",

@@ -745,6 +745,11 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
     return score
 
 
+def _has_letter(text: str) -> bool:
+    """Words, not a counter ('0 0' is shaped like a section label too)."""
+    return any(ch.isalpha() for ch in text)
+
+
 def _metadata(text: str) -> bool:
     """A publication stamp among other words ('Associated Press November 19, 2031, 9:02 AM'), or a fact box of
     two fields or more ('Tested by: Dana Whitfield RRP: £23.99'): the story's metadata, shaped like a headline."""
@@ -852,7 +857,9 @@ def _best_title(
             # like its headline: it tells the story in HEADLINE_STORY_WORDS of its words, and ends like no
             # sentence (a deck's sentence does).
             score += 1 if first else 0
-            under_other = previous is not None and ev[previous].kind == "headline"
+            # A section label right above (a kicker: 'Federal Politics') labels the headline: no deck under it.
+            kicker = previous is not None and shapes[previous].category and _has_letter(lines[previous].text)
+            under_other = previous is not None and ev[previous].kind == "headline" and not kicker
             headline_under_unrelated = (
                 under_other
                 and not header.shared(lines[previous].text)
