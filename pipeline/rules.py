@@ -547,9 +547,11 @@ RULES: tuple[Rule, ...] = (
          r"save (?:it )?for later|(?:blog)?artikel (?:merken|speichern)|sauvegarder cet article.*|"
          r"記事を(?:マイページに)?保存.*|"
          r"salva questo articolo.*|(?:suscr[ií]bete|suscribite|reg[ií]strate) para guardar .*|"
-         r".{0,40}\bpara poder guardar art[ií]culos\.?|guardar (?:este )?art[ií]culo",
+         r".{0,40}\bpara poder guardar art[ií]culos\.?|guardar (?:este )?art[ií]culo|"
+         r"esta funcionalidad es (?:s[oó]lo|exclusiva) para (?:usuarios )?(?:registrados|suscriptores)\.?",
          "A reading list's prompt ('You can save this article by registering for free here', 'Artikel merken', "
-         "'To revisit this article, visit My Profile'): the page's feature, never the article's text.",
+         "'To revisit this article, visit My Profile'), or the notice on its button that only members may use it "
+         "('Esta funcionalidad es sólo para registrados'): the page's feature, never the article's text.",
          max_chars=200),
     Rule("tag_list", "chrome",
          r"(?:tags?|labels|keywords?|topics?|in this article|schlagw(?:örter|orte)|themen|kategorien?|catégories?|"

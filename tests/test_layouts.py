@@ -229,12 +229,18 @@ def test_a_breadcrumb_item_is_never_the_title(header: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "credit",
-    ["(Photo: Harbor Press)", "| Bildquelle: Hafenamt", "- Image: Harbor Daily", ". © Dana Weber/Harbor Press"],
+    [
+        "(Photo: Harbor Press)",
+        "| Bildquelle: Hafenamt",
+        "- Image: Harbor Daily",
+        ". © Dana Weber/Harbor Press",
+        "in Busan (Korea). Dana Weber / Harbor Press",
+    ],
 )
 def test_a_caption_closed_by_its_credit_is_never_the_title(credit: str) -> None:
     """A photo's caption right above the lead tells the story as well as the headline does, and the headline may
     stand far above it (over an audio player's controls), but its credit ('(Foto: X)', '| Bildquelle: X', '©
-    Name') says it describes a picture."""
+    Name', 'Name / Agency' after its last sentence) says it describes a picture."""
     caption = f"Vice Minister Ara Kwon and Energy Secretary Piet Ronde sign the tidal power memorandum {credit}"
     player = ["00:00 / 03:15", "0.5x", "0.8x", "1.0x", "1.2x", "1.5x", "2.0x"]
     lines = [OWN_HEADLINE, "By Dana Whitfield", *player, caption, "Share", LEAD, FOLLOW_UP]
@@ -1184,6 +1190,20 @@ def test_a_kicker_over_the_headline_makes_no_deck_of_it() -> None:
     record = parsed_record([*header, "Dana Whitfield The Harbor Daily", "Tue, 26 November 2031 9:27PM", LEAD,
                             FOLLOW_UP, THIRD])  # fmt: skip
     assert record.title == OWN_HEADLINE
+
+
+def test_a_headline_of_two_sentences_is_the_title_where_no_line_is_shaped_like_one() -> None:
+    """A headline of two sentences ('Norland. Tidal research to widen') reads as a short line, not as a headline.
+    Where no line is shaped like a headline, the first line near above the lead that tells the story, ends like
+    no sentence and is of a headline's length is the title; not the standfirst under it, nor a photo's caption."""
+    headline = "Norland. Korea and Norland widen tidal power research"
+    standfirst = "The two governments will fund turbine tests off Busan, the ministry said on Monday in Oslo."
+    caption = "Turbines off the coast of Busan in Korea. Dana Weber / Harbor Press"
+    lines = ["World", "Politics", headline, standfirst, "Published: 02.02.2031 21:52", caption, LEAD, FOLLOW_UP]
+    assert parsed_record([*lines, THIRD]).title == headline
+    # A caption closed by 'Name / Agency' tells the story too, but is no title even where nothing else is one.
+    told = "Vice Minister Ara Kwon and Norland's energy secretary sign the memorandum. Dana Weber / Harbor Press"
+    assert parsed_record(["World", "Politics", told, lines[4], LEAD, FOLLOW_UP, THIRD]).title is None
 
 
 PAYWALL_BOX = ["THIS CONTENT IS RESERVED FOR SUBSCRIBERS ONLY", "Subscribe now to read the latest news in your city.",

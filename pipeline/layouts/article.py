@@ -23,6 +23,7 @@ from pipeline.layouts.evidence import (
     DATELINE_AGENCY,
     DESK_TAG_RE,
     HEADLINE_MAX_CHARS,
+    HEADLINE_MAX_WORDS,
     LEADING_BULLET_RE,
     PROSE_SURE_WORDS,
     TRAILING_ISO_DATE,
@@ -76,9 +77,11 @@ SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
 DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
 # A photo credit ending a line: a caption, not a headline. In parentheses ('Hyundai Steel (Yonhap)'), labelled
 # ('... bleibt vage. (Foto: REUTERS)', '... Kallas | Bildquelle: EU-Kommission', '... in Florida (Image: Getty)'),
-# or a '©' and a name after the last sentence ('... scharf. © Name/dpa').
+# a '©' and a name after the last sentence ('... scharf. © Name/dpa'), or a photographer's name and agency parted by a
+# slash after it ('... en Madrid (España). Name Surname / Europa Press').
 CREDIT_END = re.compile(
     r"\s\((?:[A-Z][\w&.'’-]*\s?){1,4}\)\s*$|"
+    r"[.!?)]\s+(?:[A-ZÀ-ÖØ-Þ][\w'’-]+\s){0,2}[A-ZÀ-ÖØ-Þ][\w'’-]+\s?/\s?(?:[A-ZÀ-ÖØ-Þ][\w&'’-]*\s?){1,3}$|"
     rf"[\s.](?:[(\[|]|[-–—]\s)\s*(?i:{PICTURE_LABELS})\s*:\s*[^()\[\]|:]{{1,80}}[)\]]?\.?\s*$|"
     r"[.!?|”“\"]\s*[©ⓒ]\s?[^\d\s©ⓒ][^©ⓒ]{1,80}$"
 )
@@ -798,6 +801,28 @@ def _choose_title(
             return page_title if _story_further_up(lines, ev, shapes, header, near_title, page_title) else near_title
         if near_title is not None or page_title is not None:
             return near_title if near_title is not None else page_title
+    return _sentence_shaped_headline(lines, ev, shapes, header, near, lead)
+
+
+def _sentence_shaped_headline(lines: list[Line], ev: list[Evidence], shapes: list[Shape], header: _Header,
+                              start: int, lead: int) -> int | None:  # fmt: skip
+    """Where no line is shaped like a headline: the first line near above the lead that tells the story (half of
+    what a headline must: inflected words differ), of a headline's length, ends like no sentence and is no
+    caption. A headline of two sentences ('Germany. Borders to stay shut') reads as a short line or a paragraph
+    (a deck, above the lead), not as a headline."""
+    for i in range(start, lead):
+        if (
+            ev[i].kind not in ("short", "prose", "deck")
+            or len(lines[i].text) > HEADLINE_MAX_CHARS
+            or _never_title(lines, i)
+        ):
+            continue
+        if shapes[i].ends_sentence or not LABEL_MAX_WORDS < shapes[i].words <= HEADLINE_MAX_WORDS:
+            continue
+        if CREDIT_END.search(lines[i].text) or _metadata(lines[i].text):
+            continue  # a photo's caption closed by its credit, a stamp, a fact box
+        if header.tells_story(lines[i].text) >= STORY_TOLD / 2:
+            return i
     return None
 
 
