@@ -1206,6 +1206,16 @@ def test_a_headline_of_two_sentences_is_the_title_where_no_line_is_shaped_like_o
     assert parsed_record(["World", "Politics", told, lines[4], LEAD, FOLLOW_UP, THIRD]).title is None
 
 
+def test_the_first_line_to_tell_the_story_gains_as_the_first_headline() -> None:
+    """Headline first, deck under it: the first headline-like line gains a point, and the deck stands nearer the
+    byline. Menus' links come first on many pages: the point goes to the first line that tells the story."""
+    headline = "Norland and Korea widen tidal power research"
+    deck = "Vice Minister Ara Kwon signs a memorandum on tidal power research with Norland for turbine tests off Busan"
+    menu = ["Broadband deals", "Mobile deals", "Energy"]
+    lines = [*menu, headline, deck, "By Dana Whitfield 30 August 2031", LEAD, FOLLOW_UP, THIRD]
+    assert parsed_record(lines).title == headline
+
+
 PAYWALL_BOX = ["THIS CONTENT IS RESERVED FOR SUBSCRIBERS ONLY", "Subscribe now to read the latest news in your city.",
                "Unlimited online access to the Harbor Daily and 15 news sites with one account.",
                "The Harbor Daily ePaper, an electronic replica of the print edition to view on any device.",

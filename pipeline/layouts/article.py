@@ -748,6 +748,11 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
     return score
 
 
+def _tells(header: _Header, lines: list[Line], i: int) -> bool:
+    """Whether the line tells more than half of what a headline tells of the story."""
+    return header.tells_story(lines[i].text) > STORY_TOLD / 2
+
+
 def _has_letter(text: str) -> bool:
     """Words, not a counter ('0 0' is shaped like a section label too)."""
     return any(ch.isalpha() for ch in text)
@@ -864,6 +869,9 @@ def _best_title(
     best: tuple[float, int] | None = None
     previous: int | None = None  # the last line before i that is neither chrome nor a caption
     first = True
+    # The first headline-like line to tell the story gains (menus' and teasers' lines come first on many pages);
+    # where none does (a story whose words its paragraphs do not part into, as in Japanese), the first of all.
+    any_told = any(_tells(header, lines, j) for j in range(start, lead) if ev[j].kind == "headline")
     for i in range(start, lead):
         # The model may vouch for a headline the shape tests missed (two 'sentences', a doubled line), of a
         # headline's length.
@@ -877,11 +885,12 @@ def _best_title(
             continue
         if ev[i].kind == "headline" or vouched:
             score = _title_score(i, lines, ev, shapes, lead, lead_dated, header)
-            # Headline first, deck under it: the first headline-like line gains, one right under another loses,
-            # unless the line above shares no word with the story (a teaser's, a menu's) and this one is shaped
-            # like its headline: it tells the story in HEADLINE_STORY_WORDS of its words, and ends like no
+            # Headline first, deck under it: the first headline-like line (`any_told`) gains, one right under
+            # another loses, unless the line above shares no word with the story (a teaser's, a menu's) and this one
+            # is shaped like its headline: it tells the story in HEADLINE_STORY_WORDS of its words, and ends like no
             # sentence (a deck's sentence does).
-            score += 1 if first else 0
+            told = _tells(header, lines, i) or not any_told
+            score += 1 if first and told else 0
             # A section label right above (a kicker: 'Federal Politics') labels the headline: no deck under it.
             kicker = previous is not None and shapes[previous].category and _has_letter(lines[previous].text)
             under_other = previous is not None and ev[previous].kind == "headline" and not kicker
@@ -893,7 +902,7 @@ def _best_title(
             )
             if under_other and shapes[previous].core != shapes[i].core and not headline_under_unrelated:
                 score -= 1
-            first = False
+            first = first and not told
             score += learned.title_bonus(i)
             # The same headline printed again further down is the same title: its first print keeps it.
             again = best is not None and shapes[best[1]].core == shapes[i].core
