@@ -58,10 +58,12 @@ _ZONE = (
     r"|\(?\s*(?:kst|jst|gmt|utc|bst|cest|cet|mesz|mez|hkt|sgt|[ecmp][sd]?t|z)\b\s*\)?)"
 )
 # A time after the date: '09:15', '9.15 am', 'at 9:15', '오후 2:05', ISO's 'T09:15:00+09:00', with an optional zone.
-# Other languages: 'um 15:00 Uhr', 'à 15h30', 'a las 05:30 horas', 'alle ore 9.15', 'kl. 14:47', 'klo 10.15'.
+# Other languages: 'um 15:00 Uhr', 'à 15h30', 'a las 05:30 horas', 'alle ore 9.15', 'kl. 14:47', 'klo 10.15', and
+# hours and minutes written out in Japanese, Chinese and Korean ('01時28分', '14시 05분').
 _TIME = (
-    r"(?:\b(?:at|um|à|a\s+las|às|alle(?:\s+ore)?|ore|om|klo)\s+|\bkl\.\s*|T|오전\s*|오후\s*)?\d{1,2}[:.h]\d{2}(?::\d{2})?\s*"
-    r"(?:[ap]\.?m\.?|uhr|horas|hrs|hs|h)?(?:\s*" + _ZONE + ")?"
+    r"(?:(?:\b(?:at|um|à|a\s+las|às|alle(?:\s+ore)?|ore|om|klo)\s+|\bkl\.\s*|T|오전\s*|오후\s*)?\d{1,2}[:.h]\d{2}(?::\d{2})?\s*"
+    r"(?:[ap]\.?m\.?|uhr|horas|hrs|hs|h)?|"
+    r"(?:오전\s*|오후\s*)?\d{1,2}\s*[時时시]\s*\d{1,2}\s*[分분])(?:\s*" + _ZONE + ")?"
 )
 _WEEKDAY = (
     r"(?:mon|tue|wed|thu|fri|sat|sun|dienstag|mittwoch|donnerstag|freitag|samstag|lundi|mardi|mercredi|jeudi|"
@@ -94,7 +96,8 @@ _LABEL_JOINER = r"(?:on|at|am|le|el|il|em|op)"  # 'Published on', 'Veröffentlic
 # What may surround a date on a line that is nothing but a date stamp (a place after a bar: '| Istanbul').
 _STAMP_FILLER = re.compile(
     rf"^[\s•·|:,.\-–—/()]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*)?[\s•·|:,.\-–—/()]*(?:{_WEEKDAY}[\s,•·|\-–—]*)?"
-    r"(?:\|\s*[^\d|]{1,30})?$",
+    r"(?:\|\s*[^\d|]{1,30})?"
+    r"(?:\s*\(?\s*(?:\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]\s*)?(?:更新|수정|업데이트)\s*\)?)?$",
     re.IGNORECASE,
 )
 _TIME_RE = re.compile(_TIME, re.IGNORECASE)

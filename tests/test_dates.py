@@ -32,6 +32,9 @@ STAMPS = [
     ("Mar 4, 2031, 9:15 pm ET", dt.date(2031, 3, 4), None, None),
     ("4 March 2031 10:00 CET", dt.date(2031, 3, 4), None, None),
     ("2031년 4월 23일 오후 2:05", dt.date(2031, 4, 23), None, None),
+    # Hours and minutes written out, and an update note after them.
+    ("2031年1月14日 01時28分 (1月14日 01時40分更新)", dt.date(2031, 1, 14), None, None),
+    ("2031년 4월 23일 14시 05분", dt.date(2031, 4, 23), None, None),
     # An update stamp first, the story's own after it.
     ("Updated Nov. 19, 2031 8:21 am ET / Original Nov. 18, 2031 8:02 am ET", dt.date(2031, 11, 18), "published", None),
     ("Updated 3 hours ago | Published Nov. 18, 2031", dt.date(2031, 11, 18), "published", None),
