@@ -75,14 +75,18 @@ GLUED_BYLINE = re.compile(
 SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
 # A headline printed twice on one line, with or without a space between the copies.
 DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
+# Labels of a credit's source ('Quelle: X', 'Source: X'), as a caption prints them.
+SOURCE_LABELS = r"quelle|source|fuente|fonte|crédit|credit"
 # A photo credit ending a line: a caption, not a headline. In parentheses ('Hyundai Steel (Yonhap)'), labelled
-# ('... bleibt vage. (Foto: REUTERS)', '... Kallas | Bildquelle: EU-Kommission', '... in Florida (Image: Getty)'),
+# ('... bleibt vage. (Foto: REUTERS)', '... Kallas | Bildquelle: EU-Kommission', '... in Florida (Image: Getty)',
+# '... Flagge. (Quelle: IMAGO/X)'), a stock or file picture's note ('... in your home (stock image)'),
 # a '©' and a name after the last sentence ('... scharf. © Name/dpa'), or a photographer's name and agency parted by a
 # slash after it ('... en Madrid (España). Name Surname / Europa Press').
 CREDIT_END = re.compile(
     r"\s\((?:[A-Z][\w&.'’-]*\s?){1,4}\)\s*$|"
     r"[.!?)]\s+(?:[A-ZÀ-ÖØ-Þ][\w'’-]+\s){0,2}[A-ZÀ-ÖØ-Þ][\w'’-]+\s?/\s?(?:[A-ZÀ-ÖØ-Þ][\w&'’-]*\s?){1,3}$|"
-    rf"[\s.](?:[(\[|]|[-–—]\s)\s*(?i:{PICTURE_LABELS})\s*:\s*[^()\[\]|:]{{1,80}}[)\]]?\.?\s*$|"
+    rf"[\s.](?:[(\[|]|[-–—]\s)\s*(?i:{PICTURE_LABELS}|{SOURCE_LABELS})\s*:\s*[^()\[\]|:]{{1,80}}[)\]]?\.?\s*$|"
+    r"\((?i:(?:stock|file|archive) (?:image|photo|picture)|archivbild|archivfoto)\)[\s(]*$|"
     r"[.!?|”“\"]\s*[©ⓒ]\s?[^\d\s©ⓒ][^©ⓒ]{1,80}$"
 )
 # A 'Label: value' field ('Tested by: X', 'RRP: £23.99', 'Last Updated : ...'); a line with two is a fact box.
