@@ -623,8 +623,11 @@ RULES: tuple[Rule, ...] = (
     Rule("caption_courtesy", "caption", r"(?:.*[^a-z0-9])?courtesy of [a-z0-9 .&'-]{2,60}",
          "'Courtesy of X' ends photo captions.", max_chars=400),
     Rule("caption_position_cue", "caption",
-         r".*\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right))\).*",
-         "Position cues like '(right)' or '(sixth from left)' identify people in a photo.", max_chars=620),
+         r".*\((?:left|right|centre|center|front|back|top|bottom|\w+ from (?:left|right)|"
+         r"von (?:links|li\.?)(?: nach (?:rechts|re\.?))?|v\.\s?l\.(?:\s?n\.\s?r\.)?|de (?:izquierda|gauche) [aà] "
+         r"(?:derecha|droite)|da sinistra(?: a destra)?|왼쪽부터|오른쪽부터|왼쪽|오른쪽)\).*",
+         "Position cues like '(right)', '(sixth from left)', '(von links)', '(de izquierda a derecha)' or "
+         "'(왼쪽부터)' identify people in a photo.", max_chars=620),
     Rule("caption_wire_photo", "caption",
          r".*\s(?-i:[A-Z][A-Za-z]+(?: Photo)?/[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}"
          r"(?:/(?:Files?|File Photo|Pool))?)\.?|"

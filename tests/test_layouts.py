@@ -237,12 +237,15 @@ def test_a_breadcrumb_item_is_never_the_title(header: list[str]) -> None:
         "in Busan (Korea). Dana Weber / Harbor Press",
         "in Busan. (Quelle: IMAGO/Harbor Press)",
         "in Busan (file photo)",
+        "in Busan. (Harbor Agency Photo Desk/Dana Weber Ronde)",
+        "in Busan (harbor-daily.com)",
     ],
 )
 def test_a_caption_closed_by_its_credit_is_never_the_title(credit: str) -> None:
     """A photo's caption right above the lead tells the story as well as the headline does, and the headline may
     stand far above it (over an audio player's controls), but its credit ('(Foto: X)', '| Bildquelle: X', '©
-    Name', 'Name / Agency' after its last sentence, '(Quelle: X)', '(file photo)') says it describes a picture."""
+    Name', 'Name / Agency' after its last sentence, '(Quelle: X)', '(file photo)', '(site.com)') says it describes a
+    picture."""
     caption = f"Vice Minister Ara Kwon and Energy Secretary Piet Ronde sign the tidal power memorandum {credit}"
     player = ["00:00 / 03:15", "0.5x", "0.8x", "1.0x", "1.2x", "1.5x", "2.0x"]
     lines = [OWN_HEADLINE, "By Dana Whitfield", *player, caption, "Share", LEAD, FOLLOW_UP]

@@ -79,7 +79,9 @@ DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
 SOURCE_LABELS = r"quelle|source|fuente|fonte|crédit|credit"
 # A photo credit ending a line: a caption, not a headline. In parentheses ('Hyundai Steel (Yonhap)'), labelled
 # ('... bleibt vage. (Foto: REUTERS)', '... Kallas | Bildquelle: EU-Kommission', '... in Florida (Image: Getty)',
-# '... Flagge. (Quelle: IMAGO/X)'), a stock or file picture's note ('... in your home (stock image)'),
+# '... Flagge. (Quelle: IMAGO/X)'), a stock or file picture's note ('... in your home (stock image)'), names or a site
+# in parentheses after the last sentence ('... the plumes. (NASA's Goddard Space Flight Center/Name)', '(site.com)'),
+# a Korean caption's agency after its last sentence ('... 있다. 뉴시스'),
 # a '©' and a name after the last sentence ('... scharf. © Name/dpa'), or a photographer's name and agency parted by a
 # slash after it ('... en Madrid (España). Name Surname / Europa Press').
 CREDIT_END = re.compile(
@@ -87,6 +89,8 @@ CREDIT_END = re.compile(
     r"[.!?)]\s+(?:[A-ZÀ-ÖØ-Þ][\w'’-]+\s){0,2}[A-ZÀ-ÖØ-Þ][\w'’-]+\s?/\s?(?:[A-ZÀ-ÖØ-Þ][\w&'’-]*\s?){1,3}$|"
     rf"[\s.](?:[(\[|]|[-–—]\s)\s*(?i:{PICTURE_LABELS}|{SOURCE_LABELS})\s*:\s*[^()\[\]|:]{{1,80}}[)\]]?\.?\s*$|"
     r"\((?i:(?:stock|file|archive) (?:image|photo|picture)|archivbild|archivfoto)\)[\s(]*$|"
+    r"[.!?]\s*\((?:[A-Z][\w&.'’-]*[\s/]?){1,8}\)\s*$|\((?:www\.)?[\w-]+\.(?:com|org|net|[a-z]{2})\)\s*$|"
+    r"다\.\s+[가-힣]{2,6}$|"
     r"[.!?|”“\"]\s*[©ⓒ]\s?[^\d\s©ⓒ][^©ⓒ]{1,80}$"
 )
 # A 'Label: value' field ('Tested by: X', 'RRP: £23.99', 'Last Updated : ...'); a line with two is a fact box.
