@@ -37,6 +37,11 @@ class Rule:
 
 KINDS = ("chrome", "end", "caption")
 _BULLET = r"(?:[•·▪◦*\-–]\s*)?"
+# What a writer's biography says they are ('a freelance writer based in ...', 'the Editor and Journalist at ...').
+_ROLE = (
+    r"(?:writer|reporter|journalist|editor|correspondent|contributor|columnist|producer|author|researcher|musician|"
+    r"photographer)"
+)
 _PHOTO_AGENCY = (
     r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
     r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank"
@@ -474,12 +479,14 @@ RULES: tuple[Rule, ...] = (
          r"(?:über (?:den autor|die autorin)|die autorin|der autor|zum autor|zur autorin|sobre (?:o autor|a autora|"
          r"el autor|la autora)|acerca del autor|à propos de l'auteur|sull'autore|over de auteur|om forfatteren|"
          r"o autorze)\s*:?|"
-         r"(?-i:[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3})(?: \(@\w+\))? is an? (?:[\w-]+ ){0,4}"
-         r"(?:writer|reporter|journalist|editor|correspondent|contributor|columnist|producer|author) "
-         r"(?:at|for|with|based|living|covering)\b.*)",
+         r"ver más (?:artículos|noticias)(?: de .+)?|"
+         rf"(?-i:[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){{1,3}})(?: \(@\w+\))? is (?:an?|the) (?:[\w-]+ ){{0,4}}{_ROLE}"
+         rf"(?:(?: and (?:[\w-]+ ){{0,2}}{_ROLE})? (?:at|for|with|based|living|covering)\b|(?: and (?:[\w-]+ ){{0,2}}"
+         rf"{_ROLE})?,).*)",
          "The author box after the article: its header (in other languages too: 'Über den Autor', 'Die Autorin'), a "
-         "biography ('Dana Whitfield is a freelance writer based in Busan.') and links to other stories, not the "
-         "article.", max_chars=400),
+         "biography ('Dana Whitfield is a freelance writer based in Busan.', 'Name is an assistant sports editor, "
+         "writer of ...', 'Name is the Editor and Journalist at ...') and links to other stories ('Ver más "
+         "artículos'), not the article.", max_chars=400),
     Rule("script_message", "chrome",
          r"(?:oops[!,.]?\s*)?(?:something went wrong(?: (?:with the connection|on our end|here))?|"
          r"an error (?:has )?occurred)[.!,]*(?:\s*please (?:try again|refresh(?: the page)?)(?: later)?[.!]?)?|"
