@@ -275,7 +275,8 @@ RULES: tuple[Rule, ...] = (
          r"(?: subscribe to (?:our|the) (?:[\w'’&-]+ )?newsletters?[.!]?)?|"
          r"(?:.*[^\w])?(?:abonnieren sie|abonniere|bestellen sie|suscr[ií]bete|suscribite|inscrivez-vous|abonnez-vous)"
          r"(?: (?:jetzt|kostenlos|gratis|hier|a|à))* (?:den |unseren |die |nuestro |notre |la |el |au )?"
-         r"(?:[\w-]+ ){0,2}newsletter.*|(?:unser|der|die) (?:kostenlose[rn]? )?[\w-]*newsletter(?:[^\w].*)?",
+         r"(?:[\w-]+ ){0,2}newsletter.*|(?:[\"“„][^\"“”]{1,40}[\"“”]:\s*)?(?:unser|der|die) (?:kostenlose[rn]? )?"
+         r"(?:[\w-]+ )?[\w-]*newsletter(?:[^\w].*)?|newsletter\s?:\s?[^.!?]{1,40}",
          "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored', "
          "'Sponsored By' over a sponsor's logo), and their consent lines ('By signing up, you agree to our Privacy "
          "Policy', 'No spam, we promise.'), and the box's own pitch ('Sign up to get the best stories of the week', "
