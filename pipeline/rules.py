@@ -410,8 +410,11 @@ RULES: tuple[Rule, ...] = (
          "more: Exports rise', 'MORE: Ferry fares rise', 'Lea también: ...', '【関連記事】...'): a headline, not the "
          "story's text. On pages in other languages the header of such a box too ('Lesen Sie auch'), which ends "
          "nothing: what ends an article was learned from English pages.", max_chars=170),
-    Rule("signoff_email", "end", r"[(<\[]?\s*" + EMAIL + r"\s*[)>\]]?",
-         "A reporter's e-mail alone on a line signs off the article (wire style)."),
+    Rule("signoff_email", "end",
+         r"[(<\[]?\s*(?:(?:write|e-?mail|contact) (?:to )?(?-i:[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,3}) at )?" + EMAIL
+         + r"\s*[)>\]]?\.?",
+         "A reporter's e-mail alone on a line, or with a line asking to write to them ('Write to Name at "
+         "name@example.com'), signs off the article (wire style)."),
     Rule("source_credit_line", "end",
          r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"
          r"edited by)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"
@@ -479,9 +482,10 @@ RULES: tuple[Rule, ...] = (
          _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+|"
          r"(?:über (?:den autor|die autorin)|die autorin|der autor|zum autor|zur autorin|sobre (?:o autor|a autora|"
          r"el autor|la autora)|acerca del autor|à propos de l'auteur|sull'autore|over de auteur|om forfatteren|"
-         r"o autorze)\s*:?|"
+         r"o autorze)\s*:?|(?:über|sobre|à propos de) "
+         r"(?-i:[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){1,2})|"
          r"ver más (?:artículos|noticias)(?: de .+)?|"
-         rf"(?-i:[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){{1,3}})(?: \(@\w+\))? is (?:an?|the) (?:[\w-]+ ){{0,4}}{_ROLE}"
+         rf"(?-i:[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){{1,3}})(?: \(@\w+\))? is (?:an?|the) (?:[\w,-]+ ){{0,4}}{_ROLE}"
          rf"(?:(?: and (?:[\w-]+ ){{0,2}}{_ROLE})? (?:at|for|with|based|living|covering)\b|(?: and (?:[\w-]+ ){{0,2}}"
          rf"{_ROLE})?,).*)",
          "The author box after the article: its header (in other languages too: 'Über den Autor', 'Die Autorin'), a "
