@@ -438,8 +438,9 @@ RULES: tuple[Rule, ...] = (
     Rule("comment_section", "end",
          _BULLET + r"\[?\s*(?:(?:top rated|most liked|newest|oldest|recent|latest|user|readers?'?) comments?|"
          r"(?:read|view|show) all comments|comments are closed|no comments yet.*|be the first to comment.*|"
-         r"(?:die )?kommentarfunktion (?:(?:unter|zu|für) diese[mn] (?:artikel|beitrag|text) )?"
-         r"(?:ist )?(?:geschlossen|deaktiviert|ausgeschaltet|abgeschaltet)[.!]?|"
+         r"(?:die )?kommentarfunktion(?:alität)? (?:(?:unter|zu|für) diese[mn] (?:artikel|beitrag|text) )?"
+         r"(?:ist )?(?:(?:um|zu) diese[rn]? (?:uhrzeit|zeit) |derzeit |nachts )?"
+         r"(?:geschlossen|deaktiviert|ausgeschaltet|abgeschaltet)[.!]?|"
          r"(?:les )?commentaires (?:sont )?fermés|"
          r"(?:los )?comentarios (?:están )?cerrados|(?:i )?commenti (?:sono )?chiusi|"
          r"(?:please )?enable javascript to view (?:the )?comments.*|javascript is required to load the comments|"
@@ -570,9 +571,11 @@ RULES: tuple[Rule, ...] = (
          r"categorías?|etiquetas)"
          r"\s*[:#]\s*.*|"
          r"(?:filed under|abgelegt unter|tagged(?: with)?|markiert mit|verschlagwortet mit)(?:[^\w].{0,200})?|"
-         r"(?:veröffentlicht in|publié dans|publicado en|pubblicato in)\s*:\s*.*",
-         "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping', a blog's 'Labels: travel, food'): site "
-         "navigation printed under articles."),
+         r"(?:veröffentlicht in|publié dans|publicado en|pubblicato in)\s*:\s*.*|"
+         r"(?:más temas|ämnen i artikeln|relaterte emner|lees meer over)\s*:?",
+         "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping', a blog's 'Labels: travel, food', "
+         "headers abroad: 'Más temas:', 'Ämnen i artikeln', 'Lees meer over'): site navigation printed under "
+         "articles."),
     Rule("full_article_pointer", "end",
          r"(?:\(?for (?:the )?full (?:article|story|text)|read the full (?:article|story)|the full (?:article|story) "
          r"(?:is|can be)|more information (?:about|on) .+ (?:can be found|is available)).*",
