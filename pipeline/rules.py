@@ -258,7 +258,8 @@ RULES: tuple[Rule, ...] = (
          r"by (?:signing up|subscribing),? (?:you|i) (?:agree|accept|consent).*|no spam[,.!].*|"
          r"by clicking (?:on )?[\"“”']?(?:sign up|subscribe|submit|register|continue)[\"“”']?,? you "
          r"(?:agree|accept|consent).*|"
-         r"a welcome e-?mail is on its way.*|"
+         r"a welcome e-?mail is on its way.*|we use your sign-?up to provide content in ways you(?:'|’)ve "
+         r"consented to.*|"
          r"you can unsubscribe at any time.*|sign up (?:now )?to (?:get|receive) .*|see all newsletters|"
          r"thanks? (?:you )?for (?:signing up|subscribing)(?:[^\w].*)?|"
          r"you(?:'ve| have) (?:been )?succ?ess?fully subscribed.*|subscribe\s+no,? thanks|"
@@ -339,7 +340,8 @@ RULES: tuple[Rule, ...] = (
          "printed over its headline: the article follows it, so it ends nothing (unlike `paywall`)."),
     Rule("paywall", "end",
          r"(?:.{0,80}[^\w])?(?:to (?:view|read|continue reading) (?:the|this) (?:full |entire )?(?:story|article)"
-         r"(?:,| please| you)|subscribe (?:now )?to (?:continue|keep) reading|this (?:article|story|content) is "
+         r"(?:,| please| you)|(?:subscribe (?:now )?|create an? (?:free )?account )to (?:continue|keep) reading|"
+         r"this (?:article|story|content) is "
          r"(?:only )?(?:available |reserved )?(?:for|to) (?:paying )?(?:subscribers|members)|you(?:'ve|’ve| have) "
          r"reached your (?:limit|maximum) of (?:free )?(?:articles|stories)|"
          r"already an? (?:subscriber|member)(?:[^\w]|$)|"
@@ -420,7 +422,8 @@ RULES: tuple[Rule, ...] = (
          r"edited by)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"
          r"(?:additional reporting|editing) by .+|"
          r"additional reporting by (?-i:[A-Z][\w'’.-]+(?:,? (?:and |& )?[A-Z][\w'’.-]+)*)\.?|"
-         r"(?:this (?:article|story) was )?originally published (?:on|in|at|by) [^.]{2,80}\.?)",
+         r"(?:this (?:article|story) was )?originally published (?:on|in|at|by) [^.]{2,80}\.?|"
+         r"mit (?:agenturmaterial|material (?:von|der nachrichtenagenturen?) [^.]{2,40})\.?)",
          "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
          "by Y'), possibly after a footnote in parentheses ('($1 = 1,200 won)'), and where a syndicated story first "
          "ran ('Originally published on Harbor Science.')."),
@@ -558,6 +561,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:you can )?save this (?:article|story)(?:[^\w].*)?|(?:to revisit|to see) (?:this article|your saved).*|"
          r".{0,80}\bto bookmark this (?:article|story)(?:[^\w].*)?|add to (?:your )?saved (?:stories|articles)|"
          r"save (?:it )?for later|(?:blog)?artikel (?:merken|speichern)|sauvegarder cet article.*|"
+         r"(?:story|article) saved|you can find this (?:story|article) in (?:my|your) (?:bookmarks|saved).*|"
          r"記事を(?:マイページに)?保存.*|"
          r"salva questo articolo.*|(?:suscr[ií]bete|suscribite|reg[ií]strate) para guardar .*|"
          r".{0,40}\bpara poder guardar art[ií]culos\.?|guardar (?:este )?art[ií]culo|"
