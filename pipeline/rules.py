@@ -167,6 +167,8 @@ RULES: tuple[Rule, ...] = (
          r"footer)s?\s*)+|"
          r"(?:fortsæt|gå|hopp|hoppa|spring) til(?:l)? (?:indhold|innhold|innehåll|hovedindhold)|"
          r"(?:direkt )?zum inhalt(?: springen)?|(?:aller|passer) au contenu(?: principal)?|"
+         r"(?:den )?(?:nächsten|vorherigen) abschnitt (?:[\w -]{1,40} )?überspringen|"
+         r"(?:why (?:am i|do i|are you) seeing this ad|warum sehe ich diese anzeige|hvorfor ser du denne annonsen)\??|"
          r"(?:ir|saltar) al contenido(?: principal)?|vai al contenuto(?: principale)?|naar de (?:hoofd)?inhoud|"
          r"(?:skip|main|site|open|close|toggle)?\s*"
          r"(?:content )?menu|(?:main|menu|page|site|primary) (?:content|navigation)|"
@@ -245,9 +247,10 @@ RULES: tuple[Rule, ...] = (
          r"(?:join|follow|like) us(?: on [\w ]+)?!?|(?:subscribe|sign up)(?: to| for)? (?:our )?newsletters?.{0,40}|"
          r"follow (?:me|@\w+|(?-i:[A-Z][\w.'’&-]*)(?: (?-i:[A-Z@][\w.'’&-]*)){0,4}(?: section| desk)?) on "
          r"(?:twitter|x|facebook|instagram|linkedin|youtube|tiktok|threads|telegram|whatsapp|google news)"
-         r"(?:[^\w].{0,200})?",
+         r"(?:[^\w].{0,200})?|folgst du (?:uns )?schon [^?]{1,40} auf "
+         r"(?:whatsapp|instagram|facebook|tiktok|x|threads|youtube|telegram|google news)\??",
          "Calls to follow or subscribe printed under articles on most sites ('Follow The Harbor Daily on Twitter and "
-         "Instagram @HarborDaily')."),
+         "Instagram @HarborDaily', 'Folgst du schon X auf WhatsApp?')."),
     Rule("newsletter_promo", "chrome",
          r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|"
          r"(?:.*[^\w])?(?:right|directly|soon be) in your inbox.*|"
@@ -396,7 +399,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
          r"recent (?:posts|entries)|you may (?:also )?like|latest (?:news|videos|stories)(?: from(?: [\w .&'’-]+)?)?|"
          r"top stories(?: (?:in|from) [\w ]+)?|"
-         r"editor'?s picks?|related coverage|explore further|more on this (?:story|topic)|read next|"
+         r"editor(?:'|’)?s (?:picks?|choice)|recommended from [\w .&'’-]{2,40}|related coverage|explore further|"
+         r"more on this (?:story|topic)|read next|"
          r"next up(?: in [\w &]+)?|"
          r"popular on [\w .&'-]+|more (?:in|on) (?-i:[A-Z][\w&'’-]*(?: [A-Z&][\w&'’-]*){0,3})"
          r"(?: more (?:videos|stories|news))?)\s*(?::|\.{3}|…)?",
@@ -444,7 +448,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:die )?kommentarfunktion(?:alität)? (?:(?:unter|zu|für) diese[mn] (?:artikel|beitrag|text) )?"
          r"(?:ist )?(?:(?:um|zu) diese[rn]? (?:uhrzeit|zeit) |derzeit |nachts )?"
          r"(?:geschlossen|deaktiviert|ausgeschaltet|abgeschaltet)[.!]?|"
-         r"(?:les )?commentaires (?:sont )?fermés|"
+         r"(?:les )?commentaires (?:sont )?fermés|bitte achten sie darauf, dass ihre kommentare .*|"
          r"(?:los )?comentarios (?:están )?cerrados|(?:i )?commenti (?:sono )?chiusi|"
          r"(?:please )?enable javascript to view (?:the )?comments.*|javascript is required to load the comments|"
          r"loading comments|blog comments powered by disqus|comments & replies|"
