@@ -427,7 +427,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:additional reporting|editing) by .+|"
          r"additional reporting by (?-i:[A-Z][\w'’.-]+(?:,? (?:and |& )?[A-Z][\w'’.-]+)*)\.?|"
          r"(?:this (?:article|story) was )?originally published (?:on|in|at|by) [^.]{2,80}\.?|"
-         r"mit (?:agenturmaterial|material (?:von|der nachrichtenagenturen?) [^.]{2,40})\.?)",
+         r"mit (?:agenturmaterial|material (?:von|der nachrichtenagenturen?) [^.]{2,40})\.?|"
+         r"(?:übersetzung|redaktion|schlussredaktion|mitarbeit)\s?:\s?(?-i:[A-Z])[\w'’.-]+ [^.!?]{2,200})",
          "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
          "by Y'), possibly after a footnote in parentheses ('($1 = 1,200 won)'), and where a syndicated story first "
          "ran ('Originally published on Harbor Science.')."),
@@ -528,7 +529,8 @@ RULES: tuple[Rule, ...] = (
          r"wenn (?:dir|ihnen) (?:der|dieser|unser) (?:artikel|beitrag) gefallen hat\W.*|"
          r"(?:vous avez aimé|vous aimez) cet article\s?\?.*|(?:te gustó|le gustó) (?:este|el) artículo\?.*|"
          r"(?:sie lesen|lesen sie|du liest|liest du) gerne [^?]{1,80}\?.*|mitglied (?:bei|von|der|des) [^.!?]{1,40} "
-         r"werden[.!]?",
+         r"werden[.!]?|\d+ (?:wochen|tage|monate) (?:kostenlos|gratis) (?:testen|lesen)[.!]?|"
+         r"(?:deine|ihre) spende für [^.!?]{2,60}",
          "The site's pitch to a reader who got this far ('If you enjoyed this article, we have a proposition for you: "
          "join ...', 'If you liked this post, share it', 'Dir hat der Artikel gefallen? Jetzt teilen', 'Sie lesen "
          "gerne die Zeitung? Dann werden Sie Mitglied'): a membership or sharing appeal, not the article.",
