@@ -819,10 +819,10 @@ def _choose_title(
 
 def _sentence_shaped_headline(lines: list[Line], ev: list[Evidence], shapes: list[Shape], header: _Header,
                               start: int, lead: int) -> int | None:  # fmt: skip
-    """Where no line is shaped like a headline: the first line near above the lead that tells the story (half of
-    what a headline must: inflected words differ), of a headline's length, ends like no sentence and is no
-    caption. A headline of two sentences ('Germany. Borders to stay shut') reads as a short line or a paragraph
-    (a deck, above the lead), not as a headline."""
+    """Where no line is shaped like a headline: the first line near above the lead that tells the story (`_tells`:
+    more than half of what a headline must; inflected words differ), of a headline's length, ends like no sentence
+    and is no caption. A headline of two sentences ('Germany. Borders to stay shut') reads as a short line or a
+    paragraph (a deck, above the lead), not as a headline."""
     for i in range(start, lead):
         if (
             ev[i].kind not in ("short", "prose", "deck")
@@ -834,7 +834,7 @@ def _sentence_shaped_headline(lines: list[Line], ev: list[Evidence], shapes: lis
             continue
         if CREDIT_END.search(lines[i].text) or _metadata(lines[i].text):
             continue  # a photo's caption closed by its credit, a stamp, a fact box
-        if header.tells_story(lines[i].text) >= STORY_TOLD / 2:
+        if _tells(header, lines, i):
             return i
     return None
 
