@@ -168,7 +168,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:fortsæt|gå|hopp|hoppa|spring) til(?:l)? (?:indhold|innhold|innehåll|hovedindhold)|"
          r"(?:direkt )?zum inhalt(?: springen)?|(?:aller|passer) au contenu(?: principal)?|"
          r"(?:den )?(?:nächsten|vorherigen) abschnitt (?:[\w -]{1,40} )?überspringen|"
-         r"(?:why (?:am i|do i|are you) seeing this ad|warum sehe ich diese anzeige|hvorfor ser du denne annonsen)\??|"
+         r"(?:why (?:am i|do i|are you) seeing this ad|warum sehe ich diese anzeige|hvorfor ser du denne annonsen|"
+         r"¿?por qué (?:estás viendo|veo) esto)\??|"
          r"(?:ir|saltar) al contenido(?: principal)?|vai al contenuto(?: principale)?|naar de (?:hoofd)?inhoud|"
          r"(?:skip|main|site|open|close|toggle)?\s*"
          r"(?:content )?menu|(?:main|menu|page|site|primary) (?:content|navigation)|"
@@ -263,7 +264,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:agree|accept|consent).*|"
          r"a welcome e-?mail is on its way.*|we use your sign-?up to provide content in ways you(?:'|’)ve "
          r"consented to.*|"
-         r"you can unsubscribe at any time.*|sign up (?:now )?to (?:get|receive) .*|see all newsletters|"
+         r"you can unsubscribe at any time.*|(?:jetzt abonnieren\s*)?(?:sie können sich|du kannst dich) jederzeit "
+         r"(?:wieder )?(?:abmelden|abbestellen).*|sign up (?:now )?to (?:get|receive) .*|see all newsletters|"
          r"thanks? (?:you )?for (?:signing up|subscribing)(?:[^\w].*)?|"
          r"you(?:'ve| have) (?:been )?succ?ess?fully subscribed.*|subscribe\s+no,? thanks|"
          r"(?:.*[^\w])?opt-in box(?:[^\w].*)?|"
@@ -291,7 +293,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:.*[^\w])?(?:(?:you(?:'re| are) )?(?:using|running) an? ad ?-?blocker|"
          r"(?:disable|deactivate|turn off|pause) (?:your |the )?ad ?-?blocker|ad ?-?blocker (?:detected|enabled)|"
          r"einen ad-?blocker aktiviert|(?:ihren|den) ad-?blocker (?:deaktivieren|ausschalten)|"
-         r"bloqueur de publicités?|bloqueador de anuncios)(?:[^\w].*)?",
+         r"bloqueur de publicités?|bloqueador de anuncios|nettstedet du nå besøker (?:blir|er) (?:i stor del )?"
+         r"finansiert av annonse\w*)(?:[^\w].*)?",
          "A notice to readers whose browser blocks ads ('It looks like you're using an ad blocker', 'Sie haben "
          "vermutlich einen Ad-Blocker aktiviert'): the page's, printed by a script, never the article's.",
          max_chars=400),
@@ -351,7 +354,8 @@ RULES: tuple[Rule, ...] = (
          # Abroad, where a cut article stops: a label printed over the headline is a `subscriber_label`.
          r"la suite (?:de cet article )?est réservée (?:aux|à nos) abonnés|il vous reste \d+(?:[.,]\d+)? ?% de cet "
          r"article à lire|(?:jetzt )?(?:weiterlesen|lesen sie (?:jetzt )?weiter) mit \S|para (?:seguir|continuar) "
-         r"leyendo|(?:abbonati )?per continuare a leggere|この記事は(?:有料)?会員限定(?:です|記事)).*",
+         r"leyendo|(?:abbonati )?per continuare a leggere|この記事は(?:有料)?会員限定(?:です|記事)|"
+         r"tu suscripción se está usando en otro dispositivo).*",
          "A paywall's notice where the article stops ('To view the full story, please subscribe', 'If you are "
          "already a subscriber, log in', 'Il vous reste 68% de cet article à lire', 'Jetzt weiterlesen mit Plus', "
          "'この記事は会員限定です'): the page holds no more of the article.", max_chars=300),
@@ -530,6 +534,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:vous avez aimé|vous aimez) cet article\s?\?.*|(?:te gustó|le gustó) (?:este|el) artículo\?.*|"
          r"(?:sie lesen|lesen sie|du liest|liest du) gerne [^?]{1,80}\?.*|mitglied (?:bei|von|der|des) [^.!?]{1,40} "
          r"werden[.!]?|\d+ (?:wochen|tage|monate) (?:kostenlos|gratis) (?:testen|lesen)[.!]?|"
+         r"(?:nouveau\s?:\s?)?découvrez nos offres(?: premium)?\s?!?|"
+         r"(?:we (?:appreciate|understand|know) that )?not everyone (?:can afford|is in a position) to pay.*|"
          r"(?:deine|ihre) spende für [^.!?]{2,60}",
          "The site's pitch to a reader who got this far ('If you enjoyed this article, we have a proposition for you: "
          "join ...', 'If you liked this post, share it', 'Dir hat der Artikel gefallen? Jetzt teilen', 'Sie lesen "
