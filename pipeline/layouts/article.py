@@ -31,7 +31,14 @@ from pipeline.layouts.evidence import (
     Shape,
     byline_name,
 )
-from pipeline.patterns import BYLINE_OPENING_RE, EMAIL, PICTURE_LABELS, SENTENCE_BREAK_RE, WIRE_AGENCIES
+from pipeline.patterns import (
+    BYLINE_OPENING_RE,
+    EMAIL,
+    PICTURE_LABELS,
+    SENTENCE_BREAK_RE,
+    SOURCE_LABELS,
+    WIRE_AGENCIES,
+)
 from pipeline.rules import inline_too
 from pipeline.text import canonical, word_count
 
@@ -75,8 +82,6 @@ GLUED_BYLINE = re.compile(
 SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
 # A headline printed twice on one line, with or without a space between the copies.
 DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
-# Labels of a credit's source ('Quelle: X', 'Source: X'), as a caption prints them.
-SOURCE_LABELS = r"quelle|source|fuente|fonte|crédit|credit"
 # A photo credit ending a line: a caption, not a headline. In parentheses ('Hyundai Steel (Yonhap)'), labelled
 # ('... bleibt vage. (Foto: REUTERS)', '... Kallas | Bildquelle: EU-Kommission', '... in Florida (Image: Getty)',
 # '... Flagge. (Quelle: IMAGO/X)'), a stock or file picture's note ('... in your home (stock image)'), names or a site
