@@ -46,6 +46,7 @@ EXAMPLES = {
     ),
     # Lower case: the patterns that use it read case-blind.
     "PICTURE_LABELS": (["foto: dpa", "photos", "bildquelle", "imagen", "zdjęcie"], ["fahrt", "tele", "fähre"]),
+    "SOURCE_LABELS": (["quelle: imago", "source: harbor agency", "fuente: efe", "credit"], ["sauce", "fondue"]),
     "EMAIL": (
         ["(dana.whitfield@harbordaily.example)", "Contact: ivo+news@kelmore-times.co.kr"],
         ["@harbordaily on X", "ivo@localhost", "Exports rose 5% @ noon."],
