@@ -93,10 +93,11 @@ _LABEL = (
 )
 _LABEL_JOINER = r"(?:on|at|am|le|el|il|em|op)"  # 'Published on', 'Veröffentlicht am', 'Publié le', 'Publicado el'
 
-# What may surround a date on a line that is nothing but a date stamp (a place after a bar: '| Istanbul').
+# What may surround a date on a line that is nothing but a date stamp (a place after a bar or a bullet: '| Istanbul',
+# '• Duqm, Oman').
 _STAMP_FILLER = re.compile(
     rf"^[\s•·|:,.\-–—/()]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*)?[\s•·|:,.\-–—/()]*(?:{_WEEKDAY}[\s,•·|\-–—]*)?"
-    r"(?:\|\s*[^\d|]{1,30})?"
+    r"(?:[|•·]\s*[^\d|•·]{1,30})?"
     r"(?:\s*\(?\s*(?:\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]\s*)?(?:更新|수정|업데이트)\s*\)?)?$",
     re.IGNORECASE,
 )
@@ -214,6 +215,12 @@ def carries_stamp(text: str) -> bool:
     return any(
         _TIME_AFTER.match(text, d.end) or _TIME_OR_LABEL_BEFORE.search(text[: d.start]) for d in find_dates(text)
     )
+
+
+def without_stamp_label(text: str) -> str:
+    """The text before a date without the time or date label printed right before it ('By Dana Whitfield
+    published' -> 'By Dana Whitfield')."""
+    return _TIME_OR_LABEL_BEFORE.sub("", text)
 
 
 def _stamp(line: str, date: FoundDate) -> DateStamp | None:

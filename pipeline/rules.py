@@ -528,6 +528,12 @@ RULES: tuple[Rule, ...] = (
          "The footer's credit to the blogging platform or its theme ('Proudly powered by WordPress', 'Blog at "
          "WordPress.com.', 'Erstelle eine kostenlose Website oder Blog – auf WordPress.com.'): never the article.",
          max_chars=250),
+    Rule("publishing_controls", "chrome",
+         r"ready to publish\?|change the story[’']s title, subtitle,? and visibility as needed|"
+         r"featured close publish changes|the author chose to make this story unlisted\W.*",
+         "A blogging platform's editing controls saved with the page ('Ready to publish?', 'Change the story’s "
+         "title, subtitle, and visibility as needed', 'Featured Close Publish changes') and its notice on an unlisted "
+         "story: the editor's furniture, never the article (it had been a page's title).", max_chars=250),
     Rule("reader_pitch", "chrome",
          r"if you (?:enjoyed|liked|like|enjoy|value|appreciated|found) (?:this|our) (?:article|story|post|piece|"
          r"content|journalism|reporting)(?:[^\w].*)?|like it\? share it!?|"

@@ -21,6 +21,7 @@ STAMPS = [
     ("Economy 09:05 April 11, 2031", dt.date(2031, 4, 11), None, "Economy"),
     ("Economy 2031-04-23 10:11", dt.date(2031, 4, 23), None, "Economy"),
     ("Monday, 14 November 2031 11:15:02 (GMT+3) | Ankara", dt.date(2031, 11, 14), None, None),
+    ("21 October 2031 • Duqm, Oman", dt.date(2031, 10, 21), None, None),  # a dateline's place after a bullet
     ("Published : Dec. 10, 2031 - 10:19", dt.date(2031, 12, 10), "published", None),
     ("Updated : June 1, 2031 - 09:00", dt.date(2031, 6, 1), "updated", None),
     ("Thursday, March 6, 2031, 09:15", dt.date(2031, 3, 6), None, None),

@@ -1066,6 +1066,8 @@ def test_a_sentence_over_the_headline_that_tells_none_of_the_story_is_no_lead() 
         ("By Dana Whitfield 2031-11-18T20:51:19Z Energy", "Dana Whitfield"),
         ("By Dana Whitfield | Nov. 19, 2031 5:50 PM", "Dana Whitfield"),
         ("By Dana Whitfield - Harbor Daily Contributor 2031-11-19T12:48:14Z Energy", "Dana Whitfield"),
+        ("By Dana Whitfield published 19 November 2031", "Dana Whitfield"),  # a date label between them
+        ("By Dana Whitfield, posted on November 19, 2031", "Dana Whitfield"),
     ],
 )
 def test_a_byline_with_its_date_on_the_line_gives_both(line: str, name: str) -> None:
@@ -1265,3 +1267,46 @@ def test_a_related_storys_header_under_the_lead_does_not_take_the_lead() -> None
     assert body_paragraphs(lines)[0] == LEAD
     notice = "This article contains affiliate links: we may earn a commission when you buy through them."
     assert body_paragraphs(["Energy", notice, OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP])[0] == LEAD
+
+
+def test_a_photos_caption_and_credit_between_the_standfirst_and_the_byline_part_nothing() -> None:
+    """A photo between the standfirst and the byline may print a one-word caption and credit ('Harbor', 'Harbor
+    Daily'): the standfirst over them is still a deck over the story's byline, not its lead."""
+    lines = ["Energy", OWN_HEADLINE, STANDFIRST, "Turbines", "Turbines", "By Dana Whitfield", "19 November 2031",
+             LEAD, FOLLOW_UP, THIRD]  # fmt: skip
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+
+
+TWO_SENTENCE_HEADLINE = "Norland needs more tidal power. Korea wants to help"
+
+
+@pytest.mark.parametrize("headline", [TWO_SENTENCE_HEADLINE, "'Norland needs more tidal power. We will help'"])
+def test_a_headline_of_two_sentences_over_its_byline_wins_over_lines_far_up(headline: str) -> None:
+    """A headline of two sentences, or quoted whole, reads as a paragraph (a deck, over the byline). Where the lines
+    nearest above the lead hold no headline-shaped line, a headline further up would win, though it is a menu's
+    item that shares words with the story ('Norland Tidal Research Programme') or none ('Meet our team'); the two
+    sentences near the lead that tell the story are the headline."""
+    for far_up in (["Norland Tidal Research Programme", *SECTIONS], ["Meet our team", *SECTIONS]):
+        lines = [*far_up, "Listen", "Share", headline, "By Dana Whitfield", "19 November 2031", LEAD, FOLLOW_UP,
+                 THIRD]  # fmt: skip
+        assert title_with_learned(lines, []) == headline
+        assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+
+
+def test_a_headline_of_two_sentences_wins_over_a_button_right_over_the_lead() -> None:
+    """A button's label shaped like a headline ('Recommend this story to a friend') over the headline printed again
+    as the first line of the story tells none of the story and stands over no byline or date: the headline of two
+    sentences above the buttons is the title."""
+    buttons = ["Share this article", "Facebook Twitter", "Recommend this story to a friend"]
+    lines = [*MENU, TWO_SENTENCE_HEADLINE, *buttons, TWO_SENTENCE_HEADLINE, LEAD, FOLLOW_UP, THIRD]
+    assert title_with_learned(lines, []) == TWO_SENTENCE_HEADLINE
+
+
+def test_a_long_first_line_over_the_date_that_ends_like_no_sentence_is_no_headline() -> None:
+    """The page's first paragraph right over the date, ending like no sentence, is a long headline up to a
+    headline's length; longer, it is a standfirst or a spammer's comment printed over the page, never the title."""
+    spam = " ".join(["Best online offers with great bonuses and daily prizes for new players"] * 6)
+    lines = ["Harbor Notes", spam, "Menu", "Harbor Notes", "19 November 2031", OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]

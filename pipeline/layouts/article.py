@@ -110,6 +110,8 @@ HANDOFF = re.compile(
 HANDOFF_WORDS = ("eporter", "orrespondent", "has")
 # The agency a page names, for the byline of a story whose only credit is a 'Reporting by ...; Editing by ...' line.
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
+# A line that is one quotation from its first character to its last ('„Wir bleiben.“'): a quote headline.
+QUOTED_LINE = re.compile(r"""^\s*["„“”«»‚‘'].*["“”«»’']\s*$""")
 HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
@@ -582,9 +584,11 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
                 ev[j] = Evidence("deck", "deck") if ev[j].kind == "prose" else ev[j]
             continue
         # The page's first paragraph right over the date or byline, with the article under it: a long line that
-        # does not end like a sentence is a long headline; one that does, a standfirst (a deck, however long).
+        # does not end like a sentence is a long headline, up to a headline's length; one that does, or runs longer,
+        # a standfirst (a deck, however long).
         if k == 0 and _metadata_under_decks(ev, shapes, i + 1, i) is not None:
-            ev[i] = Evidence("deck", "deck") if shapes[i].ends_sentence else Evidence("headline")
+            standfirst = shapes[i].ends_sentence or len(lines[i].text) > HEADLINE_MAX_CHARS
+            ev[i] = Evidence("deck", "deck") if standfirst else Evidence("headline")
             continue
         # A paragraph over the story's header (a headline over its byline or date): a notice above the story (an
         # affiliate disclosure, a cookie banner), not its lead. Right under a byline or date, it is the story's
@@ -668,7 +672,11 @@ def _credited_caption(text: str, shape: Shape) -> bool:
 def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, first: int | None = None) -> int | None:
     """The date or byline line under the short paragraphs from ``start`` on, when the article follows it."""
     j = start
-    while j < len(ev) and (ev[j].kind in _SKIPPABLE or (ev[j].kind == "prose" and shapes[j].words < PROSE_SURE_WORDS)):
+    while j < len(ev) and (
+        ev[j].kind in _SKIPPABLE
+        or (ev[j].kind == "prose" and shapes[j].words < PROSE_SURE_WORDS)
+        or (ev[j].kind == "short" and shapes[j].words <= LABEL_MAX_WORDS)  # a photo's caption and credit ('Etlaq')
+    ):
         j += 1
     opened = first if first is not None else start
     if j <= opened or j >= len(ev) or ev[j].kind not in ("date", "byline"):
@@ -810,24 +818,41 @@ def _choose_title(
     article must not take the title from its headline)."""
     header = _Header.of(lines, ev, shapes, lead)
     near = _title_window(ev, lead)
+    title = None
+    shaped = _sentence_shaped_headline(lines, ev, shapes, header, near, lead)
     for with_learned in (False, True):
         near_title, page_title = (
             _best_title(lines, ev, shapes, lead, lead_dated, learned, header, with_learned, start)
             for start in (near, 0)
         )
+        # A headline of two sentences near the lead, where only lines further up are shaped like one.
+        near_title = shaped if near_title is None and page_title is not None else near_title
         if near_title is not None and page_title is not None:
-            return page_title if _story_further_up(lines, ev, shapes, header, near_title, page_title) else near_title
-        if near_title is not None or page_title is not None:
-            return near_title if near_title is not None else page_title
-    return _sentence_shaped_headline(lines, ev, shapes, header, near, lead)
+            title = page_title if _story_further_up(lines, ev, shapes, header, near_title, page_title) else near_title
+        else:
+            title = near_title if near_title is not None else page_title
+        if title is not None:
+            break
+    # A headline-shaped line that tells little of the story and stands over no byline or date (a menu's item, a like
+    # button over the lead) yields to a headline of two sentences near above the lead that tells it.
+    if shaped is not None and (
+        title is None
+        or (
+            header.tells_story(lines[title].text) < STORY_TOLD / 2
+            and _stands_over(ev, shapes, title, lead) != "metadata"
+        )
+    ):
+        return shaped
+    return title
 
 
 def _sentence_shaped_headline(lines: list[Line], ev: list[Evidence], shapes: list[Shape], header: _Header,
                               start: int, lead: int) -> int | None:  # fmt: skip
     """Where no line is shaped like a headline: the first line near above the lead that tells the story (`_tells`:
     more than half of what a headline must; inflected words differ), of a headline's length, ends like no sentence
-    and is no caption. A headline of two sentences ('Germany. Borders to stay shut') reads as a short line or a
-    paragraph (a deck, above the lead), not as a headline."""
+    (a quotation whole may) and is no caption. A headline of two sentences ('Germany. Borders to stay shut') or a
+    quoted one ("'I sell theme park holidays - the right day could save you thousands'") reads as a short line or
+    a paragraph (a deck, above the lead), not as a headline."""
     for i in range(start, lead):
         if (
             ev[i].kind not in ("short", "prose", "deck")
@@ -835,7 +860,8 @@ def _sentence_shaped_headline(lines: list[Line], ev: list[Evidence], shapes: lis
             or _never_title(lines, i)
         ):
             continue
-        if shapes[i].ends_sentence or not LABEL_MAX_WORDS < shapes[i].words <= HEADLINE_MAX_WORDS:
+        said = shapes[i].ends_sentence and not QUOTED_LINE.match(lines[i].text)
+        if said or not LABEL_MAX_WORDS < shapes[i].words <= HEADLINE_MAX_WORDS:
             continue
         if CREDIT_END.search(lines[i].text) or _metadata(lines[i].text):
             continue  # a photo's caption closed by its credit, a stamp, a fact box

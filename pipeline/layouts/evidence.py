@@ -15,7 +15,7 @@ from functools import cache
 import polars as pl
 
 from pipeline import rules
-from pipeline.dates import DateStamp, date_stamp, find_dates, parse_iso
+from pipeline.dates import DateStamp, date_stamp, find_dates, parse_iso, without_stamp_label
 from pipeline.patterns import (
     CRAWLER_DATE_SUFFIX,
     INLINE_SHORTCODE,
@@ -415,11 +415,13 @@ EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "prose", "headline", "categor
 
 def _dated_byline(text: str) -> tuple[str, DateStamp] | None:
     """(name, date) of a byline with the date printed after the name on its line ('By Dana Whitfield, November
-    19, 2019'; 'By Mike Wall 2019-11-18T20:51:19Z Science'); what follows the date is not read."""
+    19, 2019'; 'By Mike Wall 2019-11-18T20:51:19Z Science'), a date label between them or not ('By Ivo Brandt
+    published 19 May 2019'); what follows the date is not read."""
     found = find_dates(text)
     if not found:
         return None
-    name = byline_name(text[: found[0].start].rstrip(" ,|·•-–—"))
+    before = text[: found[0].start]
+    name = byline_name(before.rstrip(" ,|·•-–—")) or byline_name(without_stamp_label(before).rstrip(" ,|·•-–—"))
     return None if name is None else (name, DateStamp(found[0].value, None))
 
 
