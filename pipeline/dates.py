@@ -84,6 +84,7 @@ LABEL_MEANING = {
     "publikováno": "published", "aktualizováno": "updated", "julkaistu": "published", "päivitetty": "updated",
     "sist oppdatert": "updated", "senast uppdaterad": "updated", "senest opdateret": "updated",
     "first published": "published", "zuerst veröffentlicht": "published", "erstmals veröffentlicht": "published",
+    "publiziert": "published",  # Swiss German
     "stand": "date",  # German 'as of': the one stamp many German sites print
 }  # fmt: skip
 _LABEL = (

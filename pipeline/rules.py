@@ -316,6 +316,18 @@ RULES: tuple[Rule, ...] = (
          "The cookie banner ('Privacy & Cookies: This site uses cookies. By continuing ...', 'Accept all cookies'), "
          "in other languages too ('Utilizziamo i cookie per ...').",
          max_chars=300),
+    Rule("ai_summary_notice", "chrome",
+         r"(?:i\s+)?(?:(?:this|the) )?(?:article )?summary (?:was |is |has been )?"
+         r"(?:generated|created|written|produced) (?:by|with|using) (?:an? )?"
+         r"(?:ai|artificial intelligence|chatgpt|language model)(?:[^\w].*)?|"
+         r"(?:an? )?ai[- ]generated summary(?:[^\w].*)?|"
+         r"(?:i\s+)?diese zusammenfassung wurde (?:künstlich|automatisch|mit (?:hilfe )?(?:von )?(?:ki|künstlicher "
+         r"intelligenz)|von einer ki) (?:erzeugt|erstellt|generiert)(?:[^\w].*)?|"
+         r"(?:i\s+)?(?:sammendraget|resuméet|sammanfattningen) (?:er|är) (?:laget|lagd|skrevet|generert|lavet|gjord|"
+         r"skapad|skriven) (?:av|af|med) (?:chatgpt|ki|ai|kunstig intelligens)(?:[^\w].*)?",
+         "A note that a summary box over the article was written by a language model ('This summary was generated "
+         "by AI', 'Diese Zusammenfassung wurde künstlich erzeugt', 'Sammendraget er laget av ChatGPT og godkjent av "
+         "X'): the site's label, not the article.", max_chars=250),
     Rule("embed_notice", "chrome",
          r"(?:empfohlener )?(?:externer|redaktioneller) inhalt(?: (?:nicht verfügbar|datenschutzerklärung|"
          r"von [\w .-]{2,40}))?|"

@@ -62,6 +62,7 @@ STAMPS = [
     ("Aktualizováno 03.02.2031 10:15", dt.date(2031, 2, 3), "updated", None),
     ("Julkaistu 12.5.2031 klo 10.15", dt.date(2031, 5, 12), "published", None),
     ("Zuerst veröffentlicht am 30.04.2031 - 16:17 MEZ", dt.date(2031, 4, 30), "published", None),
+    ("publiziert am 25. September 2031", dt.date(2031, 9, 25), "published", None),  # Swiss German
     ("First published on May 3, 2031", dt.date(2031, 5, 3), "published", None),
     # Day first after a slash when the first number cannot be a month; month first otherwise (the US order).
     ("Actualizado el 25/05/2031 21:57 h", dt.date(2031, 5, 25), "updated", None),

@@ -1068,6 +1068,7 @@ def test_a_sentence_over_the_headline_that_tells_none_of_the_story_is_no_lead() 
         ("By Dana Whitfield - Harbor Daily Contributor 2031-11-19T12:48:14Z Energy", "Dana Whitfield"),
         ("By Dana Whitfield published 19 November 2031", "Dana Whitfield"),  # a date label between them
         ("By Dana Whitfield, posted on November 19, 2031", "Dana Whitfield"),
+        ("Von Dana Whitfield publiziert am 19. November 2031", "Dana Whitfield"),
     ],
 )
 def test_a_byline_with_its_date_on_the_line_gives_both(line: str, name: str) -> None:
@@ -1281,9 +1282,13 @@ def test_a_photos_caption_and_credit_between_the_standfirst_and_the_byline_part_
 TWO_SENTENCE_HEADLINE = "Norland needs more tidal power. Korea wants to help"
 
 
-@pytest.mark.parametrize("headline", [TWO_SENTENCE_HEADLINE, "'Norland needs more tidal power. We will help'"])
+@pytest.mark.parametrize(
+    "headline",
+    [TWO_SENTENCE_HEADLINE, "'Norland needs more tidal power. We will help'", f"{TWO_SENTENCE_HEADLINE}. Here's why."],
+)
 def test_a_headline_of_two_sentences_over_its_byline_wins_over_lines_far_up(headline: str) -> None:
-    """A headline of two sentences, or quoted whole, reads as a paragraph (a deck, over the byline). Where the lines
+    """A headline of two sentences, quoted whole or ending like a sentence right over the byline, reads as a
+    paragraph (a deck, over the byline). Where the lines
     nearest above the lead hold no headline-shaped line, a headline further up would win, though it is a menu's
     item that shares words with the story ('Norland Tidal Research Programme') or none ('Meet our team'); the two
     sentences near the lead that tell the story are the headline."""

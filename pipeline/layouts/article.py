@@ -860,7 +860,9 @@ def _sentence_shaped_headline(lines: list[Line], ev: list[Evidence], shapes: lis
             or _never_title(lines, i)
         ):
             continue
-        said = shapes[i].ends_sentence and not QUOTED_LINE.match(lines[i].text)
+        # A quotation whole, or a line right over the byline or date (not under them: a deck), may end like a sentence.
+        over_metadata = _stands_over(ev, shapes, i, lead) == "metadata" and not _under_metadata(ev, i)
+        said = shapes[i].ends_sentence and not QUOTED_LINE.match(lines[i].text) and not over_metadata
         if said or not LABEL_MAX_WORDS < shapes[i].words <= HEADLINE_MAX_WORDS:
             continue
         if CREDIT_END.search(lines[i].text) or _metadata(lines[i].text):
