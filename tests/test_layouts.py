@@ -447,6 +447,29 @@ def test_a_list_the_article_introduces_is_its_text() -> None:
     assert body_paragraphs([*lines[:4], *others, *lines[-3:]]) == [LEAD, FOLLOW_UP]
 
 
+def test_a_table_under_a_heading_is_the_articles_text() -> None:
+    """Under the last paragraph, a heading without a colon ('The summer timetable') over lines that each set out the
+    same fields (a venue after '@', a score) heads a table of the article's. Under such a heading, other stories'
+    headlines share no such mark (a dash or a rank they may share), and lines that share one under a heading that
+    has it too are no table either (the first line of a list is no heading)."""
+    timetable = ["June 9 – Busan to Jeju @ Pier 3", "June 10 – Jeju to Busan @ Pier 1",
+                 "July 2 – Busan to Tsushima @ Pier 3"]  # fmt: skip
+    tail = ["More from the Harbor Daily", *WIDGET_HEADLINES]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, "The summer timetable", *timetable, *tail]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, "The summer timetable", *timetable]
+    results = ["Harbor FC (3-1): Kim 2 goals, Ronde 1 goal", "Busan United (1-3): Park 1 goal",
+               "Jeju City (2-2): Holm 2 goals"]  # fmt: skip
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, "Saturday's results", *results, *tail]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, "Saturday's results", *results]
+    header = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP]
+    assert body_paragraphs([*header, *tail]) == [LEAD, FOLLOW_UP]
+    assert body_paragraphs([*header, *timetable, *tail]) == [LEAD, FOLLOW_UP]
+    ranked = ["Most read on the Harbor Daily", *(f"{n} {headline}" for n, headline in enumerate(WIDGET_HEADLINES, 1))]
+    dated = ["Latest posts by Dana Whitfield", *(f"{headline} - May 3, 2031" for headline in WIDGET_HEADLINES)]
+    for others in (ranked, dated):
+        assert body_paragraphs([*header, *others]) == [LEAD, FOLLOW_UP]
+
+
 def test_a_sentence_that_announces_a_list_introduces_it() -> None:
     """Writers also announce a list with a full stop ('Here are the ports it calls at.'): its items (a word or two
     each, more of them than a gap between paragraphs holds) are the article's, and so is the text under them. Under

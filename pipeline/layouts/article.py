@@ -149,6 +149,11 @@ _ANNOUNCING_ANYWHERE = re.compile(rf"(?i)\b(?:{_ANNOUNCING})\b")  # a cheap test
 LIST_INTRO_MIN_WORDS = 2  # a line ending in ':' with this many words introduces a list ('Tour dates:') ...
 LIST_MIN_ITEMS, LIST_MAX_ITEMS = 2, 60  # ... of this many lines of text right under it
 LIST_INTRO_REACH = 2  # a list between the article's paragraphs: one is at most this many lines of text above it
+# The marks that set out a table's fields ('June 9 – Tampa, FL @ Amalie Arena', 'Island (3-2): Kyleigh Trout 1
+# goal'): a venue after '@', a score. A list under a heading whose every item shares one of them is a table of the
+# article's (tour dates, results); other stories' headlines share none. Dashes, bars and leading numbers are not
+# such marks: lists of other stories print them too ('Title - October 24, 2031', '1 Most read headline').
+LIST_ITEM_MARK = re.compile(r"\s@\s|\(\d{1,3}[-–:]\d{1,3}\)")
 TAIL_SENTENCE_MIN_WORDS = 3  # a line under the last paragraph that ends like a sentence and has this many words
 ELLIPSES = ("…", "...")  # a teaser's headline or blurb cut short
 QUESTION_HEADLINE_MAX_WORDS = 20  # a headline that asks, one question over the story ('Was lesen die Philippinen?')
@@ -364,6 +369,11 @@ def _lists(
             continue
         text = lines[i].text.rstrip()
         introduces = text.endswith(INTRO_ENDS)
+        if not introduces and ev[i].kind == "headline" and next(_kinds_above(ev, i), None) == "prose":
+            table = _table_under(lines, ev, i, stop)
+            if table:
+                yield i, table
+            continue
         if not introduces and not _ANNOUNCING_ANYWHERE.search(text):
             continue
         last_sentence = text[max((m.end() - 1 for m in SENTENCE_BREAK_RE.finditer(text)), default=0) :]
@@ -374,6 +384,21 @@ def _lists(
         items = list(itertools.takewhile(lambda j: ev[j].kind in ("short", "headline"), range(i + 1, stop)))
         if LIST_MIN_ITEMS <= len(items) <= LIST_MAX_ITEMS:
             yield i, items
+
+
+def _item_marks(text: str) -> frozenset[str]:
+    """The LIST_ITEM_MARKs of a line, every score as one mark."""
+    return frozenset(re.sub(r"\d+", "0", m.group(0).strip()) for m in LIST_ITEM_MARK.finditer(text))
+
+
+def _table_under(lines: list[Line], ev: list[Evidence], heading: int, stop: int) -> list[int]:
+    """The items of a table of the article's right under a heading (none if there is none): LIST_MIN_ITEMS to
+    LIST_MAX_ITEMS short lines or headlines that share a LIST_ITEM_MARK the heading lacks."""
+    items = list(itertools.takewhile(lambda j: ev[j].kind in ("short", "headline"), range(heading + 1, stop)))
+    if not LIST_MIN_ITEMS <= len(items) <= LIST_MAX_ITEMS:
+        return []
+    shared = frozenset.intersection(*(_item_marks(lines[j].text) for j in items))
+    return items if shared - _item_marks(lines[heading].text) else []
 
 
 def _after_paragraph(i: int, ev: list[Evidence]) -> bool:
