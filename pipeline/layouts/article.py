@@ -178,6 +178,7 @@ STORY_TOLD = 1.0  # ... and then it tells the story: it wins over a nearer line 
 HEADLINE_STORY_WORDS = 3  # a headline right under a line that shares no word with the story shares this many
 CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # four letters or more: names and content words, few function words
 COMMENT_THREAD_RULES = ("comment_form", "comment_section", "comment_header")  # end rows that open readers' comments
+SUMMARY_NOTE_RULES = ("ai_summary_notice",)  # chrome rows that label a summary box next to them
 OVERLAY_RULES = ("paywall",)  # end rows whose box a page may print over the whole article (_resumes_over_overlay)
 _SKIPPABLE = ("chrome", "caption", "separator", "end")
 _PAGE_FURNITURE = ("chrome", "caption", "separator")  # between paragraphs, they part no run of them
@@ -1053,6 +1054,27 @@ def _headline_read_as_lead(lines: list[Line], ev: list[Evidence], shapes: list[S
     return untold and story.tells_story(lines[lead].text) >= STORY_TOLD
 
 
+def _summary_boxes_as_decks(ev: list[Evidence], shapes: list[Shape]) -> None:
+    """A summary box a language model wrote, next to its note (SUMMARY_NOTE_RULES), above it or else under it, past
+    its header ('Kort fortalt', 'In Kürze'): its short lines sum up the story, and are a deck, not its text."""
+    # The page's first note only: it sums up the page's story; a box further down, another story's.
+    for note in itertools.islice((i for i, e in enumerate(ev) if e.rule in SUMMARY_NOTE_RULES), 1):
+        for step in (-1, 1):
+            j, header = note + step, False
+            while 0 <= j < len(ev) and (
+                ev[j].kind in _PAGE_FURNITURE
+                or (not header and ev[j].kind in ("headline", "short") and shapes[j].words <= LABEL_MAX_WORDS)
+            ):
+                header = header or ev[j].kind not in _PAGE_FURNITURE
+                j += step
+            summed = j
+            while 0 <= j < len(ev) and ev[j].kind in ("prose", "short") and shapes[j].words < PROSE_SURE_WORDS:
+                ev[j] = Evidence("deck", "deck")
+                j += step
+            if j != summed:
+                break  # the box over the note: the story's lead may be short, under it
+
+
 def _join_split_bylines(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> None:
     """'By' alone on its line and the writer's name on the next (printed again on the lines after it, as a link
     and as its text): one byline. A writer's name printed on many pages of a site is learned as a repeated line:
@@ -1083,6 +1105,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
     _join_split_bylines(lines, ev, shapes)
     run_first, run_last = _article_run(lines, ev, shapes)
+    _summary_boxes_as_decks(ev, shapes)  # after the run: a summary's lines under a story's header are its text's
     lead, lead_match, lead_dated, title = _lead_and_title(lines, ev, shapes, run_first, learned)
     if _headline_read_as_lead(lines, ev, shapes, lead, title):
         ev[lead] = Evidence("headline")
