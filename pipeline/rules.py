@@ -105,10 +105,12 @@ RULES: tuple[Rule, ...] = (
     Rule("search_form_message", "chrome",
          r"(?:minimum|maximum|at least|please enter)\s+\d+\s+characters?\b.{0,40}|"
          r"(?:enter|type) (?:your )?(?:search terms?|keywords?)(?: here)?\.?|search (?:this|the) (?:site|website|blog)"
-         r"(?: search)?|you have no (?:pending |new |unread )?notifications\.?",
+         r"(?: search)?|you have no (?:pending |new |unread )?notifications\.?|suche nach\s*:(?:\s*suchen)?|"
+         r"(?:you are not logged in|you're not logged in|sie sind nicht angemeldet|du er ikke logget (?:ind|inn)|"
+         r"du är inte inloggad)\.?",
          "Search-box text rendered by the page template (any site with a search form: 'Minimum 2 characters "
-         "required', 'Search this site'), and the account menu's notification box ('You have no pending "
-         "notifications')."),
+         "required', 'Search this site', 'Suche nach: Suchen'), and the account menu's boxes ('You have no pending "
+         "notifications', 'Du er ikke logget ind.'), which had been pages' titles."),
     Rule("share_widget", "chrome",
          _BULLET + r"(?:link copied|copied url|url copied|copied!|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
          r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article|"
