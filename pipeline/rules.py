@@ -71,15 +71,17 @@ _COOKIES_ABROAD = (
     r"(?:web )?(?:utilizza|usa|verwendet|nutzt|utilise|utiliza|gebruikt) (?:i |des |)cookies?"
 )
 # 'Share' in the languages of news pages other than English ('Artikel teilen', 'Partager', 'Compartir en X'), and
-# the print, mail and copy-link buttons beside it in Japanese ('印刷する', 'メールで送る').
+# the print, mail, copy-link and bookmark buttons beside it in Japanese ('印刷する', 'メールで送る', 'ブックマーク',
+# and a link to readers' posts on the story: 'みんなのポストを見る').
 _SHARE_ABROAD = (
     r"(?:(?:diesen |den )?artikel |(?:diesen |den )?beitrag |(?:diese )?seite )?teilen(?: auf \w+)?|"
     r"(?:auf|per|via|über) [\w.-]+ teilen(?: [\w.-]+)?|"
     r"(?:link|url) kopieren(?: (?:link|url) kopieren)?|partager(?: (?:l'article|cet article|sur \w+))?|"
     r"compartir(?: (?:en \w+|este artículo|la noticia|la nota))?|condividi(?: (?:su \w+|l'articolo|articolo))?|"
     r"compartilh(?:e|ar)(?: (?:no|via) \w+)?|udostępnij(?: artykuł)?|sdílet(?: článek| na \w+)?|"
-    r"zdieľať(?: článok)?|artikel delen|deel dit artikel|del (?:artikkel(?:en)?|saken|artiklen)|"
-    r"dela (?:artikeln|artikel)|印刷する|メールで送る|リンクをコピー(?:する)?"
+    r"zdieľať(?: článok)?|artikel delen|deel dit artikel|del (?:artikkel(?:en)?|saken|artiklen)(?: del)?|"
+    r"dela (?:artikeln|artikel)|印刷(?:する)?|メール(?:で送る)?|リンクをコピー(?:する)?|シェア(?:する)?|ブックマーク|"
+    r"みんなのポストを見る"
 )
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
@@ -600,8 +602,10 @@ RULES: tuple[Rule, ...] = (
          r"記事を(?:マイページに)?保存.*|"
          r"salva questo articolo.*|(?:suscr[ií]bete|suscribite|reg[ií]strate) para guardar .*|"
          r".{0,40}\bpara poder guardar art[ií]culos\.?|guardar (?:este )?art[ií]culo|"
-         r"esta funcionalidad es (?:s[oó]lo|exclusiva) para (?:usuarios )?(?:registrados|suscriptores)\.?",
+         r"esta funcionalidad es (?:s[oó]lo|exclusiva) para (?:usuarios )?(?:registrados|suscriptores)\.?|"
+         r"gem (?:på (?:min )?læseliste|artikl?en)|lagre (?:artikkelen|saken)|spara artikeln",
          "A reading list's prompt ('You can save this article by registering for free here', 'Artikel merken', "
+         "'Gem på læseliste', "
          "'To revisit this article, visit My Profile'), or the notice on its button that only members may use it "
          "('Esta funcionalidad es sólo para registrados'): the page's feature, never the article's text.",
          max_chars=200),

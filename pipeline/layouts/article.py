@@ -864,7 +864,7 @@ def _choose_title(
     if shaped is not None and (
         title is None
         or (
-            header.tells_story(lines[title].text) < STORY_TOLD / 2
+            not _tells(header, lines, title)
             and _stands_over(ev, shapes, title, lead) != "metadata"
         )
     ):
@@ -905,7 +905,7 @@ def _story_further_up(
     buttons, a box of picks and a caption can fill the lines between a headline and its lead); a kicker printed
     right above the near line is its label, however many of the story's words it has."""
     told = header.tells_story(lines[far].text) >= STORY_TOLD
-    untold = header.tells_story(lines[near].text) < STORY_TOLD / 2
+    untold = not _tells(header, lines, near)
     return told and untold and _next_meaningful(ev, shapes, far + 1, near + 1, shapes[far].core) != near
 
 
@@ -1050,7 +1050,7 @@ def _headline_read_as_lead(lines: list[Line], ev: list[Evidence], shapes: list[S
         # ('... time to be careful?', '... to kill Rep. Ilhan Omar'); a short lead, over the next paragraph.
         return False
     story = _Header.of(lines, ev, shapes, below)
-    untold = story.tells_story(lines[title].text) < STORY_TOLD / 2
+    untold = not _tells(story, lines, title)
     return untold and story.tells_story(lines[lead].text) >= STORY_TOLD
 
 
