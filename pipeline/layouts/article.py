@@ -841,10 +841,11 @@ def _choose_title(
 ) -> int | None:
     """The headline among the lines above the lead: among the lines nearest above it first, then among all; a
     headline the corpus learned as repeated only where no other line is one (a dated 'most read' list above the
-    article must not take the title from its headline)."""
+    article must not take the title from its headline); a headline not shaped like one near the lead
+    (`_sentence_shaped_headline`) where none is, or where the one found tells little of the story."""
     header = _Header.of(lines, ev, shapes, lead)
     near = _title_window(ev, lead)
-    title = None
+    title: int | None = None
     shaped = _sentence_shaped_headline(lines, ev, shapes, header, near, lead)
     for with_learned in (False, True):
         near_title, page_title = (
@@ -862,11 +863,7 @@ def _choose_title(
     # A headline-shaped line that tells little of the story and stands over no byline or date (a menu's item, a like
     # button over the lead) yields to a headline of two sentences near above the lead that tells it.
     if shaped is not None and (
-        title is None
-        or (
-            not _tells(header, lines, title)
-            and _stands_over(ev, shapes, title, lead) != "metadata"
-        )
+        title is None or (not _tells(header, lines, title) and _stands_over(ev, shapes, title, lead) != "metadata")
     ):
         return shaped
     return title
@@ -874,11 +871,11 @@ def _choose_title(
 
 def _sentence_shaped_headline(lines: list[Line], ev: list[Evidence], shapes: list[Shape], header: _Header,
                               start: int, lead: int) -> int | None:  # fmt: skip
-    """Where no line is shaped like a headline: the first line near above the lead that tells the story (`_tells`:
-    more than half of what a headline must; inflected words differ), of a headline's length, ends like no sentence
-    (a quotation whole may) and is no caption. A headline of two sentences ('Germany. Borders to stay shut') or a
-    quoted one ("'I sell theme park holidays - the right day could save you thousands'") reads as a short line or
-    a paragraph (a deck, above the lead), not as a headline."""
+    """A headline not shaped like one: the first line near above the lead that tells the story (`_tells`: more than
+    half of what a headline must; inflected words differ), of a headline's length, ends like no sentence (a
+    quotation whole may, and a line right over the byline or date) and is no caption. A headline of two sentences
+    ('Germany. Borders to stay shut') or a quoted one ("'I sell theme park holidays - the right day could save you
+    thousands'") reads as a short line or a paragraph (a deck, above the lead), not as a headline."""
     for i in range(start, lead):
         if (
             ev[i].kind not in ("short", "prose", "deck")
