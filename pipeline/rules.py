@@ -603,7 +603,7 @@ RULES: tuple[Rule, ...] = (
          r"salva questo articolo.*|(?:suscr[ií]bete|suscribite|reg[ií]strate) para guardar .*|"
          r".{0,40}\bpara poder guardar art[ií]culos\.?|guardar (?:este )?art[ií]culo|"
          r"esta funcionalidad es (?:s[oó]lo|exclusiva) para (?:usuarios )?(?:registrados|suscriptores)\.?|"
-         r"gem (?:på (?:min )?læseliste|artikl?en)|lagre (?:artikkelen|saken)|spara artikeln",
+         r"gem (?:på (?:min )?læseliste|artiklen)|lagre (?:artikkelen|saken)|spara artikeln",
          "A reading list's prompt ('You can save this article by registering for free here', 'Artikel merken', "
          "'Gem på læseliste', "
          "'To revisit this article, visit My Profile'), or the notice on its button that only members may use it "

@@ -1313,8 +1313,8 @@ def test_a_related_storys_header_under_the_lead_does_not_take_the_lead() -> None
 
 
 def test_a_photos_caption_and_credit_between_the_standfirst_and_the_byline_part_nothing() -> None:
-    """A photo between the standfirst and the byline may print a one-word caption and credit ('Harbor', 'Harbor
-    Daily'): the standfirst over them is still a deck over the story's byline, not its lead."""
+    """A photo between the standfirst and the byline may print a one-word caption and a one-word credit ('Turbines'
+    twice): the standfirst over them is still a deck over the story's byline, not its lead."""
     lines = ["Energy", OWN_HEADLINE, STANDFIRST, "Turbines", "Turbines", "By Dana Whitfield", "19 November 2031",
              LEAD, FOLLOW_UP, THIRD]  # fmt: skip
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
@@ -1330,10 +1330,10 @@ TWO_SENTENCE_HEADLINE = "Norland needs more tidal power. Korea wants to help"
 )
 def test_a_headline_of_two_sentences_over_its_byline_wins_over_lines_far_up(headline: str) -> None:
     """A headline of two sentences, quoted whole or ending like a sentence right over the byline, reads as a
-    paragraph (a deck, over the byline). Where the lines
-    nearest above the lead hold no headline-shaped line, a headline further up would win, though it is a menu's
-    item that shares words with the story ('Norland Tidal Research Programme') or none ('Meet our team'); the two
-    sentences near the lead that tell the story are the headline."""
+    paragraph (a deck, over the byline). Where the lines nearest above the lead hold no headline-shaped line, a
+    headline further up would win, though it is a menu's item that shares words with the story ('Norland Tidal
+    Research Programme') or none ('Meet our team'); the two sentences near the lead that tell the story are the
+    headline."""
     for far_up in (["Norland Tidal Research Programme", *SECTIONS], ["Meet our team", *SECTIONS]):
         lines = [*far_up, "Listen", "Share", headline, "By Dana Whitfield", "19 November 2031", LEAD, FOLLOW_UP,
                  THIRD]  # fmt: skip
