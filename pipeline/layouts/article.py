@@ -883,9 +883,7 @@ def _sentence_shaped_headline(lines: list[Line], ev: list[Evidence], shapes: lis
             or _never_title(lines, i)
         ):
             continue
-        # A quotation whole, or a line right over the byline or date (not under them: a deck), may end like a sentence.
-        over_metadata = _stands_over(ev, shapes, i, lead) == "metadata" and not _under_metadata(ev, i)
-        said = shapes[i].ends_sentence and not QUOTED_LINE.match(lines[i].text) and not over_metadata
+        said = shapes[i].ends_sentence and not _may_end_like_a_sentence(lines, ev, shapes, i, lead)
         if said or not LABEL_MAX_WORDS < shapes[i].words <= HEADLINE_MAX_WORDS:
             continue
         if CREDIT_END.search(lines[i].text) or _metadata(lines[i].text):
@@ -893,6 +891,14 @@ def _sentence_shaped_headline(lines: list[Line], ev: list[Evidence], shapes: lis
         if _tells(header, lines, i):
             return i
     return None
+
+
+def _may_end_like_a_sentence(lines: list[Line], ev: list[Evidence], shapes: list[Shape], i: int, lead: int) -> bool:
+    """A headline that ends like a sentence: a quotation whole, or a line right over the byline or date (not under
+    them: a deck there is)."""
+    if QUOTED_LINE.match(lines[i].text):
+        return True
+    return _stands_over(ev, shapes, i, lead) == "metadata" and not _under_metadata(ev, i)
 
 
 def _story_further_up(

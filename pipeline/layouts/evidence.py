@@ -413,6 +413,9 @@ EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "prose", "headline", "categor
                     "byline_candidate", "masthead", "learned", "doubled", "foreign")  # fmt: skip
 
 
+BYLINE_DATE_JOINERS = " ,|·•-–—"  # what a page prints between a byline's name and its date
+
+
 def _dated_byline(text: str) -> tuple[str, DateStamp] | None:
     """(name, date) of a byline with the date printed after the name on its line ('By Dana Whitfield, November
     19, 2019'; 'By Mike Wall 2019-11-18T20:51:19Z Science'), a date label between them or not ('By Ivo Brandt
@@ -421,7 +424,9 @@ def _dated_byline(text: str) -> tuple[str, DateStamp] | None:
     if not found:
         return None
     before = text[: found[0].start]
-    name = byline_name(before.rstrip(" ,|·•-–—")) or byline_name(without_stamp_label(before).rstrip(" ,|·•-–—"))
+    name = byline_name(before.rstrip(BYLINE_DATE_JOINERS))
+    if name is None:  # a date label between them ('... published')
+        name = byline_name(without_stamp_label(before).rstrip(BYLINE_DATE_JOINERS))
     return None if name is None else (name, DateStamp(found[0].value, None))
 
 
