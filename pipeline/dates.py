@@ -39,16 +39,19 @@ MONTH_NAMES = {
 _MONTH_NUMBER = {name: number for number, names in MONTH_NAMES.items() for name in names}
 # Longest first: 'mayo' before 'may', 'märz' before 'mär'.
 _MONTH = r"(?P<mon>" + "|".join(sorted(_MONTH_NUMBER, key=lambda name: (-len(name), name))) + r")\.?"
+# A year ends at a non-digit, or where the time of day glued onto it starts ('Apr 28 20232:23 PM': two text nodes
+# of a page joined without a space).
+_YEAR_END = r"(?:(?!\d)|(?=\d{1,2}:\d\d(?!\d)))"
 _ISO = r"(?P<y>(?:19|20)\d\d)[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"
-_MDY = _MONTH + r"\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)(?!\d)"
+_MDY = _MONTH + r"\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)" + _YEAR_END
 # '4 March 2031', '17. März 2031', '1er mars 2031', '6 de mayo de 2031'.
 _DMY = (
     r"(?P<d3>\d{1,2})(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?" + _MONTH.replace("?P<mon>", "?P<mon3>")
-    + r",?\s+(?:del?\s+)?(?P<y3>(?:19|20)\d\d)(?!\d)"
+    + r",?\s+(?:del?\s+)?(?P<y3>(?:19|20)\d\d)" + _YEAR_END
 )  # fmt: skip
-_US = r"(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d\d)(?!\d)"
+_US = r"(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d\d)" + _YEAR_END
 _YMD = r"(?P<y5>(?:19|20)\d\d)[\s,./-]+" + _MONTH.replace("?P<mon>", "?P<mon5>") + r"\s*(?P<d5>\d{1,2})(?!\d)"
-_DOTTED_DMY = r"(?P<d6>\d{1,2})\.(?P<m6>\d{1,2})\.(?P<y6>(?:19|20)\d\d)(?!\d)"
+_DOTTED_DMY = r"(?P<d6>\d{1,2})\.(?P<m6>\d{1,2})\.(?P<y6>(?:19|20)\d\d)" + _YEAR_END
 _EAST_ASIAN = r"(?P<y7>(?:19|20)\d\d)\s*[년年]\s*(?P<m7>\d{1,2})\s*[월月]\s*(?P<d7>\d{1,2})\s*[일日]"
 DATE_RE = re.compile(rf"(?<![\w/.-])(?:{_ISO}|{_MDY}|{_DMY}|{_US}|{_YMD}|{_DOTTED_DMY}|{_EAST_ASIAN})", re.IGNORECASE)
 

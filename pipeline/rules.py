@@ -28,7 +28,11 @@ class Rule:
     why: str
     # The longest (stripped) line the rule is tried on: for a bounded pattern at least its reach, so only the
     # work changes; for an unbounded one (captions, newsletter_promo) also what it means: a caption or a promo box
-    # is short. Every reader of the table applies it (match_line, first_rule).
+    # is short. Every reader of the table applies it (match_line, first_rule). It, not a counted repetition of a
+    # wide class ('.{0,160}', '[\w .-]{2,40}'), bounds how far a pattern reaches into its line: polars' Rust engine
+    # unrolls each count into as many copies of the class's UTF-8 automaton, and past a size the pattern leaves the
+    # lazy DFA for a slow path (affiliate_disclosure's four counts took 2.1 s over 282k lines of news pages, 40 ms
+    # without them). Small counts of narrow classes ('\d{1,2}', '[A-Z]{2,6}') cost nothing.
     max_chars: int | None = None
     # An ``end`` rule whose line is also printed inside articles (an inline 'Read more' box, a photo's '© Agency'
     # credit): it closes the article only where the article does not resume after it (layouts/article.py).
@@ -46,7 +50,6 @@ _PHOTO_AGENCY = (
     r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
     r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank"
 )
-# 'Read also' and 'related' in the languages of news pages other than English.
 # WordPress's comment form header, as its translations print it ('Leave a Reply', 'Leave a comment').
 _COMMENT_FORM_ABROAD = (
     r"lascia un commento|lascia una risposta|deja (?:un|una) (?:comentario|respuesta)|dejar un comentario|"
@@ -83,11 +86,12 @@ _SHARE_ABROAD = (
     r"dela (?:artikeln|artikel)|印刷(?:する)?|メール(?:で送る)?|リンクをコピー(?:する)?|シェア(?:する)?|ブックマーク|"
     r"みんなのポストを見る"
 )
+# 'Read also' and 'related' in the languages of news pages other than English.
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
-    r"(?:à )?lire aussi|[àa] découvrir(?: aussi| également| sur [\w .-]{2,40})?|leggi anche|leia também|"
+    r"(?:à )?lire aussi|[àa] découvrir(?: aussi| également| sur [\w .-]{2,})?|leggi anche|leia também|"
     r"(?:lesen sie|lest|lies) auch|lesen sie mehr|auch interessant|schon gelesen|am beliebtesten|"
-    r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,40})?|"
+    r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,})?|"
     r"lesen sie auch die folgenden beiträge|(?:die )?neuesten? (?:meldungen|nachrichten|artikel|beiträge|kommentare)|"
     r"(?:articles|commentaires) récents|(?:entradas|comentarios) recientes|(?:articoli|commenti) recenti|"
     r"(?:les )?dernières (?:actualités|infos|nouvelles)|últimas noticias|ultime notizie|"
@@ -313,10 +317,10 @@ RULES: tuple[Rule, ...] = (
          "Android', 'Explore The Harbor Daily on your mobile app.'): an article does not open a sentence with "
          "'Download the app'.", max_chars=220),
     Rule("cookie_notice", "chrome",
-         r"(?:.{0,40}[^\w])?(?:this (?:web)?site|we) uses? cookies(?:[^\w].*)?|"
+         r"(?:.*[^\w])?(?:this (?:web)?site|we) uses? cookies(?:[^\w].*)?|"
          r"(?:accept|allow|reject) (?:all )?cookies|"
          r"(?:privacy (?:&|and) )?cookies? (?:policy|settings|preferences|consent)|"
-         r"(?:.{0,40}[^\w])?(?:" + _COOKIES_ABROAD + r")(?:[^\w].*)?",
+         r"(?:.*[^\w])?(?:" + _COOKIES_ABROAD + r")(?:[^\w].*)?",
          "The cookie banner ('Privacy & Cookies: This site uses cookies. By continuing ...', 'Accept all cookies'), "
          "in other languages too ('Utilizziamo i cookie per ...').",
          max_chars=300),
@@ -364,7 +368,7 @@ RULES: tuple[Rule, ...] = (
          "A label marking the article as for subscribers ('Article réservé aux abonnés', 'Subscribers only'), "
          "printed over its headline: the article follows it, so it ends nothing (unlike `paywall`)."),
     Rule("paywall", "end",
-         r"(?:.{0,80}[^\w])?(?:to (?:view|read|continue reading) (?:the|this) (?:full |entire )?(?:story|article)"
+         r"(?:.*[^\w])?(?:to (?:view|read|continue reading) (?:the|this) (?:full |entire )?(?:story|article)"
          r"(?:,| please| you)|(?:subscribe (?:now )?|create an? (?:free )?account )to (?:continue|keep) reading|"
          r"this (?:article|story|content) is "
          r"(?:only )?(?:available |reserved )?(?:for|to) (?:paying )?(?:subscribers|members)|you(?:'ve|’ve| have) "
@@ -433,7 +437,7 @@ RULES: tuple[Rule, ...] = (
          max_chars=100, inline_too=True),
     Rule("related_link", "chrome",
          _BULLET + r"(?:(?:related(?: stories| story| articles?| coverage)?|read more|read also|also read|see also|"
-         r"read next|(?-i:MORE|LEA|Lea|VEA|Vea|MIRA)|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,140}|"
+         r"read next|(?-i:MORE|LEA|Lea|VEA|Vea|MIRA)|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,}|"
          r"(?:" + _RELATED_ABROAD + r")\s*(?::|\.{3}|…|\?)?|【関連(?:記事|ニュース)】.*)",
          "One link to another story printed inside the article ('Related: Possible Water Plumes on Europa', 'Read "
          "more: Exports rise', 'MORE: Ferry fares rise', 'Lea también: ...', '【関連記事】...'): a headline, not the "
@@ -492,8 +496,8 @@ RULES: tuple[Rule, ...] = (
          "'Die Kommentarfunktion ist ausgeschaltet.'): readers' text follows.",
          max_chars=400),
     Rule("comment_header", "end",
-         r"[^.!?]{1,60} on [^.!?]{3,40}\d{4}(?:,? at \d{1,2}[:.]\d\d ?[ap]\.?m\.?)? (?:said|says|wrote):|"
-         r"[^!?:,]{1,40} (?:says|said|wrote):|posted in [^|]{1,80}\|\s*permalink.*|"
+         r"[^.!?]+ on [^.!?]{3,}\d{4}(?:,? at \d{1,2}[:.]\d\d ?[ap]\.?m\.?)? (?:said|says|wrote):|"
+         r"[^!?:,]+ (?:says|said|wrote):|posted in [^|]+\|\s*permalink.*|"
          r"pingback(?:\s*:| (?:von|from|de|by):?)\s*\S.*",
          "Comment threads under an article (WordPress: 'NAME on DATE at TIME said:', 'NAME says:', 'Pingback: ...') "
          "and the post footer above them ('Posted in X | Permalink | 10 Comments'). A name has no comma: 'In an "
@@ -536,11 +540,11 @@ RULES: tuple[Rule, ...] = (
          "supported'): never the article's. Placed after the "
          "comment rows: 'Please enable JavaScript to view the comments' is their end marker.", max_chars=200),
     Rule("platform_credit", "chrome",
-         r"(?:.{0,120}[.|·•–—-]\s*)?(?:proudly )?powered by (?:wordpress|blogger|ghost|drupal|joomla|squarespace|"
-         r"wix|typepad|tumblr|hugo|jekyll|nikola|pelican|hexo|gatsby|substack)(?:\s*[.|·•–—-].{0,120})?|"
-         r"(?:.{0,60}[^\w])?(?:create a free website or blog at|blog at|"
+         r"(?:.*[.|·•–—-]\s*)?(?:proudly )?powered by (?:wordpress|blogger|ghost|drupal|joomla|squarespace|"
+         r"wix|typepad|tumblr|hugo|jekyll|nikola|pelican|hexo|gatsby|substack)(?:\s*[.|·•–—-].*)?|"
+         r"(?:.*[^\w])?(?:create a free website or blog at|blog at|"
          r"bloggen auf|erstelle (?:eine kostenlose website oder blog|kostenlos eine website oder ein blog)(?: [–-])? "
-         r"auf|blog di|crea un sito o un blog gratuito su) wordpress\.com\.?(?:[^\w].{0,80})?",
+         r"auf|blog di|crea un sito o un blog gratuito su) wordpress\.com\.?(?:[^\w].*)?",
          "The footer's credit to the blogging platform or its theme ('Proudly powered by WordPress', 'Blog at "
          "WordPress.com.', 'Erstelle eine kostenlose Website oder Blog – auf WordPress.com.'): never the article.",
          max_chars=250),
@@ -587,8 +591,8 @@ RULES: tuple[Rule, ...] = (
          r"add [^.]+ as a preferred source(?: on google)?\.?|"
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
-         r"(?:.{0,160}[.!?] )?we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
-         r"(?:.{0,160}[^\w])?(?:have|got) a (?:news )?tip(?:\?|,.*)",
+         r"(?:.*[.!?] )?we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
+         r"(?:.*[^\w])?(?:have|got) a (?:news )?tip(?:\?|,.*)",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily', '... if "
          "you have a news tip, correction or comment, let us know at: ...', '... letters to the editor. We'd like to "
@@ -635,13 +639,13 @@ RULES: tuple[Rule, ...] = (
          "information on this website is for informational purposes only', the FDA's 'These statements have not been "
          "evaluated').", max_chars=600),
     Rule("affiliate_disclosure", "chrome",
-         r"(?:.{0,120}(?:we(?: may)?|[\w.]+ may) (?:earn|receive|get) (?:a )?(?:small )?(?:affiliate )?(?:commission|"
+         r"(?:.*(?:we(?: may)?|[\w.]+ may) (?:earn|receive|get) (?:a )?(?:small )?(?:affiliate )?(?:commission|"
          r"compensation|share of (?:the )?sales?)(?:[^\w]|$)|advertis(?:ing|er) disclosure(?:[^\w]|$)|"
          r"this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate links|references to "
          r"products)(?:[^\w]|$)|hinweis zu affiliate-links|"
-         r".{0,160}(?:erhalten|bekommen) wir (?:ggf\.? |gegebenenfalls |unter umständen )?eine (?:kleine )?provision|"
-         r".{0,160}nous (?:pouvons )?(?:percevoir|toucher|recevoir) une (?:petite )?commission|"
-         r".{0,160}(?:podemos )?(?:recibir|obtener|ganar) una (?:pequeña )?comisión).*",
+         r".*(?:erhalten|bekommen) wir (?:ggf\.? |gegebenenfalls |unter umständen )?eine (?:kleine )?provision|"
+         r".*nous (?:pouvons )?(?:percevoir|toucher|recevoir) une (?:petite )?commission|"
+         r".*(?:podemos )?(?:recibir|obtener|ganar) una (?:pequeña )?comisión).*",
          "An affiliate disclosure ('If you buy something through this post, we may earn a commission', 'Advertiser "
          "Disclosure', 'Hinweis zu Affiliate-Links: ...'): printed above the article as often as below it, so it "
          "ends nothing.", max_chars=400),
@@ -666,15 +670,17 @@ RULES: tuple[Rule, ...] = (
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
          "'[Image source=...]' credits end photo captions."),
     Rule("caption_credit_tail", "caption",
-         r".{10,400}?[\s.)](?-i:(?:Photo |Image |Main image )?[Cc]redits?|Photograph|Photo|Foto|Bild):\s+"
-         r"[^\s.][^.]{1,60}",
+         r".{10,}?[\s.)](?-i:(?:Photo |Image |Main image )?[Cc]redits?|Photograph|Photo|Foto|Bild):\s+"
+         r"[^\s.][^.]+|"
+         r".{10,}?[.!?)”\"]\s+(?-i:Photo|Photograph|Image|Picture) by\s+[^\s.][^.]+",
          "A photo caption closed by its credit ('... during the cruise phase. Credit: ESA', '... to help. "
-         "Photograph: Dana Whitfield/Harbor Daily', '... am Hafen. Bild: Mira Holm/dpa'); a capital 'Credit:' ends no "
+         "Photograph: Dana Whitfield/Harbor Daily', '... am Hafen. Bild: Mira Holm/dpa', '... on May 7. Photo by Dana "
+         "Whitfield / AFP via Getty Images'); a capital 'Credit:' or 'Photo by' after a sentence starts no "
          "sentence of prose.", max_chars=480),
     Rule("caption_east_asian_credit", "caption",
-         r".{2,200}＝(?:[^＝「」]{0,30}?(?:で|日|月|分)(?:[（(][^（）()]{1,20}[）)])?|"
-         r"[^＝「」]{0,20}[（(][^（）()]{0,20}撮影[）)]|[A-ZＡ-Ｚ]{2,6}|ロイター|共同|時事)|"
-         r".{2,300}[\[(]\s*사진\s*(?:출처|제공)?\s*=\s*[^\])]{1,40}[\])]",
+         r".{2,}＝(?:[^＝「」]*?(?:で|日|月|分)(?:[（(][^（）()]+[）)])?|"
+         r"[^＝「」]*[（(][^（）()]*撮影[）)]|[A-ZＡ-Ｚ]{2,6}|ロイター|共同|時事)|"
+         r".{2,}[\[(]\s*사진\s*(?:출처|제공)?\s*=\s*[^\])]+[\])]",
          "A Japanese photo caption closes with '＝' and when, where or by whom the photo was taken "
          "('... の国旗＝同国で2019年5月', '...＝13日、東京で（X撮影）', '...＝ＡＰ'); a Korean one with its credit "
          "in brackets ('... 모습. [사진 출처 = 연합뉴스]', '[사진 = X 기자]').", max_chars=400),
@@ -713,9 +719,9 @@ RULES: tuple[Rule, ...] = (
     Rule("credit_line", "caption",
          r"[\[(](?:photo\s*[:=]?\s*)?"
          r"(?-i:[A-Z][\w&'./-]*(?:,?\s+(?:[A-Z][\w&'./-]*|of|and|&|for))*)[\])]|"
-         r"(?:graphic|illustration|photo|image|video) by [\w .&'-]{2,40}|"
-         r"source\s*[:=]\s*[\w .&/'-]{2,40}|[\w .&'-]{2,40} (?:file photo|db)|"
-         r"[\w .&'-]{2,40}\s[-–/|]\s(?:[\w-]+\.)+(?:com|net|org|co\.kr|kr)",
+         r"(?:graphic|illustration|photo|image|video) by [\w .&'-]{2,}|"
+         r"source\s*[:=]\s*[\w .&/'-]{2,}|[\w .&'-]{2,} (?:file photo|db)|"
+         r"[\w .&'-]{2,}\s[-–/|]\s(?:[\w-]+\.)+(?:com|net|org|co\.kr|kr)",
          "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y', 'Name - "
          "stockphotos.com'): belongs to a picture or chart, not to the text.", max_chars=120),
     Rule("caption_credit_suffix", "caption", None,

@@ -67,6 +67,9 @@ STAMPS = [
     # Day first after a slash when the first number cannot be a month; month first otherwise (the US order).
     ("Actualizado el 25/05/2031 21:57 h", dt.date(2031, 5, 25), "updated", None),
     ("05/06/2031", dt.date(2031, 5, 6), None, None),
+    # The time of day glued onto the year: two text nodes of the page joined without a space.
+    ("Published Fri, Apr 28 20312:23 PM EDT", dt.date(2031, 4, 28), "published", None),
+    ("28.04.203114:05 Uhr", dt.date(2031, 4, 28), None, None),
 ]
 
 
@@ -90,6 +93,7 @@ def test_date_stamp_forms(line: str, value: dt.date, label: str | None, section:
         "3 out 2031",  # an abbreviation that is a common word too is no month
         "Stand 12 der Messe, 2031",
         "12 des 2031",  # 'des' is a French word before it is a Norwegian December
+        "Apr 28 203123",  # more digits after a year, and no time of day: no year
     ],
 )
 def test_not_a_date_stamp(line: str) -> None:
