@@ -481,13 +481,13 @@ RULES: tuple[Rule, ...] = (
          r"(?:please )?enable javascript to view (?:the )?comments.*|javascript is required to load the comments|"
          r"loading comments|blog comments powered by disqus|comments & replies|"
          r"\d+ (?:thoughts|responses|replies|comments|antworten|kommentare|gedanken|réponses?|commentaires?|"
-         r"respuestas?|comentarios?|risposte|commenti) (?:on|to|zu|auf|à|sur|a|en|su) .{2,120}|"
+         r"respuestas?|comentarios?|risposte|commenti) (?:on|to|zu|auf|à|sur|a|en|su) .{2,}|"
          r"(?:\d+ )?(?:comments?|kommentare?|commentaires?|comentarios?|comentários?|commenti|reacties) ?:|"
-         r"(?:.{0,60}[^\w])?comments (?:are|will be|may be) (?:moderated|reviewed|republished)(?:[^\w].*)?|"
-         r"(?:.{0,60}[^\w])?moderates? (?:all )?(?:readers?'? )?comments (?:to|in order to|before) .*|"
+         r"(?:.*[^\w])?comments (?:are|will be|may be) (?:moderated|reviewed|republished)(?:[^\w].*)?|"
+         r"(?:.*[^\w])?moderates? (?:all )?(?:readers?'? )?comments (?:to|in order to|before) .*|"
          r"(?:readers?'? )?comments (?:do not|don't) (?:necessarily )?(?:reflect|represent) the "
-         r"(?:views?|opinions?)\b.*|"
-         r"(?:leser)?kommentare (?:geben|spiegeln) nicht (?:unbedingt )?die meinung der redaktion\b.*|"
+         r"(?:views?|opinions?)(?:[^\w].*)?|"
+         r"(?:leser)?kommentare (?:geben|spiegeln) nicht (?:unbedingt )?die meinung der redaktion(?:[^\w].*)?|"
          r"we (?:ask that|welcome) (?:readers?'? |your )?comments(?:[^\w].*)?)\s*\]?\.*",
          "The header of a comment thread under an article ('Top Rated Comments', 'Comments are closed.', '6 "
          "thoughts on “Headline”', '13 Kommentare:', 'Please enable JavaScript to view the comments') or its policy "
@@ -600,12 +600,12 @@ RULES: tuple[Rule, ...] = (
          max_chars=280),
     Rule("save_prompt", "chrome",
          r"(?:you can )?save this (?:article|story)(?:[^\w].*)?|(?:to revisit|to see) (?:this article|your saved).*|"
-         r".{0,80}\bto bookmark this (?:article|story)(?:[^\w].*)?|add to (?:your )?saved (?:stories|articles)|"
+         r"(?:.*[^\w])?to bookmark this (?:article|story)(?:[^\w].*)?|add to (?:your )?saved (?:stories|articles)|"
          r"save (?:it )?for later|(?:blog)?artikel (?:merken|speichern)|sauvegarder cet article.*|"
          r"(?:story|article) saved|you can find this (?:story|article) in (?:my|your) (?:bookmarks|saved).*|"
          r"記事を(?:マイページに)?保存.*|"
          r"salva questo articolo.*|(?:suscr[ií]bete|suscribite|reg[ií]strate) para guardar .*|"
-         r".{0,40}\bpara poder guardar art[ií]culos\.?|guardar (?:este )?art[ií]culo|"
+         r"(?:.*[^\w])?para poder guardar art[ií]culos\.?|guardar (?:este )?art[ií]culo|"
          r"esta funcionalidad es (?:s[oó]lo|exclusiva) para (?:usuarios )?(?:registrados|suscriptores)\.?|"
          r"gem (?:på (?:min )?læseliste|artiklen)|lagre (?:artikkelen|saken)|spara artikeln",
          "A reading list's prompt ('You can save this article by registering for free here', 'Artikel merken', "
