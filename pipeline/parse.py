@@ -45,6 +45,7 @@ from pipeline.extraction import (
 from pipeline.layouts.evidence import compared
 from pipeline.linemodel import LineModel
 from pipeline.outputs import Outputs
+from pipeline.patterns import BLANK_LINE_RE
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.shards import Shard
 from pipeline.stage import QUARANTINE_SCHEMA, counts, quarantine_row, stage_metrics, write_metrics
@@ -76,7 +77,7 @@ def decode_file(rel: str, data: bytes, params: ParseParams) -> DecodedFile:
     lines: list[tuple[int, str]] = []
     quarantine: list[dict] = []
     for number, text in enumerate(decoded.text.split("\n"), start=1):
-        if not text.strip():
+        if BLANK_LINE_RE.match(text):
             continue
         if len(text) > params.max_line_chars:
             reason = f"line of {len(text)} characters exceeds parse.max_line_chars={params.max_line_chars}"
@@ -84,7 +85,9 @@ def decode_file(rel: str, data: bytes, params: ParseParams) -> DecodedFile:
             continue
         lines.append((number, text))
     if not lines and not quarantine:
-        quarantine.append(_quarantine(rel, 0, 0, "blank_file", "the file holds only whitespace", None))
+        quarantine.append(
+            _quarantine(rel, 0, 0, "blank_file", "the file prints nothing (whitespace, invisible characters)", None)
+        )
     return DecodedFile(rel, lines, quarantine, decoded.encoding)
 
 

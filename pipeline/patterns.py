@@ -19,6 +19,13 @@ SENTENCE_END = (
 )
 SENTENCE_END_RE = re.compile(SENTENCE_END)
 
+# A line that prints nothing: whitespace, and the format characters a page's markup leaves in its text (a soft
+# hyphen, zero-width space, non-joiner and joiner, bidi marks, the word joiner, a byte-order mark). Such a line is
+# blank: it parts paragraphs, and is no paragraph itself ('\u200c' alone had been a paragraph of ten bodies).
+_INVISIBLE = "\\s\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+BLANK_LINE = f"^[{_INVISIBLE}]*$"
+BLANK_LINE_RE = re.compile(BLANK_LINE)
+
 # The crawler's date marker: 'date' and an ISO date (possibly partial: 'date 2024-07'), glued to page text.
 CRAWLER_DATE = r"date\s?(?P<date>(?:19|20)\d\d-\d\d(?:-\d\d)?)"
 # ... after a space, or right after the punctuation that ends the text it is glued to (its 'stop', which stays)

@@ -20,6 +20,7 @@ from pipeline.decode import decode_bytes
 from pipeline.extraction import LINE_SCHEMA
 from pipeline.layouts.evidence import compared, evidence_frame
 from pipeline.linemodel import LineModel, fit
+from pipeline.patterns import BLANK_LINE_RE
 from pipeline.text import canonical, canonical_expr
 from pipeline.units import units
 
@@ -54,7 +55,7 @@ def page_lines(pages_dir: Path, name: str) -> tuple[pl.DataFrame, str]:
     data = (pages_dir / "raw" / name).read_bytes()
     decoded = decode_bytes(data)
     text = decoded.text or ""
-    rows = [(name, n, t) for n, t in enumerate(text.split("\n"), start=1) if t.strip()]
+    rows = [(name, n, t) for n, t in enumerate(text.split("\n"), start=1) if not BLANK_LINE_RE.match(t)]
     return pl.DataFrame(rows, schema=LINE_SCHEMA, orient="row"), hashlib.sha256(data).hexdigest()
 
 

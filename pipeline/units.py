@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipeline.patterns import CRAWLER_DATE_PREFIX, SENTENCE_END
+from pipeline.patterns import BLANK_LINE, CRAWLER_DATE_PREFIX, SENTENCE_END
 
 UNIT_SCHEMA = {
     "file": pl.String,
@@ -51,7 +51,7 @@ def units(lines: pl.DataFrame) -> pl.DataFrame:
     body = ordered.with_columns(
         text=pl.when(pl.col("crawler").is_not_null()).then(pl.col("rest").str.strip_chars_start()).otherwise("text"),
         fragment=pl.col("crawler").is_not_null(),
-    ).filter(pl.col("text").str.strip_chars().str.len_chars() > 0)
+    ).filter(~pl.col("text").str.contains(BLANK_LINE))
     joined = _join_wrapped(body)
     return (
         pl.concat(

@@ -28,9 +28,12 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, SEED_RAW
 
+from pipeline.patterns import BLANK_LINE_RE
+
 COMPANIONS = ("000_6346b866772eb1ec.txt", "001_13f06f3c20ca4f2f.txt")  # two single-article seed pages
 MOJIBAKE = ("â€", "Ã©", "Ã", "Â", "\ufffd")  # what cp1252 read as UTF-8 (or a lossy decode) leaves behind
 HUGE_BYTES = 20 * 1024 * 1024  # under parse.max_file_bytes (a larger file is refused unread), far over max_line_chars
+BLANK_TEXT = "  \n\n\t\n   \n\u200b\n\u200c \ufeff"  # no line of it prints anything
 PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00"
 LISTING_UNIQUE = 2970
 LISTING_REPEATS = 30  # entries printed twice (a re-saved page): exact duplicates, not extra rows
@@ -289,7 +292,8 @@ def _cases() -> dict[str, dict[str, RawFile]]:
     crlf = "\r\n"
     return {
         "empty": {"empty.txt": RawFile(b"", "")},
-        "blank": {"blank.txt": RawFile(b"  \n\n\t\r\n   \n", "  \n\n\t\n   \n")},
+        # Whitespace, and lines of characters that print nothing (zero-width space and non-joiner, byte-order marks).
+        "blank": {"blank.txt": RawFile(f"{BLANK_TEXT}\r\n".encode(), f"{BLANK_TEXT}\n")},
         # A PNG header saved with a .txt name: NUL bytes within the first bytes.
         "binary": {"image.txt": RawFile(PNG_HEADER + bytes(range(256)), None)},
         "cp1252": {
@@ -412,7 +416,7 @@ def non_blank_lines(run: Run) -> int:
     """Non-blank lines of the raw folder as the pipeline should see them (LF, CRLF and CR all end a line)."""
     texts = [f.text for f in run.files.values() if f.text is not None]
     texts += [(SEED_RAW / c).read_text(encoding="utf-8") for c in COMPANIONS]
-    return sum(1 for text in texts for line in _lines(text) if line.strip())
+    return sum(1 for text in texts for line in _lines(text) if not BLANK_LINE_RE.match(line))
 
 
 def _lines(text: str) -> list[str]:

@@ -1357,3 +1357,21 @@ def test_a_long_first_line_over_the_date_that_ends_like_no_sentence_is_no_headli
     lines = ["Harbor Notes", spam, "Menu", "Harbor Notes", "19 November 2031", OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD]
     assert title_with_learned(lines, []) == OWN_HEADLINE
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+
+
+def test_a_line_that_prints_nothing_parts_paragraphs_and_is_none() -> None:
+    """A zero-width non-joiner or space, a byte-order mark or a soft hyphen alone on a line (a page's markup leaves
+    them between paragraphs) is a blank line: no segment, no paragraph of the body."""
+    text = (
+        "Ferry Fares Rise Again in the Northern Ports\n\nBy Dana Whitfield\n\n"
+        "The ferry operator raised fares on every northern route on Monday, the third rise this year.\n"
+        "\u200c\n"
+        "Commuters said the new fares would cost them a day's wages a month, and asked the council to step in.\n"
+        "\ufeff\u200b \u00ad\n"
+        "The council meets on Thursday.\n"
+    )
+    decoded = decode_file("ferry.txt", text.encode(), PARSE_PARAMS)
+    assert [number for number, _ in decoded.lines] == [1, 3, 5, 7, 9]
+    _, parsed = parse_case(make_document("ferry.txt", decoded.lines, extract=PARSE_PARAMS.extract))
+    (record,) = parsed.records
+    assert [s.start for s in record.segments if s.role == "body"] == [5, 7, 9]

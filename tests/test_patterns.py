@@ -21,6 +21,10 @@ EXAMPLES = {
         ["Exports rose 5 percent, data", "Ferry Yard Opens in Mokpo", "Shares (Yonhap) rose", "He said, “We",
          "See you at the festival 🙂"],
     ),
+    "BLANK_LINE": (
+        ["", "   \t", "\u200c", "\ufeff\u200b ", "\u00ad", "\u2060\u200e"],
+        ["Ferry fares rise", " .", "\u200bFerry", "★"],
+    ),
     "CRAWLER_DATE_SUFFIX": (
         ["The ministry said on Monday. date2031-04-23", "the summary was cut mid-wo date 2031-04", "date 2031-04-23",
          "The ministry said on Monday.date2031-04-23", "the deal (signed).date 2031-04",
