@@ -86,12 +86,14 @@ _SHARE_ABROAD = (
     r"dela (?:artikeln|artikel)|印刷(?:する)?|メール(?:で送る)?|リンクをコピー(?:する)?|シェア(?:する)?|ブックマーク|"
     r"みんなのポストを見る"
 )
-# 'Read also' and 'related' in the languages of news pages other than English.
+# 'Read also', 'read more', 'more on' and 'related' in the languages of news pages other than English.
 _RELATED_ABROAD = (
-    r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|(?:le|te) puede interesar|otras noticias|"
+    r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|leer más|lire la suite|weiterlesen|"
+    r"leggi (?:di più|tutto)|ler mais|lees meer|läs mer|les mer|læs mere|(?:le|te) puede interesar|otras noticias|"
     r"(?:à )?lire aussi|[àa] découvrir(?: aussi| également| sur [\w .-]{2,})?|leggi anche|leia também|"
     r"(?:lesen sie|lest|lies) auch|lesen sie mehr|auch interessant|schon gelesen|am beliebtesten|"
-    r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,})?|"
+    r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|"
+    r"mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,}| [\w-]+(?: [\w-]+){0,2})?|mehr aus [\w-]+(?: [\w-]+){0,2}|"
     r"lesen sie auch die folgenden beiträge|(?:die )?neuesten? (?:meldungen|nachrichten|artikel|beiträge|kommentare)|"
     r"(?:articles|commentaires) récents|(?:entradas|comentarios) recientes|(?:articoli|commenti) recenti|"
     r"(?:les )?dernières (?:actualités|infos|nouvelles)|últimas noticias|ultime notizie|"
@@ -99,7 +101,7 @@ _RELATED_ABROAD = (
     r"das (?:thema )?könnte (?:dich|sie) auch interessieren|(?:articles?|à lire) (?:similaires?|aussi)|"
     r"articoli correlati|(?:artículos|notas) relacionad[oa]s|(?:artigos|posts) relacionados|"
     r"související(?: články| zprávy| témata)?|čtěte (?:také|též|dále)|přečtěte si (?:také|též)|"
-    r"súvisiace(?: články)?|čítajte (?:aj|tiež)|czytaj (?:także|też|również)|zobacz (?:także|też|również)|"
+    r"súvisiace(?: články)?|čítajte (?:aj|tiež)|czytaj (?:także|też|również|więcej)|zobacz (?:także|też|również)|"
     r"powiązane(?: artykuły)?|lees ook|gerelateerde artikelen|läs också|les også|læs også|relaterade artiklar|"
     r"ilgili haberler|関連記事|関連ニュース|人気記事|おすすめ記事|"
     r"こちらの記事も(?:合わせて|あわせて)(?:どうぞ|読みたい)|"
@@ -186,11 +188,15 @@ RULES: tuple[Rule, ...] = (
          r"(?:content )?menu|(?:main|menu|page|site|primary) (?:content|navigation)|"
          r"go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
-         r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|sitemap|print(?: this)?(?: article| page)?|"
-         r"listen to (?:this )?article|tweet|e-?mail this|advertisement|advert|ad|loading\W*|\d* ?comments?|reply|"
+         r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|anmelden|einloggen|se connecter|iniciar sesión|accedi|"
+         r"logga in|logg inn|log ind|inloggen|zaloguj(?: się)?|přihlásit(?: se)?|로그인|ログイン(?:する)?|sitemap|"
+         r"print(?: this)?(?: article| page)?|"
+         r"listen to (?:this )?article|tweet|e-?mail this|(?:advertisement|advert|ad)(?: \d{1,2})?|loading\W*|"
+         r"\d* ?comments?|reply|"
          r"anzeige|werbung|publicité|publicidad|pubblicità|publicidade|reklam|reklama|reklame|advertentie|광고|広告|"
          r"(?:the )?(?:story|article|text) continues (?:below|after) (?:the |this )?(?:advertisement|advert|ad)|"
          r"(?:advertisement|ad) (?:-|–|—|·)? ?(?:scroll|continue reading) (?:to continue|below)|"
+         r"(?:(?:don't|don’t|do not) want to see this\? )?(?:skip|close|hide|remove) (?:this )?(?:ads?|advertisement)|"
          r"\d+ ?(?:kommentare?|commentaires?|comentarios?|commenti|reacties|kommentarer)|"
          r"quick links|"
          r"back to (?:the )?(?:list|overview|index)|list|(?:next|previous|prev) (?:article|story|post)|tags|keywords|"
@@ -199,8 +205,8 @@ RULES: tuple[Rule, ...] = (
          r"zurück(?:(?: zur| zum)? (?:übersicht|startseite|liste)| nach oben)?|retour (?:à la liste|en haut)|"
          r"volver (?:al listado|arriba)",
          "Accessibility skip links and landmarks ('Menu Content') and one-word navigation items (menu, search, "
-         "close, top, logo alt text, sign-in, advertisement slots and their labels abroad ('Anzeige', 'REKLAM', "
-         "'광고'), comment counters)."),
+         "close, top, logo alt text, sign-in ('Anmelden', 'ログインする'), advertisement slots and their labels "
+         "abroad ('Anzeige', 'REKLAM', '광고', 'Advertisement 4') and buttons ('Remove ads'), comment counters)."),
     Rule("language_switch", "chrome",
          _BULLET + r"(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語)"
          r"(?:\s*[|/·]\s*(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語))*",
@@ -531,7 +537,9 @@ RULES: tuple[Rule, ...] = (
     Rule("script_message", "chrome",
          r"(?:oops[!,.]?\s*)?(?:something went wrong(?: (?:with the connection|on our end|here))?|"
          r"an error (?:has )?occurred)[.!,]*(?:\s*please (?:try again|refresh(?: the page)?)(?: later)?[.!]?)?|"
-         r"(?:please )?(?:enable|turn on) javascript(?:[^\w].*)?|javascript (?:is )?(?:disabled|required)(?:[^\w].*)?|"
+         r"(?:to (?:view|watch|play) this (?:video|content)[,.]?\s*)?(?:please )?(?:enable|turn on) javascript"
+         r"(?:[^\w].*)?|"
+         r"javascript (?:is )?(?:disabled|required)(?:[^\w].*)?|"
          r"(?:.{0,40}[^\w])?please reload (?:the )?captcha.*|"
          r"(?:warning:?\s*)?(?:this|your) (?:web )?browser (?:is not supported|is out of date|is outdated|"
          r"does not support)(?:[^\w].*)?",
@@ -572,8 +580,10 @@ RULES: tuple[Rule, ...] = (
          max_chars=500),
     Rule("image_viewer_hint", "chrome",
          r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
-         r"(?:zoom|enlarge|view|expand).*|사진 확대|이미지 확대",
-         "Instructions of a picture viewer ('Tap the image to zoom in', '사진 확대'): page furniture."),
+         r"(?:zoom|enlarge|view|expand).*|(?:사진|이미지) 확대(?:보기)?|(?:view|see|open)(?: all)?(?: \d{1,3})? "
+         r"(?:images|photos|pictures)|(?:view|open) (?:the )?(?:photo |image )?gallery",
+         "Instructions and buttons of a picture viewer ('Tap the image to zoom in', '이미지 확대보기', 'View 6 "
+         "Images', 'View gallery'): page furniture."),
     Rule("gallery_counter", "chrome",
          r"\(?(?:(?:slides?|" + PICTURE_LABELS + r")\s+)?\d{1,3}"
          r"(?:\s+(?:of|de|von|di|van|sur|z|av|af|från)\s+|\s/\s)\d{1,3}\)?\s*[|:]?",
