@@ -353,6 +353,7 @@ RULES: tuple[Rule, ...] = (
          r"klicken sie auf den (?:unteren |folgenden )?button,? um (?:den )?inhalt(?:e)? von .{1,80} zu laden\.?|"
          r"ich bin (?:damit )?einverstanden, dass (?:mir|ich) (?:(?:externe|diese[nm]?) )?inhalte? .*|"
          r"um (?:deine|ihre) (?:persönlichen )?daten zu schützen, haben wir das (?:automatische )?laden .*|"
+         r"um (?:eingebettete|externe) inhalte (?:anzuzeigen|zu laden|darzustellen),? .*|"
          r"zustimmen und inhalte? (?:laden|anzeigen)|"
          r"(?:privatsphäre|datenschutz)-?einstellungen (?:ändern|anpassen|öffnen)|"
          r"contenu externe(?: (?:non disponible|indisponible))?|"
@@ -361,7 +362,9 @@ RULES: tuple[Rule, ...] = (
          r"(?:privacy|cookie|consent) (?:preferences|settings|choices).*",
          "What a page prints where an embedded post, video or chart was blocked ('Externer Inhalt nicht verfügbar', "
          "'Deine Privatsphäre-Einstellungen verhindern das Laden ...', 'This content is not available due to your "
-         "privacy preferences'): the embed's placeholder, never the article's text.", max_chars=400),
+         "privacy preferences', 'Um eingebettete Inhalte anzuzeigen, ist deine widerrufliche Einwilligung ... "
+         "notwendig'): the embed's placeholder, never the article's text; the consent it asks for may run long.",
+         max_chars=800),
     Rule("market_data_notice", "chrome",
          r"(?:.{0,40}[^\w])?(?:quotes|data|prices)(?: are| is)? delayed (?:(?:at least|by|a minimum of|up to) )?"
          r"\d+ min.*",
