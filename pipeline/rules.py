@@ -601,7 +601,7 @@ RULES: tuple[Rule, ...] = (
          r"s'ouvre dans un nouvel onglet|se abre en una (?:nueva )?(?:ventana|pestaña)(?: nueva)?|"
          r"si apre in una nuova (?:finestra|scheda)|abre (?:em|numa) nova (?:janela|aba|guia)|"
          r"opent in een nieuw (?:venster|tabblad))\)?\.?|"
-         r"add [^.]+ as a preferred source(?: on google)?\.?|"
+         r"add [^.]+ as a preferred source(?: on google)?\.?|[^.\s]+(?:을|를) 선호 출처로 추가(?:하기|하세요)?|"
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
          r"(?:.*[.!?] )?we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
@@ -609,7 +609,8 @@ RULES: tuple[Rule, ...] = (
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily', '... if "
          "you have a news tip, correction or comment, let us know at: ...', '... letters to the editor. We'd like to "
-         "hear what you think ...'): page furniture shaped like a headline.",
+         "hear what you think ...', 'Add X as a preferred source on Google', 'X를 선호 출처로 추가'): page furniture "
+         "shaped like a headline.",
          max_chars=280),
     Rule("save_prompt", "chrome",
          r"(?:you can )?save this (?:article|story)(?:[^\w].*)?|(?:to revisit|to see) (?:this article|your saved).*|"

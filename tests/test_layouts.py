@@ -1375,3 +1375,48 @@ def test_a_line_that_prints_nothing_parts_paragraphs_and_is_none() -> None:
     _, parsed = parse_case(make_document("ferry.txt", decoded.lines, extract=PARSE_PARAMS.extract))
     (record,) = parsed.records
     assert [s.start for s in record.segments if s.role == "body"] == [5, 7, 9]
+
+
+def test_a_korean_headline_over_its_date_is_the_title_and_the_reporters_credit_the_byline() -> None:
+    """A Korean page: the headline, ending in a quotation (shaped like a sentence), over its date; the reporter's
+    credit ('X 기자 외 1명': and one more); the story's points under it, shaped like headlines; then the story.
+    The credit is the byline, not a headline. The points tell the story as the headline does (its words' stems:
+    particles are written onto them), but a headline stands over its byline and date, and they stand under them."""
+    headline = "항만공사 '조력발전' 도입 또다시 연기··· 어민들 \"일정 왜 미루나\""
+    points = ["두 시간 만에 끝난 '빈손' 이사회", "조력발전 도입안 상정에", '어민들 "명백한 약속 위반" 반발']
+    lead = (
+        "부산항만공사 이사회가 조력발전 설비를 항만에 도입하는 방안을 논의했으나 또다시 결론을 내지 못했다. "
+        "어민들은 일정이 미뤄질 때마다 피해가 커진다고 반발했다."
+    )
+    follow = "항만공사는 다음 달 이사회에서 조력발전 도입 일정을 다시 논의하겠다고 밝혔다. 어민들은 집회를 예고했다."
+    third = "조력발전 설비는 부산 앞바다에서 시험 가동을 마쳤으며, 항만공사는 올해 안에 도입을 결정할 계획이다."
+    header = [headline, "입력 2031.07.12 22:09", "서울 박민수 기자 외 1명", *points]
+    record = parsed_record([*header, lead, follow, third])
+    assert (record.title, record.byline) == (headline, "박민수")
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("박민수 기자", "박민수"),
+        ("박민수·이지은 기자", "박민수·이지은"),
+        ("박민수 선임기자 minsu@harbor.example", "박민수"),
+        ("부산, 울산 박민수 기자 외 1명", "박민수"),
+        ("田中太郎記者", "田中太郎"),
+        ("本报记者 张伟", "张伟"),
+        ("정부는 오늘 기자회견을 열었다", None),  # a sentence about a press conference
+        ("박민수 기자가 전했다", None),  # 'reporter Park said'
+        ("新华社记者", None),  # a desk, no name
+    ],
+)
+def test_a_reporters_credit_in_korean_chinese_or_japanese_names_the_reporter(line: str, name: str | None) -> None:
+    """The name, then 'reporter' (기자, 記者), alone on the line; in Chinese 'reporter' (记者) comes first."""
+    assert byline_name(line) == name
+
+
+def test_a_headline_printed_under_the_date_keeps_the_title_from_the_deck_over_it() -> None:
+    """Some pages print the deck over the date and the headline under it, right over the lead: the one
+    headline-shaped line under the date is the headline, not a point of a summary."""
+    deck = "Korea and Norland will test tidal turbines together: what the memorandum signed in Oslo covers."
+    lines = ["Energy", deck, "22.04.2031, 17:26", "Audio", OWN_HEADLINE, OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD]
+    assert parsed_record(lines).title == OWN_HEADLINE

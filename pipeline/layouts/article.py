@@ -170,6 +170,7 @@ TEASER_HEADLINE_MAX_WORDS = 15  # a teaser's kicker, or its headline read as pro
 DASHES = ("-", "–", "—")  # a line opening with one attributes a quote ('– Name, Writer')
 STORY_HEADER_UNITS = 4  # lines of text (a login box's, a section label, the headline) from a notice to the header
 # The headline (_choose_title):
+SUMMARY_POINTS_MIN = 2  # headline-shaped lines under the byline that list the story's points, not its headline
 TITLE_WINDOW_LINES = 6  # candidates among this many lines of text nearest above the lead first
 STORY_PARAGRAPHS = 5  # a headline's words are looked for in this many paragraphs from the lead
 TITLE_STORY_POINTS = 3  # points a headline candidate gains when half its content words or more are in them
@@ -177,6 +178,9 @@ STORY_SHARED_WORDS = 2  # ... and the story's words it has: one alone may be a s
 STORY_TOLD = 1.0  # ... and then it tells the story: it wins over a nearer line that tells under half as much
 HEADLINE_STORY_WORDS = 3  # a headline right under a line that shares no word with the story shares this many
 CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # four letters or more: names and content words, few function words
+# A Korean word's stem: its first two syllables. Particles and endings are written onto the word ('선호투표제를',
+# '선호투표제'), and most nouns have two or three syllables, too few for CONTENT_WORD.
+HANGUL_STEM = re.compile(r"(?<![가-힣])[가-힣]{2}")
 COMMENT_THREAD_RULES = ("comment_form", "comment_section", "comment_header")  # end rows that open readers' comments
 SUMMARY_NOTE_RULES = ("ai_summary_notice",)  # chrome rows that label a summary box next to them
 OVERLAY_RULES = ("paywall",)  # end rows whose box a page may print over the whole article (_resumes_over_overlay)
@@ -767,7 +771,8 @@ class _Header:
 
 
 def _content_words(text: str) -> set[str]:
-    return {word.casefold() for word in CONTENT_WORD.findall(text)}
+    words = {word.casefold() for word in CONTENT_WORD.findall(text) if not HANGUL_STEM.match(word)}
+    return words | set(HANGUL_STEM.findall(text))
 
 
 def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape], lead: int, lead_dated: bool,
@@ -866,6 +871,14 @@ def _choose_title(
         title is None or (not _tells(header, lines, title) and _stands_over(ev, shapes, title, lead) != "metadata")
     ):
         return shaped
+    # A headline stands over its byline or date: one that does wins over the points of the story's summary listed
+    # under them, shaped like headlines (Korean pages list them under the byline). A headline printed under the date
+    # (over the lead, with a deck over the date) is the only headline-shaped line there.
+    if shaped is not None and title is not None and shaped < title:
+        metadata = _next_meaningful(ev, shapes, shaped + 1, lead, shapes[shaped].core)
+        if metadata is not None and metadata < title and ev[metadata].kind in ("date", "byline"):
+            points = {shapes[j].core for j in range(metadata + 1, lead) if ev[j].kind == "headline"}
+            return shaped if len(points) >= SUMMARY_POINTS_MIN else title
     return title
 
 

@@ -74,10 +74,21 @@ ATTRIBUTION_BYLINE = re.compile(rf"[Aa]ccording\s+to\s+(?P<name>{_NAME})\s*[,:]?
 STAFF_BYLINE = re.compile(
     r"(?:[•·▪|]\s*)?(?P<name>[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,4}\s+[Ss]taff(?:\s+(?:[Ww]riter|[Rr]eporter)s?)?)"
 )
+# A Korean, Chinese or Japanese reporter's credit alone on its line: the name and 'reporter' after it
+# ('박민수 기자', '박민수·이지은 기자', '박민수 기자 외 1명': and one more, 'X 선임기자 minsu@example.kr';
+# '田中太郎記者'), or 'reporter' first in Chinese ('记者 张伟', '本报记者 张伟': the paper's). A place may come first
+# ('순천 박민수 기자').
+_HANGUL_NAME = r"[가-힣]{2,4}"
+EAST_ASIAN_BYLINE = re.compile(
+    rf"(?:[가-힣]{{2,6}}(?:,\s*[가-힣]{{2,6}})*\s+)??(?P<name>{_HANGUL_NAME}(?:\s*[·,]\s*{_HANGUL_NAME})*)\s*"
+    r"(?:선임|수석|객원|전문|인턴)?기자(?:\s*외\s*\d+\s*명)?(?:\s+[^\s@]+@[^\s@]+)?|"
+    r"(?P<name2>[\u4e00-\u9fff]{2,4})\s*記者|"
+    r"[\u4e00-\u9fff]{0,6}记者\s*(?P<name3>[\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4})*)"
+)
 # Word edges spelled out: a Unicode word boundary sends polars' regex engine to its slow path.
 BYLINE_HINT = (
     r"(?i)(?:^|[^a-z])(?:by|staff)(?:[^a-z]|$)|reporter|correspondent|^according to|"
-    r"^[•·▪|\s]*(?:von|par|por|door|di)\s|^[•·▪|\s]*aut(?:hor|or|eur)"
+    r"^[•·▪|\s]*(?:von|par|por|door|di)\s|^[•·▪|\s]*aut(?:hor|or|eur)|기자|記者|记者"
 )
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
@@ -263,6 +274,9 @@ def byline_name(text: str) -> str | None:
     m = OTHER_LANGUAGE_BYLINE.fullmatch(text.strip()) or LABELLED_BYLINE.fullmatch(text.strip())
     if m and word_count(m.group("name")) <= 8:
         return m.group("name").strip()
+    m = EAST_ASIAN_BYLINE.fullmatch(text.strip())
+    if m:
+        return m.group("name") or m.group("name2") or m.group("name3")
     m = STAFF_BYLINE.fullmatch(text.strip()) or ATTRIBUTION_BYLINE.fullmatch(text.strip())
     return m.group("name") if m else None
 
