@@ -57,6 +57,7 @@ COPYRIGHT_OWNER = re.compile(
     re.IGNORECASE,
 )
 _META_KINDS = ("date", "byline", "source")
+_BYLINE_OR_DATE = ("byline", "date")  # what a headline stands over, and a deck may stand under
 BY_ALONE = re.compile(r"(?:[Ww]ritten\s+)?[Bb][Yy]\s*:?")  # 'By' on its own line, the writer's name on the next
 PUBLISHED_LABELS = (
     "published",
@@ -690,7 +691,7 @@ def _asks_alone(text: str, shape: Shape) -> bool:
 
 def _under_metadata(ev: list[Evidence], i: int) -> bool:
     """Whether the nearest line of text above unit i (past chrome, captions and markers) is a byline or a date."""
-    return next(_kinds_above(ev, i), None) in ("byline", "date")
+    return next(_kinds_above(ev, i), None) in _BYLINE_OR_DATE
 
 
 def _credited_caption(text: str, shape: Shape) -> bool:
@@ -709,7 +710,7 @@ def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, f
     ):
         j += 1
     opened = first if first is not None else start
-    if j <= opened or j >= len(ev) or ev[j].kind not in ("date", "byline"):
+    if j <= opened or j >= len(ev) or ev[j].kind not in _BYLINE_OR_DATE:
         return None
     return j if any(e.kind == "prose" for e in ev[j + 1 :]) else None
 
@@ -720,7 +721,7 @@ def _stands_over(ev: list[Evidence], shapes: list[Shape], i: int, stop: int) -> 
     under = _next_meaningful(ev, shapes, i + 1, stop, shapes[i].core)
     if under is None:
         return "nothing"
-    return "metadata" if ev[under].kind in ("date", "byline") else None
+    return "metadata" if ev[under].kind in _BYLINE_OR_DATE else None
 
 
 def _next_meaningful(ev: list[Evidence], shapes: list[Shape], start: int, stop: int, skip_core: str) -> int | None:
@@ -733,7 +734,7 @@ def _next_meaningful(ev: list[Evidence], shapes: list[Shape], start: int, stop: 
 
 def _labels_next(ev: list[Evidence], shapes: list[Shape], j: int) -> bool:
     """A field label on its own line above its value ('Date' above '2022.10.28'): it belongs to the value."""
-    value = j + 1 < len(ev) and ev[j + 1].kind in ("date", "byline")
+    value = j + 1 < len(ev) and ev[j + 1].kind in _BYLINE_OR_DATE
     return value and ev[j].kind == "short" and shapes[j].category and shapes[j].words <= FIELD_LABEL_MAX_WORDS
 
 
@@ -876,7 +877,7 @@ def _choose_title(
     # (over the lead, with a deck over the date) is the only headline-shaped line there.
     if shaped is not None and title is not None and shaped < title:
         metadata = _next_meaningful(ev, shapes, shaped + 1, lead, shapes[shaped].core)
-        if metadata is not None and metadata < title and ev[metadata].kind in ("date", "byline"):
+        if metadata is not None and metadata < title and ev[metadata].kind in _BYLINE_OR_DATE:
             points = {shapes[j].core for j in range(metadata + 1, lead) if ev[j].kind == "headline"}
             return shaped if len(points) >= SUMMARY_POINTS_MIN else title
     return title
