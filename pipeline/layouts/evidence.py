@@ -18,6 +18,7 @@ from pipeline import rules
 from pipeline.dates import DateStamp, date_stamp, find_dates, parse_iso, without_stamp_label
 from pipeline.patterns import (
     CRAWLER_DATE_SUFFIX,
+    EMAIL,
     INLINE_SHORTCODE,
     MOJIBAKE,
     SENTENCE_BREAK,
@@ -81,7 +82,7 @@ STAFF_BYLINE = re.compile(
 _HANGUL_NAME = r"[가-힣]{2,4}"
 EAST_ASIAN_BYLINE = re.compile(
     rf"(?:[가-힣]{{2,6}}(?:,\s*[가-힣]{{2,6}})*\s+)??(?P<name>{_HANGUL_NAME}(?:\s*[·,]\s*{_HANGUL_NAME})*)\s*"
-    r"(?:선임|수석|객원|전문|인턴)?기자(?:\s*외\s*\d+\s*명)?(?:\s+[^\s@]+@[^\s@]+)?|"
+    r"(?:선임|수석|객원|전문|인턴)?기자(?:\s*외\s*\d+\s*명)?(?:\s+" + EMAIL + r")?|"
     r"(?P<name2>[\u4e00-\u9fff]{2,4})\s*記者|"
     r"[\u4e00-\u9fff]{0,6}记者\s*(?P<name3>[\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4})*)"
 )
