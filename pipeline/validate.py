@@ -51,6 +51,17 @@ def latest_publication_date(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=1)
 
 
+def build_date(run_time: dt.datetime) -> dt.date:
+    """The build's today: the UTC date of SOURCE_DATE_EPOCH when it is set (the reproducible-builds convention, so
+    that builds of one input on either side of midnight write the same bytes), else of the run time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return run_time.date()
+    if not epoch.isdigit():
+        raise ValueError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01 UTC, got {epoch!r}")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+
+
 @dataclasses.dataclass(frozen=True)
 class Facts:
     """What the row checks need besides the rows: the files parse read, learned boilerplate, the date range."""
@@ -831,7 +842,7 @@ def run(
     if not engine.has_side_process():  # else Great Expectations is imported and run there
         expectations.preload()  # while the row checks run
     run_time = dt.datetime.now(dt.UTC)
-    today = today or run_time.date()
+    today = today or build_date(run_time)
     # Where each duplicate was found (the ledger) and how many there are: not their bodies, a third of the corpus.
     duplicates = io.read_parquet(out.duplicates, polars_schema(Duplicate), ["provenance"])
     files = pl.read_parquet(out.files)

@@ -6,6 +6,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 # Read at import time by huggingface_hub/datasets: set before any test module imports them.
@@ -15,6 +16,10 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("DVC_NO_ANALYTICS", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+# One "today" for every build of the session: builds compared byte for byte on either side of midnight UTC would
+# otherwise accept different latest publication dates (validate.build_date).
+os.environ.setdefault("SOURCE_DATE_EPOCH", str(int(time.time())))
 
 import pytest  # noqa: E402
 

@@ -387,6 +387,19 @@ def test_a_new_day_judges_again_only_the_rows_dated_after_the_earlier_latest_dat
     assert memo_failures(tmp_path, dated, monkeypatch, today=TODAY + dt.timedelta(days=5)) == (set(), [])
 
 
+def test_the_build_date_is_source_date_epoch_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two builds of one input on either side of midnight UTC accept the same latest date when the clock is pinned."""
+    before_midnight = dt.datetime(2026, 12, 6, 23, 59, tzinfo=dt.UTC)
+    after_midnight = dt.datetime(2026, 12, 7, 0, 1, tzinfo=dt.UTC)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert validate.build_date(before_midnight) != validate.build_date(after_midnight)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(before_midnight.timestamp())))
+    assert validate.build_date(after_midnight) == dt.date(2026, 12, 6) == validate.build_date(before_midnight)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "2026-12-06")
+    with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH"):
+        validate.build_date(after_midnight)
+
+
 def test_a_build_killed_after_judging_with_new_learned_lines_leaves_entries_the_next_build_judges_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
