@@ -565,6 +565,21 @@ def test_teasers_with_kickers_over_their_headlines_are_not_the_article() -> None
     assert body_paragraphs([*lines[:5], *sections]) == [LEAD, FOLLOW_UP, THIRD, *sections]
 
 
+def test_teasers_with_quoted_headlines_under_kickers_are_not_the_article() -> None:
+    """A teaser's headline may quote someone, or end on a quoted name, with no stop before the closing mark: under
+    its kicker it is still a headline over one blurb, not a paragraph that ends like a sentence. Read as a blurb
+    instead, the quote and the blurb under it stand like two paragraphs in a row, the article's text."""
+    teasers = ["Ferries", "“We want a port that works for every ship”",
+               "The harbor's new chief sets out her plans for the southern berths in an interview.",
+               "Search for witnesses", "Missing sailor: his case is now on “Harbor Watch”",
+               "The sailor was last seen at the ferry terminal twelve years ago, and the police hope for new leads.",
+               "Energy", "Tidal power: What the new turbines can do",
+               "Engineers explain how the bay's turbines work and when they will feed the grid."]  # fmt: skip
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD, *teasers]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    assert body_paragraphs([*lines, "Imprint", "Contact"]) == [LEAD, FOLLOW_UP, THIRD]
+
+
 def test_sections_of_one_short_paragraph_are_the_articles_text() -> None:
     """An article whose sections each hold a short paragraph under a subheading keeps them: where the page goes
     on in longer sections (a policy's questions), and where they outweigh its other paragraphs (a listicle)."""

@@ -113,6 +113,9 @@ HANDOFF_WORDS = ("eporter", "orrespondent", "has")
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 # A line that is one quotation from its first character to its last ('„Wir bleiben.“'): a quote headline.
 QUOTED_LINE = re.compile(r"""^\s*["„“”«»‚‘'].*["“”«»’']\s*$""")
+# A line closed by a quotation mark with no stop before it ('Fall jetzt bei "Aktenzeichen XY"'): it quotes a name
+# or words, and ends no sentence.
+QUOTE_WITHOUT_STOP = re.compile(r"""[^\s.!?…。！？]["“”«»’'」』]\s*$""")
 HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
@@ -465,21 +468,33 @@ def _teaser_series(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -
         if lines[i].text.lstrip().startswith(DASHES):
             return False
         kind, short = ev[i].kind, shapes[i].words <= TEASER_HEADLINE_MAX_WORDS
-        asks_or_quotes = kind == "prose" and short and not shapes[i].ends_sentence
+        asks_or_quotes = kind == "prose" and short and not ends_like_text(i)
         return kind == "headline" or asks_or_quotes or (kicker and short and kind == "short")
+
+    def ends_like_text(i: int) -> bool:
+        """Ends like a sentence: not a quotation whole (a quote headline), nor closed by a quotation mark alone."""
+        text = lines[i].text
+        return shapes[i].ends_sentence and not QUOTED_LINE.match(text) and not QUOTE_WITHOUT_STOP.search(text)
 
     def blurb(k: int) -> bool:
         return k < len(units) and ev[units[k]].kind == "prose" and shapes[units[k]].words <= TEASER_BLURB_MAX_WORDS
 
-    def teaser(k: int) -> int:
-        """How many units the teaser at units[k] holds (0 if none): its kicker and headline, then its blurb."""
-        if k + 1 < len(units) and heading(units[k], kicker=False) and blurb(k + 1):
-            return 2
+    def headed(k: int) -> bool:
+        return k + 1 < len(units) and heading(units[k], kicker=False) and blurb(k + 1)
+
+    def kicked(k: int) -> bool:
         # Under a kicker, a headline that ends like a sentence ('Golden Glow!') is a listicle item's subheading.
-        under_kicker = k + 2 < len(units) and not shapes[units[k + 1]].ends_sentence
-        if under_kicker and heading(units[k], kicker=True) and heading(units[k + 1], kicker=False) and blurb(k + 2):
+        under_kicker = k + 2 < len(units) and not ends_like_text(units[k + 1])
+        return under_kicker and heading(units[k], kicker=True) and heading(units[k + 1], kicker=False) and blurb(k + 2)
+
+    def teaser(k: int) -> int:
+        """How many units the teaser at units[k] holds (0 if none): its kicker and headline, then its blurb. A
+        headline that asks or quotes reads as a short blurb too: under a kicker, it is the headline when the
+        paragraph after it starts no teaser (it is the blurb). A kicker that reads as prose is rather a line of a
+        paragraph cut into lines."""
+        if kicked(k) and not (headed(k) and (ev[units[k]].kind == "prose" or headed(k + 2) or kicked(k + 2))):
             return 3
-        return 0
+        return 2 if headed(k) else 0
 
     candidates: list[list[int]] = []
     blurbs: set[int] = set()
