@@ -580,6 +580,15 @@ def test_teasers_with_quoted_headlines_under_kickers_are_not_the_article() -> No
     assert body_paragraphs([*lines, "Imprint", "Contact"]) == [LEAD, FOLLOW_UP, THIRD]
 
 
+def test_teasers_dated_between_headline_and_blurb_are_not_the_article() -> None:
+    """A teaser may print its date between its headline and its blurb: still a headline over one blurb."""
+    dated = [TEASERS[0], "12.04.2024, 10:21 Uhr", TEASERS[1], TEASERS[2], "27.03.2024, 12:29 Uhr", TEASERS[3]]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD, *dated]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    # A date between a subheading and its paragraph (a timeline's entry) heads no teaser once.
+    assert body_paragraphs([*lines[:5], *dated[:3]]) == [LEAD, FOLLOW_UP, THIRD, TEASERS[0], TEASERS[1]]
+
+
 def test_sections_of_one_short_paragraph_are_the_articles_text() -> None:
     """An article whose sections each hold a short paragraph under a subheading keeps them: where the page goes
     on in longer sections (a policy's questions), and where they outweigh its other paragraphs (a listicle)."""

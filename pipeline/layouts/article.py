@@ -479,8 +479,14 @@ def _teaser_series(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -
     def blurb(k: int) -> bool:
         return k < len(units) and ev[units[k]].kind == "prose" and shapes[units[k]].words <= TEASER_BLURB_MAX_WORDS
 
-    def headed(k: int) -> bool:
-        return k + 1 < len(units) and heading(units[k], kicker=False) and blurb(k + 1)
+    def headed(k: int) -> int:
+        """How many units a teaser without a kicker at units[k] holds (0 if none): its headline, its date if the
+        page prints one between them, and its blurb."""
+        if k + 1 >= len(units) or not heading(units[k], kicker=False):
+            return 0
+        if blurb(k + 1):
+            return 2
+        return 3 if ev[units[k + 1]].kind == "date" and blurb(k + 2) else 0
 
     def kicked(k: int) -> bool:
         # Under a kicker, a headline that ends like a sentence ('Golden Glow!') is a listicle item's subheading.
@@ -494,7 +500,7 @@ def _teaser_series(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -
         paragraph cut into lines."""
         if kicked(k) and not (headed(k) and (ev[units[k]].kind == "prose" or headed(k + 2) or kicked(k + 2))):
             return 3
-        return 2 if headed(k) else 0
+        return headed(k)
 
     candidates: list[list[int]] = []
     blurbs: set[int] = set()
