@@ -795,6 +795,16 @@ def test_by_alone_over_the_writers_name_is_one_byline() -> None:
         assert [segment.text for segment in record.segments if segment.role == "body"] == [LEAD, FOLLOW_UP, THIRD]
 
 
+def test_by_alone_in_another_language_over_the_writers_name_is_one_byline() -> None:
+    """'Von', 'Par', 'Por', 'Door' or 'di' on its own line over the writer's name is a split byline too; 'Von:' alone
+    with its colon is a search form's field ('posts by:'), and the line under it no writer."""
+    lines = [OWN_HEADLINE, "Von", "Hannah Ritzmann", LEAD, FOLLOW_UP, THIRD]
+    record = parsed_record(lines)
+    assert (record.title, record.byline) == (OWN_HEADLINE, "Hannah Ritzmann")
+    assert [segment.text for segment in record.segments if segment.role == "body"] == [LEAD, FOLLOW_UP, THIRD]
+    assert parsed_record(["Von:", "Suche Erweiterte Suche", *lines[:1], *lines[3:]]).byline is None
+
+
 # --- which headline-like line is the headline ----------------------------------------------------------------------
 
 SECTIONS = ["The Future of Everything", "Personal Technology Reviews", "Arts and Culture Weekly", "Real Estate Video",

@@ -58,7 +58,9 @@ COPYRIGHT_OWNER = re.compile(
 )
 _META_KINDS = ("date", "byline", "source")
 _BYLINE_OR_DATE = ("byline", "date")  # what a headline stands over, and a deck may stand under
-BY_ALONE = re.compile(r"(?:[Ww]ritten\s+)?[Bb][Yy]\s*:?")  # 'By' on its own line, the writer's name on the next
+# 'By' on its own line, the writer's name on the next: in English, and in the languages OTHER_LANGUAGE_BYLINE reads
+# ('Von'), there with no colon: 'Von:' alone is a search form's field ('posts by:').
+BY_ALONE = re.compile(r"(?:[Ww]ritten\s+)?[Bb][Yy]\s*:?|(?P<other>[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di)")
 PUBLISHED_LABELS = (
     "published",
     "posted",
@@ -1119,9 +1121,10 @@ def _join_split_bylines(lines: list[Line], ev: list[Evidence], shapes: list[Shap
     under 'By' it is still this page's byline."""
     for i in range(len(lines) - 1):
         named = ev[i + 1].kind in ("short", "headline") or ev[i + 1].rule == "repeated_across_documents"
-        if not named or not BY_ALONE.fullmatch(lines[i].text.strip()):
+        by = BY_ALONE.fullmatch(lines[i].text.strip())
+        if not named or by is None:
             continue
-        name = byline_name("By " + lines[i + 1].text.strip())
+        name = byline_name(f"{by['other'] or 'By'} {lines[i + 1].text.strip()}")
         if name is None:
             continue
         ev[i] = ev[i + 1] = Evidence("byline", name=name)
