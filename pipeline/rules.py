@@ -191,7 +191,8 @@ RULES: tuple[Rule, ...] = (
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|anmelden|einloggen|se connecter|iniciar sesión|accedi|"
          r"logga in|logg inn|log ind|inloggen|zaloguj(?: się)?|přihlásit(?: se)?|로그인|ログイン(?:する)?|sitemap|"
          r"print(?: this)?(?: article| page)?|"
-         r"listen to (?:this )?article|tweet|e-?mail this|(?:advertisement|advert|ad)(?: \d{1,2})?|loading\W*|"
+         r"listen(?: to (?:this )?article)?|share|save|gift(?: this)? article|tweet|e-?mail this|"
+         r"(?:advertisement|advert|ad)(?: \d{1,2})?|loading\W*|"
          r"\d* ?comments?|reply|"
          r"anzeige|werbung|publicité|publicidad|pubblicità|publicidade|reklam|reklama|reklame|advertentie|광고|広告|"
          r"(?:the )?(?:story|article|text) continues (?:below|after) (?:the |this )?(?:advertisement|advert|ad)|"
@@ -206,7 +207,8 @@ RULES: tuple[Rule, ...] = (
          r"volver (?:al listado|arriba)",
          "Accessibility skip links and landmarks ('Menu Content') and one-word navigation items (menu, search, "
          "close, top, logo alt text, sign-in ('Anmelden', 'ログインする'), advertisement slots and their labels "
-         "abroad ('Anzeige', 'REKLAM', '광고', 'Advertisement 4') and buttons ('Remove ads'), comment counters)."),
+         "abroad ('Anzeige', 'REKLAM', '광고', 'Advertisement 4') and buttons ('Remove ads'), comment counters, and "
+         "an article's buttons: 'Listen', 'Share', 'Save', 'Gift article')."),
     Rule("language_switch", "chrome",
          _BULLET + r"(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語)"
          r"(?:\s*[|/·]\s*(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語))*",
@@ -234,9 +236,10 @@ RULES: tuple[Rule, ...] = (
          r"(?:tiempo de lectura|lesedauer|lesezeit|temps de lecture|tempo di lettura|tempo de leitura|leestijd|"
          r"czas czytania|doba čtení)\s*:?\s*(?:ca\.\s*)?\d{1,3}[- ]?min(?:\.|utos?|uti|uten?|utes?)?|"
          r"(?:ca\.\s*)?\d{1,3}[- ]?min(?:\.|utos?|uti|uten?|utes?)?\s+(?:lesezeit|lesedauer|de lecture|di lettura|"
-         r"de lectura|de leitura|leestijd)",
+         r"de lectura|de leitura|leestijd)|\d{1,3} ?mins?\.?",
          "A reading-time estimate ('1 Min Read', 'Reading time: 4 minutes', 'Tiempo de lectura: 6 min', '3 Min. "
-         "Lesezeit') printed by the page template."),
+         "Lesezeit') printed by the page template, and a duration alone on its line ('5 min', '45 Min.'): the "
+         "reading time, or the length of the page's audio or video."),
     Rule("ui_identifier", "chrome", r"[a-z]+(?:[_][a-z0-9]+)+",
          "A lone snake_case token is a template element id leaking into text (e.g. a progress-bar id)."),
     Rule("icon_alt_text", "chrome",
