@@ -18,6 +18,9 @@ SENTENCE_END = (
     r"""(?:[.!?…。！？]['"’”“‘)\]」』）]*\s*(?:\([^()]{1,40}\))?|['"’”」』])\s*""" + f"(?:[{_EMOJI}]+\\s*)*$"
 )
 SENTENCE_END_RE = re.compile(SENTENCE_END)
+# A line closed by a quotation mark with no stop before it ('Fall jetzt bei "Aktenzeichen XY"'): it quotes a name
+# or words, and ends no sentence.
+QUOTE_WITHOUT_STOP = r"""[^\s.!?…。！？]["“”«»’'」』]\s*$"""
 
 # A line that prints nothing: whitespace, and the format characters a page's markup leaves in its text (a soft
 # hyphen, zero-width space, non-joiner and joiner, bidi marks, the word joiner, a byte-order mark). Such a line is

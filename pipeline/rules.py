@@ -191,8 +191,7 @@ RULES: tuple[Rule, ...] = (
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|anmelden|einloggen|se connecter|iniciar sesión|accedi|"
          r"logga in|logg inn|log ind|inloggen|zaloguj(?: się)?|přihlásit(?: se)?|로그인|ログイン(?:する)?|sitemap|"
          r"print(?: this)?(?: article| page)?|"
-         r"listen(?: to (?:this )?article)?|share|save|gift(?: this)? article|tweet|e-?mail this|"
-         r"(?:advertisement|advert|ad)(?: \d{1,2})?|loading\W*|"
+         r"listen to (?:this )?article|tweet|e-?mail this|(?:advertisement|advert|ad)(?: \d{1,2})?|loading\W*|"
          r"\d* ?comments?|reply|"
          r"anzeige|werbung|publicité|publicidad|pubblicità|publicidade|reklam|reklama|reklame|advertentie|광고|広告|"
          r"(?:the )?(?:story|article|text) continues (?:below|after) (?:the |this )?(?:advertisement|advert|ad)|"
@@ -207,8 +206,7 @@ RULES: tuple[Rule, ...] = (
          r"volver (?:al listado|arriba)",
          "Accessibility skip links and landmarks ('Menu Content') and one-word navigation items (menu, search, "
          "close, top, logo alt text, sign-in ('Anmelden', 'ログインする'), advertisement slots and their labels "
-         "abroad ('Anzeige', 'REKLAM', '광고', 'Advertisement 4') and buttons ('Remove ads'), comment counters, and "
-         "an article's buttons: 'Listen', 'Share', 'Save', 'Gift article')."),
+         "abroad ('Anzeige', 'REKLAM', '광고', 'Advertisement 4') and buttons ('Remove ads'), comment counters)."),
     Rule("language_switch", "chrome",
          _BULLET + r"(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語)"
          r"(?:\s*[|/·]\s*(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語))*",
@@ -434,7 +432,7 @@ RULES: tuple[Rule, ...] = (
          _BULLET + r"(?:related(?: articles?| news| stories| links?| content| posts?| reading| videos?)?|"
          r"read more(?: on| about)?|also read|see also|"
          r"more(?: [\w'’&-]+){0,3} (?:news|stories|articles|posts|videos)|more from [\w ]+|"
-         r"most (?:viewed|read|popular|shared|commented)(?: stories| articles| news| posts)?|"
+         r"most (?:viewed|read|popular|shared|commented)(?: stories| articles| news| posts)?(?: in [\w ]+)?|"
          r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
          r"recent (?:posts|entries)|you may (?:also )?like|latest (?:news|videos|stories)(?: from(?: [\w .&'’-]+)?)?|"
          r"top stories(?: (?:in|from) [\w ]+)?|"
@@ -444,7 +442,7 @@ RULES: tuple[Rule, ...] = (
          r"popular on [\w .&'-]+|more (?:in|on) (?-i:[A-Z][\w&'’-]*(?: [A-Z&][\w&'’-]*){0,3})"
          r"(?: more (?:videos|stories|news))?)\s*(?::|\.{3}|…)?",
          "Headers of related/most-viewed lists ('More from X...', 'Top stories in Nation', 'We Recommend', 'More in "
-         "White House'); the "
+         "White House', 'Most read in world news'); the "
          "headlines after them belong to other articles. Boxes of related links also sit between paragraphs.",
          max_chars=100, inline_too=True),
     Rule("related_link", "chrome",

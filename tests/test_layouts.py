@@ -906,6 +906,19 @@ def test_the_article_resumes_after_a_long_box_inside_it() -> None:
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *LONG_PARAGRAPHS]
 
 
+def test_the_article_resumes_after_a_box_of_headlines_with_kickers_inside_it() -> None:
+    """A 'Most read' box whose every headline has its kicker above it ('FERRIES') holds twice as many units as its
+    stories: with seven of them, the article still resumes under it with a run of long paragraphs."""
+    stories = ["Ferry fares to rise in June across southern ports", "Port strike ends after two weeks of talks",
+               "Jury rules for half of the plaintiffs in the harbor land suit", "Turbine makers bid for the test site",
+               "Night ferries return to the northern islands", "Fishing fleet stays in port as storm nears",
+               "Harbor museum opens its new wing to visitors"]  # fmt: skip
+    kickers = ["FERRIES", "STRIKE OVER", "COURT", "ENERGY", "NIGHT CROSSING", "STORM", "CULTURE"]
+    box = ["Most read in world news", *(line for pair in zip(kickers, stories, strict=True) for line in pair)]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *box, *LONG_PARAGRAPHS]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *LONG_PARAGRAPHS]
+
+
 def test_the_article_resumes_after_a_photo_credit_when_each_paragraph_has_its_subheading() -> None:
     """A photo's © credit has the shape of an end marker. An article that heads each paragraph never prints two
     paragraphs in a row, but its paragraphs are longer than any teaser's blurb: two of them, parted by a
@@ -1203,6 +1216,16 @@ def test_a_byline_in_another_language_names_the_writer(line: str, name: str | No
     """'By' is 'Von' in German, 'Par' in French, 'Por' in Spanish and Portuguese, 'Door' in Dutch, 'di' in Italian;
     the writer's role may follow the name. A label ('Autor:', 'Author:') may stand for it."""
     assert byline_name(line) == name
+
+
+def test_a_headline_closed_by_a_quotation_is_the_title() -> None:
+    """A headline that ends on a quotation with no stop before the closing mark ('... on the strike: "We will not
+    give in"') ends no sentence: it is shaped like a headline, over its deck and byline, not like a paragraph."""
+    headline = "Harbor chief on the strike: “We will not give in to the operators”"
+    deck = ("The head of the port authority says the talks will go on, and that the ferries to the islands will run "
+            "on the weekend timetable until the operators and the union agree.")  # fmt: skip
+    record = parsed_record(["Home", "Energy", headline, deck, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD])
+    assert (record.title, record.byline) == (headline, "Dana Whitfield")
 
 
 def test_a_section_label_printed_twice_is_not_the_headline() -> None:

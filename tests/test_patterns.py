@@ -59,6 +59,10 @@ EXAMPLES = {
         ["the ministryâ€™s plan", "cafÃ© owners", "Â\xa0Seoul"],
         ["the ministry’s plan", "café owners", "Ångström units"],
     ),
+    "QUOTE_WITHOUT_STOP": (
+        ['Missing sailor: his case is now on "Harbor Watch"', "„Wir bleiben“", "「記者会見」"],
+        ['"We will stay."', "„Wir bleiben.“", "He left.", "Ferry fares rise", "A quote ends here: “ "],
+    ),
     "WORD": (["Exports", "商品", "ブログ", "★"], ["", " ", "\n\t"]),
     "TEXT_WORD": (["Exports", "商品", "ブログ", "5%"], ["★ ☆ ♥", "– —", ""]),
     "INLINE_SHORTCODE": (

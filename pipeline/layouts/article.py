@@ -115,9 +115,6 @@ HANDOFF_WORDS = ("eporter", "orrespondent", "has")
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 # A line that is one quotation from its first character to its last ('„Wir bleiben.“'): a quote headline.
 QUOTED_LINE = re.compile(r"""^\s*["„“”«»‚‘'].*["“”«»’']\s*$""")
-# A line closed by a quotation mark with no stop before it ('Fall jetzt bei "Aktenzeichen XY"'): it quotes a name
-# or words, and ends no sentence.
-QUOTE_WITHOUT_STOP = re.compile(r"""[^\s.!?…。！？]["“”«»’'」』]\s*$""")
 HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
@@ -132,7 +129,7 @@ AUTHOR_BIO_PARAGRAPHS = 2  # the article's last paragraphs, where its writer's b
 NICKNAME_PREFIX = 3  # ... naming the writer by a short form of the byline's first name that starts with its letters
 BIO_VERBS = r"(?:is|was|writes|has|covers|reports|joined|lives|teaches|works|edits|hosts|ist|schreibt|est|es|è)"
 INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
-INLINE_BOX_MAX_UNITS = 12  # ... or a longer box, when the article resumes with RESUMED_PARAGRAPHS in a row
+INLINE_BOX_MAX_UNITS = 16  # ... or a longer box, when the article resumes with RESUMED_PARAGRAPHS in a row
 RESUMED_PARAGRAPHS = 3
 SECTION_BREAK_MAX_UNITS = 16  # headings between two sections of an article (_section_break)
 HEAD_TO_STAMP_UNITS = 6  # a story's headline, its publication date at most this many lines under it (_story_heads)...
@@ -474,9 +471,8 @@ def _teaser_series(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -
         return kind == "headline" or asks_or_quotes or (kicker and short and kind == "short")
 
     def ends_like_text(i: int) -> bool:
-        """Ends like a sentence: not a quotation whole (a quote headline), nor closed by a quotation mark alone."""
-        text = lines[i].text
-        return shapes[i].ends_sentence and not QUOTED_LINE.match(text) and not QUOTE_WITHOUT_STOP.search(text)
+        """Ends like a sentence, and is not a quotation whole (a quote headline)."""
+        return shapes[i].ends_sentence and not QUOTED_LINE.match(lines[i].text)
 
     def blurb(k: int) -> bool:
         return k < len(units) and ev[units[k]].kind == "prose" and shapes[units[k]].words <= TEASER_BLURB_MAX_WORDS

@@ -21,6 +21,7 @@ from pipeline.patterns import (
     EMAIL,
     INLINE_SHORTCODE,
     MOJIBAKE,
+    QUOTE_WITHOUT_STOP,
     SENTENCE_BREAK,
     SENTENCE_END,
     WIRE_AGENCIES,
@@ -321,6 +322,10 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         masthead=(words <= MASTHEAD_MAX_WORDS) & s.str.slice(0, 120).str.contains(MASTHEAD),
         doubled=(chars >= 41) & (s.str.slice(0, half).str.strip_chars() == s.str.slice(half + 1).str.strip_chars()),
         ends_sentence=s.str.slice(-80).str.contains(SENTENCE_END),
+        # A line closed by a quotation mark alone is shaped like a headline ('Kate Moss: "Was ich nicht will"'), not
+        # like a paragraph: it ends no sentence for the layouts. The line model reads `ends_sentence`, the feature
+        # it was fitted on, and whether a body ends complete (clean) reads SENTENCE_END alone.
+        quote_closed=s.str.slice(-80).str.contains(QUOTE_WITHOUT_STOP),
         sentence_break=s.str.contains(SENTENCE_BREAK),
         deck_bullet=pl.col("text").str.contains(DECK_BULLET),
         credit_suffix=s.str.slice(-80).str.contains(CREDIT_SUFFIX.pattern),
@@ -341,7 +346,8 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
     # headline (a search form's drop-down, 'All Categories Agriculture Aviation Budget 2014/2015 Cabinet ...'), or
     # twice as long and without a single mark of punctuation (a tag cloud, 'adote um amigo agua alerta ...'; a
     # standfirst may print a long sentence with no stop).
-    sentence = pl.col("ends_sentence") | pl.col("sentence_break")
+    frame = frame.with_columns(ends_like_sentence=pl.col("ends_sentence") & ~pl.col("quote_closed"))
+    sentence = pl.col("ends_like_sentence") | pl.col("sentence_break")
     menu_run = (words >= PROSE_SURE_WORDS) & ~sentence
     tag_cloud = (words >= 2 * PROSE_SURE_WORDS) & ~s.str.contains(r"[,;:.!?()\[\]\"“”«»]")
     frame = _on_rows(frame, menu_run, menu_run=_title_case(s) | tag_cloud)
@@ -423,9 +429,9 @@ def _with_scripts(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 # The columns of ``evidence_frame`` that ``classify`` reads.
-EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "prose", "headline", "category", "ends_sentence", "deck_bullet",
-                    "credit_suffix", "rule", "marker_at", "marker_date", "crawler_date", "separator", "date_candidate",
-                    "byline_candidate", "masthead", "learned", "doubled", "foreign")  # fmt: skip
+EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "prose", "headline", "category", "ends_like_sentence",
+                    "deck_bullet", "credit_suffix", "rule", "marker_at", "marker_date", "crawler_date", "separator",
+                    "date_candidate", "byline_candidate", "masthead", "learned", "doubled", "foreign")  # fmt: skip
 
 
 BYLINE_DATE_JOINERS = " ,|·•-–—"  # what a page prints between a byline's name and its date
