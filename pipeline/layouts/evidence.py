@@ -177,7 +177,7 @@ class Shape:
     category: bool
     deck_bullet: bool
     credit_suffix: bool
-    ends_sentence: bool
+    ends_sentence: bool  # a stop at its end; a quotation closed with no stop before its mark is none (quote_closed)
     rule: str | None  # the rule-table row the whole unit matches, if any
     marker: tuple[int, str] | None  # a crawler date marker glued to the end: (where it starts, its date)
 
