@@ -438,7 +438,7 @@ RULES: tuple[Rule, ...] = (
          r"recent (?:posts|entries)|you may (?:also )?like|latest (?:news|videos|stories)(?: from(?: [\w .&'’-]+)?)?|"
          r"top stories(?: (?:in|from) [\w ]+)?|"
          r"editor(?:'|’)?s (?:picks?|choice)|recommended from [\w .&'’-]{2,40}|related coverage|explore further|"
-         r"more on this (?:story|topic)|(?:what |where )?to read next|read (?:this )?next|"
+         r"more on this (?:story|topic)|(?:what|where) to read next|read (?:this )?next|"
          r"next up(?: in [\w &]+)?|"
          r"popular on [\w .&'-]+|more (?:in|on) (?-i:[A-Z][\w&'’-]*(?: [A-Z&][\w&'’-]*){0,3})"
          r"(?: more (?:videos|stories|news))?)\s*(?::|\.{3}|…)?",
