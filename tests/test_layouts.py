@@ -1398,6 +1398,19 @@ def test_a_headline_of_two_sentences_over_its_byline_wins_over_lines_far_up(head
         assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
 
 
+def test_a_headline_wins_over_its_deck_standing_over_the_byline() -> None:
+    """A headline over its deck (a standfirst shaped like a longer headline) over the byline and date, with the
+    writer's name, role and labels filling the lines nearest above the lead: the deck stands over the metadata, but
+    the headline right above it is the title. A kicker over the deck is shorter than a headline, and labels it."""
+    deck = "Kwon and Ronde signed a memorandum on tidal power research covering turbine testing and grid links in Oslo"
+    under = ["By Dana Whitfield", "19 November 2031", "Dana Whitfield", "Energy correspondent",
+             "Harbor Daily newsroom", "Tidal power", "Photo gallery", LEAD, FOLLOW_UP, THIRD]  # fmt: skip
+    lines = [*SECTIONS, OWN_HEADLINE, deck, *under]
+    assert title_with_learned(lines, []) == OWN_HEADLINE
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    assert title_with_learned([*SECTIONS, "Tidal power research", deck, *under], []) == deck
+
+
 def test_a_headline_of_two_sentences_wins_over_a_button_right_over_the_lead() -> None:
     """A button's label shaped like a headline ('Recommend this story to a friend') over the headline printed again
     as the first line of the story tells none of the story and stands over no byline or date: the headline of two

@@ -179,6 +179,8 @@ STORY_PARAGRAPHS = 5  # a headline's words are looked for in this many paragraph
 TITLE_STORY_POINTS = 3  # points a headline candidate gains when half its content words or more are in them
 STORY_SHARED_WORDS = 2  # ... and the story's words it has: one alone may be a section's place ('Heute in Hamburg')
 STORY_TOLD = 1.0  # ... and then it tells the story: it wins over a nearer line that tells under half as much
+# A headline's usual length: it gains a point among the title's candidates; a kicker over a headline is shorter.
+HEADLINE_WORDS = (5, 25)
 HEADLINE_STORY_WORDS = 3  # a headline right under a line that shares no word with the story shares this many
 CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # four letters or more: names and content words, few function words
 # A Korean word's stem: its first two syllables. Particles and endings are written onto the word ('선호투표제를',
@@ -807,7 +809,7 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
     if core and header.repeats(core) and shapes[i].words > LABEL_MAX_WORDS:
         score += 2  # printed twice, or repeated as the start of a photo caption (a section's label is, too)
     n = shapes[i].words
-    score += 1 if 5 <= n <= 25 else (-1 if n <= 3 else 0)
+    score += 1 if HEADLINE_WORDS[0] <= n <= HEADLINE_WORDS[1] else (-1 if n <= 3 else 0)
     if shapes[i].category and shapes[i].words < CATEGORY_HEADLINE_WORDS:
         score -= 2  # a section label; four capitalised words read as a headline ('YOON VISITS ASML HEADQUARTERS')
     if CREDIT_END.search(lines[i].text) or _metadata(lines[i].text):
@@ -899,7 +901,24 @@ def _choose_title(
         if metadata is not None and metadata < title and ev[metadata].kind in _BYLINE_OR_DATE:
             points = {shapes[j].core for j in range(metadata + 1, lead) if ev[j].kind == "headline"}
             return shaped if len(points) >= SUMMARY_POINTS_MIN else title
-    return title
+    over = _headline_over_deck(lines, ev, shapes, header, title, lead) if title is not None else None
+    return over if over is not None else title
+
+
+def _headline_over_deck(lines: list[Line], ev: list[Evidence], shapes: list[Shape], header: _Header, deck: int,
+                        lead: int) -> int | None:  # fmt: skip
+    """The headline right above a deck that won the title: a shorter headline-shaped line that tells the story,
+    over the longer one that stands over the byline or date (a standfirst prints there, under its headline)."""
+    above = next((j for j in range(deck - 1, -1, -1) if ev[j].kind not in _SKIPPABLE), None)
+    if above is None or ev[above].kind != "headline" or _never_title(lines, above):
+        return None
+    if _stands_over(ev, shapes, deck, lead) != "metadata":
+        return None
+    text = lines[above].text
+    if CREDIT_END.search(text) or _metadata(text):
+        return None  # a photo's caption closed by its credit
+    shorter = HEADLINE_WORDS[0] <= shapes[above].words < shapes[deck].words
+    return above if shorter and _tells(header, lines, above) else None
 
 
 def _sentence_shaped_headline(lines: list[Line], ev: list[Evidence], shapes: list[Shape], header: _Header,
