@@ -51,7 +51,9 @@ BYLINE_OPENING = r"^(?i:by)\s+[A-Z]"
 BYLINE_OPENING_RE = re.compile(BYLINE_OPENING)
 
 # What a photo's credit or caption is labelled with, in the languages of news pages ('Foto: dpa', 'Bild: X').
-PICTURE_LABELS = r"fotos?|photos?|images?|bild(?:er|quelle)?|pictures?|imagen|immagine|zdjęcie|kuva|afbeelding|bilde"
+PICTURE_LABELS = (
+    r"fotos?|photos?|images?|bild(?:er|quelle|rechte)?|pictures?|imagen|immagine|zdjęcie|kuva|afbeelding|bilde"
+)
 # Labels of a credit's source, as a caption prints them beside or instead of a picture label ('(Quelle: IMAGO/X)',
 # '(Source: X)').
 SOURCE_LABELS = r"quelle|source|fuente|fonte|crédit|credit"

@@ -93,7 +93,8 @@ _RELATED_ABROAD = (
     r"(?:à )?lire aussi|[àa] découvrir(?: aussi| également| sur [\w .-]{2,})?|leggi anche|leia também|"
     r"(?:lesen sie|lest|lies) auch|lesen sie mehr|auch interessant|schon gelesen|am beliebtesten|"
     r"am meisten gelesen|zum weiterlesen|mehr lesen(?: über)?|"
-    r"mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,}| [\w-]+(?: [\w-]+){0,2})?|mehr aus [\w-]+(?: [\w-]+){0,2}|"
+    r"mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,}| [\w-]+(?: [\w-]+){0,2})?|"
+    r"mehr (?:aus|zu|zum|zur) [\w-]+(?: [\w-]+){0,2}|"
     r"lesen sie auch die folgenden beiträge|(?:die )?neuesten? (?:meldungen|nachrichten|artikel|beiträge|kommentare)|"
     r"(?:articles|commentaires) récents|(?:entradas|comentarios) recientes|(?:articoli|commenti) recenti|"
     r"(?:les )?dernières (?:actualités|infos|nouvelles)|últimas noticias|ultime notizie|"
@@ -187,7 +188,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:skip|main|site|open|close|toggle)?\s*"
          r"(?:content )?menu|(?:main|menu|page|site|primary) (?:content|navigation)|"
          r"go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
-         r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|prev(?:ious)?|next|view more|"
+         r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|mehr|prev(?:ious)?|next|view more|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|anmelden|einloggen|se connecter|iniciar sesión|accedi|"
          r"logga in|logg inn|log ind|inloggen|zaloguj(?: się)?|přihlásit(?: se)?|로그인|ログイン(?:する)?|sitemap|"
          r"print(?: this)?(?: article| page)?|"
@@ -674,7 +675,8 @@ RULES: tuple[Rule, ...] = (
          # In other languages a credit, short: a longer line after 'Fotos:' is as often a gallery's headline.
          r"(?:" + PICTURE_LABELS + r")\s*[:=]\s*(?:\S+(?:\s+\S+){0,7})?",
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:', 'Image "
-         "caption'), and a photo's credit under its label in other languages ('Foto: dpa', 'Bildquelle: X')."),
+         "caption'), and a photo's credit under its label in other languages ('Foto: dpa', 'Bildquelle: X', "
+         "'Bildrechte: X')."),
     Rule("caption_this_photo", "caption",
          r"this (?:file )?(?:photo|picture|image)s?(?:,? (?:provided|released|taken|distributed) | shows? |,).*|"
          r"(?:.*[^\w])?in this (?:[\w,.]+ ){0,4}(?:file )?(?:photo|picture|image)"
@@ -687,7 +689,7 @@ RULES: tuple[Rule, ...] = (
     Rule("caption_image_source", "caption", r".*\[(?:image|photo)\s*(?:source|credit)?\s*[=:][^\]]*\]\s*",
          "'[Image source=...]' credits end photo captions."),
     Rule("caption_credit_tail", "caption",
-         r".{10,}?[\s.)](?-i:(?:Photo |Image |Main image )?[Cc]redits?|Photograph|Photo|Foto|Bild):\s+"
+         r".{10,}?[\s.)](?-i:(?:Photo |Image |Main image )?[Cc]redits?|Photograph|Photo|Foto|Bild(?:rechte)?):\s+"
          r"[^\s.][^.]+|"
          r".{10,}?[.!?)”\"]\s+(?-i:Photo|Photograph|Image|Picture) by\s+[^\s.][^.]+",
          "A photo caption closed by its credit ('... during the cruise phase. Credit: ESA', '... to help. "

@@ -49,7 +49,10 @@ EXAMPLES = {
         ["Bystanders cheered the ferry", "By the way, fares rose", "Stand by Me returns"],
     ),
     # Lower case: the patterns that use it read case-blind.
-    "PICTURE_LABELS": (["foto: dpa", "photos", "bildquelle", "imagen", "zdjęcie"], ["fahrt", "tele", "fähre"]),
+    "PICTURE_LABELS": (
+        ["foto: dpa", "photos", "bildquelle", "bildrechte", "imagen", "zdjęcie"],
+        ["fahrt", "tele", "fähre"],
+    ),
     "SOURCE_LABELS": (["quelle: imago", "source: harbor agency", "fuente: efe", "credit"], ["sauce", "fondue"]),
     "EMAIL": (
         ["(dana.whitfield@harbordaily.example)", "Contact: ivo+news@kelmore-times.co.kr"],
