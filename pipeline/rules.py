@@ -580,10 +580,20 @@ RULES: tuple[Rule, ...] = (
          r"werden[.!]?|\d+ (?:wochen|tage|monate) (?:kostenlos|gratis) (?:testen|lesen)[.!]?|"
          r"(?:nouveau\s?:\s?)?découvrez nos offres(?: premium)?\s?!?|"
          r"(?:we (?:appreciate|understand|know) that )?not everyone (?:can afford|is in a position) to pay.*|"
-         r"(?:deine|ihre) spende für [^.!?]{2,60}",
+         r"(?:deine|ihre) spende für [^.!?]{2,60}|"
+         r"(?:.*[^\w])?supports? our (?:award-winning |independent |local |quality )?journalism(?:[^\w].*)?|"
+         r"support (?:local|independent|quality) journalism\.?|google news|"
+         r"(?:.*[^\w])?(?:follow|add|síguenos|siga|sigue|recibe|folgen|suivez|seguici|ikuti|cek)[^\w][^.!?]*"
+         r"google news(?:[^\w].*)?|"
+         r"(?:our|this) (?:web)?site is (?:the place|your (?:destination|source|home)) for .*|"
+         r"for more (?:stories|news|articles) like this[^\w].*|stay informed with .*",
          "The site's pitch to a reader who got this far ('If you enjoyed this article, we have a proposition for you: "
          "join ...', 'If you liked this post, share it', 'Dir hat der Artikel gefallen? Jetzt teilen', 'Sie lesen "
-         "gerne die Zeitung? Dann werden Sie Mitglied'): a membership or sharing appeal, not the article.",
+         "gerne die Zeitung? Dann werden Sie Mitglied', 'Support our award-winning journalism by becoming a member', "
+         "'Support local journalism.'), or to follow the site ('Síguenos en Google News', 'Add X to your Google News "
+         "feed.', 'Our website is the place for the latest breaking news ...', 'For more stories like this, check our "
+         "news page.', 'Stay informed with X – your source for credible journalism.'): a membership, sharing or "
+         "following appeal, not the article.",
          max_chars=500),
     Rule("image_viewer_hint", "chrome",
          r"(?:tap|click|touch|pinch) (?:on )?(?:the )?(?:image|photo|picture|graphic)s? to "
