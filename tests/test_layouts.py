@@ -976,6 +976,20 @@ def test_the_writers_biography_closes_the_article(bio: str) -> None:
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD, bio]
 
 
+def test_the_writers_name_alone_under_the_article_heads_an_author_box() -> None:
+    """The writer's name alone on a line, as the byline prints it, under the story, over a role and a line about
+    them that names no one: an author box, not the article. A page that prints the box, with its date, under the
+    story's opening goes on with the story under it; another writer's name there is the story's."""
+    box = ["Dana Whitfield", "Ports correspondent", "Since 2019 at the Harbor Daily; interested in ferries and trade."]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD, *box, "Comments are closed."]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    opening = [OWN_HEADLINE, "By Dana Whitfield", "19 November 2031", LEAD, FOLLOW_UP, *box[:2], "19 November 2031"]
+    story = [f"{THIRD} {FOURTH}", f"{FOURTH} {THIRD}", f"{FOLLOW_UP} {THIRD}"]
+    assert body_paragraphs([*opening, *story])[-len(story) :] == story
+    lines[1] = "By Mira Holm"
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD, *box]
+
+
 def test_teasers_that_read_as_short_sentences_do_not_resume_the_article() -> None:
     """A list header after the last paragraph ends the article unless the article resumes under it; headlines of
     other stories cut short with '…' read as sentences, and two of them in a row do not resume it."""

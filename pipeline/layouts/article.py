@@ -126,6 +126,7 @@ MAIN_RUN_SHARE = 0.25  # the article starts at the first run with this share of 
 OPENING_RUN_WORDS = 50  # ... or at a run of this many words above it, parted from it by an inline box
 END_GAP_UNITS = 8  # ... and reads on through the runs after it parted by at most this many lines of other text
 AUTHOR_BIO_PARAGRAPHS = 2  # the article's last paragraphs, where its writer's biography may stand (_author_bio)
+AUTHOR_BOX_UNDER_PARAGRAPHS = 2  # the writer's name alone on a line under this many paragraphs heads their box
 NICKNAME_PREFIX = 3  # ... naming the writer by a short form of the byline's first name that starts with its letters
 BIO_VERBS = r"(?:is|was|writes|has|covers|reports|joined|lives|teaches|works|edits|hosts|ist|schreibt|est|es|è)"
 INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
@@ -1244,9 +1245,12 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
 
     # A lead past the article's run (whose paragraphs were decks or captions) reads on to the end of the page.
     article_end = run_last if lead <= run_last else len(lines) - 1
-    # The writer's biography, named as the byline names them, closes the article.
+    # The writer's biography, named as the byline names them, closes the article; so does their name alone on a
+    # line over a box about them.
     last_paragraphs = [i for i in range(lead + 1, article_end + 1) if ev[i].kind == "prose"][-AUTHOR_BIO_PARAGRAPHS:]
     bio = next((i for i in last_paragraphs if _author_bio(lines[i].text, draft.byline)), None)
+    if bio is None:
+        bio = _author_box_name(ev, shapes, draft.byline, lead, article_end)
     if bio is not None:
         ev[bio] = Evidence("end", "author_box")
     # Paragraphs past the marker that closes the article are the page's tail, not its last paragraph: the lines of
@@ -1453,12 +1457,34 @@ def _repeats_title(text: str, core: str, title_core: str) -> bool:
     return core == title_core or (piped is not None and canonical(piped.group("head")) == title_core)
 
 
+def _writers(byline: str | None) -> list[str]:
+    """The writers a byline names, each as it prints them ('Dana Whitfield, Ara Kwon and Piet Ronde')."""
+    return [name for name in re.split(r"\s*(?:,|&|\band\b|\bund\b|\bet\b|\by\b)\s*", byline or "") if name]
+
+
+def _author_box_name(ev: list[Evidence], shapes: list[Shape], byline: str | None, lead: int,
+                     article_end: int) -> int | None:  # fmt: skip
+    """A writer's name alone on a line, as the byline prints it, under AUTHOR_BOX_UNDER_PARAGRAPHS of the article's
+    paragraphs or more, where the article does not resume under it (as under a paywall's box: sure paragraphs in a
+    row before any end marker): the head of an author box under the article (the name, a role, a line about them:
+    'Seit 2019 bei der Zeitung.'). Some pages print the box, with its date, under the article's opening, and the
+    article goes on under it."""
+    names = {canonical(name) for name in _writers(byline) if len(name.split()) >= 2}
+    paragraphs = 0
+    for i in range(lead, article_end + 1):
+        named = paragraphs >= AUTHOR_BOX_UNDER_PARAGRAPHS and ev[i].kind in _HEADER_KINDS and shapes[i].core in names
+        if named and _resumes_over_overlay(i, ev, shapes) is None:
+            return i
+        paragraphs += ev[i].kind == "prose"
+    return None
+
+
 def _author_bio(text: str, byline: str | None) -> bool:
     """A paragraph about the article's writer, named as the byline names them ('Pulitzer Prize-winning journalist
     Dana Whitfield writes a daily blog ...', 'Dana Whitfield (dana@harbor.example) is the editor of ...'). The
     byline's first two words are the name (a role may follow them: 'Dana Whitfield Business Columnist'); the
     biography may shorten the first name ('Steph Bazzle covers ...' under 'Stephanie Bazzle')."""
-    first = re.split(r"\s*(?:,|&|\band\b|\bund\b|\bet\b|\by\b)\s*", byline or "")[0].split()
+    first = (_writers(byline) or [""])[0].split()
     if len(first) < 2:
         return False
     given = rf"(?:{re.escape(first[0])}|{re.escape(first[0][:NICKNAME_PREFIX])}\w*)"
