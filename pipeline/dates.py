@@ -3,8 +3,9 @@
 '9:15 pm ET', '오후 2:05'), a section label in front ('Business 09:05 April 11, 2022', 'Economy 2024-04-23'), or an
 update stamp after them on the same line. Month and weekday names, labels and times may be German, French,
 Spanish, Italian, Portuguese, Dutch or Scandinavian too ('Mittwoch, 17. März 2021, 15:00 Uhr', 'Publicado el 6 de mayo
-de 2022', 'Offentliggjort torsdag 06. feb 2025'). A slashed date is month first unless its first number cannot be a
-month ('25/05/2025').
+de 2022', 'Offentliggjort torsdag 06. feb 2025'); month names Russian, Polish, Czech or Turkish too ('14 мая
+2024', '3. července 2024', '20 Nisan 2026'), and labels Polish, Czech, Finnish or Turkish ('Yayınlanma:'). A
+slashed date is month first unless its first number cannot be a month ('25/05/2025').
 
 Only complete dates (year, month and day) are returned; relative ('2 days ago') and partial dates are not
 dates. Deterministic: nothing depends on today's date.
@@ -14,29 +15,46 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 
 # Month names and abbreviations as news pages print them, in English, German, French, Spanish, Italian,
-# Portuguese, Dutch and the Scandinavian languages. Abbreviations that are common words too ('out', 'set', 'ago',
+# Portuguese, Dutch and the Scandinavian languages, and in a date's (genitive) form in Russian, Polish and Czech,
+# and Turkish. Abbreviations that are common words too ('out', 'set', 'ago',
 # 'des') are left out.
 MONTH_NAMES = {
     1: ("january", "jan", "januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio", "gen", "janeiro",
-        "januari"),
+        "januari", "января", "stycznia", "ledna", "ocak"),
     2: ("february", "feb", "februar", "février", "fevrier", "févr", "febrero", "febbraio", "fevereiro", "fev",
-        "februari"),
-    3: ("march", "mar", "märz", "mär", "mars", "marzo", "março", "maart", "mrt"),
-    4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile"),
-    5: ("may", "mai", "mayo", "maggio", "mag", "maio", "mei", "maj"),
-    6: ("june", "jun", "juni", "juin", "junio", "giugno", "giu", "junho"),
-    7: ("july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho"),
-    8: ("august", "aug", "août", "aout", "agosto", "augustus", "augusti"),
-    9: ("september", "sep", "sept", "septembre", "septiembre", "setiembre", "settembre", "setembro"),
-    10: ("october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre", "ott", "outubro"),
-    11: ("november", "nov", "novembre", "noviembre", "novembro"),
+        "februari", "февраля", "lutego", "února", "şubat"),
+    3: ("march", "mar", "märz", "mär", "mars", "marzo", "março", "maart", "mrt", "марта", "marca", "března", "mart"),
+    4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile", "апреля", "kwietnia", "dubna", "nisan"),
+    5: ("may", "mai", "mayo", "maggio", "mag", "maio", "mei", "maj", "мая", "maja", "května", "mayıs"),
+    6: ("june", "jun", "juni", "juin", "junio", "giugno", "giu", "junho", "июня", "czerwca", "června", "haziran"),
+    7: ("july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho", "июля", "lipca", "července",
+        "temmuz"),
+    8: ("august", "aug", "août", "aout", "agosto", "augustus", "augusti", "августа", "sierpnia", "srpna", "ağustos"),
+    9: ("september", "sep", "sept", "septembre", "septiembre", "setiembre", "settembre", "setembro", "сентября",
+        "września", "září", "eylül"),
+    10: ("october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre", "ott", "outubro", "октября",
+         "października", "října", "ekim"),
+    11: ("november", "nov", "novembre", "noviembre", "novembro", "ноября", "listopada", "listopadu", "kasım"),
     12: ("december", "dec", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic", "dicembre",
-         "dezembro", "desember"),
+         "dezembro", "desember", "декабря", "grudnia", "prosince", "aralık"),
 }  # fmt: skip
 _MONTH_NUMBER = {name: number for number, names in MONTH_NAMES.items() for name in names}
+
+
+@functools.cache
+def _month_number(printed: str) -> int:
+    """The number of a month name as DATE_RE matched it, case-blind as the regex is: its case folding matches
+    letters that str.lower() does not map ('MAYIS' for 'mayıs': the dotless i matches 'I')."""
+    number = _MONTH_NUMBER.get(printed.lower())
+    if number is None:
+        number = next(n for name, n in _MONTH_NUMBER.items() if re.fullmatch(re.escape(name), printed, re.IGNORECASE))
+    return number
+
+
 # Longest first: 'mayo' before 'may', 'märz' before 'mär'.
 _MONTH = r"(?P<mon>" + "|".join(sorted(_MONTH_NUMBER, key=lambda name: (-len(name), name))) + r")\.?"
 # A year ends at a non-digit, or where the time of day glued onto it starts ('Apr 28 20232:23 PM': two text nodes
@@ -88,6 +106,7 @@ LABEL_MEANING = {
     "sist oppdatert": "updated", "senast uppdaterad": "updated", "senest opdateret": "updated",
     "first published": "published", "zuerst veröffentlicht": "published", "erstmals veröffentlicht": "published",
     "publiziert": "published",  # Swiss German
+    "yayınlanma": "published", "güncelleme": "updated",
     "stand": "date",  # German 'as of': the one stamp many German sites print
 }  # fmt: skip
 _LABEL = (
@@ -143,14 +162,14 @@ def _from_match(m: re.Match[str]) -> dt.date | None:
     if g["y"]:
         return _to_date(g["y"], int(g["m"]), g["d"])
     if g["y2"]:
-        return _to_date(g["y2"], _MONTH_NUMBER[g["mon"].lower()], g["d2"])
+        return _to_date(g["y2"], _month_number(g["mon"]), g["d2"])
     if g["y3"]:
-        return _to_date(g["y3"], _MONTH_NUMBER[g["mon3"].lower()], g["d3"])
+        return _to_date(g["y3"], _month_number(g["mon3"]), g["d3"])
     if g["y4"]:  # month first, as in the US; a first number above 12 is the day ('25/05/2025')
         first, second = int(g["m4"]), int(g["d4"])
         return _to_date(g["y4"], first, g["d4"]) if first <= 12 else _to_date(g["y4"], second, g["m4"])
     if g["y5"]:
-        return _to_date(g["y5"], _MONTH_NUMBER[g["mon5"].lower()], g["d5"])
+        return _to_date(g["y5"], _month_number(g["mon5"]), g["d5"])
     if g["y6"]:
         return _to_date(g["y6"], int(g["m6"]), g["d6"])
     return _to_date(g["y7"], int(g["m7"]), g["d7"])

@@ -64,6 +64,13 @@ STAMPS = [
     ("Zuerst veröffentlicht am 30.04.2031 - 16:17 MEZ", dt.date(2031, 4, 30), "published", None),
     ("publiziert am 25. September 2031", dt.date(2031, 9, 25), "published", None),  # Swiss German
     ("First published on May 3, 2031", dt.date(2031, 5, 3), "published", None),
+    ("Yayınlanma: 05.04.2031 14:05", dt.date(2031, 4, 5), "published", None),  # Turkish
+    ("20 Nisan 2031 • Güncelleme : 21 Nisan 2031", dt.date(2031, 4, 20), None, None),
+    ("4 MAYIS 2031", dt.date(2031, 5, 4), None, None),  # the dotless i matches 'I'
+    ("14 мая 2031, 09:15", dt.date(2031, 5, 14), None, None),  # Russian, Polish and Czech: the genitive
+    ("Opublikowano: 12 grudnia 2031", dt.date(2031, 12, 12), "published", None),
+    ("3. července 2031 10:15", dt.date(2031, 7, 3), None, None),
+    ("05.04.2031 - Güncelleme : 06.04.2031", dt.date(2031, 4, 5), None, None),  # the update after the stamp
     # Day first after a slash when the first number cannot be a month; month first otherwise (the US order).
     ("Actualizado el 25/05/2031 21:57 h", dt.date(2031, 5, 25), "updated", None),
     ("05/06/2031", dt.date(2031, 5, 6), None, None),
