@@ -229,9 +229,14 @@ RULES: tuple[Rule, ...] = (
          r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago|"
          r"(?:vor|il y a|hace|há|před|pred) (?:\d+|einer?|une?|una?) ?(?:sekunden?|minuten?|stunden?|tage?n?|"
          r"secondes?|minutes?|heures?|jours?|segundos?|minutos?|horas?|días?|dias?|sekundami|minutami|minutou|"
-         r"hodinami|hodinou|dny|dnem)|\d+ (?:sekund[ay]?|minut[ay]?|godzin[aey]?|dni) temu",
-         "Relative times ('2 days ago', 'vor 3 Stunden', 'il y a 2 heures', 'před 2 hodinami', '5 godzin temu') "
-         "depend on the crawl time: never a publication date, and not text."),
+         r"hodinami|hodinou|dny|dnem)|\d+ (?:sekund[ay]?|minut[ay]?|godzin[aey]?|dni) temu|"
+         r"(?:(?:published|posted|updated|publiziert|veröffentlicht|aktualisiert|publié|mis à jour|publicado|"
+         r"actualizado|pubblicato|aggiornato)\s*:?\s*)?(?:today|yesterday|heute|gestern|aujourd'hui|hier|hoy|ayer|"
+         r"oggi|ieri|i dag|i går|vandaag|gisteren),?\s*(?:(?:at|um|à|a las|alle|om|kl\.)\s*)?\d{1,2}[:.h]\d{2}"
+         r"(?:\s*(?:uhr|h|[ap]\.?m\.?))?",
+         "Relative times ('2 days ago', 'vor 3 Stunden', 'il y a 2 heures', 'před 2 hodinami', '5 godzin temu', "
+         "'Today 5:00 am', 'Publiziert heute um 12:19 Uhr', 'Vandaag om 20:07') depend on the crawl time: never a "
+         "publication date, and not text."),
     Rule("reading_time", "chrome",
          r"(?:\d{1,3}|one|two|three|four|five)[- ]?(?:min(?:ute)?s?\.?)[- ]?(?:read|reading(?: time)?)|"
          r"(?:estimated )?(?:reading|read) time\s*:?\s*\d{1,3}[- ]?(?:min(?:ute)?s?\.?)|"
