@@ -9,6 +9,7 @@ with "PARSER BUG": those record the *correct* output of a case the parser still 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -1139,6 +1140,20 @@ def test_a_headline_that_asks_is_the_title_not_the_lead(above: list[str]) -> Non
         record = parsed_record([*above, *header, FOLLOW_UP, THIRD])
         body = [segment.text for segment in record.segments if segment.role == "body"]
         assert (record.title, body) == (QUESTION_HEADLINE, [LEAD, FOLLOW_UP, THIRD])
+
+
+def test_a_name_alone_over_the_date_under_the_headline_is_the_byline() -> None:
+    """A writer's name printed with no 'By', between the headline and the lead, right over the date: the byline,
+    and none of the body. A label there ('The Harbor Desk', 'Ports & Trade') is no name; where the header has a
+    byline, the name line is left as it was."""
+    record = parsed_record(["Energy", OWN_HEADLINE, "Dana Whitfield", "19 November 2031", LEAD, FOLLOW_UP, THIRD])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.byline, record.published_date, body) == ("Dana Whitfield", dt.date(2031, 11, 19),
+                                                            [LEAD, FOLLOW_UP, THIRD])  # fmt: skip
+    for label in ("The Harbor Desk", "Ports & Trade"):
+        assert parsed_record([OWN_HEADLINE, label, "19 November 2031", LEAD, FOLLOW_UP, THIRD]).byline is None
+    lines = [OWN_HEADLINE, "By Mira Holm", "Dana Whitfield", "19 November 2031", LEAD, FOLLOW_UP, THIRD]
+    assert parsed_record(lines).byline == "Mira Holm"
 
 
 def test_a_question_under_the_byline_opens_the_story() -> None:

@@ -24,6 +24,7 @@ from pipeline.layouts.evidence import (
     DESK_TAG_RE,
     HEADLINE_MAX_CHARS,
     HEADLINE_MAX_WORDS,
+    HEADLINE_SMALL_WORDS,
     LEADING_BULLET_RE,
     PROSE_SURE_WORDS,
     TRAILING_ISO_DATE,
@@ -182,6 +183,7 @@ STORY_SHARED_WORDS = 2  # ... and the story's words it has: one alone may be a s
 STORY_TOLD = 1.0  # ... and then it tells the story: it wins over a nearer line that tells under half as much
 # A headline's usual length: it gains a point among the title's candidates; a kicker over a headline is shorter.
 HEADLINE_WORDS = (5, 25)
+NAME_WORDS = (2, 4)  # a writer's name printed with no 'By' (_name_over_stamp)
 HEADLINE_STORY_WORDS = 3  # a headline right under a line that shares no word with the story shares this many
 CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # four letters or more: names and content words, few function words
 # A Korean word's stem: its first two syllables. Particles and endings are written onto the word ('선호투표제를',
@@ -1150,6 +1152,29 @@ def _join_split_bylines(lines: list[Line], ev: list[Evidence], shapes: list[Shap
             j += 1
 
 
+def _name_over_stamp(lines: list[Line], ev: list[Evidence], shapes: list[Shape], title: int, lead: int) -> None:
+    """A writer's name alone on its line, with no 'By' (two to four capitalised words), between the headline and
+    the lead, right over the date stamp, on a page whose header has no byline: the byline."""
+    if any(e.kind == "byline" for e in ev[:lead]):
+        return
+    for i in range(title + 1, lead):
+        if ev[i].kind not in ("short", "headline") or not NAME_WORDS[0] <= shapes[i].words <= NAME_WORDS[1]:
+            continue
+        text = lines[i].text.strip()
+        name = byline_name(f"By {text}")
+        if name != text or any(ch.isdigit() or ch == "&" for ch in text) or _opens_with_small_word(text):
+            continue  # a label's words: 'The Nation', 'In Local News', 'Wein & Geschmack'
+        under = next((j for j in range(i + 1, lead) if ev[j].kind not in _SKIPPABLE), None)
+        if under is not None and ev[under].kind == "date":
+            ev[i] = Evidence("byline", name=name)
+            return
+
+
+def _opens_with_small_word(text: str) -> bool:
+    """Whether the line's first word is one a headline or label leaves small ('The', 'In'): no name's."""
+    return text.split(maxsplit=1)[0].casefold() in HEADLINE_SMALL_WORDS
+
+
 def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = None) -> Parsed:
     """The article made of the document's units from ``begin`` on."""
     lines = list(doc.lines[begin:])
@@ -1171,6 +1196,8 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         # No prose paragraph at all: what follows the headline (minus metadata) is the body.
         lead = next((j for j in range(title + 1, len(lines)) if ev[j].kind in ("headline", "short")), len(lines))
     category = _category_index(ev, shapes, title, lead)
+    if title is not None:
+        _name_over_stamp(lines, ev, shapes, title, lead)
 
     draft = Draft(segments=[])
     dates: list[_DateCandidate] = []

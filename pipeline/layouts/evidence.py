@@ -100,7 +100,7 @@ MASTHEAD = rf"^(?:The\s+)?(?:[A-Z][\w&'’.-]*\s+){{0,4}}(?:{_SOURCE_NOUNS})$"
 MASTHEAD_MAX_WORDS = 6
 _SMALL_WORDS = {"and", "of", "&", "the", "in", "for", "on", "to", "a"}
 # Words a headline capitalised word by word leaves in lower case too ('New Frita Opens at Downtown Corner').
-_HEADLINE_SMALL_WORDS = _SMALL_WORDS | {"at", "by", "with", "from", "as", "or", "an", "vs"}
+HEADLINE_SMALL_WORDS = _SMALL_WORDS | {"at", "by", "with", "from", "as", "or", "an", "vs"}
 CATEGORY = r"[A-Z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?(?:[A-Za-z0-9][\w&'’.-]*(?:\s*[/&,|]\s*|\s+)?){0,4}"
 TRAILING_ISO_DATE = re.compile(r"\s+(?P<date>(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2})\s*$")
 # A leading bullet ('- ', '• ', or a bullet rendered as the letter 'l' before a capital); 'kept' is text.
@@ -237,7 +237,7 @@ def _glued_teaser(s: pl.Expr, words: pl.Expr) -> pl.Expr:
     tail = s.str.slice(glued_head.str.len_chars())
     tail_words = tail.str.count_matches(r"\S+")
     lower_words = tail.str.count_matches(r"\s\p{Ll}")
-    content, capitalised = _capitalised_words(glued_head, _HEADLINE_SMALL_WORDS)
+    content, capitalised = _capitalised_words(glued_head, HEADLINE_SMALL_WORDS)
     run_together = (
         (content >= TEASER_HEADLINE_WORDS)
         & (capitalised == content)
