@@ -420,9 +420,14 @@ def _after_paragraph(i: int, ev: list[Evidence]) -> bool:
     return "prose" in itertools.islice(_kinds_above(ev, i), LIST_INTRO_REACH)
 
 
+def _units_above(ev: list[Evidence], i: int) -> Iterator[int]:
+    """The lines of text above unit i, nearest first (past chrome, captions and markers)."""
+    return (j for j in range(i - 1, -1, -1) if ev[j].kind not in _SKIPPABLE)
+
+
 def _kinds_above(ev: list[Evidence], i: int) -> Iterator[str]:
     """The kinds of the lines of text above unit i, nearest first (past chrome, captions and markers)."""
-    return (ev[j].kind for j in range(i - 1, -1, -1) if ev[j].kind not in _SKIPPABLE)
+    return (ev[j].kind for j in _units_above(ev, i))
 
 
 def _tail_sentence(line: Line, e: Evidence, shape: Shape) -> bool:
@@ -912,7 +917,7 @@ def _headline_over_deck(lines: list[Line], ev: list[Evidence], shapes: list[Shap
                         lead: int) -> int | None:  # fmt: skip
     """The headline right above a deck that won the title: a shorter headline-shaped line that tells the story,
     over the longer one that stands over the byline or date (a standfirst prints there, under its headline)."""
-    above = next((j for j in range(deck - 1, -1, -1) if ev[j].kind not in _SKIPPABLE), None)
+    above = next(_units_above(ev, deck), None)
     if above is None or ev[above].kind != "headline" or _never_title(lines, above):
         return None
     if _stands_over(ev, shapes, deck, lead) != "metadata":
