@@ -183,7 +183,6 @@ STORY_SHARED_WORDS = 2  # ... and the story's words it has: one alone may be a s
 STORY_TOLD = 1.0  # ... and then it tells the story: it wins over a nearer line that tells under half as much
 # A headline's usual length: it gains a point among the title's candidates; a kicker over a headline is shorter.
 HEADLINE_WORDS = (5, 25)
-NAME_WORDS = (2, 4)  # a writer's name printed with no 'By' (_name_over_stamp)
 HEADLINE_STORY_WORDS = 3  # a headline right under a line that shares no word with the story shares this many
 CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")  # four letters or more: names and content words, few function words
 # A Korean word's stem: its first two syllables. Particles and endings are written onto the word ('선호투표제를',
@@ -1158,17 +1157,14 @@ def _join_split_bylines(lines: list[Line], ev: list[Evidence], shapes: list[Shap
 
 
 def _name_over_stamp(lines: list[Line], ev: list[Evidence], shapes: list[Shape], title: int, lead: int) -> None:
-    """A writer's name alone on its line, with no 'By' (two to four capitalised words), between the headline and
-    the lead, right over the date stamp, on a page whose header has no byline: the byline."""
+    """A writer's name alone on its line, with no 'By' (NAME_LINE: two to four capitalised words), between the
+    headline and the lead, right over the date stamp, on a page whose header has no byline: the byline."""
     if any(e.kind == "byline" for e in ev[:lead]):
         return
     for i in range(title + 1, lead):
-        if ev[i].kind not in ("short", "headline") or not NAME_WORDS[0] <= shapes[i].words <= NAME_WORDS[1]:
-            continue
-        text = lines[i].text.strip()
-        name = byline_name(f"By {text}")
-        if name != text or any(ch.isdigit() or ch == "&" for ch in text) or _opens_with_small_word(text):
-            continue  # a label's words: 'The Nation', 'In Local News', 'Wein & Geschmack'
+        name = _name_of(lines[i].text) if ev[i].kind in ("short", "headline") else None
+        if name is None or any(ch.isdigit() for ch in name) or _opens_with_small_word(name):
+            continue  # a label's words: 'The Nation', 'In Local News', 'Top 10'
         under = next((j for j in range(i + 1, lead) if ev[j].kind not in _SKIPPABLE), None)
         if under is not None and ev[under].kind == "date":
             ev[i] = Evidence("byline", name=name)
