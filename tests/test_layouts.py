@@ -935,6 +935,28 @@ def test_the_article_resumes_after_a_photo_credit_when_each_paragraph_has_its_su
     assert body_paragraphs([*lines[:4], *teasers]) == [LEAD]
 
 
+def test_the_article_resumes_after_a_box_of_headlines_in_a_run_of_short_paragraphs() -> None:
+    """A page that prints each sentence as a paragraph resumes under a long 'Most read' box with no three sure
+    paragraphs in a row: a longer run of shorter ones (RESUMED_SHORT_PARAGRAPHS) is the article's too. Teasers,
+    each headline over a one-sentence blurb, never make such a run."""
+    stories = ["Ferry fares to rise in June across southern ports", "Port strike ends after two weeks of talks",
+               "Jury rules for half of the plaintiffs in the harbor land suit", "Turbine makers bid for the test site",
+               "Night ferries return to the northern islands", "Fishing fleet stays in port as storm nears",
+               "Harbor museum opens its new wing to visitors"]  # fmt: skip
+    kickers = ["FERRIES", "STRIKE OVER", "COURT", "ENERGY", "NIGHT CROSSING", "STORM", "CULTURE"]
+    box = ["Most read in world news", *(line for pair in zip(kickers, stories, strict=True) for line in pair)]
+    short = ["The first turbine ran for six weeks at the northern site without a single fault.",
+             "Its output matched the models the two ministries agreed on last spring.",
+             "Four more turbines will follow on the eastern side of the bay next year.",
+             "The tidal range there is larger, and the seabed is easier to drill.",
+             "Both governments will share the cost of the grid link to the mainland."]  # fmt: skip
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *box, "The next phase", *short]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *short]
+    teasers = [line for story, blurb in zip(stories, short, strict=False) for line in (story, blurb)]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *box, "More stories", *teasers]
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP]
+
+
 def test_the_opening_paragraphs_above_a_box_of_related_stories_are_the_articles() -> None:
     """An article that opens with two paragraphs, then a box of related stories, then its long rest: the opening
     has less than MAIN_RUN_SHARE of the rest's words, but the article resumes under the box, so it starts above
@@ -989,6 +1011,17 @@ def test_the_writers_name_alone_under_the_article_heads_an_author_box() -> None:
     assert body_paragraphs([*opening, *story])[-len(story) :] == story
     lines[1] = "By Mira Holm"
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD, *box]
+
+
+def test_the_name_over_a_biography_under_the_article_heads_an_author_box() -> None:
+    """A name alone on a line over the biography that opens with it, under the story, heads the author box: neither
+    is the article's. The biography is known by its words ('X is a reporter for ...', the author_box rule), whether
+    or not the page's byline was read, or as a paragraph about the writer the byline names."""
+    by_rule = "Dana Whitfield is a reporter for the Harbor Daily, covering ports and shipping since 2019."
+    by_byline = "Dana joined the Harbor Daily in 2019 and covers the southern ports, their ferries and their trade."
+    for byline, bio in (("By Dana Whitfield", by_rule), ("Harbor Daily", by_rule), ("By Dana Whitfield", by_byline)):
+        lines = [OWN_HEADLINE, byline, LEAD, FOLLOW_UP, THIRD, "Dana Whitfield", bio]
+        assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
 
 
 def test_teasers_that_read_as_short_sentences_do_not_resume_the_article() -> None:

@@ -133,6 +133,7 @@ BIO_VERBS = r"(?:is|was|writes|has|covers|reports|joined|lives|teaches|works|edi
 INLINE_WIDGET_MAX_UNITS = 6  # units an inline box ('Read more' and its links) holds before the article resumes
 INLINE_BOX_MAX_UNITS = 16  # ... or a longer box, when the article resumes with RESUMED_PARAGRAPHS in a row
 RESUMED_PARAGRAPHS = 3
+RESUMED_SHORT_PARAGRAPHS = 5  # ... or this many shorter ones (a tabloid's one-sentence paragraphs)
 SECTION_BREAK_MAX_UNITS = 16  # headings between two sections of an article (_section_break)
 HEAD_TO_STAMP_UNITS = 6  # a story's headline, its publication date at most this many lines under it (_story_heads)...
 STORY_DECK_PARAGRAPHS = 2  # ... with at most this many paragraphs between (a deck, a caption) ...
@@ -219,33 +220,36 @@ def _resumes_after(marker: int, lines: list[Line], ev: list[Evidence], shapes: l
     box may follow the first within those units ('Related' twice, each over its links).
 
     After a longer box ('Most Read', headlines with their writers' names), the article resumes with a longer run
-    of long paragraphs, which does not start right under a list's header: teasers run on there in short
-    paragraphs of their own ('Most Read', then 'Headline Its blurb.' on each line). Within the short box's units,
+    of long paragraphs, or a longer run still of shorter ones (a page that prints each sentence as a paragraph),
+    which does not start right under a list's header: teasers run on there in short paragraphs of their own ('Most
+    Read', then 'Headline Its blurb.' on each line). Within the short box's units,
     an article that heads each paragraph resumes with a long paragraph and a sure one (_long_paragraphs).
     """
     reach = _box_reach(marker, ev)
-    for j in range(marker + 1, min(len(ev) - 1, reach)):
-        far = j > marker + 1 + INLINE_WIDGET_MAX_UNITS
-        run = _text_units(ev, j, RESUMED_PARAGRAPHS if far else 2)  # chrome between paragraphs parts nothing
-        # ... but the first of them is within the box's reach: past it, chrome is the page's footer.
-        within = bool(run) and run[0] < reach
-        paragraphs = (
-            within
+
+    def paragraphs(run: list[int]) -> bool:
+        """Paragraphs in a row, none cut short, the first within the box's reach (past it, text is the footer's)."""
+        return (
+            bool(run)
+            and run[0] < reach
             and all(ev[k].kind == "prose" for k in run)
             and not any(lines[k].text.rstrip().endswith(ELLIPSES) for k in run)
         )
+
+    for j in range(marker + 1, min(len(ev) - 1, reach)):
+        far = j > marker + 1 + INLINE_WIDGET_MAX_UNITS
+        run = _text_units(ev, j, RESUMED_PARAGRAPHS if far else 2)  # chrome between paragraphs parts nothing
         words = sum(shapes[k].words for k in run)
         if far:
             above = next((k for k in range(j - 1, marker, -1) if ev[k].kind not in _PAGE_FURNITURE), marker)
-            paragraphs = (
-                paragraphs
-                and len(run) == RESUMED_PARAGRAPHS
-                and ev[above].kind not in ("end", "prose")
-                and words >= RESUMED_PARAGRAPHS * PROSE_SURE_WORDS
+            shorter = _text_units(ev, j, RESUMED_SHORT_PARAGRAPHS)
+            resumed = ev[above].kind not in ("end", "prose") and (
+                (len(run) == RESUMED_PARAGRAPHS and paragraphs(run) and words >= RESUMED_PARAGRAPHS * PROSE_SURE_WORDS)
+                or (len(shorter) == RESUMED_SHORT_PARAGRAPHS and paragraphs(shorter))
             )
         else:  # two teasers' headlines that read as sentences are shorter ('Paid political ads are not the problem')
-            paragraphs = paragraphs and words >= PROSE_SURE_WORDS
-        if paragraphs or (not far and _long_paragraphs(j, ev, shapes)):
+            resumed = paragraphs(run) and words >= PROSE_SURE_WORDS
+        if resumed or (not far and _long_paragraphs(j, ev, shapes)):
             return j
         if ev[j].kind in ("end", "date", "byline", "source") and not inline_too(ev[j].rule):
             return None
@@ -313,12 +317,13 @@ def _closing_end(lead: int, lines: list[Line], ev: list[Evidence], shapes: list[
     )
 
 
-def _box_between(above: int, below: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> bool:
-    """An inline box between these paragraphs: an end marker printed inside articles, at most a long box's units
-    under the paragraph above, after which the article resumes at the paragraph below."""
+def _box_between(above: int, below: range, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> bool:
+    """An inline box between the paragraph above and the run of paragraphs below: an end marker printed inside
+    articles, at most a long box's units under the paragraph above, after which the article resumes in that run
+    (at its first paragraph, or further down where its first lines are shorter than a resumed article's)."""
     return any(
-        _resumes_at(m, lines, ev, shapes) == below
-        for m in range(above + 1, min(below, above + 2 + INLINE_BOX_MAX_UNITS))
+        _resumes_at(m, lines, ev, shapes) in below
+        for m in range(above + 1, min(below.start, above + 2 + INLINE_BOX_MAX_UNITS))
     )
 
 
@@ -594,7 +599,7 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
     while (
         start > 0
         and runs[start - 1][2] >= OPENING_RUN_WORDS
-        and _box_between(runs[start - 1][1], runs[start][0], lines, ev, shapes)
+        and _box_between(runs[start - 1][1], range(runs[start][0], runs[start][1] + 1), lines, ev, shapes)
     ):
         start -= 1
     last, words = runs[start][1], runs[start][2]
@@ -611,7 +616,7 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
         )
         if (
             (run[3] > END_GAP_UNITS or stray)
-            and not _box_between(last, run[0], lines, ev, shapes)
+            and not _box_between(last, range(run[0], run[1] + 1), lines, ev, shapes)
             and not _section_break(last, run[0], lines, ev, shapes)
         ):
             break
@@ -1281,6 +1286,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         bio = _author_box_name(ev, shapes, draft.byline, lead, article_end)
     if bio is not None:
         ev[bio] = Evidence("end", "author_box")
+    _name_over_biography(lines, ev)
     # Paragraphs past the marker that closes the article are the page's tail, not its last paragraph: the lines of
     # text between the two (a list of other stories over 'Originally published on X') are not the article's.
     closing = _closing_end(lead, lines, ev, shapes)
@@ -1505,6 +1511,18 @@ def _author_box_name(ev: list[Evidence], shapes: list[Shape], byline: str | None
             return i
         paragraphs += ev[i].kind == "prose"
     return None
+
+
+def _name_over_biography(lines: list[Line], ev: list[Evidence]) -> None:
+    """The writer's name alone on its line over their biography ('Dana Whitfield', then 'Dana Whitfield is a
+    reporter for ...' or 'Dana joined the paper in 2019.'): the head of the author box the biography is in."""
+    for j in range(1, len(lines)):
+        if (ev[j].kind, ev[j].rule) != ("end", "author_box"):
+            continue
+        above = next((i for i in range(j - 1, -1, -1) if ev[i].kind not in _SKIPPABLE), None)
+        name = _name_of(lines[above].text) if above is not None and ev[above].kind in _HEADER_KINDS else None
+        if name is not None and re.match(rf"(?:{re.escape(name)}|{re.escape(name.split()[0])})\b", lines[j].text):
+            ev[above] = Evidence("end", "author_box")
 
 
 def _author_bio(text: str, byline: str | None) -> bool:
