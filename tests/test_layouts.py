@@ -1552,3 +1552,37 @@ def test_a_headline_printed_under_the_date_keeps_the_title_from_the_deck_over_it
     deck = "Korea and Norland will test tidal turbines together: what the memorandum signed in Oslo covers."
     lines = ["Energy", deck, "22.04.2031, 17:26", "Audio", OWN_HEADLINE, OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD]
     assert parsed_record(lines).title == OWN_HEADLINE
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        [OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD],
+        [
+            "„Wir bleiben“: Die Fährleute im Hafen streiken weiter für höhere Löhne",
+            "Die Fährleute im Hafen von Nordland streiken seit Montag für höhere Löhne, und ein Ende des Streiks "
+            "ist nicht in Sicht, sagte ihr Sprecher am Abend vor dem Rathaus.",
+            "Die Reederei bietet drei Prozent mehr, die Fährleute fordern acht Prozent und kürzere Schichten.",
+            "Der nächste Verhandlungstermin ist für Donnerstag angesetzt, teilte die Stadt am Dienstag mit.",
+        ],
+        [
+            "«Seguiremos»: los marineros de los ferris del puerto siguen en huelga",
+            "Los marineros de los ferris del puerto siguen en huelga desde el lunes y piden un aumento de sueldo, "
+            "dijo su portavoz ante el ayuntamiento el martes por la tarde.",
+            "La naviera ofrece un tres por ciento más, y los marineros piden un ocho por ciento y turnos más cortos.",
+            "La próxima reunión será el jueves, según informó el ayuntamiento el martes por la noche.",
+        ],
+    ],
+    ids=["english", "german quotes", "spanish guillemets"],
+)
+def test_a_short_paragraph_over_the_storys_header_is_not_its_lead(story: list[str]) -> None:
+    """A lone short paragraph over the story's header (its headline right over its byline) with no other paragraph
+    between them is a pitch printed over the story, not its lead: the story starts under its byline, and its
+    headline is the title, not a menu's line above the pitch. A headline may open with a quotation mark as other
+    languages print it."""
+    menu = ["News Sport Business Culture Travel Weather", "Subscribe Newsletter Podcasts Jobs"]
+    pitch = "All your benefits as a subscriber, at a glance, are here."
+    headline, *paragraphs = story
+    record = parsed_record([*menu, pitch, "19.11.2031", headline, "By Dana Whitfield", *paragraphs])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.title, body) == (headline, paragraphs)

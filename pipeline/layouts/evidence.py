@@ -195,7 +195,8 @@ def _headline_like(s: pl.Expr) -> pl.Expr:
     """Short, starts like a headline, does not end like a sentence (abbreviations such as 'Nov.' allowed).
 
     A leading bullet, and a bracketed desk or series tag in front ('[Interview] ...'), belong to the headline.
-    Scripts without letter case (Hangul, CJK) can start a headline too.
+    Scripts without letter case (Hangul, CJK) can start a headline too, and so can an opening quotation mark or
+    question or exclamation mark, as other languages print them ('„Wir bleiben“: ...', '«Nous restons»', '¿Qué ...?').
     """
     text = s.str.replace(LEADING_BULLET, "${kept}").str.replace(DESK_TAG, "${kept}")
     words = text.str.count_matches(WORD)
@@ -203,7 +204,7 @@ def _headline_like(s: pl.Expr) -> pl.Expr:
     return (
         words.is_between(2, HEADLINE_MAX_WORDS)
         & (text.str.len_chars() <= HEADLINE_MAX_CHARS)
-        & text.str.contains(r"^(?:[\p{Lu}\p{Nd}'\"‘“(]|[\p{L}--\p{Ll}])")
+        & text.str.contains(r"^(?:[\p{Lu}\p{Nd}'\"‘“„‚«»¿¡(]|[\p{L}--\p{Ll}])")
         & ~cut_word
         & ~text.str.contains(SENTENCE_BREAK)  # two sentences are prose
     )
