@@ -58,7 +58,7 @@ _COMMENT_FORM_ABROAD = (
     r"laat een reactie achter|kommentieren sie hier|jetzt kommentieren|kommentar verfassen|"
     r"schon registriert\? (?:hier|jetzt) (?:einloggen|anmelden)|"
     r"(?:\d+ )?kommentare (?:anzeigen|einblenden|öffnen|lesen)|"
-    r"leggi i commenti|ver (?:los )?comentarios|voir les commentaires|"
+    r"leggi i commenti|ver (?:los )?comentarios|voir les commentaires|¿(?:quieres|quiere|desea) comentar\?|"
     r"diskussion anzeigen|ihre meinung ist uns wichtig[.!].*|"
     r"diese (?:website|seite) verwendet akismet.*|ce site utilise akismet.*|este sitio usa akismet.*|"
     r"questo sito utilizza akismet.*|e-?mail \(wird (?:benötigt|nicht veröffentlicht)[^)]{0,40}\)|"
