@@ -1586,3 +1586,15 @@ def test_a_short_paragraph_over_the_storys_header_is_not_its_lead(story: list[st
     record = parsed_record([*menu, pitch, "19.11.2031", headline, "By Dana Whitfield", *paragraphs])
     body = [segment.text for segment in record.segments if segment.role == "body"]
     assert (record.title, body) == (headline, paragraphs)
+
+
+@pytest.mark.parametrize("dateline", ["OSLO: ", "OSLO, Norway — ", "BUSAN -- ", "OSLO, Nov 19 (Yonhap) -- "])
+def test_a_paragraph_over_the_one_the_dateline_opens_is_a_deck(dateline: str) -> None:
+    """The story's dateline opens its first paragraph: a paragraph right over that one (a summary the site prints
+    over the story, a caption between them or not) is a deck, not the lead. A paragraph labelled in capitals
+    ('UPDATE: ...') opens no story: the paragraph over it stays the lead."""
+    summary = "Norland and Korea will test tidal turbines together, and the first results are due next autumn."
+    lines = [OWN_HEADLINE, "By Dana Whitfield", summary, "(Photo: Harbor Photo Agency)", dateline + LEAD, FOLLOW_UP]
+    assert body_paragraphs(lines) == [dateline + LEAD, FOLLOW_UP]
+    lines[4] = "UPDATE: " + LEAD
+    assert body_paragraphs(lines) == [summary, "UPDATE: " + LEAD, FOLLOW_UP]

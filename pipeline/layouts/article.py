@@ -20,6 +20,7 @@ from pipeline.layouts import register
 from pipeline.layouts.base import Document, Draft, Line, LineScores, Parsed, Segment
 from pipeline.layouts.evidence import (
     BRACKET_REPORTER,
+    DATELINE,
     DATELINE_AGENCY,
     DESK_TAG_RE,
     HEADLINE_MAX_CHARS,
@@ -631,9 +632,11 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
             continue  # already read as a deck
         if DATELINE_AGENCY.match(lines[i].text):
             return i  # a paragraph under a wire dateline ('HAYWARD, Calif. (AP) —') opens the story: never a deck
-        # A deck printed again as the first paragraph, below the byline or date: the copy is the lead.
         later = prose[k + 1] if k + 1 < len(prose) else None
-        if later is not None and later > i + 1 and shapes[later].canon == shapes[i].canon:
+        # A paragraph right over the one the story's dateline opens ('NEW DELHI: ...') sums the story up; a deck
+        # printed again as the first paragraph, below the byline or date, has its copy for the lead: decks.
+        summary = later is not None and not DATELINE.match(lines[i].text) and _opens_story(lines, ev, i, later)
+        if summary or (later is not None and later > i + 1 and shapes[later].canon == shapes[i].canon):
             ev[i] = Evidence("deck", "deck")
             continue
         # A headline that asks ends like a sentence and reads as a paragraph: a lone question over the story is its
@@ -673,6 +676,13 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
             continue
         return i
     return None
+
+
+def _opens_story(lines: list[Line], ev: list[Evidence], i: int, later: int) -> bool:
+    """Whether the paragraph at `later`, next after i with nothing but captions and chrome between, opens with the
+    story's dateline (a place, with its agency or not)."""
+    between = all(ev[k].kind in _SKIPPABLE for k in range(i + 1, later))
+    return between and bool(DATELINE.match(lines[later].text) or DATELINE_AGENCY.match(lines[later].text))
 
 
 def _above_story_header(ev: list[Evidence], shapes: list[Shape], i: int) -> bool:

@@ -120,6 +120,13 @@ DATELINE_AGENCY = re.compile(
     r"|[A-Z][A-Z .'-]{1,40}(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?)\s+"
     r"\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)"
 )
+# A story's dateline without an agency: its place in capitals, with its state or country after a comma, then a colon
+# or a dash ('NEW DELHI: ...', 'BUFFALO, N.Y. — ...'). Words in capitals that label a paragraph instead ('UPDATE:',
+# 'EDITOR'S NOTE:', 'DEAR ABBY:') are no place.
+DATELINE = re.compile(
+    r"^(?!(?:UPDATE[DS]?|NOTE|EDITOR'?S NOTE|EXCLUSIVE|BREAKING|WATCH|VIDEO|PHOTOS?|READ|ALSO READ|DEAR)\b)"
+    r"[A-Z][A-Z.'’ -]{3,30}(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?\s*(?::|—|–|--|\s-)\s+\S"
+)
 BRACKET_REPORTER = re.compile(
     r"^\[(?:[\w .]+\s)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter)s?\s+(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\]"
 )
