@@ -18,6 +18,8 @@ import datetime as dt
 import functools
 import re
 
+from pipeline.patterns import READING_TIME
+
 # Month names and abbreviations as news pages print them, in English, German, French, Spanish, Italian,
 # Portuguese, Dutch and the Scandinavian languages, and in a date's (genitive) form in Russian, Polish and Czech,
 # and Turkish. Abbreviations that are common words too ('out', 'set', 'ago',
@@ -138,6 +140,8 @@ _SECTION_WORD = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*)\s+(?P<rest>)$")
 _UPDATED_ELSEWHERE = "|".join(label for label, meaning in LABEL_MEANING.items() if meaning == "updated")
 _UPDATE_WORD = rf"(?:last\s+)?(?:updated?|modified|수정|{_UPDATED_ELSEWHERE})\b"
 _UPDATE_TAIL = re.compile(rf"(?:\b|(?<=\d)){_UPDATE_WORD}.*$", re.IGNORECASE)
+# The page's reading-time estimate printed after the date ('06.01.2031, Lesezeit 5 Min.'): no part of the stamp.
+_READING_TAIL = re.compile(rf"[\s,|·•\-–—]*(?:{READING_TIME})\s*$", re.IGNORECASE)
 # An update stamp first, then the story's own after a bar or slash ('Updated X / Original Y').
 _UPDATE_FIRST = re.compile(rf"^\s*{_UPDATE_WORD}[^/|]*?[/|]", re.IGNORECASE)
 UPDATED_LABELS = {"updated", "modified", "last updated", "last modified", "수정"}
@@ -206,14 +210,15 @@ def date_stamp(line: str) -> DateStamp | None:
     """The date if the line is only a date stamp ('Published : May 31, 2023 - 10:14', '09:08 May 23, 2022').
 
     An update stamp after the date on the same line ('Write: 2019-06-16 Update: 2019-06-17', '... Updated 3 hours
-    ago') is cut off first: the line's own date is the first one. A leading section label is returned with it.
+    ago') is cut off first: the line's own date is the first one; so is a reading time ('..., Lesezeit 5 Min.'). A
+    leading section label is returned with it.
     """
     dates = find_dates(line)
     first = _UPDATE_FIRST.match(line)
     if first is not None and any(d.start > first.end() for d in dates):
         return date_stamp(line[first.end() :])  # the date after the update stamp is the story's own
-    if dates:
-        tail = _UPDATE_TAIL.search(line, dates[0].end)
+    for tail_pattern in (_UPDATE_TAIL, _READING_TAIL):
+        tail = tail_pattern.search(line, dates[0].end) if dates else None
         if tail is not None:
             line = line[: tail.start()]
             dates = [d for d in dates if d.end <= tail.start()]

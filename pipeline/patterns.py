@@ -62,6 +62,18 @@ SOURCE_LABELS = r"quelle|source|fuente|fonte|crédit|credit"
 WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "Xinhua", "Kyodo", "Bernama", "Anadolu",
                  "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip
 
+# A reading-time estimate in the languages of news pages ('1 min read', 'reading time: 4 minutes', 'lesezeit: 5 min.',
+# '3 min. lesezeit'), or a bare duration ('5 min'): the page template's, alone on a line or after a date stamp. Read
+# case-blind (readers add the flag).
+READING_TIME = (
+    r"(?:\d{1,3}|one|two|three|four|five)[- ]?(?:min(?:ute)?s?\.?)[- ]?(?:read|reading(?: time)?)|"
+    r"(?:estimated )?(?:reading|read) time\s*:?\s*\d{1,3}[- ]?(?:min(?:ute)?s?\.?)|"
+    r"(?:tiempo de lectura|lesedauer|lesezeit|temps de lecture|tempo di lettura|tempo de leitura|leestijd|"
+    r"czas czytania|doba čtení)\s*:?\s*(?:ca\.\s*)?\d{1,3}[- ]?min(?:\.|utos?|uti|uten?|utes?)?|"
+    r"(?:ca\.\s*)?\d{1,3}[- ]?min(?:\.|utos?|uti|uten?|utes?)?\s+(?:lesezeit|lesedauer|de lecture|di lettura|"
+    r"de lectura|de leitura|leestijd)|\d{1,3} ?mins?\.?"
+)
+
 # An e-mail address (a reporter's sign-off, a contact line).
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 

@@ -17,7 +17,7 @@ from functools import cache
 
 import polars as pl
 
-from pipeline.patterns import EMAIL, HTML_TAG, PICTURE_LABELS
+from pipeline.patterns import EMAIL, HTML_TAG, PICTURE_LABELS, READING_TIME
 
 
 @dataclasses.dataclass(frozen=True)
@@ -237,13 +237,7 @@ RULES: tuple[Rule, ...] = (
          "Relative times ('2 days ago', 'vor 3 Stunden', 'il y a 2 heures', 'před 2 hodinami', '5 godzin temu', "
          "'Today 5:00 am', 'Publiziert heute um 12:19 Uhr', 'Vandaag om 20:07') depend on the crawl time: never a "
          "publication date, and not text."),
-    Rule("reading_time", "chrome",
-         r"(?:\d{1,3}|one|two|three|four|five)[- ]?(?:min(?:ute)?s?\.?)[- ]?(?:read|reading(?: time)?)|"
-         r"(?:estimated )?(?:reading|read) time\s*:?\s*\d{1,3}[- ]?(?:min(?:ute)?s?\.?)|"
-         r"(?:tiempo de lectura|lesedauer|lesezeit|temps de lecture|tempo di lettura|tempo de leitura|leestijd|"
-         r"czas czytania|doba čtení)\s*:?\s*(?:ca\.\s*)?\d{1,3}[- ]?min(?:\.|utos?|uti|uten?|utes?)?|"
-         r"(?:ca\.\s*)?\d{1,3}[- ]?min(?:\.|utos?|uti|uten?|utes?)?\s+(?:lesezeit|lesedauer|de lecture|di lettura|"
-         r"de lectura|de leitura|leestijd)|\d{1,3} ?mins?\.?",
+    Rule("reading_time", "chrome", READING_TIME,
          "A reading-time estimate ('1 Min Read', 'Reading time: 4 minutes', 'Tiempo de lectura: 6 min', '3 Min. "
          "Lesezeit') printed by the page template, and a duration alone on its line ('5 min', '45 Min.'): the "
          "reading time, or the length of the page's audio or video."),

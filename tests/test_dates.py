@@ -16,6 +16,9 @@ STAMPS = [
     ("2031년 4월 23일", dt.date(2031, 4, 23), None, None),
     ("2031年4月23日", dt.date(2031, 4, 23), None, None),
     ("May 3, 2031 Updated 3 hours ago", dt.date(2031, 5, 3), None, None),
+    ("06.01.2031 , Lesezeit 5 Min.", dt.date(2031, 1, 6), None, None),  # the page's reading time after it
+    ("Nov 19, 2031 · 5 min read", dt.date(2031, 11, 19), None, None),
+    ("Published 19. November 2031, 14:59 Uhr Lesedauer: 4 Minuten", dt.date(2031, 11, 19), "published", None),
     ("Write: 2031-06-16 13:31:19Update: 2031-06-17 13:53:12", dt.date(2031, 6, 16), "write", None),
     ("입력 2031-02-11 16:12:22 수정 2031-02-11 16:13:29 Business", dt.date(2031, 2, 11), "입력", None),
     ("Economy 09:05 April 11, 2031", dt.date(2031, 4, 11), None, "Economy"),

@@ -54,6 +54,11 @@ EXAMPLES = {
         ["fahrt", "tele", "fähre"],
     ),
     "SOURCE_LABELS": (["quelle: imago", "source: harbor agency", "fuente: efe", "credit"], ["sauce", "fondue"]),
+    "READING_TIME": (
+        ["1 min read", "reading time: 4 minutes", "lesezeit 5 min.", "lesedauer: 4 minuten", "3 min. lesezeit",
+         "19.11.2031, 5 min"],  # fmt: skip
+        ["the minister read the report", "minutes of the meeting", "Reading Time", "5 Min Read"],
+    ),
     "EMAIL": (
         ["(dana.whitfield@harbordaily.example)", "Contact: ivo+news@kelmore-times.co.kr"],
         ["@harbordaily on X", "ivo@localhost", "Exports rose 5% @ noon."],
