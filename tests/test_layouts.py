@@ -1598,3 +1598,13 @@ def test_a_paragraph_over_the_one_the_dateline_opens_is_a_deck(dateline: str) ->
     assert body_paragraphs(lines) == [dateline + LEAD, FOLLOW_UP]
     lines[4] = "UPDATE: " + LEAD
     assert body_paragraphs(lines) == [summary, "UPDATE: " + LEAD, FOLLOW_UP]
+
+
+def test_a_byline_under_the_headline_wins_over_one_above_it() -> None:
+    """A line above the headline that reads as a byline (a menu's or a filter's: 'Sort By Type', 'By Our Staff')
+    names no writer of this story when one stands under the headline; a byline above the headline with none under
+    it is still the story's."""
+    lines = ["News Sport Business", "By Our Staff", OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP]
+    assert parsed_record(lines).byline == "Dana Whitfield"
+    lines = ["News Sport Business", "By Dana Whitfield", OWN_HEADLINE, LEAD, FOLLOW_UP]
+    assert parsed_record(lines).byline == "Dana Whitfield"

@@ -1221,6 +1221,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         dates.append(_DateCandidate(0, -1, forced_date))
     title_core = shapes[title].core if title is not None else None
     stamped: list[tuple[Segment, _DateCandidate]] = []
+    above_title: str | None = None  # the first byline above the headline
     for i in range(lead):
         line, e = lines[i], ev[i]
         if i == title:
@@ -1264,7 +1265,11 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             stamped.append((draft.segments[-1], candidate))
         elif e.kind == "byline":
             draft.segments.append(_seg(line, "byline", "byline_line"))
-            draft.byline = draft.byline or e.name
+            # A byline above the headline may be a menu's or a filter's ('Sort By Type'): one under it is the story's.
+            if title is not None and i < title:
+                above_title = above_title or e.name
+            else:
+                draft.byline = draft.byline or e.name
             if e.stamp is not None:  # the date printed after the name
                 dates.append(_DateCandidate(3, i, e.stamp.value))
         elif e.kind == "source":
@@ -1286,6 +1291,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         else:
             draft.segments.append(_seg(line, "chrome", "header_residue"))
 
+    draft.byline = draft.byline or above_title
     # A lead past the article's run (whose paragraphs were decks or captions) reads on to the end of the page.
     article_end = run_last if lead <= run_last else len(lines) - 1
     # The writer's biography, named as the byline names them, closes the article; so does their name alone on a
