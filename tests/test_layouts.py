@@ -1272,6 +1272,10 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
         ("Par Jean-Luc Marchand avec AFP et Reuters", "Jean-Luc Marchand"),
         ("By Dana Whitfield with agencies", "Dana Whitfield"),
         ("Von Hamburg mit AP", None),
+        ("Von: Dana Whitfield", "Dana Whitfield"),  # with a colon, as a label
+        ("Von: DANA WHITFIELD", "DANA WHITFIELD"),
+        ("Von Dana Whitfield und Mira Holm, dpa", "Dana Whitfield und Mira Holm"),  # the agency after a comma
+        ("Von: Hamburg", None),
     ],
 )
 def test_a_byline_in_another_language_names_the_writer(line: str, name: str | None) -> None:

@@ -55,12 +55,12 @@ REPORTER_BYLINE = re.compile(
     + r"\.?"
 )
 # 'By' in German, French, Spanish or Portuguese, Dutch and Italian, over a name of two words at least ('von Andreas
-# Kurz', 'Por María López y Juan Pérez', 'di Luca Monaco'): one capitalised word after 'Par' or 'Por' is as often a
-# headline's ('Por Qué'), and a capitalised 'Di' starts Italian names ('Di Maio Rilancia'). The writer's role or
-# desk may follow a comma ('Von Hannah Ritzmann, Redakteurin für Finanzen').
+# Kurz', 'Por María López y Juan Pérez', 'di Luca Monaco', 'Von: Hanna Berg'): one capitalised word after 'Par' or
+# 'Por' is as often a headline's ('Por Qué'), and a capitalised 'Di' starts Italian names ('Di Maio Rilancia'). The
+# writer's role, desk or agency may follow a comma ('Von Hannah Ritzmann, Redakteurin für Finanzen', '..., dpa').
 OTHER_LANGUAGE_BYLINE = re.compile(
-    rf"(?:[•·▪|]\s*)?(?:[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di)\s+(?P<name>{_PERSON}(?:\s*(?:,|und|et|y|e|en)\s*{_PERSON})*)"
-    r"(?:\s*,\s*[A-Z][^,|]{1,40})?" + BYLINE_SUFFIX + r"\.?"
+    rf"(?:[•·▪|]\s*)?(?:[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di):?\s+(?P<name>{_PERSON}(?:\s*(?:,|und|et|y|e|en)\s*{_PERSON})*)"
+    rf"(?:\s*,\s*(?:[A-Z][^,|]{{1,40}}|{_AGENCY_NAME}))?" + BYLINE_SUFFIX + r"\.?"
 )
 # A byline under a label ('Autor: Monika Bolliger und Anna Trechsel, Sweidah', 'Author: Dana Whitfield'), in the
 # languages of news pages, over a name of two words at least; the writer's place or role may follow a comma.
@@ -90,7 +90,7 @@ EAST_ASIAN_BYLINE = re.compile(
 # Word edges spelled out: a Unicode word boundary sends polars' regex engine to its slow path.
 BYLINE_HINT = (
     r"(?i)(?:^|[^a-z])(?:by|staff)(?:[^a-z]|$)|reporter|correspondent|^according to|"
-    r"^[•·▪|\s]*(?:von|par|por|door|di)\s|^[•·▪|\s]*aut(?:hor|or|eur)|기자|記者|记者"
+    r"^[•·▪|\s]*(?:von|par|por|door|di):?\s|^[•·▪|\s]*aut(?:hor|or|eur)|기자|記者|记者"
 )
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
