@@ -1612,3 +1612,14 @@ def test_a_byline_under_the_headline_wins_over_one_above_it() -> None:
     assert parsed_record(lines).byline == "Dana Whitfield"
     lines = ["News Sport Business", "By Dana Whitfield", OWN_HEADLINE, LEAD, FOLLOW_UP]
     assert parsed_record(lines).byline == "Dana Whitfield"
+
+
+def test_a_teasers_byline_under_the_article_is_not_the_writers() -> None:
+    """A byline further down than right under the article's last paragraph heads another story (a teaser's 'By X'
+    under its headline): the article has no byline then. Right under the last paragraph it signs the article, and
+    further down so does a writer the page names on another line too (an author box with their biography)."""
+    teaser = ["Ferry fares to rise in June across southern ports", "By Jon Baker"]
+    assert parsed_record([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, *teaser]).byline is None
+    assert parsed_record([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, "By Mira Holm"]).byline == "Mira Holm"
+    box = ["By Mira Holm", "Mira Holm is a reporter for the Harbor Daily, covering its ports and their ferries."]
+    assert parsed_record([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, *teaser, *box]).byline == "Mira Holm"

@@ -1381,7 +1381,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", e.rule))
         elif e.kind == "byline":
             draft.segments.append(_seg(line, "byline", "byline_line"))
-            draft.byline = draft.byline or e.name
+            draft.byline = draft.byline or _writer_below(e.name, i, last_prose, lines, ev)
         elif e.kind == "source":
             # A masthead below the text (page footer): the publisher, not a paragraph.
             draft.segments.append(_seg(line, "source", "masthead"))
@@ -1401,7 +1401,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "caption_credit_suffix"))
         elif _signs_byline(i, ev, shapes, lines):
             draft.segments.append(_seg(line, "byline", "byline_above_email"))
-            draft.byline = draft.byline or _name_of(line.text)
+            draft.byline = draft.byline or _writer_below(_name_of(line.text), i, last_prose, lines, ev)
         elif i in vetoed and not _section_heading(i, ev, lines, kept_prose):
             draft.segments.append(learned.chrome_segment(line, i))
         elif i in listed:
@@ -1479,6 +1479,17 @@ def _signs_byline(i: int, ev: list[Evidence], shapes: list[Shape], lines: list[L
         and bool(EMAIL_LINE.match(lines[nxt].text.strip()))
         and bool(NAME_LINE.match(lines[i].text.strip()))
     )
+
+
+def _writer_below(name: str | None, i: int, last_prose: int, lines: list[Line], ev: list[Evidence]) -> str | None:
+    """The name a byline at i, below the lead, gives the article's writer: inside the article, or right under its
+    last paragraph (a sign-off), or further down where the page names them on another line too (an author box with
+    its biography, a header's byline the layouts did not read). Else it heads another story (a teaser's 'By X')."""
+    if name is None:
+        return None
+    if i <= last_prose or all(ev[k].kind in (*_SKIPPABLE, "byline") for k in range(last_prose + 1, i)):
+        return name
+    return name if sum(name in line.text for line in lines) > 1 else None
 
 
 def _name_of(text: str) -> str | None:
