@@ -130,6 +130,8 @@ _TIME_RE = re.compile(_TIME, re.IGNORECASE)
 # A time of day or a date label right next to a date ('November 19, 2019, 9:02 AM', '21:17 18.11.2019',
 # 'Publish date: Nov 18, 2019'): what a publication stamp prints, and a headline does not.
 _TIME_AFTER = re.compile(r"[\s,|·•\-–—]*" + _TIME, re.IGNORECASE)
+# A weekday right before the date, closed by its comma or period ('Monday, ', 'Tue. '; 'Monroe' is a name).
+_WEEKDAY_BEFORE = re.compile(rf"(?:^|(?<=\s)){_WEEKDAY}(?<=[.,])\s*$", re.IGNORECASE)
 _TIME_OR_LABEL_BEFORE = re.compile(rf"(?:{_TIME}|{_LABEL}\s*{_LABEL_JOINER}?\s*:?)[\s,|·•\-–—]*$", re.IGNORECASE)
 # A section label printed before the stamp ('All News 09:05 April 11, 2022'): capitalised words only.
 _SECTION = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,2})\s+(?P<rest>\S.*)$")
@@ -246,9 +248,9 @@ def carries_stamp(text: str) -> bool:
 
 
 def without_stamp_label(text: str) -> str:
-    """The text before a date without the time or date label printed right before it ('By Dana Whitfield
-    published' -> 'By Dana Whitfield')."""
-    return _TIME_OR_LABEL_BEFORE.sub("", text)
+    """The text before a date without the time or date label printed right before it, nor the weekday ('By Dana
+    Whitfield published' -> 'By Dana Whitfield', 'Dana Whitfield Monday,' -> 'Dana Whitfield')."""
+    return _TIME_OR_LABEL_BEFORE.sub("", _WEEKDAY_BEFORE.sub("", text))
 
 
 def _stamp(line: str, date: FoundDate) -> DateStamp | None:

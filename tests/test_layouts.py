@@ -1189,6 +1189,30 @@ def test_a_name_alone_over_the_date_under_the_headline_is_the_byline() -> None:
     assert parsed_record(lines).byline == "Mira Holm"
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Dana Whitfield 19 November 2031 - 14:41",
+        "Dana Whitfield / HARBORDAILY.COM / Nov 19, 2031, 17:07 IST",
+        "Dana Whitfield · Harbor Daily · Posted: Nov 19, 2031 4:00 AM EDT",
+        "Dana Whitfield Wednesday, November 19, 2031 @ 11:10 PM UTC",
+        "Von Dana Whitfield // 19. November 2031",
+    ],
+)
+def test_a_name_with_the_date_on_its_line_under_the_headline_is_the_byline(line: str) -> None:
+    """A writer's name with no 'By', or with one, and the date after it on its line, an outlet, a label or the
+    weekday between them or not, between the headline and the lead: the byline, and the date. A byline after the
+    date names the writer instead of the words before it (an outlet's). A date stamp's words before the date are
+    its section's ('All News 09:05 ...'), unless they read as a byline with 'By'."""
+    record = parsed_record(["Energy", OWN_HEADLINE, line, LEAD, FOLLOW_UP, THIRD])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.byline, record.published_date, body) == ("Dana Whitfield", dt.date(2031, 11, 19),
+                                                            [LEAD, FOLLOW_UP, THIRD])  # fmt: skip
+    outlet = "Harbor Daily | 19.11.2031 | Par Dana Whitfield (avec Mira Holm)"
+    assert parsed_record(["Energy", OWN_HEADLINE, outlet, LEAD, FOLLOW_UP]).byline != "Harbor Daily"
+    assert parsed_record(["Energy", OWN_HEADLINE, "All News 09:05 November 19, 2031", LEAD, FOLLOW_UP]).byline is None
+
+
 def test_a_question_under_the_byline_opens_the_story() -> None:
     """Under the story's headline and byline, a one-question paragraph is the lead ('Remember the quest to ...?')."""
     question = "Remember the long search for a slogan that every harbor town could agree on?"

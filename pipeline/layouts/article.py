@@ -15,11 +15,12 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from pipeline.dates import DATE_RE, carries_stamp, find_dates
+from pipeline.dates import DATE_RE, DateStamp, carries_stamp, find_dates, without_stamp_label
 from pipeline.layouts import register
 from pipeline.layouts.base import Document, Draft, Line, LineScores, Parsed, Segment
 from pipeline.layouts.evidence import (
     BRACKET_REPORTER,
+    BYLINE,
     DATELINE,
     DATELINE_AGENCY,
     DESK_TAG_RE,
@@ -27,6 +28,7 @@ from pipeline.layouts.evidence import (
     HEADLINE_MAX_WORDS,
     HEADLINE_SMALL_WORDS,
     LEADING_BULLET_RE,
+    OTHER_LANGUAGE_BYLINE,
     PROSE_SURE_WORDS,
     TRAILING_ISO_DATE,
     Evidence,
@@ -1171,19 +1173,45 @@ def _join_split_bylines(lines: list[Line], ev: list[Evidence], shapes: list[Shap
             j += 1
 
 
-def _name_over_stamp(lines: list[Line], ev: list[Evidence], shapes: list[Shape], title: int, lead: int) -> None:
-    """A writer's name alone on its line, with no 'By' (NAME_LINE: two to four capitalised words), between the
-    headline and the lead, right over the date stamp, on a page whose header has no byline: the byline."""
+def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: int) -> None:
+    """A writer's name with no 'By' (NAME_LINE: two to four capitalised words), between the headline and the lead,
+    on a page whose header has no byline: alone on its line right over the date stamp, or with the date after it
+    on its line, an outlet or label between them or not ('Dana Whitfield 19 November 2031 - 14:41', 'Dana
+    Whitfield / HARBORDAILY.COM / Nov 19, 2031', 'Dana Whitfield · Harbor Daily · Posted: Nov 19, 2031'): the
+    byline, and with it the date."""
     if any(e.kind == "byline" for e in ev[:lead]):
         return
     for i in range(title + 1, lead):
-        name = _name_of(lines[i].text) if ev[i].kind in ("short", "headline") else None
-        if name is None or any(ch.isdigit() for ch in name) or _opens_with_small_word(name):
-            continue  # a label's words: 'The Nation', 'In Local News', 'Top 10'
+        if ev[i].kind not in ("short", "headline", "date"):
+            continue
+        found = find_dates(lines[i].text)
+        if found:
+            before = without_stamp_label(lines[i].text[: found[0].start])
+            name = byline_name(before.rstrip(" ,|/·•-–—"))
+            if name is None and ev[i].kind != "date":  # a date stamp's words before it are its section's
+                name = _writer_of(_ONE_OF_SEVERAL.split(before)[0])  # ('All News 09:05 April 11, 2031')
+            # A byline after the date names the writer, and the words before it are the outlet's ('Le Monde |
+            # 04.05.2031 | Par Jean Marchand (avec ...)'), which the layouts leave to the line's own reading.
+            after = _ONE_OF_SEVERAL.split(lines[i].text[found[0].end :])
+            credited = any(BYLINE.match(part) or OTHER_LANGUAGE_BYLINE.match(part) for part in after)
+            if name is not None and not credited:
+                ev[i] = Evidence("byline", name=name, stamp=DateStamp(found[0].value, None))
+                return
+        name = _writer_of(lines[i].text)
         under = next((j for j in range(i + 1, lead) if ev[j].kind not in _SKIPPABLE), None)
-        if under is not None and ev[under].kind == "date":
+        if name is not None and under is not None and ev[under].kind == "date":
             ev[i] = Evidence("byline", name=name)
             return
+
+
+# What parts a writer's name from their outlet or a label on a byline's line ('Dana Whitfield · Harbor Daily').
+_ONE_OF_SEVERAL = re.compile(r"\s*[·•|/]\s*|\s+[,–—-]\s*|,\s*")
+
+
+def _writer_of(text: str) -> str | None:
+    """The name a line holds alone (NAME_LINE), unless its words are a label's ('The Nation', 'Top 10')."""
+    name = _name_of(text)
+    return None if name is None or any(ch.isdigit() for ch in name) or _opens_with_small_word(name) else name
 
 
 def _opens_with_small_word(text: str) -> bool:
@@ -1213,7 +1241,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         lead = next((j for j in range(title + 1, len(lines)) if ev[j].kind in ("headline", "short")), len(lines))
     category = _category_index(ev, shapes, title, lead)
     if title is not None:
-        _name_over_stamp(lines, ev, shapes, title, lead)
+        _unlabelled_byline(lines, ev, title, lead)
 
     draft = Draft(segments=[])
     dates: list[_DateCandidate] = []
