@@ -124,7 +124,7 @@ FUNDUS_PAGES = "tests/resources/parser/test_data"
 
 
 def render_fundus(repo: Path, out: Path) -> None:
-    """fundus's parser test pages: each page's text, its parser's sections as the body, its title."""
+    """fundus's parser test pages: each page's text, its parser's sections as the body, its title and authors."""
     listed = _git(repo, "ls-tree", "-r", "--name-only", "HEAD", FUNDUS_PAGES).decode().split("\n")
     (out / "raw").mkdir(parents=True, exist_ok=True)
     gold, number = {}, 0
@@ -144,7 +144,8 @@ def render_fundus(repo: Path, out: Path) -> None:
             name = f"{number:03d}.txt"
             number += 1
             (out / "raw" / name).write_text(page_text(page), encoding="utf-8")
-            gold[name] = {"url": Path(path).name, "body": body, "titles": [truth["title"]] + page_titles(page)}
+            gold[name] = {"url": Path(path).name, "body": body, "titles": [truth["title"]] + page_titles(page),
+                          "authors": truth.get("authors") or []}  # fmt: skip
     (out / "gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"rendered {len(gold)} pages into {out / 'raw'}")
 
@@ -198,6 +199,21 @@ def edges(true: str, predicted: str) -> tuple[bool, bool]:
     return 0 <= start <= BEFORE_FIRST, end >= 0 and len(body) - end - len(tail) <= AFTER_LAST
 
 
+def _byline_verdict(byline: str | None, authors: list[str]) -> str:
+    """'right' when the byline names one of the page's authors (the one name holds the other, compared by their
+    letters and digits, case-blind: 'Associated Press' and 'The Associated Press'); 'wrong' when it names none;
+    'missing' when there is none."""
+    if not byline:
+        return "missing"
+    ours = _letters(byline)
+    named = [_letters(author) for author in authors if _letters(author)]
+    return "right" if any(author in ours or ours in author for author in named) else "wrong"
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
 def _same_title(title: str | None, references: list[str]) -> bool:
     """The title is a reference title, or most of one (a site suffix, a kicker printed apart)."""
     mine = _WORDS.sub(" ", title or "").strip().lower()
@@ -232,6 +248,7 @@ def score(pages: Path, out: Path, verbose: bool) -> None:
         score_snippets(gold, by_page, verbose)
         return
     precisions, recalls, titled, rows, starts, ends = [], [], [], [], [], []
+    bylines: collections.Counter = collections.Counter()
     for name, page in sorted(gold.items()):
         found = by_page.get(name, [])
         best = max((shingle_scores(page["body"], r["body"]) for r in found), key=lambda pr: sum(pr), default=(0, 0))
@@ -242,12 +259,17 @@ def score(pages: Path, out: Path, verbose: bool) -> None:
         ends.append(any(end for _, end in edged))
         if any(len(t) >= 10 for t in page["titles"]):
             titled.append(any(_same_title(r["title"], page["titles"]) for r in found))
+        if page.get("authors"):
+            bylines[_byline_verdict(found[0]["byline"] if found else None, page["authors"])] += 1
         rows.append((name, best, len(found), found[0]["title"] if found else None))
     p, r = statistics.mean(precisions), statistics.mean(recalls)
     print(f"pages {len(gold)}   body precision {p:.3f}   recall {r:.3f}   F1 {2 * p * r / (p + r):.3f}   "
           f"pages without a record {sum(1 for *_, n, _ in rows if n == 0)}")  # fmt: skip
     print(f"body starts right {sum(starts)}/{len(starts)}   ends right {sum(ends)}/{len(ends)}")
     print(f"titles right {sum(titled)}/{len(titled)} ({sum(titled) / max(1, len(titled)):.3f})")
+    if bylines:
+        print(f"bylines right {bylines['right']}/{bylines.total()}   wrong {bylines['wrong']}   "
+              f"missing {bylines['missing']}")  # fmt: skip
     if verbose:
         for name, (pp, rr), n, title in sorted(rows, key=lambda row: min(row[1])):
             if min(pp, rr) < 0.9:
