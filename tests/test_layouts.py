@@ -1190,6 +1190,25 @@ def test_a_name_alone_over_the_date_under_the_headline_is_the_byline() -> None:
 
 
 @pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        ("Dana Whitfield and Ara Kwon", "Dana Whitfield and Ara Kwon"),
+        ("Dana Whitfield | Ara Kwon", "Dana Whitfield | Ara Kwon"),
+        ("Dana Whitfield and AP", "Dana Whitfield and AP"),  # a wire agency among them
+        ("Dana Whitfield, AP Ports Writer", "Dana Whitfield"),  # after a comma: the writer's role or outlet
+        ("Dana Whitfield, Harbor Daily", "Dana Whitfield"),
+    ],
+)
+def test_writers_names_joined_over_the_date_under_the_headline_are_the_byline(line: str, byline: str) -> None:
+    """Writers' names joined as bylines join them, with no 'By', between the headline and the lead, right over the
+    date: the byline. Letters alone ('NEWS') and a label's words ('Ports and Trade') name no one."""
+    record = parsed_record(["Energy", OWN_HEADLINE, line, "19 November 2031", LEAD, FOLLOW_UP, THIRD])
+    assert (record.byline, record.published_date) == (byline, dt.date(2031, 11, 19))
+    for label in ("NEWS", "Ports and Trade"):
+        assert parsed_record(["Energy", OWN_HEADLINE, label, "19 November 2031", LEAD, FOLLOW_UP]).byline is None
+
+
+@pytest.mark.parametrize(
     "line",
     [
         "Dana Whitfield 19 November 2031 - 14:41",

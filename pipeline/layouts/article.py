@@ -1209,9 +1209,20 @@ _ONE_OF_SEVERAL = re.compile(r"\s*[·•|/]\s*|\s+[,–—-]\s*|,\s*")
 
 
 def _writer_of(text: str) -> str | None:
-    """The name a line holds alone (NAME_LINE), unless its words are a label's ('The Nation', 'Top 10')."""
-    name = _name_of(text)
-    return None if name is None or any(ch.isdigit() for ch in name) or _opens_with_small_word(name) else name
+    """The name a line holds alone (NAME_LINE), or the names, as bylines join them ('Dana Whitfield and Ara Kwon',
+    'Dana Whitfield | Ara Kwon'; a wire agency among them: 'Dana Whitfield and AP'), unless their words are a
+    label's ('The Nation', 'Top 10'). After a comma comes the writer's outlet or role as often as another writer
+    ('Dana Whitfield, Harbor Daily', 'Dana Whitfield, AP Ports Writer'): the names before it are the byline's."""
+    head = text.strip().split(",", 1)[0].strip()
+    parts = _writers(head)
+    people = [part for part in parts if part not in WIRE_AGENCIES and not AGENCY_ACRONYM.fullmatch(part)]
+    if not people and not all(part in WIRE_AGENCIES for part in parts):
+        return None  # letters alone ('NEWS', 'AP') name no one; a wire agency's name ('Associated Press') does
+    names = [_name_of(part) for part in people]
+    if not parts or any(name is None or any(ch.isdigit() for ch in name) or _opens_with_small_word(name)
+                        for name in names):  # fmt: skip
+        return None
+    return names[0] if len(parts) == 1 and names else head
 
 
 def _opens_with_small_word(text: str) -> bool:
@@ -1548,7 +1559,12 @@ def _repeats_title(text: str, core: str, title_core: str) -> bool:
 
 def _writers(byline: str | None) -> list[str]:
     """The writers a byline names, each as it prints them ('Dana Whitfield, Ara Kwon and Piet Ronde')."""
-    return [name for name in re.split(r"\s*(?:,|&|\band\b|\bund\b|\bet\b|\by\b)\s*", byline or "") if name]
+    return [name for name in WRITERS_JOINED.split(byline or "") if name]
+
+
+AGENCY_ACRONYM = re.compile(r"[A-Z]{2,5}")  # an agency named by its letters among a byline's writers ('AP', 'SDA')
+# What joins the writers a byline names ('Dana Whitfield, Ara Kwon and Piet Ronde', 'X und Y', 'X og Y', 'X | Y').
+WRITERS_JOINED = re.compile(r"\s*(?:,|&|\||\band\b|\bund\b|\bet\b|\by\b|\bog\b)\s*")
 
 
 def _author_box_name(ev: list[Evidence], shapes: list[Shape], byline: str | None, lead: int,
