@@ -907,16 +907,23 @@ def test_the_article_resumes_after_a_long_box_inside_it() -> None:
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *LONG_PARAGRAPHS]
 
 
+KICKER_STORIES = ["Ferry fares to rise in June across southern ports", "Port strike ends after two weeks of talks",
+                  "Jury rules for half of the plaintiffs in the harbor land suit",
+                  "Turbine makers bid for the test site", "Night ferries return to the northern islands",
+                  "Fishing fleet stays in port as storm nears",
+                  "Harbor museum opens its new wing to visitors"]  # fmt: skip
+KICKERS = ["FERRIES", "STRIKE OVER", "COURT", "ENERGY", "NIGHT CROSSING", "STORM", "CULTURE"]
+# A 'Most read' box whose every headline has its kicker above it.
+KICKER_BOX = [
+    "Most read in world news",
+    *(line for pair in zip(KICKERS, KICKER_STORIES, strict=True) for line in pair),
+]
+
+
 def test_the_article_resumes_after_a_box_of_headlines_with_kickers_inside_it() -> None:
     """A 'Most read' box whose every headline has its kicker above it ('FERRIES') holds twice as many units as its
     stories: with seven of them, the article still resumes under it with a run of long paragraphs."""
-    stories = ["Ferry fares to rise in June across southern ports", "Port strike ends after two weeks of talks",
-               "Jury rules for half of the plaintiffs in the harbor land suit", "Turbine makers bid for the test site",
-               "Night ferries return to the northern islands", "Fishing fleet stays in port as storm nears",
-               "Harbor museum opens its new wing to visitors"]  # fmt: skip
-    kickers = ["FERRIES", "STRIKE OVER", "COURT", "ENERGY", "NIGHT CROSSING", "STORM", "CULTURE"]
-    box = ["Most read in world news", *(line for pair in zip(kickers, stories, strict=True) for line in pair)]
-    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *box, *LONG_PARAGRAPHS]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *KICKER_BOX, *LONG_PARAGRAPHS]
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *LONG_PARAGRAPHS]
 
 
@@ -939,21 +946,15 @@ def test_the_article_resumes_after_a_box_of_headlines_in_a_run_of_short_paragrap
     """A page that prints each sentence as a paragraph resumes under a long 'Most read' box with no three sure
     paragraphs in a row: a longer run of shorter ones (RESUMED_SHORT_PARAGRAPHS) is the article's too. Teasers,
     each headline over a one-sentence blurb, never make such a run."""
-    stories = ["Ferry fares to rise in June across southern ports", "Port strike ends after two weeks of talks",
-               "Jury rules for half of the plaintiffs in the harbor land suit", "Turbine makers bid for the test site",
-               "Night ferries return to the northern islands", "Fishing fleet stays in port as storm nears",
-               "Harbor museum opens its new wing to visitors"]  # fmt: skip
-    kickers = ["FERRIES", "STRIKE OVER", "COURT", "ENERGY", "NIGHT CROSSING", "STORM", "CULTURE"]
-    box = ["Most read in world news", *(line for pair in zip(kickers, stories, strict=True) for line in pair)]
     short = ["The first turbine ran for six weeks at the northern site without a single fault.",
              "Its output matched the models the two ministries agreed on last spring.",
              "Four more turbines will follow on the eastern side of the bay next year.",
              "The tidal range there is larger, and the seabed is easier to drill.",
              "Both governments will share the cost of the grid link to the mainland."]  # fmt: skip
-    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *box, "The next phase", *short]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *KICKER_BOX, "The next phase", *short]
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, *short]
-    teasers = [line for story, blurb in zip(stories, short, strict=False) for line in (story, blurb)]
-    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *box, "More stories", *teasers]
+    teasers = [line for story, blurb in zip(KICKER_STORIES, short, strict=False) for line in (story, blurb)]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, *KICKER_BOX, "More stories", *teasers]
     assert body_paragraphs(lines) == [LEAD, FOLLOW_UP]
 
 
