@@ -1217,6 +1217,7 @@ def test_writers_names_joined_over_the_date_under_the_headline_are_the_byline(li
         "Dana Whitfield · Harbor Daily · Posted: Nov 19, 2031 4:00 AM EDT",
         "Dana Whitfield Wednesday, November 19, 2031 @ 11:10 PM UTC",
         "Von Dana Whitfield // 19. November 2031",
+        "By Dana Whitfield | November 19, 2031 at 2:26 PM HST - Updated November 19 at 4:46 PM",  # a long line
     ],
 )
 def test_a_name_with_the_date_on_its_line_under_the_headline_is_the_byline(line: str) -> None:

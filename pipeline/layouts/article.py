@@ -34,6 +34,7 @@ from pipeline.layouts.evidence import (
     Evidence,
     Shape,
     byline_name,
+    dated_byline,
 )
 from pipeline.patterns import (
     BYLINE_OPENING_RE,
@@ -1182,19 +1183,25 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
     if any(e.kind == "byline" for e in ev[:lead]):
         return
     for i in range(title + 1, lead):
-        if ev[i].kind not in ("short", "headline", "date"):
+        if ev[i].kind == "date":
+            # A date stamp's words before the date are its section's ('All News 09:05 April 11, 2031'), unless they
+            # are a byline with 'By' on a line longer than a byline's ('By X | date - Updated date').
+            dated = dated_byline(lines[i].text)
+            if dated is not None:
+                ev[i] = Evidence("byline", name=dated[0], stamp=dated[1])
+                return
+            continue
+        if ev[i].kind not in ("short", "headline"):
             continue
         found = find_dates(lines[i].text)
         if found:
-            before = without_stamp_label(lines[i].text[: found[0].start])
-            name = byline_name(before.rstrip(" ,|/·•-–—"))
-            if name is None and ev[i].kind != "date":  # a date stamp's words before it are its section's
-                name = _writer_of(_ONE_OF_SEVERAL.split(before)[0])  # ('All News 09:05 April 11, 2031')
+            before = _ONE_OF_SEVERAL.split(without_stamp_label(lines[i].text[: found[0].start]))
             # A byline after the date names the writer, and the words before it are the outlet's ('Le Monde |
             # 04.05.2031 | Par Jean Marchand (avec ...)'), which the layouts leave to the line's own reading.
             after = _ONE_OF_SEVERAL.split(lines[i].text[found[0].end :])
             credited = any(BYLINE.match(part) or OTHER_LANGUAGE_BYLINE.match(part) for part in after)
-            if name is not None and not credited:
+            name = None if credited else _writer_of(before[0])
+            if name is not None:
                 ev[i] = Evidence("byline", name=name, stamp=DateStamp(found[0].value, None))
                 return
         name = _writer_of(lines[i].text)
@@ -1216,13 +1223,12 @@ def _writer_of(text: str) -> str | None:
     head = text.strip().split(",", 1)[0].strip()
     parts = _writers(head)
     people = [part for part in parts if part not in WIRE_AGENCIES and not AGENCY_ACRONYM.fullmatch(part)]
-    if not people and not all(part in WIRE_AGENCIES for part in parts):
-        return None  # letters alone ('NEWS', 'AP') name no one; a wire agency's name ('Associated Press') does
+    if not people:  # letters alone ('NEWS', 'AP') name no one; a wire agency's name ('Associated Press') does
+        return head if parts and all(part in WIRE_AGENCIES for part in parts) else None
     names = [_name_of(part) for part in people]
-    if not parts or any(name is None or any(ch.isdigit() for ch in name) or _opens_with_small_word(name)
-                        for name in names):  # fmt: skip
+    if any(name is None or any(ch.isdigit() for ch in name) or _opens_with_small_word(name) for name in names):
         return None
-    return names[0] if len(parts) == 1 and names else head
+    return names[0] if len(parts) == 1 else head
 
 
 def _opens_with_small_word(text: str) -> bool:

@@ -120,12 +120,14 @@ DATELINE_AGENCY = re.compile(
     r"|[A-Z][A-Z .'-]{1,40}(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?)\s+"
     r"\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)"
 )
+# A place in capitals, as a story's dateline prints it ('NEW DELHI', "ST. JOHN'S").
+PLACE_IN_CAPITALS = r"[A-Z][A-Z .'’-]{3,30}"
 # A story's dateline without an agency: its place in capitals, with its state or country after a comma, then a colon
 # or a dash ('NEW DELHI: ...', 'BUFFALO, N.Y. — ...'). Words in capitals that label a paragraph instead ('UPDATE:',
 # 'EDITOR'S NOTE:', 'DEAR ABBY:') are no place.
 DATELINE = re.compile(
     r"^(?!(?:UPDATE[DS]?|NOTE|EDITOR'?S NOTE|EXCLUSIVE|BREAKING|WATCH|VIDEO|PHOTOS?|READ|ALSO READ|DEAR)\b)"
-    r"[A-Z][A-Z.'’ -]{3,30}(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?\s*(?::|—|–|--|\s-)\s+\S"
+    rf"{PLACE_IN_CAPITALS}(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){{0,2}})?\s*(?::|—|–|--|\s-)\s+\S"
 )
 BRACKET_REPORTER = re.compile(
     r"^\[(?:[\w .]+\s)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter)s?\s+(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\]"
@@ -160,7 +162,7 @@ TEASER_SENTENCE_WORDS = 6
 TEASER_MAX_WORDS = 80
 TEASER_LIST_REACH = 2  # ... and another such line is at most this many units away
 # ... or it is printed over the story's dateline, a place in capitals and a colon.
-TEASER_DATELINE = r"^(?P<head>.+?)\s(?P<place>[A-Z][A-Z .'-]{3,30}):\s+\p{Lu}"
+TEASER_DATELINE = rf"^(?P<head>.+?)\s(?P<place>{PLACE_IN_CAPITALS}):\s+\p{{Lu}}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -442,10 +444,10 @@ EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "prose", "headline", "categor
                     "date_candidate", "byline_candidate", "masthead", "learned", "doubled", "foreign")  # fmt: skip
 
 
-BYLINE_DATE_JOINERS = " ,|·•-–—"  # what a page prints between a byline's name and its date
+BYLINE_DATE_JOINERS = " ,|/·•-–—"  # what a page prints between a byline's name and its date ('By X // date')
 
 
-def _dated_byline(text: str) -> tuple[str, DateStamp] | None:
+def dated_byline(text: str) -> tuple[str, DateStamp] | None:
     """(name, date) of a byline with the date printed after the name on its line ('By Dana Whitfield, November
     19, 2019'; 'By Mike Wall 2019-11-18T20:51:19Z Science'), a date label between them or not ('By Ivo Brandt
     published 19 May 2019'); what follows the date is not read."""
@@ -487,7 +489,7 @@ def classify(row: tuple) -> tuple[Evidence, Shape]:
     if separator:
         return Evidence("separator", "separator"), shape
     # Before the date stamp, which would read 'By Dana Whitfield | Nov. 19, 2031' as a section label and a date.
-    dated = _dated_byline(text) if byline_candidate and date_candidate else None
+    dated = dated_byline(text) if byline_candidate and date_candidate else None
     if dated is not None:
         return Evidence("byline", name=dated[0], stamp=dated[1]), shape
     stamp = date_stamp(text) if date_candidate else None
