@@ -1592,13 +1592,13 @@ def _author_box_name(ev: list[Evidence], shapes: list[Shape], byline: str | None
 
 def _name_over_biography(lines: list[Line], ev: list[Evidence]) -> None:
     """The writer's name alone on its line over their biography ('Dana Whitfield', then 'Dana Whitfield is a
-    reporter for ...' or 'Dana joined the paper in 2019.'): the head of the author box the biography is in."""
+    reporter for ...': a paragraph about them, as `_author_bio` reads one): the head of the author box."""
     for j in range(1, len(lines)):
         if (ev[j].kind, ev[j].rule) != ("end", "author_box"):
             continue
         above = next((i for i in range(j - 1, -1, -1) if ev[i].kind not in _SKIPPABLE), None)
         name = _name_of(lines[above].text) if above is not None and ev[above].kind in _HEADER_KINDS else None
-        if name is not None and re.match(rf"(?:{re.escape(name)}|{re.escape(name.split()[0])})\b", lines[j].text):
+        if name is not None and _author_bio(lines[j].text, name):
             ev[above] = Evidence("end", "author_box")
 
 
