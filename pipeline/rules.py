@@ -125,14 +125,14 @@ RULES: tuple[Rule, ...] = (
          "notifications', 'Du er ikke logget ind.'), which had been pages' titles."),
     Rule("share_widget", "chrome",
          _BULLET + r"(?:link copied|copied url|url copied|copied!|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
-         r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article|"
+         r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article|tweet(?: this)?|"
          r"share (?:this|it)(?: \w+)? (?:with|on|via)(?: [\w+ ]{2,20})?|sharing is caring!?|\d+ shares?|copy|"
          r"like this (?:story|article|post)\? share it.{0,40}|share this (?:story|article|post)\s*:\s*\S.{0,150}|"
          # A whole share bar on one line: three or more of its labels, nothing else.
          r"(?:(?:leave a comment|share this (?:item|article|story|page|post)(?: (?:on|via|with) \w+)?|"
          r"send this (?:page|article|story) to (?:someone|a friend)(?: via e-?mail)?|see more sharing options|"
-         r"copy (?:article )?link|facebook|twitter|x|e-?mail|whatsapp|flipboard|linkedin|reddit|pinterest|telegram|"
-         r"bluesky|threads|print)(?:\s+\d+)?(?:\s+|$)){3,}|"
+         r"copy (?:article )?link|facebook|twitter|x|(?:e-?)?mail|whatsapp|flipboard|linkedin|reddit|pinterest|"
+         r"telegram|bluesky|threads|print)(?:\s+\d+)?(?:\s+|$)){3,}|"
          + _SHARE_ABROAD + r")\.?",
          "Share/copy-link widget labels; every news CMS prints them, in the languages of its readers ('Artikel "
          "teilen', 'Partager sur Facebook', 'Sdílet článek'), and whole share bars on one line ('Share this item on "

@@ -804,6 +804,8 @@ def test_by_alone_in_another_language_over_the_writers_name_is_one_byline() -> N
     assert (record.title, record.byline) == (OWN_HEADLINE, "Hannah Ritzmann")
     assert [segment.text for segment in record.segments if segment.role == "body"] == [LEAD, FOLLOW_UP, THIRD]
     assert parsed_record(["Von:", "Suche Erweiterte Suche", *lines[:1], *lines[3:]]).byline is None
+    labelled = [OWN_HEADLINE, "Ein Kommentar von", "Hannah Ritzmann", *lines[3:]]  # what the piece is, before 'Von'
+    assert parsed_record(labelled).byline == "Hannah Ritzmann"
 
 
 # --- which headline-like line is the headline ----------------------------------------------------------------------
@@ -1190,6 +1192,22 @@ def test_a_name_alone_over_the_date_under_the_headline_is_the_byline() -> None:
     assert parsed_record(lines).byline == "Mira Holm"
 
 
+def test_a_name_alone_under_the_date_under_the_headline_is_the_byline() -> None:
+    """The writer's name with no 'By' printed right under the date stamp, between the headline and the lead, is the
+    byline as it is right over it; a label there is no name."""
+    record = parsed_record(["Energy", OWN_HEADLINE, "19 November 2031", "Dana Whitfield", LEAD, FOLLOW_UP, THIRD])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.byline, record.published_date, body) == ("Dana Whitfield", dt.date(2031, 11, 19),
+                                                            [LEAD, FOLLOW_UP, THIRD])  # fmt: skip
+    assert parsed_record([OWN_HEADLINE, "19 November 2031", "Ports and Trade", LEAD, FOLLOW_UP]).byline is None
+    # Under the date, capitals are a button's, a name over a photo's credit is its caption, and a line printed above
+    # is the headline's or a kicker's again.
+    for under in (["LISTEN NOW"], ["Dana Whitfield", "Photo: Harbor Images"]):
+        assert parsed_record([OWN_HEADLINE, "19 November 2031", *under, LEAD, FOLLOW_UP]).byline is None
+    kicked = ["Tidal Power", OWN_HEADLINE, "19 November 2031", "Tidal Power", LEAD, FOLLOW_UP]
+    assert parsed_record(kicked).byline is None
+
+
 @pytest.mark.parametrize(
     ("line", "byline"),
     [
@@ -1321,11 +1339,17 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
         ("Von: DANA WHITFIELD", "DANA WHITFIELD"),
         ("Von Dana Whitfield und Mira Holm, dpa", "Dana Whitfield und Mira Holm"),  # the agency after a comma
         ("Von: Hamburg", None),
+        ("Kolumne von Dana Whitfield", "Dana Whitfield"),  # what the piece is, before 'von' or 'by'
+        ("Ein Kommentar von Dana Whitfield", "Dana Whitfield"),
+        ("Analysis by Dana Whitfield", "Dana Whitfield"),
+        ("Fotos von Dana Whitfield", None),  # the pictures' credit: no writer
+        ("by: Dana Whitfield", "Dana Whitfield"),  # 'by' as a label
     ],
 )
 def test_a_byline_in_another_language_names_the_writer(line: str, name: str | None) -> None:
     """'By' is 'Von' in German, 'Par' in French, 'Por' in Spanish and Portuguese, 'Door' in Dutch, 'di' in Italian;
-    the writer's role may follow the name. A label ('Autor:', 'Author:') may stand for it."""
+    the writer's role may follow the name. A label ('Autor:', 'Author:') may stand for it, and what the piece is
+    may come before it ('Kolumne von', 'Analysis by')."""
     assert byline_name(line) == name
 
 

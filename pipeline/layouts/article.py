@@ -21,6 +21,7 @@ from pipeline.layouts.base import Document, Draft, Line, LineScores, Parsed, Seg
 from pipeline.layouts.evidence import (
     BRACKET_REPORTER,
     BYLINE,
+    BYLINE_LABEL,
     DATELINE,
     DATELINE_AGENCY,
     DESK_TAG_RE,
@@ -65,7 +66,7 @@ _META_KINDS = ("date", "byline", "source")
 _BYLINE_OR_DATE = ("byline", "date")  # what a headline stands over, and a deck may stand under
 # 'By' on its own line, the writer's name on the next: in English, and in the languages OTHER_LANGUAGE_BYLINE reads
 # ('Von'), there with no colon: 'Von:' alone is a search form's field ('posts by:').
-BY_ALONE = re.compile(r"(?:[Ww]ritten\s+)?[Bb][Yy]\s*:?|(?P<other>[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di)")
+BY_ALONE = re.compile(rf"(?:{BYLINE_LABEL})?(?:[Bb][Yy]\s*:?|(?P<other>[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di))")
 PUBLISHED_LABELS = (
     "published",
     "posted",
@@ -1176,10 +1177,10 @@ def _join_split_bylines(lines: list[Line], ev: list[Evidence], shapes: list[Shap
 
 def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: int) -> None:
     """A writer's name with no 'By' (NAME_LINE: two to four capitalised words), between the headline and the lead,
-    on a page whose header has no byline: alone on its line right over the date stamp, or with the date after it
-    on its line, an outlet or label between them or not ('Dana Whitfield 19 November 2031 - 14:41', 'Dana
-    Whitfield / HARBORDAILY.COM / Nov 19, 2031', 'Dana Whitfield · Harbor Daily · Posted: Nov 19, 2031'): the
-    byline, and with it the date."""
+    on a page whose header has no byline: alone on its line right over the date stamp (or right under it, where
+    `_named_under_date` says it names the writer), or with the date after it on its line, an outlet or label between
+    them or not ('Dana Whitfield 19 November 2031 - 14:41', 'Dana Whitfield / HARBORDAILY.COM / Nov 19, 2031',
+    'Dana Whitfield · Harbor Daily · Posted: Nov 19, 2031'): the byline, and with it the date."""
     if any(e.kind == "byline" for e in ev[:lead]):
         return
     for i in range(title + 1, lead):
@@ -1205,10 +1206,22 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
                 ev[i] = Evidence("byline", name=name, stamp=DateStamp(found[0].value, None))
                 return
         name = _writer_of(lines[i].text)
+        if name is None:
+            continue
         under = next((j for j in range(i + 1, lead) if ev[j].kind not in _SKIPPABLE), None)
-        if name is not None and under is not None and ev[under].kind == "date":
+        if (under is not None and ev[under].kind == "date") or _named_under_date(lines, ev, i):
             ev[i] = Evidence("byline", name=name)
             return
+
+
+def _named_under_date(lines: list[Line], ev: list[Evidence], i: int) -> bool:
+    """Whether a name-shaped line right under the date stamp, with nothing between them, names the writer. Under
+    the date, other short lines stand as often: a button's or a label's words in capitals ('LISTEN NOW'), a photo's
+    caption over its credit, the words of the headline or a crumb printed again (already printed above)."""
+    text = lines[i].text.strip()
+    pictured = i + 1 < len(lines) and ev[i + 1].kind == "caption"
+    dated = ev[i - 1].kind == "date"
+    return dated and not text.isupper() and not pictured and all(text not in line.text for line in lines[:i])
 
 
 # What parts a writer's name from their outlet or a label on a byline's line ('Dana Whitfield · Harbor Daily').

@@ -41,8 +41,13 @@ BYLINE_SUFFIX = _WITH_AGENCY + r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s(
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
 # A reporter's role after the name ('staff reporter', 'Business Correspondent'): not part of the name.
 _ROLE = r"(?:[A-Z][a-z]+\s+|staff\s+|senior\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter|[Ee]ditor)s?\b"
+# What a byline may call the piece before 'by' or 'von' ('Written by', 'Analysis by', 'Ein Kommentar von').
+BYLINE_LABEL = (
+    r"(?:(?:[Aa]n?|[Ee]ine?)\s+)?(?:[Ww]ritten|[Aa]nalysis|[Oo]pinion|[Cc]ommentary|[Cc]olumn|[Ee]ssay|[Rr]eview"
+    r"|[Kk]ommentar|[Kk]olumne|[Aa]nalyse|[Gg]astbeitrag|[Gg]losse|[Rr]eportage)\s+"
+)
 BYLINE = re.compile(
-    rf"(?:[•·▪|]\s*)?(?:[Ww]ritten\s+)?[Bb][Yy]\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*(?!{_ROLE}){_NAME})*)"
+    rf"(?:[•·▪|]\s*)?(?:{BYLINE_LABEL})?[Bb][Yy]:?\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*(?!{_ROLE}){_NAME})*)"
     # A role after the name, or an affiliation after a bar, slash or dash ('By X | Special to the Harbor Daily'); a bar
     # that parted it from a date on the same row of the page may be left at the end ('By X |').
     rf"(?:\s*[,|–—-]\s*{_ROLE}|\s+[|/–—-]\s+[^|]{{1,60}})?" + BYLINE_SUFFIX + r"\.?(?:\s*[|·•])?",
@@ -59,7 +64,8 @@ REPORTER_BYLINE = re.compile(
 # 'Por' is as often a headline's ('Por Qué'), and a capitalised 'Di' starts Italian names ('Di Maio Rilancia'). The
 # writer's role, desk or agency may follow a comma ('Von Hannah Ritzmann, Redakteurin für Finanzen', '..., dpa').
 OTHER_LANGUAGE_BYLINE = re.compile(
-    rf"(?:[•·▪|]\s*)?(?:[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di):?\s+(?P<name>{_PERSON}(?:\s*(?:,|und|et|y|e|en)\s*{_PERSON})*)"
+    rf"(?:[•·▪|]\s*)?(?:{BYLINE_LABEL})?(?:[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di):?\s+"
+    rf"(?P<name>{_PERSON}(?:\s*(?:,|und|et|y|e|en)\s*{_PERSON})*)"
     rf"(?:\s*,\s*(?:[A-Z][^,|]{{1,40}}|{_AGENCY_NAME}))?" + BYLINE_SUFFIX + r"\.?"
 )
 # A byline under a label ('Autor: Monika Bolliger und Anna Trechsel, Sweidah', 'Author: Dana Whitfield'), in the
@@ -90,7 +96,7 @@ EAST_ASIAN_BYLINE = re.compile(
 # Word edges spelled out: a Unicode word boundary sends polars' regex engine to its slow path.
 BYLINE_HINT = (
     r"(?i)(?:^|[^a-z])(?:by|staff)(?:[^a-z]|$)|reporter|correspondent|^according to|"
-    r"^[•·▪|\s]*(?:von|par|por|door|di):?\s|^[•·▪|\s]*aut(?:hor|or|eur)|기자|記者|记者"
+    rf"^[•·▪|\s]*(?:{BYLINE_LABEL})?(?:von|par|por|door|di):?\s|^[•·▪|\s]*aut(?:hor|or|eur)|기자|記者|记者"
 )
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
