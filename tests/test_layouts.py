@@ -1027,6 +1027,23 @@ def test_the_name_over_a_biography_under_the_article_heads_an_author_box() -> No
         assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
 
 
+def test_a_name_over_a_paragraph_that_calls_them_by_first_name_heads_an_author_box() -> None:
+    """Under the story, a writer's name alone on its line over a paragraph that calls them by their first name, or
+    speaks in the first person, heads the author box where the page prints the name again ('More articles from
+    X'), though no byline was read; a single name heads it where the byline is that name. A profile in the text,
+    naming someone the page names once, is the article's."""
+    bio = "Dana joined the Harbor Daily in 2019 and covers the southern ports, their ferries and their trade."
+    first_person = "I am a reporter, a sailor and a ferry timetable collector, not always in that order."
+    more = "More articles from Dana Whitfield"
+    for header, name, about, tail in (("Harbor Daily", "Dana Whitfield", bio, [more]),
+                                      ("Harbor Daily", "Dana Whitfield", first_person, [more]),
+                                      ("By Dana", "Dana", bio, [])):  # fmt: skip
+        lines = [OWN_HEADLINE, header, LEAD, FOLLOW_UP, THIRD, name, about, *tail]
+        assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    profile = [OWN_HEADLINE, "Harbor Daily", LEAD, FOLLOW_UP, THIRD, "Dana Whitfield", bio, FOURTH]
+    assert body_paragraphs(profile)[-2:] == [bio, FOURTH]
+
+
 def test_teasers_that_read_as_short_sentences_do_not_resume_the_article() -> None:
     """A list header after the last paragraph ends the article unless the article resumes under it; headlines of
     other stories cut short with '…' read as sentences, and two of them in a row do not resume it."""

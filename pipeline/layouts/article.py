@@ -1358,6 +1358,8 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
     bio = next((i for i in last_paragraphs if _author_bio(lines[i].text, draft.byline)), None)
     if bio is None:
         bio = _author_box_name(ev, shapes, draft.byline, lead, article_end)
+    if bio is None:
+        bio = _name_over_their_biography(lines, ev, draft.byline, lead, article_end)
     if bio is not None:
         ev[bio] = Evidence("end", "author_box")
     _name_over_biography(lines, ev)
@@ -1613,6 +1615,30 @@ def _name_over_biography(lines: list[Line], ev: list[Evidence]) -> None:
         name = _name_of(lines[above].text) if above is not None and ev[above].kind in _HEADER_KINDS else None
         if name is not None and _author_bio(lines[j].text, name):
             ev[above] = Evidence("end", "author_box")
+
+
+def _name_over_their_biography(
+    lines: list[Line], ev: list[Evidence], byline: str | None, lead: int, article_end: int
+) -> int | None:
+    """A writer's name alone on its line (NAME_LINE, or the byline's single name), under AUTHOR_BOX_UNDER_PARAGRAPHS
+    of the article's paragraphs or more, right over a paragraph about them: it calls them by their first name, as a
+    biography does ('Dana Whitfield', then 'Dana joined the Harbor Daily in 2019.'), or speaks in the first person
+    ('I am a writer and ...'). Where the page prints the name on another line too (its byline, 'More articles from
+    Dana Whitfield'), the name heads the author box; a profile in the article's text ('Dana Whitfield', then 'Dana
+    is 34 and ...') names someone the page names once."""
+    paragraphs = 0
+    for i in range(lead, article_end + 1):
+        paragraphs += ev[i].kind == "prose"
+        above = next((j for j in range(i - 1, -1, -1) if ev[j].kind not in _SKIPPABLE), None)
+        if ev[i].kind != "prose" or paragraphs <= AUTHOR_BOX_UNDER_PARAGRAPHS or ev[above].kind not in _HEADER_KINDS:
+            continue
+        text = lines[above].text.strip()
+        name = _name_of(text) or (text if text == byline else None)
+        if name is None or sum(name in line.text for line in lines) < 2:
+            continue
+        if re.match(rf"(?:{re.escape(name.split()[0])}\s+{BIO_VERBS}|I(?:\s+am|['’]m))\s", lines[i].text.strip()):
+            return above
+    return None
 
 
 def _author_bio(text: str, byline: str | None) -> bool:
