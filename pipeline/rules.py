@@ -125,7 +125,8 @@ RULES: tuple[Rule, ...] = (
          "notifications', 'Du er ikke logget ind.'), which had been pages' titles."),
     Rule("share_widget", "chrome",
          _BULLET + r"(?:link copied|copied url|url copied|copied!|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
-         r"(?:share|send) (?:this|article|articles|on \w+)|share articles?|share this article|tweet(?: this)?|"
+         r"(?:share|send) (?:this|article|articles|on \w+)|post on \w+|share articles?|share this article|"
+         r"tweet(?: this)?|"
          r"share (?:this|it)(?: \w+)? (?:with|on|via)(?: [\w+ ]{2,20})?|sharing is caring!?|\d+ shares?|copy|"
          r"like this (?:story|article|post)\? share it.{0,40}|share this (?:story|article|post)\s*:\s*\S.{0,150}|"
          # A whole share bar on one line: three or more of its labels, nothing else.
@@ -304,12 +305,12 @@ RULES: tuple[Rule, ...] = (
          r"(?:.*[^\w])?(?:abonnieren sie|abonniere|bestellen sie|suscr[ií]bete|suscribite|inscrivez-vous|abonnez-vous)"
          r"(?: (?:jetzt|kostenlos|gratis|hier|a|à))* (?:den |unseren |die |nuestro |notre |la |el |au )?"
          r"(?:[\w-]+ ){0,2}newsletter.*|(?:[\"“„][^\"“”]{1,40}[\"“”]:\s*)?(?:unser|der|die) (?:kostenlose[rn]? )?"
-         r"(?:[\w-]+ )?[\w-]*newsletter(?:[^\w].*)?|newsletter\s?:\s?[^.!?]{1,40}",
+         r"(?:[\w-]+ )?[\w-]*newsletter(?:[^\w].*)?|(?:[\w.-]+ ){0,3}[\w-]*newsletter\s?:\s?[^.!?]{1,40}[.!]?",
          "Newsletter and promo boxes ('... delivered to your inbox', 'Enter your email address', 'Sponsored', "
          "'Sponsored By' over a sponsor's logo), and their consent lines ('By signing up, you agree to our Privacy "
          "Policy', 'No spam, we promise.'), and the box's own pitch ('Sign up to get the best stories of the week', "
          "'Get The Harbor Daily's morning briefing by email', 'Stay up to date with Harbor Corp. Subscribe to our "
-         "newsletter.').",
+         "newsletter.', 'Harbor-Newsletter: Jetzt kostenlos anmelden!').",
          max_chars=200),
     Rule("adblock_notice", "chrome",
          r"(?:.*[^\w])?(?:(?:you(?:'re| are) )?(?:using|running) an? ad ?-?blocker|"
@@ -468,11 +469,13 @@ RULES: tuple[Rule, ...] = (
          r"(?:additional reporting|editing) by .+|"
          r"additional reporting by (?-i:[A-Z][\w'’.-]+(?:,? (?:and |& )?[A-Z][\w'’.-]+)*)\.?|"
          r"(?:this (?:article|story) was )?originally published (?:on|in|at|by) [^.]{2,80}\.?|"
+         r"(?:(?:dieser|der) (?:artikel|beitrag|text) (?:ist|wurde) )?zuerst (?:bei|in|auf|im) [^.]{2,60} "
+         r"erschienen\.?|"
          r"mit (?:agenturmaterial|material (?:von|der nachrichtenagenturen?) [^.]{2,40})\.?|"
          r"(?:übersetzung|redaktion|schlussredaktion|mitarbeit)\s?:\s?(?-i:[A-Z])[\w'’.-]+ [^.!?]{2,200})",
          "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
          "by Y'), possibly after a footnote in parentheses ('($1 = 1,200 won)'), and where a syndicated story first "
-         "ran ('Originally published on Harbor Science.')."),
+         "ran ('Originally published on Harbor Science.', 'Dieser Artikel ist zuerst bei X erschienen.')."),
     Rule("comment_form", "end",
          _BULLET + r"(?:leave a (?:reply|comment)|(?:post|add|write) a comment|\d* ?comments? ?\(\d+\)|"
          r"(?:(?:please|you must be) )?(?:log|sign)(?:ged)? ?in (?:here )?to (?:comment|post|leave|write|join|"
@@ -618,15 +621,17 @@ RULES: tuple[Rule, ...] = (
          r"s'ouvre dans un nouvel onglet|se abre en una (?:nueva )?(?:ventana|pestaña)(?: nueva)?|"
          r"si apre in una nuova (?:finestra|scheda)|abre (?:em|numa) nova (?:janela|aba|guia)|"
          r"opent in een nieuw (?:venster|tabblad))\)?\.?|"
-         r"add [^.]+ as a preferred source(?: on google)?\.?|[^.\s]+(?:을|를) 선호 출처로 추가(?:하기|하세요)?|"
+         r"add [^.]+ as a preferred source(?: on google)?(?: to [^.]{1,60})?\.?|"
+         r"[^.\s]+(?:을|를) 선호 출처로 추가(?:하기|하세요)?|"
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
          r"(?:.*[.!?] )?we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
-         r"(?:.*[^\w])?(?:have|got) a (?:news )?tip(?:\?|,.*)",
+         r"(?:.*[^\w])?(?:have|got) a (?:news )?tip[?,].*|(?:do you )?have a story to (?:tell|share)\?.*",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily', '... if "
-         "you have a news tip, correction or comment, let us know at: ...', '... letters to the editor. We'd like to "
-         "hear what you think ...', 'Add X as a preferred source on Google', 'X를 선호 출처로 추가'): page furniture "
+         "you have a news tip, correction or comment, let us know at: ...', 'Have a tip? X may be reached at ...', "
+         "'Do you have a story to tell? Email: ...', '... letters to the editor. We'd like to hear what you think "
+         "...', 'Add X as a preferred source on Google', 'X를 선호 출처로 추가'): page furniture "
          "shaped like a headline.",
          max_chars=280),
     Rule("save_prompt", "chrome",
