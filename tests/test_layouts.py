@@ -1044,6 +1044,24 @@ def test_a_name_over_a_paragraph_that_calls_them_by_first_name_heads_an_author_b
     assert body_paragraphs(profile)[-2:] == [bio, FOURTH]
 
 
+def test_a_mega_menus_blurbs_printed_again_in_the_footer_are_not_the_article() -> None:
+    """A menu whose items each have a paragraph about them, printed over the article and again under it: paragraphs
+    the page prints twice, where the article's are printed once, are not the article, however long; a page that
+    prints its whole article twice still has it."""
+    menu = ["Programmes", "Harbor Watch",
+            "Every week our reporters visit a different port along the southern coast and talk to the people who keep "
+            "its ferries, its fish market and its shipyards running, from dawn until the last boat comes in.",
+            "Ferry Tales",
+            "Stories of the islands and the boats that serve them, told by the captains, the deckhands and the "
+            "passengers who cross the strait every morning on their way to school, to work or to the hospital.",
+            ]  # fmt: skip
+    article = [LEAD, FOLLOW_UP, THIRD, FOURTH]
+    sections = ["World", "Business", "Culture", "Sport", "Travel", "Weather"]
+    page = [*menu, *sections, OWN_HEADLINE, "By Dana Whitfield", *article, *sections, *menu]
+    assert body_paragraphs(page)[:4] == article  # where the article starts (the footer's lines are another matter)
+    assert body_paragraphs([OWN_HEADLINE, "By Dana Whitfield", *article, "Print", *article])[:4] == article
+
+
 def test_teasers_that_read_as_short_sentences_do_not_resume_the_article() -> None:
     """A list header after the last paragraph ends the article unless the article resumes under it; headlines of
     other stories cut short with '…' read as sentences, and two of them in a row do not resume it."""

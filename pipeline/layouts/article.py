@@ -563,7 +563,7 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
     (_story_heads). A run above the start that such a box parts from it is the article's opening: its first
     paragraphs, above a box of related stories. Runs under a comment thread's header are weighed only on a page
     with no paragraphs above it, or under a story's header below the thread (a drawer of comments printed above
-    the article)."""
+    the article); runs the page prints twice, only where no larger run is printed once (_printed_once)."""
     runs: list[list[int]] = []  # [first, last, words, lines of other text before it]
     gap = 0
     # A list introduced under a paragraph is the article's own text; under other lines (a comment form's 'Log in to
@@ -599,6 +599,7 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
     story = next((i for i in range(thread + 1, len(ev)) if ev[i].kind == "byline" and ev[i - 1].kind == "headline"),
                  len(ev))  # fmt: skip
     competing = [k for k, run in enumerate(runs) if run[0] < thread or run[0] > story] or list(range(len(runs)))
+    competing = _printed_once(competing, runs, ev, shapes)
     most = max(runs[k][2] for k in competing)
     start = next(k for k in competing if runs[k][2] >= MAIN_RUN_SHARE * most)
     while (
@@ -627,6 +628,22 @@ def _article_run(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> 
             break
         last, words = run[1], words + run[2]
     return runs[start][0], last
+
+
+def _printed_once(competing: list[int], runs: list[list[int]], ev: list[Evidence], shapes: list[Shape]) -> list[int]:
+    """The competing runs but those whose every paragraph the page prints twice (a mega menu's blurbs under its
+    items, printed again in the footer's copy of the menu), where the largest run printed once is larger than
+    theirs: a page that prints its whole article twice has no larger run printed once."""
+    printed = collections.Counter(shapes[i].canon for i, e in enumerate(ev) if e.kind == "prose")
+    twice = {
+        k
+        for k in competing
+        if all(printed[shapes[i].canon] > 1 for i in range(runs[k][0], runs[k][1] + 1) if ev[i].kind == "prose")
+    }
+    once = [k for k in competing if k not in twice]
+    if not once or not twice or max(runs[k][2] for k in once) <= max(runs[k][2] for k in twice):
+        return competing
+    return once
 
 
 def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor: int) -> int | None:
