@@ -1376,7 +1376,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
     if bio is None:
         bio = _author_box_name(ev, shapes, draft.byline, lead, article_end)
     if bio is None:
-        bio = _name_over_their_biography(lines, ev, draft.byline, lead, article_end)
+        bio = _author_box_by_first_name(lines, ev, draft.byline, lead, article_end)
     if bio is not None:
         ev[bio] = Evidence("end", "author_box")
     _name_over_biography(lines, ev)
@@ -1634,28 +1634,35 @@ def _name_over_biography(lines: list[Line], ev: list[Evidence]) -> None:
             ev[above] = Evidence("end", "author_box")
 
 
-def _name_over_their_biography(
+def _author_box_by_first_name(
     lines: list[Line], ev: list[Evidence], byline: str | None, lead: int, article_end: int
 ) -> int | None:
     """A writer's name alone on its line (NAME_LINE, or the byline's single name), under AUTHOR_BOX_UNDER_PARAGRAPHS
-    of the article's paragraphs or more, right over a paragraph about them: it calls them by their first name, as a
-    biography does ('Dana Whitfield', then 'Dana joined the Harbor Daily in 2019.'), or speaks in the first person
-    ('I am a writer and ...'). Where the page prints the name on another line too (its byline, 'More articles from
-    Dana Whitfield'), the name heads the author box; a profile in the article's text ('Dana Whitfield', then 'Dana
-    is 34 and ...') names someone the page names once."""
+    of the article's paragraphs or more, right over a paragraph that speaks of them as a biography does
+    (`_calls_by_first_name`: 'Dana Whitfield', then 'Dana joined the Harbor Daily in 2019.'), whether or not the
+    byline names them. Where the page prints the name on another line too (its byline, 'More articles from Dana
+    Whitfield'), the name heads the author box; a profile in the article's text ('Dana Whitfield', then 'Dana is 34
+    and ...') names someone the page names once."""
     paragraphs = 0
     for i in range(lead, article_end + 1):
-        paragraphs += ev[i].kind == "prose"
+        if ev[i].kind != "prose":
+            continue
+        paragraphs += 1
         above = next((j for j in range(i - 1, -1, -1) if ev[j].kind not in _SKIPPABLE), None)
-        if ev[i].kind != "prose" or paragraphs <= AUTHOR_BOX_UNDER_PARAGRAPHS or ev[above].kind not in _HEADER_KINDS:
+        if paragraphs <= AUTHOR_BOX_UNDER_PARAGRAPHS or above is None or ev[above].kind not in _HEADER_KINDS:
             continue
         text = lines[above].text.strip()
         name = _name_of(text) or (text if text == byline else None)
-        if name is None or sum(name in line.text for line in lines) < 2:
-            continue
-        if re.match(rf"(?:{re.escape(name.split()[0])}\s+{BIO_VERBS}|I(?:\s+am|['’]m))\s", lines[i].text.strip()):
+        named_again = name is not None and sum(name in line.text for line in lines) > 1
+        if named_again and _calls_by_first_name(lines[i].text, name):
             return above
     return None
+
+
+def _calls_by_first_name(text: str, name: str) -> bool:
+    """Whether a paragraph speaks of the named person as a biography under their name does: by their first name and
+    a biography's verb ('Dana joined ...'), or in the first person ('I am a writer ...', 'I'm a ...')."""
+    return re.match(rf"(?:{re.escape(name.split()[0])}\s+{BIO_VERBS}|I(?:\s+am|['’]m))\s", text.strip()) is not None
 
 
 def _author_bio(text: str, byline: str | None) -> bool:

@@ -121,9 +121,11 @@ DECK_BULLET = r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]"
 CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*\((?P<credit>[^()]{2,60})\)\s*$""")
 # 'SEOUL, May 1 (Yonhap) --', or without the date 'SEOUL (Reuters) -' (the place then in capitals, with its state
 # or country after a comma: 'HAYWARD, Calif. (AP) —', 'DUBAI, United Arab Emirates (AP) —').
+# A dateline's state or country after its place ('BUFFALO, N.Y.', 'DUBAI, United Arab Emirates').
+_STATE_OR_COUNTRY = r"(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?"
 DATELINE_AGENCY = re.compile(
     r"^(?:[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}"
-    r"|[A-Z][A-Z .'-]{1,40}(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?)\s+"
+    rf"|[A-Z][A-Z .'-]{{1,40}}{_STATE_OR_COUNTRY})\s+"
     r"\((?P<agency>[A-Z][\w .&-]{1,30})\)\s*(?:--|—|–|-)"
 )
 # A place in capitals, as a story's dateline prints it ('NEW DELHI', "ST. JOHN'S").
@@ -133,7 +135,7 @@ PLACE_IN_CAPITALS = r"[A-Z][A-Z .'’-]{3,30}"
 # 'EDITOR'S NOTE:', 'DEAR ABBY:') are no place.
 DATELINE = re.compile(
     r"^(?!(?:UPDATE[DS]?|NOTE|EDITOR'?S NOTE|EXCLUSIVE|BREAKING|WATCH|VIDEO|PHOTOS?|READ|ALSO READ|DEAR)\b)"
-    rf"{PLACE_IN_CAPITALS}(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){{0,2}})?\s*(?::|—|–|--|\s-)\s+\S"
+    rf"{PLACE_IN_CAPITALS}{_STATE_OR_COUNTRY}\s*(?::|—|–|--|\s-)\s+\S"
 )
 BRACKET_REPORTER = re.compile(
     r"^\[(?:[\w .]+\s)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter)s?\s+(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,3})\]"
