@@ -1566,7 +1566,7 @@ def _writer_below(name: str | None, i: int, last_prose: int, lines: list[Line], 
         return None
     if i <= last_prose or all(ev[k].kind in (*_SKIPPABLE, "byline") for k in range(last_prose + 1, i)):
         return name
-    return name if sum(name in line.text for line in lines) > 1 else None
+    return name if _named_again(name, lines) else None
 
 
 def _name_of(text: str) -> str | None:
@@ -1628,10 +1628,27 @@ def _name_over_biography(lines: list[Line], ev: list[Evidence]) -> None:
     for j in range(1, len(lines)):
         if (ev[j].kind, ev[j].rule) != ("end", "author_box"):
             continue
-        above = next((i for i in range(j - 1, -1, -1) if ev[i].kind not in _SKIPPABLE), None)
-        name = _name_of(lines[above].text) if above is not None and ev[above].kind in _HEADER_KINDS else None
-        if name is not None and _author_bio(lines[j].text, name):
-            ev[above] = Evidence("end", "author_box")
+        named = _name_line_above(j, lines, ev)
+        if named is not None and _author_bio(lines[j].text, named[1]):
+            ev[named[0]] = Evidence("end", "author_box")
+
+
+def _name_line_above(
+    i: int, lines: list[Line], ev: list[Evidence], byline: str | None = None
+) -> tuple[int, str] | None:
+    """The line of text right above unit i, and the name it holds, when it holds one alone (NAME_LINE, or the
+    byline's single name): the head of a box about that person."""
+    above = next((j for j in range(i - 1, -1, -1) if ev[j].kind not in _SKIPPABLE), None)
+    if above is None or ev[above].kind not in _HEADER_KINDS:
+        return None
+    text = lines[above].text.strip()
+    name = _name_of(text) or (text if text == byline else None)
+    return None if name is None else (above, name)
+
+
+def _named_again(name: str, lines: list[Line]) -> bool:
+    """Whether the page prints the name on more than one line (a byline and an author box, 'More articles from X')."""
+    return sum(name in line.text for line in lines) > 1
 
 
 def _author_box_by_first_name(
@@ -1648,14 +1665,9 @@ def _author_box_by_first_name(
         if ev[i].kind != "prose":
             continue
         paragraphs += 1
-        above = next((j for j in range(i - 1, -1, -1) if ev[j].kind not in _SKIPPABLE), None)
-        if paragraphs <= AUTHOR_BOX_UNDER_PARAGRAPHS or above is None or ev[above].kind not in _HEADER_KINDS:
-            continue
-        text = lines[above].text.strip()
-        name = _name_of(text) or (text if text == byline else None)
-        named_again = name is not None and sum(name in line.text for line in lines) > 1
-        if named_again and _calls_by_first_name(lines[i].text, name):
-            return above
+        named = _name_line_above(i, lines, ev, byline) if paragraphs > AUTHOR_BOX_UNDER_PARAGRAPHS else None
+        if named is not None and _named_again(named[1], lines) and _calls_by_first_name(lines[i].text, named[1]):
+            return named[0]
     return None
 
 
