@@ -119,10 +119,10 @@ DESK_TAG = r"^(?P<tag>\[[^\[\]]{1,30}\])\s*(?P<kept>\S)"
 DESK_TAG_RE = re.compile(DESK_TAG)
 DECK_BULLET = r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]"
 CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*\((?P<credit>[^()]{2,60})\)\s*$""")
-# 'SEOUL, May 1 (Yonhap) --', or without the date 'SEOUL (Reuters) -' (the place then in capitals, with its state
-# or country after a comma: 'HAYWARD, Calif. (AP) —', 'DUBAI, United Arab Emirates (AP) —').
 # A dateline's state or country after its place ('BUFFALO, N.Y.', 'DUBAI, United Arab Emirates').
 _STATE_OR_COUNTRY = r"(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?"
+# 'SEOUL, May 1 (Yonhap) --', or without the date 'SEOUL (Reuters) -' (the place then in capitals, with its state
+# or country after a comma: 'HAYWARD, Calif. (AP) —', 'DUBAI, United Arab Emirates (AP) —').
 DATELINE_AGENCY = re.compile(
     r"^(?:[A-Z][A-Za-z .'-]{1,40},?\s+[A-Z][a-z]{2,4}\.?\s+\d{1,2}"
     rf"|[A-Z][A-Z .'-]{{1,40}}{_STATE_OR_COUNTRY})\s+"
