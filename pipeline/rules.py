@@ -93,6 +93,7 @@ _SHARE_ABROAD = (
 _RELATED_ABROAD = (
     r"(?:lea|lee|vea|mira|mirá) (?:también|además)|lea más|leer más|lire la suite|weiterlesen|"
     r"leggi (?:di più|tutto)|ler mais|lees meer|läs mer|les mer|læs mere|(?:le|te) puede interesar|otras noticias|"
+    r"noticias? relacionadas?|"
     r"(?:à )?lire aussi|[àa] découvrir(?: aussi| également| sur [\w .-]{2,})?|leggi anche|leia também|"
     r"(?:lesen sie|lest|lies) auch|lesen sie mehr|auch interessant|schon gelesen|am beliebtesten|"
     r"am meisten gelesen|meistgelesen|häufig gelesen|zum weiterlesen|mehr lesen(?: über)?|taip pat skaitykite|"
@@ -691,10 +692,10 @@ RULES: tuple[Rule, ...] = (
          r"\[photo|\((?:photo|image)|\[caption\b|this photo (?:shows|was taken)|shown in this (?:file )?photo|"
          r"file photo\b).*|"
          # In other languages a credit, short: a longer line after 'Fotos:' is as often a gallery's headline.
-         r"(?:" + PICTURE_LABELS + r")\s*[:=]\s*(?:\S+(?:\s+\S+){0,7})?",
+         r"\(?(?:" + PICTURE_LABELS + r"|credits?)\s*[:=]\s*(?:\S+(?:\s+\S+){0,7})?",
          "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:', 'Image "
          "caption'), and a photo's credit under its label in other languages ('Foto: dpa', 'Bildquelle: X', "
-         "'Bildrechte: X')."),
+         "'Bildrechte: X'), in parentheses or not ('(Foto: REUTERS)'), or under 'Credit:'."),
     Rule("caption_this_photo", "caption",
          r"this (?:file )?(?:photo|picture|image)s?(?:,? (?:provided|released|taken|distributed) | shows? |,).*|"
          r"(?:.*[^\w])?in this (?:[\w,.]+ ){0,4}(?:file )?(?:photo|picture|image)"
