@@ -97,8 +97,8 @@ _RELATED_ABROAD = (
     r"noticias? relacionadas?|"
     r"(?:à )?lire aussi|[àa] découvrir(?: aussi| également| sur [\w .-]{2,})?|leggi anche|leia também|"
     r"(?:lesen sie|lest|lies) auch|lesen sie mehr|auch interessant|schon gelesen|am beliebtesten|"
-    r"am meisten gelesen|meistgelesen|(?:die )?meistgelesenen?(?: artikel| beiträge| nachrichten| news)?|"
-    r"häufig gelesen|zum weiterlesen|mehr lesen(?: über)?|taip pat skaitykite|"
+    r"am meisten gelesen|(?:die )?meistgelesen(?:en?)?(?: artikel| beiträge| nachrichten| news)?|häufig gelesen|"
+    r"zum weiterlesen|mehr lesen(?: über)?|taip pat skaitykite|"
     r"mehr zum thema(?: (?:auf|bei|von) [\w .-]{2,}| [\w-]+(?: [\w-]+){0,2})?|"
     r"mehr (?:aus|zu|zum|zur) [\w-]+(?: [\w-]+){0,2}|"
     r"lesen sie auch die folgenden beiträge|(?:die )?neuesten? (?:meldungen|nachrichten|artikel|beiträge|kommentare)|"
@@ -128,8 +128,7 @@ RULES: tuple[Rule, ...] = (
          "notifications', 'Du er ikke logget ind.'), which had been pages' titles."),
     Rule("share_widget", "chrome",
          _BULLET + r"(?:link copied|copied url|url copied|copied!|copy (?:url|link)|click (?:here )?(?:for|to) copy|"
-         r"(?:share|send) (?:this|article|articles|on \w+)|post on \w+|share articles?|share this article|"
-         r"tweet(?: this)?|"
+         r"(?:share|send) (?:this|articles?)|(?:share|send|post) on \w+|share this article|tweet(?: this)?|"
          r"share (?:this|it)(?: \w+)? (?:with|on|via)(?: [\w+ ]{2,20})?|sharing is caring!?|\d+ shares?|copy|"
          r"like this (?:story|article|post)\? share it.{0,40}|share this (?:story|article|post)\s*:\s*\S.{0,150}|"
          # A whole share bar on one line: three or more of its labels, nothing else.
