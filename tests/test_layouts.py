@@ -1369,6 +1369,9 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
         ("Von Dana Whitfield mit AP", "Dana Whitfield"),  # the wire agencies the writer wrote with
         ("Par Jean-Luc Marchand avec AFP et Reuters", "Jean-Luc Marchand"),
         ("By Dana Whitfield with agencies", "Dana Whitfield"),
+        ("Par La Gazette Maritime et AFP", "La Gazette Maritime"),  # or beside
+        ("Von Dana Whitfield und dpa", "Dana Whitfield"),
+        ("Von Dana Whitfield und Hamburg", None),  # a place after 'und': no agency
         ("Von Hamburg mit AP", None),
         ("Von: Dana Whitfield", "Dana Whitfield"),  # with a colon, as a label
         ("Von: DANA WHITFIELD", "DANA WHITFIELD"),
@@ -1457,6 +1460,42 @@ def test_a_headline_under_a_teasers_headline_is_the_title_not_its_deck() -> None
     headline, caption = "Norland widens tidal research", "Turbines off the coast of Busan (Photo: Harbor Agency)"
     record = parsed_record([*teasers, headline, deck, caption, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD])
     assert record.title == headline
+
+
+def test_a_headline_over_its_standfirst_and_byline_wins_over_a_menus_teaser_that_tells_the_story() -> None:
+    """A headline stands over its standfirst, then its byline and date: that is a headline's place, however many
+    buttons stand between them and the lead. A teaser further up (a menu's link to a related story) may tell the
+    story as well and come first, but stands over the next teaser."""
+    menu = [
+        "Menu",
+        "Tidal power research to widen from Busan to Oslo",
+        "Ferry fares to rise in June across southern ports",
+        "Ferry operators said on Monday that fares on all southern routes would rise by four percent from the "
+        "first of June, citing the cost of fuel and of new crews.",
+        "Port strike ends after two weeks of talks",
+        "Weather",
+        "Sport",
+        "Culture",
+    ]
+    headline = "Norland and Korea sign a memorandum on tidal power"
+    standfirst = (
+        "Vice ministers met in Oslo to agree on turbine testing and grid links for the coming years; the "
+        "first results of the joint research are due in the autumn, the ministry said on Tuesday evening."
+    )
+    buttons = ["Add to your selections", "To add the article to your selections", "Sign up for free",
+               "Already have an account?", "Share", "Share on Facebook", "Share on WhatsApp", "Send by e-mail",
+               "Copy the link", "Subscribers only"]  # fmt: skip
+    metadata = ["By Dana Whitfield", "Published on 8 April 2031 at 07:57"]
+    header = [*menu, "Energy", headline, standfirst, *metadata, *buttons]
+    more = ["Both governments will fund the first three years of the research, and each will name a research "
+            "institute to lead its part of the work, officials from the two ministries told reporters after the "
+            "signing.", "A first test turbine is expected to be anchored off the coast of Busan by the end of next "
+            "year, if the permits are granted in time.", "The memorandum also covers the training of engineers: "
+            "students from both countries will spend a term at the partner institute, and the first exchange is "
+            "planned for the spring, when the test site is chosen.", "Environmental groups welcomed the agreement "
+            "but asked that the effects of the turbines on fish and on sea birds be studied before any larger farm "
+            "is planned along the coast."]  # fmt: skip
+    assert parsed_record([*header, LEAD, FOLLOW_UP, THIRD, *more]).title == headline
 
 
 def test_a_kicker_over_the_headline_makes_no_deck_of_it() -> None:

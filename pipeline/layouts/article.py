@@ -847,7 +847,7 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
     over = _stands_over(ev, shapes, i, lead)
     if over == "nothing":
         score += 3 if lead_dated else 1
-    elif over == "metadata":
+    elif over == "metadata" or _over_standfirst_and_metadata(ev, shapes, i, lead):
         score += 2
     if core and header.repeats(core) and shapes[i].words > LABEL_MAX_WORDS:
         score += 2  # printed twice, or repeated as the start of a photo caption (a section's label is, too)
@@ -863,6 +863,16 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
     if piped and header.counts[canonical(piped.group("head"))] > 0:
         score -= 3  # the page's <title> ('Headline | Site'), printed next to the headline itself
     return score
+
+
+def _over_standfirst_and_metadata(ev: list[Evidence], shapes: list[Shape], i: int, lead: int) -> bool:
+    """Whether the line at i stands over one paragraph, then a byline or date, above the lead: a headline over its
+    standfirst, where a teaser's headline in a menu further up stands over its blurb and the next teaser."""
+    under = _next_meaningful(ev, shapes, i + 1, lead, shapes[i].core)
+    if under is None or ev[under].kind != "prose":
+        return False
+    metadata = _next_meaningful(ev, shapes, under + 1, lead, shapes[under].core)
+    return metadata is not None and ev[metadata].kind in _BYLINE_OR_DATE
 
 
 def _tells(header: _Header, lines: list[Line], i: int) -> bool:

@@ -30,10 +30,12 @@ from pipeline.patterns import (
 from pipeline.text import canonical_column, word_count
 
 SEPARATOR = r"^[-–—_=*~•·.]{1,5}$"
-# The wire agencies a reporter wrote with ('By Dana Whitfield with AP', 'Von Diana Resnik mit dpa', 'avec AFP').
+# The wire agencies a reporter wrote with ('By Dana Whitfield with AP', 'Von Diana Resnik mit dpa', 'avec AFP'), or
+# beside ('Par Le Figaro et AFP', 'Von Diana Resnik und dpa').
 _AGENCY_NAME = r"(?:[A-Z]{2,6}|" + "|".join(WIRE_AGENCIES) + ")"
 _WITH_AGENCY = (
-    r"(?:\s+(?:with|mit|avec|con|com)\s+(?:" + _AGENCY_NAME + r"|[Aa]gencies|[Aa]genturen|[Aa]gences|[Aa]gencias)"
+    r"(?:\s+(?:with|mit|avec|con|com|and|und|et|y|e)\s+"
+    r"(?:" + _AGENCY_NAME + r"|[Aa]gencies|[Aa]genturen|[Aa]gences|[Aa]gencias)"
     r"(?:\s*(?:/|,|and|und|et|y|e)\s*" + _AGENCY_NAME + r")*)?"
 )
 # What may close a byline after the name: those agencies, then the writer's e-mail ('(dana@harbor.example)').
