@@ -74,6 +74,13 @@ READING_TIME = (
     r"de lectura|de leitura|leestijd)|\d{1,3} ?mins?\.?"
 )
 
+# A time relative to the crawl in English, 'N units ago' ('2 days ago', '5 hrs ago'), under the label a page prints
+# before it or not ('Published 4 months ago'): never a publication date. Read case-blind (readers add the flag).
+TIME_AGO = (
+    r"(?:(?:published|posted|updated)\s*:?\s*)?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)"
+    r"\s+ago"
+)
+
 # An e-mail address (a reporter's sign-off, a contact line).
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 

@@ -17,7 +17,7 @@ from functools import cache
 
 import polars as pl
 
-from pipeline.patterns import EMAIL, HTML_TAG, PICTURE_LABELS, READING_TIME
+from pipeline.patterns import EMAIL, HTML_TAG, PICTURE_LABELS, READING_TIME, TIME_AGO
 
 
 @dataclasses.dataclass(frozen=True)
@@ -229,7 +229,7 @@ RULES: tuple[Rule, ...] = (
          "a lowercase 'home') or 'You are here:', three crumbs or more ('Blog > Nutrition > Meal Plans'), or a "
          "crumb before its separator ('Blog >').", max_chars=100),
     Rule("relative_timestamp", "chrome",
-         r".{0,40}?\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago|"
+         r".{0,40}?" + TIME_AGO + "|"
          r"(?:vor|il y a|hace|há|před|pred) (?:\d+|einer?|une?|una?) ?(?:sekunden?|minuten?|stunden?|tage?n?|"
          r"secondes?|minutes?|heures?|jours?|segundos?|minutos?|horas?|días?|dias?|sekundami|minutami|minutou|"
          r"hodinami|hodinou|dny|dnem)|\d+ (?:sekund[ay]?|minut[ay]?|godzin[aey]?|dni) temu|"

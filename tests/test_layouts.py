@@ -1287,6 +1287,16 @@ def test_a_name_with_the_date_on_its_line_under_the_headline_is_the_byline(line:
     assert parsed_record(["Energy", OWN_HEADLINE, "All News 09:05 November 19, 2031", LEAD, FOLLOW_UP]).byline is None
 
 
+@pytest.mark.parametrize("line", ["Dana Whitfield | Published 2 hours ago", "Dana Whitfield 5 days ago"])
+def test_a_name_before_a_time_relative_to_the_crawl_under_the_headline_is_the_byline(line: str) -> None:
+    """A writer's name before a time relative to the crawl ('2 hours ago'), between the headline and the lead: the
+    byline, with no date (the time is no publication date). A section's label there names no one."""
+    record = parsed_record(["Energy", OWN_HEADLINE, line, LEAD, FOLLOW_UP, THIRD])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.byline, record.published_date, body) == ("Dana Whitfield", None, [LEAD, FOLLOW_UP, THIRD])
+    assert parsed_record(["Energy", OWN_HEADLINE, "Top 10 | 2 hours ago", LEAD, FOLLOW_UP]).byline is None
+
+
 def test_a_question_under_the_byline_opens_the_story() -> None:
     """Under the story's headline and byline, a one-question paragraph is the lead ('Remember the quest to ...?')."""
     question = "Remember the long search for a slogan that every harbor town could agree on?"
@@ -1370,6 +1380,15 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
         ("Par Jean-Luc Marchand avec AFP et Reuters", "Jean-Luc Marchand"),
         ("By Dana Whitfield with agencies", "Dana Whitfield"),
         ("Par La Gazette Maritime et AFP", "La Gazette Maritime"),  # or beside
+        (
+            "Von Dana Whitfield, Ara Kwon, Piet Ronde und Mira Holm",
+            "Dana Whitfield, Ara Kwon, Piet Ronde und Mira Holm",
+        ),
+        (
+            "By Dana Whitfield, Ara Kwon, Piet Ronde and Mira Holm",
+            "Dana Whitfield, Ara Kwon, Piet Ronde and Mira Holm",
+        ),
+        ("By Land, Sea and Air, Ferries Return to the Islands for the Summer", None),  # a headline's words
         ("Von Dana Whitfield und dpa", "Dana Whitfield"),
         ("Von Dana Whitfield und Hamburg", None),  # a place after 'und': no agency
         ("Von Hamburg mit AP", None),

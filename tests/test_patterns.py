@@ -59,6 +59,10 @@ EXAMPLES = {
          "19.11.2031, 5 min"],  # fmt: skip
         ["the minister read the report", "minutes of the meeting", "Reading Time", "5 Min Read"],
     ),
+    "TIME_AGO": (
+        ["2 days ago", "published 4 months ago", "5 hrs ago", "posted: 1 day ago", "dana whitfield | 3 minutes ago"],
+        ["2 days later", "days ago", "published 2031-04-08"],
+    ),
     "EMAIL": (
         ["(dana.whitfield@harbordaily.example)", "Contact: ivo+news@kelmore-times.co.kr"],
         ["@harbordaily on X", "ivo@localhost", "Exports rose 5% @ noon."],

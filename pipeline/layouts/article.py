@@ -32,6 +32,7 @@ from pipeline.layouts.evidence import (
     OTHER_LANGUAGE_BYLINE,
     PROSE_SURE_WORDS,
     TRAILING_ISO_DATE,
+    WRITERS_JOINED,
     Evidence,
     Shape,
     byline_name,
@@ -43,6 +44,7 @@ from pipeline.patterns import (
     PICTURE_LABELS,
     SENTENCE_BREAK_RE,
     SOURCE_LABELS,
+    TIME_AGO,
     WIRE_AGENCIES,
 )
 from pipeline.rules import inline_too
@@ -175,6 +177,7 @@ INTRO_ENDS = (":", "：")  # a line ending so introduces what follows it: never 
 # A video's running time opening a line ('4:11 Ministers meet in Oslo'): the card of a video, never the headline; a
 # clock time ('9:02 AM') is not one.
 VIDEO_CARD_RE = re.compile(r"\d{1,2}:\d\d(?::\d\d)?\s+(?!(?i:[ap]\.?m\b|uhr\b|h\b))\S")
+TIME_AGO_RE = re.compile(TIME_AGO, re.IGNORECASE)
 TEASER_BLURB_MAX_WORDS = 40  # a teaser's blurb under its headline: a sentence or two
 TEASER_SERIES_MIN = 2  # teasers in a row under the article: other stories (_teaser_series)
 TEASER_HEADLINE_MAX_WORDS = 15  # a teaser's kicker, or its headline read as prose (it asks or quotes), is this short
@@ -1219,6 +1222,16 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
                 ev[i] = Evidence("byline", name=dated[0], stamp=dated[1])
                 return
             continue
+        if ev[i].rule == "relative_timestamp":
+            # The writer's name before a time relative to the crawl ('Dana Whitfield | Published 2 hours ago'); a
+            # name glued to it is an aggregator's card's source ('Coastal Herald2 days ago').
+            ago = TIME_AGO_RE.search(lines[i].text)
+            before = lines[i].text[: ago.start()] if ago else ""
+            name = _writer_of(_ONE_OF_SEVERAL.split(before)[0]) if before[-1:].isspace() else None
+            if name is not None:
+                ev[i] = Evidence("byline", name=name)
+                return
+            continue
         if ev[i].kind not in ("short", "headline"):
             continue
         found = find_dates(lines[i].text)
@@ -1611,8 +1624,6 @@ def _writers(byline: str | None) -> list[str]:
 
 
 AGENCY_ACRONYM = re.compile(r"[A-Z]{2,5}")  # an agency named by its letters among a byline's writers ('AP', 'SDA')
-# What joins the writers a byline names ('Dana Whitfield, Ara Kwon and Piet Ronde', 'X und Y', 'X og Y', 'X | Y').
-WRITERS_JOINED = re.compile(r"\s*(?:,|&|\||\band\b|\bund\b|\bet\b|\by\b|\bog\b)\s*")
 
 
 def _author_box_name(ev: list[Evidence], shapes: list[Shape], byline: str | None, lead: int,

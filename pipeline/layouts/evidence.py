@@ -286,15 +286,30 @@ def _category_like(s: pl.Expr) -> pl.Expr:
     return s.str.contains(f"^(?:{CATEGORY})$") & ~uncapitalised.list.any()
 
 
+# What joins the writers a byline names ('Dana Whitfield, Ara Kwon and Piet Ronde', 'X und Y', 'X og Y', 'X | Y').
+WRITERS_JOINED = re.compile(r"\s*(?:,|&|\||\band\b|\bund\b|\bet\b|\by\b|\bog\b)\s*")
+BYLINE_MAX_WORDS = 8  # the names a byline prints run this long at most (a headline opening with 'By' runs longer),
+WRITER_MAX_WORDS = 3  # ... unless it names three writers or more, each in this many words at most
+
+
+def _names_fit(names: str) -> bool:
+    """Whether a byline's names are as long as names run: BYLINE_MAX_WORDS in all, or three writers or more of
+    WRITER_MAX_WORDS each ('Von Dana Whitfield, Ara Kwon, Piet Ronde und Mira Holm')."""
+    writers = WRITERS_JOINED.split(names)
+    return word_count(names) <= BYLINE_MAX_WORDS or (
+        len(writers) >= 3 and all(0 < word_count(writer) <= WRITER_MAX_WORDS for writer in writers)
+    )
+
+
 def byline_name(text: str) -> str | None:
     m = BYLINE.fullmatch(text.strip())
-    if m and word_count(m.group("name")) <= 8:
+    if m and _names_fit(m.group("name")):
         return m.group("name").strip()
     m = REPORTER_BYLINE.fullmatch(text.strip())
     if m:
         return (m.group("n1") or m.group("n2")).strip()
     m = OTHER_LANGUAGE_BYLINE.fullmatch(text.strip()) or LABELLED_BYLINE.fullmatch(text.strip())
-    if m and word_count(m.group("name")) <= 8:
+    if m and _names_fit(m.group("name")):
         return m.group("name").strip()
     m = EAST_ASIAN_BYLINE.fullmatch(text.strip())
     if m:
