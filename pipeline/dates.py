@@ -89,11 +89,11 @@ _TIME = (
     r"(?:오전\s*|오후\s*)?\d{1,2}\s*[時时시]\s*\d{1,2}\s*[分분])(?:\s*" + _ZONE + ")?"
 )
 _WEEKDAY = (
-    r"(?:mon|tue|wed|thu|fri|sat|sun|dienstag|mittwoch|donnerstag|freitag|samstag|lundi|mardi|mercredi|jeudi|"
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun|dienstag|mittwoch|donnerstag|freitag|samstag|lundi|mardi|mercredi|jeudi|"
     r"vendredi|samedi|dimanche|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo|luned[ìi]|marted[ìi]|"
     r"mercoled[ìi]|gioved[ìi]|venerd[ìi]|sabato|domenica|segunda|ter[çc]a|quarta|quinta|sexta|maandag|dinsdag|"
     r"woensdag|donderdag|vrijdag|zaterdag|zondag|mandag|tirsdag|onsdag|torsdag|fredag|l[øö]rdag|s[øö]ndag|"
-    r"m[åa]ndag|tisdag)[\w-]*\.?,?"
+    r"m[åa]ndag|tisdag)[\w-]*|mo|di|mi|do|fr|sa|so)\.?,?"  # and German weekdays in two letters ('Do 25.04.31')
 )
 # Labels that mean what another does: in other languages, and 'Original' after an update stamp ('Updated Nov. 19,
 # 2019 8:21 am ET / Original Nov. 19, 2019 8:02 am ET').
@@ -181,6 +181,16 @@ def _from_match(m: re.Match[str]) -> dt.date | None:
     return _to_date(g["y7"], int(g["m7"]), g["d7"])
 
 
+# A dotted date with a two-digit year ('25.04.31'), read only where the time of day follows it, as in a stamp
+# ('Do 25.04.31 | 14:07 Uhr', 'Publisert: 05.08.31 kl. 14:47'): alone, it is as often a month-first date ('11.18.31')
+# or a version number. Years from SHORT_YEAR_PIVOT on are of the 1900s.
+_SHORT_DOTTED_DMY = re.compile(r"(?<![\w/.-])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d\d)(?![\d.])")
+SHORT_YEAR_PIVOT = 70
+# What a line that may hold a date has (the vectorised filter before find_dates): a year of four digits, or a dotted
+# date of two.
+DATE_HINT = r"(?:19|20)\d\d|\d\.\d{1,2}\.\d\d(?:[^\d.]|$)"
+
+
 def find_dates(text: str) -> list[FoundDate]:
     """Every complete, valid calendar date in the text, left to right."""
     found = []
@@ -188,7 +198,12 @@ def find_dates(text: str) -> list[FoundDate]:
         value = _from_match(m)
         if value is not None:
             found.append(FoundDate(value, m.start(), m.end()))
-    return found
+    for m in _SHORT_DOTTED_DMY.finditer(text):
+        century = "19" if int(m["y"]) >= SHORT_YEAR_PIVOT else "20"
+        value = _to_date(century + m["y"], int(m["m"]), m["d"]) if _TIME_AFTER.match(text, m.end()) else None
+        if value is not None:
+            found.append(FoundDate(value, m.start(), m.end()))
+    return sorted(found, key=lambda date: date.start)
 
 
 def parse_iso(text: str) -> dt.date | None:

@@ -28,6 +28,7 @@ STAMPS = [
     ("Published : Dec. 10, 2031 - 10:19", dt.date(2031, 12, 10), "published", None),
     ("Updated : June 1, 2031 - 09:00", dt.date(2031, 6, 1), "updated", None),
     ("Thursday, March 6, 2031, 09:15", dt.date(2031, 3, 6), None, None),
+    ("Do 25.04.31 | 14:07 Uhr", dt.date(2031, 4, 25), None, None),  # a German weekday in two letters: no section
     ("2031-03-04T09:15:00+09:00", dt.date(2031, 3, 4), None, None),
     ("Published on March 4, 2031 at 9:15 am", dt.date(2031, 3, 4), "published", None),
     ("Last Modified : Mar 4, 2031 10:22 AM KST", dt.date(2031, 3, 4), "last modified", None),
@@ -125,6 +126,21 @@ def test_a_stamp_among_other_words(line: str, stamped: bool) -> None:
     """A date with the time of day or a date label next to it is a publication stamp, whatever surrounds it; a
     date in a sentence or a headline is not."""
     assert carries_stamp(line) is stamped
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Do 25.04.31 | 14:07 Uhr", dt.date(2031, 4, 25)),  # a dotted date of two-digit year, the time after it
+        ("Publisert: 05.08.31 kl. 14:47", dt.date(2031, 8, 5)),
+        ("12.03.98 10:15", dt.date(1998, 3, 12)),  # years from SHORT_YEAR_PIVOT on are the 1900s'
+        ("Opening Bell 11.18.31", None),  # without a time: as often month first, or a version number
+        ("Harbor OS 3.11.7 released", None),
+        ("Ferry app 2.10.31 ships at 10:15", None),  # the time of day not right after it
+    ],
+)
+def test_a_dotted_date_with_a_two_digit_year_is_read_next_to_the_time(text: str, value: dt.date | None) -> None:
+    assert [found.value for found in find_dates(text)] == ([value] if value else [])
 
 
 def test_invalid_calendar_dates_are_not_dates() -> None:

@@ -15,7 +15,7 @@ from functools import cache
 import polars as pl
 
 from pipeline import rules
-from pipeline.dates import DateStamp, date_stamp, find_dates, parse_iso, without_stamp_label
+from pipeline.dates import DATE_HINT, DateStamp, date_stamp, find_dates, parse_iso, without_stamp_label
 from pipeline.patterns import (
     CRAWLER_DATE_SUFFIX,
     EMAIL,
@@ -98,7 +98,7 @@ EAST_ASIAN_BYLINE = re.compile(
 # Word edges spelled out: a Unicode word boundary sends polars' regex engine to its slow path.
 BYLINE_HINT = (
     r"(?i)(?:^|[^a-z])(?:by|staff)(?:[^a-z]|$)|reporter|correspondent|^according to|"
-    rf"^[•·▪|\s]*(?:{BYLINE_LABEL})?(?:von|par|por|door|di):?\s|^[•·▪|\s]*aut(?:hor|or|eur)|기자|記者|记者"
+    rf"(?:^|[|·•/])[•·▪|\s]*(?:{BYLINE_LABEL})?(?:von|par|por|door|di):?\s|^[•·▪|\s]*aut(?:hor|or|eur)|기자|記者|记者"
 )
 _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
@@ -364,7 +364,7 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         sentence_break=s.str.contains(SENTENCE_BREAK),
         deck_bullet=pl.col("text").str.contains(DECK_BULLET),
         credit_suffix=s.str.slice(-80).str.contains(CREDIT_SUFFIX.pattern),
-        date_candidate=(chars <= DATE_STAMP_MAX_CHARS) & s.str.contains(r"(?:19|20)\d\d"),
+        date_candidate=(chars <= DATE_STAMP_MAX_CHARS) & s.str.contains(DATE_HINT),
         byline_candidate=(words <= 16) & s.str.slice(0, 160).str.contains(BYLINE_HINT),
         # The marker ends the unit: where it starts is the length of what is left without it (and its stop).
         marker_at=pl.when(pl.col("text").str.contains(CRAWLER_DATE_SUFFIX)).then(
@@ -475,7 +475,7 @@ BYLINE_DATE_JOINERS = " ,|/·•-–—"  # what a page prints between a byline'
 def dated_byline(text: str) -> tuple[str, DateStamp] | None:
     """(name, date) of a byline with the date printed after the name on its line ('By Dana Whitfield, November
     19, 2019'; 'By Mike Wall 2019-11-18T20:51:19Z Science'), a date label between them or not ('By Ivo Brandt
-    published 19 May 2019'); what follows the date is not read."""
+    published 19 May 2019'), or after the date and a bar ('Do 25.04.31 | 14:07 Uhr | Von Dana Whitfield')."""
     found = find_dates(text)
     if not found:
         return None
@@ -483,7 +483,12 @@ def dated_byline(text: str) -> tuple[str, DateStamp] | None:
     name = byline_name(before.rstrip(BYLINE_DATE_JOINERS))
     if name is None:  # a date label between them ('... published')
         name = byline_name(without_stamp_label(before).rstrip(BYLINE_DATE_JOINERS))
+    if name is None:
+        name = next(filter(None, map(byline_name, _PARTED_BY_BARS.split(text[found[0].end :]))), None)
     return None if name is None else (name, DateStamp(found[0].value, None))
+
+
+_PARTED_BY_BARS = re.compile(r"\s*[|·•/]\s*")  # the fields of a stamp's line ('14:07 Uhr | Von Dana Whitfield')
 
 
 def classify(row: tuple) -> tuple[Evidence, Shape]:
