@@ -239,6 +239,11 @@ def date_stamp(line: str) -> DateStamp | None:
         if tail is not None:
             line = line[: tail.start()]
             dates = [d for d in dates if d.end <= tail.start()]
+    if len(dates) > 1 and len({date.value for date in dates}) == 1:
+        # The same date printed twice, short and long ('30.01.2031 30. Januar 2031': a page's two layouts): one.
+        for date in dates[1:]:
+            line = line[: date.start] + " " * (date.end - date.start) + line[date.end :]
+        dates = dates[:1]
     if len(dates) != 1:
         return None
     stamp = _stamp(line, dates[0])

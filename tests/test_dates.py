@@ -28,7 +28,8 @@ STAMPS = [
     ("Published : Dec. 10, 2031 - 10:19", dt.date(2031, 12, 10), "published", None),
     ("Updated : June 1, 2031 - 09:00", dt.date(2031, 6, 1), "updated", None),
     ("Thursday, March 6, 2031, 09:15", dt.date(2031, 3, 6), None, None),
-    ("Do 25.04.31 | 14:07 Uhr", dt.date(2031, 4, 25), None, None),  # a German weekday in two letters: no section
+    ("Do 25.04.31 | 14:07 Uhr", dt.date(2031, 4, 25), None, None),
+    ("30.01.2031 30. Januar 2031", dt.date(2031, 1, 30), None, None),  # printed twice, short and long  # a German weekday in two letters: no section
     ("2031-03-04T09:15:00+09:00", dt.date(2031, 3, 4), None, None),
     ("Published on March 4, 2031 at 9:15 am", dt.date(2031, 3, 4), "published", None),
     ("Last Modified : Mar 4, 2031 10:22 AM KST", dt.date(2031, 3, 4), "last modified", None),
@@ -96,6 +97,7 @@ def test_date_stamp_forms(line: str, value: dt.date, label: str | None, section:
     [
         "The ministry said on May 3, 2031 that exports rose",
         "Ferry fares rose 3 percent on 2031-04-23 and again on 2031-05-01",
+        "30.01.2031 - 02.02.2031",  # two dates: a span, no stamp
         "Sales Fell Sharply Last Quarter May 3, 2031 report says",
         "2 days ago",
         "Kim Min-ji 2031.04.23",  # a name right before the date: the byline's line, not a section's stamp
