@@ -186,9 +186,10 @@ def _from_match(m: re.Match[str]) -> dt.date | None:
 # or a version number. Years from SHORT_YEAR_PIVOT on are of the 1900s.
 _SHORT_DOTTED_DMY = re.compile(r"(?<![\w/.-])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d\d)(?![\d.])")
 SHORT_YEAR_PIVOT = 70
-# What a line that may hold a date has (the vectorised filter before find_dates): a year of four digits, or a dotted
-# date of two.
-DATE_HINT = r"(?:19|20)\d\d|\d\.\d{1,2}\.\d\d(?:[^\d.]|$)"
+# What a line that may hold a date has (the vectorised filters before find_dates): a year of four digits (the line
+# model's `date_candidate` reads this one), or a dotted date of two.
+YEAR_HINT = r"(?:19|20)\d\d"
+SHORT_DATE_HINT = r"\d\.\d{1,2}\.\d\d(?:[^\d.]|$)"
 
 
 def find_dates(text: str) -> list[FoundDate]:

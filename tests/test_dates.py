@@ -28,8 +28,8 @@ STAMPS = [
     ("Published : Dec. 10, 2031 - 10:19", dt.date(2031, 12, 10), "published", None),
     ("Updated : June 1, 2031 - 09:00", dt.date(2031, 6, 1), "updated", None),
     ("Thursday, March 6, 2031, 09:15", dt.date(2031, 3, 6), None, None),
-    ("Do 25.04.31 | 14:07 Uhr", dt.date(2031, 4, 25), None, None),
-    ("30.01.2031 30. Januar 2031", dt.date(2031, 1, 30), None, None),  # printed twice, short and long  # a German weekday in two letters: no section
+    ("Do 25.04.31 | 14:07 Uhr", dt.date(2031, 4, 25), None, None),  # a German weekday in two letters: no section
+    ("30.01.2031 30. Januar 2031", dt.date(2031, 1, 30), None, None),  # printed twice, short and long
     ("2031-03-04T09:15:00+09:00", dt.date(2031, 3, 4), None, None),
     ("Published on March 4, 2031 at 9:15 am", dt.date(2031, 3, 4), "published", None),
     ("Last Modified : Mar 4, 2031 10:22 AM KST", dt.date(2031, 3, 4), "last modified", None),

@@ -1518,6 +1518,17 @@ def test_a_headline_over_its_standfirst_and_byline_wins_over_a_menus_teaser_that
     assert parsed_record([*header, LEAD, FOLLOW_UP, THIRD, *more]).title == headline
 
 
+def test_a_sections_label_over_a_headline_of_two_sentences_is_its_kicker_not_the_title() -> None:
+    """A headline of two sentences reads as no headline by its shape; a section's label of two words right over it
+    (a kicker) tells the story as well, but it labels the headline under it, which is the title."""
+    headline = "Ferry Fares Rise Again After the Port Results. Why Travellers Should Not Worry."
+    lead = ("Ferry fares on the southern routes rose again on Monday after the port authority published its results "
+            "for the third quarter, the second rise this year.")  # fmt: skip
+    page = ["Travel", "Port Results", headline, "By Dana Whitfield", "Nov. 19, 2031 8:21 am ET", lead, FOLLOW_UP,
+            THIRD]  # fmt: skip
+    assert parsed_record(page).title == headline
+
+
 def test_a_kicker_over_the_headline_makes_no_deck_of_it() -> None:
     """A line right under another headline-shaped line loses points as a deck; a section label printed right over
     the headline (a kicker) is no headline, and the headline under it keeps the title from a masthead's links over

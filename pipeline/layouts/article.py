@@ -944,9 +944,12 @@ def _choose_title(
         if title is not None:
             break
     # A headline-shaped line that tells little of the story and stands over no byline or date (a menu's item, a like
-    # button over the lead) yields to a headline of two sentences near above the lead that tells it.
+    # button over the lead), or a section's label right over it (a kicker: 'Earnings Report'), yields to a headline
+    # of two sentences near above the lead that tells it.
     if shaped is not None and (
-        title is None or (not _tells(header, lines, title) and _stands_over(ev, shapes, title, lead) != "metadata")
+        title is None
+        or (not _tells(header, lines, title) and _stands_over(ev, shapes, title, lead) != "metadata")
+        or _kicker_over(lines, ev, shapes, title, shaped, lead)
     ):
         return shaped
     # A headline stands over its byline or date: one that does wins over the points of the story's summary listed
@@ -959,6 +962,12 @@ def _choose_title(
             return shaped if len(points) >= SUMMARY_POINTS_MIN else title
     over = _headline_over_deck(lines, ev, shapes, header, title, lead) if title is not None else None
     return over if over is not None else title
+
+
+def _kicker_over(lines: list[Line], ev: list[Evidence], shapes: list[Shape], i: int, headline: int, lead: int) -> bool:
+    """Whether the line at i is a section's label of a few words (LABEL_MAX_WORDS) right over the headline."""
+    label = shapes[i].category and shapes[i].words <= LABEL_MAX_WORDS and _has_letter(lines[i].text)
+    return label and _next_meaningful(ev, shapes, i + 1, lead, shapes[i].core) == headline
 
 
 def _headline_over_deck(lines: list[Line], ev: list[Evidence], shapes: list[Shape], header: _Header, deck: int,

@@ -15,7 +15,15 @@ from functools import cache
 import polars as pl
 
 from pipeline import rules
-from pipeline.dates import DATE_HINT, DateStamp, date_stamp, find_dates, parse_iso, without_stamp_label
+from pipeline.dates import (
+    SHORT_DATE_HINT,
+    YEAR_HINT,
+    DateStamp,
+    date_stamp,
+    find_dates,
+    parse_iso,
+    without_stamp_label,
+)
 from pipeline.patterns import (
     CRAWLER_DATE_SUFFIX,
     EMAIL,
@@ -364,7 +372,8 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         sentence_break=s.str.contains(SENTENCE_BREAK),
         deck_bullet=pl.col("text").str.contains(DECK_BULLET),
         credit_suffix=s.str.slice(-80).str.contains(CREDIT_SUFFIX.pattern),
-        date_candidate=(chars <= DATE_STAMP_MAX_CHARS) & s.str.contains(DATE_HINT),
+        date_candidate=(chars <= DATE_STAMP_MAX_CHARS) & s.str.contains(YEAR_HINT),
+        short_date_candidate=(chars <= DATE_STAMP_MAX_CHARS) & s.str.contains(SHORT_DATE_HINT),
         byline_candidate=(words <= 16) & s.str.slice(0, 160).str.contains(BYLINE_HINT),
         # The marker ends the unit: where it starts is the length of what is left without it (and its stop).
         marker_at=pl.when(pl.col("text").str.contains(CRAWLER_DATE_SUFFIX)).then(
@@ -466,7 +475,8 @@ def _with_scripts(frame: pl.DataFrame) -> pl.DataFrame:
 # The columns of ``evidence_frame`` that ``classify`` reads.
 EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "prose", "headline", "category", "ends_like_sentence",
                     "deck_bullet", "credit_suffix", "rule", "marker_at", "marker_date", "crawler_date", "separator",
-                    "date_candidate", "byline_candidate", "masthead", "learned", "doubled", "foreign")  # fmt: skip
+                    "date_candidate", "short_date_candidate", "byline_candidate", "masthead", "learned", "doubled",
+                    "foreign")  # fmt: skip
 
 
 BYLINE_DATE_JOINERS = " ,|/·•-–—"  # what a page prints between a byline's name and its date ('By X // date')
@@ -495,8 +505,9 @@ def classify(row: tuple) -> tuple[Evidence, Shape]:
     """One unit's evidence, from its row of ``evidence_frame`` (the values of EVIDENCE_COLUMNS, in that order;
     checks in the order that settles conflicts)."""
     (text, words, canon, core, prose, headline, category, ends_sentence, deck_bullet, credit_suffix, rule,
-     marker_at, marker_date, crawler_date, separator, date_candidate, byline_candidate, masthead, learned, doubled,
-     foreign) = row  # fmt: skip
+     marker_at, marker_date, crawler_date, separator, date_candidate, short_date_candidate, byline_candidate,
+     masthead, learned, doubled, foreign) = row  # fmt: skip
+    date_candidate = date_candidate or short_date_candidate
     kind, rule_name = rule.split(":", 1) if rule else (None, None)
     shape = Shape(
         canon=canon,
