@@ -1272,6 +1272,8 @@ def test_writers_names_joined_over_the_date_under_the_headline_are_the_byline(li
         "Von Dana Whitfield // 19. November 2031",
         "By Dana Whitfield | November 19, 2031 at 2:26 PM HST - Updated November 19 at 4:46 PM",  # a long line
         "Mi 19.11.31 | 14:07 Uhr | Von Dana Whitfield",  # the byline after the date and a bar
+        "Dana Whitfield , 19.11.2031 10:00 Uhr",  # a line read as a date stamp, the name parted from the date
+        "Dana Whitfield | 19.11.2031 - Güncelleme : 19.11.2031",
     ],
 )
 def test_a_name_with_the_date_on_its_line_under_the_headline_is_the_byline(line: str) -> None:

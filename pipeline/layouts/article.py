@@ -21,6 +21,7 @@ from pipeline.layouts.base import Document, Draft, Line, LineScores, Parsed, Seg
 from pipeline.layouts.evidence import (
     BRACKET_REPORTER,
     BYLINE,
+    BYLINE_DATE_JOINERS,
     BYLINE_LABEL,
     DATELINE,
     DATELINE_AGENCY,
@@ -1225,8 +1226,12 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
     for i in range(title + 1, lead):
         if ev[i].kind == "date":
             # A date stamp's words before the date are its section's ('All News 09:05 April 11, 2031'), unless they
-            # are a byline with 'By' on a line longer than a byline's ('By X | date - Updated date').
+            # are a byline with 'By' on a line longer than a byline's ('By X | date - Updated date'), or a name
+            # that a bar, a bullet or a comma parts from the date ('Dana Whitfield | 19.11.2031').
+            stamp = ev[i].stamp
             dated = dated_byline(lines[i].text)
+            if dated is None and (name := _name_parted_from_date(lines[i].text, stamp.section)) is not None:
+                dated = name, DateStamp(stamp.value, None)
             if dated is not None:
                 ev[i] = Evidence("byline", name=dated[0], stamp=dated[1])
                 return
@@ -1261,6 +1266,16 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
         if (under is not None and ev[under].kind == "date") or _named_under_date(lines, ev, i):
             ev[i] = Evidence("byline", name=name)
             return
+
+
+def _name_parted_from_date(text: str, section: str | None) -> str | None:
+    """The writer a date stamp's words before the date name, where a bar, a bullet, a slash, a dash or a comma
+    parts them from it ('Dana Whitfield | 19.11.2031', 'Dana Whitfield , 19.11.2031 10:00 Uhr'): a section's label
+    stands right before its date ('All News 09:05 April 11, 2031')."""
+    if section is None:
+        return None
+    parted = text.strip()[len(section) :].lstrip()[:1] in BYLINE_DATE_JOINERS.strip()
+    return _writer_of(section) if parted else None
 
 
 def _named_under_date(lines: list[Line], ev: list[Evidence], i: int) -> bool:
