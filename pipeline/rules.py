@@ -534,6 +534,12 @@ RULES: tuple[Rule, ...] = (
          "Dana. Bookmark the permalink.', 'Dieser Eintrag wurde veröffentlicht in ...', '... You can follow any "
          "responses to this entry through the RSS 2.0 feed.'): the post ends above it.",
          max_chars=400),
+    Rule("programme_note", "end",
+         r"dieses thema im programm\s*:.*|über dieses thema berichtete .{1,60} (?:am|im) .{1,80}",
+         "A public broadcaster's note under the article on the programme that covered its subject ('Dieses Thema "
+         "im Programm: Radio Harbor | Nachrichten | 28. April 2031 | 10:00 Uhr', 'Über dieses Thema berichtete "
+         "Radio Harbor am 29. April 2031 um 09:53 Uhr.'): the article ends above it.",
+         max_chars=300),
     Rule("author_box", "end",
          _BULLET + r"(?:about the (?:author|writer|reporter)|more (?:articles|stories) by .+|"
          r"(?:über (?:den autor|die autorin)|die autorin|der autor|zum autor|zur autorin|sobre (?:o autor|a autora|"
@@ -628,13 +634,14 @@ RULES: tuple[Rule, ...] = (
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
          r"(?:.*[.!?] )?we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
-         r"(?:.*[^\w])?(?:have|got) a (?:news )?tip[?,].*|(?:do you )?have a story to (?:tell|share)\?.*",
+         r"(?:.*[^\w])?(?:have|got) a (?:news )?tip[?,].*|(?:do you )?have a story to (?:tell|share)\?.*|"
+         r"(?:mehr|alles|weiteres) (?:über|zu|zum|zur) .{1,80} lesen sie hier\.?",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily', '... if "
          "you have a news tip, correction or comment, let us know at: ...', 'Have a tip? X may be reached at ...', "
          "'Do you have a story to tell? Email: ...', '... letters to the editor. We'd like to hear what you think "
-         "...', 'Add X as a preferred source on Google', 'X를 선호 출처로 추가'): page furniture "
-         "shaped like a headline.",
+         "...', 'Add X as a preferred source on Google', 'X를 선호 출처로 추가', 'Mehr über X lesen Sie hier.'): page "
+         "furniture shaped like a headline.",
          max_chars=280),
     Rule("save_prompt", "chrome",
          r"(?:you can )?save this (?:article|story)(?:[^\w].*)?|(?:to revisit|to see) (?:this article|your saved).*|"
