@@ -5,7 +5,9 @@ update stamp after them on the same line. Month and weekday names, labels and ti
 Spanish, Italian, Portuguese, Dutch or Scandinavian too ('Mittwoch, 17. März 2021, 15:00 Uhr', 'Publicado el 6 de mayo
 de 2022', 'Offentliggjort torsdag 06. feb 2025'); month names Russian, Polish, Czech or Turkish too ('14 мая
 2024', '3. července 2024', '20 Nisan 2026'), and labels Polish, Czech, Finnish or Turkish ('Yayınlanma:'). A
-slashed date is month first unless its first number cannot be a month ('25/05/2025').
+slashed date is month first unless its first number cannot be a month ('25/05/2025'). A dotted date with a
+two-digit year is read only where the time of day follows it ('Do 23.04.24 | 14:07 Uhr'); the same date printed
+twice on a stamp's line, short and long ('30.01.2024 30. Januar 2024'), is one stamp.
 
 Only complete dates (year, month and day) are returned; relative ('2 days ago') and partial dates are not
 dates. Deterministic: nothing depends on today's date.
