@@ -273,9 +273,11 @@ RULES: tuple[Rule, ...] = (
          r"follow (?:me|@\w+|(?-i:[A-Z][\w.'’&-]*)(?: (?-i:[A-Z@][\w.'’&-]*)){0,4}(?: section| desk)?) on "
          r"(?:twitter|x|facebook|instagram|linkedin|youtube|tiktok|threads|telegram|whatsapp|google news)"
          r"(?:[^\w].{0,200})?|folgst du (?:uns )?schon [^?]{1,40} auf "
-         r"(?:whatsapp|instagram|facebook|tiktok|x|threads|youtube|telegram|google news)\??",
+         r"(?:whatsapp|instagram|facebook|tiktok|x|threads|youtube|telegram|google news)\??|"
+         r"(?:wo|hier) (?:sie|du) uns (?:noch |auch )?folgen (?:können|kannst)|"
+         r"(?:folgen sie|folge) uns(?: auf [\w ,]+)?!?",
          "Calls to follow or subscribe printed under articles on most sites ('Follow The Harbor Daily on Twitter and "
-         "Instagram @HarborDaily', 'Folgst du schon X auf WhatsApp?')."),
+         "Instagram @HarborDaily', 'Folgst du schon X auf WhatsApp?', 'Folgen Sie uns auf Instagram')."),
     Rule("newsletter_promo", "chrome",
          r".*(?:delivered|sent|straight) to your (?:inbox|e-?mail).*|"
          r"(?:.*[^\w])?(?:right|directly|soon be) in your inbox.*|"
@@ -760,8 +762,11 @@ RULES: tuple[Rule, ...] = (
          r"(?:\s+(?:of|at|for)\s+[^,;.!?]*)?",
          "A person's name and role alone on a line ('Kim Min-su, CEO of Hanbit Marine'): a photo caption, not a "
          "headline.", max_chars=100),
-    Rule("photo_agency_line", "caption", _PHOTO_AGENCY,
-         "A stock-photo or agency name alone on a line is an image credit ('123rf')."),
+    Rule("photo_agency_line", "caption",
+         _PHOTO_AGENCY + r"|(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s?[|/]\s?"
+         r"(?:" + _PHOTO_AGENCY + r"|ap|dpa|imago(?: images)?|picture alliance)",
+         "A stock-photo or agency name alone on a line is an image credit ('123rf'), and so is a photographer's name "
+         "before it and a bar or slash ('Dana Whitfield | Getty Images', 'Ara Kwon / AP')."),
     Rule("credit_line", "caption",
          r"[\[(](?:photo\s*[:=]?\s*)?"
          r"(?-i:[A-Z][\w&'./-]*(?:,?\s+(?:[A-Z][\w&'./-]*|of|and|&|for))*)[\])]|"
