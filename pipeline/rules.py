@@ -637,13 +637,14 @@ RULES: tuple[Rule, ...] = (
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
          r"(?:.*[.!?] )?we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
          r"(?:.*[^\w])?(?:have|got) a (?:news )?tip[?,].*|(?:do you )?have a story to (?:tell|share)\?.*|"
-         r"(?:mehr|alles|weiteres) (?:über|zu|zum|zur) .{1,80} lesen sie hier\.?",
+         r"(?:mehr|alles|weiteres) (?:über|zu|zum|zur) .{1,80} lesen sie hier\.?|"
+         r"(?:submit|write|send) (?:your|a|us a) letter to the editor(?:\s+(?:via|here|at|using)\b.*|[:.].*)?",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily', '... if "
          "you have a news tip, correction or comment, let us know at: ...', 'Have a tip? X may be reached at ...', "
          "'Do you have a story to tell? Email: ...', '... letters to the editor. We'd like to hear what you think "
-         "...', 'Add X as a preferred source on Google', 'X를 선호 출처로 추가', 'Mehr über X lesen Sie hier.'): page "
-         "furniture shaped like a headline.",
+         "...', 'Add X as a preferred source on Google', 'X를 선호 출처로 추가', 'Mehr über X lesen Sie hier.', "
+         "'Submit a letter to the editor'): page furniture shaped like a headline.",
          max_chars=280),
     Rule("save_prompt", "chrome",
          r"(?:you can )?save this (?:article|story)(?:[^\w].*)?|(?:to revisit|to see) (?:this article|your saved).*|"
@@ -666,10 +667,10 @@ RULES: tuple[Rule, ...] = (
          r"\s*[:#]\s*.*|"
          r"(?:filed under|abgelegt unter|tagged(?: with)?|markiert mit|verschlagwortet mit)(?:[^\w].{0,200})?|"
          r"(?:veröffentlicht in|publié dans|publicado en|pubblicato in)\s*:\s*.*|"
-         r"(?:más temas|ämnen i artikeln|relaterte emner|lees meer over)\s*:?",
+         r"(?:más temas|ämnen i artikeln|relaterte emner|lees meer over|related topics)\s*:?",
          "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping', a blog's 'Labels: travel, food', "
-         "headers abroad: 'Más temas:', 'Ämnen i artikeln', 'Lees meer over'): site navigation printed under "
-         "articles."),
+         "headers: 'Related Topics', and abroad 'Más temas:', 'Ämnen i artikeln', 'Lees meer over'): site navigation "
+         "printed under articles."),
     Rule("full_article_pointer", "end",
          r"(?:\(?for (?:the )?full (?:article|story|text)|read the full (?:article|story)|the full (?:article|story) "
          r"(?:is|can be)|more information (?:about|on) .+ (?:can be found|is available)).*",
