@@ -1220,14 +1220,15 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
     on a page whose header has no byline: alone on its line right over the date stamp (or right under it, where
     `_named_under_date` says it names the writer), or with the date after it on its line, an outlet or label between
     them or not ('Dana Whitfield 19 November 2031 - 14:41', 'Dana Whitfield / HARBORDAILY.COM / Nov 19, 2031',
-    'Dana Whitfield · Harbor Daily · Posted: Nov 19, 2031'): the byline, and with it the date."""
+    'Dana Whitfield · Harbor Daily · Posted: Nov 19, 2031'): the byline, and with it the date. A name before a time
+    relative to the crawl ('Dana Whitfield | Published 2 hours ago') is the byline, with no date."""
     if any(e.kind == "byline" for e in ev[:lead]):
         return
     for i in range(title + 1, lead):
         if ev[i].kind == "date":
             # A date stamp's words before the date are its section's ('All News 09:05 April 11, 2031'), unless they
             # are a byline with 'By' on a line longer than a byline's ('By X | date - Updated date'), or a name
-            # that a bar, a bullet or a comma parts from the date ('Dana Whitfield | 19.11.2031').
+            # that a bar, a bullet, a slash, a dash or a comma parts from the date ('Dana Whitfield | 19.11.2031').
             stamp = ev[i].stamp
             dated = dated_byline(lines[i].text)
             if dated is None and (name := _name_parted_from_date(lines[i].text, stamp.section)) is not None:
