@@ -270,6 +270,11 @@ def carries_stamp(text: str) -> bool:
     )
 
 
+def without_reading_time(text: str) -> str:
+    """The text without the reading time printed at its end ('Dana Whitfield 2 minutes read' -> 'Dana Whitfield')."""
+    return _READING_TAIL.sub("", text)
+
+
 def without_stamp_label(text: str) -> str:
     """The text before a date without the time or date label printed right before it, nor the weekday ('By Dana
     Whitfield published' -> 'By Dana Whitfield', 'Dana Whitfield Monday,' -> 'Dana Whitfield')."""

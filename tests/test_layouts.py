@@ -1251,6 +1251,8 @@ def test_a_name_alone_under_the_date_under_the_headline_is_the_byline() -> None:
         ("Dana Whitfield and AP", "Dana Whitfield and AP"),  # a wire agency among them
         ("Dana Whitfield, AP Ports Writer", "Dana Whitfield"),  # after a comma: the writer's role or outlet
         ("Dana Whitfield, Harbor Daily", "Dana Whitfield"),
+        ("Dana Whitfield 2 minutes read", "Dana Whitfield"),  # the page's reading time after the name
+        ("Dana Whitfield Parliamentary editor", "Dana Whitfield"),  # the writer's role after the name, no comma
     ],
 )
 def test_writers_names_joined_over_the_date_under_the_headline_are_the_byline(line: str, byline: str) -> None:

@@ -15,7 +15,7 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from pipeline.dates import DATE_RE, DateStamp, carries_stamp, find_dates, without_stamp_label
+from pipeline.dates import DATE_RE, DateStamp, carries_stamp, find_dates, without_reading_time, without_stamp_label
 from pipeline.layouts import register
 from pipeline.layouts.base import Document, Draft, Line, LineScores, Parsed, Segment
 from pipeline.layouts.evidence import (
@@ -1260,7 +1260,9 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
             if name is not None:
                 ev[i] = Evidence("byline", name=name, stamp=DateStamp(found[0].value, None))
                 return
-        name = _writer_of(lines[i].text)
+        # The name alone, or with the page's reading time after it ('Dana Whitfield 2 minutes read'), or with the
+        # writer's role ('Dana Whitfield Parliamentary editor', which no byline's 'By' announced to the evidence).
+        name = _writer_of(without_reading_time(lines[i].text)) or byline_name(lines[i].text)
         if name is None:
             continue
         under = next((j for j in range(i + 1, lead) if ev[j].kind not in _SKIPPABLE), None)
