@@ -764,6 +764,7 @@ RULES: tuple[Rule, ...] = (
          "A person's name and role alone on a line ('Kim Min-su, CEO of Hanbit Marine'): a photo caption, not a "
          "headline.", max_chars=100),
     Rule("photo_agency_line", "caption",
+         # After a photographer's name, letters as short as 'AP' name the agency too (alone, they may be anything).
          _PHOTO_AGENCY + r"|(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s?[|/]\s?"
          r"(?:" + _PHOTO_AGENCY + r"|ap|dpa|imago(?: images)?|picture alliance)",
          "A stock-photo or agency name alone on a line is an image credit ('123rf'), and so is a photographer's name "

@@ -26,6 +26,7 @@ from pipeline.layouts.evidence import (
     DATELINE,
     DATELINE_AGENCY,
     DESK_TAG_RE,
+    FIELDS_PARTED,
     HEADLINE_MAX_CHARS,
     HEADLINE_MAX_WORDS,
     HEADLINE_SMALL_WORDS,
@@ -1242,7 +1243,7 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
             # name glued to it is an aggregator's card's source ('Coastal Herald2 days ago').
             ago = TIME_AGO_RE.search(lines[i].text)
             before = lines[i].text[: ago.start()] if ago else ""
-            name = _writer_of(_ONE_OF_SEVERAL.split(before)[0]) if before[-1:].isspace() else None
+            name = _writer_of(FIELDS_PARTED.split(before)[0]) if before[-1:].isspace() else None
             if name is not None:
                 ev[i] = Evidence("byline", name=name)
                 return
@@ -1251,10 +1252,10 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
             continue
         found = find_dates(lines[i].text)
         if found:
-            before = _ONE_OF_SEVERAL.split(without_stamp_label(lines[i].text[: found[0].start]))
+            before = FIELDS_PARTED.split(without_stamp_label(lines[i].text[: found[0].start]))
             # A byline after the date names the writer, and the words before it are the outlet's ('Le Monde |
             # 04.05.2031 | Par Jean Marchand (avec ...)'), which the layouts leave to the line's own reading.
-            after = _ONE_OF_SEVERAL.split(lines[i].text[found[0].end :])
+            after = FIELDS_PARTED.split(lines[i].text[found[0].end :])
             credited = any(BYLINE.match(part) or OTHER_LANGUAGE_BYLINE.match(part) for part in after)
             name = None if credited else _writer_of(before[0])
             if name is not None:
@@ -1289,10 +1290,6 @@ def _named_under_date(lines: list[Line], ev: list[Evidence], i: int) -> bool:
     pictured = i + 1 < len(lines) and ev[i + 1].kind == "caption"
     dated = ev[i - 1].kind == "date"
     return dated and not text.isupper() and not pictured and all(text not in line.text for line in lines[:i])
-
-
-# What parts a writer's name from their outlet or a label on a byline's line ('Dana Whitfield · Harbor Daily').
-_ONE_OF_SEVERAL = re.compile(r"\s*[·•|/]\s*|\s+[,–—-]\s*|,\s*")
 
 
 def _writer_of(text: str) -> str | None:

@@ -480,6 +480,9 @@ EVIDENCE_COLUMNS = ("s", "words", "canon", "core", "prose", "headline", "categor
 
 
 BYLINE_DATE_JOINERS = " ,|/·•-–—"  # what a page prints between a byline's name and its date ('By X // date')
+# What parts the fields of a byline's or a stamp's line: a writer's name from their outlet or a label ('Dana
+# Whitfield · Harbor Daily'), the time from the byline after it ('14:07 Uhr | Von Dana Whitfield').
+FIELDS_PARTED = re.compile(r"\s*[·•|/]\s*|\s+[,–—-]\s*|,\s*")
 
 
 def dated_byline(text: str) -> tuple[str, DateStamp] | None:
@@ -494,11 +497,8 @@ def dated_byline(text: str) -> tuple[str, DateStamp] | None:
     if name is None:  # a date label between them ('... published')
         name = byline_name(without_stamp_label(before).rstrip(BYLINE_DATE_JOINERS))
     if name is None:
-        name = next(filter(None, map(byline_name, _PARTED_BY_BARS.split(text[found[0].end :]))), None)
+        name = next(filter(None, map(byline_name, FIELDS_PARTED.split(text[found[0].end :]))), None)
     return None if name is None else (name, DateStamp(found[0].value, None))
-
-
-_PARTED_BY_BARS = re.compile(r"\s*[|·•/]\s*")  # the fields of a stamp's line ('14:07 Uhr | Von Dana Whitfield')
 
 
 def classify(row: tuple) -> tuple[Evidence, Shape]:
