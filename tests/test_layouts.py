@@ -240,13 +240,14 @@ def test_a_breadcrumb_item_is_never_the_title(header: list[str]) -> None:
         "in Busan (file photo)",
         "in Busan. (Harbor Agency Photo Desk/Dana Weber Ronde)",
         "in Busan (harbor-daily.com)",
+        "in Busan(Image: Harbor Press via Agency Images)",
     ],
 )
 def test_a_caption_closed_by_its_credit_is_never_the_title(credit: str) -> None:
     """A photo's caption right above the lead tells the story as well as the headline does, and the headline may
     stand far above it (over an audio player's controls), but its credit ('(Foto: X)', '| Bildquelle: X', '©
-    Name', 'Name / Agency' after its last sentence, '(Quelle: X)', '(file photo)', '(site.com)') says it describes a
-    picture."""
+    Name', 'Name / Agency' after its last sentence, '(Quelle: X)', '(file photo)', '(site.com)'; a labelled credit
+    glued to the caption's last word, as a page's text joins them: 'Busan(Image: X)') says it describes a picture."""
     caption = f"Vice Minister Ara Kwon and Energy Secretary Piet Ronde sign the tidal power memorandum {credit}"
     player = ["00:00 / 03:15", "0.5x", "0.8x", "1.0x", "1.2x", "1.5x", "2.0x"]
     lines = [OWN_HEADLINE, "By Dana Whitfield", *player, caption, "Share", LEAD, FOLLOW_UP]
@@ -1300,6 +1301,27 @@ def test_a_name_before_a_time_relative_to_the_crawl_under_the_headline_is_the_by
     body = [segment.text for segment in record.segments if segment.role == "body"]
     assert (record.byline, record.published_date, body) == ("Dana Whitfield", None, [LEAD, FOLLOW_UP, THIRD])
     assert parsed_record(["Energy", OWN_HEADLINE, "Top 10 | 2 hours ago", LEAD, FOLLOW_UP]).byline is None
+
+
+@pytest.mark.parametrize("stamp", ["Published 3 hours ago", "12:43, 19 Nov 2031 Updated 12:44, 19 Nov 2031"])
+def test_a_writers_name_over_the_stamp_under_the_standfirst_is_the_byline(stamp: str) -> None:
+    """A writer's name alone over the date stamp, or over a time relative to the crawl, under the headline and its
+    standfirst: the byline, and the standfirst over it a deck, not the lead."""
+    record = parsed_record(["Energy", OWN_HEADLINE, STANDFIRST, "Dana Whitfield", stamp, LEAD, FOLLOW_UP, THIRD])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.title, record.byline, body) == (OWN_HEADLINE, "Dana Whitfield", [LEAD, FOLLOW_UP, THIRD])
+
+
+def test_a_headline_of_two_sentences_printed_twice_over_the_writer_is_the_title() -> None:
+    """A headline of two sentences reads as a paragraph; printed twice above the writer's name and a time relative
+    to the crawl, it is the page's headline (its copy is no lead), though its words are not the story's: a menu's
+    teaser further up that shares none of them does not take the title."""
+    headline = "Harbor town keeps its crown. The rivals are easy to overlook"
+    page = ["Ferry timetables for the holiday weekend", "Sport", "Football", headline, "Share article", "Facebook",
+            headline, "Dana Whitfield", "2 hours ago", LEAD, FOLLOW_UP, THIRD]  # fmt: skip
+    record = parsed_record(page)
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.title, record.byline, body) == (headline, "Dana Whitfield", [LEAD, FOLLOW_UP, THIRD])
 
 
 def test_a_question_under_the_byline_opens_the_story() -> None:

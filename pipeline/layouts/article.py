@@ -68,6 +68,7 @@ COPYRIGHT_OWNER = re.compile(
 )
 _META_KINDS = ("date", "byline", "source")
 _BYLINE_OR_DATE = ("byline", "date")  # what a headline stands over, and a deck may stand under
+WRITER_OVER_STAMP = "writer_over_stamp"  # ... and a writer's name alone right over the date (_writers_over_stamps)
 # 'By' on its own line, the writer's name on the next: in English, and in the languages OTHER_LANGUAGE_BYLINE reads
 # ('Von'), there with no colon: 'Von:' alone is a search form's field ('posts by:').
 BY_ALONE = re.compile(rf"(?:{BYLINE_LABEL})?(?:[Bb][Yy]\s*:?|(?P<other>[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di))")
@@ -97,15 +98,15 @@ SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
 DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
 # A photo credit ending a line: a caption, not a headline. In parentheses ('Hyundai Steel (Yonhap)'), labelled
 # ('... bleibt vage. (Foto: REUTERS)', '... Kallas | Bildquelle: EU-Kommission', '... in Florida (Image: Getty)',
-# '... Flagge. (Quelle: IMAGO/X)'), a stock or file picture's note ('... in your home (stock image)'), names or a site
-# in parentheses after the last sentence ('... the plumes. (NASA's Goddard Space Flight Center/Name)', '(site.com)'),
-# a Korean caption's agency after its last sentence ('... 있다. 뉴시스'),
-# a '©' and a name after the last sentence ('... scharf. © Name/dpa'), or a photographer's name and agency parted by a
-# slash after it ('... en Madrid (España). Name Surname / Europa Press').
+# '... Flagge. (Quelle: IMAGO/X)', glued to the last word: '... in Florida(Image: Getty)'), a stock or file picture's
+# note ('... in your home (stock image)'), names or a site in parentheses after the last sentence ('... the plumes.
+# (NASA's Goddard Space Flight Center/Name)', '(site.com)'), a Korean caption's agency after its last sentence ('...
+# 있다. 뉴시스'), a '©' and a name after the last sentence ('... scharf. © Name/dpa'), or a photographer's name and
+# agency parted by a slash after it ('... en Madrid (España). Name Surname / Europa Press').
 CREDIT_END = re.compile(
     r"\s\((?:[A-Z][\w&.'’-]*\s?){1,4}\)\s*$|"
     r"[.!?)]\s+(?:[A-ZÀ-ÖØ-Þ][\w'’-]+\s){0,2}[A-ZÀ-ÖØ-Þ][\w'’-]+\s?/\s?(?:[A-ZÀ-ÖØ-Þ][\w&'’-]*\s?){1,3}$|"
-    rf"[\s.](?:[(\[|]|[-–—]\s)\s*(?i:{PICTURE_LABELS}|{SOURCE_LABELS})\s*:\s*[^()\[\]|:]{{1,80}}[)\]]?\.?\s*$|"
+    rf"(?:[\s.](?:[(\[|]|[-–—]\s)|(?<=[^\W\d_])[(\[])\s*(?i:{PICTURE_LABELS}|{SOURCE_LABELS})\s*:\s*[^()\[\]|:]{{1,80}}[)\]]?\.?\s*$|"
     r"\((?i:(?:stock|file|archive) (?:image|photo|picture)|archivbild|archivfoto)\)[\s(]*$|"
     r"[.!?]\s*\((?:[A-Z][\w&.'’-]*[\s/]?){1,8}\)\s*$|\((?:www\.)?[\w-]+\.(?:com|org|net|[a-z]{2})\)\s*$|"
     r"다\.\s+[가-힣]{2,6}$|"
@@ -770,7 +771,9 @@ def _credited_caption(text: str, shape: Shape) -> bool:
 
 
 def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, first: int | None = None) -> int | None:
-    """The date or byline line under the short paragraphs from ``start`` on, when the article follows it."""
+    """The date or byline line under the short paragraphs from ``start`` on, when the article follows it. A writer's
+    name over the date counts only where no row that ends an article stands between (a comment form: the paragraphs
+    were the article, and a commenter's name and date under it head a comment)."""
     j = start
     while j < len(ev) and (
         ev[j].kind in _SKIPPABLE
@@ -779,7 +782,9 @@ def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, f
     ):
         j += 1
     opened = first if first is not None else start
-    if j <= opened or j >= len(ev) or ev[j].kind not in _BYLINE_OR_DATE:
+    if j <= opened or j >= len(ev) or not _is_metadata(ev[j]):
+        return None
+    if ev[j].rule == WRITER_OVER_STAMP and any(ev[k].kind == "end" for k in range(start, j)):
         return None
     return j if any(e.kind == "prose" for e in ev[j + 1 :]) else None
 
@@ -791,6 +796,11 @@ def _stands_over(ev: list[Evidence], shapes: list[Shape], i: int, stop: int) -> 
     if under is None:
         return "nothing"
     return "metadata" if ev[under].kind in _BYLINE_OR_DATE else None
+
+
+def _is_metadata(e: Evidence) -> bool:
+    """A byline, a date stamp, or a writer's name alone over the date (`_writers_over_stamps`)."""
+    return e.kind in _BYLINE_OR_DATE or e.rule == WRITER_OVER_STAMP
 
 
 def _next_meaningful(ev: list[Evidence], shapes: list[Shape], start: int, stop: int, skip_core: str) -> int | None:
@@ -873,11 +883,11 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
 def _over_standfirst_and_metadata(ev: list[Evidence], shapes: list[Shape], i: int, lead: int) -> bool:
     """Whether the line at i stands over one paragraph, then a byline or date, above the lead: a headline over its
     standfirst, where a teaser's headline in a menu further up stands over its blurb and the next teaser."""
-    under = _next_meaningful(ev, shapes, i + 1, lead, shapes[i].core)
-    if under is None or ev[under].kind != "prose":
+    under = next((j for j in range(i + 1, lead) if ev[j].kind not in _SKIPPABLE), None)
+    if under is None or ev[under].kind not in ("prose", "deck"):
         return False
     metadata = _next_meaningful(ev, shapes, under + 1, lead, shapes[under].core)
-    return metadata is not None and ev[metadata].kind in _BYLINE_OR_DATE
+    return metadata is not None and _is_metadata(ev[metadata])
 
 
 def _tells(header: _Header, lines: list[Line], i: int) -> bool:
@@ -947,10 +957,12 @@ def _choose_title(
             break
     # A headline-shaped line that tells little of the story and stands over no byline or date (a menu's item, a like
     # button over the lead), or a section's label right over it (a kicker: 'Earnings Report'), yields to a headline
-    # of two sentences near above the lead that tells it.
+    # of two sentences near above the lead that tells it; or that the page prints twice above the lead, whatever the
+    # line over it stands over (a subscription offer over the headline and its copy, then the byline).
+    untold = title is not None and not _tells(header, lines, title)
     if shaped is not None and (
         title is None
-        or (not _tells(header, lines, title) and _stands_over(ev, shapes, title, lead) != "metadata")
+        or (untold and (_stands_over(ev, shapes, title, lead) != "metadata" or _printed_twice(shapes, shaped, lead)))
         or _kicker_over(lines, ev, shapes, title, shaped, lead)
     ):
         return shaped
@@ -1007,9 +1019,15 @@ def _sentence_shaped_headline(lines: list[Line], ev: list[Evidence], shapes: lis
             continue
         if CREDIT_END.search(lines[i].text) or _metadata(lines[i].text):
             continue  # a photo's caption closed by its credit, a stamp, a fact box
-        if _tells(header, lines, i):
+        if _tells(header, lines, i) or _printed_twice(shapes, i, lead):
             return i
     return None
+
+
+def _printed_twice(shapes: list[Shape], i: int, lead: int) -> bool:
+    """Whether the line at i, of a headline's length, is printed again above the lead, as pages print their headline
+    (the page's and the article's; a deck printed again is printed as the lead, and a menu's item as a tag)."""
+    return shapes[i].words >= HEADLINE_WORDS[0] and sum(shapes[j].core == shapes[i].core for j in range(lead)) > 1
 
 
 def _may_end_like_a_sentence(lines: list[Line], ev: list[Evidence], shapes: list[Shape], i: int, lead: int) -> bool:
@@ -1216,6 +1234,17 @@ def _join_split_bylines(lines: list[Line], ev: list[Evidence], shapes: list[Shap
             j += 1
 
 
+def _writers_over_stamps(lines: list[Line], ev: list[Evidence]) -> None:
+    """A writer's name alone on its line (`_writer_of`) right over the date stamp or a time relative to the crawl
+    ('Dana Whitfield' over 'Published 3 hours ago'): with the date, the story's metadata, under its headline and
+    standfirst. A teaser's card prints its writer and time so too; only between the headline and the lead is the name
+    the byline (`_unlabelled_byline`)."""
+    for i in range(len(lines) - 1):
+        stamped = ev[i + 1].kind == "date" or ev[i + 1].rule == "relative_timestamp"
+        if stamped and ev[i].kind in ("short", "headline") and _writer_of(lines[i].text) is not None:
+            ev[i] = Evidence(ev[i].kind, WRITER_OVER_STAMP)
+
+
 def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: int) -> None:
     """A writer's name with no 'By' (NAME_LINE: two to four capitalised words), between the headline and the lead,
     on a page whose header has no byline: alone on its line right over the date stamp (or right under it, where
@@ -1267,7 +1296,8 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
         if name is None:
             continue
         under = next((j for j in range(i + 1, lead) if ev[j].kind not in _SKIPPABLE), None)
-        if (under is not None and ev[under].kind == "date") or _named_under_date(lines, ev, i):
+        over_stamp = ev[i].rule == WRITER_OVER_STAMP or (under is not None and ev[under].kind == "date")
+        if over_stamp or _named_under_date(lines, ev, i):
             ev[i] = Evidence("byline", name=name)
             return
 
@@ -1324,6 +1354,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         if same and (ev[i - 1].kind == "caption" or ev[i].kind == "prose"):
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
     _join_split_bylines(lines, ev, shapes)
+    _writers_over_stamps(lines, ev)
     run_first, run_last = _article_run(lines, ev, shapes)
     _summary_boxes_as_decks(ev, shapes)  # after the run: a summary's lines under a story's header are its text's
     lead, lead_match, lead_dated, title = _lead_and_title(lines, ev, shapes, run_first, learned)
