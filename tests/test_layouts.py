@@ -1242,6 +1242,10 @@ def test_a_name_alone_under_the_date_under_the_headline_is_the_byline() -> None:
         assert parsed_record([OWN_HEADLINE, "19 November 2031", *under, LEAD, FOLLOW_UP]).byline is None
     kicked = ["Tidal Power", OWN_HEADLINE, "19 November 2031", "Tidal Power", LEAD, FOLLOW_UP]
     assert parsed_record(kicked).byline is None
+    # Over a caption that tells what its photo shows, the name is the writer's.
+    stamp = "Posted : 2031-11-19 16:42 | Updated : 2031-11-19 17:05"
+    captioned = [OWN_HEADLINE, stamp, "Dana Whitfield", "The tidal test site near Busan / Yonhap", LEAD, FOLLOW_UP]
+    assert parsed_record(captioned).byline == "Dana Whitfield"
 
 
 @pytest.mark.parametrize(

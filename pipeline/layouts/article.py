@@ -1315,9 +1315,11 @@ def _name_parted_from_date(text: str, section: str | None) -> str | None:
 def _named_under_date(lines: list[Line], ev: list[Evidence], i: int) -> bool:
     """Whether a name-shaped line right under the date stamp, with nothing between them, names the writer. Under
     the date, other short lines stand as often: a button's or a label's words in capitals ('LISTEN NOW'), a photo's
-    caption over its credit, the words of the headline or a crumb printed again (already printed above)."""
+    caption over its labelled credit ('Photo: X'), the words of the headline or a crumb printed again (already
+    printed above). Over a caption that tells what the photo shows ('Hyundai Steel's headquarters / Yonhap'), the
+    name is no caption's."""
     text = lines[i].text.strip()
-    pictured = i + 1 < len(lines) and ev[i + 1].kind == "caption"
+    pictured = i + 1 < len(lines) and ev[i + 1].rule == "caption_marker"
     dated = ev[i - 1].kind == "date"
     return dated and not text.isupper() and not pictured and all(text not in line.text for line in lines[:i])
 
