@@ -119,11 +119,12 @@ _LABEL = (
     r"입력|수정|등록|작성)"
 )
 _LABEL_JOINER = r"(?:on|at|am|le|el|il|em|op)"  # 'Published on', 'Veröffentlicht am', 'Publié le', 'Publicado el'
+_JOINED = re.compile(rf"{_LABEL_JOINER}\s")
 
 # What may surround a date on a line that is nothing but a date stamp (a place after a bar or a bullet: '| Istanbul',
-# '• Duqm, Oman').
+# '• Duqm, Oman'; the joiner alone after a section's or place's name: 'Korea on December 2, 2031').
 _STAMP_FILLER = re.compile(
-    rf"^[\s•·|:,.\-–—/()]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*)?[\s•·|:,.\-–—/()]*(?:{_WEEKDAY}[\s,•·|\-–—]*)?"
+    rf"^[\s•·|:,.\-–—/()]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*|{_LABEL_JOINER}\s+)?[\s•·|:,.\-–—/()]*(?:{_WEEKDAY}[\s,•·|\-–—]*)?"
     r"(?:[|•·]\s*[^\d|•·]{1,30})?"
     r"(?:\s*\(?\s*(?:\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]\s*)?(?:更新|수정|업데이트)\s*\)?)?$",
     re.IGNORECASE,
@@ -258,7 +259,13 @@ def date_stamp(line: str) -> DateStamp | None:
     shift = section.start("rest")
     found = FoundDate(dates[0].value, dates[0].start - shift, dates[0].end - shift)
     stamp = _stamp(line[shift:], found)
-    return None if stamp is None or stamp.label else DateStamp(stamp.value, None, section.group("section"))
+    if stamp is None or stamp.label:
+        return None
+    # Before a joiner, one word names the place the story was filed from ('Korea on December 2, 2031'), no section;
+    # two or three are as often the writer's name ('Dana Whitfield am 18. September 2031'), which is the byline's.
+    if _JOINED.match(line, shift) is not None:
+        return None if " " in section.group("section") else DateStamp(stamp.value, None)
+    return DateStamp(stamp.value, None, section.group("section"))
 
 
 def carries_stamp(text: str) -> bool:

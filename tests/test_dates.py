@@ -82,6 +82,9 @@ STAMPS = [
     # The time of day glued onto the year: two text nodes of the page joined without a space.
     ("Published Fri, Apr 28 20312:23 PM EDT", dt.date(2031, 4, 28), "published", None),
     ("28.04.203114:05 Uhr", dt.date(2031, 4, 28), None, None),
+    # The place the story was filed from and a joiner before the date: the place is no section.
+    ("Korea on December 2, 2031", dt.date(2031, 12, 2), None, None),
+    ("on December 2, 2031", dt.date(2031, 12, 2), None, None),
 ]
 
 
@@ -90,6 +93,12 @@ def test_date_stamp_forms(line: str, value: dt.date, label: str | None, section:
     stamp = date_stamp(line)
     assert stamp is not None
     assert (stamp.value, stamp.label, stamp.section) == (value, label, section)
+
+
+def test_a_name_before_a_joiner_and_the_date_is_no_stamp() -> None:
+    """Two words or more before 'am' or 'on' and the date are as often the writer's name: the byline's line."""
+    assert date_stamp("Dana Whitfield am 18. September 2031") is None
+    assert date_stamp("VON DANA WHITFIELD am 18. September 2031") is None
 
 
 @pytest.mark.parametrize(
