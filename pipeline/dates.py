@@ -65,7 +65,8 @@ _MONTH = r"(?P<mon>" + "|".join(sorted(_MONTH_NUMBER, key=lambda name: (-len(nam
 # of a page joined without a space).
 _YEAR_END = r"(?:(?!\d)|(?=\d{1,2}:\d\d(?!\d)))"
 _ISO = r"(?P<y>(?:19|20)\d\d)[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"
-_MDY = _MONTH + r"\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)" + _YEAR_END
+# 'March 4, 2031'; printed without spaces after an abbreviation's point and the comma: 'Dec.3,2031'.
+_MDY = _MONTH + r"(?:\s+|(?<=\.))(?P<d2>\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+)(?P<y2>(?:19|20)\d\d)" + _YEAR_END
 # '4 March 2031', '17. März 2031', '1er mars 2031', '6 de mayo de 2031'.
 _DMY = (
     r"(?P<d3>\d{1,2})(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?" + _MONTH.replace("?P<mon>", "?P<mon3>")

@@ -85,6 +85,8 @@ STAMPS = [
     # The place the story was filed from and a joiner before the date: the place is no section.
     ("Korea on December 2, 2031", dt.date(2031, 12, 2), None, None),
     ("on December 2, 2031", dt.date(2031, 12, 2), None, None),
+    # No space after the month's point nor after the comma.
+    ("Posted on : Dec.3,2031 17:20 KST", dt.date(2031, 12, 3), "posted", None),
 ]
 
 

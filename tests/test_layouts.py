@@ -1328,6 +1328,16 @@ def test_a_headline_of_two_sentences_printed_twice_over_the_writer_is_the_title(
     assert (record.title, record.byline, body) == (headline, "Dana Whitfield", [LEAD, FOLLOW_UP, THIRD])
 
 
+def test_a_name_alone_on_the_last_line_under_the_article_signs_it_off() -> None:
+    """The writer's name alone on the page's last line of text, right under the article's last paragraph: the
+    byline, and the article is whole (its last paragraph ends it). With text after it, the name is no sign-off."""
+    record = parsed_record(["Energy", OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, THIRD, "Dana Whitfield"])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.byline, body) == ("Dana Whitfield", [LEAD, FOLLOW_UP, THIRD])
+    teasers = ["Dana Whitfield", "Ferry fares to rise in June", "Port strike ends after two weeks"]
+    assert parsed_record(["Energy", OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, THIRD, *teasers]).byline is None
+
+
 def test_a_question_under_the_byline_opens_the_story() -> None:
     """Under the story's headline and byline, a one-question paragraph is the lead ('Remember the quest to ...?')."""
     question = "Remember the long search for a slogan that every harbor town could agree on?"

@@ -1559,6 +1559,9 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         elif _signs_byline(i, ev, shapes, lines):
             draft.segments.append(_seg(line, "byline", "byline_above_email"))
             draft.byline = draft.byline or _writer_below(_name_of(line.text), i, last_prose, lines, ev)
+        elif _signs_off(i, lines, ev, last_prose):
+            draft.segments.append(_seg(line, "byline", "byline_signoff"))
+            draft.byline = draft.byline or _writer_of(line.text)
         elif i in vetoed and not _section_heading(i, ev, lines, kept_prose):
             draft.segments.append(learned.chrome_segment(line, i))
         elif i in listed:
@@ -1635,6 +1638,20 @@ def _signs_byline(i: int, ev: list[Evidence], shapes: list[Shape], lines: list[L
         and nxt < len(lines)
         and bool(EMAIL_LINE.match(lines[nxt].text.strip()))
         and bool(NAME_LINE.match(lines[i].text.strip()))
+    )
+
+
+def _signs_off(i: int, lines: list[Line], ev: list[Evidence], last_prose: int) -> bool:
+    """The writer's name alone on the page's last line of text, under the article's last paragraph with nothing but
+    page furniture between (a sign-off: 'Dana Whitfield'): the byline, not a line the saved page cut off."""
+    return (
+        i > last_prose
+        and ev[i].kind in ("headline", "short")
+        and ev[i].rule is None
+        and bool(NAME_LINE.match(lines[i].text.strip()))
+        and _writer_of(lines[i].text) is not None
+        and all(ev[k].kind in _PAGE_FURNITURE for k in range(last_prose + 1, i))
+        and all(ev[k].kind not in _BODY_KINDS for k in range(i + 1, len(lines)))
     )
 
 
