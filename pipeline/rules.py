@@ -467,6 +467,13 @@ RULES: tuple[Rule, ...] = (
          + r"\s*[)>\]]?\.?",
          "A reporter's e-mail alone on a line, or with a line asking to write to them ('Write to Name at "
          "name@example.com'), signs off the article (wire style)."),
+    Rule("broadcast_signoff", "end",
+         # The first word any capitalised one but 'By' ('Byung-hun' is a name): a byline is no sign-off.
+         r"(?-i:(?:[AC-Z]|B(?:[^y\s]|y\S))[\w'’.-]*(?: [A-Z][\w'’.-]+){1,3}),\s*(?-i:(?:[A-Z][\w&'’.-]*\s+){0,3})"
+         r"(?:news|radio(?: news)?|tv|television)(?:,\s*(?-i:[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+)?))?\.?",
+         "A broadcast report's sign-off: the reporter's name, the broadcaster's news and maybe the place ('Dana "
+         "Whitfield, Harbor TV News.', 'Dana Whitfield, Harbor Radio News, Busan'): the report ends above it. A "
+         "byline over the report is none ('By Dana Whitfield, Harbor News, Busan')."),
     Rule("source_credit_line", "end",
          r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"
          r"edited by)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"

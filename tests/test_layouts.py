@@ -1415,6 +1415,8 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
         ("Autor: Dana Whitfield und Mira Holm, Oslo", "Dana Whitfield und Mira Holm"),  # under a label, and where
         ("Autorin: Dana Whitfield", "Dana Whitfield"),
         ("Author: Dana Whitfield", "Dana Whitfield"),
+        ("Reporter : Dana Whitfield", "Dana Whitfield"),  # a broadcaster's label
+        ("Correspondent: Dana Whitfield", "Dana Whitfield"),
         ("Autor: red", None),  # a desk's initials, no name
         ("Autor:innen", None),
         ("Von Dana Whitfield mit AP", "Dana Whitfield"),  # the wire agencies the writer wrote with

@@ -78,10 +78,11 @@ OTHER_LANGUAGE_BYLINE = re.compile(
     rf"(?P<name>{_PERSON}(?:\s*(?:,|und|et|y|e|en)\s*{_PERSON})*)"
     rf"(?:\s*,\s*(?:[A-Z][^,|]{{1,40}}|{_AGENCY_NAME}))?" + BYLINE_SUFFIX + r"\.?"
 )
-# A byline under a label ('Autor: Monika Bolliger und Anna Trechsel, Sweidah', 'Author: Dana Whitfield'), in the
-# languages of news pages, over a name of two words at least; the writer's place or role may follow a comma.
+# A byline under a label ('Autor: Monika Bolliger und Anna Trechsel, Sweidah', 'Author: Dana Whitfield', a
+# broadcaster's 'Reporter : Dana Whitfield'), in the languages of news pages, over a name of two words at least;
+# the writer's place or role may follow a comma.
 LABELLED_BYLINE = re.compile(
-    rf"(?:[•·▪|]\s*)?(?:[Aa]uthor|[Aa]utor(?:in|en)?|[Aa]uteur|[Aa]utore|[Aa]utora)s?\s*:\s*"
+    rf"(?:[•·▪|]\s*)?(?:[Aa]uthor|[Aa]utor(?:in|en)?|[Aa]uteur|[Aa]utore|[Aa]utora|[Rr]eporter|[Cc]orrespondent)s?\s*:\s*"
     rf"(?P<name>{_PERSON}(?:\s*(?:,|and|und|et|y|e|&)\s*{_PERSON})*)(?:\s*,\s*[A-Z][^,|]{{1,40}})?"
     + BYLINE_SUFFIX
     + r"\.?"
