@@ -687,10 +687,13 @@ RULES: tuple[Rule, ...] = (
          r"(?:disclaimer\s*:|the (?:views|opinions)(?: and (?:views|opinions))? expressed (?:in|here)|opinions "
          r"expressed by .{1,60} are their own|this (?:article|story) (?:is|was) "
          r"(?:auto-generated|generated from a syndicated feed)|"
+         r"\(?[^()]{0,120}(?:has not been|may have been) (?:edited|reworked)[^()]{0,120}(?:syndicated|news agency) "
+         r"feed|"
          r"(?:the )?(?:information|content|material)s? (?:provided |contained |published )?(?:on|in) this "
          r"(?:web ?site|site|blog|page)\W.{0,200}(?:informational|educational|general information) purposes only|"
          r"\W?these statements have not been evaluated by the food and drug administration).*",
-         "Publisher disclaimers printed after syndicated articles, and a site's disclaimers under every page ('The "
+         "Publisher disclaimers printed after syndicated articles ('(This story has not been edited by X staff and "
+         "is auto-generated from a syndicated feed.)'), and a site's disclaimers under every page ('The "
          "information on this website is for informational purposes only', the FDA's 'These statements have not been "
          "evaluated').", max_chars=600),
     Rule("affiliate_disclosure", "chrome",

@@ -1336,6 +1336,8 @@ def test_a_name_alone_on_the_last_line_under_the_article_signs_it_off() -> None:
     assert (record.byline, body) == ("Dana Whitfield", [LEAD, FOLLOW_UP, THIRD])
     teasers = ["Dana Whitfield", "Ferry fares to rise in June", "Port strike ends after two weeks"]
     assert parsed_record(["Energy", OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, THIRD, *teasers]).byline is None
+    button = "READ MORE ON HARBOR"
+    assert parsed_record(["Energy", OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, THIRD, button]).byline is None
 
 
 def test_a_question_under_the_byline_opens_the_story() -> None:

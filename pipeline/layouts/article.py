@@ -1643,12 +1643,15 @@ def _signs_byline(i: int, ev: list[Evidence], shapes: list[Shape], lines: list[L
 
 def _signs_off(i: int, lines: list[Line], ev: list[Evidence], last_prose: int) -> bool:
     """The writer's name alone on the page's last line of text, under the article's last paragraph with nothing but
-    page furniture between (a sign-off: 'Dana Whitfield'): the byline, not a line the saved page cut off."""
+    page furniture between (a sign-off: 'Dana Whitfield'): the byline, not a line the saved page cut off. A line in
+    capitals there is a button's ('READ MORE ON HARBOR')."""
+    text = lines[i].text.strip()
     return (
         i > last_prose
         and ev[i].kind in ("headline", "short")
         and ev[i].rule is None
-        and bool(NAME_LINE.match(lines[i].text.strip()))
+        and not text.isupper()
+        and bool(NAME_LINE.match(text))
         and _writer_of(lines[i].text) is not None
         and all(ev[k].kind in _PAGE_FURNITURE for k in range(last_prose + 1, i))
         and all(ev[k].kind not in _BODY_KINDS for k in range(i + 1, len(lines)))
