@@ -479,14 +479,17 @@ RULES: tuple[Rule, ...] = (
          r"edited by)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"
          r"(?:additional reporting|editing) by .+|"
          r"additional reporting by (?-i:[A-Z][\w'’.-]+(?:,? (?:and |& )?[A-Z][\w'’.-]+)*)\.?|"
+         r"[^.!?]{2,240}\scontributed\s(?:reporting|to this (?:report|story|article))"
+         r"(?:\s(?:from|in)\s[^.]{2,60})?\.?|"
          r"(?:this (?:article|story) was )?originally published (?:on|in|at|by) [^.]{2,80}\.?|"
          r"(?:(?:dieser|der) (?:artikel|beitrag|text) (?:ist|wurde) )?zuerst (?:bei|in|auf|im) [^.]{2,60} "
          r"erschienen\.?|"
          r"mit (?:agenturmaterial|material (?:von|der nachrichtenagenturen?) [^.]{2,40})\.?|"
          r"(?:übersetzung|redaktion|schlussredaktion|mitarbeit)\s?:\s?(?-i:[A-Z])[\w'’.-]+ [^.!?]{2,200})",
          "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
-         "by Y'), possibly after a footnote in parentheses ('($1 = 1,200 won)'), and where a syndicated story first "
-         "ran ('Originally published on Harbor Science.', 'Dieser Artikel ist zuerst bei X erschienen.')."),
+         "by Y', 'X contributed to this report.'), possibly after a footnote in parentheses ('($1 = 1,200 won)'), "
+         "and where a syndicated story first ran ('Originally published on Harbor Science.', 'Dieser Artikel ist "
+         "zuerst bei X erschienen.')."),
     Rule("comment_form", "end",
          _BULLET + r"(?:leave a (?:reply|comment)|(?:post|add|write) a comment|\d* ?comments? ?\(\d+\)|"
          r"(?:(?:please|you must be) )?(?:log|sign)(?:ged)? ?in (?:here )?to (?:comment|post|leave|write|join|"
