@@ -464,9 +464,9 @@ RULES: tuple[Rule, ...] = (
          "nothing: what ends an article was learned from English pages.", max_chars=170),
     Rule("signoff_email", "end",
          r"[(<\[]?\s*(?:(?:write|e-?mail|contact) (?:to )?(?-i:[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,3}) at )?" + EMAIL
-         + r"\s*[)>\]]?\.?",
+         + r"\s*[)>\]]?\.?(?:\s+or follow (?:him|her|them) (?:on \w+ )?@\w+\b.{0,200})?",
          "A reporter's e-mail alone on a line, or with a line asking to write to them ('Write to Name at "
-         "name@example.com'), signs off the article (wire style)."),
+         "name@example.com', '... or follow him @name. Follow us on ...'), signs off the article (wire style)."),
     Rule("broadcast_signoff", "end",
          # The first word any capitalised one but 'By' ('Byung-hun' is a name): a byline is no sign-off.
          r"(?-i:(?:[AC-Z]|B(?:[^y\s]|y\S))[\w'’.-]*(?: [A-Z][\w'’.-]+){1,3}),\s*(?-i:(?:[A-Z][\w&'’.-]*\s+){0,3})"
