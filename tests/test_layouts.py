@@ -1340,6 +1340,16 @@ def test_a_name_alone_on_the_last_line_under_the_article_signs_it_off() -> None:
     assert parsed_record(["Energy", OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, THIRD, button]).byline is None
 
 
+def test_a_reuters_style_credit_names_the_agency_where_the_page_names_none() -> None:
+    """A wire story that names its reporter only in the credit under it has the agency for its byline: the one the
+    page names, or, where it names none, the one whose house style the credit is in ('(Reporting by X; Editing by
+    Y)': Reuters's). A credit in no agency's style names none."""
+    page = ["Energy", OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, THIRD]
+    credit = "(Reporting by Dana Whitfield; Editing by Mira Holm)"
+    assert parsed_record([*page, credit]).byline == "Reuters"
+    assert parsed_record([*page, "(With inputs from agencies.)"]).byline is None
+
+
 def test_a_question_under_the_byline_opens_the_story() -> None:
     """Under the story's headline and byline, a one-question paragraph is the lead ('Remember the quest to ...?')."""
     question = "Remember the long search for a slogan that every harbor town could agree on?"

@@ -124,6 +124,11 @@ HANDOFF = re.compile(
 HANDOFF_WORDS = ("eporter", "orrespondent", "has")
 # The agency a page names, for the byline of a story whose only credit is a 'Reporting by ...; Editing by ...' line.
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
+# A wire agency's house style of credit, which its copy keeps wherever it is printed: Reuters closes a story with
+# '(Reporting by X; Editing by Y)', the reporters, then the editors, after a semicolon.
+CREDIT_STYLE_AGENCY = (
+    ("Reuters", re.compile(r"\(\s*(?:additional )?reporting by [^;()]+;[^()]*\bediting by ", re.IGNORECASE)),
+)
 # A line that is one quotation from its first character to its last ('„Wir bleiben.“'): a quote headline.
 QUOTED_LINE = re.compile(r"""^\s*["„“”«»‚‘'].*["“”«»’']\s*$""")
 HEADLINE_LIST_MIN = 2
@@ -1797,11 +1802,15 @@ def _handoff_reporter(body: list[Segment]) -> str | None:
 
 
 def _credited_agency(draft: Draft) -> str | None:
-    """A wire credit line ('Reporting by X; Editing by Y') names no agency: the agency the page names does."""
-    if not any(s.rule == "source_credit_line" for s in draft.segments):
+    """A wire credit line ('Reporting by X; Editing by Y') names no agency: the agency the page names does; where
+    it names none, the agency whose house style the credit is in (CREDIT_STYLE_AGENCY)."""
+    credits = [s.text for s in draft.segments if s.rule == "source_credit_line"]
+    if not credits:
         return None
     mentions = collections.Counter(m.group("agency") for s in draft.segments for m in AGENCY.finditer(s.text))
-    return mentions.most_common(1)[0][0] if mentions else None
+    if mentions:
+        return mentions.most_common(1)[0][0]
+    return next((agency for agency, style in CREDIT_STYLE_AGENCY if any(style.search(c) for c in credits)), None)
 
 
 @register
