@@ -1,7 +1,8 @@
 """Dates as news pages print them: ISO, 'May 31, 2023', 'March. 02, 2023', 'Dec.3,2024', '1 December 2022',
-'11/26/2013', '2021 March 4', '23.04.2024', '2024년 4월 23일', '2024年4月23日'; date stamps with times and zones ('11:02
-AM GMT+9', '9:15 pm ET', '오후 2:05'), a section label in front ('Business 09:05 April 11, 2022', 'Economy 2024-04-23'),
-the filing place and a joiner ('Korea on December 2, 2024'), or an update stamp after them on the same line. Month and weekday names, labels and times may be German, French,
+'11/26/2013', '2021 March 4', '23.04.2024', '2024년 4월 23일', '2024年4月23日'; date stamps with times and zones
+('11:02 AM GMT+9', '9:15 pm ET', '오후 2:05'), a section label in front ('Business 09:05 April 11, 2022',
+'Economy 2024-04-23'), the filing place and a joiner ('Korea on December 2, 2024'), or an update stamp after them on
+the same line. Month and weekday names, labels and times may be German, French,
 Spanish, Italian, Portuguese, Dutch or Scandinavian too ('Mittwoch, 17. März 2021, 15:00 Uhr', 'Publicado el 6 de mayo
 de 2022', 'Offentliggjort torsdag 06. feb 2025'); month names Russian, Polish, Czech or Turkish too ('14 мая
 2024', '3. července 2024', '20 Nisan 2026'), and labels Polish, Czech, Finnish or Turkish ('Yayınlanma:'). A
