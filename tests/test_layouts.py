@@ -1350,6 +1350,16 @@ def test_a_reuters_style_credit_names_the_agency_where_the_page_names_none() -> 
     assert parsed_record([*page, "(With inputs from agencies.)"]).byline is None
 
 
+def test_a_headline_printed_only_with_the_outlets_name_after_it_is_the_title_without_it() -> None:
+    """A page that prints its headline only as its <title> ('Headline | Harbor News Agency'): the head is the title,
+    the outlet's name after the bar the site's. A bar before words that name no outlet is the headline's own."""
+    record = parsed_record([f"{OWN_HEADLINE} | Harbor News Agency", "19 November 2031", LEAD, FOLLOW_UP, THIRD])
+    assert record.title == OWN_HEADLINE
+    assert ("chrome", "site_suffix", "| Harbor News Agency") in [(s.role, s.rule, s.text) for s in record.segments]
+    piped = f"{OWN_HEADLINE} | Ferries resume"
+    assert parsed_record([piped, "19 November 2031", LEAD, FOLLOW_UP, THIRD]).title == piped
+
+
 def test_a_question_under_the_byline_opens_the_story() -> None:
     """Under the story's headline and byline, a one-question paragraph is the lead ('Remember the quest to ...?')."""
     question = "Remember the long search for a slogan that every harbor town could agree on?"

@@ -31,6 +31,7 @@ from pipeline.layouts.evidence import (
     HEADLINE_MAX_WORDS,
     HEADLINE_SMALL_WORDS,
     LEADING_BULLET_RE,
+    MASTHEAD,
     OTHER_LANGUAGE_BYLINE,
     PROSE_SURE_WORDS,
     TRAILING_ISO_DATE,
@@ -94,6 +95,9 @@ GLUED_BYLINE = re.compile(
 )
 # A page <title>: the headline, a bar or dash, and the site's name ('Exports rise | The Daily').
 SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
+# ... whose suffix is the outlet's name ('Headline | Harbor News Agency'): where the page prints its headline only so,
+# the head is the title and the suffix the site's.
+OUTLET_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+(?P<outlet>" + MASTHEAD.lstrip("^").rstrip("$") + r")$")
 # A headline printed twice on one line, with or without a space between the copies.
 DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
 # A photo credit ending a line: a caption, not a headline. In parentheses ('Hyundai Steel (Yonhap)'), labelled
@@ -1391,6 +1395,11 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
                 draft.segments.append(_seg(line, "byline", "byline_glued_to_title", by.group("credit"), True))
                 draft.byline = draft.byline or by.group("name")
                 text = text[: by.start("credit")].rstrip()
+                line = Line(line.start, line.end, text, fragment=True)
+            outlet = OUTLET_SUFFIX.match(text)
+            if outlet:
+                draft.segments.append(_seg(line, "chrome", "site_suffix", text[outlet.end("head") :].strip(), True))
+                text = outlet.group("head")
                 line = Line(line.start, line.end, text, fragment=True)
             doubled = DOUBLED_TEXT.match(text)
             if doubled:
