@@ -890,8 +890,9 @@ def _title_score(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Sha
 
 
 def _over_standfirst_and_metadata(ev: list[Evidence], shapes: list[Shape], i: int, lead: int) -> bool:
-    """Whether the line at i stands over one paragraph, then a byline or date, above the lead: a headline over its
-    standfirst, where a teaser's headline in a menu further up stands over its blurb and the next teaser."""
+    """Whether the line at i stands over one paragraph (or a deck), then a byline or date (or the writer's name over
+    it), above the lead: a headline over its standfirst, where a teaser's headline in a menu further up stands over
+    its blurb and the next teaser."""
     under = next((j for j in range(i + 1, lead) if ev[j].kind not in _SKIPPABLE), None)
     if under is None or ev[under].kind not in ("prose", "deck"):
         return False
