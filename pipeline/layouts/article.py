@@ -31,8 +31,8 @@ from pipeline.layouts.evidence import (
     HEADLINE_MAX_WORDS,
     HEADLINE_SMALL_WORDS,
     LEADING_BULLET_RE,
-    MASTHEAD,
     OTHER_LANGUAGE_BYLINE,
+    OUTLET,
     PROSE_SURE_WORDS,
     TRAILING_ISO_DATE,
     WRITERS_JOINED,
@@ -97,7 +97,7 @@ GLUED_BYLINE = re.compile(
 SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
 # ... whose suffix is the outlet's name ('Headline | Harbor News Agency'): where the page prints its headline only so,
 # the head is the title and the suffix the site's.
-OUTLET_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+(?P<outlet>" + MASTHEAD.lstrip("^").rstrip("$") + r")$")
+OUTLET_SUFFIX = re.compile(rf"^(?P<head>.{{10,}}?)\s+[|–—]\s+(?P<outlet>{OUTLET})$")
 # A headline printed twice on one line, with or without a space between the copies.
 DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
 # A photo credit ending a line: a caption, not a headline. In parentheses ('Hyundai Steel (Yonhap)'), labelled

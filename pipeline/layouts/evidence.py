@@ -113,7 +113,8 @@ _SOURCE_NOUNS = (
     "Herald|Times|Post|Journal|Gazette|Tribune|Daily|Ilbo|Press|Agency|Newswire|Telegraph|Chronicle|Observer|"
     "Economist|Recorder|Insider|Newsroom|Wire|Standard|Guardian|Independent|Courier|Monitor|Globe|Shimbun|Sinmun"
 )
-MASTHEAD = rf"^(?:The\s+)?(?:[A-Z][\w&'’.-]*\s+){{0,4}}(?:{_SOURCE_NOUNS})$"
+OUTLET = rf"(?:The\s+)?(?:[A-Z][\w&'’.-]*\s+){{0,4}}(?:{_SOURCE_NOUNS})"  # an outlet's name: 'Harbor News Agency'
+MASTHEAD = rf"^{OUTLET}$"
 MASTHEAD_MAX_WORDS = 6
 _SMALL_WORDS = {"and", "of", "&", "the", "in", "for", "on", "to", "a"}
 # Words a headline capitalised word by word leaves in lower case too ('New Frita Opens at Downtown Corner').
