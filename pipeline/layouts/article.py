@@ -804,6 +804,9 @@ def _stands_over(ev: list[Evidence], shapes: list[Shape], i: int, stop: int) -> 
     under = _next_meaningful(ev, shapes, i + 1, stop, shapes[i].core)
     if under is None:
         return "nothing"
+    # Not a writer's name over the date (`_is_metadata`): any line over it would stand where a headline stands, a
+    # video's title over its caption or a teaser's over its card. Decks and standfirsts read it (their headline is
+    # found by its own evidence).
     return "metadata" if ev[under].kind in _BYLINE_OR_DATE else None
 
 
@@ -1571,12 +1574,9 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "caption_doubled"))
         elif lead < i < last_prose and e.kind == "prose" and _credited_caption(line.text, shapes[i]):
             draft.segments.append(_seg(line, "chrome", "caption_credit_suffix"))
-        elif _signs_byline(i, ev, shapes, lines):
-            draft.segments.append(_seg(line, "byline", "byline_above_email"))
+        elif (signed := _signature(i, lines, ev, shapes, last_prose)) is not None:
+            draft.segments.append(_seg(line, "byline", signed))
             draft.byline = draft.byline or _writer_below(_name_of(line.text), i, last_prose, lines, ev)
-        elif _signs_off(i, lines, ev, last_prose):
-            draft.segments.append(_seg(line, "byline", "byline_signoff"))
-            draft.byline = draft.byline or _writer_of(line.text)
         elif i in vetoed and not _section_heading(i, ev, lines, kept_prose):
             draft.segments.append(learned.chrome_segment(line, i))
         elif i in listed:
@@ -1654,6 +1654,14 @@ def _signs_byline(i: int, ev: list[Evidence], shapes: list[Shape], lines: list[L
         and bool(EMAIL_LINE.match(lines[nxt].text.strip()))
         and bool(NAME_LINE.match(lines[i].text.strip()))
     )
+
+
+def _signature(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape], last_prose: int) -> str | None:
+    """How a name alone on its line below the lead signs the article, if it does: over the author's e-mail, or as
+    the page's last line of text under the article."""
+    if _signs_byline(i, ev, shapes, lines):
+        return "byline_above_email"
+    return "byline_signoff" if _signs_off(i, lines, ev, last_prose) else None
 
 
 def _signs_off(i: int, lines: list[Line], ev: list[Evidence], last_prose: int) -> bool:
