@@ -1328,6 +1328,19 @@ def test_a_headline_of_two_sentences_printed_twice_over_the_writer_is_the_title(
     assert (record.title, record.byline, body) == (headline, "Dana Whitfield", [LEAD, FOLLOW_UP, THIRD])
 
 
+def test_a_wire_agency_between_the_headline_and_the_date_is_the_byline() -> None:
+    """A wire agency's name alone, right under the headline and right over the date stamp, is the story's byline;
+    in capitals, or under a photo's caption, it is the photo's credit."""
+    record = parsed_record(["Markets", OWN_HEADLINE, "Reuters", "Published January 1, 2031", LEAD, FOLLOW_UP, THIRD])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.title, record.byline, body) == (OWN_HEADLINE, "Reuters", [LEAD, FOLLOW_UP, THIRD])
+    credit = ["Markets", OWN_HEADLINE, "REUTERS", "Published January 1, 2031", LEAD, FOLLOW_UP, THIRD]
+    assert parsed_record(credit).byline is None
+    caption = "Dockworkers unload containers at the harbor on Monday."
+    pictured = ["Markets", OWN_HEADLINE, caption, "Reuters", "Published January 1, 2031", LEAD, FOLLOW_UP, THIRD]
+    assert parsed_record(pictured).byline is None
+
+
 def test_a_name_alone_on_the_last_line_under_the_article_signs_it_off() -> None:
     """The writer's name alone on the page's last line of text, right under the article's last paragraph: the
     byline, and the article is whole (its last paragraph ends it). With text after it, the name is no sign-off."""
