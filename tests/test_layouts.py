@@ -1341,6 +1341,16 @@ def test_a_wire_agency_between_the_headline_and_the_date_is_the_byline() -> None
     assert parsed_record(pictured).byline is None
 
 
+def test_a_short_paragraph_closing_the_last_section_over_the_end_marker_is_the_articles() -> None:
+    """The article's last section, a heading and one short paragraph right over the marker that ends the article
+    ('Related Stories'): the paragraph is the article's last, not a teaser's blurb (teasers stand under the marker)."""
+    closing = "The ministry plans to open two more test sites by 2033."
+    page = ["Newsroom", OWN_HEADLINE, "Jan 22, 2031", LEAD, FOLLOW_UP, "Looking Ahead", closing, "Related Stories",
+            WIDGET_HEADLINES[0]]  # fmt: skip
+    body = [segment.text for segment in parsed_record(page).segments if segment.role == "body"]
+    assert body[-1] == closing and WIDGET_HEADLINES[0] not in body
+
+
 def test_a_name_alone_on_the_last_line_under_the_article_signs_it_off() -> None:
     """The writer's name alone on the page's last line of text, right under the article's last paragraph: the
     byline, and the article is whole (its last paragraph ends it). With text after it, the name is no sign-off."""

@@ -1510,8 +1510,12 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
     # A paragraph closed by the reporter's e-mail ends the article ('... next spring. (name@paper.com)').
     emailed = next((i for i in range(lead, len(lines)) if ev[i].kind in _BODY_KINDS and "@" in lines[i].text
                     and EMAIL_SIGNOFF.search(lines[i].text)), None)  # fmt: skip
-    vetoed = {i for i in range(lead + 1, len(lines))
-              if i not in (signed, emailed) and i not in introduced and learned.vetoes(i, ev, shapes)}  # fmt: skip
+    # The last paragraph under a section's heading, right over the marker that ends the article ('Related
+    # Stories'), is the article's: the model reads a short one there as a teaser's blurb, but teasers stand under
+    # that marker.
+    marked = last_prose if _closes_last_section(last_prose, ev) else None
+    kept_anyway = {signed, emailed, marked, *introduced}
+    vetoed = {i for i in range(lead + 1, len(lines)) if i not in kept_anyway and learned.vetoes(i, ev, shapes)}
     kept_prose = {i for i in range(lead, len(lines)) if ev[i].kind == "prose" and i not in vetoed}
     # Below the article's run of paragraphs: other paragraphs, and lines of text when there are several (a list of
     # other stories); one line alone may be the paragraph a saved page cut off.
@@ -1711,6 +1715,12 @@ def _name_of(text: str) -> str | None:
 def _last_crumb(text: str) -> str | None:
     crumbs = [c for c in CRUMB_SPLIT.split(text.strip()) if c]
     return crumbs[-1] if len(crumbs) > 1 else None
+
+
+def _closes_last_section(i: int, ev: list[Evidence]) -> bool:
+    """Whether unit i, a paragraph, stands under a heading between paragraphs and right over an end marker."""
+    headed = i >= 2 and ev[i - 1].kind == "headline" and ev[i - 2].kind == "prose"
+    return headed and i + 1 < len(ev) and ev[i + 1].kind == "end"
 
 
 def _section_heading(i: int, ev: list[Evidence], lines: list[Line], kept_prose: set[int]) -> bool:
