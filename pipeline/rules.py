@@ -195,6 +195,8 @@ RULES: tuple[Rule, ...] = (
          r"(?:content )?menu|(?:main|menu|page|site|primary) (?:content|navigation)|"
          r"go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|mehr|prev(?:ious)?|next|view more|"
+         # a header's buttons in a row ('Search Close', 'Menu | Search')
+         r"(?:search|close|menu|home|subscribe|share)(?:\s*[|/·]?\s*(?:search|close|menu|home|subscribe|share)){1,3}|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|anmelden|einloggen|se connecter|iniciar sesión|accedi|"
          r"logga in|logg inn|log ind|inloggen|zaloguj(?: się)?|přihlásit(?: se)?|로그인|ログイン(?:する)?|sitemap|"
          r"print(?: this)?(?: article| page)?|"
