@@ -1351,6 +1351,17 @@ def test_a_short_paragraph_closing_the_last_section_over_the_end_marker_is_the_a
     assert body[-1] == closing and WIDGET_HEADLINES[0] not in body
 
 
+def test_a_name_and_an_email_under_the_article_sign_it_off() -> None:
+    """The writer's name and e-mail on one line under the article's last paragraph sign the article off, whatever
+    follows (here a list of other stories): the byline, and no paragraph of the body."""
+    signature = "Dana Whitfield dwhit@harbordaily.com"
+    page = ["Energy", OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, THIRD, signature, "Related stories",
+            *WIDGET_HEADLINES]  # fmt: skip
+    record = parsed_record(page)
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.byline, body) == ("Dana Whitfield", [LEAD, FOLLOW_UP, THIRD])
+
+
 def test_a_name_alone_on_the_last_line_under_the_article_signs_it_off() -> None:
     """The writer's name alone on the page's last line of text, right under the article's last paragraph: the
     byline, and the article is whole (its last paragraph ends it). With text after it, the name is no sign-off."""

@@ -1591,7 +1591,8 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "caption_credit_suffix"))
         elif (signed := _signature(i, lines, ev, shapes, last_prose)) is not None:
             draft.segments.append(_seg(line, "byline", signed))
-            draft.byline = draft.byline or _writer_below(_name_of(line.text), i, last_prose, lines, ev)
+            name = _name_of(line.text) or _name_with_email(line.text)
+            draft.byline = draft.byline or _writer_below(name, i, last_prose, lines, ev)
         elif i in vetoed and not _section_heading(i, ev, lines, kept_prose):
             draft.segments.append(learned.chrome_segment(line, i))
         elif i in listed:
@@ -1649,7 +1650,9 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
 
 
 # A person's name alone on a line, optionally bulleted, in capitals or not ('- JIN EUN-SOO', 'Kim Min-su').
-NAME_LINE = re.compile(r"^(?:[-–—•·▪*]\s*)?(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3})\s*$")
+_NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}"  # two to four capitalised words
+NAME_LINE = re.compile(rf"^(?:[-–—•·▪*]\s*)?(?P<name>{_NAME_WORDS})\s*$")
+NAME_BEFORE_EMAIL = re.compile(rf"^(?P<name>{_NAME_WORDS})\s+[(<\[]?\s*{EMAIL}\s*[)>\]]?$")
 # An e-mail line, or what an e-mail obfuscator leaves of it ('[email protected]').
 EMAIL_LINE = re.compile(rf"^(?:[-–—•·▪*]\s*)?[(<\[]?\s*(?:{EMAIL}|email\s+protected)\s*[)>\]]?$",
                         re.IGNORECASE)  # fmt: skip
@@ -1679,21 +1682,30 @@ def _signature(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape
     return "byline_signoff" if _signs_off(i, lines, ev, last_prose) else None
 
 
+def _name_with_email(text: str) -> str | None:
+    """The name of a line that is a name and an e-mail address only ('Dana Whitfield dwhit@harbordaily.com')."""
+    signed = NAME_BEFORE_EMAIL.match(text.strip())
+    return _writer_of(signed.group("name")) if signed else None
+
+
 def _signs_off(i: int, lines: list[Line], ev: list[Evidence], last_prose: int) -> bool:
-    """The writer's name alone on the page's last line of text, under the article's last paragraph with nothing but
-    page furniture between (a sign-off: 'Dana Whitfield'): the byline, not a line the saved page cut off. A line in
-    capitals there is a button's ('READ MORE ON HARBOR')."""
+    """A writer's sign-off under the article's last paragraph, with nothing but page furniture between: the name and
+    the writer's e-mail on one line ('Dana Whitfield dwhit@harbordaily.com'), or the name alone on the page's last
+    line of text ('Dana Whitfield'), not a line the saved page cut off. A line in capitals there is a button's
+    ('READ MORE ON HARBOR')."""
     text = lines[i].text.strip()
-    return (
+    under_article = (
         i > last_prose
         and ev[i].kind in ("headline", "short")
         and ev[i].rule is None
-        and not text.isupper()
-        and bool(NAME_LINE.match(text))
-        and _writer_of(lines[i].text) is not None
         and all(ev[k].kind in _PAGE_FURNITURE for k in range(last_prose + 1, i))
-        and all(ev[k].kind not in _BODY_KINDS for k in range(i + 1, len(lines)))
     )
+    if not under_article or text.isupper():
+        return False
+    if _name_with_email(text) is not None:
+        return True
+    last_text = all(ev[k].kind not in _BODY_KINDS for k in range(i + 1, len(lines)))
+    return bool(NAME_LINE.match(text)) and _writer_of(text) is not None and last_text
 
 
 def _writer_below(name: str | None, i: int, last_prose: int, lines: list[Line], ev: list[Evidence]) -> str | None:
