@@ -1362,6 +1362,25 @@ def test_a_name_and_an_email_under_the_article_sign_it_off() -> None:
     assert (record.byline, body) == ("Dana Whitfield", [LEAD, FOLLOW_UP, THIRD])
 
 
+def test_a_headline_with_a_title_before_a_name_is_one_sentence() -> None:
+    """A title's stop before a name ('Gov. Brian Kemp') ends no sentence: the headline is the title, not a
+    paragraph of two sentences."""
+    headline = "Georgia Gov. Brian Kemp to visit Seoul for battery plant talks"
+    record = parsed_record(["Politics", headline, "19 November 2031", LEAD, FOLLOW_UP, THIRD])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.title, body) == (headline, [LEAD, FOLLOW_UP, THIRD])
+
+
+def test_a_caption_with_its_photo_credit_is_never_the_title() -> None:
+    """A photo's caption whose credit stands inside it ('(AP Photo/X) more >'), right over the byline, is no
+    headline, though it stands where one does: the page's title is the headline, or none."""
+    caption = ("Rep. Ara Kwon, left, talks with Rep. Piet Ronde at the Statehouse, Thursday, April 27, 2031, in "
+               "Harbor City. (AP Photo/Ivo Brandt) more >")  # fmt: skip
+    byline = "By Dana Whitfield - Associated Press - Friday, April 28, 2031"
+    assert parsed_record(["Politics", caption, "Print", byline, LEAD, FOLLOW_UP, THIRD]).title is None
+    assert parsed_record(["Politics", OWN_HEADLINE, caption, byline, LEAD, FOLLOW_UP, THIRD]).title == OWN_HEADLINE
+
+
 def test_a_name_alone_on_the_last_line_under_the_article_signs_it_off() -> None:
     """The writer's name alone on the page's last line of text, right under the article's last paragraph: the
     byline, and the article is whole (its last paragraph ends it). With text after it, the name is no sign-off."""

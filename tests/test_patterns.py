@@ -44,6 +44,10 @@ EXAMPLES = {
          "輸出が増えた。輸入は減った。"],
         ["S. Korea and the U.S. President met.", "Exports rose"],
     ),
+    "ABBREVIATION_STOP": (
+        ["Rep. Ilhan Omar", "Georgia Gov. Brian Kemp", "LG Corp. Chairman", "Martin Luther King Jr. Day"],
+        ["The Rep said", "Corporate earnings rose. Imports fell."],
+    ),
     "BYLINE_OPENING": (
         ["By Dana Whitfield / Harbor Daily Staff Writers", "BY DANA WHITFIELD", "by Ivo Brandt"],
         ["Bystanders cheered the ferry", "By the way, fares rose", "Stand by Me returns"],
@@ -103,6 +107,22 @@ def test_every_shared_pattern_has_examples() -> None:
     names = {n for n, v in vars(patterns).items() if n.isupper() and isinstance(v, str) and n != "CRAWLER_DATE"}
     names = {n for n in names if not n.startswith("_")}  # a private fragment of the patterns, not one itself
     assert names == set(EXAMPLES)
+
+
+@pytest.mark.parametrize(
+    ("text", "breaks"),
+    [
+        ("New York man pleads guilty to threatening to kill Rep. Ilhan Omar", False),
+        ("Georgia Gov. Brian Kemp to visit Seoul for battery talks", False),
+        ("LG Corp. Chairman Koo meets Vietnam's prime minister", False),
+        ("Exports rose. Imports fell.", True),
+        ("The Rep. Imports fell.", False),  # a title's stop is masked even where a sentence might end
+    ],
+)
+def test_an_abbreviations_stop_breaks_no_sentence_in_python_and_polars(text: str, breaks: bool) -> None:
+    """A title or a company's form before a name ends no sentence, alike in Python and polars."""
+    masked = pl.select(pl.lit(text).str.replace_all(*patterns.ABBREVIATION_MASK)).item()
+    assert any(patterns.sentence_breaks(text)) == bool(re.search(patterns.SENTENCE_BREAK, masked)) == breaks
 
 
 def test_compiled_forms_are_the_patterns() -> None:

@@ -45,10 +45,10 @@ from pipeline.patterns import (
     BYLINE_OPENING_RE,
     EMAIL,
     PICTURE_LABELS,
-    SENTENCE_BREAK_RE,
     SOURCE_LABELS,
     TIME_AGO,
     WIRE_AGENCIES,
+    sentence_breaks,
 )
 from pipeline.rules import inline_too
 from pipeline.text import canonical, word_count
@@ -188,6 +188,9 @@ QUESTION_ENDS = ("?", "？")
 INTRO_ENDS = (":", "：")  # a line ending so introduces what follows it: never a headline
 # A video's running time opening a line ('4:11 Ministers meet in Oslo'): the card of a video, never the headline; a
 # clock time ('9:02 AM') is not one.
+# A photo's credit inside a line ('... in Indianapolis. (AP Photo/Darron Cummings) more >', '(Photo = Yonhap)',
+# '(Photo by X)'): the line is the photo's caption, wherever the credit stands in it; no headline credits a photo.
+PICTURE_CREDIT = re.compile(rf"\((?:[A-Z][\w.&'’-]*\s){{0,2}}(?i:{PICTURE_LABELS})\s?(?:[/:=]|(?i:by)\s)")
 VIDEO_CARD_RE = re.compile(r"\d{1,2}:\d\d(?::\d\d)?\s+(?!(?i:[ap]\.?m\b|uhr\b|h\b))\S")
 TIME_AGO_RE = re.compile(TIME_AGO, re.IGNORECASE)
 TEASER_BLURB_MAX_WORDS = 40  # a teaser's blurb under its headline: a sentence or two
@@ -413,7 +416,7 @@ def _lists(
             continue
         if not introduces and not _ANNOUNCING_ANYWHERE.search(text):
             continue
-        last_sentence = text[max((m.end() - 1 for m in SENTENCE_BREAK_RE.finditer(text)), default=0) :]
+        last_sentence = text[max((m.end() - 1 for m in sentence_breaks(text)), default=0) :]
         if not introduces and not ANNOUNCES_LIST.match(last_sentence):
             continue
         if OTHER_CONTENT.search(last_sentence):
@@ -762,9 +765,7 @@ def _asks_alone(text: str, shape: Shape) -> bool:
     """One short question and nothing else ('Akkutechnik: Hat Quantumscape genug Akkus für ein Motorrad gebaut?')."""
     text = text.rstrip()
     return (
-        text.endswith(QUESTION_ENDS)
-        and shape.words <= QUESTION_HEADLINE_MAX_WORDS
-        and not SENTENCE_BREAK_RE.search(text)
+        text.endswith(QUESTION_ENDS) and shape.words <= QUESTION_HEADLINE_MAX_WORDS and not any(sentence_breaks(text))
     )
 
 
@@ -776,7 +777,7 @@ def _under_metadata(ev: list[Evidence], i: int) -> bool:
 def _credited_caption(text: str, shape: Shape) -> bool:
     """One short sentence closed by a parenthesised credit ('Workers load a furnace on Monday. (Hanbit Glass)'):
     a photo caption wherever more prose follows it (the article's last paragraph may end in its sign-off)."""
-    return shape.credit_suffix and shape.words <= CAPTION_MAX_WORDS and not SENTENCE_BREAK_RE.search(text)
+    return shape.credit_suffix and shape.words <= CAPTION_MAX_WORDS and not any(sentence_breaks(text))
 
 
 def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, first: int | None = None) -> int | None:
@@ -926,13 +927,15 @@ def _list_item(lines: list[Line], i: int) -> bool:
 
 def _never_title(lines: list[Line], i: int) -> bool:
     """A list's item; a line that opens like a byline (the gate refuses such a title: `title_no_byline`); a line
-    ending in a colon, which introduces what follows it ('Jetzt neu bei X:', 'Also read:'); a video's card."""
+    ending in a colon, which introduces what follows it ('Jetzt neu bei X:', 'Also read:'); a video's card; a
+    photo's caption with its credit (PICTURE_CREDIT)."""
     text = lines[i].text
     return (
         _list_item(lines, i)
         or bool(BYLINE_OPENING_RE.match(text))
         or text.rstrip().endswith(INTRO_ENDS)
         or bool(VIDEO_CARD_RE.match(text.strip()))
+        or bool(PICTURE_CREDIT.search(text))
     )
 
 

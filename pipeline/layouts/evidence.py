@@ -25,6 +25,7 @@ from pipeline.dates import (
     without_stamp_label,
 )
 from pipeline.patterns import (
+    ABBREVIATION_MASK,
     CRAWLER_DATE_SUFFIX,
     EMAIL,
     INLINE_SHORTCODE,
@@ -235,8 +236,13 @@ def _headline_like(s: pl.Expr) -> pl.Expr:
         & (text.str.len_chars() <= HEADLINE_MAX_CHARS)
         & text.str.contains(r"^(?:[\p{Lu}\p{Nd}'\"‘“„‚«»¿¡(]|[\p{L}--\p{Ll}])")
         & ~cut_word
-        & ~text.str.contains(SENTENCE_BREAK)  # two sentences are prose
+        & ~_sentence_break(text)  # two sentences are prose
     )
+
+
+def _sentence_break(s: pl.Expr) -> pl.Expr:
+    """Whether a line holds two sentences (SENTENCE_BREAK, abbreviations' stops masked)."""
+    return s.str.replace_all(*ABBREVIATION_MASK).str.contains(SENTENCE_BREAK)
 
 
 def _title_case(s: pl.Expr) -> pl.Expr:
@@ -371,7 +377,7 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
         # like a paragraph: it ends no sentence for the layouts. The line model reads `ends_sentence`, the feature
         # it was fitted on, and whether a body ends complete (clean) reads SENTENCE_END alone.
         quote_closed=s.str.slice(-80).str.contains(QUOTE_WITHOUT_STOP),
-        sentence_break=s.str.contains(SENTENCE_BREAK),
+        sentence_break=_sentence_break(s),
         deck_bullet=pl.col("text").str.contains(DECK_BULLET),
         credit_suffix=s.str.slice(-80).str.contains(CREDIT_SUFFIX.pattern),
         date_candidate=(chars <= DATE_STAMP_MAX_CHARS) & s.str.contains(YEAR_HINT),
