@@ -188,10 +188,10 @@ QUESTION_ENDS = ("?", "？")
 INTRO_ENDS = (":", "：")  # a line ending so introduces what follows it: never a headline
 # A video's running time opening a line ('4:11 Ministers meet in Oslo'): the card of a video, never the headline; a
 # clock time ('9:02 AM') is not one.
+VIDEO_CARD_RE = re.compile(r"\d{1,2}:\d\d(?::\d\d)?\s+(?!(?i:[ap]\.?m\b|uhr\b|h\b))\S")
 # A photo's credit inside a line ('... in Indianapolis. (AP Photo/Darron Cummings) more >', '(Photo = Yonhap)',
 # '(Photo by X)'): the line is the photo's caption, wherever the credit stands in it; no headline credits a photo.
 PICTURE_CREDIT = re.compile(rf"\((?:[A-Z][\w.&'’-]*\s){{0,2}}(?i:{PICTURE_LABELS})\s?(?:[/:=]|(?i:by)\s)")
-VIDEO_CARD_RE = re.compile(r"\d{1,2}:\d\d(?::\d\d)?\s+(?!(?i:[ap]\.?m\b|uhr\b|h\b))\S")
 TIME_AGO_RE = re.compile(TIME_AGO, re.IGNORECASE)
 TEASER_BLURB_MAX_WORDS = 40  # a teaser's blurb under its headline: a sentence or two
 TEASER_SERIES_MIN = 2  # teasers in a row under the article: other stories (_teaser_series)
