@@ -472,10 +472,14 @@ RULES: tuple[Rule, ...] = (
     Rule("broadcast_signoff", "end",
          # The first word any capitalised one but 'By' ('Byung-hun' is a name): a byline is no sign-off.
          r"(?-i:(?:[AC-Z]|B(?:[^y\s]|y\S))[\w'’.-]*(?: [A-Z][\w'’.-]+){1,3}),\s*(?-i:(?:[A-Z][\w&'’.-]*\s+){0,3})"
-         r"(?:news|radio(?: news)?|tv|television)(?:,\s*(?-i:[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+)?))?\.?",
+         r"(?:news|radio(?: news)?|tv|television)(?:,\s*(?-i:[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+)?))?\.?|"
+         # ... or the broadcaster's news first ('Harbor TV News, Dana Whitfield.')
+         r"(?-i:(?:[A-Z][\w&'’.-]*\s+){1,3})(?:news|radio(?: news)?|tv|television),\s*"
+         r"(?-i:[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]+){1,3})\.",
          "A broadcast report's sign-off: the reporter's name, the broadcaster's news and maybe the place ('Dana "
-         "Whitfield, Harbor TV News.', 'Dana Whitfield, Harbor Radio News, Busan'): the report ends above it. A "
-         "byline over the report is none ('By Dana Whitfield, Harbor News, Busan')."),
+         "Whitfield, Harbor TV News.', 'Dana Whitfield, Harbor Radio News, Busan'), or the news and the name "
+         "('Harbor TV News, Dana Whitfield.'): the report ends above it. A byline over the report is none ('By Dana "
+         "Whitfield, Harbor News, Busan')."),
     Rule("source_credit_line", "end",
          r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"
          r"edited by)[^)]*\)\.?|(?:additional )?(?:reporting|writing) by [^.;()]{2,60};\s*"
