@@ -649,6 +649,7 @@ RULES: tuple[Rule, ...] = (
          r"opent in een nieuw (?:venster|tabblad))\)?\.?|"
          r"add [^.]+ as a preferred source(?: on google)?(?: to [^.]{1,60})?\.?|"
          r"[^.\s]+(?:을|를) 선호 출처로 추가(?:하기|하세요)?|"
+         r"sign up here\.?|"
          r"continue reading(?: the (?:main )?(?:story|article))?|follow (?:the|this) (?:author|writer|reporter)"
          r"(?: of this (?:article|story))?|subscribe(?: now)? to .+|"
          r"(?:.*[.!?] )?we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
@@ -660,7 +661,8 @@ RULES: tuple[Rule, ...] = (
          "you have a news tip, correction or comment, let us know at: ...', 'Have a tip? X may be reached at ...', "
          "'Do you have a story to tell? Email: ...', '... letters to the editor. We'd like to hear what you think "
          "...', 'Add X as a preferred source on Google', 'X를 선호 출처로 추가', 'Mehr über X lesen Sie hier.', "
-         "'Submit a letter to the editor'): page furniture shaped like a headline.",
+         "'Submit a letter to the editor', a newsletter's 'Sign up here.' between paragraphs): page furniture "
+         "shaped like a headline.",
          max_chars=280),
     Rule("save_prompt", "chrome",
          r"(?:you can )?save this (?:article|story)(?:[^\w].*)?|(?:to revisit|to see) (?:this article|your saved).*|"
