@@ -451,9 +451,9 @@ def test_a_list_the_article_introduces_is_its_text() -> None:
 
 def test_a_table_under_a_heading_is_the_articles_text() -> None:
     """Under the last paragraph, a heading without a colon ('The summer timetable') over lines that each set out the
-    same fields (a venue after '@', a score) heads a table of the article's. Under such a heading, other stories'
-    headlines share no such mark (a dash or a rank they may share), and lines that share one under a heading that
-    has it too are no table either (the first line of a list is no heading)."""
+    same fields (a venue after '@', a score, a change in percent) heads a table of the article's. Under such a
+    heading, other stories' headlines share no such mark (a dash or a rank they may share), and lines that share one
+    under a heading that has it too are no table either (the first line of a list is no heading)."""
     timetable = ["June 9 – Busan to Jeju @ Pier 3", "June 10 – Jeju to Busan @ Pier 1",
                  "July 2 – Busan to Tsushima @ Pier 3"]  # fmt: skip
     tail = ["More from the Harbor Daily", *WIDGET_HEADLINES]
@@ -466,6 +466,10 @@ def test_a_table_under_a_heading_is_the_articles_text() -> None:
     header = [OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP]
     assert body_paragraphs([*header, *tail]) == [LEAD, FOLLOW_UP]
     assert body_paragraphs([*header, *timetable, *tail]) == [LEAD, FOLLOW_UP]
+    # Figures by item with their change in percent, between the article's paragraphs: its table too.
+    figures = ["Exports by port", "Busan 12.5 (+30.8%)", "Ulsan 6.2 (-13.6%)", "Incheon 4.1 (-12.9%)",
+               "Jeju 2.9 (+4.1%)"]  # fmt: skip
+    assert body_paragraphs([*header, *figures, THIRD, *tail]) == [LEAD, FOLLOW_UP, *figures, THIRD]
     ranked = ["Most read on the Harbor Daily", *(f"{n} {headline}" for n, headline in enumerate(WIDGET_HEADLINES, 1))]
     dated = ["Latest posts by Dana Whitfield", *(f"{headline} - May 3, 2031" for headline in WIDGET_HEADLINES)]
     for others in (ranked, dated):

@@ -175,10 +175,12 @@ LIST_INTRO_MIN_WORDS = 2  # a line ending in ':' with this many words introduces
 LIST_MIN_ITEMS, LIST_MAX_ITEMS = 2, 60  # ... of this many lines of text right under it
 LIST_INTRO_REACH = 2  # a list between the article's paragraphs: one is at most this many lines of text above it
 # The marks that set out a table's fields ('June 9 – Tampa, FL @ Amalie Arena', 'Island (3-2): Kyleigh Trout 1
-# goal'): a venue after '@', a score. A list under a heading whose every item shares one of them is a table of the
-# article's (tour dates, results); other stories' headlines share none. Dashes, bars and leading numbers are not
-# such marks: lists of other stories print them too ('Title - October 24, 2031', '1 Most read headline').
-LIST_ITEM_MARK = re.compile(r"\s@\s|\(\d{1,3}[-–:]\d{1,3}\)")
+# goal', 'Semiconductors 12.5 (+30.8%)'): a venue after '@', a score, a change in percent. A list under a heading
+# whose every item shares one of them is a table of the article's (tour dates, results, figures by item); other
+# stories' headlines share none. Dashes, bars and leading numbers are not such marks: lists of other stories print
+# them too ('Title - October 24, 2031', '1 Most read headline').
+LIST_ITEM_MARK = re.compile(r"\s@\s|\(\d{1,3}[-–:]\d{1,3}\)|\([+\-−–]?\d[\d.,]*\s?%\)")
+_MARKED_FIGURE = re.compile(r"[+\-−–]?\d+(?:[.,]\d+)*")  # a mark's figures, signed or not, are one mark's
 TAIL_SENTENCE_MIN_WORDS = 3  # a line under the last paragraph that ends like a sentence and has this many words
 ELLIPSES = ("…", "...")  # a teaser's headline or blurb cut short
 QUESTION_HEADLINE_MAX_WORDS = 20  # a headline that asks, one question over the story ('Was lesen die Philippinen?')
@@ -427,8 +429,8 @@ def _lists(
 
 
 def _item_marks(text: str) -> frozenset[str]:
-    """The LIST_ITEM_MARKs of a line, every score as one mark."""
-    return frozenset(re.sub(r"\d+", "0", m.group(0).strip()) for m in LIST_ITEM_MARK.finditer(text))
+    """The LIST_ITEM_MARKs of a line, every score as one mark, and every change in percent."""
+    return frozenset(_MARKED_FIGURE.sub("0", m.group(0).strip()) for m in LIST_ITEM_MARK.finditer(text))
 
 
 def _table_under(lines: list[Line], ev: list[Evidence], heading: int, stop: int) -> list[int]:
