@@ -215,7 +215,8 @@ RULES: tuple[Rule, ...] = (
          r"volver (?:al listado|arriba)",
          "Accessibility skip links and landmarks ('Menu Content') and one-word navigation items (menu, search, "
          "close, top, logo alt text, sign-in ('Anmelden', 'ログインする'), advertisement slots and their labels "
-         "abroad ('Anzeige', 'REKLAM', '광고', 'Advertisement 4') and buttons ('Remove ads'), comment counters)."),
+         "abroad ('Anzeige', 'REKLAM', '광고', 'Advertisement 4') and buttons ('Remove ads'), comment counters), "
+         "and a header's buttons in a row ('Search Close')."),
     Rule("language_switch", "chrome",
          _BULLET + r"(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語)"
          r"(?:\s*[|/·]\s*(?:kor|eng|kr|en|chn|cn|jpn|jp|korean|english|한국어|中文|日本語))*",

@@ -180,7 +180,7 @@ LIST_INTRO_REACH = 2  # a list between the article's paragraphs: one is at most 
 # stories' headlines share none. Dashes, bars and leading numbers are not such marks: lists of other stories print
 # them too ('Title - October 24, 2031', '1 Most read headline').
 LIST_ITEM_MARK = re.compile(r"\s@\s|\(\d{1,3}[-–:]\d{1,3}\)|\([+\-−–]?\d[\d.,]*\s?%\)")
-_MARKED_FIGURE = re.compile(r"[+\-−–]?\d+(?:[.,]\d+)*")  # a mark's figures, signed or not, are one mark's
+_MARKED_FIGURE = re.compile(r"[+\-−–]?\d+(?:[.,]\d+)*")  # any figures in a mark, signed or not, make the same mark
 TAIL_SENTENCE_MIN_WORDS = 3  # a line under the last paragraph that ends like a sentence and has this many words
 ELLIPSES = ("…", "...")  # a teaser's headline or blurb cut short
 QUESTION_HEADLINE_MAX_WORDS = 20  # a headline that asks, one question over the story ('Was lesen die Philippinen?')
@@ -1680,8 +1680,8 @@ def _signs_byline(i: int, ev: list[Evidence], shapes: list[Shape], lines: list[L
 
 
 def _signature(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape], last_prose: int) -> str | None:
-    """How a name alone on its line below the lead signs the article, if it does: over the author's e-mail, or as
-    the page's last line of text under the article."""
+    """How a name below the lead signs the article, if it does: alone over the author's e-mail, or right under the
+    article with the e-mail on its line or alone as the page's last line of text (`_signs_off`)."""
     if _signs_byline(i, ev, shapes, lines):
         return "byline_above_email"
     return "byline_signoff" if _signs_off(i, lines, ev, last_prose) else None
