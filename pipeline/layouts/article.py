@@ -1295,10 +1295,7 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
                 ev[i] = Evidence("byline", name=name)
                 return
             continue
-        if _agency_over_stamp(lines, ev, i, title):
-            ev[i] = Evidence("byline", name=lines[i].text.strip())
-            return
-        if ev[i].kind not in ("short", "headline"):
+        if ev[i].kind not in ("short", "headline") and not _agency_over_stamp(lines, ev, i, title):
             continue
         found = find_dates(lines[i].text)
         if found:
@@ -1325,8 +1322,8 @@ def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: 
 
 def _agency_over_stamp(lines: list[Line], ev: list[Evidence], i: int, title: int) -> bool:
     """Whether a wire agency's name alone, as a byline spells it ('Reuters', not a photo credit's 'REUTERS'), right
-    under the headline and right over the date stamp, is the story's byline: an image credit stands by its photo's
-    caption, not between a headline and its date."""
+    under the headline and right over the date stamp, is read as a writer's name there (the evidence calls it an
+    image credit): an image credit stands by its photo's caption, not between a headline and its date."""
     agency = lines[i].text.strip() in WIRE_AGENCIES
     return agency and i == title + 1 and i + 1 < len(lines) and ev[i + 1].kind == "date"
 
