@@ -239,7 +239,11 @@ def date_stamp(line: str) -> DateStamp | None:
     dates = find_dates(line)
     first = _UPDATE_FIRST.match(line)
     if first is not None and any(d.start > first.end() for d in dates):
-        return date_stamp(line[first.end() :])  # the date after the update stamp is the story's own
+        # The date after the update stamp is the story's own: the first the whole line holds after it (cut off, the
+        # rest may show one the line does not: '/1900/1/1' glued to a label is no date).
+        stamp = date_stamp(line[first.end() :])
+        own = next(d for d in dates if d.start > first.end())
+        return stamp if stamp is not None and stamp.value == own.value else None
     for tail_pattern in (_UPDATE_TAIL, _READING_TAIL):
         tail = tail_pattern.search(line, dates[0].end) if dates else None
         if tail is not None:

@@ -273,6 +273,7 @@ def date_like(draw: st.DrawFn) -> str:
 @example("UPDATE:DESEMBER 1 1900| DESEMBER 1 1900")
 @example("UPDATE|UPDATE:1900.1.1| DESEMBER 1 1900")  # found by this test: update stamps one after the other
 @example("1900/1/1 1900/1/1")  # found by this test: the same date printed twice is one stamp
+@example("UPDATE/1900/1/1UPDATE:DESEMBER 1,1900")  # found by this test: no date glued to a label's slash
 def test_dates_found_are_real_and_where_they_say(text: str) -> None:
     found = find_dates(text)
     end = 0
