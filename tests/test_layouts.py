@@ -1918,3 +1918,29 @@ def test_a_teasers_byline_under_the_article_is_not_the_writers() -> None:
     assert parsed_record([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, "By Mira Holm"]).byline == "Mira Holm"
     box = ["By Mira Holm", "Mira Holm is a reporter for the Harbor Daily, covering its ports and their ferries."]
     assert parsed_record([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, *teaser, *box]).byline == "Mira Holm"
+
+
+@pytest.mark.parametrize(
+    "handoff",
+    [
+        ["Tidal power is drawing new partners at home and abroad.", "Reporter Mira Holm has the details."],
+        ["Tidal power is drawing new partners at home and abroad. Reporter Mira Holm has more."],
+        ["Tidal power is drawing new partners at home and abroad. Mira Holm has more."],
+    ],
+)
+def test_a_broadcasts_handoff_names_the_reporter_without_the_role(handoff: list[str]) -> None:
+    """The anchor hands over to the reporter on a line of its own or at the end of the anchor's words: the byline is
+    the name, whatever role the sentence puts before it."""
+    lines = ["[Anchor]", *handoff, "[Report]", LEAD, FOLLOW_UP, THIRD]
+    assert parsed_record(lines).byline == "Mira Holm"
+
+
+def test_a_press_releases_about_heading_under_the_last_paragraph_is_not_the_articles() -> None:
+    """A heading under the last paragraph whose last word is a company's abbreviation ('About Harbor Metals Corp.')
+    ends on a stop that ends no sentence: it heads the release's boilerplate, with the paragraph under it, and is no
+    statement that closes the article."""
+    about = "Harbor Metals Corp. is a producer of specialty steel and alloys, with plants in Norland and Busan."
+    outlook = "This release contains forward-looking statements. Actual results may differ materially from them."
+    contact = ["Media Contact:", "Dana Whitfield", "+82-2-555-0100", "press@harbormetals.example"]
+    tail = ["About Harbor Metals Corp.", about, "Forward-Looking Statements", outlook, *contact]
+    assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, *tail]) == [LEAD, FOLLOW_UP, THIRD]

@@ -42,6 +42,7 @@ from pipeline.layouts.evidence import (
     dated_byline,
 )
 from pipeline.patterns import (
+    ABBREVIATION_STOP,
     BYLINE_OPENING_RE,
     EMAIL,
     PICTURE_LABELS,
@@ -118,11 +119,13 @@ CREDIT_END = re.compile(
 )
 # A 'Label: value' field ('Tested by: X', 'RRP: £23.99', 'Last Updated : ...'); a line with two is a fact box.
 FIELD = re.compile(r"(?:^|[\s|])[A-Z][A-Za-z]*(?: [A-Za-z]+)?\s?:\s*\S")
-# Broadcast transcripts hand over to the reporter ('Reporter Kim Min-ji has the details.', 'Lee Ha-na has more.').
+# Broadcast transcripts hand over to the reporter ('Reporter Kim Min-ji has the details.', 'Lee Ha-na has more.'), on
+# a line of its own or at the end of the anchor's words: a sentence's start may hold the role before the name, which
+# is no part of it ('... overseas. Reporter Kim Ha-neul has more.').
 HANDOFF = re.compile(
     r"(?:(?:[Rr]eporter|[Cc]orrespondent)\s+(?P<n1>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+(?:has|examines|reports|"
-    r"looks|explains|brings|takes)\b|(?:^|[.!?]\s*)(?P<n2>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+has\s+"
-    r"(?:more|the details|the story|this report)\b)"
+    r"looks|explains|brings|takes)\b|(?:^|[.!?]\s*)(?:(?:[Rr]eporter|[Cc]orrespondent)\s+)?"
+    r"(?P<n2>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+has\s+(?:more|the details|the story|this report)\b)"
 )
 # Words every HANDOFF match holds: a paragraph without one is not searched (the regex tries every position of it).
 HANDOFF_WORDS = ("eporter", "orrespondent", "has")
@@ -182,6 +185,9 @@ LIST_INTRO_REACH = 2  # a list between the article's paragraphs: one is at most 
 LIST_ITEM_MARK = re.compile(r"\s@\s|\(\d{1,3}[-–:]\d{1,3}\)|\([+\-−–]?\d[\d.,]*\s?%\)")
 _MARKED_FIGURE = re.compile(r"[+\-−–]?\d+(?:[.,]\d+)*")  # any figures in a mark, signed or not, make the same mark
 TAIL_SENTENCE_MIN_WORDS = 3  # a line under the last paragraph that ends like a sentence and has this many words
+# A company's or a person's name ends on a stop that ends no sentence ('About Harbor Metals Corp.', a press release's
+# boilerplate heading).
+ENDS_ON_ABBREVIATION = re.compile(ABBREVIATION_STOP + r"\s*$")
 ELLIPSES = ("…", "...")  # a teaser's headline or blurb cut short
 QUESTION_HEADLINE_MAX_WORDS = 20  # a headline that asks, one question over the story ('Was lesen die Philippinen?')
 # The question mark ends the line: a sentence that ends on a quoted question ('... asking if there were "any
@@ -461,8 +467,8 @@ def _kinds_above(ev: list[Evidence], i: int) -> Iterator[str]:
 
 def _tail_sentence(line: Line, e: Evidence, shape: Shape) -> bool:
     """A line that ends like a statement, and asks nothing: a question there asks the reader ('Was this article
-    helpful?', 'Liked the article? Share it!')."""
-    statement = "?" not in line.text and "？" not in line.text
+    helpful?', 'Liked the article? Share it!'), and a name's abbreviation ends no statement."""
+    statement = "?" not in line.text and "？" not in line.text and not ENDS_ON_ABBREVIATION.search(line.text)
     return (
         e.kind in ("short", "headline")
         and shape.ends_sentence
