@@ -141,15 +141,31 @@ def lead_names_nobody() -> pl.Expr:
 
     News leads say who did what (a person, company, country or place), so an opening paragraph of some length
     without a single proper noun ('The facility has ..., the firm said.') means the saved page lost its lead.
-    A proper noun here is a capitalised word that does not start a sentence.
+    A proper noun here is a capitalised word that does not start a sentence, or one that does and that the body
+    never writes in lower case ('Korea's steel industry ...', 'SEOUL - With ...'): a common word that starts a
+    sentence ('The', 'Exports') is written in lower case in others, and a function word is never a name.
     """
     first = pl.col("body").str.split("\n\n").list.first()
-    return (
+    nameless = (
         pl.col("body").str.contains("\n\n")
         & (first.str.count_matches(WORD) >= 12)
         & (first.str.count_matches(r"[a-z0-9,;:’'\")]\s+[A-Z]") == 0)
         & ~first.str.contains(r"^\S*[A-Z]\S*\s+[A-Z]")  # 'South Korea ...', 'SEOUL, ...': names at the start
     )
+    # Searched only where the rest holds (null elsewhere): a few records of many.
+    return nameless & ~_opens_on_a_name(pl.when(nameless).then(first))
+
+
+def _opens_on_a_name(paragraph: pl.Expr) -> pl.Expr:
+    """Whether the body's first paragraph opens on a name: a word that is no function word and that the body
+    writes in lower case nowhere (null where the paragraph is)."""
+    word = paragraph.str.extract(r"^\W*([A-Za-z]+)", 1).str.to_lowercase()
+    lower = [
+        pl.col("body").str.contains(pl.concat_str(pl.lit(before), word, pl.lit(after)), literal=True)
+        for before in (" ", "\n")
+        for after in (" ", ",", ".", "\n")
+    ]
+    return ~word.is_in(language.ENGLISH_FUNCTION_WORDS) & ~pl.any_horizontal(lower).fill_null(True)
 
 
 def split_residue(segments: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -270,11 +286,16 @@ def assemble(
             _sha16, return_dtype=pl.String
         ),
     )
-    return frame.with_columns(
-        is_truncated=pl.col("truncated_hint")
-        | ~pl.col("body").str.contains(SENTENCE_END)
-        | unclosed_in_closing_template()
-        | ((pl.col("language") == "en") & lead_names_nobody())
+    # Lazy: the flag's expressions share their parts (the first paragraph), which an eager frame computes again.
+    return (
+        frame.lazy()
+        .with_columns(
+            is_truncated=pl.col("truncated_hint")
+            | ~pl.col("body").str.contains(SENTENCE_END)
+            | unclosed_in_closing_template()
+            | ((pl.col("language") == "en") & lead_names_nobody())
+        )
+        .collect()
     )
 
 

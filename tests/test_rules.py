@@ -247,3 +247,26 @@ def test_no_rule_scans_up_to_a_word_boundary() -> None:
     '(?:.*[^\\w])?word'."""
     slow = [rule.name for rule in rules.RULES if rule.pattern and re.search(r"\.[*+]\??\\b", rule.pattern)]
     assert slow == []
+
+
+# ---- the clean stage's reading of a lost lead -------------------------------------------------------------
+LEAD_FOLLOW_UP = "Shipments of its products and exports to the rest of the region grew too, the company said."
+
+
+@pytest.mark.parametrize(
+    ("first", "lost"),
+    [
+        ("The facility has the capacity to produce some 160,000 tons of steel a year, the firm said.", True),
+        ("As you just heard, our largest export item is in a precarious situation this year and next.", True),
+        ("Exports of chips rose sharply last month as demand for servers grew, according to data released.", True),
+        ("Norland's steel industry will lose its place in world markets unless it moves fast, its head said.", False),
+        ("HARBORVILLE - With the advent of the electric vehicle era, carmakers and battery makers grow close.", False),
+        ("The ministry said the Norland Steel Works would produce some 160,000 tons of steel a year from May.", False),
+    ],
+)
+def test_a_lead_that_names_no_one_is_the_mark_of_a_lost_lead(first: str, lost: bool) -> None:
+    """An English article whose first paragraph names no one and nothing lost its lead: the clean stage flags it
+    truncated. A name that starts the paragraph is one the body never writes in lower case ('Norland's', a
+    dateline's 'HARBORVILLE'); a common word that starts it ('The', 'Exports') is written so elsewhere."""
+    frame = pl.DataFrame({"body": [first + "\n\n" + LEAD_FOLLOW_UP]})
+    assert frame.select(clean.lead_names_nobody()).item() is lost
