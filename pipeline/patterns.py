@@ -64,6 +64,12 @@ def sentence_breaks(text: str) -> Iterator[re.Match[str]]:
 BYLINE_OPENING = r"^(?i:by)\s+[A-Z]"
 BYLINE_OPENING_RE = re.compile(BYLINE_OPENING)
 
+# An interview's cue that opens a question or its answer ('Q: How ...?', 'A: Next year ...', 'Q. Why ...?'): the
+# paragraphs of a text printed as questions and answers, however short or however they end. An answer's 'A.' is
+# no cue: a writer's initial opens a sentence so ('A. Smith said ...').
+INTERVIEW_CUE = r"^(?:Q|A|Question|Answer)\s?:\s+\S|^Q\.\s+[A-Z\"“]"
+INTERVIEW_CUE_RE = re.compile(INTERVIEW_CUE)
+
 # What a photo's credit or caption is labelled with, in the languages of news pages ('Foto: dpa', 'Bild: X').
 PICTURE_LABELS = (
     r"fotos?|photos?|images?|bild(?:er|quelle|rechte)?|pictures?|imagen|immagine|zdjęcie|kuva|afbeelding|bilde"

@@ -355,6 +355,11 @@ RULES: tuple[Rule, ...] = (
          "A note that a summary box over the article was written by a language model ('This summary was generated "
          "by AI', 'Diese Zusammenfassung wurde künstlich erzeugt', 'Sammendraget er laget av ChatGPT og godkjent av "
          "X'): the site's label, not the article.", max_chars=250),
+    Rule("key_points_label", "chrome",
+         r"(?:key (?:points|takeaways|facts|highlights)|at a glance|what you need to know|tl;? ?dr|the gist)\s*:?",
+         "The label of a box of points that sums the story up, over its lead ('Key Points', 'Key takeaways', "
+         "'TL;DR'): the site's label. The points under it, up to what closes the box, are a deck "
+         "(layouts/article.py).", max_chars=30),
     Rule("embed_notice", "chrome",
          r"(?:empfohlener )?(?:externer|redaktioneller) inhalt(?: (?:nicht verfügbar|datenschutzerklärung|"
          r"von [\w .-]{2,40}))?|"
@@ -787,10 +792,12 @@ RULES: tuple[Rule, ...] = (
          "headline.", max_chars=100),
     Rule("photo_agency_line", "caption",
          # After a photographer's name, letters as short as 'AP' name the agency too (alone, they may be anything).
-         _PHOTO_AGENCY + r"|(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s?[|/]\s?"
+         _PHOTO_AGENCY + r"|(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
+         r"(?:\s?[|/]\s?(?-i:[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3}))?\s?[|/]\s?"
          r"(?:" + _PHOTO_AGENCY + r"|ap|dpa|imago(?: images)?|picture alliance)",
          "A stock-photo or agency name alone on a line is an image credit ('123rf'), and so is a photographer's name "
-         "before it and a bar or slash ('Dana Whitfield | Getty Images', 'Ara Kwon / AP')."),
+         "before it and a bar or slash ('Dana Whitfield | Getty Images', 'Ara Kwon / AP'), the outlet they shot "
+         "for between them ('Dana Whitfield | Harbor Daily | Getty Images')."),
     Rule("credit_line", "caption",
          r"[\[(](?:photo\s*[:=]?\s*)?"
          r"(?-i:[A-Z][\w&'./-]*(?:,?\s+(?:[A-Z][\w&'./-]*|of|and|&|for))*)[\])]|"

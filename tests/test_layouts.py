@@ -1944,3 +1944,35 @@ def test_a_press_releases_about_heading_under_the_last_paragraph_is_not_the_arti
     contact = ["Media Contact:", "Dana Whitfield", "+82-2-555-0100", "press@harbormetals.example"]
     tail = ["About Harbor Metals Corp.", about, "Forward-Looking Statements", outlook, *contact]
     assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, *tail]) == [LEAD, FOLLOW_UP, THIRD]
+
+
+def test_an_interviews_questions_and_answers_are_its_paragraphs() -> None:
+    """An interview printed as questions and answers ('Q: ...?', 'A: ...'): every question is the article's text,
+    however short, the first one opens it (no headline that asks, no deck), and the article runs on to the last
+    answer."""
+    interview = [
+        "Q: What does the agreement change for tidal power?",
+        "A: " + LEAD,
+        "Q: What comes next?",
+        "A: " + FOLLOW_UP,
+        "Q. Will turbine makers from abroad take part?",
+        "A. Yes. " + THIRD,
+    ]
+    record = parsed_record([OWN_HEADLINE, *interview])
+    assert record.title == OWN_HEADLINE
+    assert body_paragraphs([OWN_HEADLINE, *interview]) == interview
+
+
+def test_a_box_of_key_points_over_the_lead_is_a_deck() -> None:
+    """A box of points under its label ('Key Points', one sentence a point) sums the story up: its points are
+    neither the title nor the body, whether the box stands over the byline or under it over a photo's credit.
+    Points running on into the paragraphs with nothing between stay: they are not told from the lead."""
+    points = ["Key Points", "Test turbines go to sea off Busan next spring", "Grid links are studied by both sides"]
+    lines = [OWN_HEADLINE, *points, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD]
+    assert parsed_record(lines).title == OWN_HEADLINE
+    assert body_paragraphs(lines) == [LEAD, FOLLOW_UP, THIRD]
+    sentences = ["Norland and Korea will test tidal turbines together next spring.", "Grid links are studied too."]
+    lines = [OWN_HEADLINE, "By Dana Whitfield", "Key Points", *sentences, "Mira Holm | Harbor Daily | Getty Images"]
+    assert body_paragraphs([*lines, LEAD, FOLLOW_UP, THIRD]) == [LEAD, FOLLOW_UP, THIRD]
+    running_on = [OWN_HEADLINE, "By Dana Whitfield", "Key Points", *sentences, LEAD, FOLLOW_UP, THIRD]
+    assert body_paragraphs(running_on)[-3:] == [LEAD, FOLLOW_UP, THIRD]

@@ -35,6 +35,11 @@ EXAMPLES = {
         ["Ferry fares date2031-04-23 rise", " date 2031-04 Most read", "Fares rose.date2031-04-23 Ferry"],
         ["Ferry fares rise on 2031-04-23", "candidate2031-04-23"],
     ),
+    "INTERVIEW_CUE": (
+        ["Q: What comes next?", "A: Next year will be hard.", "Q. Will they take part?", "Q. “Why now?”",
+         "Question: Why now?", "Answer : Because the talks ended."],
+        ["A. Smith said", "Q3 profit rose", "A: ", "QA: results", "A new plant opens", "Quarterly: exports rose"],
+    ),
     "CRAWLER_DATE_PREFIX": (
         [" date 2031-04-23 Ferry fares rise", "date 2031-04", " date 2031 Headline"],
         ["date 2031-04-2399", "Ferry fares date 2031-04-23", "date2031-04-23 Glued"],

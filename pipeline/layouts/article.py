@@ -45,6 +45,7 @@ from pipeline.patterns import (
     ABBREVIATION_STOP,
     BYLINE_OPENING_RE,
     EMAIL,
+    INTERVIEW_CUE_RE,
     PICTURE_LABELS,
     SOURCE_LABELS,
     TIME_AGO,
@@ -141,6 +142,7 @@ QUOTED_LINE = re.compile(r"""^\s*["„“”«»‚‘'].*["“”«»’']\s*$"
 HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
+KEY_POINTS_MAX = 6  # a box of points that sums the story up holds at most this many (a caption under them too)
 LABEL_MAX_WORDS = 2  # a line this short printed twice is a section's label (breadcrumb and header), not a headline
 FIELD_LABEL_MAX_WORDS = 2  # 'Date', 'Posted on': a label printed on its own line above its value
 # The article's run of paragraphs (_article_run):
@@ -677,8 +679,10 @@ def _find_lead(lines: list[Line], ev: list[Evidence], shapes: list[Shape], floor
     for k, i in enumerate(prose):
         if ev[i].kind != "prose":
             continue  # already read as a deck
-        if DATELINE_AGENCY.match(lines[i].text):
-            return i  # a paragraph under a wire dateline ('HAYWARD, Calif. (AP) —') opens the story: never a deck
+        if DATELINE_AGENCY.match(lines[i].text) or INTERVIEW_CUE_RE.match(lines[i].text):
+            # A paragraph under a wire dateline ('HAYWARD, Calif. (AP) —'), or an interview's first question, opens
+            # the story: never a deck, nor a headline that asks.
+            return i
         later = prose[k + 1] if k + 1 < len(prose) else None
         # A paragraph right over the one the story's dateline opens ('NEW DELHI: ...') sums the story up; a deck
         # printed again as the first paragraph, below the byline or date, has its copy for the lead: decks.
@@ -936,7 +940,7 @@ def _list_item(lines: list[Line], i: int) -> bool:
 def _never_title(lines: list[Line], i: int) -> bool:
     """A list's item; a line that opens like a byline (the gate refuses such a title: `title_no_byline`); a line
     ending in a colon, which introduces what follows it ('Jetzt neu bei X:', 'Also read:'); a video's card; a
-    photo's caption with its credit (PICTURE_CREDIT)."""
+    photo's caption with its credit (PICTURE_CREDIT); an interview's question or answer ('Q: How ...?')."""
     text = lines[i].text
     return (
         _list_item(lines, i)
@@ -944,6 +948,7 @@ def _never_title(lines: list[Line], i: int) -> bool:
         or text.rstrip().endswith(INTRO_ENDS)
         or bool(VIDEO_CARD_RE.match(text.strip()))
         or bool(PICTURE_CREDIT.search(text))
+        or bool(INTERVIEW_CUE_RE.match(text.strip()))
     )
 
 
@@ -1239,6 +1244,27 @@ def _summary_boxes_as_decks(ev: list[Evidence], shapes: list[Shape]) -> None:
                 break  # the box over the note: the story's lead may be short, under it
 
 
+def _key_points_as_decks(lines: list[Line], ev: list[Evidence]) -> None:
+    """The points of a box under its label ('Key Points', then a sentence a point), and a photo's caption under
+    them, up to what closes the box (a credit, a byline, a date): a deck that sums the story up, not its text.
+    Points that run on into the paragraphs with nothing between are not told from the lead, and stay."""
+    label = next((i for i, e in enumerate(ev) if e.rule == "key_points_label"), None)
+    if label is None:
+        return
+    end = label + 1
+    while (
+        end < len(ev)
+        and end - label <= KEY_POINTS_MAX
+        and ev[end].kind in ("prose", "short", "headline")
+        and not any(sentence_breaks(lines[end].text))
+    ):
+        end += 1
+    if end == label + 1 or end == len(ev) or ev[end].kind in ("prose", "short", "headline"):
+        return
+    for i in range(label + 1, end):
+        ev[i] = Evidence("deck", "deck")
+
+
 def _join_split_bylines(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> None:
     """'By' alone on its line and the writer's name on the next (printed again on the lines after it, as a link
     and as its text): one byline. A writer's name printed on many pages of a site is learned as a repeated line:
@@ -1389,6 +1415,7 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
     _join_split_bylines(lines, ev, shapes)
     _writers_over_stamps(lines, ev)
+    _key_points_as_decks(lines, ev)
     run_first, run_last = _article_run(lines, ev, shapes)
     _summary_boxes_as_decks(ev, shapes)  # after the run: a summary's lines under a story's header are its text's
     lead, lead_match, lead_dated, title = _lead_and_title(lines, ev, shapes, run_first, learned)

@@ -29,6 +29,7 @@ from pipeline.patterns import (
     CRAWLER_DATE_SUFFIX,
     EMAIL,
     INLINE_SHORTCODE,
+    INTERVIEW_CUE,
     MOJIBAKE,
     QUOTE_WITHOUT_STOP,
     SENTENCE_BREAK,
@@ -422,6 +423,7 @@ def evidence_frame(frame: pl.DataFrame, learned: frozenset[str]) -> pl.DataFrame
             # A wire dateline opens a paragraph however it ends ('HAYWARD, Calif. (AP) — The Latest on ... (all
             # times local):').
             | ((words >= PROSE_MIN_WORDS) & s.str.contains(DATELINE_AGENCY.pattern))
+            | s.str.contains(INTERVIEW_CUE)
         )
         & ~pl.col("glued_teaser"),
         headline=pl.col("headline") & ~pl.col("glued_teaser"),
