@@ -356,10 +356,10 @@ RULES: tuple[Rule, ...] = (
          "by AI', 'Diese Zusammenfassung wurde künstlich erzeugt', 'Sammendraget er laget av ChatGPT og godkjent av "
          "X'): the site's label, not the article.", max_chars=250),
     Rule("key_points_label", "chrome",
-         r"(?:key (?:points|takeaways|facts|highlights)|at a glance|what you need to know|tl;? ?dr|the gist)\s*:?",
-         "The label of a box of points that sums the story up, over its lead ('Key Points', 'Key takeaways', "
-         "'TL;DR'): the site's label. The points under it, up to what closes the box, are a deck "
-         "(layouts/article.py).", max_chars=30),
+         r"key (?:points|takeaways|facts|highlights)\s*:?",
+         "The label of a box of points that sums the story up, over its lead ('Key Points', 'Key takeaways'): the "
+         "site's label. The points under it, up to what closes the box, are a deck (layouts/article.py). A label "
+         "that heads a section of articles too ('At a glance', 'TL;DR') is none.", max_chars=30),
     Rule("embed_notice", "chrome",
          r"(?:empfohlener )?(?:externer|redaktioneller) inhalt(?: (?:nicht verfügbar|datenschutzerklärung|"
          r"von [\w .-]{2,40}))?|"
@@ -691,8 +691,10 @@ RULES: tuple[Rule, ...] = (
          r"\s*[:#]\s*.*|"
          r"(?:filed under|abgelegt unter|tagged(?: with)?|markiert mit|verschlagwortet mit)(?:[^\w].{0,200})?|"
          r"(?:veröffentlicht in|publié dans|publicado en|pubblicato in)\s*:\s*.*|"
-         r"(?:más temas|ämnen i artikeln|relaterte emner|lees meer over|related topics)\s*:?",
+         r"(?:más temas|ämnen i artikeln|relaterte emner|lees meer over|related topics)\s*:?|"
+         r"#[\w-]+(?:[\s,]+#[\w-]+)+",
          "Tag lists ('Tags: exports, chips', 'Filed under: Ports, Shipping', a blog's 'Labels: travel, food', "
+         "hashtags alone on a line: '#HarborDaily #tidalpower', "
          "headers: 'Related Topics', and abroad 'Más temas:', 'Ämnen i artikeln', 'Lees meer over'): site navigation "
          "printed under articles."),
     Rule("full_article_pointer", "end",
