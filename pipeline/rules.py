@@ -810,6 +810,9 @@ RULES: tuple[Rule, ...] = (
          "stockphotos.com'): belongs to a picture or chart, not to the text.", max_chars=120),
     Rule("caption_credit_suffix", "caption", None,
          "A single sentence ending in a parenthesised credit ('... Province. (Posco)') with more prose after it."),
+    Rule("caption_shortcode", "caption", None,
+         "A line between a CMS's caption shortcodes left unrendered ('[caption id=...]' over it, '[/caption]' "
+         "under it): the caption they wrap."),
     Rule("caption_doubled", "caption", None,
          "A caption printed twice (same sentence twice on a line, or the same line twice in a row)."),
     Rule("foreign_script_line", "chrome", None,

@@ -142,6 +142,10 @@ QUOTED_LINE = re.compile(r"""^\s*["„“”«»‚‘'].*["“”«»’']\s*$"
 HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
+# A caption that a CMS's shortcode wraps, left unrendered ('[caption id="attachment_1" ...]' over the caption,
+# '[/caption]' under it): each on a line of its own (the rule `shortcode` removes them).
+CAPTION_OPENS = re.compile(r"\s*\[caption[\s\]]")
+CAPTION_CLOSES = re.compile(r"\s*\[/caption\]\s*$")
 KEY_POINTS_MAX = 6  # a box of points that sums the story up holds at most this many (a caption under them too)
 LABEL_MAX_WORDS = 2  # a line this short printed twice is a section's label (breadcrumb and header), not a headline
 FIELD_LABEL_MAX_WORDS = 2  # 'Date', 'Posted on': a label printed on its own line above its value
@@ -1413,6 +1417,9 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
         same = ev[i].kind not in _SKIPPABLE and shapes[i].canon == shapes[i - 1].canon
         if same and (ev[i - 1].kind == "caption" or ev[i].kind == "prose"):
             ev[i - 1] = ev[i] = Evidence("caption", "caption_doubled")
+    for i in range(1, len(lines) - 1):  # a CMS's caption shortcode left unrendered round its caption
+        if CAPTION_OPENS.match(lines[i - 1].text) and CAPTION_CLOSES.match(lines[i + 1].text):
+            ev[i] = Evidence("caption", "caption_shortcode")
     _join_split_bylines(lines, ev, shapes)
     _writers_over_stamps(lines, ev)
     _key_points_as_decks(lines, ev)
