@@ -1976,3 +1976,18 @@ def test_a_box_of_key_points_over_the_lead_is_a_deck() -> None:
     assert body_paragraphs([*lines, LEAD, FOLLOW_UP, THIRD]) == [LEAD, FOLLOW_UP, THIRD]
     running_on = [OWN_HEADLINE, "By Dana Whitfield", "Key Points", *sentences, LEAD, FOLLOW_UP, THIRD]
     assert body_paragraphs(running_on)[-3:] == [LEAD, FOLLOW_UP, THIRD]
+
+
+@pytest.mark.parametrize(
+    ("label", "writer", "byline"),
+    [
+        ("Author of the article:", "Harbor News Agency", "Harbor News Agency"),
+        ("Written by:", "Dana Whitfield", "Dana Whitfield"),
+        ("von", "Dana Whitfield ,", "Dana Whitfield"),
+    ],
+)
+def test_a_label_alone_over_the_writers_name_makes_a_byline(label: str, writer: str, byline: str) -> None:
+    """A label alone on its line ('Author of the article:', 'By', 'von') over the writer's name: one byline, the
+    name's line ending on the separator before the agency on the next ('Dana Whitfield ,' over 'dpa') too."""
+    lines = [OWN_HEADLINE, label, writer, "Harbor Wire", "Published 19 November 2031", LEAD, FOLLOW_UP, THIRD]
+    assert parsed_record(lines).byline == byline

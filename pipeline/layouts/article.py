@@ -74,7 +74,12 @@ _BYLINE_OR_DATE = ("byline", "date")  # what a headline stands over, and a deck 
 WRITER_OVER_STAMP = "writer_over_stamp"  # ... and a writer's name alone right over the date (_writers_over_stamps)
 # 'By' on its own line, the writer's name on the next: in English, and in the languages OTHER_LANGUAGE_BYLINE reads
 # ('Von'), there with no colon: 'Von:' alone is a search form's field ('posts by:').
-BY_ALONE = re.compile(rf"(?:{BYLINE_LABEL})?(?:[Bb][Yy]\s*:?|(?P<other>[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di))")
+# 'By' alone on its line over the writer's name, or a label ('Author of the article:').
+BY_ALONE = re.compile(
+    rf"(?:{BYLINE_LABEL})?(?:[Bb][Yy]\s*:?|(?P<other>[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di))"
+    r"|(?:[Aa]uthor(?: of the article)?|AUTHOR|[Ww]ritten by)\s*:"
+)
+NAME_SEPARATORS = ",;|·"
 PUBLISHED_LABELS = (
     "published",
     "posted",
@@ -1270,15 +1275,17 @@ def _key_points_as_decks(lines: list[Line], ev: list[Evidence]) -> None:
 
 
 def _join_split_bylines(lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> None:
-    """'By' alone on its line and the writer's name on the next (printed again on the lines after it, as a link
-    and as its text): one byline. A writer's name printed on many pages of a site is learned as a repeated line:
-    under 'By' it is still this page's byline."""
+    """'By' alone on its line, or a label ('Author of the article:'), and the writer's name on the next (printed
+    again on the lines after it, as a link and as its text): one byline. A writer's name printed on many pages of a
+    site is learned as a repeated line: under 'By' it is still this page's byline."""
     for i in range(len(lines) - 1):
-        named = ev[i + 1].kind in ("short", "headline") or ev[i + 1].rule == "repeated_across_documents"
+        # An outlet's name read as a masthead is a writer too under the label ('By' over 'The Associated Press').
+        named = ev[i + 1].kind in ("short", "headline", "source") or ev[i + 1].rule == "repeated_across_documents"
         by = BY_ALONE.fullmatch(lines[i].text.strip())
         if not named or by is None:
             continue
-        name = byline_name(f"{by['other'] or 'By'} {lines[i + 1].text.strip()}")
+        # The name's line may end on the separator that parts it from the agency on the next ('Dana Whitfield ,').
+        name = byline_name(f"{by['other'] or 'By'} {lines[i + 1].text.strip().rstrip(NAME_SEPARATORS).rstrip()}")
         if name is None:
             continue
         ev[i] = ev[i + 1] = Evidence("byline", name=name)
