@@ -1991,3 +1991,10 @@ def test_a_label_alone_over_the_writers_name_makes_a_byline(label: str, writer: 
     name's line ending on the separator before the agency on the next ('Dana Whitfield ,' over 'dpa') too."""
     lines = [OWN_HEADLINE, label, writer, "Harbor Wire", "Published 19 November 2031", LEAD, FOLLOW_UP, THIRD]
     assert parsed_record(lines).byline == byline
+
+
+def test_a_writers_name_glued_to_their_social_handle_is_the_byline() -> None:
+    """A writer's name with their social handle glued to it ('Dana Whitfield@DanaWhitfield', a link's text), under
+    the date between the headline and the lead: the byline is the name."""
+    lines = [OWN_HEADLINE, "Published 19 November 2031", "Dana Whitfield@DanaWhitfield", LEAD, FOLLOW_UP, THIRD]
+    assert parsed_record(lines).byline == "Dana Whitfield"

@@ -80,6 +80,7 @@ BY_ALONE = re.compile(
     r"|(?:[Aa]uthor(?: of the article)?|AUTHOR|[Ww]ritten by)\s*:"
 )
 NAME_SEPARATORS = ",;|·"
+GLUED_HANDLE = re.compile(r"(?<=[a-z])@\w{2,30}$")  # a writer's social handle glued to their name, its link's text
 PUBLISHED_LABELS = (
     "published",
     "posted",
@@ -1397,8 +1398,9 @@ def _writer_of(text: str) -> str | None:
     """The name a line holds alone (NAME_LINE), or the names, as bylines join them ('Dana Whitfield and Ara Kwon',
     'Dana Whitfield | Ara Kwon'; a wire agency among them: 'Dana Whitfield and AP'), unless their words are a
     label's ('The Nation', 'Top 10'). After a comma comes the writer's outlet or role as often as another writer
-    ('Dana Whitfield, Harbor Daily', 'Dana Whitfield, AP Ports Writer'): the names before it are the byline's."""
-    head = text.strip().split(",", 1)[0].strip()
+    ('Dana Whitfield, Harbor Daily', 'Dana Whitfield, AP Ports Writer'): the names before it are the byline's. A
+    social handle glued to the name is the link's ('Dana Whitfield@DanaWhitfield')."""
+    head = GLUED_HANDLE.sub("", text.strip().split(",", 1)[0].strip())
     parts = _writers(head)
     people = [part for part in parts if part not in WIRE_AGENCIES and not AGENCY_ACRONYM.fullmatch(part)]
     if not people:  # letters alone ('NEWS', 'AP') name no one; a wire agency's name ('Associated Press') does
