@@ -1998,3 +1998,12 @@ def test_a_writers_name_glued_to_their_social_handle_is_the_byline() -> None:
     the date between the headline and the lead: the byline is the name."""
     lines = [OWN_HEADLINE, "Published 19 November 2031", "Dana Whitfield@DanaWhitfield", LEAD, FOLLOW_UP, THIRD]
     assert parsed_record(lines).byline == "Dana Whitfield"
+
+
+def test_a_reporters_role_before_the_name_on_the_stamps_line_is_no_part_of_the_byline() -> None:
+    """'Reporter Dana Whitfield | approved 2031.11.24 15:31': the byline is the name, not the role with it; a
+    sign-off of the name and the e-mail with a slash between ('Dana Whitfield / dwhit@...') names the writer too."""
+    stamped = "Reporter Dana Whitfield | approved 2031.11.24 15:31 | Comments 0"
+    assert parsed_record([OWN_HEADLINE, stamped, LEAD, FOLLOW_UP, THIRD]).byline == "Dana Whitfield"
+    signed = "Dana Whitfield / dwhit@harbordaily.example"
+    assert parsed_record([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, signed]).byline == "Dana Whitfield"

@@ -80,6 +80,7 @@ BY_ALONE = re.compile(
     r"|(?:[Aa]uthor(?: of the article)?|AUTHOR|[Ww]ritten by)\s*:"
 )
 NAME_SEPARATORS = ",;|·"
+ROLE_BEFORE_NAME = re.compile(r"^(?:[Rr]eporter|[Cc]orrespondent)\s+(?=[A-Z])")  # 'Reporter Dana Whitfield'
 GLUED_HANDLE = re.compile(r"(?<=[a-z])@\w{2,30}$")  # a writer's social handle glued to their name, its link's text
 PUBLISHED_LABELS = (
     "published",
@@ -1399,8 +1400,9 @@ def _writer_of(text: str) -> str | None:
     'Dana Whitfield | Ara Kwon'; a wire agency among them: 'Dana Whitfield and AP'), unless their words are a
     label's ('The Nation', 'Top 10'). After a comma comes the writer's outlet or role as often as another writer
     ('Dana Whitfield, Harbor Daily', 'Dana Whitfield, AP Ports Writer'): the names before it are the byline's. A
-    social handle glued to the name is the link's ('Dana Whitfield@DanaWhitfield')."""
-    head = GLUED_HANDLE.sub("", text.strip().split(",", 1)[0].strip())
+    social handle glued to the name is the link's ('Dana Whitfield@DanaWhitfield'), and a role before it no part of it
+    ('Reporter Dana Whitfield')."""
+    head = GLUED_HANDLE.sub("", ROLE_BEFORE_NAME.sub("", text.strip().split(",", 1)[0].strip()))
     parts = _writers(head)
     people = [part for part in parts if part not in WIRE_AGENCIES and not AGENCY_ACRONYM.fullmatch(part)]
     if not people:  # letters alone ('NEWS', 'AP') name no one; a wire agency's name ('Associated Press') does
@@ -1703,7 +1705,7 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
 # A person's name alone on a line, optionally bulleted, in capitals or not ('- JIN EUN-SOO', 'Kim Min-su').
 _NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}"  # two to four capitalised words
 NAME_LINE = re.compile(rf"^(?:[-–—•·▪*]\s*)?(?P<name>{_NAME_WORDS})\s*$")
-NAME_BEFORE_EMAIL = re.compile(rf"^(?P<name>{_NAME_WORDS})\s+[(<\[]?\s*{EMAIL}\s*[)>\]]?$")
+NAME_BEFORE_EMAIL = re.compile(rf"^(?P<name>{_NAME_WORDS})\s+(?:[/|]\s+)?[(<\[]?\s*{EMAIL}\s*[)>\]]?$")
 # An e-mail line, or what an e-mail obfuscator leaves of it ('[email protected]').
 EMAIL_LINE = re.compile(rf"^(?:[-–—•·▪*]\s*)?[(<\[]?\s*(?:{EMAIL}|email\s+protected)\s*[)>\]]?$",
                         re.IGNORECASE)  # fmt: skip
@@ -1734,7 +1736,8 @@ def _signature(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape
 
 
 def _name_with_email(text: str) -> str | None:
-    """The name of a line that is a name and an e-mail address only ('Dana Whitfield dwhit@harbordaily.com')."""
+    """The name of a line that is a name and an e-mail address only ('Dana Whitfield dwhit@harbordaily.com'), a
+    slash or bar between them or not."""
     signed = NAME_BEFORE_EMAIL.match(text.strip())
     return _writer_of(signed.group("name")) if signed else None
 
