@@ -158,7 +158,7 @@ def lead_names_nobody() -> pl.Expr:
 
 def _opens_on_a_name(paragraph: pl.Expr) -> pl.Expr:
     """Whether the body's first paragraph opens on a name: a word that is no function word and that the body
-    writes in lower case nowhere (null where the paragraph is)."""
+    writes in lower case nowhere (false where the paragraph is null)."""
     word = paragraph.str.extract(r"^\W*([A-Za-z]+)", 1).str.to_lowercase()
     lower = [
         pl.col("body").str.contains(pl.concat_str(pl.lit(before), word, pl.lit(after)), literal=True)

@@ -73,13 +73,13 @@ _META_KINDS = ("date", "byline", "source")
 _BYLINE_OR_DATE = ("byline", "date")  # what a headline stands over, and a deck may stand under
 WRITER_OVER_STAMP = "writer_over_stamp"  # ... and a writer's name alone right over the date (_writers_over_stamps)
 # 'By' on its own line, the writer's name on the next: in English, and in the languages OTHER_LANGUAGE_BYLINE reads
-# ('Von'), there with no colon: 'Von:' alone is a search form's field ('posts by:').
-# 'By' alone on its line over the writer's name, or a label ('Author of the article:').
+# ('Von'), there with no colon: 'Von:' alone is a search form's field ('posts by:'). A label with a colon does so too
+# ('Author of the article:').
 BY_ALONE = re.compile(
     rf"(?:{BYLINE_LABEL})?(?:[Bb][Yy]\s*:?|(?P<other>[Vv]on|[Pp]ar|[Pp]or|[Dd]oor|di))"
     r"|(?:[Aa]uthor(?: of the article)?|AUTHOR|[Ww]ritten by)\s*:"
 )
-NAME_SEPARATORS = ",;|·"
+NAME_SEPARATORS = ",;|·"  # what may end the name's line under it, before the agency on the next ('Dana Whitfield ,')
 ROLE_BEFORE_NAME = re.compile(r"^(?:[Rr]eporter|[Cc]orrespondent)\s+(?=[A-Z])")  # 'Reporter Dana Whitfield'
 GLUED_HANDLE = re.compile(r"(?<=[a-z])@\w{2,30}$")  # a writer's social handle glued to their name, its link's text
 PUBLISHED_LABELS = (
