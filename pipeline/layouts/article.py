@@ -80,7 +80,8 @@ BY_ALONE = re.compile(
     r"|(?:[Aa]uthor(?: of the article)?|AUTHOR|[Ww]ritten by)\s*:"
 )
 NAME_SEPARATORS = ",;|·"  # what may end the name's line under it, before the agency on the next ('Dana Whitfield ,')
-ROLE_BEFORE_NAME = re.compile(r"^(?:[Rr]eporter|[Cc]orrespondent)\s+(?=[A-Z])")  # 'Reporter Dana Whitfield'
+_REPORTER_ROLE = r"(?:[Rr]eporter|[Cc]orrespondent)"  # a role printed before the reporter's name
+ROLE_BEFORE_NAME = re.compile(rf"^{_REPORTER_ROLE}\s+(?=[A-Z])")  # 'Reporter Dana Whitfield'
 GLUED_HANDLE = re.compile(r"(?<=[a-z])@\w{2,30}$")  # a writer's social handle glued to their name, its link's text
 PUBLISHED_LABELS = (
     "published",
@@ -131,8 +132,8 @@ FIELD = re.compile(r"(?:^|[\s|])[A-Z][A-Za-z]*(?: [A-Za-z]+)?\s?:\s*\S")
 # a line of its own or at the end of the anchor's words: a sentence's start may hold the role before the name, which
 # is no part of it ('... overseas. Reporter Kim Ha-neul has more.').
 HANDOFF = re.compile(
-    r"(?:(?:[Rr]eporter|[Cc]orrespondent)\s+(?P<n1>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+(?:has|examines|reports|"
-    r"looks|explains|brings|takes)\b|(?:^|[.!?]\s*)(?:(?:[Rr]eporter|[Cc]orrespondent)\s+)?"
+    rf"(?:{_REPORTER_ROLE}\s+(?P<n1>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{1,3}})\s+(?:has|examines|reports|"
+    rf"looks|explains|brings|takes)\b|(?:^|[.!?]\s*)(?:{_REPORTER_ROLE}\s+)?"
     r"(?P<n2>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+has\s+(?:more|the details|the story|this report)\b)"
 )
 # Words every HANDOFF match holds: a paragraph without one is not searched (the regex tries every position of it).
