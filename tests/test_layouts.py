@@ -2007,3 +2007,13 @@ def test_a_reporters_role_before_the_name_on_the_stamps_line_is_no_part_of_the_b
     assert parsed_record([OWN_HEADLINE, stamped, LEAD, FOLLOW_UP, THIRD]).byline == "Dana Whitfield"
     signed = "Dana Whitfield / dwhit@harbordaily.example"
     assert parsed_record([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, signed]).byline == "Dana Whitfield"
+
+
+def test_a_wire_agencys_sign_off_on_its_own_line_under_the_article_is_the_byline() -> None:
+    """'(Yonhap)' alone on the line under the last paragraph signs the story off as the inline sign-off does: the
+    agency is the byline where the page names no writer. Another word in parentheses there names no one."""
+    assert parsed_record([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, "(Yonhap)"]).byline == "Yonhap"
+    assert parsed_record([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, "(Harbor Photo)"]).byline is None
+    assert parsed_record([OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD, "(Yonhap)"]).byline == (
+        "Dana Whitfield"
+    )

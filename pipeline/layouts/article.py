@@ -140,6 +140,7 @@ HANDOFF = re.compile(
 HANDOFF_WORDS = ("eporter", "orrespondent", "has")
 # The agency a page names, for the byline of a story whose only credit is a 'Reporting by ...; Editing by ...' line.
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
+AGENCY_ALONE = re.compile(r"\(\s*(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\s*\)")  # '(Yonhap)' on its own line
 # A wire agency's house style of credit, which its copy keeps wherever it is printed: Reuters closes a story with
 # '(Reporting by X; Editing by Y)', the reporters, then the editors, after a semicolon.
 CREDIT_STYLE_AGENCY = (
@@ -1701,6 +1702,11 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
         kept = Segment(last.start, last.end, last.text[: signoff.start()].rstrip(), "body", last.rule, True)
         removed = Segment(last.start, last.end, signoff.group(0).strip(), "chrome", "signoff_agency", True)
         draft.segments[index : index + 1] = [kept, removed]
+    elif not draft.byline:
+        # The sign-off on a line of its own right under the last paragraph ('(Yonhap)'), a wire agency's name.
+        closing = next((s for s in draft.segments[draft.segments.index(last) + 1 :] if s.text.strip()), None)
+        alone = AGENCY_ALONE.fullmatch(closing.text.strip()) if closing is not None else None
+        draft.byline = alone.group("agency") if alone else None
 
 
 # A person's name alone on a line, optionally bulleted, in capitals or not ('- JIN EUN-SOO', 'Kim Min-su').
