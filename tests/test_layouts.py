@@ -2017,3 +2017,11 @@ def test_a_wire_agencys_sign_off_on_its_own_line_under_the_article_is_the_byline
     assert parsed_record([OWN_HEADLINE, "By Dana Whitfield", LEAD, FOLLOW_UP, THIRD, "(Yonhap)"]).byline == (
         "Dana Whitfield"
     )
+
+
+def test_a_photos_caption_closed_by_its_credit_under_the_last_paragraph_is_no_paragraph() -> None:
+    """Under the last paragraph, a caption's words closed by a parenthesised credit with no stop before it
+    ('Harbor Metals CEO Dana Whitfield (Harbor Metals)') are a photo's caption, not a paragraph the saved page cut
+    off: the body ends on its last sentence and is not flagged truncated."""
+    caption = "Harbor Metals CEO Dana Whitfield (Harbor Metals)"
+    assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, caption, "By Mira Holm"]) == [LEAD, FOLLOW_UP, THIRD]
