@@ -2025,3 +2025,11 @@ def test_a_photos_caption_closed_by_its_credit_under_the_last_paragraph_is_no_pa
     off: the body ends on its last sentence and is not flagged truncated."""
     caption = "Harbor Metals CEO Dana Whitfield (Harbor Metals)"
     assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, caption, "By Mira Holm"]) == [LEAD, FOLLOW_UP, THIRD]
+
+
+def test_a_section_label_over_the_byline_over_the_headline_is_the_category() -> None:
+    """A page that prints its byline over the headline: the section's label right above the byline is the
+    category, as it is right above the headline."""
+    lines = ["Economy", "By Dana Whitfield", OWN_HEADLINE, "2031-11-27 14:10", LEAD, FOLLOW_UP, THIRD]
+    record = parsed_record(lines)
+    assert (record.category, record.byline, record.title) == ("Economy", "Dana Whitfield", OWN_HEADLINE)

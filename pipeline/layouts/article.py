@@ -1165,12 +1165,15 @@ def _best_title(
 
 
 def _category_index(ev: list[Evidence], shapes: list[Shape], title: int | None, lead: int) -> int | None:
-    """The label right above the headline (or, without a headline, the first line) if it reads as a section."""
+    """The label right above the headline (or, without a headline, the first line) if it reads as a section; a
+    byline printed over the headline may stand between them ('Economy' / 'By Dana Whitfield' / headline)."""
     order = range(title - 1, -1, -1) if title is not None else range(lead)
     for j in order:
         # A section label printed on every page is learned as repeated, but still a label; a rule match wins.
         learned_label = ev[j].rule == "repeated_across_documents" and shapes[j].category
         if ev[j].kind == "separator" or (ev[j].kind in _SKIPPABLE and not learned_label):
+            continue
+        if ev[j].kind == "byline" and title is not None and j == title - 1:
             continue
         if ev[j].kind in _META_KINDS:
             if title is None:
