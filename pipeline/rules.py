@@ -810,7 +810,7 @@ RULES: tuple[Rule, ...] = (
          "stockphotos.com'): belongs to a picture or chart, not to the text.", max_chars=120),
     Rule("caption_credit_suffix", "caption", None,
          "A single sentence ending in a parenthesised credit ('... Province. (Posco)') with more prose after it, or "
-         "under the last paragraph a caption's words closed by one with no stop before it ('X CEO Y (X)')."),
+         "under the last paragraph a line closed by a photo's credit ('X CEO Y (X)')."),
     Rule("caption_shortcode", "caption", None,
          "A line between a CMS's caption shortcodes left unrendered ('[caption id=...]' over it, '[/caption]' "
          "under it): the caption they wrap."),

@@ -149,9 +149,6 @@ CREDIT_STYLE_AGENCY = (
 # A line that is one quotation from its first character to its last ('„Wir bleiben.“'): a quote headline.
 QUOTED_LINE = re.compile(r"""^\s*["„“”«»‚‘'].*["“”«»’']\s*$""")
 HEADLINE_LIST_MIN = 2
-# A caption's words closed by a parenthesised credit with no sentence's stop before it ('Harbor Metals CEO Dana
-# Whitfield (Harbor Metals)'); a paragraph closed by its sign-off stops first ('... said. (Yonhap)').
-CAPTION_CREDIT_CLOSED = re.compile(r"[^\s.!?\"”’'(]\s*\((?:[A-Z][\w&.'’-]*[\s/]?){1,8}\)\s*$")
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
 CATEGORY_HEADLINE_WORDS = 4
 # A caption that a CMS's shortcode wraps, left unrendered ('[caption id="attachment_1" ...]' over the caption,
@@ -1650,8 +1647,10 @@ def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = N
             draft.segments.append(_seg(line, "chrome", "caption_doubled"))
         elif lead < i < last_prose and e.kind == "prose" and _credited_caption(line.text, shapes[i]):
             draft.segments.append(_seg(line, "chrome", "caption_credit_suffix"))
-        elif i > last_prose and e.kind != "prose" and CAPTION_CREDIT_CLOSED.search(line.text):
-            # Under the last paragraph, a photo's caption closed by its credit is no paragraph a saved page cut off.
+        elif i > last_prose and e.kind != "prose" and CREDIT_END.search(line.text):
+            # Under the last paragraph, a line closed by a photo's credit ('Harbor Metals CEO Dana Whitfield (Harbor
+            # Metals)') is its caption, no paragraph a saved page cut off (a last paragraph's sign-off after its
+            # stop, '... said. (Yonhap)', ends a sentence: it is in the article's run).
             draft.segments.append(_seg(line, "chrome", "caption_credit_suffix"))
         elif (signed := _signature(i, lines, ev, shapes, last_prose)) is not None:
             draft.segments.append(_seg(line, "byline", signed))
