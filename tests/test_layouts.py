@@ -2020,9 +2020,9 @@ def test_a_wire_agencys_sign_off_on_its_own_line_under_the_article_is_the_byline
 
 
 def test_a_photos_caption_closed_by_its_credit_under_the_last_paragraph_is_no_paragraph() -> None:
-    """Under the last paragraph, a caption's words closed by a parenthesised credit with no stop before it
-    ('Harbor Metals CEO Dana Whitfield (Harbor Metals)') are a photo's caption, not a paragraph the saved page cut
-    off: the body ends on its last sentence and is not flagged truncated."""
+    """Under the last paragraph, a line closed by a photo's parenthesised credit ('Harbor Metals CEO Dana Whitfield
+    (Harbor Metals)') is its caption, not a paragraph the saved page cut off: the body ends on its last sentence
+    (so clean does not flag it truncated)."""
     caption = "Harbor Metals CEO Dana Whitfield (Harbor Metals)"
     assert body_paragraphs([OWN_HEADLINE, LEAD, FOLLOW_UP, THIRD, caption, "By Mira Holm"]) == [LEAD, FOLLOW_UP, THIRD]
 
