@@ -140,7 +140,7 @@ HANDOFF = re.compile(
 HANDOFF_WORDS = ("eporter", "orrespondent", "has")
 # The agency a page names, for the byline of a story whose only credit is a 'Reporting by ...; Editing by ...' line.
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
-AGENCY_ALONE = re.compile(r"\(\s*(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\s*\)")  # '(Yonhap)' on its own line
+AGENCY_ALONE = re.compile(rf"\(\s*{AGENCY.pattern}\s*\)")  # '(Yonhap)' on its own line
 # A wire agency's house style of credit, which its copy keeps wherever it is printed: Reuters closes a story with
 # '(Reporting by X; Editing by Y)', the reporters, then the editors, after a semicolon.
 CREDIT_STYLE_AGENCY = (
@@ -1271,11 +1271,11 @@ def _key_points_as_decks(lines: list[Line], ev: list[Evidence]) -> None:
     while (
         end < len(ev)
         and end - label <= KEY_POINTS_MAX
-        and ev[end].kind in ("prose", "short", "headline")
+        and ev[end].kind in _BODY_KINDS
         and not any(sentence_breaks(lines[end].text))
     ):
         end += 1
-    if end == label + 1 or end == len(ev) or ev[end].kind in ("prose", "short", "headline"):
+    if end == label + 1 or end == len(ev) or ev[end].kind in _BODY_KINDS:
         return
     for i in range(label + 1, end):
         ev[i] = Evidence("deck", "deck")
