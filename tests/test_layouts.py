@@ -2033,3 +2033,50 @@ def test_a_section_label_over_the_byline_over_the_headline_is_the_category() -> 
     lines = ["Economy", "By Dana Whitfield", OWN_HEADLINE, "2031-11-27 14:10", LEAD, FOLLOW_UP, THIRD]
     record = parsed_record(lines)
     assert (record.category, record.byline, record.title) == ("Economy", "Dana Whitfield", OWN_HEADLINE)
+
+
+# --- digests: short stories printed in full one under the other ------------------------------------------------------
+
+BRIEFS = [
+    ("Ferry operator orders six electric boats", "2031-05-02",
+     "Southern Ferries said Friday it ordered six battery-electric passenger boats for its island routes.",
+     "The boats will replace diesel ferries built in the 1990s, the operator said."),
+    ("Port of Mokpo adds night shifts", "2031-05-02",
+     "The port of Mokpo will run cranes through the night from June to clear a backlog of car shipments.",
+     "Dock workers agreed to the extra shifts in talks that ended on Thursday."),
+    ("Tidal plant output rises in April", "2031-05-01",
+     "The Sihwa tidal plant generated 9 percent more power in April than a year earlier after a turbine overhaul.",
+     "The operator plans to overhaul two more turbines before the winter."),
+]  # fmt: skip
+
+
+def parsed_page(lines: list[str]) -> tuple[str, Parsed]:
+    doc = make_document("page.txt", list(enumerate(lines, 1)), frozenset(), PARSE_PARAMS.extract)
+    layout, _ = layouts.choose(doc, PARSE_PARAMS.min_layout_score)
+    return layout.name, layout.parse(doc)
+
+
+def test_a_digest_of_briefs_is_a_record_per_story() -> None:
+    """Headline, date, two paragraphs, three times over, with no separator lines: three records, each with its own
+    headline, date and paragraphs (one record before, whose body held the other headlines)."""
+    name, parsed = parsed_page(["Port Briefs", *(line for story in BRIEFS for line in story)])
+    assert name == "story_digest_v1"
+    got = [(r.title, str(r.published_date), r.category, [s.text for s in r.segments if s.role == "body"])
+           for r in parsed.records]  # fmt: skip
+    assert got == [(title, date, "Port Briefs", [lead, last]) for title, date, lead, last in BRIEFS]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        [line for story in BRIEFS[:2] for line in story],
+        [OWN_HEADLINE, "2031-05-03", LEAD, FOLLOW_UP, THIRD, "More news", *(line for s in BRIEFS[:2] for line in s)],
+        [line for story in BRIEFS for line in story[:3]],
+    ],
+    ids=["two stories", "related stories under an end marker", "one paragraph each"],
+)
+def test_what_is_no_digest(page: list[str]) -> None:
+    """Two stories are as often an article and the next one an endless page loaded under it; stories under an end
+    marker are the article's related stories; one paragraph under each headline is a listing's teaser."""
+    name, _ = parsed_page(page)
+    assert name != "story_digest_v1"

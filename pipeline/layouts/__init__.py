@@ -45,7 +45,19 @@ def parse_document(doc: Document, min_score: float) -> tuple[str, Parsed]:
 
 
 # Imported for their registration side effect; order does not matter.
-from pipeline.layouts import article, listing, teasers  # noqa: E402
+from pipeline.layouts import article, digest, listing, teasers  # noqa: E402
 
 GENERIC = article.GENERIC_NAME
-__all__ = ["Document", "Layout", "Parsed", "article", "available", "choose", "get", "listing", "register", "teasers"]
+__all__ = [
+    "Document",
+    "Layout",
+    "Parsed",
+    "article",
+    "available",
+    "choose",
+    "digest",
+    "get",
+    "listing",
+    "register",
+    "teasers",
+]

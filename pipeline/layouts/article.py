@@ -1423,11 +1423,13 @@ def _opens_with_small_word(text: str) -> bool:
     return text.split(maxsplit=1)[0].casefold() in HEADLINE_SMALL_WORDS
 
 
-def parse_article(doc: Document, begin: int = 0, forced_date: dt.date | None = None) -> Parsed:
-    """The article made of the document's units from ``begin`` on."""
-    lines = list(doc.lines[begin:])
-    ev = list(doc.evidence[begin:])
-    shapes = list(doc.shapes[begin:])
+def parse_article(
+    doc: Document, begin: int = 0, forced_date: dt.date | None = None, stop: int | None = None
+) -> Parsed:
+    """The article made of the document's units from ``begin`` on (up to ``stop``, the next story's, if given)."""
+    lines = list(doc.lines[begin:stop])
+    ev = list(doc.evidence[begin:stop])
+    shapes = list(doc.shapes[begin:stop])
     learned = _Learned(doc.scores, begin)
     for i in range(1, len(lines)):  # the same line twice in a row: a doubled caption or a repeated widget
         same = ev[i].kind not in _SKIPPABLE and shapes[i].canon == shapes[i - 1].canon
