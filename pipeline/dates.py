@@ -114,24 +114,32 @@ LABEL_MEANING = {
     "publiziert": "published",  # Swiss German
     "yayınlanma": "published", "güncelleme": "updated",
     "stand": "date",  # German 'as of': the one stamp many German sites print
+    # A date named by a noun before or after it ('Publish date:', 'Date published:', 'Release date:', 'Issue date:').
+    "publish date": "published", "published date": "published", "publication date": "published",
+    "date published": "published", "date of publication": "published", "date posted": "posted",
+    "release date": "released", "date of release": "released", "issue date": "issued", "date of issue": "issued",
 }  # fmt: skip
 _LABEL = (
     r"(?P<label>published|posted|updated|modified|last updated|last modified|created|date|released|issued|input|"
     r"written|write|" + "|".join(LABEL_MEANING) + r"|"
-    r"입력|수정|등록|작성)"
+    r"기사입력|입력|수정|등록|작성|승인|발행일?|게재일?)"
 )
 _LABEL_JOINER = r"(?:on|at|am|le|el|il|em|op)"  # 'Published on', 'Veröffentlicht am', 'Publié le', 'Publicado el'
 _JOINED = re.compile(rf"{_LABEL_JOINER}\s")
 
-# What may surround a date on a line that is nothing but a date stamp (a place after a bar or a bullet: '| Istanbul',
-# '• Duqm, Oman'; the joiner alone after a section's or place's name: 'Korea on December 2, 2031').
+# What may surround a date on a line that is nothing but a date stamp (brackets: '[2031-11-21 14:00]'; a place after a
+# bar or a bullet: '| Istanbul', '• Duqm, Oman', or a labelled source: '| Source: Harbor Robotics Co., Ltd.'; the
+# joiner alone after a section's or place's name: 'Korea on December 2, 2031').
 _STAMP_FILLER = re.compile(
-    rf"^[\s•·|:,.\-–—/()]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*|{_LABEL_JOINER}\s+)?[\s•·|:,.\-–—/()]*(?:{_WEEKDAY}[\s,•·|\-–—]*)?"
-    r"(?:[|•·]\s*[^\d|•·]{1,30})?"
+    rf"^[\s•·|:,.\-–—/()\[\]]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*|{_LABEL_JOINER}\s+)?[\s•·|:,.\-–—/()\[\]]*"
+    rf"(?:{_WEEKDAY}[\s,•·|\-–—]*)?"
+    r"(?:[|•·]\s*(?:[^\d|•·]{1,30}|source\s*:\s*[^|•·]{1,60}))?"
     r"(?:\s*\(?\s*(?:\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]\s*)?(?:更新|수정|업데이트)\s*\)?)?$",
     re.IGNORECASE,
 )
 _TIME_RE = re.compile(_TIME, re.IGNORECASE)
+# The page's time zone printed after the date with no time of day ('Nov 19, 2031 (GMT+09:00)').
+_ZONE_ALONE_RE = re.compile(r"\(\s*(?:kst|gmt|utc)\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)", re.IGNORECASE)
 # A time of day or a date label right next to a date ('November 19, 2019, 9:02 AM', '21:17 18.11.2019',
 # 'Publish date: Nov 18, 2019'): what a publication stamp prints, and a headline does not.
 _TIME_AFTER = re.compile(r"[\s,|·•\-–—]*" + _TIME, re.IGNORECASE)
@@ -295,7 +303,7 @@ def without_stamp_label(text: str) -> str:
 
 
 def _stamp(line: str, date: FoundDate) -> DateStamp | None:
-    rest = _TIME_RE.sub(" ", line[: date.start] + " " + line[date.end :])
+    rest = _TIME_RE.sub(" ", _ZONE_ALONE_RE.sub(" ", line[: date.start] + " " + line[date.end :]))
     m = _STAMP_FILLER.match(rest)
     if not m:
         return None

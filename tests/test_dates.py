@@ -25,6 +25,15 @@ STAMPS = [
     ("Economy 2031-04-23 10:11", dt.date(2031, 4, 23), None, "Economy"),
     ("Monday, 14 November 2031 11:15:02 (GMT+3) | Ankara", dt.date(2031, 11, 14), None, None),
     ("21 October 2031 • Duqm, Oman", dt.date(2031, 10, 21), None, None),  # a dateline's place after a bullet
+    ("Nov 19, 2031 (Gmt+09:00)", dt.date(2031, 11, 19), None, None),  # the time zone, with no time of day
+    ("Publish date: Nov 18, 2031", dt.date(2031, 11, 18), "published", None),  # a noun names the date
+    ("Date published: Nov 18, 2031", dt.date(2031, 11, 18), "published", None),
+    ("Issue date: 2031-11-21", dt.date(2031, 11, 21), "issued", None),
+    ("Release date: 2031-11-21", dt.date(2031, 11, 21), "released", None),
+    ("[2031-11-21 14:00]", dt.date(2031, 11, 21), None, None),  # in brackets
+    ("승인 2031.11.19 17:05", dt.date(2031, 11, 19), "승인", None),  # a Korean CMS's approval time
+    ("발행일 2031.11.19", dt.date(2031, 11, 19), "발행일", None),
+    ("May 2, 2031 08:00 ET | Source: Harbor Robotics Co., Ltd.", dt.date(2031, 5, 2), None, None),  # a wire's source
     ("Published : Dec. 10, 2031 - 10:19", dt.date(2031, 12, 10), "published", None),
     ("Updated : June 1, 2031 - 09:00", dt.date(2031, 6, 1), "updated", None),
     ("Thursday, March 6, 2031, 09:15", dt.date(2031, 3, 6), None, None),
