@@ -195,8 +195,9 @@ RULES: tuple[Rule, ...] = (
          r"(?:content )?menu|(?:main|menu|page|site|primary) (?:content|navigation)|"
          r"go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|mehr|prev(?:ious)?|next|view more|"
-         # a header's buttons in a row ('Search Close', 'Menu | Search')
-         r"(?:search|close|menu|home|subscribe|share)(?:\s*[|/·]?\s*(?:search|close|menu|home|subscribe|share)){1,3}|"
+         # a header's buttons in a row ('Search Close', 'Menu | Search'), or a story's ('Audio Share', 'Listen Print')
+         r"(?:search|close|menu|home|subscribe|share|audio|listen|print)"
+         r"(?:\s*[|/·]?\s*(?:search|close|menu|home|subscribe|share|audio|listen|print)){1,3}|"
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|anmelden|einloggen|se connecter|iniciar sesión|accedi|"
          r"logga in|logg inn|log ind|inloggen|zaloguj(?: się)?|přihlásit(?: se)?|로그인|ログイン(?:する)?|sitemap|"
          r"print(?: this)?(?: article| page)?|"
@@ -661,14 +662,16 @@ RULES: tuple[Rule, ...] = (
          r"(?:.*[.!?] )?we(?:'d|’d| would)? (?:want|like|love) to hear (?:from you|what you think)(?:[^\w].*)?|"
          r"(?:.*[^\w])?(?:have|got) a (?:news )?tip[?,].*|(?:do you )?have a story to (?:tell|share)\?.*|"
          r"(?:mehr|alles|weiteres) (?:über|zu|zum|zur) .{1,80} lesen sie hier\.?|"
-         r"(?:submit|write|send) (?:your|a|us a) letter to the editor(?:\s+(?:via|here|at|using)\b.*|[:.].*)?",
+         r"(?:submit|write|send) (?:your|a|us a) letter to the editor(?:\s+(?:via|here|at|using)\b.*|[:.].*)?|"
+         r"(?:for (?:further|more|additional) (?:information|details)|for (?:media |press )?(?:inquiries|enquiries))"
+         r"(?: (?:on|about|regarding) [^,]{1,60})?,? (?:please )?(?:contact|call|e-?mail|reach) .+",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily', '... if "
          "you have a news tip, correction or comment, let us know at: ...', 'Have a tip? X may be reached at ...', "
          "'Do you have a story to tell? Email: ...', '... letters to the editor. We'd like to hear what you think "
          "...', 'Add X as a preferred source on Google', 'X를 선호 출처로 추가', 'Mehr über X lesen Sie hier.', "
-         "'Submit a letter to the editor', a newsletter's 'Sign up here.' between paragraphs): page furniture "
-         "shaped like a headline.",
+         "'Submit a letter to the editor', a newsletter's 'Sign up here.' between paragraphs, a press release's "
+         "'For further information, please contact X at ...'): page furniture shaped like a headline.",
          max_chars=280),
     Rule("save_prompt", "chrome",
          r"(?:you can )?save this (?:article|story)(?:[^\w].*)?|(?:to revisit|to see) (?:this article|your saved).*|"
@@ -804,9 +807,9 @@ RULES: tuple[Rule, ...] = (
          r"[\[(](?:photo\s*[:=]?\s*)?"
          r"(?-i:[A-Z][\w&'./-]*(?:,?\s+(?:[A-Z][\w&'./-]*|of|and|&|for))*)[\])]|"
          r"(?:graphic|illustration|photo|image|video) by [\w .&'-]{2,}|"
-         r"source\s*[:=]\s*[\w .&/'-]{2,}|[\w .&'-]{2,} (?:file photo|db)|"
+         r"source\s*[:=]\s*[\w .,&/'-]{2,}|[\w .&'-]{2,} (?:file photo|db)|"
          r"[\w .&'-]{2,}\s[-–/|]\s(?:[\w-]+\.)+(?:com|net|org|co\.kr|kr)",
-         "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y', 'Name - "
+         "A credit alone on a line ('[Yonhap]', '(Korea Herald DB)', 'Graphic by X', 'Source: Y, Z', 'Name - "
          "stockphotos.com'): belongs to a picture or chart, not to the text.", max_chars=120),
     Rule("caption_credit_suffix", "caption", None,
          "A single sentence ending in a parenthesised credit ('... Province. (Posco)') with more prose after it, or "

@@ -1495,6 +1495,7 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
         ("Autorin: Dana Whitfield", "Dana Whitfield"),
         ("Author: Dana Whitfield", "Dana Whitfield"),
         ("Reporter : Dana Whitfield", "Dana Whitfield"),  # a broadcaster's label
+        ("Author: Mira Holm (Oslo Trade Office)", "Mira Holm"),  # the writer's office in parentheses
         ("Correspondent: Dana Whitfield", "Dana Whitfield"),
         ("Autor: red", None),  # a desk's initials, no name
         ("Autor:innen", None),

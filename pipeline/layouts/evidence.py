@@ -82,10 +82,10 @@ OTHER_LANGUAGE_BYLINE = re.compile(
 )
 # A byline under a label ('Autor: Monika Bolliger und Anna Trechsel, Sweidah', 'Author: Dana Whitfield', a
 # broadcaster's 'Reporter : Dana Whitfield'), in the languages of news pages, over a name of two words at least;
-# the writer's place or role may follow a comma.
+# the writer's place or role may follow a comma, or their office in parentheses ('Author: X (Hanoi Trade Center)').
 LABELLED_BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:[Aa]uthor|[Aa]utor(?:in|en)?|[Aa]uteur|[Aa]utore|[Aa]utora|[Rr]eporter|[Cc]orrespondent)s?\s*:\s*"
-    rf"(?P<name>{_PERSON}(?:\s*(?:,|and|und|et|y|e|&)\s*{_PERSON})*)(?:\s*,\s*[A-Z][^,|]{{1,40}})?"
+    rf"(?P<name>{_PERSON}(?:\s*(?:,|and|und|et|y|e|&)\s*{_PERSON})*)(?:\s*,\s*[A-Z][^,|]{{1,40}}|\s*\([^()]{{1,40}}\))?"
     + BYLINE_SUFFIX
     + r"\.?"
 )
