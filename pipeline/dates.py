@@ -126,6 +126,11 @@ _LABEL = (
 )
 _LABEL_JOINER = r"(?:on|at|am|le|el|il|em|op)"  # 'Published on', 'Veröffentlicht am', 'Publié le', 'Publicado el'
 _JOINED = re.compile(rf"{_LABEL_JOINER}\s")
+_JOINER_BEFORE = re.compile(rf"(?<=\s){_LABEL_JOINER}\s*$")
+# A newsroom's dateline: the place and 'on' before the date ('Seoul, Korea on November 21, 2031', 'Ridgefield Park,
+# N.J. on ...'). In German, the words before 'am' are as often the writer's name, which is the byline's.
+_PLACE = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?"  # a place's name: one or two capitalised words
+_PLACE_ON = re.compile(rf"\s*{_PLACE}(?:,\s+{_PLACE})?\s+on\s+")
 
 # What may surround a date on a line that is nothing but a date stamp (brackets: '[2031-11-21 14:00]'; a place after a
 # bar or a bullet: '| Istanbul', '• Duqm, Oman', or a labelled source: '| Source: Harbor Robotics Co., Ltd.'; the
@@ -154,7 +159,8 @@ _SECTION_WORD = re.compile(r"^\s*(?P<section>[A-Z][\w&'’-]*)\s+(?P<rest>)$")
 # Where an update stamp starts after the first date on the same line ('... Updated 3 hours ago').
 _UPDATED_ELSEWHERE = "|".join(label for label, meaning in LABEL_MEANING.items() if meaning == "updated")
 _UPDATE_WORD = rf"(?:last\s+)?(?:updated?|modified|수정|{_UPDATED_ELSEWHERE})\b"
-_UPDATE_TAIL = re.compile(rf"(?:\b|(?<=\d)){_UPDATE_WORD}.*$", re.IGNORECASE)
+# Glued to the date's time zone too ('10:01 AM ESTUpdated ...'): a capital after a capital, case read as printed.
+_UPDATE_TAIL = re.compile(rf"(?:\b|(?<=\d)|(?-i:(?<=[A-Z])(?=[A-Z][a-z]))){_UPDATE_WORD}.*$", re.IGNORECASE)
 # The page's reading-time estimate printed after the date ('06.01.2031, Lesezeit 5 Min.'): no part of the stamp.
 _READING_TAIL = re.compile(rf"[\s,|·•\-–—]*(?:{READING_TIME})\s*$", re.IGNORECASE)
 # An update stamp first, then the story's own after a bar or slash ('Updated X / Original Y').
@@ -267,6 +273,11 @@ def date_stamp(line: str) -> DateStamp | None:
     stamp = _stamp(line, dates[0])
     if stamp is not None or dates[0].start == 0:
         return stamp
+    place = _PLACE_ON.fullmatch(line[: dates[0].start])
+    if place is not None:
+        found = FoundDate(dates[0].value, 0, dates[0].end - dates[0].start)
+        stamp = _stamp(line[dates[0].start :], found)
+        return DateStamp(stamp.value, None) if stamp is not None and not stamp.label else None
     section = _SECTION.match(line[: dates[0].start]) or _SECTION_WORD.match(line[: dates[0].start])
     if section is None:
         return None
@@ -296,10 +307,12 @@ def without_reading_time(text: str) -> str:
     return _READING_TAIL.sub("", text)
 
 
-def without_stamp_label(text: str) -> str:
+def without_stamp_label(text: str, joiner: bool = False) -> str:
     """The text before a date without the time or date label printed right before it, nor the weekday ('By Dana
-    Whitfield published' -> 'By Dana Whitfield', 'Dana Whitfield Monday,' -> 'Dana Whitfield')."""
-    return _TIME_OR_LABEL_BEFORE.sub("", _WEEKDAY_BEFORE.sub("", text))
+    Whitfield published' -> 'By Dana Whitfield', 'Dana Whitfield Monday,' -> 'Dana Whitfield'); with ``joiner``,
+    nor the word joining a byline to its date ('By Dana Whitfield on' -> 'By Dana Whitfield')."""
+    text = _TIME_OR_LABEL_BEFORE.sub("", _WEEKDAY_BEFORE.sub("", text))
+    return _JOINER_BEFORE.sub("", text) if joiner else text
 
 
 def _stamp(line: str, date: FoundDate) -> DateStamp | None:

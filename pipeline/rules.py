@@ -498,11 +498,16 @@ RULES: tuple[Rule, ...] = (
          r"(?:(?:dieser|der) (?:artikel|beitrag|text) (?:ist|wurde) )?zuerst (?:bei|in|auf|im) [^.]{2,60} "
          r"erschienen\.?|"
          r"mit (?:agenturmaterial|material (?:von|der nachrichtenagenturen?) [^.]{2,40})\.?|"
-         r"(?:übersetzung|redaktion|schlussredaktion|mitarbeit)\s?:\s?(?-i:[A-Z])[\w'’.-]+ [^.!?]{2,200})",
+         r"(?:übersetzung|redaktion|schlussredaktion|mitarbeit)\s?:\s?(?-i:[A-Z])[\w'’.-]+ [^.!?]{2,200}|"
+         r"\**\s*(?:this (?:article|story) (?:was|has been|is) (?:machine[- ])?translated\b|"
+         r"the translation (?:was|is) (?:done|made|produced|provided) (?:by|using|with)\b)[^\n]{0,200}|"
+         r"(?:translated|edited) by (?-i:[A-Z])[\w'’.-]+(?: (?-i:[A-Z])[\w'’.-]+){0,3}"
+         r"(?:,? and (?:translated|edited) by (?-i:[A-Z])[\w'’.-]+(?: (?-i:[A-Z])[\w'’.-]+){0,3})?\.?)",
          "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
          "by Y', 'X contributed to this report.'), possibly after a footnote in parentheses ('($1 = 1,200 won)'), "
-         "and where a syndicated story first ran ('Originally published on Harbor Science.', 'Dieser Artikel ist "
-         "zuerst bei X erschienen.')."),
+         "where a syndicated story first ran ('Originally published on Harbor Science.', 'Dieser Artikel ist "
+         "zuerst bei X erschienen.'), and who translated or edited it ('This article was translated by AI and "
+         "edited by X.', 'Translated by X and edited by Y', 'Edited by X')."),
     Rule("comment_form", "end",
          _BULLET + r"(?:leave a (?:reply|comment)|(?:post|add|write) a comment|\d* ?comments? ?\(\d+\)|"
          r"(?:(?:please|you must be) )?(?:log|sign)(?:ged)? ?in (?:here )?to (?:comment|post|leave|write|join|"

@@ -33,6 +33,8 @@ STAMPS = [
     ("[2031-11-21 14:00]", dt.date(2031, 11, 21), None, None),  # in brackets
     ("승인 2031.11.19 17:05", dt.date(2031, 11, 19), "승인", None),  # a Korean CMS's approval time
     ("발행일 2031.11.19", dt.date(2031, 11, 19), "발행일", None),
+    # The update stamp glued to the time zone.
+    ("Published Nov 21 203110:01 AM ESTUpdated Nov 21 20312:30 PM EST", dt.date(2031, 11, 21), "published", None),
     ("May 2, 2031 08:00 ET | Source: Harbor Robotics Co., Ltd.", dt.date(2031, 5, 2), None, None),  # a wire's source
     ("Published : Dec. 10, 2031 - 10:19", dt.date(2031, 12, 10), "published", None),
     ("Updated : June 1, 2031 - 09:00", dt.date(2031, 6, 1), "updated", None),
@@ -93,6 +95,9 @@ STAMPS = [
     ("28.04.203114:05 Uhr", dt.date(2031, 4, 28), None, None),
     # The place the story was filed from and a joiner before the date: the place is no section.
     ("Korea on December 2, 2031", dt.date(2031, 12, 2), None, None),
+    ("Seoul, Korea on December 2, 2031", dt.date(2031, 12, 2), None, None),  # a newsroom's dateline
+    ("Ridgefield Park, N.J. on December 2, 2031", dt.date(2031, 12, 2), None, None),
+    ("United Kingdom on December 2, 2031", dt.date(2031, 12, 2), None, None),
     ("on December 2, 2031", dt.date(2031, 12, 2), None, None),
     # No space after the month's point nor after the comma.
     ("Posted on : Dec.3,2031 17:20 KST", dt.date(2031, 12, 3), "posted", None),
@@ -107,7 +112,8 @@ def test_date_stamp_forms(line: str, value: dt.date, label: str | None, section:
 
 
 def test_a_name_before_a_joiner_and_the_date_is_no_stamp() -> None:
-    """Two words or more before 'am' or 'on' and the date are as often the writer's name: the byline's line."""
+    """Two words or more before 'am' and the date are as often the writer's name: the byline's line. (Before 'on', a
+    place of one or two words, and its region after a comma, is a newsroom's dateline: a stamp, in STAMPS.)"""
     assert date_stamp("Dana Whitfield am 18. September 2031") is None
     assert date_stamp("VON DANA WHITFIELD am 18. September 2031") is None
 

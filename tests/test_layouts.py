@@ -1448,6 +1448,8 @@ def test_a_sentence_over_the_headline_that_tells_none_of_the_story_is_no_lead() 
         ("By Dana Whitfield published 19 November 2031", "Dana Whitfield"),  # a date label between them
         ("By Dana Whitfield, posted on November 19, 2031", "Dana Whitfield"),
         ("Von Dana Whitfield publiziert am 19. November 2031", "Dana Whitfield"),
+        ("By Dana Whitfield on November 19, 2031", "Dana Whitfield"),  # joined by 'on'
+        ("Posted by Dana Whitfield on November 19, 2031", "Dana Whitfield"),
     ],
 )
 def test_a_byline_with_its_date_on_the_line_gives_both(line: str, name: str) -> None:
@@ -1496,6 +1498,7 @@ def test_a_byline_with_an_affiliation_after_a_bar_names_the_writer(line: str, na
         ("Author: Dana Whitfield", "Dana Whitfield"),
         ("Reporter : Dana Whitfield", "Dana Whitfield"),  # a broadcaster's label
         ("Author: Mira Holm (Oslo Trade Office)", "Mira Holm"),  # the writer's office in parentheses
+        ("Posted by Dana Whitfield", "Dana Whitfield"),  # a blog's label
         ("Correspondent: Dana Whitfield", "Dana Whitfield"),
         ("Autor: red", None),  # a desk's initials, no name
         ("Autor:innen", None),
@@ -2034,6 +2037,22 @@ def test_a_section_label_over_the_byline_over_the_headline_is_the_category() -> 
     lines = ["Economy", "By Dana Whitfield", OWN_HEADLINE, "2031-11-27 14:10", LEAD, FOLLOW_UP, THIRD]
     record = parsed_record(lines)
     assert (record.category, record.byline, record.title) == ("Economy", "Dana Whitfield", OWN_HEADLINE)
+
+
+@pytest.mark.parametrize("role", ["Staff Reporter", "Senior Correspondent", "Reporter"])
+def test_a_name_over_the_writers_role_under_the_article_is_the_byline(role: str) -> None:
+    """The writer's name alone under the last paragraph, their role on the line under it: the byline (the name had
+    been read as a headline of the page's furniture, and the article had none)."""
+    record = parsed_record([OWN_HEADLINE, "November 19, 2031", LEAD, FOLLOW_UP, THIRD, "Dana Whitfield", role])
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.byline, body) == ("Dana Whitfield", [LEAD, FOLLOW_UP, THIRD])
+
+
+def test_a_menu_item_over_a_publications_name_above_the_headline_is_no_byline() -> None:
+    """Over the headline, two capitalised words over 'Business Reporter' are a menu's items (a magazine's name)."""
+    menu = ["Harbor Highlights", "Business Reporter"]
+    record = parsed_record([*menu, OWN_HEADLINE, "November 19, 2031", LEAD, FOLLOW_UP])
+    assert (record.title, record.byline) == (OWN_HEADLINE, None)
 
 
 # --- digests: short stories printed in full one under the other ------------------------------------------------------

@@ -34,6 +34,7 @@ from pipeline.layouts.evidence import (
     OTHER_LANGUAGE_BYLINE,
     OUTLET,
     PROSE_SURE_WORDS,
+    ROLE_LINE,
     TRAILING_ISO_DATE,
     WRITERS_JOINED,
     Evidence,
@@ -1519,8 +1520,10 @@ def parse_article(
         elif e.kind == "source":
             draft.segments.append(_seg(line, "source", "masthead"))
             draft.source = draft.source or e.name
-        elif _signs_byline(i, ev, shapes, lines):
-            draft.segments.append(_seg(line, "byline", "byline_above_email"))
+        elif (signed := _signs_byline(i, ev, shapes, lines)) and (
+            signed == "byline_above_email" or (title is not None and i > title)
+        ):  # over the headline, a role's words are as often a menu's (a magazine's 'Business Reporter')
+            draft.segments.append(_seg(line, "byline", signed))
             draft.byline = draft.byline or _name_of(line.text)
         elif e.rule == "breadcrumb" and category is None and _last_crumb(line.text):
             # The trail's last crumb is the article's section ('Home > Business > Industry').
@@ -1729,27 +1732,31 @@ EMAIL_LINE = re.compile(rf"^(?:[-–—•·▪*]\s*)?[(<\[]?\s*(?:{EMAIL}|email
 CRUMB_SPLIT = re.compile(r"\s*[>›»/|]\s*")
 
 
-def _signs_byline(i: int, ev: list[Evidence], shapes: list[Shape], lines: list[Line]) -> bool:
-    """A name alone on a line with the author's e-mail right under it: the byline."""
+def _signs_byline(i: int, ev: list[Evidence], shapes: list[Shape], lines: list[Line]) -> str | None:
+    """How a name alone on a line signs the article as its byline, if it does: with the author's e-mail right under
+    it ('byline_above_email'), or their role ('Staff Reporter': 'byline_above_role')."""
     nxt = i + 1
     while nxt < len(lines) and ev[nxt].kind == "separator":
         nxt += 1
-    return (
+    named = (
         ev[i].kind in ("headline", "short", "chrome")
         and ev[i].rule in (None, "repeated_across_documents")
         and shapes[i].words <= 4
         and nxt < len(lines)
-        and bool(EMAIL_LINE.match(lines[nxt].text.strip()))
         and bool(NAME_LINE.match(lines[i].text.strip()))
     )
+    if not named:
+        return None
+    under = lines[nxt].text.strip()
+    if EMAIL_LINE.match(under):
+        return "byline_above_email"
+    return "byline_above_role" if ROLE_LINE.fullmatch(under) else None
 
 
 def _signature(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape], last_prose: int) -> str | None:
-    """How a name below the lead signs the article, if it does: alone over the author's e-mail, or right under the
-    article with the e-mail on its line or alone as the page's last line of text (`_signs_off`)."""
-    if _signs_byline(i, ev, shapes, lines):
-        return "byline_above_email"
-    return "byline_signoff" if _signs_off(i, lines, ev, last_prose) else None
+    """How a name below the lead signs the article, if it does: alone over the author's e-mail or role, or right
+    under the article with the e-mail on its line or alone as the page's last line of text (`_signs_off`)."""
+    return _signs_byline(i, ev, shapes, lines) or ("byline_signoff" if _signs_off(i, lines, ev, last_prose) else None)
 
 
 def _name_with_email(text: str) -> str | None:

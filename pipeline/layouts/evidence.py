@@ -53,10 +53,11 @@ BYLINE_SUFFIX = _WITH_AGENCY + r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s(
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
 # A reporter's role after the name ('staff reporter', 'Business Correspondent'): not part of the name.
 _ROLE = r"(?:[A-Z][a-z]+\s+|staff\s+|senior\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter|[Ee]ditor)s?\b"
-# What a byline may call the piece before 'by' or 'von' ('Written by', 'Analysis by', 'Ein Kommentar von').
+ROLE_LINE = re.compile(rf"{_ROLE}\.?")  # the role alone on its line, under the writer's name ('Staff Reporter')
+# What a byline may call the piece before 'by' or 'von' ('Written by', 'Posted by', 'Ein Kommentar von').
 BYLINE_LABEL = (
-    r"(?:(?:[Aa]n?|[Ee]ine?)\s+)?(?:[Ww]ritten|[Aa]nalysis|[Oo]pinion|[Cc]ommentary|[Cc]olumn|[Ee]ssay|[Rr]eview"
-    r"|[Kk]ommentar|[Kk]olumne|[Aa]nalyse|[Gg]astbeitrag|[Gg]losse|[Rr]eportage)\s+"
+    r"(?:(?:[Aa]n?|[Ee]ine?)\s+)?(?:[Ww]ritten|[Pp]osted|[Rr]eported|[Aa]nalysis|[Oo]pinion|[Cc]ommentary|[Cc]olumn"
+    r"|[Ee]ssay|[Rr]eview|[Kk]ommentar|[Kk]olumne|[Aa]nalyse|[Gg]astbeitrag|[Gg]losse|[Rr]eportage)\s+"
 )
 BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:{BYLINE_LABEL})?[Bb][Yy]:?\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*(?!{_ROLE}){_NAME})*)"
@@ -504,8 +505,8 @@ def dated_byline(text: str) -> tuple[str, DateStamp] | None:
         return None
     before = text[: found[0].start]
     name = byline_name(before.rstrip(BYLINE_DATE_JOINERS))
-    if name is None:  # a date label between them ('... published')
-        name = byline_name(without_stamp_label(before).rstrip(BYLINE_DATE_JOINERS))
+    if name is None:  # a date label or a joiner between them ('... published', 'By Dana Whitfield on')
+        name = byline_name(without_stamp_label(before, joiner=True).rstrip(BYLINE_DATE_JOINERS))
     if name is None:
         name = next(filter(None, map(byline_name, FIELDS_PARTED.split(text[found[0].end :]))), None)
     return None if name is None else (name, DateStamp(found[0].value, None))
