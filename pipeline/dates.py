@@ -161,8 +161,11 @@ _UPDATED_ELSEWHERE = "|".join(label for label, meaning in LABEL_MEANING.items() 
 _UPDATE_WORD = rf"(?:last\s+)?(?:updated?|modified|수정|{_UPDATED_ELSEWHERE})\b"
 # Glued to the date's time zone too ('10:01 AM ESTUpdated ...'): a capital after a capital, case read as printed.
 _UPDATE_TAIL = re.compile(rf"(?:\b|(?<=\d)|(?-i:(?<=[A-Z])(?=[A-Z][a-z]))){_UPDATE_WORD}.*$", re.IGNORECASE)
-# The page's reading-time estimate printed after the date ('06.01.2031, Lesezeit 5 Min.'): no part of the stamp.
+# The page's reading-time estimate at the end of a line ('Dana Whitfield 2 minutes read'): no part of the name ...
 _READING_TAIL = re.compile(rf"[\s,|·•\-–—]*(?:{READING_TIME})\s*$", re.IGNORECASE)
+# ... nor of a date stamp, among whose fields it stands ('06.01.2031, Lesezeit 5 Min.', 'Nov 21, 2031 · 3 min read ·
+# Energy').
+_READING_FIELD = re.compile(rf"[\s,|·•\-–—]*(?:{READING_TIME})(?=\s*(?:[|·•,]|$))", re.IGNORECASE)
 # An update stamp first, then the story's own after a bar or slash ('Updated X / Original Y').
 _UPDATE_FIRST = re.compile(rf"^\s*{_UPDATE_WORD}[^/|]*?[/|]", re.IGNORECASE)
 UPDATED_LABELS = {"updated", "modified", "last updated", "last modified", "수정"}
@@ -258,11 +261,11 @@ def date_stamp(line: str) -> DateStamp | None:
         stamp = date_stamp(line[first.end() :])
         own = next(d for d in dates if d.start > first.end())
         return stamp if stamp is not None and stamp.value == own.value else None
-    for tail_pattern in (_UPDATE_TAIL, _READING_TAIL):
-        tail = tail_pattern.search(line, dates[0].end) if dates else None
-        if tail is not None:
-            line = line[: tail.start()]
-            dates = [d for d in dates if d.end <= tail.start()]
+    tail = _UPDATE_TAIL.search(line, dates[0].end) if dates else None
+    if tail is not None:
+        line = line[: tail.start()]
+        dates = [d for d in dates if d.end <= tail.start()]
+    line = _READING_FIELD.sub(lambda field: " " * len(field.group()), line)  # blanked: the dates keep their places
     if len(dates) > 1 and len({date.value for date in dates}) == 1:
         # The same date printed twice, short and long ('30.01.2031 30. Januar 2031': a page's two layouts): one.
         for date in dates[1:]:

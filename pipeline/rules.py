@@ -201,7 +201,8 @@ RULES: tuple[Rule, ...] = (
          r"subscribe|sign (?:in|up|out)|log ?(?:in|out)|anmelden|einloggen|se connecter|iniciar sesión|accedi|"
          r"logga in|logg inn|log ind|inloggen|zaloguj(?: się)?|přihlásit(?: se)?|로그인|ログイン(?:する)?|sitemap|"
          r"print(?: this)?(?: article| page)?|"
-         r"listen to (?:this )?article|tweet|e-?mail this|(?:advertisement|advert|ad)(?: \d{1,2})?|loading\W*|"
+         r"listen to (?:this )?article(?:\s*[·|-]?\s*\d{1,3}\s*min(?:ute)?s?\.?)?|continue reading below|"
+         r"tweet|e-?mail this|(?:advertisement|advert|ad)(?: \d{1,2})?|loading\W*|"
          r"\d* ?comments?|reply|"
          r"anzeige|werbung|publicité|publicidad|pubblicità|publicidade|reklam|reklama|reklame|advertentie|광고|広告|"
          r"(?:the )?(?:story|article|text) continues (?:below|after) (?:the |this )?(?:advertisement|advert|ad)|"
@@ -451,7 +452,7 @@ RULES: tuple[Rule, ...] = (
          r"read more(?: on| about)?|also read|see also|"
          r"more(?: [\w'’&-]+){0,3} (?:news|stories|articles|posts|videos)|more from [\w ]+|"
          r"most (?:viewed|read|popular|shared|commented)(?: stories| articles| news| posts)?(?: in [\w ]+)?|"
-         r"(?:recommended|popular|trending)(?: stories| articles| news)?|recommended for you|we recommend|"
+         r"(?:recommended|popular|trending)(?: now| stories| articles| news)?|recommended for you|we recommend|"
          r"recent (?:posts|entries)|you may (?:also )?like|latest (?:news|videos|stories)(?: from(?: [\w .&'’-]+)?)?|"
          r"top stories(?: (?:in|from) [\w ]+)?|"
          r"editor(?:'|’)?s (?:picks?|choice)|recommended from [\w .&'’-]{2,40}|related coverage|explore further|"
@@ -465,12 +466,12 @@ RULES: tuple[Rule, ...] = (
          max_chars=100, inline_too=True),
     Rule("related_link", "chrome",
          _BULLET + r"(?:(?:related(?: stories| story| articles?| coverage)?|read more|read also|also read|see also|"
-         r"read next|(?-i:MORE|LEA|Lea|VEA|Vea|MIRA)|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,}|"
+         r"read next|watch|(?-i:MORE|LEA|Lea|VEA|Vea|MIRA)|" + _RELATED_ABROAD + r")\s*:\s*\S.{2,}|"
          r"(?:" + _RELATED_ABROAD + r")\s*(?::|\.{3}|…|\?)?|【関連(?:記事|ニュース)】.*)",
          "One link to another story printed inside the article ('Related: Possible Water Plumes on Europa', 'Read "
-         "more: Exports rise', 'MORE: Ferry fares rise', 'Lea también: ...', '【関連記事】...'): a headline, not the "
-         "story's text. On pages in other languages the header of such a box too ('Lesen Sie auch'), which ends "
-         "nothing: what ends an article was learned from English pages.", max_chars=170),
+         "more: Exports rise', 'MORE: Ferry fares rise', 'Watch: X', 'Lea también: ...', '【関連記事】...'): a "
+         "headline, not the story's text. On pages in other languages the header of such a box too ('Lesen Sie "
+         "auch'), which ends nothing: what ends an article was learned from English pages.", max_chars=170),
     Rule("signoff_email", "end",
          r"[(<\[]?\s*(?:(?:write|e-?mail|contact) (?:to )?(?-i:[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,3}) at )?" + EMAIL
          + r"\s*[)>\]]?\.?(?:\s+or follow (?:him|her|them) (?:on \w+ )?@\w+\b.{0,200})?",
@@ -735,15 +736,16 @@ RULES: tuple[Rule, ...] = (
          "Disclosure', 'Hinweis zu Affiliate-Links: ...'): printed above the article as often as below it, so it "
          "ends nothing.", max_chars=400),
     Rule("caption_marker", "caption",
-         r"(?:▲|△|▶|■|\||view larger image\b|pictured(?: here| above| below)?\s*:|(?:image|media|video) caption\b|"
+         r"(?:▲|△|▶|■|\||(?:view larger|enlarge this) image\b|pictured(?: here| above| below)?\s*:|"
+         r"(?:image|media|video) caption\b|"
          r"(?:photo|image|picture)s?\s*(?:by|credits?|courtesy)?\s*[:=]|"
          r"\[photo|\((?:photo|image)|\[caption\b|this photo (?:shows|was taken)|shown in this (?:file )?photo|"
          r"file photo\b).*|"
          # In other languages a credit, short: a longer line after 'Fotos:' is as often a gallery's headline.
          r"\(?(?:" + PICTURE_LABELS + r"|credits?)\s*[:=]\s*(?:\S+(?:\s+\S+){0,7})?",
-         "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Pictured here:', 'Image "
-         "caption'), and a photo's credit under its label in other languages ('Foto: dpa', 'Bildquelle: X', "
-         "'Bildrechte: X'), in parentheses or not ('(Foto: REUTERS)'), or under 'Credit:'."),
+         "Photo-caption lead-ins used by news CMSs ('▲', '|', 'view larger image', 'Enlarge this image', 'Pictured "
+         "here:', 'Image caption'), and a photo's credit under its label in other languages ('Foto: dpa', "
+         "'Bildquelle: X', 'Bildrechte: X'), in parentheses or not ('(Foto: REUTERS)'), or under 'Credit:'."),
     Rule("caption_this_photo", "caption",
          r"this (?:file )?(?:photo|picture|image)s?(?:,? (?:provided|released|taken|distributed) | shows? |,).*|"
          r"(?:.*[^\w])?in this (?:[\w,.]+ ){0,4}(?:file )?(?:photo|picture|image)"

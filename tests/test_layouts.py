@@ -1407,12 +1407,15 @@ def test_a_reuters_style_credit_names_the_agency_where_the_page_names_none() -> 
     assert parsed_record([*page, "(With inputs from agencies.)"]).byline is None
 
 
-def test_a_headline_printed_only_with_the_outlets_name_after_it_is_the_title_without_it() -> None:
-    """A page that prints its headline only as its <title> ('Headline | Harbor News Agency'): the head is the title,
-    the outlet's name after the bar the site's. A bar before words that name no outlet is the headline's own."""
-    record = parsed_record([f"{OWN_HEADLINE} | Harbor News Agency", "19 November 2031", LEAD, FOLLOW_UP, THIRD])
+@pytest.mark.parametrize("bar", ["|", "-"])
+def test_a_headline_printed_only_with_the_outlets_name_after_it_is_the_title_without_it(bar: str) -> None:
+    """A page that prints its headline only as its <title> ('Headline | Harbor News Agency', 'Headline - Harbor
+    Daily'): the head is the title, the outlet's name after the bar or dash the site's. A bar before words that name
+    no outlet is the headline's own."""
+    record = parsed_record([f"{OWN_HEADLINE} {bar} Harbor News Agency", "19 November 2031", LEAD, FOLLOW_UP, THIRD])
     assert record.title == OWN_HEADLINE
-    assert ("chrome", "site_suffix", "| Harbor News Agency") in [(s.role, s.rule, s.text) for s in record.segments]
+    suffix = ("chrome", "site_suffix", f"{bar} Harbor News Agency")
+    assert suffix in [(s.role, s.rule, s.text) for s in record.segments]
     piped = f"{OWN_HEADLINE} | Ferries resume"
     assert parsed_record([piped, "19 November 2031", LEAD, FOLLOW_UP, THIRD]).title == piped
 
@@ -1450,6 +1453,7 @@ def test_a_sentence_over_the_headline_that_tells_none_of_the_story_is_no_lead() 
         ("Von Dana Whitfield publiziert am 19. November 2031", "Dana Whitfield"),
         ("By Dana Whitfield on November 19, 2031", "Dana Whitfield"),  # joined by 'on'
         ("Posted by Dana Whitfield on November 19, 2031", "Dana Whitfield"),
+        ("Posted November 19, 2031 by Dana Whitfield in Energy", "Dana Whitfield"),  # a blog's section after it
     ],
 )
 def test_a_byline_with_its_date_on_the_line_gives_both(line: str, name: str) -> None:

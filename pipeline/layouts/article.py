@@ -106,9 +106,9 @@ GLUED_BYLINE = re.compile(
 )
 # A page <title>: the headline, a bar or dash, and the site's name ('Exports rise | The Daily').
 SITE_SUFFIX = re.compile(r"^(?P<head>.{10,}?)\s+[|–—]\s+[^|]{2,40}$")
-# ... whose suffix is the outlet's name ('Headline | Harbor News Agency'): where the page prints its headline only so,
-# the head is the title and the suffix the site's.
-OUTLET_SUFFIX = re.compile(rf"^(?P<head>.{{10,}}?)\s+[|–—]\s+(?P<outlet>{OUTLET})$")
+# ... whose suffix is the outlet's name ('Headline | Harbor News Agency', 'Headline - Harbor Daily'): where the page
+# prints its headline only so, the head is the title and the suffix the site's.
+OUTLET_SUFFIX = re.compile(rf"^(?P<head>.{{10,}}?)\s+[|–—-]\s+(?P<outlet>{OUTLET})$")
 # A headline printed twice on one line, with or without a space between the copies.
 DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
 # A photo credit ending a line: a caption, not a headline. In parentheses ('Hyundai Steel (Yonhap)'), labelled

@@ -62,8 +62,11 @@ BYLINE_LABEL = (
 BYLINE = re.compile(
     rf"(?:[•·▪|]\s*)?(?:{BYLINE_LABEL})?[Bb][Yy]:?\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*(?!{_ROLE}){_NAME})*)"
     # A role after the name, or an affiliation after a bar, slash or dash ('By X | Special to the Harbor Daily'); a bar
-    # that parted it from a date on the same row of the page may be left at the end ('By X |').
-    rf"(?:\s*[,|–—-]\s*{_ROLE}|\s+[|/–—-]\s+[^|]{{1,60}})?" + BYLINE_SUFFIX + r"\.?(?:\s*[|·•])?",
+    # that parted it from a date on the same row of the page may be left at the end ('By X |'), and a blog's section
+    # after 'in' ('Posted November 19, 2031 by X in Energy').
+    rf"(?:\s*[,|–—-]\s*{_ROLE}|\s+[|/–—-]\s+[^|]{{1,60}})?"
+    + BYLINE_SUFFIX
+    + r"(?:\s+in\s+[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,3})?\.?(?:\s*[|·•])?",
 )
 _PERSON = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))+"  # at least two words
 REPORTER_BYLINE = re.compile(
