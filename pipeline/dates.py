@@ -65,7 +65,7 @@ _MONTH = r"(?P<mon>" + "|".join(sorted(_MONTH_NUMBER, key=lambda name: (-len(nam
 # A year ends at a non-digit, or where the time of day glued onto it starts ('Apr 28 20232:23 PM': two text nodes
 # of a page joined without a space).
 _YEAR_END = r"(?:(?!\d)|(?=\d{1,2}:\d\d(?!\d)))"
-_ISO = r"(?P<y>(?:19|20)\d\d)[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"
+_ISO = r"(?P<y>(?:19|20)\d\d)[-./]\s?(?P<m>\d{1,2})[-./]\s?(?P<d>\d{1,2})(?!\d)"
 # 'March 4, 2031'; printed without spaces after an abbreviation's point and the comma: 'Dec.3,2031'.
 _MDY = _MONTH + r"(?:\s+|(?<=\.))(?P<d2>\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+)(?P<y2>(?:19|20)\d\d)" + _YEAR_END
 # '4 March 2031', '17. März 2031', '1er mars 2031', '6 de mayo de 2031'.
@@ -97,7 +97,8 @@ _WEEKDAY = (
     r"vendredi|samedi|dimanche|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo|luned[ìi]|marted[ìi]|"
     r"mercoled[ìi]|gioved[ìi]|venerd[ìi]|sabato|domenica|segunda|ter[çc]a|quarta|quinta|sexta|maandag|dinsdag|"
     r"woensdag|donderdag|vrijdag|zaterdag|zondag|mandag|tirsdag|onsdag|torsdag|fredag|l[øö]rdag|s[øö]ndag|"
-    r"m[åa]ndag|tisdag)[\w-]*|mo|di|mi|do|fr|sa|so)\.?,?"  # and German weekdays in two letters ('Do 25.04.31')
+    # German weekdays in two letters ('Do 25.04.31'), Korean in one ('2031.11.21 (금)')
+    r"m[åa]ndag|tisdag)[\w-]*|mo|di|mi|do|fr|sa|so|[월화수목금토일](?:요일)?)\.?,?"
 )
 # Labels that mean what another does: in other languages, and 'Original' after an update stamp ('Updated Nov. 19,
 # 2019 8:21 am ET / Original Nov. 19, 2019 8:02 am ET').
@@ -120,7 +121,8 @@ LABEL_MEANING = {
     "release date": "released", "date of release": "released", "issue date": "issued", "date of issue": "issued",
 }  # fmt: skip
 _LABEL = (
-    r"(?P<label>published|posted|updated|modified|last updated|last modified|created|date|released|issued|input|"
+    r"(?P<label>published|posted|updated|modified|last updated|last modified|last update|update|created|date|"
+    r"released|issued|input|"
     r"written|write|" + "|".join(LABEL_MEANING) + r"|"
     r"기사입력|입력|수정|등록|작성|승인|발행일?|게재일?)"
 )
@@ -137,7 +139,7 @@ _PLACE_ON = re.compile(rf"\s*{_PLACE}(?:,\s+{_PLACE})?\s+on\s+")
 # joiner alone after a section's or place's name: 'Korea on December 2, 2031').
 _STAMP_FILLER = re.compile(
     rf"^[\s•·|:,.\-–—/()\[\]]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*|{_LABEL_JOINER}\s+)?[\s•·|:,.\-–—/()\[\]]*"
-    rf"(?:{_WEEKDAY}[\s,•·|\-–—]*)?"
+    rf"(?:{_WEEKDAY}[\s,•·|\-–—)]*)?"
     r"(?:[|•·]\s*(?:[^\d|•·]{1,30}|source\s*:\s*[^|•·]{1,60}))?"
     r"(?:\s*\(?\s*(?:\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]\s*)?(?:更新|수정|업데이트)\s*\)?)?$",
     re.IGNORECASE,
@@ -168,7 +170,7 @@ _READING_TAIL = re.compile(rf"[\s,|·•\-–—]*(?:{READING_TIME})\s*$", re.IG
 _READING_FIELD = re.compile(rf"[\s,|·•\-–—]*(?:{READING_TIME})(?=\s*(?:[|·•,]|$))", re.IGNORECASE)
 # An update stamp first, then the story's own after a bar or slash ('Updated X / Original Y').
 _UPDATE_FIRST = re.compile(rf"^\s*{_UPDATE_WORD}[^/|]*?[/|]", re.IGNORECASE)
-UPDATED_LABELS = {"updated", "modified", "last updated", "last modified", "수정"}
+UPDATED_LABELS = {"updated", "modified", "last updated", "last modified", "last update", "update", "수정"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

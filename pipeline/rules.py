@@ -585,6 +585,12 @@ RULES: tuple[Rule, ...] = (
          "biography ('Dana Whitfield is a freelance writer based in Busan.', 'Name is an assistant sports editor, "
          "writer of ...', 'Name is the Editor and Journalist at ...') and links to other stories ('Ver más "
          "artículos'), not the article.", max_chars=400),
+    Rule("boilerplate_about", "end",
+         r"about (?:the )?(?-i:[A-Z][\w&.,'’-]*(?: (?:of|and|&|the|for|de))*"
+         r"(?: [A-Z][\w&.,'’()-]*(?: (?:of|and|&|the|for|de))*)+)",
+         "A press release's boilerplate under its heading ('About Harbor Robotics', 'About the Ministry of Coastal "
+         "Industry'): what the issuer is, not the news. A name of one word is as often a sidebar's box above the "
+         "article ('About Python', 'About Us').", max_chars=80),
     Rule("script_message", "chrome",
          r"(?:oops[!,.]?\s*)?(?:something went wrong(?: (?:with the connection|on our end|here))?|"
          r"an error (?:has )?occurred)[.!,]*(?:\s*please (?:try again|refresh(?: the page)?)(?: later)?[.!]?)?|"
@@ -670,14 +676,16 @@ RULES: tuple[Rule, ...] = (
          r"(?:mehr|alles|weiteres) (?:über|zu|zum|zur) .{1,80} lesen sie hier\.?|"
          r"(?:submit|write|send) (?:your|a|us a) letter to the editor(?:\s+(?:via|here|at|using)\b.*|[:.].*)?|"
          r"(?:for (?:further|more|additional) (?:information|details)|for (?:media |press )?(?:inquiries|enquiries))"
-         r"(?: (?:on|about|regarding) [^,]{1,60})?,? (?:please )?(?:contact|call|e-?mail|reach) .+",
+         r"(?: (?:on|about|regarding) [^,]{1,60})?,? (?:please )?(?:contact|call|e-?mail|reach) .+|"
+         r"(?:media|press|investor) (?:contacts?|inquiries|enquiries|relations)\s*:?",
          "A button or link label that tells the reader what to do ('Click to share on X (Opens in new window)', "
          "'Continue reading the main story', 'Follow the author of this article', 'Subscribe to The Daily', '... if "
          "you have a news tip, correction or comment, let us know at: ...', 'Have a tip? X may be reached at ...', "
          "'Do you have a story to tell? Email: ...', '... letters to the editor. We'd like to hear what you think "
          "...', 'Add X as a preferred source on Google', 'X를 선호 출처로 추가', 'Mehr über X lesen Sie hier.', "
          "'Submit a letter to the editor', a newsletter's 'Sign up here.' between paragraphs, a press release's "
-         "'For further information, please contact X at ...'): page furniture shaped like a headline.",
+         "'For further information, please contact X at ...' and 'Media Contact' over it): page furniture shaped like "
+         "a headline.",
          max_chars=280),
     Rule("save_prompt", "chrome",
          r"(?:you can )?save this (?:article|story)(?:[^\w].*)?|(?:to revisit|to see) (?:this article|your saved).*|"

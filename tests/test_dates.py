@@ -31,6 +31,10 @@ STAMPS = [
     ("Issue date: 2031-11-21", dt.date(2031, 11, 21), "issued", None),
     ("Release date: 2031-11-21", dt.date(2031, 11, 21), "released", None),
     ("[2031-11-21 14:00]", dt.date(2031, 11, 21), None, None),  # in brackets
+    ("2031. 11. 21. 17:05", dt.date(2031, 11, 21), None, None),  # a Korean CMS's dotted date, spaced
+    ("2031.11.21 (금) 17:05", dt.date(2031, 11, 21), None, None),  # the weekday in parentheses
+    ("Date : 2031-11-21 (Fri)", dt.date(2031, 11, 21), "date", None),
+    ("Last Update: Nov 21, 2031 5:30 PM (KST)", dt.date(2031, 11, 21), "last update", None),
     ("November 21, 2031 · 3 min read · Energy", dt.date(2031, 11, 21), None, None),  # a reading time between
     ("승인 2031.11.19 17:05", dt.date(2031, 11, 19), "승인", None),  # a Korean CMS's approval time
     ("발행일 2031.11.19", dt.date(2031, 11, 19), "발행일", None),

@@ -2059,6 +2059,34 @@ def test_a_menu_item_over_a_publications_name_above_the_headline_is_no_byline() 
     assert (record.title, record.byline) == (OWN_HEADLINE, None)
 
 
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "Harbor Metals' plant in Mokpo, South Jeolla Province (Harbor Metals)",
+        "Harbor Metals' new furnace in Mokpo. Photo=Yonhap",
+        "A ferry leaves the southern quay in Mokpo on Monday. [YONHAP]",
+    ],
+)
+def test_a_caption_closed_by_its_credit_between_paragraphs_leaves_the_body(caption: str) -> None:
+    """A line between two paragraphs closed by a photo's credit, in parentheses, in brackets after its sentence or
+    after 'Photo=' (a Korean paper's), with no sentence of the article's: the photo's caption. A section's heading of
+    a few words, or one that spells out an abbreviation in capitals, stays in the body, and so do a paragraph closed by
+    a reference's number and the items of a list in a row."""
+    record = parsed_record([OWN_HEADLINE, "November 19, 2031", LEAD, caption, FOLLOW_UP, THIRD])
+    assert [segment.text for segment in record.segments if segment.role == "body"] == [LEAD, FOLLOW_UP, THIRD]
+    for heading in ("The Southern Ferry Authority (SFA)", "Ferry timetable updates (Harbor Desk)"):
+        record = parsed_record([OWN_HEADLINE, "November 19, 2031", LEAD, heading, FOLLOW_UP, THIRD])
+        assert [segment.text for segment in record.segments if segment.role == "body"] == [LEAD, heading, FOLLOW_UP,
+                                                                                           THIRD]  # fmt: skip
+    cited = f"{FOLLOW_UP}[12] Results are due in 2032.[13]"  # a reference's number is no credit
+    record = parsed_record([OWN_HEADLINE, "November 19, 2031", LEAD, cited, THIRD])
+    assert [segment.text for segment in record.segments if segment.role == "body"] == [LEAD, cited, THIRD]
+    items = ["1) Harbor Lights by the Ferry Band (Vinyl)", "2) Songs of the Southern Ports (Vinyl)",
+             "3) Tidal Works for String Quartet (Deluxe Box)"]  # fmt: skip
+    record = parsed_record([OWN_HEADLINE, "November 19, 2031", LEAD, *items, FOLLOW_UP, THIRD])
+    assert [segment.text for segment in record.segments if segment.role == "body"] == [LEAD, *items, FOLLOW_UP, THIRD]
+
+
 # --- digests: short stories printed in full one under the other ------------------------------------------------------
 
 BRIEFS = [

@@ -114,16 +114,18 @@ DOUBLED_TEXT = re.compile(r"^(?P<once>.{10,}?)\s*(?P=once)$")
 # A photo credit ending a line: a caption, not a headline. In parentheses ('Hyundai Steel (Yonhap)'), labelled
 # ('... bleibt vage. (Foto: REUTERS)', '... Kallas | Bildquelle: EU-Kommission', '... in Florida (Image: Getty)',
 # '... Flagge. (Quelle: IMAGO/X)', glued to the last word: '... in Florida(Image: Getty)'), a stock or file picture's
-# note ('... in your home (stock image)'), names or a site in parentheses after the last sentence ('... the plumes.
-# (NASA's Goddard Space Flight Center/Name)', '(site.com)'), a Korean caption's agency after its last sentence ('...
-# 있다. 뉴시스'), a '©' and a name after the last sentence ('... scharf. © Name/dpa'), or a photographer's name and
-# agency parted by a slash after it ('... en Madrid (España). Name Surname / Europa Press').
+# note ('... in your home (stock image)'), names or a site in parentheses or brackets after the last sentence ('...
+# the plumes. (NASA's Goddard Space Flight Center/Name)', '... Seoul. [YONHAP]', '(site.com)'), a Korean caption's
+# agency after its last sentence ('... 있다. 뉴시스'), a '©' and a name after the last sentence ('... scharf. ©
+# Name/dpa'), a photographer's name and agency parted by a slash after it ('... en Madrid (España). Name Surname /
+# Europa Press'), or a Korean paper's labelled credit after it ('... HBM4 chips. Photo=Samsung Electronics').
 CREDIT_END = re.compile(
     r"\s\((?:[A-Z][\w&.'’-]*\s?){1,4}\)\s*$|"
+    rf"[.!?]\s+(?i:{PICTURE_LABELS})\s?=\s?[^=()\[\]|]{{1,60}}$|"
     r"[.!?)]\s+(?:[A-ZÀ-ÖØ-Þ][\w'’-]+\s){0,2}[A-ZÀ-ÖØ-Þ][\w'’-]+\s?/\s?(?:[A-ZÀ-ÖØ-Þ][\w&'’-]*\s?){1,3}$|"
     rf"(?:[\s.](?:[(\[|]|[-–—]\s)|(?<=[^\W\d_])[(\[])\s*(?i:{PICTURE_LABELS}|{SOURCE_LABELS})\s*:\s*[^()\[\]|:]{{1,80}}[)\]]?\.?\s*$|"
     r"\((?i:(?:stock|file|archive) (?:image|photo|picture)|archivbild|archivfoto)\)[\s(]*$|"
-    r"[.!?]\s*\((?:[A-Z][\w&.'’-]*[\s/]?){1,8}\)\s*$|\((?:www\.)?[\w-]+\.(?:com|org|net|[a-z]{2})\)\s*$|"
+    r"[.!?]\s*[(\[](?:[A-Z][\w&.'’-]*[\s/]?){1,8}[)\]]\s*$|\((?:www\.)?[\w-]+\.(?:com|org|net|[a-z]{2})\)\s*$|"
     r"다\.\s+[가-힣]{2,6}$|"
     r"[.!?|”“\"]\s*[©ⓒ]\s?[^\d\s©ⓒ][^©ⓒ]{1,80}$"
 )
@@ -151,6 +153,9 @@ CREDIT_STYLE_AGENCY = (
 QUOTED_LINE = re.compile(r"""^\s*["„“”«»‚‘'].*["“”«»’']\s*$""")
 HEADLINE_LIST_MIN = 2
 CAPTION_MAX_WORDS = 60  # a line closed by a parenthesised credit is a caption up to this many words
+# ... and, between paragraphs and no paragraph itself, from this many (fewer: a section's heading, 'Terrain updates
+# (TOGoS)')
+CAPTION_MIN_WORDS = 6
 CATEGORY_HEADLINE_WORDS = 4
 # A caption that a CMS's shortcode wraps, left unrendered ('[caption id="attachment_1" ...]' over the caption,
 # '[/caption]' under it): each on a line of its own (the rule `shortcode` removes them).
@@ -804,6 +809,25 @@ def _credited_caption(text: str, shape: Shape) -> bool:
     """One short sentence closed by a parenthesised credit ('Workers load a furnace on Monday. (Hanbit Glass)'):
     a photo caption wherever more prose follows it (the article's last paragraph may end in its sign-off)."""
     return shape.credit_suffix and shape.words <= CAPTION_MAX_WORDS and not any(sentence_breaks(text))
+
+
+def _caption_between_paragraphs(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> bool:
+    """A photo's caption between two of the article's paragraphs: one short sentence closed by a parenthesised credit
+    (`_credited_caption`), or a line that is no paragraph closed by a photo's credit (CREDIT_END: 'SK On's
+    headquarters in Jongno-gu, Seoul (SK On)', '... HBM4 chips. Photo=Samsung Electronics') with a paragraph right
+    above and right below it (page furniture between): items of a list ('15) Thriller (Vinyl)') are none, nor is a
+    section's heading of a few words. Capitals alone in the parentheses, with no sentence's stop before them, are as
+    often the abbreviation a heading spells out ('The Inflation Reduction Act (IRA)')."""
+    text = lines[i].text
+    if ev[i].kind == "prose":
+        return _credited_caption(text, shapes[i])
+    credit = CREDIT_END.search(text)
+    sized = CAPTION_MIN_WORDS <= shapes[i].words <= CAPTION_MAX_WORDS
+    if credit is None or not sized or not (credit.group()[0] in ".!?" or any(ch.islower() for ch in credit.group())):
+        return False
+    above = next((ev[k].kind for k in range(i - 1, -1, -1) if ev[k].kind not in _PAGE_FURNITURE), None)
+    below = next((ev[k].kind for k in range(i + 1, len(ev)) if ev[k].kind not in _PAGE_FURNITURE), None)
+    return above == below == "prose"
 
 
 def _metadata_under_decks(ev: list[Evidence], shapes: list[Shape], start: int, first: int | None = None) -> int | None:
@@ -1650,14 +1674,16 @@ def parse_article(
             draft.segments.append(_seg(line, "chrome", "stray_date"))
         elif previous is not None and shapes[i].canon == previous:
             draft.segments.append(_seg(line, "chrome", "caption_doubled"))
-        elif lead < i < last_prose and e.kind == "prose" and _credited_caption(line.text, shapes[i]):
+        elif lead < i < last_prose and _caption_between_paragraphs(i, lines, ev, shapes):
             draft.segments.append(_seg(line, "chrome", "caption_credit_suffix"))
         elif i > last_prose and e.kind != "prose" and CREDIT_END.search(line.text):
             # Under the last paragraph, a line closed by a photo's credit ('Harbor Metals CEO Dana Whitfield (Harbor
             # Metals)') is its caption, no paragraph a saved page cut off (a last paragraph's sign-off after its
             # stop, '... said. (Yonhap)', ends a sentence: it is in the article's run).
             draft.segments.append(_seg(line, "chrome", "caption_credit_suffix"))
-        elif (signed := _signature(i, lines, ev, shapes, last_prose)) is not None:
+        elif (signed := _signature(i, lines, ev, shapes, last_prose)) is not None and (
+            signed != "byline_above_role" or draft.byline in (None, _name_of(line.text))
+        ):  # under a byline, another writer's name over a role is the story's
             draft.segments.append(_seg(line, "byline", signed))
             name = _name_of(line.text) or _name_with_email(line.text)
             draft.byline = draft.byline or _writer_below(name, i, last_prose, lines, ev)

@@ -136,7 +136,9 @@ _TRAILING_ISO_DATE = r"\s+(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2}\s*$"
 DESK_TAG = r"^(?P<tag>\[[^\[\]]{1,30}\])\s*(?P<kept>\S)"
 DESK_TAG_RE = re.compile(DESK_TAG)
 DECK_BULLET = r"^\s*(?:[•·▪■◆▶-]|l)\s+[A-Z0-9]"
-CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*\((?P<credit>[^()]{2,60})\)\s*$""")
+# A credit in parentheses or brackets after a sentence's stop ('... on Monday. (Posco)', '... on Sept. 14. [YONHAP]'),
+# opening with a letter (a reference's number is none: '... sites.[67]').
+CREDIT_SUFFIX = re.compile(r"""[.!?]['"’”]?\s*[(\[]\s*(?P<credit>[^\W\d_][^()\[\]]{1,59})[)\]]\s*$""")
 # A dateline's state or country after its place ('BUFFALO, N.Y.', 'DUBAI, United Arab Emirates').
 _STATE_OR_COUNTRY = r"(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?"
 # 'SEOUL, May 1 (Yonhap) --', or without the date 'SEOUL (Reuters) -' (the place then in capitals, with its state
