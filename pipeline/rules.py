@@ -501,7 +501,7 @@ RULES: tuple[Rule, ...] = (
          r"mit (?:agenturmaterial|material (?:von|der nachrichtenagenturen?) [^.]{2,40})\.?|"
          r"(?:übersetzung|redaktion|schlussredaktion|mitarbeit)\s?:\s?(?-i:[A-Z])[\w'’.-]+ [^.!?]{2,200}|"
          r"\**\s*(?:this (?:article|story) (?:was|has been|is) (?:machine[- ])?translated\b|"
-         r"the translation (?:was|is) (?:done|made|produced|provided) (?:by|using|with)\b)[^\n]{0,200}|"
+         r"the translation (?:was|is) (?:done|made|produced|provided) (?:by|using|with)\b).{0,200}|"
          r"(?:translated|edited) by (?-i:[A-Z])[\w'’.-]+(?: (?-i:[A-Z])[\w'’.-]+){0,3}"
          r"(?:,? and (?:translated|edited) by (?-i:[A-Z])[\w'’.-]+(?: (?-i:[A-Z])[\w'’.-]+){0,3})?\.?)",
          "Wire credits printed after the last paragraph ('(With inputs from agencies.)', 'Reporting by X; Editing "
