@@ -22,6 +22,7 @@ from pipeline.units import units
 
 PARAMS = load_params(REPO_ROOT / "params.yaml").parse
 DEV = SHARED / "realworld-dev"
+FIT_TOLERANCE = 1e-3  # how far a refit of the same pages, features and labels may land from the committed numbers
 PAGE = [
     "Menu",
     "Ferry Builder Opens Hydrogen Yard in Mokpo",
@@ -139,12 +140,14 @@ def test_training_reproduces_the_committed_model(tmp_path) -> None:
     assert {k: v for k, v in retrained.items() if k not in numbers} == {
         k: v for k, v in committed.items() if k not in numbers
     }
-    # The same fit, up to the last printed digit: BLAS kernels differ between CPUs (the committed file was fitted
-    # on another machine, and 7 of ~500 weights differ there by ~1e-8), so the numbers are compared to a tolerance
-    # far below anything a change of features, labels or pages would move.
+    # The same fit, up to the optimiser's reach: it stops after `train_iterations`, and floating-point sums differ
+    # between CPUs, so a refit elsewhere lands a little off the committed numbers (on an AMD EPYC, up to 3.4e-5 from
+    # a file fitted on another machine). A change of features, labels or pages moves them by far more: one dev line
+    # matched by one more caption rule moved a weight by 0.16.
     for key in numbers:
         left, right = retrained[key], committed[key]
         if isinstance(left, dict):
             assert left.keys() == right.keys(), key
             left, right = [left[k] for k in sorted(left)], [right[k] for k in sorted(right)]
-        assert np.allclose(np.asarray(left, dtype=float), np.asarray(right, dtype=float), rtol=1e-5, atol=1e-7), key
+        left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
+        assert np.allclose(left, right, rtol=0, atol=FIT_TOLERANCE), key
