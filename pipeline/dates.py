@@ -135,10 +135,12 @@ _PLACE = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)?"  # a place's name: one or t
 _PLACE_ON = re.compile(rf"\s*{_PLACE}(?:,\s+{_PLACE})?\s+on\s+")
 
 # What may surround a date on a line that is nothing but a date stamp (brackets: '[2031-11-21 14:00]'; a place after a
-# bar or a bullet: '| Istanbul', '• Duqm, Oman', or a labelled source: '| Source: Harbor Robotics Co., Ltd.'; the
-# joiner alone after a section's or place's name: 'Korea on December 2, 2031').
+# bar or a bullet: '| Istanbul', '• Duqm, Oman', or a labelled source: '| Source: Harbor Robotics Co., Ltd.', also
+# before the date: 'Source : Harbor Daily | Nov. 20, 2031'; the joiner alone after a section's or place's name: 'Korea
+# on December 2, 2031').
 _STAMP_FILLER = re.compile(
-    rf"^[\s•·|:,.\-–—/()\[\]]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*|{_LABEL_JOINER}\s+)?[\s•·|:,.\-–—/()\[\]]*"
+    r"^(?:\s*source\s*:\s*[^\d|•·:]{1,60}[|•·])?"
+    rf"[\s•·|:,.\-–—/()\[\]]*(?:{_LABEL}\s*{_LABEL_JOINER}?[\s:]*|{_LABEL_JOINER}\s+)?[\s•·|:,.\-–—/()\[\]]*"
     rf"(?:{_WEEKDAY}[\s,•·|\-–—)]*)?"
     r"(?:[|•·]\s*(?:[^\d|•·]{1,30}|source\s*:\s*[^|•·]{1,60}))?"
     r"(?:\s*\(?\s*(?:\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일]\s*)?(?:更新|수정|업데이트)\s*\)?)?$",

@@ -193,7 +193,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:ir|saltar) al contenido(?: principal)?|vai al contenuto(?: principale)?|naar de (?:hoofd)?inhoud|"
          r"(?:skip|main|site|open|close|toggle)?\s*"
          r"(?:content )?menu|(?:main|menu|page|site|primary) (?:content|navigation)|"
-         r"go to (?:the )?(?:contents?|main|top|mobile version|pc version|desktop version)|"
+         r"go to (?:the )?(?:contents?|main|top|list|mobile version|pc version|desktop version)|"
          r"(?:back|scroll|return) to top|top|close|search|article|home|logo|more|mehr|prev(?:ious)?|next|view more|"
          # a header's buttons in a row ('Search Close', 'Menu | Search'), or a story's ('Audio Share', 'Listen Print')
          r"(?:search|close|menu|home|subscribe|share|audio|listen|print)"
@@ -843,7 +843,13 @@ RULES: tuple[Rule, ...] = (
     Rule("title_repeated", "chrome", None, "The headline printed a second time (page templates repeat it)."),
     Rule("masthead_date", "chrome", None,
          "A date above the headline when the page prints the article's own date below it (crawl-day banner)."),
-    Rule("updated_timestamp", "chrome", None, "'Updated' stamps are not publication dates."),
+    Rule("updated_timestamp", "chrome", None,
+         "'Updated' stamps are not publication dates, where the page prints one ('Published ...' over 'Updated "
+         "...'); a story whose header prints only the update is dated by it."),
+    Rule("metadata_field", "chrome", None,
+         "A page's metadata printed as a table, each field's label alone on its line over its value ('Date' / "
+         "'2031-11-18' / 'Division' / 'Trade Policy Division' / 'Contact' / '+82-44-203-5612'): under the date "
+         "stamp, a byline or another field, the label and its value are the page's fields, never the headline."),
     Rule("tail_widget", "chrome", None, "Everything after an end marker (most-viewed lists, tag lists, footers)."),
     Rule("detached_text", "chrome", None,
          "Paragraphs after the page's main run of paragraphs, parted from it by lines of other text (teaser blurbs "

@@ -41,6 +41,7 @@ STAMPS = [
     # The update stamp glued to the time zone.
     ("Published Nov 21 203110:01 AM ESTUpdated Nov 21 20312:30 PM EST", dt.date(2031, 11, 21), "published", None),
     ("May 2, 2031 08:00 ET | Source: Harbor Robotics Co., Ltd.", dt.date(2031, 5, 2), None, None),  # a wire's source
+    ("Source : Harbor Daily | Nov. 20, 2031", dt.date(2031, 11, 20), None, None),  # a re-post's source first
     ("Published : Dec. 10, 2031 - 10:19", dt.date(2031, 12, 10), "published", None),
     ("Updated : June 1, 2031 - 09:00", dt.date(2031, 6, 1), "updated", None),
     ("Thursday, March 6, 2031, 09:15", dt.date(2031, 3, 6), None, None),
@@ -138,6 +139,7 @@ def test_a_name_before_a_joiner_and_the_date_is_no_stamp() -> None:
         "Stand 12 der Messe, 2031",
         "12 des 2031",  # 'des' is a French word before it is a Norwegian December
         "Apr 28 203123",  # more digits after a year, and no time of day: no year
+        "Source: Ministry data 2031-11-20",  # a source's words run into the date: no bar parts them
     ],
 )
 def test_not_a_date_stamp(line: str) -> None:

@@ -2132,3 +2132,36 @@ def test_what_is_no_digest(page: list[str]) -> None:
     marker are the article's related stories; one paragraph under each headline is a listing's teaser."""
     name, _ = parsed_page(page)
     assert name != "story_digest_v1"
+
+
+def test_an_update_stamp_dates_a_story_whose_header_prints_no_other() -> None:
+    """A header whose only stamp is the update ('Updated : 2031-11-21 17:32', as a broadcaster's and some dailies'
+    pages print it) dates the story by it; where the page prints its publication date too, that one wins."""
+    updated = "Updated : 2031-11-21 17:32"
+    record = parsed_record(["Energy", OWN_HEADLINE, updated, LEAD, FOLLOW_UP, THIRD])
+    assert record.published_date == dt.date(2031, 11, 21)
+    assert [(s.text, s.role) for s in record.segments if s.text == updated] == [(updated, "date")]
+    both = parsed_record(["Energy", OWN_HEADLINE, "Published : 2031-11-19 09:10", updated, LEAD, FOLLOW_UP, THIRD])
+    assert both.published_date == dt.date(2031, 11, 19)
+
+
+def test_a_press_release_s_fields_in_rows_are_neither_headline_nor_category() -> None:
+    """A ministry's release prints its fields as a table, each label over its value, under the headline: the
+    division's name under 'Division' is a field (it had been read as the headline, and its label as the category)."""
+    fields = ["Date", "2031-11-18", "Division", "Tidal Energy Cooperation Division", "Contact", "+82-44-203-5612"]
+    record = parsed_record(["Press Releases", OWN_HEADLINE, *fields, LEAD, FOLLOW_UP, THIRD])
+    assert (record.title, record.published_date) == (OWN_HEADLINE, dt.date(2031, 11, 18))
+    assert record.category == "Press Releases"
+    rules = {s.text: s.rule for s in record.segments if s.role == "chrome"}
+    assert [rules.get(line) for line in fields[2:]] == ["metadata_field"] * 4
+
+
+def test_an_anchor_handing_over_to_the_reporter_names_the_byline() -> None:
+    """A broadcast's anchor lead closes with the reporter's name and 'reports' ('Dana Whitfield reports from
+    Busan.'): the byline, as 'Reporter Dana Whitfield has the details.' is. A sentence that only ends in 'reports'
+    names no reporter."""
+    for handoff in ("Dana Whitfield reports.", "Our Dana Whitfield reports from Busan."):
+        record = parsed_record([OWN_HEADLINE, "19 November 2031", LEAD, handoff, FOLLOW_UP, THIRD])
+        assert record.byline == "Dana Whitfield", handoff
+    quoting = "Two ferry lines have cut fares since the spring, as the port authority reports."
+    assert parsed_record([OWN_HEADLINE, "19 November 2031", LEAD, quoting, FOLLOW_UP, THIRD]).byline is None

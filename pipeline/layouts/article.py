@@ -134,13 +134,23 @@ FIELD = re.compile(r"(?:^|[\s|])[A-Z][A-Za-z]*(?: [A-Za-z]+)?\s?:\s*\S")
 # Broadcast transcripts hand over to the reporter ('Reporter Kim Min-ji has the details.', 'Lee Ha-na has more.'), on
 # a line of its own or at the end of the anchor's words: a sentence's start may hold the role before the name, which
 # is no part of it ('... overseas. Reporter Kim Ha-neul has more.').
+METADATA_FIELD = "metadata_field"  # the rule of a field's label alone on its line, and of the value under it
+# The labels of a press release's or a board's fields, each alone on its line over its value (`_fields_in_rows`).
+FIELD_LABEL = re.compile(
+    r"\s*(?:division|department|dept\.?|contact(?: person)?|person in charge|tel(?:ephone)?\.?|phone|fax|"
+    r"attachments?|attached files?|담당\s?부서|담당자|연락처|첨부\s?파일)\s*:?\s*",
+    re.IGNORECASE,
+)
 HANDOFF = re.compile(
     rf"(?:{_REPORTER_ROLE}\s+(?P<n1>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{1,3}})\s+(?:has|examines|reports|"
     rf"looks|explains|brings|takes)\b|(?:^|[.!?]\s*)(?:{_REPORTER_ROLE}\s+)?"
-    r"(?P<n2>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+has\s+(?:more|the details|the story|this report)\b)"
+    r"(?P<n2>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+has\s+(?:more|the details|the story|this report)\b|"
+    # ... or the anchor's last sentence, the reporter's name and 'reports' ('Dana Whitfield reports from Busan.')
+    r"(?:^|[.!?]\s+)(?:[Oo]ur\s+)?(?P<n3>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+reports"
+    r"(?:\s+from\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2})?\.\s*$)"
 )
 # Words every HANDOFF match holds: a paragraph without one is not searched (the regex tries every position of it).
-HANDOFF_WORDS = ("eporter", "orrespondent", "has")
+HANDOFF_WORDS = ("eporter", "orrespondent", "has", "reports")
 # The agency a page names, for the byline of a story whose only credit is a 'Reporting by ...; Editing by ...' line.
 AGENCY = re.compile(r"\b(?P<agency>" + "|".join(WIRE_AGENCIES) + r")\b")
 AGENCY_ALONE = re.compile(rf"\(\s*{AGENCY.pattern}\s*\)")  # '(Yonhap)' on its own line
@@ -250,6 +260,11 @@ _BODY_KINDS = ("prose", "short", "headline")  # what the body keeps unless vetoe
 _HEADER_KINDS = ("headline", "short", "date", "byline", "source")  # a story's header over its text
 _GAP_KINDS = (*_HEADER_KINDS, "end")  # text that is not a paragraph
 _VOUCHABLE = ("caption_doubled",)  # a headline printed twice in a row reads as a doubled caption
+
+
+# The priority of an update stamp in the story's header ('Updated : 2031-11-21 17:32'): the story's date only where
+# the page prints no other, as a broadcaster's and some dailies' pages do (the last edit, most often the same day).
+UPDATE_ONLY = 5
 
 
 @dataclasses.dataclass(order=True)
@@ -1338,6 +1353,18 @@ def _writers_over_stamps(lines: list[Line], ev: list[Evidence]) -> None:
             ev[i] = Evidence(ev[i].kind, WRITER_OVER_STAMP)
 
 
+def _fields_in_rows(lines: list[Line], ev: list[Evidence]) -> None:
+    """A page's metadata printed as a table, each field's label on its own line over its value ('Date' /
+    '2031-11-18' / 'Division' / 'Trade Policy Division' / 'Contact' / '+82-44-203-5612'): a label (FIELD_LABEL) right
+    under the date stamp, a byline or another field, and the line under it, are a field, never the headline or the
+    text. Elsewhere a label is what it reads as ('Contact' in a menu, or over a section's name)."""
+    for i in range(1, len(lines) - 1):  # in page order: a field found here chains the label under it
+        chained = _is_metadata(ev[i - 1]) or ev[i - 1].rule == METADATA_FIELD
+        label = ev[i].kind == "short" and FIELD_LABEL.fullmatch(lines[i].text) is not None
+        if chained and label and ev[i + 1].kind in ("short", "headline"):
+            ev[i] = ev[i + 1] = Evidence("chrome", METADATA_FIELD)
+
+
 def _unlabelled_byline(lines: list[Line], ev: list[Evidence], title: int, lead: int) -> None:
     """A writer's name with no 'By' (NAME_LINE: two to four capitalised words), between the headline and the lead,
     on a page whose header has no byline: alone on its line right over the date stamp (or right under it, where
@@ -1465,6 +1492,7 @@ def parse_article(
             ev[i] = Evidence("caption", "caption_shortcode")
     _join_split_bylines(lines, ev, shapes)
     _writers_over_stamps(lines, ev)
+    _fields_in_rows(lines, ev)
     _key_points_as_decks(lines, ev)
     run_first, run_last = _article_run(lines, ev, shapes)
     _summary_boxes_as_decks(ev, shapes)  # after the run: a summary's lines under a story's header are its text's
@@ -1525,6 +1553,9 @@ def parse_article(
             draft.category = LEADING_BULLET_RE.sub(r"\g<kept>", line.text.strip())
         elif e.kind == "date" and e.stamp.is_update:
             draft.segments.append(_seg(line, "chrome", "updated_timestamp"))
+            candidate = _DateCandidate(UPDATE_ONLY, i, e.stamp.value)
+            dates.append(candidate)
+            stamped.append((draft.segments[-1], candidate))
         elif e.kind == "date":
             before_title = title is not None and i < title
             candidate = _DateCandidate(1 if e.stamp.label else (4 if before_title else 3), i, e.stamp.value)
@@ -1720,6 +1751,8 @@ def _finish(draft: Draft, dates: list[_DateCandidate], stamped: list[tuple[Segme
             if candidate.priority == 4 and candidate is not best:
                 # A bare date above the headline while the article prints its own date: a crawl-day banner.
                 segment.role, segment.rule = "chrome", "masthead_date"
+            elif candidate.priority == UPDATE_ONLY and candidate is best:
+                segment.role, segment.rule = "date", "updated"
     body = [s for s in draft.segments if s.role == "body"]
     if not body:
         return
@@ -1952,7 +1985,7 @@ def _handoff_reporter(body: list[Segment]) -> str | None:
     for segment in body[:12]:
         m = HANDOFF.search(segment.text) if any(word in segment.text for word in HANDOFF_WORDS) else None
         if m:
-            return m.group("n1") or m.group("n2")
+            return m.group("n1") or m.group("n2") or m.group("n3")
     return None
 
 
