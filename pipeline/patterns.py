@@ -78,6 +78,11 @@ PICTURE_LABELS = (
 # '(Source: X)').
 SOURCE_LABELS = r"quelle|source|fuente|fonte|crédit|credit"
 
+# The stock-photo libraries and agencies a photo is credited to, read case-blind ('Yonhap', 'GettyImagesBank').
+PHOTO_AGENCY = (
+    r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
+    r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank"
+)
 # Wire agencies by the names they sign with: a byline's 'with AP', a credit line's page naming its agency.
 WIRE_AGENCIES = ("Reuters", "Associated Press", "AFP", "Bloomberg", "Yonhap", "Xinhua", "Kyodo", "Bernama", "Anadolu",
                  "UPI", "PTI", "ANI", "EFE", "ANSA", "dpa")  # fmt: skip

@@ -17,7 +17,7 @@ from functools import cache
 
 import polars as pl
 
-from pipeline.patterns import EMAIL, HTML_TAG, PICTURE_LABELS, READING_TIME, TIME_AGO
+from pipeline.patterns import EMAIL, HTML_TAG, PHOTO_AGENCY, PICTURE_LABELS, READING_TIME, TIME_AGO
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,10 +45,6 @@ _BULLET = r"(?:[•·▪◦*\-–]\s*)?"
 _ROLE = (
     r"(?:writer|reporter|journalist|editor|correspondent|contributor|columnist|producer|author|researcher|musician|"
     r"photographer)"
-)
-_PHOTO_AGENCY = (
-    r"\d*rf|getty ?images(?: ?bank)?|shutterstock|istock(?:photo)?|yonhap(?: photo)?|newsis|news1|"
-    r"ap photo|afp|reuters|epa|xinhua|unsplash|pixabay|gettyimagesbank"
 )
 # WordPress's comment form header, as its translations print it ('Leave a Reply', 'Leave a comment').
 _COMMENT_FORM_ABROAD = (
@@ -791,7 +787,7 @@ RULES: tuple[Rule, ...] = (
     Rule("caption_wire_photo", "caption",
          r".*\s(?-i:[A-Z][A-Za-z]+(?: Photo)?/[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}"
          r"(?:/(?:Files?|File Photo|Pool))?)\.?|"
-         r".*[\s.)](?-i:[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3})\s?/\s?(?:" + _PHOTO_AGENCY + r")|"
+         r".*[\s.)](?-i:[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3})\s?/\s?(?:" + PHOTO_AGENCY + r")|"
          r".*\((?-i:(?:[A-Z][A-Za-z]+ )?Photo/[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}(?:/(?:Files?|Pool))?)\)\.?",
          "A wire photo caption ends with the agency and photographer ('... July 20, 2016. REUTERS/Name/File Photo', "
          "'AP Photo/Name', '... on November 19, 2031. Dana WHITFIELD / AFP', '... Monday. (AP Photo/Name)').",
@@ -812,9 +808,9 @@ RULES: tuple[Rule, ...] = (
          "headline.", max_chars=100),
     Rule("photo_agency_line", "caption",
          # After a photographer's name, letters as short as 'AP' name the agency too (alone, they may be anything).
-         _PHOTO_AGENCY + r"|(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
+         PHOTO_AGENCY + r"|(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
          r"(?:\s?[|/]\s?(?-i:[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3}))?\s?[|/]\s?"
-         r"(?:" + _PHOTO_AGENCY + r"|ap|dpa|imago(?: images)?|picture alliance)",
+         r"(?:" + PHOTO_AGENCY + r"|ap|dpa|imago(?: images)?|picture alliance)",
          "A stock-photo or agency name alone on a line is an image credit ('123rf'), and so is a photographer's name "
          "before it and a bar or slash ('Dana Whitfield | Getty Images', 'Ara Kwon / AP'), the outlet they shot "
          "for between them ('Dana Whitfield | Harbor Daily | Getty Images')."),

@@ -2165,3 +2165,16 @@ def test_an_anchor_handing_over_to_the_reporter_names_the_byline() -> None:
         assert record.byline == "Dana Whitfield", handoff
     quoting = "Two ferry lines have cut fares since the spring, as the port authority reports."
     assert parsed_record([OWN_HEADLINE, "19 November 2031", LEAD, quoting, FOLLOW_UP, THIRD]).byline is None
+
+
+def test_a_caption_closed_by_a_photo_agency_alone_is_no_paragraph() -> None:
+    """One sentence closed by a photo agency's name alone after its stop ('... in Sejong, Thursday. Yonhap'), with
+    the article under it, is a photo's caption, above the lead as between paragraphs; the article's last paragraph
+    may end in its agency's sign-off, and keeps it."""
+    caption = "Coastal Industry Minister Ara Kwon speaks during a briefing in Sejong, Thursday. Yonhap"
+    assert body_paragraphs([OWN_HEADLINE, "19 November 2031", caption, LEAD, FOLLOW_UP, THIRD]) == [
+        LEAD, FOLLOW_UP, THIRD]  # fmt: skip
+    assert body_paragraphs([OWN_HEADLINE, "19 November 2031", LEAD, caption, FOLLOW_UP, THIRD]) == [
+        LEAD, FOLLOW_UP, THIRD]  # fmt: skip
+    signed = "Turbine makers have been invited to bid for the first test site. Yonhap"
+    assert body_paragraphs([OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, signed])[-1] == signed

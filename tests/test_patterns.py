@@ -62,6 +62,7 @@ EXAMPLES = {
         ["foto: dpa", "photos", "bildquelle", "bildrechte", "imagen", "zdjęcie"],
         ["fahrt", "tele", "fähre"],
     ),
+    "PHOTO_AGENCY": (["yonhap", "gettyimagesbank", "123rf", "ap photo", "newsis"], ["the harbor desk", "ferry crew"]),
     "SOURCE_LABELS": (["quelle: imago", "source: harbor agency", "fuente: efe", "credit"], ["sauce", "fondue"]),
     "READING_TIME": (
         ["1 min read", "reading time: 4 minutes", "lesezeit 5 min.", "lesedauer: 4 minuten", "3 min. lesezeit",

@@ -47,6 +47,7 @@ from pipeline.patterns import (
     BYLINE_OPENING_RE,
     EMAIL,
     INTERVIEW_CUE_RE,
+    PHOTO_AGENCY,
     PICTURE_LABELS,
     SOURCE_LABELS,
     TIME_AGO,
@@ -134,6 +135,8 @@ FIELD = re.compile(r"(?:^|[\s|])[A-Z][A-Za-z]*(?: [A-Za-z]+)?\s?:\s*\S")
 # Broadcast transcripts hand over to the reporter ('Reporter Kim Min-ji has the details.', 'Lee Ha-na has more.'), on
 # a line of its own or at the end of the anchor's words: a sentence's start may hold the role before the name, which
 # is no part of it ('... overseas. Reporter Kim Ha-neul has more.').
+# A photo agency's name alone after a caption's last stop ('... in Seoul, Thursday. Yonhap', '... on Nov. 18. AFP').
+AGENCY_AFTER_STOP = re.compile(rf"[.!?]['\"’”]?\s+(?P<agency>(?i:{PHOTO_AGENCY})|AP|EPA-EFE)\s*$")
 METADATA_FIELD = "metadata_field"  # the rule of a field's label alone on its line, and of the value under it
 # The labels of a press release's or a board's fields, each alone on its line over its value (`_fields_in_rows`).
 FIELD_LABEL = re.compile(
@@ -821,9 +824,15 @@ def _under_metadata(ev: list[Evidence], i: int) -> bool:
 
 
 def _credited_caption(text: str, shape: Shape) -> bool:
-    """One short sentence closed by a parenthesised credit ('Workers load a furnace on Monday. (Hanbit Glass)'):
-    a photo caption wherever more prose follows it (the article's last paragraph may end in its sign-off)."""
-    return shape.credit_suffix and shape.words <= CAPTION_MAX_WORDS and not any(sentence_breaks(text))
+    """One short sentence closed by a parenthesised credit ('Workers load a furnace on Monday. (Hanbit Glass)'), or
+    by a photo agency's name alone after its stop ('... in Seoul, Thursday. Yonhap'): a photo caption wherever more
+    prose follows it (the article's last paragraph may end in its sign-off)."""
+    if shape.words > CAPTION_MAX_WORDS:
+        return False
+    if shape.credit_suffix:
+        return not any(sentence_breaks(text))
+    agency = AGENCY_AFTER_STOP.search(text)
+    return agency is not None and not any(sentence_breaks(text[: agency.start("agency")].rstrip()))
 
 
 def _caption_between_paragraphs(i: int, lines: list[Line], ev: list[Evidence], shapes: list[Shape]) -> bool:
@@ -831,12 +840,13 @@ def _caption_between_paragraphs(i: int, lines: list[Line], ev: list[Evidence], s
     (`_credited_caption`), or a line that is no paragraph closed by a photo's credit (CREDIT_END: 'SK On's
     headquarters in Jongno-gu, Seoul (SK On)', '... HBM4 chips. Photo=Samsung Electronics') with a paragraph right
     above and right below it (page furniture between): items of a list ('15) Thriller (Vinyl)') are none, nor is a
-    section's heading of a few words. Capitals alone in the parentheses, with no sentence's stop before them, are as
-    often the abbreviation a heading spells out ('The Inflation Reduction Act (IRA)')."""
+    section's heading of a few words. A photo agency's name alone after the stop closes one too ('... Thursday.
+    Yonhap'). Capitals alone in the parentheses, with no sentence's stop before them, are as often the abbreviation
+    a heading spells out ('The Inflation Reduction Act (IRA)')."""
     text = lines[i].text
     if ev[i].kind == "prose":
         return _credited_caption(text, shapes[i])
-    credit = CREDIT_END.search(text)
+    credit = CREDIT_END.search(text) or AGENCY_AFTER_STOP.search(text)
     sized = CAPTION_MIN_WORDS <= shapes[i].words <= CAPTION_MAX_WORDS
     if credit is None or not sized or not (credit.group()[0] in ".!?" or any(ch.islower() for ch in credit.group())):
         return False
