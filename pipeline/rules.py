@@ -479,10 +479,15 @@ RULES: tuple[Rule, ...] = (
          r"(?:news|radio(?: news)?|tv|television)(?:,\s*(?-i:[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+)?))?\.?|"
          # ... or the broadcaster's news first ('Harbor TV News, Dana Whitfield.')
          r"(?-i:(?:[A-Z][\w&'’.-]*\s+){1,3})(?:news|radio(?: news)?|tv|television),\s*"
-         r"(?-i:[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]+){1,3})\.",
+         r"(?-i:[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]+){1,3})\.|"
+         # ... or the name and 'reporting' ('Dana Whitfield reporting from Busan.', 'X, Harbor TV News, reporting.')
+         r"(?-i:(?:[AC-Z]|B(?:[^y\s]|y\S))[\w'’.-]*(?: [A-Z][\w'’.-]+){1,3}),?\s+"
+         r"(?:(?-i:(?:[A-Z][\w&'’.-]*\s+){0,3})(?:news|radio(?: news)?|tv|television),\s*)?(?-i:reporting)"
+         r"(?:\s+(?:from|for)\s+(?-i:[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2}))?\.?",
          "A broadcast report's sign-off: the reporter's name, the broadcaster's news and maybe the place ('Dana "
          "Whitfield, Harbor TV News.', 'Dana Whitfield, Harbor Radio News, Busan'), or the news and the name "
-         "('Harbor TV News, Dana Whitfield.'): the report ends above it. A byline over the report is none ('By Dana "
+         "('Harbor TV News, Dana Whitfield.'), or the name and 'reporting' ('Dana Whitfield reporting from Busan.'): "
+         "the report ends above it. A byline over the report is none ('By Dana "
          "Whitfield, Harbor News, Busan')."),
     Rule("source_credit_line", "end",
          r"(?:\([^()]{1,40}\)\s*)?(?:\((?:with inputs? from|with reporting by|additional reporting by|reporting by|"

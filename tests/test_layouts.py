@@ -2178,3 +2178,36 @@ def test_a_caption_closed_by_a_photo_agency_alone_is_no_paragraph() -> None:
         LEAD, FOLLOW_UP, THIRD]  # fmt: skip
     signed = "Turbine makers have been invited to bid for the first test site. Yonhap"
     assert body_paragraphs([OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, signed])[-1] == signed
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("By Staff Reporter Dana Whitfield", "Dana Whitfield"),
+        ("By Honorary Reporter Dana Whitfield from Norland", "Dana Whitfield"),
+        ("By Dana Whitfield from Busan", "Dana Whitfield"),
+        ("By Reporters Without Borders", "Reporters Without Borders"),  # a group's name: no role of one writer
+    ],
+)
+def test_a_byline_names_the_writer_without_the_role_before_it_or_where_they_write_from(
+    line: str, name: str | None
+) -> None:
+    """The writer's role printed before the name ('By Staff Reporter X'; it had been part of the byline) and where
+    they write from after it ('By X from Norland'; the line had been no byline at all)."""
+    assert byline_name(line) == name
+
+
+def test_a_broadcast_s_handoff_and_sign_off_name_its_reporter() -> None:
+    """'Our correspondent X joins us' hands the report over to its reporter, who signs it off with 'X reporting.': the
+    byline, and the sign-off is no paragraph."""
+    handoff = "Our business correspondent Dana Whitfield joins us in the studio."
+    lines = [OWN_HEADLINE, "19 November 2031", LEAD, handoff, FOLLOW_UP, THIRD, "Dana Whitfield reporting."]
+    record = parsed_record(lines)
+    body = [segment.text for segment in record.segments if segment.role == "body"]
+    assert (record.byline, body) == ("Dana Whitfield", [LEAD, handoff, FOLLOW_UP, THIRD])
+
+
+def test_a_site_s_domain_over_the_headline_is_no_category() -> None:
+    """A site's name printed as its domain over the headline ('Harbor.net') names the site, not a section."""
+    assert parsed_record(["Harbor.net", OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, THIRD]).category is None
+    assert parsed_record(["Energy", OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, THIRD]).category == "Energy"

@@ -146,7 +146,7 @@ FIELD_LABEL = re.compile(
 )
 HANDOFF = re.compile(
     rf"(?:{_REPORTER_ROLE}\s+(?P<n1>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{1,3}})\s+(?:has|examines|reports|"
-    rf"looks|explains|brings|takes)\b|(?:^|[.!?]\s*)(?:{_REPORTER_ROLE}\s+)?"
+    rf"looks|explains|brings|takes|joins\s+us)\b|(?:^|[.!?]\s*)(?:{_REPORTER_ROLE}\s+)?"
     r"(?P<n2>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+has\s+(?:more|the details|the story|this report)\b|"
     # ... or the anchor's last sentence, the reporter's name and 'reports' ('Dana Whitfield reports from Busan.')
     r"(?:^|[.!?]\s+)(?:[Oo]ur\s+)?(?P<n3>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+reports"

@@ -53,6 +53,8 @@ BYLINE_SUFFIX = _WITH_AGENCY + r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s(
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
 # A reporter's role after the name ('staff reporter', 'Business Correspondent'): not part of the name.
 _ROLE = r"(?:[A-Z][a-z]+\s+|staff\s+|senior\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter|[Ee]ditor)s?\b"
+# ... or before it, one writer's ('By Staff Reporter Dana Whitfield'; 'By Reporters Without Borders' names a group).
+_ROLE_BEFORE_NAME = r"(?:[A-Z][a-z]+\s+|[Ss]taff\s+|[Ss]enior\s+)?(?:Reporter|Correspondent|Writer|Editor)"
 ROLE_LINE = re.compile(rf"{_ROLE}\.?")  # the role alone on its line, under the writer's name ('Staff Reporter')
 # What a byline may call the piece before 'by' or 'von' ('Written by', 'Posted by', 'Ein Kommentar von').
 BYLINE_LABEL = (
@@ -60,11 +62,13 @@ BYLINE_LABEL = (
     r"|[Ee]ssay|[Rr]eview|[Kk]ommentar|[Kk]olumne|[Aa]nalyse|[Gg]astbeitrag|[Gg]losse|[Rr]eportage)\s+"
 )
 BYLINE = re.compile(
-    rf"(?:[•·▪|]\s*)?(?:{BYLINE_LABEL})?[Bb][Yy]:?\s+(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*(?!{_ROLE}){_NAME})*)"
-    # A role after the name, or an affiliation after a bar, slash or dash ('By X | Special to the Harbor Daily'); a bar
-    # that parted it from a date on the same row of the page may be left at the end ('By X |'), and a blog's section
-    # after 'in' ('Posted November 19, 2031 by X in Energy').
-    rf"(?:\s*[,|–—-]\s*{_ROLE}|\s+[|/–—-]\s+[^|]{{1,60}})?"
+    # The writer's role may stand before the name ('By Staff Reporter Dana Whitfield', 'By Honorary Reporter X').
+    rf"(?:[•·▪|]\s*)?(?:{BYLINE_LABEL})?[Bb][Yy]:?\s+(?:{_ROLE_BEFORE_NAME}\s+)?"
+    rf"(?P<name>{_NAME}(?:\s*(?:,|and|&)\s*(?!{_ROLE}){_NAME})*)"
+    # A role after the name, or an affiliation after a bar, slash or dash ('By X | Special to the Harbor Daily'), or
+    # where the writer is from ('By X from Norland'); a bar that parted it from a date on the same row of the page may
+    # be left at the end ('By X |'), and a blog's section after 'in' ('Posted November 19, 2031 by X in Energy').
+    rf"(?:\s*[,|–—-]\s*{_ROLE}|\s+[|/–—-]\s+[^|]{{1,60}}|\s+from\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{0,2}})?"
     + BYLINE_SUFFIX
     + r"(?:\s+in\s+[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,3})?\.?(?:\s*[|·•])?",
 )
@@ -301,12 +305,16 @@ def _glued_teaser(s: pl.Expr, words: pl.Expr) -> pl.Expr:
 
 def _category_like(s: pl.Expr) -> pl.Expr:
     """A section label: a few capitalised words ('Business', 'Science & Tech'), small function words allowed. A
-    leading bullet belongs to the label, as to a headline (a breadcrumb's items: '• News & Event')."""
+    leading bullet belongs to the label, as to a headline (a breadcrumb's items: '• News & Event'). A site's domain
+    ('Korea.net', 'Harbor.com') names the site, not a section."""
     s = s.str.replace(LEADING_BULLET, "${kept}")
     uncapitalised = s.str.extract_all(r"[^\s/&,|]+").list.eval(
         ~pl.element().str.contains(r"^[\p{Lu}\d]") & ~pl.element().str.to_lowercase().is_in(sorted(_SMALL_WORDS))
     )
-    return s.str.contains(f"^(?:{CATEGORY})$") & ~uncapitalised.list.any()
+    return s.str.contains(f"^(?:{CATEGORY})$") & ~uncapitalised.list.any() & ~s.str.contains(SITE_DOMAIN_END)
+
+
+SITE_DOMAIN_END = r"\w\.[a-z]{2,4}\s*$"  # a line closed by a domain's top level ('Korea.net', 'harbor.co.kr')
 
 
 # What joins the writers a byline names ('Dana Whitfield, Ara Kwon and Piet Ronde', 'X und Y', 'X og Y', 'X | Y').
