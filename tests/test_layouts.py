@@ -2211,3 +2211,18 @@ def test_a_site_s_domain_over_the_headline_is_no_category() -> None:
     """A site's name printed as its domain over the headline ('Harbor.net') names the site, not a section."""
     assert parsed_record(["Harbor.net", OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, THIRD]).category is None
     assert parsed_record(["Energy", OWN_HEADLINE, "19 November 2031", LEAD, FOLLOW_UP, THIRD]).category == "Energy"
+
+
+def test_entries_closed_by_their_markers_without_separators_are_a_listing_only_with_no_other_paragraph() -> None:
+    """A listing saved without its separator lines is the dash listing where every paragraph is an entry's summary
+    closed by its date marker; one more paragraph of text (an article's) and the page is no listing."""
+    summary = ("The Ministry of Coastal Industry said on May {day} that ferry operators on {n} routes will receive "
+               "fuel subsidies through the winter.date2031-05-{day:02d}")  # fmt: skip
+    entries = [line for n, day in ((12, 9), (30, 12)) for line in (OWN_HEADLINE, summary.format(n=n, day=day))]
+    layout, _ = layouts.choose(make_document("page.txt", list(enumerate(entries, 1)), frozenset(),
+                                             PARSE_PARAMS.extract), PARSE_PARAMS.min_layout_score)  # fmt: skip
+    assert layout.name == "dash_listing_v1"
+    with_article = [*entries, LEAD, FOLLOW_UP]
+    layout, _ = layouts.choose(make_document("page.txt", list(enumerate(with_article, 1)), frozenset(),
+                                             PARSE_PARAMS.extract), PARSE_PARAMS.min_layout_score)  # fmt: skip
+    assert layout.name != "dash_listing_v1"

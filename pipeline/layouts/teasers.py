@@ -5,7 +5,7 @@ Each item becomes a record flagged truncated (a teaser is never the whole articl
 shape of such a page and nothing else: at least ``MIN_ITEMS`` items, each a headline-shaped unit with exactly
 one teaser under it (metadata may sit between), no two paragraphs in a row anywhere (an article's body has
 them), and most items dated or visibly cut, which tells a listing from an article whose sections have
-headings. Entries between separator lines are left to the dash listing.
+headings. Entries between separator lines, or closed by the crawler's date marker, are left to the dash listing.
 """
 
 from __future__ import annotations
@@ -138,6 +138,8 @@ def listing_items(doc: Document) -> list[_Item]:
         return []
     if any(doc.evidence[i].kind == "separator" for i in range(items[0].headline, items[-1].teaser)):
         return []  # entries between separator lines: the dash listing's shape
+    if any(doc.shapes[item.teaser].marker for item in items):
+        return []  # summaries closed by the crawler's date marker: the dash listing's entries, saved without lines
     _assign(doc, roles, items)
     marked = sum(
         any(doc.evidence[j].kind == "date" for j in item.meta) or _cut(doc.lines[item.teaser].text) for item in items
