@@ -170,6 +170,9 @@ _READING_TAIL = re.compile(rf"[\s,|·•\-–—]*(?:{READING_TIME})\s*$", re.IG
 # ... nor of a date stamp, among whose fields it stands ('06.01.2031, Lesezeit 5 Min.', 'Nov 21, 2031 · 3 min read ·
 # Energy').
 _READING_FIELD = re.compile(rf"[\s,|·•\-–—]*(?:{READING_TIME})(?=\s*(?:[|·•,]|$))", re.IGNORECASE)
+# A section's label glued to the date that follows it, as a page's two spans print it ('Industry2031-11-20 16:45'):
+# parted by a space, it is read as a section before its stamp. The crawler's own 'date2031-11-20' is read before.
+_WORD_GLUED_TO_DATE = re.compile(r"^(?P<word>\s*[A-Z][A-Za-z&]{2,})(?=(?:19|20)\d\d[-./]\d)")
 # An update stamp first, then the story's own after a bar or slash ('Updated X / Original Y').
 _UPDATE_FIRST = re.compile(rf"^\s*{_UPDATE_WORD}[^/|]*?[/|]", re.IGNORECASE)
 UPDATED_LABELS = {"updated", "modified", "last updated", "last modified", "last update", "update", "수정"}
@@ -257,6 +260,7 @@ def date_stamp(line: str) -> DateStamp | None:
     ago') is cut off first: the line's own date is the first one; so is a reading time ('..., Lesezeit 5 Min.'). A
     leading section label is returned with it.
     """
+    line = _WORD_GLUED_TO_DATE.sub(r"\g<word> ", line)
     dates = find_dates(line)
     first = _UPDATE_FIRST.match(line)
     if first is not None and any(d.start > first.end() for d in dates):

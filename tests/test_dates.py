@@ -42,6 +42,7 @@ STAMPS = [
     ("Published Nov 21 203110:01 AM ESTUpdated Nov 21 20312:30 PM EST", dt.date(2031, 11, 21), "published", None),
     ("May 2, 2031 08:00 ET | Source: Harbor Robotics Co., Ltd.", dt.date(2031, 5, 2), None, None),  # a wire's source
     ("Source : Harbor Daily | Nov. 20, 2031", dt.date(2031, 11, 20), None, None),  # a re-post's source first
+    ("Industry2031-11-20 16:45", dt.date(2031, 11, 20), None, "Industry"),  # a section glued to its date
     ("Published : Dec. 10, 2031 - 10:19", dt.date(2031, 12, 10), "published", None),
     ("Updated : June 1, 2031 - 09:00", dt.date(2031, 6, 1), "updated", None),
     ("Thursday, March 6, 2031, 09:15", dt.date(2031, 3, 6), None, None),
