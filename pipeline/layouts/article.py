@@ -132,9 +132,6 @@ CREDIT_END = re.compile(
 )
 # A 'Label: value' field ('Tested by: X', 'RRP: £23.99', 'Last Updated : ...'); a line with two is a fact box.
 FIELD = re.compile(r"(?:^|[\s|])[A-Z][A-Za-z]*(?: [A-Za-z]+)?\s?:\s*\S")
-# Broadcast transcripts hand over to the reporter ('Reporter Kim Min-ji has the details.', 'Lee Ha-na has more.'), on
-# a line of its own or at the end of the anchor's words: a sentence's start may hold the role before the name, which
-# is no part of it ('... overseas. Reporter Kim Ha-neul has more.').
 # A photo agency's name alone after a caption's last stop ('... in Seoul, Thursday. Yonhap', '... on Nov. 18. AFP').
 AGENCY_AFTER_STOP = re.compile(rf"[.!?]['\"’”]?\s+(?P<agency>(?i:{PHOTO_AGENCY})|AP|EPA-EFE)\s*$")
 METADATA_FIELD = "metadata_field"  # the rule of a field's label alone on its line, and of the value under it
@@ -144,6 +141,9 @@ FIELD_LABEL = re.compile(
     r"attachments?|attached files?|담당\s?부서|담당자|연락처|첨부\s?파일)\s*:?\s*",
     re.IGNORECASE,
 )
+# Broadcast transcripts hand over to the reporter ('Reporter Kim Min-ji has the details.', 'Lee Ha-na has more.'), on
+# a line of its own or at the end of the anchor's words: a sentence's start may hold the role before the name, which
+# is no part of it ('... overseas. Reporter Kim Ha-neul has more.').
 HANDOFF = re.compile(
     rf"(?:{_REPORTER_ROLE}\s+(?P<n1>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{1,3}})\s+(?:has|examines|reports|"
     rf"looks|explains|brings|takes|joins\s+us)\b|(?:^|[.!?]\s*)(?:{_REPORTER_ROLE}\s+)?"

@@ -303,6 +303,9 @@ def _glued_teaser(s: pl.Expr, words: pl.Expr) -> pl.Expr:
     return run_together.fill_null(False) | over_dateline.fill_null(False)
 
 
+SITE_DOMAIN_END = r"\w\.[a-z]{2,4}\s*$"  # a line closed by a domain's top level ('Korea.net', 'harbor.co.kr')
+
+
 def _category_like(s: pl.Expr) -> pl.Expr:
     """A section label: a few capitalised words ('Business', 'Science & Tech'), small function words allowed. A
     leading bullet belongs to the label, as to a headline (a breadcrumb's items: '• News & Event'). A site's domain
@@ -312,9 +315,6 @@ def _category_like(s: pl.Expr) -> pl.Expr:
         ~pl.element().str.contains(r"^[\p{Lu}\d]") & ~pl.element().str.to_lowercase().is_in(sorted(_SMALL_WORDS))
     )
     return s.str.contains(f"^(?:{CATEGORY})$") & ~uncapitalised.list.any() & ~s.str.contains(SITE_DOMAIN_END)
-
-
-SITE_DOMAIN_END = r"\w\.[a-z]{2,4}\s*$"  # a line closed by a domain's top level ('Korea.net', 'harbor.co.kr')
 
 
 # What joins the writers a byline names ('Dana Whitfield, Ara Kwon and Piet Ronde', 'X und Y', 'X og Y', 'X | Y').

@@ -18,8 +18,6 @@ from pipeline.layouts.evidence import HEADLINE_MAX_WORDS, Shape
 from pipeline.text import ends_like_sentence
 
 MIN_SUMMARY_WORDS = 12
-
-
 MIN_MARKED_ENTRIES = 2  # a page without separators is a listing from this many entries closed by their marker
 
 
