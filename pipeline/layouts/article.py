@@ -34,6 +34,7 @@ from pipeline.layouts.evidence import (
     OTHER_LANGUAGE_BYLINE,
     OUTLET,
     PROSE_SURE_WORDS,
+    REPORTER_ROLE,
     ROLE_LINE,
     TRAILING_ISO_DATE,
     WRITERS_JOINED,
@@ -82,8 +83,7 @@ BY_ALONE = re.compile(
     r"|(?:[Aa]uthor(?: of the article)?|AUTHOR|[Ww]ritten by)\s*:"
 )
 NAME_SEPARATORS = ",;|·"  # what may end the name's line under it, before the agency on the next ('Dana Whitfield ,')
-_REPORTER_ROLE = r"(?:[Rr]eporter|[Cc]orrespondent)"  # a role printed before the reporter's name
-ROLE_BEFORE_NAME = re.compile(rf"^{_REPORTER_ROLE}\s+(?=[A-Z])")  # 'Reporter Dana Whitfield'
+ROLE_BEFORE_NAME = re.compile(rf"^{REPORTER_ROLE}\s+(?=[A-Z])")  # 'Reporter Dana Whitfield'
 GLUED_HANDLE = re.compile(r"(?<=[a-z])@\w{2,30}$")  # a writer's social handle glued to their name, its link's text
 PUBLISHED_LABELS = (
     "published",
@@ -145,8 +145,8 @@ FIELD_LABEL = re.compile(
 # a line of its own or at the end of the anchor's words: a sentence's start may hold the role before the name, which
 # is no part of it ('... overseas. Reporter Kim Ha-neul has more.').
 HANDOFF = re.compile(
-    rf"(?:{_REPORTER_ROLE}\s+(?P<n1>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{1,3}})\s+(?:has|examines|reports|"
-    rf"looks|explains|brings|takes|joins\s+us)\b|(?:^|[.!?]\s*)(?:{_REPORTER_ROLE}\s+)?"
+    rf"(?:{REPORTER_ROLE}\s+(?P<n1>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{1,3}})\s+(?:has|examines|reports|"
+    rf"looks|explains|brings|takes|joins\s+us)\b|(?:^|[.!?]\s*)(?:{REPORTER_ROLE}\s+)?"
     r"(?P<n2>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+has\s+(?:more|the details|the story|this report)\b|"
     # ... or the anchor's last sentence, the reporter's name and 'reports' ('Dana Whitfield reports from Busan.')
     r"(?:^|[.!?]\s+)(?:[Oo]ur\s+)?(?P<n3>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){1,3})\s+reports"

@@ -53,8 +53,10 @@ BYLINE_SUFFIX = _WITH_AGENCY + r"(?:\s*[(<\[]?\s*(?P<email>[^\s()<>\[\]@]+@[^\s(
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|bin|al|da|del))*"
 # A reporter's role after the name ('staff reporter', 'Business Correspondent'): not part of the name.
 _ROLE = r"(?:[A-Z][a-z]+\s+|staff\s+|senior\s+)?(?:[Rr]eporter|[Cc]orrespondent|[Ww]riter|[Ee]ditor)s?\b"
-# ... or before it, one writer's ('By Staff Reporter Dana Whitfield'; 'By Reporters Without Borders' names a group).
-_ROLE_BEFORE_NAME = r"(?:[A-Z][a-z]+\s+|[Ss]taff\s+|[Ss]enior\s+)?(?:Reporter|Correspondent|Writer|Editor)"
+# ... or before it, one writer's ('Reporter Dana Whitfield', 'By Staff Reporter Dana Whitfield'; 'By Reporters Without
+# Borders' names a group).
+REPORTER_ROLE = r"(?:[Rr]eporter|[Cc]orrespondent)"
+_ROLE_BEFORE_NAME = rf"(?:[A-Z][a-z]+\s+|[Ss]taff\s+|[Ss]enior\s+)?(?:{REPORTER_ROLE}|Writer|Editor)"
 ROLE_LINE = re.compile(rf"{_ROLE}\.?")  # the role alone on its line, under the writer's name ('Staff Reporter')
 # What a byline may call the piece before 'by' or 'von' ('Written by', 'Posted by', 'Ein Kommentar von').
 BYLINE_LABEL = (
